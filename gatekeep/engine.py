@@ -1,0 +1,312 @@
+"""``decide(policy, command, context) -> Decision``: pure, no clock, environment or terminal.
+
+Per segment the strictest matching rule wins (deny > ask > allow) and no match
+gives the policy's ``default``; hazards found by program knowledge, protected
+paths and writes outside the working tree add their own verdicts; the whole
+command gets the strictest segment decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gatekeep.paths import Context, compile_protect, resolve, within
+from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
+from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
+
+_CONSTRUCTS = {
+    SegmentKind.ASSIGNMENT: "sets shell variables",
+    SegmentKind.TEST: "a test expression; runs no program",
+    SegmentKind.REDIRECT_ONLY: "a redirection; runs no program",
+    SegmentKind.DECLARATION: "declares shell variables",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One reason for a segment's decision: a rule, a hazard, a protected path."""
+
+    rule: str
+    decision: str
+    reason: str | None = None
+    suggest: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SegmentDecision:
+    text: str
+    span: Span
+    decision: str
+    verdicts: tuple[Verdict, ...]
+    via: tuple[str, ...] = ()
+    wrapper: str | None = None
+
+    @property
+    def deciding(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if v.decision == self.decision)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.rule for v in self.deciding))
+
+    @property
+    def reason(self) -> str | None:
+        return next((v.reason for v in self.deciding if v.reason), None)
+
+    @property
+    def suggest(self) -> str | None:
+        return next((v.suggest for v in self.deciding if v.suggest), None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    command: str
+    segments: tuple[SegmentDecision, ...]
+    policies: tuple[tuple[str, str], ...]  # (name, sha256)
+
+    @property
+    def deciding(self) -> tuple[SegmentDecision, ...]:
+        return tuple(s for s in self.segments if s.decision == self.decision)
+
+
+def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision:
+    """Judge every segment of ``command`` under ``policy``."""
+    analysis = analyze(command, policy.knowledge)
+    judge = _Judge(policy, context)
+    segments = [judge.invocation(inv) for inv in analysis.invocations]
+    segments.extend(judge.problem(command.source, p) for p in analysis.problems)
+    segments.extend(judge.whole(analysis.invocations))
+    if not segments:
+        segments.append(judge.problem(command.source, Problem("nothing to run", Span(0, 0))))
+    overall = strictest(*(s.decision for s in segments))
+    return Decision(overall, command.source, tuple(segments), ((policy.name, policy.sha256),))
+
+
+def combine(decisions: list[Decision]) -> Decision:
+    """The strictest of several policies' decisions on one command (tightening)."""
+    first = decisions[0]
+    if len(decisions) == 1:
+        return first
+    segments = list(first.segments)
+    for other in decisions[1:]:
+        if len(other.segments) != len(segments):
+            segments.extend(other.segments)
+            continue
+        for index, segment in enumerate(other.segments):
+            if STRICTNESS[segment.decision] > STRICTNESS[segments[index].decision]:
+                segments[index] = segment
+    overall = strictest(*(d.decision for d in decisions))
+    policies = tuple(p for d in decisions for p in d.policies)
+    return Decision(overall, first.command, tuple(segments), policies)
+
+
+class _Judge:
+    def __init__(self, policy: Policy, context: Context) -> None:
+        self.policy = policy
+        self.context = context
+        self.knowledge = policy.knowledge
+
+    def invocation(self, invocation: Invocation) -> SegmentDecision:
+        verdicts = list(self.rules(invocation))
+        verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
+                        for h in invocation.hazards)
+        verdicts.extend(self.writes(invocation.writes))
+        verdicts.extend(self.reads(invocation.reads))
+        if not verdicts:
+            verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
+        decision = strictest(*(v.decision for v in verdicts))
+        segment = invocation.segment
+        return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
+                               segment.via, segment.wrapper)
+
+    def problem(self, source: str, problem: Problem) -> SegmentDecision:
+        text = source[problem.span.start : problem.span.end] or source
+        verdict = Verdict("unparseable", self.policy.unparseable, problem.reason,
+                          "rewrite the command with plain words, or split it into parts")
+        return SegmentDecision(text, problem.span, verdict.decision, (verdict,))
+
+    def whole(self, invocations: tuple[Invocation, ...]) -> list[SegmentDecision]:
+        """Verdicts that need the whole command: a download piped into an interpreter."""
+        downloads = [i for i in invocations
+                     if i.program and self.knowledge.spec(_base(i.program)).network]
+        runners = [i for i in invocations if any(h.kind == "stdin-code" for h in i.hazards)]
+        if not downloads or not runners:
+            return []
+        verdict = Verdict("download-and-run", "deny",
+                          f"{downloads[0].program} output reaches {runners[0].program}, "
+                          "which runs it as code",
+                          "download to a file, read it, then run it as a separate command")
+        span = runners[0].segment.span
+        return [SegmentDecision(runners[0].text, span, "deny", (verdict,))]
+
+    # -- rules -----------------------------------------------------------------
+    def rules(self, invocation: Invocation) -> list[Verdict]:
+        segment = invocation.segment
+        if invocation.program is None:
+            construct = _CONSTRUCTS.get(segment.kind)
+            if construct:
+                return [Verdict("shell-construct", "allow", construct)]
+            if segment.kind is SegmentKind.COMMAND:
+                return [Verdict("unparseable", self.policy.unparseable,
+                                "the program is only known at run time")]
+            return []
+        name, path = self.identity(invocation.program)
+        candidates: tuple[tuple[Pattern, Rule], ...] = ()
+        if name is not None:
+            candidates = self.policy.candidates(name)
+            canonical = self.knowledge.spec(name).name
+            if canonical != name:
+                candidates += self.policy.candidates(canonical)
+        if path is not None and self.policy.by_path:
+            candidates += tuple(c for c in self.policy.by_path
+                                if self._same_path(c[0].program.text, path))
+        verdicts = [
+            Verdict(rule.id, rule.decision, rule.reason, rule.suggest, f"{rule.file}:{rule.line}")
+            for pattern, rule in candidates if _matches(pattern, invocation, rule.decision)
+        ]
+        if verdicts:
+            return verdicts
+        if segment.kind is SegmentKind.DECLARATION:
+            return [Verdict("shell-construct", "allow", _CONSTRUCTS[segment.kind])]
+        shown = name or path or invocation.program
+        reason = f"no rule matches {shown}" if name else \
+            f"{invocation.program} is not the system program of that name; no rule names its path"
+        return [Verdict("default", self.policy.default, reason)]
+
+    def identity(self, program: str) -> tuple[str | None, str | None]:
+        """``(name, path)``: the bare name when it is the system program, and its path."""
+        resolver = self.context.resolver
+        base = _base(program)
+        system = resolver.which(base)
+        if "/" not in program:
+            if system is not None and self._local(resolver.realpath(system)):
+                return None, system
+            return program, system
+        path = resolver.realpath(program if program.startswith("/") else
+                                 f"{self.context.cwd}/{program}")
+        if system is not None and resolver.realpath(system) == path and not self._local(path):
+            return base, path
+        return None, path
+
+    def _local(self, path: str) -> bool:
+        return within(path, self.context.cwd) or any(
+            within(path, tmp) for tmp in self.context.temp_dirs)
+
+    def _in_tree(self, path: str) -> bool:
+        return within(path, self.context.cwd)
+
+    def _same_path(self, pattern: str, path: str) -> bool:
+        return self.context.resolver.realpath(pattern) == path
+
+    # -- paths -----------------------------------------------------------------
+    def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
+        verdicts: list[Verdict] = []
+        for word in words:
+            paths = self.paths(word)
+            if paths is None:
+                verdicts.append(Verdict("path:unknown", "ask",
+                                        f"writes to {word.raw}, a path known only at run time"))
+                continue
+            for path in paths:
+                verdict = self.write(path)
+                if verdict is not None:
+                    verdicts.append(verdict)
+        return verdicts
+
+    def write(self, path: str) -> Verdict | None:
+        special = self.special(path)
+        if special == "ignore":
+            return None
+        if special == "network":
+            return Verdict("path:network", "ask", f"{path} opens a network connection")
+        for own in self.context.self_paths:
+            if within(path, own) or within(own, path):
+                return Verdict("self-protection", "deny",
+                               f"writes {path}: gatekeep's own policy, approvals or audit log",
+                               "ask the operator to change gatekeep's files by hand")
+        for glob in self.policy.protect_write:
+            compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
+            if compiled.matches(path) or compiled.inside(path):
+                return Verdict("protect.write", "deny",
+                               f"writes {path}, protected by {glob.text!r}",
+                               "leave protected files to the operator")
+        if not self._in_tree(path):
+            return Verdict("path:outside", "ask", f"writes {path}, outside the working tree")
+        return None
+
+    def reads(self, words: tuple[Word, ...]) -> list[Verdict]:
+        verdicts: list[Verdict] = []
+        for word in words:
+            for path in self.paths(word) or ():
+                if self.special(path) == "network":
+                    verdicts.append(Verdict("path:network", "ask",
+                                            f"{path} opens a network connection"))
+                    continue
+                for glob in self.policy.protect_read:
+                    compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
+                    if compiled.matches(path):
+                        verdicts.append(Verdict("protect.read", "ask",
+                                                f"reads {path}, protected by {glob.text!r}"))
+                        break
+        return verdicts
+
+    def paths(self, word: Word) -> list[str] | None:
+        """Every path the word may name: as written, through symlinks, and glob matches."""
+        path = resolve(word, self.context.cwd, self.context.home)
+        if path is None or word.splits and not word.glob:
+            return None
+        resolver = self.context.resolver
+        found = [path]
+        if word.glob:
+            found.extend(resolver.expand(path))
+        real = [resolver.realpath(p) for p in found]
+        return list(dict.fromkeys(found + real))
+
+    def special(self, path: str) -> str | None:
+        from fnmatch import fnmatchcase
+
+        for pattern, meaning in self.knowledge.special_paths.items():
+            if fnmatchcase(path, pattern):
+                return meaning
+        return None
+
+
+def _base(program: str) -> str:
+    return program.rsplit("/", 1)[-1]
+
+
+def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
+    """Whether ``pattern`` matches; unknown words count as a match for ask and deny only."""
+    cautious = decision != "allow"
+    positionals = invocation.positionals
+    if len(pattern.args) > len(positionals) and not (
+            cautious and any(w.splits for w in positionals)):
+        return False
+    for glob, word in zip(pattern.args, positionals):
+        if word.static and word.value is not None:
+            if not glob.matches(word.value):
+                return False
+        elif not cautious:
+            return False
+    unknown = cautious and invocation.dynamic_options
+    for name, value in pattern.flags_all:
+        if not _has_flag(invocation, name, value) and not unknown:
+            return False
+    if pattern.flags_any and not unknown:
+        return any(_has_flag(invocation, name, None) for name in pattern.flags_any)
+    return True
+
+
+def _has_flag(invocation: Invocation, name: str, value: object) -> bool:
+    for option in invocation.options:
+        if option.name != name:
+            continue
+        if value is None:
+            return True
+        if option.value is not None and option.value.value is not None \
+                and value.matches(option.value.value):  # type: ignore[attr-defined]
+            return True
+    return False

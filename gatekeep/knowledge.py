@@ -1,0 +1,190 @@
+"""Program knowledge: what a program's options and arguments mean, loaded from YAML.
+
+Which options take a value, which run code or write files, where a wrapper's
+inner command starts: all of it is data (``policies/programs.yaml``), so a user
+can extend it without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gatekeep.policy.yamlsource import Located, compose
+
+_PROGRAM_KEYS = frozenset({
+    "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
+    "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
+    "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
+    "stdin_args", "no_options", "destructive", "ends_options",
+})
+_WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
+_EXEC_KEYS = frozenset({"start", "end"})
+
+
+@dataclass(frozen=True)
+class WrapperSpec:
+    """Where a wrapped command starts: after the options and ``skip`` positionals.
+
+    ``join`` means the rest of the words are joined into a shell script (``ssh
+    host cmd``, ``watch``); ``assignments`` means leading ``NAME=value`` words set
+    the environment (``env``); ``script_option`` names an option whose value is
+    a script (``script -c``, ``su -c``).
+    """
+
+    skip: int = 0
+    join: bool = False
+    assignments: bool = False
+    script_option: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecSpec:
+    """Options that start an embedded command ending at one of ``end`` (``find -exec``)."""
+
+    start: frozenset[str]
+    end: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    name: str
+    value_options: frozenset[str] = frozenset()
+    aliases: dict[str, str] = field(default_factory=dict)
+    runs_code: frozenset[str] = frozenset()
+    destructive: frozenset[str] = frozenset()
+    writes: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    single_dash_long: bool = False
+    options_first: bool = False
+    no_options: bool = False
+    ends_options: frozenset[str] = frozenset()
+    wrapper: WrapperSpec | None = None
+    exec: ExecSpec | None = None
+    shell: str | None = None
+    inline_code: frozenset[str] = frozenset()
+    stdin_code: bool = False
+    stdin_args: bool = False
+    script: str | None = None
+    positional_writes: bool = False
+    operand_writes: tuple[str, ...] = ()
+    force_args: tuple[str, ...] = ()
+    network: bool = False
+    subcommands: dict[str, ProgramSpec] = field(default_factory=dict)
+
+    def canonical(self, option: str) -> str:
+        return self.aliases.get(option, option)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    programs: dict[str, ProgramSpec]
+    environment: frozenset[str]
+    environment_prefixes: tuple[str, ...]
+    special_paths: dict[str, str]
+    files: tuple[str, ...]
+
+    def spec(self, program: str) -> ProgramSpec:
+        return self.programs.get(program) or ProgramSpec(program)
+
+    def risky_variable(self, name: str) -> bool:
+        return name in self.environment or name.startswith(self.environment_prefixes)
+
+
+EMPTY = Knowledge({}, frozenset(), (), {}, ())
+
+
+def load_knowledge(path: Path) -> Knowledge:
+    """Load a program knowledge file; errors name ``file:line:col`` and the key path."""
+    root = compose(path.read_text(encoding="utf-8"), str(path))
+    top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths"}))
+    if "gatekeep-programs" not in top or top["gatekeep-programs"].scalar() != 1:
+        raise root.error("expected 'gatekeep-programs: 1' (the format version)")
+    programs: dict[str, ProgramSpec] = {}
+    if "programs" in top:
+        for name, located in top["programs"].mapping().items():
+            spec = _program(name, located)
+            for alias in _aliases_of(located):
+                programs[alias] = spec
+            programs[name] = spec
+    environment = top["environment"].mapping(frozenset({"names", "prefixes"})) \
+        if "environment" in top else {}
+    special = top["special_paths"].mapping() if "special_paths" in top else {}
+    return Knowledge(
+        programs,
+        frozenset(environment["names"].strings()) if "names" in environment else frozenset(),
+        environment["prefixes"].strings() if "prefixes" in environment else (),
+        {key: value.choice(("ignore", "network", "read")) for key, value in special.items()},
+        (str(path),),
+    )
+
+
+def _aliases_of(located: Located) -> tuple[str, ...]:
+    fields = located.mapping(_PROGRAM_KEYS | {"same_as"})
+    return fields["same_as"].strings() if "same_as" in fields else ()
+
+
+def _program(name: str, located: Located) -> ProgramSpec:
+    fields = located.mapping(_PROGRAM_KEYS | {"same_as"})
+
+    def strings(key: str) -> frozenset[str]:
+        return frozenset(fields[key].strings()) if key in fields else frozenset()
+
+    def flag(key: str) -> bool:
+        if key not in fields:
+            return False
+        value = fields[key].scalar()
+        if not isinstance(value, bool):
+            raise fields[key].error(f"expected true or false, got {value!r}")
+        return value
+
+    aliases: dict[str, str] = {}
+    if "aliases" in fields:
+        for short, target in fields["aliases"].mapping().items():
+            aliases[short] = target.string()
+    subcommands = {
+        sub: _program(sub, value) for sub, value in fields["subcommands"].mapping().items()
+    } if "subcommands" in fields else {}
+    return ProgramSpec(
+        name=name,
+        value_options=strings("value_options") | strings("runs_code") | strings("writes")
+        | strings("reads") | strings("inline_code"),
+        aliases=aliases,
+        runs_code=strings("runs_code"),
+        destructive=strings("destructive"),
+        writes=strings("writes"),
+        reads=strings("reads"),
+        single_dash_long=flag("single_dash_long"),
+        options_first=flag("options_first") or "wrapper" in fields,
+        no_options=flag("no_options"),
+        ends_options=strings("ends_options"),
+        wrapper=_wrapper(fields["wrapper"]) if "wrapper" in fields else None,
+        exec=_exec(fields["exec"]) if "exec" in fields else None,
+        shell=fields["shell"].string() if "shell" in fields else None,
+        inline_code=strings("inline_code"),
+        stdin_code=flag("stdin_code"),
+        stdin_args=flag("stdin_args"),
+        script=fields["script"].choice(("sed", "awk")) if "script" in fields else None,
+        positional_writes=flag("positional_writes"),
+        operand_writes=tuple(sorted(strings("operand_writes"))),
+        force_args=tuple(sorted(strings("force_args"))),
+        network=flag("network"),
+        subcommands=subcommands,
+    )
+
+
+def _wrapper(located: Located) -> WrapperSpec:
+    fields = located.mapping(_WRAPPER_KEYS)
+    skip = int(fields["skip"].number()) if "skip" in fields else 0
+    join = bool(fields["join"].scalar()) if "join" in fields else False
+    assignments = bool(fields["assignments"].scalar()) if "assignments" in fields else False
+    option = fields["script_option"].string() if "script_option" in fields else None
+    return WrapperSpec(skip, join, assignments, option)
+
+
+def _exec(located: Located) -> ExecSpec:
+    fields = located.mapping(_EXEC_KEYS)
+    for key in _EXEC_KEYS:
+        if key not in fields:
+            raise located.error(f"missing key {key!r}")
+    return ExecSpec(frozenset(fields["start"].strings()), frozenset(fields["end"].strings()))

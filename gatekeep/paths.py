@@ -1,0 +1,126 @@
+"""Paths: resolving a word to the files it names, and protected-path globs.
+
+The engine stays pure: every file-system question (which program ``rm`` is,
+where a symlink points, what a glob expands to) goes through a
+:class:`Resolver` that the caller passes in.
+"""
+
+from __future__ import annotations
+
+import glob as globmodule
+import os
+import posixpath
+import re
+import shutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+from gatekeep.shell.model import Word
+
+
+class Resolver(Protocol):
+    def which(self, name: str) -> str | None: ...
+    def realpath(self, path: str) -> str: ...
+    def expand(self, pattern: str) -> list[str]: ...
+
+
+class SystemResolver:
+    """The real file system, with ``PATH`` given explicitly."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def which(self, name: str) -> str | None:
+        return shutil.which(name, path=self.path)
+
+    def realpath(self, path: str) -> str:
+        return os.path.realpath(path)
+
+    def expand(self, pattern: str) -> list[str]:
+        return sorted(globmodule.glob(pattern))[:1000]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision may depend on besides the command and the policy."""
+
+    cwd: str
+    home: str
+    resolver: Resolver
+    temp_dirs: tuple[str, ...] = ("/tmp", "/var/tmp")
+    self_paths: tuple[str, ...] = ()
+    special: dict[str, str] = field(default_factory=dict)
+
+
+def resolve(word: Word, cwd: str, home: str) -> str | None:
+    """The absolute, normalized path a word names (globs unexpanded), or None if dynamic."""
+    if word.value is None:
+        return None
+    text = word.value
+    if word.home:
+        base = home + text if text else home
+    elif text == "~" or text.startswith("~/"):
+        base = home + text[1:]
+    elif text.startswith("/"):
+        base = text
+    else:
+        base = posixpath.join(cwd, text)
+    return posixpath.normpath(base).replace("//", "/")
+
+
+def within(path: str, directory: str) -> bool:
+    directory = directory.rstrip("/") or "/"
+    return path == directory or path.startswith(directory + "/") or directory == "/"
+
+
+@dataclass(frozen=True)
+class PathGlob:
+    """A protect entry, anchored (``/...``, ``~/...``) or matching anywhere (``.git/hooks/**``)."""
+
+    text: str
+    regex: re.Pattern[str]
+    prefix: str | None  # literal leading directories, for "is an ancestor of" checks
+
+    def matches(self, path: str) -> bool:
+        return self.regex.fullmatch(path) is not None
+
+    def inside(self, path: str) -> bool:
+        """Whether ``path`` is a directory that contains what this entry protects."""
+        return self.prefix is not None and within(self.prefix, path)
+
+
+@lru_cache(maxsize=512)
+def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
+    anchored = text.startswith(("/", "~"))
+    expanded = home + text[1:] if text.startswith("~") else text
+    regex = _glob_regex(expanded.rstrip("/"))
+    if expanded.endswith("/**"):
+        regex = _glob_regex(expanded[:-3]) + "(/.*)?"
+    if not anchored:
+        regex = "(.*/)?" + regex
+    literal = re.split(r"[*?\[]", expanded, maxsplit=1)[0]
+    prefix: str | None = literal.rsplit("/", 1)[0] if "/" in literal.strip("/") else None
+    if anchored and literal.rstrip("/") == expanded.rstrip("/"):
+        prefix = expanded.rstrip("/")
+    if not anchored:
+        prefix = posixpath.join(cwd, prefix) if prefix else None
+    return PathGlob(text, re.compile(regex), prefix)
+
+
+def _glob_regex(text: str) -> str:
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if text.startswith("**/", index):
+            out.append("(.*/)?")
+            index += 3
+            continue
+        if text.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
+        index += 1
+    return "".join(out)

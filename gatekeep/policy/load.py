@@ -1,0 +1,227 @@
+"""``load_policy``: the one place that reads, validates and compiles a policy file."""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from gatekeep.errors import PolicyError
+from gatekeep.knowledge import Knowledge, load_knowledge
+from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
+from gatekeep.policy.yamlsource import Located, compose
+from gatekeep.shell.analyze import analyze_argv
+
+_TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
+                       "rules", "tests"})
+_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
+_PATTERN_KEYS = frozenset({"program", "args", "flags"})
+_TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
+_MAX_EXTENDS = 8
+
+
+def builtin_dir() -> Path:
+    """Where the shipped policies are: inside the package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "policies"
+    return installed if installed.is_dir() else here.parent / "policies"
+
+
+def builtin_path(name: str) -> Path:
+    path = builtin_dir() / f"{name}.yaml"
+    if not name.replace("-", "").replace("_", "").isalnum() or not path.is_file():
+        available = sorted(p.stem for p in builtin_dir().glob("*.yaml") if p.stem != "programs")
+        raise PolicyError(f"builtin:{name}", None, None, "",
+                          f"no such built-in policy; available: {', '.join(available)}")
+    return path
+
+
+def resolve_reference(reference: str, relative_to: Path | None = None) -> Path:
+    if reference.startswith("builtin:"):
+        return builtin_path(reference.removeprefix("builtin:"))
+    path = Path(reference).expanduser()
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    return path
+
+
+def load_knowledge_default() -> Knowledge:
+    return load_knowledge(builtin_dir() / "programs.yaml")
+
+
+def load_policy(reference: str | Path, knowledge: Knowledge | None = None) -> Policy:
+    """Load, validate and compile a policy (a path or ``builtin:NAME``)."""
+    knowledge = knowledge or load_knowledge_default()
+    path = resolve_reference(str(reference)) if isinstance(reference, str) else reference
+    parts = _Loader(knowledge).load(path, chain=())
+    digest = hashlib.sha256()
+    for file, text in parts.texts:
+        digest.update(file.encode() + b"\0" + text.encode() + b"\0")
+    return Policy.build(
+        name=str(reference), files=tuple(f for f, _ in parts.texts), sha256=digest.hexdigest(),
+        default=parts.settings.get("default", "ask"),
+        unparseable=parts.settings.get("unparseable", "ask"),
+        prompt_timeout=float(parts.settings.get("prompt_timeout", 120)),
+        prompt_no_tty=parts.settings.get("prompt_no_tty", "deny"),
+        protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
+        rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
+    )
+
+
+@dataclass
+class _Parts:
+    texts: list[tuple[str, str]]
+    settings: dict[str, str]
+    protect_write: list[Glob]
+    protect_read: list[Glob]
+    rules: list[Rule]
+    tests: list[Example]
+
+
+class _Loader:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+
+    def load(self, path: Path, chain: tuple[Path, ...]) -> _Parts:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PolicyError(str(path), None, None, "", f"cannot read the policy: {error}") \
+                from None
+        file = str(path)
+        root = compose(text, file)
+        top = root.mapping(_TOP_KEYS)
+        if "gatekeep" not in top:
+            raise root.error("missing 'gatekeep: 1' (the policy format version)")
+        if top["gatekeep"].scalar() != 1:
+            raise top["gatekeep"].error("unsupported format version; this gatekeep reads 1")
+        parts = _Parts([], {}, [], [], [], [])
+        if "extends" in top:
+            for item in top["extends"].items():
+                parts = self.extend(parts, item, path, chain)
+        parts.texts.append((file, text))
+        for key in ("default", "unparseable"):
+            if key in top:
+                parts.settings[key] = top[key].choice(("ask", "deny"))
+        if "prompt" in top:
+            self.prompt(top["prompt"], parts)
+        if "protect" in top:
+            protect = top["protect"].mapping(frozenset({"write", "read"}))
+            for key, target in (("write", parts.protect_write), ("read", parts.protect_read)):
+                if key in protect:
+                    target.extend(Glob.from_text(g) for g in protect[key].strings())
+        own_rules = [self.rule(item) for item in top["rules"].sequence()] if "rules" in top \
+            else []
+        seen = {rule.id: rule for rule in parts.rules}
+        for rule in own_rules:
+            if rule.id in seen:
+                other = seen[rule.id]
+                raise PolicyError(file, rule.line, 1, "rules",
+                                  f"duplicate rule id {rule.id!r} (also at {other.file}:"
+                                  f"{other.line})")
+            seen[rule.id] = rule
+        parts.rules.extend(own_rules)
+        parts.tests = [] if not chain else parts.tests
+        if "tests" in top:
+            parts.tests = [self.example(item, None) for item in top["tests"].sequence()]
+        return parts
+
+    def extend(self, parts: _Parts, item: Located, path: Path, chain: tuple[Path, ...]) -> _Parts:
+        target = resolve_reference(item.string(), path.parent)
+        if target.resolve() in chain + (path.resolve(),) or len(chain) >= _MAX_EXTENDS:
+            raise item.error(f"'extends' loops or nests deeper than {_MAX_EXTENDS}: {target}")
+        if not target.is_file():
+            raise item.error(f"extended policy not found: {target}")
+        base = self.load(target, chain + (path.resolve(),))
+        parts.texts.extend(base.texts)
+        parts.settings.update(base.settings)
+        parts.protect_write.extend(base.protect_write)
+        parts.protect_read.extend(base.protect_read)
+        parts.rules.extend(base.rules)
+        return parts
+
+    def prompt(self, located: Located, parts: _Parts) -> None:
+        prompt = located.mapping(frozenset({"timeout", "no_tty"}))
+        if "timeout" in prompt:
+            parts.settings["prompt_timeout"] = str(prompt["timeout"].number(minimum=1))
+        if "no_tty" in prompt:
+            parts.settings["prompt_no_tty"] = prompt["no_tty"].choice(("deny", "queue"))
+
+    def rule(self, located: Located) -> Rule:
+        fields = located.mapping(_RULE_KEYS)
+        if "id" not in fields:
+            raise located.error("a rule needs an 'id'")
+        rule_id = fields["id"].string()
+        given = [d for d in DECISIONS if d in fields]
+        if len(given) != 1:
+            raise located.error(f"rule {rule_id!r} needs exactly one of allow, ask, deny "
+                                f"(got {', '.join(given) or 'none'})")
+        decision = given[0]
+        patterns = tuple(self.pattern(item) for item in fields[decision].items())
+        if not patterns:
+            raise fields[decision].error("expected at least one pattern")
+        line = located.node.start_mark.line + 1
+        tests = tuple(self.example(item, rule_id) for item in fields["tests"].sequence()) \
+            if "tests" in fields else ()
+        return Rule(
+            rule_id, decision, patterns,
+            reason=fields["reason"].string() if "reason" in fields else None,
+            suggest=fields["suggest"].string() if "suggest" in fields else None,
+            file=located.file, line=line, tests=tests,
+        )
+
+    def pattern(self, located: Located) -> Pattern:
+        if isinstance(located.scalar_or_none(), str):
+            text = located.string()
+            try:
+                words = shlex.split(text)
+            except ValueError as error:
+                raise located.error(f"cannot split pattern {text!r}: {error}") from None
+            if not words:
+                raise located.error("empty pattern")
+            return self.compile_words(text, words, ())
+        if not isinstance(located.node, yaml.MappingNode):
+            raise located.error(f"expected a pattern (a string, or a mapping with program, "
+                                f"args, flags), got {located.node.value!r}; quote words "
+                                "such as true, yes or on")
+        fields = located.mapping(_PATTERN_KEYS)
+        if "program" not in fields:
+            raise located.error("a pattern mapping needs 'program'")
+        program = fields["program"].string()
+        args = list(fields["args"].strings()) if "args" in fields else []
+        flags = fields["flags"].strings() if "flags" in fields else ()
+        for flag in flags:
+            if not flag.startswith("-"):
+                raise fields["flags"].error(f"flags start with '-': {flag!r}")
+        text = " ".join([program, *args] + ([f"[{' | '.join(flags)}]"] if flags else []))
+        return self.compile_words(text, [program, *args], flags)
+
+    def compile_words(self, text: str, words: list[str], any_flags: tuple[str, ...]) -> Pattern:
+        invocation = analyze_argv(words, self.knowledge)
+        flags_all = tuple(
+            (o.name, Glob.from_text(o.value.value) if o.value and o.value.value else None)
+            for o in invocation.options
+        )
+        flags_any: list[str] = []
+        for flag in any_flags:
+            parsed = analyze_argv([words[0], flag], self.knowledge).options
+            flags_any.extend(o.name for o in parsed)
+        return Pattern(
+            text, Glob.from_text(words[0]),
+            tuple(Glob.from_text(w.value or "") for w in invocation.positionals),
+            flags_all, tuple(flags_any),
+        )
+
+    def example(self, located: Located, rule: str | None) -> Example:
+        fields = located.mapping(_TEST_KEYS)
+        for key in ("cmd", "expect"):
+            if key not in fields:
+                raise located.error(f"a test needs {key!r}")
+        return Example(
+            fields["cmd"].string(), fields["expect"].choice(DECISIONS),
+            fields["cwd"].string() if "cwd" in fields else None,
+            located.file, located.node.start_mark.line + 1, rule,
+        )

@@ -1,0 +1,125 @@
+"""The compiled policy: rules indexed by program, protected paths, settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import translate
+
+from gatekeep.knowledge import Knowledge
+
+DECISIONS = ("allow", "ask", "deny")
+STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
+
+
+def strictest(*decisions: str) -> str:
+    return max(decisions, key=STRICTNESS.__getitem__)
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A shell-style glob inside one word, compiled once."""
+
+    text: str
+    regex: re.Pattern[str]
+
+    @classmethod
+    def from_text(cls, text: str) -> Glob:
+        return cls(text, re.compile(translate(text)))
+
+    @property
+    def literal(self) -> bool:
+        return not any(char in self.text for char in "*?[")
+
+    def matches(self, value: str) -> bool:
+        return self.regex.match(value) is not None
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """``program`` then positional words that must be a prefix, then flags.
+
+    ``flags_all`` must all be present; ``flags_any`` needs one of them (the map
+    form's ``flags:``). A flag with a value only matches that value (a glob).
+    """
+
+    text: str
+    program: Glob
+    args: tuple[Glob, ...] = ()
+    flags_all: tuple[tuple[str, Glob | None], ...] = ()
+    flags_any: tuple[str, ...] = ()
+
+    @property
+    def by_path(self) -> bool:
+        return "/" in self.program.text
+
+
+@dataclass(frozen=True)
+class Example:
+    """A ``tests:`` entry: a command and the decision it must get."""
+
+    cmd: str
+    expect: str
+    cwd: str | None
+    file: str
+    line: int
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    decision: str
+    patterns: tuple[Pattern, ...]
+    reason: str | None = None
+    suggest: str | None = None
+    file: str = ""
+    line: int = 0
+    tests: tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded policy with everything it extends merged in."""
+
+    name: str
+    files: tuple[str, ...]
+    sha256: str
+    default: str
+    unparseable: str
+    prompt_timeout: float
+    prompt_no_tty: str
+    protect_write: tuple[Glob, ...]
+    protect_read: tuple[Glob, ...]
+    rules: tuple[Rule, ...]
+    tests: tuple[Example, ...]
+    knowledge: Knowledge
+    by_program: dict[str, tuple[tuple[Pattern, Rule], ...]] = field(default_factory=dict)
+    by_glob: tuple[tuple[Pattern, Rule], ...] = ()
+    by_path: tuple[tuple[Pattern, Rule], ...] = ()
+
+    @classmethod
+    def build(cls, **fields: object) -> Policy:
+        policy = cls(**fields)  # type: ignore[arg-type]
+        index: dict[str, list[tuple[Pattern, Rule]]] = {}
+        globbed: list[tuple[Pattern, Rule]] = []
+        paths: list[tuple[Pattern, Rule]] = []
+        for rule in policy.rules:
+            for pattern in rule.patterns:
+                if pattern.by_path:
+                    paths.append((pattern, rule))
+                elif pattern.program.literal:
+                    index.setdefault(pattern.program.text, []).append((pattern, rule))
+                else:
+                    globbed.append((pattern, rule))
+        object.__setattr__(policy, "by_program", {k: tuple(v) for k, v in index.items()})
+        object.__setattr__(policy, "by_glob", tuple(globbed))
+        object.__setattr__(policy, "by_path", tuple(paths))
+        return policy
+
+    def candidates(self, name: str) -> tuple[tuple[Pattern, Rule], ...]:
+        """Rules whose program is ``name`` or a glob matching it."""
+        found = self.by_program.get(name, ())
+        if self.by_glob:
+            found = found + tuple(p for p in self.by_glob if p[0].program.matches(name))
+        return found

@@ -1,0 +1,414 @@
+"""From segments to invocations: options normalized, wrappers unwrapped, hazards found.
+
+An :class:`Invocation` is what one program run would do: its name, its
+normalized options, its positional words, the paths it writes and reads, and
+the hazards program knowledge reveals (an option that runs code, a script that
+writes files). Wrapped commands (``sudo rm``, ``find -exec``, ``bash -c``)
+become invocations of their own, so a wrapper never hides what it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+
+from gatekeep.knowledge import Knowledge, ProgramSpec
+from gatekeep.shell import scripts
+from gatekeep.shell.model import (
+    Assignment,
+    ParsedCommand,
+    Problem,
+    Segment,
+    SegmentKind,
+    Word,
+)
+from gatekeep.shell.parse import parse
+
+MAX_UNWRAP = 6
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """Something an invocation does that its rules alone may not show."""
+
+    kind: str
+    detail: str
+    decision: str = "ask"
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    value: Word | None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    segment: Segment
+    program: str | None
+    options: tuple[Option, ...] = ()
+    positionals: tuple[Word, ...] = ()
+    writes: tuple[Word, ...] = ()
+    reads: tuple[Word, ...] = ()
+    hazards: tuple[Hazard, ...] = ()
+    dynamic_options: bool = False
+    wrapped_by: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.segment.text
+
+
+@dataclass(frozen=True)
+class Analysis:
+    invocations: tuple[Invocation, ...]
+    problems: tuple[Problem, ...]
+
+
+def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
+    """Analyse every segment of ``parsed``; nested scripts are parsed and added."""
+    state = _State(knowledge)
+    for segment in parsed.segments:
+        state.segment(segment, depth=0)
+    state.fork_bombs(parsed.segments)
+    return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
+
+
+def analyze_argv(argv: list[str], knowledge: Knowledge) -> Invocation:
+    """Analyse a literal argv (a policy pattern, or ``gatekeep run -- ARGV``)."""
+    segment = literal_segment(argv)
+    state = _State(knowledge)
+    return state.command(segment, depth=MAX_UNWRAP)
+
+
+def literal_segment(argv: list[str]) -> Segment:
+    from gatekeep.shell.model import Span
+
+    text = " ".join(argv)
+    words = tuple(Word(arg, arg, Span(0, len(text))) for arg in argv)
+    return Segment(SegmentKind.COMMAND, text, Span(0, len(text)), words)
+
+
+class _State:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.invocations: list[Invocation] = []
+        self.problems: list[Problem] = []
+
+    def segment(self, segment: Segment, depth: int) -> None:
+        kind = segment.kind
+        if kind is SegmentKind.COMMAND:
+            self.invocations.append(self.command(segment, depth))
+        elif kind in (SegmentKind.ASSIGNMENT, SegmentKind.DECLARATION):
+            self.invocations.append(self.declaration(segment))
+        elif kind is SegmentKind.FUNCTION:
+            hazard = Hazard("function", f"defines a shell function {segment.name!r}")
+            self.invocations.append(Invocation(segment, None, hazards=(hazard,)))
+        else:
+            self.invocations.append(self.redirect_only(segment))
+
+    # -- plain commands ----------------------------------------------------
+    def command(self, segment: Segment, depth: int) -> Invocation:
+        argv = segment.argv
+        program = argv[0].value if argv and argv[0].static else None
+        if program is None:
+            return Invocation(segment, None, hazards=self.env_hazards(segment.assignments))
+        spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
+        parsed = _Options(spec, argv[1:])
+        hazards = list(self.env_hazards(segment.assignments))
+        writes = list(parsed.writes)
+        reads = list(parsed.positionals) + list(parsed.reads)
+        hazards.extend(parsed.hazards)
+        spec_now = parsed.spec
+        if spec_now.positional_writes:
+            writes.extend(parsed.positionals[parsed.subcommand_words:])
+        for word in parsed.positionals:
+            for prefix in spec_now.operand_writes:
+                if word.value is not None and word.value.startswith(prefix):
+                    writes.append(replace(word, value=word.value[len(prefix):]))
+        if spec_now.script is not None:
+            hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
+        for redirect in segment.redirects:
+            if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
+                continue
+            (writes if redirect.writes else reads).append(redirect.target)
+        invocation = Invocation(
+            segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
+            tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper,
+        )
+        if depth < MAX_UNWRAP:
+            self.unwrap(invocation, parsed, depth)
+        elif parsed.inner is not None or parsed.scripts:
+            self.problems.append(Problem(f"wrappers nested deeper than {MAX_UNWRAP}", segment.span))
+        return invocation
+
+    def unwrap(self, invocation: Invocation, parsed: _Options, depth: int) -> None:
+        segment = invocation.segment
+        name = invocation.program or "?"
+        for script in parsed.scripts:
+            self.script(script, segment, name, depth)
+        if parsed.inner is None:
+            return
+        words, extra_args = parsed.inner
+        assignments: list[Assignment] = []
+        spec = parsed.spec
+        if spec.wrapper is not None and spec.wrapper.assignments:
+            while words and words[0].value is not None and "=" in words[0].value \
+                    and _NAME.match(words[0].value.split("=", 1)[0]):
+                key, _ = words[0].value.split("=", 1)
+                assignments.append(Assignment(key, words[0], words[0].raw))
+                words = words[1:]
+        if spec.wrapper is not None and spec.wrapper.join:
+            if words:
+                joined = Word(" ".join(w.raw for w in words),
+                              None if any(not w.static for w in words) else
+                              " ".join(w.value or "" for w in words), words[0].span)
+                self.script(joined, segment, name, depth)
+            return
+        if not words:
+            if assignments:
+                self.invocations.append(self.declaration(replace(
+                    segment, kind=SegmentKind.ASSIGNMENT, assignments=tuple(assignments))))
+            return
+        if words[0].value is None or not words[0].static:
+            self.problems.append(Problem(
+                f"the program run by {name} ({words[0].raw!r}) is only known at run time",
+                words[0].span))
+            return
+        inner = Segment(
+            SegmentKind.COMMAND, " ".join(w.raw for w in words), segment.span, tuple(words),
+            tuple(assignments), (), segment.via + (name,), wrapper=name,
+        )
+        result = self.command(inner, depth + 1)
+        if extra_args:
+            result = self.extra_args(result, name)
+        self.invocations.append(result)
+
+    def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
+        spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
+        if spec.positional_writes or spec.writes or spec.runs_code or spec.wrapper:
+            hazard = Hazard("input-arguments",
+                            f"{wrapper} adds arguments from its input to "
+                            f"{invocation.program}, which writes or runs what they name")
+            return replace(invocation, hazards=invocation.hazards + (hazard,))
+        return invocation
+
+    def script(self, word: Word, outer: Segment, name: str, depth: int) -> None:
+        if word.value is None or word.splits:
+            self.problems.append(Problem(f"the script run by {name} is only known at run time",
+                                         word.span))
+            return
+        nested = parse(word.value)
+        for problem in nested.problems:
+            self.problems.append(Problem(f"in the script run by {name}: {problem.reason}",
+                                         word.span))
+        for segment in nested.segments:
+            self.segment(replace(segment, span=word.span, via=outer.via + (name,) + segment.via,
+                                 wrapper=name), depth + 1)
+
+    # -- shell constructs --------------------------------------------------
+    def declaration(self, segment: Segment) -> Invocation:
+        hazards = list(self.env_hazards(segment.assignments))
+        program = segment.argv[0].value if segment.argv else None
+        names = {a.text for a in segment.assignments}
+        for word in segment.argv[1:]:
+            if word.raw in names or (word.value or "").startswith("-"):
+                continue
+            if word.value is None or not _NAME.match(word.value):
+                hazards.append(Hazard("dynamic-declaration",
+                                      f"{program} with a name known only at run time: {word.raw}"))
+            elif self.knowledge.risky_variable(word.value) and program == "export":
+                hazards.append(Hazard("environment", f"exports {word.value}, which changes "
+                                      "what later commands run"))
+        return Invocation(segment, program, hazards=tuple(hazards))
+
+    def env_hazards(self, assignments: tuple[Assignment, ...]) -> tuple[Hazard, ...]:
+        return tuple(
+            Hazard("environment", f"sets {a.name}, which changes what programs run or load")
+            for a in assignments if self.knowledge.risky_variable(a.name)
+        )
+
+    def redirect_only(self, segment: Segment) -> Invocation:
+        writes = tuple(r.target for r in segment.redirects if r.writes and r.target is not None)
+        reads = tuple(r.target for r in segment.redirects if r.reads and r.target is not None)
+        return Invocation(segment, None, writes=writes, reads=reads)
+
+    def fork_bombs(self, segments: tuple[Segment, ...]) -> None:
+        for definition in segments:
+            if definition.kind is not SegmentKind.FUNCTION:
+                continue
+            scope = f"function {definition.name}"
+            for index, invocation in enumerate(self.invocations):
+                seg = invocation.segment
+                if invocation.program == definition.name and scope in seg.via and (
+                        seg.background or "pipeline" in seg.via or "background" in seg.via):
+                    hazard = Hazard("fork-bomb", f"function {definition.name!r} calls itself "
+                                    "in the background or a pipeline: a fork bomb", "deny")
+                    self.invocations[index] = replace(
+                        invocation, hazards=invocation.hazards + (hazard,))
+
+
+class _Options:
+    """Normalize one argv against program knowledge (GNU conventions by default).
+
+    ``-rf`` becomes ``-r -f``; ``--force=x`` is ``--force`` with value ``x``; an option
+    the knowledge says takes a value consumes it (``-n5``, ``-n 5``); ``--`` ends
+    options. Global options come before a subcommand, which brings its own spec.
+    """
+
+    def __init__(self, spec: ProgramSpec, words: tuple[Word, ...]) -> None:
+        self.spec = spec
+        self.options: list[Option] = []
+        self.positionals: list[Word] = []
+        self.writes: list[Word] = []
+        self.reads: list[Word] = []
+        self.hazards: list[Hazard] = []
+        self.scripts: list[Word] = []
+        self.inner: tuple[tuple[Word, ...], bool] | None = None
+        self.dynamic = False
+        self.subcommand_words = 0
+        self._parse(list(words))
+
+    def _parse(self, words: list[Word]) -> None:
+        spec = self.spec
+        index = 0
+        options_done = spec.no_options
+        while index < len(words):
+            word = words[index]
+            value = word.value
+            if spec.exec is not None and value in spec.exec.start:
+                index = self._exec(words, index)
+                continue
+            if not options_done and word.static and value == "--":
+                options_done = True
+                index += 1
+                continue
+            if not options_done and word.may_be_option and not word.static:
+                self.dynamic = True
+                if self._dangerous(spec):
+                    self.hazards.append(Hazard(
+                        "dynamic-option", f"{word.raw} may become an option of {spec.name}, "
+                        "which has options that run code or write files"))
+            if not options_done and word.static and value and value.startswith("-") \
+                    and value != "-":
+                before = len(self.options)
+                index = self._option(words, index)
+                if any(o.name in spec.ends_options for o in self.options[before:]):
+                    options_done = True
+                continue
+            # a positional word
+            if self._wrapper_starts(words, index):
+                return
+            if spec.subcommands and len(self.positionals) == self.subcommand_words \
+                    and value in spec.subcommands:
+                self.spec = spec = spec.subcommands[value]
+                self.subcommand_words += 1
+                options_done = spec.no_options
+                self.positionals.append(word)
+                index += 1
+                continue
+            self.positionals.append(word)
+            if value is not None and any(fnmatchcase(value, g) for g in spec.force_args):
+                self.options.append(Option("--force", None))
+            if spec.options_first and not spec.subcommands:
+                options_done = True
+            index += 1
+        self._shell_without_script()
+
+    def _wrapper_starts(self, words: list[Word], index: int) -> bool:
+        wrapper = self.spec.wrapper
+        if wrapper is None or wrapper.script_option is not None:
+            return False
+        skipped = len(self.positionals) - self.subcommand_words
+        if skipped < wrapper.skip:
+            return False
+        self.inner = (tuple(words[index:]), self.spec.stdin_args)
+        return True
+
+    def _exec(self, words: list[Word], index: int) -> int:
+        assert self.spec.exec is not None
+        start = words[index].value or ""
+        end = index + 1
+        while end < len(words) and words[end].value not in self.spec.exec.end:
+            end += 1
+        self.options.append(Option(start, None))
+        self.inner = (tuple(words[index + 1 : end]), True)
+        return end + 1
+
+    def _option(self, words: list[Word], index: int) -> int:
+        spec = self.spec
+        value = words[index].value or ""
+        if value.startswith("--") or spec.single_dash_long:
+            name, eq, attached = value.partition("=")
+            if spec.single_dash_long and not value.startswith("--"):
+                name, eq, attached = value, "", ""
+            if eq:
+                self._add(name, _sub(words[index], attached))
+                return index + 1
+            if spec.canonical(name) in spec.value_options or name in spec.value_options:
+                following = words[index + 1] if index + 1 < len(words) else None
+                self._add(name, following)
+                return index + 2
+            self._add(name, None)
+            return index + 1
+        cluster = value[1:]
+        for position, letter in enumerate(cluster):
+            name = "-" + letter
+            if name in spec.value_options or spec.canonical(name) in spec.value_options:
+                rest = cluster[position + 1 :]
+                if rest:
+                    self._add(name, _sub(words[index], rest))
+                    return index + 1
+                following = words[index + 1] if index + 1 < len(words) else None
+                self._add(name, following)
+                return index + 2
+            self._add(name, None)
+        return index + 1
+
+    def _add(self, name: str, value: Word | None) -> None:
+        spec = self.spec
+        canonical = spec.canonical(name)
+        self.options.append(Option(canonical, value))
+        if canonical in spec.runs_code or name in spec.runs_code:
+            shown = f"{name} {value.raw}" if value is not None else name
+            self.hazards.append(Hazard("runs-code", f"{spec.name} {shown} runs a program or code"))
+        if canonical in spec.destructive or name in spec.destructive:
+            self.hazards.append(Hazard("writes", f"{spec.name} {name} deletes or changes files"))
+        if canonical in spec.inline_code or name in spec.inline_code:
+            self.hazards.append(Hazard("inline-code", f"{spec.name} {name} runs inline code"))
+        if value is not None and (canonical in spec.writes or name in spec.writes):
+            self.writes.append(value)
+        if value is not None and (canonical in spec.reads or name in spec.reads):
+            self.reads.append(value)
+        if spec.shell is not None and canonical == spec.shell and value is not None:
+            self.scripts.append(value)
+        if spec.wrapper and spec.wrapper.script_option == canonical and value is not None:
+            self.scripts.append(value)
+
+    def _shell_without_script(self) -> None:
+        spec = self.spec
+        if not spec.stdin_code:
+            return
+        has_code = self.scripts or any(
+            o.name in spec.inline_code or o.name == spec.shell or o.name in spec.ends_options
+            for o in self.options)
+        if has_code:
+            return
+        if not self.positionals or self.positionals[0].value == "-":
+            self.hazards.append(Hazard("stdin-code", f"{spec.name} runs code read from its input"))
+        else:
+            self.hazards.append(Hazard("script-file",
+                                       f"{spec.name} runs the script {self.positionals[0].raw}"))
+
+    @staticmethod
+    def _dangerous(spec: ProgramSpec) -> bool:
+        return bool(spec.runs_code or spec.writes or spec.exec or spec.inline_code
+                    or spec.destructive
+                    or spec.shell or spec.script or any(
+                        _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+def _sub(word: Word, value: str) -> Word:
+    return replace(word, value=value, raw=value if word.value is not None else word.raw)

@@ -1,0 +1,150 @@
+"""The immutable model of a parsed command: words, redirections, segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range of character offsets into the command string."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Word:
+    """One shell word after quote removal.
+
+    ``value`` is the word's text when it is known without running anything, else
+    ``None``. ``home`` means the word starts with an expansion of the home
+    directory (unquoted ``~`` or ``$HOME``); ``value`` then holds the rest.
+    ``glob`` means unquoted pattern characters that bash would expand, and
+    ``splits`` means an unquoted expansion that bash would split into words.
+    """
+
+    raw: str
+    value: str | None
+    span: Span
+    glob: bool = False
+    home: bool = False
+    splits: bool = False
+
+    @property
+    def static(self) -> bool:
+        return self.value is not None and not self.glob and not self.splits
+
+    @property
+    def may_be_option(self) -> bool:
+        """Whether the word may reach the program as an option (``-...``)."""
+        if self.splits:
+            return True
+        if self.value is not None and not self.home:
+            return self.value.startswith("-")
+        return not self.home and not _literal_head(self.raw)
+
+    @property
+    def shown(self) -> str:
+        if self.value is None:
+            return self.raw
+        return ("~" if self.home else "") + self.value
+
+
+def _literal_head(raw: str) -> bool:
+    """Whether the raw text starts with a literal that is not ``-``."""
+    head = raw.lstrip("\"'")
+    return bool(head) and head[0] not in "-$`\\" and raw[:2] != "$'"
+
+
+class RedirectKind(str, Enum):
+    READ = "read"
+    WRITE = "write"
+    APPEND = "append"
+    READ_WRITE = "read-write"
+    DUPLICATE = "duplicate"
+    CLOSE = "close"
+    HEREDOC = "heredoc"
+    HERESTRING = "herestring"
+
+
+@dataclass(frozen=True)
+class Redirect:
+    kind: RedirectKind
+    fd: int | None
+    target: Word | None
+    text: str
+
+    @property
+    def writes(self) -> bool:
+        return self.kind in (RedirectKind.WRITE, RedirectKind.APPEND, RedirectKind.READ_WRITE)
+
+    @property
+    def reads(self) -> bool:
+        return self.kind in (RedirectKind.READ, RedirectKind.READ_WRITE)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    value: Word | None
+    text: str
+
+
+class SegmentKind(str, Enum):
+    """What a segment is: a program run, or a shell construct judged on its own."""
+
+    COMMAND = "command"
+    ASSIGNMENT = "assignment"
+    DECLARATION = "declaration"
+    FUNCTION = "function"
+    TEST = "test"
+    REDIRECT_ONLY = "redirect-only"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One simple command (or shell construct) found anywhere in the tree.
+
+    ``argv`` is the program and its arguments; ``via`` says how the segment is
+    reached (``pipeline``, ``subshell``, ``command-substitution``, ...), outermost
+    first; ``wrapper`` names the wrapper that runs this segment when it was
+    unwrapped from another (``sudo``, ``find -exec``, ``bash -c``).
+    """
+
+    kind: SegmentKind
+    text: str
+    span: Span
+    argv: tuple[Word, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+    via: tuple[str, ...] = ()
+    wrapper: str | None = None
+    background: bool = False
+    name: str | None = None
+
+    @property
+    def program(self) -> Word | None:
+        return self.argv[0] if self.argv else None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a command cannot be fully analysed, and where."""
+
+    reason: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """A whole command string: its segments, or the problems that stop analysis."""
+
+    source: str
+    segments: tuple[Segment, ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def parseable(self) -> bool:
+        return not self.problems

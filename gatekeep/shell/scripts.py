@@ -1,0 +1,169 @@
+"""Checkers for the small languages some programs take as an argument (sed, awk).
+
+Each checker accepts only what it can read completely; anything else is a
+hazard ("cannot analyse"), never a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from gatekeep.shell.model import Word
+
+if TYPE_CHECKING:
+    from gatekeep.shell.analyze import Hazard, Option
+
+_SED_PLAIN = set("pPdDnNqQlL=hHgGxz{}F")
+_SED_LABEL = set("btT:")
+_SED_TEXT = set("aic")
+_SED_UNSAFE = {"e": "runs a command", "w": "writes a file", "W": "writes a file",
+               "r": "reads a file", "R": "reads a file"}
+_SED_S_FLAGS = set("gpiImM0123456789")
+
+
+def check(language: str, options: tuple[Option, ...] | list[Option],
+          positionals: tuple[Word, ...] | list[Word]) -> Iterator[Hazard]:
+    """Hazards of the script given to ``sed`` or ``awk``."""
+    from gatekeep.shell.analyze import Hazard
+
+    checker: Callable[[str], str | None] = _sed if language == "sed" else _awk
+    inline = {"sed": ("-e", "--expression"), "awk": ()}[language]
+    files = {"sed": ("-f", "--file"), "awk": ("-f", "--file", "-E", "--exec")}[language]
+    scripts = [o.value for o in options if o.name in inline]
+    if any(o.name in files for o in options):
+        yield Hazard("script-file", f"{language} runs a program from a file")
+        return
+    if language == "sed" and any(o.name in ("-i", "--in-place") for o in options):
+        yield Hazard("writes", "sed -i rewrites the files it is given")
+    if not scripts and positionals:
+        scripts = [positionals[0]]
+    for script in scripts:
+        if script is None or script.value is None:
+            yield Hazard("dynamic-script", f"the {language} program is only known at run time")
+            continue
+        problem = checker(script.value)
+        if problem is not None:
+            yield Hazard("script", f"{language} program {script.value!r}: {problem}")
+
+
+def _sed(script: str) -> str | None:
+    """Return why ``script`` is unsafe or unreadable, or None when it only edits text."""
+    reader = _SedReader(script)
+    try:
+        return reader.run()
+    except IndexError:
+        return "cannot be analysed (incomplete)"
+
+
+class _SedReader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def run(self) -> str | None:
+        while True:
+            self.skip(" \t\n;")
+            if self.pos >= len(self.text):
+                return None
+            self.address()
+            self.skip(" \t")
+            if self.peek() == "!":
+                self.pos += 1
+                self.skip(" \t")
+            command = self.peek()
+            self.pos += 1
+            problem = self.command(command)
+            if problem is not None:
+                return problem
+
+    def skip(self, chars: str) -> None:
+        while self.peek() and self.peek() in chars:
+            self.pos += 1
+
+    def address(self) -> None:
+        for _ in range(2):
+            char = self.peek()
+            if char.isdigit():
+                while self.peek().isdigit() or self.peek() == "~":
+                    self.pos += 1
+            elif char == "$":
+                self.pos += 1
+            elif char in "/\\":
+                if char == "\\":
+                    self.pos += 1
+                self.delimited(self.text[self.pos])
+                while self.peek() in ("I", "M"):
+                    self.pos += 1
+            elif char in "+~" and _ == 1:
+                self.pos += 1
+                while self.peek().isdigit():
+                    self.pos += 1
+            if self.peek() != ",":
+                return
+            self.pos += 1
+
+    def delimited(self, delimiter: str) -> None:
+        """Skip a regex or replacement that starts at ``delimiter``."""
+        self.pos += 1
+        while self.text[self.pos] != delimiter:
+            self.pos += 2 if self.text[self.pos] == "\\" else 1
+        self.pos += 1
+
+    def command(self, command: str) -> str | None:
+        if command in _SED_UNSAFE:
+            return f"the {command!r} command {_SED_UNSAFE[command]}"
+        if command in ("s", "y"):
+            delimiter = self.text[self.pos]
+            if delimiter in "\n\\":
+                return "cannot be analysed (unusual delimiter)"
+            self.delimited(delimiter)
+            self.pos -= 1
+            self.delimited(delimiter)
+            if command == "s":
+                while self.peek() and self.peek() not in ";\n} \t":
+                    flag = self.peek()
+                    if flag in ("e", "w"):
+                        return f"the s///{flag} flag {_SED_UNSAFE[flag]}"
+                    if flag not in _SED_S_FLAGS:
+                        return f"cannot be analysed (unknown flag {flag!r})"
+                    self.pos += 1
+            return None
+        if command in _SED_TEXT:
+            self.to_line_end()
+            return None
+        if command in _SED_LABEL:
+            while self.peek() and self.peek() not in ";\n":
+                self.pos += 1
+            return None
+        if command in _SED_PLAIN:
+            if command in "qQlL":
+                self.skip(" \t")
+                while self.peek().isdigit():
+                    self.pos += 1
+            return None
+        if command == "#":
+            self.to_line_end()
+            return None
+        return f"cannot be analysed (command {command!r})"
+
+    def to_line_end(self) -> None:
+        while self.peek() and self.peek() != "\n":
+            self.pos += 2 if self.peek() == "\\" else 1
+
+
+_AWK_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_AWK_UNSAFE = re.compile(r"\bsystem\b|\bgetline\b|\||>|\bclose\b|\bfflush\b"
+                         r"|\bENVIRON\b|@load|\bPROCINFO\b")
+
+
+def _awk(program: str) -> str | None:
+    code = _AWK_STRING.sub('""', program).replace("||", " ")
+    match = _AWK_UNSAFE.search(code)
+    if match is None:
+        return None
+    return f"uses {match.group(0)!r} (may run commands, read other files or write files)"
