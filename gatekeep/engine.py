@@ -222,17 +222,21 @@ class _Judge:
             return None
         if special == "network":
             return Verdict("path:network", "ask", f"{path} opens a network connection")
-        for own in self.context.self_paths:
-            if within(path, own) or within(own, path):
-                return Verdict("self-protection", "deny",
-                               f"writes {path}: gatekeep's own policy, approvals or audit log",
-                               "ask the operator to change gatekeep's files by hand")
         for glob in self.policy.protect_write:
             compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
-            if compiled.matches(path) or compiled.inside(path):
+            if compiled.matches(path):
                 return Verdict("protect.write", "deny",
                                f"writes {path}, protected by {glob.text!r}",
                                "leave protected files to the operator")
+            if compiled.inside(path):
+                return Verdict("protect.write", "deny",
+                               f"writes or deletes {path}, which holds {glob.text!r}",
+                               "name the exact files inside it you mean")
+        for own in self.context.self_paths:
+            if within(path, own) or within(own, path):
+                return Verdict("self-protection", "deny",
+                               f"writes {path}, which holds gatekeep's own policy, approvals "
+                               "or audit log", "ask the operator to change gatekeep's files")
         if not self._in_tree(path):
             return Verdict("path:outside", "ask", f"writes {path}, outside the working tree")
         return None

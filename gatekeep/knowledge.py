@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gatekeep.policy.yamlsource import Located, compose
+if TYPE_CHECKING:
+    from gatekeep.policy.yamlsource import Located
+
 
 _PROGRAM_KEYS = frozenset({
     "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
@@ -96,6 +99,8 @@ EMPTY = Knowledge({}, frozenset(), (), {}, ())
 
 def load_knowledge(path: Path) -> Knowledge:
     """Load a program knowledge file; errors name ``file:line:col`` and the key path."""
+    from gatekeep.policy.yamlsource import compose
+
     root = compose(path.read_text(encoding="utf-8"), str(path))
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths"}))
     if "gatekeep-programs" not in top or top["gatekeep-programs"].scalar() != 1:

@@ -11,6 +11,7 @@ import yaml
 
 from gatekeep.errors import PolicyError
 from gatekeep.knowledge import Knowledge, load_knowledge
+from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.yamlsource import Located, compose
 from gatekeep.shell.analyze import analyze_argv
@@ -21,31 +22,6 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
-
-
-def builtin_dir() -> Path:
-    """Where the shipped policies are: inside the package, or beside it in a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    installed = here / "policies"
-    return installed if installed.is_dir() else here.parent / "policies"
-
-
-def builtin_path(name: str) -> Path:
-    path = builtin_dir() / f"{name}.yaml"
-    if not name.replace("-", "").replace("_", "").isalnum() or not path.is_file():
-        available = sorted(p.stem for p in builtin_dir().glob("*.yaml") if p.stem != "programs")
-        raise PolicyError(f"builtin:{name}", None, None, "",
-                          f"no such built-in policy; available: {', '.join(available)}")
-    return path
-
-
-def resolve_reference(reference: str, relative_to: Path | None = None) -> Path:
-    if reference.startswith("builtin:"):
-        return builtin_path(reference.removeprefix("builtin:"))
-    path = Path(reference).expanduser()
-    if relative_to is not None and not path.is_absolute():
-        path = relative_to / path
-    return path
 
 
 def load_knowledge_default() -> Knowledge:

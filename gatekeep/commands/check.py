@@ -1,0 +1,45 @@
+"""``gatekeep check``: the dry run. Prints the decision and why; runs nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from gatekeep.audit import segment_json
+from gatekeep.errors import PolicyError
+from gatekeep.exitcodes import CHECK_CODES, ExitStatus
+from gatekeep.locations import Locations
+from gatekeep.policy.select import load_cached
+from gatekeep.session import Request, context, judge, parse_request, run_policies
+from gatekeep.text import visible
+
+
+def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
+          locations: Locations, stdout: TextIO, stderr: TextIO) -> int:
+    """With ``--policy``, that policy alone; else exactly the policies ``run`` would use."""
+    try:
+        if request.policy is not None:
+            policies = [load_cached(request.policy, None)]
+        else:
+            policies = run_policies(locations, cwd, request, env)
+    except PolicyError as error:
+        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        return ExitStatus.POLICY_ERROR
+    decision = judge(policies, parse_request(request), context(env, cwd, locations))
+    if as_json:
+        document = {
+            "decision": decision.decision,
+            "command": decision.command,
+            "segments": [segment_json(s) for s in decision.segments],
+            "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
+        }
+        stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        from rich.console import Console
+
+        from gatekeep.render import print_decision
+
+        print_decision(Console(file=stdout), decision)
+    return CHECK_CODES[decision.decision]

@@ -1,0 +1,66 @@
+"""Building what a decision needs from the process: context, policies, the parsed command."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatekeep.engine import Decision, combine, decide
+from gatekeep.locations import Locations
+from gatekeep.paths import Context, SystemResolver
+from gatekeep.policy.model import Policy
+from gatekeep.policy.select import load_cached, run_sources
+from gatekeep.shell.analyze import literal_segment
+from gatekeep.shell.model import ParsedCommand, Problem, Span
+from gatekeep.shell.parse import invisible_reason, parse
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to judge: a shell string (``-c``) or an argv (``-- ARGV``)."""
+
+    command: str | None
+    argv: tuple[str, ...] | None
+    policy: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.command if self.command is not None else shlex.join(self.argv or ())
+
+
+def parse_request(request: Request) -> ParsedCommand:
+    if request.command is not None:
+        return parse(request.command)
+    argv = list(request.argv or ())
+    source = shlex.join(argv)
+    if not argv:
+        return ParsedCommand(source, (), (Problem("no command given", Span(0, 0)),))
+    for arg in argv:
+        for char in arg:
+            reason = invisible_reason(char)
+            if reason is not None:
+                return ParsedCommand(source, (), (Problem(reason, Span(0, len(source))),))
+    segment = literal_segment(argv)
+    return ParsedCommand(source, (segment,))
+
+
+def context(env: Mapping[str, str], cwd: Path, locations: Locations) -> Context:
+    temp = tuple(dict.fromkeys(p for p in (env.get("TMPDIR", "").rstrip("/"), "/tmp", "/var/tmp")
+                               if p))
+    return Context(
+        cwd=str(cwd), home=env.get("HOME", "/"),
+        resolver=SystemResolver(env.get("PATH", "/usr/bin:/bin")), temp_dirs=temp,
+        self_paths=(str(locations.config_dir), str(locations.state_dir)),
+    )
+
+
+def run_policies(locations: Locations, cwd: Path, request: Request,
+                 env: Mapping[str, str]) -> list[Policy]:
+    sources = run_sources(locations, cwd, request.policy, env.get("GATEKEEP_POLICY"))
+    return [load_cached(s.reference, locations.cache_dir) for s in sources]
+
+
+def judge(policies: list[Policy], parsed: ParsedCommand, ctx: Context) -> Decision:
+    return combine([decide(policy, parsed, ctx) for policy in policies])
