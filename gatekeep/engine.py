@@ -76,9 +76,11 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     """Judge every segment of ``command`` under ``policy``."""
     analysis = analyze(command, policy.knowledge)
     judge = _Judge(policy, context)
-    segments = [judge.invocation(inv) for inv in analysis.invocations]
+    extra = judge.whole(analysis.invocations)
+    segments = [judge.invocation(inv, extra.get(index, ()))
+                for index, inv in enumerate(analysis.invocations)
+                if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
-    segments.extend(judge.whole(analysis.invocations))
     if not segments:
         segments.append(judge.problem(command.source, Problem("nothing to run", Span(0, 0))))
     overall = strictest(*(s.decision for s in segments))
@@ -109,8 +111,10 @@ class _Judge:
         self.context = context
         self.knowledge = policy.knowledge
 
-    def invocation(self, invocation: Invocation) -> SegmentDecision:
+    def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
+                   ) -> SegmentDecision:
         verdicts = list(self.rules(invocation))
+        verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
                         for h in invocation.hazards)
         verdicts.extend(self.writes(invocation.writes))
@@ -128,19 +132,20 @@ class _Judge:
                           "rewrite the command with plain words, or split it into parts")
         return SegmentDecision(text, problem.span, verdict.decision, (verdict,))
 
-    def whole(self, invocations: tuple[Invocation, ...]) -> list[SegmentDecision]:
-        """Verdicts that need the whole command: a download piped into an interpreter."""
+    def whole(self, invocations: tuple[Invocation, ...]) -> dict[int, tuple[Verdict, ...]]:
+        """Verdicts that need the whole command: a download run as code by an interpreter."""
         downloads = [i for i in invocations
                      if i.program and self.knowledge.spec(_base(i.program)).network]
-        runners = [i for i in invocations if any(h.kind == "stdin-code" for h in i.hazards)]
-        if not downloads or not runners:
-            return []
-        verdict = Verdict("download-and-run", "deny",
-                          f"{downloads[0].program} output reaches {runners[0].program}, "
-                          "which runs it as code",
-                          "download to a file, read it, then run it as a separate command")
-        span = runners[0].segment.span
-        return [SegmentDecision(runners[0].text, span, "deny", (verdict,))]
+        if not downloads:
+            return {}
+        found: dict[int, tuple[Verdict, ...]] = {}
+        for index, runner in enumerate(invocations):
+            if any(h.kind == "stdin-code" for h in runner.hazards):
+                found[index] = (Verdict(
+                    "download-and-run", "deny",
+                    f"{downloads[0].program} downloads what {runner.program} runs as code",
+                    "download to a file, read it, then run it as a separate command"),)
+        return found
 
     # -- rules -----------------------------------------------------------------
     def rules(self, invocation: Invocation) -> list[Verdict]:
@@ -149,9 +154,6 @@ class _Judge:
             construct = _CONSTRUCTS.get(segment.kind)
             if construct:
                 return [Verdict("shell-construct", "allow", construct)]
-            if segment.kind is SegmentKind.COMMAND:
-                return [Verdict("unparseable", self.policy.unparseable,
-                                "the program is only known at run time")]
             return []
         name, path = self.identity(invocation.program)
         candidates: tuple[tuple[Pattern, Rule], ...] = ()
@@ -260,7 +262,7 @@ class _Judge:
     def paths(self, word: Word) -> list[str] | None:
         """Every path the word may name: as written, through symlinks, and glob matches."""
         path = resolve(word, self.context.cwd, self.context.home)
-        if path is None or word.splits and not word.glob:
+        if path is None or (word.splits and not word.glob):
             return None
         resolver = self.context.resolver
         found = [path]
@@ -289,7 +291,7 @@ def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
     if len(pattern.args) > len(positionals) and not (
             cautious and any(w.splits for w in positionals)):
         return False
-    for glob, word in zip(pattern.args, positionals):
+    for glob, word in zip(pattern.args, positionals, strict=False):
         if word.static and word.value is not None:
             if not glob.matches(word.value):
                 return False

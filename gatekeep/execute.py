@@ -39,7 +39,7 @@ def run(argv: Sequence[str], env: Mapping[str, str], cwd: str) -> int:
         try:
             child = subprocess.Popen(  # noqa: S603 - the command was judged before it got here
                 list(argv), env=dict(env), cwd=cwd,
-                preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous),  # noqa: PLW1509
+                preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, previous),
             )
         except FileNotFoundError:
             return 127

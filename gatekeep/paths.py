@@ -48,7 +48,7 @@ class Context:
     cwd: str
     home: str
     resolver: Resolver
-    temp_dirs: tuple[str, ...] = ("/tmp", "/var/tmp")
+    temp_dirs: tuple[str, ...] = ()
     self_paths: tuple[str, ...] = ()
     special: dict[str, str] = field(default_factory=dict)
 

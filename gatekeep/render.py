@@ -12,7 +12,7 @@ MARKS = {"allow": ("+", "green"), "ask": ("?", "yellow"), "deny": ("-", "red")}
 
 
 def decision_text(decision: Decision) -> Text:
-    mark, style = MARKS[decision.decision]
+    style = MARKS[decision.decision][1]
     out = Text()
     out.append(f"{decision.decision.upper()}", style=f"bold {style}")
     out.append("  ")

@@ -16,6 +16,8 @@ from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
 from gatekeep.shell.parse import invisible_reason, parse
 
+SYSTEM_TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - named to recognise them, not to use them
+
 
 @dataclass(frozen=True)
 class Request:
@@ -47,8 +49,8 @@ def parse_request(request: Request) -> ParsedCommand:
 
 
 def context(env: Mapping[str, str], cwd: Path, locations: Locations) -> Context:
-    temp = tuple(dict.fromkeys(p for p in (env.get("TMPDIR", "").rstrip("/"), "/tmp", "/var/tmp")
-                               if p))
+    candidates = (env.get("TMPDIR", "").rstrip("/"), *SYSTEM_TEMP_DIRS)
+    temp = tuple(dict.fromkeys(p for p in candidates if p))
     return Context(
         cwd=str(cwd), home=env.get("HOME", "/"),
         resolver=SystemResolver(env.get("PATH", "/usr/bin:/bin")), temp_dirs=temp,

@@ -81,7 +81,7 @@ def main(request: Request) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("gatekeep: interrupted; nothing was run\n")
         return ExitStatus.INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - fail closed on anything unexpected
+    except Exception as error:
         sys.stderr.write(f"gatekeep: internal error: {type(error).__name__}: "
                          f"{visible(str(error))}\ngatekeep: nothing was run\n")
         return ExitStatus.INTERNAL_ERROR

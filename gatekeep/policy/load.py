@@ -11,8 +11,8 @@ import yaml
 
 from gatekeep.errors import PolicyError
 from gatekeep.knowledge import Knowledge, load_knowledge
-from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
+from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.yamlsource import Located, compose
 from gatekeep.shell.analyze import analyze_argv
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle  # noqa: S403 - the cache lives in gatekeep's own state dir, which is write-protected
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +74,7 @@ def _read(entry: Path, knowledge_file: Path) -> Policy | None:
             stamps, policy = pickle.load(handle)  # noqa: S301 - see the import note
         if stamps != _stamp([*policy.files, str(knowledge_file)]):
             return None
-    except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt from the files
+    except Exception:
         return None
     return policy if isinstance(policy, Policy) else None
 

@@ -79,8 +79,7 @@ def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
 def analyze_argv(argv: list[str], knowledge: Knowledge) -> Invocation:
     """Analyse a literal argv (a policy pattern, or ``gatekeep run -- ARGV``)."""
     segment = literal_segment(argv)
-    state = _State(knowledge)
-    return state.command(segment, depth=MAX_UNWRAP)
+    return _State(knowledge).command(segment, depth=MAX_UNWRAP)
 
 
 def literal_segment(argv: list[str]) -> Segment:
@@ -100,7 +99,7 @@ class _State:
     def segment(self, segment: Segment, depth: int) -> None:
         kind = segment.kind
         if kind is SegmentKind.COMMAND:
-            self.invocations.append(self.command(segment, depth))
+            self.command(segment, depth)
         elif kind in (SegmentKind.ASSIGNMENT, SegmentKind.DECLARATION):
             self.invocations.append(self.declaration(segment))
         elif kind is SegmentKind.FUNCTION:
@@ -110,10 +109,11 @@ class _State:
             self.invocations.append(self.redirect_only(segment))
 
     # -- plain commands ----------------------------------------------------
-    def command(self, segment: Segment, depth: int) -> Invocation:
+    def command(self, segment: Segment, depth: int, extra_args: str | None = None) -> Invocation:
+        """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
-        if program is None:
+        if program is None:  # the parser reported the dynamic program name as a problem
             return Invocation(segment, None, hazards=self.env_hazards(segment.assignments))
         spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
         parsed = _Options(spec, argv[1:])
@@ -138,6 +138,9 @@ class _State:
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper,
         )
+        if extra_args is not None:
+            invocation = self.extra_args(invocation, extra_args)
+        self.invocations.append(invocation)
         if depth < MAX_UNWRAP:
             self.unwrap(invocation, parsed, depth)
         elif parsed.inner is not None or parsed.scripts:
@@ -181,10 +184,7 @@ class _State:
             SegmentKind.COMMAND, " ".join(w.raw for w in words), segment.span, tuple(words),
             tuple(assignments), (), segment.via + (name,), wrapper=name,
         )
-        result = self.command(inner, depth + 1)
-        if extra_args:
-            result = self.extra_args(result, name)
-        self.invocations.append(result)
+        self.command(inner, depth + 1, name if extra_args else None)
 
     def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])

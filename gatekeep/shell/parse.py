@@ -184,7 +184,8 @@ class _Walker:
         if kind == "ERROR":
             self.problem("bash syntax gatekeep cannot parse", node)
             return
-        if kind in _ARITHMETIC or (kind == "compound_statement" and self.text(node).startswith("((")):
+        if kind in _ARITHMETIC or (
+                kind == "compound_statement" and self.text(node).startswith("((")):
             self.arithmetic = self.arithmetic or self.span(node)
         if kind in ("raw_string", "string_content", "ansi_c_string", "heredoc_content"):
             text = self.text(node)
@@ -224,7 +225,8 @@ class _Walker:
 
     # -- handlers ----------------------------------------------------------
     def on_command(self, node: Node, via: tuple[str, ...], depth: int,
-                   extra: tuple[Redirect, ...] = (), background: bool = False) -> None:
+                   extra: tuple[Redirect, ...] = (), background: bool = False,
+                   outer: Node | None = None) -> None:
         argv: list[Word] = []
         assignments: list[Assignment] = []
         redirects = list(extra)
@@ -246,9 +248,10 @@ class _Walker:
                 self.visit(child, via, depth)
         segment_kind = SegmentKind.COMMAND if argv else (
             SegmentKind.ASSIGNMENT if assignments else SegmentKind.REDIRECT_ONLY)
-        if argv and argv[0].value is None or argv and (argv[0].glob or argv[0].splits):
+        if (argv and argv[0].value is None) or (argv and (argv[0].glob or argv[0].splits)):
             self.problem(f"the program name {argv[0].raw!r} is only known at run time", node)
-        self.add(Segment(segment_kind, self.text(node), self.span(node), tuple(argv),
+        shown = outer or node
+        self.add(Segment(segment_kind, self.text(shown), self.span(shown), tuple(argv),
                          tuple(assignments), tuple(redirects), via, background=background))
 
     def on_redirected(self, node: Node, via: tuple[str, ...], depth: int) -> None:
@@ -257,10 +260,11 @@ class _Walker:
         for index, child in enumerate(node.children):
             if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect"):
                 redirects.extend(self.redirects(child, via, depth))
-            elif (body is None or child.id != body.id) and child.is_named and child.type != "comment":
+            elif (body is None or child.id != body.id) and child.is_named \
+                    and child.type != "comment":
                 self.visit(child, via, depth)
         if body is not None and body.type == "command":
-            self.on_command(body, via, depth, extra=tuple(redirects))
+            self.on_command(body, via, depth, extra=tuple(redirects), outer=node)
             return
         if body is not None:
             self.visit(body, via, depth)

@@ -124,8 +124,8 @@ def _add_string(node: Node, source: bytes, b: _Builder, first: bool) -> None:
     children = [c for c in node.children if c.type not in ('"', '$"')]
     for index, child in enumerate(children):
         if child.type == "string_content":
-            b.literal(_DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), _text(child)),
-                      quoted=True)
+            text = _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), _text(child))
+            b.literal(text, quoted=True)
         else:
             _add(child, source, b, quoted=True, first=first and index == 0)
 
