@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached, run_sources
 from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
-from gatekeep.shell.parse import invisible_reason, parse
+from gatekeep.text import invisible_reason
 
 SYSTEM_TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - named to recognise them, not to use them
 
@@ -29,14 +28,16 @@ class Request:
 
     @property
     def shown(self) -> str:
-        return self.command if self.command is not None else shlex.join(self.argv or ())
+        return self.command if self.command is not None else _join(self.argv or ())
 
 
 def parse_request(request: Request) -> ParsedCommand:
     if request.command is not None:
+        from gatekeep.shell.parse import parse
+
         return parse(request.command)
     argv = list(request.argv or ())
-    source = shlex.join(argv)
+    source = _join(argv)
     if not argv:
         return ParsedCommand(source, (), (Problem("no command given", Span(0, 0)),))
     for arg in argv:
@@ -66,3 +67,9 @@ def run_policies(locations: Locations, cwd: Path, request: Request,
 
 def judge(policies: list[Policy], parsed: ParsedCommand, ctx: Context) -> Decision:
     return combine([decide(policy, parsed, ctx) for policy in policies])
+
+
+def _join(argv: tuple[str, ...] | list[str]) -> str:
+    import shlex
+
+    return shlex.join(argv)

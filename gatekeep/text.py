@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import unicodedata
 
-from gatekeep.shell.parse import invisible_reason
-
+_INVISIBLE = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x1b": "\\e", "\\": "\\"}
+
+
+def invisible_reason(char: str) -> str | None:
+    """Why ``char`` hides what a command does, or None when it is plain."""
+    if char in "\n\t":
+        return None
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return f"control character U+{ord(char):04X} in the command"
+    if category in ("Cf", "Co", "Cs", "Cn") or char in _INVISIBLE:
+        return f"invisible character U+{ord(char):04X} in the command"
+    if category == "Zs" and char != " ":
+        return f"unusual space U+{ord(char):04X} in the command"
+    if category == "Mn" and "VARIATION SELECTOR" in unicodedata.name(char, ""):
+        return f"invisible character U+{ord(char):04X} in the command"
+    return None
 
 
 def visible(text: str, keep_newlines: bool = False) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from fnmatch import translate
+from functools import lru_cache
 
 from gatekeep.knowledge import Knowledge
 
@@ -16,16 +17,24 @@ def strictest(*decisions: str) -> str:
     return max(decisions, key=STRICTNESS.__getitem__)
 
 
+@lru_cache(maxsize=4096)
+def _compile(text: str) -> re.Pattern[str]:
+    return re.compile(translate(text))
+
+
 @dataclass(frozen=True)
 class Glob:
-    """A shell-style glob inside one word, compiled once."""
+    """A shell-style glob inside one word, compiled on first use (start-up stays fast)."""
 
     text: str
-    regex: re.Pattern[str]
 
     @classmethod
     def from_text(cls, text: str) -> Glob:
-        return cls(text, re.compile(translate(text)))
+        return cls(text)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compile(self.text)
 
     @property
     def literal(self) -> bool:

@@ -60,9 +60,13 @@ def load_cached(reference: str, cache_dir: Path | None) -> Policy:
     return policy
 
 
+# The compiled form depends on these modules too: a changed class layout rebuilds the cache.
+_CODE = (Path(__file__).with_name("model.py"), Path(__file__).parent.parent / "knowledge.py")
+
+
 def _stamp(files: list[str]) -> list[tuple[str, int, int]]:
     stamps = []
-    for file in files:
+    for file in [*files, *map(str, _CODE)]:
         stat = os.stat(file)
         stamps.append((file, stat.st_mtime_ns, stat.st_size))
     return stamps

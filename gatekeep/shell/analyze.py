@@ -23,7 +23,6 @@ from gatekeep.shell.model import (
     SegmentKind,
     Word,
 )
-from gatekeep.shell.parse import parse
 
 MAX_UNWRAP = 6
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -200,6 +199,8 @@ class _State:
             self.problems.append(Problem(f"the script run by {name} is only known at run time",
                                          word.span))
             return
+        from gatekeep.shell.parse import parse  # imported here: argv-only runs never need it
+
         nested = parse(word.value)
         for problem in nested.problems:
             self.problems.append(Problem(f"in the script run by {name}: {problem.reason}",

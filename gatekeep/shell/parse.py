@@ -8,7 +8,6 @@ reported, never partially judged.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -27,6 +26,7 @@ from gatekeep.shell.model import (
     Word,
 )
 from gatekeep.shell.words import word_from_node
+from gatekeep.text import invisible_reason
 
 MAX_SEGMENTS = 100
 MAX_DEPTH = 12
@@ -94,7 +94,6 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
     ">&-": RedirectKind.CLOSE,
     "<&-": RedirectKind.CLOSE,
 }
-_INVISIBLE = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
 
 
 @lru_cache(maxsize=1)
@@ -124,22 +123,6 @@ def _check_text(source: str) -> Problem | None:
         reason = invisible_reason(char)
         if reason is not None:
             return Problem(reason, Span(index, index + 1))
-    return None
-
-
-def invisible_reason(char: str) -> str | None:
-    """Why ``char`` hides what a command does, or None when it is plain."""
-    if char in "\n\t":
-        return None
-    category = unicodedata.category(char)
-    if category == "Cc":
-        return f"control character U+{ord(char):04X} in the command"
-    if category in ("Cf", "Co", "Cs", "Cn") or char in _INVISIBLE:
-        return f"invisible character U+{ord(char):04X} in the command"
-    if category == "Zs" and char != " ":
-        return f"unusual space U+{ord(char):04X} in the command"
-    if category == "Mn" and "VARIATION SELECTOR" in unicodedata.name(char, ""):
-        return f"invisible character U+{ord(char):04X} in the command"
     return None
 
 
