@@ -1,0 +1,58 @@
+"""In-process decision speed: median per decision with 10, 1,000 and 10,000 rules.
+
+Budget (DESIGN.md section 6): median under 50 us with 1,000 rules, flat from 10 to 10,000
+rules, and at least 20,000 commands per second in batch. Prints numbers and ratios only.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from gatekeep.engine import decide
+from gatekeep.paths import Context, SystemResolver
+from gatekeep.policy.load import load_policy
+from gatekeep.shell.parse import parse
+
+COMMANDS = ["git status", "ls -la src", "grep -rn TODO src", "rm -rf build",
+            "python -m pytest -q", "git push -f origin main", "cat README.md | head -n 5"]
+
+
+def policy_with(rules: int, directory: Path) -> Path:
+    lines = ["gatekeep: 1", "extends: [builtin:default]", "rules:"]
+    for index in range(rules):
+        lines.append(f"  - {{id: r{index}, allow: [\"tool{index} sub{index}\"]}}")
+    path = directory / f"p{rules}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main() -> None:
+    context = Context(cwd="/work/project", home="/home/user",
+                      resolver=SystemResolver("/usr/bin:/bin"))
+    parsed = [parse(c) for c in COMMANDS]
+    with tempfile.TemporaryDirectory() as tmp:
+        medians = {}
+        for rules in (10, 1_000, 10_000):
+            policy = load_policy(policy_with(rules, Path(tmp)))
+            samples = []
+            for _ in range(300):
+                for command in parsed:
+                    start = time.perf_counter()
+                    decide(policy, command, context)
+                    samples.append(time.perf_counter() - start)
+            medians[rules] = statistics.median(samples)
+            print(f"{rules:>6} rules: median decision {medians[rules] * 1e6:7.1f} us")
+        print(f"flatness 10,000 vs 10 rules: {medians[10_000] / medians[10]:.2f}x")
+        batch = [c for c in COMMANDS * 500]
+        start = time.perf_counter()
+        for text in batch:
+            decide(policy, parse(text), context)
+        elapsed = time.perf_counter() - start
+        print(f"batch parse+decide: {len(batch) / elapsed:,.0f} commands/s (budget 20,000)")
+
+
+if __name__ == "__main__":
+    main()
