@@ -17,7 +17,7 @@ demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
 test: $(STAMP)
-	$(BIN)/ruff check gatekeep tests benchmarks
+	$(BIN)/ruff check gatekeep tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 

@@ -73,9 +73,17 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
     from gatekeep.commands.check import check as do_check
 
     request = _request(command, argv, policy)
-    raise typer.Exit(do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                              locations=Locations.from_platform(), stdout=sys.stdout,
-                              stderr=sys.stderr))
+    try:
+        code = do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
+                        locations=Locations.from_platform(), stdout=sys.stdout,
+                        stderr=sys.stderr)
+    except Exception as error:  # the contract's 70, not typer's traceback and 1
+        from gatekeep.text import visible
+
+        typer.echo(f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}",
+                   err=True)
+        code = ExitStatus.INTERNAL_ERROR
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -8,6 +8,7 @@ command gets the strictest segment decision.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from gatekeep.paths import Context, compile_protect, resolve, within
@@ -110,6 +111,9 @@ class _Judge:
         self.policy = policy
         self.context = context
         self.knowledge = policy.knowledge
+        # Directories relative paths may start from: the cwd, and every `cd` target so far
+        # (a `cd` inside a subshell may or may not still apply); None: one known only at run time.
+        self.cwds: list[str | None] = [context.cwd]
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -118,7 +122,9 @@ class _Judge:
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
                         for h in invocation.hazards)
         verdicts.extend(self.writes(invocation.writes))
-        verdicts.extend(self.reads(invocation.reads))
+        verdicts.extend(self.reads(invocation.reads, invocation.reads_trees))
+        if invocation.changes_directory:
+            self.change_directory(invocation)
         if not verdicts:
             verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
         decision = strictest(*(v.decision for v in verdicts))
@@ -174,8 +180,9 @@ class _Judge:
         if segment.kind is SegmentKind.DECLARATION:
             return [Verdict("shell-construct", "allow", _CONSTRUCTS[segment.kind])]
         shown = name or path or invocation.program
-        reason = f"no rule matches {shown}" if name else \
-            f"{invocation.program} is not the system program of that name; no rule names its path"
+        reason = f"no rule matches {shown}" if name else (
+            f"{invocation.program} is {path}, not the system program of that name, and no "
+            "rule names that path")
         return [Verdict("default", self.policy.default, reason)]
 
     def identity(self, program: str) -> tuple[str | None, str | None]:
@@ -187,8 +194,8 @@ class _Judge:
             if system is not None and self._local(resolver.realpath(system)):
                 return None, system
             return program, system
-        path = resolver.realpath(program if program.startswith("/") else
-                                 f"{self.context.cwd}/{program}")
+        path = resolver.realpath(posixpath.normpath(
+            program if program.startswith("/") else f"{self.context.cwd}/{program}"))
         if system is not None and resolver.realpath(system) == path and not self._local(path):
             return base, path
         return None, path
@@ -243,9 +250,21 @@ class _Judge:
             return Verdict("path:outside", "ask", f"writes {path}, outside the working tree")
         return None
 
-    def reads(self, words: tuple[Word, ...]) -> list[Verdict]:
+    def change_directory(self, invocation: Invocation) -> None:
+        target = invocation.positionals[0] if invocation.positionals else None
+        if target is None:
+            self.cwds.append(self.context.home)
+            return
+        if target.value == "-":
+            self.cwds.append(None)
+            return
+        self.cwds.extend(self.paths(target) or [None])
+
+    def reads(self, words: tuple[Word, ...], trees: bool = False) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for word in words:
+            if word.value is None:
+                verdicts.extend(self.dynamic_read(word))
             for path in self.paths(word) or ():
                 if self.special(path) == "network":
                     verdicts.append(Verdict("path:network", "ask",
@@ -257,17 +276,43 @@ class _Judge:
                         verdicts.append(Verdict("protect.read", "ask",
                                                 f"reads {path}, protected by {glob.text!r}"))
                         break
+                    if trees and compiled.inside(path):
+                        verdicts.append(Verdict("protect.read", "ask",
+                                                f"reads the tree {path}, which holds "
+                                                f"{glob.text!r}"))
+                        break
         return verdicts
 
+    def dynamic_read(self, word: Word) -> list[Verdict]:
+        """A path known only in part (``~/.ssh/id_$K``): asked when a protected file may match."""
+        start = (self.context.home + word.prefix) if word.home else word.prefix
+        if start.startswith("~/"):
+            start = self.context.home + start[1:]
+        for glob in self.policy.protect_read:
+            compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
+            if compiled.may_start_with(start):
+                return [Verdict("protect.read", "ask",
+                                f"reads {word.raw}, which may be {glob.text!r}")]
+        return []
+
     def paths(self, word: Word) -> list[str] | None:
-        """Every path the word may name: as written, through symlinks, and glob matches."""
-        path = resolve(word, self.context.cwd, self.context.home)
-        if path is None or (word.splits and not word.glob):
+        """Every path the word may name: as written, through symlinks, and glob matches.
+
+        A relative word is resolved from every directory a ``cd`` may have moved to.
+        """
+        if word.value is None or (word.splits and not word.glob):
             return None
+        relative = not (word.home or word.value.startswith(("/", "~")))
+        found: list[str] = []
+        for cwd in self.cwds if relative else self.cwds[:1]:
+            if cwd is None:
+                return None
+            path = resolve(word, cwd, self.context.home)
+            if path is not None:
+                found.append(path)
         resolver = self.context.resolver
-        found = [path]
         if word.glob:
-            found.extend(resolver.expand(path))
+            found.extend(match for path in list(found) for match in resolver.expand(path))
         real = [resolver.realpath(p) for p in found]
         return list(dict.fromkeys(found + real))
 

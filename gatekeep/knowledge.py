@@ -19,7 +19,8 @@ _PROGRAM_KEYS = frozenset({
     "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
     "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
-    "stdin_args", "no_options", "destructive", "ends_options",
+    "stdin_args", "no_options", "destructive", "ends_options", "writes_positional", "url_args",
+    "reads_trees", "changes_directory", "assigns",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -62,6 +63,11 @@ class ProgramSpec:
     options_first: bool = False
     no_options: bool = False
     ends_options: frozenset[str] = frozenset()
+    writes_positional: tuple[int, ...] = ()
+    url_args: bool = False
+    reads_trees: bool = False
+    changes_directory: bool = False
+    assigns: frozenset[str] = frozenset()
     wrapper: WrapperSpec | None = None
     exec: ExecSpec | None = None
     shell: str | None = None
@@ -152,8 +158,8 @@ def _program(name: str, located: Located) -> ProgramSpec:
     } if "subcommands" in fields else {}
     return ProgramSpec(
         name=name,
-        value_options=strings("value_options") | strings("runs_code") | strings("writes")
-        | strings("reads") | strings("inline_code"),
+        value_options=strings("value_options") | strings("writes") | strings("reads")
+        | strings("inline_code") | strings("assigns"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -163,6 +169,12 @@ def _program(name: str, located: Located) -> ProgramSpec:
         options_first=flag("options_first") or "wrapper" in fields,
         no_options=flag("no_options"),
         ends_options=strings("ends_options"),
+        writes_positional=_numbers(fields["writes_positional"]) if "writes_positional" in fields
+        else (),
+        url_args=flag("url_args"),
+        reads_trees=flag("reads_trees"),
+        changes_directory=flag("changes_directory"),
+        assigns=strings("assigns"),
         wrapper=_wrapper(fields["wrapper"]) if "wrapper" in fields else None,
         exec=_exec(fields["exec"]) if "exec" in fields else None,
         shell=fields["shell"].string() if "shell" in fields else None,
@@ -193,3 +205,14 @@ def _exec(located: Located) -> ExecSpec:
         if key not in fields:
             raise located.error(f"missing key {key!r}")
     return ExecSpec(frozenset(fields["start"].strings()), frozenset(fields["end"].strings()))
+
+
+def _numbers(located: Located) -> tuple[int, ...]:
+    numbers = []
+    for item in located.items():
+        value = item.scalar()
+        if isinstance(value, bool) or not isinstance(value, int) or value == 0:
+            raise item.error(f"expected a positional number (1 is the first, -1 the last), "
+                             f"got {value!r}")
+        numbers.append(value)
+    return tuple(numbers)

@@ -81,9 +81,16 @@ class PathGlob:
     text: str
     regex: re.Pattern[str]
     prefix: str | None  # literal leading directories, for "is an ancestor of" checks
+    literal: str | None  # anchored entries: the text before the first glob character
 
     def matches(self, path: str) -> bool:
         return self.regex.fullmatch(path) is not None
+
+    def may_start_with(self, start: str) -> bool:
+        """Whether a path beginning with ``start`` (the known part of a word) may be protected."""
+        if self.literal is None or "/" not in start:
+            return False
+        return self.literal.startswith(start) or start.startswith(self.literal)
 
     def inside(self, path: str) -> bool:
         """Whether ``path`` is a directory that contains what this entry protects."""
@@ -105,7 +112,7 @@ def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
         prefix = expanded.rstrip("/")
     if not anchored:
         prefix = posixpath.join(cwd, prefix) if prefix else None
-    return PathGlob(text, re.compile(regex), prefix)
+    return PathGlob(text, re.compile(regex), prefix, literal if anchored else None)
 
 
 def _glob_regex(text: str) -> str:

@@ -41,5 +41,8 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
 
         from gatekeep.render import print_decision
 
-        print_decision(Console(file=stdout), decision)
+        # NO_COLOR: no escapes at all (rich alone would still send bold and dim).
+        console = Console(file=stdout, color_system=None) if env.get("NO_COLOR") \
+            else Console(file=stdout)
+        print_decision(console, decision)
     return CHECK_CODES[decision.decision]

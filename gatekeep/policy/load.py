@@ -89,15 +89,14 @@ class _Loader:
             for key, target in (("write", parts.protect_write), ("read", parts.protect_read)):
                 if key in protect:
                     target.extend(Glob.from_text(g) for g in protect[key].strings())
-        own_rules = [self.rule(item) for item in top["rules"].sequence()] if "rules" in top \
-            else []
+        items = top["rules"].sequence() if "rules" in top else []
+        own_rules = [self.rule(item) for item in items]
         seen = {rule.id: rule for rule in parts.rules}
-        for rule in own_rules:
+        for item, rule in zip(items, own_rules, strict=True):
             if rule.id in seen:
                 other = seen[rule.id]
-                raise PolicyError(file, rule.line, 1, "rules",
-                                  f"duplicate rule id {rule.id!r} (also at {other.file}:"
-                                  f"{other.line})")
+                raise item.mapping()["id"].error(
+                    f"duplicate rule id {rule.id!r} (also at {other.file}:{other.line})")
             seen[rule.id] = rule
         parts.rules.extend(own_rules)
         parts.tests = [] if not chain else parts.tests
@@ -183,8 +182,9 @@ class _Loader:
         )
         flags_any: list[str] = []
         for flag in any_flags:
-            parsed = analyze_argv([words[0], flag], self.knowledge).options
-            flags_any.extend(o.name for o in parsed)
+            # after the args, so a subcommand's aliases apply (git push -f is --force)
+            parsed = analyze_argv([*words, flag], self.knowledge).options
+            flags_any.extend([o.name for o in parsed[len(invocation.options):]] or [flag])
         return Pattern(
             text, Glob.from_text(words[0]),
             tuple(Glob.from_text(w.value or "") for w in invocation.positionals),

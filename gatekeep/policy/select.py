@@ -29,7 +29,7 @@ class PolicySource:
 def run_sources(locations: Locations, cwd: Path, explicit: str | None,
                 env_policy: str | None) -> list[PolicySource]:
     operator = locations.operator_policy
-    sources = [PolicySource(str(operator) if operator.is_file() else "builtin:default",
+    sources = [PolicySource(str(operator) if os.path.lexists(operator) else "builtin:default",
                             "operator")]
     if explicit:
         sources.append(PolicySource(explicit, "--policy"))
@@ -61,7 +61,10 @@ def load_cached(reference: str, cache_dir: Path | None) -> Policy:
 
 
 # The compiled form depends on these modules too: a changed class layout rebuilds the cache.
-_CODE = (Path(__file__).with_name("model.py"), Path(__file__).parent.parent / "knowledge.py")
+_PACKAGE = Path(__file__).resolve().parent.parent
+_CODE = tuple(_PACKAGE / name for name in (
+    "policy/model.py", "policy/load.py", "policy/yamlsource.py", "knowledge.py",
+    "shell/analyze.py", "shell/model.py"))
 
 
 def _stamp(files: list[str]) -> list[tuple[str, int, int]]:

@@ -25,6 +25,7 @@ from gatekeep.shell.model import (
 )
 
 MAX_UNWRAP = 6
+RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -54,6 +55,8 @@ class Invocation:
     hazards: tuple[Hazard, ...] = ()
     dynamic_options: bool = False
     wrapped_by: str | None = None
+    reads_trees: bool = False  # reads whole directory trees (grep -r, tar, rsync)
+    changes_directory: bool = False  # cd, pushd: later relative paths start elsewhere
 
     @property
     def text(self) -> str:
@@ -108,7 +111,8 @@ class _State:
             self.invocations.append(self.redirect_only(segment))
 
     # -- plain commands ----------------------------------------------------
-    def command(self, segment: Segment, depth: int, extra_args: str | None = None) -> Invocation:
+    def command(self, segment: Segment, depth: int, extra_args: str | None = None,
+                roots: tuple[Word, ...] = ()) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -120,9 +124,20 @@ class _State:
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
+        hazards.extend(
+            Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
+            for w in parsed.assigned
+            if w.value is None or self.knowledge.risky_variable(w.value))
         spec_now = parsed.spec
+        operands = parsed.positionals[parsed.subcommand_words:]
         if spec_now.positional_writes:
-            writes.extend(parsed.positionals[parsed.subcommand_words:])
+            writes.extend(operands)
+        for number in spec_now.writes_positional:
+            if -len(operands) <= (number - 1 if number > 0 else number) < len(operands):
+                writes.append(operands[number - 1 if number > 0 else number])
+        if spec_now.url_args and any(w.value is None for w in operands):
+            hazards.append(Hazard("network", f"{program} reaches an address known only at "
+                                  "run time, which may carry data out"))
         for word in parsed.positionals:
             for prefix in spec_now.operand_writes:
                 if word.value is not None and word.value.startswith(prefix):
@@ -133,12 +148,16 @@ class _State:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
             (writes if redirect.writes else reads).append(redirect.target)
+        trees = spec_now.reads_trees or any(o.name in RECURSIVE for o in parsed.options)
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
-            tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper,
+            tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
+            spec_now.changes_directory,
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
+        if roots:  # find -exec: the files it is given come from these trees
+            invocation = replace(invocation, reads=invocation.reads + roots, reads_trees=True)
         self.invocations.append(invocation)
         if depth < MAX_UNWRAP:
             self.unwrap(invocation, parsed, depth)
@@ -183,7 +202,8 @@ class _State:
             SegmentKind.COMMAND, " ".join(w.raw for w in words), segment.span, tuple(words),
             tuple(assignments), (), segment.via + (name,), wrapper=name,
         )
-        self.command(inner, depth + 1, name if extra_args else None)
+        roots = invocation.positionals if spec.exec is not None else ()
+        self.command(inner, depth + 1, name if extra_args else None, roots)
 
     def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
@@ -267,6 +287,7 @@ class _Options:
         self.reads: list[Word] = []
         self.hazards: list[Hazard] = []
         self.scripts: list[Word] = []
+        self.assigned: list[Word] = []
         self.inner: tuple[tuple[Word, ...], bool] | None = None
         self.dynamic = False
         self.subcommand_words = 0
@@ -313,14 +334,14 @@ class _Options:
             self.positionals.append(word)
             if value is not None and any(fnmatchcase(value, g) for g in spec.force_args):
                 self.options.append(Option("--force", None))
-            if spec.options_first and not spec.subcommands:
+            if spec.options_first and not spec.subcommands and spec.wrapper is None:
                 options_done = True
             index += 1
         self._shell_without_script()
 
     def _wrapper_starts(self, words: list[Word], index: int) -> bool:
         wrapper = self.spec.wrapper
-        if wrapper is None or wrapper.script_option is not None:
+        if wrapper is None or (wrapper.script_option is not None and self.scripts):
             return False
         skipped = len(self.positionals) - self.subcommand_words
         if skipped < wrapper.skip:
@@ -343,8 +364,6 @@ class _Options:
         value = words[index].value or ""
         if value.startswith("--") or spec.single_dash_long:
             name, eq, attached = value.partition("=")
-            if spec.single_dash_long and not value.startswith("--"):
-                name, eq, attached = value, "", ""
             if eq:
                 self._add(name, _sub(words[index], attached))
                 return index + 1
@@ -383,6 +402,8 @@ class _Options:
             self.writes.append(value)
         if value is not None and (canonical in spec.reads or name in spec.reads):
             self.reads.append(value)
+        if value is not None and canonical in spec.assigns:
+            self.assigned.append(value)
         if spec.shell is not None and canonical == spec.shell and value is not None:
             self.scripts.append(value)
         if spec.wrapper and spec.wrapper.script_option == canonical and value is not None:

@@ -23,6 +23,7 @@ class Word:
     directory (unquoted ``~`` or ``$HOME``); ``value`` then holds the rest.
     ``glob`` means unquoted pattern characters that bash would expand, and
     ``splits`` means an unquoted expansion that bash would split into words.
+    ``prefix`` is what is known of a dynamic word: the text before its first expansion.
     """
 
     raw: str
@@ -31,6 +32,7 @@ class Word:
     glob: bool = False
     home: bool = False
     splits: bool = False
+    prefix: str = ""  # for a dynamic word: the literal text before its first expansion
 
     @property
     def static(self) -> bool:

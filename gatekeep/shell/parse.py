@@ -8,8 +8,10 @@ reported, never partially judged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
@@ -95,6 +97,8 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<&-": RedirectKind.CLOSE,
 }
 
+_CONTINUATIONS = re.compile(rb"(?:\\\n)+")
+
 
 @lru_cache(maxsize=1)
 def _parser() -> Parser:
@@ -111,6 +115,8 @@ def parse(source: str) -> ParsedCommand:
     walker = _Walker(source, data)
     walker.visit(tree.root_node, (), 0)
     walker.check_arithmetic()
+    if b"\\\n" in data:
+        walker.check_continuations(tree.root_node)
     return ParsedCommand(source, tuple(walker.segments), tuple(walker.problems))
 
 
@@ -167,8 +173,7 @@ class _Walker:
         if kind == "ERROR":
             self.problem("bash syntax gatekeep cannot parse", node)
             return
-        if kind in _ARITHMETIC or (
-                kind == "compound_statement" and self.text(node).startswith("((")):
+        if kind in _ARITHMETIC or _arithmetic_text(kind, self.text(node)):
             self.arithmetic = self.arithmetic or self.span(node)
         if kind in ("raw_string", "string_content", "ansi_c_string", "heredoc_content"):
             text = self.text(node)
@@ -205,6 +210,20 @@ class _Walker:
             self.problems.append(Problem(
                 "arithmetic evaluation with a string holding a command substitution "
                 "(bash may run it)", self.code_in_literal))
+
+    def check_continuations(self, root: Node) -> None:
+        """bash deletes backslash-newline and joins the words around it; tree-sitter splits them."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            for before, after in pairwise(node.children):
+                gap = self.data[before.end_byte : after.start_byte]
+                if before.is_named and after.is_named and _CONTINUATIONS.fullmatch(gap):
+                    self.problems.append(Problem(
+                        "a line continuation inside a word (bash joins the parts)",
+                        Span(self.span(before).start, self.span(after).end)))
+                    return
+            stack.extend(node.children)
 
     # -- handlers ----------------------------------------------------------
     def on_command(self, node: Node, via: tuple[str, ...], depth: int,
@@ -287,10 +306,15 @@ class _Walker:
         """A heredoc redirect; tree-sitter nests the rest of the opener line in it."""
         rest: list[Node] = []
         redirects: list[Redirect] = []
+        start = next((c for c in node.children if c.type == "heredoc_start"), None)
+        quoted = start is not None and any(q in self.text(start) for q in "'\"\\")
         for child in node.children:
             if child.type in ("file_redirect", "herestring_redirect"):
                 redirects.extend(self.redirects(child, via, depth))
             elif child.type == "heredoc_body":
+                reason = None if quoted else _unparsed_body(self.text(child), child)
+                if reason is not None:
+                    self.problem(reason, child)
                 self.visit(child, via, depth)
             elif child.is_named and child.type not in ("heredoc_start", "heredoc_end"):
                 rest.append(child)
@@ -341,6 +365,16 @@ class _Walker:
             if name_node is None or child.id != name_node.id:
                 self.visit(child, via + (f"function {name}",), depth + 1)
 
+    def on_substitution(self, node: Node, via: tuple[str, ...], depth: int) -> None:
+        """``$(...)``; bash reads a file for ``$(< file)`` without running a program."""
+        named = [c for c in node.children if c.is_named and c.type != "comment"]
+        if named and all(c.type == "file_redirect" for c in named):
+            redirects = [r for c in named for r in self.redirects(c, via, depth)]
+            self.add(Segment(SegmentKind.REDIRECT_ONLY, self.text(node), self.span(node),
+                             redirects=tuple(redirects), via=(*via, "command-substitution")))
+            return
+        self.children(node, (*via, "command-substitution"), depth + 1)
+
     def on_test(self, node: Node, via: tuple[str, ...], depth: int) -> None:
         self.children(node, via, depth)
         self.add(Segment(SegmentKind.TEST, self.text(node), self.span(node), via=via))
@@ -361,6 +395,39 @@ class _Walker:
                 self.visit(child, via, depth)
 
 
+def _arithmetic_text(kind: str, text: str) -> bool:
+    """``((...))``, and ``${s:offset}`` or ``${a[i]}``, whose parts bash evaluates as arithmetic."""
+    if kind == "compound_statement":
+        return text.startswith("((")
+    return kind == "expansion" and (":" in text[2:] or "[" in text)
+
+
+def _unparsed_body(text: str, body: Node) -> str | None:
+    """Why an unquoted here-document body hides code tree-sitter did not parse, or None.
+
+    tree-sitter-bash never parses `...` in a body, and drops ``$(...)`` on a line
+    that starts with blanks; bash runs both.
+    """
+    openers = 0
+    index = 0
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == "`":
+            return "backtick command substitution in a here-document body"
+        if text.startswith(("$(", "$["), index):
+            openers += 1
+        index += 1
+    if openers > _count(body, ("command_substitution", "arithmetic_expansion")):
+        return "a substitution in a here-document body that gatekeep cannot parse"
+    return None
+
+
+def _count(node: Node, kinds: tuple[str, ...]) -> int:
+    return sum(_count(child, kinds) for child in node.children) + (node.type in kinds)
+
+
 _HANDLERS = {
     "command": _Walker.on_command,
     "redirected_statement": _Walker.on_redirected,
@@ -369,6 +436,7 @@ _HANDLERS = {
     "declaration_command": _Walker.on_declaration,
     "unset_command": _Walker.on_declaration,
     "function_definition": _Walker.on_function,
+    "command_substitution": _Walker.on_substitution,
     "test_command": _Walker.on_test,
     "program": _Walker.on_list,
     "list": _Walker.on_list,

@@ -9,7 +9,7 @@ expansions are kept as text but flagged, since bash would expand them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -40,7 +40,7 @@ class _Builder:
     splits: bool = False
     dynamic: bool = False
     home: bool = False
-    parts: list[str] = field(default_factory=list)
+    prefix: str | None = None
 
     def literal(self, text: str, quoted: bool) -> None:
         self.text += text
@@ -55,7 +55,8 @@ def word_from_node(node: Node, source: bytes, span: Span) -> Word:
         builder.glob = builder.splits = True
     raw = _text(node)
     value = None if builder.dynamic else builder.text
-    return Word(raw, value, span, glob=builder.glob, home=builder.home, splits=builder.splits)
+    return Word(raw, value, span, glob=builder.glob, home=builder.home, splits=builder.splits,
+                prefix=builder.prefix or "")
 
 
 def _text(node: Node) -> str:
@@ -90,6 +91,8 @@ def _add(node: Node, source: bytes, b: _Builder, quoted: bool, first: bool) -> N
 
 
 def _dynamic(b: _Builder, splits: bool) -> None:
+    if not b.dynamic:
+        b.prefix = b.text
     b.dynamic = True
     b.splits = b.splits or splits
 
@@ -99,7 +102,7 @@ def _add_unquoted(text: str, b: _Builder, first: bool) -> None:
         b.home = True
         text = text[1:]
     elif first and text.startswith("~"):
-        b.dynamic = True  # ~user: another user's home, resolved at run time
+        _dynamic(b, splits=False)  # ~user: another user's home, resolved at run time
     if _GLOB.search(text):
         b.glob = True
     b.literal(_unescape_unquoted(text), quoted=False)

@@ -1,0 +1,194 @@
+"""Shared helpers for the command tests: the installed ``gatekeep`` run as a real process.
+
+Every test gets a ``sandbox``: its own HOME, XDG_CONFIG_HOME and XDG_STATE_HOME under
+``tmp_path`` and a working directory, with nothing inherited from the environment
+but PATH. A marker file in the working directory proves whether a command ran.
+Test modules are imported with ``--import-mode=importlib`` and cannot import this
+file, so everything they share is reached through the fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GATEKEEP = Path(sys.executable).parent / "gatekeep"
+TIMEOUT = 30.0  # seconds for any one gatekeep process; each normally takes well under one
+
+
+def default_signals() -> None:
+    """In the child before exec: the signal dispositions a terminal would give it.
+
+    A test runner started in the background may ignore SIGINT, and an ignored
+    signal stays ignored across exec, which would hide whether it was forwarded.
+    """
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+
+
+@dataclass
+class Sandbox:
+    root: Path
+
+    GATEKEEP = GATEKEEP
+    TIMEOUT = TIMEOUT
+    # The fixed lines of refusals (gatekeep/commands/run.py).
+    NOT_RUN = "gatekeep: not run\n"
+    NEEDS_APPROVAL = ("gatekeep: not run: this command needs the operator's approval, and "
+                      "gatekeep does not prompt yet; run a narrower command, or ask the operator\n")
+    REWRITE = "gatekeep:   instead: rewrite the command with plain words, or split it into parts\n"
+
+    def __post_init__(self) -> None:
+        for directory in (self.home, self.config_home, self.state_home, self.work):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    # -- places ----------------------------------------------------------------
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def config_home(self) -> Path:
+        return self.root / "config"
+
+    @property
+    def state_home(self) -> Path:
+        return self.root / "state"
+
+    @property
+    def work(self) -> Path:
+        return self.root / "work"
+
+    @property
+    def marker(self) -> Path:
+        return self.work / "marker"
+
+    @property
+    def operator_policy(self) -> Path:
+        return self.config_home / "gatekeep" / "policy.yaml"
+
+    @property
+    def audit_log(self) -> Path:
+        return self.state_home / "gatekeep" / "audit.jsonl"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "XDG_CONFIG_HOME": str(self.config_home),
+            "XDG_STATE_HOME": str(self.state_home),
+        }
+
+    # -- set-up ----------------------------------------------------------------
+    @staticmethod
+    def policy_yaml(*rules: tuple[str, str, list[str]], default: str | None = None) -> str:
+        """A policy: ``(id, allow|ask|deny, [patterns])`` rules, reason ``"<id> says so"``."""
+        lines = ["gatekeep: 1"]
+        if default is not None:
+            lines.append(f"default: {default}")
+        lines.append("rules:")
+        for rule_id, decision, patterns in rules:
+            lines.append(f"  - id: {rule_id}")
+            lines.append(f"    {decision}: {json.dumps(patterns)}")  # JSON is valid YAML
+            lines.append(f"    reason: {rule_id} says so")
+        return "\n".join(lines) + "\n"
+
+    def write_operator_policy(self, text: str) -> Path:
+        self.operator_policy.parent.mkdir(parents=True, exist_ok=True)
+        self.operator_policy.write_text(text, encoding="utf-8")
+        return self.operator_policy
+
+    def write(self, name: str, text: str) -> Path:
+        """A file at ``name`` under the sandbox root (outside the working tree)."""
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    # -- running gatekeep ------------------------------------------------------
+    def _env(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        env = self.env
+        env.update(extra or {})
+        return env
+
+    def gatekeep(self, *args: str, input: str = "", env: Mapping[str, str] | None = None,
+                 cwd: Path | None = None,
+                 timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """Run ``gatekeep ARGS`` to completion and capture its text output."""
+        return subprocess.run(
+            [str(GATEKEEP), *args], input=input, capture_output=True, text=True,
+            encoding="utf-8", env=self._env(env), cwd=cwd or self.work, timeout=timeout,
+            check=False, preexec_fn=default_signals,
+        )
+
+    def gatekeep_bytes(self, *args: str, input: bytes) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [str(GATEKEEP), *args], input=input, capture_output=True, env=self.env,
+            cwd=self.work, timeout=TIMEOUT, check=False, preexec_fn=default_signals,
+        )
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start ``gatekeep ARGS`` in the background, leading a process group of its own."""
+        return subprocess.Popen(
+            [str(GATEKEEP), *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=self.env,
+            cwd=self.work, preexec_fn=default_signals, start_new_session=True,
+        )
+
+    def pty_spawn(self, *args: str, env: Mapping[str, str] | None = None) -> Any:
+        """Start ``gatekeep ARGS`` on a pseudo-terminal (a pexpect child)."""
+        import pexpect
+
+        return pexpect.spawn(str(GATEKEEP), list(args), env=self._env(env), cwd=str(self.work),
+                             timeout=TIMEOUT, preexec_fn=default_signals)
+
+    # -- results -----------------------------------------------------------------
+    def audit(self) -> list[dict[str, Any]]:
+        if not self.audit_log.exists():
+            return []
+        lines = self.audit_log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    @staticmethod
+    def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+        """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout}s waiting for {predicate}")
+            time.sleep(0.01)
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The compiled built-in policy, as gatekeep caches it after its first run."""
+    first = Sandbox(tmp_path_factory.mktemp("warm-cache"))
+    result = first.gatekeep("run", "-c", "true")
+    assert result.returncode == 0, result.stderr
+    return sorted((first.state_home / "gatekeep" / "cache").glob("*.pickle"))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, warm_cache: list[Path]) -> Sandbox:
+    """A fresh sandbox whose policy cache is warm, as on any run after an operator's first.
+
+    Only the built-in policy is cached; policies a test writes are compiled afresh.
+    """
+    sandbox = Sandbox(tmp_path)
+    cache = sandbox.state_home / "gatekeep" / "cache"
+    cache.mkdir(parents=True)
+    for entry in warm_cache:
+        shutil.copy2(entry, cache / entry.name)
+    return sandbox

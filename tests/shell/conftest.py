@@ -1,0 +1,13 @@
+"""Fixtures for the shell tests: the shipped program knowledge, loaded once."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatekeep.knowledge import Knowledge
+from gatekeep.policy.load import load_knowledge_default
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge_default()
