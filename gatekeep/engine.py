@@ -9,7 +9,7 @@ command gets the strictest segment decision.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gatekeep.paths import Context, compile_protect, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
@@ -24,8 +24,7 @@ _CONSTRUCTS = {
 }
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One reason for a segment's decision: a rule, a hazard, a protected path."""
 
     rule: str
@@ -35,8 +34,7 @@ class Verdict:
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class SegmentDecision:
+class SegmentDecision(NamedTuple):
     text: str
     span: Span
     decision: str
@@ -61,8 +59,7 @@ class SegmentDecision:
         return next((v.suggest for v in self.deciding if v.suggest), None)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     decision: str
     command: str
     segments: tuple[SegmentDecision, ...]

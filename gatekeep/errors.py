@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 class GatekeepError(Exception):
     """Base of every error gatekeep reports to its user."""
 
 
-@dataclass
 class PolicyError(GatekeepError):
     """A policy (or program knowledge) file that cannot be loaded."""
 
-    file: str
-    line: int | None
-    column: int | None
-    key: str
-    message: str
+    def __init__(self, file: str, line: int | None, column: int | None, key: str,
+                 message: str) -> None:
+        super().__init__(file, line, column, key, message)
+        self.file = file
+        self.line = line
+        self.column = column
+        self.key = key
+        self.message = message
 
     def __str__(self) -> str:
         where = self.file
@@ -27,11 +27,12 @@ class PolicyError(GatekeepError):
         return f"{where}:{key} {self.message}"
 
 
-@dataclass
 class UsageError(GatekeepError):
     """The command line asks for something gatekeep cannot do."""
 
-    message: str
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
     def __str__(self) -> str:
         return self.message

@@ -7,9 +7,10 @@ can extend it without touching code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
@@ -26,8 +27,7 @@ _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
 
 
-@dataclass(frozen=True)
-class WrapperSpec:
+class WrapperSpec(NamedTuple):
     """Where a wrapped command starts: after the options and ``skip`` positionals.
 
     ``join`` means the rest of the words are joined into a shell script (``ssh
@@ -42,19 +42,17 @@ class WrapperSpec:
     script_option: str | None = None
 
 
-@dataclass(frozen=True)
-class ExecSpec:
+class ExecSpec(NamedTuple):
     """Options that start an embedded command ending at one of ``end`` (``find -exec``)."""
 
     start: frozenset[str]
     end: frozenset[str]
 
 
-@dataclass(frozen=True)
-class ProgramSpec:
+class ProgramSpec(NamedTuple):
     name: str
     value_options: frozenset[str] = frozenset()
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = MappingProxyType({})
     runs_code: frozenset[str] = frozenset()
     destructive: frozenset[str] = frozenset()
     writes: frozenset[str] = frozenset()
@@ -79,14 +77,13 @@ class ProgramSpec:
     operand_writes: tuple[str, ...] = ()
     force_args: tuple[str, ...] = ()
     network: bool = False
-    subcommands: dict[str, ProgramSpec] = field(default_factory=dict)
+    subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
 
 
-@dataclass(frozen=True)
-class Knowledge:
+class Knowledge(NamedTuple):
     programs: dict[str, ProgramSpec]
     environment: frozenset[str]
     environment_prefixes: tuple[str, ...]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 PROJECT_POLICY_NAMES = (".gatekeep.yaml", ".gatekeep/policy.yaml")
 
 
-@dataclass(frozen=True)
-class Locations:
+class Locations(NamedTuple):
     config_dir: Path
     state_dir: Path
 

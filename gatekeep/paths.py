@@ -12,9 +12,8 @@ import os
 import posixpath
 import re
 import shutil
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gatekeep.shell.model import Word
 
@@ -41,8 +40,7 @@ class SystemResolver:
         return sorted(globmodule.glob(pattern))[:1000]
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What a decision may depend on besides the command and the policy."""
 
     cwd: str
@@ -50,7 +48,6 @@ class Context:
     resolver: Resolver
     temp_dirs: tuple[str, ...] = ()
     self_paths: tuple[str, ...] = ()
-    special: dict[str, str] = field(default_factory=dict)
 
 
 def resolve(word: Word, cwd: str, home: str) -> str | None:
@@ -74,8 +71,7 @@ def within(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory + "/") or directory == "/"
 
 
-@dataclass(frozen=True)
-class PathGlob:
+class PathGlob(NamedTuple):
     """A protect entry, anchored (``/...``, ``~/...``) or matching anywhere (``.git/hooks/**``)."""
 
     text: str

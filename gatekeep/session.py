@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gatekeep.engine import Decision, combine, decide
 from gatekeep.locations import Locations
@@ -18,8 +18,7 @@ from gatekeep.text import invisible_reason
 SYSTEM_TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - named to recognise them, not to use them
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What to judge: a shell string (``-c``) or an argv (``-- ARGV``)."""
 
     command: str | None

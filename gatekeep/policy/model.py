@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from fnmatch import translate
 from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
 from gatekeep.knowledge import Knowledge
 
@@ -22,8 +24,7 @@ def _compile(text: str) -> re.Pattern[str]:
     return re.compile(translate(text))
 
 
-@dataclass(frozen=True)
-class Glob:
+class Glob(NamedTuple):
     """A shell-style glob inside one word, compiled on first use (start-up stays fast)."""
 
     text: str
@@ -44,8 +45,7 @@ class Glob:
         return self.regex.match(value) is not None
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     """``program`` then positional words that must be a prefix, then flags.
 
     ``flags_all`` must all be present; ``flags_any`` needs one of them (the map
@@ -63,8 +63,7 @@ class Pattern:
         return "/" in self.program.text
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     """A ``tests:`` entry: a command and the decision it must get."""
 
     cmd: str
@@ -75,8 +74,7 @@ class Example:
     rule: str | None = None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     id: str
     decision: str
     patterns: tuple[Pattern, ...]
@@ -87,8 +85,7 @@ class Rule:
     tests: tuple[Example, ...] = ()
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """A loaded policy with everything it extends merged in."""
 
     name: str
@@ -103,17 +100,18 @@ class Policy:
     rules: tuple[Rule, ...]
     tests: tuple[Example, ...]
     knowledge: Knowledge
-    by_program: dict[str, tuple[tuple[Pattern, Rule], ...]] = field(default_factory=dict)
+    by_program: Mapping[str, tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
     by_glob: tuple[tuple[Pattern, Rule], ...] = ()
     by_path: tuple[tuple[Pattern, Rule], ...] = ()
 
     @classmethod
     def build(cls, **fields: object) -> Policy:
-        policy = cls(**fields)  # type: ignore[arg-type]
+        """A policy with its rules indexed by program."""
+        rules: tuple[Rule, ...] = fields["rules"]  # type: ignore[assignment]
         index: dict[str, list[tuple[Pattern, Rule]]] = {}
         globbed: list[tuple[Pattern, Rule]] = []
         paths: list[tuple[Pattern, Rule]] = []
-        for rule in policy.rules:
+        for rule in rules:
             for pattern in rule.patterns:
                 if pattern.by_path:
                     paths.append((pattern, rule))
@@ -121,10 +119,8 @@ class Policy:
                     index.setdefault(pattern.program.text, []).append((pattern, rule))
                 else:
                     globbed.append((pattern, rule))
-        object.__setattr__(policy, "by_program", {k: tuple(v) for k, v in index.items()})
-        object.__setattr__(policy, "by_glob", tuple(globbed))
-        object.__setattr__(policy, "by_path", tuple(paths))
-        return policy
+        return cls(**fields, by_program={k: tuple(v) for k, v in index.items()},  # type: ignore[arg-type]
+                   by_glob=tuple(globbed), by_path=tuple(paths))
 
     def candidates(self, name: str) -> tuple[tuple[Pattern, Rule], ...]:
         """Rules whose program is ``name`` or a glob matching it."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from gatekeep import __version__
 from gatekeep.locations import Locations, find_project_policy
@@ -20,8 +20,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 
 
-@dataclass(frozen=True)
-class PolicySource:
+class PolicySource(NamedTuple):
     reference: str
     role: str  # operator | --policy | GATEKEEP_POLICY | project
 

@@ -10,8 +10,8 @@ become invocations of their own, so a wrapper never hides what it runs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 
 from gatekeep.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell import scripts
@@ -29,8 +29,7 @@ RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class Hazard:
+class Hazard(NamedTuple):
     """Something an invocation does that its rules alone may not show."""
 
     kind: str
@@ -38,14 +37,12 @@ class Hazard:
     decision: str = "ask"
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     name: str
     value: Word | None
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     segment: Segment
     program: str | None
     options: tuple[Option, ...] = ()
@@ -63,8 +60,7 @@ class Invocation:
         return self.segment.text
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     invocations: tuple[Invocation, ...]
     problems: tuple[Problem, ...]
 
@@ -141,7 +137,7 @@ class _State:
         for word in parsed.positionals:
             for prefix in spec_now.operand_writes:
                 if word.value is not None and word.value.startswith(prefix):
-                    writes.append(replace(word, value=word.value[len(prefix):]))
+                    writes.append(word._replace(value=word.value[len(prefix):]))
         if spec_now.script is not None:
             hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
         for redirect in segment.redirects:
@@ -157,7 +153,7 @@ class _State:
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
         if roots:  # find -exec: the files it is given come from these trees
-            invocation = replace(invocation, reads=invocation.reads + roots, reads_trees=True)
+            invocation = invocation._replace(reads=invocation.reads + roots, reads_trees=True)
         self.invocations.append(invocation)
         if depth < MAX_UNWRAP:
             self.unwrap(invocation, parsed, depth)
@@ -190,8 +186,8 @@ class _State:
             return
         if not words:
             if assignments:
-                self.invocations.append(self.declaration(replace(
-                    segment, kind=SegmentKind.ASSIGNMENT, assignments=tuple(assignments))))
+                self.invocations.append(self.declaration(segment._replace(
+                    kind=SegmentKind.ASSIGNMENT, assignments=tuple(assignments))))
             return
         if words[0].value is None or not words[0].static:
             self.problems.append(Problem(
@@ -211,7 +207,7 @@ class _State:
             hazard = Hazard("input-arguments",
                             f"{wrapper} adds arguments from its input to "
                             f"{invocation.program}, which writes or runs what they name")
-            return replace(invocation, hazards=invocation.hazards + (hazard,))
+            return invocation._replace(hazards=invocation.hazards + (hazard,))
         return invocation
 
     def script(self, word: Word, outer: Segment, name: str, depth: int) -> None:
@@ -226,7 +222,7 @@ class _State:
             self.problems.append(Problem(f"in the script run by {name}: {problem.reason}",
                                          word.span))
         for segment in nested.segments:
-            self.segment(replace(segment, span=word.span, via=outer.via + (name,) + segment.via,
+            self.segment(segment._replace(span=word.span, via=outer.via + (name,) + segment.via,
                                  wrapper=name), depth + 1)
 
     # -- shell constructs --------------------------------------------------
@@ -267,8 +263,8 @@ class _State:
                         seg.background or "pipeline" in seg.via or "background" in seg.via):
                     hazard = Hazard("fork-bomb", f"function {definition.name!r} calls itself "
                                     "in the background or a pipeline: a fork bomb", "deny")
-                    self.invocations[index] = replace(
-                        invocation, hazards=invocation.hazards + (hazard,))
+                    self.invocations[index] = invocation._replace(
+                        hazards=invocation.hazards + (hazard,))
 
 
 class _Options:
@@ -323,7 +319,8 @@ class _Options:
             # a positional word
             if self._wrapper_starts(words, index):
                 return
-            if spec.subcommands and len(self.positionals) == self.subcommand_words \
+            if value is not None and spec.subcommands \
+                    and len(self.positionals) == self.subcommand_words \
                     and value in spec.subcommands:
                 self.spec = spec = spec.subcommands[value]
                 self.subcommand_words += 1
@@ -433,4 +430,4 @@ class _Options:
 
 
 def _sub(word: Word, value: str) -> Word:
-    return replace(word, value=value, raw=value if word.value is not None else word.raw)
+    return word._replace(value=value, raw=value if word.value is not None else word.raw)

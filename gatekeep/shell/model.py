@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A half-open range of character offsets into the command string."""
 
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """One shell word after quote removal.
 
     ``value`` is the word's text when it is known without running anything, else
@@ -71,8 +69,7 @@ class RedirectKind(str, Enum):
     HERESTRING = "herestring"
 
 
-@dataclass(frozen=True)
-class Redirect:
+class Redirect(NamedTuple):
     kind: RedirectKind
     fd: int | None
     target: Word | None
@@ -87,8 +84,7 @@ class Redirect:
         return self.kind in (RedirectKind.READ, RedirectKind.READ_WRITE)
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
     name: str
     value: Word | None
     text: str
@@ -105,8 +101,7 @@ class SegmentKind(str, Enum):
     REDIRECT_ONLY = "redirect-only"
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """One simple command (or shell construct) found anywhere in the tree.
 
     ``argv`` is the program and its arguments; ``via`` says how the segment is
@@ -131,16 +126,14 @@ class Segment:
         return self.argv[0] if self.argv else None
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Why a command cannot be fully analysed, and where."""
 
     reason: str
     span: Span
 
 
-@dataclass(frozen=True)
-class ParsedCommand:
+class ParsedCommand(NamedTuple):
     """A whole command string: its segments, or the problems that stop analysis."""
 
     source: str

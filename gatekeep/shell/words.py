@@ -9,7 +9,6 @@ expansions are kept as text but flagged, since bash would expand them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
@@ -32,15 +31,17 @@ class DynamicWord(Exception):
     """Internal signal: the word's value depends on the runtime."""
 
 
-@dataclass
 class _Builder:
-    text: str = ""
-    unquoted: str = ""  # unquoted literal stream, quoted parts masked, for brace detection
-    glob: bool = False
-    splits: bool = False
-    dynamic: bool = False
-    home: bool = False
-    prefix: str | None = None
+    """The word being assembled, part by part."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.unquoted = ""  # unquoted literal stream, quoted parts masked, for brace detection
+        self.glob = False
+        self.splits = False
+        self.dynamic = False
+        self.home = False
+        self.prefix: str | None = None
 
     def literal(self, text: str, quoted: bool) -> None:
         self.text += text
