@@ -1,20 +1,29 @@
-"""The append-only audit log: one JSON line per decision."""
+"""The append-only audit log: one JSON line per decision.
+
+A line is the decision's fields (written once, as JSON) plus the time and, when
+the command ran, its exit code; composing it needs no JSON library, so an
+allowed command that reuses a stored decision logs as cheaply as it runs.
+"""
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
-from typing import Any
+import time
 
 from gatekeep import __version__
-from gatekeep.engine import Decision
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from gatekeep.engine import Decision, SegmentDecision
 
 
-def record(decision: Decision, *, time: str, cwd: str, mode: str,
-           exit_code: int | None = None, argv: list[str] | None = None) -> dict[str, Any]:
+def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = None) -> str:
+    """The decision's part of an audit line: a JSON object without its closing brace."""
+    import json
+
     entry: dict[str, Any] = {
-        "time": time,
         "cwd": cwd,
         "mode": mode,
         "command": decision.command,
@@ -26,12 +35,20 @@ def record(decision: Decision, *, time: str, cwd: str, mode: str,
     }
     if argv is not None:
         entry["argv"] = argv
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True)[:-1]
+
+
+def line(decision_fields: str, exit_code: int | None = None, when: float | None = None) -> str:
+    """A whole audit line: the decision's fields, the UTC time, and the exit code if it ran."""
+    moment = time.time() if when is None else when
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+    text = f'{decision_fields}, "time": "{stamp}.{int(moment * 1000) % 1000:03d}+00:00"'
     if exit_code is not None:
-        entry["exit_code"] = exit_code
-    return entry
+        text += f', "exit_code": {int(exit_code)}'
+    return text + "}\n"
 
 
-def segment_json(segment: Any) -> dict[str, Any]:
+def segment_json(segment: SegmentDecision) -> dict[str, Any]:
     return {
         "text": segment.text,
         "decision": segment.decision,
@@ -42,22 +59,20 @@ def segment_json(segment: Any) -> dict[str, Any]:
     }
 
 
-def append(path: Path, entry: dict[str, Any]) -> None:
+def append(path: str, text: str) -> None:
     """Append one line with a single write, so concurrent writers never interleave."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    line = (json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(descriptor, line)
+        os.write(descriptor, text.encode("utf-8", "surrogateescape"))
     finally:
         os.close(descriptor)
 
 
-def read(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
+def read(path: str) -> list[dict[str, Any]]:
+    import json
+
+    if not os.path.exists(path):
         return []
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            entries.append(json.loads(line))
-    return entries
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(text) for text in handle if text.strip()]

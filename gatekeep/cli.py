@@ -75,7 +75,7 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
     request = _request(command, argv, policy)
     try:
         code = do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                        locations=Locations.from_platform(), stdout=sys.stdout,
+                        locations=Locations.from_env(os.environ), stdout=sys.stdout,
                         stderr=sys.stderr)
     except Exception as error:  # the contract's 70, not typer's traceback and 1
         from gatekeep.text import visible

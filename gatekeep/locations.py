@@ -1,11 +1,12 @@
-"""Where gatekeep keeps its files: operator policy, audit log, cache (XDG via platformdirs)."""
+"""Where gatekeep keeps its files: operator policy, audit log, caches."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-PROJECT_POLICY_NAMES = (".gatekeep.yaml", ".gatekeep/policy.yaml")
+from gatekeep import sysfs
 
 
 class Locations(NamedTuple):
@@ -13,14 +14,10 @@ class Locations(NamedTuple):
     state_dir: Path
 
     @classmethod
-    def from_platform(cls) -> Locations:
-        """The operator's directories (honours XDG_CONFIG_HOME and XDG_STATE_HOME)."""
-        import platformdirs
-
-        return cls(
-            Path(platformdirs.user_config_dir("gatekeep", appauthor=False)),
-            Path(platformdirs.user_state_dir("gatekeep", appauthor=False)),
-        )
+    def from_env(cls, env: Mapping[str, str]) -> Locations:
+        """``$XDG_CONFIG_HOME/gatekeep`` and ``$XDG_STATE_HOME/gatekeep`` (or their defaults)."""
+        config, state = sysfs.user_dirs(env)
+        return cls(Path(config), Path(state))
 
     @property
     def operator_policy(self) -> Path:
@@ -33,13 +30,3 @@ class Locations(NamedTuple):
     @property
     def cache_dir(self) -> Path:
         return self.state_dir / "cache"
-
-
-def find_project_policy(cwd: Path) -> Path | None:
-    """The nearest project policy in ``cwd`` or a parent directory."""
-    for directory in (cwd, *cwd.parents):
-        for name in PROJECT_POLICY_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-    return None

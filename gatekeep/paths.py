@@ -7,14 +7,13 @@ where a symlink points, what a glob expands to) goes through a
 
 from __future__ import annotations
 
-import glob as globmodule
 import os
 import posixpath
 import re
-import shutil
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
+from gatekeep import sysfs
 from gatekeep.shell.model import Word
 
 
@@ -25,19 +24,33 @@ class Resolver(Protocol):
 
 
 class SystemResolver:
-    """The real file system, with ``PATH`` given explicitly."""
+    """The real file system, with ``PATH`` given explicitly.
+
+    Every answer is recorded: a decision is a pure function of the policy, the
+    command, the context and these answers, so the recording says exactly what
+    must still hold for a cached decision to be reused (see ``decisions``).
+    """
 
     def __init__(self, path: str | None) -> None:
-        self.path = path
+        self.path = path if path is not None else os.defpath
+        self.answers: list[tuple[str, str, str | None]] = []
+        self.expanded = False
 
     def which(self, name: str) -> str | None:
-        return shutil.which(name, path=self.path)
+        answer = sysfs.which(name, self.path)
+        self.answers.append(("which", name, answer))
+        return answer
 
     def realpath(self, path: str) -> str:
-        return os.path.realpath(path)
+        answer = os.path.realpath(path)
+        self.answers.append(("realpath", path, answer))
+        return answer
 
     def expand(self, pattern: str) -> list[str]:
-        return sorted(globmodule.glob(pattern))[:1000]
+        import glob
+
+        self.expanded = True
+        return sorted(glob.glob(pattern))[:1000]
 
 
 class Context(NamedTuple):

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from gatekeep import audit, execute
+from gatekeep import audit, decisions
+from gatekeep.commands.run_allowed import log, run_allowed
 from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.locations import Locations
+from gatekeep.paths import SystemResolver
+from gatekeep.policy.model import Policy
 from gatekeep.session import Request, context, judge, parse_request, run_policies
+from gatekeep.sysfs import policy_sources
 from gatekeep.text import visible
 
 
@@ -27,16 +30,30 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         stderr.write(f"gatekeep: policy error: {visible(str(error))}\n"
                      "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
-    decision = judge(policies, parse_request(request), context(env, cwd, locations))
+    ctx = context(env, cwd, locations)
+    decision = judge(policies, parse_request(request), ctx)
+    argv = list(request.argv) if request.argv is not None else None
+    fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
     if decision.decision != "allow":
         stderr.write(refusal(decision))
-        _audit(locations, decision, cwd, None, request, stderr)
+        log(str(locations.audit_log), audit.line(fields), stderr)
         return ExitStatus.REFUSED
-    argv = execute.shell_argv(request.command) if request.command is not None \
-        else list(request.argv or ())
-    status = execute.run(argv, execute.scrub(env), str(cwd))
-    _audit(locations, decision, cwd, status, request, stderr)
-    return execute.exit_like(status)
+    if isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
+        _remember(request, env, cwd, locations, policies, ctx.resolver, fields)
+    return run_allowed(request.command, request.argv, env, str(locations.audit_log), fields,
+                       stderr)
+
+
+def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
+              policies: list[Policy], resolver: SystemResolver, fields: str) -> None:
+    sources = policy_sources(str(locations.config_dir), str(cwd), request.policy,
+                             env.get("GATEKEEP_POLICY"))
+    key = decisions.key(
+        command=request.command, argv=request.argv, cwd=str(cwd), home=env.get("HOME", "/"),
+        path=resolver.path, tmpdir=env.get("TMPDIR", ""),
+        dirs=(str(locations.config_dir), str(locations.state_dir)), sources=sources)
+    files = [file for policy in policies for file in (*policy.files, *policy.knowledge.files)]
+    decisions.store(str(locations.state_dir), key, files, resolver.answers, fields)
 
 
 def refusal(decision: Decision) -> str:
@@ -61,23 +78,10 @@ def refusal(decision: Decision) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _audit(locations: Locations, decision: Decision, cwd: Path, status: int | None,
-           request: Request, stderr: TextIO) -> None:
-    entry = audit.record(
-        decision, time=datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        cwd=str(cwd), mode="run", exit_code=status,
-        argv=list(request.argv) if request.argv is not None else None,
-    )
-    try:
-        audit.append(locations.audit_log, entry)
-    except OSError as error:
-        stderr.write(f"gatekeep: warning: cannot write the audit log: {error}\n")
-
-
 def main(request: Request) -> int:
-    """Entry point for the fast path: build I/O from the process and run."""
+    """Entry point after the fast path missed: build I/O from the process and run."""
     try:
-        return run(request, os.environ, Path.cwd(), Locations.from_platform(), sys.stderr)
+        return run(request, os.environ, Path.cwd(), Locations.from_env(os.environ), sys.stderr)
     except KeyboardInterrupt:
         sys.stderr.write("gatekeep: interrupted; nothing was run\n")
         return ExitStatus.INTERRUPTED

@@ -14,8 +14,8 @@ import pickle
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep import __version__
-from gatekeep.locations import Locations, find_project_policy
+from gatekeep import __version__, sysfs
+from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 
@@ -27,17 +27,8 @@ class PolicySource(NamedTuple):
 
 def run_sources(locations: Locations, cwd: Path, explicit: str | None,
                 env_policy: str | None) -> list[PolicySource]:
-    operator = locations.operator_policy
-    sources = [PolicySource(str(operator) if os.path.lexists(operator) else "builtin:default",
-                            "operator")]
-    if explicit:
-        sources.append(PolicySource(explicit, "--policy"))
-    if env_policy:
-        sources.append(PolicySource(env_policy, "GATEKEEP_POLICY"))
-    project = find_project_policy(cwd)
-    if project is not None:
-        sources.append(PolicySource(str(project), "project"))
-    return sources
+    found = sysfs.policy_sources(str(locations.config_dir), str(cwd), explicit, env_policy)
+    return [PolicySource(reference, role) for reference, role in found]
 
 
 def load_cached(reference: str, cache_dir: Path | None) -> Policy:

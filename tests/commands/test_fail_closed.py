@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from gatekeep import execute
 from gatekeep.commands import run as run_command
 from gatekeep.session import Request
 
@@ -300,11 +301,11 @@ def in_process(sandbox, monkeypatch):
     monkeypatch.chdir(sandbox.work)
     calls = []
 
-    def fake_run(argv, env, cwd):
+    def fake_run(argv, env):
         calls.append(list(argv))
         return 0
 
-    monkeypatch.setattr(run_command.execute, "run", fake_run)
+    monkeypatch.setattr(execute, "run", fake_run)
     return calls
 
 

@@ -1,0 +1,32 @@
+"""Running an allowed command and logging it: shared by the full path and the fast path."""
+
+from __future__ import annotations
+
+from gatekeep import audit, execute
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import TextIO
+
+
+def run_allowed(command: str | None, argv: tuple[str, ...] | None, env: Mapping[str, str],
+                audit_log: str, fields: str, stderr: TextIO) -> int:
+    """Run an allowed command, log it with its exit code, and exit as it did."""
+    args = execute.shell_argv(command) if command is not None else list(argv or ())
+    try:
+        status = execute.run(args, execute.scrub(env))
+    except OSError as error:
+        from gatekeep.text import visible
+
+        stderr.write(f"gatekeep: {visible(args[0])}: {error.strerror}\n")
+        status = 127 if isinstance(error, FileNotFoundError) else 126
+    log(audit_log, audit.line(fields, status), stderr)
+    return execute.exit_like(status)
+
+
+def log(path: str, text: str, stderr: TextIO) -> None:
+    try:
+        audit.append(path, text)
+    except OSError as error:
+        stderr.write(f"gatekeep: warning: cannot write the audit log: {error}\n")

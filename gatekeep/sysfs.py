@@ -1,0 +1,88 @@
+"""Small file-system facts shared by the fast path and the engine's resolver.
+
+Only ``os`` is imported here: ``gatekeep run`` reads these on every call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping
+
+PROJECT_POLICY_NAMES = (".gatekeep.yaml", ".gatekeep/policy.yaml")
+Stamp = tuple[str, int, int]
+
+
+def which(name: str, path: str) -> str | None:
+    """The executable ``name`` resolves to on ``path``, as a shell would find it."""
+    if "/" in name:
+        return name if _executable(name) else None
+    for directory in path.split(os.pathsep):
+        candidate = os.path.join(directory or ".", name)
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def _executable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def user_dirs(env: Mapping[str, str]) -> tuple[str, str]:
+    """gatekeep's config and state directories (XDG base directories on Linux and BSD)."""
+    if sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        home = env.get("HOME") or os.path.expanduser("~")
+        config = env.get("XDG_CONFIG_HOME", "").strip() or os.path.join(home, ".config")
+        state = env.get("XDG_STATE_HOME", "").strip() or os.path.join(home, ".local", "state")
+        return os.path.join(config, "gatekeep"), os.path.join(state, "gatekeep")
+    import platformdirs
+
+    return (platformdirs.user_config_dir("gatekeep", appauthor=False),
+            platformdirs.user_state_dir("gatekeep", appauthor=False))
+
+
+def find_project_policy(cwd: str) -> str | None:
+    """The nearest project policy in ``cwd`` or a parent directory."""
+    directory = cwd
+    while True:
+        for name in PROJECT_POLICY_NAMES:
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate):
+                return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def policy_sources(config_dir: str, cwd: str, explicit: str | None,
+                   env_policy: str | None) -> list[tuple[str, str]]:
+    """``(reference, role)`` of every policy ``run`` judges with; the operator's comes first."""
+    operator = os.path.join(config_dir, "policy.yaml")
+    sources = [(operator if os.path.lexists(operator) else "builtin:default", "operator")]
+    if explicit:
+        sources.append((explicit, "--policy"))
+    if env_policy:
+        sources.append((env_policy, "GATEKEEP_POLICY"))
+    project = find_project_policy(cwd)
+    if project is not None:
+        sources.append((project, "project"))
+    return sources
+
+
+def stamps(files: Iterable[str]) -> list[Stamp]:
+    """``(file, mtime_ns, size)`` of each file; raises OSError if one is missing."""
+    result = []
+    for file in files:
+        stat = os.stat(file)
+        result.append((file, stat.st_mtime_ns, stat.st_size))
+    return result
+
+
+def code_files() -> list[str]:
+    """gatekeep's own modules: a cached result is only valid for the code that made it."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    found: list[str] = []
+    for directory, _, names in os.walk(package):
+        found.extend(os.path.join(directory, n) for n in names if n.endswith(".py"))
+    return sorted(found)
