@@ -87,6 +87,26 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
 
 
 @app.command()
+def log(
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Newest entries to show; 0 for all.",
+                                       min=0)] = 20,
+    decision: Annotated[Optional[str], typer.Option(
+        "--decision", help="Only entries with this decision: allow, ask or deny.",
+        show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON lines.")] = False,
+) -> None:
+    """Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first."""
+    from gatekeep.commands.log import log as do_log
+
+    if decision not in (None, "allow", "ask", "deny"):
+        typer.echo("gatekeep: --decision takes allow, ask or deny", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+    raise typer.Exit(do_log(limit=limit, decision=decision, as_json=as_json, env=os.environ,
+                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            stderr=sys.stderr))
+
+
+@app.command()
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)

@@ -1,0 +1,56 @@
+"""``gatekeep log``: read the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from gatekeep.audit import read
+from gatekeep.exitcodes import ExitStatus
+from gatekeep.locations import Locations
+from gatekeep.render import MARKS
+from gatekeep.text import visible
+
+
+def log(*, limit: int, decision: str | None, as_json: bool, env: Mapping[str, str],
+        locations: Locations, stdout: TextIO, stderr: TextIO) -> int:
+    """Print the newest ``limit`` entries (oldest first), optionally only one decision."""
+    path = locations.audit_log
+    try:
+        entries = read(str(path))
+    except (OSError, ValueError) as error:
+        stderr.write(f"gatekeep: cannot read the audit log {path}: {error}\n")
+        return ExitStatus.USAGE
+    if decision is not None:
+        entries = [e for e in entries if e.get("decision") == decision]
+    entries = entries[-limit:] if limit > 0 else entries
+    if as_json:
+        for entry in entries:
+            stdout.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+        return ExitStatus.ALLOW
+    if not entries:
+        stderr.write(f"gatekeep: no entries in {path}\n")
+        return ExitStatus.ALLOW
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stdout, color_system=None if env.get("NO_COLOR") else "auto")
+    for entry in entries:
+        console.print(_line(entry, Text), soft_wrap=True, markup=False, highlight=False)
+    return ExitStatus.ALLOW
+
+
+def _line(entry: dict[str, Any], text_type: Any) -> Any:
+    kind = str(entry.get("decision", "?"))
+    style = MARKS.get(kind, ("?", ""))[1]
+    line = text_type()
+    line.append(f"{str(entry.get('time', ''))[:19]}  ", style="dim")
+    line.append(f"{kind:<5}", style=style)
+    ran = entry.get("exit_code")
+    line.append(f"  exit {ran:<3}" if ran is not None else "  not run ", style="dim")
+    line.append(f"  {visible(str(entry.get('command', '')))}")
+    rules = ", ".join(str(r) for r in entry.get("rules", []))
+    if rules:
+        line.append(f"  [{rules}]", style="dim")
+    return line
