@@ -26,7 +26,8 @@ Answer = tuple[str, str, "str | None"]
 def key(*, command: str | None, argv: Sequence[str] | None, cwd: str, home: str, path: str,
         tmpdir: str, dirs: tuple[str, str], sources: list[tuple[str, str]]) -> str:
     """Everything outside the files that the decision depends on, as one string."""
-    parts = [f"{FORMAT}", __version__, cwd, home, path, tmpdir, *dirs]
+    programs = sysfs.operator_programs(dirs[0]) or ""
+    parts = [f"{FORMAT}", __version__, cwd, home, path, tmpdir, *dirs, programs]
     parts.extend(f"{role}={reference}" for reference, role in sources)
     parts.append("c" if command is not None else "a")
     parts.extend([command] if command is not None else list(argv or ()))

@@ -54,6 +54,10 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
                 continue  # from the terminal: the child's process group got it already
             os.kill(pid, info.si_signo)
     finally:
+        # A signal meant for the child may still be pending (the terminal's Ctrl-C can reach
+        # gatekeep after the child died of it): it was the child's, so it is dropped here.
+        while signal.sigtimedwait(watched, 0) is not None:
+            pass
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 

@@ -20,8 +20,9 @@ _PROGRAM_KEYS = frozenset({
     "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
     "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
-    "stdin_args", "no_options", "destructive", "ends_options", "writes_positional", "url_args",
-    "reads_trees", "changes_directory", "assigns",
+    "stdin_args", "no_options", "destructive", "ends_options", "module_options",
+    "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
+    "stdin_code_options",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -61,6 +62,7 @@ class ProgramSpec(NamedTuple):
     options_first: bool = False
     no_options: bool = False
     ends_options: frozenset[str] = frozenset()
+    module_options: frozenset[str] = frozenset()
     writes_positional: tuple[int, ...] = ()
     url_args: bool = False
     reads_trees: bool = False
@@ -71,6 +73,7 @@ class ProgramSpec(NamedTuple):
     shell: str | None = None
     inline_code: frozenset[str] = frozenset()
     stdin_code: bool = False
+    stdin_code_options: frozenset[str] = frozenset()
     stdin_args: bool = False
     script: str | None = None
     positional_writes: bool = False
@@ -100,8 +103,12 @@ class Knowledge(NamedTuple):
 EMPTY = Knowledge({}, frozenset(), (), {}, ())
 
 
-def load_knowledge(path: Path) -> Knowledge:
-    """Load a program knowledge file; errors name ``file:line:col`` and the key path."""
+def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
+    """Load a program knowledge file; errors name ``file:line:col`` and the key path.
+
+    With ``base``, the file extends it: a program it names replaces the base's entry
+    for that program, its variables are added, its special paths override.
+    """
     from gatekeep.policy.yamlsource import compose
 
     root = compose(path.read_text(encoding="utf-8"), str(path))
@@ -118,12 +125,19 @@ def load_knowledge(path: Path) -> Knowledge:
     environment = top["environment"].mapping(frozenset({"names", "prefixes"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
-    return Knowledge(
+    loaded = Knowledge(
         programs,
         frozenset(environment["names"].strings()) if "names" in environment else frozenset(),
         environment["prefixes"].strings() if "prefixes" in environment else (),
         {key: value.choice(("ignore", "network", "read")) for key, value in special.items()},
         (str(path),),
+    )
+    if base is None:
+        return loaded
+    return Knowledge(
+        {**base.programs, **loaded.programs}, base.environment | loaded.environment,
+        base.environment_prefixes + loaded.environment_prefixes,
+        {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
     )
 
 
@@ -165,7 +179,8 @@ def _program(name: str, located: Located) -> ProgramSpec:
         single_dash_long=flag("single_dash_long"),
         options_first=flag("options_first") or "wrapper" in fields,
         no_options=flag("no_options"),
-        ends_options=strings("ends_options"),
+        ends_options=strings("ends_options") | strings("module_options"),
+        module_options=strings("module_options"),
         writes_positional=_numbers(fields["writes_positional"]) if "writes_positional" in fields
         else (),
         url_args=flag("url_args"),
@@ -177,6 +192,7 @@ def _program(name: str, located: Located) -> ProgramSpec:
         shell=fields["shell"].string() if "shell" in fields else None,
         inline_code=strings("inline_code"),
         stdin_code=flag("stdin_code"),
+        stdin_code_options=strings("stdin_code_options"),
         stdin_args=flag("stdin_args"),
         script=fields["script"].choice(("sed", "awk")) if "script" in fields else None,
         positional_writes=flag("positional_writes"),

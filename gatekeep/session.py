@@ -13,6 +13,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached, run_sources
 from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
+from gatekeep.sysfs import operator_programs
 from gatekeep.text import invisible_reason
 
 SYSTEM_TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - named to recognise them, not to use them
@@ -61,7 +62,8 @@ def context(env: Mapping[str, str], cwd: Path, locations: Locations) -> Context:
 def run_policies(locations: Locations, cwd: Path, request: Request,
                  env: Mapping[str, str]) -> list[Policy]:
     sources = run_sources(locations, cwd, request.policy, env.get("GATEKEEP_POLICY"))
-    return [load_cached(s.reference, locations.cache_dir) for s in sources]
+    programs = operator_programs(str(locations.config_dir))
+    return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
 
 
 def judge(policies: list[Policy], parsed: ParsedCommand, ctx: Context) -> Decision:

@@ -70,6 +70,15 @@ def policy_sources(config_dir: str, cwd: str, explicit: str | None,
     return sources
 
 
+def operator_programs(config_dir: str) -> str | None:
+    """The operator's program knowledge file (``programs.yaml`` beside the policy), if any.
+
+    Only the operator's config dir is read: a project cannot change what programs mean.
+    """
+    path = os.path.join(config_dir, "programs.yaml")
+    return path if os.path.lexists(path) else None
+
+
 def stamps(files: Iterable[str]) -> list[Stamp]:
     """``(file, mtime_ns, size)`` of each file; raises OSError if one is missing."""
     result = []

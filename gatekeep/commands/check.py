@@ -13,6 +13,7 @@ from gatekeep.exitcodes import CHECK_CODES, ExitStatus
 from gatekeep.locations import Locations
 from gatekeep.policy.select import load_cached
 from gatekeep.session import Request, context, judge, parse_request, run_policies
+from gatekeep.sysfs import operator_programs
 from gatekeep.text import visible
 
 
@@ -21,7 +22,8 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     """With ``--policy``, that policy alone; else exactly the policies ``run`` would use."""
     try:
         if request.policy is not None:
-            policies = [load_cached(request.policy, None)]
+            programs = operator_programs(str(locations.config_dir))
+            policies = [load_cached(request.policy, None, programs)]
         else:
             policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:

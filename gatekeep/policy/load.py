@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -13,7 +15,7 @@ from gatekeep.errors import PolicyError
 from gatekeep.knowledge import Knowledge, load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
-from gatekeep.policy.yamlsource import Located, compose
+from gatekeep.policy.yamlsource import Located, compose, unknown_key_message
 from gatekeep.shell.analyze import analyze_argv
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
@@ -22,17 +24,40 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
+_T = TypeVar("_T")
 
 
-def load_knowledge_default() -> Knowledge:
-    return load_knowledge(builtin_dir() / "programs.yaml")
+def load_knowledge_default(extension: Path | None = None) -> Knowledge:
+    """The shipped program knowledge, extended by the operator's file when there is one."""
+    builtin = load_knowledge(builtin_dir() / "programs.yaml")
+    return load_knowledge(extension, builtin) if extension is not None else builtin
 
 
 def load_policy(reference: str | Path, knowledge: Knowledge | None = None) -> Policy:
     """Load, validate and compile a policy (a path or ``builtin:NAME``)."""
+    return _build(reference, knowledge, None)
+
+
+def check_policy(reference: str | Path, knowledge: Knowledge | None = None
+                 ) -> tuple[Policy | None, tuple[PolicyError, ...]]:
+    """Load like :func:`load_policy`, but report every error instead of the first.
+
+    Independent parts (top-level keys, each ``extends`` entry, each rule, each test)
+    are checked one by one; the policy is returned only when there is no error.
+    """
+    errors: list[PolicyError] = []
+    try:
+        policy = _build(reference, knowledge, errors)
+    except PolicyError as error:  # unreadable, not YAML, not a mapping: nothing more to check
+        errors.append(error)
+    return (None if errors else policy), tuple(errors)
+
+
+def _build(reference: str | Path, knowledge: Knowledge | None,
+           errors: list[PolicyError] | None) -> Policy:
     knowledge = knowledge or load_knowledge_default()
     path = resolve_reference(str(reference)) if isinstance(reference, str) else reference
-    parts = _Loader(knowledge).load(path, chain=())
+    parts = _Loader(knowledge, errors).load(path, chain=())
     digest = hashlib.sha256()
     for file, text in parts.texts:
         digest.update(file.encode() + b"\0" + text.encode() + b"\0")
@@ -58,8 +83,32 @@ class _Parts:
 
 
 class _Loader:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, errors: list[PolicyError] | None = None) -> None:
         self.knowledge = knowledge
+        self.errors = errors  # None: raise the first error; a list: collect them and go on
+
+    def fail(self, error: PolicyError) -> None:
+        if self.errors is None:
+            raise error
+        self.errors.append(error)
+
+    def attempt(self, action: Callable[[Located], _T], located: Located) -> _T | None:
+        """``action(located)``; when collecting, an error is recorded and gives None."""
+        if self.errors is None:
+            return action(located)
+        try:
+            return action(located)
+        except PolicyError as error:
+            self.errors.append(error)
+            return None
+
+    def top(self, root: Located) -> dict[str, Located]:
+        if self.errors is None:
+            return root.mapping(_TOP_KEYS)
+        fields = root.mapping()
+        for name in [n for n in fields if n not in _TOP_KEYS]:
+            self.errors.append(fields.pop(name).error(unknown_key_message(name, _TOP_KEYS)))
+        return fields
 
     def load(self, path: Path, chain: tuple[Path, ...]) -> _Parts:
         try:
@@ -69,7 +118,7 @@ class _Loader:
                 from None
         file = str(path)
         root = compose(text, file)
-        top = root.mapping(_TOP_KEYS)
+        top = self.top(root)
         if "gatekeep" not in top:
             raise root.error("missing 'gatekeep: 1' (the policy format version)")
         if top["gatekeep"].scalar() != 1:
@@ -77,31 +126,35 @@ class _Loader:
         parts = _Parts([], {}, [], [], [], [])
         if "extends" in top:
             for item in top["extends"].items():
-                parts = self.extend(parts, item, path, chain)
+                self.attempt(lambda i: self.extend(parts, i, path, chain), item)
         parts.texts.append((file, text))
         for key in ("default", "unparseable"):
             if key in top:
-                parts.settings[key] = top[key].choice(("ask", "deny"))
+                choice = self.attempt(lambda v: v.choice(("ask", "deny")), top[key])
+                if choice is not None:
+                    parts.settings[key] = choice
         if "prompt" in top:
-            self.prompt(top["prompt"], parts)
+            self.attempt(lambda v: self.prompt(v, parts), top["prompt"])
         if "protect" in top:
-            protect = top["protect"].mapping(frozenset({"write", "read"}))
-            for key, target in (("write", parts.protect_write), ("read", parts.protect_read)):
-                if key in protect:
-                    target.extend(Glob.from_text(g) for g in protect[key].strings())
-        items = top["rules"].sequence() if "rules" in top else []
-        own_rules = [self.rule(item) for item in items]
+            self.attempt(lambda v: self.protect(v, parts), top["protect"])
+        items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
+        own_rules = [(item, self.attempt(self.rule, item)) for item in items]
         seen = {rule.id: rule for rule in parts.rules}
-        for item, rule in zip(items, own_rules, strict=True):
+        for item, rule in own_rules:
+            if rule is None:
+                continue
             if rule.id in seen:
                 other = seen[rule.id]
-                raise item.mapping()["id"].error(
-                    f"duplicate rule id {rule.id!r} (also at {other.file}:{other.line})")
+                self.fail(item.mapping()["id"].error(
+                    f"duplicate rule id {rule.id!r} (also at {other.file}:{other.line})"))
+                continue
             seen[rule.id] = rule
-        parts.rules.extend(own_rules)
+            parts.rules.append(rule)
         parts.tests = [] if not chain else parts.tests
         if "tests" in top:
-            parts.tests = [self.example(item, None) for item in top["tests"].sequence()]
+            examples = self.attempt(Located.sequence, top["tests"]) or []
+            found = [self.attempt(lambda i: self.example(i, None), item) for item in examples]
+            parts.tests = [example for example in found if example is not None]
         return parts
 
     def extend(self, parts: _Parts, item: Located, path: Path, chain: tuple[Path, ...]) -> _Parts:
@@ -117,6 +170,12 @@ class _Loader:
         parts.protect_read.extend(base.protect_read)
         parts.rules.extend(base.rules)
         return parts
+
+    def protect(self, located: Located, parts: _Parts) -> None:
+        protect = located.mapping(frozenset({"write", "read"}))
+        for key, target in (("write", parts.protect_write), ("read", parts.protect_read)):
+            if key in protect:
+                target.extend(Glob.from_text(g) for g in protect[key].strings())
 
     def prompt(self, located: Located, parts: _Parts) -> None:
         prompt = located.mapping(frozenset({"timeout", "no_tty"}))
@@ -192,12 +251,17 @@ class _Loader:
         )
 
     def example(self, located: Located, rule: str | None) -> Example:
-        fields = located.mapping(_TEST_KEYS)
-        for key in ("cmd", "expect"):
-            if key not in fields:
-                raise located.error(f"a test needs {key!r}")
-        return Example(
-            fields["cmd"].string(), fields["expect"].choice(DECISIONS),
-            fields["cwd"].string() if "cwd" in fields else None,
-            located.file, located.node.start_mark.line + 1, rule,
-        )
+        return load_example(located, rule)
+
+
+def load_example(located: Located, rule: str | None) -> Example:
+    """A ``tests:`` entry (also a case file's ``cases:`` entry): ``cmd``, ``expect``, ``cwd``."""
+    fields = located.mapping(_TEST_KEYS)
+    for key in ("cmd", "expect"):
+        if key not in fields:
+            raise located.error(f"a test needs {key!r}")
+    return Example(
+        fields["cmd"].string(), fields["expect"].choice(DECISIONS),
+        fields["cwd"].string() if "cwd" in fields else None,
+        located.file, located.node.start_mark.line + 1, rule,
+    )

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from gatekeep import __version__, sysfs
 from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
-from gatekeep.policy.refs import builtin_dir, resolve_reference
+from gatekeep.policy.refs import resolve_reference
 
 
 class PolicySource(NamedTuple):
@@ -31,22 +31,25 @@ def run_sources(locations: Locations, cwd: Path, explicit: str | None,
     return [PolicySource(reference, role) for reference, role in found]
 
 
-def load_cached(reference: str, cache_dir: Path | None) -> Policy:
-    """Load a policy, reusing the compiled form while none of its files changed."""
+def load_cached(reference: str, cache_dir: Path | None, programs: str | None = None) -> Policy:
+    """Load a policy, reusing the compiled form while none of its files changed.
+
+    ``programs`` is the operator's program knowledge file, extending the shipped one.
+    """
     path = resolve_reference(reference)
-    knowledge_file = builtin_dir() / "programs.yaml"
     entry = None
     if cache_dir is not None:
-        key = hashlib.sha256(f"{__version__}\0{path.resolve()}".encode()).hexdigest()[:32]
-        entry = cache_dir / f"{key}.pickle"
-        policy = _read(entry, knowledge_file)
+        name = f"{__version__}\0{path.resolve()}\0{programs or ''}"
+        entry = cache_dir / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.pickle"
+        policy = _read(entry)
         if policy is not None:
             return policy
-    from gatekeep.policy.load import load_policy
+    from gatekeep.policy.load import load_knowledge_default, load_policy
 
-    policy = load_policy(reference)
+    knowledge = load_knowledge_default(Path(programs) if programs else None)
+    policy = load_policy(reference, knowledge)
     if entry is not None:
-        _write(entry, policy, knowledge_file)
+        _write(entry, policy)
     return policy
 
 
@@ -65,23 +68,23 @@ def _stamp(files: list[str]) -> list[tuple[str, int, int]]:
     return stamps
 
 
-def _read(entry: Path, knowledge_file: Path) -> Policy | None:
+def _read(entry: Path) -> Policy | None:
     try:
         with entry.open("rb") as handle:
             stamps, policy = pickle.load(handle)  # noqa: S301 - see the import note
-        if stamps != _stamp([*policy.files, str(knowledge_file)]):
+        if stamps != _stamp([*policy.files, *policy.knowledge.files]):
             return None
     except Exception:
         return None
     return policy if isinstance(policy, Policy) else None
 
 
-def _write(entry: Path, policy: Policy, knowledge_file: Path) -> None:
+def _write(entry: Path, policy: Policy) -> None:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         temporary = entry.with_suffix(f".{os.getpid()}.tmp")
         with temporary.open("wb") as handle:
-            pickle.dump((_stamp([*policy.files, str(knowledge_file)]), policy), handle)
+            pickle.dump((_stamp([*policy.files, *policy.knowledge.files]), policy), handle)
         temporary.replace(entry)
     except OSError:
         return

@@ -313,7 +313,13 @@ class _Options:
                     and value != "-":
                 before = len(self.options)
                 index = self._option(words, index)
-                if any(o.name in spec.ends_options for o in self.options[before:]):
+                added = self.options[before:]
+                module = next((o.value for o in added if o.name in spec.module_options), None)
+                if module is not None:  # python -m pytest ...: pytest runs, with the rest
+                    self.inner = ((module, *words[index:]), False)
+                    self.positionals.extend(words[index:])
+                    return
+                if any(o.name in spec.ends_options for o in added):
                     options_done = True
                 continue
             # a positional word
@@ -415,8 +421,13 @@ class _Options:
             for o in self.options)
         if has_code:
             return
-        if not self.positionals or self.positionals[0].value == "-":
+        script = self.positionals[0] if self.positionals else None
+        from_stdin = any(o.name in spec.stdin_code_options for o in self.options)
+        if script is None or script.value == "-" or from_stdin:
             self.hazards.append(Hazard("stdin-code", f"{spec.name} runs code read from its input"))
+        elif script.raw.startswith(("<(", "/dev/stdin", "/dev/fd/", "/proc/self/fd/")):
+            self.hazards.append(Hazard("stdin-code",
+                                       f"{spec.name} runs code that another command writes"))
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))

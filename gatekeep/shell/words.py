@@ -103,7 +103,11 @@ def _add_unquoted(text: str, b: _Builder, first: bool) -> None:
         b.home = True
         text = text[1:]
     elif first and text.startswith("~"):
-        _dynamic(b, splits=False)  # ~user: another user's home, resolved at run time
+        # ~user/rest: another user's home, known only at run time; the rest is still judged
+        # against protected paths as if it were under a home directory.
+        _dynamic(b, splits=False)
+        b.home = True
+        b.prefix = _unescape_unquoted(text.partition("/")[1] + text.partition("/")[2])
     if _GLOB.search(text):
         b.glob = True
     b.literal(_unescape_unquoted(text), quoted=False)
