@@ -427,10 +427,13 @@ def test_inline_code(source: str, detail: str, knowledge: Knowledge) -> None:
 
 
 def test_python_module_is_not_inline_code(knowledge: Knowledge) -> None:
-    invocation = only("python -m pytest -x", knowledge)
-    assert options(invocation) == [("-m", "pytest")]
-    assert positionals(invocation) == ["-x"]  # everything after -m belongs to the module
-    assert invocation.hazards == ()
+    python, module = run("python -m pytest -x", knowledge).invocations
+    assert options(python) == [("-m", "pytest")]
+    assert positionals(python) == ["-x"]  # everything after -m belongs to the module
+    assert python.hazards == ()
+    # ... and the module runs as a program of its own, judged with its own knowledge
+    assert (module.program, module.wrapped_by) == ("pytest", "python")
+    assert options(module) == [("-x", None)]
 
 
 @pytest.mark.parametrize(("source", "program"), [

@@ -411,6 +411,11 @@ def test_home_relative_words(argument: str, rest: str) -> None:
     assert not word.may_be_option
 
 
+def test_another_users_home_is_dynamic_but_home_relative() -> None:
+    word = ok("cat ~user/.ssh/id_rsa").segments[0].argv[1]
+    assert (word.value, word.home, word.prefix) == (None, True, "/.ssh/id_rsa")
+
+
 @pytest.mark.parametrize(("argument", "splits"), [
     ("$x", True),
     ("${x:-rm}", True),
@@ -419,7 +424,6 @@ def test_home_relative_words(argument: str, rest: str) -> None:
     ('"$x"', False),
     ('"$(x)"', False),
     ("x$HOME", True),
-    ("~user/x", False),
     ("$((1+2))", True),
 ])
 def test_dynamic_words(argument: str, splits: bool) -> None:
