@@ -38,13 +38,19 @@ def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = 
     return json.dumps(entry, ensure_ascii=False, sort_keys=True)[:-1]
 
 
-def line(decision_fields: str, exit_code: int | None = None, when: float | None = None) -> str:
-    """A whole audit line: the decision's fields, the UTC time, and the exit code if it ran."""
+def line(decision_fields: str, exit_code: int | None = None, when: float | None = None,
+         operator: dict[str, str] | None = None) -> str:
+    """A whole audit line: the decision's fields, the UTC time, the exit code if it ran, and
+    the operator's answer when one was asked for."""
     moment = time.time() if when is None else when
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
     text = f'{decision_fields}, "time": "{stamp}.{int(moment * 1000) % 1000:03d}+00:00"'
     if exit_code is not None:
         text += f', "exit_code": {int(exit_code)}'
+    if operator is not None:
+        import json
+
+        text += f', "operator": {json.dumps(operator, ensure_ascii=False, sort_keys=True)}'
     return text + "}\n"
 
 

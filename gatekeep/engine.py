@@ -14,7 +14,7 @@ from typing import NamedTuple
 from gatekeep.paths import Context, compile_protect, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
+from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
@@ -126,8 +126,24 @@ class _Judge:
             verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
+        if decision == "ask":
+            approval = self.approval(segment)
+            if approval is not None:
+                verdicts.append(approval)
+                decision = "allow"
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
                                segment.via, segment.wrapper)
+
+    def approval(self, segment: Segment) -> Verdict | None:
+        """The operator's saved "always" for exactly these words here, if there is one."""
+        if not self.context.approvals or not all(w.static for w in segment.argv):
+            return None
+        argv = [w.value or "" for w in segment.argv]
+        for approval in self.context.approvals:
+            if approval.covers(argv, self.context.cwd):
+                return Verdict(f"approval:{approval.id}", "allow",
+                               f"approved by the operator for {approval.scope}")
+        return None
 
     def problem(self, source: str, problem: Problem) -> SegmentDecision:
         text = source[problem.span.start : problem.span.end] or source

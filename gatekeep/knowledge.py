@@ -22,7 +22,7 @@ _PROGRAM_KEYS = frozenset({
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
-    "stdin_code_options",
+    "stdin_code_options", "effect",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -80,6 +80,7 @@ class ProgramSpec(NamedTuple):
     operand_writes: tuple[str, ...] = ()
     force_args: tuple[str, ...] = ()
     network: bool = False
+    effect: str | None = None  # what running it does, in words, for the operator's prompt
     subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
 
     def canonical(self, option: str) -> str:
@@ -199,6 +200,7 @@ def _program(name: str, located: Located) -> ProgramSpec:
         operand_writes=tuple(sorted(strings("operand_writes"))),
         force_args=tuple(sorted(strings("force_args"))),
         network=flag("network"),
+        effect=fields["effect"].string() if "effect" in fields else None,
         subcommands=subcommands,
     )
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 from gatekeep import sysfs
+from gatekeep.approvals import Approval
 from gatekeep.shell.model import Word
 
 
@@ -61,6 +62,7 @@ class Context(NamedTuple):
     resolver: Resolver
     temp_dirs: tuple[str, ...] = ()
     self_paths: tuple[str, ...] = ()
+    approvals: tuple[Approval, ...] = ()  # valid ones only: the caller drops expired ones
 
 
 def resolve(word: Word, cwd: str, home: str) -> str | None:

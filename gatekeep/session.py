@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from gatekeep.approvals import Approval
 from gatekeep.engine import Decision, combine, decide
 from gatekeep.locations import Locations
 from gatekeep.paths import Context, SystemResolver
@@ -49,13 +50,14 @@ def parse_request(request: Request) -> ParsedCommand:
     return ParsedCommand(source, (segment,))
 
 
-def context(env: Mapping[str, str], cwd: Path, locations: Locations) -> Context:
+def context(env: Mapping[str, str], cwd: Path, locations: Locations,
+            approvals: tuple[Approval, ...] = ()) -> Context:
     candidates = (env.get("TMPDIR", "").rstrip("/"), *SYSTEM_TEMP_DIRS)
     temp = tuple(dict.fromkeys(p for p in candidates if p))
     return Context(
         cwd=str(cwd), home=env.get("HOME", "/"),
         resolver=SystemResolver(env.get("PATH", "/usr/bin:/bin")), temp_dirs=temp,
-        self_paths=(str(locations.config_dir), str(locations.state_dir)),
+        self_paths=(str(locations.config_dir), str(locations.state_dir)), approvals=approvals,
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gatekeep import audit, decisions
+from gatekeep import audit, decisions, operator
 from gatekeep.commands.run_allowed import log, run_allowed
 from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
@@ -16,32 +17,67 @@ from gatekeep.exitcodes import ExitStatus
 from gatekeep.locations import Locations
 from gatekeep.paths import SystemResolver
 from gatekeep.policy.model import Policy
+from gatekeep.prompt import Answer, Terminal
 from gatekeep.session import Request, context, judge, parse_request, run_policies
+from gatekeep.shell.model import ParsedCommand
 from gatekeep.sysfs import policy_sources
 from gatekeep.text import visible
 
 
 def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
-        stderr: TextIO) -> int:
-    """Judge ``request``; run it when allowed; return the exit status for gatekeep."""
+        stderr: TextIO, terminal: Terminal | None = None) -> int:
+    """Judge ``request``; run it when allowed or approved; return gatekeep's exit status."""
     try:
         policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:
         stderr.write(f"gatekeep: policy error: {visible(str(error))}\n"
                      "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
-    ctx = context(env, cwd, locations)
-    decision = judge(policies, parse_request(request), ctx)
+    valid, expired = operator.saved(locations, time.time(), stderr)
+    ctx = context(env, cwd, locations, tuple(valid))
+    parsed = parse_request(request)
+    decision = judge(policies, parsed, ctx)
     argv = list(request.argv) if request.argv is not None else None
     fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
-    if decision.decision != "allow":
+    audit_log = str(locations.audit_log)
+    if decision.decision == "deny":
         stderr.write(refusal(decision))
-        log(str(locations.audit_log), audit.line(fields), stderr)
+        log(audit_log, audit.line(fields), stderr)
         return ExitStatus.REFUSED
-    if isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
+    if decision.decision == "ask":
+        operator.warn_expired(decision, parsed, expired, str(cwd), stderr)
+        answer = operator.ask_operator(decision, parsed, policies, str(cwd), env, locations,
+                                       terminal)
+        record = {"answer": answer.how, "choice": answer.choice}
+        if answer.message:
+            record["message"] = answer.message
+        if answer.choice == "deny":
+            stderr.write(refusal(decision, answer))
+            log(audit_log, audit.line(fields, operator=record), stderr)
+            return ExitStatus.REFUSED
+        if answer.choice == "always":
+            _save_approvals(decision, parsed, policies, cwd, locations, stderr)
+        return run_allowed(request.command, request.argv, env, audit_log, fields, stderr, record)
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
         _remember(request, env, cwd, locations, policies, ctx.resolver, fields)
-    return run_allowed(request.command, request.argv, env, str(locations.audit_log), fields,
-                       stderr)
+    return run_allowed(request.command, request.argv, env, audit_log, fields, stderr)
+
+
+def _save_approvals(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
+                    cwd: Path, locations: Locations, stderr: TextIO) -> None:
+    from gatekeep import approvals
+    from gatekeep.shell.analyze import analyze
+
+    invocations = analyze(parsed, policies[0].knowledge).invocations
+    offer = operator.approval_offer(decision, invocations, str(cwd))
+    if isinstance(offer, str):
+        return
+    try:
+        for approval in offer:
+            approvals.add(str(locations.config_dir), approval)
+    except (OSError, ValueError, KeyError) as error:
+        stderr.write(f"gatekeep: warning: could not save the approval: {error}\n")
 
 
 def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
@@ -56,7 +92,7 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
     decisions.store(str(locations.state_dir), key, files, resolver.answers, fields)
 
 
-def refusal(decision: Decision) -> str:
+def refusal(decision: Decision, answer: Answer | None = None) -> str:
     """The lines an agent reads on stderr when gatekeep refuses a command."""
     lines = []
     for segment in decision.deciding:
@@ -70,12 +106,25 @@ def refusal(decision: Decision) -> str:
         lines.append(f"gatekeep:   in: {part}")
         if segment.suggest:
             lines.append(f"gatekeep:   instead: {visible(segment.suggest)}")
-    if decision.decision == "ask":
-        lines.append("gatekeep: not run: this command needs the operator's approval, and "
-                     "gatekeep does not prompt yet; run a narrower command, or ask the operator")
+    if answer is not None:
+        why = _NOT_APPROVED.get(answer.how, "the operator denied it")
+        lines.append(f"gatekeep: not run: {why}")
+        if answer.message:
+            lines.append(f"gatekeep: the operator says: {visible(answer.message)}")
     else:
         lines.append("gatekeep: not run")
     return "\n".join(lines) + "\n"
+
+
+_NOT_APPROVED = {
+    "n": "the operator denied it",
+    "enter": "the operator denied it",
+    "timeout": "the operator did not answer in time",
+    "eof": "the operator's terminal closed",
+    "interrupt": "the operator interrupted the prompt",
+    "unreadable": "the operator's answer could not be read",
+    "no-tty": "it needs the operator's approval and there is no terminal to ask on",
+}
 
 
 def main(request: Request) -> int:

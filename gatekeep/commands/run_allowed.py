@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def run_allowed(command: str | None, argv: tuple[str, ...] | None, env: Mapping[str, str],
-                audit_log: str, fields: str, stderr: TextIO) -> int:
+                audit_log: str, fields: str, stderr: TextIO,
+                operator: dict[str, str] | None = None) -> int:
     """Run an allowed command, log it with its exit code, and exit as it did."""
     args = execute.shell_argv(command) if command is not None else list(argv or ())
     try:
@@ -21,7 +22,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, env: Mapping[
 
         stderr.write(f"gatekeep: {visible(args[0])}: {error.strerror}\n")
         status = 127 if isinstance(error, FileNotFoundError) else 126
-    log(audit_log, audit.line(fields, status), stderr)
+    log(audit_log, audit.line(fields, status, operator=operator), stderr)
     return execute.exit_like(status)
 
 

@@ -1,0 +1,144 @@
+"""What the operator is asked about: the command part by part, and what it would do.
+
+``explain`` is pure: it reads the decision and the analysed command, never the
+file system. Previews that read files or run read-only git commands are added
+by ``gatekeep.preview``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import NamedTuple
+
+from gatekeep.engine import Decision, SegmentDecision
+from gatekeep.knowledge import Knowledge
+from gatekeep.shell.analyze import Invocation
+from gatekeep.text import invisible_reason
+
+MARKS = {"allow": "+", "ask": "?", "deny": "-"}
+
+
+class Flag(NamedTuple):
+    """A character in the command that hides or disguises what it does."""
+
+    position: int
+    char: str
+    reason: str
+
+
+class Line(NamedTuple):
+    """One part of the command, diff-style: ``+`` allowed, ``?`` asked, ``-`` denied."""
+
+    mark: str
+    decision: str
+    text: str
+    rules: tuple[str, ...]
+    why: str
+    risky: tuple[int, int] | None  # span inside ``text`` to underline
+    wrapper: str | None
+
+
+class Effect(NamedTuple):
+    what: str  # "deletes", "writes", "reaches the network", ...
+    target: str
+
+
+class Preview(NamedTuple):
+    title: str
+    lines: tuple[str, ...]
+
+
+class Explanation(NamedTuple):
+    decision: str
+    command: str
+    flags: tuple[Flag, ...]
+    cwd: str
+    lines: tuple[Line, ...]
+    effects: tuple[Effect, ...]
+    suggestions: tuple[str, ...]
+    previews: tuple[Preview, ...] = ()
+
+
+def explain(decision: Decision, invocations: tuple[Invocation, ...], knowledge: Knowledge,
+            cwd: str) -> Explanation:
+    suggestions = tuple(dict.fromkeys(
+        s.suggest for s in decision.segments if s.suggest and s.decision != "allow"))
+    return Explanation(
+        decision.decision, decision.command, flags(decision.command), cwd,
+        tuple(line(s) for s in decision.segments),
+        tuple(dict.fromkeys(e for i in invocations for e in effects(i, knowledge))),
+        suggestions,
+    )
+
+
+def flags(command: str) -> tuple[Flag, ...]:
+    """Control, invisible and look-alike characters, each with what it is."""
+    found = []
+    for index, char in enumerate(command):
+        reason = invisible_reason(char) if char not in "\n\t" else None
+        if reason is None and ord(char) > 127 and unicodedata.category(char).startswith("L"):
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            reason = f"non-ASCII letter {char!r} U+{ord(char):04X} {name} (may look like ASCII)"
+        if reason is not None:
+            found.append(Flag(index, char, reason))
+    return tuple(found)
+
+
+def line(segment: SegmentDecision) -> Line:
+    deciding = segment.deciding
+    why = segment.reason or ""
+    if segment.decision == "ask" and deciding and deciding[0].rule == "default":
+        why = f"no rule matches ({why})" if why else "no rule matches"
+    return Line(MARKS[segment.decision], segment.decision, segment.text, segment.rules, why,
+                risky(segment), segment.wrapper)
+
+
+def risky(segment: SegmentDecision) -> tuple[int, int] | None:
+    """The word to underline: an option a hazard names, else the program."""
+    if segment.decision == "allow":
+        return None
+    text = segment.text
+    for verdict in segment.deciding:
+        if verdict.rule.startswith("hazard:") and verdict.reason:
+            for word in verdict.reason.split():
+                if word.startswith("-") and word in text.split():
+                    start = text.split().index(word)
+                    offset = _word_offset(text, start)
+                    return (offset, offset + len(word))
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    start = text.find(first)
+    return (start, start + len(first)) if first else None
+
+
+def _word_offset(text: str, number: int) -> int:
+    position = 0
+    for index, word in enumerate(text.split()):
+        position = text.find(word, position)
+        if index == number:
+            return position
+        position += len(word)
+    return 0
+
+
+def effects(invocation: Invocation, knowledge: Knowledge) -> list[Effect]:
+    program = invocation.program
+    segment = invocation.segment
+    found: list[Effect] = []
+    spec = knowledge.spec(program.rsplit("/", 1)[-1]) if program else None
+    if spec is not None and spec.subcommands and invocation.positionals:
+        sub = spec.subcommands.get(invocation.positionals[0].value or "")
+        spec = sub or spec
+    what = spec.effect if spec is not None and spec.effect else None
+    written = {w.shown for w in invocation.writes}
+    for word in invocation.writes:
+        found.append(Effect(what or "writes", word.shown))
+    if what and not invocation.writes:
+        targets = [w.shown for w in invocation.positionals if w.shown not in written]
+        subject = spec.name if spec is not None else ""
+        found.append(Effect(what, " ".join(targets[1:] if targets and targets[0] == subject
+                                           else targets) or segment.text))
+    elif spec is not None and spec.network and not what:
+        found.append(Effect("reaches the network", segment.text))
+    if segment.background or "background" in segment.via:
+        found.append(Effect("starts in the background", segment.text))
+    return found

@@ -1,0 +1,141 @@
+"""The human in the loop: saved approvals, and the prompt for commands that need one."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from typing import TextIO
+
+from gatekeep import approvals
+from gatekeep.engine import Decision
+from gatekeep.explain import explain
+from gatekeep.locations import Locations
+from gatekeep.policy.model import Policy, strictest
+from gatekeep.prompt import Answer, DevTTY, NoTerminal, Terminal, ask
+from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.model import ParsedCommand
+from gatekeep.text import visible
+
+
+def saved(locations: Locations, now: float,
+          stderr: TextIO) -> tuple[list[approvals.Approval], list[approvals.Approval]]:
+    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
+    try:
+        return approvals.split(approvals.load(str(locations.config_dir)), now)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
+                     f"{approvals.path(str(locations.config_dir))}: {error}\n")
+        return [], []
+
+
+def warn_expired(decision: Decision, parsed: ParsedCommand, expired: list[approvals.Approval],
+                 cwd: str, stderr: TextIO) -> None:
+    """Say so when an expired approval would have covered a part that is now asked."""
+    for segment in parsed.segments:
+        argv = [w.value for w in segment.argv]
+        if None in argv or not argv:
+            continue
+        for approval in expired:
+            if approval.covers([a or "" for a in argv], cwd):
+                day = time.strftime("%Y-%m-%d", time.localtime(approval.expires))
+                stderr.write(f"gatekeep: warning: approval {approval.id} for "
+                             f"{visible(approval.shown())} expired on {day}; ignored\n")
+
+
+def prompt_settings(policies: list[Policy]) -> tuple[float, str]:
+    """The strictest prompt settings of all policies: shortest timeout, deny over queue."""
+    timeout = min(p.prompt_timeout for p in policies)
+    no_tty = strictest(*("deny" if p.prompt_no_tty == "deny" else "ask" for p in policies))
+    return timeout, "deny" if no_tty == "deny" else "queue"
+
+
+def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Policy], cwd: str,
+                 env: Mapping[str, str], locations: Locations,
+                 terminal: Terminal | None = None) -> Answer:
+    """Explain ``decision`` on the terminal and return the operator's answer."""
+    timeout, no_tty = prompt_settings(policies)
+    if terminal is None:
+        try:
+            terminal = DevTTY()
+        except NoTerminal:
+            if no_tty == "queue":
+                from gatekeep.queue import wait_for_answer
+
+                return wait_for_answer(decision, parsed, policies, cwd, env, locations, timeout)
+            return Answer("deny", "no-tty")
+    invocations = analyze(parsed, policies[0].knowledge).invocations
+    color = not env.get("NO_COLOR") and env.get("TERM", "dumb") != "dumb"
+    view, detail = explanation_text(decision, invocations, policies, cwd, env,
+                                    _width(terminal), color)
+
+    def always() -> str | None:
+        offer = approval_offer(decision, invocations, cwd)
+        if isinstance(offer, str):
+            terminal.show(f"Cannot save an approval: {offer}\n")
+            return None
+        lines = [f"  allow {visible(a.shown())}" for a in offer]
+        day = time.strftime("%Y-%m-%d", time.localtime(offer[0].expires))
+        return (f"Will save, for {visible(offer[0].scope)} until {day}:\n" + "\n".join(lines))
+
+    try:
+        return ask(terminal, lambda: view, timeout, lambda: detail, always, time.monotonic)
+    except KeyboardInterrupt:
+        return Answer("deny", "interrupt")
+
+
+def explanation_text(decision: Decision, invocations: tuple[Invocation, ...],
+                     policies: list[Policy], cwd: str, env: Mapping[str, str], width: int,
+                     color: bool = False) -> tuple[str, str]:
+    """The explanation and the details, rendered for a terminal ``width`` columns wide."""
+    from gatekeep.preview import previews
+    from gatekeep.render_prompt import details, explanation, to_text
+
+    view = explain(decision, invocations, policies[0].knowledge, cwd)
+    view = view._replace(previews=previews(invocations, cwd, env))
+    return (to_text(explanation(view), width, color), to_text(details(decision), width, color))
+
+
+def approval_offer(decision: Decision, invocations: tuple[Invocation, ...],
+                   cwd: str) -> list[approvals.Approval] | str:
+    """The approvals "always" would save (the asked parts, word for word), or why none."""
+    asked = [s for s in decision.segments if s.decision == "ask"]
+    by_text = {i.segment.text: i for i in invocations}
+    offer = []
+    now = time.time()
+    scope = working_tree(cwd)
+    for segment in asked:
+        invocation = by_text.get(segment.text)
+        if invocation is None or any(v.rule == "unparseable" for v in segment.verdicts):
+            return "gatekeep could not fully analyse this command"
+        words = [w.value for w in invocation.segment.argv]
+        if not words or None in words or any(w.glob or w.splits for w in invocation.segment.argv):
+            return f"{visible(segment.text)} has words known only at run time"
+        argv = [w or "" for w in words]
+        reason = approvals.refusal(argv)
+        if reason is not None:
+            return reason
+        offer.append(approvals.new(argv, scope, decision.command, now))
+    return offer or "nothing in this command needs approval"
+
+
+def working_tree(cwd: str) -> str:
+    """The enclosing git working tree, else ``cwd`` itself."""
+    directory = cwd
+    while True:
+        if os.path.exists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return cwd
+        directory = parent
+
+
+def _width(terminal: Terminal) -> int:
+    fd = getattr(terminal, "fd", None)
+    if isinstance(fd, int):
+        try:
+            return max(os.get_terminal_size(fd).columns, 40)
+        except OSError:
+            pass
+    return 80

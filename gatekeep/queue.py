@@ -1,0 +1,115 @@
+"""Approval requests for headless agents: a queue in the state dir, answered elsewhere.
+
+With ``prompt.no_tty: queue``, a ``gatekeep run`` without a terminal stores its
+request (the same explanation the prompt shows) in an SQLite database and waits.
+The operator runs ``gatekeep approvals watch`` in a terminal of their own and
+answers; the waiting run proceeds or is refused as soon as the answer is stored,
+or is refused when its timeout passes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+from gatekeep.engine import Decision
+from gatekeep.locations import Locations
+from gatekeep.policy.model import Policy
+from gatekeep.prompt import Answer
+from gatekeep.shell.model import ParsedCommand
+
+POLL = 0.1
+RENDER_WIDTH = 100
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    deadline REAL NOT NULL,
+    cwd TEXT NOT NULL,
+    command TEXT NOT NULL,
+    view TEXT NOT NULL,
+    details TEXT NOT NULL,
+    offer TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    how TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT ''
+)
+"""
+
+
+class Request(NamedTuple):
+    id: str
+    deadline: float
+    command: str
+    view: str
+    details: str
+    offer: str
+
+
+def database(locations: Locations) -> Path:
+    return locations.state_dir / "queue.sqlite"
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(_SCHEMA)
+        yield connection
+
+
+def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Policy], cwd: str,
+                    env: Mapping[str, str], locations: Locations, timeout: float) -> Answer:
+    """Queue the request and wait for the operator's answer, or the deadline."""
+    from gatekeep.operator import approval_offer, explanation_text
+    from gatekeep.shell.analyze import analyze
+
+    invocations = analyze(parsed, policies[0].knowledge).invocations
+    view, details = explanation_text(decision, invocations, policies, cwd, env, RENDER_WIDTH)
+    offer = approval_offer(decision, invocations, cwd)
+    offer_text = f"Cannot save an approval: {offer}" if isinstance(offer, str) else \
+        "Will save, for " + offer[0].scope + ":\n" + "\n".join(
+            f"  allow {a.shown()}" for a in offer)
+    request_id = secrets.token_hex(6)
+    now = time.time()
+    with connect(database(locations)) as connection:
+        connection.execute(
+            "INSERT INTO requests (id, created, deadline, cwd, command, view, details, offer)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, now, now + timeout, cwd, decision.command, view, details,
+             offer_text if isinstance(offer, list) else "!" + offer_text))
+        while time.time() < now + timeout:
+            row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
+                                     (request_id,)).fetchone()
+            if row is not None and row[0] != "pending":
+                return Answer(row[0], f"queue:{row[1]}", row[2])
+            time.sleep(POLL)
+        connection.execute("UPDATE requests SET status = 'deny', how = 'timeout' "
+                           "WHERE id = ? AND status = 'pending'", (request_id,))
+        row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
+                                 (request_id,)).fetchone()
+    if row is not None and row[0] != "deny":
+        return Answer(row[0], f"queue:{row[1]}", row[2])
+    return Answer("deny", "timeout")
+
+
+def pending(connection: sqlite3.Connection, now: float) -> list[Request]:
+    rows = connection.execute(
+        "SELECT id, deadline, command, view, details, offer FROM requests "
+        "WHERE status = 'pending' AND deadline > ? ORDER BY created", (now,)).fetchall()
+    return [Request(*row) for row in rows]
+
+
+def answer(connection: sqlite3.Connection, request_id: str, choice: str, how: str,
+           message: str) -> bool:
+    """Store an answer; False when the request was already answered or timed out."""
+    cursor = connection.execute(
+        "UPDATE requests SET status = ?, how = ?, message = ? WHERE id = ? AND status = 'pending'",
+        (choice, how, message, request_id))
+    return cursor.rowcount == 1
