@@ -65,7 +65,7 @@ def explain(decision: Decision, invocations: tuple[Invocation, ...], knowledge: 
         s.suggest for s in decision.segments if s.suggest and s.decision != "allow"))
     return Explanation(
         decision.decision, decision.command, flags(decision.command), cwd,
-        tuple(line(s) for s in decision.segments),
+        tuple(line(s, decision.command) for s in decision.segments),
         tuple(dict.fromkeys(e for i in invocations for e in effects(i, knowledge))),
         suggestions,
     )
@@ -84,11 +84,16 @@ def flags(command: str) -> tuple[Flag, ...]:
     return tuple(found)
 
 
-def line(segment: SegmentDecision) -> Line:
+def line(segment: SegmentDecision, command: str) -> Line:
     deciding = segment.deciding
     why = segment.reason or ""
     if segment.decision == "ask" and deciding and deciding[0].rule == "default":
         why = f"no rule matches ({why})" if why else "no rule matches"
+    if "unparseable" in segment.rules and segment.span.end <= len(command):
+        # the whole command, with the part gatekeep could not read underlined
+        start, end = segment.span.start, max(segment.span.end, segment.span.start + 1)
+        return Line(MARKS[segment.decision], segment.decision, command, segment.rules, why,
+                    (start, min(end, len(command))), segment.wrapper)
     return Line(MARKS[segment.decision], segment.decision, segment.text, segment.rules, why,
                 risky(segment), segment.wrapper)
 

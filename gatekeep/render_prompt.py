@@ -48,8 +48,9 @@ def _title(view: Explanation) -> Text:
 
 
 def _command(view: Explanation) -> Text:
-    text = Text("  $ ", style="dim")
-    text.append(visible(view.command))
+    text = Text("  ")
+    text.append("$ ", style="dim")
+    text.append(visible(view.command), style="bold")
     text.overflow = "fold"
     return text
 
