@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, NoReturn, Optional
 
 import typer
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
+    add_completion=False,  # static scripts instead: gatekeep completions SHELL
 )
 
 CommandOption = Annotated[
@@ -37,6 +39,28 @@ PolicyOption = Annotated[
     Optional[str],
     typer.Option("--policy", "-p", help="A policy file or builtin:NAME.", show_default=False),
 ]
+
+
+PoliciesArgument = Annotated[
+    Optional[list[str]],
+    typer.Argument(help="Policy files or builtin:NAME.", show_default=False, metavar="POLICY"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _finish(action: Callable[[], int]) -> NoReturn:
+    """Exit with ``action()``'s code; an unexpected exception is the contract's 70."""
+    try:
+        code = action()
+    except KeyboardInterrupt:
+        code = ExitStatus.INTERRUPTED
+    except Exception as error:  # not typer's traceback and exit code 1
+        from gatekeep.text import visible
+
+        typer.echo(f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}",
+                   err=True)
+        code = ExitStatus.INTERNAL_ERROR
+    raise typer.Exit(code)
 
 
 def _request(command: str | None, argv: list[str] | None, policy: str | None) -> Request:
@@ -104,6 +128,140 @@ def log(
     raise typer.Exit(do_log(limit=limit, decision=decision, as_json=as_json, env=os.environ,
                             locations=Locations.from_env(os.environ), stdout=sys.stdout,
                             stderr=sys.stderr))
+
+
+@app.command("test")
+def test_command(
+    policies: PoliciesArgument = None,
+    cases: Annotated[Optional[list[Path]], typer.Option(
+        "--cases", help="A case file (cases: a list of {cmd, expect, cwd}); repeatable.",
+        metavar="FILE", show_default=False)] = None,
+    min_coverage: Annotated[Optional[float], typer.Option(
+        "--min-coverage", help="Fail unless this percentage of rules is covered.", min=0,
+        max=100, metavar="PERCENT", show_default=False)] = None,
+    junit: Annotated[Optional[Path], typer.Option(
+        "--junit", help="Also write the results as JUnit XML to FILE.", metavar="FILE",
+        show_default=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the policies' tests: examples and case files; report failures and rule coverage.
+
+    With no POLICY, tests builtin:default. Each policy is judged alone, from a fixed
+    working directory /gatekeep-test/work and home /gatekeep-test/home.
+    Exit codes: 0 all passed, 1 a failure or coverage below --min-coverage, 5 policy error.
+    """
+    from gatekeep.commands.test import run_tests
+
+    _finish(lambda: run_tests(
+        policies or [], cases=cases or [], min_coverage=min_coverage, junit=junit,
+        as_json=as_json, env=os.environ, locations=Locations.from_env(os.environ),
+        stdout=sys.stdout, stderr=sys.stderr, interactive=sys.stderr.isatty()))
+
+
+@app.command()
+def lint(
+    policies: Annotated[list[str], typer.Argument(
+        help="Policy files or builtin:NAME.", show_default=False, metavar="POLICY")],
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Check policies: load errors (file:line:col), duplicate ids, rules that cannot match,
+    rules that can never decide (shadowed by a stricter rule), dangerously broad allows.
+
+    Exit codes: 0 clean, 1 an error (or with --strict a warning), 5 a policy does not load.
+    """
+    from gatekeep.commands.lint import lint as do_lint
+
+    _finish(lambda: do_lint(policies, strict=strict, as_json=as_json,
+                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            stderr=sys.stderr))
+
+
+approvals_app = typer.Typer(
+    name="approvals", no_args_is_help=True,
+    help="Review, revoke and answer approvals (operator only: agents are denied these).")
+app.add_typer(approvals_app)
+
+
+@approvals_app.command("list")
+def approvals_list() -> None:
+    """List saved "always" approvals: id, validity, scope and the exact words allowed."""
+    import time
+
+    from gatekeep.commands.approvals import list_approvals
+
+    raise typer.Exit(list_approvals(locations=Locations.from_env(os.environ), now=time.time(),
+                                    stdout=sys.stdout, stderr=sys.stderr))
+
+
+@approvals_app.command("revoke")
+def approvals_revoke(
+    approval_id: Annotated[str, typer.Argument(help="The id shown by 'approvals list'.")],
+) -> None:
+    """Withdraw a saved approval."""
+    from gatekeep.commands.approvals import revoke
+
+    raise typer.Exit(revoke(approval_id, locations=Locations.from_env(os.environ),
+                            stdout=sys.stdout, stderr=sys.stderr))
+
+
+@approvals_app.command("watch")
+def approvals_watch() -> None:
+    """Answer queued requests from runs without a terminal (policy prompt.no_tty: queue).
+
+    Needs a real terminal; shows the same explanation and choices as the prompt.
+    """
+    from gatekeep.commands.approvals import watch
+
+    raise typer.Exit(watch(locations=Locations.from_env(os.environ), stderr=sys.stderr))
+
+
+@app.command()
+def replay(
+    log: Annotated[Path, typer.Argument(help="An audit log (JSON lines), such as "
+                                        "$XDG_STATE_HOME/gatekeep/audit.jsonl.",
+                                        metavar="AUDIT.jsonl", show_default=False)],
+    policy: Annotated[str, typer.Option("--policy", "-p", help="The policy to judge with: a "
+                                        "file or builtin:NAME.", show_default=False)],
+    fail_on_loosen: Annotated[bool, typer.Option(
+        "--fail-on-loosen", help="Exit 1 if any decision became more permissive.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-decide every logged command under a policy and show the decisions that change.
+
+    Each command is judged by that policy alone, from its logged working directory, with
+    this process's HOME and PATH. Exit codes: 0 done, 1 a looser decision with
+    --fail-on-loosen, 2 an unreadable audit log, 5 policy error.
+    """
+    from gatekeep.commands.replay import replay_log
+
+    _finish(lambda: replay_log(
+        log, policy, fail_on_loosen=fail_on_loosen, as_json=as_json, env=os.environ,
+        locations=Locations.from_env(os.environ), stdout=sys.stdout, stderr=sys.stderr,
+        interactive=sys.stderr.isatty()))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the policy format (policies/policy.schema.json)."""
+    from gatekeep.commands.schema import schema as do_schema
+
+    _finish(lambda: do_schema(stdout=sys.stdout))
+
+
+@app.command()
+def completions(
+    shell: Annotated[Literal["bash", "zsh", "fish"], typer.Argument(
+        help="The shell: bash, zsh or fish.", metavar="SHELL", show_default=False)],
+) -> None:
+    """Print the completion script for a shell (the files in completions/).
+
+    Install: bash, copy to ~/.local/share/bash-completion/completions/gatekeep; zsh, copy
+    to a directory on $fpath as _gatekeep; fish, copy to ~/.config/fish/completions/.
+    """
+    from gatekeep.commands.completions import completions as do_completions
+
+    _finish(lambda: do_completions(shell, stdout=sys.stdout))
 
 
 @app.command()

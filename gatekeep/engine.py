@@ -221,7 +221,10 @@ class _Judge:
         return within(path, self.context.cwd)
 
     def _same_path(self, pattern: str, path: str) -> bool:
-        return self.context.resolver.realpath(pattern) == path
+        """A path rule names the same file (a relative one counts from the working directory)."""
+        absolute = pattern if pattern.startswith("/") else posixpath.join(self.context.cwd,
+                                                                            pattern)
+        return self.context.resolver.realpath(posixpath.normpath(absolute)) == path
 
     # -- paths -----------------------------------------------------------------
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:

@@ -7,6 +7,8 @@ from enum import IntEnum
 
 class ExitStatus(IntEnum):
     ALLOW = 0
+    OK = 0
+    FAILED = 1  # test, lint, replay: a failed example, a lint finding, a loosened decision
     USAGE = 2
     ASK = 3
     DENY = 4

@@ -106,8 +106,11 @@ class _Loader:
         if self.errors is None:
             return root.mapping(_TOP_KEYS)
         fields = root.mapping()
-        for name in [n for n in fields if n not in _TOP_KEYS]:
-            self.errors.append(fields.pop(name).error(unknown_key_message(name, _TOP_KEYS)))
+        for key, _ in root.node.value:
+            if key.value not in _TOP_KEYS:
+                del fields[key.value]
+                self.errors.append(root.child(key, key.value).error(
+                    unknown_key_message(key.value, _TOP_KEYS)))
         return fields
 
     def load(self, path: Path, chain: tuple[Path, ...]) -> _Parts:

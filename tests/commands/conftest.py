@@ -1,5 +1,9 @@
 """Shared helpers for the command tests: the installed ``gatekeep`` run as a real process.
 
+Processes started here have no controlling terminal (a session of their own), so a
+command that needs approval is refused at once instead of prompting whoever runs the
+tests; the prompt tests use a pseudo-terminal on purpose.
+
 Every test gets a ``sandbox``: its own HOME, XDG_CONFIG_HOME and XDG_STATE_HOME under
 ``tmp_path`` and a working directory, with nothing inherited from the environment
 but PATH. A marker file in the working directory proves whether a command ran.
@@ -45,8 +49,8 @@ class Sandbox:
     TIMEOUT = TIMEOUT
     # The fixed lines of refusals (gatekeep/commands/run.py).
     NOT_RUN = "gatekeep: not run\n"
-    NEEDS_APPROVAL = ("gatekeep: not run: this command needs the operator's approval, and "
-                      "gatekeep does not prompt yet; run a narrower command, or ask the operator\n")
+    NEEDS_APPROVAL = ("gatekeep: not run: it needs the operator's approval and there is no "
+                      "terminal to ask on\n")
     REWRITE = "gatekeep:   instead: rewrite the command with plain words, or split it into parts\n"
 
     def __post_init__(self) -> None:
@@ -130,13 +134,14 @@ class Sandbox:
         return subprocess.run(
             [str(GATEKEEP), *args], input=input, capture_output=True, text=True,
             encoding="utf-8", env=self._env(env), cwd=cwd or self.work, timeout=timeout,
-            check=False, preexec_fn=default_signals,
+            check=False, preexec_fn=default_signals, start_new_session=True,
         )
 
     def gatekeep_bytes(self, *args: str, input: bytes) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
             [str(GATEKEEP), *args], input=input, capture_output=True, env=self.env,
             cwd=self.work, timeout=TIMEOUT, check=False, preexec_fn=default_signals,
+            start_new_session=True,
         )
 
     def spawn(self, *args: str) -> subprocess.Popen[str]:

@@ -1,0 +1,69 @@
+"""``gatekeep lint``: load errors and rules that cannot match, cannot decide or allow too much."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from gatekeep.errors import PolicyError
+from gatekeep.exitcodes import ExitStatus
+from gatekeep.lint.model import ERROR, WARNING, Finding
+from gatekeep.locations import Locations
+from gatekeep.sysfs import operator_programs
+from gatekeep.text import visible
+
+
+def lint(references: list[str], *, strict: bool, as_json: bool, locations: Locations,
+         stdout: TextIO, stderr: TextIO) -> int:
+    """0 clean, 1 an error (or with ``strict`` a warning), 5 a policy that does not load."""
+    from gatekeep.lint.checks import lint_policy
+    from gatekeep.policy.load import load_knowledge_default
+
+    programs = operator_programs(str(locations.config_dir))
+    try:
+        knowledge = load_knowledge_default(None if programs is None else Path(programs))
+    except PolicyError as error:
+        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        return ExitStatus.POLICY_ERROR
+    results = {reference: lint_policy(reference, knowledge) for reference in references}
+    found = [finding for findings in results.values() for finding in findings]
+    if as_json:
+        stdout.write(json.dumps(_document(results, strict), ensure_ascii=False, indent=2) + "\n")
+    else:
+        for finding in found:
+            stdout.write(visible(str(finding)) + "\n")
+        stdout.write(_summary(results) + "\n")
+    return _status(found, strict)
+
+
+def _status(found: list[Finding], strict: bool) -> int:
+    if any(f.code in ("load", "duplicate-id") for f in found):
+        return ExitStatus.POLICY_ERROR
+    failing = (ERROR, WARNING) if strict else (ERROR,)
+    return ExitStatus.FAILED if any(f.severity in failing for f in found) else ExitStatus.OK
+
+
+def _counts(findings: list[Finding]) -> str:
+    errors = sum(f.severity == ERROR for f in findings)
+    warnings = len(findings) - errors
+    return (f"{errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}")
+
+
+def _summary(results: dict[str, list[Finding]]) -> str:
+    return "\n".join(f"{visible(reference)}: {_counts(findings)}"
+                     for reference, findings in results.items())
+
+
+def _document(results: dict[str, list[Finding]], strict: bool) -> dict[str, object]:
+    found = [f for findings in results.values() for f in findings]
+    return {
+        "passed": _status(found, strict) == ExitStatus.OK,
+        "strict": strict,
+        "policies": [
+            {"policy": reference,
+             "findings": [{**f._asdict(), "where": f.where} for f in findings]}
+            for reference, findings in results.items()
+        ],
+    }

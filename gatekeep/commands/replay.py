@@ -1,0 +1,75 @@
+"""``gatekeep replay``: which logged decisions a new policy would change, as a diff."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from gatekeep.batch import Batch, Places
+from gatekeep.errors import PolicyError, UsageError
+from gatekeep.exitcodes import ExitStatus
+from gatekeep.locations import Locations
+from gatekeep.policy.select import load_cached
+from gatekeep.progress import progress
+from gatekeep.replay import Change, Replay, group, read_log, replay
+from gatekeep.sysfs import operator_programs
+from gatekeep.text import visible
+
+
+def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
+               env: Mapping[str, str], locations: Locations, stdout: TextIO, stderr: TextIO,
+               interactive: bool) -> int:
+    """Judge every command of ``log`` under ``policy`` alone, from its logged directory."""
+    try:
+        groups = group(read_log(log))
+        loaded = load_cached(policy, None, operator_programs(str(locations.config_dir)))
+    except UsageError as error:
+        stderr.write(f"gatekeep: {visible(str(error))}\n")
+        return ExitStatus.USAGE
+    except PolicyError as error:
+        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        return ExitStatus.POLICY_ERROR
+    batch = Batch(loaded, Places.from_env(env, locations))
+    color = not env.get("NO_COLOR")
+    with progress(stderr, len(groups), "replaying", enabled=interactive, color=color) as advance:
+        result = replay(groups, batch, advance)
+    if as_json:
+        stdout.write(json.dumps(_document(result, policy), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print(result, policy, stdout, color)
+    return ExitStatus.FAILED if fail_on_loosen and result.looser else ExitStatus.OK
+
+
+def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
+    from rich.console import Console
+
+    from gatekeep.render_replay import change_text, summary_text
+
+    console = Console(file=stdout, color_system="auto" if color else None)
+    for change in result.changes:
+        console.print(change_text(change), end="", soft_wrap=True, markup=False,
+                      highlight=False)
+    console.print(summary_text(result, policy), end="", soft_wrap=True, markup=False,
+                  highlight=False)
+
+
+def _document(result: Replay, policy: str) -> dict[str, Any]:
+    from gatekeep.audit import segment_json
+
+    def change(c: Change) -> dict[str, Any]:
+        request = c.logged.request
+        return {
+            "command": request.shown, "argv": list(request.argv) if request.argv else None,
+            "cwd": c.logged.cwd, "line": c.logged.line, "times": c.times,
+            "old": c.logged.decision, "new": c.new.decision,
+            "change": "looser" if c.looser else "tighter",
+            "segments": [segment_json(s) for s in c.new.segments],
+        }
+
+    return {
+        "policy": policy, "total": result.total, "distinct": result.distinct,
+        "unchanged": result.unchanged, "tighter": result.tighter, "looser": result.looser,
+        "kinds": result.kinds(), "changes": [change(c) for c in result.changes],
+    }

@@ -1,0 +1,229 @@
+"""The lint checks: rules that cannot match, cannot decide, or allow too much.
+
+Findings are about the named file: an extended file's rules count only where they
+interact with the named file's rules (a deny there that overrides an allow here).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gatekeep.knowledge import Knowledge
+from gatekeep.lint.globs import sample
+from gatekeep.lint.model import ERROR, WARNING, Finding
+from gatekeep.lint.probe import allowed_probes, instance, matches_itself
+from gatekeep.lint.runners import PROBES
+from gatekeep.lint.subsume import subsumes
+from gatekeep.policy.load import check_policy
+from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule
+from gatekeep.shell.analyze import analyze, analyze_argv, literal_segment
+from gatekeep.shell.model import ParsedCommand
+
+
+def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Finding]:
+    """Every finding in the policy ``reference`` (a path or ``builtin:NAME``)."""
+    policy, errors = check_policy(reference, knowledge)
+    if policy is None:
+        return sorted((Finding.from_error(e) for e in errors),
+                      key=lambda f: (f.file, f.line or 0, f.column or 0))
+    own = policy.files[-1]
+    findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
+                *_broad_allows(policy, own), *_shadowed(policy, own)]
+    return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
+
+
+def _own_patterns(policy: Policy, own: str) -> list[tuple[Rule, Pattern]]:
+    return [(rule, pattern) for rule in policy.rules if rule.file == own
+            for pattern in rule.patterns]
+
+
+def _at(rule: Rule, severity: str, code: str, message: str) -> Finding:
+    return Finding(severity, code, rule.file, rule.line, None, message)
+
+
+# -- patterns that cannot match ------------------------------------------------------------
+
+def _unmatchable(policy: Policy, own: str) -> list[Finding]:
+    findings = []
+    for rule, pattern in _own_patterns(policy, own):
+        reason = _why_unmatchable(policy, rule, pattern)
+        if reason is not None:
+            findings.append(_at(rule, ERROR, "unmatchable",
+                                f"rule {rule.id!r}: pattern {pattern.text!r} can never match: "
+                                f"{reason}"))
+    return findings
+
+
+def _why_unmatchable(policy: Policy, rule: Rule, pattern: Pattern) -> str | None:
+    globs = [pattern.program, *pattern.args, *(v for _, v in pattern.flags_all if v)]
+    for glob in globs:
+        if sample(glob) is None:
+            return f"{glob.text!r} matches no word (a character range with nothing in it)"
+    if pattern.by_path and not pattern.program.literal:
+        return ("a program named by path is compared with the resolved path as it is; "
+                "glob characters in it match nothing")
+    if matches_itself(policy, rule, pattern) is False:
+        shown = " ".join(instance(pattern) or [])
+        return f"gatekeep does not read even {shown!r} as this pattern"
+    return None
+
+
+def _ignored_words(policy: Policy, own: str) -> list[Finding]:
+    """Words after a wrapper's inner command starts: the pattern silently drops them."""
+    findings = []
+    for rule, pattern in _own_patterns(policy, own):
+        words = instance(pattern)
+        if words is None or len(words) < 2:
+            continue
+        words = words[: len(words) - len(pattern.flags_any[:1])]
+        inner = _dropped_inner(words, policy.knowledge)
+        if inner is not None:
+            findings.append(_at(rule, WARNING, "ignored-words", (
+                f"rule {rule.id!r}: pattern {pattern.text!r} matches every {words[0]!r} command "
+                f"whatever it runs: gatekeep judges the command {words[0]} runs ({inner!r}) on "
+                "its own, with the rules for that program")))
+    return findings
+
+
+def _dropped_inner(words: list[str], knowledge: Knowledge) -> str | None:
+    if len(words) < 2 or _shape(words, knowledge) != _shape(words[:-1], knowledge):
+        return None
+    invocations = analyze(ParsedCommand(" ".join(words), (literal_segment(words),)),
+                          knowledge).invocations
+    return invocations[1].text if len(invocations) > 1 else None
+
+
+def _shape(words: list[str], knowledge: Knowledge) -> tuple[object, ...]:
+    invocation = analyze_argv(words, knowledge)
+    options = tuple((o.name, o.value.value if o.value else None) for o in invocation.options)
+    return options, tuple(w.value for w in invocation.positionals)
+
+
+# -- allow rules that allow too much ----------------------------------------------------------
+
+def _broad_allows(policy: Policy, own: str) -> list[Finding]:
+    findings = []
+    for rule, pattern in _own_patterns(policy, own):
+        if rule.decision != "allow" or pattern.args or pattern.flags_all or pattern.flags_any:
+            continue
+        message = _why_broad(policy, rule, pattern)
+        if message is not None:
+            findings.append(_at(rule, ERROR, "broad-allow",
+                                f"rule {rule.id!r}: pattern {pattern.text!r} {message}"))
+    return findings
+
+
+def _why_broad(policy: Policy, rule: Rule, pattern: Pattern) -> str | None:
+    program = pattern.program
+    if set(program.text) <= {"*", "?"}:
+        return "allows every program with any arguments"
+    if program.literal:
+        base = Path(program.text).name
+        names = [(program.text, p) for p in (base, policy.knowledge.spec(base).name)
+                 if p in PROBES][:1]
+    else:
+        names = [(name, name) for name in PROBES if program.matches(name)]
+    for shown, key in names:
+        allowed = allowed_probes(policy, rule, pattern, PROBES[key], shown)
+        if allowed:
+            return (f"allows {allowed[0]!r}, which runs code gatekeep does not see; allow "
+                    f"only the {shown} commands you mean (for example '{shown} --version')")
+    return None
+
+
+# -- rules that can never decide -------------------------------------------------------------
+
+def _shadowed(policy: Policy, own: str) -> list[Finding]:
+    """Rules and patterns a stricter rule always matches with.
+
+    Reported when the dead rule is in the named file, or when it is an allow that a
+    deny in another file of the policy contradicts. A rule of an extended file that
+    the named file's stricter rule overrides is tightening, not a mistake.
+    """
+    findings: list[Finding] = []
+    index = _Index(policy)
+    for rule in policy.rules:
+        covering = [index.covering(rule, pattern) for pattern in rule.patterns]
+        reported = [rules if _reported(rule, rules, own) else [] for rules in covering]
+        if all(reported):
+            findings.append(_dead_rule(rule, reported, own))
+            continue
+        findings.extend(_dead_pattern(rule, pattern, rules, own)
+                        for pattern, rules in zip(rule.patterns, reported, strict=True) if rules)
+    return findings
+
+
+class _Index:
+    """Patterns by the program they name; only those can cover a pattern (or a glob's)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.knowledge = policy.knowledge
+        self.named: dict[str, list[tuple[Pattern, Rule]]] = {}
+        self.globbed: list[tuple[Pattern, Rule]] = []
+        for rule in policy.rules:
+            for pattern in rule.patterns:
+                if pattern.program.literal:
+                    self.named.setdefault(pattern.program.text, []).append((pattern, rule))
+                else:
+                    self.globbed.append((pattern, rule))
+
+    def covering(self, rule: Rule, pattern: Pattern) -> list[Rule]:
+        """The stricter rules with a pattern that matches every command ``pattern`` does."""
+        name = pattern.program.text
+        canonical = self.knowledge.spec(name).name
+        candidates = self.named.get(name, []) + self.globbed
+        if canonical != name:
+            candidates = candidates + self.named.get(canonical, [])
+        strictness = STRICTNESS[rule.decision]
+        found = [other for outer, other in candidates
+                 if STRICTNESS[other.decision] > strictness
+                 and subsumes(outer, pattern, self.knowledge)]
+        return list(dict.fromkeys(found))
+
+
+def _reported(rule: Rule, covering: list[Rule], own: str) -> bool:
+    return bool(covering) and (rule.file == own or bool(_contradicting(rule, covering, own)))
+
+
+def _contradicting(rule: Rule, covering: list[Rule], own: str) -> list[Rule]:
+    """Denies in another file that cover this allow, where one of the two is the named file."""
+    if rule.decision != "allow":
+        return []
+    return [r for r in covering
+            if r.decision == "deny" and r.file != rule.file and own in (r.file, rule.file)]
+
+
+def _where(rule: Rule, shadows: list[Rule], own: str) -> Rule:
+    return rule if rule.file == own else next(r for r in shadows if r.file == own)
+
+
+def _dead_rule(rule: Rule, covering: list[list[Rule]], own: str) -> Finding:
+    shadows = list(dict.fromkeys(r for rules in covering for r in rules))
+    against = _contradicting(rule, shadows, own)
+    if against:
+        return _at(_where(rule, against, own), WARNING, "contradicted", (
+            f"allow rule {rule.id!r} ({_short(rule)}) can never allow anything: deny rule "
+            f"{against[0].id!r} ({_short(against[0])}) in another file of the policy matches "
+            "every command it matches, and the stricter decision wins"))
+    names = ", ".join(f"{r.id!r} ({r.decision}, {_short(r)})" for r in shadows)
+    return _at(rule, WARNING, "shadowed-rule", (
+        f"rule {rule.id!r} ({rule.decision}) can never decide anything: every command it "
+        f"matches is also matched by the stricter {names}"))
+
+
+def _dead_pattern(rule: Rule, pattern: Pattern, covering: list[Rule], own: str) -> Finding:
+    against = _contradicting(rule, covering, own)
+    if against:
+        return _at(_where(rule, against, own), WARNING, "contradicted", (
+            f"allow rule {rule.id!r} ({_short(rule)}): pattern {pattern.text!r} can never "
+            f"allow anything: deny rule {against[0].id!r} ({_short(against[0])}) in another "
+            "file of the policy matches every command it matches"))
+    shadow = covering[0]
+    return _at(rule, WARNING, "shadowed-pattern", (
+        f"rule {rule.id!r} ({rule.decision}): pattern {pattern.text!r} can never decide: "
+        f"rule {shadow.id!r} ({shadow.decision}, {_short(shadow)}) matches every command it "
+        "matches"))
+
+
+def _short(rule: Rule) -> str:
+    return f"{Path(rule.file).name}:{rule.line}"

@@ -1,0 +1,86 @@
+"""Asking the engine itself what a rule does, on commands made up for the purpose.
+
+A probe judges one command under a policy made of the rule alone (anything else is
+asked about), in a made-up place where no program is installed and no file exists:
+the answer depends on the rule and program knowledge only.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+
+from gatekeep.engine import Decision, decide
+from gatekeep.lint.globs import sample
+from gatekeep.paths import Context
+from gatekeep.policy.model import Glob, Pattern, Policy, Rule
+from gatekeep.session import Request, parse_request
+
+PAYLOAD = "gatekeep-lint-payload"
+_CWD = "/gatekeep-lint/work"
+# Feeds a script on standard input (`cat payload.sh | bash`) without being asked about.
+_FEEDER = Rule("gatekeep-lint-feeder", "allow", (Pattern("cat", Glob("cat")),))
+
+
+class _NoSystem:
+    """A file system with no programs and no files: names stay names."""
+
+    def which(self, name: str) -> str | None:
+        return None
+
+    def realpath(self, path: str) -> str:
+        return posixpath.normpath(posixpath.join(_CWD, path))
+
+    def expand(self, pattern: str) -> list[str]:
+        return []
+
+
+def alone(policy: Policy, rule: Rule) -> Policy:
+    """A policy of ``rule`` (and a harmless ``cat``) with ``policy``'s program knowledge."""
+    return Policy.build(
+        name=f"lint:{rule.id}", files=(), sha256="", default="ask", unparseable="ask",
+        prompt_timeout=120.0, prompt_no_tty="deny", protect_write=(), protect_read=(),
+        rules=(rule, _FEEDER), tests=(), knowledge=policy.knowledge,
+    )
+
+
+def judge(policy: Policy, request: Request) -> Decision:
+    context = Context(cwd=_CWD, home="/gatekeep-lint/home", resolver=_NoSystem())
+    return decide(policy, parse_request(request), context)
+
+
+def instance(pattern: Pattern) -> list[str] | None:
+    """A command line the pattern is meant to match, or None when it cannot be made."""
+    text = pattern.text
+    if pattern.flags_any:  # the map form: "program args [-a | -b]"
+        text = text[: text.rfind(" [")]
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    made = [sample(Glob(word)) for word in words]
+    if any(word is None for word in made):
+        return None
+    return [word for word in made if word is not None] + list(pattern.flags_any[:1])
+
+
+def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:
+    """Whether the pattern matches the command it describes (None: no such command)."""
+    argv = instance(pattern)
+    if argv is None:
+        return None
+    single = alone(policy, rule._replace(patterns=(pattern,)))
+    decision = judge(single, Request(None, tuple(argv)))
+    return any(v.rule == rule.id for s in decision.segments for v in s.verdicts)
+
+
+def allowed_probes(policy: Policy, rule: Rule, pattern: Pattern,
+                   probes: tuple[str, ...], program: str) -> list[str]:
+    """The probe commands (``{p}`` is the program) the pattern's rule alone allows."""
+    single = alone(policy, rule._replace(patterns=(pattern,)))
+    found = []
+    for probe in probes:
+        command = probe.replace("{p}", program).replace("{cmd}", PAYLOAD)
+        if judge(single, Request(command, None)).decision == "allow":
+            found.append(command)
+    return found

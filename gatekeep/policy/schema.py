@@ -1,0 +1,110 @@
+"""The JSON Schema of the policy format, built from the loader's own key sets.
+
+``gatekeep schema`` prints it; ``policies/policy.schema.json`` is its committed copy
+(a test regenerates and compares), which editors use through the
+``# yaml-language-server: $schema=...`` line of a policy. The loader stays the
+authority: the schema describes the shapes it accepts, so an editor can complete
+keys and flag typos before ``gatekeep lint`` runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gatekeep.policy.load import _PATTERN_KEYS, _RULE_KEYS, _TEST_KEYS, _TOP_KEYS
+from gatekeep.policy.model import DECISIONS
+
+_STRING = {"type": "string", "minLength": 1}
+
+
+def _one_or_many(item: dict[str, Any], description: str, least: int = 0) -> dict[str, Any]:
+    """The loader's ``items()``: one value, or a list of them."""
+    many: dict[str, Any] = {"type": "array", "items": item}
+    if least:
+        many["minItems"] = least
+    return {"description": description, "anyOf": [item, many]}
+
+
+def _closed(properties: dict[str, Any], keys: frozenset[str], **extra: Any) -> dict[str, Any]:
+    """An object with exactly the loader's keys (unknown keys are errors there too)."""
+    if set(properties) != keys:
+        raise AssertionError(f"schema and loader disagree: {sorted(set(properties) ^ keys)}")
+    return {"type": "object", "additionalProperties": False,
+            "properties": dict(sorted(properties.items())), **extra}
+
+
+def _test() -> dict[str, Any]:
+    return _closed({
+        "cmd": {**_STRING, "description": "A shell command, parsed as gatekeep run -c would."},
+        "expect": {"enum": list(DECISIONS), "description": "The decision it must get."},
+        "cwd": {**_STRING, "description": "Working directory: relative to the test "
+                "directory, or absolute, or under ~."},
+    }, _TEST_KEYS, required=["cmd", "expect"])
+
+
+def _pattern() -> dict[str, Any]:
+    mapping = _closed({
+        "program": {**_STRING, "description": "A program name (a glob), or a path."},
+        "args": _one_or_many(_STRING, "Words that must be a prefix of the positional words."),
+        "flags": _one_or_many({"type": "string", "pattern": "^-"},
+                              "The command needs any one of these flags."),
+    }, _PATTERN_KEYS, required=["program"])
+    words = {**_STRING, "description": "Shell words: the program, then a prefix of its "
+             "positional words; flags match anywhere, in any spelling."}
+    return {"anyOf": [words, mapping]}
+
+
+def _rule() -> dict[str, Any]:
+    patterns = {"$ref": "#/definitions/patterns"}
+    return _closed({
+        "id": {**_STRING, "description": "Unique in the policy and everything it extends."},
+        "allow": patterns, "ask": patterns, "deny": patterns,
+        "reason": {**_STRING, "description": "Why: shown to the agent and the operator."},
+        "suggest": {**_STRING, "description": "What to do instead."},
+        "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
+                  "description": "Examples that gatekeep test runs."},
+    }, _RULE_KEYS, required=["id"],
+        oneOf=[{"required": [d]} for d in DECISIONS])
+
+
+def _top() -> dict[str, Any]:
+    choice = {"enum": ["ask", "deny"]}
+    return {
+        "gatekeep": {"const": 1, "description": "The policy format version."},
+        "extends": _one_or_many(_STRING, "Policies to start from: paths (relative to this "
+                                "file) or builtin:NAME."),
+        "default": {**choice, "description": "The decision for a part no rule matches."},
+        "unparseable": {**choice, "description": "The decision for a command gatekeep "
+                        "cannot fully analyse."},
+        "prompt": {"type": "object", "additionalProperties": False, "properties": {
+            "timeout": {"type": "number", "minimum": 1, "description": "Seconds."},
+            "no_tty": {"enum": ["deny", "queue"]},
+        }},
+        "protect": {"type": "object", "additionalProperties": False, "properties": {
+            "write": _one_or_many(_STRING, "Paths (globs) that commands may not write."),
+            "read": _one_or_many(_STRING, "Paths (globs) whose reading is asked about."),
+        }},
+        "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}},
+        "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
+                  "description": "Whole-policy examples that gatekeep test runs."},
+    }
+
+
+def policy_schema() -> dict[str, Any]:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "gatekeep policy",
+        "description": "A gatekeep policy, format version 1.",
+        **_closed(_top(), _TOP_KEYS, required=["gatekeep"]),
+        "definitions": {
+            "rule": _rule(),
+            "patterns": _one_or_many(_pattern(), "Patterns: any one of them matching is enough.",
+                                     least=1),
+            "test": _test(),
+        },
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(policy_schema(), indent=2, ensure_ascii=False) + "\n"

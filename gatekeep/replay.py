@@ -1,0 +1,128 @@
+"""Re-deciding logged commands under another policy: which decisions would change.
+
+An audit log line holds the command (or argv), the working directory and the decision
+gatekeep took. Each distinct command is decided once; the changes are counted per kind
+(``allow -> deny``) and classed as tighter or looser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from gatekeep.batch import Batch
+from gatekeep.engine import Decision
+from gatekeep.errors import UsageError
+from gatekeep.policy.model import DECISIONS, STRICTNESS
+from gatekeep.progress import Advance
+from gatekeep.session import Request
+
+
+class Logged(NamedTuple):
+    """One audit log line, as much of it as a replay needs."""
+
+    request: Request
+    cwd: str
+    decision: str
+    line: int
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return self.request.command, self.request.argv, self.cwd, self.decision
+
+
+class Change(NamedTuple):
+    logged: Logged  # the first line with this command, directory and old decision
+    new: Decision
+    times: int
+
+    @property
+    def looser(self) -> bool:
+        return STRICTNESS[self.new.decision] < STRICTNESS[self.logged.decision]
+
+    @property
+    def kind(self) -> str:
+        return f"{self.logged.decision} -> {self.new.decision}"
+
+
+class Replay(NamedTuple):
+    total: int
+    distinct: int
+    changes: tuple[Change, ...]
+
+    @property
+    def looser(self) -> int:
+        return sum(c.times for c in self.changes if c.looser)
+
+    @property
+    def tighter(self) -> int:
+        return sum(c.times for c in self.changes if not c.looser)
+
+    @property
+    def unchanged(self) -> int:
+        return self.total - self.looser - self.tighter
+
+    def kinds(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for change in self.changes:
+            counts[change.kind] = counts.get(change.kind, 0) + change.times
+        return dict(sorted(counts.items(), key=lambda item: _kind_order(item[0])))
+
+
+def _kind_order(kind: str) -> tuple[int, str]:
+    old, new = kind.split(" -> ")
+    return STRICTNESS[new] - STRICTNESS[old], kind
+
+
+def read_log(path: Path) -> list[Logged]:
+    """Every line of an audit log; a line that is not a gatekeep entry is a UsageError."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return [entry for number, text in enumerate(handle, 1) if text.strip()
+                    for entry in (_entry(path, number, text),)]
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read the audit log {path}: {error}") from None
+
+
+def _entry(path: Path, number: int, text: str) -> Logged:
+    try:
+        fields: Any = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{path}:{number}: not a JSON line: {error}") from None
+    if not isinstance(fields, dict):
+        raise UsageError(f"{path}:{number}: not a gatekeep audit entry (not an object)")
+    command, argv, cwd = fields.get("command"), fields.get("argv"), fields.get("cwd")
+    decision = fields.get("decision")
+    if not isinstance(command, str) or not isinstance(cwd, str) or decision not in DECISIONS:
+        raise UsageError(f"{path}:{number}: not a gatekeep audit entry (it needs command, "
+                         "cwd and decision)")
+    if argv is not None and not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
+        raise UsageError(f"{path}:{number}: 'argv' is not a list of strings")
+    request = Request(None, tuple(argv)) if argv is not None else Request(command, None)
+    return Logged(request, cwd, decision, number)
+
+
+Groups = dict[tuple[object, ...], tuple[Logged, int]]
+
+
+def group(logged: Iterable[Logged]) -> Groups:
+    """Lines with the same command, directory and old decision: the first one and a count."""
+    groups: Groups = {}
+    for entry in logged:
+        found = groups.get(entry.key)
+        groups[entry.key] = (entry, 1) if found is None else (found[0], found[1] + 1)
+    return groups
+
+
+def replay(groups: Groups, batch: Batch, advance: Advance) -> Replay:
+    """Decide each group's command under ``batch``'s policy; collect what changed."""
+    changes = []
+    for entry, count in groups.values():
+        decision = batch.decide(entry.request, entry.cwd)
+        if decision.decision != entry.decision:
+            changes.append(Change(entry, decision, count))
+        advance(1)
+    total = sum(count for _, count in groups.values())
+    return Replay(total, len(groups), tuple(changes))
