@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from typing import NamedTuple
 
-from gatekeep.paths import Context, compile_protect, resolve, within
+from gatekeep.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
@@ -111,6 +111,8 @@ class _Judge:
         # Directories relative paths may start from: the cwd, and every `cd` target so far
         # (a `cd` inside a subshell may or may not still apply); None: one known only at run time.
         self.cwds: list[str | None] = [context.cwd]
+        self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
+        self.real: dict[str, str] = {}
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -177,10 +179,14 @@ class _Judge:
         name, path = self.identity(invocation.program)
         candidates: tuple[tuple[Pattern, Rule], ...] = ()
         if name is not None:
-            candidates = self.policy.candidates(name)
+            word = invocation.positionals[0] if invocation.positionals else None
+            exact = (word is not None and word.static) or not any(
+                w.splits for w in invocation.positionals)
+            first = word.value if word is not None else ""
+            candidates = self.policy.candidates(name, first, exact)
             canonical = self.knowledge.spec(name).name
             if canonical != name:
-                candidates += self.policy.candidates(canonical)
+                candidates += self.policy.candidates(canonical, first, exact)
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
@@ -247,16 +253,16 @@ class _Judge:
             return None
         if special == "network":
             return Verdict("path:network", "ask", f"{path} opens a network connection")
-        for glob in self.policy.protect_write:
-            compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
-            if compiled.matches(path):
-                return Verdict("protect.write", "deny",
-                               f"writes {path}, protected by {glob.text!r}",
-                               "leave protected files to the operator")
-            if compiled.inside(path):
-                return Verdict("protect.write", "deny",
-                               f"writes or deletes {path}, which holds {glob.text!r}",
-                               "name the exact files inside it you mean")
+        protected = self.protect_write.match(path)
+        if protected is not None:
+            return Verdict("protect.write", "deny",
+                           f"writes {path}, protected by {protected.text!r}",
+                           "leave protected files to the operator")
+        protected = self.protect_write.holder(path)
+        if protected is not None:
+            return Verdict("protect.write", "deny",
+                           f"writes or deletes {path}, which holds {protected.text!r}",
+                           "name the exact files inside it you mean")
         for own in self.context.self_paths:
             if within(path, own) or within(own, path):
                 return Verdict("self-protection", "deny",
@@ -286,17 +292,16 @@ class _Judge:
                     verdicts.append(Verdict("path:network", "ask",
                                             f"{path} opens a network connection"))
                     continue
-                for glob in self.policy.protect_read:
-                    compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
-                    if compiled.matches(path):
-                        verdicts.append(Verdict("protect.read", "ask",
-                                                f"reads {path}, protected by {glob.text!r}"))
-                        break
-                    if trees and compiled.inside(path):
-                        verdicts.append(Verdict("protect.read", "ask",
-                                                f"reads the tree {path}, which holds "
-                                                f"{glob.text!r}"))
-                        break
+                protected = self.protect_read.match(path)
+                if protected is not None:
+                    verdicts.append(Verdict("protect.read", "ask",
+                                            f"reads {path}, protected by {protected.text!r}"))
+                    continue
+                holder = self.protect_read.holder(path) if trees else None
+                if holder is not None:
+                    verdicts.append(Verdict("protect.read", "ask",
+                                            f"reads the tree {path}, which holds "
+                                            f"{holder.text!r}"))
         return verdicts
 
     def dynamic_read(self, word: Word) -> list[Verdict]:
@@ -304,11 +309,10 @@ class _Judge:
         start = (self.context.home + word.prefix) if word.home else word.prefix
         if start.startswith("~/"):
             start = self.context.home + start[1:]
-        for glob in self.policy.protect_read:
-            compiled = compile_protect(glob.text, self.context.home, self.context.cwd)
+        for compiled in self.protect_read.globs:
             if compiled.may_start_with(start):
                 return [Verdict("protect.read", "ask",
-                                f"reads {word.raw}, which may be {glob.text!r}")]
+                                f"reads {word.raw}, which may be {compiled.text!r}")]
         return []
 
     def paths(self, word: Word) -> list[str] | None:
@@ -329,16 +333,41 @@ class _Judge:
         resolver = self.context.resolver
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
-        real = [resolver.realpath(p) for p in found]
+        real = [self._realpath(p) for p in found]
         return list(dict.fromkeys(found + real))
 
+    def _realpath(self, path: str) -> str:
+        known = self.real.get(path)
+        if known is None:
+            known = self.real[path] = self.context.resolver.realpath(path)
+        return known
+
     def special(self, path: str) -> str | None:
+        """What a special path is (``/dev/null``: ignore, ``/dev/tcp/...``: network)."""
+        if not path.startswith(("/dev/", "/proc/")):
+            return None
         from fnmatch import fnmatchcase
 
         for pattern, meaning in self.knowledge.special_paths.items():
             if fnmatchcase(path, pattern):
                 return meaning
         return None
+
+
+_PROTECTIONS: dict[tuple[str, str, str], tuple[Protection, Protection]] = {}
+
+
+def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protection]:
+    """The policy's protect lists compiled for this home and working directory (memoized)."""
+    key = (policy.sha256, home, cwd)
+    found = _PROTECTIONS.get(key)
+    if found is None:
+        if len(_PROTECTIONS) > 256:
+            _PROTECTIONS.clear()
+        found = _PROTECTIONS[key] = (
+            compile_protection(tuple(g.text for g in policy.protect_write), home, cwd),
+            compile_protection(tuple(g.text for g in policy.protect_read), home, cwd))
+    return found
 
 
 def _base(program: str) -> str:

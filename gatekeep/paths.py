@@ -34,18 +34,28 @@ class SystemResolver:
 
     def __init__(self, path: str | None) -> None:
         self.path = path if path is not None else os.defpath
-        self.answers: list[tuple[str, str, str | None]] = []
         self.expanded = False
+        # One resolver serves one run, or one batch (test, replay): the file system is
+        # asked once per name and path.
+        self._known: dict[tuple[str, str], str | None] = {}
 
     def which(self, name: str) -> str | None:
-        answer = sysfs.which(name, self.path)
-        self.answers.append(("which", name, answer))
-        return answer
+        key = ("which", name)
+        if key not in self._known:
+            self._known[key] = sysfs.which(name, self.path)
+        return self._known[key]
 
     def realpath(self, path: str) -> str:
-        answer = os.path.realpath(path)
-        self.answers.append(("realpath", path, answer))
+        key = ("realpath", path)
+        answer = self._known.get(key)
+        if answer is None:
+            answer = self._known[key] = os.path.realpath(path)
         return answer
+
+    @property
+    def answers(self) -> list[tuple[str, str, str | None]]:
+        """Every question asked so far, with the answer it got."""
+        return [(kind, argument, answer) for (kind, argument), answer in self._known.items()]
 
     def expand(self, pattern: str) -> list[str]:
         import glob
@@ -142,3 +152,42 @@ def _glob_regex(text: str) -> str:
         out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
         index += 1
     return "".join(out)
+
+
+class Protection(NamedTuple):
+    """A protect list compiled for one home and working directory.
+
+    Entries that only name a file anywhere (``**/.env``) are tested against the base
+    name with one regex; the others with one regex against the whole path. Only a
+    hit looks for which entry it was.
+    """
+
+    globs: tuple[PathGlob, ...]
+    names: re.Pattern[str] | None
+    paths: re.Pattern[str] | None
+
+    def match(self, path: str) -> PathGlob | None:
+        """The entry protecting ``path`` itself."""
+        name = path.rsplit("/", 1)[-1]
+        if (self.names is None or self.names.fullmatch(name) is None) and (
+                self.paths is None or self.paths.fullmatch(path) is None):
+            return None
+        return next((g for g in self.globs if g.matches(path)), None)
+
+    def holder(self, path: str) -> PathGlob | None:
+        """The entry protecting something inside the directory ``path``."""
+        return next((g for g in self.globs if g.inside(path)), None)
+
+
+@lru_cache(maxsize=64)
+def compile_protection(texts: tuple[str, ...], home: str, cwd: str) -> Protection:
+    globs = tuple(compile_protect(text, home, cwd) for text in texts)
+    names = [text.removeprefix("**/") for text in texts
+             if text.startswith("**/") and "/" not in text[3:] and "**" not in text[3:]]
+    others = [g for g in globs if not (g.text.startswith("**/") and g.text[3:] in names)]
+
+    def either(patterns: list[str]) -> re.Pattern[str] | None:
+        return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+    return Protection(globs, either([_glob_regex(n) for n in names]),
+                      either([g.regex.pattern for g in others]))

@@ -103,6 +103,10 @@ class Policy(NamedTuple):
     by_program: Mapping[str, tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
     by_glob: tuple[tuple[Pattern, Rule], ...] = ()
     by_path: tuple[tuple[Pattern, Rule], ...] = ()
+    # (program, first word) -> patterns whose first word is that literal; and, per program,
+    # the patterns whose first word is absent or a glob (checked for every command)
+    by_first: Mapping[tuple[str, str], tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
+    by_program_rest: Mapping[str, tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
 
     @classmethod
     def build(cls, **fields: object) -> Policy:
@@ -119,12 +123,30 @@ class Policy(NamedTuple):
                     index.setdefault(pattern.program.text, []).append((pattern, rule))
                 else:
                     globbed.append((pattern, rule))
+        first: dict[tuple[str, str], list[tuple[Pattern, Rule]]] = {}
+        rest: dict[str, list[tuple[Pattern, Rule]]] = {}
+        for name, entries in index.items():
+            for pattern, rule in entries:
+                if pattern.args and pattern.args[0].literal:
+                    first.setdefault((name, pattern.args[0].text), []).append((pattern, rule))
+                else:
+                    rest.setdefault(name, []).append((pattern, rule))
         return cls(**fields, by_program={k: tuple(v) for k, v in index.items()},  # type: ignore[arg-type]
-                   by_glob=tuple(globbed), by_path=tuple(paths))
+                   by_glob=tuple(globbed), by_path=tuple(paths),
+                   by_first={k: tuple(v) for k, v in first.items()},
+                   by_program_rest={k: tuple(v) for k, v in rest.items()})
 
-    def candidates(self, name: str) -> tuple[tuple[Pattern, Rule], ...]:
-        """Rules whose program is ``name`` or a glob matching it."""
-        found = self.by_program.get(name, ())
+    def candidates(self, name: str, first: str | None = None,
+                   exact: bool = False) -> tuple[tuple[Pattern, Rule], ...]:
+        """Rules whose program is ``name`` or a glob matching it.
+
+        With ``exact`` (the command's first positional word is known and literal), only the
+        patterns whose first word could match it are returned.
+        """
+        if exact and first is not None:
+            found = self.by_first.get((name, first), ()) + self.by_program_rest.get(name, ())
+        else:
+            found = self.by_program.get(name, ())
         if self.by_glob:
             found = found + tuple(p for p in self.by_glob if p[0].program.matches(name))
         return found
