@@ -9,6 +9,8 @@ command gets the strictest segment decision.
 from __future__ import annotations
 
 import posixpath
+import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from gatekeep.paths import Context, Protection, compile_protection, resolve, within
@@ -344,7 +346,7 @@ class _Judge:
 
     def special(self, path: str) -> str | None:
         """What a special path is (``/dev/null``: ignore, ``/dev/tcp/...``: network)."""
-        if not path.startswith(("/dev/", "/proc/")):
+        if not path.startswith(_literal_dirs(tuple(self.knowledge.special_paths))):
             return None
         from fnmatch import fnmatchcase
 
@@ -368,6 +370,12 @@ def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protec
             compile_protection(tuple(g.text for g in policy.protect_write), home, cwd),
             compile_protection(tuple(g.text for g in policy.protect_read), home, cwd))
     return found
+
+
+@lru_cache(maxsize=8)
+def _literal_dirs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The directories special paths live in (``/dev/``): a quick test before the globs."""
+    return tuple({re.split(r"[*?\[]", p, maxsplit=1)[0].rsplit("/", 1)[0] + "/" for p in patterns})
 
 
 def _base(program: str) -> str:
