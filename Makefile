@@ -19,11 +19,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check gatekeep tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/gatekeep lint --strict policies/default.yaml
+	$(BIN)/gatekeep test --min-coverage 100 builtin:default
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/decide.py
+	$(BIN)/python benchmarks/replay.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
