@@ -8,9 +8,7 @@ the operator's policy, where gatekeep denies writes by agents.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -48,6 +46,8 @@ class Approval(NamedTuple):
 
 def new(argv: Sequence[str], scope: str, command: str, now: float,
         days: float = DEFAULT_DAYS) -> Approval:
+    import secrets
+
     return Approval(secrets.token_hex(4), tuple(argv), scope, now, now + days * 86400, command)
 
 
@@ -70,6 +70,8 @@ def load(config_dir: str) -> list[Approval]:
     file = path(config_dir)
     if not os.path.lexists(file):
         return []
+    import json
+
     with open(file, encoding="utf-8") as handle:
         data = json.load(handle)
     return [Approval(str(item["id"]), tuple(str(a) for a in item["argv"]), str(item["scope"]),
@@ -79,6 +81,8 @@ def load(config_dir: str) -> list[Approval]:
 
 def save(config_dir: str, approvals: Sequence[Approval]) -> None:
     """Write the approvals atomically (a reader never sees half a file)."""
+    import json
+
     os.makedirs(config_dir, mode=0o700, exist_ok=True)
     file = path(config_dir)
     temporary = f"{file}.{os.getpid()}.tmp"

@@ -12,8 +12,7 @@ import select
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
-from gatekeep.render_prompt import CHOICES
-
+CHOICES = "[y] run once   [n] deny   [a] always   [d] details   (Enter: deny)"
 QUESTION = "Run it? "
 
 

@@ -14,7 +14,6 @@ from gatekeep.explain import Explanation, Line
 from gatekeep.text import visible
 
 STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}
-CHOICES = "[y] run once   [n] deny   [a] always   [d] details   (Enter: deny)"
 
 
 def explanation(view: Explanation) -> RenderableType:
