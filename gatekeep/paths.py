@@ -100,12 +100,20 @@ class PathGlob(NamedTuple):
     """A protect entry, anchored (``/...``, ``~/...``) or matching anywhere (``.git/hooks/**``)."""
 
     text: str
-    regex: re.Pattern[str]
+    pattern: str  # a regular expression, compiled only when a path passes ``required``
     prefix: str | None  # literal leading directories, for "is an ancestor of" checks
     literal: str | None  # anchored entries: the text before the first glob character
+    required: tuple[str, ...] = ()  # literal pieces every matching path contains
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compiled(self.pattern)
 
     def matches(self, path: str) -> bool:
-        return self.regex.fullmatch(path) is not None
+        for piece in self.required:
+            if piece not in path:
+                return False
+        return _compiled(self.pattern).fullmatch(path) is not None
 
     def may_start_with(self, start: str) -> bool:
         """Whether a path beginning with ``start`` (the known part of a word) may be protected."""
@@ -133,7 +141,14 @@ def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
         prefix = expanded.rstrip("/")
     if not anchored:
         prefix = posixpath.join(cwd, prefix) if prefix else None
-    return PathGlob(text, re.compile(regex), prefix, literal if anchored else None)
+    base = expanded[:-3] if expanded.endswith("/**") else expanded.rstrip("/")
+    required = tuple(p for p in re.split(r"\*\*|\*|\?|\[[^\]]*\]", base) if p)
+    return PathGlob(text, regex, prefix, literal if anchored else None, required)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _glob_regex(text: str) -> str:
@@ -157,21 +172,15 @@ def _glob_regex(text: str) -> str:
 class Protection(NamedTuple):
     """A protect list compiled for one home and working directory.
 
-    Entries that only name a file anywhere (``**/.env``) are tested against the base
-    name with one regex; the others with one regex against the whole path. Only a
-    hit looks for which entry it was.
+    Each entry first checks that a path holds its literal pieces (plain substring
+    tests); only a path that passes compiles and runs the entry's regex, so a new
+    process pays for no regex it does not need.
     """
 
     globs: tuple[PathGlob, ...]
-    names: re.Pattern[str] | None
-    paths: re.Pattern[str] | None
 
     def match(self, path: str) -> PathGlob | None:
         """The entry protecting ``path`` itself."""
-        name = path.rsplit("/", 1)[-1]
-        if (self.names is None or self.names.fullmatch(name) is None) and (
-                self.paths is None or self.paths.fullmatch(path) is None):
-            return None
         return next((g for g in self.globs if g.matches(path)), None)
 
     def holder(self, path: str) -> PathGlob | None:
@@ -181,13 +190,4 @@ class Protection(NamedTuple):
 
 @lru_cache(maxsize=64)
 def compile_protection(texts: tuple[str, ...], home: str, cwd: str) -> Protection:
-    globs = tuple(compile_protect(text, home, cwd) for text in texts)
-    names = [text.removeprefix("**/") for text in texts
-             if text.startswith("**/") and "/" not in text[3:] and "**" not in text[3:]]
-    others = [g for g in globs if not (g.text.startswith("**/") and g.text[3:] in names)]
-
-    def either(patterns: list[str]) -> re.Pattern[str] | None:
-        return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
-
-    return Protection(globs, either([_glob_regex(n) for n in names]),
-                      either([g.regex.pattern for g in others]))
+    return Protection(tuple(compile_protect(text, home, cwd) for text in texts))
