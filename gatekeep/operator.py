@@ -18,17 +18,6 @@ from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
 
 
-def saved(locations: Locations, now: float,
-          stderr: TextIO) -> tuple[list[approvals.Approval], list[approvals.Approval]]:
-    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
-    try:
-        return approvals.split(approvals.load(str(locations.config_dir)), now)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
-                     f"{approvals.path(str(locations.config_dir))}: {error}\n")
-        return [], []
-
-
 def warn_expired(decision: Decision, parsed: ParsedCommand, expired: list[approvals.Approval],
                  cwd: str, stderr: TextIO) -> None:
     """Say so when an expired approval would have covered a part that is now asked."""

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gatekeep import audit, decisions, operator
+from gatekeep import audit, decisions
+from gatekeep.approvals import Approval, split
 from gatekeep.commands.run_allowed import log, run_allowed
 from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
@@ -33,7 +34,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         stderr.write(f"gatekeep: policy error: {visible(str(error))}\n"
                      "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
-    valid, expired = operator.saved(locations, time.time(), stderr)
+    valid, expired = saved_approvals(locations, time.time(), stderr)
     ctx = context(env, cwd, locations, tuple(valid))
     parsed = parse_request(request)
     decision = judge(policies, parsed, ctx)
@@ -45,6 +46,8 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         log(audit_log, audit.line(fields), stderr)
         return ExitStatus.REFUSED
     if decision.decision == "ask":
+        from gatekeep import operator  # the prompt's modules load only when one is needed
+
         operator.warn_expired(decision, parsed, expired, str(cwd), stderr)
         answer = operator.ask_operator(decision, parsed, policies, str(cwd), env, locations,
                                        terminal)
@@ -64,9 +67,22 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     return run_allowed(request.command, request.argv, env, audit_log, fields, stderr)
 
 
+def saved_approvals(locations: Locations, now: float,
+                    stderr: TextIO) -> tuple[list[Approval], list[Approval]]:
+    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
+    from gatekeep.approvals import load, path
+
+    try:
+        return split(load(str(locations.config_dir)), now)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
+                     f"{path(str(locations.config_dir))}: {error}\n")
+        return [], []
+
+
 def _save_approvals(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
                     cwd: Path, locations: Locations, stderr: TextIO) -> None:
-    from gatekeep import approvals
+    from gatekeep import approvals, operator
     from gatekeep.shell.analyze import analyze
 
     invocations = analyze(parsed, policies[0].knowledge).invocations
