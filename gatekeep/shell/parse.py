@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import pairwise
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
@@ -27,7 +26,7 @@ from gatekeep.shell.model import (
     Span,
     Word,
 )
-from gatekeep.shell.words import word_from_node
+from gatekeep.shell.words import literal_text, word_from_node
 from gatekeep.text import invisible_reason
 
 MAX_SEGMENTS = 100
@@ -98,6 +97,35 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
 }
 
 _CONTINUATIONS = re.compile(rb"(?:\\\n)+")
+# A word just before < or > that bash reads as the redirection's file descriptor.
+_DESCRIPTOR = re.compile(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+# Builtins that read a variable name (whose subscript bash evaluates as arithmetic, running
+# any command substitution in it) or an arithmetic expression from their arguments.
+_EVALUATES = frozenset({"let", "read", "mapfile", "readarray", "unset", "wait", "getopts",
+                        "declare", "typeset", "local", "export", "readonly"})
+# ... and those that do so only with an option: printf -v NAME, test -v NAME, test -R NAME.
+_EVALUATES_WITH_OPTION = frozenset({"printf", "test"})
+# Reserved words tree-sitter may leave as plain words (coproc, time { ...; }, ...).
+_KEYWORDS = frozenset({"{", "}", "coproc", "select", "function", "[[", "]]", "!", "if", "then",
+                       "else", "elif", "fi", "case", "esac", "for", "while", "until", "do",
+                       "done", "in", "time"})
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+_ESCAPED_BYTES = re.compile(rb"\\.", re.DOTALL)
+_NOT_IN_WORD = re.compile(r"[|&;<>()\s]")
+_BACKTICK_ESCAPE = re.compile(r"\\[$`\\\n\"]")  # \" too, in backticks within "..."
+# Nodes whose children are separate words, and the nodes that are (parts of) words: two of
+# them with nothing between are one word to bash that tree-sitter split.
+_WORD_LISTS = frozenset({"command", "file_redirect", "heredoc_redirect", "herestring_redirect",
+                         "declaration_command", "unset_command", "for_statement", "array"})
+_WORDISH = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string", "number",
+                      "translated_string", "simple_expansion", "expansion", "command_name",
+                      "command_substitution", "process_substitution", "arithmetic_expansion",
+                      "brace_expression", "variable_assignment"})
+# Nodes whose text lies partly outside their children.
+_NO_GAP_CHECK = frozenset({"heredoc_body"})
+# Nodes that are one shell word (or a quoted part of one).
+_WORD_NODES = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string",
+                         "translated_string"})
 
 
 @lru_cache(maxsize=1)
@@ -115,8 +143,10 @@ def parse(source: str) -> ParsedCommand:
     walker = _Walker(source, data)
     walker.visit(tree.root_node, (), 0)
     walker.check_arithmetic()
-    if b"\\\n" in data:
-        walker.check_continuations(tree.root_node)
+    if tree.root_node.has_error and not walker.problems:  # an ERROR the walk did not reach
+        walker.problems.append(Problem("bash syntax gatekeep cannot parse",
+                                       Span(0, len(source))))
+    walker.check_gaps(tree.root_node)
     return ParsedCommand(source, tuple(walker.segments), tuple(walker.problems))
 
 
@@ -141,6 +171,8 @@ class _Walker:
         self.problems: list[Problem] = []
         self.arithmetic: Span | None = None
         self.code_in_literal: Span | None = None
+        # Words tree-sitter put in a redirection that are arguments, per command being read.
+        self.stray: list[list[Word]] = [[]]
 
     # -- positions -------------------------------------------------------
     def span(self, node: Node) -> Span:
@@ -179,6 +211,22 @@ class _Walker:
             text = self.text(node)
             if "$(" in text or "`" in text:
                 self.code_in_literal = self.code_in_literal or self.span(node)
+        if kind in _WORD_NODES:
+            raw = node.text or b""
+            if self.code_in_literal is None and (b"$" in raw or b"`" in raw or b"\\" in raw):
+                self.check_literal_code(node)
+            if kind == "word" and b"\n" in raw and b"\n" in _ESCAPED_BYTES.sub(b"", raw):
+                # a newline ends a word; tree-sitter joins "\\cmd" on the next line to this one
+                self.problem("a word running across a line end", node)
+            if kind == "ansi_c_string" and _ansi_c_misread(raw):
+                self.problem("an ANSI-C string gatekeep's parser ends in the wrong place", node)
+        elif kind == "command_substitution" and node.text and node.text.startswith(b"`"):
+            body = self.text(node)[1:-1]
+            if "`" in _ESCAPED.sub("", body):
+                self.problem("adjacent backtick substitutions (`a``b`)", node)
+            elif _BACKTICK_ESCAPE.search(body):
+                # bash removes these escapes and parses the rest again: \` nests a substitution
+                self.problem("an escaped $, `, \\, \" or line end inside backticks", node)
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, node, via, depth)
@@ -205,33 +253,73 @@ class _Walker:
             return
         self.segments.append(segment)
 
+    def is_descriptor(self, node: Node) -> bool:
+        """Whether a word is the file descriptor of the redirection right after it."""
+        return self.data[node.end_byte : node.end_byte + 1] in (b"<", b">") \
+            and _DESCRIPTOR.fullmatch(self.text(node)) is not None
+
+    def check_literal_code(self, node: Node) -> None:
+        """A word whose literal text, once quotes and escapes are removed, holds code."""
+        text = literal_text(node)
+        if "$(" in text or "`" in text:
+            self.code_in_literal = self.span(node)
+
     def check_arithmetic(self) -> None:
         if self.arithmetic is not None and self.code_in_literal is not None:
             self.problems.append(Problem(
                 "arithmetic evaluation with a string holding a command substitution "
                 "(bash may run it)", self.code_in_literal))
 
-    def check_continuations(self, root: Node) -> None:
-        """bash deletes backslash-newline and joins the words around it; tree-sitter splits them."""
+    def check_gaps(self, root: Node) -> None:
+        """Text between a node's children that no child covers: tree-sitter skipped it.
+
+        Only blanks and line continuations may lie between tokens. bash deletes a
+        backslash-newline and joins the words around it, where tree-sitter splits them;
+        an escaped blank (``a\\<tab>b``) is one word to bash, where tree-sitter may drop
+        the escape and split; and tree-sitter drops a lone ``-`` before ``2>file``.
+        """
         stack = [root]
         while stack:
             node = stack.pop()
-            for before, after in pairwise(node.children):
-                gap = self.data[before.end_byte : after.start_byte]
-                if before.is_named and after.is_named and _CONTINUATIONS.fullmatch(gap):
-                    self.problems.append(Problem(
-                        "a line continuation inside a word (bash joins the parts)",
-                        Span(self.span(before).start, self.span(after).end)))
+            if node.type in _NO_GAP_CHECK or not node.children:
+                continue
+            position = node.start_byte
+            before: Node | None = None
+            for child in (*node.children, None):
+                end = child.start_byte if child is not None else node.end_byte
+                gap = self.data[position:end]
+                if not gap and before is not None and child is not None \
+                        and node.type in _WORD_LISTS and before.type in _WORDISH \
+                        and child.type in _WORDISH:
+                    self.problems.append(Problem("one word that gatekeep reads as two", Span(
+                        self.span(before).start, self.span(child).end)))
                     return
-            stack.extend(node.children)
+                if gap and not gap.isspace():
+                    words = before is not None and child is not None and before.is_named \
+                        and child.is_named
+                    reason = _gap_problem(gap, words)
+                    if reason is not None:
+                        first, last = (before, child) if words else (None, None)
+                        start = self.span(first).start if first is not None else \
+                            (self._char(position) if not self.ascii else position)
+                        stop = self.span(last).end if last is not None else \
+                            (self._char(end) if not self.ascii else end)
+                        self.problems.append(Problem(reason, Span(start, stop)))
+                        return
+                if child is not None:
+                    position = child.end_byte
+                    before = child
+                    stack.append(child)
 
     # -- handlers ----------------------------------------------------------
     def on_command(self, node: Node, via: tuple[str, ...], depth: int,
                    extra: tuple[Redirect, ...] = (), background: bool = False,
-                   outer: Node | None = None) -> None:
+                   outer: Node | None = None, extra_argv: tuple[Word, ...] = ()) -> None:
         argv: list[Word] = []
         assignments: list[Assignment] = []
         redirects = list(extra)
+        self.stray.append([])
+        previous: Node | None = None  # the last redirection
         for index, child in enumerate(node.children):
             field = node.field_name_for_child(index)
             kind = child.type
@@ -240,18 +328,32 @@ class _Walker:
                 self.children(child, via, depth)
             elif kind in ("file_redirect", "heredoc_redirect", "herestring_redirect"):
                 redirects.extend(self.redirects(child, via, depth))
+                argv.extend(self.stray[-1])
+                self.stray[-1].clear()
+                previous = child  # <<<a$'b'\c: a word right after it is still its word
             elif field == "name" or field == "argument" or kind == "command_name":
                 target = child.children[0] if kind == "command_name" and child.children else child
+                if self.is_descriptor(child):
+                    continue  # 0<file, {fd}>file: tree-sitter reads the descriptor as a word
+                if previous is not None and previous.end_byte == child.start_byte:
+                    self.problem("one word that gatekeep reads as two", child)
                 argv.append(self.word(target))
                 self.visit(target, via, depth)
             elif kind == "comment" or not child.is_named:
                 continue
             else:
                 self.visit(child, via, depth)
+        self.stray.pop()
+        argv.extend(extra_argv)
         segment_kind = SegmentKind.COMMAND if argv else (
             SegmentKind.ASSIGNMENT if assignments else SegmentKind.REDIRECT_ONLY)
         if (argv and argv[0].value is None) or (argv and (argv[0].glob or argv[0].splits)):
             self.problem(f"the program name {argv[0].raw!r} is only known at run time", node)
+        elif argv and _keyword(argv):
+            self.problem(f"bash reads {_keyword(argv)!r} here as a keyword gatekeep cannot parse",
+                         node)
+        elif argv and _evaluates(argv):
+            self.arithmetic = self.arithmetic or self.span(node)
         shown = outer or node
         self.add(Segment(segment_kind, self.text(shown), self.span(shown), tuple(argv),
                          tuple(assignments), tuple(redirects), via, background=background))
@@ -259,15 +361,21 @@ class _Walker:
     def on_redirected(self, node: Node, via: tuple[str, ...], depth: int) -> None:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
+        self.stray.append([])
         for index, child in enumerate(node.children):
             if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect"):
                 redirects.extend(self.redirects(child, via, depth))
             elif (body is None or child.id != body.id) and child.is_named \
                     and child.type != "comment":
                 self.visit(child, via, depth)
+        stray = tuple(self.stray.pop())
         if body is not None and body.type == "command":
-            self.on_command(body, via, depth, extra=tuple(redirects), outer=node)
+            self.on_command(body, via, depth, extra=tuple(redirects), outer=node,
+                            extra_argv=stray)
             return
+        if stray:
+            self.problem("words after a redirection of a compound command or list "
+                         "(gatekeep cannot tell which command they belong to)", node)
         if body is not None:
             self.visit(body, via, depth)
         if redirects:
@@ -284,23 +392,39 @@ class _Walker:
             yield from self.heredoc(node, via, depth)
             return
         fd_node = node.child_by_field_name("descriptor")
-        destination = node.child_by_field_name("destination")
+        destinations = [c for index, c in enumerate(node.children)
+                        if node.field_name_for_child(index) == "destination"]
         ops = [c.type for c in node.children if not c.is_named]
         op = "".join(ops)
         kind = _REDIRECT_OPS.get(op)
         if kind is None:
             self.problem(f"unsupported redirection {text!r}", node)
             return
+        # tree-sitter gives a redirection every word up to the next operator; bash takes
+        # one (none after >&- and <&-), and the rest are the command's arguments.
+        taken = 0 if kind is RedirectKind.CLOSE else 1
+        destination = destinations[0] if taken and destinations else None
         target = self.word(destination) if destination is not None else None
         if destination is not None:
             self.visit(destination, via, depth)
+        for word in destinations[taken:]:
+            if self.is_descriptor(word):
+                continue  # >o 2>e: the next redirection's descriptor
+            self.stray[-1].append(self.word(word))
+            self.visit(word, via, depth)
+        if len(destinations) > taken:  # the redirection's own text ends at what it takes
+            last = destination or [c for c in node.children if not c.is_named][-1]
+            text = self.source[self.span(node).start : self.span(last).end]
         if kind is RedirectKind.DUPLICATE and target is not None and target.value is not None:
             if target.value == "-":
                 kind = RedirectKind.CLOSE
             elif not target.value.isdigit():
                 kind = RedirectKind.WRITE if op == ">&" else RedirectKind.READ
-        fd = int(self.text(fd_node)) if fd_node is not None else None
-        yield Redirect(kind, fd, target, text)
+        fd_text = self.text(fd_node) if fd_node is not None else None
+        if fd_text is not None and not fd_text.isdecimal():
+            self.problem(f"unsupported redirection {text!r}", node)
+            return
+        yield Redirect(kind, int(fd_text) if fd_text is not None else None, target, text)
 
     def heredoc(self, node: Node, via: tuple[str, ...], depth: int) -> Iterator[Redirect]:
         """A heredoc redirect; tree-sitter nests the rest of the opener line in it."""
@@ -308,9 +432,17 @@ class _Walker:
         redirects: list[Redirect] = []
         start = next((c for c in node.children if c.type == "heredoc_start"), None)
         quoted = start is not None and any(q in self.text(start) for q in "'\"\\")
-        for child in node.children:
+        if start is not None and _NOT_IN_WORD.search(self.text(start)):
+            # tree-sitter ran the delimiter on past the word's end (<<E''||cmd)
+            self.problem("a here-document delimiter gatekeep cannot read", start)
+        elif start is not None and self.heredoc_misread(node, start):
+            self.problem("a here-document gatekeep's parser reads elsewhere than bash", node)
+        for index, child in enumerate(node.children):
             if child.type in ("file_redirect", "herestring_redirect"):
                 redirects.extend(self.redirects(child, via, depth))
+            elif node.field_name_for_child(index) == "argument":  # p <<E arg: the command's
+                self.stray[-1].append(self.word(child))
+                self.visit(child, via, depth)
             elif child.type == "heredoc_body":
                 reason = None if quoted else _unparsed_body(self.text(child), child)
                 if reason is not None:
@@ -322,6 +454,29 @@ class _Walker:
             self.visit(child, via, depth)
         yield Redirect(RedirectKind.HEREDOC, 0, None, self.text(node).split("\n", 1)[0])
         yield from redirects
+
+    def heredoc_misread(self, node: Node, start: Node) -> bool:
+        """Whether tree-sitter's here-document is not bash's.
+
+        bash reads the body from the line after the operator up to a line that is the
+        delimiter (quotes removed; leading tabs too after ``<<-``). tree-sitter may run
+        the opener line on into the body (``<<E |`` then a newline) or end the body on
+        another line.
+        """
+        line_end = self.data.find(b"\n", start.end_byte)
+        for child in node.children:
+            if child.type in ("heredoc_body", "heredoc_end"):
+                continue
+            if line_end >= 0 and child.end_byte > line_end and child.start_byte > start.start_byte:
+                return True
+        end = next((c for c in node.children if c.type == "heredoc_end"), None)
+        if end is None or end.is_missing:
+            return False  # reported as incomplete
+        delimiter = re.sub(r"['\"\\]", "", self.text(start))
+        text = self.text(end).rstrip("\n")
+        if any(c.type == "<<-" for c in node.children):
+            text = text.lstrip("\t")
+        return text != delimiter
 
     def assignment(self, node: Node) -> Assignment:
         name = node.child_by_field_name("name")
@@ -340,6 +495,7 @@ class _Walker:
             self.visit(child, via, depth)
 
     def on_declaration(self, node: Node, via: tuple[str, ...], depth: int) -> None:
+        self.arithmetic = self.arithmetic or self.span(node)  # names may have subscripts
         argv: list[Word] = []
         assignments: list[Assignment] = []
         for child in node.children:
@@ -369,7 +525,11 @@ class _Walker:
         """``$(...)``; bash reads a file for ``$(< file)`` without running a program."""
         named = [c for c in node.children if c.is_named and c.type != "comment"]
         if named and all(c.type == "file_redirect" for c in named):
+            self.stray.append([])
             redirects = [r for c in named for r in self.redirects(c, via, depth)]
+            if self.stray.pop():
+                self.problem("words after the file of $(< file)", node)
+                return
             self.add(Segment(SegmentKind.REDIRECT_ONLY, self.text(node), self.span(node),
                              redirects=tuple(redirects), via=(*via, "command-substitution")))
             return
@@ -393,6 +553,49 @@ class _Walker:
                 self.visit(child, via + ("background",), depth)
             else:
                 self.visit(child, via, depth)
+
+
+def _ansi_c_misread(raw: bytes) -> bool:
+    """Whether bash ends ``$'...'`` elsewhere than tree-sitter did (it misreads ``\\\\'``)."""
+    index = 2
+    while index < len(raw) - 1:
+        if raw[index] == 0x5C:  # a backslash escapes the next character
+            index += 2
+        elif raw[index] == 0x27:  # a quote before the last character ends the string
+            return True
+        else:
+            index += 1
+    return index != len(raw) - 1 or raw[-1:] != b"'"
+
+
+def _gap_problem(gap: bytes, words: bool) -> str | None:
+    """Why text between two nodes (two words: ``words``) or at a node's edge is a problem."""
+    if words and _CONTINUATIONS.fullmatch(gap):
+        return "a line continuation inside a word (bash joins the parts)"
+    rest = _CONTINUATIONS.sub(b"", gap)
+    if not rest.strip():
+        return None
+    if b"\\" in rest:
+        return "an escaped blank between words (bash keeps it in the word)"
+    return "text gatekeep's parser skipped"
+
+
+def _keyword(argv: list[Word]) -> str | None:
+    """A reserved word where bash reads one (first, or after time [-p]), left as a word."""
+    raws = [w.raw for w in argv[:3]]
+    if raws[0] == "time":
+        raws = raws[2:] if raws[1:2] == ["-p"] else raws[1:]
+        return raws[0] if raws and raws[0] in _KEYWORDS - {"time"} else None
+    return raws[0] if raws[0] in _KEYWORDS else None
+
+
+def _evaluates(argv: list[Word]) -> bool:
+    """Whether a builtin reads a name or an expression from its arguments (see _EVALUATES)."""
+    program = argv[0].value
+    if program in _EVALUATES:
+        return True
+    return program in _EVALUATES_WITH_OPTION and any(
+        w.value is None or w.splits or w.value.startswith(("-v", "-R")) for w in argv[1:])
 
 
 def _arithmetic_text(kind: str, text: str) -> bool:

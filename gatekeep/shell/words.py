@@ -21,8 +21,15 @@ _ANSI_SIMPLE = {
     "r": "\r", "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
 }
 _ANSI_NUMERIC = re.compile(
-    r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.)"
+    r"\\(x\{[0-9a-fA-F]*\}?|x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3})"
 )
+# "$@", "${@:2}", "${a[@]}", "${!a[@]}", "${!prefix@}": one word per element, or none
+_MANY_WORDS = re.compile(r"\$(@|\{(@|!?[A-Za-z_][A-Za-z0-9_]*\[@\]|![A-Za-z_][A-Za-z0-9_]*@))")
+# An argument that looks like an assignment: bash expands a tilde-prefix after its = and
+# after each :. ~/ stays in the value (path resolution reads it as the home directory);
+# ~user, ~+, ~- and ~N name other directories, known only at run time.
+_ASSIGNMENT_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_QUOTED = frozenset({"raw_string", "string", "ansi_c_string", "translated_string"})
 _DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
 HOME_VARIABLES = frozenset({"HOME"})
 
@@ -54,10 +61,36 @@ def word_from_node(node: Node, source: bytes, span: Span) -> Word:
     _add(node, source, builder, quoted=False, first=True)
     if _BRACE.search(builder.unquoted):
         builder.glob = builder.splits = True
+    tilde = _other_tilde(builder.unquoted)
+    if tilde is not None:
+        prefix = builder.text[:tilde] if builder.prefix is None else builder.prefix[:tilde]
+        _dynamic(builder, splits=False)
+        builder.prefix = prefix
     raw = _text(node)
     value = None if builder.dynamic else builder.text
     return Word(raw, value, span, glob=builder.glob, home=builder.home, splits=builder.splits,
                 prefix=builder.prefix or "")
+
+
+def _other_tilde(unquoted: str) -> int | None:
+    """Where an assignment-like word has a tilde-prefix other than ``~`` or ``~/``, if it does."""
+    assignment = _ASSIGNMENT_LIKE.match(unquoted) if "~" in unquoted else None
+    if assignment is None:
+        return None
+    starts = [assignment.end()] + [index + 1 for index in range(assignment.end(), len(unquoted))
+                                   if unquoted[index] == ":"]
+    for start in starts:
+        if unquoted[start : start + 1] == "~" \
+                and unquoted[start + 1 : start + 2] not in ("/", ":", ""):
+            return start
+    return None
+
+
+def literal_text(node: Node) -> str:
+    """The literal text of a word, quotes and escapes removed, its expansions left out."""
+    builder = _Builder()
+    _add(node, b"", builder, quoted=False, first=True)
+    return builder.text
 
 
 def _text(node: Node) -> str:
@@ -75,13 +108,23 @@ def _add(node: Node, source: bytes, b: _Builder, quoted: bool, first: bool) -> N
     elif kind in ("string", "translated_string"):
         _add_string(node, source, b, first)
     elif kind == "concatenation":
-        for index, child in enumerate(node.children):
+        children = node.children
+        if first and len(children) > 1 and children[0].type == "word" \
+                and _text(children[0]) == "~" and not _text(children[1]).startswith("/"):
+            if children[1].type in _QUOTED:
+                b.literal("~", quoted=False)  # ~'x', ~""/x: a quoted tilde-prefix stays as is
+            else:  # ~{a}, ~$X: a login name read as written, known only at run time
+                _dynamic(b, splits=False)
+                b.home = True
+            children = children[1:]
+            first = False
+        for index, child in enumerate(children):
             _add(child, source, b, quoted, first and index == 0)
     elif kind in ("simple_expansion", "expansion"):
         if first and _expands_home(node):
             b.home = True
-        else:
-            _dynamic(b, splits=not quoted)
+        else:  # "$@" and "${a[@]}" are any number of words, quoted or not
+            _dynamic(b, splits=not quoted or bool(_MANY_WORDS.match(_text(node))))
     elif kind in ("command_substitution", "process_substitution", "arithmetic_expansion"):
         _dynamic(b, splits=not quoted and kind != "process_substitution")
     elif kind == "brace_expression":
@@ -129,13 +172,34 @@ def _unescape_unquoted(text: str) -> str:
 
 
 def _add_string(node: Node, source: bytes, b: _Builder, first: bool) -> None:
+    """A double-quoted string; tree-sitter leaves blanks between its parts out of any node."""
+    data = node.text or b""
     children = [c for c in node.children if c.type not in ('"', '$"')]
+    opening = node.children[0] if node.children else None
+    position = opening.end_byte if opening is not None and opening.type in ('"', '$"') \
+        else node.start_byte
+    # the closing quote's node also holds the blanks before it
+    closing = node.end_byte - 1 if len(node.children) > 1 and node.children[-1].type == '"' \
+        else node.end_byte
+    run = b""  # literal bytes not yet added: contents and the blanks around them
     for index, child in enumerate(children):
+        run += data[position - node.start_byte : child.start_byte - node.start_byte]
+        position = child.end_byte
         if child.type == "string_content":
-            text = _DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), _text(child))
-            b.literal(text, quoted=True)
-        else:
-            _add(child, source, b, quoted=True, first=first and index == 0)
+            run += data[child.start_byte - node.start_byte : child.end_byte - node.start_byte]
+            continue
+        _add_quoted_run(run, b)
+        run = b""
+        _add(child, source, b, quoted=True, first=first and index == 0)
+    run += data[position - node.start_byte : closing - node.start_byte]
+    _add_quoted_run(run, b)
+
+
+def _add_quoted_run(run: bytes, b: _Builder) -> None:
+    if run:
+        text = run.decode("utf-8", "surrogateescape")
+        b.literal(_DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text),
+                  quoted=True)
 
 
 def _expands_home(node: Node) -> bool:
@@ -144,33 +208,81 @@ def _expands_home(node: Node) -> bool:
 
 
 def decode_ansi_c(body: str) -> str:
-    """Decode the body of a ``$'...'`` string as bash does."""
-    out: list[str] = []
+    """Decode the body of a ``$'...'`` string as bash does (in a UTF-8 locale).
+
+    ``\\x`` and octal escapes give raw bytes, ``\\u`` and ``\\U`` a character's UTF-8
+    bytes; the bytes are read back as UTF-8 with undecodable ones kept as surrogate
+    escapes. A NUL ends the string: bash drops the rest.
+    """
+    out = bytearray()
     index = 0
     while index < len(body):
         char = body[index]
         if char != "\\" or index + 1 >= len(body):
-            out.append(char)
+            out += _utf8(char)
             index += 1
             continue
         nxt = body[index + 1]
         if nxt in _ANSI_SIMPLE:
-            out.append(_ANSI_SIMPLE[nxt])
+            out += _ANSI_SIMPLE[nxt].encode()
             index += 2
+            continue
+        if nxt == "c" and index + 2 < len(body):  # a control character
+            control = _utf8(body[index + 2])
+            index += 3
+            if control == b"\\" and body[index : index + 1] == "\\":
+                index += 1  # \c\\ is one backslash made a control character
+            code = 0x7F if control == b"?" else (control[0] & 0x1F if control[0] >= 0x80
+                                                   else ord(chr(control[0]).upper()) & 0x1F)
+            if code == 0:
+                break  # bash ends the string at a NUL
+            out.append(code)
+            out += control[1:]
             continue
         match = _ANSI_NUMERIC.match(body, index)
         if match is None:
-            out.append(body[index : index + 2])
+            out += _utf8(body[index : index + 2])
             index += 2
             continue
-        out.append(_decode_numeric(match.group(1)))
         index = match.end()
-    return "".join(out)
+        escape = match.group(1)
+        if escape[0] == "x":
+            value = int(escape[1:].lstrip("{").rstrip("}") or "0", 16) & 0xFF
+            encoded = bytes([value])
+        elif escape[0] in "uU":
+            value = int(escape[1:], 16)
+            encoded = _utf8_code(value) if value < 0x80000000 else b""
+        else:
+            value = int(escape, 8) & 0xFF
+            encoded = bytes([value])
+        if value == 0:
+            break  # bash ends the string at a NUL
+        out += encoded
+    return out.decode("utf-8", "surrogateescape")
 
 
-def _decode_numeric(code: str) -> str:
-    if code[0] == "c":
-        return chr(ord(code[1].upper()) ^ 0x40)
-    if code[0] in "xuU":
-        return chr(min(int(code[1:], 16), 0x10FFFF))
-    return chr(int(code, 8) & 0xFF)
+def _utf8(text: str) -> bytes:
+    """Text as bytes: UTF-8, with surrogate escapes back to the bytes they stand for."""
+    if text.isascii():
+        return text.encode()
+    out = bytearray()
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:
+            out.append(code - 0xDC00)
+        else:
+            out += char.encode("utf-8", "surrogatepass")
+    return bytes(out)
+
+
+def _utf8_code(code: int) -> bytes:
+    """``code`` in UTF-8 as bash writes it: the original scheme, up to six bytes, no checks."""
+    if code < 0x80:
+        return bytes([code])
+    length = next(size for size, limit in ((2, 0x800), (3, 0x10000), (4, 0x200000),
+                                           (5, 0x4000000), (6, 0x80000000)) if code < limit)
+    tail = []
+    for _ in range(length - 1):
+        tail.append(0x80 | (code & 0x3F))
+        code >>= 6
+    return bytes([((0xFF << (8 - length)) & 0xFF) | code, *reversed(tail)])
