@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,7 +61,8 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
     parts = _Loader(knowledge, errors).load(path, chain=())
     digest = hashlib.sha256()
     for file, text in parts.texts:
-        digest.update(file.encode() + b"\0" + text.encode() + b"\0")
+        # the content identifies a policy, wherever it is installed
+        digest.update(os.path.basename(file).encode() + b"\0" + text.encode() + b"\0")
     return Policy.build(
         name=str(reference), files=tuple(f for f, _ in parts.texts), sha256=digest.hexdigest(),
         default=parts.settings.get("default", "ask"),
