@@ -120,7 +120,8 @@ _WORD_LISTS = frozenset({"command", "file_redirect", "heredoc_redirect", "herest
 _WORDISH = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string", "number",
                       "translated_string", "simple_expansion", "expansion", "command_name",
                       "command_substitution", "process_substitution", "arithmetic_expansion",
-                      "brace_expression", "variable_assignment"})
+                      "brace_expression", "variable_assignment",
+                      "$"})  # $"...": tree-sitter gives a "$" token, then a string
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
 # Nodes that are one shell word (or a quoted part of one).

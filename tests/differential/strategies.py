@@ -196,7 +196,7 @@ class _Gen:
             return self.assignment(inner)
         if kind == "declare":
             return self.declaration(inner)
-        if kind == "evaluates":
+        if kind == "evaluates" and self.chance(50):  # (always unparseable: kept rarer)
             return self.evaluates(inner)
         return self.simple(inner)
 
@@ -275,7 +275,9 @@ class _Gen:
             elements = " ".join(self.word(depth) for _ in range(self.count(0, 2)))
             return f"{name}{op}({elements})"
         if self.chance(15):
-            return name + op + self.pick(("'a[$(p1 ev)]'", "'$(p1 ev)'", "~/x", "a:~/b", ""))
+            code = self.chance(30)  # (code in a literal, with arithmetic anywhere: unparseable)
+            return name + op + self.pick(("'a[$(p1 ev)]'", "'$(p1 ev)'") if code
+                                         else ("~/x", "a:~/b", "", "~+/x"))
         return name + op + self.word(depth)
 
     def declaration(self, depth: int) -> str:
@@ -328,6 +330,8 @@ class _Gen:
             char = self.pick(_LETTERS + _QUOTED_EXTRA + "$`\\ ")
             if char == "\n" and self.inline:
                 char = "n"
+            if self.no_backtick and char in "$`\\\"\n" and not self.chance(20):
+                char = "x"  # (gatekeep never parses these in backticks: kept rarer)
             return "\\" + char
         if kind == "substitution" and depth < MAX_DEPTH:
             return self.substitution(deeper)
@@ -365,6 +369,8 @@ class _Gen:
                 escape = self.pick(_DQ_ESCAPES)
                 if (escape == "\\`" and self.no_backtick) or (escape == "\\\n" and self.inline):
                     escape = "\\$"
+                if self.no_backtick and escape[1] in "$`\\\"\n" and not self.chance(20):
+                    escape = "\\a"  # (as above)
                 text += escape
             elif kind == "parameter":
                 text += self.parameter(depth)
