@@ -111,6 +111,7 @@ _KEYWORDS = frozenset({"{", "}", "coproc", "select", "function", "[[", "]]", "!"
                        "done", "in", "time"})
 _ESCAPED = re.compile(r"\\.", re.DOTALL)
 _ESCAPED_BYTES = re.compile(rb"\\.", re.DOTALL)
+_SIMPLE_EXPANSION = re.compile(rb"\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!_-])")
 _NOT_IN_WORD = re.compile(r"[|&;<>()\s]")
 _BACKTICK_ESCAPE = re.compile(r"\\[$`\\\n\"]")  # \" too, in backticks within "..."
 # Nodes whose children are separate words, and the nodes that are (parts of) words: two of
@@ -221,6 +222,9 @@ class _Walker:
                 self.problem("a word running across a line end", node)
             if kind == "ansi_c_string" and _ansi_c_misread(raw):
                 self.problem("an ANSI-C string gatekeep's parser ends in the wrong place", node)
+        elif kind == "simple_expansion" and not _SIMPLE_EXPANSION.fullmatch(node.text or b""):
+            # "$ $(cmd)": tree-sitter reads "$ $" as a variable and "(cmd)" as text
+            self.problem("a $ gatekeep's parser reads as a variable", node)
         elif kind == "command_substitution" and node.text and node.text.startswith(b"`"):
             body = self.text(node)[1:-1]
             if "`" in _ESCAPED.sub("", body):
