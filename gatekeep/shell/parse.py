@@ -122,7 +122,11 @@ _WORDISH = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_s
                       "translated_string", "simple_expansion", "expansion", "command_name",
                       "command_substitution", "process_substitution", "arithmetic_expansion",
                       "brace_expression", "variable_assignment",
-                      "$"})  # $"...": tree-sitter gives a "$" token, then a string
+                      # $"...": a "$" token, then a string; ==, =~: tokens in an argument
+                      "$", "==", "=~"})
+# Nodes whose words bash reads from one line (continuations aside).
+_ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "declaration_command",
+                       "unset_command"})
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
 # Nodes that are one shell word (or a quoted part of one).
@@ -298,6 +302,17 @@ class _Walker:
                         and child.type in _WORDISH:
                     self.problems.append(Problem("one word that gatekeep reads as two", Span(
                         self.span(before).start, self.span(child).end)))
+                    return
+                if b"\n" in gap and node.type in _ONE_LINE and before is not None \
+                        and child is not None and b"\n" in _CONTINUATIONS.sub(b"", gap):
+                    # "echo ==" then a newline: tree-sitter ran the command on into the next line
+                    self.problems.append(Problem("a command running across a line end", Span(
+                        self.span(before).start, self.span(child).end)))
+                    return
+                if gap and node.type == "variable_assignment" and _CONTINUATIONS.sub(b"", gap):
+                    # X=\<newline> cmd: bash's value is empty and cmd the program
+                    self.problems.append(Problem("an assignment whose value bash ends at a blank",
+                                                 Span(self.span(node).start, self.span(node).end)))
                     return
                 if gap and not gap.isspace():
                     words = before is not None and child is not None and before.is_named \
