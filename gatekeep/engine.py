@@ -13,10 +13,11 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from gatekeep.approvals import Shape
 from gatekeep.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
+from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
@@ -43,6 +44,8 @@ class SegmentDecision(NamedTuple):
     verdicts: tuple[Verdict, ...]
     via: tuple[str, ...] = ()
     wrapper: str | None = None
+    # what an "always" answer would save, or why it cannot (None: nothing asked)
+    shape: Shape | str | None = None
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -130,23 +133,43 @@ class _Judge:
             verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
-        if decision == "ask":
-            approval = self.approval(segment)
+        shape = self.shape(invocation, verdicts) if decision == "ask" else None
+        if isinstance(shape, Shape):
+            approval = self.approval(shape, verdicts)
             if approval is not None:
                 verdicts.append(approval)
                 decision = "allow"
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper)
+                               segment.via, segment.wrapper, shape)
 
-    def approval(self, segment: Segment) -> Verdict | None:
-        """The operator's saved "always" for exactly these words here, if there is one."""
-        if not self.context.approvals or not all(w.static for w in segment.argv):
-            return None
-        argv = [w.value or "" for w in segment.argv]
+    def shape(self, invocation: Invocation, verdicts: list[Verdict]) -> Shape | str:
+        """The invocation as an approval must match it, or why it cannot be approved."""
+        segment = invocation.segment
+        if any(v.decision != "allow" and not liftable(v.rule) for v in verdicts):
+            return (f"{segment.text} is asked for what it touches (a protected path, a write "
+                    "outside the tree, a download that runs), which an approval never covers")
+        dynamic = (invocation.program is None or not all(w.static for w in segment.argv)
+                   or any(a.value is None or not a.value.static for a in segment.assignments)
+                   or any(r.target is not None and not r.target.static
+                          for r in segment.redirects))
+        path = None if dynamic else self.identity(invocation.program or "")[1]
+        if path is None:
+            return f"{segment.text} has parts known only at run time"
+        return Shape(tuple(w.value or "" for w in segment.argv),
+                     self.context.resolver.realpath(path),
+                     tuple(a.text for a in segment.assignments),
+                     tuple(r.text for r in segment.redirects), segment.wrapper)
+
+    def approval(self, shape: Shape, verdicts: list[Verdict]) -> Verdict | None:
+        """The operator's saved "always" for exactly this invocation, if it lifts every ask
+        here and every directory the invocation may run in (the cwd and each ``cd`` before
+        it) lies inside its scope."""
+        asked = {v.rule for v in verdicts if v.decision == "ask"}
         for approval in self.context.approvals:
-            if approval.covers(argv, self.context.cwd):
+            if approval.covers(shape, asked, self.cwds):
                 return Verdict(f"approval:{approval.id}", "allow",
-                               f"approved by the operator for {approval.scope}")
+                               f"approved by the operator for {approval.scope} "
+                               f"(approval {approval.id})")
         return None
 
     def problem(self, source: str, problem: Problem) -> SegmentDecision:
@@ -376,6 +399,15 @@ def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protec
 def _literal_dirs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """The directories special paths live in (``/dev/``): a quick test before the globs."""
     return tuple({re.split(r"[*?\[]", p, maxsplit=1)[0].rsplit("/", 1)[0] + "/" for p in patterns})
+
+
+def liftable(rule: str) -> bool:
+    """Whether an approval may cancel an ask of this rule: a policy rule, the default, or a
+    hazard of the words themselves; never what the command touches (paths, protections)."""
+    return not rule.startswith(_NEVER_LIFTED)
+
+
+_NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable")
 
 
 def _base(program: str) -> str:

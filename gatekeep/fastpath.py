@@ -42,7 +42,8 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         return None
     if fields is None:
         return None
-    from gatekeep.commands.run_allowed import run_allowed
+    from gatekeep.commands.run_allowed import judged_program, run_allowed
 
-    return run_allowed(command, argv, env, os.path.join(state, "audit.jsonl"), fields,
+    program = judged_program(argv, lambda name: sysfs.which(name, path))
+    return run_allowed(command, argv, program, env, os.path.join(state, "audit.jsonl"), fields,
                        sys.stderr)

@@ -301,8 +301,8 @@ def in_process(sandbox, monkeypatch):
     monkeypatch.chdir(sandbox.work)
     calls = []
 
-    def fake_run(argv, env):
-        calls.append(list(argv))
+    def fake_run(program, argv, env):
+        calls.append([program, *argv])
         return 0
 
     monkeypatch.setattr(execute, "run", fake_run)
@@ -312,7 +312,8 @@ def in_process(sandbox, monkeypatch):
 def test_fake_executor_is_what_runs(in_process, capsys):
     """The control for the tests below: without a failure, the fake executor is called."""
     assert run_command.main(Request("touch marker", None)) == 0
-    assert in_process == [["bash", "--noprofile", "--norc", "-c", "touch marker"]]
+    assert in_process == [[execute.system_shell(), "bash", "--noprofile", "--norc", "-c",
+                           "touch marker"]]
     assert capsys.readouterr().err == ""
 
 
