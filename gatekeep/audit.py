@@ -139,6 +139,9 @@ def problem(entry: object) -> str | None:
     for key, (wanted, what) in _OPTIONAL.items():
         if entry.get(key) is not None and not wanted(entry[key]):
             return f"'{key}' is not {what}"
+    texts = [entry["command"], entry["cwd"], *(entry.get("argv") or ())]
+    if any("\x00" in text for text in texts):  # no argument or path can hold one
+        return "a NUL character in the command or its directory"
     return None
 
 

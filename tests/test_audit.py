@@ -53,6 +53,8 @@ def test_read_skips_each_bad_line_with_a_warning_and_keeps_the_rest(tmp_path: Pa
         b'{"command": "ls", "cwd": "/", "decision": "allow", "exit_code": true}',
         b'{"command": "ls", "cwd": "/", "decision": "allow", "argv": "ls"}',
         b'{"command": "ls", "cwd": "/", "decision": "allow", "time": {}}',
+        b'{"command": "ls", "cwd": "/a\\u0000", "decision": "allow"}',
+        b'{"command": "ls", "cwd": "/", "decision": "allow", "argv": ["ls", "\\u0000"]}',
         b'{"command": "ls"',
         b'{"command": "ls \xff"}',
         b"[" * 100_000,
@@ -63,10 +65,10 @@ def test_read_skips_each_bad_line_with_a_warning_and_keeps_the_rest(tmp_path: Pa
 
     numbered = audit.numbered(str(log), warnings.append)
 
-    assert [number for number, _ in numbered] == [1, 14]
+    assert [number for number, _ in numbered] == [1, 16]
     assert all(entry == json.loads(good) for _, entry in numbered)
     prefix = f"gatekeep: warning: {tmp_path}/audit\\e.jsonl:"
-    assert [w.removeprefix(prefix) for w in warnings[:10]] == [
+    assert [w.removeprefix(prefix) for w in warnings[:12]] == [
         "2: skipped: not a JSON object\n",
         "3: skipped: 'decision' is not allow, ask or deny\n",
         "4: skipped: 'command' is missing or not a string\n",
@@ -75,11 +77,13 @@ def test_read_skips_each_bad_line_with_a_warning_and_keeps_the_rest(tmp_path: Pa
         "7: skipped: 'exit_code' is not an integer\n",
         "8: skipped: 'argv' is not a list of strings\n",
         "9: skipped: 'time' is not a string\n",
-        "10: skipped: not a JSON line: Expecting ',' delimiter: line 1 column 17 (char 16)\n",
-        "11: skipped: not UTF-8 text (byte 0xff at column 17)\n",
+        "10: skipped: a NUL character in the command or its directory\n",
+        "11: skipped: a NUL character in the command or its directory\n",
+        "12: skipped: not a JSON line: Expecting ',' delimiter: line 1 column 17 (char 16)\n",
+        "13: skipped: not UTF-8 text (byte 0xff at column 17)\n",
     ]
-    assert warnings[10].startswith(f"{prefix}12: skipped: not a JSON line: maximum recursion")
-    assert len(warnings) == 11
+    assert warnings[12].startswith(f"{prefix}14: skipped: not a JSON line: maximum recursion")
+    assert len(warnings) == 13
 
 
 def test_a_missing_log_reads_as_empty(tmp_path: Path) -> None:
