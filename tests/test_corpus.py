@@ -1,8 +1,8 @@
-"""The shared corpus under builtin:default: evasions are never allowed, benign commands are.
+"""The corpus under builtin:default: evasions are never allowed, benign commands are.
 
-``../shared/corpus/evasions.yaml`` and ``benign.yaml`` sit next to the repository;
-``tests/data/evasions_extra.yaml`` adds gatekeep's own evasion cases. A missing or
-empty corpus file fails the run: it is never skipped.
+``tests/data/corpus/evasions.yaml`` and ``benign.yaml`` are the project's copy of the
+corpus (each entry names its source); ``tests/data/evasions_extra.yaml`` adds gatekeep's
+own evasion cases. A missing or empty corpus file fails the run: it is never skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
+REPOSITORY = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).parent / "data" / "corpus"
 EVASIONS = CORPUS / "evasions.yaml"
 BENIGN = CORPUS / "benign.yaml"
 EXTRA = Path(__file__).parent / "data" / "evasions_extra.yaml"
@@ -92,6 +93,17 @@ def test_corpus_file_exists_and_has_entries(path: Path) -> None:
     entries = next(iter(data.values()))
     assert len(entries) >= 25
     assert all(isinstance(e.get("cmd"), str) and e["cmd"] and e.get("why") for e in entries)
+
+
+def test_corpus_files_are_inside_the_repository() -> None:
+    for path in (EVASIONS, BENIGN, EXTRA):
+        assert path.resolve().is_relative_to(REPOSITORY), path
+
+
+def test_every_sample_names_its_source() -> None:
+    for path, key in ((EVASIONS, "evasions"), (BENIGN, "benign")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))[key]
+        assert all(isinstance(e.get("source"), str) and e["source"] for e in entries), path
 
 
 def test_shared_evasions_have_core_entries() -> None:
