@@ -85,7 +85,7 @@ def saved_approvals(locations: Locations, now: float,
 
     try:
         return split(load(str(locations.config_dir)), now)
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
         stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
                      f"{path(str(locations.config_dir))}: {error}\n")
         return [], []

@@ -41,7 +41,7 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
             "segments": [segment_json(s) for s in decision.segments],
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
         }
-        stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
         from rich.console import Console
 
