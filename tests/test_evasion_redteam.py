@@ -67,3 +67,31 @@ def test_benign_look_alike_is_allowed(entry: dict[str, Any], policy: Policy,
                                       context: Context) -> None:
     decision = judge(policy, context, entry["cmd"])
     assert decision.decision == "allow", (entry["why"], shown(decision))
+
+
+def test_abbreviations_are_a_property_of_the_program(tmp_path: Path) -> None:
+    from gatekeep.knowledge import load_knowledge
+    from gatekeep.shell.analyze import analyze_argv
+
+    path = tmp_path / "programs.yaml"
+    path.write_text("gatekeep-programs: 1\nprograms:\n"
+                    "  short: {abbreviations: true, flags: [--force, --follow],"
+                    " writes: [--output]}\n"
+                    "  exact: {flags: [--force]}\n", encoding="utf-8")
+    knowledge = load_knowledge(path)
+    names = [o.name for o in analyze_argv(["short", "--forc", "--outp", "f"], knowledge).options]
+    assert names == ["--force", "--output"]
+    assert analyze_argv(["short", "--outp", "f"], knowledge).writes[0].value == "f"
+    # an ambiguous prefix stands for every option it begins
+    assert [o.name for o in analyze_argv(["short", "--fo"], knowledge).options] == [
+        "--follow", "--force"]
+    assert [o.name for o in analyze_argv(["exact", "--forc"], knowledge).options] == ["--forc"]
+
+
+def test_git_log_takes_no_abbreviations_but_git_push_does(policy: Policy,
+                                                         context: Context) -> None:
+    # git's revision options must be spelled out (git log --outp is refused by git)
+    assert judge(policy, context, "git log --outp=/etc/x").decision == "allow"
+    decision = judge(policy, context, "git push --mirr origin")
+    assert decision.decision == "deny"
+    assert decision.segments[0].rules == ("force-push",)

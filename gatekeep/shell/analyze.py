@@ -418,7 +418,7 @@ class _Options:
         return following
 
     def _old_style(self, words: list[Word]) -> int:
-        """``tar xzf a.tgz``: a first word without a dash is letters whose values follow in order."""
+        """``tar xzf a.tgz``: a first word without a dash is letters; their values follow."""
         cluster = words[0].value or ""
         following = 1
         for letter in cluster:
