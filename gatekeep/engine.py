@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from gatekeep import globs
 from gatekeep.approvals import Shape
 from gatekeep.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
@@ -118,6 +119,7 @@ class _Judge:
         self.cwds: list[str | None] = [context.cwd]
         self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
         self.real: dict[str, str] = {}
+        self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -179,7 +181,14 @@ class _Judge:
         return SegmentDecision(text, problem.span, verdict.decision, (verdict,))
 
     def whole(self, invocations: tuple[Invocation, ...]) -> dict[int, tuple[Verdict, ...]]:
-        """Verdicts that need the whole command: a download run as code by an interpreter."""
+        """Verdicts that need the whole command: a download run as code by an interpreter.
+
+        Also notes the glob options any ``shopt -s`` turns on, wherever it runs: a pattern
+        may then match more (``dotglob``: dot files; ``globstar``: ``**`` crosses directories).
+        """
+        self.shell_options = frozenset(
+            w.value for i in invocations if i.program == "shopt"
+            and any(o.name == "-s" for o in i.options) for w in i.positionals if w.value)
         downloads = [i for i in invocations
                      if i.program and self.knowledge.spec(_base(i.program)).network]
         if not downloads:
@@ -261,6 +270,12 @@ class _Judge:
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for word in words:
+            for pattern in self.patterns(word):
+                protected = self.protect_write.overlap(pattern, *self.glob_options)
+                if protected is not None:
+                    verdicts.append(Verdict(
+                        "protect.write", "deny", f"writes {word.raw}, which may expand to a "
+                        f"path protected by {protected.text!r}", "name the exact files you mean"))
             paths = self.paths(word)
             if paths is None:
                 verdicts.append(Verdict("path:unknown", "ask",
@@ -312,6 +327,12 @@ class _Judge:
         for word in words:
             if word.value is None:
                 verdicts.extend(self.dynamic_read(word))
+            for pattern in self.patterns(word):
+                protected = self.protect_read.overlap(pattern, *self.glob_options,
+                                                      anywhere=False)
+                if protected is not None:
+                    verdicts.append(Verdict("protect.read", "ask", f"reads {word.raw}, which may "
+                                            f"expand to a path protected by {protected.text!r}"))
             for path in self.paths(word) or ():
                 if self.special(path) == "network":
                     verdicts.append(Verdict("path:network", "ask",
@@ -347,19 +368,39 @@ class _Judge:
         """
         if word.value is None or (word.splits and not word.glob):
             return None
-        relative = not (word.home or word.value.startswith(("/", "~")))
-        found: list[str] = []
-        for cwd in self.cwds if relative else self.cwds[:1]:
-            if cwd is None:
-                return None
-            path = resolve(word, cwd, self.context.home)
-            if path is not None:
-                found.append(path)
+        found = self.resolved(word)
+        if found is None:
+            return None
         resolver = self.context.resolver
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         real = [self._realpath(p) for p in found]
         return list(dict.fromkeys(found + real))
+
+    def resolved(self, word: Word) -> list[str] | None:
+        """The word's absolute paths, one per brace alternative and possible directory."""
+        assert word.value is not None
+        values = globs.braces(word.value) if word.glob else [word.value]
+        found: list[str] = []
+        for value in values:
+            relative = not (word.home or value.startswith(("/", "~")))
+            for cwd in self.cwds if relative else self.cwds[:1]:
+                if cwd is None:
+                    return None
+                path = resolve(word._replace(value=value), cwd, self.context.home)
+                if path is not None:
+                    found.append(path)
+        return found
+
+    def patterns(self, word: Word) -> list[str]:
+        """The word's paths that are still shell patterns (or brace alternatives)."""
+        if not word.glob or word.value is None:
+            return []
+        return [p for p in self.resolved(word) or () if _PATTERN.search(p) or "{" in word.value]
+
+    @property
+    def glob_options(self) -> tuple[bool, bool]:
+        return "dotglob" in self.shell_options, "globstar" in self.shell_options
 
     def _realpath(self, path: str) -> str:
         known = self.real.get(path)
@@ -379,6 +420,7 @@ class _Judge:
         return None
 
 
+_PATTERN = re.compile(r"[*?\[]|[@+!]\(")
 _PROTECTIONS: dict[tuple[str, str, str], tuple[Protection, Protection]] = {}
 
 
