@@ -35,8 +35,9 @@ class Shape(NamedTuple):
     argv: tuple[str, ...]
     program: str  # the resolved path of the program that runs
     assignments: tuple[str, ...] = ()
-    redirects: tuple[str, ...] = ()
-    wrapper: str | None = None
+    redirects: tuple[str, ...] = ()  # a here-document with its lines
+    wrapper: str | None = None  # the whole command that runs it (find's roots, a script)
+    files: tuple[str, ...] = ()  # path=fingerprint of each file the words name, as approved
 
 
 class Approval(NamedTuple):
@@ -64,7 +65,9 @@ class Approval(NamedTuple):
 
         if self.shape is None:
             return f"{shlex.join(self.argv)} (saved by an older gatekeep: matches nothing)"
-        return " ".join([*self.shape.assignments, shlex.join(self.argv), *self.shape.redirects])
+        shown = " ".join([*self.shape.assignments, shlex.join(self.argv),
+                          *(r.split("\n", 1)[0] for r in self.shape.redirects)])
+        return shown if self.shape.wrapper is None else f"{shown} (run by: {self.shape.wrapper})"
 
 
 def _inside(path: str, scope: str) -> bool:
@@ -120,9 +123,10 @@ def _record(item: Any) -> Approval:
             raise ValueError("wrapper is not a string")
         shape = Shape(argv, _string(item["program"], "program"),
                       _strings(item.get("assignments", []), "assignments"),
-                      _strings(item.get("redirects", []), "redirects"), wrapper)
+                      _strings(item.get("redirects", []), "redirects"), wrapper,
+                      _strings(item.get("files", []), "files"))
         lifts = _strings(item["lifts"], "lifts")
-    return Approval(_string(item["id"], "id"), shape, _string(item["scope"], "scope"),
+    return Approval(_string(item["id"], "id"), shape, _scope(item["scope"]),
                     _number(item["created"]), _number(item["expires"]),
                     _string(item["command"], "command"), argv, lifts)
 
@@ -140,9 +144,20 @@ def _strings(value: object, name: str) -> tuple[str, ...]:
 
 
 def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError("a time is not a number")
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value):
+        raise ValueError("a time is not a finite number")
     return float(value)
+
+
+def _scope(value: object) -> str:
+    """An absolute, normalized directory below the root: "" or "/" would cover everything."""
+    scope = _string(value, "scope")
+    if not scope.startswith("/") or os.path.normpath(scope) != scope or scope == "/":
+        raise ValueError(f"scope {scope!r} is not one working tree")
+    return scope
 
 
 def _document(approvals: Sequence[Approval]) -> dict[str, object]:
@@ -154,6 +169,7 @@ def _document(approvals: Sequence[Approval]) -> dict[str, object]:
         if a.shape is not None:
             record.update(program=a.shape.program, assignments=list(a.shape.assignments),
                           redirects=list(a.shape.redirects), wrapper=a.shape.wrapper,
+                          files=list(a.shape.files),
                           lifts=list(a.lifts))
         records.append(record)
     return {"version": FORMAT, "approvals": records}

@@ -79,11 +79,13 @@ class Decision(NamedTuple):
 def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision:
     """Judge every segment of ``command`` under ``policy``."""
     analysis = analyze(command, policy.knowledge)
-    judge = _Judge(policy, context)
+    judge = _Judge(policy, context, command.source)
     extra = judge.whole(analysis.invocations)
-    segments = [judge.invocation(inv, extra.get(index, ()))
-                for index, inv in enumerate(analysis.invocations)
-                if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
+    judged = [(inv, judge.invocation(inv, extra.get(index, ())))
+              for index, inv in enumerate(analysis.invocations)
+              if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
+    # Approvals last: by then every directory the command may ``cd`` to is known, loops too.
+    segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
         segments.append(judge.problem(command.source, Problem("nothing to run", Span(0, 0))))
@@ -104,15 +106,22 @@ def combine(decisions: list[Decision]) -> Decision:
         for index, segment in enumerate(other.segments):
             if STRICTNESS[segment.decision] > STRICTNESS[segments[index].decision]:
                 segments[index] = segment
+            elif segment.decision == segments[index].decision:
+                # an allow that holds only by an approval under one policy says so
+                kept = segments[index].verdicts
+                lifted = tuple(v for v in segment.verdicts
+                               if v.rule.startswith("approval:") and v not in kept)
+                segments[index] = segments[index]._replace(verdicts=kept + lifted)
     overall = strictest(*(d.decision for d in decisions))
     policies = tuple(p for d in decisions for p in d.policies)
     return Decision(overall, first.command, tuple(segments), policies)
 
 
 class _Judge:
-    def __init__(self, policy: Policy, context: Context) -> None:
+    def __init__(self, policy: Policy, context: Context, source: str = "") -> None:
         self.policy = policy
         self.context = context
+        self.source = source
         self.knowledge = policy.knowledge
         # Directories relative paths may start from: the cwd, and every `cd` target so far
         # (a `cd` inside a subshell may or may not still apply); None: one known only at run time.
@@ -135,21 +144,43 @@ class _Judge:
             verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
-        shape = self.shape(invocation, verdicts) if decision == "ask" else None
-        if isinstance(shape, Shape):
-            approval = self.approval(shape, verdicts)
-            if approval is not None:
-                verdicts.append(approval)
-                decision = "allow"
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper, shape)
+                               segment.via, segment.wrapper)
 
-    def shape(self, invocation: Invocation, verdicts: list[Verdict]) -> Shape | str:
+    # -- approvals ---------------------------------------------------------------
+    def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:
+        """An asked part with what "always" would save, lifted by a saved approval that
+        covers it exactly."""
+        if segment.decision != "ask":
+            return segment
+        shape = self.shape(invocation, segment.verdicts)
+        if not isinstance(shape, Shape):
+            return segment._replace(shape=shape)
+        asked = {v.rule for v in segment.verdicts if v.decision == "ask"}
+        dirs = self.scope_dirs()
+        for approval in self.context.approvals:
+            if approval.covers(shape, asked, dirs):
+                verdict = Verdict(f"approval:{approval.id}", "allow",
+                                  f"approved by the operator for {approval.scope} "
+                                  f"(approval {approval.id})")
+                return segment._replace(decision="allow", verdicts=(*segment.verdicts, verdict),
+                                        shape=shape)
+        return segment._replace(shape=shape)
+
+    def scope_dirs(self) -> list[str | None]:
+        """Every directory any part of the command may run in: the cwd and every ``cd``
+        target anywhere in it; one that is not a directory now (a link or directory an
+        earlier part could create) counts as unknown."""
+        fingerprint = self.context.resolver.fingerprint
+        return [d if d is not None and fingerprint(d) == "dir" else None for d in self.cwds]
+
+    def shape(self, invocation: Invocation, verdicts: tuple[Verdict, ...]) -> Shape | str:
         """The invocation as an approval must match it, or why it cannot be approved."""
         segment = invocation.segment
         if any(v.decision != "allow" and not liftable(v.rule) for v in verdicts):
-            return (f"{segment.text} is asked for what it touches (a protected path, a write "
-                    "outside the tree, a download that runs), which an approval never covers")
+            return (f"{segment.text} is asked for what it touches or reads (a protected path, "
+                    "a write outside the tree, its input as code or arguments), which an "
+                    "approval never covers")
         dynamic = (invocation.program is None or not all(w.static for w in segment.argv)
                    or any(a.value is None or not a.value.static for a in segment.assignments)
                    or any(r.target is not None and not r.target.static
@@ -157,22 +188,27 @@ class _Judge:
         path = None if dynamic else self.identity(invocation.program or "")[1]
         if path is None:
             return f"{segment.text} has parts known only at run time"
-        return Shape(tuple(w.value or "" for w in segment.argv),
+        wrapper = None
+        if segment.wrapper is not None:  # the whole wrapper: find's roots, the script's text
+            wrapper = self.source[segment.span.start : segment.span.end] or segment.wrapper
+        return Shape(tuple(w.shown for w in segment.argv),
                      self.context.resolver.realpath(path),
                      tuple(a.text for a in segment.assignments),
-                     tuple(r.text for r in segment.redirects), segment.wrapper)
+                     tuple(r.text + ("\n" + r.body if r.body else "") for r in segment.redirects),
+                     wrapper, self.files(segment.argv))
 
-    def approval(self, shape: Shape, verdicts: list[Verdict]) -> Verdict | None:
-        """The operator's saved "always" for exactly this invocation, if it lifts every ask
-        here and every directory the invocation may run in (the cwd and each ``cd`` before
-        it) lies inside its scope."""
-        asked = {v.rule for v in verdicts if v.decision == "ask"}
-        for approval in self.context.approvals:
-            if approval.covers(shape, asked, self.cwds):
-                return Verdict(f"approval:{approval.id}", "allow",
-                               f"approved by the operator for {approval.scope} "
-                               f"(approval {approval.id})")
-        return None
+    def files(self, words: tuple[Word, ...]) -> tuple[str, ...]:
+        """The content of every file the words name (a script, its input): an approval of
+        ``python3 s.py`` is an approval of what s.py says now."""
+        found = []
+        resolver = self.context.resolver
+        for word in words:
+            for cwd in self.cwds:
+                path = resolve(word, cwd, self.context.home) if cwd is not None else None
+                mark = resolver.fingerprint(path) if path is not None else None
+                if mark is not None and mark.startswith("file:"):
+                    found.append(f"{path}={mark}")
+        return tuple(dict.fromkeys(found))
 
     def problem(self, source: str, problem: Problem) -> SegmentDecision:
         text = source[problem.span.start : problem.span.end] or source
@@ -449,7 +485,9 @@ def liftable(rule: str) -> bool:
     return not rule.startswith(_NEVER_LIFTED)
 
 
-_NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable")
+_NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable",
+                 # what runs depends on the input, not on the approved words
+                 "hazard:input-arguments", "hazard:stdin-code")
 
 
 def _base(program: str) -> str:

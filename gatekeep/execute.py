@@ -22,7 +22,7 @@ _SI_KERNEL = 0x80
 # Python ignores these at start-up; the child gets the default back, as from a shell.
 _RESET = (signal.SIGPIPE, signal.SIGXFSZ)
 # Variables that make bash run code before the command: never passed to the shell.
-SCRUBBED = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE")
+SCRUBBED = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE", "EXECIGNORE")
 SHELL_OPTIONS = ("--noprofile", "--norc", "-c")
 # Where a system's own bash lives. Never looked up on PATH: a directory on PATH (a project's
 # .venv/bin, node_modules/.bin) may hold a "bash" the agent wrote.

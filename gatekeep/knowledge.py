@@ -119,6 +119,7 @@ class Knowledge(NamedTuple):
         return self.programs.get(program) or ProgramSpec(program)
 
     def risky_variable(self, name: str) -> bool:
+        name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
         return name in self.environment or name.startswith(self.environment_prefixes)
 
 

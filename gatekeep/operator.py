@@ -104,12 +104,14 @@ def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | s
     return offer or "nothing in this command needs approval"
 
 
-def working_tree(cwd: str) -> str:
-    """The enclosing git working tree, else ``cwd`` itself."""
+def working_tree(cwd: str, home: str | None = None) -> str:
+    """The enclosing git working tree, else ``cwd`` itself; never the home directory or the
+    root (a dotfiles repository would make an approval cover every project)."""
+    home = os.path.expanduser("~") if home is None else home
     directory = cwd
     while True:
         if os.path.exists(os.path.join(directory, ".git")):
-            return directory
+            return cwd if directory in (home.rstrip("/") or "/", "/") else directory
         parent = os.path.dirname(directory)
         if parent == directory:
             return cwd

@@ -22,6 +22,9 @@ class Resolver(Protocol):
     def which(self, name: str) -> str | None: ...
     def realpath(self, path: str) -> str: ...
     def expand(self, pattern: str) -> list[str]: ...
+    def fingerprint(self, path: str) -> str | None:
+        """``dir``, ``file:<sha256>``, or None for anything else (asked only by approvals)."""
+        ...
 
 
 class SystemResolver:
@@ -56,6 +59,9 @@ class SystemResolver:
     def answers(self) -> list[tuple[str, str, str | None]]:
         """Every question asked so far, with the answer it got."""
         return [(kind, argument, answer) for (kind, argument), answer in self._known.items()]
+
+    def fingerprint(self, path: str) -> str | None:
+        return sysfs.fingerprint(path)
 
     def expand(self, pattern: str) -> list[str]:
         import glob

@@ -95,3 +95,25 @@ def code_files() -> list[str]:
     for directory, _, names in os.walk(package):
         found.extend(os.path.join(directory, n) for n in names if n.endswith(".py"))
     return sorted(found)
+
+
+def fingerprint(path: str, limit: int = 64 << 20) -> str | None:
+    """``dir`` for a directory, ``file:<sha256>`` for a regular file up to ``limit`` bytes,
+    None for anything else (missing, larger, unreadable, a device)."""
+    import stat
+
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            return "dir"
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        import hashlib
+
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return "file:" + digest.hexdigest()
+    except (OSError, ValueError):
+        return None

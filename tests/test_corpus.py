@@ -137,7 +137,7 @@ def test_extra_evasions_cover_every_class() -> None:
     entries = yaml.safe_load(EXTRA.read_text(encoding="utf-8"))["evasions"]
     assert {e["class"] for e in entries} == {
         "chaining", "wrapper", "quoting", "protected-write", "protected-read", "exfiltration",
-        "code-option", "arithmetic",
+        "code-option", "arithmetic", "environment",
     }
     assert len({e["cmd"] for e in entries}) == len(entries)  # no duplicates
     assert {e.get("expect", "ask-or-deny") for e in entries} == {"deny", "ask-or-deny"}

@@ -59,6 +59,9 @@ class FakeResolver:
                 return target + path[len(link):]
         return path
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
     def expand(self, pattern: str) -> list[str]:
         return self.globs.get(pattern, [])
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gatekeep import audit, decisions
-from gatekeep.commands.run_allowed import judged_program, log, run_allowed
+from gatekeep.commands.run_allowed import judged_program, log, pinned, run_allowed
 from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
@@ -38,6 +38,9 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     decision = judge(policies, parsed, ctx)
     argv = list(request.argv) if request.argv is not None else None
     program = judged_program(request.argv, ctx.resolver.which)
+    command = request.command
+    if command is not None and isinstance(ctx.resolver, SystemResolver):
+        command = pinned(command, ctx.resolver.answers)
     fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
     audit_log = str(locations.audit_log)
     if decision.decision == "deny":
@@ -59,12 +62,11 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
             return ExitStatus.REFUSED
         if answer.choice == "always":
             _save_approvals(decision, cwd, locations, stderr)
-        return run_allowed(request.command, request.argv, program, env, audit_log, fields, stderr,
-                           record)
+        return run_allowed(command, request.argv, program, env, audit_log, fields, stderr, record)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
         _remember(request, env, cwd, locations, policies, ctx.resolver, fields)
-    return run_allowed(request.command, request.argv, program, env, audit_log, fields, stderr)
+    return run_allowed(command, request.argv, program, env, audit_log, fields, stderr)
 
 
 def _save_approvals(decision: Decision, cwd: Path, locations: Locations,

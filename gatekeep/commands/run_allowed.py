@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from gatekeep import audit, execute
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import TextIO
 
 
@@ -40,6 +42,20 @@ def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None
     if not argv:
         return None
     return argv[0] if "/" in argv[0] else which(argv[0])
+
+
+def pinned(command: str, answers: Iterable[tuple[str, str, str | None]]) -> str:
+    """``command`` with each program name the decision resolved on PATH pinned to that file
+    (bash's ``hash -p``), so a file that an earlier part of the command writes into a PATH
+    directory, or a ``cd`` with a relative PATH entry, cannot change what a name runs."""
+    pins = [f"hash -p {_quote(os.path.abspath(answer))} {_quote(name)}"
+            for kind, name, answer in answers
+            if kind == "which" and answer is not None and "/" not in name]
+    return "; ".join(pins) + "\n" + command if pins else command
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def log(path: str, text: str, stderr: TextIO) -> None:

@@ -50,6 +50,9 @@ def test_a_saved_approval_round_trips(tmp_path: Path) -> None:
 @pytest.mark.parametrize("change", [
     {"program": 1}, {"argv": "rm -r build"}, {"argv": ["rm", None]}, {"lifts": "default"},
     {"wrapper": []}, {"expires": "tomorrow"}, {"expires": True}, {"scope": "/w\0x"},
+    {"expires": float("nan")}, {"expires": float("inf")}, {"created": float("-inf")},
+    {"scope": ""}, {"scope": "/"}, {"scope": "relative/dir"}, {"scope": "/w/../x"},
+    {"files": "s.py"},
 ])
 def test_a_record_of_the_wrong_type_is_an_error_never_an_approval(tmp_path: Path,
                                                                  change: dict[str, object]
@@ -76,3 +79,16 @@ def test_fuzzed_files_load_as_an_error_or_as_well_typed_approvals(
     for approval in loaded:
         assert isinstance(approval.scope, str) and isinstance(approval.expires, float)
         assert approval.shape is None or isinstance(approval.shape.program, str)
+
+
+def test_the_scope_is_never_the_home_directory_or_the_root(tmp_path: Path) -> None:
+    """A dotfiles repository at ~ would make one approval cover every project."""
+    from gatekeep.operator import working_tree
+
+    home = tmp_path / "home"
+    project = home / "project"
+    project.mkdir(parents=True)
+    (home / ".git").mkdir()
+    assert working_tree(str(project), str(home)) == str(project)
+    (project / ".git").mkdir()
+    assert working_tree(str(project / "src"), str(home)) == str(project)

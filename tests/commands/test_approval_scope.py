@@ -59,12 +59,33 @@ def test_the_approved_invocation_runs_without_a_prompt(approved: Sandbox) -> Non
     assert approved.audit()[-1]["rules"][0].startswith("approval:")
 
 
-def test_it_also_runs_from_a_directory_inside_the_approved_tree(approved: Sandbox) -> None:
+def test_it_runs_from_any_directory_inside_the_approved_tree(sandbox: Sandbox) -> None:
+    (sandbox.work / ".git").mkdir()
+    script = sandbox.work / "tools" / "s.py"
+    script.parent.mkdir()
+    script.write_text(SCRIPT)
+    approve(sandbox, f"python3 {script}")
+    sub = sandbox.work / "sub"
+    sub.mkdir()
+    assert sandbox.gatekeep("run", "-c", f"python3 {script}", cwd=sub).returncode == 0
+    assert (sub / "ran").exists()
+
+
+def test_the_same_words_naming_another_file_are_asked(approved: Sandbox) -> None:
+    """``s.py`` in a subdirectory is another script than the one approved."""
     sub = approved.work / "sub"
     sub.mkdir()
     (sub / "s.py").write_text(SCRIPT)
-    assert approved.gatekeep("run", "-c", "python3 s.py", cwd=sub).returncode == 0
-    assert (sub / "ran").exists()
+    refused(approved, "python3 s.py", cwd=sub)
+    assert not (sub / "ran").exists()
+
+
+def test_an_edited_script_is_asked_again(approved: Sandbox) -> None:
+    """The approval is of what s.py said when the operator approved it."""
+    (approved.work / "s.py").write_text(SCRIPT + "print('and more')\n")
+    stderr = refused(approved, "python3 s.py")
+    assert "hazard:script-file" in stderr
+    assert not (approved.work / "ran").exists()
 
 
 @pytest.mark.parametrize("command", [
@@ -156,3 +177,77 @@ def test_always_is_refused_for_a_part_asked_for_what_it_touches(sandbox: Sandbox
     terminal.close()
     assert terminal.exitstatus == 126
     assert not (sandbox.config_home / "gatekeep" / "approvals.json").exists()
+
+
+# -- what an approval never stretches to ------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "find . -name __pycache__ | xargs rm -r",  # removes whatever its input names
+    "find . -name '*.pyc' -exec rm {} +",  # removes whatever find finds, wherever it looks
+])
+def test_a_part_whose_arguments_come_from_its_input_cannot_be_saved(sandbox: Sandbox,
+                                                                    command: str) -> None:
+    (sandbox.work / "__pycache__").mkdir()
+    terminal = sandbox.pty_spawn("run", "-c", command)
+    terminal.expect_exact("Run it? ")
+    terminal.sendline("a")
+    terminal.expect_exact("Cannot save an approval:")
+    terminal.expect_exact("its input as code or arguments")
+    terminal.expect_exact("Run it? ")
+    terminal.sendline("")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert not (sandbox.config_home / "gatekeep" / "approvals.json").exists()
+    assert (sandbox.work / "__pycache__").exists()
+
+
+def test_a_here_document_is_part_of_the_approval(sandbox: Sandbox) -> None:
+    (sandbox.work / ".git").mkdir()
+    (sandbox.work / "s.py").write_text(
+        "import pathlib, sys; pathlib.Path('ran').write_text(sys.stdin.read())\n")
+    approve(sandbox, "python3 s.py <<'EOF'\nselect 1;\nEOF")
+    assert (sandbox.work / "ran").read_text() == "select 1;\n"
+    (sandbox.work / "ran").unlink()
+    refused(sandbox, "python3 s.py <<'EOF'\ndrop table users;\nEOF")
+    assert not (sandbox.work / "ran").exists()
+    assert sandbox.gatekeep("run", "-c", "python3 s.py <<'EOF'\nselect 1;\nEOF").returncode == 0
+
+
+def test_a_cd_later_in_a_loop_is_part_of_the_scope(approved: Sandbox) -> None:
+    other = approved.root / "other"
+    other.mkdir()
+    (other / "s.py").write_text(SCRIPT)
+    refused(approved, "for i in 1 2; do python3 s.py; cd ../other; done")
+    refused(approved, "while true; do python3 s.py; cd ../other; done")
+    assert not (other / "ran").exists() and not (approved.work / "ran").exists()
+
+
+def test_a_directory_that_does_not_exist_yet_is_not_in_scope(approved: Sandbox) -> None:
+    """An earlier part could make it a link to anywhere (git apply, tar x, unzip)."""
+    refused(approved, "mkdir sub && cd sub && python3 s.py")
+    assert not (approved.work / "sub").exists()
+
+
+def test_home_relative_words_are_not_the_absolute_ones(sandbox: Sandbox) -> None:
+    (sandbox.work / ".git").mkdir()
+    (sandbox.work / "s.py").write_text(SCRIPT)
+    approve(sandbox, "python3 s.py /srv/data")
+    for variant in ("python3 s.py ~/srv/data", "python3 s.py $HOME/srv/data"):
+        refused(sandbox, variant)
+
+
+def test_a_revoked_approval_under_a_project_policy_is_not_reused(sandbox: Sandbox) -> None:
+    """An allow that held only by an approval under one policy is never stored for reuse."""
+    (sandbox.work / ".git").mkdir()
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                                  "  - id: make\n    allow: [make]\n")
+    (sandbox.work / ".gatekeep.yaml").write_text(
+        "gatekeep: 1\nrules:\n  - id: deploy\n    ask: ['make deploy']\n    reason: deploys\n")
+    (sandbox.work / "Makefile").write_text("deploy:\n\ttouch ran\n")
+    approval = approve(sandbox, "make deploy")
+    (sandbox.work / "ran").unlink()
+    assert sandbox.gatekeep("run", "-c", "make deploy").returncode == 0
+    (sandbox.work / "ran").unlink()
+    assert sandbox.gatekeep("approvals", "revoke", approval["id"]).returncode == 0
+    refused(sandbox, "make deploy")
+    assert not (sandbox.work / "ran").exists()

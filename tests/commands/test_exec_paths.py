@@ -93,3 +93,39 @@ def test_no_trusted_shell_means_nothing_runs(tmp_path: Path, monkeypatch: pytest
     assert status == 127
     assert "no bash owned by root" in stderr.getvalue()
     assert not (tmp_path / "ran").exists()
+
+
+def test_a_program_planted_on_path_by_an_earlier_part_does_not_run(sandbox: Sandbox) -> None:
+    """``ls`` was judged as the system's ls: that is the file that runs, whatever appears
+    earlier on PATH while the command runs."""
+    pwned = sandbox.root / "pwned"
+    venv_bin = sandbox.work / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    evil = planted(sandbox.work / "tools", "evil.sh", pwned)
+    path = f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    command = f"cp {evil} .venv/bin/ls && chmod +x .venv/bin/ls && ls"
+    result = sandbox.gatekeep("run", "-c", command, env={"PATH": path})
+    assert result.returncode == 0, result.stderr
+    assert (venv_bin / "ls").exists()  # the plant happened; it just never ran
+    assert not pwned.exists()
+
+
+def test_a_relative_path_entry_does_not_follow_a_cd(sandbox: Sandbox) -> None:
+    pwned = sandbox.root / "pwned"
+    (sandbox.work / "sub").mkdir()
+    planted(sandbox.work / "sub" / "bin", "ls", pwned)
+    path = f"bin:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    result = sandbox.gatekeep("run", "-c", "cd sub && ls", env={"PATH": path})
+    assert result.returncode == 0, result.stderr
+    assert "bin" in result.stdout.split()
+    assert not pwned.exists()
+
+
+def test_pinning_quotes_every_name_and_path() -> None:
+    from gatekeep.commands.run_allowed import pinned
+
+    answers = [("which", "ls", "/usr/bin/ls"), ("which", "it's", "/opt/it's"),
+               ("which", "gone", None), ("which", "./x", "./x"), ("realpath", "/a", "/b")]
+    assert pinned("ls", answers) == ("hash -p '/usr/bin/ls' 'ls'; "
+                                     "hash -p '/opt/it'\\''s' 'it'\\''s'\nls")
+    assert pinned("ls", []) == "ls"
