@@ -205,7 +205,7 @@ def test_sealed_fuzzed_json_is_never_used_long(warm, value, mutate):
 
 def test_control_a_sealed_entry_whose_files_hold_is_used(warm):
     """The fuzz tests above can fail: a sealed entry that checks out *is* what is loaded."""
-    cache, entry, secret = warm
+    cache, entry, _ = warm
     select.load_cached("builtin:default", cache)  # a real entry again
     data = json.loads(entry.read_bytes().partition(b"\n")[2])
     data["policy"]["default"] = "deny"
