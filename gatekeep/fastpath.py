@@ -1,9 +1,9 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only ``os``, ``signal``, ``marshal`` and ``time`` (through the modules it
-uses). Anything unusual, a miss, or an error returns None and the full path
-decides, so this can only ever run what the full path allowed before under the
-very same files, environment and file-system answers.
+Imports only ``os``, ``signal``, ``hashlib``, ``hmac`` and ``time`` (through the
+modules it uses). Anything unusual, a miss, or an error returns None and the full
+path decides, so this can only ever run what the full path allowed before under
+the very same files, environment and file-system answers (see ``gatekeep.decisions``).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         key = decisions.key(command=command, argv=argv, cwd=cwd, home=env.get("HOME", "/"),
                             path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
                             sources=sources)
-        fields = decisions.lookup(state, key, path)
-    except (OSError, ValueError):
+        fields = decisions.lookup(state, key, path, decisions.required_files(sources, config))
+    except Exception:  # whatever went wrong, the full path decides
         return None
     if fields is None:
         return None

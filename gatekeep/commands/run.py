@@ -85,14 +85,23 @@ def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
 
 def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
               policies: list[Policy], resolver: SystemResolver, fields: str) -> None:
+    """Store an allow decision, only when every policy's compiled-from content is known."""
+    from gatekeep.policy.select import vouched
+
+    found = [vouched(policy) for policy in policies]
+    if not found or any(v is None for v in found):
+        return
     sources = policy_sources(str(locations.config_dir), str(cwd), request.policy,
                              env.get("GATEKEEP_POLICY"))
     key = decisions.key(
         command=request.command, argv=request.argv, cwd=str(cwd), home=env.get("HOME", "/"),
         path=resolver.path, tmpdir=env.get("TMPDIR", ""),
         dirs=(str(locations.config_dir), str(locations.state_dir)), sources=sources)
-    files = [file for policy in policies for file in (*policy.files, *policy.knowledge.files)]
-    decisions.store(str(locations.state_dir), key, files, resolver.answers, fields)
+    inputs = tuple(dict.fromkeys(pair for v in found if v is not None for pair in v.inputs))
+    codes = {v.code for v in found if v is not None}
+    if len(codes) == 1:
+        decisions.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
+                        fields)
 
 
 def refusal(decision: Decision, answer: Answer | None = None) -> str:

@@ -158,7 +158,7 @@ def test_operator_policy_broken_after_a_cached_load_runs_nothing(sandbox):
     path = sandbox.write_operator_policy(good)
     assert sandbox.gatekeep("run", "-c", "touch warm-up").returncode == 0
     assert (sandbox.work / "warm-up").exists()
-    assert list((sandbox.state_home / "gatekeep" / "cache").glob("*.pickle"))
+    assert list((sandbox.state_home / "gatekeep" / "cache").glob("p-*"))
 
     path.write_text(bad)
     result = sandbox.gatekeep("run", "-c", "touch marker")
