@@ -158,13 +158,20 @@ def _answer(text: str) -> str | None:
 
 def lookup(state_dir: str, cache_key: str, path: str, required: Sequence[str]) -> str | None:
     """The stored audit fields of a still-valid allow decision, or None."""
+    entry = reuse(state_dir, cache_key, path, required)
+    return entry.fields if entry is not None else None
+
+
+def reuse(state_dir: str, cache_key: str, path: str, required: Sequence[str]) -> Entry | None:
+    """A still-valid allow decision: its audit fields and the file-system answers it used
+    (which say what each program name runs), or None."""
     secret = sealed.key(state_dir)
     data = sealed.read(state_dir, SUBDIRS, _name(cache_key)) if secret is not None else None
     body = sealed.unseal(secret, cache_key, data) if secret and data is not None else None
     entry = decode(body) if body is not None else None
     if entry is None or not _holds(entry, required, path):
         return None
-    return entry.fields
+    return entry
 
 
 def _holds(entry: Entry, required: Sequence[str], path: str) -> bool:

@@ -37,13 +37,16 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         key = decisions.key(command=command, argv=argv, cwd=cwd, home=env.get("HOME", "/"),
                             path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
                             sources=sources)
-        fields = decisions.lookup(state, key, path, decisions.required_files(sources, config))
+        entry = decisions.reuse(state, key, path, decisions.required_files(sources, config))
     except Exception:  # whatever went wrong, the full path decides
         return None
-    if fields is None:
+    if entry is None:
         return None
-    from gatekeep.commands.run_allowed import judged_program, run_allowed
+    from gatekeep.commands.run_allowed import judged_program, pinned, run_allowed
 
-    program = judged_program(argv, lambda name: sysfs.which(name, path))
-    return run_allowed(command, argv, program, env, os.path.join(state, "audit.jsonl"), fields,
-                       sys.stderr)
+    # What runs is what the stored decision judged: the PATH answers it holds, just checked.
+    resolved = {name: answer for kind, name, answer in entry.answers if kind == "which"}
+    program = judged_program(argv, resolved.get)
+    shell = pinned(command, entry.answers) if command is not None else None
+    return run_allowed(shell, argv, program, env, os.path.join(state, "audit.jsonl"),
+                       entry.fields, sys.stderr)

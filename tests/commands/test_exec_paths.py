@@ -104,10 +104,13 @@ def test_a_program_planted_on_path_by_an_earlier_part_does_not_run(sandbox: Sand
     evil = planted(sandbox.work / "tools", "evil.sh", pwned)
     path = f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}"
     command = f"cp {evil} .venv/bin/ls && chmod +x .venv/bin/ls && ls"
-    result = sandbox.gatekeep("run", "-c", command, env={"PATH": path})
-    assert result.returncode == 0, result.stderr
-    assert (venv_bin / "ls").exists()  # the plant happened; it just never ran
+    for _ in range(2):  # judged afresh, then the stored decision reused
+        result = sandbox.gatekeep("run", "-c", command, env={"PATH": path})
+        assert result.returncode == 0, result.stderr
+        assert (venv_bin / "ls").exists()  # the plant happened; it just never ran
+        (venv_bin / "ls").unlink()
     assert not pwned.exists()
+    assert len(list((sandbox.state_home / "gatekeep" / "cache").glob("d-*"))) == 1
 
 
 def test_a_relative_path_entry_does_not_follow_a_cd(sandbox: Sandbox) -> None:
