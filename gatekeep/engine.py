@@ -77,7 +77,8 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     analysis = analyze(command, policy.knowledge)
     judge = _Judge(policy, context)
     extra = judge.whole(analysis.invocations)
-    segments = [judge.invocation(inv, extra.get(index, ()))
+    # runs_from is judged just before its invocation: a `cd` before it has moved the cwd
+    segments = [judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv))
                 for index, inv in enumerate(analysis.invocations)
                 if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
@@ -283,6 +284,24 @@ class _Judge:
             self.cwds.append(None)
             return
         self.cwds.extend(self.paths(target) or [None])
+
+    def runs_from(self, invocation: Invocation) -> tuple[Verdict, ...]:
+        """Code a program runs from files outside the tree (make -f, git -C, pytest DIR)."""
+        verdicts: list[Verdict] = []
+        for word in invocation.runs_from:
+            paths = self.paths(word)
+            if paths is None:
+                verdicts.append(Verdict("path:runs-code", "ask",
+                                        f"runs code from {word.raw}, a path known only at "
+                                        "run time"))
+                continue
+            outside = next((p for p in paths if not self._in_tree(p)), None)
+            if outside is not None:
+                verdicts.append(Verdict(
+                    "path:runs-code", "ask",
+                    f"runs code from {outside}, outside the working tree: code gatekeep "
+                    "never saw", "run it from inside the project, or read that code first"))
+        return tuple(verdicts)
 
     def reads(self, words: tuple[Word, ...], trees: bool = False) -> list[Verdict]:
         verdicts: list[Verdict] = []

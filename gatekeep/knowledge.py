@@ -22,7 +22,9 @@ _PROGRAM_KEYS = frozenset({
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
-    "stdin_code_options", "effect",
+    "stdin_code_options", "effect", "hazard", "writes_positionals_with", "code_dirs",
+    "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
+    "selects_lines",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -81,6 +83,15 @@ class ProgramSpec(NamedTuple):
     force_args: tuple[str, ...] = ()
     network: bool = False
     effect: str | None = None  # what running it does, in words, for the operator's prompt
+    hazard: str | None = None  # what every run of it does that a person should look at
+    writes_positionals_with: frozenset[str] = frozenset()
+    code_dirs: frozenset[str] = frozenset()
+    code_files: frozenset[str] = frozenset()
+    code_positionals: bool = False
+    runs_cwd: bool = False
+    chdir_options: frozenset[str] = frozenset()
+    lists_names: bool = False
+    selects_lines: bool = False
     subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
 
     def canonical(self, option: str) -> str:
@@ -171,7 +182,8 @@ def _program(name: str, located: Located) -> ProgramSpec:
     return ProgramSpec(
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
-        | strings("inline_code") | strings("assigns"),
+        | strings("inline_code") | strings("assigns") | strings("code_dirs")
+        | strings("code_files") | strings("chdir_options"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -201,6 +213,15 @@ def _program(name: str, located: Located) -> ProgramSpec:
         force_args=tuple(sorted(strings("force_args"))),
         network=flag("network"),
         effect=fields["effect"].string() if "effect" in fields else None,
+        hazard=fields["hazard"].string() if "hazard" in fields else None,
+        writes_positionals_with=strings("writes_positionals_with"),
+        code_dirs=strings("code_dirs"),
+        code_files=strings("code_files"),
+        code_positionals=flag("code_positionals"),
+        runs_cwd=flag("runs_cwd"),
+        chdir_options=strings("chdir_options"),
+        lists_names=flag("lists_names"),
+        selects_lines=flag("selects_lines"),
         subcommands=subcommands,
     )
 

@@ -9,6 +9,7 @@ become invocations of their own, so a wrapper never hides what it runs.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from fnmatch import fnmatchcase
 from typing import NamedTuple
@@ -54,6 +55,7 @@ class Invocation(NamedTuple):
     wrapped_by: str | None = None
     reads_trees: bool = False  # reads whole directory trees (grep -r, tar, rsync)
     changes_directory: bool = False  # cd, pushd: later relative paths start elsewhere
+    runs_from: tuple[Word, ...] = ()  # files and directories whose code it runs (make -f)
 
     @property
     def text(self) -> str:
@@ -67,7 +69,7 @@ class Analysis(NamedTuple):
 
 def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
     """Analyse every segment of ``parsed``; nested scripts are parsed and added."""
-    state = _State(knowledge)
+    state = _State(knowledge, parsed.source)
     for segment in parsed.segments:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
@@ -89,8 +91,9 @@ def literal_segment(argv: list[str]) -> Segment:
 
 
 class _State:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, source: str = "") -> None:
         self.knowledge = knowledge
+        self.source = source
         self.invocations: list[Invocation] = []
         self.problems: list[Problem] = []
 
@@ -108,7 +111,7 @@ class _State:
 
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
-                roots: tuple[Word, ...] = ()) -> Invocation:
+                roots: tuple[Word, ...] = (), unknown_input: bool = False) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -140,6 +143,10 @@ class _State:
                     writes.append(word._replace(value=word.value[len(prefix):]))
         if spec_now.script is not None:
             hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
+        hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}")
+                       for s in ((spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
+        if any(o.name in spec_now.writes_positionals_with for o in parsed.options):
+            writes.extend(operands)
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
@@ -148,10 +155,14 @@ class _State:
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
-            spec_now.changes_directory,
+            spec_now.changes_directory, parsed.code_paths(spec, operands),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
+        if unknown_input:
+            invocation = invocation._replace(hazards=invocation.hazards + (Hazard(
+                "input-names", f"{extra_args} gives {program} file names from its input, "
+                "which gatekeep cannot see: they may name protected files"),))
         if roots:  # find -exec: the files it is given come from these trees
             invocation = invocation._replace(reads=invocation.reads + roots, reads_trees=True)
         self.invocations.append(invocation)
@@ -198,8 +209,36 @@ class _State:
             SegmentKind.COMMAND, " ".join(w.raw for w in words), segment.span, tuple(words),
             tuple(assignments), (), segment.via + (name,), wrapper=name,
         )
-        roots = invocation.positionals if spec.exec is not None else ()
-        self.command(inner, depth + 1, name if extra_args else None, roots)
+        roots: tuple[Word, ...] | None = invocation.positionals if spec.exec is not None else ()
+        if extra_args and spec.exec is None:  # xargs: the files named by its input
+            roots = self.named_by_input(invocation)
+        self.command(inner, depth + 1, name if extra_args else None, roots or (),
+                     unknown_input=roots is None)
+
+    def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
+        """The trees the names piped into ``feeder`` lie in, or None when unknown.
+
+        ``find DIR | xargs cat`` reads only files under DIR; ``ls``, ``echo`` and the like
+        name files under their operands; ``grep``/``sort`` with no file only pass lines on.
+        Names read from a file or a program's output are unknown.
+        """
+        if feeder.reads or any(o.name in ("-a", "--arg-file") for o in feeder.options):
+            return None  # xargs < list, xargs -a list: names from a file
+        end = feeder.segment.span.start
+        depth = len(feeder.segment.via)
+        for producer in reversed(self.invocations[: self.invocations.index(feeder)]):
+            if len(producer.segment.via) > depth:
+                continue  # inside a substitution of the producer: not the pipe's input
+            gap = self.source[producer.segment.span.end : end].strip()
+            if gap not in ("|", "|&") or producer.program is None:
+                return None
+            spec = self.knowledge.spec(producer.program.rsplit("/", 1)[-1])
+            if spec.lists_names:
+                return producer.positionals or (Word(".", ".", feeder.segment.span),)
+            if not (spec.selects_lines and not producer.positionals and not producer.reads):
+                return None
+            end = producer.segment.span.start
+        return None
 
     def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
@@ -287,6 +326,8 @@ class _Options:
         self.inner: tuple[tuple[Word, ...], bool] | None = None
         self.dynamic = False
         self.subcommand_words = 0
+        self.code: list[Word] = []  # paths whose code the program runs (make -f, git -C)
+        self.base: Word | None = None  # the directory a -C moved to, if one did
         self._parse(list(words))
 
     def _parse(self, words: list[Word]) -> None:
@@ -411,6 +452,32 @@ class _Options:
             self.scripts.append(value)
         if spec.wrapper and spec.wrapper.script_option == canonical and value is not None:
             self.scripts.append(value)
+        if value is not None and canonical in spec.code_dirs | spec.code_files:
+            self.code.append(self.based(value))
+        if value is not None and canonical in spec.chdir_options:
+            self.base = self.based(value)
+
+    def based(self, word: Word) -> Word:
+        """A relative path after ``-C DIR`` starts from DIR (``git -C a -C b``, ``make -C a``)."""
+        base = self.base
+        if base is None or word.value is None or word.home or word.value.startswith("/"):
+            return word
+        if base.value is None:
+            return word._replace(value=None, raw=f"{base.raw}/{word.raw}")
+        return word._replace(value=posixpath.join(base.value, word.value), home=base.home,
+                             raw=f"{base.raw}/{word.raw}")
+
+    def code_paths(self, top: ProgramSpec, operands: list[Word]) -> tuple[Word, ...]:
+        """Files and directories whose code runs: named ones, operands, else the directory."""
+        found = list(self.code)
+        if self.spec.code_positionals or top.code_positionals:
+            found.extend(self.based(w) for w in operands)
+        named_dir = any(o.name in top.code_dirs | self.spec.code_dirs for o in self.options)
+        if (top.runs_cwd or self.spec.runs_cwd) and not named_dir:
+            from gatekeep.shell.model import Span
+
+            found.append(self.based(Word(".", ".", Span(0, 0))))
+        return tuple(found)
 
     def _shell_without_script(self) -> None:
         spec = self.spec

@@ -62,18 +62,23 @@ class Evaluations:
                         self.evaluate(match.group(0), span)
             stack.extend(current.children)
 
-    def expansion(self, node: Node, span: Span) -> None:
-        """``${x@P}``, ``${!x}``, ``${s:off:len}``: prompt strings, names and numbers."""
+    def expansion(self, node: Node, span: Span) -> bool:
+        """``${x@P}``, ``${!x}``, ``${s:off:len}``: prompt strings, names and numbers.
+
+        Returns whether the expansion evaluates a name (``${!x}``).
+        """
         kinds = [c.type for c in node.children]
         if "@" in kinds and kinds.index("@") + 1 < len(kinds) \
                 and _text(node.children[kinds.index("@") + 1]) == "P":
             self.prompts.append(span)
-        if len(kinds) > 2 and kinds[1] == "!" and not (
-                kinds[2] == "subscript" or (len(kinds) > 3 and kinds[3] in ("@", "*"))):
+        indirect = len(kinds) > 2 and kinds[1] == "!" and not (
+            kinds[2] == "subscript" or (len(kinds) > 3 and kinds[3] in ("@", "*")))
+        if indirect:
             self.evaluate(_text(node.children[2]), span)  # ${!x}: the name x holds is evaluated
         if ":" in kinds:
             for child in node.children[kinds.index(":") + 1 :]:
                 self.names_in(child, span)
+        return indirect
 
     def test(self, node: Node, span: Span) -> None:
         """``[[ a -eq b ]]``: both sides are arithmetic."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
@@ -266,15 +267,15 @@ class _Walker:
         elif kind == "subscript":
             for index in node.children_by_field_name("index"):
                 evaluations.names_in(index, self.span(node))
-        elif kind == "expansion":
-            evaluations.expansion(node, self.span(node))
+        elif kind == "expansion" and evaluations.expansion(node, self.span(node)):
+            self.arithmetic = self.arithmetic or self.span(node)  # a name with a subscript
         elif kind in ("for_statement", "select_statement"):
             variable = node.child_by_field_name("variable")
             values = node.children_by_field_name("value")
             if variable is not None:
                 static = bool(values) and kind == "for_statement" and all(
                     self.word(v).static for v in values)
-                for value in values or [None]:
+                for value in values or [variable]:  # `for x; do`: the positional parameters
                     evaluations.assigned(self.text(variable), value, static)
 
     def children(self, node: Node, via: tuple[str, ...], depth: int) -> None:
@@ -537,7 +538,7 @@ class _Walker:
             for child in node.children_by_field_name("argument"):
                 self.evaluations.names_in(child, self.span(node))
         if program in ("test", "[") and any(
-                w.value in ("-v", "-R") and not nxt.static for w, nxt in zip(argv, argv[1:])):
+                w.value in ("-v", "-R") and not nxt.static for w, nxt in pairwise(argv)):
             self.problem("test -v with a name known only at run time (bash evaluates its "
                          "subscript, which can run commands)", node)
 

@@ -216,13 +216,29 @@ def test_xargs_replace_string(knowledge: Knowledge) -> None:
     assert hazards(analysis.invocations[1]) == [
         ("input-arguments", "xargs adds arguments from its input to rm, which writes or runs "
          "what they name", "ask"),
+        ("input-names", "xargs gives rm file names from its input, which gatekeep cannot see: "
+         "they may name protected files", "ask"),
     ]
 
 
-def test_xargs_with_a_read_only_program_has_no_hazard(knowledge: Knowledge) -> None:
-    analysis = run("xargs wc -l", knowledge)
-    assert programs(analysis) == [("xargs", None, ()), ("wc", "xargs", ("xargs",))]
-    assert [i.hazards for i in analysis.invocations] == [(), ()]
+def test_xargs_fed_by_a_listing_reads_the_listed_trees(knowledge: Knowledge) -> None:
+    analysis = run("find src -name '*.rs' | sort | xargs wc -l", knowledge)
+    assert [i.program for i in analysis.invocations] == ["find", "sort", "xargs", "wc"]
+    assert [i.hazards for i in analysis.invocations] == [(), (), (), ()]
+    wc = analysis.invocations[-1]
+    assert [w.value for w in wc.reads] == ["src"]
+    assert wc.reads_trees
+
+
+@pytest.mark.parametrize("source", [
+    "xargs wc -l", "xargs wc -l < list.txt", "xargs -a list.txt wc -l", "cat list.txt | xargs wc",
+    "ls | sed s/x/y/ | xargs wc", "bash -c 'cat x' | xargs wc",
+])
+def test_xargs_fed_names_gatekeep_cannot_see_is_a_hazard(knowledge: Knowledge,
+                                                         source: str) -> None:
+    wc = run(source, knowledge).invocations[-1]
+    assert wc.program == "wc"
+    assert [h.kind for h in wc.hazards] == ["input-names"]
 
 
 @pytest.mark.parametrize(("source", "find_options"), [
