@@ -256,7 +256,7 @@ class _State:
             return
         from gatekeep.shell.parse import parse  # imported here: argv-only runs never need it
 
-        nested = parse(word.value)
+        nested = parse(word.value, nested=True)
         for problem in nested.problems:
             self.problems.append(Problem(f"in the script run by {name}: {problem.reason}",
                                          word.span))

@@ -6,7 +6,9 @@ then runs ``cmd`` (the subscript is expanded). ``${!x}`` does the same with the 
 holds, and ``${x@P}`` expands the value as a prompt string, command substitutions
 included. A value is trusted only when this command set it to literal text or to the
 result of arithmetic (checked for literal code elsewhere); a value read, substituted,
-globbed, or set by bash itself (``$_``, ``$PWD``) or by the environment is not.
+globbed, or set by bash itself (``$_``, ``$PWD``) is not. A variable the command never sets
+comes from the operator's environment, except in a script run by the command (``bash -c``,
+``eval``): there it may come from the command itself (``export X=$(cat f); bash -c ...``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ NUMERIC = frozenset({
     "EUID", "OPTIND", "SHLVL", "HISTCMD", "COLUMNS", "LINES", "BASH_SUBSHELL", "#", "?", "$",
     "!",
 })
+# Variables bash sets to text another command chose: the last argument, a directory name,
+# what read, getopts or mapfile took, the positional parameters (`set -- "$(cat f)"`).
+SHELL_SET = frozenset({
+    "_", "PWD", "OLDPWD", "REPLY", "OPTARG", "MAPFILE", "BASH_REMATCH", "BASH_COMMAND",
+    "BASH_ARGV", "BASH_ARGV0", "BASH_SOURCE", "FUNCNAME", "COPROC", "DIRSTACK",
+    "READLINE_LINE", "COMP_LINE", "COMP_WORDS", "@", "*",
+})
 # Arithmetic comparisons of [[ ]]: both sides are evaluated as expressions.
 _ARITHMETIC_TESTS = frozenset({"-eq", "-ne", "-lt", "-le", "-gt", "-ge"})
 # Builtins that set the variables named in their arguments to text from elsewhere.
@@ -36,7 +45,8 @@ _TRUSTED_VALUES = frozenset({"number", "arithmetic_expansion"})
 class Evaluations:
     """What one script evaluates, and what it sets; ``problems()`` judges them together."""
 
-    def __init__(self) -> None:
+    def __init__(self, nested: bool = False) -> None:
+        self.nested = nested  # a script the command runs: unset names come from the command
         self.evaluated: dict[str, Span] = {}
         self.trusted: dict[str, set[str]] = {}  # name -> names its literal values mention
         self.untrusted: set[str] = set()
@@ -51,7 +61,8 @@ class Evaluations:
         while stack:
             current = stack.pop()
             if current.type in ("command_substitution", "process_substitution"):
-                self.evaluate(_text(current), span)  # $(( $(cat f) )): the output is evaluated
+                self.untrusted.add(_text(current))  # $(( $(cat f) )): the output is evaluated
+                self.evaluate(_text(current), span)
                 continue
             if current.type in ("variable_name", "word", "special_variable_name"):
                 text = _text(current)
@@ -118,7 +129,7 @@ class Evaluations:
             if name in seen:
                 continue
             seen.add(name)
-            if name in self.untrusted or (name not in self.trusted and name not in NUMERIC):
+            if self.untrusted_value(name):
                 what = f"the output of {name}" if name.startswith(("$", "`", "<", ">")) \
                     else f"the value of {name}"
                 found.append(Problem(
@@ -127,6 +138,12 @@ class Evaluations:
                 return found
             pending.extend((other, span) for other in self.trusted.get(name, ()))
         return found
+
+
+    def untrusted_value(self, name: str) -> bool:
+        if name in self.untrusted or name in SHELL_SET or name.isdigit():
+            return True
+        return self.nested and name not in self.trusted and name not in NUMERIC
 
 
 def _text(node: Node) -> str:

@@ -141,14 +141,18 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def parse(source: str) -> ParsedCommand:
-    """Parse ``source``; the result lists every segment or why it cannot."""
+def parse(source: str, nested: bool = False) -> ParsedCommand:
+    """Parse ``source``; the result lists every segment or why it cannot.
+
+    ``nested``: a script another command runs (``bash -c``), which may inherit variables
+    the outer command set.
+    """
     problem = _check_text(source)
     if problem is not None:
         return ParsedCommand(source, (), (problem,))
     data = source.encode("utf-8", "surrogateescape")
     tree = _parser().parse(data)
-    walker = _Walker(source, data)
+    walker = _Walker(source, data, nested)
     walker.visit(tree.root_node, (), 0)
     found = len(walker.problems)
     walker.check_arithmetic()  # literal code evaluated: the values need no second report
@@ -173,7 +177,7 @@ def _check_text(source: str) -> Problem | None:
 
 
 class _Walker:
-    def __init__(self, source: str, data: bytes) -> None:
+    def __init__(self, source: str, data: bytes, nested: bool = False) -> None:
         self.source = source
         self.data = data
         self.ascii = len(data) == len(source)
@@ -181,7 +185,7 @@ class _Walker:
         self.problems: list[Problem] = []
         self.arithmetic: Span | None = None
         self.code_in_literal: Span | None = None
-        self.evaluations = Evaluations()
+        self.evaluations = Evaluations(nested)
         # Words tree-sitter put in a redirection that are arguments, per command being read.
         self.stray: list[list[Word]] = [[]]
 
