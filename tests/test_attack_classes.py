@@ -114,3 +114,19 @@ def test_the_allowed_look_alikes_run_nothing_in_bash(command: str, tmp_path: Pat
     subprocess.run(["bash", "-c", code], cwd=tmp_path, stdin=subprocess.DEVNULL,
                    capture_output=True, timeout=30, check=False)
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(("command", "decision", "reason"), [
+    ("cd /opt/other && make", "ask",
+     "runs code from /opt/other, outside the working tree: code gatekeep never saw"),
+    ("cd sub && make test", "allow", None),
+    ('git -C "$d" status', "ask", 'runs code from "$d", a path known only at run time'),
+    ("pushd /srv/app && npm test", "ask",
+     "runs code from /srv/app, outside the working tree: code gatekeep never saw"),
+])
+def test_code_is_judged_from_where_a_cd_moved(policy: Policy, context: Context, command: str,
+                                              decision: str, reason: str | None) -> None:
+    result = judge(policy, context, command)
+    assert result.decision == decision, explain(result)
+    runs = [v.reason for s in result.segments for v in s.verdicts if v.rule == "path:runs-code"]
+    assert runs == ([reason] if reason else []), explain(result)
