@@ -239,6 +239,8 @@ class _Judge:
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for word in words:
+            if _process_substitution(word):
+                continue  # a pipe into a command judged as its own segment, not a file
             paths = self.paths(word)
             if paths is None:
                 verdicts.append(Verdict("path:unknown", "ask",
@@ -395,6 +397,19 @@ def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protec
 def _literal_dirs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """The directories special paths live in (``/dev/``): a quick test before the globs."""
     return tuple({re.split(r"[*?\[]", p, maxsplit=1)[0].rsplit("/", 1)[0] + "/" for p in patterns})
+
+
+def _process_substitution(word: Word) -> bool:
+    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
+    raw = word.raw
+    if word.value is not None or not raw.startswith((">(", "<(")):
+        return False
+    depth = 0
+    for index, char in enumerate(raw):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index > 1:
+            return index == len(raw) - 1
+    return False
 
 
 def _base(program: str) -> str:

@@ -28,6 +28,7 @@ from gatekeep.shell.model import (
 MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_VARIABLE = re.compile(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
 class Hazard(NamedTuple):
@@ -73,6 +74,7 @@ def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
     for segment in parsed.segments:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
+    state.names_from_elsewhere()
     return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
 
 
@@ -290,6 +292,47 @@ class _State:
         writes = tuple(r.target for r in segment.redirects if r.writes and r.target is not None)
         reads = tuple(r.target for r in segment.redirects if r.reads and r.target is not None)
         return Invocation(segment, None, writes=writes, reads=reads)
+
+    def names_from_elsewhere(self) -> None:
+        """Files an argument may name that its text does not show.
+
+        ``f=~/.ssh/id_rsa; cat "$f"``: an argument that is one variable may hold any value
+        the command gives that variable. ``cat $(find ~/.ssh -name 'id_*')``: names printed
+        by a program that lists files lie under what it lists. Both are added as reads.
+        """
+        values: dict[str, list[Word]] = {}
+        for invocation in self.invocations:
+            for assignment in invocation.segment.assignments:
+                if assignment.value is not None and assignment.value.value is not None:
+                    values.setdefault(assignment.name, []).append(assignment.value)
+        for index, invocation in enumerate(self.invocations):
+            held: list[Word] = []
+            listed: list[Word] = []
+            for word in invocation.positionals:
+                if word.value is not None:
+                    continue
+                match = _VARIABLE.match(word.raw)
+                if match is not None:
+                    held.extend(v._replace(span=word.span) for v in values.get(match[1], ()))
+                listed.extend(self.listed_in(invocation, word))
+            if held or listed:
+                self.invocations[index] = invocation._replace(
+                    reads=invocation.reads + tuple(held) + tuple(listed),
+                    reads_trees=invocation.reads_trees or bool(listed))
+
+    def listed_in(self, invocation: Invocation, word: Word) -> list[Word]:
+        """The trees a program listing files inside ``word``'s command substitution names."""
+        via = invocation.segment.via
+        found: list[Word] = []
+        for other in self.invocations:
+            segment = other.segment
+            inside = segment.via[: len(via) + 1] == (*via, "command-substitution") \
+                and word.span.start <= segment.span.start and segment.span.end <= word.span.end
+            if not inside or other.program is None or other is invocation:
+                continue
+            if self.knowledge.spec(other.program.rsplit("/", 1)[-1]).lists_names:
+                found.extend(other.positionals or (Word(".", ".", word.span),))
+        return found
 
     def fork_bombs(self, segments: tuple[Segment, ...]) -> None:
         for definition in segments:
