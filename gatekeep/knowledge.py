@@ -24,7 +24,7 @@ _PROGRAM_KEYS = frozenset({
     "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
     "stdin_code_options", "effect", "hazard", "writes_positionals_with", "code_dirs",
     "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
-    "selects_lines",
+    "selects_lines", "script_positional",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -92,6 +92,7 @@ class ProgramSpec(NamedTuple):
     chdir_options: frozenset[str] = frozenset()
     lists_names: bool = False
     selects_lines: bool = False
+    script_positional: bool = False  # the first operand is a shell script (`trap CODE SIG`)
     subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
 
     def canonical(self, option: str) -> str:
@@ -222,6 +223,7 @@ def _program(name: str, located: Located) -> ProgramSpec:
         chdir_options=strings("chdir_options"),
         lists_names=flag("lists_names"),
         selects_lines=flag("selects_lines"),
+        script_positional=flag("script_positional"),
         subcommands=subcommands,
     )
 

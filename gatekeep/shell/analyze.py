@@ -424,6 +424,10 @@ class _Options:
             if spec.options_first and not spec.subcommands and spec.wrapper is None:
                 options_done = True
             index += 1
+        operands = self.positionals[self.subcommand_words :]
+        if self.spec.script_positional and len(operands) > 1 and operands[0].value not in ("-",
+                                                                                         ""):
+            self.scripts.append(operands[0])  # trap 'code' EXIT (trap - EXIT resets instead)
         self._shell_without_script()
 
     def _wrapper_starts(self, words: list[Word], index: int) -> bool:

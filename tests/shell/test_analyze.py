@@ -594,3 +594,17 @@ def test_options_that_make_operands_written(knowledge: Knowledge, source: str,
 def test_builtins_that_run_code_have_a_hazard(knowledge: Knowledge, source: str) -> None:
     invocation = run(source, knowledge).invocations[0]
     assert "runs-code" in [h.kind for h in invocation.hazards]
+
+
+@pytest.mark.parametrize(("source", "inner"), [
+    ("trap 'rm -rf build' EXIT", ["trap", "rm"]),
+    ("trap -- 'echo hi; rm x' INT TERM", ["trap", "echo", "rm"]),
+    ("trap - EXIT", ["trap"]),
+    ("trap '' INT", ["trap"]),
+    ("trap INT", ["trap"]),
+])
+def test_trap_code_is_judged_as_a_script(knowledge: Knowledge, source: str,
+                                         inner: list[str]) -> None:
+    analysis = run(source, knowledge)
+    assert [i.program for i in analysis.invocations] == inner
+    assert analysis.problems == ()
