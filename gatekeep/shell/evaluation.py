@@ -60,6 +60,8 @@ class Evaluations:
         stack = [node]
         while stack:
             current = stack.pop()
+            if current.type == "expansion" and _text(current).startswith("${#"):
+                continue  # ${#x}, ${#a[@]}: a length, always a number
             if current.type in ("command_substitution", "process_substitution"):
                 self.untrusted.add(_text(current))  # $(( $(cat f) )): the output is evaluated
                 self.evaluate(_text(current), span)
