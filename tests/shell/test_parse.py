@@ -184,6 +184,7 @@ def test_a_substitution_in_arithmetic_is_a_segment_and_its_output_is_evaluated()
         "bash evaluates the output of $(a b) as code (arithmetic or a name with a "
         "subscript), and that value is only known at run time"]
 
+
 def test_substitution_argument_is_dynamic() -> None:
     parsed = ok('git log --author="$(a)" $(b)')
     outer = parsed.segments[-1]
