@@ -81,7 +81,8 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     analysis = analyze(command, policy.knowledge)
     judge = _Judge(policy, context, command.source)
     extra = judge.whole(analysis.invocations)
-    judged = [(inv, judge.invocation(inv, extra.get(index, ())))
+    # runs_from is judged just before its invocation: a `cd` before it has moved the cwd
+    judged = [(inv, judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv)))
               for index, inv in enumerate(analysis.invocations)
               if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
     # Approvals last: by then every directory the command may ``cd`` to is known, loops too.
@@ -306,6 +307,8 @@ class _Judge:
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for word in words:
+            if _process_substitution(word):
+                continue  # a pipe into a command judged as its own segment, not a file
             for pattern in self.patterns(word):
                 protected = self.protect_write.overlap(pattern, *self.glob_options)
                 if protected is not None:
@@ -357,6 +360,24 @@ class _Judge:
             self.cwds.append(None)
             return
         self.cwds.extend(self.paths(target) or [None])
+
+    def runs_from(self, invocation: Invocation) -> tuple[Verdict, ...]:
+        """Code a program runs from files outside the tree (make -f, git -C, pytest DIR)."""
+        verdicts: list[Verdict] = []
+        for word in invocation.runs_from:
+            paths = self.paths(word)
+            if paths is None:
+                verdicts.append(Verdict("path:runs-code", "ask",
+                                        f"runs code from {word.raw}, a path known only at "
+                                        "run time"))
+                continue
+            outside = next((p for p in paths if not self._in_tree(p)), None)
+            if outside is not None:
+                verdicts.append(Verdict(
+                    "path:runs-code", "ask",
+                    f"runs code from {outside}, outside the working tree: code gatekeep "
+                    "never saw", "run it from inside the project, or read that code first"))
+        return tuple(verdicts)
 
     def reads(self, words: tuple[Word, ...], trees: bool = False) -> list[Verdict]:
         verdicts: list[Verdict] = []
@@ -488,6 +509,19 @@ def liftable(rule: str) -> bool:
 _NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable",
                  # what runs depends on the input, not on the approved words
                  "hazard:input-arguments", "hazard:stdin-code")
+
+
+def _process_substitution(word: Word) -> bool:
+    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
+    raw = word.raw
+    if word.value is not None or not raw.startswith((">(", "<(")):
+        return False
+    depth = 0
+    for index, char in enumerate(raw):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index > 1:
+            return index == len(raw) - 1
+    return False
 
 
 def _base(program: str) -> str:

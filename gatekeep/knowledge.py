@@ -24,6 +24,9 @@ _PROGRAM_KEYS = frozenset({
     "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
     "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
     "network_options", "old_style", "names_from_input", "unseen_writes",
+    "hazard", "writes_positionals_with", "code_dirs",
+    "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
+    "selects_lines", "script_positional",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -82,6 +85,16 @@ class ProgramSpec(NamedTuple):
     force_args: tuple[str, ...] = ()
     network: bool = False
     effect: str | None = None  # what running it does, in words, for the operator's prompt
+    hazard: str | None = None  # what every run of it does that a person should look at
+    writes_positionals_with: frozenset[str] = frozenset()
+    code_dirs: frozenset[str] = frozenset()
+    code_files: frozenset[str] = frozenset()
+    code_positionals: bool = False
+    runs_cwd: bool = False
+    chdir_options: frozenset[str] = frozenset()
+    lists_names: bool = False
+    selects_lines: bool = False
+    script_positional: bool = False  # the first operand is a shell script (`trap CODE SIG`)
     subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
     abbreviations: bool = False  # a long option may be spelled as a prefix of its name
     long_options: frozenset[str] = frozenset()  # every ``--name`` the knowledge mentions
@@ -206,7 +219,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
-        | strings("network_options") | frozenset(writes_with),
+        | strings("network_options") | frozenset(writes_with) | strings("code_dirs")
+        | strings("code_files") | strings("chdir_options"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -236,6 +250,16 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         force_args=tuple(sorted(strings("force_args"))),
         network=flag("network"),
         effect=fields["effect"].string() if "effect" in fields else None,
+        hazard=fields["hazard"].string() if "hazard" in fields else None,
+        writes_positionals_with=strings("writes_positionals_with"),
+        code_dirs=strings("code_dirs"),
+        code_files=strings("code_files"),
+        code_positionals=flag("code_positionals"),
+        runs_cwd=flag("runs_cwd"),
+        chdir_options=strings("chdir_options"),
+        lists_names=flag("lists_names"),
+        selects_lines=flag("selects_lines"),
+        script_positional=flag("script_positional"),
         subcommands=subcommands,
         abbreviations=abbreviations,
         long_options=frozenset(o for o in mentioned if o.startswith("--")),

@@ -9,6 +9,7 @@ become invocations of their own, so a wrapper never hides what it runs.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from fnmatch import fnmatchcase
 from typing import NamedTuple
@@ -27,6 +28,7 @@ from gatekeep.shell.model import (
 MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_VARIABLE = re.compile(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
 class Hazard(NamedTuple):
@@ -54,6 +56,7 @@ class Invocation(NamedTuple):
     wrapped_by: str | None = None
     reads_trees: bool = False  # reads whole directory trees (grep -r, tar, rsync)
     changes_directory: bool = False  # cd, pushd: later relative paths start elsewhere
+    runs_from: tuple[Word, ...] = ()  # files and directories whose code it runs (make -f)
 
     @property
     def text(self) -> str:
@@ -67,10 +70,11 @@ class Analysis(NamedTuple):
 
 def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
     """Analyse every segment of ``parsed``; nested scripts are parsed and added."""
-    state = _State(knowledge)
+    state = _State(knowledge, parsed.source)
     for segment in parsed.segments:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
+    state.names_from_elsewhere()
     return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
 
 
@@ -89,8 +93,9 @@ def literal_segment(argv: list[str]) -> Segment:
 
 
 class _State:
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, source: str = "") -> None:
         self.knowledge = knowledge
+        self.source = source
         self.invocations: list[Invocation] = []
         self.problems: list[Problem] = []
 
@@ -108,7 +113,7 @@ class _State:
 
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
-                roots: tuple[Word, ...] = ()) -> Invocation:
+                roots: tuple[Word, ...] = (), unknown_input: bool = False) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -147,6 +152,10 @@ class _State:
                     writes.append(word._replace(value=word.value[len(prefix):]))
         if spec_now.script is not None:
             hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
+        hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}")
+                       for s in ((spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
+        if any(o.name in spec_now.writes_positionals_with for o in parsed.options):
+            writes.extend(operands)
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
@@ -155,10 +164,14 @@ class _State:
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
-            spec_now.changes_directory,
+            spec_now.changes_directory, parsed.code_paths(spec, operands),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
+        if unknown_input:
+            invocation = invocation._replace(hazards=invocation.hazards + (Hazard(
+                "input-names", f"{extra_args} gives {program} file names from its input, "
+                "which gatekeep cannot see: they may name protected files"),))
         if roots:  # find -exec: the files it is given come from these trees
             invocation = invocation._replace(reads=invocation.reads + roots, reads_trees=True)
         self.invocations.append(invocation)
@@ -205,8 +218,36 @@ class _State:
             SegmentKind.COMMAND, " ".join(w.raw for w in words), segment.span, tuple(words),
             tuple(assignments), (), segment.via + (name,), wrapper=name,
         )
-        roots = invocation.positionals if spec.exec is not None else ()
-        self.command(inner, depth + 1, name if extra_args else None, roots)
+        roots: tuple[Word, ...] | None = invocation.positionals if spec.exec is not None else ()
+        if extra_args and spec.exec is None:  # xargs: the files named by its input
+            roots = self.named_by_input(invocation)
+        self.command(inner, depth + 1, name if extra_args else None, roots or (),
+                     unknown_input=roots is None)
+
+    def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
+        """The trees the names piped into ``feeder`` lie in, or None when unknown.
+
+        ``find DIR | xargs cat`` reads only files under DIR; ``ls``, ``echo`` and the like
+        name files under their operands; ``grep``/``sort`` with no file only pass lines on.
+        Names read from a file or a program's output are unknown.
+        """
+        if feeder.reads or any(o.name in ("-a", "--arg-file") for o in feeder.options):
+            return None  # xargs < list, xargs -a list: names from a file
+        end = feeder.segment.span.start
+        depth = len(feeder.segment.via)
+        for producer in reversed(self.invocations[: self.invocations.index(feeder)]):
+            if len(producer.segment.via) > depth:
+                continue  # inside a substitution of the producer: not the pipe's input
+            gap = self.source[producer.segment.span.end : end].strip()
+            if gap not in ("|", "|&") or producer.program is None:
+                return None
+            spec = self.knowledge.spec(producer.program.rsplit("/", 1)[-1])
+            if spec.lists_names:
+                return producer.positionals or (Word(".", ".", feeder.segment.span),)
+            if not (spec.selects_lines and not producer.positionals and not producer.reads):
+                return None
+            end = producer.segment.span.start
+        return None
 
     def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
@@ -224,7 +265,7 @@ class _State:
             return
         from gatekeep.shell.parse import parse  # imported here: argv-only runs never need it
 
-        nested = parse(word.value)
+        nested = parse(word.value, nested=True)
         for problem in nested.problems:
             self.problems.append(Problem(f"in the script run by {name}: {problem.reason}",
                                          word.span))
@@ -258,6 +299,47 @@ class _State:
         writes = tuple(r.target for r in segment.redirects if r.writes and r.target is not None)
         reads = tuple(r.target for r in segment.redirects if r.reads and r.target is not None)
         return Invocation(segment, None, writes=writes, reads=reads)
+
+    def names_from_elsewhere(self) -> None:
+        """Files an argument may name that its text does not show.
+
+        ``f=~/.ssh/id_rsa; cat "$f"``: an argument that is one variable may hold any value
+        the command gives that variable. ``cat $(find ~/.ssh -name 'id_*')``: names printed
+        by a program that lists files lie under what it lists. Both are added as reads.
+        """
+        values: dict[str, list[Word]] = {}
+        for invocation in self.invocations:
+            for assignment in invocation.segment.assignments:
+                if assignment.value is not None and assignment.value.value is not None:
+                    values.setdefault(assignment.name, []).append(assignment.value)
+        for index, invocation in enumerate(self.invocations):
+            held: list[Word] = []
+            listed: list[Word] = []
+            for word in invocation.positionals:
+                if word.value is not None:
+                    continue
+                match = _VARIABLE.match(word.raw)
+                if match is not None:
+                    held.extend(v._replace(span=word.span) for v in values.get(match[1], ()))
+                listed.extend(self.listed_in(invocation, word))
+            if held or listed:
+                self.invocations[index] = invocation._replace(
+                    reads=invocation.reads + tuple(held) + tuple(listed),
+                    reads_trees=invocation.reads_trees or bool(listed))
+
+    def listed_in(self, invocation: Invocation, word: Word) -> list[Word]:
+        """The trees a program listing files inside ``word``'s command substitution names."""
+        via = invocation.segment.via
+        found: list[Word] = []
+        for other in self.invocations:
+            segment = other.segment
+            inside = segment.via[: len(via) + 1] == (*via, "command-substitution") \
+                and word.span.start <= segment.span.start and segment.span.end <= word.span.end
+            if not inside or other.program is None or other is invocation:
+                continue
+            if self.knowledge.spec(other.program.rsplit("/", 1)[-1]).lists_names:
+                found.extend(other.positionals or (Word(".", ".", word.span),))
+        return found
 
     def fork_bombs(self, segments: tuple[Segment, ...]) -> None:
         for definition in segments:
@@ -294,6 +376,8 @@ class _Options:
         self.inner: tuple[tuple[Word, ...], bool] | None = None
         self.dynamic = False
         self.subcommand_words = 0
+        self.code: list[Word] = []  # paths whose code the program runs (make -f, git -C)
+        self.base: Word | None = None  # the directory a -C moved to, if one did
         self._parse(list(words))
 
     def _parse(self, words: list[Word]) -> None:
@@ -350,6 +434,10 @@ class _Options:
             if spec.options_first and not spec.subcommands and spec.wrapper is None:
                 options_done = True
             index += 1
+        operands = self.positionals[self.subcommand_words :]
+        if self.spec.script_positional and len(operands) > 1 and operands[0].value not in ("-",
+                                                                                         ""):
+            self.scripts.append(operands[0])  # trap 'code' EXIT (trap - EXIT resets instead)
         self._shell_without_script()
         self._mode_writes()
 
@@ -463,6 +551,32 @@ class _Options:
             self.scripts.append(value)
         if spec.wrapper and spec.wrapper.script_option == canonical and value is not None:
             self.scripts.append(value)
+        if value is not None and canonical in spec.code_dirs | spec.code_files:
+            self.code.append(self.based(value))
+        if value is not None and canonical in spec.chdir_options:
+            self.base = self.based(value)
+
+    def based(self, word: Word) -> Word:
+        """A relative path after ``-C DIR`` starts from DIR (``git -C a -C b``, ``make -C a``)."""
+        base = self.base
+        if base is None or word.value is None or word.home or word.value.startswith("/"):
+            return word
+        if base.value is None:
+            return word._replace(value=None, raw=f"{base.raw}/{word.raw}")
+        return word._replace(value=posixpath.join(base.value, word.value), home=base.home,
+                             raw=f"{base.raw}/{word.raw}")
+
+    def code_paths(self, top: ProgramSpec, operands: list[Word]) -> tuple[Word, ...]:
+        """Files and directories whose code runs: named ones, operands, else the directory."""
+        found = list(self.code)
+        if self.spec.code_positionals or top.code_positionals:
+            found.extend(self.based(w) for w in operands)
+        named_dir = any(o.name in top.code_dirs | self.spec.code_dirs for o in self.options)
+        if (top.runs_cwd or self.spec.runs_cwd) and not named_dir:
+            from gatekeep.shell.model import Span
+
+            found.append(self.based(Word(".", ".", Span(0, 0))))
+        return tuple(found)
 
     def _shell_without_script(self) -> None:
         spec = self.spec

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
 
+from gatekeep.shell.evaluation import Evaluations
 from gatekeep.shell.model import (
     Assignment,
     ParsedCommand,
@@ -139,16 +141,22 @@ def _parser() -> Parser:
     return Parser(Language(tree_sitter_bash.language()))
 
 
-def parse(source: str) -> ParsedCommand:
-    """Parse ``source``; the result lists every segment or why it cannot."""
+def parse(source: str, nested: bool = False) -> ParsedCommand:
+    """Parse ``source``; the result lists every segment or why it cannot.
+
+    ``nested``: a script another command runs (``bash -c``), which may inherit variables
+    the outer command set.
+    """
     problem = _check_text(source)
     if problem is not None:
         return ParsedCommand(source, (), (problem,))
     data = source.encode("utf-8", "surrogateescape")
     tree = _parser().parse(data)
-    walker = _Walker(source, data)
+    walker = _Walker(source, data, nested)
     walker.visit(tree.root_node, (), 0)
-    walker.check_arithmetic()
+    found = len(walker.problems)
+    walker.check_arithmetic()  # literal code evaluated: the values need no second report
+    walker.problems.extend(walker.evaluations.problems(values=len(walker.problems) == found))
     if tree.root_node.has_error and not walker.problems:  # an ERROR the walk did not reach
         walker.problems.append(Problem("bash syntax gatekeep cannot parse",
                                        Span(0, len(source))))
@@ -169,7 +177,7 @@ def _check_text(source: str) -> Problem | None:
 
 
 class _Walker:
-    def __init__(self, source: str, data: bytes) -> None:
+    def __init__(self, source: str, data: bytes, nested: bool = False) -> None:
         self.source = source
         self.data = data
         self.ascii = len(data) == len(source)
@@ -177,6 +185,7 @@ class _Walker:
         self.problems: list[Problem] = []
         self.arithmetic: Span | None = None
         self.code_in_literal: Span | None = None
+        self.evaluations = Evaluations(nested)
         # Words tree-sitter put in a redirection that are arguments, per command being read.
         self.stray: list[list[Word]] = [[]]
 
@@ -236,6 +245,7 @@ class _Walker:
             elif _BACKTICK_ESCAPE.search(body):
                 # bash removes these escapes and parses the rest again: \` nests a substitution
                 self.problem("an escaped $, `, \\, \" or line end inside backticks", node)
+        self.note_evaluation(node, kind)
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, node, via, depth)
@@ -247,6 +257,30 @@ class _Walker:
             self.children(node, via, depth)
         else:
             self.problem(f"unsupported bash construct: {kind}", node)
+
+    def note_evaluation(self, node: Node, kind: str) -> None:
+        """Record what bash evaluates as code here, and the variables a loop sets."""
+        evaluations = self.evaluations
+        if kind == "arithmetic_expansion" or (kind == "compound_statement"
+                                              and self.text(node).startswith("((")):
+            evaluations.names_in(node, self.span(node))
+        elif kind == "c_style_for_statement":
+            for field in ("initializer", "condition", "update"):
+                for part in node.children_by_field_name(field):
+                    evaluations.names_in(part, self.span(node))
+        elif kind == "subscript":
+            for index in node.children_by_field_name("index"):
+                evaluations.names_in(index, self.span(node))
+        elif kind == "expansion" and evaluations.expansion(node, self.span(node)):
+            self.arithmetic = self.arithmetic or self.span(node)  # a name with a subscript
+        elif kind in ("for_statement", "select_statement"):
+            variable = node.child_by_field_name("variable")
+            values = node.children_by_field_name("value")
+            if variable is not None:
+                static = bool(values) and kind == "for_statement" and all(
+                    self.word(v).static for v in values)
+                for value in values or [variable]:  # `for x; do`: the positional parameters
+                    evaluations.assigned(self.text(variable), value, static)
 
     def children(self, node: Node, via: tuple[str, ...], depth: int) -> None:
         for child in node.children:
@@ -374,6 +408,8 @@ class _Walker:
                          node)
         elif argv and _evaluates(argv):
             self.arithmetic = self.arithmetic or self.span(node)
+        if argv:
+            self.builtin_evaluation(node, argv)
         shown = outer or node
         self.add(Segment(segment_kind, self.text(shown), self.span(shown), tuple(argv),
                          tuple(assignments), tuple(redirects), via, background=background))
@@ -500,10 +536,24 @@ class _Walker:
             text = text.lstrip("\t")
         return text != delimiter
 
+    def builtin_evaluation(self, node: Node, argv: list[Word]) -> None:
+        """Names a builtin sets (read, printf -v), expressions it evaluates (let, test -v)."""
+        program = argv[0].value
+        self.evaluations.set_by_builtin(program, [w.value or "" for w in argv[1:]])
+        if program == "let":
+            for child in node.children_by_field_name("argument"):
+                self.evaluations.names_in(child, self.span(node))
+        if program in ("test", "[") and any(
+                w.value in ("-v", "-R") and not nxt.static for w, nxt in pairwise(argv)):
+            self.problem("test -v with a name known only at run time (bash evaluates its "
+                         "subscript, which can run commands)", node)
+
     def assignment(self, node: Node) -> Assignment:
         name = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
         name_text = self.text(name) if name is not None else ""
+        word = self.word(value) if value is not None else None
+        self.evaluations.assigned(name_text, value, word is None or word.static)
         return Assignment(name_text, self.word(value) if value is not None else None,
                           self.text(node))
 
@@ -558,6 +608,7 @@ class _Walker:
         self.children(node, (*via, "command-substitution"), depth + 1)
 
     def on_test(self, node: Node, via: tuple[str, ...], depth: int) -> None:
+        self.evaluations.test(node, self.span(node))
         self.children(node, via, depth)
         self.add(Segment(SegmentKind.TEST, self.text(node), self.span(node), via=via))
 

@@ -122,7 +122,7 @@ def test_signal_sent_to_gatekeep_reaches_the_child(sandbox, number):
     """The child's trap runs: it saw the very signal gatekeep was sent."""
     name = signal.Signals(number).name
     sandbox.write_operator_policy(sandbox.policy_yaml(
-        ("signal-test", "allow", ["trap", "echo", "sleep", ":"])))
+        ("signal-test", "allow", ["trap", "echo", "sleep", ":", "exit"])))
     script = (f"trap 'echo {name} > marker; exit 9' {name[3:]}; echo ready > ready; "
               "while :; do sleep 0.1; done")
     process = sandbox.spawn("run", "-c", script)

@@ -261,15 +261,17 @@ class _Gen:
         return form.format(w=word, p=self.pattern())
 
     def arith_expr(self, depth: int) -> str:
-        operand = self.pick(("1", "X", "$X", "i", "a[1]", "$(p1 ar)", "`p2 ar`", "x=2",
-                             "a[$(p3 ar)]", "${#X}", "'1'"))
+        # (a substitution's output evaluated as arithmetic is unparseable: rare here)
+        operand = self.pick(("1", "X", "$X", "i", "a[1]", "x=2", "${#X}", "'1'")
+                            + (("$(p1 ar)", "`p2 ar`", "a[$(p3 ar)]") if self.chance(10) else ()))
         if self.no_backtick and "`" in operand:
             operand = "1"
         return operand + self.pick(("", " + 1", "*2", " ? 1 : 0"))
 
     # -- assignments and builtins that evaluate -------------------------------------
     def assignment(self, depth: int) -> str:
-        name = self.pick(VARIABLES[:3] + ("a", "a[1]", "a[$(p2 sub)]"))
+        name = self.pick(VARIABLES[:3] + ("a", "a[1]", "a[i]")
+                         + (("a[$(p2 sub)]",) if self.chance(10) else ()))
         op = self.pick(("=", "=", "+="))
         if self.chance(15):
             elements = " ".join(self.word(depth) for _ in range(self.count(0, 2)))

@@ -216,13 +216,29 @@ def test_xargs_replace_string(knowledge: Knowledge) -> None:
     assert hazards(analysis.invocations[1]) == [
         ("input-arguments", "xargs adds arguments from its input to rm, which writes or runs "
          "what they name", "ask"),
+        ("input-names", "xargs gives rm file names from its input, which gatekeep cannot see: "
+         "they may name protected files", "ask"),
     ]
 
 
-def test_xargs_with_a_read_only_program_has_no_hazard(knowledge: Knowledge) -> None:
-    analysis = run("xargs wc -l", knowledge)
-    assert programs(analysis) == [("xargs", None, ()), ("wc", "xargs", ("xargs",))]
-    assert [i.hazards for i in analysis.invocations] == [(), ()]
+def test_xargs_fed_by_a_listing_reads_the_listed_trees(knowledge: Knowledge) -> None:
+    analysis = run("find src -name '*.rs' | sort | xargs wc -l", knowledge)
+    assert [i.program for i in analysis.invocations] == ["find", "sort", "xargs", "wc"]
+    assert [i.hazards for i in analysis.invocations] == [(), (), (), ()]
+    wc = analysis.invocations[-1]
+    assert [w.value for w in wc.reads] == ["src"]
+    assert wc.reads_trees
+
+
+@pytest.mark.parametrize("source", [
+    "xargs wc -l", "xargs wc -l < list.txt", "xargs -a list.txt wc -l", "cat list.txt | xargs wc",
+    "ls | sed s/x/y/ | xargs wc", "bash -c 'cat x' | xargs wc",
+])
+def test_xargs_fed_names_gatekeep_cannot_see_is_a_hazard(knowledge: Knowledge,
+                                                         source: str) -> None:
+    wc = run(source, knowledge).invocations[-1]
+    assert wc.program == "wc"
+    assert [h.kind for h in wc.hazards] == ["input-names"]
 
 
 @pytest.mark.parametrize(("source", "find_options"), [
@@ -530,3 +546,65 @@ def test_parse_problems_are_carried_into_the_analysis(knowledge: Knowledge) -> N
 
 def test_hazard_default_decision_is_ask() -> None:
     assert Hazard("k", "d").decision == "ask"
+
+
+# -- code a program runs from files it is pointed at --------------------------------------
+
+@pytest.mark.parametrize(("source", "paths"), [
+    ("make", ["."]),
+    ("make -C sub -f x.mk all", ["sub", "sub/x.mk"]),
+    ("make -f /opt/x.mk", ["/opt/x.mk", "."]),
+    ("git -C a -C /b --git-dir=g status", ["a", "/b", "/b/g"]),
+    ("git -C a -C b log", ["a", "a/b"]),
+    ("pytest -q tests other/t.py", ["tests", "other/t.py", "."]),
+    ("python -m pytest /opt/t", ["/opt/t", "."]),
+    ("cargo test --manifest-path x/Cargo.toml", ["x/Cargo.toml", "."]),
+    ("go test -run TestX ./pkg", [".", "./pkg"]),
+    ("ls -C /opt", []),
+])
+def test_code_paths(knowledge: Knowledge, source: str, paths: list[str]) -> None:
+    found = [w.value for i in run(source, knowledge).invocations for w in i.runs_from]
+    assert sorted(found, key=str) == sorted(paths, key=str)
+
+
+def test_a_code_path_after_a_dynamic_directory_is_dynamic(knowledge: Knowledge) -> None:
+    invocation = run('make -C "$d" -f x.mk', knowledge).invocations[0]
+    assert [(w.raw, w.value) for w in invocation.runs_from] == [
+        ('"$d"', None), ('"$d"/x.mk', None)]
+
+
+@pytest.mark.parametrize(("source", "written"), [
+    ("history -w ~/.bashrc", ["/.bashrc"]),
+    ("history -a out.txt", ["out.txt"]),
+    ("history -r in.txt", []),
+    ("sed -i.bak s/a/b/ f.txt", ["s/a/b/", "f.txt"]),
+    ("sed -e s/a/b/ -i f.txt", ["f.txt"]),
+    ("sed s/a/b/ f.txt", []),
+])
+def test_options_that_make_operands_written(knowledge: Knowledge, source: str,
+                                            written: list[str]) -> None:
+    invocation = run(source, knowledge).invocations[0]
+    assert [w.value for w in invocation.writes] == written
+
+
+@pytest.mark.parametrize("source", [
+    "compgen -W '$(id)' x", "complete -C ./c ls", "bind -x '\"\\C-x\": id'", "enable -f ./x.so x",
+    "hash -p /tmp/x ls", "mapfile -C cb lines", "fc -l", "git --exec-path=/tmp log",
+])
+def test_builtins_that_run_code_have_a_hazard(knowledge: Knowledge, source: str) -> None:
+    invocation = run(source, knowledge).invocations[0]
+    assert "runs-code" in [h.kind for h in invocation.hazards]
+
+
+@pytest.mark.parametrize(("source", "inner"), [
+    ("trap 'rm -rf build' EXIT", ["trap", "rm"]),
+    ("trap -- 'echo hi; rm x' INT TERM", ["trap", "echo", "rm"]),
+    ("trap - EXIT", ["trap"]),
+    ("trap '' INT", ["trap"]),
+    ("trap INT", ["trap"]),
+])
+def test_trap_code_is_judged_as_a_script(knowledge: Knowledge, source: str,
+                                         inner: list[str]) -> None:
+    analysis = run(source, knowledge)
+    assert [i.program for i in analysis.invocations] == inner
+    assert analysis.problems == ()

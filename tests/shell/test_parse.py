@@ -164,7 +164,6 @@ def test_function_with_subshell_body() -> None:
     ('git log --author="$(a b)"', ("command-substitution",)),
     ("diff <(a b) f", ("process-substitution",)),
     ("tee >(a b)", ("process-substitution",)),
-    ("echo $(( $(a b) + 1 ))", ("arithmetic", "command-substitution")),
     ("echo ${x:-$(a b)}", ("command-substitution",)),
     ('cat <<< "$(a b)"', ("here-string", "command-substitution")),
 ])
@@ -175,6 +174,15 @@ def test_substitution_is_its_own_segment(source: str, inner_via: tuple[str, ...]
     assert inner[0].text == "a b"
     outer = [s for s in parsed.segments if s.via == ()]
     assert len(outer) == 1 and outer[0].text == source
+
+
+def test_a_substitution_in_arithmetic_is_a_segment_and_its_output_is_evaluated() -> None:
+    parsed = parse("echo $(( $(a b) + 1 ))")
+    inner = [s for s in parsed.segments if values(s.argv) == ("a", "b")]
+    assert [s.via for s in inner] == [("arithmetic", "command-substitution")]
+    assert [p.reason for p in parsed.problems] == [
+        "bash evaluates the output of $(a b) as code (arithmetic or a name with a "
+        "subscript), and that value is only known at run time"]
 
 
 def test_substitution_argument_is_dynamic() -> None:
