@@ -2,8 +2,8 @@
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.fastpath``), then the full path without typer
-or rich; everything else (help, other commands, unusual options) goes through
-the typer application.
+or rich. ``gatekeep hook AGENT`` also runs without them. Everything else (help,
+other commands, unusual options) goes through the typer application.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ import sys
 
 def main() -> int:
     args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "hook":  # an agent's hook: no typer, no rich
+        from gatekeep.commands.hook import main as hook_main
+
+        return hook_main(args[1])
     if args[:1] == ["run"]:
         from gatekeep import fastpath
 

@@ -82,3 +82,12 @@ def read(path: str) -> list[dict[str, Any]]:
         return []
     with open(path, encoding="utf-8") as handle:
         return [json.loads(text) for text in handle if text.strip()]
+
+
+def with_why(decision_fields: str, why: str | None) -> str:
+    """``decision_fields`` with the purpose the agent stated for the command, if any."""
+    if not why:
+        return decision_fields
+    import json
+
+    return f"{decision_fields}, \"why\": {json.dumps(why, ensure_ascii=False)}"
