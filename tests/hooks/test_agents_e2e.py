@@ -1,0 +1,149 @@
+"""End to end with real agent CLIs, offline: a fake model server asks for a shell command,
+the agent calls ``gatekeep hook``, and what gatekeep answers decides whether it runs.
+
+The CLIs come from the npm registry (``.ci/run`` installs them under ``.ci-cache/agents``;
+``GATEKEEP_TEST_AGENTS`` may name another such folder). Without node or the packages,
+these tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.agents
+
+REPO = Path(__file__).resolve().parents[2]
+AGENTS_DIR = Path(os.environ.get("GATEKEEP_TEST_AGENTS") or REPO / ".ci-cache" / "agents")
+SERVERS = Path(__file__).parent / "servers"
+POLICY = """gatekeep: 1
+rules:
+  - id: files
+    allow: [touch]
+  - id: no-rm
+    deny: [rm]
+    reason: deletes files
+    suggest: move them to a trash directory
+"""
+
+
+def agent_cli(name):
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed: the real agent CLIs need it (.ci/run installs it)")
+    binary = AGENTS_DIR / "node_modules" / ".bin" / name
+    if not binary.exists():
+        pytest.skip(f"{binary} is missing: run .ci/run, or npm install the agent CLIs into "
+                    f"a folder named by GATEKEEP_TEST_AGENTS")
+    return binary
+
+
+class FakeModel:
+    """A fake model server (one of tests/hooks/servers/) that asks for one command."""
+
+    def __init__(self, script, log, command):
+        self.log = log
+        self.process = subprocess.Popen([sys.executable, str(SERVERS / script), str(log),
+                                         command], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.process.stdout.readline())
+
+    def requests(self):
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def model(scratch):
+    servers = []
+
+    def start(script, command):
+        server = FakeModel(script, scratch.root / f"requests-{len(servers)}.jsonl", command)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# -- Codex CLI ------------------------------------------------------------------------------
+
+def codex(scratch, model, command, hook_command=None):
+    """Run ``codex exec`` once with gatekeep's hook; the tool outputs the model received."""
+    binary = agent_cli("codex")
+    server = model("fake_openai.py", command)
+    codex_home = scratch.root / "codex-home"
+    codex_home.mkdir(exist_ok=True)
+    (codex_home / "config.toml").write_text(
+        'model = "fake-model"\nmodel_provider = "fake"\ncheck_for_update_on_startup = false\n'
+        "[model_providers.fake]\n"
+        f'name = "fake"\nbase_url = "http://127.0.0.1:{server.port}/v1"\n'
+        'wire_api = "responses"\nenv_key = "FAKE_OPENAI_KEY"\nrequest_max_retries = 0\n'
+        "stream_max_retries = 0\nsupports_websockets = false\n")
+    env = {"CODEX_HOME": str(codex_home), "FAKE_OPENAI_KEY": "sk-test"}
+    if hook_command is None:
+        assert scratch.run("gatekeep", "install", "codex", env=env).returncode == 0
+    else:
+        (codex_home / "hooks.json").write_text(json.dumps({"hooks": {"PreToolUse": [
+            {"matcher": "Bash", "hooks": [{"type": "command", "command": hook_command}]}]}}))
+    result = scratch.run(str(binary), "exec", "--skip-git-repo-check", "--ephemeral",
+                         "--dangerously-bypass-approvals-and-sandbox",
+                         "--dangerously-bypass-hook-trust", "do it", env=env)
+    assert result.returncode == 0, result
+    return [item["output"] for request in server.requests()
+            for item in request["body"].get("input", [])
+            if isinstance(item, dict) and item.get("type") == "function_call_output"]
+
+
+def test_codex_runs_what_gatekeep_allows(scratch, model):
+    scratch.operator_policy(POLICY)
+    outputs = codex(scratch, model, "touch made")
+    assert (scratch.work / "made").exists()
+    assert len(outputs) == 1 and "blocked" not in outputs[0]
+    assert [(e["mode"], e["decision"]) for e in scratch.audit()] == [("hook:codex", "allow")]
+
+
+def test_codex_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratch, model):
+    scratch.operator_policy(POLICY)
+    (scratch.work / "keep").write_text("precious")
+    outputs = codex(scratch, model, "rm -f keep")
+    assert (scratch.work / "keep").exists()
+    assert outputs == ["Command blocked by PreToolUse hook: gatekeep: denied: no-rm: deletes "
+                       "files\ngatekeep:   in: rm -f keep\ngatekeep:   instead: move them to a "
+                       "trash directory\ngatekeep: not run. Command: rm -f keep"]
+
+
+def test_codex_blocks_when_gatekeep_crashes(scratch, model):
+    """A real internal error inside the hook process (injected through sitecustomize)."""
+    scratch.operator_policy(POLICY)
+    inject = scratch.root / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "from gatekeep import session\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('injected')\n"
+        "session.judge = broken\n")
+    hook = f"env PYTHONPATH={inject} {scratch.BIN / 'gatekeep'} hook codex"
+    outputs = codex(scratch, model, "touch made", hook_command=hook)
+    assert not (scratch.work / "made").exists()
+    assert outputs == ["Command blocked by PreToolUse hook: gatekeep: internal error: "
+                       "RuntimeError: injected\ngatekeep: not run (gatekeep blocks what it "
+                       "cannot judge). Command: touch made"]
+
+
+def test_codex_blocks_when_the_policy_does_not_load(scratch, model):
+    scratch.operator_policy("gatekeep: 1\nrules: [\n")
+    outputs = codex(scratch, model, "touch made")
+    assert not (scratch.work / "made").exists()
+    assert len(outputs) == 1 and outputs[0].startswith(
+        "Command blocked by PreToolUse hook: gatekeep: policy error: ")
