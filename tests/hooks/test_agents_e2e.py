@@ -76,6 +76,18 @@ def model(scratch):
         server.stop()
 
 
+def crashing_hook(scratch, agent):
+    """A hook command whose gatekeep raises inside the engine (through sitecustomize)."""
+    inject = scratch.root / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "from gatekeep import session\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('injected')\n"
+        "session.judge = broken\n")
+    return f"env PYTHONPATH={inject} {scratch.BIN / 'gatekeep'} hook {agent}"
+
+
 # -- Codex CLI ------------------------------------------------------------------------------
 
 def codex(scratch, model, command, hook_command=None):
@@ -124,16 +136,8 @@ def test_codex_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratc
 
 
 def test_codex_blocks_when_gatekeep_crashes(scratch, model):
-    """A real internal error inside the hook process (injected through sitecustomize)."""
     scratch.operator_policy(POLICY)
-    inject = scratch.root / "inject"
-    inject.mkdir()
-    (inject / "sitecustomize.py").write_text(
-        "from gatekeep import session\n"
-        "def broken(*args, **kwargs):\n"
-        "    raise RuntimeError('injected')\n"
-        "session.judge = broken\n")
-    hook = f"env PYTHONPATH={inject} {scratch.BIN / 'gatekeep'} hook codex"
+    hook = crashing_hook(scratch, "codex")
     outputs = codex(scratch, model, "touch made", hook_command=hook)
     assert not (scratch.work / "made").exists()
     assert outputs == ["Command blocked by PreToolUse hook: gatekeep: internal error: "
@@ -147,3 +151,63 @@ def test_codex_blocks_when_the_policy_does_not_load(scratch, model):
     assert not (scratch.work / "made").exists()
     assert len(outputs) == 1 and outputs[0].startswith(
         "Command blocked by PreToolUse hook: gatekeep: policy error: ")
+
+
+# -- Claude Code ----------------------------------------------------------------------------
+
+def claude(scratch, model, command, hook_command=None):
+    """Run ``claude -p`` once with gatekeep's hook; the tool results the model received."""
+    binary = agent_cli("claude")
+    server = model("fake_anthropic.py", command)
+    if hook_command is None:
+        assert scratch.run("gatekeep", "install", "claude-code").returncode == 0
+    else:
+        settings = scratch.home / ".claude" / "settings.json"
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps({"hooks": {"PreToolUse": [
+            {"matcher": "Bash", "hooks": [{"type": "command", "command": hook_command}]}]}}))
+    env = {"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.port}",
+           "ANTHROPIC_API_KEY": "sk-test", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+           "DISABLE_TELEMETRY": "1"}
+    result = scratch.run(str(binary), "-p", "do it", "--output-format", "json",
+                         "--allowedTools", "Bash", env=env)
+    assert result.returncode == 0, result
+    return [part.get("content") for request in server.requests()
+            for message in request["body"].get("messages", [])
+            if isinstance(message.get("content"), list)
+            for part in message["content"] if part.get("type") == "tool_result"]
+
+
+def test_claude_code_runs_what_gatekeep_allows(scratch, model):
+    scratch.operator_policy(POLICY)
+    results = claude(scratch, model, "touch made")
+    assert (scratch.work / "made").exists()
+    assert len(results) == 1 and "gatekeep" not in json.dumps(results)
+    assert [(e["mode"], e["decision"], e["why"]) for e in scratch.audit()] == [
+        ("hook:claude-code", "allow", "make the file")]
+
+
+def test_claude_code_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratch, model):
+    scratch.operator_policy(POLICY)
+    (scratch.work / "keep").write_text("precious")
+    results = claude(scratch, model, "rm -f keep")
+    assert (scratch.work / "keep").exists()
+    assert results == ["gatekeep: denied: no-rm: deletes files\ngatekeep:   in: rm -f keep\n"
+                       "gatekeep:   instead: move them to a trash directory\ngatekeep: not run\n"]
+
+
+def test_claude_code_headless_does_not_run_what_needs_approval(scratch, model):
+    scratch.operator_policy(POLICY + "  - id: moving\n    ask: [mv]\n    reason: moves files\n")
+    (scratch.work / "keep").write_text("precious")
+    results = claude(scratch, model, "mv keep gone")
+    assert (scratch.work / "keep").exists() and not (scratch.work / "gone").exists()
+    assert len(results) == 1 and "gatekeep: needs approval: moving: moves files" in results[0]
+
+
+def test_claude_code_blocks_when_gatekeep_crashes(scratch, model):
+    scratch.operator_policy(POLICY)
+    hook = crashing_hook(scratch, "claude-code")
+    results = claude(scratch, model, "touch made", hook_command=hook)
+    assert not (scratch.work / "made").exists()
+    assert results == ["gatekeep: internal error: RuntimeError: injected\ngatekeep: not run "
+                       "(gatekeep blocks what it cannot judge)\n"]
