@@ -67,7 +67,8 @@ def test_queue_waits_for_the_operators_answer(scratch, choice, code):
     assert request.view.startswith("The agent says it is for: clean up\n")
     with queue.connect(database) as connection:
         assert queue.answer(connection, request.id, choice, "y" if code == 0 else "n", "")
-    stdout, stderr = process.communicate(timeout=30)
+    process.wait(timeout=30)
+    stdout, stderr = process.stdout.read(), process.stderr.read()
     assert process.returncode == code, stderr
     if code == 0:
         assert json.loads(stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
