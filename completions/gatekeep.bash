@@ -30,6 +30,7 @@ _gatekeep() {
             'gatekeep install') path+=" install" ;;
             'gatekeep lint') path+=" lint" ;;
             'gatekeep log') path+=" log" ;;
+            'gatekeep mcp') path+=" mcp" ;;
             'gatekeep replay') path+=" replay" ;;
             'gatekeep run') path+=" run" ;;
             'gatekeep schema') path+=" schema" ;;
@@ -44,7 +45,7 @@ _gatekeep() {
     case "$path" in
         gatekeep)
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
-            else _gatekeep_words 'approvals check completions hook install lint log replay run schema test uninstall version'; fi
+            else _gatekeep_words 'approvals check completions hook install lint log mcp replay run schema test uninstall version'; fi
             ;;
         'gatekeep approvals')
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
@@ -87,6 +88,9 @@ _gatekeep() {
                 --decision) return ;;
             esac
             _gatekeep_words '-n --limit --decision --json -h --help'
+            ;;
+        'gatekeep mcp')
+            _gatekeep_words '-h --help'
             ;;
         'gatekeep replay')
             case "$prev" in

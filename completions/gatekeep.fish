@@ -11,6 +11,7 @@ complete -c gatekeep -n '__fish_use_subcommand' -a hook -d 'Answer one pre-tool 
 complete -c gatekeep -n '__fish_use_subcommand' -a install -d 'Add gatekeep\'s hook to AGENT\'s settings: idempotent, with a backup, nothing else changed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a lint -d 'Check policies: load errors (file:line:col), duplicate ids, rules that cannot match, rules that can never decide (shadowed by a stricter rule), dangerously broad allows.'
 complete -c gatekeep -n '__fish_use_subcommand' -a log -d 'Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first.'
+complete -c gatekeep -n '__fish_use_subcommand' -a mcp -d 'An MCP server on stdin/stdout with the tools run_command and check_command.'
 complete -c gatekeep -n '__fish_use_subcommand' -a replay -d 'Re-decide every logged command under a policy and show the decisions that change.'
 complete -c gatekeep -n '__fish_use_subcommand' -a run -d 'Judge a command and run it only if every part of it is allowed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a schema -d 'Print the JSON Schema of the policy format (policies/policy.schema.json).'
@@ -67,6 +68,9 @@ complete -c gatekeep -n '__fish_seen_subcommand_from log' -s n -l limit -x -d 'N
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -l decision -x -d 'Only entries with this decision: allow, ask or deny.'
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -l json -d 'Print the raw JSON lines.'
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -s h -l help -d 'Show this message and exit.'
+
+# gatekeep mcp
+complete -c gatekeep -n '__fish_seen_subcommand_from mcp' -s h -l help -d 'Show this message and exit.'
 
 # gatekeep replay
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s p -l policy -r -F -a 'builtin:default' -d 'The policy to judge with: a file or builtin:NAME.'

@@ -335,6 +335,18 @@ def uninstall(
 
 
 @app.command()
+def mcp() -> None:
+    """An MCP server on stdin/stdout with the tools run_command and check_command.
+
+    Each tool call is judged, prompted for, run and logged as `gatekeep run` would.
+    Needs the mcp package: pip install 'gatekeep[mcp]'.
+    """
+    from gatekeep.commands.mcp import main as mcp_main
+
+    _finish(mcp_main)
+
+
+@app.command()
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)
