@@ -26,6 +26,7 @@ _gatekeep() {
             'gatekeep approvals') path+=" approvals" ;;
             'gatekeep check') path+=" check" ;;
             'gatekeep completions') path+=" completions" ;;
+            'gatekeep doctor') path+=" doctor" ;;
             'gatekeep hook') path+=" hook" ;;
             'gatekeep install') path+=" install" ;;
             'gatekeep lint') path+=" lint" ;;
@@ -45,7 +46,7 @@ _gatekeep() {
     case "$path" in
         gatekeep)
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
-            else _gatekeep_words 'approvals check completions hook install lint log mcp replay run schema test uninstall version'; fi
+            else _gatekeep_words 'approvals check completions doctor hook install lint log mcp replay run schema test uninstall version'; fi
             ;;
         'gatekeep approvals')
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
@@ -71,6 +72,9 @@ _gatekeep() {
         'gatekeep completions')
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
             else _gatekeep_words 'bash zsh fish'; fi
+            ;;
+        'gatekeep doctor')
+            _gatekeep_words '-h --help'
             ;;
         'gatekeep hook')
             _gatekeep_words '-h --help'

@@ -7,6 +7,7 @@ complete -c gatekeep -f
 complete -c gatekeep -n '__fish_use_subcommand' -a approvals -d 'Review, revoke and answer approvals (operator only: agents are denied these).'
 complete -c gatekeep -n '__fish_use_subcommand' -a check -d 'Dry run: print the decision and its explanation; run nothing.'
 complete -c gatekeep -n '__fish_use_subcommand' -a completions -d 'Print the completion script for a shell (the files in completions/).'
+complete -c gatekeep -n '__fish_use_subcommand' -a doctor -d 'Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each failure. Exit codes: 0 no failure, 1 a failure.'
 complete -c gatekeep -n '__fish_use_subcommand' -a hook -d 'Answer one pre-tool hook call (JSON on stdin) in AGENT\'s format.'
 complete -c gatekeep -n '__fish_use_subcommand' -a install -d 'Add gatekeep\'s hook to AGENT\'s settings: idempotent, with a backup, nothing else changed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a lint -d 'Check policies: load errors (file:line:col), duplicate ids, rules that cannot match, rules that can never decide (shadowed by a stricter rule), dangerously broad allows.'
@@ -46,6 +47,9 @@ complete -c gatekeep -n '__fish_seen_subcommand_from check' -x -a '(__fish_compl
 # gatekeep completions
 complete -c gatekeep -n '__fish_seen_subcommand_from completions' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from completions' -x -a 'bash zsh fish'
+
+# gatekeep doctor
+complete -c gatekeep -n '__fish_seen_subcommand_from doctor' -s h -l help -d 'Show this message and exit.'
 
 # gatekeep hook
 complete -c gatekeep -n '__fish_seen_subcommand_from hook' -s h -l help -d 'Show this message and exit.'

@@ -347,6 +347,16 @@ def mcp() -> None:
 
 
 @app.command()
+def doctor() -> None:
+    """Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each
+    failure. Exit codes: 0 no failure, 1 a failure."""
+    from gatekeep.commands.doctor import doctor as do_doctor
+
+    _finish(lambda: do_doctor(env=os.environ, cwd=Path.cwd(),
+                              locations=Locations.from_env(os.environ), stdout=sys.stdout))
+
+
+@app.command()
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)
