@@ -13,7 +13,7 @@ import sys
 
 def main() -> int:
     args = sys.argv[1:]
-    if len(args) == 2 and args[0] == "hook":  # an agent's hook: no typer, no rich
+    if len(args) == 2 and args[0] == "hook" and not args[1].startswith("-"):  # no typer, rich
         from gatekeep.commands.hook import main as hook_main
 
         return hook_main(args[1])

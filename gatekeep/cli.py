@@ -339,7 +339,7 @@ def mcp() -> None:
     """An MCP server on stdin/stdout with the tools run_command and check_command.
 
     Each tool call is judged, prompted for, run and logged as `gatekeep run` would.
-    Needs the mcp package: pip install 'gatekeep[mcp]'.
+    Needs the mcp package (the mcp extra, or pip install mcp).
     """
     from gatekeep.commands.mcp import main as mcp_main
 

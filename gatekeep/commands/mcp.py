@@ -3,7 +3,7 @@
 ``run_command`` and ``check_command`` run ``gatekeep run`` and ``gatekeep check --json``
 as child processes, so that a tool call is judged, prompted for, run and logged exactly
 as on the command line, and nothing a command prints can reach the MCP stream on this
-process's stdout. Needs the ``mcp`` package (``pip install 'gatekeep[mcp]'``).
+process's stdout. Needs the ``mcp`` package (the ``mcp`` extra).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def serve(executable: str, stderr: TextIO) -> int:
         from mcp.server.mcpserver import MCPServer
     except ImportError:
         stderr.write("gatekeep: gatekeep mcp needs the mcp package: "
-                     "pip install 'gatekeep[mcp]'\n")
+                     "install the mcp extra, or pip install mcp\n")
         return ExitStatus.USAGE
     server: MCPServer[Any] = MCPServer("gatekeep", instructions=INSTRUCTIONS)
 
