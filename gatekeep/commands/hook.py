@@ -13,9 +13,6 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import BinaryIO, TextIO
 
 from gatekeep import audit
 from gatekeep.hooks.agents import AGENTS, CLAUDE_ASKING_MODES, Agent, Reply
@@ -24,12 +21,17 @@ from gatekeep.text import visible
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the hook path imports as little as it can
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import BinaryIO, TextIO
+
     from gatekeep.engine import Decision
     from gatekeep.locations import Locations
+    from gatekeep.paths import Context
     from gatekeep.policy.model import Policy
+    from gatekeep.session import Request
     from gatekeep.shell.model import ParsedCommand
 
-BUDGET = 50.0  # seconds for the whole call: below every agent's own hook timeout (60 s)
+BUDGET = 50.0  # seconds for the whole call: below the 60 s hook timeout agents commonly use
 PROMPT_MARGIN = 5.0  # seconds kept for answering the agent after a prompt or queue wait
 NEEDS_OPERATOR = ("gatekeep: not run: it needs the operator's approval, which cannot be asked "
                   "for here: ask the operator to run it (in a terminal: gatekeep run -c "
@@ -102,12 +104,33 @@ def _answer(agent: Agent, stdin: BinaryIO, env: Mapping[str, str], budget: float
     call = read(stdin.read(MAX_PAYLOAD + 1), agent)
     if isinstance(call, OtherTool):
         return agent.neutral()
+    reused = _reuse(agent, call, env)
+    if reused is not None:
+        return reused
     remaining = budget - (time.monotonic() - started)
     return _judge(agent, call, env, remaining)
 
 
+def _reuse(agent: Agent, call: Call, env: Mapping[str, str]) -> Reply | None:
+    """The allow reply from a stored decision that still holds, logged; else None."""
+    from io import StringIO
+
+    from gatekeep.commands.run_allowed import log
+    from gatekeep.hooks import reuse
+
+    entry = reuse.stored_allow(call.command, call.cwd, env)
+    if entry is None:
+        return None
+    listed = entry.get("rules")
+    rules = [str(rule) for rule in listed] if isinstance(listed, list) else []
+    log(reuse.audit_log(env), audit.line(reuse.hook_fields(entry, agent.name, call.why)),
+        StringIO())
+    return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
+
+
 def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -> Reply:
     from io import StringIO
+    from pathlib import Path
 
     from gatekeep import session
     from gatekeep.commands.run import refusal
@@ -133,6 +156,7 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     audit_log = str(locations.audit_log)
     if decision.decision == "allow":
         log(audit_log, audit.line(fields), StringIO())
+        _remember(request, decision, env, locations, policies, ctx)
         return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
     if decision.decision == "deny":
         log(audit_log, audit.line(fields), StringIO())
@@ -153,11 +177,27 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
 
 
 
+def _remember(request: Request, decision: Decision, env: Mapping[str, str],
+              locations: Locations, policies: list[Policy], ctx: Context) -> None:
+    """Store an allow decision for reuse, as ``run`` does (with ``run``'s audit fields)."""
+    from pathlib import Path
+
+    from gatekeep.commands.run import _remember as store
+    from gatekeep.paths import SystemResolver
+
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    if approved or not isinstance(ctx.resolver, SystemResolver) or ctx.resolver.expanded:
+        return
+    fields = audit.fields(decision, cwd=ctx.cwd, mode="run")
+    store(request, env, Path(ctx.cwd), locations, policies, ctx.resolver, fields)
+
+
 def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedCommand,
               policies: list[Policy], env: Mapping[str, str], locations: Locations, via: str,
               fields: str, rules: list[str], remaining: float) -> Reply:
     """Ask on the terminal (``tty``) or through ``gatekeep approvals watch`` (``queue``)."""
     from io import StringIO
+    from pathlib import Path
 
     from gatekeep.commands.run import _save_approvals, refusal
     from gatekeep.commands.run_allowed import log
