@@ -9,6 +9,7 @@ silent on an error, because every agent runs the tool on a crash.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -45,9 +46,28 @@ class DeadlineExceeded(Exception):
     """The hook's time budget ran out."""
 
 
+# The reply when even building the blocking reply failed: understood by every agent.
+LAST_RESORT = Reply(
+    '{"decision": "block", "reason": "gatekeep: internal error", "hookSpecificOutput": '
+    '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
+    '"permissionDecisionReason": "gatekeep: internal error"}}\n',
+    "gatekeep: internal error\ngatekeep: not run (gatekeep blocks what it cannot judge)\n", 2)
+
+
 def main(agent_name: str) -> int:
     """The process entry: stdin, stdout, stderr and the environment of the agent's call."""
-    return hook(agent_name, sys.stdin.buffer, sys.stdout, sys.stderr, os.environ, BUDGET)
+    for stream in (sys.stdout, sys.stderr):
+        _utf8(stream)
+    stdin = getattr(sys.stdin, "buffer", None) or io.BytesIO()  # no stdin: an empty payload
+    return hook(agent_name, stdin, sys.stdout, sys.stderr, os.environ, BUDGET)
+
+
+def _utf8(stream: TextIO) -> None:
+    """Agents read UTF-8, whatever the locale says."""
+    try:
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return
 
 
 def hook(agent_name: str, stdin: BinaryIO, stdout: TextIO, stderr: TextIO,
@@ -60,7 +80,10 @@ def hook(agent_name: str, stdin: BinaryIO, stdout: TextIO, stderr: TextIO,
                              f"{', '.join(AGENTS)}")
         reply = _within(budget, lambda: _answer(agent, stdin, env, budget))
     except BaseException as error:  # everything: a hook that crashes lets the tool run
-        reply = agent.blocked(_failure(error), [])
+        try:
+            reply = agent.blocked(_failure(error), [])
+        except BaseException:
+            reply = LAST_RESORT
     try:
         stdout.write(reply.stdout)
         stdout.flush()

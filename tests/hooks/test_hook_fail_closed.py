@@ -177,3 +177,52 @@ def test_the_hook_path_loads_neither_typer_nor_rich(scratch, command, code):
     result = subprocess.run([sys.executable, "-c", script], input=body, capture_output=True,
                             env={**scratch.env}, cwd=scratch.work, timeout=60, check=False)
     assert json.loads(result.stderr.decode().splitlines()[-1]) == [code, []], result
+
+
+def test_when_even_the_blocking_reply_fails_the_last_resort_blocks(scratch, monkeypatch):
+    from gatekeep.commands import hook as hook_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the engine broke")
+
+    def unprintable(error):
+        raise UnicodeError("cannot describe it")
+
+    monkeypatch.setattr(session, "judge", broken)
+    monkeypatch.setattr(hook_module, "_failure", unprintable)
+    code, out, err = run_in_process("codex", good("codex", str(scratch.work)))
+    assert (code, out, err) == (2, hook_module.LAST_RESORT.stdout, hook_module.LAST_RESORT.stderr)
+    assert json.loads(out)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_a_hook_whose_code_does_not_load_blocks(scratch):
+    inject = scratch.root / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(
+        "import sys\nsys.modules['gatekeep.commands.hook'] = None\n")
+    result = scratch.hook("claude-code", good("claude-code", str(scratch.work)),
+                          env={"PYTHONPATH": str(inject)})
+    reason = "gatekeep: internal error: the hook's code does not load"
+    assert (result.returncode, result.stderr.decode()) == (2, f"{reason} (ModuleNotFoundError)\n")
+    assert json.loads(result.stdout) == block_object(AGENTS["claude-code"], reason, [])
+
+
+def test_no_stdin_at_all_blocks(scratch):
+    result = subprocess.run([str(scratch.BIN / "gatekeep"), "hook", "codex"], capture_output=True,
+                            env=scratch.env, cwd=scratch.work, timeout=60, check=False,
+                            preexec_fn=lambda: os.close(0))
+    assert result.returncode == 2
+    assert result.stderr.decode() == (f"{CANNOT}the hook payload is not JSON: Expecting value: "
+                                      f"line 1 column 1 (char 0)\n{NOT_RUN}")
+
+
+def test_the_reply_is_utf8_whatever_the_locale(scratch):
+    (scratch.config_home / "gatekeep").mkdir(parents=True)
+    (scratch.config_home / "gatekeep" / "policy.yaml").write_text(
+        "gatekeep: 1\nrules:\n  - id: no-touch\n    deny: [touch]\n    reason: pas de fichiers "
+        "nouveaux ici, café\n", encoding="utf-8")
+    result = scratch.hook("gemini-cli", good("gemini-cli", str(scratch.work), "touch x"),
+                          env={"LC_ALL": "C", "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 2
+    assert "café" in json.loads(result.stdout.decode("utf-8"))["reason"]
+    assert "café" in result.stderr.decode("utf-8")
