@@ -1,4 +1,4 @@
-"""End to end with real agent CLIs, offline: a fake model server asks for a shell command,
+"""End to end with real agent CLIs (Codex, Claude Code, Gemini CLI), offline: a fake model server asks for a shell command,
 the agent calls ``gatekeep hook``, and what gatekeep answers decides whether it runs.
 
 The CLIs come from the npm registry (``.ci/run`` installs them under ``.ci-cache/agents``;
@@ -211,3 +211,58 @@ def test_claude_code_blocks_when_gatekeep_crashes(scratch, model):
     assert not (scratch.work / "made").exists()
     assert results == ["gatekeep: internal error: RuntimeError: injected\ngatekeep: not run "
                        "(gatekeep blocks what it cannot judge)\n"]
+
+
+# -- Gemini CLI -----------------------------------------------------------------------------
+
+def gemini(scratch, model, command, hook_command=None):
+    """Run ``gemini -p`` once with gatekeep's hook; the function responses the model received."""
+    binary = agent_cli("gemini")
+    server = model("fake_gemini.py", command)
+    settings = scratch.home / ".gemini" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    base = {"security": {"auth": {"selectedType": "gemini-api-key"}}}
+    if hook_command is None:
+        settings.write_text(json.dumps(base))
+        assert scratch.run("gatekeep", "install", "gemini-cli").returncode == 0
+    else:
+        settings.write_text(json.dumps({**base, "hooks": {"BeforeTool": [
+            {"matcher": "run_shell_command",
+             "hooks": [{"type": "command", "command": hook_command}]}]}}))
+    env = {"GOOGLE_GEMINI_BASE_URL": f"http://127.0.0.1:{server.port}",
+           "GEMINI_API_KEY": "sk-test"}
+    result = scratch.run(str(binary), "-p", "do it", "--skip-trust", "--yolo", "--output-format",
+                         "json", env=env)
+    assert result.returncode == 0, result
+    return [part["functionResponse"]["response"] for request in server.requests()
+            for content in request["body"].get("contents", [])
+            for part in content.get("parts", []) if "functionResponse" in part]
+
+
+def test_gemini_cli_runs_what_gatekeep_allows(scratch, model):
+    scratch.operator_policy(POLICY)
+    responses = gemini(scratch, model, "touch made")
+    assert (scratch.work / "made").exists()
+    assert len(responses) == 1 and "error" not in responses[0]
+    assert [(e["mode"], e["decision"], e["why"]) for e in scratch.audit()] == [
+        ("hook:gemini-cli", "allow", "make the file")]
+
+
+def test_gemini_cli_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratch, model):
+    scratch.operator_policy(POLICY)
+    (scratch.work / "keep").write_text("precious")
+    responses = gemini(scratch, model, "rm -f keep")
+    assert (scratch.work / "keep").exists()
+    assert responses == [{"error": "Tool execution blocked: gatekeep: denied: no-rm: deletes "
+                          "files\ngatekeep:   in: rm -f keep\ngatekeep:   instead: move them to "
+                          "a trash directory\ngatekeep: not run\n"}]
+
+
+def test_gemini_cli_blocks_when_gatekeep_crashes(scratch, model):
+    scratch.operator_policy(POLICY)
+    responses = gemini(scratch, model, "touch made",
+                       hook_command=crashing_hook(scratch, "gemini-cli"))
+    assert not (scratch.work / "made").exists()
+    assert responses == [{"error": "Tool execution blocked: gatekeep: internal error: "
+                          "RuntimeError: injected\ngatekeep: not run (gatekeep blocks what it "
+                          "cannot judge)\n"}]
