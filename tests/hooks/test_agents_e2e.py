@@ -1,5 +1,6 @@
-"""End to end with real agent CLIs (Codex, Claude Code, Gemini CLI), offline: a fake model server asks for a shell command,
-the agent calls ``gatekeep hook``, and what gatekeep answers decides whether it runs.
+"""End to end with real agent CLIs (Codex, Claude Code, Gemini CLI), offline: a fake model
+server asks for a shell command, the agent calls ``gatekeep hook``, and what gatekeep
+answers decides whether it runs.
 
 The CLIs come from the npm registry (``.ci/run`` installs them under ``.ci-cache/agents``;
 ``GATEKEEP_TEST_AGENTS`` may name another such folder). Without node or the packages,
