@@ -184,20 +184,32 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     if decision.decision == "deny":
         log(audit_log, audit.line(fields), StringIO())
         return agent.blocked(refusal(decision), rules)
-    via = policies[0].prompt_via or "agent"
+    via = policies[0].prompt_via or "agent"  # the operator's policy says where to ask
     if via == "agent":
-        asks = agent.asks and (agent.name != "claude-code"
-                               or call.permission_mode in CLAUDE_ASKING_MODES)
-        log(audit_log, audit.line(fields, operator={
-            "answer": "agent", "choice": "ask" if asks else "deny"}), StringIO())
-        explanation = refusal(decision).removesuffix("gatekeep: not run\n")
-        if asks:
-            return agent.asked(explanation + "gatekeep: the operator decides\n", rules)
-        return agent.asked(explanation + NEEDS_OPERATOR, rules) if agent.name == "json" \
-            else agent.blocked(explanation + NEEDS_OPERATOR, rules)
+        return _ask_agent(agent, call, decision, fields, rules, audit_log)
     return _operator(agent, call, decision, parsed, policies, env, locations, via, fields,
                      rules, remaining)
 
+
+def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules: list[str],
+               audit_log: str) -> Reply:
+    """Leave the question to the agent's own prompt where one reliably asks a person; else
+    block, telling the model that the operator must approve."""
+    from io import StringIO
+
+    from gatekeep.commands.run import refusal
+    from gatekeep.commands.run_allowed import log
+
+    asks = agent.asks and (agent.name != "claude-code"
+                           or call.permission_mode in CLAUDE_ASKING_MODES)
+    log(audit_log, audit.line(fields, operator={
+        "answer": "agent", "choice": "ask" if asks else "deny"}), StringIO())
+    explanation = refusal(decision).removesuffix("gatekeep: not run\n")
+    if asks:
+        return agent.asked(explanation + "gatekeep: the operator decides\n", rules)
+    if agent.name == "json":  # its callers read "ask" and route it themselves
+        return agent.asked(explanation + NEEDS_OPERATOR, rules)
+    return agent.blocked(explanation + NEEDS_OPERATOR, rules)
 
 
 def _remember(request: Request, decision: Decision, env: Mapping[str, str],
