@@ -84,3 +84,24 @@ def test_tty_without_a_terminal_blocks(scratch):
     assert result.stderr.decode().endswith(
         "gatekeep: not run: it needs the operator's approval and there is no terminal to ask "
         "on\n")
+
+
+def test_tty_asks_on_the_terminal_with_the_agents_purpose(scratch):
+    """The agent gives the hook a terminal; the payload comes from a file, the answer from it."""
+    import pexpect
+
+    scratch.operator_policy(POLICY % "tty")
+    body = scratch.root / "payload.json"
+    body.write_bytes(claude_payload(scratch, "rm x"))
+    terminal = pexpect.spawn("/bin/sh", ["-c", f'exec "$0" hook claude-code < {body}',
+                                         str(scratch.BIN / "gatekeep")],
+                             env=scratch.env, cwd=str(scratch.work), timeout=60)
+    terminal.expect_exact("Run it? ")
+    assert "The agent says it is for: clean up" in terminal.before.decode()
+    terminal.sendline("y")
+    terminal.expect(pexpect.EOF)
+    output = terminal.before.decode()
+    terminal.close()
+    assert terminal.exitstatus == 0, output
+    assert '"permissionDecision": "allow"' in output
+    assert scratch.audit()[-1]["operator"] == {"answer": "y", "choice": "run"}
