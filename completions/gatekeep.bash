@@ -26,12 +26,17 @@ _gatekeep() {
             'gatekeep approvals') path+=" approvals" ;;
             'gatekeep check') path+=" check" ;;
             'gatekeep completions') path+=" completions" ;;
+            'gatekeep doctor') path+=" doctor" ;;
+            'gatekeep hook') path+=" hook" ;;
+            'gatekeep install') path+=" install" ;;
             'gatekeep lint') path+=" lint" ;;
             'gatekeep log') path+=" log" ;;
+            'gatekeep mcp') path+=" mcp" ;;
             'gatekeep replay') path+=" replay" ;;
             'gatekeep run') path+=" run" ;;
             'gatekeep schema') path+=" schema" ;;
             'gatekeep test') path+=" test" ;;
+            'gatekeep uninstall') path+=" uninstall" ;;
             'gatekeep version') path+=" version" ;;
             'gatekeep approvals list') path+=" list" ;;
             'gatekeep approvals revoke') path+=" revoke" ;;
@@ -41,7 +46,7 @@ _gatekeep() {
     case "$path" in
         gatekeep)
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
-            else _gatekeep_words 'approvals check completions lint log replay run schema test version'; fi
+            else _gatekeep_words 'approvals check completions doctor hook install lint log mcp replay run schema test uninstall version'; fi
             ;;
         'gatekeep approvals')
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
@@ -68,6 +73,15 @@ _gatekeep() {
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
             else _gatekeep_words 'bash zsh fish'; fi
             ;;
+        'gatekeep doctor')
+            _gatekeep_words '-h --help'
+            ;;
+        'gatekeep hook')
+            _gatekeep_words '-h --help'
+            ;;
+        'gatekeep install')
+            _gatekeep_words '--user --project -h --help'
+            ;;
         'gatekeep lint')
             if [[ $cur == -* ]]; then _gatekeep_words '--strict --json -h --help'
             else _gatekeep_policy builtin:default; fi
@@ -78,6 +92,9 @@ _gatekeep() {
                 --decision) return ;;
             esac
             _gatekeep_words '-n --limit --decision --json -h --help'
+            ;;
+        'gatekeep mcp')
+            _gatekeep_words '-h --help'
             ;;
         'gatekeep replay')
             case "$prev" in
@@ -90,8 +107,9 @@ _gatekeep() {
             case "$prev" in
                 -c|--command) return ;;
                 -p|--policy) _gatekeep_policy builtin:default; return ;;
+                --why) return ;;
             esac
-            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy -h --help'
+            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --why -h --help'
             else _gatekeep_programs; fi
             ;;
         'gatekeep schema')
@@ -105,6 +123,9 @@ _gatekeep() {
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '--cases --min-coverage --junit --json -h --help'
             else _gatekeep_policy builtin:default; fi
+            ;;
+        'gatekeep uninstall')
+            _gatekeep_words '--user --project -h --help'
             ;;
         'gatekeep version')
             _gatekeep_words '-h --help'

@@ -7,12 +7,17 @@ complete -c gatekeep -f
 complete -c gatekeep -n '__fish_use_subcommand' -a approvals -d 'Review, revoke and answer approvals (operator only: agents are denied these).'
 complete -c gatekeep -n '__fish_use_subcommand' -a check -d 'Dry run: print the decision and its explanation; run nothing.'
 complete -c gatekeep -n '__fish_use_subcommand' -a completions -d 'Print the completion script for a shell (the files in completions/).'
+complete -c gatekeep -n '__fish_use_subcommand' -a doctor -d 'Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each failure. Exit codes: 0 no failure, 1 a failure.'
+complete -c gatekeep -n '__fish_use_subcommand' -a hook -d 'Answer one pre-tool hook call (JSON on stdin) in AGENT\'s format.'
+complete -c gatekeep -n '__fish_use_subcommand' -a install -d 'Add gatekeep\'s hook to AGENT\'s settings: idempotent, with a backup, nothing else changed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a lint -d 'Check policies: load errors (file:line:col), duplicate ids, rules that cannot match, rules that can never decide (shadowed by a stricter rule), dangerously broad allows.'
 complete -c gatekeep -n '__fish_use_subcommand' -a log -d 'Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first.'
+complete -c gatekeep -n '__fish_use_subcommand' -a mcp -d 'An MCP server on stdin/stdout with the tools run_command and check_command.'
 complete -c gatekeep -n '__fish_use_subcommand' -a replay -d 'Re-decide every logged command under a policy and show the decisions that change.'
 complete -c gatekeep -n '__fish_use_subcommand' -a run -d 'Judge a command and run it only if every part of it is allowed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a schema -d 'Print the JSON Schema of the policy format (policies/policy.schema.json).'
 complete -c gatekeep -n '__fish_use_subcommand' -a test -d 'Run the policies\' tests: examples and case files; report failures and rule coverage.'
+complete -c gatekeep -n '__fish_use_subcommand' -a uninstall -d 'Remove exactly gatekeep\'s hook from AGENT\'s settings (with a backup).'
 complete -c gatekeep -n '__fish_use_subcommand' -a version -d 'Print gatekeep\'s version.'
 complete -c gatekeep -n '__fish_use_subcommand' -s h -l help -d 'Show this message and exit.'
 
@@ -43,6 +48,19 @@ complete -c gatekeep -n '__fish_seen_subcommand_from check' -x -a '(__fish_compl
 complete -c gatekeep -n '__fish_seen_subcommand_from completions' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from completions' -x -a 'bash zsh fish'
 
+# gatekeep doctor
+complete -c gatekeep -n '__fish_seen_subcommand_from doctor' -s h -l help -d 'Show this message and exit.'
+
+# gatekeep hook
+complete -c gatekeep -n '__fish_seen_subcommand_from hook' -s h -l help -d 'Show this message and exit.'
+complete -c gatekeep -n '__fish_seen_subcommand_from hook' -x
+
+# gatekeep install
+complete -c gatekeep -n '__fish_seen_subcommand_from install' -l user -d 'The user\'s settings (the default).'
+complete -c gatekeep -n '__fish_seen_subcommand_from install' -l project -d 'The project\'s settings (in the current directory), not the user\'s.'
+complete -c gatekeep -n '__fish_seen_subcommand_from install' -s h -l help -d 'Show this message and exit.'
+complete -c gatekeep -n '__fish_seen_subcommand_from install' -x
+
 # gatekeep lint
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -l strict -d 'Fail on warnings too.'
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -l json -d 'Print one JSON object.'
@@ -55,6 +73,9 @@ complete -c gatekeep -n '__fish_seen_subcommand_from log' -l decision -x -d 'Onl
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -l json -d 'Print the raw JSON lines.'
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -s h -l help -d 'Show this message and exit.'
 
+# gatekeep mcp
+complete -c gatekeep -n '__fish_seen_subcommand_from mcp' -s h -l help -d 'Show this message and exit.'
+
 # gatekeep replay
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s p -l policy -r -F -a 'builtin:default' -d 'The policy to judge with: a file or builtin:NAME.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -l fail-on-loosen -d 'Exit 1 if any decision became more permissive.'
@@ -65,6 +86,7 @@ complete -c gatekeep -n '__fish_seen_subcommand_from replay' -r -F
 # gatekeep run
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s c -l command -x -d 'A shell command string, parsed with bash\'s grammar.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s p -l policy -r -F -a 'builtin:default' -d 'A policy file or builtin:NAME.'
+complete -c gatekeep -n '__fish_seen_subcommand_from run' -l why -x -d 'What the command is for, in the agent\'s words: shown to the operator and logged.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -x -a '(__fish_complete_command)'
 
@@ -78,6 +100,12 @@ complete -c gatekeep -n '__fish_seen_subcommand_from test' -l junit -r -F -d 'Al
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -l json -d 'Print one JSON object.'
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -r -F -a 'builtin:default'
+
+# gatekeep uninstall
+complete -c gatekeep -n '__fish_seen_subcommand_from uninstall' -l user -d 'The user\'s settings (the default).'
+complete -c gatekeep -n '__fish_seen_subcommand_from uninstall' -l project -d 'The project\'s settings (in the current directory), not the user\'s.'
+complete -c gatekeep -n '__fish_seen_subcommand_from uninstall' -s h -l help -d 'Show this message and exit.'
+complete -c gatekeep -n '__fish_seen_subcommand_from uninstall' -x
 
 # gatekeep version
 complete -c gatekeep -n '__fish_seen_subcommand_from version' -s h -l help -d 'Show this message and exit.'

@@ -3,7 +3,9 @@
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.fastpath``), then the full path without typer
 or rich; everything else (help, other commands, unusual options) goes through
-the typer application.
+the typer application. ``gatekeep hook AGENT`` also runs without
+typer or rich, with an error boundary of its own that answers in the form every
+agent honours as a block.
 
 ``main()`` is gatekeep's outer error boundary: an exception that escapes
 everything below becomes one line and exit 70 (Ctrl-C: 130), never a traceback
@@ -17,8 +19,11 @@ import sys
 
 
 def main() -> int:
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "hook" and not args[1].startswith("-"):  # no typer, rich
+        return _hook(args[1])
     try:
-        return dispatch(sys.argv[1:])
+        return dispatch(args)
     except KeyboardInterrupt:
         from gatekeep.exitcodes import ExitStatus
 
@@ -28,6 +33,19 @@ def main() -> int:
 
         sys.stderr.write(internal_error(error))
         return ExitStatus.INTERNAL_ERROR
+
+
+def _hook(agent: str) -> int:
+    """``gatekeep hook AGENT``: whatever escapes it is a block, never exit 70 (which every
+    agent tested treats as no objection)."""
+    try:
+        from gatekeep.commands.hook import main as hook_main
+    except BaseException as error:  # an agent runs the tool when its hook crashes
+        return _hook_unavailable(error)
+    try:
+        return hook_main(agent)
+    except BaseException as error:
+        return _hook_unavailable(error, "the hook failed")
 
 
 def dispatch(args: list[str]) -> int:
@@ -51,6 +69,16 @@ def dispatch(args: list[str]) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
     return 0
+
+
+def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:
+    """The reply every agent honours as a block, when the hook's own code cannot run."""
+    reason = f"gatekeep: internal error: {what}"
+    sys.stdout.write('{"decision": "block", "reason": "' + reason + '", "hookSpecificOutput": '
+                     '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
+                     '"permissionDecisionReason": "' + reason + '"}}\n')
+    sys.stderr.write(f"{reason} ({type(error).__name__})\n")
+    return 2
 
 
 if __name__ == "__main__":

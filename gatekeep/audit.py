@@ -156,3 +156,12 @@ _OPTIONAL: dict[str, tuple[Callable[[object], bool], str]] = {
     "time": (lambda v: isinstance(v, str), "a string"),
     "exit_code": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
 }
+
+
+def with_why(decision_fields: str, why: str | None) -> str:
+    """``decision_fields`` with the purpose the agent stated for the command, if any."""
+    if not why:
+        return decision_fields
+    import json
+
+    return f"{decision_fields}, \"why\": {json.dumps(why, ensure_ascii=True)}"

@@ -83,9 +83,16 @@ def _request(command: str | None, argv: list[str] | None, policy: str | None) ->
     return Request(command, tuple(argv) if argv else None, policy)
 
 
+WhyOption = Annotated[
+    Optional[str],
+    typer.Option("--why", help="What the command is for, in the agent's words: shown to the "
+                 "operator and logged.", show_default=False),
+]
+
+
 @app.command()
 def run(command: CommandOption = None, argv: ArgvArgument = None,
-        policy: PolicyOption = None) -> None:
+        policy: PolicyOption = None, why: WhyOption = None) -> None:
     """Judge a command and run it only if every part of it is allowed.
 
     Allowed: runs with the same stdin, stdout, stderr, exit code and signals.
@@ -94,7 +101,7 @@ def run(command: CommandOption = None, argv: ArgvArgument = None,
     """
     from gatekeep.commands.run import main
 
-    raise typer.Exit(main(_request(command, argv, policy)))
+    raise typer.Exit(main(_request(command, argv, policy), why))
 
 
 @app.command()
@@ -267,6 +274,91 @@ def completions(
     from gatekeep.commands.completions import completions as do_completions
 
     raise typer.Exit(do_completions(shell, stdout=sys.stdout))
+
+
+AgentArgument = Annotated[str, typer.Argument(
+    help="claude-code, codex, gemini-cli or cursor.", metavar="AGENT", show_default=False)]
+
+
+@app.command()
+def hook(
+    agent: Annotated[str, typer.Argument(
+        help="claude-code, codex, gemini-cli, cursor or json.", metavar="AGENT",
+        show_default=False)],
+) -> None:
+    """Answer one pre-tool hook call (JSON on stdin) in AGENT's format.
+
+    Allowed: the agent's allow. Denied, or anything gatekeep cannot judge: the agent's
+    blocking reply, exit 2, the reason on stderr. Asked: by the policy's prompt.via.
+    """
+    from gatekeep.commands.hook import main as hook_main
+
+    raise typer.Exit(hook_main(agent))
+
+
+ProjectOption = Annotated[bool, typer.Option(
+    "--project", help="The project's settings (in the current directory), not the user's.")]
+
+
+@app.command()
+def install(
+    agent: AgentArgument,
+    user: Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
+    = False,
+    project: ProjectOption = False,
+) -> None:
+    """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
+
+    Refuses to edit a file it cannot parse. Exit codes: 0 done, 1 refused, 2 usage error.
+    """
+    from gatekeep.commands.install import executable_path
+    from gatekeep.commands.install import install as do_install
+
+    if user and project:
+        typer.echo("gatekeep: give --user or --project, not both", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+    raise typer.Exit(do_install(agent, project=os.getcwd() if project else None, env=os.environ,
+                               executable=executable_path(), stdout=sys.stdout,
+                               stderr=sys.stderr))
+
+
+@app.command()
+def uninstall(
+    agent: AgentArgument,
+    user: Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
+    = False,
+    project: ProjectOption = False,
+) -> None:
+    """Remove exactly gatekeep's hook from AGENT's settings (with a backup)."""
+    from gatekeep.commands.install import uninstall as do_uninstall
+
+    if user and project:
+        typer.echo("gatekeep: give --user or --project, not both", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+    raise typer.Exit(do_uninstall(agent, project=os.getcwd() if project else None,
+                                 env=os.environ, stdout=sys.stdout, stderr=sys.stderr))
+
+
+@app.command()
+def mcp() -> None:
+    """An MCP server on stdin/stdout with the tools run_command and check_command.
+
+    Each tool call is judged, prompted for, run and logged as `gatekeep run` would.
+    Needs the mcp package (the mcp extra, or pip install mcp).
+    """
+    from gatekeep.commands.mcp import main as mcp_main
+
+    raise typer.Exit(mcp_main())
+
+
+@app.command()
+def doctor() -> None:
+    """Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each
+    failure. Exit codes: 0 no failure, 1 a failure."""
+    from gatekeep.commands.doctor import doctor as do_doctor
+
+    raise typer.Exit(do_doctor(env=os.environ, cwd=Path.cwd(),
+                              locations=Locations.from_env(os.environ), stdout=sys.stdout))
 
 
 @app.command()

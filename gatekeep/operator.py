@@ -40,8 +40,11 @@ def prompt_settings(policies: list[Policy]) -> tuple[float, str]:
 
 def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Policy], cwd: str,
                  env: Mapping[str, str], locations: Locations,
-                 terminal: Terminal | None = None) -> Answer:
-    """Explain ``decision`` on the terminal and return the operator's answer."""
+                 terminal: Terminal | None = None, why: str | None = None) -> Answer:
+    """Explain ``decision`` on the terminal and return the operator's answer.
+
+    ``why`` is the purpose the agent stated, shown above the explanation.
+    """
     timeout, no_tty = prompt_settings(policies)
     if terminal is None:
         try:
@@ -50,12 +53,14 @@ def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Polic
             if no_tty == "queue":
                 from gatekeep.queue import wait_for_answer
 
-                return wait_for_answer(decision, parsed, policies, cwd, env, locations, timeout)
+                return wait_for_answer(decision, parsed, policies, cwd, env, locations, timeout,
+                                       why)
             return Answer("deny", "no-tty")
     invocations = analyze(parsed, policies[0].knowledge).invocations
     color = not env.get("NO_COLOR") and env.get("TERM", "dumb") != "dumb"
     view, detail = explanation_text(decision, invocations, policies, cwd, env,
                                     _width(terminal), color)
+    view = stated_purpose(why) + view
 
     def always() -> str | None:
         offer = approval_offer(decision, cwd)
@@ -82,6 +87,11 @@ def explanation_text(decision: Decision, invocations: tuple[Invocation, ...],
     view = explain(decision, invocations, policies[0].knowledge, cwd)
     view = view._replace(previews=previews(invocations, cwd, env))
     return (to_text(explanation(view), width, color), to_text(details(decision), width, color))
+
+
+def stated_purpose(why: str | None) -> str:
+    """The agent's own words for what a command is for, marked as the agent's."""
+    return f"The agent says it is for: {visible(why)}\n" if why else ""
 
 
 def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | str:

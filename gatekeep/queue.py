@@ -65,13 +65,15 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Policy], cwd: str,
-                    env: Mapping[str, str], locations: Locations, timeout: float) -> Answer:
+                    env: Mapping[str, str], locations: Locations, timeout: float,
+                    why: str | None = None) -> Answer:
     """Queue the request and wait for the operator's answer, or the deadline."""
-    from gatekeep.operator import approval_offer, explanation_text
+    from gatekeep.operator import approval_offer, explanation_text, stated_purpose
     from gatekeep.shell.analyze import analyze
 
     invocations = analyze(parsed, policies[0].knowledge).invocations
     view, details = explanation_text(decision, invocations, policies, cwd, env, RENDER_WIDTH)
+    view = stated_purpose(why) + view
     offer = approval_offer(decision, cwd)
     offer_text = f"Cannot save an approval: {offer}" if isinstance(offer, str) else \
         "Will save, for " + offer[0].scope + ":\n" + "\n".join(

@@ -24,8 +24,11 @@ from gatekeep.text import visible
 
 
 def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
-        stderr: TextIO, terminal: Terminal | None = None) -> int:
-    """Judge ``request``; run it when allowed or approved; return gatekeep's exit status."""
+        stderr: TextIO, terminal: Terminal | None = None, why: str | None = None) -> int:
+    """Judge ``request``; run it when allowed or approved; return gatekeep's exit status.
+
+    ``why`` is the purpose the agent stated: shown to the operator and logged.
+    """
     try:
         policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:
@@ -41,7 +44,8 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     command = request.command
     if command is not None and isinstance(ctx.resolver, SystemResolver):
         command = pinned(command, ctx.resolver.answers)
-    fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
+    plain = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
+    fields = audit.with_why(plain, why)
     audit_log = str(locations.audit_log)
     if decision.decision == "deny":
         stderr.write(refusal(decision))
@@ -52,7 +56,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
 
         operator.warn_expired(decision, expired, str(cwd), stderr)
         answer = operator.ask_operator(decision, parsed, policies, str(cwd), env, locations,
-                                       terminal)
+                                       terminal, why)
         record = {"answer": answer.how, "choice": answer.choice}
         if answer.message:
             record["message"] = answer.message
@@ -65,7 +69,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         return run_allowed(command, request.argv, program, env, audit_log, fields, stderr, record)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
-        _remember(request, env, cwd, locations, policies, ctx.resolver, fields)
+        _remember(request, env, cwd, locations, policies, ctx.resolver, plain)
     return run_allowed(command, request.argv, program, env, audit_log, fields, stderr)
 
 
@@ -139,10 +143,11 @@ _NOT_APPROVED = {
 }
 
 
-def main(request: Request) -> int:
+def main(request: Request, why: str | None = None) -> int:
     """Entry point after the fast path missed: build I/O from the process and run."""
     try:
-        return run(request, os.environ, Path.cwd(), Locations.from_env(os.environ), sys.stderr)
+        return run(request, os.environ, Path.cwd(), Locations.from_env(os.environ), sys.stderr,
+                   why=why)
     except KeyboardInterrupt:
         sys.stderr.write("gatekeep: interrupted; nothing was run\n")
         return ExitStatus.INTERRUPTED

@@ -69,6 +69,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         unparseable=parts.settings.get("unparseable", "ask"),
         prompt_timeout=float(parts.settings.get("prompt_timeout", 120)),
         prompt_no_tty=parts.settings.get("prompt_no_tty", "deny"),
+        prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
     )
@@ -183,11 +184,13 @@ class _Loader:
                 target.extend(Glob.from_text(g) for g in protect[key].strings())
 
     def prompt(self, located: Located, parts: _Parts) -> None:
-        prompt = located.mapping(frozenset({"timeout", "no_tty"}))
+        prompt = located.mapping(frozenset({"timeout", "no_tty", "via"}))
         if "timeout" in prompt:
             parts.settings["prompt_timeout"] = str(prompt["timeout"].number(minimum=1))
         if "no_tty" in prompt:
             parts.settings["prompt_no_tty"] = prompt["no_tty"].choice(("deny", "queue"))
+        if "via" in prompt:
+            parts.settings["prompt_via"] = prompt["via"].choice(("agent", "queue", "tty"))
 
     def rule(self, located: Located) -> Rule:
         fields = located.mapping(_RULE_KEYS)

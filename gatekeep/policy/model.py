@@ -107,6 +107,7 @@ class Policy(NamedTuple):
     # the patterns whose first word is absent or a glob (checked for every command)
     by_first: Mapping[tuple[str, str], tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
     by_program_rest: Mapping[str, tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
+    prompt_via: str = ""  # agent | queue | tty; "" leaves it to the front end (hooks: agent)
 
     @classmethod
     def build(cls, **fields: object) -> Policy:

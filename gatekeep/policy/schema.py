@@ -80,6 +80,8 @@ def _top() -> dict[str, Any]:
         "prompt": {"type": "object", "additionalProperties": False, "properties": {
             "timeout": {"type": "number", "minimum": 1, "description": "Seconds."},
             "no_tty": {"enum": ["deny", "queue"]},
+            "via": {"enum": ["agent", "queue", "tty"], "description": "Where a hook asks the "
+                    "operator: the agent's own approval, the approvals queue, or the terminal."},
         }},
         "protect": {"type": "object", "additionalProperties": False, "properties": {
             "write": _one_or_many(_STRING, "Paths (globs) that commands may not write."),

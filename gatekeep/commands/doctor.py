@@ -1,0 +1,112 @@
+"""``gatekeep doctor``: check the set-up, one line per check, with a fix for each failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from gatekeep.exitcodes import ExitStatus
+from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
+from gatekeep.locations import Locations
+
+
+class Finding(NamedTuple):
+    status: str  # ok | FAIL | note
+    what: str
+    fix: str = ""
+
+
+def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: TextIO) -> int:
+    checks: list[Callable[[], list[Finding]]] = [
+        lambda: _policy(env, cwd, locations), lambda: _audit_log(locations),
+        _prompt, lambda: _hooks(env, cwd)]
+    findings = [finding for check in checks for finding in check()]
+    for finding in findings:
+        stdout.write(f"{finding.status:<4}  {finding.what}\n")
+        if finding.fix:
+            stdout.write(f"      fix: {finding.fix}\n")
+    return ExitStatus.FAILED if any(f.status == "FAIL" for f in findings) else ExitStatus.OK
+
+
+def _policy(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Finding]:
+    from gatekeep.errors import PolicyError
+    from gatekeep.session import Request, run_policies
+
+    try:
+        policies = run_policies(locations, cwd, Request("true", None), env)
+    except PolicyError as error:
+        return [Finding("FAIL", f"policy: {error}",
+                        "correct the file (gatekeep lint FILE shows every error); until then "
+                        "gatekeep runs nothing")]
+    names = ", ".join(p.name for p in policies)
+    return [Finding("ok", f"policy loads: {names}")]
+
+
+def _audit_log(locations: Locations) -> list[Finding]:
+    directory = locations.state_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        return [Finding("FAIL", f"audit log: cannot write in {directory}: {error.strerror}",
+                        f"make {directory} writable for this user")]
+    return [Finding("ok", f"audit log: {locations.audit_log}")]
+
+
+def _prompt() -> list[Finding]:
+    try:
+        os.close(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY))
+    except OSError:
+        return [Finding("note", "prompt: no terminal here; questions go to the approvals queue "
+                        "if the policy says prompt: {no_tty: queue} (answer them with gatekeep "
+                        "approvals watch), else they are refused")]
+    return [Finding("ok", "prompt: questions can be asked on this terminal (/dev/tty)")]
+
+
+def _hooks(env: Mapping[str, str], cwd: Path) -> list[Finding]:
+    findings = []
+    for target in TARGETS.values():
+        places = [None] + ([str(cwd)] if target.project_file else [])
+        for project in places:
+            path = Path(settings_file(target, env, project))
+            if path.exists():
+                findings.extend(_hook(target, path))
+    if not findings:
+        return [Finding("note", "hooks: no agent settings with gatekeep's hook found; "
+                        "see gatekeep install AGENT")]
+    return findings
+
+
+def _hook(target: Target, path: Path) -> list[Finding]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+        groups = settings.get("hooks", {}).get(target.event, [])
+        entries = [e for g in groups for e in (
+            [g] if target.matcher is None else g.get("hooks", []))]
+    except (OSError, ValueError, AttributeError, TypeError) as error:
+        return [Finding("FAIL", f"{target.agent}: cannot read {path}: {error}",
+                        "make it plain JSON in the agent's documented shape")]
+    mine = [e["command"] for e in entries if is_ours(e, target.agent)]
+    if not mine:
+        return [Finding("note", f"{target.agent}: no gatekeep hook in {path}",
+                        f"gatekeep install {target.agent}")]
+    program = shlex.split(mine[0])[0]
+    if not os.access(program, os.X_OK):
+        return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, which "
+                        "is not an executable: the agent fails open",
+                        f"gatekeep install {target.agent}")]
+    findings = [Finding("ok", f"{target.agent}: gatekeep's hook is in {path}")]
+    if target.agent == "codex":
+        findings.append(Finding("note", "codex: Codex skips a hook it has not been told to "
+                                "trust, silently; make sure you trusted it (run codex once and "
+                                "review its hooks)"))
+    findings.append(Finding("note", f"{target.agent}: the hook enforces gatekeep's decisions, "
+                            "not the boundary: the agent runs allowed commands itself "
+                            "(gatekeep-sh or gatekeep mcp give both)"))
+    return findings

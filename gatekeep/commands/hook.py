@@ -1,0 +1,262 @@
+"""``gatekeep hook AGENT``: answer one pre-tool hook call with the decision ``run`` would make.
+
+The hook decides; the agent runs the command itself, outside gatekeep's boundary.
+Every failure (a payload that is not exactly the agent's protocol, a policy that does
+not load, an internal error, the time budget running out) is the agent's blocking
+reply: exit 2 with the reason on stderr. Nothing here ever exits otherwise or stays
+silent on an error, because every agent runs the tool on a crash.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import time
+
+from gatekeep import audit
+from gatekeep.hooks.agents import AGENTS, CLAUDE_ASKING_MODES, Agent, Reply
+from gatekeep.hooks.payload import MAX_PAYLOAD, BadPayload, Call, OtherTool, read
+from gatekeep.text import visible
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the hook path imports as little as it can
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import BinaryIO, TextIO
+
+    from gatekeep.engine import Decision
+    from gatekeep.locations import Locations
+    from gatekeep.paths import Context
+    from gatekeep.policy.model import Policy
+    from gatekeep.session import Request
+    from gatekeep.shell.model import ParsedCommand
+
+BUDGET = 50.0  # seconds for the whole call: below the 60 s hook timeout agents commonly use
+PROMPT_MARGIN = 5.0  # seconds kept for answering the agent after a prompt or queue wait
+NEEDS_OPERATOR = ("gatekeep: not run: it needs the operator's approval, which cannot be asked "
+                  "for here: ask the operator to run it (in a terminal: gatekeep run -c "
+                  "'COMMAND'), or do without it\n")
+# Any agent's blocking reply, for a hook named after no agent gatekeep knows.
+_UNKNOWN = Agent(name="unknown", events=(), shell_tools=(), command_at=(), why_at=(),
+                 allow=None, asks=False)
+
+
+class DeadlineExceeded(Exception):
+    """The hook's time budget ran out."""
+
+
+# The reply when even building the blocking reply failed: understood by every agent.
+LAST_RESORT = Reply(
+    '{"decision": "block", "reason": "gatekeep: internal error", "hookSpecificOutput": '
+    '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
+    '"permissionDecisionReason": "gatekeep: internal error"}}\n',
+    "gatekeep: internal error\ngatekeep: not run (gatekeep blocks what it cannot judge)\n", 2)
+
+
+def main(agent_name: str) -> int:
+    """The process entry: stdin, stdout, stderr and the environment of the agent's call."""
+    for stream in (sys.stdout, sys.stderr):
+        _utf8(stream)
+    stdin = getattr(sys.stdin, "buffer", None) or io.BytesIO()  # no stdin: an empty payload
+    return hook(agent_name, stdin, sys.stdout, sys.stderr, os.environ, BUDGET)
+
+
+def _utf8(stream: TextIO) -> None:
+    """Agents read UTF-8, whatever the locale says."""
+    try:
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return
+
+
+def hook(agent_name: str, stdin: BinaryIO, stdout: TextIO, stderr: TextIO,
+         env: Mapping[str, str], budget: float) -> int:
+    """Answer one call; the return value is the exit code (0, or 2 for a block)."""
+    agent = AGENTS.get(agent_name, _UNKNOWN)
+    try:
+        if agent is _UNKNOWN:
+            raise BadPayload(f"gatekeep hook does not know the agent {agent_name!r}; it knows "
+                             f"{', '.join(AGENTS)}")
+        reply = _within(budget, lambda: _answer(agent, stdin, env, budget))
+    except BaseException as error:  # everything: a hook that crashes lets the tool run
+        try:
+            reply = agent.blocked(_failure(error), [])
+        except BaseException:
+            reply = LAST_RESORT
+    try:
+        stdout.write(reply.stdout)
+        stdout.flush()
+        stderr.write(reply.stderr)
+        stderr.flush()
+    except (OSError, ValueError):
+        pass  # the agent stopped listening; the exit code still says it
+    return reply.code
+
+
+def _within(budget: float, action: Callable[[], Reply]) -> Reply:
+    """``action()``, interrupted by DeadlineExceeded after ``budget`` seconds."""
+    armed = [True]
+
+    def expired(signum: int, frame: object) -> None:
+        if armed[0]:
+            raise DeadlineExceeded(f"gatekeep took longer than its {budget:g} s budget")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return action()
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, BadPayload):
+        what = f"gatekeep: cannot judge this call: {visible(str(error))}"
+    elif isinstance(error, DeadlineExceeded):
+        what = f"gatekeep: {error}"
+    else:
+        what = f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}"
+    return f"{what}\ngatekeep: not run (gatekeep blocks what it cannot judge)\n"
+
+
+def _answer(agent: Agent, stdin: BinaryIO, env: Mapping[str, str], budget: float) -> Reply:
+    started = time.monotonic()
+    call = read(stdin.read(MAX_PAYLOAD + 1), agent)
+    if isinstance(call, OtherTool):
+        return agent.neutral()
+    reused = _reuse(agent, call, env)
+    if reused is not None:
+        return reused
+    remaining = budget - (time.monotonic() - started)
+    return _judge(agent, call, env, remaining)
+
+
+def _reuse(agent: Agent, call: Call, env: Mapping[str, str]) -> Reply | None:
+    """The allow reply from a stored decision that still holds, logged; else None."""
+    from io import StringIO
+
+    from gatekeep.commands.run_allowed import log
+    from gatekeep.hooks import reuse
+
+    entry = reuse.stored_allow(call.command, call.cwd, env)
+    if entry is None:
+        return None
+    listed = entry.get("rules")
+    rules = [str(rule) for rule in listed] if isinstance(listed, list) else []
+    log(reuse.audit_log(env), audit.line(reuse.hook_fields(entry, agent.name, call.why)),
+        StringIO())
+    return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
+
+
+def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -> Reply:
+    from io import StringIO
+    from pathlib import Path
+
+    from gatekeep import session
+    from gatekeep.commands.run import refusal
+    from gatekeep.commands.run_allowed import log
+    from gatekeep.errors import PolicyError
+    from gatekeep.locations import Locations
+
+    locations = Locations.from_env(env)
+    cwd = Path(call.cwd)
+    request = session.Request(call.command, None)
+    try:
+        policies = session.run_policies(locations, cwd, request, env)
+    except PolicyError as error:
+        return agent.blocked(f"gatekeep: policy error: {visible(str(error))}\n"
+                             "gatekeep: not run (the operator must fix the policy)\n", [])
+    valid, _ = session.saved_approvals(locations, time.time(), StringIO())
+    ctx = session.context(env, cwd, locations, tuple(valid))
+    parsed = session.parse_request(request)
+    decision = session.judge(policies, parsed, ctx)
+    fields = audit.with_why(audit.fields(decision, cwd=call.cwd, mode=f"hook:{agent.name}"),
+                            call.why)
+    rules = sorted({r for s in decision.deciding for r in s.rules})
+    audit_log = str(locations.audit_log)
+    if decision.decision == "allow":
+        log(audit_log, audit.line(fields), StringIO())
+        _remember(request, decision, env, locations, policies, ctx)
+        return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
+    if decision.decision == "deny":
+        log(audit_log, audit.line(fields), StringIO())
+        return agent.blocked(refusal(decision), rules)
+    via = policies[0].prompt_via or "agent"  # the operator's policy says where to ask
+    if via == "agent":
+        return _ask_agent(agent, call, decision, fields, rules, audit_log)
+    return _operator(agent, call, decision, parsed, policies, env, locations, via, fields,
+                     rules, remaining)
+
+
+def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules: list[str],
+               audit_log: str) -> Reply:
+    """Leave the question to the agent's own prompt where one reliably asks a person; else
+    block, telling the model that the operator must approve."""
+    from io import StringIO
+
+    from gatekeep.commands.run import refusal
+    from gatekeep.commands.run_allowed import log
+
+    asks = agent.asks and (agent.name != "claude-code"
+                           or call.permission_mode in CLAUDE_ASKING_MODES)
+    log(audit_log, audit.line(fields, operator={
+        "answer": "agent", "choice": "ask" if asks else "deny"}), StringIO())
+    explanation = refusal(decision).removesuffix("gatekeep: not run\n")
+    if asks:
+        return agent.asked(explanation + "gatekeep: the operator decides\n", rules)
+    if agent.name == "json":  # its callers read "ask" and route it themselves
+        return agent.asked(explanation + NEEDS_OPERATOR, rules)
+    return agent.blocked(explanation + NEEDS_OPERATOR, rules)
+
+
+def _remember(request: Request, decision: Decision, env: Mapping[str, str],
+              locations: Locations, policies: list[Policy], ctx: Context) -> None:
+    """Store an allow decision for reuse, as ``run`` does (with ``run``'s audit fields)."""
+    from pathlib import Path
+
+    from gatekeep.commands.run import _remember as store
+    from gatekeep.paths import SystemResolver
+
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    if approved or not isinstance(ctx.resolver, SystemResolver) or ctx.resolver.expanded:
+        return
+    fields = audit.fields(decision, cwd=ctx.cwd, mode="run")
+    store(request, env, Path(ctx.cwd), locations, policies, ctx.resolver, fields)
+
+
+def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedCommand,
+              policies: list[Policy], env: Mapping[str, str], locations: Locations, via: str,
+              fields: str, rules: list[str], remaining: float) -> Reply:
+    """Ask on the terminal (``tty``) or through ``gatekeep approvals watch`` (``queue``)."""
+    from io import StringIO
+    from pathlib import Path
+
+    from gatekeep.commands.run import _save_approvals, refusal
+    from gatekeep.commands.run_allowed import log
+    from gatekeep.prompt import Answer
+
+    timeout = min(min(p.prompt_timeout for p in policies), remaining - PROMPT_MARGIN)
+    if timeout < 1:
+        answer = Answer("deny", "timeout")
+    elif via == "queue":
+        from gatekeep.queue import wait_for_answer
+
+        answer = wait_for_answer(decision, parsed, policies, call.cwd, env, locations, timeout,
+                                 call.why)
+    else:
+        from gatekeep.operator import ask_operator
+
+        capped = [p._replace(prompt_timeout=timeout) for p in policies]
+        answer = ask_operator(decision, parsed, capped, call.cwd, env, locations, why=call.why)
+    record = {"answer": answer.how, "choice": answer.choice}
+    if answer.message:
+        record["message"] = answer.message
+    log(str(locations.audit_log), audit.line(fields, operator=record), StringIO())
+    if not answer.runs:
+        return agent.blocked(refusal(decision, answer), rules)
+    if answer.choice == "always":
+        _save_approvals(decision, Path(call.cwd), locations, StringIO())
+    return agent.allowed("gatekeep: approved by the operator", rules)

@@ -1,0 +1,101 @@
+"""``gatekeep mcp``: an MCP server (stdio) whose tools judge and run shell commands.
+
+``run_command`` and ``check_command`` run ``gatekeep run`` and ``gatekeep check --json``
+as child processes, so that a tool call is judged, prompted for, run and logged exactly
+as on the command line, and nothing a command prints can reach the MCP stream on this
+process's stdout. Needs the ``mcp`` package (the ``mcp`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from gatekeep.exitcodes import ExitStatus
+
+OUTPUT_LIMIT = 1 << 20  # characters of stdout and of stderr returned to the agent
+DEFAULT_TIMEOUT = 600.0  # seconds before a running command is stopped
+INSTRUCTIONS = (
+    "Run every shell command through run_command. gatekeep judges it against the operator's "
+    "policy: allowed commands run, denied ones do not and the result says why and what to do "
+    "instead, and some need the operator's approval first. check_command shows the decision "
+    "without running anything. Give `why`: the operator sees it.")
+
+
+def serve(executable: str, stderr: TextIO) -> int:
+    try:
+        from mcp.server.mcpserver import MCPServer
+    except ImportError:
+        stderr.write("gatekeep: gatekeep mcp needs the mcp package: "
+                     "install the mcp extra, or pip install mcp\n")
+        return ExitStatus.USAGE
+    server: MCPServer[Any] = MCPServer("gatekeep", instructions=INSTRUCTIONS)
+
+    @server.tool()
+    def run_command(command: str, cwd: str = "", why: str = "",
+                    timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        """Run a shell command (bash syntax) if gatekeep's policy allows it or the operator
+        approves it. Returns exit_code, stdout, stderr and whether it ran."""
+        return run(executable, command, cwd, why, timeout)
+
+    @server.tool()
+    def check_command(command: str, cwd: str = "") -> dict[str, Any]:
+        """Judge a shell command without running it: the decision (allow, ask or deny) and,
+        for each part, the rules and reasons."""
+        return check(executable, command, cwd)
+
+    server.run("stdio")
+    return ExitStatus.OK
+
+
+def run(executable: str, command: str, cwd: str, why: str, timeout: float) -> dict[str, Any]:
+    args = [executable, "run", *(["--why", why] if why else []), "-c", command]
+    result = _child(args, cwd, timeout)
+    if "error" in result:
+        return {"ran": False, **result}
+    code, out, err = result["exit_code"], result["stdout"], result["stderr"]
+    refused = code == ExitStatus.REFUSED and err.startswith("gatekeep: ")
+    return {"ran": not refused and code not in (ExitStatus.POLICY_ERROR,
+                                                ExitStatus.INTERNAL_ERROR),
+            "exit_code": code, "stdout": out, "stderr": err}
+
+
+def check(executable: str, command: str, cwd: str) -> dict[str, Any]:
+    result = _child([executable, "check", "--json", "-c", command], cwd, DEFAULT_TIMEOUT)
+    if "error" in result:
+        return result
+    try:
+        decision: dict[str, Any] = json.loads(result["stdout"])
+    except ValueError:
+        return {"error": result["stderr"].strip() or "gatekeep check failed",
+                "exit_code": result["exit_code"]}
+    return decision
+
+
+def _child(args: list[str], cwd: str, timeout: float) -> dict[str, Any]:
+    directory = cwd or os.getcwd()
+    if not os.path.isabs(directory) or not Path(directory).is_dir():
+        return {"error": f"cwd is not an existing absolute directory: {directory!r}"}
+    # gatekeep's own executable; the agent's command is one argument, judged by that child
+    process = subprocess.Popen(args, cwd=directory,  # noqa: S603 stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8", errors="replace")
+    try:
+        out, err = process.communicate(timeout=max(timeout, 1))
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGTERM)  # gatekeep passes it on to the command
+        out, err = process.communicate()
+        err += f"gatekeep: stopped after {timeout:g} seconds\n"
+    return {"exit_code": process.returncode, "stdout": out[:OUTPUT_LIMIT],
+            "stderr": err[:OUTPUT_LIMIT]}
+
+
+def main() -> int:
+    from gatekeep.commands.install import executable_path
+
+    return serve(executable_path(), sys.stderr)

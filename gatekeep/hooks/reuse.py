@@ -1,0 +1,53 @@
+"""A hook call for a command ``run`` or an earlier hook call already allowed, under the very
+same files, environment and file-system answers: no parser, no policy load.
+
+The decision store is shared with ``gatekeep run`` and holds ``run``'s audit fields; a
+reused decision is logged with the hook's mode and the agent's stated purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+
+from gatekeep import decisions, sysfs
+
+DEFAULT_PATH = "/usr/bin:/bin"  # the PATH the engine's resolver assumes when there is none
+
+
+def key(command: str, cwd: str, env: Mapping[str, str]) -> tuple[str, str, str, list[str]]:
+    """``(state dir, key, PATH, files the key's policies name)`` of ``command`` run from
+    ``cwd`` with ``env``."""
+    config, state = sysfs.user_dirs(env)
+    path = env.get("PATH", DEFAULT_PATH)
+    sources = sysfs.policy_sources(config, cwd, None, env.get("GATEKEEP_POLICY"))
+    return state, decisions.key(command=command, argv=None, cwd=cwd, home=env.get("HOME", "/"),
+                                path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
+                                sources=sources), path, decisions.required_files(sources, config)
+
+
+def stored_allow(command: str, cwd: str, env: Mapping[str, str]) -> dict[str, object] | None:
+    """The audit entry of a still-valid stored allow decision for this call, or None."""
+    try:
+        state, cache_key, path, required = key(command, cwd, env)
+        fields = decisions.lookup(state, cache_key, path, required)
+        entry = json.loads(fields + "}") if fields is not None else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("decision") != "allow" \
+            or entry.get("command") != command or entry.get("cwd") != cwd:
+        return None
+    return entry
+
+
+def hook_fields(entry: dict[str, object], agent: str, why: str | None) -> str:
+    """A stored entry as this hook call's audit fields (a JSON object without its brace)."""
+    entry = {**entry, "mode": f"hook:{agent}"}
+    if why:
+        entry["why"] = why
+    return json.dumps(entry, ensure_ascii=False, sort_keys=True)[:-1]
+
+
+def audit_log(env: Mapping[str, str]) -> str:
+    return os.path.join(sysfs.user_dirs(env)[1], "audit.jsonl")

@@ -1,0 +1,45 @@
+"""``gatekeep doctor``: one line per check, a fix for each failure, exit 1 on a failure."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_a_clean_set_up(scratch):
+    scratch.operator_policy("gatekeep: 1\nrules:\n  - id: a\n    allow: [ls]\n")
+    assert scratch.run("gatekeep", "install", "claude-code").returncode == 0
+    result = scratch.run("gatekeep", "doctor")
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 0, result
+    assert lines[0] == f"ok    policy loads: {scratch.config_home}/gatekeep/policy.yaml"
+    assert lines[1] == f"ok    audit log: {scratch.audit_log}"
+    assert f"ok    claude-code: gatekeep's hook is in {scratch.home}/.claude/settings.json" \
+        in lines
+    assert ("note  claude-code: the hook enforces gatekeep's decisions, not the boundary: the "
+            "agent runs allowed commands itself (gatekeep-sh or gatekeep mcp give both)") in lines
+
+
+def test_a_broken_policy_fails_with_a_fix(scratch):
+    path = scratch.operator_policy("gatekeep: 1\nrules: [\n")
+    result = scratch.run("gatekeep", "doctor")
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 1
+    assert lines[0].startswith(f"FAIL  policy: {path}:")
+    assert lines[1] == ("      fix: correct the file (gatekeep lint FILE shows every error); "
+                        "until then gatekeep runs nothing")
+
+
+def test_a_hook_whose_gatekeep_is_gone_fails_and_codex_trust_is_mentioned(scratch):
+    codex = scratch.home / ".codex" / "hooks.json"
+    codex.parent.mkdir(parents=True)
+    codex.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+        {"type": "command", "command": "/gone/bin/gatekeep hook codex"}]}]}}))
+    result = scratch.run("gatekeep", "doctor")
+    text = result.stdout.decode()
+    assert result.returncode == 1
+    assert (f"FAIL  codex: the hook in {codex} runs /gone/bin/gatekeep, which is not an "
+            "executable: the agent fails open\n      fix: gatekeep install codex\n") in text
+    assert scratch.run("gatekeep", "install", "codex").returncode == 0
+    fixed = scratch.run("gatekeep", "doctor")
+    assert fixed.returncode == 0
+    assert "note  codex: Codex skips a hook it has not been told to trust" in fixed.stdout.decode()
