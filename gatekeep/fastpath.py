@@ -1,8 +1,8 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only ``os``, ``signal``, ``marshal`` and ``time`` (through the modules it
-uses). Anything unusual, a miss, or an error returns None and the full path
-decides, so this can only ever run what the full path allowed before under the
+Imports only the standard library (``os``, ``signal``, ``marshal``, ``time``, and
+``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
+error returns None and the full path decides, so this can only ever run what the full path allowed before under the
 very same files, environment and file-system answers.
 """
 
@@ -42,8 +42,18 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         return None
     if fields is None:
         return None
+    from gatekeep.sandbox import plan
+
+    try:  # the boundary travels with the decision; its paths are found afresh
+        spec = plan.spec_from_fields(fields)
+        run_plan = plan.plan(spec, plan.where(env, cwd, (config, state), spec))
+    except (OSError, ValueError):
+        return None
+    if run_plan.ask is not None:
+        return None  # the full path asks the operator
     from gatekeep.commands.run_allowed import judged_program, run_allowed
 
     program = judged_program(argv, lambda name: sysfs.which(name, path))
+    # None: the box did not start and nothing ran; the full path decides what happens
     return run_allowed(command, argv, program, env, os.path.join(state, "audit.jsonl"), fields,
-                       sys.stderr)
+                       sys.stderr, plan=run_plan)
