@@ -101,7 +101,8 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     status_read, status_write = os.pipe()
     try:
         try:
-            command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write)
+            command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
+                                 system_shell())
         except BaseException:
             os.close(status_write)
             raise
@@ -148,10 +149,14 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
 
 def _wait(pid: int, watched: set[int], deadline: float | None,
           box: _Status | None) -> Ran:
+    sent: set[int] = set()
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return Ran(os.waitstatus_to_exitcode(status))
+            code = os.waitstatus_to_exitcode(status)
+            # bwrap reports a command killed by signal N as 128+N; one gatekeep passed on
+            # is taken as that death, so gatekeep dies of it as it would unboxed
+            return Ran(-(code - 128) if box is not None and code - 128 in sent else code)
         info = signal.sigwaitinfo(watched) if deadline is None else \
             signal.sigtimedwait(watched, max(deadline - time.monotonic(), 0))
         if info is None:
@@ -162,6 +167,7 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
             continue
         if box is None and info.si_code == _SI_KERNEL and info.si_signo in _FROM_TERMINAL:
             continue  # from the terminal: the child's process group got it already
+        sent.add(info.si_signo)
         for target in box.command_pids() if box is not None else [pid]:
             _signal(target, info.si_signo)
 

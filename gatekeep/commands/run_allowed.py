@@ -49,7 +49,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         stderr.write(f"gatekeep: stopped: the command ran past its time limit of "
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
-    elif status != 0 and plan is not None and plan.box is not None:
+    elif 0 < status <= 128 and plan is not None and plan.box is not None:
         from gatekeep.sandbox.plan import NOTE
 
         stderr.write(NOTE)

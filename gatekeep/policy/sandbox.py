@@ -17,7 +17,9 @@ _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 def load_sandbox(key: str, located: Located, settings: dict[str, object]) -> None:
     """Validate one top-level boundary key into ``settings``."""
     if key == "sandbox":
-        settings["sandbox"] = located.choice(MODES)
+        # YAML reads a bare off as false: that is the mode the operator wrote
+        settings["sandbox"] = "off" if located.scalar_or_none() is False \
+            else located.choice(MODES)
     elif key == "sandbox_paths":
         paths = located.mapping(_PATH_KEYS)
         for name, value in paths.items():

@@ -54,10 +54,9 @@ def cannot_box(candidates: Sequence[str]) -> str | None:
 
 
 def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
-         status_fd: int) -> list[str]:
+         status_fd: int, shell: str) -> list[str]:
     """bwrap's command line: the whole file system read-only, then the writable places, then
-    what stays read-only or hidden inside them. The command's argv0 becomes ``program``
-    (bwrap before 0.9 cannot set it); the judged path names the same program."""
+    what stays read-only or hidden inside them."""
     out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm"]  # noqa: S108 - the box's own
     for path in box.writable:
@@ -75,5 +74,13 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
     # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
-            "--json-status-fd", str(status_fd), "--", program, *args[1:]]
+            "--json-status-fd", str(status_fd), "--", *_named(program, args, shell)]
     return out
+
+
+def _named(program: str, args: Sequence[str], shell: str) -> list[str]:
+    """``program`` run with ``args`` as its argv, argv0 included (bwrap before 0.9 has no
+    ``--argv0``): through the system shell's ``exec -a`` when argv0 is not the path."""
+    if not args or args[0] == program:
+        return [program, *args[1:]]
+    return [shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
