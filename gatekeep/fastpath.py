@@ -2,8 +2,8 @@
 
 Imports only the standard library (``os``, ``signal``, ``marshal``, ``time``, and
 ``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
-error returns None and the full path decides, so this can only ever run what the full path allowed before under the
-very same files, environment and file-system answers.
+error returns None and the full path decides, so this can only ever run what the full
+path allowed before under the very same files, environment and file-system answers.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
 
     try:  # the boundary travels with the decision; its paths are found afresh
         spec = plan.spec_from_fields(fields)
-        run_plan = plan.plan(spec, plan.where(env, cwd, (config, state), spec))
+        run_plan = plan.plan(spec, plan.where(env, cwd, (config, state), spec), create=True)
     except (OSError, ValueError):
         return None
     if run_plan.ask is not None:

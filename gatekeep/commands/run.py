@@ -86,7 +86,8 @@ class _Job(NamedTuple):
 
     def plan(self, spec: Spec) -> Plan:
         own = (str(self.locations.config_dir), str(self.locations.state_dir))
-        return sandbox_plan.plan(spec, sandbox_plan.where(self.env, str(self.cwd), own, spec))
+        return sandbox_plan.plan(spec, sandbox_plan.where(self.env, str(self.cwd), own, spec),
+                                 create=True)
 
     def approved_run(self, decision: Decision, fields: str, unboxed: bool = False) -> int:
         """Ask the operator; run what they approve in the boundary they lifted, or, when the

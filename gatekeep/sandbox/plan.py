@@ -5,6 +5,7 @@ Only the standard library: the fast path plans its runs with this too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -26,11 +27,16 @@ class Plan(NamedTuple):
     ask: str | None = None      # why this run needs the operator's approval instead
 
 
-def plan(spec: Spec, where: Where) -> Plan:
+def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
+    """With ``create``, gatekeep's own directories are made first when missing, so the box
+    can keep them read-only (a bind needs something there)."""
     if spec.mode == "off":
         return Plan(None, None, spec.limits)
     why = bwrap.cannot_box(spec.bwrap)
     if why is None:
+        if create:
+            for directory in where.own_dirs:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
         return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
