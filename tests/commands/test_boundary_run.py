@@ -168,9 +168,8 @@ def test_a_memory_hog_meets_the_memory_limit(sandbox: Sandbox) -> None:
 def test_stdin_stdout_stderr_exit_code_env_and_cwd_pass_through(sandbox: Sandbox) -> None:
     sub = sandbox.work / "sub"
     sub.mkdir()
-    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
-                                  "  - id: env\n    allow: [printenv]\n")
-    result = sandbox.gatekeep("run", "-c", 'cat; pwd >&2; printenv GK_VALUE >&2; exit 3',
+    (sub / "Makefile").write_text("all:\n\t@echo $$GK_VALUE >&2\n")
+    result = sandbox.gatekeep("run", "-c", "cat; pwd >&2; make -s; exit 3",
                               input="from stdin\n", env={"GK_VALUE": "kept"}, cwd=sub)
     assert (result.returncode, result.stdout) == (3, "from stdin\n"), result.stderr
     assert result.stderr == f"{sub}\nkept\n" + sandbox.BOX_NOTE
