@@ -409,3 +409,56 @@ def test_toolchain_versions(sandbox: Sandbox, tool: str) -> None:
     boxed = sandbox.gatekeep("run", "--", tool, "--version", env=TOOL_HOMES, timeout=120)
     assert (boxed.returncode, boxed.stdout) == (unboxed.returncode, unboxed.stdout), boxed.stderr
     assert boxed.returncode == 0
+
+
+# -- an approved command gets only what the operator lifted ------------------------------------
+
+def _approve(sandbox: Sandbox, command: str) -> tuple[str, int | None]:
+    import pexpect
+
+    terminal = sandbox.pty_spawn("run", "-c", command)
+    terminal.expect_exact("Run it? ")
+    terminal.sendline("y")
+    terminal.expect(pexpect.EOF)
+    output = terminal.before.decode()
+    terminal.close()
+    return output, terminal.exitstatus
+
+
+def test_an_approved_network_command_gets_the_network(sandbox: Sandbox) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        output, status = _approve(sandbox, f"echo hi > /dev/tcp/127.0.0.1/{port}")
+        assert status == 0, output
+        listener.settimeout(30)
+        connection, _ = listener.accept()
+        connection.close()
+
+
+def test_an_approved_command_keeps_the_box_it_did_not_ask_to_lift(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                                  "  - id: ask-make\n    ask: [make]\n")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        plant(sandbox, f"echo leak > /dev/tcp/127.0.0.1/{port}",
+              "echo more >> $(HOME)/.bashrc")
+        output, status = _approve(sandbox, "make")
+        assert status == 2, output
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+
+
+def test_a_box_that_fails_then_approved_runs_unboxed(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "exit 1")
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+
+    output, status = _approve(sandbox, "touch marker")
+
+    assert status == 0, output
+    assert sandbox.marker.exists()
