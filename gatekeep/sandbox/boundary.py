@@ -92,13 +92,28 @@ def _expand(patterns: tuple[str, ...], home: str, anchored_only: bool = False) -
             continue
         text = home + pattern[1:] if pattern.startswith("~") else pattern
         text = text[:-3] if text.endswith("/**") else text.rstrip("/") or "/"
+        if _under_any(text, list(OWN_MOUNTS)):
+            continue
         if not any(char in text for char in "*?["):
             found.append(text)
-            continue
+        else:
+            found.extend(_glob_files(text))
+    return found
+
+
+def _glob_files(text: str) -> list[str]:
+    """Paths matching ``text``; a wildcard in the last name only needs one directory read."""
+    directory, name = os.path.split(text)
+    if any(char in directory for char in "*?["):
         import glob
 
-        found.extend(glob.glob(text, recursive=True))
-    return found
+        return glob.glob(text, recursive=True)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    pattern = re.compile(_glob(name))
+    return [os.path.join(directory, n) for n in names if pattern.fullmatch(n)]
 
 
 def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
@@ -161,8 +176,10 @@ def _existing(paths: list[str]) -> list[str]:
     """Real paths of those that exist, each once (a box can only bind what is there)."""
     found: dict[str, None] = {}
     for path in paths:
+        if not os.path.exists(path):  # most protected paths are absent: one stat each
+            continue
         real = os.path.realpath(path)
-        if os.path.exists(real) and not _under_any(real, list(OWN_MOUNTS)):
+        if not _under_any(real, list(OWN_MOUNTS)):
             found[real] = None
     return list(found)
 

@@ -83,4 +83,7 @@ def _named(program: str, args: Sequence[str], shell: str) -> list[str]:
     ``--argv0``): through the system shell's ``exec -a`` when argv0 is not the path."""
     if not args or args[0] == program:
         return [program, *args[1:]]
+    if len(args) == 5 and args[1:4] == ["--noprofile", "--norc", "-c"] \
+            and os.path.basename(program) == args[0]:
+        return [program, *args[1:], args[0]]  # bash -c CMD NAME: $0 is NAME, as argv0 gives
     return [shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
