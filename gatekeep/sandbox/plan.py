@@ -36,7 +36,10 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     if why is None:
         if create:
             for directory in where.own_dirs:
-                os.makedirs(directory, mode=0o700, exist_ok=True)
+                try:
+                    os.makedirs(directory, mode=0o700, exist_ok=True)
+                except OSError:
+                    continue  # what gatekeep cannot make here, the box cannot either
         return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
