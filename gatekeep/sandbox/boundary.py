@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
 
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
 # Never writable inside the box, wherever the tree or home is writable: where agents and

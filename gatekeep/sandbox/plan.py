@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple
 
-from gatekeep.sandbox import bwrap
+from gatekeep.sandbox import bwrap, wire
 from gatekeep.sandbox.boundary import Boundary, Where, boundary
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
 TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, not used here
@@ -57,17 +57,22 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
 
 
 def with_spec(fields: str, spec: Spec) -> str:
-    """Audit fields that also record the boundary's spec (a stored decision carries it)."""
-    import json
+    """Audit fields that also record the boundary's spec (a stored decision carries it).
 
-    return f'{fields}, "boundary": {json.dumps(spec.to_json(), sort_keys=True)}'
+    It is the last field, so :func:`spec_from_fields` finds it without reading the rest.
+    """
+    return f"{fields}{_SPEC_FIELD}{wire.dumps(spec.to_json())}"
 
 
 def spec_from_fields(fields: str) -> Spec:
-    """The spec recorded by :func:`with_spec`; ValueError when there is none."""
-    import json
+    """The spec recorded by :func:`with_spec`; ValueError when there is none.
 
-    try:
-        return Spec.from_json(json.loads(fields + "}")["boundary"])
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"no boundary recorded: {error}") from None
+    Inside a JSON string a quote is escaped, so the unescaped marker only occurs as a key.
+    """
+    _, found, value = fields.rpartition(_SPEC_FIELD)
+    if not found:
+        raise ValueError("no boundary recorded")
+    return Spec.from_json(wire.loads(value))
+
+
+_SPEC_FIELD = ', "boundary": '

@@ -8,7 +8,7 @@ fresh one did.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from gatekeep.sandbox.records import NamedTuple
 
 MODES = ("off", "preferred", "required")
 # Where bubblewrap lives on the systems that ship it; never looked up on PATH.
@@ -60,9 +60,15 @@ class Spec(NamedTuple):
         for key in ("network", "everything_writable"):
             if not isinstance(data[key], bool):
                 raise ValueError(f"{key} is not true or false")
-        fields = {k: tuple(_strings(v)) if isinstance(v, list) else v for k, v in data.items()}
+        for key in _LISTS:
+            if not isinstance(data[key], (list, tuple)):
+                raise ValueError(f"{key} is not a list")
+        fields = {k: tuple(_strings(list(v))) if k in _LISTS else v for k, v in data.items()}
         fields["limits"] = Limits._make(_number(limits[k]) for k in LIMIT_KEYS)
         return cls._make(fields[k] for k in cls._fields)
+
+
+_LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned")
 
 
 def _strings(values: list[object]) -> list[str]:
