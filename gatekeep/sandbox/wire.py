@@ -73,8 +73,14 @@ def _string(text: str, at: int) -> tuple[str, int]:
         out.append(text[at:slash])
         kind = text[slash + 1 : slash + 2]
         if kind == "u":
-            out.append(chr(int(text[slash + 2 : slash + 6], 16)))
+            code = int(text[slash + 2 : slash + 6], 16)
             at = slash + 6
+            if 0xD800 <= code < 0xDC00 and text.startswith("\\u", at):  # a surrogate pair
+                low = int(text[at + 2 : at + 6], 16)
+                if 0xDC00 <= low < 0xE000:
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    at += 6
+            out.append(chr(code))
         elif kind in _SHORT:
             out.append(_SHORT[kind])
             at = slash + 2
