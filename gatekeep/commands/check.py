@@ -59,8 +59,8 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
         print_decision(console, decision)
         from gatekeep.sandbox.describe import boundary_lines
 
-        for line in boundary_lines(box):
-            console.print(line, markup=False, highlight=False)
+        # plain lines: paths are not wrapped, and a name from the file system is made visible
+        stdout.writelines(visible(line) + "\n" for line in boundary_lines(box))
     return CHECK_CODES[decision.decision]
 
 

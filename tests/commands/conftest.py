@@ -163,6 +163,11 @@ class Sandbox:
                              timeout=TIMEOUT, preexec_fn=default_signals)
 
     # -- results -----------------------------------------------------------------
+    @staticmethod
+    def decision_text(stdout: str) -> str:
+        """``check``'s text output up to its boundary lines (they name this machine's paths)."""
+        return stdout.split("boundary: ", 1)[0]
+
     def audit(self) -> list[dict[str, Any]]:
         if not self.audit_log.exists():
             return []
