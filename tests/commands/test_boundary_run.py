@@ -462,3 +462,28 @@ def test_a_box_that_fails_then_approved_runs_unboxed(sandbox: Sandbox) -> None:
 
     assert status == 0, output
     assert sandbox.marker.exists()
+
+
+def test_an_approved_command_whose_box_fails_is_not_run_unboxed(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "exit 1")
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+    (sandbox.work / "build").mkdir()
+
+    output, status = _approve(sandbox, "rm -r build")
+
+    assert status == 126, output
+    assert "gatekeep: not run: gatekeep's boundary failed to start, and an approval covers a " \
+           "run inside it only" in output
+    assert (sandbox.work / "build").is_dir()
+
+
+def test_an_approval_stands_in_for_a_box_this_machine_cannot_build(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy(_bwrap_policy(sandbox.root / "no" / "bwrap", "required"))
+    (sandbox.work / "build").mkdir()
+
+    output, status = _approve(sandbox, "rm -r build")
+
+    assert status == 0, output
+    assert "gatekeep: warning: running without a boundary: the policy requires a boundary" \
+           in output
+    assert not (sandbox.work / "build").exists()
