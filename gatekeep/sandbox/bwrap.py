@@ -74,16 +74,27 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
     # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
-            "--json-status-fd", str(status_fd), "--", *_named(program, args, shell)]
+            "--json-status-fd", str(status_fd), *_named(bwrap, program, args, shell)]
     return out
 
 
-def _named(program: str, args: Sequence[str], shell: str) -> list[str]:
-    """``program`` run with ``args`` as its argv, argv0 included (bwrap before 0.9 has no
-    ``--argv0``): through the system shell's ``exec -a`` when argv0 is not the path."""
+def _named(bwrap: str, program: str, args: Sequence[str], shell: str) -> list[str]:
+    """``program`` run with ``args`` as its argv, argv0 included: with ``--argv0`` where bwrap
+    has it (0.9 and later), else through the system shell's ``exec -a``."""
     if not args or args[0] == program:
-        return [program, *args[1:]]
+        return ["--", program, *args[1:]]
+    if _has_argv0(bwrap):
+        return ["--argv0", args[0], "--", program, *args[1:]]
     if len(args) == 5 and args[1:4] == ["--noprofile", "--norc", "-c"] \
             and os.path.basename(program) == args[0]:
-        return [program, *args[1:], args[0]]  # bash -c CMD NAME: $0 is NAME, as argv0 gives
-    return [shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
+        return ["--", program, *args[1:], args[0]]  # bash -c CMD NAME: $0 is NAME
+    return ["--", shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
+
+
+def _has_argv0(bwrap: str) -> bool:
+    """Whether this bwrap knows ``--argv0`` (its help text, inside the binary, names it)."""
+    try:
+        with open(bwrap, "rb") as handle:
+            return b"--argv0" in handle.read(1 << 20)
+    except OSError:
+        return False

@@ -137,3 +137,11 @@ def test_a_dangling_symlink_is_not_bound(tmp_path: Path, tree: Path) -> None:
     os.symlink(tmp_path / "nowhere", tree / ".env")
     box = boundary(SPEC, where(tmp_path))
     assert str(tree / ".env") not in box.hidden_files
+
+
+def test_a_bwrap_with_argv0_needs_no_shell_to_keep_argv0(tmp_path: Path, tree: Path) -> None:
+    newer = tmp_path / "bwrap"
+    newer.write_bytes(b"\x7fELF...usage: --argv0 VALUE ...")
+    box = boundary(SPEC, where(tmp_path))
+    line = argv(box, str(newer), "/usr/bin/ls", ["ls", "-l"], str(tree), 7, "/bin/bash")
+    assert line[-6:] == ["7", "--argv0", "ls", "--", "/usr/bin/ls", "-l"]
