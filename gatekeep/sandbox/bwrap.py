@@ -8,6 +8,7 @@ have written, would be a box the agent built.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 
 from gatekeep.sandbox.boundary import Boundary
@@ -37,8 +38,8 @@ def _root_only(path: str) -> bool:
 
 def cannot_box(candidates: Sequence[str]) -> str | None:
     """Why this machine cannot build a box at all; None when it can try."""
-    if os.uname().sysname != "Linux":
-        return f"{os.uname().sysname} has no bubblewrap; commands run without a boundary"
+    if not sys.platform.startswith("linux"):
+        return f"{sys.platform} has no bubblewrap; commands run without a boundary"
     if find(candidates) is None:
         return ("no bubblewrap owned by root and writable only by root in "
                 + " or ".join(candidates) + " (install the bubblewrap package)")
