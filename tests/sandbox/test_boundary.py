@@ -145,3 +145,9 @@ def test_a_bwrap_with_argv0_needs_no_shell_to_keep_argv0(tmp_path: Path, tree: P
     box = boundary(SPEC, where(tmp_path))
     line = argv(box, str(newer), "/usr/bin/ls", ["ls", "-l"], str(tree), 7, "/bin/bash")
     assert line[-6:] == ["7", "--argv0", "ls", "--", "/usr/bin/ls", "-l"]
+
+
+def test_macos_cannot_box(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert cannot_box(["/usr/bin/bwrap"]) == (
+        "darwin has no bubblewrap; commands run without a boundary")
