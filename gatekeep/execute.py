@@ -6,14 +6,23 @@ one the terminal sent to the whole foreground group (Ctrl-C) already reached the
 child and is not sent twice. A child killed by a signal makes gatekeep die of
 the same signal, so the caller sees what it would have seen without gatekeep.
 
-Only ``os`` and ``signal`` are used (``posix_spawn``): this runs on every allowed command.
+Only ``os``, ``signal`` and ``time`` are used (``resource`` when limits apply): this runs
+on every allowed command. A boxed command runs in its own session (it has no controlling
+terminal), so gatekeep forwards the terminal's signals to it as well.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import time
 from collections.abc import Mapping, Sequence
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: keep the run path's imports few
+if TYPE_CHECKING:
+    from gatekeep.sandbox.boundary import Boundary
+    from gatekeep.sandbox.spec import Limits
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
               signal.SIGUSR2, signal.SIGWINCH, signal.SIGCONT)
@@ -57,31 +66,210 @@ def scrub(env: Mapping[str, str]) -> dict[str, str]:
             if k not in SCRUBBED and not k.startswith("BASH_FUNC_")}
 
 
+class BoxFailed(Exception):
+    """The box did not start: bwrap ended before it ran the command."""
+
+
+class Ran:
+    """How a run ended: its exit code (negative: killed by that signal), and whether
+    gatekeep stopped it at its time limit."""
+
+    __slots__ = ("status", "timed_out")
+
+    def __init__(self, status: int, timed_out: bool = False) -> None:
+        self.status = status
+        self.timed_out = timed_out
+
+
 def run(program: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Run the file ``program`` (no PATH lookup) with ``argv`` in the current directory to
     completion; return its wait status as an exit code (negative: killed by that signal).
     Raises OSError if it cannot start."""
-    watched = {*_FORWARDED, signal.SIGCHLD}
+    return supervise(program, argv, env).status
+
+
+def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
+              env: Mapping[str, str]) -> Ran:
+    """Run ``program`` inside ``box`` with its limits; BoxFailed when the box did not start.
+
+    bwrap reports on a status pipe: first the pid of the box's first process, and an
+    ``exit-code`` only once the command itself was started (bwrap's own set-up closes
+    that channel on exec), which tells a set-up failure from a command that exited 1.
+    """
+    from gatekeep.sandbox.bwrap import argv as bwrap_argv
+
+    status_read, status_write = os.pipe()
+    try:
+        try:
+            command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
+                                 system_shell())
+        except BaseException:
+            os.close(status_write)
+            raise
+        channel = _Status(status_read)
+        ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write)
+        if not channel.started() and not ran.timed_out and ran.status == 1:
+            raise BoxFailed(f"bwrap exited with status {ran.status} before running the command")
+        return ran
+    finally:
+        os.close(status_read)
+
+
+def run_limited(program: str, argv: Sequence[str], env: Mapping[str, str],
+                limits: Limits) -> Ran:
+    """Run without a box but with ``limits`` (a machine that cannot box)."""
+    return supervise(program, argv, env, limits)
+
+
+def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
+              limits: Limits | None = None, box: _Status | None = None,
+              keep: int = -1) -> Ran:
+    """Start ``program``, forward signals to it, enforce the wall-clock limit, reap it."""
+    watched: set[int] = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     try:
-        pid = os.posix_spawn(program, list(argv), dict(env), setsigmask=previous,
-                             setsigdef=_RESET)
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return os.waitstatus_to_exitcode(status)
-            info = signal.sigwaitinfo(watched)
-            if info.si_signo == signal.SIGCHLD:
-                continue
-            if info.si_code == _SI_KERNEL and info.si_signo in _FROM_TERMINAL:
-                continue  # from the terminal: the child's process group got it already
-            os.kill(pid, info.si_signo)
+        try:
+            if limits is None and box is None:
+                pid = os.posix_spawn(program, list(argv), dict(env), setsigmask=previous,
+                                     setsigdef=_RESET)
+            else:
+                pid = _fork_exec(program, argv, env, previous, limits, keep, box is not None)
+        finally:
+            if keep >= 0:
+                os.close(keep)  # the child's end: bwrap alone holds it now
+        deadline = time.monotonic() + limits.timeout if limits and limits.timeout else None
+        return _wait(pid, watched, deadline, box)
     finally:
         # A signal meant for the child may still be pending (the terminal's Ctrl-C can reach
         # gatekeep after the child died of it): it was the child's, so it is dropped here.
         while signal.sigtimedwait(watched, 0) is not None:
             pass
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _wait(pid: int, watched: set[int], deadline: float | None,
+          box: _Status | None) -> Ran:
+    sent: set[int] = set()
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            code = os.waitstatus_to_exitcode(status)
+            # bwrap reports a command killed by signal N as 128+N; one gatekeep passed on
+            # is taken as that death, so gatekeep dies of it as it would unboxed
+            return Ran(-(code - 128) if box is not None and code - 128 in sent else code)
+        info = signal.sigwaitinfo(watched) if deadline is None else \
+            signal.sigtimedwait(watched, max(deadline - time.monotonic(), 0))
+        if info is None:
+            _kill_all(pid, box)
+            os.waitpid(pid, 0)
+            return Ran(-signal.SIGKILL, timed_out=True)
+        if info.si_signo == signal.SIGCHLD:
+            continue
+        if box is None and info.si_code == _SI_KERNEL and info.si_signo in _FROM_TERMINAL:
+            continue  # from the terminal: the child's process group got it already
+        sent.add(info.si_signo)
+        for target in box.command_pids() if box is not None else [pid]:
+            _signal(target, info.si_signo)
+
+
+def _kill_all(pid: int, box: _Status | None) -> None:
+    """Past the time limit: the box's first process takes its whole pid namespace with it."""
+    if box is not None:
+        for target in box.first_pid():
+            _signal(target, signal.SIGKILL)
+    _signal(pid, signal.SIGKILL)
+
+
+def _signal(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
+
+
+def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
+               mask: set[int], limits: Limits | None, keep: int,
+               own_group: bool) -> int:
+    """fork, set the limits in the child, exec; an exec error comes back as OSError."""
+    error_read, error_write = os.pipe()  # close-on-exec: EOF means the exec happened
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its effects are tested from outside
+        try:
+            os.close(error_read)
+            if own_group:
+                os.setpgid(0, 0)  # the terminal's signals reach gatekeep, which forwards them
+            if keep >= 0:
+                os.set_inheritable(keep, True)
+            if limits is not None:
+                _set_limits(limits)
+            for number in _RESET:
+                signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.execve(program, list(argv), dict(env))  # noqa: S606 - the judged file, no shell
+        except OSError as error:
+            os.write(error_write, str(error.errno or 0).encode())
+        finally:
+            os._exit(127)
+    os.close(error_write)
+    reported = os.read(error_read, 32)
+    os.close(error_read)
+    if reported:
+        os.waitpid(pid, 0)
+        code = int(reported)
+        raise OSError(code, os.strerror(code))
+    return pid
+
+
+def _set_limits(limits: Limits) -> None:
+    import resource
+
+    for kind, value in ((resource.RLIMIT_CPU, limits.cpu), (resource.RLIMIT_AS, limits.memory),
+                        (resource.RLIMIT_FSIZE, limits.output),
+                        (resource.RLIMIT_NPROC, limits.processes)):
+        if value:
+            hard = resource.getrlimit(kind)[1]
+            soft = int(value) if hard == resource.RLIM_INFINITY else min(int(value), hard)
+            # CPU: SIGXCPU at the soft limit, SIGKILL a second later if it is caught
+            extra = 1 if kind == resource.RLIMIT_CPU and soft < hard else 0
+            resource.setrlimit(kind, (soft, soft + extra))
+
+
+class _Status:
+    """bwrap's ``--json-status-fd`` reports, read as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.data = b""
+        os.set_blocking(fd, False)
+
+    def _read(self) -> bytes:
+        try:
+            while chunk := os.read(self.fd, 4096):
+                self.data += chunk
+        except BlockingIOError:
+            pass
+        return self.data
+
+    def first_pid(self) -> list[int]:
+        """The box's first process (pid 1 inside it), once bwrap reported it."""
+        marker = b'"child-pid": '
+        data = self._read()
+        if marker not in data:
+            return []
+        digits = data.split(marker, 1)[1].split(b",", 1)[0].split(b"}", 1)[0].strip()
+        return [int(digits)] if digits.isdigit() else []
+
+    def command_pids(self) -> list[int]:
+        """The command inside the box: the children of its first process."""
+        pids: list[int] = []
+        for first in self.first_pid():
+            try:
+                with open(f"/proc/{first}/task/{first}/children") as handle:
+                    pids.extend(int(p) for p in handle.read().split())
+            except OSError:
+                pids.append(first)
+        return pids
+
+    def started(self) -> bool:
+        return b'"exit-code"' in self._read()
 
 
 def exit_like(status: int) -> int:

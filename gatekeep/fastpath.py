@@ -1,9 +1,10 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only ``os``, ``signal``, ``hashlib``, ``hmac`` and ``time`` (through the
-modules it uses). Anything unusual, a miss, or an error returns None and the full
-path decides, so this can only ever run what the full path allowed before under
-the very same files, environment and file-system answers (see ``gatekeep.decisions``).
+Imports only the standard library (``os``, ``signal``, ``hashlib``, ``hmac``, ``time``,
+and ``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
+error returns None and the full path decides, so this can only ever run what the full
+path allowed before under the very same files, environment and file-system answers (see
+``gatekeep.decisions``).
 """
 
 from __future__ import annotations
@@ -42,11 +43,21 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         return None
     if entry is None:
         return None
+    from gatekeep.sandbox import plan
+
+    try:  # the boundary travels with the decision; its paths are found afresh
+        spec = plan.spec_from_fields(entry.fields)
+        run_plan = plan.plan(spec, plan.where(env, cwd, (config, state), spec), create=True)
+    except (OSError, ValueError):
+        return None
+    if run_plan.ask is not None:
+        return None  # the full path asks the operator
     from gatekeep.commands.run_allowed import judged_program, pinned, run_allowed
 
     # What runs is what the stored decision judged: the PATH answers it holds, just checked.
     resolved = {name: answer for kind, name, answer in entry.answers if kind == "which"}
     program = judged_program(argv, resolved.get)
     shell = pinned(command, entry.answers) if command is not None else None
+    # None: the box did not start and nothing ran; the full path decides what happens
     return run_allowed(shell, argv, program, env, os.path.join(state, "audit.jsonl"),
-                       entry.fields, sys.stderr)
+                       entry.fields, sys.stderr, plan=run_plan)

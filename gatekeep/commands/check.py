@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import TextIO
 
 from gatekeep.audit import segment_json
+from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import CHECK_CODES, ExitStatus
 from gatekeep.locations import Locations
+from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached
 from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
+from gatekeep.shell.model import ParsedCommand
 from gatekeep.sysfs import operator_programs
 from gatekeep.text import visible
 
@@ -33,13 +36,16 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     # The run-time view applies the operator's saved approvals; a named policy stands alone.
     valid = [] if request.policy is not None else \
         saved_approvals(locations, time.time(), stderr)[0]
-    decision = judge(policies, parse_request(request), context(env, cwd, locations, tuple(valid)))
+    parsed = parse_request(request)
+    decision = judge(policies, parsed, context(env, cwd, locations, tuple(valid)))
+    box = _boundary(decision, parsed, policies, env, cwd, locations)
     if as_json:
         document = {
             "decision": decision.decision,
             "command": decision.command,
             "segments": [segment_json(s) for s in decision.segments],
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
+            "boundary": box,
         }
         stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
@@ -51,4 +57,24 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
         console = Console(file=stdout, color_system=None) if env.get("NO_COLOR") \
             else Console(file=stdout)
         print_decision(console, decision)
+        from gatekeep.sandbox.describe import boundary_lines
+
+        # plain lines: paths are not wrapped, and a name from the file system is made visible
+        stdout.writelines(visible(line) + "\n" for line in boundary_lines(box))
     return CHECK_CODES[decision.decision]
+
+
+def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
+              env: Mapping[str, str], cwd: Path, locations: Locations) -> dict[str, object]:
+    """The boundary ``run`` would use: an allowed command's, or an approved one's."""
+    from gatekeep.sandbox import plan
+    from gatekeep.sandbox.describe import boundary_json
+    from gatekeep.sandbox.policy import lifted, spec_for
+
+    spec = spec_for(policies)
+    if decision.decision == "deny":
+        return boundary_json(spec, None)
+    if decision.decision == "ask":
+        spec = lifted(spec, decision, parsed, policies)
+    own = (str(locations.config_dir), str(locations.state_dir))
+    return boundary_json(spec, plan.plan(spec, plan.where(env, str(cwd), own, spec)))

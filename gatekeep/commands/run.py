@@ -7,18 +7,23 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from gatekeep import audit, decisions
 from gatekeep.commands.run_allowed import judged_program, log, pinned, run_allowed
-from gatekeep.engine import Decision
+from gatekeep.engine import Decision, Verdict
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.locations import Locations
 from gatekeep.paths import SystemResolver
 from gatekeep.policy.model import Policy
 from gatekeep.prompt import Answer, Terminal
+from gatekeep.sandbox import plan as sandbox_plan
+from gatekeep.sandbox.plan import Plan, with_spec
+from gatekeep.sandbox.policy import lifted, spec_for
+from gatekeep.sandbox.spec import Spec
 from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
+from gatekeep.shell.model import ParsedCommand
 from gatekeep.sysfs import policy_sources
 from gatekeep.text import visible
 
@@ -51,26 +56,91 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         stderr.write(refusal(decision))
         log(audit_log, audit.line(fields), stderr)
         return ExitStatus.REFUSED
+    job = _Job(request, parsed, policies, env, cwd, locations, stderr, terminal, program,
+               command, why)
     if decision.decision == "ask":
         from gatekeep import operator  # the prompt's modules load only when one is needed
 
         operator.warn_expired(decision, expired, str(cwd), stderr)
-        answer = operator.ask_operator(decision, parsed, policies, str(cwd), env, locations,
-                                       terminal, why)
+        return job.approved_run(decision, fields)
+    spec = spec_for(policies)
+    plan = job.plan(spec)
+    if plan.ask is not None:
+        return job.approved_run(boundary_ask(decision, plan.ask), fields, unboxed=True)
+    fields = with_spec(fields, spec)
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
+        _remember(request, env, cwd, locations, policies, ctx.resolver, with_spec(plain, spec))
+    status = run_allowed(command, request.argv, program, env, audit_log, fields, stderr,
+                         plan=plan)
+    if status is None:
+        reason = "gatekeep's boundary failed to start (see bwrap's message above)"
+        return job.approved_run(boundary_ask(decision, reason), fields, unboxed=True)
+    return status
+
+
+class _Job(NamedTuple):
+    """One request's run: what asking the operator and running after an approval need."""
+
+    request: Request
+    parsed: ParsedCommand
+    policies: list[Policy]
+    env: Mapping[str, str]
+    cwd: Path
+    locations: Locations
+    stderr: TextIO
+    terminal: Terminal | None
+    program: str | None
+    command: str | None  # the shell string as it runs: program names pinned
+    why: str | None
+
+    def plan(self, spec: Spec) -> Plan:
+        own = (str(self.locations.config_dir), str(self.locations.state_dir))
+        return sandbox_plan.plan(spec, sandbox_plan.where(self.env, str(self.cwd), own, spec),
+                                 create=True)
+
+    def approved_run(self, decision: Decision, fields: str, unboxed: bool = False) -> int:
+        """Ask the operator; run what they approve in the boundary they lifted, or, when the
+        question was the boundary itself (``unboxed``), without one."""
+        from gatekeep import operator
+
+        answer = operator.ask_operator(decision, self.parsed, self.policies, str(self.cwd),
+                                       self.env, self.locations, self.terminal, self.why)
         record = {"answer": answer.how, "choice": answer.choice}
         if answer.message:
             record["message"] = answer.message
+        audit_log = str(self.locations.audit_log)
         if not answer.runs:
-            stderr.write(refusal(decision, answer))
-            log(audit_log, audit.line(fields, operator=record), stderr)
+            self.stderr.write(refusal(decision, answer))
+            log(audit_log, audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
         if answer.choice == "always":
-            _save_approvals(decision, cwd, locations, stderr)
-        return run_allowed(command, request.argv, program, env, audit_log, fields, stderr, record)
-    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
-    if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
-        _remember(request, env, cwd, locations, policies, ctx.resolver, plain)
-    return run_allowed(command, request.argv, program, env, audit_log, fields, stderr)
+            _save_approvals(decision, self.cwd, self.locations, self.stderr)
+        spec = spec_for(self.policies)
+        plan = sandbox_plan.Plan(None, None, spec.limits) if unboxed else \
+            self.plan(lifted(spec, decision, self.parsed, self.policies))
+        if plan.ask is not None:  # the operator's approval stands in for the box
+            plan = sandbox_plan.Plan(None, None, spec.limits, warning=(
+                f"gatekeep: warning: running without a boundary: {plan.ask}\n"))
+        status = run_allowed(self.command, self.request.argv, self.program, self.env,
+                             audit_log, fields, self.stderr, record, plan)
+        if status is None:
+            self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start, and an "
+                              "approval covers a run inside it only\n")
+            log(audit_log, audit.line(fields, operator=record), self.stderr)
+            return ExitStatus.REFUSED
+        return status
+
+
+def boundary_ask(decision: Decision, reason: str) -> Decision:
+    """An allowed command that cannot run in its box: every part needs the operator."""
+    verdict = Verdict("sandbox", "ask", reason,
+                      "approve this run without the box, or fix the set-up "
+                      "(gatekeep check shows the boundary)")
+    segments = tuple(s._replace(decision="ask", verdicts=(*s.verdicts, verdict),
+                                shape="a run without the boundary is approved once at a time")
+                     for s in decision.segments)
+    return decision._replace(decision="ask", segments=segments)
 
 
 def _save_approvals(decision: Decision, cwd: Path, locations: Locations,

@@ -11,29 +11,59 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import TextIO
 
+    from gatekeep.sandbox.plan import Plan
+
+TIMED_OUT = 124  # as timeout(1) reports it
+
 
 def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str | None,
                 env: Mapping[str, str], audit_log: str, fields: str, stderr: TextIO,
-                operator: dict[str, str] | None = None) -> int:
+                operator: dict[str, str] | None = None, plan: Plan | None = None) -> int | None:
     """Run an allowed command, log it with its exit code, and exit as it did.
 
     A shell string runs in the system's bash; an argv runs ``program``, the very file the
-    decision judged (None: no such program), never a second lookup on PATH.
+    decision judged (None: no such program), never a second lookup on PATH. With a
+    ``plan``, it runs in that plan's box and limits; None when the box did not start
+    (nothing ran and nothing was logged: the caller decides what happens instead).
     """
     args = execute.shell_argv(command) if command is not None else list(argv or ())
+    timed_out = False
     try:
         if command is not None:
             program = execute.system_shell()
         if program is None:
             raise FileNotFoundError(2, "command not found")
-        status = execute.run(program, args, execute.scrub(env))
+        if plan is not None and plan.warning:
+            stderr.write(plan.warning)
+        if plan is None or (plan.box is None and not any(plan.limits)):
+            status = execute.run(program, args, execute.scrub(env))
+        else:
+            ran = _run_planned(plan, program, args, env)
+            status, timed_out = ran.status, ran.timed_out
+    except execute.BoxFailed:
+        return None
     except OSError as error:
         from gatekeep.text import visible
 
         stderr.write(f"gatekeep: {visible(args[0])}: {error.strerror}\n")
         status = 127 if isinstance(error, FileNotFoundError) else 126
+    if timed_out:
+        stderr.write(f"gatekeep: stopped: the command ran past its time limit of "
+                     f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
+        status = TIMED_OUT
+    elif 0 < status <= 128 and plan is not None and plan.box is not None:
+        from gatekeep.sandbox.plan import NOTE
+
+        stderr.write(NOTE)
     log(audit_log, audit.line(fields, status, operator=operator), stderr)
     return execute.exit_like(status)
+
+
+def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str]
+                 ) -> execute.Ran:
+    if plan.box is None or plan.bwrap is None:
+        return execute.run_limited(program, args, execute.scrub(env), plan.limits)
+    return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env))
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

@@ -6,7 +6,8 @@ import hashlib
 import os
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,11 +17,12 @@ from gatekeep.errors import PolicyError
 from gatekeep.knowledge import Knowledge, load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
+from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
 from gatekeep.policy.yamlsource import Located, compose, unknown_key_message
 from gatekeep.shell.analyze import analyze_argv
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests"})
+                       "rules", "tests", *SANDBOX_KEYS})
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
@@ -72,6 +74,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
+        **sandbox_fields(parts.sandbox),
     )
 
 
@@ -83,6 +86,7 @@ class _Parts:
     protect_read: list[Glob]
     rules: list[Rule]
     tests: list[Example]
+    sandbox: dict[str, object] = field(default_factory=dict)
 
 
 class _Loader:
@@ -143,6 +147,8 @@ class _Loader:
             self.attempt(lambda v: self.prompt(v, parts), top["prompt"])
         if "protect" in top:
             self.attempt(lambda v: self.protect(v, parts), top["protect"])
+        for key in SANDBOX_KEYS & top.keys():
+            self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
         own_rules = [(item, self.attempt(self.rule, item)) for item in items]
         seen = {rule.id: rule for rule in parts.rules}
@@ -175,6 +181,7 @@ class _Loader:
         parts.protect_write.extend(base.protect_write)
         parts.protect_read.extend(base.protect_read)
         parts.rules.extend(base.rules)
+        parts.sandbox.update(base.sandbox)
         return parts
 
     def protect(self, located: Located, parts: _Parts) -> None:

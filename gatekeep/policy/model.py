@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gatekeep.knowledge import Knowledge
+from gatekeep.sandbox.spec import BWRAP, Limits
 
 DECISIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
@@ -108,6 +109,12 @@ class Policy(NamedTuple):
     by_first: Mapping[tuple[str, str], tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
     by_program_rest: Mapping[str, tuple[tuple[Pattern, Rule], ...]] = MappingProxyType({})
     prompt_via: str = ""  # agent | queue | tty; "" leaves it to the front end (hooks: agent)
+    # the boundary (``sandbox``, ``sandbox_paths``, ``limits``); see gatekeep.sandbox
+    sandbox: str = "preferred"
+    sandbox_writable: tuple[str, ...] = ()
+    sandbox_not_scanned: tuple[str, ...] = ()
+    sandbox_bwrap: tuple[str, ...] = BWRAP
+    limits: Limits = Limits()
 
     @classmethod
     def build(cls, **fields: object) -> Policy:

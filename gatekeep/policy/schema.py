@@ -90,6 +90,36 @@ def _top() -> dict[str, Any]:
         "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}},
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Whole-policy examples that gatekeep test runs."},
+        **_boundary(),
+    }
+
+
+def _boundary() -> dict[str, Any]:
+    size = {"anyOf": [{"type": "number", "minimum": 0},
+                      {"type": "string", "pattern": "^[0-9]+[KMGTkmgt]?$"}]}
+    seconds = {"type": "number", "minimum": 0}
+    return {
+        "sandbox": {"enum": ["required", "preferred", "off", False], "description":
+                    "The boundary of what runs without approval (operator policy only): "
+                    "required, preferred (box where this machine can) or off."},
+        "sandbox_paths": {"type": "object", "additionalProperties": False, "properties": {
+            "writable": _one_or_many({"type": "string", "pattern": "^(/|~/)"},
+                                     "Writable inside the box besides the tree and temp "
+                                     "dirs (toolchain caches); only existing paths."),
+            "not_scanned": _one_or_many(_STRING, "Directory names the working tree scan "
+                                        "for protected files skips."),
+            "bwrap": _one_or_many({"type": "string", "pattern": "^/"},
+                                  "Where bubblewrap may be (root-owned; never PATH)."),
+        }},
+        "limits": {"type": "object", "additionalProperties": False, "properties": {
+            "timeout": {**seconds, "description": "Wall-clock seconds; 0: none."},
+            "cpu": {**seconds, "description": "CPU seconds per process; 0: none."},
+            "memory": {**size, "description": "Address space per process (bytes, or "
+                       "with K, M, G, T); 0: none."},
+            "output": {**size, "description": "Largest file a process may write; 0: none."},
+            "processes": {"type": "integer", "minimum": 0, "description":
+                          "Processes of this user (RLIMIT_NPROC counts all of them); 0: none."},
+        }},
     }
 
 

@@ -52,6 +52,9 @@ class Sandbox:
     NEEDS_APPROVAL = ("gatekeep: not run: it needs the operator's approval and there is no "
                       "terminal to ask on\n")
     REWRITE = "gatekeep:   instead: rewrite the command with plain words, or split it into parts\n"
+    BOX_NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the "
+                "working tree, temp dirs and caches; protected files hidden; no network); if it "
+                "needs more, ask the operator to approve it\n")
 
     def __post_init__(self) -> None:
         for directory in (self.home, self.config_home, self.state_home, self.work):
@@ -160,6 +163,11 @@ class Sandbox:
                              timeout=TIMEOUT, preexec_fn=default_signals)
 
     # -- results -----------------------------------------------------------------
+    @staticmethod
+    def decision_text(stdout: str) -> str:
+        """``check``'s text output up to its boundary lines (they name this machine's paths)."""
+        return stdout.split("boundary: ", 1)[0]
+
     def audit(self) -> list[dict[str, Any]]:
         if not self.audit_log.exists():
             return []

@@ -33,7 +33,7 @@ def test_allow_output(sandbox):
     result = sandbox.gatekeep("check", "-c", "ls -la")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (
+    assert sandbox.decision_text(result.stdout) == (
         "ALLOW  ls -la\n"
         "+ allow ls -la\n"
         "          read-only-files: reads files or prints file information\n"
@@ -45,7 +45,7 @@ def test_ask_output(sandbox):
     result = sandbox.gatekeep("check", "-c", "ls; rm -rf build")
 
     assert result.returncode == 3, result.stderr
-    assert result.stdout == (
+    assert sandbox.decision_text(result.stdout) == (
         "ASK  ls; rm -rf build\n"
         "+ allow ls\n"
         "          read-only-files: reads files or prints file information\n"
@@ -60,7 +60,7 @@ def test_deny_output(sandbox):
     result = sandbox.gatekeep("check", "--", "git", "push", "--force")
 
     assert result.returncode == 4, result.stderr
-    assert result.stdout == (
+    assert sandbox.decision_text(result.stdout) == (
         "DENY  git push --force\n"
         "- deny  git push --force\n"
         "          force-push: rewrites or deletes history on a shared remote\n"
@@ -180,7 +180,7 @@ def test_policy_option_alone_decides(sandbox):
     result = sandbox.gatekeep("check", "--policy", str(loose), "-c", "rm -rf build")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith(f"policy: {loose}\n")
+    assert sandbox.decision_text(result.stdout).endswith(f"policy: {loose}\n")
 
 
 def test_broken_policy_exits_5(sandbox):
@@ -191,8 +191,8 @@ def test_broken_policy_exits_5(sandbox):
     assert result.returncode == 5, result.stderr
     assert result.stderr == (
         f"gatekeep: policy error: {path}:2:1: rulez: unknown key 'rulez' (did you mean "
-        "'rules'?); expected one of: default, extends, gatekeep, prompt, protect, rules, tests, "
-        "unparseable\n"
+        "'rules'?); expected one of: default, extends, gatekeep, limits, prompt, protect, rules, "
+        "sandbox, sandbox_paths, tests, unparseable\n"
     )
     assert result.stdout == ""
 
@@ -203,7 +203,7 @@ def test_control_characters_are_shown_escaped(sandbox):
     result = sandbox.gatekeep("check", "-c", "echo 'a\x1b[31mb'")
 
     assert result.returncode == 3, result.stderr
-    assert result.stdout == (
+    assert sandbox.decision_text(result.stdout) == (
         "ASK  echo 'a\\e[31mb'\n"
         "? ask   \\e\n"
         "          unparseable: control character U+001B in the command\n"
@@ -223,7 +223,8 @@ def test_hidden_characters_in_an_argv_are_shown_escaped(sandbox, argument, decis
 
     assert result.returncode == {"ASK": 3, "ALLOW": 0}[decision], result.stderr
     assert result.stdout.splitlines()[0] == f"{decision}  echo '{shown}'"
-    assert result.stdout.count("\n") == 4 + (decision == "ASK")  # no line of the agent's own
+    # no line of the agent's own
+    assert sandbox.decision_text(result.stdout).count("\n") == 4 + (decision == "ASK")
 
 
 def test_rich_markup_is_printed_literally(sandbox):
@@ -232,7 +233,7 @@ def test_rich_markup_is_printed_literally(sandbox):
     result = sandbox.gatekeep("check", "-c", command)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (
+    assert sandbox.decision_text(result.stdout) == (
         f"ALLOW  {command}\n"
         f"+ allow {command}\n"
         "          text-tools: transforms text on standard output; sed and awk programs are "
@@ -275,7 +276,7 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
     output = _on_terminal(sandbox, {"NO_COLOR": "1"})
 
     assert "\x1b" not in output
-    assert output == (
+    assert sandbox.decision_text(output) == (
         "ASK  ls; rm -rf build\r\n"
         "+ allow ls\r\n"
         "          read-only-files: reads files or prints file information\r\n"

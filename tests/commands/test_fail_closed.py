@@ -29,8 +29,8 @@ BROKEN = {
                          "ask, deny, id, reason, suggest, tests"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
-                        "of: default, extends, gatekeep, prompt, protect, rules, tests, "
-                        "unparseable"),
+                        "of: default, extends, gatekeep, limits, prompt, protect, rules, sandbox, "
+                        "sandbox_paths, tests, unparseable"),
     "two-decisions": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    deny: [rm]\n",
                       "3:5: rules[0]: rule 'a' needs exactly one of allow, ask, deny "
                       "(got allow, deny)"),
@@ -306,7 +306,11 @@ def in_process(sandbox, monkeypatch):
         calls.append([program, *argv])
         return 0
 
+    def fake_boxed(box, bwrap, program, argv, env):
+        return execute.Ran(fake_run(program, argv, env))
+
     monkeypatch.setattr(execute, "run", fake_run)
+    monkeypatch.setattr(execute, "run_boxed", fake_boxed)
     return calls
 
 

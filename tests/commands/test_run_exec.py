@@ -90,7 +90,8 @@ def test_exit_code_is_the_childs(sandbox, args):
 
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
-    assert result.stderr == "ls: cannot access '/nonexistent-dir': No such file or directory\n"
+    assert result.stderr == ("ls: cannot access '/nonexistent-dir': No such file or directory\n"
+                             + sandbox.BOX_NOTE)
 
 
 def test_exit_code_of_a_shell_command_is_its_last_status(sandbox):
@@ -135,7 +136,7 @@ def test_signal_sent_to_gatekeep_reaches_the_child(sandbox, number):
 
     assert process.returncode == 9, stderr
     assert sandbox.marker.read_text() == f"{name}\n"
-    assert (stdout, stderr) == ("", "")
+    assert (stdout, stderr) == ("", sandbox.BOX_NOTE)
 
 
 def _running_sleep(sandbox) -> int:
@@ -148,8 +149,12 @@ def _running_sleep(sandbox) -> int:
     return pid
 
 
+UNBOXED = "gatekeep: 1\nextends: [builtin:default]\nsandbox: off\n"
+
+
 @pytest.mark.parametrize("number", SIGNALS)
 def test_gatekeep_dies_of_the_signal_that_killed_the_child(sandbox, number):
+    sandbox.write_operator_policy(UNBOXED)  # the child's pid is this system's, not a box's
     process = sandbox.spawn("run", "-c", "echo $$ > ready; exec sleep 30")
     try:
         child = _running_sleep(sandbox)
@@ -165,8 +170,58 @@ def test_gatekeep_dies_of_the_signal_that_killed_the_child(sandbox, number):
     assert "exit_code" in entry  # it ran
 
 
+def _boxed_sleep(sandbox, seconds: str) -> int:
+    """The pid (in this system) of the one ``sleep SECONDS`` running, once it runs."""
+    wanted = f"sleep\0{seconds}\0".encode()
+
+    def found() -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "cmdline").read_bytes() == wanted:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+        return pids
+
+    sandbox.wait_for(lambda: len(found()) == 1)
+    return found()[0]
+
+
+@pytest.mark.parametrize("number", SIGNALS)
+def test_boxed_command_killed_by_a_forwarded_signal_kills_gatekeep_too(sandbox, number):
+    """bwrap reports a signal death as 128+N; gatekeep, which forwarded N, dies of N."""
+    process = sandbox.spawn("run", "-c", "exec sleep 30.5151")
+    try:
+        child = _boxed_sleep(sandbox, "30.5151")
+        process.send_signal(number)
+        stdout, stderr = process.communicate(timeout=QUICKLY)
+    finally:
+        _stop(process)
+
+    assert process.returncode == -number, stderr
+    assert (stdout, stderr) == ("", "")
+    assert not Path(f"/proc/{child}").exists()
+
+
+def test_ctrl_c_on_the_terminal_stops_the_boxed_child(sandbox):
+    """The box has no controlling terminal: gatekeep passes the terminal's Ctrl-C on."""
+    terminal = sandbox.pty_spawn("run", "-c", "exec sleep 30.5252")
+    try:
+        child = _boxed_sleep(sandbox, "30.5252")
+        terminal.sendintr()
+        terminal.expect(pexpect.EOF, timeout=QUICKLY)
+        terminal.close()
+    finally:
+        terminal.close(force=True)
+
+    assert terminal.signalstatus == signal.SIGINT, terminal.exitstatus
+    assert not Path(f"/proc/{child}").exists()
+
+
 def test_ctrl_c_on_the_terminal_stops_the_child(sandbox):
     """The terminal signals the whole foreground group; gatekeep exits as the child did."""
+    sandbox.write_operator_policy(UNBOXED)
     terminal = sandbox.pty_spawn("run", "-c", "echo $$ > ready; exec sleep 30")
     try:
         child = _running_sleep(sandbox)
@@ -265,7 +320,7 @@ def test_audit_line_for_a_command_that_ran(sandbox):
 
     [entry] = sandbox.audit()
     assert set(entry) == {"time", "cwd", "mode", "command", "decision", "segments", "rules",
-                          "policies", "version", "exit_code"}
+                          "policies", "version", "exit_code", "boundary"}
     assert entry["exit_code"] == 2
     assert entry["mode"] == "run"
     assert entry["command"] == "ls /nonexistent-dir"

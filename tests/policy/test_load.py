@@ -16,7 +16,8 @@ from gatekeep.shell.parse import parse
 
 WritePolicy = Callable[[str, str], Path]
 
-TOP_KEYS = "default, extends, gatekeep, prompt, protect, rules, tests, unparseable"
+TOP_KEYS = ("default, extends, gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, "
+            "tests, unparseable")
 RULE_KEYS = "allow, ask, deny, id, reason, suggest, tests"
 
 

@@ -1,0 +1,218 @@
+"""A spec applied to this working directory and file system: which paths the box binds how.
+
+Only the standard library is used: the fast path computes this on every boxed run,
+so files created since the decision was stored (a new ``.env``) are covered too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from gatekeep.sandbox.records import NamedTuple
+from gatekeep.sandbox.spec import Limits, Spec
+
+# Never writable inside the box, wherever the tree or home is writable: where agents and
+# tools keep settings that run code later (hooks, MCP servers, editor tasks), and
+# gatekeep's own project policy. Checked in the working tree and in the home directory.
+AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cursor",
+               ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep")
+# The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
+# them is bound from the host, so nothing there is bound over either.
+OWN_MOUNTS = ("/proc", "/dev", "/sys")
+# How many directory entries of the working tree are looked at for protected names.
+SCAN_LIMIT = 20000
+
+
+class Where(NamedTuple):
+    """The run's place: working directory, home, temp dirs, gatekeep's own dirs."""
+
+    cwd: str
+    home: str
+    temp_dirs: tuple[str, ...]
+    own_dirs: tuple[str, ...]
+    not_scanned: tuple[str, ...] = ()
+
+
+class Boundary(NamedTuple):
+    tree: str
+    writable: tuple[str, ...]       # bound writable (real paths, parents first)
+    anchors: tuple[str, ...]        # bound onto themselves so they cannot be renamed away
+    readonly: tuple[str, ...]       # bound read-only on top of a writable place
+    hidden_dirs: tuple[str, ...]    # an empty read-only directory instead
+    hidden_files: tuple[str, ...]   # an empty read-only file instead
+    network: bool
+    everything_writable: bool
+    limits: Limits
+    notes: tuple[str, ...] = ()
+
+
+def boundary(spec: Spec, where: Where) -> Boundary:
+    """The box for ``spec`` here and now (reads the file system, changes nothing)."""
+    tree = work_tree(where.cwd)
+    writable = _existing([tree, *where.temp_dirs, *_expand(spec.writable, where.home)])
+    roots = ["/"] if spec.everything_writable else writable
+    notes: list[str] = []
+    found_write, found_read = _scan(tree, spec, where, notes)
+    guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
+               *where.own_dirs, *_agent_files(tree, where.home)]
+    readonly = [p for p in _existing(guarded) if _under_any(p, roots)]
+    hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True)])
+    hidden_dirs = _outermost([p for p in hidden if os.path.isdir(p)])
+    hidden_files = [p for p in hidden if not os.path.isdir(p)
+                    and not _under_any(p, hidden_dirs)]
+    readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
+    anchors = _anchors([*readonly, *hidden_dirs, *hidden_files], roots)
+    notes.extend(_missing_own(where.own_dirs, roots))
+    return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
+                    tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
+                    tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
+                    spec.limits, tuple(notes))
+
+
+def work_tree(cwd: str) -> str:
+    """The enclosing git work tree of ``cwd`` (the directory holding ``.git``), else ``cwd``."""
+    directory = cwd
+    while True:
+        if os.path.lexists(os.path.join(directory, ".git")):
+            return directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return cwd
+        directory = parent
+
+
+def _expand(patterns: tuple[str, ...], home: str, anchored_only: bool = False) -> list[str]:
+    """The existing paths that ``~``- and ``/``-anchored globs name (``X/**`` names ``X``)."""
+    found: list[str] = []
+    for pattern in patterns:
+        if not pattern.startswith(("/", "~")):
+            if not anchored_only:
+                found.append(pattern)
+            continue
+        text = home + pattern[1:] if pattern.startswith("~") else pattern
+        text = text[:-3] if text.endswith("/**") else text.rstrip("/") or "/"
+        if _under_any(text, list(OWN_MOUNTS)):
+            continue
+        if not any(char in text for char in "*?["):
+            found.append(text)
+        else:
+            found.extend(_glob_files(text))
+    return found
+
+
+def _glob_files(text: str) -> list[str]:
+    """Paths matching ``text``; a wildcard in the last name only needs one directory read."""
+    directory, name = os.path.split(text)
+    if any(char in directory for char in "*?["):
+        import glob
+
+        return glob.glob(text, recursive=True)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    pattern = re.compile(_glob(name))
+    return [os.path.join(directory, n) for n in names if pattern.fullmatch(n)]
+
+
+def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
+    """Entries of the working tree that the unanchored globs (``**/.env``) name."""
+    write = _regex([p for p in spec.protect_write if not p.startswith(("/", "~"))])
+    read = _regex([p for p in spec.protect_read if not p.startswith(("/", "~"))])
+    found_write: list[str] = []
+    found_read: list[str] = []
+    pending = [tree]
+    seen = 0
+    skip = frozenset(where.not_scanned)
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            relative = os.path.relpath(entry.path, tree)
+            if read is not None and read.fullmatch(relative):
+                found_read.append(entry.path)
+                continue
+            if write is not None and write.fullmatch(relative):
+                found_write.append(entry.path)
+            if entry.is_dir(follow_symlinks=False) and entry.name != ".git" \
+                    and entry.name not in skip:
+                pending.append(entry.path)
+        if seen > SCAN_LIMIT:
+            notes.append(f"the working tree has more than {SCAN_LIMIT} entries: protected "
+                         "files deeper in it are not hidden by the box")
+            break
+    return found_write, found_read
+
+
+def _regex(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:(?:.*/)?{_glob(p)})" for p in patterns))
+
+
+def _glob(text: str) -> str:
+    """A protect glob as a regex: ``**/`` any directories, ``*`` and ``?`` within a name."""
+    tail = ""
+    if text.endswith("/**"):
+        text, tail = text[:-3], "(?:/.*)?"
+    out = []
+    for part in re.split(r"(\*\*/|\*\*|\*|\?)", text.rstrip("/")):
+        out.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(
+            part, re.escape(part)))
+    return "".join(out) + tail
+
+
+def _agent_files(tree: str, home: str) -> list[str]:
+    return [os.path.join(base, name) for base in dict.fromkeys((tree, home))
+            for name in AGENT_FILES]
+
+
+def _existing(paths: list[str]) -> list[str]:
+    """Real paths of those that exist, each once (a box can only bind what is there)."""
+    found: dict[str, None] = {}
+    for path in paths:
+        if not os.path.exists(path):  # most protected paths are absent: one stat each
+            continue
+        real = os.path.realpath(path)
+        if not _under_any(real, list(OWN_MOUNTS)):
+            found[real] = None
+    return list(found)
+
+
+def _within(path: str, root: str) -> bool:
+    return root == "/" or path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def _under_any(path: str, roots: list[str]) -> bool:
+    return any(_within(path, root) for root in roots)
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    return [p for p in paths if not any(q != p and _within(p, q) for q in paths)]
+
+
+def _anchors(paths: list[str], roots: list[str]) -> list[str]:
+    """Directories between a writable root and what is bound inside it: as mount points they
+    cannot be renamed, so ``mv .git x; mkdir -p .git/hooks`` cannot step around a bind."""
+    found: dict[str, None] = {}
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent != "/" and not any(parent == r for r in roots) \
+                and _under_any(parent, roots):
+            found[parent] = None
+            parent = os.path.dirname(parent)
+    return [p for p in found if p not in paths]
+
+
+def _by_depth(paths: list[str]) -> list[str]:
+    return sorted(dict.fromkeys(paths), key=lambda p: (p.count("/"), p))
+
+
+def _missing_own(own_dirs: tuple[str, ...], roots: list[str]) -> list[str]:
+    return [f"{d} does not exist yet: the box cannot keep it read-only"
+            for d in own_dirs if not os.path.exists(d) and _under_any(d, roots)]

@@ -1,0 +1,101 @@
+"""bubblewrap: finding a trustworthy one, and the argv that builds a boundary.
+
+bwrap is taken only from the system's places and only when root owns it and only
+root can change it and its directory: a bwrap found on PATH, or one the agent could
+have written, would be a box the agent built.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from gatekeep.sandbox.boundary import Boundary
+
+# Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
+_USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
+                    ("/proc/sys/kernel/unprivileged_userns_clone", "0"))
+
+
+def find(candidates: Sequence[str]) -> str | None:
+    """The first candidate that is a root-owned executable only root can change."""
+    for candidate in candidates:
+        if candidate.startswith("/") and _root_only(candidate) \
+                and _root_only(os.path.dirname(os.path.realpath(candidate))) \
+                and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def _root_only(path: str) -> bool:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return info.st_uid == 0 and not info.st_mode & 0o022
+
+
+def cannot_box(candidates: Sequence[str]) -> str | None:
+    """Why this machine cannot build a box at all; None when it can try."""
+    if not sys.platform.startswith("linux"):
+        return f"{sys.platform} has no bubblewrap; commands run without a boundary"
+    if find(candidates) is None:
+        return ("no bubblewrap owned by root and writable only by root in "
+                + " or ".join(candidates) + " (install the bubblewrap package)")
+    if os.geteuid() != 0:
+        for switch, off in _USERNS_SWITCHES:
+            try:
+                with open(switch) as handle:
+                    if handle.read().strip() == off:
+                        return f"user namespaces are disabled ({switch} is {off})"
+            except OSError:
+                continue
+    return None
+
+
+def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
+         status_fd: int, shell: str) -> list[str]:
+    """bwrap's command line: the whole file system read-only, then the writable places, then
+    what stays read-only or hidden inside them."""
+    out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
+           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm"]  # noqa: S108 - the box's own
+    for path in box.writable:
+        out += ["--bind", path, path]
+    for path in box.anchors:
+        out += ["--bind", path, path]
+    for path in box.readonly:
+        out += ["--ro-bind", path, path]
+    for path in box.hidden_dirs:
+        out += ["--tmpfs", path, "--remount-ro", path]
+    for path in box.hidden_files:
+        out += ["--ro-bind", "/dev/null", path]
+    if not box.network:
+        out.append("--unshare-net")
+    # A new session: the box has no controlling terminal, so it cannot push keystrokes
+    # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
+    out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
+            "--json-status-fd", str(status_fd), *_named(bwrap, program, args, shell)]
+    return out
+
+
+def _named(bwrap: str, program: str, args: Sequence[str], shell: str) -> list[str]:
+    """``program`` run with ``args`` as its argv, argv0 included: with ``--argv0`` where bwrap
+    has it (0.9 and later), else through the system shell's ``exec -a``."""
+    if not args or args[0] == program:
+        return ["--", program, *args[1:]]
+    if _has_argv0(bwrap):
+        return ["--argv0", args[0], "--", program, *args[1:]]
+    if len(args) == 5 and args[1:4] == ["--noprofile", "--norc", "-c"] \
+            and os.path.basename(program) == args[0]:
+        return ["--", program, *args[1:], args[0]]  # bash -c CMD NAME: $0 is NAME
+    return ["--", shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
+
+
+def _has_argv0(bwrap: str) -> bool:
+    """Whether this bwrap knows ``--argv0`` (its help text, inside the binary, names it)."""
+    try:
+        with open(bwrap, "rb") as handle:
+            return b"--argv0" in handle.read(1 << 20)
+    except OSError:
+        return False

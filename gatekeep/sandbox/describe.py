@@ -1,0 +1,57 @@
+"""The boundary as ``gatekeep check`` shows it: a JSON object and a few lines of text."""
+
+from __future__ import annotations
+
+from gatekeep.sandbox.plan import Plan
+from gatekeep.sandbox.spec import Spec
+
+
+def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
+    """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied)."""
+    if plan is None:
+        return {"mode": spec.mode, "status": "none", "reason": "nothing runs"}
+    document: dict[str, object] = {"mode": spec.mode, "limits": plan.limits._asdict()}
+    if plan.ask is not None:
+        return {**document, "status": "ask", "reason": plan.ask}
+    if plan.box is None:
+        reason = "sandbox: off" if spec.mode == "off" else (plan.warning or "").strip()
+        return {**document, "status": "unboxed", "reason": reason.removeprefix(
+            "gatekeep: warning: running without a boundary: ")}
+    box = plan.box
+    return {**document, "status": "boxed", "tree": box.tree,
+            "writable": ["/"] if box.everything_writable else list(box.writable),
+            "read_only": list(box.readonly),
+            "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
+            "notes": list(box.notes)}
+
+
+def boundary_lines(document: dict[str, object]) -> list[str]:
+    """The text form: one line per kind of path."""
+    status = document["status"]
+    if status != "boxed":
+        return [f"boundary: {status} ({document.get('reason')})"]
+    lines = [f"boundary: boxed (sandbox: {document['mode']}), network "
+             f"{'on' if document['network'] else 'off'}"]
+    for key, label in (("writable", "writable"), ("read_only", "read-only"),
+                       ("hidden", "hidden")):
+        lines.append(f"  {label}: {_join(document[key])}")
+    limits = document["limits"]
+    shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
+        if isinstance(limits, dict) else []
+    lines.append(f"  limits: {', '.join(shown) or '(none)'}")
+    notes = document["notes"]
+    lines.extend(f"  note: {note}" for note in (notes if isinstance(notes, list) else []))
+    return lines
+
+
+def _join(paths: object) -> str:
+    return ", ".join(str(p) for p in paths) if isinstance(paths, list) and paths else "(none)"
+
+
+def _amount(key: str, value: float) -> str:
+    if key in ("memory", "output"):
+        for unit, size in (("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+            if value >= size and value % size == 0:
+                return f"{value // size:g}{unit}"
+        return f"{value:g} bytes"
+    return f"{value:g}" + (" s" if key in ("timeout", "cpu") else "")

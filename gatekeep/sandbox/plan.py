@@ -1,0 +1,78 @@
+"""How one run is boxed: in a box, unboxed with a warning, or not without the operator.
+
+Only the standard library: the fast path plans its runs with this too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from gatekeep.sandbox import bwrap, wire
+from gatekeep.sandbox.boundary import Boundary, Where, boundary
+from gatekeep.sandbox.records import NamedTuple
+from gatekeep.sandbox.spec import Limits, Spec
+
+TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, not used here
+NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the working "
+        "tree, temp dirs and caches; protected files hidden; no network); if it needs more, "
+        "ask the operator to approve it\n")
+
+
+class Plan(NamedTuple):
+    box: Boundary | None       # None: no box
+    bwrap: str | None
+    limits: Limits
+    warning: str | None = None  # shown before an unboxed run
+    ask: str | None = None      # why this run needs the operator's approval instead
+
+
+def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
+    """With ``create``, gatekeep's own directories are made first when missing, so the box
+    can keep them read-only (a bind needs something there)."""
+    if spec.mode == "off":
+        return Plan(None, None, spec.limits)
+    why = bwrap.cannot_box(spec.bwrap)
+    if why is None:
+        if create:
+            for directory in where.own_dirs:
+                try:
+                    os.makedirs(directory, mode=0o700, exist_ok=True)
+                except OSError:
+                    continue  # what gatekeep cannot make here, the box cannot either
+        return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
+    if spec.mode == "required":
+        return Plan(None, None, spec.limits,
+                    ask=f"the policy requires a boundary (sandbox: required) and this "
+                        f"machine cannot build one: {why}")
+    return Plan(None, None, spec.limits,
+                warning=f"gatekeep: warning: running without a boundary: {why}\n")
+
+
+def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spec) -> Where:
+    """The run's place, from the same environment the decision was made in."""
+    temp = (env.get("TMPDIR", "").rstrip("/"), *TEMP_DIRS)
+    return Where(cwd, env.get("HOME", "/"), tuple(dict.fromkeys(t for t in temp if t)),
+                 own_dirs, spec.not_scanned)
+
+
+def with_spec(fields: str, spec: Spec) -> str:
+    """Audit fields that also record the boundary's spec (a stored decision carries it).
+
+    It is the last field, so :func:`spec_from_fields` finds it without reading the rest.
+    """
+    return f"{fields}{_SPEC_FIELD}{wire.dumps(spec.to_json())}"
+
+
+def spec_from_fields(fields: str) -> Spec:
+    """The spec recorded by :func:`with_spec`; ValueError when there is none.
+
+    Inside a JSON string a quote is escaped, so the unescaped marker only occurs as a key.
+    """
+    _, found, value = fields.rpartition(_SPEC_FIELD)
+    if not found:
+        raise ValueError("no boundary recorded")
+    return Spec.from_json(wire.loads(value))
+
+
+_SPEC_FIELD = ', "boundary": '

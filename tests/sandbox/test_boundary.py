@@ -1,0 +1,153 @@
+"""The boundary computed from a spec, and bwrap's command line for it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from gatekeep.sandbox.boundary import Where, boundary, work_tree
+from gatekeep.sandbox.bwrap import argv, cannot_box, find
+from gatekeep.sandbox.spec import Limits, Spec
+
+
+def where(tmp_path: Path, cwd: Path | None = None) -> Where:
+    home = tmp_path / "home"
+    return Where(str(cwd or tmp_path / "tree"), str(home), (str(tmp_path / "tmp"),),
+                 (str(home / ".config/gatekeep"), str(home / ".local/state/gatekeep")))
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    for directory in ("tree/.git/hooks", "tree/sub/deep", "tmp", "home/.ssh", "home/.npm",
+                      "home/.config/gatekeep", "home/.local/state/gatekeep"):
+        (tmp_path / directory).mkdir(parents=True)
+    for file in ("tree/.git/config", "tree/.env", "tree/sub/deep/.env", "tree/keep.txt",
+                 "home/.ssh/id_rsa", "home/.bashrc"):
+        (tmp_path / file).write_text("x\n")
+    return tmp_path / "tree"
+
+
+SPEC = Spec(writable=("~/.npm", "~/.cache/pip"),
+            protect_write=("~/.ssh/**", "~/.bashrc", ".git/hooks/**", ".git/config"),
+            protect_read=("~/.ssh/id_*", "**/.env"))
+
+
+def test_the_tree_temp_dirs_and_existing_caches_are_writable(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path))
+    assert box.tree == str(tree)
+    assert set(box.writable) == {str(tree), str(tmp_path / "tmp"), str(tmp_path / "home/.npm")}
+
+
+def test_protected_and_own_files_inside_writable_places_are_read_only(tmp_path: Path,
+                                                                      tree: Path) -> None:
+    spec = SPEC._replace(writable=(str(tmp_path),))  # home inside a writable place
+    box = boundary(spec, where(tmp_path))
+    home = tmp_path / "home"
+    assert {str(tree / ".git/hooks"), str(tree / ".git/config"), str(home / ".ssh"),
+            str(home / ".bashrc"), str(home / ".config/gatekeep"),
+            str(home / ".local/state/gatekeep")} <= set(box.readonly)
+    assert str(tree / ".git") in box.anchors  # cannot be renamed away from its hooks
+
+
+def test_read_only_binds_are_only_where_something_is_writable(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path))
+    assert str(tmp_path / "home/.bashrc") not in box.readonly  # home is read-only already
+    assert str(tree / ".git/config") in box.readonly
+
+
+def test_protected_reads_are_hidden_in_the_tree_and_home(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path))
+    assert set(box.hidden_files) == {str(tree / ".env"), str(tree / "sub/deep/.env"),
+                                     str(tmp_path / "home/.ssh/id_rsa")}
+
+
+def test_a_directory_named_not_scanned_is_not_searched(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path)._replace(not_scanned=("sub",)))
+    assert str(tree / "sub/deep/.env") not in box.hidden_files
+
+
+def test_the_work_tree_is_the_enclosing_git_checkout(tmp_path: Path, tree: Path) -> None:
+    assert work_tree(str(tree / "sub/deep")) == str(tree)
+    assert work_tree(str(tmp_path / "tmp")) == str(tmp_path / "tmp")
+
+
+def test_nothing_of_the_box_own_proc_and_dev_is_bound(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC._replace(protect_read=("/proc/*/environ", "/dev/null")),
+                   where(tmp_path))
+    assert box.hidden_files == ()
+
+
+def test_bwrap_argv_order_and_flags(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path))
+    line = argv(box, "/usr/bin/bwrap", "/usr/bin/ls", ["ls", "-l"], str(tree), 7, "/bin/bash")
+    assert line[:5] == ["/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev"]
+    assert ["--bind", str(tree), str(tree)] == line[line.index(str(tree)) - 1:][:3]
+    assert "--unshare-net" in line and "--unshare-pid" in line and "--new-session" in line
+    hooks = str(tree / ".git/hooks")
+    assert line.index(hooks) > line.index(str(tree))  # read-only on top of the writable tree
+    assert line[line.index("--json-status-fd") + 1] == "7"
+    assert line[-6:] == ["/bin/bash", "-c", 'exec -a "$0" -- "$@"', "ls", "/usr/bin/ls", "-l"]
+
+
+def test_network_and_everything_writable_come_from_the_spec(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC._replace(network=True, everything_writable=True), where(tmp_path))
+    line = argv(box, "/usr/bin/bwrap", "/bin/true", ["/bin/true"], str(tree), 3, "/bin/bash")
+    assert line[1:4] == ["--bind", "/", "/"]
+    assert "--unshare-net" not in line
+    assert line[-1] == "/bin/true"
+    # everything writable: every protected path that exists is bound read-only
+    assert str(tmp_path / "home/.bashrc") in box.readonly
+
+
+def test_bwrap_is_found_only_at_a_root_only_path(tmp_path: Path) -> None:
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o777)
+    loose.chmod(0o777)
+    fake = loose / "bwrap"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    assert find([str(fake)]) is None  # its directory is writable by anyone
+    assert find(["bwrap"]) is None  # a bare name would be a PATH lookup
+    assert find([str(tmp_path / "missing")]) is None
+    assert cannot_box([str(tmp_path / "missing")]) is not None
+
+
+def test_a_stored_spec_round_trips_and_a_bad_one_is_refused() -> None:
+    spec = SPEC._replace(limits=Limits(timeout=5, memory=1 << 30))
+    assert Spec.from_json(spec.to_json()) == spec
+    broken = spec.to_json() | {"mode": "sometimes"}
+    with pytest.raises(ValueError, match="unknown boundary mode"):
+        Spec.from_json(broken)
+    with pytest.raises(ValueError, match="not a boundary"):
+        Spec.from_json({"mode": "off"})
+    with pytest.raises(ValueError, match="true or false"):
+        Spec.from_json(spec.to_json() | {"network": "yes"})
+
+
+def test_limits_tighten_to_the_smaller_and_zero_means_none() -> None:
+    assert Limits(timeout=10, memory=0).tighter(Limits(timeout=5, memory=7)) == \
+        Limits(timeout=5, memory=7)
+
+
+def test_a_dangling_symlink_is_not_bound(tmp_path: Path, tree: Path) -> None:
+    os.symlink(tmp_path / "nowhere", tree / "secrets.env")
+    (tree / ".env").unlink()
+    os.symlink(tmp_path / "nowhere", tree / ".env")
+    box = boundary(SPEC, where(tmp_path))
+    assert str(tree / ".env") not in box.hidden_files
+
+
+def test_a_bwrap_with_argv0_needs_no_shell_to_keep_argv0(tmp_path: Path, tree: Path) -> None:
+    newer = tmp_path / "bwrap"
+    newer.write_bytes(b"\x7fELF...usage: --argv0 VALUE ...")
+    box = boundary(SPEC, where(tmp_path))
+    line = argv(box, str(newer), "/usr/bin/ls", ["ls", "-l"], str(tree), 7, "/bin/bash")
+    assert line[-6:] == ["7", "--argv0", "ls", "--", "/usr/bin/ls", "-l"]
+
+
+def test_macos_cannot_box(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert cannot_box(["/usr/bin/bwrap"]) == (
+        "darwin has no bubblewrap; commands run without a boundary")
