@@ -20,8 +20,8 @@ else:
                 return super().__new__(cls, name, bases, namespace)
             fields = list(namespace.get("__annotations__", {}))
             defaults = [namespace[f] for f in fields if f in namespace]
-            body = {k: v for k, v in namespace.items()
-                    if k not in fields and k != "__annotations__"}
+            # the annotations stay: the policy cache decodes these records by their types
+            body = {k: v for k, v in namespace.items() if k not in fields}
             base = namedtuple(name, fields, defaults=defaults)
             return type(name, (base,), {**body, "__slots__": ()})
 
