@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 FILE_NAME = "approvals.json"
+_MAX_TEXT = 65536  # a word or command saved from a real command line
 DEFAULT_DAYS = 7
 # Never saved on their own: they run whatever follows them.
 TOO_BROAD = frozenset({
@@ -74,9 +75,23 @@ def load(config_dir: str) -> list[Approval]:
 
     with open(file, encoding="utf-8") as handle:
         data = json.load(handle)
-    return [Approval(str(item["id"]), tuple(str(a) for a in item["argv"]), str(item["scope"]),
-                     float(item["created"]), float(item["expires"]), str(item["command"]))
-            for item in data["approvals"]]
+    return [_loaded(item) for item in data["approvals"]]
+
+
+def _loaded(item: dict[str, object]) -> Approval:
+    """One saved approval, every value checked (ValueError): only exact words are trusted."""
+    from gatekeep.validate import checked, number
+
+    argv = item["argv"]
+    if not isinstance(argv, list) or not argv:
+        raise ValueError("argv: expected a non-empty list of words")
+    scope = checked(item["scope"], "scope")
+    if not scope.startswith("/"):
+        raise ValueError("scope: expected an absolute directory")
+    words = tuple(checked(word, "argv", _MAX_TEXT) for word in argv)
+    return Approval(checked(item["id"], "id"), words, scope, number(item["created"], "created"),
+                    number(item["expires"], "expires"), checked(item["command"], "command",
+                                                                _MAX_TEXT))
 
 
 def save(config_dir: str, approvals: Sequence[Approval]) -> None:
