@@ -22,8 +22,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 def median_seconds(argv: list[str], env: dict[str, str], forget: Path | None = None) -> float:
     samples = []
     for _ in range(RUNS):
-        if forget is not None and forget.exists():
-            forget.unlink()
+        for stored in forget.glob("d-*") if forget is not None else ():
+            stored.unlink()  # the stored decisions; compiled policies (p-*) stay
         start = time.perf_counter()
         subprocess.run(argv, env=env, check=True)
         samples.append(time.perf_counter() - start)
@@ -35,7 +35,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as state:
         env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state}
         subprocess.run([gatekeep, "run", "--", "true"], env=env, check=True)  # warm the cache
-        stored = Path(state) / "gatekeep" / "cache" / "decisions.marshal"
+        stored = Path(state) / "gatekeep" / "cache"
         string = [gatekeep, "run", "-c", "ls >/dev/null && git status >/dev/null"]
         subprocess.run(string, env=env, check=True)
         rows = [

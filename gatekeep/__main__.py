@@ -4,6 +4,11 @@
 stored allow decision (``gatekeep.fastpath``), then the full path without typer
 or rich; everything else (help, other commands, unusual options) goes through
 the typer application.
+
+``main()`` is gatekeep's outer error boundary: an exception that escapes
+everything below becomes one line and exit 70 (Ctrl-C: 130), never a traceback
+and never a command run. The typer application holds the same boundary around
+its subcommands (``gatekeep.cli``), so it also applies when it is called directly.
 """
 
 from __future__ import annotations
@@ -12,7 +17,21 @@ import sys
 
 
 def main() -> int:
-    args = sys.argv[1:]
+    try:
+        return dispatch(sys.argv[1:])
+    except KeyboardInterrupt:
+        from gatekeep.exitcodes import ExitStatus
+
+        return ExitStatus.INTERRUPTED
+    except Exception as error:
+        from gatekeep.exitcodes import ExitStatus, internal_error
+
+        sys.stderr.write(internal_error(error))
+        return ExitStatus.INTERNAL_ERROR
+
+
+def dispatch(args: list[str]) -> int:
+    """Run ``gatekeep ARGS``: the fast path for plain ``run``, the typer application else."""
     if args[:1] == ["run"]:
         from gatekeep import fastpath
 
@@ -28,7 +47,7 @@ def main() -> int:
     from gatekeep.cli import app
 
     try:
-        app(prog_name="gatekeep")
+        app(args=args, prog_name="gatekeep")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
     return 0

@@ -46,6 +46,9 @@ class CachedResolver:
             self._real[path] = os.path.realpath(posixpath.join(self.cwd, path))
         return self._real[path]
 
+    def fingerprint(self, path: str) -> str | None:
+        return sysfs.fingerprint(posixpath.join(self.cwd, path))
+
     def expand(self, pattern: str) -> list[str]:
         if pattern not in self._expand:
             import glob

@@ -1,21 +1,49 @@
-"""The typer application: declares commands and options, and dispatches to gatekeep.commands."""
+"""The typer application: declares commands and options, and dispatches to gatekeep.commands.
+
+Every subcommand runs inside one error boundary (``Boundary``): an unexpected exception is one
+line, ``gatekeep: internal error: TYPE: MESSAGE``, and exit 70; Ctrl-C is 130; no traceback.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Literal, NoReturn, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from gatekeep import __version__
-from gatekeep.exitcodes import ExitStatus
+from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.locations import Locations
 from gatekeep.session import Request
 
+# Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
+# the base class of its BadParameter.
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__
+                    if issubclass(c, Exception) and c.__name__ == "ClickException")
+
+
+class Boundary(TyperGroup):
+    """The error boundary around every subcommand, nested groups included."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, _USAGE_ERROR):
+            raise  # exit codes and usage errors: click reports them
+        except BrokenPipeError:
+            raise  # a reader that went away (gatekeep log | head): click exits quietly
+        except KeyboardInterrupt:
+            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+        except Exception as error:  # not typer's traceback and exit code 1
+            typer.echo(internal_error(error), err=True, nl=False)
+            raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+
+
 app = typer.Typer(
+    cls=Boundary,
     name="gatekeep",
     help="Judge every shell command an AI agent wants to run against a YAML policy; run the "
     "safe ones, refuse the rest.",
@@ -46,21 +74,6 @@ PoliciesArgument = Annotated[
     typer.Argument(help="Policy files or builtin:NAME.", show_default=False, metavar="POLICY"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-def _finish(action: Callable[[], int]) -> NoReturn:
-    """Exit with ``action()``'s code; an unexpected exception is the contract's 70."""
-    try:
-        code = action()
-    except KeyboardInterrupt:
-        code = ExitStatus.INTERRUPTED
-    except Exception as error:  # not typer's traceback and exit code 1
-        from gatekeep.text import visible
-
-        typer.echo(f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}",
-                   err=True)
-        code = ExitStatus.INTERNAL_ERROR
-    raise typer.Exit(code)
 
 
 def _usable(what: str, *values: object) -> None:
@@ -110,17 +123,9 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
     from gatekeep.commands.check import check as do_check
 
     request = _request(command, argv, policy)
-    try:
-        code = do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                        locations=Locations.from_env(os.environ), stdout=sys.stdout,
-                        stderr=sys.stderr)
-    except Exception as error:  # the contract's 70, not typer's traceback and 1
-        from gatekeep.text import visible
-
-        typer.echo(f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}",
-                   err=True)
-        code = ExitStatus.INTERNAL_ERROR
-    raise typer.Exit(code)
+    raise typer.Exit(do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
+                              locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                              stderr=sys.stderr))
 
 
 @app.command()
@@ -168,7 +173,7 @@ def test_command(
     _usable("POLICY", *(policies or []))
     _usable("--cases", *(cases or []))
     _usable("--junit", junit)
-    _finish(lambda: run_tests(
+    raise typer.Exit(run_tests(
         policies or [], cases=cases or [], min_coverage=min_coverage, junit=junit,
         as_json=as_json, env=os.environ, locations=Locations.from_env(os.environ),
         stdout=sys.stdout, stderr=sys.stderr, interactive=sys.stderr.isatty()))
@@ -189,7 +194,7 @@ def lint(
     from gatekeep.commands.lint import lint as do_lint
 
     _usable("POLICY", *policies)
-    _finish(lambda: do_lint(policies, strict=strict, as_json=as_json,
+    raise typer.Exit(do_lint(policies, strict=strict, as_json=as_json,
                             locations=Locations.from_env(os.environ), stdout=sys.stdout,
                             stderr=sys.stderr))
 
@@ -254,7 +259,7 @@ def replay(
 
     _usable("AUDIT.jsonl", log)
     _usable("--policy", policy)
-    _finish(lambda: replay_log(
+    raise typer.Exit(replay_log(
         log, policy, fail_on_loosen=fail_on_loosen, as_json=as_json, env=os.environ,
         locations=Locations.from_env(os.environ), stdout=sys.stdout, stderr=sys.stderr,
         interactive=sys.stderr.isatty()))
@@ -265,7 +270,7 @@ def schema() -> None:
     """Print the JSON Schema of the policy format (policies/policy.schema.json)."""
     from gatekeep.commands.schema import schema as do_schema
 
-    _finish(lambda: do_schema(stdout=sys.stdout))
+    raise typer.Exit(do_schema(stdout=sys.stdout))
 
 
 @app.command()
@@ -280,7 +285,7 @@ def completions(
     """
     from gatekeep.commands.completions import completions as do_completions
 
-    _finish(lambda: do_completions(shell, stdout=sys.stdout))
+    raise typer.Exit(do_completions(shell, stdout=sys.stdout))
 
 
 @app.command()

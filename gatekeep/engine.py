@@ -13,10 +13,12 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from gatekeep import globs
+from gatekeep.approvals import Shape
 from gatekeep.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
+from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
@@ -43,6 +45,8 @@ class SegmentDecision(NamedTuple):
     verdicts: tuple[Verdict, ...]
     via: tuple[str, ...] = ()
     wrapper: str | None = None
+    # what an "always" answer would save, or why it cannot (None: nothing asked)
+    shape: Shape | str | None = None
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -75,11 +79,13 @@ class Decision(NamedTuple):
 def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision:
     """Judge every segment of ``command`` under ``policy``."""
     analysis = analyze(command, policy.knowledge)
-    judge = _Judge(policy, context)
+    judge = _Judge(policy, context, command.source)
     extra = judge.whole(analysis.invocations)
-    segments = [judge.invocation(inv, extra.get(index, ()))
-                for index, inv in enumerate(analysis.invocations)
-                if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
+    judged = [(inv, judge.invocation(inv, extra.get(index, ())))
+              for index, inv in enumerate(analysis.invocations)
+              if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
+    # Approvals last: by then every directory the command may ``cd`` to is known, loops too.
+    segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
         segments.append(judge.problem(command.source, Problem("nothing to run", Span(0, 0))))
@@ -100,21 +106,29 @@ def combine(decisions: list[Decision]) -> Decision:
         for index, segment in enumerate(other.segments):
             if STRICTNESS[segment.decision] > STRICTNESS[segments[index].decision]:
                 segments[index] = segment
+            elif segment.decision == segments[index].decision:
+                # an allow that holds only by an approval under one policy says so
+                kept = segments[index].verdicts
+                lifted = tuple(v for v in segment.verdicts
+                               if v.rule.startswith("approval:") and v not in kept)
+                segments[index] = segments[index]._replace(verdicts=kept + lifted)
     overall = strictest(*(d.decision for d in decisions))
     policies = tuple(p for d in decisions for p in d.policies)
     return Decision(overall, first.command, tuple(segments), policies)
 
 
 class _Judge:
-    def __init__(self, policy: Policy, context: Context) -> None:
+    def __init__(self, policy: Policy, context: Context, source: str = "") -> None:
         self.policy = policy
         self.context = context
+        self.source = source
         self.knowledge = policy.knowledge
         # Directories relative paths may start from: the cwd, and every `cd` target so far
         # (a `cd` inside a subshell may or may not still apply); None: one known only at run time.
         self.cwds: list[str | None] = [context.cwd]
         self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
         self.real: dict[str, str] = {}
+        self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -130,24 +144,71 @@ class _Judge:
             verdicts.append(Verdict("default", self.policy.default, "nothing decided this part"))
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
-        if decision == "ask":
-            approval = self.approval(segment)
-            if approval is not None:
-                verdicts.append(approval)
-                decision = "allow"
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
                                segment.via, segment.wrapper)
 
-    def approval(self, segment: Segment) -> Verdict | None:
-        """The operator's saved "always" for exactly these words here, if there is one."""
-        if not self.context.approvals or not all(w.static for w in segment.argv):
-            return None
-        argv = [w.value or "" for w in segment.argv]
+    # -- approvals ---------------------------------------------------------------
+    def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:
+        """An asked part with what "always" would save, lifted by a saved approval that
+        covers it exactly."""
+        if segment.decision != "ask":
+            return segment
+        shape = self.shape(invocation, segment.verdicts)
+        if not isinstance(shape, Shape):
+            return segment._replace(shape=shape)
+        asked = {v.rule for v in segment.verdicts if v.decision == "ask"}
+        dirs = self.scope_dirs()
         for approval in self.context.approvals:
-            if approval.covers(argv, self.context.cwd):
-                return Verdict(f"approval:{approval.id}", "allow",
-                               f"approved by the operator for {approval.scope}")
-        return None
+            if approval.covers(shape, asked, dirs):
+                verdict = Verdict(f"approval:{approval.id}", "allow",
+                                  f"approved by the operator for {approval.scope} "
+                                  f"(approval {approval.id})")
+                return segment._replace(decision="allow", verdicts=(*segment.verdicts, verdict),
+                                        shape=shape)
+        return segment._replace(shape=shape)
+
+    def scope_dirs(self) -> list[str | None]:
+        """Every directory any part of the command may run in: the cwd and every ``cd``
+        target anywhere in it; one that is not a directory now (a link or directory an
+        earlier part could create) counts as unknown."""
+        fingerprint = self.context.resolver.fingerprint
+        return [d if d is not None and fingerprint(d) == "dir" else None for d in self.cwds]
+
+    def shape(self, invocation: Invocation, verdicts: tuple[Verdict, ...]) -> Shape | str:
+        """The invocation as an approval must match it, or why it cannot be approved."""
+        segment = invocation.segment
+        if any(v.decision != "allow" and not liftable(v.rule) for v in verdicts):
+            return (f"{segment.text} is asked for what it touches or reads (a protected path, "
+                    "a write outside the tree, its input as code or arguments), which an "
+                    "approval never covers")
+        dynamic = (invocation.program is None or not all(w.static for w in segment.argv)
+                   or any(a.value is None or not a.value.static for a in segment.assignments)
+                   or any(r.target is not None and not r.target.static
+                          for r in segment.redirects))
+        path = None if dynamic else self.identity(invocation.program or "")[1]
+        if path is None:
+            return f"{segment.text} has parts known only at run time"
+        wrapper = None
+        if segment.wrapper is not None:  # the whole wrapper: find's roots, the script's text
+            wrapper = self.source[segment.span.start : segment.span.end] or segment.wrapper
+        return Shape(tuple(w.shown for w in segment.argv),
+                     self.context.resolver.realpath(path),
+                     tuple(a.text for a in segment.assignments),
+                     tuple(r.text + ("\n" + r.body if r.body else "") for r in segment.redirects),
+                     wrapper, self.files(segment.argv))
+
+    def files(self, words: tuple[Word, ...]) -> tuple[str, ...]:
+        """The content of every file the words name (a script, its input): an approval of
+        ``python3 s.py`` is an approval of what s.py says now."""
+        found = []
+        resolver = self.context.resolver
+        for word in words:
+            for cwd in self.cwds:
+                path = resolve(word, cwd, self.context.home) if cwd is not None else None
+                mark = resolver.fingerprint(path) if path is not None else None
+                if mark is not None and mark.startswith("file:"):
+                    found.append(f"{path}={mark}")
+        return tuple(dict.fromkeys(found))
 
     def problem(self, source: str, problem: Problem) -> SegmentDecision:
         text = source[problem.span.start : problem.span.end] or source
@@ -156,7 +217,14 @@ class _Judge:
         return SegmentDecision(text, problem.span, verdict.decision, (verdict,))
 
     def whole(self, invocations: tuple[Invocation, ...]) -> dict[int, tuple[Verdict, ...]]:
-        """Verdicts that need the whole command: a download run as code by an interpreter."""
+        """Verdicts that need the whole command: a download run as code by an interpreter.
+
+        Also notes the glob options any ``shopt -s`` turns on, wherever it runs: a pattern
+        may then match more (``dotglob``: dot files; ``globstar``: ``**`` crosses directories).
+        """
+        self.shell_options = frozenset(
+            w.value for i in invocations if i.program == "shopt"
+            and any(o.name == "-s" for o in i.options) for w in i.positionals if w.value)
         downloads = [i for i in invocations
                      if i.program and self.knowledge.spec(_base(i.program)).network]
         if not downloads:
@@ -238,6 +306,12 @@ class _Judge:
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
         verdicts: list[Verdict] = []
         for word in words:
+            for pattern in self.patterns(word):
+                protected = self.protect_write.overlap(pattern, *self.glob_options)
+                if protected is not None:
+                    verdicts.append(Verdict(
+                        "protect.write", "deny", f"writes {word.raw}, which may expand to a "
+                        f"path protected by {protected.text!r}", "name the exact files you mean"))
             paths = self.paths(word)
             if paths is None:
                 verdicts.append(Verdict("path:unknown", "ask",
@@ -289,6 +363,12 @@ class _Judge:
         for word in words:
             if word.value is None:
                 verdicts.extend(self.dynamic_read(word))
+            for pattern in self.patterns(word):
+                protected = self.protect_read.overlap(pattern, *self.glob_options,
+                                                      anywhere=False)
+                if protected is not None:
+                    verdicts.append(Verdict("protect.read", "ask", f"reads {word.raw}, which may "
+                                            f"expand to a path protected by {protected.text!r}"))
             for path in self.paths(word) or ():
                 if self.special(path) == "network":
                     verdicts.append(Verdict("path:network", "ask",
@@ -324,19 +404,39 @@ class _Judge:
         """
         if word.value is None or (word.splits and not word.glob):
             return None
-        relative = not (word.home or word.value.startswith(("/", "~")))
-        found: list[str] = []
-        for cwd in self.cwds if relative else self.cwds[:1]:
-            if cwd is None:
-                return None
-            path = resolve(word, cwd, self.context.home)
-            if path is not None:
-                found.append(path)
+        found = self.resolved(word)
+        if found is None:
+            return None
         resolver = self.context.resolver
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         real = [self._realpath(p) for p in found]
         return list(dict.fromkeys(found + real))
+
+    def resolved(self, word: Word) -> list[str] | None:
+        """The word's absolute paths, one per brace alternative and possible directory."""
+        assert word.value is not None
+        values = globs.braces(word.value) if word.glob else [word.value]
+        found: list[str] = []
+        for value in values:
+            relative = not (word.home or value.startswith(("/", "~")))
+            for cwd in self.cwds if relative else self.cwds[:1]:
+                if cwd is None:
+                    return None
+                path = resolve(word._replace(value=value), cwd, self.context.home)
+                if path is not None:
+                    found.append(path)
+        return found
+
+    def patterns(self, word: Word) -> list[str]:
+        """The word's paths that are still shell patterns (or brace alternatives)."""
+        if not word.glob or word.value is None:
+            return []
+        return [p for p in self.resolved(word) or () if _PATTERN.search(p) or "{" in word.value]
+
+    @property
+    def glob_options(self) -> tuple[bool, bool]:
+        return "dotglob" in self.shell_options, "globstar" in self.shell_options
 
     def _realpath(self, path: str) -> str:
         known = self.real.get(path)
@@ -356,6 +456,7 @@ class _Judge:
         return None
 
 
+_PATTERN = re.compile(r"[*?\[]|[@+!]\(")
 _PROTECTIONS: dict[tuple[str, str, str], tuple[Protection, Protection]] = {}
 
 
@@ -376,6 +477,17 @@ def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protec
 def _literal_dirs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """The directories special paths live in (``/dev/``): a quick test before the globs."""
     return tuple({re.split(r"[*?\[]", p, maxsplit=1)[0].rsplit("/", 1)[0] + "/" for p in patterns})
+
+
+def liftable(rule: str) -> bool:
+    """Whether an approval may cancel an ask of this rule: a policy rule, the default, or a
+    hazard of the words themselves; never what the command touches (paths, protections)."""
+    return not rule.startswith(_NEVER_LIFTED)
+
+
+_NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable",
+                 # what runs depends on the input, not on the approved words
+                 "hazard:input-arguments", "hazard:stdin-code")
 
 
 def _base(program: str) -> str:

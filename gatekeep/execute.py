@@ -22,12 +22,34 @@ _SI_KERNEL = 0x80
 # Python ignores these at start-up; the child gets the default back, as from a shell.
 _RESET = (signal.SIGPIPE, signal.SIGXFSZ)
 # Variables that make bash run code before the command: never passed to the shell.
-SCRUBBED = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE")
-SHELL = ("bash", "--noprofile", "--norc", "-c")
+SCRUBBED = ("BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "CDPATH", "GLOBIGNORE", "EXECIGNORE")
+SHELL_OPTIONS = ("--noprofile", "--norc", "-c")
+# Where a system's own bash lives. Never looked up on PATH: a directory on PATH (a project's
+# .venv/bin, node_modules/.bin) may hold a "bash" the agent wrote.
+SYSTEM_SHELLS = ("/bin/bash", "/usr/bin/bash")
 
 
 def shell_argv(command: str) -> list[str]:
-    return [*SHELL, command]
+    return ["bash", *SHELL_OPTIONS, command]
+
+
+def system_shell(candidates: Sequence[str] | None = None) -> str:
+    """The first of ``candidates`` (the system's places) that only root can change;
+    FileNotFoundError when there is none."""
+    candidates = SYSTEM_SHELLS if candidates is None else candidates
+    for candidate in candidates:
+        if _root_only(candidate) and _root_only(os.path.dirname(os.path.realpath(candidate))):
+            return candidate
+    raise FileNotFoundError(2, "no bash owned by root and writable only by root in "
+                            + " or ".join(candidates))
+
+
+def _root_only(path: str) -> bool:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return info.st_uid == 0 and not info.st_mode & 0o022
 
 
 def scrub(env: Mapping[str, str]) -> dict[str, str]:
@@ -35,14 +57,15 @@ def scrub(env: Mapping[str, str]) -> dict[str, str]:
             if k not in SCRUBBED and not k.startswith("BASH_FUNC_")}
 
 
-def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run ``argv`` in the current directory to completion; return its wait status as an
-    exit code (negative: killed by that signal). Raises OSError if it cannot start."""
+def run(program: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run the file ``program`` (no PATH lookup) with ``argv`` in the current directory to
+    completion; return its wait status as an exit code (negative: killed by that signal).
+    Raises OSError if it cannot start."""
     watched = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     try:
-        pid = os.posix_spawnp(argv[0], list(argv), dict(env), setsigmask=previous,
-                              setsigdef=_RESET)
+        pid = os.posix_spawn(program, list(argv), dict(env), setsigmask=previous,
+                             setsigdef=_RESET)
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:

@@ -19,3 +19,11 @@ class ExitStatus(IntEnum):
 
 
 CHECK_CODES = {"allow": ExitStatus.ALLOW, "ask": ExitStatus.ASK, "deny": ExitStatus.DENY}
+
+
+def internal_error(error: BaseException) -> str:
+    """The one line an unexpected exception becomes (with exit code 70), never a traceback:
+    its message may quote a file or a command the agent wrote, so it is made visible."""
+    from gatekeep.text import visible
+
+    return f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}\n"

@@ -1,9 +1,9 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only ``os``, ``signal``, ``marshal`` and ``time`` (through the modules it
-uses). Anything unusual, a miss, or an error returns None and the full path
-decides, so this can only ever run what the full path allowed before under the
-very same files, environment and file-system answers.
+Imports only ``os``, ``signal``, ``hashlib``, ``hmac`` and ``time`` (through the
+modules it uses). Anything unusual, a miss, or an error returns None and the full
+path decides, so this can only ever run what the full path allowed before under
+the very same files, environment and file-system answers (see ``gatekeep.decisions``).
 """
 
 from __future__ import annotations
@@ -37,12 +37,16 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         key = decisions.key(command=command, argv=argv, cwd=cwd, home=env.get("HOME", "/"),
                             path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
                             sources=sources)
-        fields = decisions.lookup(state, key, path)
-    except (OSError, ValueError):
+        entry = decisions.reuse(state, key, path, decisions.required_files(sources, config))
+    except Exception:  # whatever went wrong, the full path decides
         return None
-    if fields is None:
+    if entry is None:
         return None
-    from gatekeep.commands.run_allowed import run_allowed
+    from gatekeep.commands.run_allowed import judged_program, pinned, run_allowed
 
-    return run_allowed(command, argv, env, os.path.join(state, "audit.jsonl"), fields,
-                       sys.stderr)
+    # What runs is what the stored decision judged: the PATH answers it holds, just checked.
+    resolved = {name: answer for kind, name, answer in entry.answers if kind == "which"}
+    program = judged_program(argv, resolved.get)
+    shell = pinned(command, entry.answers) if command is not None else None
+    return run_allowed(shell, argv, program, env, os.path.join(state, "audit.jsonl"),
+                       entry.fields, sys.stderr)

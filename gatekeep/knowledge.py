@@ -22,7 +22,8 @@ _PROGRAM_KEYS = frozenset({
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
-    "stdin_code_options", "effect",
+    "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
+    "network_options", "old_style", "names_from_input", "unseen_writes",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -82,9 +83,29 @@ class ProgramSpec(NamedTuple):
     network: bool = False
     effect: str | None = None  # what running it does, in words, for the operator's prompt
     subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
+    abbreviations: bool = False  # a long option may be spelled as a prefix of its name
+    long_options: frozenset[str] = frozenset()  # every ``--name`` the knowledge mentions
+    reads_list: frozenset[str] = frozenset()  # options naming a list of files read
+    writes_with: Mapping[str, frozenset[str]] = MappingProxyType({})
+    network_options: frozenset[str] = frozenset()
+    old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
+    names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
+    unseen_writes: bool = False  # without a file operand it writes files its input names (patch)
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
+
+    def expand(self, option: str) -> tuple[str, ...]:
+        """The long options a possibly abbreviated ``--opt`` may stand for.
+
+        A program that accepts unambiguous prefixes reads ``--forc`` as ``--force``;
+        an ambiguous prefix stands for every option it begins, so that none of them
+        goes unseen (the program itself refuses it, or picks one).
+        """
+        if not self.abbreviations or option in self.long_options or len(option) < 3:
+            return (option,)
+        found = tuple(sorted(o for o in self.long_options if o.startswith(option)))
+        return found or (option,)
 
 
 class Knowledge(NamedTuple):
@@ -98,6 +119,7 @@ class Knowledge(NamedTuple):
         return self.programs.get(program) or ProgramSpec(program)
 
     def risky_variable(self, name: str) -> bool:
+        name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
         return name in self.environment or name.startswith(self.environment_prefixes)
 
 
@@ -149,7 +171,8 @@ def _aliases_of(located: Located) -> tuple[str, ...]:
     return fields["same_as"].strings() if "same_as" in fields else ()
 
 
-def _program(name: str, located: Located) -> ProgramSpec:
+def _program(name: str, located: Located, abbreviations: bool = False) -> ProgramSpec:
+    """One program's spec; a subcommand accepts abbreviations as its program does, unless set."""
     fields = located.mapping(_PROGRAM_KEYS | {"same_as"})
 
     def strings(key: str) -> frozenset[str]:
@@ -162,13 +185,25 @@ def _program(name: str, located: Located) -> ProgramSpec:
     if "aliases" in fields:
         for short, target in fields["aliases"].mapping().items():
             aliases[short] = target.string()
+    if "abbreviations" in fields:
+        abbreviations = flag("abbreviations")
     subcommands = {
-        sub: _program(sub, value) for sub, value in fields["subcommands"].mapping().items()
+        sub: _program(sub, value, abbreviations)
+        for sub, value in fields["subcommands"].mapping().items()
     } if "subcommands" in fields else {}
+    writes_with = {option: frozenset(modes.strings())
+                   for option, modes in fields["writes_with"].mapping().items()} \
+        if "writes_with" in fields else {}
+    mentioned = set(aliases) | set(aliases.values()) | set(writes_with)
+    for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
+                "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
+                "reads_list", "network_options", "names_from_input"):
+        mentioned |= strings(key)
     return ProgramSpec(
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
-        | strings("inline_code") | strings("assigns"),
+        | strings("inline_code") | strings("assigns") | strings("reads_list")
+        | strings("network_options") | frozenset(writes_with),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -199,6 +234,14 @@ def _program(name: str, located: Located) -> ProgramSpec:
         network=flag("network"),
         effect=fields["effect"].string() if "effect" in fields else None,
         subcommands=subcommands,
+        abbreviations=abbreviations,
+        long_options=frozenset(o for o in mentioned if o.startswith("--")),
+        reads_list=strings("reads_list"),
+        writes_with=writes_with,
+        network_options=strings("network_options"),
+        old_style=flag("old_style"),
+        names_from_input=strings("names_from_input"),
+        unseen_writes=flag("unseen_writes"),
     )
 
 

@@ -18,15 +18,14 @@ from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
 
 
-def warn_expired(decision: Decision, parsed: ParsedCommand, expired: list[approvals.Approval],
-                 cwd: str, stderr: TextIO) -> None:
+def warn_expired(decision: Decision, expired: list[approvals.Approval], cwd: str,
+                 stderr: TextIO) -> None:
     """Say so when an expired approval would have covered a part that is now asked."""
-    for segment in parsed.segments:
-        argv = [w.value for w in segment.argv]
-        if None in argv or not argv:
+    for segment in decision.segments:
+        if not isinstance(segment.shape, approvals.Shape):
             continue
         for approval in expired:
-            if approval.covers([a or "" for a in argv], cwd):
+            if approval.covers(segment.shape, approval.lifts, [cwd]):
                 day = time.strftime("%Y-%m-%d", time.localtime(approval.expires))
                 stderr.write(f"gatekeep: warning: approval {approval.id} for "
                              f"{visible(approval.shown())} expired on {day}; ignored\n")
@@ -59,7 +58,7 @@ def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Polic
                                     _width(terminal), color)
 
     def always() -> str | None:
-        offer = approval_offer(decision, invocations, cwd)
+        offer = approval_offer(decision, cwd)
         if isinstance(offer, str):
             terminal.show(f"Cannot save an approval: {offer}\n")
             return None
@@ -85,35 +84,34 @@ def explanation_text(decision: Decision, invocations: tuple[Invocation, ...],
     return (to_text(explanation(view), width, color), to_text(details(decision), width, color))
 
 
-def approval_offer(decision: Decision, invocations: tuple[Invocation, ...],
-                   cwd: str) -> list[approvals.Approval] | str:
-    """The approvals "always" would save (the asked parts, word for word), or why none."""
-    asked = [s for s in decision.segments if s.decision == "ask"]
-    by_text = {i.segment.text: i for i in invocations}
+def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | str:
+    """The approvals "always" would save (the asked parts, exactly as written), or why none."""
     offer = []
     now = time.time()
     scope = working_tree(cwd)
-    for segment in asked:
-        invocation = by_text.get(segment.text)
-        if invocation is None or any(v.rule == "unparseable" for v in segment.verdicts):
+    for segment in decision.segments:
+        if segment.decision != "ask":
+            continue
+        if any(v.rule == "unparseable" for v in segment.verdicts):
             return "gatekeep could not fully analyse this command"
-        words = [w.value for w in invocation.segment.argv]
-        if not words or None in words or any(w.glob or w.splits for w in invocation.segment.argv):
-            return f"{visible(segment.text)} has words known only at run time"
-        argv = [w or "" for w in words]
-        reason = approvals.refusal(argv)
+        if not isinstance(segment.shape, approvals.Shape):
+            return visible(segment.shape or "nothing to save")
+        reason = approvals.refusal(segment.shape.argv)
         if reason is not None:
             return reason
-        offer.append(approvals.new(argv, scope, decision.command, now))
+        lifts = {v.rule for v in segment.verdicts if v.decision == "ask"}
+        offer.append(approvals.new(segment.shape, lifts, scope, decision.command, now))
     return offer or "nothing in this command needs approval"
 
 
-def working_tree(cwd: str) -> str:
-    """The enclosing git working tree, else ``cwd`` itself."""
+def working_tree(cwd: str, home: str | None = None) -> str:
+    """The enclosing git working tree, else ``cwd`` itself; never the home directory or the
+    root (a dotfiles repository would make an approval cover every project)."""
+    home = os.path.expanduser("~") if home is None else home
     directory = cwd
     while True:
         if os.path.exists(os.path.join(directory, ".git")):
-            return directory
+            return cwd if directory in (home.rstrip("/") or "/", "/") else directory
         parent = os.path.dirname(directory)
         if parent == directory:
             return cwd

@@ -22,6 +22,9 @@ class Resolver(Protocol):
     def which(self, name: str) -> str | None: ...
     def realpath(self, path: str) -> str: ...
     def expand(self, pattern: str) -> list[str]: ...
+    def fingerprint(self, path: str) -> str | None:
+        """``dir``, ``file:<sha256>``, or None for anything else (asked only by approvals)."""
+        ...
 
 
 class SystemResolver:
@@ -56,6 +59,9 @@ class SystemResolver:
     def answers(self) -> list[tuple[str, str, str | None]]:
         """Every question asked so far, with the answer it got."""
         return [(kind, argument, answer) for (kind, argument), answer in self._known.items()]
+
+    def fingerprint(self, path: str) -> str | None:
+        return sysfs.fingerprint(path)
 
     def expand(self, pattern: str) -> list[str]:
         import glob
@@ -104,6 +110,7 @@ class PathGlob(NamedTuple):
     prefix: str | None  # literal leading directories, for "is an ancestor of" checks
     literal: str | None  # anchored entries: the text before the first glob character
     required: tuple[str, ...] = ()  # literal pieces every matching path contains
+    glob: str = ""  # the entry as an absolute path pattern (``/**/.env`` for ``**/.env``)
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -143,7 +150,8 @@ def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
         prefix = posixpath.join(cwd, prefix) if prefix else None
     base = expanded[:-3] if expanded.endswith("/**") else expanded.rstrip("/")
     required = tuple(p for p in re.split(r"\*\*|\*|\?|\[[^\]]*\]", base) if p)
-    return PathGlob(text, regex, prefix, literal if anchored else None, required)
+    glob = expanded.rstrip("/") if anchored else "/**/" + expanded.rstrip("/")
+    return PathGlob(text, regex, prefix, literal if anchored else None, required, glob)
 
 
 @lru_cache(maxsize=1024)
@@ -186,6 +194,25 @@ class Protection(NamedTuple):
     def holder(self, path: str) -> PathGlob | None:
         """The entry protecting something inside the directory ``path``."""
         return next((g for g in self.globs if g.inside(path)), None)
+
+    def overlap(self, pattern: str, dotglob: bool, globstar: bool,
+                anywhere: bool = True) -> PathGlob | None:
+        """The entry protecting a path the shell pattern ``pattern`` may expand to.
+
+        With ``anywhere`` false, entries that match in any directory (``**/*.pem``) are
+        left to the files the pattern matches on disk: ``src/*.py`` may name a
+        ``secrets.py``, and only the tree itself says whether it does.
+        """
+        from gatekeep import globs
+
+        mine = globs.segments(pattern)
+        for entry in self.globs:
+            if not anywhere and entry.literal is None:
+                continue
+            if globs.may_overlap(mine, globs.segments(entry.glob, extglob=False), dotglob,
+                                 globstar):
+                return entry
+        return None
 
 
 @lru_cache(maxsize=64)

@@ -28,6 +28,11 @@ class Answer(NamedTuple):
     how: str  # what the operator did: y, a, n, enter, timeout, eof, interrupt, unreadable
     message: str = ""
 
+    @property
+    def runs(self) -> bool:
+        """Only an explicit run or always runs the command; any other choice refuses it."""
+        return self.choice in ("run", "always")
+
 
 class NoTerminal(Exception):
     """There is no controlling terminal to ask on."""

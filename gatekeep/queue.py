@@ -72,7 +72,7 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
 
     invocations = analyze(parsed, policies[0].knowledge).invocations
     view, details = explanation_text(decision, invocations, policies, cwd, env, RENDER_WIDTH)
-    offer = approval_offer(decision, invocations, cwd)
+    offer = approval_offer(decision, cwd)
     offer_text = f"Cannot save an approval: {offer}" if isinstance(offer, str) else \
         "Will save, for " + offer[0].scope + ":\n" + "\n".join(
             f"  allow {a.shown()}" for a in offer)

@@ -7,15 +7,15 @@ gatekeep took. Each distinct command is decided once; the changes are counted pe
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from gatekeep import audit
 from gatekeep.batch import Batch
 from gatekeep.engine import Decision
 from gatekeep.errors import UsageError
-from gatekeep.policy.model import DECISIONS, STRICTNESS
+from gatekeep.policy.model import STRICTNESS
 from gatekeep.progress import Advance
 from gatekeep.session import Request
 
@@ -76,32 +76,20 @@ def _kind_order(kind: str) -> tuple[int, str]:
     return STRICTNESS[new] - STRICTNESS[old], kind
 
 
-def read_log(path: Path) -> list[Logged]:
-    """Every line of an audit log; a line that is not a gatekeep entry is a UsageError."""
+def read_log(path: Path, warn: Callable[[str], object]) -> list[Logged]:
+    """Every entry of an audit log; ``warn`` gets a warning for each line that is not one."""
     try:
-        with path.open(encoding="utf-8") as handle:
-            return [entry for number, text in enumerate(handle, 1) if text.strip()
-                    for entry in (_entry(path, number, text),)]
-    except (OSError, UnicodeDecodeError) as error:
+        entries = audit.numbered(str(path), warn)
+    except OSError as error:
         raise UsageError(f"cannot read the audit log {path}: {error}") from None
+    return [_logged(number, entry) for number, entry in entries]
 
 
-def _entry(path: Path, number: int, text: str) -> Logged:
-    try:
-        fields: Any = json.loads(text)
-    except ValueError as error:
-        raise UsageError(f"{path}:{number}: not a JSON line: {error}") from None
-    if not isinstance(fields, dict):
-        raise UsageError(f"{path}:{number}: not a gatekeep audit entry (not an object)")
-    command, argv, cwd = fields.get("command"), fields.get("argv"), fields.get("cwd")
-    decision = fields.get("decision")
-    if not isinstance(command, str) or not isinstance(cwd, str) or decision not in DECISIONS:
-        raise UsageError(f"{path}:{number}: not a gatekeep audit entry (it needs command, "
-                         "cwd and decision)")
-    if argv is not None and not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
-        raise UsageError(f"{path}:{number}: 'argv' is not a list of strings")
-    request = Request(None, tuple(argv)) if argv is not None else Request(command, None)
-    return Logged(request, cwd, decision, number)
+def _logged(number: int, entry: dict[str, Any]) -> Logged:
+    """An entry ``audit.numbered`` accepted: command, cwd and decision are there."""
+    argv = entry.get("argv")
+    request = Request(None, tuple(argv)) if argv is not None else Request(entry["command"], None)
+    return Logged(request, entry["cwd"], entry["decision"], number)
 
 
 Groups = dict[tuple[object, ...], tuple[Logged, int]]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
-from gatekeep.approvals import Approval
+from gatekeep.approvals import Approval, split
 from gatekeep.engine import Decision, combine, decide
 from gatekeep.locations import Locations
 from gatekeep.paths import Context, SystemResolver
@@ -76,3 +76,16 @@ def _join(argv: tuple[str, ...] | list[str]) -> str:
     import shlex
 
     return shlex.join(argv)
+
+
+def saved_approvals(locations: Locations, now: float,
+                    stderr: TextIO) -> tuple[list[Approval], list[Approval]]:
+    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
+    from gatekeep.approvals import load, path
+
+    try:
+        return split(load(str(locations.config_dir)), now)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
+                     f"{path(str(locations.config_dir))}: {error}\n")
+        return [], []

@@ -1,16 +1,19 @@
 """Small file-system facts shared by the fast path and the engine's resolver.
 
-Only ``os`` is imported here: ``gatekeep run`` reads these on every call.
+Only ``os`` and ``hashlib`` are imported here: ``gatekeep run`` reads these on every call.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping
 
 PROJECT_POLICY_NAMES = (".gatekeep.yaml", ".gatekeep/policy.yaml")
-Stamp = tuple[str, int, int]
+Stamp = tuple[str, int, int, int, int, int]
+MAX_DIGESTED = 1 << 22  # a policy or knowledge file larger than this is never vouched for
 
 
 def which(name: str, path: str) -> str | None:
@@ -80,12 +83,43 @@ def operator_programs(config_dir: str) -> str | None:
 
 
 def stamps(files: Iterable[str]) -> list[Stamp]:
-    """``(file, mtime_ns, size)`` of each file; raises OSError if one is missing."""
+    """``(file, device, inode, size, mtime_ns, ctime_ns)``; raises OSError if one is missing.
+
+    The ctime is set by the kernel on every change and cannot be set back, so a file
+    rewritten at the same size with its old mtime restored still gets a new stamp.
+    """
     result = []
     for file in files:
-        stat = os.stat(file)
-        result.append((file, stat.st_mtime_ns, stat.st_size))
+        info = os.stat(file)
+        result.append((file, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                       info.st_ctime_ns))
     return result
+
+
+def code_digest() -> str:
+    """One digest of the stamps of gatekeep's own modules (raises OSError if one vanished)."""
+    text = "\0".join(",".join(map(str, stamp)) for stamp in stamps(code_files()))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def content_digest(path: str) -> str | None:
+    """The sha256 of a regular file's bytes; None when it is not one or cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_DIGESTED:
+            return None
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 16):
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def code_files() -> list[str]:
@@ -95,3 +129,25 @@ def code_files() -> list[str]:
     for directory, _, names in os.walk(package):
         found.extend(os.path.join(directory, n) for n in names if n.endswith(".py"))
     return sorted(found)
+
+
+def fingerprint(path: str, limit: int = 64 << 20) -> str | None:
+    """``dir`` for a directory, ``file:<sha256>`` for a regular file up to ``limit`` bytes,
+    None for anything else (missing, larger, unreadable, a device)."""
+    import stat
+
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            return "dir"
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        import hashlib
+
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return "file:" + digest.hexdigest()
+    except (OSError, ValueError):
+        return None

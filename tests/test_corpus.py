@@ -1,8 +1,8 @@
-"""The shared corpus under builtin:default: evasions are never allowed, benign commands are.
+"""The corpus under builtin:default: evasions are never allowed, benign commands are.
 
-``../shared/corpus/evasions.yaml`` and ``benign.yaml`` sit next to the repository;
-``tests/data/evasions_extra.yaml`` adds gatekeep's own evasion cases. A missing or
-empty corpus file fails the run: it is never skipped.
+``tests/data/corpus/evasions.yaml`` and ``benign.yaml`` are the project's copy of the
+corpus (each entry names its source); ``tests/data/evasions_extra.yaml`` adds gatekeep's
+own evasion cases. A missing or empty corpus file fails the run: it is never skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse
 
-CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
+REPOSITORY = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).parent / "data" / "corpus"
 EVASIONS = CORPUS / "evasions.yaml"
 BENIGN = CORPUS / "benign.yaml"
 EXTRA = Path(__file__).parent / "data" / "evasions_extra.yaml"
@@ -94,6 +95,17 @@ def test_corpus_file_exists_and_has_entries(path: Path) -> None:
     assert all(isinstance(e.get("cmd"), str) and e["cmd"] and e.get("why") for e in entries)
 
 
+def test_corpus_files_are_inside_the_repository() -> None:
+    for path in (EVASIONS, BENIGN, EXTRA):
+        assert path.resolve().is_relative_to(REPOSITORY), path
+
+
+def test_every_sample_names_its_source() -> None:
+    for path, key in ((EVASIONS, "evasions"), (BENIGN, "benign")):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))[key]
+        assert all(isinstance(e.get("source"), str) and e["source"] for e in entries), path
+
+
 def test_shared_evasions_have_core_entries() -> None:
     assert EVASIONS.is_file(), f"corpus file not found: {EVASIONS}"
     entries = yaml.safe_load(EVASIONS.read_text(encoding="utf-8"))["evasions"]
@@ -125,7 +137,7 @@ def test_extra_evasions_cover_every_class() -> None:
     entries = yaml.safe_load(EXTRA.read_text(encoding="utf-8"))["evasions"]
     assert {e["class"] for e in entries} == {
         "chaining", "wrapper", "quoting", "protected-write", "protected-read", "exfiltration",
-        "code-option", "arithmetic",
+        "code-option", "arithmetic", "environment",
     }
     assert len({e["cmd"] for e in entries}) == len(entries)  # no duplicates
     assert {e.get("expect", "ask-or-deny") for e in entries} == {"deny", "ask-or-deny"}

@@ -59,6 +59,9 @@ class FakeResolver:
                 return target + path[len(link):]
         return path
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
     def expand(self, pattern: str) -> list[str]:
         return self.globs.get(pattern, [])
 
@@ -235,7 +238,9 @@ def test_protected_read_through_a_glob_uses_the_resolver(policy: Policy) -> None
     resolver = FakeResolver(globs={f"{HOME}/.ssh/*": [f"{HOME}/.ssh/config",
                                                        f"{HOME}/.ssh/id_rsa"]})
     assert judge(policy, "cat ~/.ssh/*", resolver).decision == "ask"
-    assert judge(policy, "cat ~/.ssh/*").decision == "allow"  # nothing there to read
+    # a pattern that may name a key is asked even when nothing matches on disk now
+    assert judge(policy, "cat ~/.ssh/*").decision == "ask"
+    assert judge(policy, "cat ~/.ssh/known_host?").decision == "allow"
 
 
 @pytest.mark.parametrize(("command", "path"), [

@@ -214,6 +214,9 @@ class QuietResolver:
     def realpath(self, path: str) -> str:
         return path
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
     def expand(self, pattern: str) -> list[str]:
         return []
 

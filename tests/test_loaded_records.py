@@ -1,66 +1,17 @@
-"""Saved approvals and queued requests are data read back from disk: every value is checked.
+"""Queued requests are data read back from disk: every value is checked.
 
-An approval that does not hold exactly the words, an absolute scope and finite times
-is unreadable (the whole file is then ignored, with a warning, so nothing is approved);
-a queued request or answer that is not well formed is never shown, and never runs.
+A queued request or answer that is not well formed is never shown, and never runs.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from gatekeep import approvals, queue
+from gatekeep import queue
 from gatekeep.validate import checked, number, problem
-
-GOOD = {"id": "feedf00d", "argv": ["rm", "-r", "build"], "scope": "/work", "created": 1.0,
-        "expires": 2.0, "command": "rm -r build"}
-
-
-def write_approvals(directory: Path, *items: dict[str, Any]) -> None:
-    (directory / approvals.FILE_NAME).write_text(
-        json.dumps({"version": 1, "approvals": list(items)}), encoding="utf-8")
-
-
-def test_a_good_approval_loads(tmp_path: Path) -> None:
-    write_approvals(tmp_path, GOOD)
-    assert approvals.load(str(tmp_path)) == [
-        approvals.Approval("feedf00d", ("rm", "-r", "build"), "/work", 1.0, 2.0, "rm -r build")]
-
-
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("argv", "rm", "argv: expected a non-empty list of words"),  # was read as ('r', 'm')
-    ("argv", [], "argv: expected a non-empty list of words"),
-    ("argv", ["rm", 5], "argv: expected a string, got int"),
-    ("argv", ["rm", "a\0b"], "argv: contains a NUL byte"),
-    ("argv", ["rm", "\ud800"], "argv: contains a lone surrogate (not valid UTF-8)"),
-    ("scope", "", "scope: expected an absolute directory"),  # was: every directory
-    ("scope", "work", "scope: expected an absolute directory"),
-    ("scope", ["/"], "scope: expected a string, got list"),
-    ("scope", "/" + "a" * 5000, "scope: longer than 4096 characters"),
-    ("id", None, "id: expected a string, got NoneType"),
-    ("expires", "never", "expires: expected a finite number, got str"),
-    ("expires", True, "expires: expected a finite number, got bool"),
-    ("created", 1e400, "created: expected a finite number, got float"),
-    ("command", {"a": 1}, "command: expected a string, got dict"),
-])
-def test_a_malformed_approval_is_unreadable(tmp_path: Path, field: str, value: object,
-                                            message: str) -> None:
-    write_approvals(tmp_path, GOOD, {**GOOD, field: value})
-    with pytest.raises(ValueError) as caught:
-        approvals.load(str(tmp_path))
-    assert str(caught.value) == message
-
-
-def test_an_empty_scope_no_longer_approves_everywhere(tmp_path: Path) -> None:
-    write_approvals(tmp_path, {**GOOD, "scope": ""})
-    with pytest.raises(ValueError):
-        approvals.load(str(tmp_path))
-
 
 # -- the queue -------------------------------------------------------------------------
 

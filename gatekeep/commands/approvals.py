@@ -14,13 +14,19 @@ from gatekeep.text import visible
 if TYPE_CHECKING:
     from gatekeep.prompt import Terminal
 
+# What a malformed approvals file raises while it is loaded: a wrong type or a missing key
+# anywhere, too deep nesting, a number too large for a time.
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, ArithmeticError,
+              RecursionError)
+
 
 def list_approvals(*, locations: Locations, now: float, stdout: TextIO, stderr: TextIO) -> int:
     config = str(locations.config_dir)
     try:
         saved = approvals.load(config)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        stderr.write(f"gatekeep: cannot read {approvals.path(config)}: {error}\n")
+    except UNREADABLE as error:
+        stderr.write(f"gatekeep: cannot read {visible(approvals.path(config))}: "
+                     f"{_why(error)}\n")
         return ExitStatus.POLICY_ERROR
     if not saved:
         stderr.write(f"gatekeep: no saved approvals in {approvals.path(config)}\n")
@@ -37,8 +43,9 @@ def revoke(approval_id: str, *, locations: Locations, stdout: TextIO, stderr: Te
     config = str(locations.config_dir)
     try:
         removed = approvals.revoke(config, approval_id)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        stderr.write(f"gatekeep: cannot update {approvals.path(config)}: {error}\n")
+    except UNREADABLE as error:
+        stderr.write(f"gatekeep: cannot update {visible(approvals.path(config))}: "
+                     f"{_why(error)}\n")
         return ExitStatus.POLICY_ERROR
     if not removed:
         stderr.write(f"gatekeep: no approval with id {visible(approval_id)}\n")
@@ -81,6 +88,11 @@ def watch(*, locations: Locations, stderr: TextIO, once: bool = False) -> int:
         return ExitStatus.INTERRUPTED
     finally:
         terminal.close()
+
+
+def _why(error: Exception) -> str:
+    """The error's message; a bare KeyError says only the key, so name the type too."""
+    return visible(f"{type(error).__name__}: {error}")
 
 
 def _offer(terminal: Terminal, offer: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
@@ -12,7 +13,7 @@ from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import CHECK_CODES, ExitStatus
 from gatekeep.locations import Locations
 from gatekeep.policy.select import load_cached
-from gatekeep.session import Request, context, judge, parse_request, run_policies
+from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
 from gatekeep.sysfs import operator_programs
 from gatekeep.text import visible
 
@@ -29,7 +30,10 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     except PolicyError as error:
         stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
         return ExitStatus.POLICY_ERROR
-    decision = judge(policies, parse_request(request), context(env, cwd, locations))
+    # The run-time view applies the operator's saved approvals; a named policy stands alone.
+    valid = [] if request.policy is not None else \
+        saved_approvals(locations, time.time(), stderr)[0]
+    decision = judge(policies, parse_request(request), context(env, cwd, locations, tuple(valid)))
     if as_json:
         document = {
             "decision": decision.decision,
@@ -37,7 +41,7 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
             "segments": [segment_json(s) for s in decision.segments],
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
         }
-        stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
         from rich.console import Console
 

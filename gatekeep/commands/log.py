@@ -15,22 +15,25 @@ from gatekeep.text import visible
 
 def log(*, limit: int, decision: str | None, as_json: bool, env: Mapping[str, str],
         locations: Locations, stdout: TextIO, stderr: TextIO) -> int:
-    """Print the newest ``limit`` entries (oldest first), optionally only one decision."""
+    """Print the newest ``limit`` entries (oldest first), optionally only one decision.
+
+    A line that is not an entry is skipped with a warning on ``stderr``."""
     path = locations.audit_log
     try:
-        entries = read(str(path))
-    except (OSError, ValueError) as error:
-        stderr.write(f"gatekeep: cannot read the audit log {path}: {error}\n")
+        entries = read(str(path), stderr.write)
+    except OSError as error:
+        stderr.write(f"gatekeep: cannot read the audit log {visible(str(path))}: "
+                     f"{visible(str(error))}\n")
         return ExitStatus.USAGE
     if decision is not None:
         entries = [e for e in entries if e.get("decision") == decision]
     entries = entries[-limit:] if limit > 0 else entries
     if as_json:
         for entry in entries:
-            stdout.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+            stdout.write(json.dumps(entry, ensure_ascii=True, sort_keys=True) + "\n")
         return ExitStatus.ALLOW
     if not entries:
-        stderr.write(f"gatekeep: no entries in {path}\n")
+        stderr.write(f"gatekeep: no entries in {visible(str(path))}\n")
         return ExitStatus.ALLOW
     from rich.console import Console
     from rich.text import Text
@@ -42,15 +45,16 @@ def log(*, limit: int, decision: str | None, as_json: bool, env: Mapping[str, st
 
 
 def _line(entry: dict[str, Any], text_type: Any) -> Any:
-    kind = str(entry.get("decision", "?"))
+    """One entry that ``audit.read`` accepted: its fields have the types it checked."""
+    kind = entry["decision"]
     style = MARKS.get(kind, ("?", ""))[1]
     line = text_type()
-    line.append(f"{str(entry.get('time', ''))[:19]}  ", style="dim")
+    line.append(f"{visible(str(entry.get('time') or ''))[:19]}  ", style="dim")
     line.append(f"{kind:<5}", style=style)
     ran = entry.get("exit_code")
     line.append(f"  exit {ran:<3}" if ran is not None else "  not run ", style="dim")
-    line.append(f"  {visible(str(entry.get('command', '')))}")
-    rules = ", ".join(str(r) for r in entry.get("rules", []))
+    line.append(f"  {visible(entry['command'])}")
+    rules = visible(", ".join(entry.get("rules") or []))
     if rules:
         line.append(f"  [{rules}]", style="dim")
     return line

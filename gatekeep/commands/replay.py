@@ -21,9 +21,17 @@ from gatekeep.text import visible
 def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
                env: Mapping[str, str], locations: Locations, stdout: TextIO, stderr: TextIO,
                interactive: bool) -> int:
-    """Judge every command of ``log`` under ``policy`` alone, from its logged directory."""
+    """Judge every command of ``log`` under ``policy`` alone, from its logged directory.
+
+    A line of the log that is not an entry is skipped with a warning on ``stderr``."""
+    skipped: list[str] = []
+
+    def warn(message: str) -> None:
+        skipped.append(message)
+        stderr.write(message)
+
     try:
-        groups = group(read_log(log))
+        groups = group(read_log(log, warn))
         loaded = load_cached(policy, None, operator_programs(str(locations.config_dir)))
     except UsageError as error:
         stderr.write(f"gatekeep: {visible(str(error))}\n")
@@ -36,7 +44,8 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
     with progress(stderr, len(groups), "replaying", enabled=interactive, color=color) as advance:
         result = replay(groups, batch, advance)
     if as_json:
-        stdout.write(json.dumps(_document(result, policy), ensure_ascii=False, indent=2) + "\n")
+        document = _document(result, policy, len(skipped))
+        stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
         _print(result, policy, stdout, color)
     return ExitStatus.FAILED if fail_on_loosen and result.looser else ExitStatus.OK
@@ -55,7 +64,7 @@ def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
                   highlight=False)
 
 
-def _document(result: Replay, policy: str) -> dict[str, Any]:
+def _document(result: Replay, policy: str, skipped: int) -> dict[str, Any]:
     from gatekeep.audit import segment_json
 
     def change(c: Change) -> dict[str, Any]:
@@ -71,5 +80,6 @@ def _document(result: Replay, policy: str) -> dict[str, Any]:
     return {
         "policy": policy, "total": result.total, "distinct": result.distinct,
         "unchanged": result.unchanged, "tighter": result.tighter, "looser": result.looser,
-        "kinds": result.kinds(), "changes": [change(c) for c in result.changes],
+        "skipped": skipped, "kinds": result.kinds(),
+        "changes": [change(c) for c in result.changes],
     }

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gatekeep import audit, decisions
-from gatekeep.approvals import Approval, split
-from gatekeep.commands.run_allowed import log, run_allowed
+from gatekeep.commands.run_allowed import judged_program, log, pinned, run_allowed
 from gatekeep.engine import Decision
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
@@ -19,8 +18,7 @@ from gatekeep.locations import Locations
 from gatekeep.paths import SystemResolver
 from gatekeep.policy.model import Policy
 from gatekeep.prompt import Answer, Terminal
-from gatekeep.session import Request, context, judge, parse_request, run_policies
-from gatekeep.shell.model import ParsedCommand
+from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
 from gatekeep.sysfs import policy_sources
 from gatekeep.text import visible
 
@@ -39,6 +37,10 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     parsed = parse_request(request)
     decision = judge(policies, parsed, ctx)
     argv = list(request.argv) if request.argv is not None else None
+    program = judged_program(request.argv, ctx.resolver.which)
+    command = request.command
+    if command is not None and isinstance(ctx.resolver, SystemResolver):
+        command = pinned(command, ctx.resolver.answers)
     fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
     audit_log = str(locations.audit_log)
     if decision.decision == "deny":
@@ -48,45 +50,30 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     if decision.decision == "ask":
         from gatekeep import operator  # the prompt's modules load only when one is needed
 
-        operator.warn_expired(decision, parsed, expired, str(cwd), stderr)
+        operator.warn_expired(decision, expired, str(cwd), stderr)
         answer = operator.ask_operator(decision, parsed, policies, str(cwd), env, locations,
                                        terminal)
         record = {"answer": answer.how, "choice": answer.choice}
         if answer.message:
             record["message"] = answer.message
-        if answer.choice == "deny":
+        if not answer.runs:
             stderr.write(refusal(decision, answer))
             log(audit_log, audit.line(fields, operator=record), stderr)
             return ExitStatus.REFUSED
         if answer.choice == "always":
-            _save_approvals(decision, parsed, policies, cwd, locations, stderr)
-        return run_allowed(request.command, request.argv, env, audit_log, fields, stderr, record)
+            _save_approvals(decision, cwd, locations, stderr)
+        return run_allowed(command, request.argv, program, env, audit_log, fields, stderr, record)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
         _remember(request, env, cwd, locations, policies, ctx.resolver, fields)
-    return run_allowed(request.command, request.argv, env, audit_log, fields, stderr)
+    return run_allowed(command, request.argv, program, env, audit_log, fields, stderr)
 
 
-def saved_approvals(locations: Locations, now: float,
-                    stderr: TextIO) -> tuple[list[Approval], list[Approval]]:
-    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
-    from gatekeep.approvals import load, path
-
-    try:
-        return split(load(str(locations.config_dir)), now)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
-                     f"{path(str(locations.config_dir))}: {error}\n")
-        return [], []
-
-
-def _save_approvals(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
-                    cwd: Path, locations: Locations, stderr: TextIO) -> None:
+def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
+                    stderr: TextIO) -> None:
     from gatekeep import approvals, operator
-    from gatekeep.shell.analyze import analyze
 
-    invocations = analyze(parsed, policies[0].knowledge).invocations
-    offer = operator.approval_offer(decision, invocations, str(cwd))
+    offer = operator.approval_offer(decision, str(cwd))
     if isinstance(offer, str):
         return
     try:
@@ -98,14 +85,23 @@ def _save_approvals(decision: Decision, parsed: ParsedCommand, policies: list[Po
 
 def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
               policies: list[Policy], resolver: SystemResolver, fields: str) -> None:
+    """Store an allow decision, only when every policy's compiled-from content is known."""
+    from gatekeep.policy.select import vouched
+
+    found = [vouched(policy) for policy in policies]
+    if not found or any(v is None for v in found):
+        return
     sources = policy_sources(str(locations.config_dir), str(cwd), request.policy,
                              env.get("GATEKEEP_POLICY"))
     key = decisions.key(
         command=request.command, argv=request.argv, cwd=str(cwd), home=env.get("HOME", "/"),
         path=resolver.path, tmpdir=env.get("TMPDIR", ""),
         dirs=(str(locations.config_dir), str(locations.state_dir)), sources=sources)
-    files = [file for policy in policies for file in (*policy.files, *policy.knowledge.files)]
-    decisions.store(str(locations.state_dir), key, files, resolver.answers, fields)
+    inputs = tuple(dict.fromkeys(pair for v in found if v is not None for pair in v.inputs))
+    codes = {v.code for v in found if v is not None}
+    if len(codes) == 1:
+        decisions.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
+                        fields)
 
 
 def refusal(decision: Decision, answer: Answer | None = None) -> str:

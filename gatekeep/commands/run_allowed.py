@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import os
+
 from gatekeep import audit, execute
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import TextIO
 
 
-def run_allowed(command: str | None, argv: tuple[str, ...] | None, env: Mapping[str, str],
-                audit_log: str, fields: str, stderr: TextIO,
+def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str | None,
+                env: Mapping[str, str], audit_log: str, fields: str, stderr: TextIO,
                 operator: dict[str, str] | None = None) -> int:
-    """Run an allowed command, log it with its exit code, and exit as it did."""
+    """Run an allowed command, log it with its exit code, and exit as it did.
+
+    A shell string runs in the system's bash; an argv runs ``program``, the very file the
+    decision judged (None: no such program), never a second lookup on PATH.
+    """
     args = execute.shell_argv(command) if command is not None else list(argv or ())
     try:
-        status = execute.run(args, execute.scrub(env))
+        if command is not None:
+            program = execute.system_shell()
+        if program is None:
+            raise FileNotFoundError(2, "command not found")
+        status = execute.run(program, args, execute.scrub(env))
     except OSError as error:
         from gatekeep.text import visible
 
@@ -24,6 +34,28 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, env: Mapping[
         status = 127 if isinstance(error, FileNotFoundError) else 126
     log(audit_log, audit.line(fields, status, operator=operator), stderr)
     return execute.exit_like(status)
+
+
+def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]
+                   ) -> str | None:
+    """The file an argv request runs: its path as given, or the PATH answer the decision used."""
+    if not argv:
+        return None
+    return argv[0] if "/" in argv[0] else which(argv[0])
+
+
+def pinned(command: str, answers: Iterable[tuple[str, str, str | None]]) -> str:
+    """``command`` with each program name the decision resolved on PATH pinned to that file
+    (bash's ``hash -p``), so a file that an earlier part of the command writes into a PATH
+    directory, or a ``cd`` with a relative PATH entry, cannot change what a name runs."""
+    pins = [f"hash -p {_quote(os.path.abspath(answer))} {_quote(name)}"
+            for kind, name, answer in answers
+            if kind == "which" and answer is not None and "/" not in name]
+    return "; ".join(pins) + "\n" + command if pins else command
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def log(path: str, text: str, stderr: TextIO) -> None:

@@ -34,6 +34,9 @@ class _NoSystem:
     def expand(self, pattern: str) -> list[str]:
         return []
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
 
 def alone(policy: Policy, rule: Rule) -> Policy:
     """A policy of ``rule`` (and a harmless ``cat``) with ``policy``'s program knowledge."""

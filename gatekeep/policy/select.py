@@ -4,27 +4,60 @@ The operator's policy (``$XDG_CONFIG_HOME/gatekeep/policy.yaml`` or the built-in
 default) is the authority. ``--policy``, ``GATEKEEP_POLICY`` and a project policy
 are added beside it for ``run``: the strictest decision wins, so they can only
 tighten.
+
+The cache holds a compiled policy as plain JSON (``gatekeep.policy.plain``), sealed
+with the state directory's key (``gatekeep.sealed``), with the sha256 of every
+policy and knowledge file it was compiled from and a digest of gatekeep's own
+modules. An entry is used only when its MAC verifies and every one of those files
+still has that content; anything else compiles afresh.
+
+The digests must be of the content that was *compiled*, or an edit landing during
+a compile would be recorded as compiled and kept until the file changed again.
+Knowledge files are known before the compile: they are hashed before it and again
+after it, and a difference means nothing is cached. A policy's files (its
+``extends`` chain) are only known after it; they are hashed after the compile and
+then checked against the policy's own ``sha256``, which the loader computed from the
+very text it compiled: the cache records them only when the two agree.
+
+The digests a loaded policy stands for are kept for ``vouched`` (the decision cache
+stores them with each allow decision); a policy whose content could not be pinned
+down has none, and decisions made with it are not stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import pickle
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep import __version__, sysfs
+from gatekeep import __version__, sealed, sysfs
 from gatekeep.errors import PolicyError
 from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
-from gatekeep.policy.refs import resolve_reference
+from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.validate import problem
+
+FORMAT = 2
+SUBDIRS = ("cache",)
+Inputs = tuple[tuple[str, str], ...]  # (file, sha256 of its bytes)
 
 
 class PolicySource(NamedTuple):
     reference: str
     role: str  # operator | --policy | GATEKEEP_POLICY | project
+
+
+class Vouched(NamedTuple):
+    """What a loaded policy was compiled from: file digests and gatekeep's code digest."""
+
+    inputs: Inputs
+    code: str
+
+
+# id(policy) -> (policy, what it was compiled from); the policy is kept so its id stays its own
+_VOUCHED: dict[int, tuple[Policy, Vouched]] = {}
 
 
 def run_sources(locations: Locations, cwd: Path, explicit: str | None,
@@ -37,60 +70,130 @@ def run_sources(locations: Locations, cwd: Path, explicit: str | None,
     return [PolicySource(reference, role) for reference, role in found]
 
 
+def vouched(policy: Policy) -> Vouched | None:
+    """The file digests ``policy`` was compiled from, when this process could pin them down."""
+    found = _VOUCHED.get(id(policy))
+    return found[1] if found is not None and found[0] is policy else None
+
+
 def load_cached(reference: str, cache_dir: Path | None, programs: str | None = None) -> Policy:
     """Load a policy, reusing the compiled form while none of its files changed.
 
     ``programs`` is the operator's program knowledge file, extending the shipped one.
+    ``cache_dir`` is ``<state dir>/cache``; None compiles without the cache.
     """
     path = resolve_reference(reference)
-    entry = None
-    if cache_dir is not None:
-        name = f"{__version__}\0{path.resolve()}\0{programs or ''}"
-        entry = cache_dir / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.pickle"
-        policy = _read(entry)
-        if policy is not None:
-            return policy
-    from gatekeep.policy.load import load_knowledge_default, load_policy
+    state = str(cache_dir.parent) if cache_dir is not None else None
+    context = f"{FORMAT}\0{__version__}\0{reference}\0{path}\0{programs or ''}"
+    name = f"p-{hashlib.sha256(context.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}"
+    secret = sealed.key(state, create=True) if state is not None else None
+    if state is not None and secret is not None:
+        found = _read(state, name, context, secret, reference,
+                      _knowledge_files(programs) + [str(path)])
+        if found is not None:
+            return _vouch(*found)
+    policy, vouch = _compile(reference, programs)
+    if vouch is not None and state is not None and secret is not None:
+        _write(state, name, context, secret, policy, vouch)
+    return _vouch(policy, vouch)
 
-    knowledge = load_knowledge_default(Path(programs) if programs else None)
-    policy = load_policy(reference, knowledge)
-    if entry is not None:
-        _write(entry, policy)
+
+def _vouch(policy: Policy, vouch: Vouched | None) -> Policy:
+    if vouch is not None:
+        _VOUCHED[id(policy)] = (policy, vouch)
     return policy
 
 
-# The compiled form depends on these modules too: a changed class layout rebuilds the cache.
-_PACKAGE = Path(__file__).resolve().parent.parent
-_CODE = tuple(_PACKAGE / name for name in (
-    "policy/model.py", "policy/load.py", "policy/yamlsource.py", "knowledge.py",
-    "shell/analyze.py", "shell/model.py"))
+def _knowledge_files(programs: str | None) -> list[str]:
+    builtin = str(builtin_dir() / "programs.yaml")
+    return [builtin, str(Path(programs))] if programs else [builtin]
 
 
-def _stamp(files: list[str]) -> list[tuple[str, int, int]]:
-    stamps = []
-    for file in [*files, *map(str, _CODE)]:
-        stat = os.stat(file)
-        stamps.append((file, stat.st_mtime_ns, stat.st_size))
-    return stamps
+def _digests(files: list[str]) -> Inputs | None:
+    found = tuple((file, sysfs.content_digest(file)) for file in files)
+    return found if all(digest is not None for _, digest in found) else None  # type: ignore[return-value]
 
 
-def _read(entry: Path) -> Policy | None:
+def _compile(reference: str, programs: str | None) -> tuple[Policy, Vouched | None]:
+    """Compile; vouch only for content known to be what was compiled (module docstring)."""
+    from gatekeep.policy.load import load_knowledge_default, load_policy
+
     try:
-        with entry.open("rb") as handle:
-            stamps, policy = pickle.load(handle)  # noqa: S301 - see the import note
-        if stamps != _stamp([*policy.files, *policy.knowledge.files]):
-            return None
-    except Exception:
-        return None
-    return policy if isinstance(policy, Policy) else None
-
-
-def _write(entry: Path, policy: Policy) -> None:
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("wb") as handle:
-            pickle.dump((_stamp([*policy.files, *policy.knowledge.files]), policy), handle)
-        temporary.replace(entry)
+        code = sysfs.code_digest()
     except OSError:
+        code = None
+    knowledge_files = _knowledge_files(programs)
+    before = _digests(knowledge_files)
+    knowledge = load_knowledge_default(Path(programs) if programs else None)
+    policy = load_policy(reference, knowledge)
+    chain = _chain_digests(policy)
+    if (code is None or before is None or chain is None or _digests(knowledge_files) != before
+            or list(knowledge.files) != knowledge_files):
+        return policy, None
+    return policy, Vouched(chain + before, code)
+
+
+def _chain_digests(policy: Policy) -> Inputs | None:
+    """Digests of the policy's files now, if they are the very texts it was compiled from."""
+    combined = hashlib.sha256()
+    found = []
+    for file in policy.files:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read()
+            text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        except (OSError, UnicodeDecodeError):
+            return None
+        combined.update(os.path.basename(file).encode() + b"\0" + text.encode() + b"\0")
+        found.append((file, hashlib.sha256(data).hexdigest()))
+    return tuple(found) if combined.hexdigest() == policy.sha256 else None
+
+
+def _read(state: str, name: str, context: str, secret: bytes, reference: str,
+          required: list[str]) -> tuple[Policy, Vouched] | None:
+    """A cached policy whose files all still have the content it was compiled from."""
+    from gatekeep.policy.plain import decode_policy
+
+    data = sealed.read(state, SUBDIRS, name)
+    body = sealed.unseal(secret, context, data) if data is not None else None
+    try:
+        entry = json.loads(body) if body is not None else None
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            return None
+        inputs = tuple(_pair(item) for item in entry["inputs"])
+        vouch = Vouched(inputs, _string(entry["code"]))
+        files = dict(inputs)
+        if not set(required) <= files.keys() or vouch.code != sysfs.code_digest():
+            return None
+        if any(sysfs.content_digest(file) != digest for file, digest in inputs):
+            return None
+        policy = decode_policy(entry["policy"])
+    except (ValueError, TypeError, KeyError, OSError):
+        return None
+    if policy.name != reference or set(policy.files) | set(policy.knowledge.files) != files.keys():
+        return None
+    return policy, vouch
+
+
+def _pair(item: object) -> tuple[str, str]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ValueError("expected [file, digest]")
+    return _string(item[0]), _string(item[1])
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _write(state: str, name: str, context: str, secret: bytes, policy: Policy,
+           vouch: Vouched) -> None:
+    from gatekeep.policy.plain import encode
+
+    try:
+        body = json.dumps({"format": FORMAT, "inputs": vouch.inputs, "code": vouch.code,
+                           "policy": encode(policy)}, ensure_ascii=False, allow_nan=False)
+        sealed.write(state, SUBDIRS, name, sealed.seal(secret, context, body.encode()))
+    except (OSError, ValueError):
         return

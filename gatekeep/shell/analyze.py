@@ -134,6 +134,13 @@ class _State:
         if spec_now.url_args and any(w.value is None for w in operands):
             hazards.append(Hazard("network", f"{program} reaches an address known only at "
                                   "run time, which may carry data out"))
+        elif spec_now.url_args and operands and _address(operands[0].value or ""):
+            hazards.append(Hazard("network", f"{program} reaches {operands[0].raw}, an address "
+                                  "no configured remote names"))
+        if spec_now.unseen_writes and not operands:
+            hazards.append(Hazard("input-paths", f"{program} writes the files its input names, "
+                                  "which gatekeep cannot see (they may be protected, such as "
+                                  ".git/hooks)"))
         for word in parsed.positionals:
             for prefix in spec_now.operand_writes:
                 if word.value is not None and word.value.startswith(prefix):
@@ -293,6 +300,9 @@ class _Options:
         spec = self.spec
         index = 0
         options_done = spec.no_options
+        if spec.old_style and words and words[0].static and words[0].value \
+                and not words[0].value.startswith("-"):
+            index = self._old_style(words)
         while index < len(words):
             word = words[index]
             value = word.value
@@ -341,6 +351,15 @@ class _Options:
                 options_done = True
             index += 1
         self._shell_without_script()
+        self._mode_writes()
+
+    def _mode_writes(self) -> None:
+        """Values written only in some modes (``tar -f`` with ``-c``), now that all are seen."""
+        names = {o.name for o in self.options}
+        for option in self.options:
+            modes = self.spec.writes_with.get(option.name)
+            if modes and option.value is not None and names & modes:
+                self.writes.append(option.value)
 
     def _wrapper_starts(self, words: list[Word], index: int) -> bool:
         wrapper = self.spec.wrapper
@@ -367,28 +386,49 @@ class _Options:
         value = words[index].value or ""
         if value.startswith("--") or spec.single_dash_long:
             name, eq, attached = value.partition("=")
+            names = spec.expand(name) if name.startswith("--") else (name,)
             if eq:
-                self._add(name, _sub(words[index], attached))
+                for each in names:
+                    self._add(each, _sub(words[index], attached))
                 return index + 1
-            if spec.canonical(name) in spec.value_options or name in spec.value_options:
-                following = words[index + 1] if index + 1 < len(words) else None
-                self._add(name, following)
-                return index + 2
-            self._add(name, None)
-            return index + 1
-        cluster = value[1:]
+            following = words[index + 1] if index + 1 < len(words) else None
+            taking = [n for n in names if self._takes_value(n)]
+            for each in names:
+                self._add(each, following if each in taking else None)
+            # an ambiguous prefix is refused by the program; its words are judged both ways
+            return index + 2 if taking and len(taking) == len(names) else index + 1
+        return self._cluster(words, index, value[1:], index + 1)
+
+    def _takes_value(self, name: str) -> bool:
+        return self.spec.canonical(name) in self.spec.value_options \
+            or name in self.spec.value_options
+
+    def _cluster(self, words: list[Word], index: int, cluster: str, following: int) -> int:
+        """``-rf``: one option per letter; the first that takes a value takes the rest."""
         for position, letter in enumerate(cluster):
             name = "-" + letter
-            if name in spec.value_options or spec.canonical(name) in spec.value_options:
+            if self._takes_value(name):
                 rest = cluster[position + 1 :]
                 if rest:
                     self._add(name, _sub(words[index], rest))
-                    return index + 1
-                following = words[index + 1] if index + 1 < len(words) else None
-                self._add(name, following)
-                return index + 2
+                    return following
+                self._add(name, words[following] if following < len(words) else None)
+                return following + 1
             self._add(name, None)
-        return index + 1
+        return following
+
+    def _old_style(self, words: list[Word]) -> int:
+        """``tar xzf a.tgz``: a first word without a dash is letters; their values follow."""
+        cluster = words[0].value or ""
+        following = 1
+        for letter in cluster:
+            name = "-" + letter
+            if self._takes_value(name):
+                self._add(name, words[following] if following < len(words) else None)
+                following += 1
+            else:
+                self._add(name, None)
+        return following
 
     def _add(self, name: str, value: Word | None) -> None:
         spec = self.spec
@@ -403,8 +443,20 @@ class _Options:
             self.hazards.append(Hazard("inline-code", f"{spec.name} {name} runs inline code"))
         if value is not None and (canonical in spec.writes or name in spec.writes):
             self.writes.append(value)
-        if value is not None and (canonical in spec.reads or name in spec.reads):
+        if value is not None and (canonical in spec.reads or name in spec.reads
+                                  or _path_like(value)):
             self.reads.append(value)
+        if canonical in spec.reads_list:
+            shown = value.raw if value is not None else "its input"
+            self.hazards.append(Hazard("file-list", f"{spec.name} {name} reads the files listed "
+                                       f"in {shown}, known only at run time"))
+        if canonical in spec.names_from_input:
+            self.hazards.append(Hazard("input-paths", f"{spec.name} {name} reads or writes paths "
+                                       "named in its input, which gatekeep cannot see"))
+        if canonical in spec.network_options:
+            shown = value.raw if value is not None else "an address"
+            self.hazards.append(Hazard("network", f"{spec.name} {name} {shown}: reaches a "
+                                       "registry or address other than the default"))
         if value is not None and canonical in spec.assigns:
             self.assigned.append(value)
         if spec.shell is not None and canonical == spec.shell and value is not None:
@@ -438,6 +490,20 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
+
+
+def _address(text: str) -> bool:
+    """A remote argument that is a URL, ``host:path`` or a path, not a remote's name."""
+    return _ADDRESS.match(text) is not None
+
+
+def _path_like(word: Word) -> bool:
+    """An option value that names a path (``--from-file=~/.aws/x``), read-checked like operands."""
+    text = word.value
+    return word.home or (text is not None and ("/" in text or text.startswith("~")))
 
 
 def _sub(word: Word, value: str) -> Word:

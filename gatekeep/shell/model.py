@@ -74,6 +74,7 @@ class Redirect(NamedTuple):
     fd: int | None
     target: Word | None
     text: str
+    body: str = ""  # a here-document's lines: what the program reads
 
     @property
     def writes(self) -> bool:

@@ -450,6 +450,7 @@ class _Walker:
         """A heredoc redirect; tree-sitter nests the rest of the opener line in it."""
         rest: list[Node] = []
         redirects: list[Redirect] = []
+        body = ""
         start = next((c for c in node.children if c.type == "heredoc_start"), None)
         quoted = start is not None and any(q in self.text(start) for q in "'\"\\")
         if start is not None and _NOT_IN_WORD.search(self.text(start)):
@@ -464,7 +465,8 @@ class _Walker:
                 self.stray[-1].append(self.word(child))
                 self.visit(child, via, depth)
             elif child.type == "heredoc_body":
-                reason = None if quoted else _unparsed_body(self.text(child), child)
+                body = self.text(child)
+                reason = None if quoted else _unparsed_body(body, child)
                 if reason is not None:
                     self.problem(reason, child)
                 self.visit(child, via, depth)
@@ -472,7 +474,7 @@ class _Walker:
                 rest.append(child)
         for child in rest:
             self.visit(child, via, depth)
-        yield Redirect(RedirectKind.HEREDOC, 0, None, self.text(node).split("\n", 1)[0])
+        yield Redirect(RedirectKind.HEREDOC, 0, None, self.text(node).split("\n", 1)[0], body)
         yield from redirects
 
     def heredoc_misread(self, node: Node, start: Node) -> bool:

@@ -178,11 +178,13 @@ class Sandbox:
 
 @pytest.fixture(scope="session")
 def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The compiled built-in policy, as gatekeep caches it after its first run."""
+    """The compiled built-in policy as gatekeep caches it after its first run, and the key
+    it is sealed with (first in the list)."""
     first = Sandbox(tmp_path_factory.mktemp("warm-cache"))
     result = first.gatekeep("run", "-c", "true")
     assert result.returncode == 0, result.stderr
-    return sorted((first.state_home / "gatekeep" / "cache").glob("*.pickle"))
+    state = first.state_home / "gatekeep"
+    return [state / "cache.key", *sorted((state / "cache").glob("p-*"))]
 
 
 @pytest.fixture
@@ -194,6 +196,8 @@ def sandbox(tmp_path: Path, warm_cache: list[Path]) -> Sandbox:
     sandbox = Sandbox(tmp_path)
     cache = sandbox.state_home / "gatekeep" / "cache"
     cache.mkdir(parents=True)
-    for entry in warm_cache:
+    key, *entries = warm_cache
+    shutil.copy2(key, cache.parent / key.name)
+    for entry in entries:
         shutil.copy2(entry, cache / entry.name)
     return sandbox

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -297,3 +298,19 @@ def test_markup_is_literal_on_a_terminal_too(sandbox):
     assert output.startswith("ALLOW  echo '[red]x[/red]'\r\n"), output
     assert terminal.exitstatus == 0
 
+
+
+def test_json_output_is_ascii_even_for_a_byte_that_is_not_utf8(sandbox) -> None:
+    result = subprocess.run([str(sandbox.GATEKEEP), "check", "--json", "--", "ls", b"\xff"],
+                            capture_output=True, env=sandbox.env, cwd=sandbox.work, check=False)
+    assert result.stdout.isascii(), result.stdout
+    assert json.loads(result.stdout)["command"] == "ls '\udcff'"
+
+
+def test_an_approvals_file_nested_too_deep_is_ignored_with_a_warning(sandbox) -> None:
+    config = sandbox.config_home / "gatekeep"
+    config.mkdir(parents=True)
+    (config / "approvals.json").write_text("[" * 100000 + "]" * 100000)
+    result = sandbox.gatekeep("run", "-c", "rm -r build")
+    assert result.returncode == 126, result.stderr
+    assert "gatekeep: warning: ignoring unreadable approvals" in result.stderr

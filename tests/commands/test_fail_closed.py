@@ -6,6 +6,7 @@ exit 70; policies added beside the operator's can only tighten.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -157,7 +158,7 @@ def test_operator_policy_broken_after_a_cached_load_runs_nothing(sandbox):
     path = sandbox.write_operator_policy(good)
     assert sandbox.gatekeep("run", "-c", "touch warm-up").returncode == 0
     assert (sandbox.work / "warm-up").exists()
-    assert list((sandbox.state_home / "gatekeep" / "cache").glob("*.pickle"))
+    assert list((sandbox.state_home / "gatekeep" / "cache").glob("p-*"))
 
     path.write_text(bad)
     result = sandbox.gatekeep("run", "-c", "touch marker")
@@ -301,8 +302,8 @@ def in_process(sandbox, monkeypatch):
     monkeypatch.chdir(sandbox.work)
     calls = []
 
-    def fake_run(argv, env):
-        calls.append(list(argv))
+    def fake_run(program, argv, env):
+        calls.append([program, *argv])
         return 0
 
     monkeypatch.setattr(execute, "run", fake_run)
@@ -312,7 +313,9 @@ def in_process(sandbox, monkeypatch):
 def test_fake_executor_is_what_runs(in_process, capsys):
     """The control for the tests below: without a failure, the fake executor is called."""
     assert run_command.main(Request("touch marker", None)) == 0
-    assert in_process == [["bash", "--noprofile", "--norc", "-c", "touch marker"]]
+    touch = shutil.which("touch")
+    assert in_process == [[execute.system_shell(), "bash", "--noprofile", "--norc", "-c",
+                           f"hash -p '{touch}' 'touch'\ntouch marker"]]
     assert capsys.readouterr().err == ""
 
 

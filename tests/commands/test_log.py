@@ -42,3 +42,42 @@ def test_log_without_entries_says_so(sandbox: Sandbox) -> None:
     result = sandbox.gatekeep("log")
     assert (result.returncode, result.stdout) == (0, "")
     assert result.stderr.startswith("gatekeep: no entries in ")
+
+
+def test_an_argument_that_is_not_utf8_is_logged_as_ascii_and_read_back(sandbox: Sandbox) -> None:
+    refused = sandbox.gatekeep("run", "--", "ls", "\udcff")  # the argument byte 0xff
+    assert refused.returncode == 126, refused.stderr
+
+    raw = sandbox.audit_log.read_bytes()
+    assert raw.isascii()
+    assert b'"argv": ["ls", "\\udcff"]' in raw
+    shown = sandbox.gatekeep("log", env={"NO_COLOR": "1"})
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert shown.stdout[19:] == "  ask    not run   ls '\\u{dcff}'  [unparseable]\n"
+    as_json = sandbox.gatekeep("log", "--json")
+    assert (as_json.returncode, as_json.stderr) == (0, "")
+    assert as_json.stdout.isascii()
+    assert json.loads(as_json.stdout)["argv"] == ["ls", "\udcff"]
+
+
+def test_log_skips_a_bad_line_with_a_warning_and_shows_the_rest(sandbox: Sandbox) -> None:
+    sandbox.gatekeep("run", "-c", "echo one")
+    with sandbox.audit_log.open("ab") as log:
+        log.write(b'[]\n{"command": "ls \xff", "cwd": "/", "decision": "allow"}\n'
+                  b'{"command": "ls", "cwd": "/", "decision": "allow", "rules": 5}\n'
+                  + b"[" * 100_000 + b"\n")
+    sandbox.gatekeep("run", "-c", "echo two")
+
+    result = sandbox.gatekeep("log", env={"NO_COLOR": "1"})
+
+    assert result.returncode == 0
+    assert [line[19:] for line in result.stdout.splitlines()] == [
+        "  allow  exit 0    echo one  [text-tools]", "  allow  exit 0    echo two  [text-tools]"]
+    warning = f"gatekeep: warning: {sandbox.audit_log}:"
+    lines = result.stderr.splitlines()
+    assert lines[:3] == [f"{warning}2: skipped: not a JSON object",
+                         f"{warning}3: skipped: not UTF-8 text (byte 0xff at column 17)",
+                         f"{warning}4: skipped: 'rules' is not a list of strings"]
+    assert lines[3].startswith(f"{warning}5: skipped: not a JSON line: maximum recursion depth")
+    assert len(lines) == 4
+    assert len(sandbox.gatekeep("log", "--json").stdout.splitlines()) == 2

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pexpect
+import pytest
 
 Sandbox = Any  # the fixture's class lives in conftest.py
 ASKED = "rm -r build && touch marker"
@@ -113,14 +114,24 @@ def test_always_saves_the_shown_rule_and_the_next_identical_run_needs_no_prompt(
     assert "allow rm -r build" in listed.stdout
 
 
+def saved(sandbox: Sandbox, approval_id: str, expires: float, **fields: Any) -> None:
+    """Write an approval for ``rm -r build`` in the sandbox's tree, as "always" saves it."""
+    import os
+    import shutil
+
+    record = {"id": approval_id, "argv": ["rm", "-r", "build"], "scope": str(sandbox.work),
+              "created": expires - 86400, "expires": expires, "command": ASKED,
+              "program": os.path.realpath(shutil.which("rm") or "rm"), "assignments": [],
+              "redirects": [], "wrapper": None, "lifts": ["delete-files", "recursive-delete"]}
+    record.update(fields)
+    (sandbox.config_home / "gatekeep").mkdir(parents=True, exist_ok=True)
+    (sandbox.config_home / "gatekeep" / "approvals.json").write_text(
+        json.dumps({"version": 2, "approvals": [record]}))
+
+
 def test_an_expired_approval_is_ignored_with_a_warning(sandbox: Sandbox) -> None:
     prepare(sandbox)
-    past = time.time() - 3600
-    approvals = {"version": 1, "approvals": [{
-        "id": "0badcafe", "argv": ["rm", "-r", "build"], "scope": str(sandbox.work),
-        "created": past - 86400, "expires": past, "command": ASKED}]}
-    (sandbox.config_home / "gatekeep").mkdir(parents=True)
-    (sandbox.config_home / "gatekeep" / "approvals.json").write_text(json.dumps(approvals))
+    saved(sandbox, "0badcafe", time.time() - 3600)
     terminal = prompt(sandbox)
     assert "approval 0badcafe for rm -r build expired on" in terminal.before.decode()
     terminal.sendline("")
@@ -128,12 +139,24 @@ def test_an_expired_approval_is_ignored_with_a_warning(sandbox: Sandbox) -> None
     assert status == 126 and not sandbox.marker.exists()
 
 
-def test_revoke_removes_an_approval(sandbox: Sandbox) -> None:
-    approvals = {"version": 1, "approvals": [{
-        "id": "feedf00d", "argv": ["rm", "-r", "build"], "scope": str(sandbox.work),
-        "created": time.time(), "expires": time.time() + 3600, "command": ASKED}]}
+def test_an_approval_saved_by_an_older_gatekeep_matches_nothing(sandbox: Sandbox) -> None:
+    """Format 1 approvals matched any invocation with the same words: they stay inert."""
+    prepare(sandbox)
+    record = {"id": "0ldf0rm1", "argv": ["rm", "-r", "build"], "scope": str(sandbox.work),
+              "created": time.time(), "expires": time.time() + 3600, "command": ASKED}
     (sandbox.config_home / "gatekeep").mkdir(parents=True)
-    (sandbox.config_home / "gatekeep" / "approvals.json").write_text(json.dumps(approvals))
+    (sandbox.config_home / "gatekeep" / "approvals.json").write_text(
+        json.dumps({"version": 1, "approvals": [record]}))
+    assert sandbox.gatekeep("run", "-c", ASKED).returncode == 126
+    assert not sandbox.marker.exists()
+    listed = sandbox.gatekeep("approvals", "list").stdout
+    assert "rm -r build (saved by an older gatekeep: matches nothing)" in listed
+
+
+def test_revoke_removes_an_approval(sandbox: Sandbox) -> None:
+    prepare(sandbox)
+    saved(sandbox, "feedf00d", time.time() + 3600)
+    assert sandbox.gatekeep("run", "-c", "rm -r build").returncode == 0
     assert sandbox.gatekeep("approvals", "revoke", "feedf00d").stdout == "revoked feedf00d\n"
     assert sandbox.gatekeep("approvals", "revoke", "feedf00d").returncode == 2
     prepare(sandbox)
@@ -224,3 +247,27 @@ def test_watch_needs_a_terminal(sandbox: Sandbox) -> None:
         env=sandbox.env, timeout=sandbox.TIMEOUT, start_new_session=True, check=False)
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr
+
+
+@pytest.mark.parametrize("choice", ["allow", "yes", "RUN", ""])
+def test_a_queued_answer_that_is_not_run_or_always_runs_nothing(sandbox: Sandbox,
+                                                                choice: str) -> None:
+    """Only an explicit run or always runs: any other stored answer refuses the command."""
+    import sqlite3
+
+    prepare(sandbox)
+    queue_policy(sandbox)
+    waiting = headless(sandbox)
+    database = sandbox.state_home / "gatekeep" / "queue.sqlite"
+    try:
+        sandbox.wait_for(database.exists)
+        with sqlite3.connect(database, timeout=10, isolation_level=None) as connection:
+            sandbox.wait_for(lambda: connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'requests'").fetchone()[0]
+                and connection.execute("SELECT count(*) FROM requests").fetchone()[0] == 1)
+            connection.execute("UPDATE requests SET status = ?, how = 'y'", (choice,))
+        _, err = waiting.communicate(timeout=sandbox.TIMEOUT)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 126, err
+    assert not sandbox.marker.exists() and (sandbox.work / "build").exists()

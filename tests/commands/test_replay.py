@@ -105,24 +105,51 @@ def test_unchanged(sandbox, audit_log):
                              "6 unchanged, 0 tighter, 0 looser\n")
 
 
-def test_a_line_that_is_not_an_audit_entry_is_a_usage_error(sandbox):
+def test_a_line_that_is_not_an_audit_entry_is_skipped_with_a_warning(sandbox):
     log = sandbox.write("audit.jsonl", '{"command": "ls", "cwd": "/", "decision": "allow"}\n'
-                                       '{"command": "ls"\n')
+                                       '{"command": "ls"\n'
+                                       '{"command": "ls", "decision": "allow"}\n')
+    with log.open("ab") as handle:
+        handle.write(b'{"command": "rm -rf \xff", "cwd": "/", "decision": "deny"}\n'
+                     b'{"command": "cat x", "cwd": "/", "decision": "deny"}\n')
 
     result = sandbox.gatekeep("replay", str(log), "--policy", "builtin:default")
+
+    assert result.returncode == 0
+    assert result.stderr == (
+        f"gatekeep: warning: {log}:2: skipped: not a JSON line: Expecting ',' delimiter: "
+        "line 1 column 17 (char 16)\n"
+        f"gatekeep: warning: {log}:3: skipped: 'cwd' is missing or not a string\n"
+        f"gatekeep: warning: {log}:4: skipped: not UTF-8 text (byte 0xff at column 21)\n")
+    assert "\n2 logged decisions (2 distinct) replayed under builtin:default: " in result.stdout
+
+
+def test_json_counts_the_skipped_lines(sandbox):
+    log = sandbox.write("audit.jsonl", '[]\n{"command": "ls", "cwd": "/", "decision": "allow"}\n')
+
+    result = sandbox.gatekeep("replay", str(log), "--policy", "builtin:default", "--json")
+
+    assert result.returncode == 0
+    assert result.stderr == f"gatekeep: warning: {log}:1: skipped: not a JSON object\n"
+    assert json.loads(result.stdout)["skipped"] == 1
+    assert json.loads(result.stdout)["total"] == 1
+
+
+def test_an_argument_that_is_not_utf8_is_replayed_as_logged(sandbox):
+    sandbox.gatekeep("run", "--", "ls", "\udcff")  # the argument byte 0xff: asked, not run
+    policy = sandbox.write("strict.yaml", "gatekeep: 1\nunparseable: deny\n")
+
+    result = sandbox.gatekeep("replay", str(sandbox.audit_log), "--policy", str(policy))
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("- ask    ls '\\u{dcff}'\n+ deny   ls '\\u{dcff}'  tighter\n")
+
+
+def test_a_missing_log_is_a_usage_error(sandbox):
+    result = sandbox.gatekeep("replay", str(sandbox.root / "none.jsonl"), "-p", "builtin:default")
 
     assert result.returncode == 2
-    assert result.stderr.startswith(f"gatekeep: {log}:2: not a JSON line: ")
-
-
-def test_missing_fields(sandbox):
-    log = sandbox.write("audit.jsonl", '{"command": "ls", "decision": "allow"}\n')
-
-    result = sandbox.gatekeep("replay", str(log), "--policy", "builtin:default")
-
-    assert (result.returncode, result.stderr) == (2, (
-        f"gatekeep: {log}:1: not a gatekeep audit entry (it needs command, cwd and "
-        "decision)\n"))
+    assert result.stderr.startswith(f"gatekeep: cannot read the audit log {sandbox.root}/none")
 
 
 def test_policy_error_is_exit_5(sandbox, audit_log):

@@ -236,6 +236,9 @@ class NoPrograms:
     def realpath(self, path: str) -> str:
         return path
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
     def expand(self, pattern: str) -> list[str]:
         return []
 

@@ -45,6 +45,9 @@ class Resolver:
     def realpath(self, path: str) -> str:
         return path
 
+    def fingerprint(self, path: str) -> str | None:
+        return None
+
     def expand(self, pattern: str) -> list[str]:
         return []
 

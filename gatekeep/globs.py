@@ -1,0 +1,247 @@
+"""Shell patterns as bash reads them: brace expansion, and whether a pattern may name a path.
+
+``~/.ss{h,x}/id_rsa`` is two words before any file is looked at; ``~/.ss?/id_*`` names
+whatever matches. Whether a file exists is not the question: a pattern that *may* expand
+to a protected path is judged as that path, whatever the disk holds now.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from typing import NamedTuple
+
+MAX_BRACE_WORDS = 256
+_SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(\.\.-?\d+)?\Z")
+# every character a bracket expression is tested against: the printable ones, and
+# stand-ins for controls and non-ASCII letters
+_UNIVERSE = string.printable + "\x01\x7f\u00e9"
+_CLASSES: dict[str, Callable[[str], bool]] = {
+    "alpha": str.isalpha, "digit": str.isdigit, "alnum": str.isalnum, "upper": str.isupper,
+    "lower": str.islower, "space": str.isspace, "blank": lambda c: c in " \t",
+    "punct": lambda c: c in string.punctuation, "print": str.isprintable,
+    "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in
+    string.hexdigits, "cntrl": lambda c: ord(c) < 32 or ord(c) == 127,
+    "word": lambda c: c.isalnum() or c == "_",
+}
+
+
+def braces(text: str) -> list[str]:
+    """The words bash's brace expansion makes of ``text`` (at most MAX_BRACE_WORDS)."""
+    words = [text]
+    for _ in range(MAX_BRACE_WORDS):
+        expanded: list[str] = []
+        changed = False
+        for word in words:
+            parts = _expand_first(word)
+            changed = changed or parts != [word]
+            expanded.extend(parts)
+        words = expanded[:MAX_BRACE_WORDS]
+        if not changed:
+            break
+    return words
+
+
+def _expand_first(word: str) -> list[str]:
+    start = 0
+    while (open_at := word.find("{", start)) >= 0:
+        close = _closing(word, open_at)
+        if close is None:
+            return [word]
+        inner = word[open_at + 1 : close]
+        choices = _choices(inner)
+        if choices is not None:
+            head, tail = word[:open_at], word[close + 1 :]
+            return [head + choice + tail for choice in choices]
+        start = open_at + 1
+    return [word]
+
+
+def _closing(word: str, open_at: int) -> int | None:
+    depth = 0
+    for index in range(open_at, len(word)):
+        if word[index] == "{":
+            depth += 1
+        elif word[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _choices(inner: str) -> list[str] | None:
+    """``a,b`` -> [a, b]; ``1..3`` -> [1, 2, 3]; anything else is not a brace expansion."""
+    parts, depth, last = [], 0, 0
+    for index, char in enumerate(inner):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(inner[last:index])
+            last = index + 1
+    if parts:
+        return [*parts, inner[last:]]
+    match = _SEQUENCE.match(inner)
+    if match is None:
+        return None
+    first, last_text, step_text = match.groups()
+    step = abs(int(step_text[2:])) if step_text else 1
+    if first.lstrip("-").isdigit() != last_text.lstrip("-").isdigit():
+        return None
+    low, high = (int(first), int(last_text)) if first.lstrip("-").isdigit() \
+        else (ord(first), ord(last_text))
+    values = range(low, high + 1, step or 1) if low <= high else range(low, high - 1, -(step or 1))
+    out = [str(v) if first.lstrip("-").isdigit() else chr(v) for v in values]
+    return out[:MAX_BRACE_WORDS]
+
+
+class Atom(NamedTuple):
+    """One piece of a pattern segment: a character test, or a run of any characters."""
+
+    star: bool
+    test: frozenset[str]  # the characters of _UNIVERSE it matches (single-character atoms)
+    dot: bool = False  # a run that may begin with a dot even without dotglob (extglob)
+
+
+_STAR = Atom(True, frozenset())
+
+
+def segments(pattern: str, extglob: bool = True) -> list[list[Atom] | None]:
+    """A path pattern as segments of atoms; None stands for a ``**`` segment."""
+    return [None if part == "**" else _atoms(part, extglob) for part in pattern.split("/")]
+
+
+def _atoms(text: str, extglob: bool) -> list[Atom]:
+    atoms: list[Atom] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if extglob and char in "@*+?!" and text[index + 1 : index + 2] == "(":
+            close = text.find(")", index)
+            if close > 0:  # @(a|b), !(x), ...: any run, which may name a dot file
+                atoms.append(Atom(True, frozenset(), dot=True))
+                index = close + 1
+                continue
+        if char == "*":
+            atoms.append(_STAR)
+        elif char == "?":
+            atoms.append(Atom(False, frozenset(_UNIVERSE)))
+        elif char == "[" and (end := _bracket_end(text, index)) is not None:
+            atoms.append(Atom(False, _bracket(text[index + 1 : end])))
+            index = end
+        else:
+            if char == "\\" and index + 1 < len(text):
+                index += 1
+                char = text[index]
+            atoms.append(Atom(False, frozenset(char)))
+        index += 1
+    return atoms
+
+
+def _bracket_end(text: str, start: int) -> int | None:
+    index = start + 1
+    if text[index : index + 1] in ("!", "^"):
+        index += 1
+    if text[index : index + 1] == "]":
+        index += 1
+    while index < len(text):
+        if text.startswith("[:", index):
+            close = text.find(":]", index + 2)
+            index = close + 2 if close > 0 else index + 1
+            continue
+        if text[index] == "]":
+            return index
+        index += 1
+    return None
+
+
+def _between(low: str, high: str) -> Callable[[str], bool]:
+    return lambda char: low <= char <= high
+
+
+def _anything(char: str) -> bool:
+    return True
+
+
+def _bracket(body: str) -> frozenset[str]:
+    negated = body[:1] in ("!", "^")
+    body = body[1:] if negated else body
+    tests: list[Callable[[str], bool]] = []
+    index = 0
+    while index < len(body):
+        if body.startswith("[:", index) and (close := body.find(":]", index)) > 0:
+            check = _CLASSES.get(body[index + 2 : close], _anything)
+            tests.append(check)
+            index = close + 2
+            continue
+        if index + 2 < len(body) and body[index + 1] == "-":
+            tests.append(_between(body[index], body[index + 2]))
+            index += 3
+            continue
+        tests.append(_between(body[index], body[index]))
+        index += 1
+    chosen = {c for c in _UNIVERSE if any(t(c) for t in tests)}
+    return frozenset(set(_UNIVERSE) - chosen if negated else chosen) - {"/"}
+
+
+def may_overlap(word: list[list[Atom] | None], protected: list[list[Atom] | None],
+                dotglob: bool, globstar: bool) -> bool:
+    """Whether some path matches both the word's pattern and a protected pattern."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(word) and j == len(protected):
+            return True
+        if j < len(protected) and protected[j] is None:  # a protected ** is any segments
+            stack.append((i, j + 1))
+            if i < len(word):
+                stack.append((i + 1, j))
+        if i >= len(word) or j >= len(protected):
+            continue
+        mine, theirs = word[i], protected[j]
+        if mine is None and globstar:
+            stack.append((i + 1, j))
+            if theirs is not None and _segment_overlaps([_STAR], theirs, dotglob):
+                stack.append((i, j + 1))
+            continue
+        if theirs is not None and _segment_overlaps(mine or [_STAR], theirs, dotglob):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+def _segment_overlaps(mine: list[Atom], theirs: list[Atom], dotglob: bool) -> bool:
+    """Whether one file name matches both segments (bash's leading-dot rule on ``mine``)."""
+    if not dotglob and mine and mine[0].star and not mine[0].dot and _must_start_with_dot(theirs):
+        return False
+    if not dotglob and mine and not mine[0].star and len(mine[0].test) > 1 \
+            and _must_start_with_dot(theirs):
+        return False
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(mine) and j == len(theirs):
+            return True
+        a = mine[i] if i < len(mine) else None
+        b = theirs[j] if j < len(theirs) else None
+        if a is not None and a.star:
+            stack.append((i + 1, j))
+            if b is not None and not b.star:
+                stack.append((i, j + 1))
+        if b is not None and b.star:
+            stack.append((i, j + 1))
+            if a is not None and not a.star:
+                stack.append((i + 1, j))
+        if a is not None and b is not None and not a.star and not b.star and a.test & b.test:
+            stack.append((i + 1, j + 1))
+    return False
+
+
+def _must_start_with_dot(atoms: list[Atom]) -> bool:
+    return bool(atoms) and not atoms[0].star and atoms[0].test == frozenset(".")

@@ -1,0 +1,153 @@
+"""A compiled policy as plain JSON data, and back, into known types only.
+
+The encoding follows the NamedTuples' annotations: a NamedTuple is an object with
+exactly its fields, a tuple or frozenset is a list, a mapping an object with string
+keys. Decoding walks the same annotations and checks every value's type, so what it
+returns is built only from gatekeep's own classes and plain values; anything else
+raises ``ValueError``. The rule indexes of a ``Policy`` are never stored: they are
+rebuilt by ``Policy.build`` from the decoded rules.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+from gatekeep.policy.model import Policy
+
+_INDEXES = frozenset({"by_program", "by_glob", "by_path", "by_first", "by_program_rest"})
+Decoder = Callable[[object], object]
+
+
+def encode(value: object) -> object:
+    """``value`` as JSON-ready data (lists, objects, strings, numbers, booleans, null)."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        defaults = type(value)._field_defaults  # type: ignore[attr-defined]
+        return {name: encode(getattr(value, name)) for name in _stored_fields(type(value))
+                if name not in defaults or getattr(value, name) != defaults[name]}
+    if isinstance(value, (tuple, list)):
+        return [encode(item) for item in value]
+    if isinstance(value, frozenset):
+        return sorted(encode(item) for item in value)  # type: ignore[type-var]
+    if isinstance(value, Mapping):
+        return {key: encode(item) for key, item in value.items()}
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    raise ValueError(f"cannot store a {type(value).__name__}")
+
+
+def decode_policy(data: object) -> Policy:
+    """The ``Policy`` that :func:`encode` turned into ``data``; ValueError if it is not one."""
+    policy = _decoder(Policy)(data)
+    assert isinstance(policy, Policy)
+    return policy
+
+
+def _stored_fields(cls: type) -> tuple[str, ...]:
+    fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    return tuple(f for f in fields if f not in _INDEXES) if cls is Policy else fields
+
+
+@cache
+def _decoder(annotation: Any) -> Decoder:
+    """A checking decoder for one annotation (built once per type)."""
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, tuple) \
+            and hasattr(annotation, "_fields"):
+        return _named(annotation)
+    if origin in (types.UnionType, typing.Union):
+        return _union(typing.get_args(annotation))
+    if origin is tuple:
+        return _tuple(typing.get_args(annotation))
+    if origin is frozenset:
+        item = _decoder(typing.get_args(annotation)[0])
+        return lambda data: frozenset(item(x) for x in _list(data))
+    if origin in (dict, Mapping) or origin is typing.get_origin(Mapping[str, str]):
+        return _mapping(annotation, origin is dict)
+    if annotation in (str, int, float, bool, type(None)):
+        return _scalar(annotation)
+    raise ValueError(f"no plain form for {annotation!r}")
+
+
+def _named(cls: type) -> Decoder:
+    """Fields left at their default may be absent; every other field must be there."""
+    hints = typing.get_type_hints(cls)
+    names = _stored_fields(cls)
+    required = frozenset(names) - frozenset(cls._field_defaults)  # type: ignore[attr-defined]
+    decoders: dict[str, Decoder] = {}
+
+    def decode(data: object) -> object:
+        if not isinstance(data, dict) or not required <= data.keys() <= frozenset(names):
+            raise ValueError(f"expected the fields of {cls.__name__}")
+        if not decoders:  # built on first use: a class may refer to itself
+            decoders.update((name, _decoder(hints[name])) for name in names)
+        values = {name: decoders[name](item) for name, item in data.items()}
+        return Policy.build(**values) if cls is Policy else cls(**values)
+
+    return decode
+
+
+def _union(options: tuple[Any, ...]) -> Decoder:
+    decoders = [_decoder(option) for option in options]
+
+    def decode(data: object) -> object:
+        if data is None and type(None) in options:
+            return None
+        for decoder in decoders:
+            try:
+                return decoder(data)
+            except ValueError:
+                continue
+        raise ValueError("no alternative of the union fits")
+
+    return decode
+
+
+def _tuple(args: tuple[Any, ...]) -> Decoder:
+    if len(args) == 2 and args[1] is Ellipsis:
+        item = _decoder(args[0])
+        return lambda data: tuple(item(x) for x in _list(data))
+    decoders = [_decoder(arg) for arg in args]
+
+    def decode(data: object) -> object:
+        items = _list(data)
+        if len(items) != len(decoders):
+            raise ValueError("wrong tuple length")
+        return tuple(d(x) for d, x in zip(decoders, items, strict=True))
+
+    return decode
+
+
+def _mapping(annotation: Any, plain_dict: bool) -> Decoder:
+    key_type, value_type = typing.get_args(annotation)
+    if key_type is not str:
+        raise ValueError(f"no plain form for {annotation!r}")
+    value = _decoder(value_type)
+
+    def decode(data: object) -> object:
+        if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+            raise ValueError("expected an object")
+        decoded = {k: value(v) for k, v in data.items()}
+        return decoded if plain_dict else types.MappingProxyType(decoded)
+
+    return decode
+
+
+def _scalar(kind: type) -> Decoder:
+    def decode(data: object) -> object:
+        if kind is float and type(data) is int:
+            return float(data)
+        if type(data) is not kind:
+            raise ValueError(f"expected {kind.__name__}")
+        return data
+
+    return decode
+
+
+def _list(data: object) -> list[object]:
+    if not isinstance(data, list):
+        raise ValueError("expected a list")
+    return data
