@@ -76,10 +76,23 @@ PoliciesArgument = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+def _usable(what: str, *values: object) -> None:
+    """Exit 2 with one line unless every value can be a path or name (``gatekeep.validate``)."""
+    from gatekeep.validate import problem
+
+    for value in values:
+        reason = None if value is None else problem(str(value))
+        if reason is not None:
+            typer.echo(f"gatekeep: {what}: {reason}", err=True)
+            raise typer.Exit(ExitStatus.USAGE)
+
+
 def _request(command: str | None, argv: list[str] | None, policy: str | None) -> Request:
     if (command is None) == (not argv):
         typer.echo("gatekeep: give either -c 'COMMAND' or -- PROGRAM ARGS...", err=True)
         raise typer.Exit(ExitStatus.USAGE)
+    _usable("--policy", policy)
+    _usable("GATEKEEP_POLICY", os.environ.get("GATEKEEP_POLICY"))
     return Request(command, tuple(argv) if argv else None, policy)
 
 
@@ -164,6 +177,9 @@ def test_command(
     """
     from gatekeep.commands.test import run_tests
 
+    _usable("POLICY", *(policies or []))
+    _usable("--cases", *(cases or []))
+    _usable("--junit", junit)
     raise typer.Exit(run_tests(
         policies or [], cases=cases or [], min_coverage=min_coverage, junit=junit,
         as_json=as_json, env=os.environ, locations=Locations.from_env(os.environ),
@@ -184,6 +200,7 @@ def lint(
     """
     from gatekeep.commands.lint import lint as do_lint
 
+    _usable("POLICY", *policies)
     raise typer.Exit(do_lint(policies, strict=strict, as_json=as_json,
                             locations=Locations.from_env(os.environ), stdout=sys.stdout,
                             stderr=sys.stderr))
@@ -247,6 +264,8 @@ def replay(
     """
     from gatekeep.commands.replay import replay_log
 
+    _usable("AUDIT.jsonl", log)
+    _usable("--policy", policy)
     raise typer.Exit(replay_log(
         log, policy, fail_on_loosen=fail_on_loosen, as_json=as_json, env=os.environ,
         locations=Locations.from_env(os.environ), stdout=sys.stdout, stderr=sys.stderr,

@@ -145,12 +145,14 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     With ``base``, the file extends it: a program it names replaces the base's entry
     for that program, its variables are added, its special paths override.
     """
-    from gatekeep.policy.yamlsource import compose
+    from gatekeep.policy.yamlsource import compose, read_source, require_marker
 
-    root = compose(path.read_text(encoding="utf-8"), str(path))
+    root = compose(read_source(path, "program knowledge"), str(path))
+    version = "expected 'gatekeep-programs: 1' (the format version)"
+    require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths"}))
-    if "gatekeep-programs" not in top or top["gatekeep-programs"].scalar() != 1:
-        raise root.error("expected 'gatekeep-programs: 1' (the format version)")
+    if top["gatekeep-programs"].scalar() != 1:
+        raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
     if "programs" in top:
         for name, located in top["programs"].mapping().items():
@@ -190,12 +192,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         return frozenset(fields[key].strings()) if key in fields else frozenset()
 
     def flag(key: str) -> bool:
-        if key not in fields:
-            return False
-        value = fields[key].scalar()
-        if not isinstance(value, bool):
-            raise fields[key].error(f"expected true or false, got {value!r}")
-        return value
+        return _flag(fields[key]) if key in fields else False
 
     aliases: dict[str, str] = {}
     if "aliases" in fields:
@@ -275,10 +272,17 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
 def _wrapper(located: Located) -> WrapperSpec:
     fields = located.mapping(_WRAPPER_KEYS)
     skip = int(fields["skip"].number()) if "skip" in fields else 0
-    join = bool(fields["join"].scalar()) if "join" in fields else False
-    assignments = bool(fields["assignments"].scalar()) if "assignments" in fields else False
+    join = _flag(fields["join"]) if "join" in fields else False
+    assignments = _flag(fields["assignments"]) if "assignments" in fields else False
     option = fields["script_option"].string() if "script_option" in fields else None
     return WrapperSpec(skip, join, assignments, option)
+
+
+def _flag(located: Located) -> bool:
+    value = located.scalar()
+    if not isinstance(value, bool):
+        raise located.error(f"expected true or false, got {value!r}")
+    return value
 
 
 def _exec(located: Located) -> ExecSpec:

@@ -90,22 +90,44 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
             row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
                                      (request_id,)).fetchone()
             if row is not None and row[0] != "pending":
-                return Answer(row[0], f"queue:{row[1]}", row[2])
+                return _answer(row)
             time.sleep(POLL)
         connection.execute("UPDATE requests SET status = 'deny', how = 'timeout' "
                            "WHERE id = ? AND status = 'pending'", (request_id,))
         row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
                                  (request_id,)).fetchone()
     if row is not None and row[0] != "deny":
-        return Answer(row[0], f"queue:{row[1]}", row[2])
+        return _answer(row)
     return Answer("deny", "timeout")
+
+
+_CHOICES = ("run", "always", "deny")
+
+
+def _answer(row: tuple[object, ...]) -> Answer:
+    """A stored answer; anything but a well-formed run or always is a deny."""
+    choice, how, message = row
+    if choice not in _CHOICES or not isinstance(how, str) or not isinstance(message, str):
+        return Answer("deny", "unreadable")
+    return Answer(str(choice), f"queue:{how}", message)
 
 
 def pending(connection: sqlite3.Connection, now: float) -> list[Request]:
     rows = connection.execute(
         "SELECT id, deadline, command, view, details, offer FROM requests "
         "WHERE status = 'pending' AND deadline > ? ORDER BY created", (now,)).fetchall()
-    return [Request(*row) for row in rows]
+    # a malformed row is never shown: its run waits out its deadline and is refused
+    return [Request(*row) for row in rows if _well_formed(row)]
+
+
+def _well_formed(row: tuple[object, ...]) -> bool:
+    from gatekeep.validate import problem
+
+    request_id, deadline, *texts = row
+    if problem(request_id) is not None or isinstance(deadline, bool) \
+            or not isinstance(deadline, (int, float)):
+        return False
+    return all(isinstance(text, str) and "\0" not in text for text in texts)
 
 
 def answer(connection: sqlite3.Connection, request_id: str, choice: str, how: str,

@@ -7,12 +7,14 @@
 * ``decide`` under ``builtin:default`` never allows a command that holds something
   gatekeep could not analyse (a parse or analysis problem).
 
-The default run is bounded for CI; ``-m slow`` runs many more examples.
+The default run is bounded for CI; ``-m slow`` runs many more examples
+(``GATEKEEP_SLOW_EXAMPLES`` of each, 10,000 unless set).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gatekeep.engine import decide
@@ -36,8 +38,9 @@ from gatekeep.shell.parse import parse
 
 CI = settings(max_examples=400, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
-SLOW = settings(max_examples=10_000, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+# make test-slow: 10,000 each; CI sets a smaller budget (see .ci/run)
+SLOW = settings(max_examples=int(os.environ.get("GATEKEEP_SLOW_EXAMPLES", "10000")),
+                deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 def _strategies() -> ModuleType:
@@ -105,7 +108,8 @@ SCALARS = st.one_of(
     st.sampled_from([1, 2, 0, -1, 1.5, True, False, None, "ask", "deny", "allow", "queue",
                      "builtin:default", "builtin:nope", "missing.yaml", "/nonexistent", ".",
                      "git push", "rm -rf", "'unclosed", "~/.ssh/**", "**", "-f", "[", "{a,b}",
-                     "", " ", "\x00", "é"]),
+                     "", " ", "\x00", "é", "\ud800", "a\x00b", "builtin:\x00", "x" * 300,
+                     "~/" + "y" * 5000]),
     st.text(max_size=12), st.integers(), st.floats(allow_nan=True))
 
 
@@ -158,7 +162,32 @@ def load_or_policy_error(text: str, path: Path, knowledge: Knowledge) -> None:
     assert policy.default in ("ask", "deny")
 
 
+# What the fuzzer found raising something other than PolicyError, kept as explicit cases.
+POLICY_CRASHERS = [
+    'gatekeep: 1\nextends: "\\0"\n',  # Path.resolve(): ValueError: embedded null byte
+    'gatekeep: 1\nextends: [builtin:default, "a\\0b"]\n',
+    'gatekeep: 1\nextends: "builtin:\\0"\n',
+    'gatekeep: 1\nextends: "\\ud800"\n',  # a lone surrogate: UnicodeEncodeError
+    f"gatekeep: 1\nextends: {'x' * 300}\n",  # OSError: File name too long
+    f"gatekeep: 1\nextends: ~/{'y' * 5000}\n",
+    'gatekeep: 1\nprotect: {write: ["\\0"], read: "\\ud800"}\n',
+    'gatekeep: 1\nrules: [{id: a, allow: ["ls \\0"]}]\n',
+    'gatekeep: 1\nrules: [{id: a, allow: {program: "\\0"}}]\n',
+    'gatekeep: 1\ntests: [{cmd: ls, expect: allow, cwd: "\\0"}]\n',
+    '"\\0": 1\ngatekeep: 1\n',
+]
+
+
+@pytest.mark.parametrize("text", POLICY_CRASHERS)
+def test_policy_crashers(text: str, policy_file: Path, knowledge: Knowledge) -> None:
+    policy_file.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy_file, knowledge)
+    assert str(caught.value).startswith(f"{policy_file}:")  # file:line:col, said where
+
+
 @CI
+@example(text=POLICY_CRASHERS[0])
 @given(text=policy_documents)
 def test_random_policies_load_or_raise_policy_error(text: str, policy_file: Path,
                                                     knowledge: Knowledge) -> None:
@@ -167,6 +196,7 @@ def test_random_policies_load_or_raise_policy_error(text: str, policy_file: Path
 
 @pytest.mark.slow
 @SLOW
+@example(text=POLICY_CRASHERS[0])
 @given(text=policy_documents)
 def test_random_policies_load_or_raise_policy_error_long(text: str, policy_file: Path,
                                                          knowledge: Knowledge) -> None:

@@ -18,8 +18,15 @@ from gatekeep.knowledge import Knowledge, load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
-from gatekeep.policy.yamlsource import Located, compose, unknown_key_message
+from gatekeep.policy.yamlsource import (
+    Located,
+    compose,
+    read_source,
+    require_marker,
+    unknown_key_message,
+)
 from gatekeep.shell.analyze import analyze_argv
+from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
                        "rules", "tests", *SANDBOX_KEYS})
@@ -27,6 +34,7 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
+_MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
 _T = TypeVar("_T")
 
 
@@ -36,12 +44,18 @@ def load_knowledge_default(extension: Path | None = None) -> Knowledge:
     return load_knowledge(extension, builtin) if extension is not None else builtin
 
 
-def load_policy(reference: str | Path, knowledge: Knowledge | None = None) -> Policy:
-    """Load, validate and compile a policy (a path or ``builtin:NAME``)."""
-    return _build(reference, knowledge, None)
+def load_policy(reference: str | Path, knowledge: Knowledge | None = None,
+                operator_dir: str | None = None) -> Policy:
+    """Load, validate and compile a policy (a path or ``builtin:NAME``).
+
+    ``operator_dir`` is the operator's config dir (by default from the environment):
+    only a policy in it may extend files outside its own project (see ``_confinement``).
+    """
+    return _build(reference, knowledge, None, operator_dir)
 
 
-def check_policy(reference: str | Path, knowledge: Knowledge | None = None
+def check_policy(reference: str | Path, knowledge: Knowledge | None = None,
+                 operator_dir: str | None = None
                  ) -> tuple[Policy | None, tuple[PolicyError, ...]]:
     """Load like :func:`load_policy`, but report every error instead of the first.
 
@@ -50,17 +64,25 @@ def check_policy(reference: str | Path, knowledge: Knowledge | None = None
     """
     errors: list[PolicyError] = []
     try:
-        policy = _build(reference, knowledge, errors)
+        policy = _build(reference, knowledge, errors, operator_dir)
     except PolicyError as error:  # unreadable, not YAML, not a mapping: nothing more to check
         errors.append(error)
     return (None if errors else policy), tuple(errors)
 
 
 def _build(reference: str | Path, knowledge: Knowledge | None,
-           errors: list[PolicyError] | None) -> Policy:
+           errors: list[PolicyError] | None, operator_dir: str | None) -> Policy:
+    reason = problem(str(reference))
+    if reason is not None:
+        raise PolicyError(str(reference)[:200], None, None, "", f"the policy name {reason}")
     knowledge = knowledge or load_knowledge_default()
     path = resolve_reference(str(reference)) if isinstance(reference, str) else reference
-    parts = _Loader(knowledge, errors).load(path, chain=())
+    if operator_dir is None:
+        from gatekeep.sysfs import user_dirs
+
+        operator_dir = user_dirs(os.environ)[0]
+    root = None if str(reference).startswith("builtin:") else _confinement(path, operator_dir)
+    parts = _Loader(knowledge, errors, root).load(path, chain=())
     digest = hashlib.sha256()
     for file, text in parts.texts:
         # the content identifies a policy, wherever it is installed
@@ -78,6 +100,23 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
     )
 
 
+def _confinement(path: Path, operator_dir: str) -> Path | None:
+    """The directory whose files a policy may extend; None when it may extend any file.
+
+    The operator's own policy (in the config dir, which agents cannot write) may
+    extend anything. Any other (a project policy, --policy, GATEKEEP_POLICY) may
+    have been written by the agent: it extends only builtin:NAME and files inside
+    the project that holds it (``.gatekeep/policy.yaml`` belongs to the directory
+    above), so it cannot make gatekeep read a file elsewhere and report on it.
+    """
+    named = Path(os.path.abspath(path))
+    config = Path(os.path.abspath(operator_dir))
+    if named.is_relative_to(config) or named.resolve().is_relative_to(config.resolve()):
+        return None
+    project = named.parent.parent if named.parent.name == ".gatekeep" else named.parent
+    return project.resolve()
+
+
 @dataclass
 class _Parts:
     texts: list[tuple[str, str]]
@@ -90,9 +129,11 @@ class _Parts:
 
 
 class _Loader:
-    def __init__(self, knowledge: Knowledge, errors: list[PolicyError] | None = None) -> None:
+    def __init__(self, knowledge: Knowledge, errors: list[PolicyError] | None = None,
+                 root: Path | None = None) -> None:
         self.knowledge = knowledge
         self.errors = errors  # None: raise the first error; a list: collect them and go on
+        self.root = root  # files extended must be inside it (None: anywhere)
 
     def fail(self, error: PolicyError) -> None:
         if self.errors is None:
@@ -121,16 +162,13 @@ class _Loader:
         return fields
 
     def load(self, path: Path, chain: tuple[Path, ...]) -> _Parts:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise PolicyError(str(path), None, None, "", f"cannot read the policy: {error}") \
-                from None
+        text = read_source(path, "policy")
         file = str(path)
         root = compose(text, file)
+        # nothing of a file is quoted back before it shows it is a policy
+        require_marker(root, "gatekeep", "not a gatekeep policy: expected a mapping with "
+                       "'gatekeep: 1' (the format version)")
         top = self.top(root)
-        if "gatekeep" not in top:
-            raise root.error("missing 'gatekeep: 1' (the policy format version)")
         if top["gatekeep"].scalar() != 1:
             raise top["gatekeep"].error("unsupported format version; this gatekeep reads 1")
         parts = _Parts([], {}, [], [], [], [])
@@ -170,11 +208,26 @@ class _Loader:
         return parts
 
     def extend(self, parts: _Parts, item: Located, path: Path, chain: tuple[Path, ...]) -> _Parts:
-        target = resolve_reference(item.string(), path.parent)
-        if target.resolve() in chain + (path.resolve(),) or len(chain) >= _MAX_EXTENDS:
-            raise item.error(f"'extends' loops or nests deeper than {_MAX_EXTENDS}: {target}")
-        if not target.is_file():
-            raise item.error(f"extended policy not found: {target}")
+        name = item.string()
+        try:
+            target = resolve_reference(name, path.parent)
+            resolved = target.resolve()
+            # before looking at the file: whether it exists is not told either
+            if self.root is not None and not name.startswith("builtin:") \
+                    and not resolved.is_relative_to(self.root):
+                raise item.error(f"this policy may extend only builtin:NAME and files inside "
+                                 f"{self.root} (only the operator's own policy may extend "
+                                 "other files)")
+            if resolved in chain + (path.resolve(),) or len(chain) >= _MAX_EXTENDS:
+                raise item.error(f"'extends' loops or nests deeper than {_MAX_EXTENDS}: "
+                                 f"{target}")
+            if not target.is_file():
+                raise item.error(f"extended policy not found: {target}")
+        except PolicyError as error:
+            raise (error if error.line is not None else item.error(error.message)) from None
+        except (OSError, RuntimeError) as error:  # ENAMETOOLONG, a symlink loop
+            reason = error.strerror if isinstance(error, OSError) else "a symlink loop"
+            raise item.error(f"cannot use this path: {reason}") from None
         base = self.load(target, chain + (path.resolve(),))
         parts.texts.extend(base.texts)
         parts.settings.update(base.settings)
@@ -276,7 +329,7 @@ def load_example(located: Located, rule: str | None) -> Example:
         if key not in fields:
             raise located.error(f"a test needs {key!r}")
     return Example(
-        fields["cmd"].string(), fields["expect"].choice(DECISIONS),
+        fields["cmd"].string(_MAX_COMMAND), fields["expect"].choice(DECISIONS),
         fields["cwd"].string() if "cwd" in fields else None,
         located.file, located.node.start_mark.line + 1, rule,
     )

@@ -72,8 +72,9 @@ def _top() -> dict[str, Any]:
     choice = {"enum": ["ask", "deny"]}
     return {
         "gatekeep": {"const": 1, "description": "The policy format version."},
-        "extends": _one_or_many(_STRING, "Policies to start from: paths (relative to this "
-                                "file) or builtin:NAME."),
+        "extends": _one_or_many(_STRING, "Policies to start from: builtin:NAME, or paths "
+                                "relative to this file (inside its own project, unless this "
+                                "is the operator's policy)."),
         "default": {**choice, "description": "The decision for a part no rule matches."},
         "unparseable": {**choice, "description": "The decision for a command gatekeep "
                         "cannot fully analyse."},

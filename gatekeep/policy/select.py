@@ -33,9 +33,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gatekeep import __version__, sealed, sysfs
+from gatekeep.errors import PolicyError
 from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
 from gatekeep.policy.refs import builtin_dir, resolve_reference
+from gatekeep.validate import problem
 
 FORMAT = 2
 SUBDIRS = ("cache",)
@@ -61,6 +63,10 @@ _VOUCHED: dict[int, tuple[Policy, Vouched]] = {}
 def run_sources(locations: Locations, cwd: Path, explicit: str | None,
                 env_policy: str | None) -> list[PolicySource]:
     found = sysfs.policy_sources(str(locations.config_dir), str(cwd), explicit, env_policy)
+    for reference, role in found:  # a name that cannot be a path: say where it came from
+        reason = problem(reference)
+        if reason is not None:
+            raise PolicyError(role, None, None, "", f"the policy name {reason}")
     return [PolicySource(reference, role) for reference, role in found]
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
 from gatekeep.errors import PolicyError
+from gatekeep.validate import MAX_FILE_BYTES, MAX_LENGTH, problem
 
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str": str,
@@ -45,6 +50,9 @@ class Located:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
                 raise key.error("keys must be plain strings")
             name = key_node.value
+            reason = problem(name)
+            if reason is not None:
+                raise key.error(f"a key {reason}")
             if name in result:
                 raise self.child(key_node, name).error("duplicate key")
             if allowed is not None and name not in allowed:
@@ -76,10 +84,14 @@ class Located:
     def scalar_or_none(self) -> object:
         return self.scalar() if isinstance(self.node, yaml.ScalarNode) else None
 
-    def string(self) -> str:
+    def string(self, limit: int = MAX_LENGTH) -> str:
+        """A non-empty string that can be a path, a pattern or a name (see ``validate``)."""
         value = self.scalar()
         if not isinstance(value, str) or not value:
-            raise self.error(f"expected a non-empty string, got {value!r}")
+            raise self.error(f"expected a non-empty string, got {shown(value)}")
+        reason = problem(value, limit)
+        if reason is not None:
+            raise self.error(f"the value {reason}")
         return value
 
     def strings(self) -> tuple[str, ...]:
@@ -88,13 +100,13 @@ class Located:
     def choice(self, choices: tuple[str, ...]) -> str:
         value = self.scalar()
         if value not in choices:
-            raise self.error(f"expected one of {', '.join(choices)}, got {value!r}")
+            raise self.error(f"expected one of {', '.join(choices)}, got {shown(value)}")
         return str(value)
 
     def number(self, minimum: float = 0) -> float:
         value = self.scalar()
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            raise self.error(f"expected a number of at least {minimum}, got {value!r}")
+            raise self.error(f"expected a number of at least {minimum}, got {shown(value)}")
         return float(value)
 
 
@@ -114,7 +126,62 @@ def _describe(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return repr(node.value)
+    return shown(node.value)
+
+
+_SHOWN = 60
+
+
+def shown(value: object) -> str:
+    """A value of a policy quoted in an error: enough to find it, never a whole block."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def read_source(path: Path, what: str) -> str:
+    """The text of a policy, case or knowledge file: a regular UTF-8 file of at most 1 MiB.
+
+    Messages name the file and never quote it: it may turn out not to be ours.
+    """
+    try:
+        # no blocking on a FIFO: the type is checked before anything is read
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise PolicyError(str(path), None, None, "", f"cannot read the {what}: "
+                                  "not a regular file")
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as error:
+        reason = str(error) if isinstance(error, OSError) else "not a usable file name"
+        raise PolicyError(str(path), None, None, "", f"cannot read the {what}: {reason}") \
+            from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PolicyError(str(path), None, None, "", f"cannot read the {what}: larger than "
+                          f"{MAX_FILE_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(data[:error.start].decode("utf-8", "replace"))
+        raise PolicyError(str(path), line, column, "", f"cannot read the {what}: not UTF-8 "
+                          "text") from None
+
+
+def _position(before: str) -> tuple[int, int]:
+    """Line and column just after ``before``."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+# PyYAML quotes the offending text in some messages (``found character '%s'``,
+# ``found undefined alias %r``): those quotes are cut, so a file that is not a
+# policy (a key, a password) is never echoed, not even a character of it. Token
+# names (``'<stream end>'``), single YAML indicators (``','``) and a tab are kept.
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+_GRAMMAR = re.compile(r"'(<[a-z ]+>|[,\[\]{}:?\-|>!&*#%@`]|---|\.\.\.|\\t)'")
+
+
+def _redacted(problem: str) -> str:
+    return _QUOTED.sub(lambda m: m.group() if _GRAMMAR.fullmatch(m.group()) else "(...)",
+                       problem)
 
 
 def compose(text: str, file: str) -> Located:
@@ -124,9 +191,28 @@ def compose(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise PolicyError(file, line, column, "", f"invalid YAML: {error.problem}") from None
-    except yaml.YAMLError as error:
-        raise PolicyError(file, None, None, "", f"invalid YAML: {error}") from None
+        why = _redacted(error.problem or "not valid YAML")
+        raise PolicyError(file, line, column, "", f"invalid YAML: {why}") from None
+    except yaml.reader.ReaderError as error:
+        line, column = _position(text[:error.position])
+        raise PolicyError(file, line, column, "", "invalid YAML: a character YAML does not "
+                          "allow (a control character)") from None
+    except yaml.YAMLError:
+        raise PolicyError(file, None, None, "", "invalid YAML") from None
     if node is None:
         raise PolicyError(file, 1, 1, "", "the file is empty")
     return Located(node, file, "")
+
+
+def require_marker(root: Located, key: str, message: str) -> None:
+    """Refuse a file that is not a mapping with ``key`` (with ``message``), quoting nothing.
+
+    Until a file shows it is one of gatekeep's, it may be anything the path named
+    (a private key, a password file): the error says where, never what is there.
+    """
+    node = root.node
+    if isinstance(node, yaml.MappingNode) and any(
+            isinstance(k, yaml.ScalarNode) and k.tag == "tag:yaml.org,2002:str" and k.value == key
+            for k, _ in node.value):
+        return
+    raise root.error(message)

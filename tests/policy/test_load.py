@@ -19,6 +19,7 @@ WritePolicy = Callable[[str, str], Path]
 TOP_KEYS = ("default, extends, gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, "
             "tests, unparseable")
 RULE_KEYS = "allow, ask, deny, id, reason, suggest, tests"
+NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
 
 def load_error(path: Path) -> str:
@@ -43,11 +44,11 @@ def test_invalid_yaml(text: str, where: str, message: str, write_policy: WritePo
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("default: ask\n", "1:1: missing 'gatekeep: 1' (the policy format version)"),
+    ("default: ask\n", f"1:1: {NOT_A_POLICY}"),
     ("gatekeep: 2\n", "1:11: gatekeep: unsupported format version; this gatekeep reads 1"),
     ("gatekeep: '1'\n", "1:11: gatekeep: unsupported format version; this gatekeep reads 1"),
     ("", "1:1: the file is empty"),
-    ("- a\n", "1:1: expected a mapping, got a list"),
+    ("- a\n", f"1:1: {NOT_A_POLICY}"),
 ])
 def test_format_version(text: str, expected: str, write_policy: WritePolicy) -> None:
     path = write_policy("p.yaml", text)
@@ -154,7 +155,8 @@ def test_extends_of_a_missing_file(write_policy: WritePolicy, tmp_path: Path) ->
 
 def test_extends_of_an_unknown_builtin(write_policy: WritePolicy) -> None:
     path = write_policy("p.yaml", "gatekeep: 1\nextends: builtin:nope\n")
-    assert load_error(path) == "builtin:nope: no such built-in policy; available: default"
+    assert load_error(path) == (
+        f"{path}:2:10: extends: no such built-in policy; available: default")
 
 
 def test_extends_loop(write_policy: WritePolicy) -> None:
