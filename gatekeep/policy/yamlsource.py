@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import stat
@@ -105,7 +106,8 @@ class Located:
 
     def number(self, minimum: float = 0) -> float:
         value = self.scalar()
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < minimum:  # .nan would compare as neither
             raise self.error(f"expected a number of at least {minimum}, got {shown(value)}")
         return float(value)
 

@@ -162,3 +162,16 @@ def test_program_knowledge_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_knowledge(tmp_path)
     assert str(caught.value).startswith(f"{tmp_path}: cannot read the program knowledge: ")
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+@pytest.mark.parametrize("key", ["limits: {timeout: %s}", "prompt: {timeout: %s}"])
+def test_a_number_that_is_not_finite_is_an_error(tmp_path, key, value) -> None:
+    """A NaN compares as neither smaller nor larger: it would pass any bound unchecked."""
+    from gatekeep.errors import PolicyError
+    from gatekeep.policy.load import load_policy
+
+    path = tmp_path / "p.yaml"
+    path.write_text("gatekeep: 1\n" + key % value + "\n")
+    with pytest.raises(PolicyError, match=r"timeout: expected a number of at least \d, got "):
+        load_policy(str(path))
