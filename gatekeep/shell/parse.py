@@ -238,9 +238,13 @@ class _Walker:
         elif kind == "simple_expansion" and not _SIMPLE_EXPANSION.fullmatch(node.text or b""):
             # "$ $(cmd)": tree-sitter reads "$ $" as a variable and "(cmd)" as text
             self.problem("a $ gatekeep's parser reads as a variable", node)
-        elif kind == "command_substitution" and node.text and node.text.startswith(b"`"):
-            body = self.text(node)[1:-1]
-            if "`" in _ESCAPED.sub("", body):
+        elif kind == "command_substitution" and node.children and node.children[0].type == "`":
+            opener = node.children[0].text or b""
+            body = self.text(node)[len(opener):-1]
+            if opener != b"`":
+                # "\ `a``b`": tree-sitter took the text before the backtick into its opener
+                self.problem("a backtick substitution gatekeep's parser opens elsewhere", node)
+            elif "`" in _ESCAPED.sub("", body):
                 self.problem("adjacent backtick substitutions (`a``b`)", node)
             elif _BACKTICK_ESCAPE.search(body):
                 # bash removes these escapes and parses the rest again: \` nests a substitution
