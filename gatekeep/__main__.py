@@ -15,6 +15,8 @@ its subcommands (``gatekeep.cli``), so it also applies when it is called directl
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 
@@ -38,6 +40,9 @@ def main() -> int:
 def _hook(agent: str) -> int:
     """``gatekeep hook AGENT``: whatever escapes it is a block, never exit 70 (which every
     agent tested treats as no objection)."""
+    for name in ("stdout", "stderr"):  # started with a closed descriptor: exit 2 still counts
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     try:
         from gatekeep.commands.hook import main as hook_main
     except BaseException as error:  # an agent runs the tool when its hook crashes
@@ -74,10 +79,12 @@ def dispatch(args: list[str]) -> int:
 def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:
     """The reply every agent honours as a block, when the hook's own code cannot run."""
     reason = f"gatekeep: internal error: {what}"
-    sys.stdout.write('{"decision": "block", "reason": "' + reason + '", "hookSpecificOutput": '
-                     '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
-                     '"permissionDecisionReason": "' + reason + '"}}\n')
-    sys.stderr.write(f"{reason} ({type(error).__name__})\n")
+    reply = ('{"decision": "block", "reason": "' + reason + '", "hookSpecificOutput": '
+             '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
+             '"permissionDecisionReason": "' + reason + '"}}\n')
+    for descriptor, text in ((1, reply), (2, f"{reason} ({type(error).__name__})\n")):
+        with contextlib.suppress(OSError):  # the exit status alone still blocks
+            os.write(descriptor, text.encode())
     return 2
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
+from gatekeep.commands.install import executable_path
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
 from gatekeep.locations import Locations
@@ -80,33 +81,61 @@ def _hooks(env: Mapping[str, str], cwd: Path) -> list[Finding]:
     if not findings:
         return [Finding("note", "hooks: no agent settings with gatekeep's hook found; "
                         "see gatekeep install AGENT")]
-    return findings
+    return findings + _switched_off(env, cwd)
 
 
 def _hook(target: Target, path: Path) -> list[Finding]:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
         groups = settings.get("hooks", {}).get(target.event, [])
+        # a group under another matcher never sees the shell tool: its entries do not count
         entries = [e for g in groups for e in (
-            [g] if target.matcher is None else g.get("hooks", []))]
+            [g] if target.matcher is None else
+            g.get("hooks", []) if g.get("matcher") == target.matcher else [])]
     except (OSError, ValueError, AttributeError, TypeError) as error:
         return [Finding("FAIL", f"{target.agent}: cannot read {path}: {error}",
                         "make it plain JSON in the agent's documented shape")]
     mine = [e["command"] for e in entries if is_ours(e, target.agent)]
     if not mine:
-        return [Finding("note", f"{target.agent}: no gatekeep hook in {path}",
+        tool = target.matcher or "the shell"
+        return [Finding("note", f"{target.agent}: no gatekeep hook for {tool} in {path}",
                         f"gatekeep install {target.agent}")]
     program = shlex.split(mine[0])[0]
     if not os.access(program, os.X_OK):
         return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, which "
                         "is not an executable: the agent fails open",
                         f"gatekeep install {target.agent}")]
+    this = executable_path()
+    if os.path.realpath(program) != os.path.realpath(this):
+        return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, not this "
+                        f"gatekeep ({this})", f"gatekeep install {target.agent}")]
     findings = [Finding("ok", f"{target.agent}: gatekeep's hook is in {path}")]
     if target.agent == "codex":
         findings.append(Finding("note", "codex: Codex skips a hook it has not been told to "
                                 "trust, silently; make sure you trusted it (run codex once and "
-                                "review its hooks)"))
+                                "review its hooks). Its write_stdin tool types into a running "
+                                "program (a pager's or editor's shell escape) without a hook "
+                                "call"))
     findings.append(Finding("note", f"{target.agent}: the hook enforces gatekeep's decisions, "
                             "not the boundary: the agent runs allowed commands itself "
                             "(gatekeep-sh or gatekeep mcp give both)"))
     return findings
+
+
+def _switched_off(env: Mapping[str, str], cwd: Path) -> list[Finding]:
+    """Settings layers that turn every hook off, gatekeep's included (a cloned project's
+    ``.claude/settings.json`` may carry one)."""
+    home = Path(env.get("HOME", "~")).expanduser()
+    layers = [home / ".claude" / "settings.json", cwd / ".claude" / "settings.json",
+              cwd / ".claude" / "settings.local.json"]
+    found = []
+    for layer in layers:
+        try:
+            settings = json.loads(layer.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(settings, dict) and settings.get("disableAllHooks") is True:
+            found.append(Finding("FAIL", f"claude-code: {layer} sets disableAllHooks: every "
+                                 "hook, gatekeep's included, is off",
+                                 f"remove disableAllHooks from {layer}"))
+    return found

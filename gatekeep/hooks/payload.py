@@ -57,7 +57,7 @@ def read(data: bytes, agent: Agent) -> Call | OtherTool:
     command = _string(payload, agent.command_at)
     if not command.strip():
         raise BadPayload("the hook payload has an empty command")
-    return Call(command, _cwd(payload), _optional(payload, agent.why_at),
+    return Call(command, _run_dir(payload, _cwd(payload)), _optional(payload, agent.why_at),
                 _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None)
 
 
@@ -120,3 +120,22 @@ def _cwd(payload: dict[str, object]) -> str:
     if not os.path.isdir(cwd):
         raise BadPayload(f"the hook payload's cwd is not a directory: {cwd!r}")
     return cwd
+
+
+# Fields of a tool call that move the command to another directory (Gemini CLI's
+# ``dir_path``): the command is judged where it will run, never in the session's cwd.
+DIRECTORY_FIELDS = ("dir_path", "directory", "workdir", "cwd", "working_directory")
+
+
+def _run_dir(payload: dict[str, object], cwd: str) -> str:
+    """The directory the command runs in: the session's cwd, or where a field moves it."""
+    found = {os.path.realpath(os.path.join(cwd, _string(payload, ("tool_input", field))))
+             for field in DIRECTORY_FIELDS if _has(payload, ("tool_input", field))}
+    if not found:
+        return cwd
+    if len(found) > 1:
+        raise BadPayload("the hook payload names more than one directory to run in")
+    (directory,) = found
+    if not os.path.isdir(directory):
+        raise BadPayload(f"the directory the hook payload runs in is not one: {directory!r}")
+    return directory

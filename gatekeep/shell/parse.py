@@ -112,6 +112,8 @@ _KEYWORDS = frozenset({"{", "}", "coproc", "select", "function", "[[", "]]", "!"
                        "else", "elif", "fi", "case", "esac", "for", "while", "until", "do",
                        "done", "in", "time"})
 _ESCAPED = re.compile(r"\\.", re.DOTALL)
+_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_CLOBBER = re.compile(r"[0-9]*(?:&>>?|>>?|&>)\s*!")
 _ESCAPED_BYTES = re.compile(rb"\\.", re.DOTALL)
 _SIMPLE_EXPANSION = re.compile(rb"\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!_-])")
 _NOT_IN_WORD = re.compile(r"[|&;<>()\s]")
@@ -238,6 +240,11 @@ class _Walker:
         elif kind == "simple_expansion" and not _SIMPLE_EXPANSION.fullmatch(node.text or b""):
             # "$ $(cmd)": tree-sitter reads "$ $" as a variable and "(cmd)" as text
             self.problem("a $ gatekeep's parser reads as a variable", node)
+        elif kind == "variable_name" and node.parent is not None \
+                and node.parent.type == "variable_assignment" \
+                and not _NAME.fullmatch(node.text or b""):
+            # "--x=1": not a name, so bash runs the word as a program
+            self.problem("a word gatekeep's parser reads as an assignment", node)
         elif kind == "command_substitution" and node.children and node.children[0].type == "`":
             opener = node.children[0].text or b""
             body = self.text(node)[len(opener):-1]
@@ -451,6 +458,9 @@ class _Walker:
         if node.type == "heredoc_redirect":
             yield from self.heredoc(node, via, depth)
             return
+        if _CLOBBER.match(text):
+            # ">! f", ">>! f": zsh (an agent's shell may be zsh) writes f; bash a file named "!"
+            self.problem("a redirection shells read differently (>! or >>!)", node)
         fd_node = node.child_by_field_name("descriptor")
         destinations = [c for index, c in enumerate(node.children)
                         if node.field_name_for_child(index) == "destination"]

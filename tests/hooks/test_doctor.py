@@ -43,3 +43,32 @@ def test_a_hook_whose_gatekeep_is_gone_fails_and_codex_trust_is_mentioned(scratc
     fixed = scratch.run("gatekeep", "doctor")
     assert fixed.returncode == 0
     assert "note  codex: Codex skips a hook it has not been told to trust" in fixed.stdout.decode()
+
+
+def test_a_project_that_switches_every_hook_off_fails(scratch):
+    assert scratch.run("gatekeep", "install", "claude-code").returncode == 0
+    layer = scratch.work / ".claude" / "settings.json"
+    layer.parent.mkdir()
+    layer.write_text(json.dumps({"disableAllHooks": True}))
+    result = scratch.run("gatekeep", "doctor")
+    assert result.returncode == 1
+    assert (f"FAIL  claude-code: {layer} sets disableAllHooks: every hook, gatekeep's "
+            f"included, is off\n      fix: remove disableAllHooks from {layer}\n"
+            ) in result.stdout.decode()
+
+
+def test_a_hook_of_another_gatekeep_or_under_another_matcher_does_not_count(scratch, tmp_path):
+    fake = tmp_path / "elsewhere" / "gatekeep"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    settings = scratch.home / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+        {"type": "command", "command": f"{fake} hook claude-code"}]}]}}))
+    text = scratch.run("gatekeep", "doctor").stdout.decode()
+    assert f"FAIL  claude-code: the hook in {settings} runs {fake}, not this gatekeep" in text
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Nope", "hooks": [
+        {"type": "command", "command": f"{scratch.BIN}/gatekeep hook claude-code"}]}]}}))
+    text = scratch.run("gatekeep", "doctor").stdout.decode()
+    assert f"note  claude-code: no gatekeep hook for Bash in {settings}" in text

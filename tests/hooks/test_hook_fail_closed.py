@@ -226,3 +226,16 @@ def test_the_reply_is_utf8_whatever_the_locale(scratch):
     assert result.returncode == 2
     assert "café" in json.loads(result.stdout.decode("utf-8"))["reason"]
     assert "café" in result.stderr.decode("utf-8")
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+@pytest.mark.parametrize("body", [b'{"x": 1}', b"not json"])
+def test_a_closed_stdout_or_stderr_still_blocks(scratch, closed, body):
+    """Every agent tested runs the tool when its hook exits 1: a descriptor closed by the
+    caller must still end in exit 2."""
+    script = f"import os, sys; os.close({closed}); os.execv(sys.argv[1], sys.argv[1:])"
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(scratch.BIN / "gatekeep"), "hook", "claude-code"],
+        input=body, capture_output=closed == 2, stdout=None if closed == 2 else
+        subprocess.DEVNULL, env=scratch.env, cwd=scratch.work, timeout=30, check=False)
+    assert result.returncode == 2, result

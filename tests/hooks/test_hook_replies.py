@@ -161,3 +161,20 @@ def test_an_unknown_agent_gets_the_reply_every_agent_honours(scratch):
         "gatekeep: cannot judge this call: gatekeep hook does not know the agent 'aider'; it "
         "knows claude-code, codex, gemini-cli, cursor, json\n"
         "gatekeep: not run (gatekeep blocks what it cannot judge)\n")
+
+
+def test_a_directory_field_is_where_the_command_is_judged(scratch):
+    """Gemini CLI runs ``command`` in ``dir_path``: a write there is judged there."""
+    (scratch.work / ".gemini").mkdir()
+    call = payload("gemini-cli", "printf x > settings.json", str(scratch.work))
+    call["tool_input"]["dir_path"] = ".gemini"
+    reason = blocked("gemini-cli", scratch.hook("gemini-cli", call))
+    assert "protect.write" in reason and ".gemini/settings.json" in reason
+    assert not (scratch.work / ".gemini" / "settings.json").exists()
+
+
+@pytest.mark.parametrize("directory", ["missing", "../../../nonexistent"])
+def test_a_directory_field_that_is_no_directory_blocks(scratch, directory):
+    call = payload("gemini-cli", "ls", str(scratch.work))
+    call["tool_input"]["dir_path"] = directory
+    assert "is not one" in blocked("gemini-cli", scratch.hook("gemini-cli", call))

@@ -582,3 +582,21 @@ def test_redirect_model() -> None:
     assert ok("a 1>f").segments[0].redirects == (
         Redirect(RedirectKind.WRITE, 1, Word("f", "f", Span(4, 5)), "1>f"),
     )
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    # not a name: bash looks the whole word up on PATH and runs it
+    ("true; --x=1", "a word gatekeep's parser reads as an assignment"),
+    # zsh writes the next word; bash writes a file named "!" and passes the word on
+    ("echo x >! ~/.bashrc", "a redirection shells read differently (>! or >>!)"),
+    ("echo x >>! f", "a redirection shells read differently (>! or >>!)"),
+    ("ls 2>!/etc/passwd", "a redirection shells read differently (>! or >>!)"),
+    ("echo x &>! f", "a redirection shells read differently (>! or >>!)"),
+])
+def test_words_shells_read_otherwise_are_unparseable(source: str, reason: str) -> None:
+    assert reason in [p.reason for p in parse(source).problems]
+
+
+@pytest.mark.parametrize("source", ["x=1", "x[1]=2 ls", "x+=1 ls", "_a9=1", "echo x >| f"])
+def test_real_assignments_and_clobbering_redirections_still_parse(source: str) -> None:
+    assert parse(source).problems == ()
