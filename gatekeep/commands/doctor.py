@@ -25,7 +25,7 @@ class Finding(NamedTuple):
 def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: TextIO) -> int:
     checks: list[Callable[[], list[Finding]]] = [
         lambda: _policy(env, cwd, locations), lambda: _audit_log(locations),
-        _prompt, lambda: _hooks(env, cwd)]
+        _prompt, lambda: _boundary(env, cwd, locations), lambda: _hooks(env, cwd)]
     findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
@@ -46,6 +46,44 @@ def _policy(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Fin
                         "gatekeep runs nothing")]
     names = ", ".join(p.name for p in policies)
     return [Finding("ok", f"policy loads: {names}")]
+
+
+def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Finding]:
+    """Which mechanism boxes allowed commands here, proven by starting one box."""
+    import subprocess
+
+    from gatekeep.errors import PolicyError
+    from gatekeep.sandbox import bwrap
+    from gatekeep.sandbox.policy import spec_for
+    from gatekeep.session import Request, run_policies
+
+    try:
+        spec = spec_for(run_policies(locations, cwd, Request("true", None), env))
+    except PolicyError:
+        return []  # the policy check above says why
+    if spec.mode == "off":
+        return [Finding("note", "boundary: off (sandbox: off in the policy): allowed commands "
+                        "run without one", "set sandbox: preferred in the operator's policy")]
+    why = bwrap.cannot_box(spec.bwrap)
+    program = bwrap.find(spec.bwrap)
+    if why is None and program is not None:
+        trial = subprocess.run(  # noqa: S603 - a root-owned bwrap, a fixed harmless command
+            [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+             "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "true"],
+            capture_output=True, text=True, timeout=30, check=False)
+        if trial.returncode == 0:
+            return [Finding("ok", f"boundary: bubblewrap ({program}), sandbox: {spec.mode}; "
+                            "gatekeep check -c CMD shows what a command's box holds")]
+        return [Finding("FAIL", f"boundary: {program} cannot start a box here: "
+                        f"{trial.stderr.strip() or trial.returncode}; every allowed command "
+                        "is asked instead", "make bubblewrap work here (user namespaces), or "
+                        "set sandbox: off to run allowed commands without a box")]
+    if spec.mode == "required":
+        return [Finding("FAIL", f"boundary: {why}; with sandbox: required every allowed "
+                        "command is asked", "install bubblewrap (Debian: apt-get install "
+                        "bubblewrap) or allow user namespaces")]
+    return [Finding("note", f"boundary: {why}; allowed commands run without one, with a "
+                    "warning", "install bubblewrap (Debian: apt-get install bubblewrap)")]
 
 
 def _audit_log(locations: Locations) -> list[Finding]:

@@ -72,3 +72,30 @@ def test_a_hook_of_another_gatekeep_or_under_another_matcher_does_not_count(scra
         {"type": "command", "command": f"{scratch.BIN}/gatekeep hook claude-code"}]}]}}))
     text = scratch.run("gatekeep", "doctor").stdout.decode()
     assert f"note  claude-code: no gatekeep hook for Bash in {settings}" in text
+
+
+def test_the_boundary_is_proven_by_starting_a_box(scratch):
+    scratch.operator_policy("gatekeep: 1\nrules:\n  - id: a\n    allow: [ls]\n")
+    text = scratch.run("gatekeep", "doctor").stdout.decode()
+    assert "ok    boundary: bubblewrap (/usr/bin/bwrap), sandbox: preferred;" in text
+
+
+def test_a_machine_that_cannot_box_is_reported(scratch, tmp_path):
+    broken = tmp_path / "bin" / "bwrap"  # root-owned, so trusted, but it cannot start a box
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\necho 'bwrap: no namespaces here' >&2\nexit 1\n")
+    broken.chmod(0o755)
+    policy = ("gatekeep: 1\nsandbox: {mode}\nsandbox_paths: {{bwrap: [{bwrap}]}}\n"
+              "rules:\n  - id: a\n    allow: [ls]\n")
+    scratch.operator_policy(policy.format(mode="preferred", bwrap=broken))
+    result = scratch.run("gatekeep", "doctor")
+    assert result.returncode == 1
+    assert (f"FAIL  boundary: {broken} cannot start a box here: bwrap: no namespaces here; "
+            "every allowed command is asked instead") in result.stdout.decode()
+    scratch.operator_policy(policy.format(mode="required", bwrap="/nonexistent/bwrap"))
+    result = scratch.run("gatekeep", "doctor")
+    assert result.returncode == 1
+    assert "FAIL  boundary: no bubblewrap owned by root" in result.stdout.decode()
+    scratch.operator_policy(policy.format(mode="off", bwrap=broken))
+    assert "note  boundary: off (sandbox: off in the policy)" in \
+        scratch.run("gatekeep", "doctor").stdout.decode()
