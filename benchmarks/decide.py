@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from gatekeep.engine import decide
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.shell.parse import parse
 

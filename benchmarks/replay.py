@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gatekeep.examples import policy_examples
+from gatekeep.offline.examples import policy_examples
 from gatekeep.policy.load import load_policy
 
 LINES = 10_000

@@ -1,7 +1,7 @@
 """``gatekeep`` and ``python -m gatekeep``.
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
-stored allow decision (``gatekeep.fastpath``), then the full path without typer
+stored allow decision (``gatekeep.runtime.fastpath``), then the full path without typer
 or rich; everything else (help, other commands, unusual options) goes through
 the typer application. ``gatekeep hook AGENT`` also runs without
 typer or rich, with an error boundary of its own that answers in the form every
@@ -56,7 +56,7 @@ def _hook(agent: str) -> int:
 def dispatch(args: list[str]) -> int:
     """Run ``gatekeep ARGS``: the fast path for plain ``run``, the typer application else."""
     if args[:1] == ["run"]:
-        from gatekeep import fastpath
+        from gatekeep.runtime import fastpath
 
         parts = fastpath.request_parts(args[1:])
         if parts is not None:
@@ -64,7 +64,7 @@ def dispatch(args: list[str]) -> int:
             if status is not None:
                 return status
             from gatekeep.commands.run import main as run_main
-            from gatekeep.session import Request
+            from gatekeep.core.inputs import Request
 
             return run_main(Request(*parts))
     from gatekeep.cli import app

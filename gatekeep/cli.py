@@ -15,9 +15,9 @@ import typer
 from typer.core import TyperGroup
 
 from gatekeep import __version__
+from gatekeep.core.inputs import Request
 from gatekeep.exitcodes import ExitStatus, internal_error
-from gatekeep.locations import Locations
-from gatekeep.session import Request
+from gatekeep.runtime.locations import Locations
 
 # Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
 # the base class of its BadParameter.

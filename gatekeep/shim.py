@@ -91,13 +91,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(command: str) -> int:
     """Judge and run ``command`` as ``gatekeep run -c`` does, stored decisions first."""
-    from gatekeep import fastpath
+    from gatekeep.runtime import fastpath
 
     status = fastpath.run(command, None, None)
     if status is not None:
         return status
     from gatekeep.commands.run import main as run_main
-    from gatekeep.session import Request
+    from gatekeep.core.inputs import Request
 
     return run_main(Request(command, None))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gatekeep import audit
-from gatekeep.engine import Decision
+from gatekeep.core.engine import Decision
+from gatekeep.runtime import audit
 
 BYTE_FF = "\udcff"  # how Python hands over an argument byte 0xff that is not UTF-8
 POLICIES = (("builtin:default", "0" * 64),)

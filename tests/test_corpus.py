@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gatekeep.engine import Decision, decide
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse

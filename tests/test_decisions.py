@@ -1,4 +1,5 @@
-"""The decision store (gatekeep.decisions) on fuzzed files: never an allow, never a crash."""
+"""The decision store (gatekeep.runtime.decision_cache) on fuzzed files: never an allow, never
+a crash."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gatekeep import decisions, sealed
 from gatekeep.policy import select
+from gatekeep.runtime import decision_cache as decisions
+from gatekeep.runtime import sealed
 
 CI = settings(max_examples=50, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))

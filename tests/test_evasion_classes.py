@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.engine import Decision, decide
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse

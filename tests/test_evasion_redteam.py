@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from gatekeep.engine import Decision, decide
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse
@@ -70,7 +70,7 @@ def test_benign_look_alike_is_allowed(entry: dict[str, Any], policy: Policy,
 
 
 def test_abbreviations_are_a_property_of_the_program(tmp_path: Path) -> None:
-    from gatekeep.knowledge import load_knowledge
+    from gatekeep.policy.knowledge import load_knowledge
     from gatekeep.shell.analyze import analyze_argv
 
     path = tmp_path / "programs.yaml"

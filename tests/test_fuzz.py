@@ -26,10 +26,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gatekeep.engine import decide
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context
 from gatekeep.errors import PolicyError
-from gatekeep.knowledge import Knowledge
-from gatekeep.paths import Context
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.analyze import analyze

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.globs import braces, may_overlap, segments
+from gatekeep.core.globs import braces, may_overlap, segments
 
 
 @pytest.mark.parametrize("word", [

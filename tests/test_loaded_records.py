@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep import queue
+from gatekeep.approval import pending as queue
 from gatekeep.validate import checked, number, problem
 
 # -- the queue -------------------------------------------------------------------------

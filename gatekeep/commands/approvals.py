@@ -6,13 +6,13 @@ import functools
 import time
 from typing import TYPE_CHECKING, TextIO
 
-from gatekeep import approvals
+from gatekeep.approval import store
 from gatekeep.exitcodes import ExitStatus
-from gatekeep.locations import Locations
+from gatekeep.runtime.locations import Locations
 from gatekeep.text import visible
 
 if TYPE_CHECKING:
-    from gatekeep.prompt import Terminal
+    from gatekeep.approval.terminal import Terminal
 
 # What a malformed approvals file raises while it is loaded: a wrong type or a missing key
 # anywhere, too deep nesting, a number too large for a time.
@@ -23,13 +23,13 @@ UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, Arithmet
 def list_approvals(*, locations: Locations, now: float, stdout: TextIO, stderr: TextIO) -> int:
     config = str(locations.config_dir)
     try:
-        saved = approvals.load(config)
+        saved = store.load(config)
     except UNREADABLE as error:
-        stderr.write(f"gatekeep: cannot read {visible(approvals.path(config))}: "
+        stderr.write(f"gatekeep: cannot read {visible(store.path(config))}: "
                      f"{_why(error)}\n")
         return ExitStatus.POLICY_ERROR
     if not saved:
-        stderr.write(f"gatekeep: no saved approvals in {approvals.path(config)}\n")
+        stderr.write(f"gatekeep: no saved approvals in {store.path(config)}\n")
         return ExitStatus.ALLOW
     for approval in saved:
         state = "EXPIRED" if approval.expired(now) else "valid"
@@ -42,9 +42,9 @@ def list_approvals(*, locations: Locations, now: float, stdout: TextIO, stderr: 
 def revoke(approval_id: str, *, locations: Locations, stdout: TextIO, stderr: TextIO) -> int:
     config = str(locations.config_dir)
     try:
-        removed = approvals.revoke(config, approval_id)
+        removed = store.revoke(config, approval_id)
     except UNREADABLE as error:
-        stderr.write(f"gatekeep: cannot update {visible(approvals.path(config))}: "
+        stderr.write(f"gatekeep: cannot update {visible(store.path(config))}: "
                      f"{_why(error)}\n")
         return ExitStatus.POLICY_ERROR
     if not removed:
@@ -56,8 +56,8 @@ def revoke(approval_id: str, *, locations: Locations, stdout: TextIO, stderr: Te
 
 def watch(*, locations: Locations, stderr: TextIO, once: bool = False) -> int:
     """Answer queued requests from headless runs, on this terminal, until Ctrl-C."""
-    from gatekeep import queue
-    from gatekeep.prompt import Answer, DevTTY, NoTerminal, ask
+    from gatekeep.approval import pending
+    from gatekeep.approval.terminal import Answer, DevTTY, NoTerminal, ask
 
     try:
         terminal = DevTTY()
@@ -66,9 +66,9 @@ def watch(*, locations: Locations, stderr: TextIO, once: bool = False) -> int:
         return ExitStatus.USAGE
     terminal.show("gatekeep: waiting for approval requests (Ctrl-C to stop)\n")
     try:
-        with queue.connect(queue.database(locations)) as connection:
+        with pending.connect(pending.database(locations)) as connection:
             while True:
-                for request in queue.pending(connection, time.time()):
+                for request in pending.pending(connection, time.time()):
                     result: Answer = ask(terminal, functools.partial(str, request.view),
                                          request.deadline - time.time(),
                                          functools.partial(str, request.details),
@@ -76,13 +76,13 @@ def watch(*, locations: Locations, stderr: TextIO, once: bool = False) -> int:
                                          time.time)
                     if result.how == "interrupt":
                         raise KeyboardInterrupt
-                    if not queue.answer(connection, request.id, result.choice, result.how,
+                    if not pending.answer(connection, request.id, result.choice, result.how,
                                         result.message):
                         terminal.show("Too late: that request was already answered or timed "
                                       "out.\n")
                     if once:
                         return ExitStatus.ALLOW
-                time.sleep(queue.POLL * 3)
+                time.sleep(pending.POLL * 3)
     except KeyboardInterrupt:
         terminal.show("\n")
         return ExitStatus.INTERRUPTED

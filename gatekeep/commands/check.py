@@ -8,16 +8,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gatekeep.audit import segment_json
-from gatekeep.engine import Decision
+from gatekeep.approval.store import saved_approvals
+from gatekeep.core.engine import Decision
+from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import CHECK_CODES, ExitStatus
-from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached
-from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
+from gatekeep.runtime.audit import segment_json
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.shell.model import ParsedCommand
-from gatekeep.sysfs import operator_programs
 from gatekeep.text import visible
 
 
@@ -51,7 +52,7 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     else:
         from rich.console import Console
 
-        from gatekeep.render import print_decision
+        from gatekeep.ui.decision import print_decision
 
         # NO_COLOR: no escapes at all (rich alone would still send bold and dim).
         console = Console(file=stdout, color_system=None) if env.get("NO_COLOR") \

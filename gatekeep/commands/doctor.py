@@ -13,7 +13,7 @@ from typing import NamedTuple, TextIO
 from gatekeep.commands.install import executable_path
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
-from gatekeep.locations import Locations
+from gatekeep.runtime.locations import Locations
 
 
 class Finding(NamedTuple):
@@ -35,8 +35,8 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
 
 
 def _policy(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Finding]:
+    from gatekeep.core.inputs import Request, run_policies
     from gatekeep.errors import PolicyError
-    from gatekeep.session import Request, run_policies
 
     try:
         policies = run_policies(locations, cwd, Request("true", None), env)
@@ -52,10 +52,10 @@ def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[F
     """Which mechanism boxes allowed commands here, proven by starting one box."""
     import subprocess
 
+    from gatekeep.core.inputs import Request, run_policies
     from gatekeep.errors import PolicyError
     from gatekeep.sandbox import bwrap
     from gatekeep.sandbox.policy import spec_for
-    from gatekeep.session import Request, run_policies
 
     try:
         spec = spec_for(run_policies(locations, cwd, Request("true", None), env))

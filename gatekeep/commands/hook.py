@@ -15,9 +15,9 @@ import signal
 import sys
 import time
 
-from gatekeep import audit
 from gatekeep.hooks.agents import AGENTS, CLAUDE_ASKING_MODES, Agent, Reply
 from gatekeep.hooks.payload import MAX_PAYLOAD, BadPayload, Call, OtherTool, read
+from gatekeep.runtime import audit
 from gatekeep.text import visible
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the hook path imports as little as it can
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import BinaryIO, TextIO
 
-    from gatekeep.engine import Decision
-    from gatekeep.locations import Locations
-    from gatekeep.paths import Context
+    from gatekeep.core.engine import Decision
+    from gatekeep.core.inputs import Request
+    from gatekeep.core.paths import Context
     from gatekeep.policy.model import Policy
-    from gatekeep.session import Request
+    from gatekeep.runtime.locations import Locations
     from gatekeep.shell.model import ParsedCommand
 
 BUDGET = 50.0  # seconds for the whole call: below the 60 s hook timeout agents commonly use
@@ -138,8 +138,8 @@ def _reuse(agent: Agent, call: Call, env: Mapping[str, str]) -> Reply | None:
     """The allow reply from a stored decision that still holds, logged; else None."""
     from io import StringIO
 
-    from gatekeep.commands.run_allowed import log
     from gatekeep.hooks import reuse
+    from gatekeep.runtime.allowed import log
 
     entry = reuse.stored_allow(call.command, call.cwd, env)
     if entry is None:
@@ -155,24 +155,25 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     from io import StringIO
     from pathlib import Path
 
-    from gatekeep import session
+    from gatekeep.approval.store import saved_approvals
     from gatekeep.commands.run import refusal
-    from gatekeep.commands.run_allowed import log
+    from gatekeep.core import inputs
     from gatekeep.errors import PolicyError
-    from gatekeep.locations import Locations
+    from gatekeep.runtime.allowed import log
+    from gatekeep.runtime.locations import Locations
 
     locations = Locations.from_env(env)
     cwd = Path(call.cwd)
-    request = session.Request(call.command, None)
+    request = inputs.Request(call.command, None)
     try:
-        policies = session.run_policies(locations, cwd, request, env)
+        policies = inputs.run_policies(locations, cwd, request, env)
     except PolicyError as error:
         return agent.blocked(f"gatekeep: policy error: {visible(str(error))}\n"
                              "gatekeep: not run (the operator must fix the policy)\n", [])
-    valid, _ = session.saved_approvals(locations, time.time(), StringIO())
-    ctx = session.context(env, cwd, locations, tuple(valid))
-    parsed = session.parse_request(request)
-    decision = session.judge(policies, parsed, ctx)
+    valid, _ = saved_approvals(locations, time.time(), StringIO())
+    ctx = inputs.context(env, cwd, locations, tuple(valid))
+    parsed = inputs.parse_request(request)
+    decision = inputs.judge(policies, parsed, ctx)
     fields = audit.with_why(audit.fields(decision, cwd=call.cwd, mode=f"hook:{agent.name}"),
                             call.why)
     rules = sorted({r for s in decision.deciding for r in s.rules})
@@ -198,7 +199,7 @@ def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules:
     from io import StringIO
 
     from gatekeep.commands.run import refusal
-    from gatekeep.commands.run_allowed import log
+    from gatekeep.runtime.allowed import log
 
     asks = agent.asks and (agent.name != "claude-code"
                            or call.permission_mode in CLAUDE_ASKING_MODES)
@@ -218,7 +219,7 @@ def _remember(request: Request, decision: Decision, env: Mapping[str, str],
     from pathlib import Path
 
     from gatekeep.commands.run import _remember as store
-    from gatekeep.paths import SystemResolver
+    from gatekeep.core.paths import SystemResolver
 
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if approved or not isinstance(ctx.resolver, SystemResolver) or ctx.resolver.expanded:
@@ -234,20 +235,20 @@ def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedComman
     from io import StringIO
     from pathlib import Path
 
+    from gatekeep.approval.terminal import Answer
     from gatekeep.commands.run import _save_approvals, refusal
-    from gatekeep.commands.run_allowed import log
-    from gatekeep.prompt import Answer
+    from gatekeep.runtime.allowed import log
 
     timeout = min(min(p.prompt_timeout for p in policies), remaining - PROMPT_MARGIN)
     if timeout < 1:
         answer = Answer("deny", "timeout")
     elif via == "queue":
-        from gatekeep.queue import wait_for_answer
+        from gatekeep.approval.pending import wait_for_answer
 
         answer = wait_for_answer(decision, parsed, policies, call.cwd, env, locations, timeout,
                                  call.why)
     else:
-        from gatekeep.operator import ask_operator
+        from gatekeep.approval.ask import ask_operator
 
         capped = [p._replace(prompt_timeout=timeout) for p in policies]
         answer = ask_operator(decision, parsed, capped, call.cwd, env, locations, why=call.why)

@@ -9,8 +9,8 @@ from typing import TextIO
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.lint.model import ERROR, WARNING, Finding
-from gatekeep.locations import Locations
-from gatekeep.sysfs import operator_programs
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.text import visible
 
 

@@ -6,11 +6,11 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from gatekeep.audit import read
 from gatekeep.exitcodes import ExitStatus
-from gatekeep.locations import Locations
-from gatekeep.render import MARKS
+from gatekeep.runtime.audit import read
+from gatekeep.runtime.locations import Locations
 from gatekeep.text import visible
+from gatekeep.ui.decision import MARKS
 
 
 def log(*, limit: int, decision: str | None, as_json: bool, env: Mapping[str, str],

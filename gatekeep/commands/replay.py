@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from gatekeep.batch import Batch, Places
 from gatekeep.errors import PolicyError, UsageError
 from gatekeep.exitcodes import ExitStatus
-from gatekeep.locations import Locations
+from gatekeep.offline.batch import Batch, Places
+from gatekeep.offline.replay import Change, Replay, group, read_log, replay
 from gatekeep.policy.select import load_cached
-from gatekeep.progress import progress
-from gatekeep.replay import Change, Replay, group, read_log, replay
-from gatekeep.sysfs import operator_programs
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.text import visible
+from gatekeep.ui.progress import progress
 
 
 def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
@@ -54,7 +54,7 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
 def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
     from rich.console import Console
 
-    from gatekeep.render_replay import change_text, summary_text
+    from gatekeep.ui.replay import change_text, summary_text
 
     console = Console(file=stdout, color_system="auto" if color else None)
     for change in result.changes:
@@ -65,7 +65,7 @@ def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
 
 
 def _document(result: Replay, policy: str, skipped: int) -> dict[str, Any]:
-    from gatekeep.audit import segment_json
+    from gatekeep.runtime.audit import segment_json
 
     def change(c: Change) -> dict[str, Any]:
         request = c.logged.request

@@ -9,22 +9,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from gatekeep import audit, decisions
-from gatekeep.commands.run_allowed import judged_program, log, pinned, run_allowed
-from gatekeep.engine import Decision, Verdict
+from gatekeep.approval.store import saved_approvals
+from gatekeep.approval.terminal import Answer, Terminal
+from gatekeep.core.engine import Decision, Verdict
+from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
+from gatekeep.core.paths import SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus
-from gatekeep.locations import Locations
-from gatekeep.paths import SystemResolver
 from gatekeep.policy.model import Policy
-from gatekeep.prompt import Answer, Terminal
+from gatekeep.runtime import audit, decision_cache
+from gatekeep.runtime.allowed import judged_program, log, pinned, run_allowed
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import policy_sources
 from gatekeep.sandbox import plan as sandbox_plan
 from gatekeep.sandbox.plan import Plan, with_spec
 from gatekeep.sandbox.policy import lifted, spec_for
 from gatekeep.sandbox.spec import Spec
-from gatekeep.session import Request, context, judge, parse_request, run_policies, saved_approvals
 from gatekeep.shell.model import ParsedCommand
-from gatekeep.sysfs import policy_sources
 from gatekeep.text import visible
 
 
@@ -59,9 +60,9 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     job = _Job(request, parsed, policies, env, cwd, locations, stderr, terminal, program,
                command, why)
     if decision.decision == "ask":
-        from gatekeep import operator  # the prompt's modules load only when one is needed
+        from gatekeep.approval import ask  # the prompt's modules load only when one is needed
 
-        operator.warn_expired(decision, expired, str(cwd), stderr)
+        ask.warn_expired(decision, expired, str(cwd), stderr)
         return job.approved_run(decision, fields)
     spec = spec_for(policies)
     plan = job.plan(spec)
@@ -102,9 +103,9 @@ class _Job(NamedTuple):
     def approved_run(self, decision: Decision, fields: str, unboxed: bool = False) -> int:
         """Ask the operator; run what they approve in the boundary they lifted, or, when the
         question was the boundary itself (``unboxed``), without one."""
-        from gatekeep import operator
+        from gatekeep.approval import ask
 
-        answer = operator.ask_operator(decision, self.parsed, self.policies, str(self.cwd),
+        answer = ask.ask_operator(decision, self.parsed, self.policies, str(self.cwd),
                                        self.env, self.locations, self.terminal, self.why)
         record = {"answer": answer.how, "choice": answer.choice}
         if answer.message:
@@ -145,14 +146,14 @@ def boundary_ask(decision: Decision, reason: str) -> Decision:
 
 def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
                     stderr: TextIO) -> None:
-    from gatekeep import approvals, operator
+    from gatekeep.approval import ask, store
 
-    offer = operator.approval_offer(decision, str(cwd))
+    offer = ask.approval_offer(decision, str(cwd))
     if isinstance(offer, str):
         return
     try:
         for approval in offer:
-            approvals.add(str(locations.config_dir), approval)
+            store.add(str(locations.config_dir), approval)
     except (OSError, ValueError, KeyError) as error:
         stderr.write(f"gatekeep: warning: could not save the approval: {error}\n")
 
@@ -167,14 +168,14 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
         return
     sources = policy_sources(str(locations.config_dir), str(cwd), request.policy,
                              env.get("GATEKEEP_POLICY"))
-    key = decisions.key(
+    key = decision_cache.key(
         command=request.command, argv=request.argv, cwd=str(cwd), home=env.get("HOME", "/"),
         path=resolver.path, tmpdir=env.get("TMPDIR", ""),
         dirs=(str(locations.config_dir), str(locations.state_dir)), sources=sources)
     inputs = tuple(dict.fromkeys(pair for v in found if v is not None for pair in v.inputs))
     codes = {v.code for v in found if v is not None}
     if len(codes) == 1:
-        decisions.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
+        decision_cache.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
                         fields)
 
 

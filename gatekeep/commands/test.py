@@ -7,17 +7,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from gatekeep.batch import Places
 from gatekeep.errors import PolicyError
-from gatekeep.examples import Report, policy_examples, run_examples
 from gatekeep.exitcodes import ExitStatus
-from gatekeep.locations import Locations
+from gatekeep.offline.batch import Places
+from gatekeep.offline.examples import Report, policy_examples, run_examples
 from gatekeep.policy.cases import load_cases
 from gatekeep.policy.model import Example, Policy
 from gatekeep.policy.select import load_cached
-from gatekeep.progress import progress
-from gatekeep.sysfs import operator_programs
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.text import visible
+from gatekeep.ui.progress import progress
 
 
 def run_tests(references: list[str], *, cases: list[Path], min_coverage: float | None,
@@ -33,7 +33,7 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
         return ExitStatus.POLICY_ERROR
     reports = _run(policies, extra, stderr, interactive, not env.get("NO_COLOR"))
     if junit is not None:
-        from gatekeep.junit import write_junit
+        from gatekeep.offline.junit import write_junit
 
         try:
             write_junit(junit, reports, min_coverage)
@@ -64,7 +64,7 @@ def _print(reports: list[Report], min_coverage: float | None, stdout: TextIO,
            color: bool) -> None:
     from rich.console import Console
 
-    from gatekeep.render_examples import failure_text, summary_text
+    from gatekeep.ui.examples import failure_text, summary_text
 
     console = Console(file=stdout, color_system="auto" if color else None)
     for report in reports:
@@ -76,7 +76,7 @@ def _print(reports: list[Report], min_coverage: float | None, stdout: TextIO,
 
 
 def _print_json(reports: list[Report], min_coverage: float | None, stdout: TextIO) -> None:
-    from gatekeep.render_examples import report_json
+    from gatekeep.ui.examples import report_json
 
     document = {
         "passed": _passed(reports, min_coverage),

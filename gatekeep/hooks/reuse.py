@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Mapping
 
-from gatekeep import decisions, sysfs
+from gatekeep.runtime import decision_cache, sysfs
 
 DEFAULT_PATH = "/usr/bin:/bin"  # the PATH the engine's resolver assumes when there is none
 
@@ -22,16 +22,17 @@ def key(command: str, cwd: str, env: Mapping[str, str]) -> tuple[str, str, str, 
     config, state = sysfs.user_dirs(env)
     path = env.get("PATH", DEFAULT_PATH)
     sources = sysfs.policy_sources(config, cwd, None, env.get("GATEKEEP_POLICY"))
-    return state, decisions.key(command=command, argv=None, cwd=cwd, home=env.get("HOME", "/"),
-                                path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
-                                sources=sources), path, decisions.required_files(sources, config)
+    key = decision_cache.key(command=command, argv=None, cwd=cwd, home=env.get("HOME", "/"),
+                             path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
+                             sources=sources)
+    return state, key, path, decision_cache.required_files(sources, config)
 
 
 def stored_allow(command: str, cwd: str, env: Mapping[str, str]) -> dict[str, object] | None:
     """The audit entry of a still-valid stored allow decision for this call, or None."""
     try:
         state, cache_key, path, required = key(command, cwd, env)
-        fields = decisions.lookup(state, cache_key, path, required)
+        fields = decision_cache.lookup(state, cache_key, path, required)
         entry = json.loads(fields + "}") if fields is not None else None
     except (OSError, ValueError):
         return None

@@ -10,11 +10,11 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from gatekeep.engine import Decision, decide
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.inputs import Request, parse_request
+from gatekeep.core.paths import Context
 from gatekeep.lint.globs import sample
-from gatekeep.paths import Context
 from gatekeep.policy.model import Glob, Pattern, Policy, Rule
-from gatekeep.session import Request, parse_request
 
 PAYLOAD = "gatekeep-lint-payload"
 _CWD = "/gatekeep-lint/work"

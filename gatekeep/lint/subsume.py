@@ -7,8 +7,8 @@ a stricter rule's pattern also matches. Only sure answers are "yes"; when in dou
 
 from __future__ import annotations
 
-from gatekeep.knowledge import Knowledge
 from gatekeep.lint.globs import covers
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.model import Glob, Pattern
 
 

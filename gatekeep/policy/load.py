@@ -14,7 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
-from gatekeep.knowledge import Knowledge, load_knowledge
+from gatekeep.policy.knowledge import Knowledge, load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
@@ -78,7 +78,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
     knowledge = knowledge or load_knowledge_default()
     path = resolve_reference(str(reference)) if isinstance(reference, str) else reference
     if operator_dir is None:
-        from gatekeep.sysfs import user_dirs
+        from gatekeep.runtime.sysfs import user_dirs
 
         operator_dir = user_dirs(os.environ)[0]
     root = None if str(reference).startswith("builtin:") else _confinement(path, operator_dir)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from gatekeep.knowledge import Knowledge
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.sandbox.spec import BWRAP, Limits
 
 DECISIONS = ("allow", "ask", "deny")

@@ -6,7 +6,7 @@ are added beside it for ``run``: the strictest decision wins, so they can only
 tighten.
 
 The cache holds a compiled policy as plain JSON (``gatekeep.policy.plain``), sealed
-with the state directory's key (``gatekeep.sealed``), with the sha256 of every
+with the state directory's key (``gatekeep.runtime.sealed``), with the sha256 of every
 policy and knowledge file it was compiled from and a digest of gatekeep's own
 modules. An entry is used only when its MAC verifies and every one of those files
 still has that content; anything else compiles afresh.
@@ -32,11 +32,12 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep import __version__, sealed, sysfs
+from gatekeep import __version__
 from gatekeep.errors import PolicyError
-from gatekeep.locations import Locations
 from gatekeep.policy.model import Policy
 from gatekeep.policy.refs import builtin_dir, resolve_reference
+from gatekeep.runtime import sealed, sysfs
+from gatekeep.runtime.locations import Locations
 from gatekeep.validate import problem
 
 FORMAT = 2

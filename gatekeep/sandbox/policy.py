@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from gatekeep.engine import Decision
+from gatekeep.core.engine import Decision
 from gatekeep.policy.model import Policy
 from gatekeep.sandbox.spec import MODES, Spec
 from gatekeep.shell.model import ParsedCommand

@@ -14,7 +14,7 @@ import re
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from gatekeep.knowledge import Knowledge, ProgramSpec
+from gatekeep.policy.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell import scripts
 from gatekeep.shell.model import (
     Assignment,

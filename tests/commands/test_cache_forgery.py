@@ -1,5 +1,6 @@
 """Cache files are data the agent could have written: forged, copied, planted or unsafely
-owned ones never run a command the policy refuses (gatekeep.sealed, gatekeep.decisions)."""
+owned ones never run a command the policy refuses (gatekeep.runtime.sealed,
+gatekeep.runtime.decision_cache)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from gatekeep import __version__, decisions, sealed, sysfs
+from gatekeep import __version__
 from gatekeep.policy.refs import resolve_reference
+from gatekeep.runtime import decision_cache as decisions
+from gatekeep.runtime import sealed, sysfs
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
 DENIED = "echo x >> ~/.bashrc"

@@ -1,4 +1,5 @@
-"""Reused allow decisions (gatekeep.decisions): only while all they depended on holds."""
+"""Reused allow decisions (gatekeep.runtime.decision_cache): only while all they depended on
+holds."""
 
 from __future__ import annotations
 

@@ -53,8 +53,9 @@ SUBCOMMANDS = [
 RUNS = [
     pytest.param("gatekeep.commands.run", "run",
                  ["run", "-c", "touch marker", "--policy", "builtin:default"], id="run-typer"),
-    pytest.param("gatekeep.fastpath", "run", ["run", "-c", "touch marker"], id="run-fast-path"),
-    pytest.param("gatekeep.session", "Request", ["run", "--", "touch", "marker"],
+    pytest.param("gatekeep.runtime.fastpath", "run", ["run", "-c", "touch marker"],
+                 id="run-fast-path"),
+    pytest.param("gatekeep.core.inputs", "Request", ["run", "--", "touch", "marker"],
                  id="run-full-path"),
 ]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from gatekeep import execute
-from gatekeep.commands.run_allowed import judged_program, run_allowed
+from gatekeep.runtime import execute
+from gatekeep.runtime.allowed import judged_program, run_allowed
 
 Sandbox = Any  # the fixture's class lives in conftest.py
 
@@ -125,7 +125,7 @@ def test_a_relative_path_entry_does_not_follow_a_cd(sandbox: Sandbox) -> None:
 
 
 def test_pinning_quotes_every_name_and_path() -> None:
-    from gatekeep.commands.run_allowed import pinned
+    from gatekeep.runtime.allowed import pinned
 
     answers = [("which", "ls", "/usr/bin/ls"), ("which", "it's", "/opt/it's"),
                ("which", "gone", None), ("which", "./x", "./x"), ("realpath", "/a", "/b")]

@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from gatekeep import execute
 from gatekeep.commands import run as run_command
-from gatekeep.session import Request
+from gatekeep.core.inputs import Request
+from gatekeep.runtime import execute
 
 MODES = [pytest.param(("-c", "touch marker"), id="command"),
          pytest.param(("--", "touch", "marker"), id="argv")]

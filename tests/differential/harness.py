@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep.knowledge import Knowledge
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default
 from gatekeep.shell.analyze import analyze
 from gatekeep.shell.model import ParsedCommand, SegmentKind, Word

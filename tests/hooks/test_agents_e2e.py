@@ -82,10 +82,10 @@ def crashing_hook(scratch, agent):
     inject = scratch.root / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "from gatekeep import session\n"
+        "from gatekeep.core import inputs\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError('injected')\n"
-        "session.judge = broken\n")
+        "inputs.judge = broken\n")
     return f"env PYTHONPATH={inject} {scratch.BIN / 'gatekeep'} hook {agent}"
 
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from gatekeep import session
 from gatekeep.commands.hook import hook
+from gatekeep.core import inputs as session
 from gatekeep.hooks.agents import AGENTS, block_object
 
 CANNOT = "gatekeep: cannot judge this call: "

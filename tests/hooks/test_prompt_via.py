@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gatekeep import queue
+from gatekeep.approval import pending as queue
 
 POLICY = """gatekeep: 1
 prompt: {via: %s, timeout: 30}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.engine import decide
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Example
 from gatekeep.shell.parse import parse

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.engine import decide
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context
 from gatekeep.errors import PolicyError
-from gatekeep.paths import Context
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Glob, Pattern, Policy
 from gatekeep.shell.parse import parse

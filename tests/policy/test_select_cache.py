@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gatekeep import decisions, sealed
 from gatekeep.policy import load, plain, select
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.policy.refs import resolve_reference
+from gatekeep.runtime import decision_cache as decisions
+from gatekeep.runtime import sealed
 
 CI = settings(max_examples=50, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gatekeep.errors import PolicyError
-from gatekeep.knowledge import load_knowledge
 from gatekeep.policy.cases import load_cases
+from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.load import check_policy, load_knowledge_default, load_policy
 
 WritePolicy = Callable[[str, str], Path]

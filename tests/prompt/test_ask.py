@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatekeep.prompt import Answer, ask
+from gatekeep.approval.terminal import Answer, ask
 
 
 class ScriptedTerminal:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.engine import decide
-from gatekeep.explain import Preview, explain
-from gatekeep.paths import Context
+from gatekeep.core.engine import decide
+from gatekeep.core.explain import Preview, explain
+from gatekeep.core.paths import Context
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
-from gatekeep.render_prompt import details, explanation, to_text
 from gatekeep.shell.analyze import analyze
 from gatekeep.shell.parse import parse
+from gatekeep.ui.prompt import details, explanation, to_text
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GATEKEEP_UPDATE_GOLDEN") == "1"

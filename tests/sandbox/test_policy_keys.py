@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.engine import decide
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.errors import PolicyError
-from gatekeep.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.sandbox.policy import lifted, spec_for
 from gatekeep.sandbox.spec import BWRAP, Limits

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep import execute
+from gatekeep.runtime import execute
 from gatekeep.sandbox.boundary import Boundary
 from gatekeep.sandbox.bwrap import argv as bwrap_argv
 from gatekeep.sandbox.spec import Limits

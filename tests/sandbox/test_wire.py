@@ -54,7 +54,7 @@ def test_a_reused_decision_runs_without_importing_json_or_typing(tmp_path: Path)
            "XDG_STATE_HOME": str(tmp_path / "state")}
     gatekeep = str(Path(sys.executable).parent / "gatekeep")
     subprocess.run([gatekeep, "run", "--", "true"], env=env, cwd=tmp_path, check=True)
-    probe = ("import sys\nfrom gatekeep import fastpath\n"
+    probe = ("import sys\nfrom gatekeep.runtime import fastpath\n"
              "status = fastpath.run(None, ('true',), None)\n"
              "print(status, sorted(m for m in ('json', 'typing') if m in sys.modules))\n")
     result = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path,

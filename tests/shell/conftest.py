@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatekeep.knowledge import Knowledge
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatekeep.knowledge import Knowledge
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.shell.analyze import MAX_UNWRAP, Analysis, Hazard, Invocation, analyze
 from gatekeep.shell.parse import parse
 

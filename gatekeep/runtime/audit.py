@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from gatekeep.engine import Decision, SegmentDecision
+    from gatekeep.core.engine import Decision, SegmentDecision
 
 
 def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from gatekeep import audit, execute
+from gatekeep.runtime import audit, execute
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:

@@ -12,12 +12,12 @@ import posixpath
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from gatekeep import sysfs
-from gatekeep.engine import Decision, decide
-from gatekeep.locations import Locations
-from gatekeep.paths import Context
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.inputs import SYSTEM_TEMP_DIRS, Request, parse_request
+from gatekeep.core.paths import Context
 from gatekeep.policy.model import Policy
-from gatekeep.session import SYSTEM_TEMP_DIRS, Request, parse_request
+from gatekeep.runtime import sysfs
+from gatekeep.runtime.locations import Locations
 
 # `gatekeep test`: a fixed place, so examples decide the same on every machine.
 TEST_ROOT = "/gatekeep-test"

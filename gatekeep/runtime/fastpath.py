@@ -4,7 +4,7 @@ Imports only the standard library (``os``, ``signal``, ``hashlib``, ``hmac``, ``
 and ``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
 error returns None and the full path decides, so this can only ever run what the full
 path allowed before under the very same files, environment and file-system answers (see
-``gatekeep.decisions``).
+``gatekeep.runtime.decision_cache``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gatekeep import decisions, sysfs
+from gatekeep.runtime import decision_cache, sysfs
 
 
 def request_parts(args: list[str]) -> tuple[str | None, tuple[str, ...] | None, str | None] | None:
@@ -35,10 +35,11 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         config, state = sysfs.user_dirs(env)
         path = env.get("PATH", os.defpath)
         sources = sysfs.policy_sources(config, cwd, policy, env.get("GATEKEEP_POLICY"))
-        key = decisions.key(command=command, argv=argv, cwd=cwd, home=env.get("HOME", "/"),
-                            path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
-                            sources=sources)
-        entry = decisions.reuse(state, key, path, decisions.required_files(sources, config))
+        key = decision_cache.key(command=command, argv=argv, cwd=cwd, home=env.get("HOME", "/"),
+                                 path=path, tmpdir=env.get("TMPDIR", ""), dirs=(config, state),
+                                 sources=sources)
+        required = decision_cache.required_files(sources, config)
+        entry = decision_cache.reuse(state, key, path, required)
     except Exception:  # whatever went wrong, the full path decides
         return None
     if entry is None:
@@ -52,7 +53,7 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
         return None
     if run_plan.ask is not None:
         return None  # the full path asks the operator
-    from gatekeep.commands.run_allowed import judged_program, pinned, run_allowed
+    from gatekeep.runtime.allowed import judged_program, pinned, run_allowed
 
     # What runs is what the stored decision judged: the PATH answers it holds, just checked.
     resolved = {name: answer for kind, name, answer in entry.answers if kind == "which"}

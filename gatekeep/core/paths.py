@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple, Protocol
 
-from gatekeep import sysfs
-from gatekeep.approvals import Approval
+from gatekeep.core.approvals import Approval
+from gatekeep.runtime import sysfs
 from gatekeep.shell.model import Word
 
 
@@ -203,7 +203,7 @@ class Protection(NamedTuple):
         left to the files the pattern matches on disk: ``src/*.py`` may name a
         ``secrets.py``, and only the tree itself says whether it does.
         """
-        from gatekeep import globs
+        from gatekeep.core import globs
 
         mine = globs.segments(pattern)
         for entry in self.globs:

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from gatekeep import audit
-from gatekeep.batch import Batch
-from gatekeep.engine import Decision
+from gatekeep.core.engine import Decision
+from gatekeep.core.inputs import Request
 from gatekeep.errors import UsageError
+from gatekeep.offline.batch import Batch
 from gatekeep.policy.model import STRICTNESS
-from gatekeep.progress import Advance
-from gatekeep.session import Request
+from gatekeep.runtime import audit
+from gatekeep.ui.progress import Advance
 
 
 class Logged(NamedTuple):

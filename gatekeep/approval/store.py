@@ -1,95 +1,25 @@
 """Saved approvals: "always" answers, kept in the operator's config dir.
 
-An approval is the narrowest useful rule: one invocation exactly as the operator
-saw it (the program's resolved path, its words, its assignments and redirections,
-the wrapper that ran it), valid while every directory it may run in lies inside
-one working tree, until it expires. It cancels only the asks the operator saw
-when approving it (the policy's rule or default, and hazards of its own words);
-protected paths, writes outside the tree and any new reason still decide, and it
-never overrides a deny. The file lives beside the operator's
-policy, where gatekeep denies writes by agents; every read-modify-write of it
-holds a lock, so a concurrent "always" cannot bring back a revoked approval.
+What an approval is and when it applies is ``gatekeep.core.approvals``; this is
+the file. It lives beside the operator's policy, where gatekeep denies writes by agents;
+every read-modify-write of it holds a lock, so a concurrent "always" cannot bring back a
+revoked approval.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any, TextIO
+
+from gatekeep.core.approvals import Approval, Shape, new, refusal, split
+from gatekeep.runtime.locations import Locations
+
+__all__ = ["Approval", "Shape", "new", "refusal", "split"]
 
 FILE_NAME = "approvals.json"
 FORMAT = 2
-DEFAULT_DAYS = 7
-# Never saved on their own: they run whatever follows them.
-TOO_BROAD = frozenset({
-    "bash", "sh", "zsh", "dash", "ksh", "fish", "python", "python3", "node", "perl", "ruby",
-    "php", "lua", "env", "sudo", "doas", "xargs", "eval", "exec", "command", "builtin",
-    "nohup", "time", "timeout", "nice", "setsid", "su", "ssh", "parallel", "busybox",
-})
-
-
-class Shape(NamedTuple):
-    """What an approval must match word for word: one invocation as written."""
-
-    argv: tuple[str, ...]
-    program: str  # the resolved path of the program that runs
-    assignments: tuple[str, ...] = ()
-    redirects: tuple[str, ...] = ()  # a here-document with its lines
-    wrapper: str | None = None  # the whole command that runs it (find's roots, a script)
-    files: tuple[str, ...] = ()  # path=fingerprint of each file the words name, as approved
-
-
-class Approval(NamedTuple):
-    id: str
-    shape: Shape | None  # None: saved by an older gatekeep; it matches nothing
-    scope: str
-    created: float
-    expires: float
-    command: str
-    argv: tuple[str, ...] = ()
-    lifts: tuple[str, ...] = ()  # the rules whose asks the operator saw and approved
-
-    def covers(self, shape: Shape, asked: Collection[str], cwds: Sequence[str | None]) -> bool:
-        """Whether this approval allows exactly ``shape``, asked only for what the operator
-        saw, run from every directory in ``cwds``."""
-        return self.shape is not None and shape == self.shape \
-            and all(rule in self.lifts for rule in asked) \
-            and all(cwd is not None and _inside(cwd, self.scope) for cwd in cwds)
-
-    def expired(self, now: float) -> bool:
-        return now >= self.expires
-
-    def shown(self) -> str:
-        import shlex
-
-        if self.shape is None:
-            return f"{shlex.join(self.argv)} (saved by an older gatekeep: matches nothing)"
-        shown = " ".join([*self.shape.assignments, shlex.join(self.argv),
-                          *(r.split("\n", 1)[0] for r in self.shape.redirects)])
-        return shown if self.shape.wrapper is None else f"{shown} (run by: {self.shape.wrapper})"
-
-
-def _inside(path: str, scope: str) -> bool:
-    return path == scope or path.startswith(scope.rstrip("/") + "/")
-
-
-def new(shape: Shape, lifts: Collection[str], scope: str, command: str, now: float,
-        days: float = DEFAULT_DAYS) -> Approval:
-    import secrets
-
-    return Approval(secrets.token_hex(4), shape, scope, now, now + days * 86400, command,
-                    shape.argv, tuple(sorted(lifts)))
-
-
-def refusal(argv: Sequence[str]) -> str | None:
-    """Why ``argv`` cannot be saved as an approval, or None when it can."""
-    if not argv:
-        return "nothing to save"
-    program = argv[0].rsplit("/", 1)[-1]
-    if program in TOO_BROAD and len(argv) == 1:
-        return f"{program} alone would approve anything it runs"
-    return None
 
 
 def path(config_dir: str) -> str:
@@ -220,7 +150,12 @@ def revoke(config_dir: str, approval_id: str) -> bool:
         return True
 
 
-def split(approvals: Sequence[Approval], now: float) -> tuple[list[Approval], list[Approval]]:
-    """``(valid, expired)``."""
-    valid = [a for a in approvals if not a.expired(now)]
-    return valid, [a for a in approvals if a.expired(now)]
+def saved_approvals(locations: Locations, now: float,
+                    stderr: TextIO) -> tuple[list[Approval], list[Approval]]:
+    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
+    try:
+        return split(load(str(locations.config_dir)), now)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
+                     f"{path(str(locations.config_dir))}: {error}\n")
+        return [], []

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
-from gatekeep.examples import Outcome, Report
-from gatekeep.render_examples import failure_text
+from gatekeep.offline.examples import Outcome, Report
+from gatekeep.ui.examples import failure_text
 
 
 def write_junit(path: Path, reports: list[Report], min_coverage: float | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from gatekeep.engine import Decision, SegmentDecision
+from gatekeep.core.engine import Decision, SegmentDecision
 from gatekeep.text import visible
 
 MARKS = {"allow": ("+", "green"), "ask": ("?", "yellow"), "deny": ("-", "red")}

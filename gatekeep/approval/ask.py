@@ -7,12 +7,12 @@ import time
 from collections.abc import Mapping
 from typing import TextIO
 
-from gatekeep import approvals
-from gatekeep.engine import Decision
-from gatekeep.explain import explain
-from gatekeep.locations import Locations
+from gatekeep.approval.terminal import Answer, DevTTY, NoTerminal, Terminal, ask
+from gatekeep.core import approvals
+from gatekeep.core.engine import Decision
+from gatekeep.core.explain import explain
 from gatekeep.policy.model import Policy, strictest
-from gatekeep.prompt import Answer, DevTTY, NoTerminal, Terminal, ask
+from gatekeep.runtime.locations import Locations
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
@@ -51,7 +51,7 @@ def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Polic
             terminal = DevTTY()
         except NoTerminal:
             if no_tty == "queue":
-                from gatekeep.queue import wait_for_answer
+                from gatekeep.approval.pending import wait_for_answer
 
                 return wait_for_answer(decision, parsed, policies, cwd, env, locations, timeout,
                                        why)
@@ -81,8 +81,8 @@ def explanation_text(decision: Decision, invocations: tuple[Invocation, ...],
                      policies: list[Policy], cwd: str, env: Mapping[str, str], width: int,
                      color: bool = False) -> tuple[str, str]:
     """The explanation and the details, rendered for a terminal ``width`` columns wide."""
-    from gatekeep.preview import previews
-    from gatekeep.render_prompt import details, explanation, to_text
+    from gatekeep.approval.preview import previews
+    from gatekeep.ui.prompt import details, explanation, to_text
 
     view = explain(decision, invocations, policies[0].knowledge, cwd)
     view = view._replace(previews=previews(invocations, cwd, env))

@@ -8,7 +8,7 @@ changed file, a new symlink, a glob in the command) decides afresh.
 What is stored, and why it can be trusted only this far:
 
 - One file per decision (``cache/d-<sha256 of the key>``), sealed by
-  ``gatekeep.sealed``: a MAC over the *cache key* (format, version, working
+  ``gatekeep.runtime.sealed``: a MAC over the *cache key* (format, version, working
   directory, ``HOME``, ``PATH``, ``TMPDIR``, gatekeep's directories, the operator's
   program knowledge, every policy reference and its role, the command or argv)
   and over the stored fields. A forged, edited or truncated entry, or one copied
@@ -41,7 +41,8 @@ import hashlib
 import os
 from collections.abc import Mapping, Sequence
 
-from gatekeep import __version__, sealed, sysfs
+from gatekeep import __version__
+from gatekeep.runtime import sealed, sysfs
 
 FORMAT = 2
 MAGIC = "gatekeep-decision"

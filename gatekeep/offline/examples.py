@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from gatekeep.batch import Batch, Places, example_cwd
-from gatekeep.engine import Decision
+from gatekeep.core.engine import Decision
+from gatekeep.core.inputs import Request
+from gatekeep.offline.batch import Batch, Places, example_cwd
 from gatekeep.policy.model import Example, Policy, Rule
-from gatekeep.progress import Advance
-from gatekeep.session import Request
+from gatekeep.ui.progress import Advance
 
 
 class Outcome(NamedTuple):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import NamedTuple
 
-from gatekeep.approvals import Approval, split
-from gatekeep.engine import Decision, combine, decide
-from gatekeep.locations import Locations
-from gatekeep.paths import Context, SystemResolver
+from gatekeep.core.approvals import Approval
+from gatekeep.core.engine import Decision, combine, decide
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached, run_sources
+from gatekeep.runtime.locations import Locations
+from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
-from gatekeep.sysfs import operator_programs
 from gatekeep.text import invisible_reason
 
 SYSTEM_TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - named to recognise them, not to use them
@@ -76,16 +76,3 @@ def _join(argv: tuple[str, ...] | list[str]) -> str:
     import shlex
 
     return shlex.join(argv)
-
-
-def saved_approvals(locations: Locations, now: float,
-                    stderr: TextIO) -> tuple[list[Approval], list[Approval]]:
-    """``(valid, expired)`` approvals; an unreadable file counts as none, with a warning."""
-    from gatekeep.approvals import load, path
-
-    try:
-        return split(load(str(locations.config_dir)), now)
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
-        stderr.write(f"gatekeep: warning: ignoring unreadable approvals "
-                     f"{path(str(locations.config_dir))}: {error}\n")
-        return [], []

@@ -6,10 +6,10 @@ from typing import Any
 
 from rich.text import Text
 
-from gatekeep.audit import segment_json
-from gatekeep.examples import Outcome, Report
-from gatekeep.render import MARKS, segment_text
+from gatekeep.offline.examples import Outcome, Report
+from gatekeep.runtime.audit import segment_json
 from gatekeep.text import visible
+from gatekeep.ui.decision import MARKS, segment_text
 
 
 def where(outcome: Outcome) -> str:

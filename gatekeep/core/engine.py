@@ -13,9 +13,9 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep import globs
-from gatekeep.approvals import Shape
-from gatekeep.paths import Context, Protection, compile_protection, resolve, within
+from gatekeep.core import globs
+from gatekeep.core.approvals import Shape
+from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word

@@ -17,10 +17,10 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep.engine import Decision
-from gatekeep.locations import Locations
+from gatekeep.approval.terminal import Answer
+from gatekeep.core.engine import Decision
 from gatekeep.policy.model import Policy
-from gatekeep.prompt import Answer
+from gatekeep.runtime.locations import Locations
 from gatekeep.shell.model import ParsedCommand
 
 POLL = 0.1
@@ -68,7 +68,7 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
                     env: Mapping[str, str], locations: Locations, timeout: float,
                     why: str | None = None) -> Answer:
     """Queue the request and wait for the operator's answer, or the deadline."""
-    from gatekeep.operator import approval_offer, explanation_text, stated_purpose
+    from gatekeep.approval.ask import approval_offer, explanation_text, stated_purpose
     from gatekeep.shell.analyze import analyze
 
     invocations = analyze(parsed, policies[0].knowledge).invocations

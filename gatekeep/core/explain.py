@@ -2,7 +2,7 @@
 
 ``explain`` is pure: it reads the decision and the analysed command, never the
 file system. Previews that read files or run read-only git commands are added
-by ``gatekeep.preview``.
+by ``gatekeep.approval.preview``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import unicodedata
 from typing import NamedTuple
 
-from gatekeep.engine import Decision, SegmentDecision
-from gatekeep.knowledge import Knowledge
+from gatekeep.core.engine import Decision, SegmentDecision
+from gatekeep.policy.knowledge import Knowledge
 from gatekeep.shell.analyze import Invocation
 from gatekeep.text import invisible_reason
 

@@ -14,7 +14,7 @@ import os
 import subprocess
 from collections.abc import Mapping
 
-from gatekeep.explain import Preview
+from gatekeep.core.explain import Preview
 from gatekeep.shell.analyze import Invocation
 from gatekeep.shell.model import RedirectKind
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from gatekeep.offline.replay import Change, Replay
 from gatekeep.policy.model import STRICTNESS
-from gatekeep.render import MARKS
-from gatekeep.replay import Change, Replay
 from gatekeep.text import visible
+from gatekeep.ui.decision import MARKS
 
 
 def change_text(change: Change) -> Text:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep import sysfs
+from gatekeep.runtime import sysfs
 
 
 class Locations(NamedTuple):

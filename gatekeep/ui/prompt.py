@@ -9,8 +9,8 @@ from __future__ import annotations
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
-from gatekeep.engine import Decision
-from gatekeep.explain import Explanation, Line
+from gatekeep.core.engine import Decision
+from gatekeep.core.explain import Explanation, Line
 from gatekeep.text import visible
 
 STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}

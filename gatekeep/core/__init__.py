@@ -1,0 +1,1 @@
+"""Deciding: the pure ``decide()``, paths and protections, approvals as values, explanations."""

@@ -1,0 +1,1 @@
+"""Judging many commands without running any: ``test``, ``replay``, examples, JUnit output."""
