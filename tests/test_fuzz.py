@@ -29,10 +29,10 @@ from hypothesis import strategies as st
 from gatekeep.core.engine import decide
 from gatekeep.core.paths import Context
 from gatekeep.errors import PolicyError
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.analyze import analyze
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand, SegmentKind
 from gatekeep.shell.parse import parse
 

@@ -11,8 +11,8 @@ import unicodedata
 from typing import NamedTuple
 
 from gatekeep.core.engine import Decision, SegmentDecision
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.shell.analyze import Invocation
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.text import invisible_reason
 
 MARKS = {"allow": "+", "ask": "?", "deny": "-"}

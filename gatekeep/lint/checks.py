@@ -13,10 +13,10 @@ from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
 from gatekeep.lint.subsume import subsumes
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import check_policy
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule
 from gatekeep.shell.analyze import analyze, analyze_argv, literal_segment
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand
 
 

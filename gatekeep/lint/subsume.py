@@ -8,8 +8,8 @@ a stricter rule's pattern also matches. Only sure answers are "yes"; when in dou
 from __future__ import annotations
 
 from gatekeep.lint.globs import covers
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.model import Glob, Pattern
+from gatekeep.shell.knowledge import Knowledge
 
 
 def subsumes(outer: Pattern, inner: Pattern, knowledge: Knowledge) -> bool:

@@ -1,20 +1,20 @@
-"""Program knowledge: what a program's options and arguments mean, loaded from YAML.
+"""Program knowledge read from YAML (``policies/programs.yaml`` and a user's own files).
 
-Which options take a value, which run code or write files, where a wrapper's
-inner command starts: all of it is data (``policies/programs.yaml``), so a user
-can extend it without touching code.
+Errors name ``file:line:col`` and the key path; what the values mean is
+``gatekeep.shell.knowledge``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from gatekeep.shell.knowledge import ExecSpec, Knowledge, ProgramSpec, WrapperSpec
 
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
+__all__ = ["Knowledge", "load_knowledge"]
 
 _PROGRAM_KEYS = frozenset({
     "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
@@ -30,113 +30,6 @@ _PROGRAM_KEYS = frozenset({
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
-
-
-class WrapperSpec(NamedTuple):
-    """Where a wrapped command starts: after the options and ``skip`` positionals.
-
-    ``join`` means the rest of the words are joined into a shell script (``ssh
-    host cmd``, ``watch``); ``assignments`` means leading ``NAME=value`` words set
-    the environment (``env``); ``script_option`` names an option whose value is
-    a script (``script -c``, ``su -c``).
-    """
-
-    skip: int = 0
-    join: bool = False
-    assignments: bool = False
-    script_option: str | None = None
-
-
-class ExecSpec(NamedTuple):
-    """Options that start an embedded command ending at one of ``end`` (``find -exec``)."""
-
-    start: frozenset[str]
-    end: frozenset[str]
-
-
-class ProgramSpec(NamedTuple):
-    name: str
-    value_options: frozenset[str] = frozenset()
-    aliases: Mapping[str, str] = MappingProxyType({})
-    runs_code: frozenset[str] = frozenset()
-    destructive: frozenset[str] = frozenset()
-    writes: frozenset[str] = frozenset()
-    reads: frozenset[str] = frozenset()
-    single_dash_long: bool = False
-    options_first: bool = False
-    no_options: bool = False
-    ends_options: frozenset[str] = frozenset()
-    module_options: frozenset[str] = frozenset()
-    writes_positional: tuple[int, ...] = ()
-    url_args: bool = False
-    reads_trees: bool = False
-    changes_directory: bool = False
-    assigns: frozenset[str] = frozenset()
-    wrapper: WrapperSpec | None = None
-    exec: ExecSpec | None = None
-    shell: str | None = None
-    inline_code: frozenset[str] = frozenset()
-    stdin_code: bool = False
-    stdin_code_options: frozenset[str] = frozenset()
-    stdin_args: bool = False
-    script: str | None = None
-    positional_writes: bool = False
-    operand_writes: tuple[str, ...] = ()
-    force_args: tuple[str, ...] = ()
-    network: bool = False
-    effect: str | None = None  # what running it does, in words, for the operator's prompt
-    hazard: str | None = None  # what every run of it does that a person should look at
-    writes_positionals_with: frozenset[str] = frozenset()
-    code_dirs: frozenset[str] = frozenset()
-    code_files: frozenset[str] = frozenset()
-    code_positionals: bool = False
-    runs_cwd: bool = False
-    chdir_options: frozenset[str] = frozenset()
-    lists_names: bool = False
-    selects_lines: bool = False
-    script_positional: bool = False  # the first operand is a shell script (`trap CODE SIG`)
-    subcommands: Mapping[str, ProgramSpec] = MappingProxyType({})
-    abbreviations: bool = False  # a long option may be spelled as a prefix of its name
-    long_options: frozenset[str] = frozenset()  # every ``--name`` the knowledge mentions
-    reads_list: frozenset[str] = frozenset()  # options naming a list of files read
-    writes_with: Mapping[str, frozenset[str]] = MappingProxyType({})
-    network_options: frozenset[str] = frozenset()
-    old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
-    names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
-    unseen_writes: bool = False  # without a file operand it writes files its input names (patch)
-
-    def canonical(self, option: str) -> str:
-        return self.aliases.get(option, option)
-
-    def expand(self, option: str) -> tuple[str, ...]:
-        """The long options a possibly abbreviated ``--opt`` may stand for.
-
-        A program that accepts unambiguous prefixes reads ``--forc`` as ``--force``;
-        an ambiguous prefix stands for every option it begins, so that none of them
-        goes unseen (the program itself refuses it, or picks one).
-        """
-        if not self.abbreviations or option in self.long_options or len(option) < 3:
-            return (option,)
-        found = tuple(sorted(o for o in self.long_options if o.startswith(option)))
-        return found or (option,)
-
-
-class Knowledge(NamedTuple):
-    programs: dict[str, ProgramSpec]
-    environment: frozenset[str]
-    environment_prefixes: tuple[str, ...]
-    special_paths: dict[str, str]
-    files: tuple[str, ...]
-
-    def spec(self, program: str) -> ProgramSpec:
-        return self.programs.get(program) or ProgramSpec(program)
-
-    def risky_variable(self, name: str) -> bool:
-        name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
-        return name in self.environment or name.startswith(self.environment_prefixes)
-
-
-EMPTY = Knowledge({}, frozenset(), (), {}, ())
 
 
 def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:

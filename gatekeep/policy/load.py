@@ -14,7 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
-from gatekeep.policy.knowledge import Knowledge, load_knowledge
+from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
@@ -26,6 +26,7 @@ from gatekeep.policy.yamlsource import (
     unknown_key_message,
 )
 from gatekeep.shell.analyze import analyze_argv
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",

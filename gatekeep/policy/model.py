@@ -9,8 +9,8 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.sandbox.spec import BWRAP, Limits
+from gatekeep.shell.knowledge import Knowledge
 
 DECISIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}

@@ -75,7 +75,7 @@ def required_files(sources: list[tuple[str, str]], config_dir: str) -> list[str]
 
 def builtin_dir() -> str:
     """The shipped policies' directory (as ``gatekeep.policy.refs.builtin_dir``)."""
-    here = os.path.dirname(os.path.realpath(__file__))
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # gatekeep/
     installed = os.path.join(here, "policies")
     return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(here),
                                                                    "policies")

@@ -124,7 +124,7 @@ def content_digest(path: str) -> str | None:
 
 def code_files() -> list[str]:
     """gatekeep's own modules: a cached result is only valid for the code that made it."""
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # gatekeep/
     found: list[str] = []
     for directory, _, names in os.walk(package):
         found.extend(os.path.join(directory, n) for n in names if n.endswith(".py"))

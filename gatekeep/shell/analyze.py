@@ -14,8 +14,8 @@ import re
 from fnmatch import fnmatchcase
 from typing import NamedTuple
 
-from gatekeep.policy.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell import scripts
+from gatekeep.shell.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell.model import (
     Assignment,
     ParsedCommand,

@@ -42,9 +42,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default
 from gatekeep.shell.analyze import analyze
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand, SegmentKind, Word
 from gatekeep.shell.parse import parse
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.policy.load import load_knowledge_default
+from gatekeep.shell.knowledge import Knowledge
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gatekeep.policy.knowledge import Knowledge
 from gatekeep.shell.analyze import MAX_UNWRAP, Analysis, Hazard, Invocation, analyze
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.parse import parse
 
 
