@@ -290,9 +290,12 @@ def completions(
     Install: bash, copy to ~/.local/share/bash-completion/completions/gatekeep; zsh, copy
     to a directory on $fpath as _gatekeep; fish, copy to ~/.config/fish/completions/.
     """
+    import typer.main
+
     from gatekeep.commands.completions import completions as do_completions
 
-    raise typer.Exit(do_completions(shell, stdout=sys.stdout))
+    command = typer.main.get_command(app)
+    raise typer.Exit(do_completions(shell, command, stdout=sys.stdout))
 
 
 AgentArgument = Annotated[str, typer.Argument(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from gatekeep.completion.scripts import completion_script
 from gatekeep.exitcodes import ExitStatus
 
 
-def completions(shell: str, *, stdout: TextIO) -> int:
-    stdout.write(completion_script(shell))
+def completions(shell: str, command: Any, *, stdout: TextIO) -> int:
+    stdout.write(completion_script(shell, command))
     return ExitStatus.OK

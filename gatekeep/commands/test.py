@@ -33,7 +33,7 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
         return ExitStatus.POLICY_ERROR
     reports = _run(policies, extra, stderr, interactive, not env.get("NO_COLOR"))
     if junit is not None:
-        from gatekeep.offline.junit import write_junit
+        from gatekeep.ui.junit import write_junit
 
         try:
             write_junit(junit, reports, min_coverage)

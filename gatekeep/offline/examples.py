@@ -9,14 +9,13 @@ on their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from gatekeep.core.engine import Decision
 from gatekeep.core.inputs import Request
 from gatekeep.offline.batch import Batch, Places, example_cwd
 from gatekeep.policy.model import Example, Policy, Rule
-from gatekeep.ui.progress import Advance
 
 
 class Outcome(NamedTuple):
@@ -70,7 +69,7 @@ def policy_examples(policy: Policy) -> tuple[Example, ...]:
 
 
 def run_examples(policy: Policy, examples: Iterable[Example], places: Places,
-                 advance: Advance) -> Report:
+                 advance: Callable[[int], None]) -> Report:
     batch = Batch(policy, places)
     outcomes = []
     for example in examples:

@@ -17,7 +17,6 @@ from gatekeep.errors import UsageError
 from gatekeep.offline.batch import Batch
 from gatekeep.policy.model import STRICTNESS
 from gatekeep.runtime import audit
-from gatekeep.ui.progress import Advance
 
 
 class Logged(NamedTuple):
@@ -104,7 +103,7 @@ def group(logged: Iterable[Logged]) -> Groups:
     return groups
 
 
-def replay(groups: Groups, batch: Batch, advance: Advance) -> Replay:
+def replay(groups: Groups, batch: Batch, advance: Callable[[int], None]) -> Replay:
     """Decide each group's command under ``batch``'s policy; collect what changed."""
     changes = []
     for entry, count in groups.values():
