@@ -86,3 +86,24 @@ def test_the_license_file_is_the_declared_mit_license() -> None:
     assert ("The above copyright notice and this permission notice shall be included in all "
             "copies or substantial portions of the Software.") in words
     assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in words
+
+
+def test_the_parser_grammar_is_pinned_to_the_version_installed() -> None:
+    """A new tree-sitter-bash reads commands differently: it changes security decisions, so
+    it comes only by changing this pin (and running the differential tests against it)."""
+    from importlib.metadata import version
+
+    text = (REPOSITORY / "pyproject.toml").read_text(encoding="utf-8")
+    pins = re.findall(r'"tree-sitter-bash([^"]*)"', text)
+    assert pins == [f"=={version('tree-sitter-bash')}"]
+
+
+def test_lint_and_type_tools_are_a_dev_extra_that_make_installs() -> None:
+    text = (REPOSITORY / "pyproject.toml").read_text(encoding="utf-8")
+    extras = text.split("\n[project.optional-dependencies]\n", 1)[1].split("\n[", 1)[0]
+    groups = dict(re.findall(r"^([a-z]+) = \[(.*?)\]", extras, flags=re.MULTILINE | re.DOTALL))
+    tools = {"mypy", "ruff", "types-pyyaml"}
+    assert {re.split(r"[<>=]", name)[0] for name in re.findall(r'"([^"]+)"', groups["dev"])} \
+        == tools
+    assert not any(tool in groups["test"] for tool in tools)
+    assert "-e '.[test,dev]'" in (REPOSITORY / "Makefile").read_text(encoding="utf-8")
