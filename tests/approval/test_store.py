@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from gatekeep.approval import store as approvals
 from gatekeep.approval.store import Shape
+from gatekeep.policy.model import Policy
 
 SHAPE = Shape(("rm", "-r", "build"), "/usr/bin/rm")
 
@@ -92,3 +94,64 @@ def test_the_scope_is_never_the_home_directory_or_the_root(tmp_path: Path) -> No
     assert working_tree(str(project), str(home)) == str(project)
     (project / ".git").mkdir()
     assert working_tree(str(project / "src"), str(home)) == str(project)
+
+
+# -- fuzzed approvals never allow more than the one approved invocation -----------------------
+
+def _judge(work: Path, saved: list[approvals.Approval], command: str = "rm -r build") -> str:
+    import os
+
+    from gatekeep.core.engine import decide
+    from gatekeep.core.paths import Context, SystemResolver
+    from gatekeep.shell.parse import parse
+
+    context = Context(cwd=str(work), home=str(work.parent), approvals=tuple(saved),
+                      resolver=SystemResolver(os.environ.get("PATH", "/usr/bin:/bin")))
+    return decide(_default(), parse(command), context).decision
+
+
+@functools.cache
+def _default() -> Policy:
+    from gatekeep.policy.load import load_policy
+
+    return load_policy("builtin:default")
+
+_FIELDS = ("argv", "program", "assignments", "redirects", "wrapper", "files", "lifts", "scope")
+
+
+@settings(max_examples=150, deadline=None)
+@given(field=st.sampled_from(_FIELDS),
+       text=st.text(alphabet="abr-/ .=x", min_size=0, max_size=12))
+def test_an_approval_changed_in_any_field_never_allows(tmp_path_factory: pytest.TempPathFactory,
+                                                        field: str, text: str) -> None:
+    work = tmp_path_factory.mktemp("fuzz") / "work"
+    (work / "build").mkdir(parents=True)
+    assert _judge(work, []) == "ask"
+    import os
+    import shutil
+
+    exact = approvals.new(Shape(("rm", "-r", "build"),
+                                os.path.realpath(shutil.which("rm") or "/bin/rm")),
+                          ["delete-files", "recursive-delete"], str(work), "rm -r build",
+                          0, days=1e6)
+    assert _judge(work, [exact]) == "allow"  # the control: the exact approval allows
+    record = approvals._document([exact])["approvals"][0]  # type: ignore[index]
+    changed = {
+        "argv": ["rm", "-r", "build", text] if text else ["rm", "build"],
+        "program": "/usr/bin/" + (text or "x"),
+        "assignments": [f"X={text}"],
+        "redirects": [f"> {text or 'f'}"],
+        "wrapper": text or "nice",
+        "files": [f"{work}/build={text}"],
+        "lifts": ["delete-files"] if not text else [text],
+        "scope": str(work / "sub") if not text else str(work.parent / (text.strip("/. ") or "o")),
+    }[field]
+    record[field] = changed
+    (work / "cfg").mkdir()
+    (work / "cfg" / approvals.FILE_NAME).write_text(
+        json.dumps({"version": 2, "approvals": [record]}))
+    try:
+        loaded = approvals.load(str(work / "cfg"))
+    except (ValueError, KeyError, TypeError):
+        return  # refused on load: never an approval
+    assert _judge(work, loaded) == "ask", (field, changed)

@@ -7,6 +7,7 @@ happens) and by ``gatekeep run`` (it does not), in a scratch home under ``tmp_pa
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -351,6 +352,11 @@ def test_make_and_pytest_in_the_tree(sandbox: Sandbox) -> None:
     (sandbox.work / "Makefile").write_text("out.txt:\n\techo built > out.txt\n")
     (sandbox.work / "test_one.py").write_text("def test_one():\n    assert True\n")
     env = {"PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    # the test run's own pytest, named by its path: a checkout under a temp dir (as in CI)
+    # makes it a program gatekeep would otherwise not take for the system's pytest
+    sandbox.write_operator_policy(
+        "gatekeep: 1\nextends: [builtin:default]\nrules:\n  - id: this-pytest\n"
+        f"    allow: [{json.dumps(str(Path(sys.executable).parent / 'pytest'))}]\n")
 
     made = sandbox.gatekeep("run", "-c", "make")
     tested = sandbox.gatekeep("run", "-c", "pytest -q", env=env)
