@@ -18,7 +18,7 @@ from gatekeep.validate import checked, number, problem
 ROW = ("abc123", 1e12, "rm -r build", "view", "details", "offer")
 
 
-def queued(tmp_path: Path, *rows: tuple[object, ...]) -> list[queue.Request]:
+def queued(tmp_path: Path, *rows: tuple[object, ...]) -> list[queue.Queued]:
     database = tmp_path / "queue.sqlite"
     with queue.connect(database) as connection:
         for row in rows:
@@ -28,7 +28,7 @@ def queued(tmp_path: Path, *rows: tuple[object, ...]) -> list[queue.Request]:
 
 
 def test_well_formed_requests_are_shown(tmp_path: Path) -> None:
-    assert queued(tmp_path, ROW) == [queue.Request(*ROW)]
+    assert queued(tmp_path, ROW) == [queue.Queued(*ROW)]
 
 
 @pytest.mark.parametrize("row", [
@@ -39,7 +39,7 @@ def test_well_formed_requests_are_shown(tmp_path: Path) -> None:
     ("other", *ROW[1:3], "view\0", *ROW[4:]),
 ])
 def test_malformed_requests_are_not_shown(tmp_path: Path, row: tuple[object, ...]) -> None:
-    assert queued(tmp_path, row, ROW) == [queue.Request(*ROW)]
+    assert queued(tmp_path, row, ROW) == [queue.Queued(*ROW)]
 
 
 @pytest.mark.parametrize(("row", "choice"), [

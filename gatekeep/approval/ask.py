@@ -106,7 +106,7 @@ def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | s
             return "gatekeep could not fully analyse this command"
         if not isinstance(segment.shape, approvals.Shape):
             return visible(segment.shape or "nothing to save")
-        reason = approvals.refusal(segment.shape.argv)
+        reason = approvals.cannot_save(segment.shape.argv)
         if reason is not None:
             return reason
         lifts = {v.rule for v in segment.verdicts if v.decision == "ask"}

@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS requests (
 """
 
 
-class Request(NamedTuple):
+class Queued(NamedTuple):
+    """A command waiting in the queue for the operator's answer, with what they are shown."""
+
     id: str
     deadline: float
     command: str
@@ -112,12 +114,12 @@ def _answer(row: tuple[object, ...]) -> Answer:
     return Answer(str(choice), f"queue:{how}", message)
 
 
-def pending(connection: sqlite3.Connection, now: float) -> list[Request]:
+def pending(connection: sqlite3.Connection, now: float) -> list[Queued]:
     rows = connection.execute(
         "SELECT id, deadline, command, view, details, offer FROM requests "
         "WHERE status = 'pending' AND deadline > ? ORDER BY created", (now,)).fetchall()
     # a malformed row is never shown: its run waits out its deadline and is refused
-    return [Request(*row) for row in rows if _well_formed(row)]
+    return [Queued(*row) for row in rows if _well_formed(row)]
 
 
 def _well_formed(row: tuple[object, ...]) -> bool:

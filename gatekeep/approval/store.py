@@ -13,10 +13,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from gatekeep.core.approvals import Approval, Shape, new, refusal, split
+from gatekeep.core.approvals import Approval, Shape, new, split
 from gatekeep.runtime.locations import Locations
 
-__all__ = ["Approval", "Shape", "new", "refusal", "split"]
+__all__ = ["Approval", "Shape", "new", "split"]
 
 FILE_NAME = "approvals.json"
 FORMAT = 2

@@ -76,7 +76,7 @@ def new(shape: Shape, lifts: Collection[str], scope: str, command: str, now: flo
                     shape.argv, tuple(sorted(lifts)))
 
 
-def refusal(argv: Sequence[str]) -> str | None:
+def cannot_save(argv: Sequence[str]) -> str | None:
     """Why ``argv`` cannot be saved as an approval, or None when it can."""
     if not argv:
         return "nothing to save"
