@@ -42,12 +42,3 @@ def visible(text: str, keep_newlines: bool = False) -> str:
 def _escape(char: str) -> str:
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{{{code:04x}}}"
-
-
-def has_hidden(text: str) -> bool:
-    return any(invisible_reason(c) is not None for c in text if c not in "\t\n")
-
-
-def non_ascii_letters(text: str) -> list[str]:
-    """Letters outside ASCII, which may be look-alikes of ASCII letters."""
-    return [c for c in text if ord(c) > 127 and unicodedata.category(c).startswith("L")]

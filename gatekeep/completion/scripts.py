@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-Shell = Literal["bash", "zsh", "fish"]
-SHELLS: tuple[Shell, ...] = ("bash", "zsh", "fish")
 FILES = {"bash": "gatekeep.bash", "zsh": "_gatekeep", "fish": "gatekeep.fish"}
 
 

@@ -186,30 +186,24 @@ def _bracket(body: str) -> frozenset[str]:
 def may_overlap(word: list[list[Atom] | None], protected: list[list[Atom] | None],
                 dotglob: bool, globstar: bool) -> bool:
     """Whether some path matches both the word's pattern and a protected pattern."""
-    seen: set[tuple[int, int]] = set()
-    stack = [(0, 0)]
-    while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
-            continue
-        seen.add((i, j))
-        if i == len(word) and j == len(protected):
-            return True
+    def step(i: int, j: int) -> list[tuple[int, int]]:
+        steps = []
         if j < len(protected) and protected[j] is None:  # a protected ** is any segments
-            stack.append((i, j + 1))
+            steps.append((i, j + 1))
             if i < len(word):
-                stack.append((i + 1, j))
+                steps.append((i + 1, j))
         if i >= len(word) or j >= len(protected):
-            continue
+            return steps
         mine, theirs = word[i], protected[j]
         if mine is None and globstar:
-            stack.append((i + 1, j))
+            steps.append((i + 1, j))
             if theirs is not None and _segment_overlaps([_STAR], theirs, dotglob):
-                stack.append((i, j + 1))
-            continue
-        if theirs is not None and _segment_overlaps(mine or [_STAR], theirs, dotglob):
-            stack.append((i + 1, j + 1))
-    return False
+                steps.append((i, j + 1))
+        elif theirs is not None and _segment_overlaps(mine or [_STAR], theirs, dotglob):
+            steps.append((i + 1, j + 1))
+        return steps
+
+    return _both_end((len(word), len(protected)), step)
 
 
 def _segment_overlaps(mine: list[Atom], theirs: list[Atom], dotglob: bool) -> bool:
@@ -219,27 +213,40 @@ def _segment_overlaps(mine: list[Atom], theirs: list[Atom], dotglob: bool) -> bo
     if not dotglob and mine and not mine[0].star and len(mine[0].test) > 1 \
             and _must_start_with_dot(theirs):
         return False
+
+    def step(i: int, j: int) -> list[tuple[int, int]]:
+        a = mine[i] if i < len(mine) else None
+        b = theirs[j] if j < len(theirs) else None
+        steps = []
+        if a is not None and a.star:
+            steps.append((i + 1, j))
+            if b is not None and not b.star:
+                steps.append((i, j + 1))
+        if b is not None and b.star:
+            steps.append((i, j + 1))
+            if a is not None and not a.star:
+                steps.append((i + 1, j))
+        if a is not None and b is not None and not a.star and not b.star and a.test & b.test:
+            steps.append((i + 1, j + 1))
+        return steps
+
+    return _both_end((len(mine), len(theirs)), step)
+
+
+def _both_end(end: tuple[int, int],
+              step: Callable[[int, int], list[tuple[int, int]]]) -> bool:
+    """Whether walking two patterns together, from both starts, by ``step``, can reach
+    ``end`` (both patterns used up): each pair of positions is visited once."""
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
     while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
+        here = stack.pop()
+        if here in seen:
             continue
-        seen.add((i, j))
-        if i == len(mine) and j == len(theirs):
+        seen.add(here)
+        if here == end:
             return True
-        a = mine[i] if i < len(mine) else None
-        b = theirs[j] if j < len(theirs) else None
-        if a is not None and a.star:
-            stack.append((i + 1, j))
-            if b is not None and not b.star:
-                stack.append((i, j + 1))
-        if b is not None and b.star:
-            stack.append((i, j + 1))
-            if a is not None and not a.star:
-                stack.append((i + 1, j))
-        if a is not None and b is not None and not a.star and not b.star and a.test & b.test:
-            stack.append((i + 1, j + 1))
+        stack.extend(step(*here))
     return False
 
 

@@ -45,20 +45,14 @@ def shell_argv(command: str) -> list[str]:
 def system_shell(candidates: Sequence[str] | None = None) -> str:
     """The first of ``candidates`` (the system's places) that only root can change;
     FileNotFoundError when there is none."""
+    from gatekeep.sandbox.bwrap import root_only
+
     candidates = SYSTEM_SHELLS if candidates is None else candidates
     for candidate in candidates:
-        if _root_only(candidate) and _root_only(os.path.dirname(os.path.realpath(candidate))):
+        if root_only(candidate) and root_only(os.path.dirname(os.path.realpath(candidate))):
             return candidate
     raise FileNotFoundError(2, "no bash owned by root and writable only by root in "
                             + " or ".join(candidates))
-
-
-def _root_only(path: str) -> bool:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return False
-    return info.st_uid == 0 and not info.st_mode & 0o022
 
 
 def scrub(env: Mapping[str, str]) -> dict[str, str]:

@@ -21,14 +21,15 @@ _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
 def find(candidates: Sequence[str]) -> str | None:
     """The first candidate that is a root-owned executable only root can change."""
     for candidate in candidates:
-        if candidate.startswith("/") and _root_only(candidate) \
-                and _root_only(os.path.dirname(os.path.realpath(candidate))) \
+        if candidate.startswith("/") and root_only(candidate) \
+                and root_only(os.path.dirname(os.path.realpath(candidate))) \
                 and os.access(candidate, os.X_OK):
             return candidate
     return None
 
 
-def _root_only(path: str) -> bool:
+def root_only(path: str) -> bool:
+    """Owned by root and writable by no one else: nothing the agent runs as can change it."""
     try:
         info = os.stat(path)
     except OSError:

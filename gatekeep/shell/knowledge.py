@@ -116,5 +116,3 @@ class Knowledge(NamedTuple):
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
         return name in self.environment or name.startswith(self.environment_prefixes)
 
-
-EMPTY = Knowledge({}, frozenset(), (), {}, ())

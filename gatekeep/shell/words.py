@@ -31,11 +31,6 @@ _MANY_WORDS = re.compile(r"\$(@|\{(@|!?[A-Za-z_][A-Za-z0-9_]*\[@\]|![A-Za-z_][A-
 _ASSIGNMENT_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _QUOTED = frozenset({"raw_string", "string", "ansi_c_string", "translated_string"})
 _DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
-HOME_VARIABLES = frozenset({"HOME"})
-
-
-class DynamicWord(Exception):
-    """Internal signal: the word's value depends on the runtime."""
 
 
 class _Builder:
