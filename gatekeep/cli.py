@@ -320,13 +320,13 @@ def hook(
 
 ProjectOption = Annotated[bool, typer.Option(
     "--project", help="The project's settings (in the current directory), not the user's.")]
+UserOption = Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
 
 
 @app.command()
 def install(
     agent: AgentArgument,
-    user: Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
-    = False,
+    user: UserOption = False,
     project: ProjectOption = False,
 ) -> None:
     """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
@@ -347,8 +347,7 @@ def install(
 @app.command()
 def uninstall(
     agent: AgentArgument,
-    user: Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
-    = False,
+    user: UserOption = False,
     project: ProjectOption = False,
 ) -> None:
     """Remove exactly gatekeep's hook from AGENT's settings (with a backup)."""

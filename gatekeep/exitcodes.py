@@ -27,3 +27,10 @@ def internal_error(error: BaseException) -> str:
     from gatekeep.text import visible
 
     return f"gatekeep: internal error: {type(error).__name__}: {visible(str(error))}\n"
+
+
+def policy_error(error: BaseException) -> str:
+    """The line a policy that cannot be used becomes (with exit code 5, or a block)."""
+    from gatekeep.text import visible
+
+    return f"gatekeep: policy error: {visible(str(error))}\n"

@@ -25,9 +25,7 @@ def list_approvals(*, locations: Locations, now: float, stdout: TextIO, stderr: 
     try:
         saved = store.load(config)
     except UNREADABLE as error:
-        stderr.write(f"gatekeep: cannot read {visible(store.path(config))}: "
-                     f"{_why(error)}\n")
-        return ExitStatus.POLICY_ERROR
+        return _unusable("read", config, error, stderr)
     if not saved:
         stderr.write(f"gatekeep: no saved approvals in {store.path(config)}\n")
         return ExitStatus.ALLOW
@@ -44,9 +42,7 @@ def revoke(approval_id: str, *, locations: Locations, stdout: TextIO, stderr: Te
     try:
         removed = store.revoke(config, approval_id)
     except UNREADABLE as error:
-        stderr.write(f"gatekeep: cannot update {visible(store.path(config))}: "
-                     f"{_why(error)}\n")
-        return ExitStatus.POLICY_ERROR
+        return _unusable("update", config, error, stderr)
     if not removed:
         stderr.write(f"gatekeep: no approval with id {visible(approval_id)}\n")
         return ExitStatus.USAGE
@@ -88,6 +84,11 @@ def watch(*, locations: Locations, stderr: TextIO, once: bool = False) -> int:
         return ExitStatus.INTERRUPTED
     finally:
         terminal.close()
+
+
+def _unusable(verb: str, config: str, error: Exception, stderr: TextIO) -> int:
+    stderr.write(f"gatekeep: cannot {verb} {visible(store.path(config))}: {_why(error)}\n")
+    return ExitStatus.POLICY_ERROR
 
 
 def _why(error: Exception) -> str:

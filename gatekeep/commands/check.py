@@ -12,7 +12,7 @@ from gatekeep.approval.store import saved_approvals
 from gatekeep.core.engine import Decision
 from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
 from gatekeep.errors import PolicyError
-from gatekeep.exitcodes import CHECK_CODES, ExitStatus
+from gatekeep.exitcodes import CHECK_CODES, ExitStatus, policy_error
 from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached
 from gatekeep.runtime.audit import segment_json
@@ -32,7 +32,7 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
         else:
             policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:
-        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
     # The run-time view applies the operator's saved approvals; a named policy stands alone.
     valid = [] if request.policy is not None else \
@@ -50,14 +50,10 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
         }
         stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
-        from rich.console import Console
-
+        from gatekeep.ui.console import make_console
         from gatekeep.ui.decision import print_decision
 
-        # NO_COLOR: no escapes at all (rich alone would still send bold and dim).
-        console = Console(file=stdout, color_system=None) if env.get("NO_COLOR") \
-            else Console(file=stdout)
-        print_decision(console, decision)
+        print_decision(make_console(stdout, color=not env.get("NO_COLOR")), decision)
         from gatekeep.sandbox.describe import boundary_lines
 
         # plain lines: paths are not wrapped, and a name from the file system is made visible

@@ -159,6 +159,7 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     from gatekeep.commands.run import refusal
     from gatekeep.core import inputs
     from gatekeep.errors import PolicyError
+    from gatekeep.exitcodes import policy_error
     from gatekeep.runtime.allowed import log
     from gatekeep.runtime.locations import Locations
 
@@ -168,8 +169,8 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     try:
         policies = inputs.run_policies(locations, cwd, request, env)
     except PolicyError as error:
-        return agent.blocked(f"gatekeep: policy error: {visible(str(error))}\n"
-                             "gatekeep: not run (the operator must fix the policy)\n", [])
+        return agent.blocked(
+            policy_error(error) + "gatekeep: not run (the operator must fix the policy)\n", [])
     valid, _ = saved_approvals(locations, time.time(), StringIO())
     ctx = inputs.context(env, cwd, locations, tuple(valid))
     parsed = inputs.parse_request(request)

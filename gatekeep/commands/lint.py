@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gatekeep.errors import PolicyError
-from gatekeep.exitcodes import ExitStatus
+from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.runtime.locations import Locations
 from gatekeep.runtime.sysfs import operator_programs
@@ -24,7 +24,7 @@ def lint(references: list[str], *, strict: bool, as_json: bool, locations: Locat
     try:
         knowledge = load_knowledge_default(None if programs is None else Path(programs))
     except PolicyError as error:
-        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
     results = {reference: lint_policy(reference, knowledge) for reference in references}
     found = [finding for findings in results.values() for finding in findings]

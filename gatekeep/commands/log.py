@@ -35,12 +35,13 @@ def log(*, limit: int, decision: str | None, as_json: bool, env: Mapping[str, st
     if not entries:
         stderr.write(f"gatekeep: no entries in {visible(str(path))}\n")
         return ExitStatus.ALLOW
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=stdout, color_system=None if env.get("NO_COLOR") else "auto")
+    from gatekeep.ui.console import make_console
+
+    out = make_console(stdout, color=not env.get("NO_COLOR"))
     for entry in entries:
-        console.print(_line(entry, Text), soft_wrap=True, markup=False, highlight=False)
+        out.print(_line(entry, Text), soft_wrap=True, markup=False, highlight=False)
     return ExitStatus.ALLOW
 
 

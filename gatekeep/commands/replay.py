@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gatekeep.errors import PolicyError, UsageError
-from gatekeep.exitcodes import ExitStatus
+from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.offline.batch import Batch, Places
 from gatekeep.offline.replay import Change, Replay, group, read_log, replay
 from gatekeep.policy.select import load_cached
@@ -37,7 +37,7 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
         stderr.write(f"gatekeep: {visible(str(error))}\n")
         return ExitStatus.USAGE
     except PolicyError as error:
-        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
     batch = Batch(loaded, Places.from_env(env, locations))
     color = not env.get("NO_COLOR")
@@ -52,11 +52,10 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
 
 
 def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
-    from rich.console import Console
-
+    from gatekeep.ui.console import make_console
     from gatekeep.ui.replay import change_text, summary_text
 
-    console = Console(file=stdout, color_system="auto" if color else None)
+    console = make_console(stdout, color=color)
     for change in result.changes:
         console.print(change_text(change), end="", soft_wrap=True, markup=False,
                       highlight=False)

@@ -15,7 +15,7 @@ from gatekeep.core.engine import Decision, Verdict
 from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
 from gatekeep.core.paths import SystemResolver
 from gatekeep.errors import PolicyError
-from gatekeep.exitcodes import ExitStatus
+from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.policy.model import Policy
 from gatekeep.runtime import audit, decision_cache
 from gatekeep.runtime.allowed import judged_program, log, pinned, run_allowed
@@ -38,8 +38,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     try:
         policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:
-        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n"
-                     "gatekeep: nothing was run\n")
+        stderr.write(policy_error(error) + "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
     valid, expired = saved_approvals(locations, time.time(), stderr)
     ctx = context(env, cwd, locations, tuple(valid))

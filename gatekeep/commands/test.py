@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gatekeep.errors import PolicyError
-from gatekeep.exitcodes import ExitStatus
+from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.offline.batch import Places
 from gatekeep.offline.examples import Report, policy_examples, run_examples
 from gatekeep.policy.cases import load_cases
@@ -29,7 +29,7 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
         programs = operator_programs(str(locations.config_dir))
         policies = [load_cached(r, None, programs) for r in references or ["builtin:default"]]
     except PolicyError as error:
-        stderr.write(f"gatekeep: policy error: {visible(str(error))}\n")
+        stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
     reports = _run(policies, extra, stderr, interactive, not env.get("NO_COLOR"))
     if junit is not None:
@@ -62,11 +62,10 @@ def _passed(reports: list[Report], min_coverage: float | None) -> bool:
 
 def _print(reports: list[Report], min_coverage: float | None, stdout: TextIO,
            color: bool) -> None:
-    from rich.console import Console
-
+    from gatekeep.ui.console import make_console
     from gatekeep.ui.examples import failure_text, summary_text
 
-    console = Console(file=stdout, color_system="auto" if color else None)
+    console = make_console(stdout, color=color)
     for report in reports:
         for outcome in report.failures:
             console.print(failure_text(outcome), soft_wrap=True, markup=False, highlight=False)

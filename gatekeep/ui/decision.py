@@ -6,9 +6,12 @@ from rich.console import Console
 from rich.text import Text
 
 from gatekeep.core.engine import Decision, SegmentDecision
+from gatekeep.core.explain import MARKS as SIGNS
 from gatekeep.text import visible
 
-MARKS = {"allow": ("+", "green"), "ask": ("?", "yellow"), "deny": ("-", "red")}
+# The one colour table; the signs are the explanation's own.
+STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}
+MARKS = {kind: (SIGNS[kind], style) for kind, style in STYLES.items()}
 
 
 def decision_text(decision: Decision) -> Text:

@@ -19,7 +19,6 @@ def progress(stream: TextIO, total: int, label: str, *, enabled: bool,
     if not enabled or total < THRESHOLD:
         yield _ignore
         return
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -28,7 +27,9 @@ def progress(stream: TextIO, total: int, label: str, *, enabled: bool,
         TimeRemainingColumn,
     )
 
-    console = Console(file=stream, color_system="auto" if color else None)
+    from gatekeep.ui.console import make_console
+
+    console = make_console(stream, color=color)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:

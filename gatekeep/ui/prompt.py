@@ -6,14 +6,14 @@ markup; long lines fold instead of being cut.
 
 from __future__ import annotations
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.text import Text
 
 from gatekeep.core.engine import Decision
 from gatekeep.core.explain import Explanation, Line
 from gatekeep.text import visible
-
-STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}
+from gatekeep.ui.console import make_console
+from gatekeep.ui.decision import STYLES
 
 
 def explanation(view: Explanation) -> RenderableType:
@@ -95,7 +95,7 @@ def to_text(renderable: RenderableType, width: int, color: bool) -> str:
     from io import StringIO
 
     buffer = StringIO()
-    console = Console(file=buffer, width=width, color_system="standard" if color else None,
-                      force_terminal=color, legacy_windows=False, highlight=False)
+    console = make_console(buffer, color=color, system="standard", width=width,
+                           force_terminal=color, legacy_windows=False, highlight=False)
     console.print(renderable)
     return buffer.getvalue()
