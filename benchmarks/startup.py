@@ -1,9 +1,10 @@
-"""Start-up of `gatekeep run -- true` (allow path) as a ratio to a bare `python -c pass`.
+"""Start-up of gatekeep's commands as a ratio to a bare `python -c pass` (same venv).
 
-Budget (DESIGN.md section 6): at most 3x. Prints medians and ratios; asserts nothing.
-"reused" runs a command whose allow decision is stored (the usual case for an agent that
-repeats commands); "fresh" removes the stored decisions before every run, so the command
-is parsed and judged (the compiled policy is still cached).
+Budgets: `run` at most 3x (DESIGN.md section 6), `check` 4x, any other command 8x.
+Prints medians, ratios and each budget; asserts nothing. "reused" runs a command whose
+allow decision is stored (the usual case for an agent that repeats commands); "fresh"
+removes the stored decisions before every run, so the command is parsed and judged (the
+compiled policy is still cached).
 """
 
 from __future__ import annotations
@@ -39,15 +40,24 @@ def main() -> None:
         string = [gatekeep, "run", "-c", "ls >/dev/null && git status >/dev/null"]
         subprocess.run(string, env=env, check=True)
         rows = [
-            ("python -c pass", median_seconds([sys.executable, "-c", "pass"], env)),
-            ("run -- true (reused)", median_seconds([gatekeep, "run", "--", "true"], env)),
-            ("run -c 'ls && git' (reused)", median_seconds(string, env)),
-            ("run -- true (fresh)", median_seconds([gatekeep, "run", "--", "true"], env, stored)),
-            ("run -c 'ls && git' (fresh)", median_seconds(string, env, stored)),
+            ("python -c pass", 1, median_seconds([sys.executable, "-c", "pass"], env)),
+            ("run -- true (reused)", 3, median_seconds([gatekeep, "run", "--", "true"], env)),
+            ("run -c 'ls && git' (reused)", 3, median_seconds(string, env)),
+            ("run -- true (fresh)", 3,
+             median_seconds([gatekeep, "run", "--", "true"], env, stored)),
+            ("run -c 'ls && git' (fresh)", 3, median_seconds(string, env, stored)),
+            ("check -- true", 4, median_seconds([gatekeep, "check", "--", "true"], env)),
+            ("check --json -c 'ls && git'", 4,
+             median_seconds([gatekeep, "check", "--json", "-c", "ls && git status"], env)),
+            ("version", 8, median_seconds([gatekeep, "version"], env)),
+            ("log -n 1", 8, median_seconds([gatekeep, "log", "-n", "1"], env)),
         ]
-    bare = rows[0][1]
-    for name, seconds in rows:
-        print(f"{name:<30} {seconds * 1000:7.1f} ms  ratio {seconds / bare:5.2f}x  (budget 3x)")
+    bare = rows[0][2]
+    for name, budget, seconds in rows:
+        ratio = seconds / bare
+        verdict = "" if ratio <= budget else "  OVER"
+        print(f"{name:<30} {seconds * 1000:7.1f} ms  ratio {ratio:5.2f}x  "
+              f"(budget {budget}x){verdict}")
 
 
 if __name__ == "__main__":

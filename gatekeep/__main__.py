@@ -2,7 +2,7 @@
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.runtime.fastpath``), then the full path without typer
-or rich; everything else (help, other commands, unusual options) goes through
+or rich; the plain forms of ``check`` also run without typer; everything else (help, other commands, unusual options) goes through
 the typer application. ``gatekeep hook AGENT`` also runs without
 typer or rich, with an error boundary of its own that answers in the form every
 agent honours as a block.
@@ -67,6 +67,10 @@ def dispatch(args: list[str]) -> int:
             from gatekeep.core.inputs import Request
 
             return run_main(Request(*parts))
+    if args[:1] == ["check"]:
+        status = _plain_check(args[1:])
+        if status is not None:
+            return status
     from gatekeep.cli import app
 
     try:
@@ -74,6 +78,35 @@ def dispatch(args: list[str]) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
     return 0
+
+
+def _plain_check(args: list[str]) -> int | None:
+    """``check [--json] [--policy P] (-c CMD | -- ARGV...)`` without typer; None for any
+    other form, and for values the typer application refuses (it says why)."""
+    from gatekeep.runtime.fastpath import request_parts
+
+    as_json = args[:1] == ["--json"]
+    parts = request_parts(args[1:] if as_json else args)
+    if parts is None:
+        return None
+    from gatekeep.validate import problem
+
+    if any(value is not None and problem(value) is not None
+           for value in (parts[2], os.environ.get("GATEKEEP_POLICY"))):
+        return None
+    from pathlib import Path
+
+    from gatekeep.commands.check import check
+    from gatekeep.core.inputs import Request
+    from gatekeep.runtime.locations import Locations
+
+    try:
+        return check(Request(*parts), as_json=as_json, env=os.environ, cwd=Path.cwd(),
+                     locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                     stderr=sys.stderr)
+    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
+        return 1
 
 
 def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:
