@@ -2,10 +2,10 @@
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.runtime.fastpath``), then the full path without typer
-or rich; the plain forms of ``check`` also run without typer; everything else (help, other commands, unusual options) goes through
-the typer application. ``gatekeep hook AGENT`` also runs without
-typer or rich, with an error boundary of its own that answers in the form every
-agent honours as a block.
+or rich; the plain forms of ``check`` also run without typer; everything else (help,
+other commands, unusual options) goes through the typer application. ``gatekeep hook
+AGENT`` also runs without typer or rich, with an error boundary of its own that answers
+in the form every agent honours as a block.
 
 ``main()`` is gatekeep's outer error boundary: an exception that escapes
 everything below becomes one line and exit 70 (Ctrl-C: 130), never a traceback
