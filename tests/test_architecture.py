@@ -149,6 +149,23 @@ def test_no_cycle_between_units() -> None:
     assert cycles == []
 
 
+def test_no_cycle_between_modules() -> None:
+    """Not even inside a package, and not through a lazy import."""
+    edges = {m: {t for t in imported if t in graph()} for m, imported in graph().items()}
+
+    def reaches(start: str) -> set[str]:
+        seen: set[str] = set()
+        stack = list(edges[start])
+        while stack:
+            module = stack.pop()
+            if module not in seen:
+                seen.add(module)
+                stack.extend(edges[module])
+        return seen
+
+    assert sorted(m for m in edges if m in reaches(m)) == []
+
+
 def test_runtime_imports_only_the_standard_library() -> None:
     """Statically, lazy imports included: what the hot path may load, whatever branch runs."""
     ground = [u for u in LAYERS[0]]

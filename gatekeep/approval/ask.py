@@ -1,4 +1,4 @@
-"""The human in the loop: saved approvals, and the prompt for commands that need one."""
+"""Asking the operator about a command: on the terminal, or through the queue without one."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from gatekeep.approval.terminal import Answer, DevTTY, NoTerminal, Terminal, ask
+from gatekeep.approval.view import approval_offer, explanation_text, stated_purpose
 from gatekeep.core import approvals
 from gatekeep.core.engine import Decision
-from gatekeep.core.explain import explain
 from gatekeep.policy.model import Policy, strictest
 from gatekeep.runtime.locations import Locations
-from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.analyze import analyze
 from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
 
@@ -75,57 +75,6 @@ def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Polic
         return ask(terminal, lambda: view, timeout, lambda: detail, always, time.monotonic)
     except KeyboardInterrupt:
         return Answer("deny", "interrupt")
-
-
-def explanation_text(decision: Decision, invocations: tuple[Invocation, ...],
-                     policies: list[Policy], cwd: str, env: Mapping[str, str], width: int,
-                     color: bool = False) -> tuple[str, str]:
-    """The explanation and the details, rendered for a terminal ``width`` columns wide."""
-    from gatekeep.approval.preview import previews
-    from gatekeep.ui.prompt import details, explanation, to_text
-
-    view = explain(decision, invocations, policies[0].knowledge, cwd)
-    view = view._replace(previews=previews(invocations, cwd, env))
-    return (to_text(explanation(view), width, color), to_text(details(decision), width, color))
-
-
-def stated_purpose(why: str | None) -> str:
-    """The agent's own words for what a command is for, marked as the agent's."""
-    return f"The agent says it is for: {visible(why)}\n" if why else ""
-
-
-def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | str:
-    """The approvals "always" would save (the asked parts, exactly as written), or why none."""
-    offer = []
-    now = time.time()
-    scope = working_tree(cwd)
-    for segment in decision.segments:
-        if segment.decision != "ask":
-            continue
-        if any(v.rule == "unparseable" for v in segment.verdicts):
-            return "gatekeep could not fully analyse this command"
-        if not isinstance(segment.shape, approvals.Shape):
-            return visible(segment.shape or "nothing to save")
-        reason = approvals.cannot_save(segment.shape.argv)
-        if reason is not None:
-            return reason
-        lifts = {v.rule for v in segment.verdicts if v.decision == "ask"}
-        offer.append(approvals.new(segment.shape, lifts, scope, decision.command, now))
-    return offer or "nothing in this command needs approval"
-
-
-def working_tree(cwd: str, home: str | None = None) -> str:
-    """The enclosing git working tree, else ``cwd`` itself; never the home directory or the
-    root (a dotfiles repository would make an approval cover every project)."""
-    home = os.path.expanduser("~") if home is None else home
-    directory = cwd
-    while True:
-        if os.path.exists(os.path.join(directory, ".git")):
-            return cwd if directory in (home.rstrip("/") or "/", "/") else directory
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return cwd
-        directory = parent
 
 
 def _width(terminal: Terminal) -> int:

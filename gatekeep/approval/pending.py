@@ -70,7 +70,7 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
                     env: Mapping[str, str], locations: Locations, timeout: float,
                     why: str | None = None) -> Answer:
     """Queue the request and wait for the operator's answer, or the deadline."""
-    from gatekeep.approval.ask import approval_offer, explanation_text, stated_purpose
+    from gatekeep.approval.view import approval_offer, explanation_text, stated_purpose
     from gatekeep.shell.analyze import analyze
 
     invocations = analyze(parsed, policies[0].knowledge).invocations

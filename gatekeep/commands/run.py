@@ -145,9 +145,9 @@ def boundary_ask(decision: Decision, reason: str) -> Decision:
 
 def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
                     stderr: TextIO) -> None:
-    from gatekeep.approval import ask, store
+    from gatekeep.approval import store, view
 
-    offer = ask.approval_offer(decision, str(cwd))
+    offer = view.approval_offer(decision, str(cwd))
     if isinstance(offer, str):
         return
     try:

@@ -18,6 +18,8 @@ from gatekeep.shell import scripts
 from gatekeep.shell.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell.model import (
     Assignment,
+    Hazard,
+    Option,
     ParsedCommand,
     Problem,
     Segment,
@@ -29,19 +31,6 @@ MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _VARIABLE = re.compile(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
-
-
-class Hazard(NamedTuple):
-    """Something an invocation does that its rules alone may not show."""
-
-    kind: str
-    detail: str
-    decision: str = "ask"
-
-
-class Option(NamedTuple):
-    name: str
-    value: Word | None
 
 
 class Invocation(NamedTuple):

@@ -58,6 +58,19 @@ def _literal_head(raw: str) -> bool:
     return bool(head) and head[0] not in "-$`\\" and raw[:2] != "$'"
 
 
+class Hazard(NamedTuple):
+    """Something an invocation does that its rules alone may not show."""
+
+    kind: str
+    detail: str
+    decision: str = "ask"
+
+
+class Option(NamedTuple):
+    name: str
+    value: Word | None
+
+
 class RedirectKind(str, Enum):
     READ = "read"
     WRITE = "write"

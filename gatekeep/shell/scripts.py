@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
-from gatekeep.shell.model import Word
-
-if TYPE_CHECKING:
-    from gatekeep.shell.analyze import Hazard, Option
+from gatekeep.shell.model import Hazard, Option, Word
 
 _SED_PLAIN = set("pPdDnNqQlL=hHgGxz{}F")
 _SED_LABEL = set("btT:")
@@ -26,8 +22,6 @@ _SED_S_FLAGS = set("gpiImM0123456789")
 def check(language: str, options: tuple[Option, ...] | list[Option],
           positionals: tuple[Word, ...] | list[Word]) -> Iterator[Hazard]:
     """Hazards of the script given to ``sed`` or ``awk``."""
-    from gatekeep.shell.analyze import Hazard
-
     checker: Callable[[str], str | None] = _sed if language == "sed" else _awk
     inline = {"sed": ("-e", "--expression"), "awk": ()}[language]
     files = {"sed": ("-f", "--file"), "awk": ("-f", "--file", "-E", "--exec")}[language]

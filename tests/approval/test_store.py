@@ -85,7 +85,7 @@ def test_fuzzed_files_load_as_an_error_or_as_well_typed_approvals(
 
 def test_the_scope_is_never_the_home_directory_or_the_root(tmp_path: Path) -> None:
     """A dotfiles repository at ~ would make one approval cover every project."""
-    from gatekeep.approval.ask import working_tree
+    from gatekeep.approval.view import working_tree
 
     home = tmp_path / "home"
     project = home / "project"
