@@ -48,7 +48,7 @@ FORMAT = 2
 MAGIC = "gatekeep-decision"
 MAX_ENTRIES = 512
 SUBDIRS = ("cache",)
-Answer = tuple[str, str, "str | None"]
+FsAnswer = tuple[str, str, "str | None"]  # (question, argument, answer) the resolver recorded
 Inputs = tuple[tuple[str, str], ...]  # (file, sha256 of its bytes as compiled)
 
 
@@ -106,7 +106,7 @@ class Entry:
     __slots__ = ("answers", "code", "fields", "files")
 
     def __init__(self, fields: str, code: str, files: dict[str, str],
-                 answers: list[Answer]) -> None:
+                 answers: list[FsAnswer]) -> None:
         self.fields, self.code, self.files, self.answers = fields, code, files, answers
 
 
@@ -194,7 +194,7 @@ def _holds(entry: Entry, required: Sequence[str], path: str) -> bool:
 
 
 def store(state_dir: str, cache_key: str, inputs: Inputs, code: str,
-          answers: Sequence[Answer], audit_fields: str) -> None:
+          answers: Sequence[FsAnswer], audit_fields: str) -> None:
     """Remember an allow decision; failing to write the cache changes nothing else."""
     files: Mapping[str, str] = dict(inputs)
     body = encode(Entry(audit_fields, code, dict(files), list(dict.fromkeys(answers))))
