@@ -72,6 +72,9 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
         out += ["--ro-bind", "/dev/null", path]
     if not box.network:
         out.append("--unshare-net")
+    # Run by root, bwrap keeps root's capabilities in the box: without this, the command
+    # could unmount what hides a secret, remount / writable, or enter the host's namespaces.
+    out += ["--cap-drop", "ALL"]
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
     # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,

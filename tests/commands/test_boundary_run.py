@@ -487,3 +487,24 @@ def test_an_approval_stands_in_for_a_box_this_machine_cannot_build(sandbox: Sand
     assert "gatekeep: warning: running without a boundary: the policy requires a boundary" \
            in output
     assert not (sandbox.work / "build").exists()
+
+
+# -- what a privileged box could undo ---------------------------------------------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the capabilities in question are root's")
+def test_root_in_the_box_cannot_unmount_or_remount_what_hides_a_secret(
+        sandbox: Sandbox) -> None:
+    plant(sandbox, "-umount $(HOME)/.ssh/id_rsa", "-cat $(HOME)/.ssh/id_rsa > leaked",
+          "-umount $(HOME)/.bashrc", "-echo more >> $(HOME)/.bashrc",
+          "-mount -o remount,rw,bind / && echo remounted > remounted")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (sandbox.work / "leaked").read_text() == ""
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+    assert not (sandbox.work / "remounted").exists()
+    status = sandbox.gatekeep("run", "-c", "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status")
+    assert status.stdout == "CapEff:\t0000000000000000\nNoNewPrivs:\t1\n", status.stderr
+    assert "must be superuser to unmount" in boxed.stderr
