@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -20,6 +21,12 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
+# Where programs keep Unix sockets that reach a process outside the box: a socket with a
+# path connects even under a read-only mount, and --unshare-net does not cover it (tmux
+# takes keystrokes through its socket, ssh-agent signs, D-Bus and docker start processes).
+# Directories with these names in a temp dir, and socket files directly in one, are hidden.
+SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
+SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
 # How many directory entries of the working tree are looked at for protected names.
 SCAN_LIMIT = 20000
 
@@ -32,6 +39,7 @@ class Where(NamedTuple):
     temp_dirs: tuple[str, ...]
     own_dirs: tuple[str, ...]
     not_scanned: tuple[str, ...] = ()
+    runtime_dirs: tuple[str, ...] = ()  # $XDG_RUNTIME_DIR, /run/user/UID: hidden wholesale
 
 
 class Boundary(NamedTuple):
@@ -57,7 +65,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
                *where.own_dirs, *_agent_files(tree, where.home)]
     readonly = [p for p in _existing(guarded) if _under_any(p, roots)]
-    hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True)])
+    hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
+                        *_ways_out(where, tree)])
     hidden_dirs = _outermost([p for p in hidden if os.path.isdir(p)])
     hidden_files = [p for p in hidden if not os.path.isdir(p)
                     and not _under_any(p, hidden_dirs)]
@@ -147,6 +156,35 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
                          "files deeper in it are not hidden by the box")
             break
     return found_write, found_read
+
+
+def _ways_out(where: Where, tree: str) -> list[str]:
+    """Hidden whatever the policy says: the runtime dirs and sockets that reach processes
+    outside the box (a directory holding the tree excepted: the box would hide its work)."""
+    whole = [d for d in where.runtime_dirs
+             if not _within(os.path.realpath(tree), os.path.realpath(d))]
+    return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES]
+
+
+def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
+    """What in the temp dirs leads to another process: socket directories and sockets."""
+    names = re.compile("|".join(_glob(name) for name in SOCKET_DIRS))
+    found: list[str] = []
+    for directory in temp_dirs:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        found.extend(entry.path for entry in entries
+                     if (names.fullmatch(entry.name) and entry.is_dir()) or _is_socket(entry))
+    return found
+
+
+def _is_socket(entry: os.DirEntry[str]) -> bool:
+    try:
+        return stat.S_ISSOCK(entry.stat().st_mode)  # a link to a socket connects too
+    except OSError:
+        return False
 
 
 def _regex(patterns: list[str]) -> re.Pattern[str] | None:

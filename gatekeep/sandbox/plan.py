@@ -52,8 +52,9 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
 def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spec) -> Where:
     """The run's place, from the same environment the decision was made in."""
     temp = (env.get("TMPDIR", "").rstrip("/"), *TEMP_DIRS)
+    runtime = (env.get("XDG_RUNTIME_DIR", "").rstrip("/"), f"/run/user/{os.getuid()}")
     return Where(cwd, env.get("HOME", "/"), tuple(dict.fromkeys(t for t in temp if t)),
-                 own_dirs, spec.not_scanned)
+                 own_dirs, spec.not_scanned, tuple(dict.fromkeys(r for r in runtime if r)))
 
 
 def with_spec(fields: str, spec: Spec) -> str:

@@ -508,3 +508,41 @@ def test_root_in_the_box_cannot_unmount_or_remount_what_hides_a_secret(
     status = sandbox.gatekeep("run", "-c", "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status")
     assert status.stdout == "CapEff:\t0000000000000000\nNoNewPrivs:\t1\n", status.stderr
     assert "must be superuser to unmount" in boxed.stderr
+
+
+# -- sockets that lead out of the box ------------------------------------------------------------
+
+CONNECT = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])"
+
+
+@pytest.mark.parametrize("place", ["tmp/tmux-0/default", "tmp/ssh-XXXX1234/agent.1",
+                                   "tmp/.X11-unix/X0", "tmp/agent.sock", "run/bus"])
+def test_a_unix_socket_of_a_process_outside_the_box(sandbox: Sandbox, place: str) -> None:
+    path = sandbox.root / place
+    path.parent.mkdir(parents=True, exist_ok=True)
+    env = {"TMPDIR": str(sandbox.root / "tmp"), "XDG_RUNTIME_DIR": str(sandbox.root / "run")}
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen(4)
+        plant(sandbox, f"{sys.executable} -c '{CONNECT}' {path}")
+        assert allowed(sandbox, "make")
+
+        boxed = sandbox.gatekeep("run", "-c", "make", env=env)
+        assert boxed.returncode == 2, boxed.stderr
+        assert "FileNotFoundError" in boxed.stderr or "ConnectionRefusedError" in boxed.stderr
+
+        unboxed = subprocess.run(["bash", "-c", "make"], cwd=sandbox.work,
+                                 env={**sandbox.env, **env}, capture_output=True, text=True,
+                                 timeout=30, check=False)
+        assert unboxed.returncode == 0, unboxed.stderr
+
+
+def test_variables_naming_a_way_out_are_unset_in_the_box(sandbox: Sandbox) -> None:
+    names = ["SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "DISPLAY", "DOCKER_HOST"]
+    show = "; ".join(f'echo "{name}=${{{name}-unset}}"' for name in [*names, "GK_VALUE"])
+
+    result = sandbox.gatekeep("run", "-c", show, env={**dict.fromkeys(names, "x"),
+                                                      "GK_VALUE": "kept"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "".join(f"{name}=unset\n" for name in names) + "GK_VALUE=kept\n"

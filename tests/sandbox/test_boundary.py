@@ -151,3 +151,23 @@ def test_macos_cannot_box(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.platform", "darwin")
     assert cannot_box(["/usr/bin/bwrap"]) == (
         "darwin has no bubblewrap; commands run without a boundary")
+
+
+def test_runtime_dirs_and_sockets_in_temp_dirs_are_hidden(tmp_path: Path, tree: Path) -> None:
+    import socket
+
+    run = tmp_path / "run"
+    (run / "bus").mkdir(parents=True)
+    (tmp_path / "tmp/tmux-0").mkdir()
+    (tmp_path / "tmp/tmux.txt").write_text("x\n")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "tmp/agent"))
+        box = boundary(SPEC, where(tmp_path)._replace(runtime_dirs=(str(run),)))
+    assert {str(run), str(tmp_path / "tmp/tmux-0")} <= set(box.hidden_dirs)
+    assert str(tmp_path / "tmp/agent") in box.hidden_files
+    assert str(tmp_path / "tmp/tmux.txt") not in box.hidden_files
+
+
+def test_a_runtime_dir_holding_the_tree_is_not_hidden(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path)._replace(runtime_dirs=(str(tmp_path),)))
+    assert str(tmp_path) not in box.hidden_dirs
