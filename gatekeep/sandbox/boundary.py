@@ -10,6 +10,7 @@ import os
 import re
 import stat
 
+from gatekeep.sandbox import gitdirs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -53,6 +54,7 @@ class Boundary(NamedTuple):
     everything_writable: bool
     limits: Limits
     notes: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -62,8 +64,10 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
     found_write, found_read = _scan(tree, spec, where, notes)
+    git_guarded, git_absent = gitdirs.protected(tree, where.home)
+    agent = _agent_files(tree, where.home)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
-               *where.own_dirs, *_agent_files(tree, where.home)]
+               *where.own_dirs, *agent, *git_guarded]
     readonly = [p for p in _existing(guarded) if _under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
                         *_ways_out(where, tree)])
@@ -76,7 +80,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
-                    spec.limits, tuple(notes))
+                    spec.limits, tuple(notes), _absent([*git_absent, *agent], roots))
 
 
 def work_tree(cwd: str) -> str:
@@ -208,6 +212,12 @@ def _glob(text: str) -> str:
 def _agent_files(tree: str, home: str) -> list[str]:
     return [os.path.join(base, name) for base in dict.fromkeys((tree, home))
             for name in AGENT_FILES]
+
+
+def _absent(paths: list[str], roots: list[str]) -> tuple[str, ...]:
+    """Those missing where the box can write: it could create them, and nothing binds them."""
+    return tuple(dict.fromkeys(p for p in paths if not os.path.lexists(p)
+                               and _under_any(os.path.realpath(p), roots)))
 
 
 def _existing(paths: list[str]) -> list[str]:

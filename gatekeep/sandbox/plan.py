@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import Boundary, Where, boundary
+from gatekeep.sandbox.boundary import Boundary, Where, boundary, work_tree
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -35,11 +35,7 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     why = bwrap.cannot_box(spec.bwrap)
     if why is None:
         if create:
-            for directory in where.own_dirs:
-                try:
-                    os.makedirs(directory, mode=0o700, exist_ok=True)
-                except OSError:
-                    continue  # what gatekeep cannot make here, the box cannot either
+            _make_bindable(where)
         return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
@@ -47,6 +43,19 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
                         f"machine cannot build one: {why}")
     return Plan(None, None, spec.limits,
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
+
+
+def _make_bindable(where: Where) -> None:
+    """gatekeep's own directories, and a repository's ``.git/hooks`` (git makes it anyway):
+    a read-only bind needs something there, or the box could create it."""
+    dot = os.path.join(work_tree(where.cwd), ".git")
+    hooks = [os.path.join(dot, "hooks")] if os.path.isdir(dot) and not os.path.islink(dot) \
+        else []
+    for directory in (*where.own_dirs, *hooks):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            continue  # what gatekeep cannot make here, the box cannot either
 
 
 def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spec) -> Where:

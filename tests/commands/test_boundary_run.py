@@ -546,3 +546,82 @@ def test_variables_naming_a_way_out_are_unset_in_the_box(sandbox: Sandbox) -> No
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == "".join(f"{name}=unset\n" for name in names) + "GK_VALUE=kept\n"
+
+
+# -- what a later git outside the box would run -----------------------------------------------
+
+def _git(*args: str | Path, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                    *map(str, args)], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _repo(sandbox: Sandbox, where: Path | None = None) -> Path:
+    where = where or sandbox.work
+    where.mkdir(exist_ok=True)
+    _git("init", "-q", ".", cwd=where)
+    (where / "a.txt").write_text("a\n")
+    _git("add", "a.txt", cwd=where)
+    _git("commit", "-qm", "first", cwd=where)
+    return where / ".git"
+
+
+def _worktree(sandbox: Sandbox) -> Path:
+    """The sandbox works in a linked worktree of the repository in ``main``."""
+    git_dir = _repo(sandbox, sandbox.root / "main")
+    _git("worktree", "add", "-q", sandbox.work, cwd=git_dir.parent)
+    return git_dir
+
+
+@pytest.mark.parametrize(("layout", "target", "write"), [
+    ("commondir", ".git/commondir", "echo ../evil > .git/commondir"),
+    ("no-hooks", ".git/hooks/pre-commit", "mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit"),
+    ("submodule", ".git/modules/sub/config", "echo evil >> .git/modules/sub/config"),
+    ("submodule", ".git/modules/sub/hooks/pre-commit", ""),  # "": echo evil > TARGET
+    ("husky", ".husky/pre-commit", "echo evil > .husky/pre-commit"),
+    ("worktree", ".git", "echo 'gitdir: ./.evil' > .git"),
+    ("worktree", "../main/.git/config", "echo evil >> ../main/.git/config"),
+    ("worktree", "../main/.git/hooks/pre-commit", "echo evil > ../main/.git/hooks/pre-commit"),
+])
+def test_git_settings_the_box_cannot_change(sandbox: Sandbox, layout: str, target: str,
+                                            write: str) -> None:
+    git_dir = _worktree(sandbox) if layout == "worktree" else _repo(sandbox)
+    if layout == "no-hooks":
+        shutil.rmtree(git_dir / "hooks")
+    if layout == "submodule":
+        (git_dir / "modules/sub/hooks").mkdir(parents=True)
+        (git_dir / "modules/sub/config").write_text("[core]\n\tbare = false\n")
+    if layout == "husky":
+        (sandbox.work / ".husky").mkdir()
+        _git("config", "core.hooksPath", ".husky", cwd=sandbox.work)
+    path = sandbox.work / target
+    before = path.read_bytes() if path.exists() else None
+    plant(sandbox, f"-{write or f'echo evil > {target}'}")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (path.read_bytes() if path.exists() else None) == before, boxed.stderr
+
+
+def test_agent_settings_the_box_created_are_removed_after_it(sandbox: Sandbox) -> None:
+    (sandbox.work / ".mcp.json").write_text("{}")
+    _repo(sandbox)
+    plant(sandbox, "mkdir -p .claude; echo '{}' > .claude/settings.json",
+          "ln -s $(HOME)/.bashrc .cursor", "-echo '{\"x\": 1}' > .mcp.json",
+          "echo ../x > .git/commondir")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert "/bin/bash: line 1: .mcp.json: Read-only file system\n" in boxed.stderr
+    assert boxed.stderr.splitlines()[-3:] == [
+        "gatekeep: warning: the command created .git/commondir, which changes what git runs; "
+        "removed",
+        "gatekeep: warning: the command created .claude, which changes what agents run; removed",
+        "gatekeep: warning: the command created .cursor, which changes what agents run; removed"]
+    assert not (sandbox.work / ".claude").exists() and not (sandbox.work / ".cursor").is_symlink()
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"  # the link, not its target
+    assert (sandbox.work / ".mcp.json").read_text() == "{}"
+    assert not (sandbox.work / ".git/commondir").exists()
+    assert (sandbox.home / ".claude").is_dir()  # it was there before: bound, not removed
