@@ -163,9 +163,11 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
 
 
 def _ways_out(where: Where, tree: str) -> list[str]:
-    """Hidden whatever the policy says: the runtime dirs and sockets that reach processes
-    outside the box (a directory holding the tree excepted: the box would hide its work)."""
-    whole = [d for d in where.runtime_dirs
+    """Hidden whatever the policy says: gatekeep's state dir, and the runtime dirs and sockets
+    that reach processes outside the box (a directory holding the tree excepted: the box
+    would hide its work)."""
+    state = where.own_dirs[1:2]  # gatekeep's state: its cache key and audit log, wherever
+    whole = [d for d in (*where.runtime_dirs, *state)
              if not _within(os.path.realpath(tree), os.path.realpath(d))]
     return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES]
 

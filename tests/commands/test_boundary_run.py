@@ -625,3 +625,17 @@ def test_agent_settings_the_box_created_are_removed_after_it(sandbox: Sandbox) -
     assert (sandbox.work / ".mcp.json").read_text() == "{}"
     assert not (sandbox.work / ".git/commondir").exists()
     assert (sandbox.home / ".claude").is_dir()  # it was there before: bound, not removed
+
+
+def test_gatekeeps_state_dir_is_hidden_wherever_it_is(sandbox: Sandbox) -> None:
+    state = sandbox.state_home / "gatekeep"
+    assert not str(state).startswith(str(sandbox.home))  # XDG_STATE_HOME outside ~/.local
+    plant(sandbox, f"-cat {state}/cache.key > leaked", f"ls -a {state} > listed",
+          f"-echo x > {state}/audit.jsonl")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (sandbox.work / "leaked").read_bytes() == b""
+    assert (sandbox.work / "listed").read_text() == ".\n..\n"
+    assert [entry["exit_code"] for entry in sandbox.audit()][-1:] == [0]  # logged from outside

@@ -46,8 +46,8 @@ def test_protected_and_own_files_inside_writable_places_are_read_only(tmp_path: 
     box = boundary(spec, where(tmp_path))
     home = tmp_path / "home"
     assert {str(tree / ".git/hooks"), str(tree / ".git/config"), str(home / ".ssh"),
-            str(home / ".bashrc"), str(home / ".config/gatekeep"),
-            str(home / ".local/state/gatekeep")} <= set(box.readonly)
+            str(home / ".bashrc"), str(home / ".config/gatekeep")} <= set(box.readonly)
+    assert str(home / ".local/state/gatekeep") in box.hidden_dirs  # the state dir, wholesale
     assert str(tree / ".git") in box.anchors  # cannot be renamed away from its hooks
 
 
