@@ -28,8 +28,9 @@ OWN_MOUNTS = ("/proc", "/dev", "/sys")
 # Directories with these names in a temp dir, and socket files directly in one, are hidden.
 SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
 SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
-# How many directory entries of the working tree are looked at for protected names.
-SCAN_LIMIT = 20000
+# How many directory entries of the working tree are looked at for protected names; a tree
+# with more is not boxed silently (a protected file past the limit would not be hidden).
+SCAN_LIMIT = 100_000
 
 
 class Where(NamedTuple):
@@ -41,6 +42,7 @@ class Where(NamedTuple):
     own_dirs: tuple[str, ...]
     not_scanned: tuple[str, ...] = ()
     runtime_dirs: tuple[str, ...] = ()  # $XDG_RUNTIME_DIR, /run/user/UID: hidden wholesale
+    scan_limit: int = SCAN_LIMIT
 
 
 class Boundary(NamedTuple):
@@ -55,6 +57,7 @@ class Boundary(NamedTuple):
     limits: Limits
     notes: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
+    complete: bool = True           # False: the tree scan stopped at its limit
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -80,7 +83,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
-                    spec.limits, tuple(notes), _absent([*git_absent, *agent], roots))
+                    spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
+                    not any(n.startswith("the working tree has more than") for n in notes))
 
 
 def work_tree(cwd: str) -> str:
@@ -155,9 +159,9 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
             if entry.is_dir(follow_symlinks=False) and entry.name != ".git" \
                     and entry.name not in skip:
                 pending.append(entry.path)
-        if seen > SCAN_LIMIT:
-            notes.append(f"the working tree has more than {SCAN_LIMIT} entries: protected "
-                         "files deeper in it are not hidden by the box")
+        if seen > where.scan_limit:
+            notes.append(f"the working tree has more than {where.scan_limit} entries: "
+                         "protected files deeper in it would not be hidden by the box")
             break
     return found_write, found_read
 

@@ -18,13 +18,17 @@ NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside 
         "tree, temp dirs and caches; protected files hidden; no network); if it needs more, "
         "ask the operator to approve it\n")
 
+TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
+             "or add directories to sandbox_paths.not_scanned")
+
 
 class Plan(NamedTuple):
     box: Boundary | None       # None: no box
     bwrap: str | None
     limits: Limits
     warning: str | None = None  # shown before an unboxed run
-    ask: str | None = None      # why this run needs the operator's approval instead
+    ask: str | None = None      # why this run needs the operator's approval (with a box:
+                                # to run in it; without one: to run unboxed)
 
 
 def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
@@ -36,7 +40,9 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     if why is None:
         if create:
             _make_bindable(where)
-        return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
+        box = boundary(spec, where)
+        return Plan(box, bwrap.find(spec.bwrap), spec.limits,
+                    ask=None if box.complete else TOO_LARGE)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
                     ask=f"the policy requires a boundary (sandbox: required) and this "

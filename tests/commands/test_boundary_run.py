@@ -639,3 +639,38 @@ def test_gatekeeps_state_dir_is_hidden_wherever_it_is(sandbox: Sandbox) -> None:
     assert (sandbox.work / "leaked").read_bytes() == b""
     assert (sandbox.work / "listed").read_text() == ".\n..\n"
     assert [entry["exit_code"] for entry in sandbox.audit()][-1:] == [0]  # logged from outside
+
+
+# -- a tree too large to search --------------------------------------------------------------
+
+def _flood(directory: Path, count: int) -> None:
+    directory.mkdir()
+    for number in range(count):
+        os.close(os.open(directory / str(number), os.O_CREAT | os.O_WRONLY, 0o644))
+
+
+def test_a_tree_too_large_to_search_is_not_boxed_silently(sandbox: Sandbox) -> None:
+    from gatekeep.sandbox.boundary import SCAN_LIMIT
+
+    _flood(sandbox.work / "zz", SCAN_LIMIT + 1)
+    (sandbox.work / "zz/deep").mkdir()  # searched after the flood around it: past the limit
+    (sandbox.work / "zz/deep/.env").write_text("TOKEN=1\n")
+    plant(sandbox, "cat zz/deep/.env")
+
+    result = sandbox.gatekeep("run", "-c", "make")
+
+    assert result.returncode == 126, result.stderr
+    assert "TOKEN" not in result.stdout
+    assert result.stderr.startswith(
+        "gatekeep: needs approval: sandbox: the working tree is too large to find every "
+        "protected file; approve the run, or add directories to sandbox_paths.not_scanned\n")
+    assert "instead: approve this run in the box as it is, or fix" in result.stderr
+    plant(sandbox, "cat zz/deep/.env", "echo more >> $(HOME)/.bashrc")
+    output, status = _approve(sandbox, "make")  # approved: it runs in the box it has
+    assert status == 2, output
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\n"
+                                  "sandbox_paths: {not_scanned: [zz]}\n")
+    skipped = sandbox.gatekeep("run", "-c", "make")  # the operator's choice: no question
+    assert skipped.returncode == 2, skipped.stderr
+    assert "TOKEN=1\n" in skipped.stdout
