@@ -58,6 +58,7 @@ class Boundary(NamedTuple):
     notes: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
     complete: bool = True           # False: the tree scan stopped at its limit
+    linked: tuple[str, ...] = ()    # protected files with another hard link (writable there)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -71,7 +72,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     agent = _agent_files(tree, where.home)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
                *where.own_dirs, *agent, *git_guarded]
-    readonly = [p for p in _existing(guarded) if _under_any(p, roots)]
+    protected = _existing(guarded)
+    readonly = [p for p in protected if _under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
                         *_ways_out(where, tree)])
     hidden_dirs = _outermost([p for p in hidden if os.path.isdir(p)])
@@ -80,11 +82,15 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
     anchors = _anchors([*readonly, *hidden_dirs, *hidden_files], roots)
     notes.extend(_missing_own(where.own_dirs, roots))
+    linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
+    notes.extend(f"{p} has another hard link: a write through it changes this protected file"
+                 for p in linked)
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
-                    not any(n.startswith("the working tree has more than") for n in notes))
+                    not any(n.startswith("the working tree has more than") for n in notes),
+                    tuple(linked))
 
 
 def work_tree(cwd: str) -> str:
@@ -218,6 +224,20 @@ def _glob(text: str) -> str:
 def _agent_files(tree: str, home: str) -> list[str]:
     return [os.path.join(base, name) for base in dict.fromkeys((tree, home))
             for name in AGENT_FILES]
+
+
+def _linked(paths: list[str], places: tuple[str, str]) -> list[str]:
+    """Protected files in the tree or home that another name writes too: a hard link made
+    before the run, anywhere the box can write, is not covered by the bind."""
+    found = []
+    for path in paths:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and _under_any(path, list(places)):
+            found.append(path)
+    return found
 
 
 def _absent(paths: list[str], roots: list[str]) -> tuple[str, ...]:

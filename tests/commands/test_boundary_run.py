@@ -674,3 +674,17 @@ def test_a_tree_too_large_to_search_is_not_boxed_silently(sandbox: Sandbox) -> N
     skipped = sandbox.gatekeep("run", "-c", "make")  # the operator's choice: no question
     assert skipped.returncode == 2, skipped.stderr
     assert "TOKEN=1\n" in skipped.stdout
+
+
+def test_a_protected_file_with_another_hard_link_is_warned_about(sandbox: Sandbox) -> None:
+    plant(sandbox)
+    (sandbox.work / "dotfiles").mkdir()
+    os.link(sandbox.home / ".bashrc", sandbox.work / "dotfiles/bashrc")
+    warning = (f"gatekeep: warning: {sandbox.home}/.bashrc has another hard link: a write "
+               "through it changes this protected file\n")
+
+    boxed = sandbox.gatekeep("run", "-c", "true")
+    checked = sandbox.gatekeep("check", "-c", "true", env={"NO_COLOR": "1"})
+
+    assert (boxed.returncode, boxed.stderr) == (0, warning)
+    assert f"  note: {warning.removeprefix('gatekeep: warning: ')}" in checked.stdout

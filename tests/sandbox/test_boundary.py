@@ -171,3 +171,11 @@ def test_runtime_dirs_and_sockets_in_temp_dirs_are_hidden(tmp_path: Path, tree: 
 def test_a_runtime_dir_holding_the_tree_is_not_hidden(tmp_path: Path, tree: Path) -> None:
     box = boundary(SPEC, where(tmp_path)._replace(runtime_dirs=(str(tmp_path),)))
     assert str(tmp_path) not in box.hidden_dirs
+
+
+def test_a_protected_file_linked_into_the_tree_is_named(tmp_path: Path, tree: Path) -> None:
+    os.link(tmp_path / "home/.bashrc", tree / "bashrc")  # home itself is not writable here
+    box = boundary(SPEC, where(tmp_path))
+    assert box.linked == (str(tmp_path / "home/.bashrc"),)
+    assert f"{tmp_path}/home/.bashrc has another hard link: a write through it changes this " \
+           "protected file" in box.notes
