@@ -197,6 +197,8 @@ def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
 
 
 def _is_socket(entry: os.DirEntry[str]) -> bool:
+    if entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+        return False  # known from the directory read: no stat for most of /tmp
     try:
         return stat.S_ISSOCK(entry.stat().st_mode)  # a link to a socket connects too
     except OSError:
