@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -122,18 +123,20 @@ def _running(argument: str) -> list[int]:
 
 
 def test_a_process_left_behind_to_outlive_the_command(sandbox: Sandbox) -> None:
-    plant(sandbox, "setsid sleep 60.6161 > /dev/null 2>&1 &")
+    # a duration of this test's own, so a run of the suite beside this one cannot match it
+    mark = f"60.{os.getpid() % 10000:04d}{secrets.randbelow(10**6):06d}"
+    plant(sandbox, f"setsid sleep {mark} > /dev/null 2>&1 &")
     assert allowed(sandbox, "make")
 
     boxed = sandbox.gatekeep("run", "-c", "make")
     assert boxed.returncode == 0, boxed.stderr
-    sandbox.wait_for(lambda: not _running("sleep\x0060.6161"))
+    sandbox.wait_for(lambda: not _running(f"sleep\x00{mark}"))
 
     try:
         assert plain(sandbox, "make").returncode == 0
-        assert _running("sleep\x0060.6161")  # still there after bash returned
+        assert _running(f"sleep\x00{mark}")  # still there after bash returned
     finally:
-        for pid in _running("sleep\x0060.6161"):
+        for pid in _running(f"sleep\x00{mark}"):
             os.kill(pid, signal.SIGKILL)
 
 
