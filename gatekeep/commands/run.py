@@ -65,8 +65,9 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         return job.approved_run(decision, fields)
     spec = spec_for(policies)
     plan = job.plan(spec)
-    if plan.ask is not None:
-        return job.approved_run(boundary_ask(decision, plan.ask), fields, unboxed=True)
+    if plan.ask is not None:  # with a box (one that cannot hide everything): run in it
+        return job.approved_run(boundary_ask(decision, plan.ask, boxed=plan.box is not None),
+                                fields, unboxed=plan.box is None)
     fields = with_spec(fields, spec)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
@@ -119,7 +120,7 @@ class _Job(NamedTuple):
         spec = spec_for(self.policies)
         plan = sandbox_plan.Plan(None, None, spec.limits) if unboxed else \
             self.plan(lifted(spec, decision, self.parsed, self.policies))
-        if plan.ask is not None:  # the operator's approval stands in for the box
+        if plan.ask is not None and plan.box is None:  # the approval stands in for the box
             plan = sandbox_plan.Plan(None, None, spec.limits, warning=(
                 f"gatekeep: warning: running without a boundary: {plan.ask}\n"))
         status = run_allowed(self.command, self.request.argv, self.program, self.env,
@@ -132,13 +133,15 @@ class _Job(NamedTuple):
         return status
 
 
-def boundary_ask(decision: Decision, reason: str) -> Decision:
-    """An allowed command that cannot run in its box: every part needs the operator."""
+def boundary_ask(decision: Decision, reason: str, boxed: bool = False) -> Decision:
+    """An allowed command that cannot run in its box (``boxed``: in its whole box): every
+    part needs the operator."""
+    how = "in the box as it is" if boxed else "without the box"
     verdict = Verdict("sandbox", "ask", reason,
-                      "approve this run without the box, or fix the set-up "
+                      f"approve this run {how}, or fix the set-up "
                       "(gatekeep check shows the boundary)")
     segments = tuple(s._replace(decision="ask", verdicts=(*s.verdicts, verdict),
-                                shape="a run without the boundary is approved once at a time")
+                                shape=f"a run {how} is approved once at a time")
                      for s in decision.segments)
     return decision._replace(decision="ask", segments=segments)
 

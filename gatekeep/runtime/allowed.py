@@ -35,10 +35,15 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
             raise FileNotFoundError(2, "command not found")
         if plan is not None and plan.warning:
             stderr.write(plan.warning)
+        if plan is not None and plan.box is not None:
+            _warn_linked(plan.box.linked, stderr)
         if plan is None or (plan.box is None and not any(plan.limits)):
             status = execute.run(program, args, execute.scrub(env))
         else:
-            ran = _run_planned(plan, program, args, env)
+            try:
+                ran = _run_planned(plan, program, args, env)
+            finally:
+                _after_box(plan, stderr)
             status, timed_out = ran.status, ran.timed_out
     except execute.BoxFailed:
         return None
@@ -64,6 +69,23 @@ def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, st
     if plan.box is None or plan.bwrap is None:
         return execute.run_limited(program, args, execute.scrub(env), plan.limits)
     return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env))
+
+
+def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
+    from gatekeep.text import visible
+
+    for path in paths:
+        stderr.write(f"gatekeep: warning: {visible(path)} has another hard link: a write "
+                     "through it changes this protected file\n")
+
+
+def _after_box(plan: Plan, stderr: TextIO) -> None:
+    """Settings the boxed command created where the box could not bind them are removed."""
+    if plan.box is not None and plan.box.absent:
+        from gatekeep.sandbox.created import remove_created
+
+        for line in remove_created(plan.box.absent, plan.box.tree):
+            stderr.write(line)
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
+from gatekeep.sandbox import gitdirs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -20,8 +22,15 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
-# How many directory entries of the working tree are looked at for protected names.
-SCAN_LIMIT = 20000
+# Where programs keep Unix sockets that reach a process outside the box: a socket with a
+# path connects even under a read-only mount, and --unshare-net does not cover it (tmux
+# takes keystrokes through its socket, ssh-agent signs, D-Bus and docker start processes).
+# Directories with these names in a temp dir, and socket files directly in one, are hidden.
+SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
+SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
+# How many directory entries of the working tree are looked at for protected names; a tree
+# with more is not boxed silently (a protected file past the limit would not be hidden).
+SCAN_LIMIT = 100_000
 
 
 class Where(NamedTuple):
@@ -32,6 +41,8 @@ class Where(NamedTuple):
     temp_dirs: tuple[str, ...]
     own_dirs: tuple[str, ...]
     not_scanned: tuple[str, ...] = ()
+    runtime_dirs: tuple[str, ...] = ()  # $XDG_RUNTIME_DIR, /run/user/UID: hidden wholesale
+    scan_limit: int = SCAN_LIMIT
 
 
 class Boundary(NamedTuple):
@@ -45,6 +56,9 @@ class Boundary(NamedTuple):
     everything_writable: bool
     limits: Limits
     notes: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
+    complete: bool = True           # False: the tree scan stopped at its limit
+    linked: tuple[str, ...] = ()    # protected files with another hard link (writable there)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -54,20 +68,29 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
     found_write, found_read = _scan(tree, spec, where, notes)
+    git_guarded, git_absent = gitdirs.protected(tree, where.home)
+    agent = _agent_files(tree, where.home)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
-               *where.own_dirs, *_agent_files(tree, where.home)]
-    readonly = [p for p in _existing(guarded) if _under_any(p, roots)]
-    hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True)])
+               *where.own_dirs, *agent, *git_guarded]
+    protected = _existing(guarded)
+    readonly = [p for p in protected if _under_any(p, roots)]
+    hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
+                        *_ways_out(where, tree)])
     hidden_dirs = _outermost([p for p in hidden if os.path.isdir(p)])
     hidden_files = [p for p in hidden if not os.path.isdir(p)
                     and not _under_any(p, hidden_dirs)]
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
     anchors = _anchors([*readonly, *hidden_dirs, *hidden_files], roots)
     notes.extend(_missing_own(where.own_dirs, roots))
+    linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
+    notes.extend(f"{p} has another hard link: a write through it changes this protected file"
+                 for p in linked)
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
-                    spec.limits, tuple(notes))
+                    spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
+                    not any(n.startswith("the working tree has more than") for n in notes),
+                    tuple(linked))
 
 
 def work_tree(cwd: str) -> str:
@@ -142,11 +165,44 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
             if entry.is_dir(follow_symlinks=False) and entry.name != ".git" \
                     and entry.name not in skip:
                 pending.append(entry.path)
-        if seen > SCAN_LIMIT:
-            notes.append(f"the working tree has more than {SCAN_LIMIT} entries: protected "
-                         "files deeper in it are not hidden by the box")
+        if seen > where.scan_limit:
+            notes.append(f"the working tree has more than {where.scan_limit} entries: "
+                         "protected files deeper in it would not be hidden by the box")
             break
     return found_write, found_read
+
+
+def _ways_out(where: Where, tree: str) -> list[str]:
+    """Hidden whatever the policy says: gatekeep's state dir, and the runtime dirs and sockets
+    that reach processes outside the box (a directory holding the tree excepted: the box
+    would hide its work)."""
+    state = where.own_dirs[1:2]  # gatekeep's state: its cache key and audit log, wherever
+    whole = [d for d in (*where.runtime_dirs, *state)
+             if not _within(os.path.realpath(tree), os.path.realpath(d))]
+    return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES]
+
+
+def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
+    """What in the temp dirs leads to another process: socket directories and sockets."""
+    names = re.compile("|".join(_glob(name) for name in SOCKET_DIRS))
+    found: list[str] = []
+    for directory in temp_dirs:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        found.extend(entry.path for entry in entries
+                     if (names.fullmatch(entry.name) and entry.is_dir()) or _is_socket(entry))
+    return found
+
+
+def _is_socket(entry: os.DirEntry[str]) -> bool:
+    if entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+        return False  # known from the directory read: no stat for most of /tmp
+    try:
+        return stat.S_ISSOCK(entry.stat().st_mode)  # a link to a socket connects too
+    except OSError:
+        return False
 
 
 def _regex(patterns: list[str]) -> re.Pattern[str] | None:
@@ -170,6 +226,26 @@ def _glob(text: str) -> str:
 def _agent_files(tree: str, home: str) -> list[str]:
     return [os.path.join(base, name) for base in dict.fromkeys((tree, home))
             for name in AGENT_FILES]
+
+
+def _linked(paths: list[str], places: tuple[str, str]) -> list[str]:
+    """Protected files in the tree or home that another name writes too: a hard link made
+    before the run, anywhere the box can write, is not covered by the bind."""
+    found = []
+    for path in paths:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and _under_any(path, list(places)):
+            found.append(path)
+    return found
+
+
+def _absent(paths: list[str], roots: list[str]) -> tuple[str, ...]:
+    """Those missing where the box can write: it could create them, and nothing binds them."""
+    return tuple(dict.fromkeys(p for p in paths if not os.path.lexists(p)
+                               and _under_any(os.path.realpath(p), roots)))
 
 
 def _existing(paths: list[str]) -> list[str]:

@@ -16,6 +16,10 @@ from gatekeep.sandbox.boundary import Boundary
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
 _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
                     ("/proc/sys/kernel/unprivileged_userns_clone", "0"))
+# Variables that name a way out of the box (a socket, a display, a server): unset inside it,
+# so a tool does not go looking for what the box hides.
+UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "STY", "DISPLAY",
+             "WAYLAND_DISPLAY", "DOCKER_HOST", "GPG_AGENT_INFO", "XDG_RUNTIME_DIR")
 
 
 def find(candidates: Sequence[str]) -> str | None:
@@ -73,6 +77,11 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
         out += ["--ro-bind", "/dev/null", path]
     if not box.network:
         out.append("--unshare-net")
+    # Run by root, bwrap keeps root's capabilities in the box: without this, the command
+    # could unmount what hides a secret, remount / writable, or enter the host's namespaces.
+    out += ["--cap-drop", "ALL"]
+    for name in UNSET_ENV:
+        out += ["--unsetenv", name]
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
     # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import Boundary, Where, boundary
+from gatekeep.sandbox.boundary import Boundary, Where, boundary, work_tree
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -18,13 +18,17 @@ NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside 
         "tree, temp dirs and caches; protected files hidden; no network); if it needs more, "
         "ask the operator to approve it\n")
 
+TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
+             "or add directories to sandbox_paths.not_scanned")
+
 
 class Plan(NamedTuple):
     box: Boundary | None       # None: no box
     bwrap: str | None
     limits: Limits
     warning: str | None = None  # shown before an unboxed run
-    ask: str | None = None      # why this run needs the operator's approval instead
+    ask: str | None = None      # why this run needs the operator's approval (with a box:
+                                # to run in it; without one: to run unboxed)
 
 
 def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
@@ -35,12 +39,10 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     why = bwrap.cannot_box(spec.bwrap)
     if why is None:
         if create:
-            for directory in where.own_dirs:
-                try:
-                    os.makedirs(directory, mode=0o700, exist_ok=True)
-                except OSError:
-                    continue  # what gatekeep cannot make here, the box cannot either
-        return Plan(boundary(spec, where), bwrap.find(spec.bwrap), spec.limits)
+            _make_bindable(where)
+        box = boundary(spec, where)
+        return Plan(box, bwrap.find(spec.bwrap), spec.limits,
+                    ask=None if box.complete else TOO_LARGE)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
                     ask=f"the policy requires a boundary (sandbox: required) and this "
@@ -49,11 +51,25 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
 
 
+def _make_bindable(where: Where) -> None:
+    """gatekeep's own directories, and a repository's ``.git/hooks`` (git makes it anyway):
+    a read-only bind needs something there, or the box could create it."""
+    dot = os.path.join(work_tree(where.cwd), ".git")
+    hooks = [os.path.join(dot, "hooks")] if os.path.isdir(dot) and not os.path.islink(dot) \
+        else []
+    for directory in (*where.own_dirs, *hooks):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+        except OSError:
+            continue  # what gatekeep cannot make here, the box cannot either
+
+
 def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spec) -> Where:
     """The run's place, from the same environment the decision was made in."""
     temp = (env.get("TMPDIR", "").rstrip("/"), *TEMP_DIRS)
+    runtime = (env.get("XDG_RUNTIME_DIR", "").rstrip("/"), f"/run/user/{os.getuid()}")
     return Where(cwd, env.get("HOME", "/"), tuple(dict.fromkeys(t for t in temp if t)),
-                 own_dirs, spec.not_scanned)
+                 own_dirs, spec.not_scanned, tuple(dict.fromkeys(r for r in runtime if r)))
 
 
 def with_spec(fields: str, spec: Spec) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -122,18 +123,20 @@ def _running(argument: str) -> list[int]:
 
 
 def test_a_process_left_behind_to_outlive_the_command(sandbox: Sandbox) -> None:
-    plant(sandbox, "setsid sleep 60.6161 > /dev/null 2>&1 &")
+    # a duration of this test's own, so a run of the suite beside this one cannot match it
+    mark = f"60.{os.getpid() % 10000:04d}{secrets.randbelow(10**6):06d}"
+    plant(sandbox, f"setsid sleep {mark} > /dev/null 2>&1 &")
     assert allowed(sandbox, "make")
 
     boxed = sandbox.gatekeep("run", "-c", "make")
     assert boxed.returncode == 0, boxed.stderr
-    sandbox.wait_for(lambda: not _running("sleep\x0060.6161"))
+    sandbox.wait_for(lambda: not _running(f"sleep\x00{mark}"))
 
     try:
         assert plain(sandbox, "make").returncode == 0
-        assert _running("sleep\x0060.6161")  # still there after bash returned
+        assert _running(f"sleep\x00{mark}")  # still there after bash returned
     finally:
-        for pid in _running("sleep\x0060.6161"):
+        for pid in _running(f"sleep\x00{mark}"):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -493,3 +496,204 @@ def test_an_approval_stands_in_for_a_box_this_machine_cannot_build(sandbox: Sand
     assert "gatekeep: warning: running without a boundary: the policy requires a boundary" \
            in output
     assert not (sandbox.work / "build").exists()
+
+
+# -- what a privileged box could undo ---------------------------------------------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the capabilities in question are root's")
+def test_root_in_the_box_cannot_unmount_or_remount_what_hides_a_secret(
+        sandbox: Sandbox) -> None:
+    plant(sandbox, "-umount $(HOME)/.ssh/id_rsa", "-cat $(HOME)/.ssh/id_rsa > leaked",
+          "-umount $(HOME)/.bashrc", "-echo more >> $(HOME)/.bashrc",
+          "-mount -o remount,rw,bind / && echo remounted > remounted")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (sandbox.work / "leaked").read_text() == ""
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+    assert not (sandbox.work / "remounted").exists()
+    status = sandbox.gatekeep("run", "-c", "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status")
+    assert status.stdout == "CapEff:\t0000000000000000\nNoNewPrivs:\t1\n", status.stderr
+    assert "must be superuser to unmount" in boxed.stderr
+
+
+# -- sockets that lead out of the box ------------------------------------------------------------
+
+CONNECT = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])"
+
+
+@pytest.mark.parametrize("place", ["tmp/tmux-0/default", "tmp/ssh-XXXX1234/agent.1",
+                                   "tmp/.X11-unix/X0", "tmp/agent.sock", "run/bus"])
+def test_a_unix_socket_of_a_process_outside_the_box(sandbox: Sandbox, place: str) -> None:
+    path = sandbox.root / place
+    path.parent.mkdir(parents=True, exist_ok=True)
+    env = {"TMPDIR": str(sandbox.root / "tmp"), "XDG_RUNTIME_DIR": str(sandbox.root / "run")}
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(path))
+        listener.listen(4)
+        plant(sandbox, f"{sys.executable} -c '{CONNECT}' {path}")
+        assert allowed(sandbox, "make")
+
+        boxed = sandbox.gatekeep("run", "-c", "make", env=env)
+        assert boxed.returncode == 2, boxed.stderr
+        assert "FileNotFoundError" in boxed.stderr or "ConnectionRefusedError" in boxed.stderr
+
+        unboxed = subprocess.run(["bash", "-c", "make"], cwd=sandbox.work,
+                                 env={**sandbox.env, **env}, capture_output=True, text=True,
+                                 timeout=30, check=False)
+        assert unboxed.returncode == 0, unboxed.stderr
+
+
+def test_variables_naming_a_way_out_are_unset_in_the_box(sandbox: Sandbox) -> None:
+    names = ["SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "DISPLAY", "DOCKER_HOST"]
+    show = "; ".join(f'echo "{name}=${{{name}-unset}}"' for name in [*names, "GK_VALUE"])
+
+    result = sandbox.gatekeep("run", "-c", show, env={**dict.fromkeys(names, "x"),
+                                                      "GK_VALUE": "kept"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "".join(f"{name}=unset\n" for name in names) + "GK_VALUE=kept\n"
+
+
+# -- what a later git outside the box would run -----------------------------------------------
+
+def _git(*args: str | Path, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                    *map(str, args)], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def _repo(sandbox: Sandbox, where: Path | None = None) -> Path:
+    where = where or sandbox.work
+    where.mkdir(exist_ok=True)
+    _git("init", "-q", ".", cwd=where)
+    (where / "a.txt").write_text("a\n")
+    _git("add", "a.txt", cwd=where)
+    _git("commit", "-qm", "first", cwd=where)
+    return where / ".git"
+
+
+def _worktree(sandbox: Sandbox) -> Path:
+    """The sandbox works in a linked worktree of the repository in ``main``."""
+    git_dir = _repo(sandbox, sandbox.root / "main")
+    _git("worktree", "add", "-q", sandbox.work, cwd=git_dir.parent)
+    return git_dir
+
+
+@pytest.mark.parametrize(("layout", "target", "write"), [
+    ("commondir", ".git/commondir", "echo ../evil > .git/commondir"),
+    ("no-hooks", ".git/hooks/pre-commit", "mkdir -p .git/hooks; echo evil > .git/hooks/pre-commit"),
+    ("submodule", ".git/modules/sub/config", "echo evil >> .git/modules/sub/config"),
+    ("submodule", ".git/modules/sub/hooks/pre-commit", ""),  # "": echo evil > TARGET
+    ("husky", ".husky/pre-commit", "echo evil > .husky/pre-commit"),
+    ("worktree", ".git", "echo 'gitdir: ./.evil' > .git"),
+    ("worktree", "../main/.git/config", "echo evil >> ../main/.git/config"),
+    ("worktree", "../main/.git/hooks/pre-commit", "echo evil > ../main/.git/hooks/pre-commit"),
+])
+def test_git_settings_the_box_cannot_change(sandbox: Sandbox, layout: str, target: str,
+                                            write: str) -> None:
+    git_dir = _worktree(sandbox) if layout == "worktree" else _repo(sandbox)
+    if layout == "no-hooks":
+        shutil.rmtree(git_dir / "hooks")
+    if layout == "submodule":
+        (git_dir / "modules/sub/hooks").mkdir(parents=True)
+        (git_dir / "modules/sub/config").write_text("[core]\n\tbare = false\n")
+    if layout == "husky":
+        (sandbox.work / ".husky").mkdir()
+        _git("config", "core.hooksPath", ".husky", cwd=sandbox.work)
+    path = sandbox.work / target
+    before = path.read_bytes() if path.exists() else None
+    plant(sandbox, f"-{write or f'echo evil > {target}'}")
+    assert allowed(sandbox, "make")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (path.read_bytes() if path.exists() else None) == before, boxed.stderr
+
+
+def test_agent_settings_the_box_created_are_removed_after_it(sandbox: Sandbox) -> None:
+    (sandbox.work / ".mcp.json").write_text("{}")
+    _repo(sandbox)
+    plant(sandbox, "mkdir -p .claude; echo '{}' > .claude/settings.json",
+          "ln -s $(HOME)/.bashrc .cursor", "-echo '{\"x\": 1}' > .mcp.json",
+          "echo ../x > .git/commondir")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert "/bin/bash: line 1: .mcp.json: Read-only file system\n" in boxed.stderr
+    assert boxed.stderr.splitlines()[-3:] == [
+        "gatekeep: warning: the command created .git/commondir, which changes what git runs; "
+        "removed",
+        "gatekeep: warning: the command created .claude, which changes what agents run; removed",
+        "gatekeep: warning: the command created .cursor, which changes what agents run; removed"]
+    assert not (sandbox.work / ".claude").exists() and not (sandbox.work / ".cursor").is_symlink()
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"  # the link, not its target
+    assert (sandbox.work / ".mcp.json").read_text() == "{}"
+    assert not (sandbox.work / ".git/commondir").exists()
+    assert (sandbox.home / ".claude").is_dir()  # it was there before: bound, not removed
+
+
+def test_gatekeeps_state_dir_is_hidden_wherever_it_is(sandbox: Sandbox) -> None:
+    state = sandbox.state_home / "gatekeep"
+    assert not str(state).startswith(str(sandbox.home))  # XDG_STATE_HOME outside ~/.local
+    plant(sandbox, f"-cat {state}/cache.key > leaked", f"ls -a {state} > listed",
+          f"-echo x > {state}/audit.jsonl")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 0, boxed.stderr
+    assert (sandbox.work / "leaked").read_bytes() == b""
+    assert (sandbox.work / "listed").read_text() == ".\n..\n"
+    assert [entry["exit_code"] for entry in sandbox.audit()][-1:] == [0]  # logged from outside
+
+
+# -- a tree too large to search --------------------------------------------------------------
+
+def _flood(directory: Path, count: int) -> None:
+    directory.mkdir()
+    for number in range(count):
+        os.close(os.open(directory / str(number), os.O_CREAT | os.O_WRONLY, 0o644))
+
+
+def test_a_tree_too_large_to_search_is_not_boxed_silently(sandbox: Sandbox) -> None:
+    from gatekeep.sandbox.boundary import SCAN_LIMIT
+
+    _flood(sandbox.work / "zz", SCAN_LIMIT + 1)
+    (sandbox.work / "zz/deep").mkdir()  # searched after the flood around it: past the limit
+    (sandbox.work / "zz/deep/.env").write_text("TOKEN=1\n")
+    plant(sandbox, "cat zz/deep/.env")
+
+    result = sandbox.gatekeep("run", "-c", "make")
+
+    assert result.returncode == 126, result.stderr
+    assert "TOKEN" not in result.stdout
+    assert result.stderr.startswith(
+        "gatekeep: needs approval: sandbox: the working tree is too large to find every "
+        "protected file; approve the run, or add directories to sandbox_paths.not_scanned\n")
+    assert "instead: approve this run in the box as it is, or fix" in result.stderr
+    plant(sandbox, "cat zz/deep/.env", "echo more >> $(HOME)/.bashrc")
+    output, status = _approve(sandbox, "make")  # approved: it runs in the box it has
+    assert status == 2, output
+    assert (sandbox.home / ".bashrc").read_text() == "# mine\n"
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\n"
+                                  "sandbox_paths: {not_scanned: [zz]}\n")
+    skipped = sandbox.gatekeep("run", "-c", "make")  # the operator's choice: no question
+    assert skipped.returncode == 2, skipped.stderr
+    assert "TOKEN=1\n" in skipped.stdout
+
+
+def test_a_protected_file_with_another_hard_link_is_warned_about(sandbox: Sandbox) -> None:
+    plant(sandbox)
+    (sandbox.work / "dotfiles").mkdir()
+    os.link(sandbox.home / ".bashrc", sandbox.work / "dotfiles/bashrc")
+    warning = (f"gatekeep: warning: {sandbox.home}/.bashrc has another hard link: a write "
+               "through it changes this protected file\n")
+
+    boxed = sandbox.gatekeep("run", "-c", "true")
+    checked = sandbox.gatekeep("check", "-c", "true", env={"NO_COLOR": "1"})
+
+    assert (boxed.returncode, boxed.stderr) == (0, warning)
+    assert f"  note: {warning.removeprefix('gatekeep: warning: ')}" in checked.stdout

@@ -46,8 +46,8 @@ def test_protected_and_own_files_inside_writable_places_are_read_only(tmp_path: 
     box = boundary(spec, where(tmp_path))
     home = tmp_path / "home"
     assert {str(tree / ".git/hooks"), str(tree / ".git/config"), str(home / ".ssh"),
-            str(home / ".bashrc"), str(home / ".config/gatekeep"),
-            str(home / ".local/state/gatekeep")} <= set(box.readonly)
+            str(home / ".bashrc"), str(home / ".config/gatekeep")} <= set(box.readonly)
+    assert str(home / ".local/state/gatekeep") in box.hidden_dirs  # the state dir, wholesale
     assert str(tree / ".git") in box.anchors  # cannot be renamed away from its hooks
 
 
@@ -151,3 +151,31 @@ def test_macos_cannot_box(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.platform", "darwin")
     assert cannot_box(["/usr/bin/bwrap"]) == (
         "darwin has no bubblewrap; commands run without a boundary")
+
+
+def test_runtime_dirs_and_sockets_in_temp_dirs_are_hidden(tmp_path: Path, tree: Path) -> None:
+    import socket
+
+    run = tmp_path / "run"
+    (run / "bus").mkdir(parents=True)
+    (tmp_path / "tmp/tmux-0").mkdir()
+    (tmp_path / "tmp/tmux.txt").write_text("x\n")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "tmp/agent"))
+        box = boundary(SPEC, where(tmp_path)._replace(runtime_dirs=(str(run),)))
+    assert {str(run), str(tmp_path / "tmp/tmux-0")} <= set(box.hidden_dirs)
+    assert str(tmp_path / "tmp/agent") in box.hidden_files
+    assert str(tmp_path / "tmp/tmux.txt") not in box.hidden_files
+
+
+def test_a_runtime_dir_holding_the_tree_is_not_hidden(tmp_path: Path, tree: Path) -> None:
+    box = boundary(SPEC, where(tmp_path)._replace(runtime_dirs=(str(tmp_path),)))
+    assert str(tmp_path) not in box.hidden_dirs
+
+
+def test_a_protected_file_linked_into_the_tree_is_named(tmp_path: Path, tree: Path) -> None:
+    os.link(tmp_path / "home/.bashrc", tree / "bashrc")  # home itself is not writable here
+    box = boundary(SPEC, where(tmp_path))
+    assert box.linked == (str(tmp_path / "home/.bashrc"),)
+    assert f"{tmp_path}/home/.bashrc has another hard link: a write through it changes this " \
+           "protected file" in box.notes

@@ -1,0 +1,43 @@
+"""After a boxed run: settings it created where nothing could be bound are removed.
+
+A bind needs something there, so an agent's settings directory or a ``.git/commondir``
+that did not exist before the run could be created by it, and would run code in a later
+unboxed program. Only the standard library: this runs after every boxed run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+# What each kind of path changes, for the warning.
+_CHANGES = {"commondir": "which changes what git runs"}
+_DEFAULT = "which changes what agents run"
+
+
+def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
+    """Remove each of ``paths`` that exists now (a link itself, never what it points to);
+    one warning line for each."""
+    lines = []
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        _remove(path)
+        shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
+        from gatekeep.text import visible
+
+        done = "could not remove it: remove it yourself before running git or an agent" \
+            if os.path.lexists(path) else "removed"
+        lines.append(f"gatekeep: warning: the command created {visible(shown)}, "
+                     f"{_CHANGES.get(os.path.basename(path), _DEFAULT)}; {done}\n")
+    return lines
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)  # rmtree never follows links inside
+    else:
+        with contextlib.suppress(OSError):  # reported by the caller: it is still there
+            os.unlink(path)

@@ -1,0 +1,90 @@
+"""The parts of a git repository that make a later git run code, found from its work tree.
+
+A later git outside the box (the operator's, an editor's) runs what these name: hooks,
+``core.fsmonitor`` and filters in a config, a ``commondir`` or a ``.git`` file pointing
+at another git dir that holds both. The box keeps them read-only. Only the standard
+library: this runs on every boxed run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+# In a git dir, the files and directories that hold settings or hooks (not data: objects,
+# refs, the index and HEAD stay writable, or nothing could be committed).
+SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
+# Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
+_DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
+_HOOKS_PATH = re.compile(r"\s*hookspath\s*=\s*(.*?)\s*$", re.IGNORECASE)
+
+
+def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
+    """(paths to keep read-only, paths that must not appear) for the repository at ``tree``."""
+    dot = os.path.join(tree, ".git")
+    if os.path.isdir(dot):
+        guarded: list[str] = []
+        git_dir = dot
+    elif os.path.isfile(dot):
+        guarded, git_dir = [dot], _pointed(dot, "gitdir:", tree)
+    else:
+        return [], []
+    common = _pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
+        if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
+    for directory in dict.fromkeys((git_dir, common)):
+        guarded += [os.path.join(directory, name) for name in SETTINGS]
+        guarded += _submodules(os.path.join(directory, "modules"))
+        guarded += _worktrees(os.path.join(directory, "worktrees"))
+        guarded += _hooks_paths(os.path.join(directory, "config"), tree, home)
+    absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
+    return guarded, absent
+
+
+def _pointed(path: str, prefix: str, base: str) -> str:
+    """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, relative
+    to ``base``; ``base`` itself when the file cannot be read or names nothing."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(4096).strip()
+    except OSError:
+        return base
+    if not text.startswith(prefix) or not text[len(prefix):].strip():
+        return base
+    return os.path.normpath(os.path.join(base, text[len(prefix):].strip()))
+
+
+def _submodules(modules: str) -> list[str]:
+    """Every submodule git dir's config and hooks, nested ones included."""
+    found: list[str] = []
+    for directory, subdirs, files in os.walk(modules):
+        subdirs[:] = [d for d in subdirs if d not in _DATA_DIRS and d != "hooks"]
+        if "config" in files:
+            found += [os.path.join(directory, "config"), os.path.join(directory, "hooks")]
+    return found
+
+
+def _worktrees(worktrees: str) -> list[str]:
+    try:
+        names = os.listdir(worktrees)
+    except OSError:
+        return []
+    return [os.path.join(worktrees, name, file) for name in names
+            for file in ("config", "config.worktree", "commondir", "gitdir")]
+
+
+def _hooks_paths(config: str, tree: str, home: str) -> list[str]:
+    """``core.hooksPath`` values, by a line scan: a value set by ``include``, in another
+    section, or by the user's global config is not seen (those files are outside the tree)."""
+    try:
+        with open(config, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read(1 << 20).splitlines()
+    except OSError:
+        return []
+    found = []
+    for line in lines:
+        match = _HOOKS_PATH.fullmatch(line)
+        if match:
+            value = match.group(1).strip('"')
+            value = home + value[1:] if value.startswith("~") else value
+            found.append(os.path.normpath(os.path.join(tree, value)))
+    return found
