@@ -72,6 +72,8 @@ def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, st
 
 
 def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
+    if not paths:
+        return  # the usual case: the fast path imports nothing more
     from gatekeep.text import visible
 
     for path in paths:
