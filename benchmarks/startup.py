@@ -26,7 +26,7 @@ def median_seconds(argv: list[str], env: dict[str, str], forget: Path | None = N
         for stored in forget.glob("d-*") if forget is not None else ():
             stored.unlink()  # the stored decisions; compiled policies (p-*) stay
         start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True)
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -53,7 +53,8 @@ def main() -> None:
             ("log -n 1", 8, median_seconds([gatekeep, "log", "-n", "1"], env)),
         ]
     bare = rows[0][2]
-    for name, budget, seconds in rows:
+    print(f"{rows[0][0]:<30} {bare * 1000:7.1f} ms")
+    for name, budget, seconds in rows[1:]:
         ratio = seconds / bare
         verdict = "" if ratio <= budget else "  OVER"
         print(f"{name:<30} {seconds * 1000:7.1f} ms  ratio {ratio:5.2f}x  "
