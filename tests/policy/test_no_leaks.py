@@ -134,11 +134,11 @@ def test_whether_an_outside_file_exists_is_not_told(home: Home) -> None:
 
 def test_dot_gatekeep_directory_policy_belongs_to_the_project(home: Home) -> None:
     """``.gatekeep/policy.yaml`` may extend files of its project, above ``.gatekeep``."""
-    (home.project / "shared.yaml").write_text(
+    (home.project / "common.yaml").write_text(
         "gatekeep: 1\nrules:\n  - {id: no-echo, deny: [echo]}\n")
     (home.project / ".gatekeep").mkdir()
     (home.project / ".gatekeep" / "policy.yaml").write_text(
-        "gatekeep: 1\nextends: [../shared.yaml, builtin:default]\n")
+        "gatekeep: 1\nextends: [../common.yaml, builtin:default]\n")
 
     result = home.gatekeep("check", "-c", "echo hi")
 
