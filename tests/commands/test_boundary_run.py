@@ -134,7 +134,8 @@ def test_a_process_left_behind_to_outlive_the_command(sandbox: Sandbox) -> None:
 
     try:
         assert plain(sandbox, "make").returncode == 0
-        assert _running(f"sleep\x00{mark}")  # still there after bash returned
+        # still there after bash returned (setsid may exec sleep a moment after make ends)
+        sandbox.wait_for(lambda: _running(f"sleep\x00{mark}"))
     finally:
         for pid in _running(f"sleep\x00{mark}"):
             os.kill(pid, signal.SIGKILL)
