@@ -43,14 +43,19 @@ def ask_operator(decision: Decision, parsed: ParsedCommand, policies: list[Polic
                  terminal: Terminal | None = None, why: str | None = None) -> Answer:
     """Explain ``decision`` on the terminal and return the operator's answer.
 
-    ``why`` is the purpose the agent stated, shown above the explanation.
+    ``why`` is the purpose the agent stated, shown above the explanation. The operator's
+    ``prompt.via: queue`` sends the question to ``gatekeep approvals watch`` even where there
+    is a terminal (one an agent's full-screen interface owns), as hooks do; otherwise the
+    terminal, and without one the queue only if ``prompt.no_tty`` says so.
     """
     timeout, no_tty = prompt_settings(policies)
     if terminal is None:
         try:
+            if policies[0].prompt_via == "queue":
+                raise NoTerminal("the operator's policy sends questions to the queue")
             terminal = DevTTY()
         except NoTerminal:
-            if no_tty == "queue":
+            if no_tty == "queue" or policies[0].prompt_via == "queue":
                 from gatekeep.approval.pending import wait_for_answer
 
                 return wait_for_answer(decision, parsed, policies, cwd, env, locations, timeout,

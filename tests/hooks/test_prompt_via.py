@@ -105,3 +105,34 @@ def test_tty_asks_on_the_terminal_with_the_agents_purpose(scratch):
     assert terminal.exitstatus == 0, output
     assert '"permissionDecision": "allow"' in output
     assert scratch.audit()[-1]["operator"] == {"answer": "y", "choice": "run"}
+
+
+def test_run_with_a_terminal_asks_through_the_queue_when_the_policy_says_so(scratch):
+    """An agent's full-screen interface owns the terminal: the question goes to the queue."""
+    import pexpect
+
+    scratch.operator_policy(POLICY % "queue")
+    (scratch.work / "x").write_text("")
+    terminal = pexpect.spawn(str(scratch.BIN / "gatekeep"), ["run", "--why", "clean up", "-c",
+                                                              "rm x"],
+                             env=scratch.env, cwd=str(scratch.work), timeout=60)
+    deadline = time.monotonic() + 30
+    found = []
+    database = scratch.state_home / "gatekeep" / "queue.sqlite"
+    while not found and time.monotonic() < deadline:
+        assert terminal.isalive(), terminal.read_nonblocking(4096, timeout=1)
+        if database.exists():
+            with queue.connect(database) as connection:
+                found = queue.pending(connection, time.time())
+        time.sleep(0.05)
+    assert found, "run queued no request"
+    assert found[0].view.startswith("The agent says it is for: clean up\n")
+    with queue.connect(database) as connection:
+        assert queue.answer(connection, found[0].id, "run", "y", "")
+    terminal.expect(pexpect.EOF)
+    output = terminal.before.decode()
+    terminal.close()
+    assert terminal.exitstatus == 0, output
+    assert "Run it?" not in output  # nothing was asked on the terminal
+    assert not (scratch.work / "x").exists()
+    assert scratch.audit()[-1]["operator"]["choice"] == "run"
