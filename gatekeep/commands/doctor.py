@@ -12,6 +12,7 @@ from typing import NamedTuple, TextIO
 
 from gatekeep.commands.install import executable_path
 from gatekeep.exitcodes import ExitStatus
+from gatekeep.hooks.agents import AGENTS
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
 from gatekeep.runtime.locations import Locations
 
@@ -154,9 +155,14 @@ def _hook(target: Target, path: Path) -> list[Finding]:
                                 "review its hooks). Its write_stdin tool types into a running "
                                 "program (a pager's or editor's shell escape) without a hook "
                                 "call"))
-    findings.append(Finding("note", f"{target.agent}: the hook enforces gatekeep's decisions, "
-                            "not the boundary: the agent runs allowed commands itself "
-                            "(gatekeep-sh or gatekeep mcp give both)"))
+    if AGENTS[target.agent].rewrites:
+        findings.append(Finding("ok", f"{target.agent}: allowed commands are rewritten to run "
+                                "through gatekeep run, inside the boundary; commands the "
+                                "operator approves run as the agent sends them"))
+    else:
+        findings.append(Finding("note", f"{target.agent}: the hook enforces gatekeep's "
+                                "decisions, not the boundary: the agent runs allowed commands "
+                                "itself (gatekeep-sh or gatekeep mcp give both)"))
     return findings
 
 

@@ -148,7 +148,21 @@ def _reuse(agent: Agent, call: Call, env: Mapping[str, str]) -> Reply | None:
     rules = [str(rule) for rule in listed] if isinstance(listed, list) else []
     log(reuse.audit_log(env), audit.line(reuse.hook_fields(entry, agent.name, call.why)),
         StringIO())
-    return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
+    return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules, _rewritten(agent, call))
+
+
+def _rewritten(agent: Agent, call: Call) -> dict[str, object] | None:
+    """The tool input that runs the allowed command through ``gatekeep run`` (inside the
+    boundary), where the agent takes one and this gatekeep can be named by its path."""
+    if not agent.rewrites:
+        return None
+    from gatekeep.hooks import rewrite
+
+    executable = rewrite.own_executable(sys.argv[0])
+    if executable is None:
+        return None
+    return {**(call.tool_input or {}),
+            "command": rewrite.through_gatekeep(executable, call.command, call.why)}
 
 
 def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -> Reply:
@@ -182,7 +196,8 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     if decision.decision == "allow":
         log(audit_log, audit.line(fields), StringIO())
         _remember(request, decision, env, locations, policies, ctx)
-        return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules)
+        return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules,
+                             _rewritten(agent, call))
     if decision.decision == "deny":
         log(audit_log, audit.line(fields), StringIO())
         return agent.blocked(refusal(decision), rules)

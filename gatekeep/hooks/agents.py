@@ -31,11 +31,18 @@ class Agent(NamedTuple):
     why_at: tuple[str, ...]  # where the agent's stated purpose is; () = not sent
     allow: dict[str, object] | None  # the allow object; None = print nothing
     asks: bool  # whether an "ask" reliably reaches a human (else an ask blocks)
+    # whether an allow can replace the command the agent runs (gatekeep.hooks.rewrite)
+    rewrites: bool = False
 
-    def allowed(self, reason: str, rules: list[str]) -> Reply:
+    def allowed(self, reason: str, rules: list[str],
+                rewritten: dict[str, object] | None = None) -> Reply:
+        """The allow reply; with ``rewritten``, the tool input the agent runs instead."""
         if self.allow is None:
             return Reply("", "", 0)
-        return Reply(_dump(_fill(self.allow, reason, rules)), "", 0)
+        reply = _fill(self.allow, reason, rules)
+        if rewritten is not None and self.rewrites:
+            reply = _with_input(self.name, reply, rewritten)
+        return Reply(_dump(reply), "", 0)
 
     def asked(self, reason: str, rules: list[str]) -> Reply:
         if self.name == "claude-code":
@@ -65,6 +72,16 @@ def _fill(template: dict[str, object], reason: str, rules: list[str]) -> dict[st
             for key, value in template.items()}
 
 
+def _with_input(name: str, reply: dict[str, object], given: dict[str, object]
+                ) -> dict[str, object]:
+    if name == "claude-code":  # updatedInput stands for the whole tool input
+        specific = dict(reply["hookSpecificOutput"])  # type: ignore[call-overload]
+        return {**reply, "hookSpecificOutput": {**specific, "updatedInput": given}}
+    # Gemini CLI merges these fields over the tool input it had
+    return {**reply, "hookSpecificOutput": {"hookEventName": "BeforeTool",
+                                            "tool_input": {"command": given["command"]}}}
+
+
 def _claude(decision: str, reason: str) -> dict[str, object]:
     return {"hookSpecificOutput": {"hookEventName": "PreToolUse",
                                    "permissionDecision": decision,
@@ -84,7 +101,7 @@ AGENTS = {
     "claude-code": Agent(
         name="claude-code", events=("PreToolUse",), shell_tools=("Bash",),
         command_at=("tool_input", "command"), why_at=("tool_input", "description"),
-        allow=_claude("allow", "@REASON@"), asks=True),
+        allow=_claude("allow", "@REASON@"), asks=True, rewrites=True),
     # Codex honours neither allow nor ask: an allow is silence, an ask blocks.
     "codex": Agent(
         name="codex", events=("PreToolUse",), shell_tools=("Bash",),
@@ -94,7 +111,7 @@ AGENTS = {
     "gemini-cli": Agent(
         name="gemini-cli", events=("BeforeTool",), shell_tools=("run_shell_command",),
         command_at=("tool_input", "command"), why_at=("tool_input", "description"),
-        allow={"decision": "allow"}, asks=False),
+        allow={"decision": "allow"}, asks=False, rewrites=True),
     # Cursor runs the command without a prompt on "ask" in some of its run modes: an ask
     # blocks.
     "cursor": Agent(

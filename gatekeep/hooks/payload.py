@@ -27,6 +27,7 @@ class Call(NamedTuple):
     cwd: str
     why: str | None
     permission_mode: str | None
+    tool_input: dict[str, object] | None = None  # as sent, for a rewritten allow
 
 
 class OtherTool(NamedTuple):
@@ -57,8 +58,10 @@ def read(data: bytes, agent: Agent) -> Call | OtherTool:
     command = _string(payload, agent.command_at)
     if not command.strip():
         raise BadPayload("the hook payload has an empty command")
+    given = payload.get("tool_input")
     return Call(command, _run_dir(payload, _cwd(payload)), _optional(payload, agent.why_at),
-                _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None)
+                _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None,
+                dict(given) if isinstance(given, dict) else None)
 
 
 def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:

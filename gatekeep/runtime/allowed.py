@@ -26,7 +26,8 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
     ``plan``, it runs in that plan's box and limits; None when the box did not start
     (nothing ran and nothing was logged: the caller decides what happens instead).
     """
-    args = execute.shell_argv(command) if command is not None else list(argv or ())
+    args = execute.shell_argv(reporting_cwd(command, env)) if command is not None \
+        else list(argv or ())
     timed_out = False
     try:
         if command is not None:
@@ -62,6 +63,27 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         stderr.write(NOTE)
     log(audit_log, audit.line(fields, status, operator=operator), stderr)
     return execute.exit_like(status)
+
+
+# The descriptor a hook's rewritten command opens for the directory the command ends in
+# (gatekeep.hooks.rewrite): bash writes its working directory there when it exits.
+CWD_FD = 9
+
+
+def reporting_cwd(command: str, env: Mapping[str, str]) -> str:
+    """``command``, made to report where it ends when the caller asked for it.
+
+    The report is gatekeep's own text before the judged command, on the same line so that
+    line numbers stay as they were. What the command itself writes to the descriptor can
+    only move the caller's shell to a directory, where its next command is judged again.
+    """
+    if env.get("GATEKEEP_CWD_FD") != str(CWD_FD):
+        return command
+    try:
+        os.fstat(CWD_FD)
+    except OSError:
+        return command
+    return f"trap 'builtin pwd -P >&{CWD_FD} 2>/dev/null' EXIT; {command}"
 
 
 def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str]

@@ -184,8 +184,21 @@ def test_claude_code_runs_what_gatekeep_allows(scratch, model):
     results = claude(scratch, model, "touch made")
     assert (scratch.work / "made").exists()
     assert len(results) == 1 and "gatekeep" not in json.dumps(results)
+    # the hook allowed it, and the command it rewrote ran through gatekeep run, in the box
     assert [(e["mode"], e["decision"], e["why"]) for e in scratch.audit()] == [
-        ("hook:claude-code", "allow", "make the file")]
+        ("hook:claude-code", "allow", "make the file"), ("run", "allow", "make the file")]
+
+
+def test_claude_code_runs_an_allowed_command_inside_the_boundary(scratch, model):
+    """``make`` is allowed; what its recipe does was not read. The box stops its write to a
+    protected file, and the model sees the program's own error."""
+    scratch.operator_policy("gatekeep: 1\nextends: [builtin:default]\n")  # protects ~/.bashrc
+    bashrc = scratch.home / ".bashrc"
+    bashrc.write_text("# the operator's\n")
+    (scratch.work / "Makefile").write_text(f"all:\n\techo planted >> {bashrc}\n")
+    results = claude(scratch, model, "make")
+    assert bashrc.read_text() == "# the operator's\n"
+    assert "Read-only file system" in json.dumps(results)
 
 
 def test_claude_code_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratch, model):
@@ -246,7 +259,7 @@ def test_gemini_cli_runs_what_gatekeep_allows(scratch, model):
     assert (scratch.work / "made").exists()
     assert len(responses) == 1 and "error" not in responses[0]
     assert [(e["mode"], e["decision"], e["why"]) for e in scratch.audit()] == [
-        ("hook:gemini-cli", "allow", "make the file")]
+        ("hook:gemini-cli", "allow", "make the file"), ("run", "allow", "make the file")]
 
 
 def test_gemini_cli_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratch, model):

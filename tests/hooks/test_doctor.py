@@ -15,8 +15,9 @@ def test_a_clean_set_up(scratch):
     assert lines[1] == f"ok    audit log: {scratch.audit_log}"
     assert f"ok    claude-code: gatekeep's hook is in {scratch.home}/.claude/settings.json" \
         in lines
-    assert ("note  claude-code: the hook enforces gatekeep's decisions, not the boundary: the "
-            "agent runs allowed commands itself (gatekeep-sh or gatekeep mcp give both)") in lines
+    assert ("ok    claude-code: allowed commands are rewritten to run through gatekeep run, "
+            "inside the boundary; commands the operator approves run as the agent sends them"
+            ) in lines
 
 
 def test_a_broken_policy_fails_with_a_fix(scratch):

@@ -80,7 +80,17 @@ def test_allowed(scratch, agent):
         "json": {"decision": "allow", "reason": "gatekeep: allowed: listing",
                  "rules": ["listing"]},
     }[agent]
-    assert (json.loads(result.stdout) if result.stdout else None) == expected
+    reply = json.loads(result.stdout) if result.stdout else None
+    if agent in ("claude-code", "gemini-cli"):  # the command runs through gatekeep run
+        specific = reply.pop("hookSpecificOutput")
+        given = specific.pop("updatedInput" if agent == "claude-code" else "tool_input")
+        assert " run --why 'look around' -c 'ls -la' 9>" in given.pop("command")
+        if agent == "claude-code":
+            assert given == {"description": "look around"}  # the rest of the input, kept
+            reply["hookSpecificOutput"] = specific
+        else:
+            assert (given, specific) == ({}, {"hookEventName": "BeforeTool"})
+    assert reply == expected
 
 
 @pytest.mark.parametrize("agent", AGENTS)
