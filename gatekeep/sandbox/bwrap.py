@@ -63,8 +63,11 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
          status_fd: int, shell: str) -> list[str]:
     """bwrap's command line: the whole file system read-only, then the writable places, then
     what stays read-only or hidden inside them."""
+    # The box's own /dev/shm: memory that RLIMIT_AS does not count, so no larger than the
+    # memory limit allows one process.
+    shm = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
     out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
-           "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/dev/shm"]  # noqa: S108 - the box's own
+           "--dev", "/dev", "--proc", "/proc", *shm, "--tmpfs", "/dev/shm"]  # noqa: S108
     for path in box.writable:
         out += ["--bind", path, path]
     for path in box.anchors:

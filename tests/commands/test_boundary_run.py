@@ -168,6 +168,18 @@ def test_a_memory_hog_meets_the_memory_limit(sandbox: Sandbox) -> None:
     assert plain(sandbox, "make").returncode == 0
 
 
+def test_shared_memory_files_meet_the_memory_limit(sandbox: Sandbox) -> None:
+    """/dev/shm is memory that the address-space limit does not count."""
+    sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\n"
+                                  "limits: {memory: 64M}\n")
+    plant(sandbox, "head -c 100000000 /dev/zero > /dev/shm/gatekeep-test-fill")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert boxed.returncode == 2, boxed.stderr
+    assert "No space left on device" in boxed.stderr
+
+
 # -- what passes through the box ----------------------------------------------------------
 
 def test_stdin_stdout_stderr_exit_code_env_and_cwd_pass_through(sandbox: Sandbox) -> None:
