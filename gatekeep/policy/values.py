@@ -63,7 +63,7 @@ def _bound(name: str, located: Located) -> Bound:
     raw = located.scalar()
     text = raw if isinstance(raw, str) else ""
     found = _RANGE.match(text)
-    if found is None or found.group(1) is None and found.group(2) is None:
+    if found is None or (found.group(1) is None and found.group(2) is None):
         raise located.error(f"a bound is a range such as \"1..10\", \"..200\" or \"4..\", "
                             f"got {raw!r}")
     low = float(found.group(1)) if found.group(1) is not None else None
