@@ -134,10 +134,11 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        verdicts = list(self.rules(invocation))
-        verdicts.extend(extra)
-        if self.policy.packages is not None:
+        verdicts = []
+        if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
+        verdicts.extend(self.rules(invocation))
+        verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
                         for h in invocation.hazards)
         verdicts.extend(self.writes(invocation.writes))
@@ -264,8 +265,12 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
-        verdicts = [self.guarded(rule, invocation) for pattern, rule in candidates
-                    if _matches(pattern, invocation, rule.decision)]
+        matched = [rule for pattern, rule in candidates
+                   if _matches(pattern, invocation, rule.decision)]
+        verdicts = [self.guarded(rule, invocation) for rule in matched]
+        # a guardrail's verdict first: its reason (the bound, the source) is the one shown
+        tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
+        verdicts = tightened + [v for v in verdicts if v not in tightened]
         if verdicts:
             return verdicts
         if segment.kind is SegmentKind.DECLARATION:
@@ -280,9 +285,9 @@ class _Judge:
         """The rule's verdict, made stricter by its guardrails of values and sources."""
         verdict = Verdict(rule.id, rule.decision, rule.reason, rule.suggest,
                           f"{rule.file}:{rule.line}")
-        found = [Verdict(rule.id, "ask", f"{invocation.text}: outside the bounds of rule "
-                         f"{rule.id}: {problem}", "keep the value within the bound, or ask "
-                         "the operator") for problem in values.out_of_bounds(
+        found = [Verdict(rule.id, "ask", f"bounds of rule {rule.id}: {problem}",
+                         "keep the value within the bound, or ask the operator")
+                 for problem in values.out_of_bounds(
                              rule.bounds, invocation, self.knowledge)] if rule.bounds else []
         if rule.packages is not None:
             found.extend(self.packages(invocation, rule.packages, rule.id, rule.decision))
@@ -299,7 +304,7 @@ class _Judge:
         for finding in values.findings(invocation, known):
             why = self.package_problem(finding, guard, known.kind)
             if why is not None:
-                verdicts.append(Verdict(rule, why[0], f"{invocation.text}: {why[1]}", why[2]))
+                verdicts.append(Verdict(rule, *why))
         return [v for v in verdicts if STRICTNESS[v.decision] > STRICTNESS[decision]]
 
     def package_problem(self, finding: values.Finding, guard: PackageGuard,

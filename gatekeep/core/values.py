@@ -34,14 +34,14 @@ def out_of_bounds(bounds: tuple[Bound, ...], invocation: Invocation,
 
 
 def _check(bound: Bound, shown: str, value: str | None) -> str:
-    where = f"{bound.name} (bound {bound.text})"
+    where = f"{bound.name} {bound.text}"
     if value is None:
-        return f"{where}: {shown}, a value known only at run time"
+        return f"{shown}: a value known only at run time, not within {where} for certain"
     text = value.strip("'\"")
     if not _NUMBER.match(text):
-        return f"{where}: {shown} is not a literal number"
+        return f"{shown} is not a literal number within {where}"
     if not bound.holds(float(text)):
-        return f"{where}: {shown} is outside {bound.text}"
+        return f"{shown} is outside {where}"
     return ""
 
 
