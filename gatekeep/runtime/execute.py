@@ -123,6 +123,7 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
     """Start ``program``, forward signals to it, enforce the wall-clock limit, reap it."""
     watched: set[int] = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    terminal = None
     try:
         try:
             if limits is None and box is None:
