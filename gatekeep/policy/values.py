@@ -78,13 +78,17 @@ def load_packages(located: Located) -> PackageGuard:
     """``packages: {sources: ask | deny, names: [requests, "@myorg/*"]}``."""
     fields = located.mapping(_PACKAGE_KEYS)
     sources = fields["sources"].choice(SOURCES) if "sources" in fields else "ask"
-    names = fields["names"].strings() if "names" in fields else ()
-    for name in names:
-        if not _PACKAGE.match(name) or "//" in name or name.startswith(("-", ".")):
-            raise fields["names"].error(f"not a package name or scope: {name!r} (names are "
-                                        "such as requests, left-pad, @myorg/* or "
-                                        "golang.org/x/*)")
+    names = tuple(_package(item) for item in fields["names"].items()) \
+        if "names" in fields else ()
     return PackageGuard(sources, names)
+
+
+def _package(located: Located) -> str:
+    name = located.string()
+    if not _PACKAGE.match(name) or "//" in name or name.startswith(("-", ".")):
+        raise located.error(f"not a package name or scope: {name!r} (names are such as "
+                            "requests, left-pad, @myorg/* or golang.org/x/*)")
+    return name
 
 
 def load_limits(located: Located) -> tuple[tuple[str, float], ...]:
