@@ -160,12 +160,27 @@ class Finding(NamedTuple):
 def installer(invocation: Invocation, knowledge: Knowledge) -> Installer | None:
     """The installer the invocation is (``pip install``, ``npm i``), if any."""
     program = (invocation.program or "").rsplit("/", 1)[-1]
-    words = [w.value if w.static else None for w in invocation.positionals]
-    for known in knowledge.installers:
-        size = len(known.words) - 1
-        if known.words[0] == program and tuple(words[:size]) == known.words[1:]:
-            return known
-    return None
+    candidates = _by_program(knowledge.installers).get(program)
+    if not candidates:
+        return None
+    words = tuple(w.value if w.static else None for w in invocation.positionals)
+    return next((k for k in candidates if words[:len(k.words) - 1] == k.words[1:]), None)
+
+
+_INDEX: dict[int, tuple[tuple[Installer, ...], dict[str, list[Installer]]]] = {}
+
+
+def _by_program(installers: tuple[Installer, ...]) -> dict[str, list[Installer]]:
+    """The installers by program name (every command is judged: a lookup, not a scan)."""
+    known = _INDEX.get(id(installers))
+    if known is None or known[0] is not installers:
+        index: dict[str, list[Installer]] = {}
+        for each in installers:
+            index.setdefault(each.words[0], []).append(each)
+        if len(_INDEX) > 16:
+            _INDEX.clear()
+        known = _INDEX[id(installers)] = (installers, index)
+    return known[1]
 
 
 def findings(invocation: Invocation, known: Installer) -> list[Finding]:
