@@ -64,7 +64,7 @@ _gatekeep() {
         'gatekeep check')
             case "$prev" in
                 -c|--command) return ;;
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --json -h --help'
             else _gatekeep_programs; fi
@@ -84,7 +84,7 @@ _gatekeep() {
             ;;
         'gatekeep lint')
             if [[ $cur == -* ]]; then _gatekeep_words '--strict --json -h --help'
-            else _gatekeep_policy builtin:default; fi
+            else _gatekeep_policy 'builtin:default builtin:production'; fi
             ;;
         'gatekeep log')
             case "$prev" in
@@ -98,7 +98,7 @@ _gatekeep() {
             ;;
         'gatekeep replay')
             case "$prev" in
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-p --policy --fail-on-loosen --json -h --help'
             else _gatekeep_files; fi
@@ -106,7 +106,7 @@ _gatekeep() {
         'gatekeep run')
             case "$prev" in
                 -c|--command) return ;;
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
                 --why) return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --why -h --help'
@@ -122,7 +122,7 @@ _gatekeep() {
                 --junit) _gatekeep_files; return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '--cases --min-coverage --junit --json -h --help'
-            else _gatekeep_policy builtin:default; fi
+            else _gatekeep_policy 'builtin:default builtin:production'; fi
             ;;
         'gatekeep uninstall')
             _gatekeep_words '--user --project -h --help'

@@ -68,7 +68,7 @@ def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
     from gatekeep.sandbox.describe import boundary_json
     from gatekeep.sandbox.policy import lifted, spec_for
 
-    spec = spec_for(policies)
+    spec = spec_for(policies, decision)
     if decision.decision == "deny":
         return boundary_json(spec, None)
     if decision.decision == "ask":

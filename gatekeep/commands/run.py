@@ -63,7 +63,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
 
         ask.warn_expired(decision, expired, str(cwd), stderr)
         return job.approved_run(decision, fields)
-    spec = spec_for(policies)
+    spec = spec_for(policies, decision)
     plan = job.plan(spec)
     if plan.ask is not None:  # with a box (one that cannot hide everything): run in it
         return job.approved_run(boundary_ask(decision, plan.ask, boxed=plan.box is not None),
@@ -117,7 +117,7 @@ class _Job(NamedTuple):
             return ExitStatus.REFUSED
         if answer.choice == "always":
             _save_approvals(decision, self.cwd, self.locations, self.stderr)
-        spec = spec_for(self.policies)
+        spec = spec_for(self.policies, decision)
         plan = sandbox_plan.Plan(None, None, spec.limits) if unboxed else \
             self.plan(lifted(spec, decision, self.parsed, self.policies))
         if plan.ask is not None and plan.box is None:  # the approval stands in for the box

@@ -13,10 +13,11 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep.core import globs
+from gatekeep.core import globs, values
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
+from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
 
@@ -133,7 +134,10 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        verdicts = list(self.rules(invocation))
+        verdicts = []
+        if self.policy.packages is not None:  # first: its reason is the one shown
+            verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
+        verdicts.extend(self.rules(invocation))
         verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
                         for h in invocation.hazards)
@@ -261,10 +265,12 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
-        verdicts = [
-            Verdict(rule.id, rule.decision, rule.reason, rule.suggest, f"{rule.file}:{rule.line}")
-            for pattern, rule in candidates if _matches(pattern, invocation, rule.decision)
-        ]
+        matched = [rule for pattern, rule in candidates
+                   if _matches(pattern, invocation, rule.decision)]
+        verdicts = [self.guarded(rule, invocation) for rule in matched]
+        # a guardrail's verdict first: its reason (the bound, the source) is the one shown
+        tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
+        verdicts = tightened + [v for v in verdicts if v not in tightened]
         if verdicts:
             return verdicts
         if segment.kind is SegmentKind.DECLARATION:
@@ -274,6 +280,56 @@ class _Judge:
             f"{invocation.program} is {path}, not the system program of that name, and no "
             "rule names that path")
         return [Verdict("default", self.policy.default, reason)]
+
+    def guarded(self, rule: Rule, invocation: Invocation) -> Verdict:
+        """The rule's verdict, made stricter by its guardrails of values and sources."""
+        verdict = Verdict(rule.id, rule.decision, rule.reason, rule.suggest,
+                          f"{rule.file}:{rule.line}")
+        found = [Verdict(rule.id, "ask", f"bounds of rule {rule.id}: {problem}",
+                         "keep the value within the bound, or ask the operator")
+                 for problem in values.out_of_bounds(
+                             rule.bounds, invocation, self.knowledge)] if rule.bounds else []
+        if rule.packages is not None:
+            found.extend(self.packages(invocation, rule.packages, rule.id, rule.decision))
+        found = [v for v in found if STRICTNESS[v.decision] > STRICTNESS[rule.decision]]
+        return verdict if not found else max(found, key=lambda v: STRICTNESS[v.decision])
+
+    def packages(self, invocation: Invocation, guard: PackageGuard, rule: str,
+                 decision: str) -> list[Verdict]:
+        """Verdicts of the ``packages`` guardrail: installs not by name from the registry."""
+        known = values.installer(invocation, self.knowledge) if invocation.program else None
+        if known is None:
+            return []
+        verdicts = []
+        for finding in values.findings(invocation, known):
+            why = self.package_problem(finding, guard, known.kind)
+            if why is not None:
+                verdicts.append(Verdict(rule, *why))
+        return [v for v in verdicts if STRICTNESS[v.decision] > STRICTNESS[decision]]
+
+    def package_problem(self, finding: values.Finding, guard: PackageGuard,
+                        kind: str) -> tuple[str, str, str] | None:
+        """``(decision, reason, suggest)`` when the finding does not pass the guardrail."""
+        registry = "install it by name from the default registry, or ask the operator"
+        if finding.kind == "unknown":
+            return ("ask", f"installs {finding.text}, known only at run time: it may come "
+                    "from anywhere", registry)
+        if finding.kind == "path":
+            paths = self.paths(finding.word) if finding.word is not None else None
+            if paths is not None and all(self._in_tree(p) for p in paths):
+                return None
+            return (guard.sources, f"installs from {finding.text}, a local path outside the "
+                    "working tree, not a package from the default registry", registry)
+        if finding.kind == "source":
+            return (guard.sources, f"installs from {finding.text}, not by name from the "
+                    "default registry: code no registry has vetted or kept", registry)
+        if values.name_allowed(guard, kind, finding.text):
+            return None
+        if kind == "go":
+            return (guard.sources, f"installs {finding.text}, fetched from its host, which "
+                    "the policy's package names do not list", "ask the operator")
+        return ("ask", f"installs {finding.text}, which is not among the package names the "
+                "policy lists", "ask the operator to add it to the policy's packages names")
 
     def identity(self, program: str) -> tuple[str | None, str | None]:
         """``(name, path)``: the bare name when it is the system program, and its path."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gatekeep.shell.knowledge import ExecSpec, Knowledge, ProgramSpec, WrapperSpec
+from gatekeep.shell.knowledge import ExecSpec, Installer, Knowledge, ProgramSpec, WrapperSpec
 
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
@@ -26,8 +26,11 @@ _PROGRAM_KEYS = frozenset({
     "network_options", "old_style", "names_from_input", "unseen_writes",
     "hazard", "writes_positionals_with", "code_dirs",
     "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
-    "selects_lines", "script_positional",
+    "selects_lines", "script_positional", "setting_texts", "settings_from_input",
 })
+_INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
+_INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
+INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
 
@@ -43,7 +46,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     root = compose(read_source(path, "program knowledge"), str(path))
     version = "expected 'gatekeep-programs: 1' (the format version)"
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
-    top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths"}))
+    top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
+                                  "installers"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -62,6 +66,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         environment["prefixes"].strings() if "prefixes" in environment else (),
         {key: value.choice(("ignore", "network", "read")) for key, value in special.items()},
         (str(path),),
+        _installers(top["installers"]) if "installers" in top else (),
     )
     if base is None:
         return loaded
@@ -69,7 +74,27 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.programs, **loaded.programs}, base.environment | loaded.environment,
         base.environment_prefixes + loaded.environment_prefixes,
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
+        base.installers + loaded.installers,
     )
+
+
+def _installers(located: Located) -> tuple[Installer, ...]:
+    """``installers:``: ``"pip install": {kind: python, ...}``; ``same_as`` names more commands."""
+    found: list[Installer] = []
+    for command, entry in located.mapping().items():
+        fields = entry.mapping(_INSTALLER_KEYS)
+        if "kind" not in fields:
+            raise entry.error("an installer needs 'kind'")
+        kind = fields["kind"].choice(INSTALLER_KINDS)
+        sources, specs, paths = (frozenset(fields[key].strings()) if key in fields
+                                 else frozenset() for key in _INSTALLER_OPTIONS)
+        names = (command, *(fields["same_as"].strings() if "same_as" in fields else ()))
+        for name in names:
+            words = tuple(name.split())
+            if len(words) < 2:
+                raise entry.error(f"an installer is a program and its words: {name!r}")
+            found.append(Installer(words, kind, sources, specs, paths))
+    return tuple(found)
 
 
 def _aliases_of(located: Located) -> tuple[str, ...]:
@@ -103,14 +128,14 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     mentioned = set(aliases) | set(aliases.values()) | set(writes_with)
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
-                "reads_list", "network_options", "names_from_input"):
+                "reads_list", "network_options", "names_from_input", "setting_texts"):
         mentioned |= strings(key)
     return ProgramSpec(
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
         | strings("network_options") | frozenset(writes_with) | strings("code_dirs")
-        | strings("code_files") | strings("chdir_options"),
+        | strings("code_files") | strings("chdir_options") | strings("setting_texts"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -159,6 +184,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         old_style=flag("old_style"),
         names_from_input=strings("names_from_input"),
         unseen_writes=flag("unseen_writes"),
+        setting_texts=strings("setting_texts"),
+        settings_from_input=flag("settings_from_input"),
     )
 
 

@@ -18,6 +18,7 @@ from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
+from gatekeep.policy.values import PackageGuard, load_bounds, load_limits, load_packages
 from gatekeep.policy.yamlsource import (
     Located,
     compose,
@@ -31,7 +32,9 @@ from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
                        "rules", "tests", *SANDBOX_KEYS})
+_TOP_KEYS |= {"packages"}
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
+_RULE_KEYS |= {"bounds", "packages", "limits"}
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
@@ -97,7 +100,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
-        **sandbox_fields(parts.sandbox),
+        **sandbox_fields(parts.sandbox), packages=parts.packages,
     )
 
 
@@ -127,6 +130,7 @@ class _Parts:
     rules: list[Rule]
     tests: list[Example]
     sandbox: dict[str, object] = field(default_factory=dict)
+    packages: PackageGuard | None = None
 
 
 class _Loader:
@@ -186,6 +190,8 @@ class _Loader:
             self.attempt(lambda v: self.prompt(v, parts), top["prompt"])
         if "protect" in top:
             self.attempt(lambda v: self.protect(v, parts), top["protect"])
+        if "packages" in top:  # the extending file's guardrail replaces what it inherits
+            parts.packages = self.attempt(load_packages, top["packages"]) or parts.packages
         for key in SANDBOX_KEYS & top.keys():
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
@@ -236,6 +242,7 @@ class _Loader:
         parts.protect_read.extend(base.protect_read)
         parts.rules.extend(base.rules)
         parts.sandbox.update(base.sandbox)
+        parts.packages = base.packages or parts.packages
         return parts
 
     def protect(self, located: Located, parts: _Parts) -> None:
@@ -274,6 +281,9 @@ class _Loader:
             reason=fields["reason"].string() if "reason" in fields else None,
             suggest=fields["suggest"].string() if "suggest" in fields else None,
             file=located.file, line=line, tests=tests,
+            bounds=load_bounds(fields["bounds"]) if "bounds" in fields else (),
+            packages=load_packages(fields["packages"]) if "packages" in fields else None,
+            limits=load_limits(fields["limits"]) if "limits" in fields else (),
         )
 
     def pattern(self, located: Located) -> Pattern:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
+from gatekeep.policy.values import Bound, PackageGuard
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.knowledge import Knowledge
 
@@ -84,6 +85,10 @@ class Rule(NamedTuple):
     file: str = ""
     line: int = 0
     tests: tuple[Example, ...] = ()
+    # guardrails of values, sources and limits (gatekeep.policy.values)
+    bounds: tuple[Bound, ...] = ()
+    packages: PackageGuard | None = None
+    limits: tuple[tuple[str, float], ...] = ()
 
 
 class Policy(NamedTuple):
@@ -115,6 +120,7 @@ class Policy(NamedTuple):
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
+    packages: PackageGuard | None = None  # the policy-wide ``packages:`` guardrail
 
     @classmethod
     def build(cls, **fields: object) -> Policy:
@@ -143,6 +149,10 @@ class Policy(NamedTuple):
                    by_glob=tuple(globbed), by_path=tuple(paths),
                    by_first={k: tuple(v) for k, v in first.items()},
                    by_program_rest={k: tuple(v) for k, v in rest.items()})
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule of that id (ids are unique across a policy and what it extends)."""
+        return next((r for r in self.rules if r.id == rule_id), None)
 
     def candidates(self, name: str, first: str | None = None,
                    exact: bool = False) -> tuple[tuple[Pattern, Rule], ...]:

@@ -64,6 +64,7 @@ def _rule() -> dict[str, Any]:
         "suggest": {**_STRING, "description": "What to do instead."},
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Examples that gatekeep test runs."},
+        **_guardrails(),
     }, _RULE_KEYS, required=["id"],
         oneOf=[{"required": [d]} for d in DECISIONS])
 
@@ -92,13 +93,43 @@ def _top() -> dict[str, Any]:
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Whole-policy examples that gatekeep test runs."},
         **_boundary(),
+        "packages": {"$ref": "#/definitions/packages"},
     }
 
 
+def _guardrails() -> dict[str, Any]:
+    """A rule's guardrails of values, sources and limits (gatekeep.policy.values)."""
+    return {
+        "bounds": {"type": "object", "minProperties": 1, "description":
+                   "Numeric ranges (\"1..10\", \"..200\", \"4..\") for options (--replicas, "
+                   "-j), key=value operands and settings in SQL or config text (a bare name "
+                   "such as max_connections); outside them, or unreadable: ask.",
+                   "propertyNames": {"pattern": "^-{0,2}[A-Za-z0-9][A-Za-z0-9_.-]*$"},
+                   "additionalProperties": {"type": "string", "pattern":
+                                            "^\\s*(-?[0-9]+(\\.[0-9]+)?)?\\s*\\.\\.\\s*"
+                                            "(-?[0-9]+(\\.[0-9]+)?)?\\s*$"}},
+        "packages": {"$ref": "#/definitions/packages"},
+        "limits": {**_limits(), "description": "Limits of what this rule allows, in place of "
+                   "the policy's (several deciding rules: the tightest)."},
+    }
+
+
+def _packages() -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "description":
+            "Package installs: by name from the default registry pass; from a git URL, a URL, "
+            "another registry or a path outside the tree: sources.",
+            "properties": {
+                "sources": {"enum": ["ask", "deny"], "description":
+                            "The decision for an install from anywhere but the registry."},
+                "names": _one_or_many({"type": "string", "pattern":
+                                       "^(@[A-Za-z0-9*][A-Za-z0-9._*-]*/)?"
+                                       "[A-Za-z0-9*][A-Za-z0-9._*~/-]*$"},
+                                      "Only these names (globs; scopes such as @myorg/*, Go "
+                                      "module paths) pass; others are asked."),
+            }}
+
+
 def _boundary() -> dict[str, Any]:
-    size = {"anyOf": [{"type": "number", "minimum": 0},
-                      {"type": "string", "pattern": "^[0-9]+[KMGTkmgt]?$"}]}
-    seconds = {"type": "number", "minimum": 0}
     return {
         "sandbox": {"enum": ["required", "preferred", "off", False], "description":
                     "The boundary of what runs without approval (operator policy only): "
@@ -112,7 +143,15 @@ def _boundary() -> dict[str, Any]:
             "bwrap": _one_or_many({"type": "string", "pattern": "^/"},
                                   "Where bubblewrap may be (root-owned; never PATH)."),
         }},
-        "limits": {"type": "object", "additionalProperties": False, "properties": {
+        "limits": _limits(),
+    }
+
+
+def _limits() -> dict[str, Any]:
+    size = {"anyOf": [{"type": "number", "minimum": 0},
+                      {"type": "string", "pattern": "^[0-9]+[KMGTkmgt]?$"}]}
+    seconds = {"type": "number", "minimum": 0}
+    return {"type": "object", "additionalProperties": False, "properties": {
             "timeout": {**seconds, "description": "Wall-clock seconds; 0: none."},
             "cpu": {**seconds, "description": "CPU seconds per process; 0: none."},
             "memory": {**size, "description": "Address space per process (bytes, or "
@@ -120,8 +159,7 @@ def _boundary() -> dict[str, Any]:
             "output": {**size, "description": "Largest file a process may write; 0: none."},
             "processes": {"type": "integer", "minimum": 0, "description":
                           "Processes of this user (RLIMIT_NPROC counts all of them); 0: none."},
-        }},
-    }
+    }}
 
 
 def policy_schema() -> dict[str, Any]:
@@ -135,6 +173,7 @@ def policy_schema() -> dict[str, Any]:
             "patterns": _one_or_many(_pattern(), "Patterns: any one of them matching is enough.",
                                      least=1),
             "test": _test(),
+            "packages": _packages(),
         },
     }
 

@@ -53,6 +53,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
 
         stderr.write(f"gatekeep: {visible(args[0])}: {error.strerror}\n")
         status = 127 if isinstance(error, FileNotFoundError) else 126
+    stopped = _stopped(status, timed_out, plan)
     if timed_out:
         stderr.write(f"gatekeep: stopped: the command ran past its time limit of "
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
@@ -61,7 +62,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         from gatekeep.sandbox.plan import NOTE
 
         stderr.write(NOTE)
-    log(audit_log, audit.line(fields, status, operator=operator), stderr)
+    log(audit_log, audit.line(fields, status, operator=operator, stopped=stopped), stderr)
     return execute.exit_like(status)
 
 
@@ -84,6 +85,21 @@ def reporting_cwd(command: str, env: Mapping[str, str]) -> str:
     except OSError:
         return command
     return f"trap 'builtin pwd -P >&{CWD_FD} 2>/dev/null' EXIT; {command}"
+
+
+def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:
+    """Which limit ended the run, when one did: the audit record says so."""
+    import signal
+
+    if timed_out:
+        return "timeout"
+    if plan is None:
+        return None
+    if status == -signal.SIGXCPU and plan.limits.cpu:
+        return "cpu"
+    if status == -signal.SIGXFSZ and plan.limits.output:
+        return "output"
+    return None
 
 
 def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str]

@@ -45,7 +45,7 @@ def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = 
 
 
 def line(decision_fields: str, exit_code: int | None = None, when: float | None = None,
-         operator: dict[str, str] | None = None) -> str:
+         operator: dict[str, str] | None = None, stopped: str | None = None) -> str:
     """A whole audit line: the decision's fields, the UTC time, the exit code if it ran, and
     the operator's answer when one was asked for."""
     moment = time.time() if when is None else when
@@ -53,6 +53,8 @@ def line(decision_fields: str, exit_code: int | None = None, when: float | None 
     text = f'{decision_fields}, "time": "{stamp}.{int(moment * 1000) % 1000:03d}+00:00"'
     if exit_code is not None:
         text += f', "exit_code": {int(exit_code)}'
+    if stopped is not None:  # a limit ended it: timeout, cpu, output
+        text += f', "stopped": "{stopped}"'
     if operator is not None:
         import json
 

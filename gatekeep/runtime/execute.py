@@ -36,6 +36,8 @@ SHELL_OPTIONS = ("--noprofile", "--norc", "-c")
 # Where a system's own bash lives. Never looked up on PATH: a directory on PATH (a project's
 # .venv/bin, node_modules/.bin) may hold a "bash" the agent wrote.
 SYSTEM_SHELLS = ("/bin/bash", "/usr/bin/bash")
+# Past its time limit a command gets SIGTERM, then this many seconds to end, then SIGKILL.
+GRACE = 2.0
 
 
 def shell_argv(command: str) -> list[str]:
@@ -121,18 +123,24 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
     """Start ``program``, forward signals to it, enforce the wall-clock limit, reap it."""
     watched: set[int] = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    terminal = None
     try:
         try:
             if limits is None and box is None:
                 pid = os.posix_spawn(program, list(argv), dict(env), setsigmask=previous,
                                      setsigdef=_RESET)
             else:
-                pid = _fork_exec(program, argv, env, previous, limits, keep, box is not None)
+                terminal = None if box is not None else _foreground_terminal()
+                pid = _fork_exec(program, argv, env, previous, limits, keep, True, terminal)
         finally:
             if keep >= 0:
                 os.close(keep)  # the child's end: bwrap alone holds it now
         deadline = time.monotonic() + limits.timeout if limits and limits.timeout else None
-        return _wait(pid, watched, deadline, box)
+        try:
+            return _wait(pid, watched, deadline, box)
+        finally:
+            if box is None and terminal is not None:
+                _take_terminal(terminal, os.getpgrp())
     finally:
         # A signal meant for the child may still be pending (the terminal's Ctrl-C can reach
         # gatekeep after the child died of it): it was the child's, so it is dropped here.
@@ -154,7 +162,7 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
         info = signal.sigwaitinfo(watched) if deadline is None else \
             signal.sigtimedwait(watched, max(deadline - time.monotonic(), 0))
         if info is None:
-            _kill_all(pid, box)
+            _stop(pid, box)
             os.waitpid(pid, 0)
             return Ran(-signal.SIGKILL, timed_out=True)
         if info.si_signo == signal.SIGCHLD:
@@ -166,12 +174,96 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
             _signal(target, info.si_signo)
 
 
-def _kill_all(pid: int, box: _Status | None) -> None:
-    """Past the time limit: the box's first process takes its whole pid namespace with it."""
+def _stop(pid: int, box: _Status | None) -> None:
+    """Past the time limit: SIGTERM, a grace period, then SIGKILL for all of it.
+
+    Boxed, the box's first process takes its whole pid namespace with it. Unboxed, the
+    command runs in its own process group: the group and every process the command
+    started (found through their parents, also one that left the group) are stopped.
+    """
+    tree = _descendants(pid) if box is None else []
+    targets = box.command_pids() if box is not None else tree
+    for target in targets:
+        _signal(target, signal.SIGTERM)
+    if box is None:
+        _signal_group(pid, signal.SIGTERM)
+    _grace(pid)
     if box is not None:
         for target in box.first_pid():
             _signal(target, signal.SIGKILL)
+    else:
+        for _ in range(64):  # a process forking while this runs is found by the next sweep
+            found = [p for p in _descendants(pid) if p not in tree] + tree
+            _signal_group(pid, signal.SIGKILL)
+            for target in found:
+                _signal(target, signal.SIGKILL)
+            tree = []
+            if not _descendants(pid):
+                break
     _signal(pid, signal.SIGKILL)
+
+
+def _grace(pid: int) -> None:
+    """Wait up to GRACE seconds for ``pid`` to end, leaving it unreaped (its process group
+    id stays its own until then)."""
+    deadline = time.monotonic() + GRACE
+    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+    while os.waitid(os.P_PID, pid, flags) is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        signal.sigtimedwait({signal.SIGCHLD}, left)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every living process below ``pid``, by the parent each names in /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return []
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and fields[0] != b"Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), ()):
+            if child not in found:
+                found.append(child)
+                pending.append(child)
+    return found
+
+
+def _signal_group(pgid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, number)
+
+
+def _foreground_terminal() -> int | None:
+    """The terminal gatekeep runs in the foreground of (the command gets that place)."""
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
+                return fd
+        except OSError:
+            continue
+    return None
+
+
+def _take_terminal(fd: int, group: int) -> None:
+    """Make ``group`` the terminal's foreground (SIGTTOU blocked: gatekeep may be behind)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        with contextlib.suppress(OSError):
+            os.tcsetpgrp(fd, group)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _signal(pid: int, number: int) -> None:
@@ -181,15 +273,21 @@ def _signal(pid: int, number: int) -> None:
 
 def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
                mask: set[int], limits: Limits | None, keep: int,
-               own_group: bool) -> int:
-    """fork, set the limits in the child, exec; an exec error comes back as OSError."""
+               own_group: bool, terminal: int | None = None) -> int:
+    """fork, set the limits in the child, exec; an exec error comes back as OSError.
+
+    In its own process group the command can be stopped as a whole; when gatekeep holds
+    the terminal's foreground, the command gets it (its reads and Ctrl-C work as before).
+    """
     error_read, error_write = os.pipe()  # close-on-exec: EOF means the exec happened
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child; its effects are tested from outside
         try:
             os.close(error_read)
             if own_group:
-                os.setpgid(0, 0)  # the terminal's signals reach gatekeep, which forwards them
+                os.setpgid(0, 0)
+            if terminal is not None:
+                _take_terminal(terminal, os.getpid())
             if keep >= 0:
                 os.set_inheritable(keep, True)
             if limits is not None:
@@ -203,6 +301,11 @@ def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
         finally:
             os._exit(127)
     os.close(error_write)
+    if own_group:
+        with contextlib.suppress(OSError):  # set here too: no window where it is not
+            os.setpgid(pid, pid)
+    if terminal is not None:
+        _take_terminal(terminal, pid)
     reported = os.read(error_read, 32)
     os.close(error_read)
     if reported:

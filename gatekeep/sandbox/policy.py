@@ -12,18 +12,20 @@ from collections.abc import Iterable, Sequence
 
 from gatekeep.core.engine import Decision
 from gatekeep.policy.model import Policy
-from gatekeep.sandbox.spec import MODES, Spec
+from gatekeep.policy.values import rule_limits
+from gatekeep.sandbox.spec import MODES, Limits, Spec
 from gatekeep.shell.model import ParsedCommand
 
 _OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
 
 
-def spec_for(policies: Sequence[Policy]) -> Spec:
-    """The boundary of an allowed command."""
+def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
+    """The boundary of an allowed command; with the ``decision``, the limits of the rules
+    that allowed it."""
     operator = policies[0]
-    limits = operator.limits
+    limits = decided_limits(operator, decision)
     for other in policies[1:]:
-        limits = limits.tighter(other.limits)
+        limits = limits.tighter(decided_limits(other, decision))
     return Spec(
         mode=max((p.sandbox for p in policies), key=MODES.index),
         writable=operator.sandbox_writable,
@@ -31,6 +33,22 @@ def spec_for(policies: Sequence[Policy]) -> Spec:
         protect_read=_union(g.text for p in policies for g in p.protect_read),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
     )
+
+
+def decided_limits(policy: Policy, decision: Decision | None) -> Limits:
+    """The limits of a run: per part, those of the rules that allowed it (the tightest when
+    several did), else the policy's; the whole command gets the tightest of its parts."""
+    if decision is None:
+        return policy.limits
+    limits: Limits | None = None
+    for segment in decision.segments:
+        rules = [policy.rule(v.rule) for v in segment.verdicts if v.decision == "allow"]
+        named = [rule_limits(policy.limits, r.limits) for r in rules if r and r.limits]
+        part = policy.limits if not named else named[0]
+        for other in named[1:]:
+            part = part.tighter(other)
+        limits = part if limits is None else limits.tighter(part)
+    return policy.limits if limits is None else limits
 
 
 def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,

@@ -85,6 +85,9 @@ class ProgramSpec(NamedTuple):
     old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
     names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
     unseen_writes: bool = False  # without a file operand it writes files its input names (patch)
+    # options whose value is text that sets named values (SQL, JSON, YAML): where bounds look
+    setting_texts: frozenset[str] = frozenset()
+    settings_from_input: bool = False  # without such an option it reads that text elsewhere
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
@@ -102,12 +105,29 @@ class ProgramSpec(NamedTuple):
         return found or (option,)
 
 
+class Installer(NamedTuple):
+    """A command that installs packages (``pip install``), and how to read what it installs.
+
+    ``kind`` says how a package word is read (python, npm, cargo, go, gem);
+    ``source_options`` set where packages come from (``--index-url``, ``--git``);
+    ``spec_options`` take a package word (``pip -e``); ``path_options`` name a local file
+    it installs from or reads the packages of (``pip -r``).
+    """
+
+    words: tuple[str, ...]
+    kind: str
+    source_options: frozenset[str] = frozenset()
+    spec_options: frozenset[str] = frozenset()
+    path_options: frozenset[str] = frozenset()
+
+
 class Knowledge(NamedTuple):
     programs: dict[str, ProgramSpec]
     environment: frozenset[str]
     environment_prefixes: tuple[str, ...]
     special_paths: dict[str, str]
     files: tuple[str, ...]
+    installers: tuple[Installer, ...] = ()
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or ProgramSpec(program)
