@@ -64,9 +64,11 @@ _gatekeep() {
         'gatekeep check')
             case "$prev" in
                 -c|--command) return ;;
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
+                --at) return ;;
+                --count) return ;;
             esac
-            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --json -h --help'
+            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --json --at --count -h --help'
             else _gatekeep_programs; fi
             ;;
         'gatekeep completions')
@@ -84,7 +86,7 @@ _gatekeep() {
             ;;
         'gatekeep lint')
             if [[ $cur == -* ]]; then _gatekeep_words '--strict --json -h --help'
-            else _gatekeep_policy builtin:default; fi
+            else _gatekeep_policy 'builtin:default builtin:production'; fi
             ;;
         'gatekeep log')
             case "$prev" in
@@ -98,7 +100,7 @@ _gatekeep() {
             ;;
         'gatekeep replay')
             case "$prev" in
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-p --policy --fail-on-loosen --json -h --help'
             else _gatekeep_files; fi
@@ -106,7 +108,7 @@ _gatekeep() {
         'gatekeep run')
             case "$prev" in
                 -c|--command) return ;;
-                -p|--policy) _gatekeep_policy builtin:default; return ;;
+                -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
                 --why) return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --why -h --help'
@@ -122,7 +124,7 @@ _gatekeep() {
                 --junit) _gatekeep_files; return ;;
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '--cases --min-coverage --junit --json -h --help'
-            else _gatekeep_policy builtin:default; fi
+            else _gatekeep_policy 'builtin:default builtin:production'; fi
             ;;
         'gatekeep uninstall')
             _gatekeep_words '--user --project -h --help'

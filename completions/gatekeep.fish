@@ -39,8 +39,10 @@ complete -c gatekeep -n '__fish_seen_subcommand_from approvals; and __fish_seen_
 
 # gatekeep check
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -s c -l command -x -d 'A shell command string, parsed with bash\'s grammar.'
-complete -c gatekeep -n '__fish_seen_subcommand_from check' -s p -l policy -r -F -a 'builtin:default' -d 'A policy file or builtin:NAME.'
+complete -c gatekeep -n '__fish_seen_subcommand_from check' -s p -l policy -r -F -a 'builtin:default builtin:production' -d 'A policy file or builtin:NAME.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -l json -d 'Print one JSON object.'
+complete -c gatekeep -n '__fish_seen_subcommand_from check' -l at -x -d 'Judge time windows at this moment (ISO 8601, such as 2026-12-02T03:00:00+01:00; no offset: local time).'
+complete -c gatekeep -n '__fish_seen_subcommand_from check' -l count -x -d 'Take every rate counter to hold this many runs.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -x -a '(__fish_complete_command)'
 
@@ -65,7 +67,7 @@ complete -c gatekeep -n '__fish_seen_subcommand_from install' -x
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -l strict -d 'Fail on warnings too.'
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -l json -d 'Print one JSON object.'
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -s h -l help -d 'Show this message and exit.'
-complete -c gatekeep -n '__fish_seen_subcommand_from lint' -r -F -a 'builtin:default'
+complete -c gatekeep -n '__fish_seen_subcommand_from lint' -r -F -a 'builtin:default builtin:production'
 
 # gatekeep log
 complete -c gatekeep -n '__fish_seen_subcommand_from log' -s n -l limit -x -d 'Newest entries to show; 0 for all.'
@@ -77,7 +79,7 @@ complete -c gatekeep -n '__fish_seen_subcommand_from log' -s h -l help -d 'Show 
 complete -c gatekeep -n '__fish_seen_subcommand_from mcp' -s h -l help -d 'Show this message and exit.'
 
 # gatekeep replay
-complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s p -l policy -r -F -a 'builtin:default' -d 'The policy to judge with: a file or builtin:NAME.'
+complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s p -l policy -r -F -a 'builtin:default builtin:production' -d 'The policy to judge with: a file or builtin:NAME.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -l fail-on-loosen -d 'Exit 1 if any decision became more permissive.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -l json -d 'Print one JSON object.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s h -l help -d 'Show this message and exit.'
@@ -85,7 +87,7 @@ complete -c gatekeep -n '__fish_seen_subcommand_from replay' -r -F
 
 # gatekeep run
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s c -l command -x -d 'A shell command string, parsed with bash\'s grammar.'
-complete -c gatekeep -n '__fish_seen_subcommand_from run' -s p -l policy -r -F -a 'builtin:default' -d 'A policy file or builtin:NAME.'
+complete -c gatekeep -n '__fish_seen_subcommand_from run' -s p -l policy -r -F -a 'builtin:default builtin:production' -d 'A policy file or builtin:NAME.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -l why -x -d 'What the command is for, in the agent\'s words: shown to the operator and logged.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -x -a '(__fish_complete_command)'
@@ -99,7 +101,7 @@ complete -c gatekeep -n '__fish_seen_subcommand_from test' -l min-coverage -x -d
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -l junit -r -F -d 'Also write the results as JUnit XML to FILE.'
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -l json -d 'Print one JSON object.'
 complete -c gatekeep -n '__fish_seen_subcommand_from test' -s h -l help -d 'Show this message and exit.'
-complete -c gatekeep -n '__fish_seen_subcommand_from test' -r -F -a 'builtin:default'
+complete -c gatekeep -n '__fish_seen_subcommand_from test' -r -F -a 'builtin:default builtin:production'
 
 # gatekeep uninstall
 complete -c gatekeep -n '__fish_seen_subcommand_from uninstall' -l user -d 'The user\'s settings (the default).'

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekeep.lint.globs import sample
+from gatekeep.lint.guardrails import guardrail_findings
 from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
@@ -28,7 +29,8 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
                       key=lambda f: (f.file, f.line or 0, f.column or 0))
     own = policy.files[-1]
     findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
-                *_broad_allows(policy, own), *_shadowed(policy, own)]
+                *_broad_allows(policy, own), *_shadowed(policy, own),
+                *guardrail_findings(policy, own)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
 
 

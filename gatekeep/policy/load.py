@@ -14,6 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
+from gatekeep.policy.guardrails import MODES, load_at, load_rate, load_when
 from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
@@ -30,10 +31,11 @@ from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests", *SANDBOX_KEYS})
-_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
+                       "rules", "tests", *SANDBOX_KEYS, "when", "mode"})
+_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
+                        "when", "rate"})
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
-_TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
+_TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
 _T = TypeVar("_T")
@@ -97,7 +99,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
-        **sandbox_fields(parts.sandbox),
+        **sandbox_fields(parts.sandbox), **parts.guard,
     )
 
 
@@ -127,6 +129,7 @@ class _Parts:
     rules: list[Rule]
     tests: list[Example]
     sandbox: dict[str, object] = field(default_factory=dict)
+    guard: dict[str, object] = field(default_factory=dict)  # the policy's when and mode
 
 
 class _Loader:
@@ -188,6 +191,10 @@ class _Loader:
             self.attempt(lambda v: self.protect(v, parts), top["protect"])
         for key in SANDBOX_KEYS & top.keys():
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
+        if "when" in top:
+            parts.guard["when"] = self.attempt(load_when, top["when"])
+        if "mode" in top:
+            self.attempt(lambda v: self.mode(v, parts), top["mode"])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
         own_rules = [(item, self.attempt(self.rule, item)) for item in items]
         seen = {rule.id: rule for rule in parts.rules}
@@ -236,7 +243,16 @@ class _Loader:
         parts.protect_read.extend(base.protect_read)
         parts.rules.extend(base.rules)
         parts.sandbox.update(base.sandbox)
+        parts.guard.update(base.guard)
         return parts
+
+    def mode(self, located: Located, parts: _Parts) -> None:
+        """``mode: observe`` runs what would be asked: only the operator may say so."""
+        mode = located.choice(MODES)
+        if self.root is not None:
+            raise located.error("'mode' is for the operator's own policy only: a project "
+                                "policy, --policy or GATEKEEP_POLICY may only tighten")
+        parts.guard["mode"] = mode
 
     def protect(self, located: Located, parts: _Parts) -> None:
         protect = located.mapping(frozenset({"write", "read"}))
@@ -269,11 +285,17 @@ class _Loader:
         line = located.node.start_mark.line + 1
         tests = tuple(self.example(item, rule_id) for item in fields["tests"].sequence()) \
             if "tests" in fields else ()
+        for key in ("when", "rate"):
+            if key in fields and decision != "allow":
+                raise fields[key].error(f"'{key}' guards an allow; rule {rule_id!r} says "
+                                        f"{decision}")
         return Rule(
             rule_id, decision, patterns,
             reason=fields["reason"].string() if "reason" in fields else None,
             suggest=fields["suggest"].string() if "suggest" in fields else None,
             file=located.file, line=line, tests=tests,
+            when=load_when(fields["when"]) if "when" in fields else None,
+            rate=load_rate(fields["rate"]) if "rate" in fields else None,
         )
 
     def pattern(self, located: Located) -> Pattern:
@@ -324,13 +346,18 @@ class _Loader:
 
 
 def load_example(located: Located, rule: str | None) -> Example:
-    """A ``tests:`` entry (also a case file's ``cases:`` entry): ``cmd``, ``expect``, ``cwd``."""
+    """A ``tests:`` entry (also a case file's ``cases:`` entry): ``cmd``, ``expect``, ``cwd``,
+    and for guardrails ``at`` (the moment) and ``count`` (runs a rate counter holds)."""
     fields = located.mapping(_TEST_KEYS)
     for key in ("cmd", "expect"):
         if key not in fields:
             raise located.error(f"a test needs {key!r}")
+    if "count" in fields and "at" not in fields:
+        raise fields["count"].error("'count' needs 'at': guardrails are judged at a moment")
     return Example(
         fields["cmd"].string(_MAX_COMMAND), fields["expect"].choice(DECISIONS),
         fields["cwd"].string() if "cwd" in fields else None,
         located.file, located.node.start_mark.line + 1, rule,
+        at=load_at(fields["at"]) if "at" in fields else None,
+        counted=int(fields["count"].number(minimum=0)) if "count" in fields else None,
     )

@@ -45,7 +45,7 @@ def bash_complete(words: list[str], cwd: Path) -> list[str]:
     (["gatekeep", "test", "--min"], ["--min-coverage"]),
     (["gatekeep", "test", "--min-coverage", ""], []),
     (["gatekeep", "completions", ""], ["bash", "zsh", "fish"]),
-    (["gatekeep", "lint", "builtin:"], ["builtin:default"]),
+    (["gatekeep", "lint", "builtin:"], ["builtin:default", "builtin:production"]),
     (["gatekeep", "check", "-p", "pol"], ["policy.yaml"]),
     (["gatekeep", "test", "--cases", "ca"], ["cases.yaml"]),
 ])

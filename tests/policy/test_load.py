@@ -16,9 +16,9 @@ from gatekeep.shell.parse import parse
 
 WritePolicy = Callable[[str, str], Path]
 
-TOP_KEYS = ("default, extends, gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, "
-            "tests, unparseable")
-RULE_KEYS = "allow, ask, deny, id, reason, suggest, tests"
+TOP_KEYS = ("default, extends, gatekeep, limits, mode, prompt, protect, rules, sandbox, "
+            "sandbox_paths, tests, unparseable, when")
+RULE_KEYS = "allow, ask, deny, id, rate, reason, suggest, tests, when"
 NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
 
@@ -156,7 +156,7 @@ def test_extends_of_a_missing_file(write_policy: WritePolicy, tmp_path: Path) ->
 def test_extends_of_an_unknown_builtin(write_policy: WritePolicy) -> None:
     path = write_policy("p.yaml", "gatekeep: 1\nextends: builtin:nope\n")
     assert load_error(path) == (
-        f"{path}:2:10: extends: no such built-in policy; available: default")
+        f"{path}:2:10: extends: no such built-in policy; available: default, production")
 
 
 def test_extends_loop(write_policy: WritePolicy) -> None:
