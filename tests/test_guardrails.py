@@ -126,7 +126,7 @@ def policy(tmp_path: Path) -> Policy:
     return load_policy(path, operator_dir=str(tmp_path / "config"))
 
 
-def judged(policy: Policy, command: str, moment: str, counts: Counts = Counts()):  # noqa: B008
+def judged(policy: Policy, command: str, moment: str, counts: Counts = Counts()):
     context = Context(cwd="/w", home="/h", resolver=CachedResolver("/usr/bin:/bin", "/w"))
     return apply(decide(policy, parse(command), context), policy, at(moment), counts)
 

@@ -42,6 +42,11 @@ def transaction(state_dir: str) -> Iterator[sqlite3.Connection]:
 def _path(state_dir: str) -> str:
     """The store's file, created 0600 in a 0700 directory; never through a symlink."""
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    directory = os.lstat(state_dir)
+    if not stat.S_ISDIR(directory.st_mode) or directory.st_uid != os.getuid():
+        raise CounterError(f"{state_dir} is not a directory of this user")
+    if directory.st_mode & 0o077:
+        os.chmod(state_dir, 0o700)  # the state is this user's alone, whoever made the dir
     path = os.path.join(state_dir, NAME)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
