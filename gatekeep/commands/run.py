@@ -74,7 +74,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     plan = job.plan(spec)
     if plan.ask is not None:  # with a box (one that cannot hide everything): run in it
         return job.approved_run(boundary_ask(decision, plan.ask, boxed=plan.box is not None),
-                                fields, unboxed=plan.box is None)
+                                fields, unboxed=plan.box is None, counted=True)
     fields = with_spec(fields, spec)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
@@ -104,13 +104,15 @@ class _Job(NamedTuple):
     why: str | None
     now: datetime | None = None  # the moment guardrails were judged at
 
-    def count_run(self, decision: Decision) -> None:
-        """Count a run that starts without the allow that counted it (rate guardrails)."""
+    def count_run(self, decision: Decision, undo: bool = False) -> None:
+        """Count a run that starts without the allow that counted it (rate guardrails), or
+        take back the count of an allowed run that did not start after all (``undo``)."""
         if self.now is None:
             return
-        error = guard.count(str(self.locations.state_dir), decision, self.policies, self.now)
+        error = guard.count(str(self.locations.state_dir), decision, self.policies, self.now,
+                            undo)
         if error is not None:
-            self.stderr.write(f"gatekeep: warning: this run was not counted: {error}\n")
+            self.stderr.write(f"gatekeep: warning: the run counter was not updated: {error}\n")
 
     def observed_run(self, decision: Decision, fields: str) -> int:
         """Observe mode: what enforce mode would ask runs unasked, said and logged so."""
@@ -123,6 +125,7 @@ class _Job(NamedTuple):
                              str(self.locations.audit_log), fields, self.stderr, record,
                              self.lifted_plan(decision))
         if status is None:
+            self.count_run(decision, undo=True)
             self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start\n")
             log(str(self.locations.audit_log), audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
@@ -155,6 +158,8 @@ class _Job(NamedTuple):
             record["message"] = answer.message
         audit_log = str(self.locations.audit_log)
         if not answer.runs:
+            if counted:
+                self.count_run(decision, undo=True)
             self.stderr.write(refusal(decision, answer))
             log(audit_log, audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
@@ -168,6 +173,7 @@ class _Job(NamedTuple):
         status = run_allowed(self.command, self.request.argv, self.program, self.env,
                              audit_log, fields, self.stderr, record, plan)
         if status is None:
+            self.count_run(decision, undo=True)
             self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start, and an "
                               "approval covers a run inside it only\n")
             log(audit_log, audit.line(fields, operator=record), self.stderr)

@@ -15,7 +15,7 @@ from gatekeep.core.engine import Decision, combine, decide
 from gatekeep.core.guardrails import NO_COUNTS, Counts, apply, rate_keys
 from gatekeep.core.paths import Context
 from gatekeep.policy.model import Policy
-from gatekeep.runtime.counters import CounterError, add, history, transaction
+from gatekeep.runtime.counters import CounterError, add, history, remove, transaction
 from gatekeep.shell.model import ParsedCommand
 
 
@@ -57,14 +57,16 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def count(state_dir: str, decision: Decision, policies: list[Policy], now: datetime) -> str | None:
-    """Count a run the operator approved (or observe mode let through); the error, if any."""
+def count(state_dir: str, decision: Decision, policies: list[Policy], now: datetime,
+          undo: bool = False) -> str | None:
+    """Count a run the operator approved (or observe mode let through), or with ``undo``
+    take back the count of a run that did not start; the error, if any."""
     keys = rate_keys(decision, policies)
     if not keys:
         return None
     try:
         with transaction(state_dir) as db:
-            add(db, keys, now.timestamp())
+            (remove if undo else add)(db, keys, now.timestamp())
     except (CounterError, sqlite3.Error, OSError) as error:
         return _describe(error)
     return None

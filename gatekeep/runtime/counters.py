@@ -71,6 +71,13 @@ def history(db: sqlite3.Connection, keys: Iterable[str]) -> dict[str, tuple[floa
     return found
 
 
+def remove(db: sqlite3.Connection, keys: Iterable[str], at: float) -> None:
+    """Take back one run counted at ``at`` under each key (it did not start after all)."""
+    for key in keys:
+        db.execute("DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs WHERE key = ? "
+                   "AND at = ? LIMIT 1)", (key, at))
+
+
 def add(db: sqlite3.Connection, keys: Iterable[str], at: float) -> None:
     db.execute("DELETE FROM runs WHERE at < ?", (at - KEEP,))
     db.executemany("INSERT INTO runs (key, at) VALUES (?, ?)", [(key, at) for key in keys])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from gatekeep.commands.run import run
 from gatekeep.core import guard
+from gatekeep.core.guardrails import rate_keys
 from gatekeep.core.inputs import Request, context, parse_request
 from gatekeep.policy.load import load_policy
 from gatekeep.runtime.locations import Locations
@@ -352,3 +353,24 @@ def test_every_gatekeep_run_path_sees_the_same_store(sandbox):
     assert (first.returncode, second.returncode) == (0, REFUSED)
     assert ran(sandbox) == 1
     assert Path(sandbox.state_home / "gatekeep" / "counters.sqlite").exists()
+
+
+def test_a_counted_run_that_does_not_start_is_taken_back(tmp_path):
+    """An allow is counted as it is given; when the run then cannot start (its box failed,
+    the operator refused the boundary), the count is taken back."""
+    from gatekeep.runtime.counters import history, transaction
+
+    policy = load_policy("builtin:production", operator_dir=str(tmp_path / "config"))
+    ctx = context({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, tmp_path,
+                  Locations.from_env({"HOME": str(tmp_path)}))
+    decision = guard.judge([policy], parse_request(Request("systemctl restart app", None)), ctx,
+                           datetime.now().astimezone(), str(tmp_path / "state"))
+    now = datetime.fromisoformat("2026-12-02T10:00:00+01:00")
+    state = str(tmp_path / "state")
+    keys = rate_keys(decision, [policy])
+
+    assert guard.count(state, decision, [policy], now) is None
+    assert guard.count(state, decision, [policy], now) is None
+    assert guard.count(state, decision, [policy], now, undo=True) is None
+    with transaction(state) as db:
+        assert history(db, keys) == {keys[0]: (now.timestamp(),)}
