@@ -61,8 +61,9 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
             "segments": [segment_json(s) for s in decision.segments],
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
             "boundary": box,
-            "at": now.isoformat(),
         }
+        if at is not None:
+            document["at"] = now.isoformat()
         if guard.observed(policies):
             document["mode"] = "observe"
         stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")

@@ -13,6 +13,7 @@ from typing import NamedTuple, TextIO
 from gatekeep.approval.store import saved_approvals
 from gatekeep.approval.terminal import Answer, Terminal
 from gatekeep.core import guard
+from gatekeep.core.guard import judge
 from gatekeep.core.engine import Decision, Verdict
 from gatekeep.core.inputs import Request, context, parse_request, run_policies
 from gatekeep.core.paths import SystemResolver
@@ -48,7 +49,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     ctx = context(env, cwd, locations, tuple(valid))
     parsed = parse_request(request)
     now = datetime.fromtimestamp(clock()).astimezone()
-    decision = guard.judge(policies, parsed, ctx, now, str(locations.state_dir))
+    decision = judge(policies, parsed, ctx, now, str(locations.state_dir))
     argv = list(request.argv) if request.argv is not None else None
     program = judged_program(request.argv, ctx.resolver.which)
     command = request.command

@@ -145,6 +145,8 @@ def _shadowed(policy: Policy, own: str) -> list[Finding]:
     findings: list[Finding] = []
     index = _Index(policy)
     for rule in policy.rules:
+        if rule.rate is not None:
+            continue  # its count still speaks where a stricter rule asks (docs/guardrails.md)
         covering = [index.covering(rule, pattern) for pattern in rule.patterns]
         reported = [rules if _reported(rule, rules, own) else [] for rules in covering]
         if all(reported):

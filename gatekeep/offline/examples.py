@@ -93,6 +93,8 @@ def guarded(decision: Decision, policy: Policy, example: Example) -> Decision:
 
 
 def coverage(policy: Policy, outcomes: Iterable[Outcome]) -> Coverage:
-    deciding = {rule for o in outcomes for s in o.decision.segments for rule in s.rules}
+    """A guardrail that decided (``when:ID``, ``rate:ID``) covers its rule."""
+    deciding = {rule.split(":", 1)[1] if rule.startswith(("when:", "rate:")) else rule
+                for o in outcomes for s in o.decision.segments for rule in s.rules}
     rules = own_rules(policy)
     return Coverage(rules, frozenset(deciding & {rule.id for rule in rules}))

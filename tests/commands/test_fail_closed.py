@@ -26,11 +26,11 @@ BROKEN = {
                    "4:1: invalid YAML: found character '\\t' that cannot start any token"),
     "unknown-rule-key": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    colour: red\n",
                          "5:5: rules[0].colour: unknown key 'colour'; expected one of: allow, "
-                         "ask, deny, id, reason, suggest, tests"),
+                         "ask, deny, id, rate, reason, suggest, tests, when"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
-                        "of: default, extends, gatekeep, limits, prompt, protect, rules, sandbox, "
-                        "sandbox_paths, tests, unparseable"),
+                        "of: default, extends, gatekeep, limits, mode, prompt, protect, rules, "
+                        "sandbox, sandbox_paths, tests, unparseable, when"),
     "two-decisions": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    deny: [rm]\n",
                       "3:5: rules[0]: rule 'a' needs exactly one of allow, ask, deny "
                       "(got allow, deny)"),
@@ -120,7 +120,7 @@ def test_unknown_builtin_policy_runs_nothing(sandbox):
 
     assert result.returncode == 5, result.stderr
     assert result.stderr == ("gatekeep: policy error: builtin:no-such-policy: no such built-in "
-                             "policy; available: default\ngatekeep: nothing was run\n")
+                             "policy; available: default, production\ngatekeep: nothing was run\n")
     assert not sandbox.marker.exists()
 
 
