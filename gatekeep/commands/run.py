@@ -13,8 +13,8 @@ from typing import NamedTuple, TextIO
 from gatekeep.approval.store import saved_approvals
 from gatekeep.approval.terminal import Answer, Terminal
 from gatekeep.core import guard
-from gatekeep.core.guard import judge
 from gatekeep.core.engine import Decision, Verdict
+from gatekeep.core.guard import judge
 from gatekeep.core.inputs import Request, context, parse_request, run_policies
 from gatekeep.core.paths import SystemResolver
 from gatekeep.errors import PolicyError
