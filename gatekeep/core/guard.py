@@ -8,14 +8,12 @@ one locked transaction; ``check`` passes counts of its own or reads without coun
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from gatekeep.core.engine import Decision, combine, decide
 from gatekeep.core.guardrails import NO_COUNTS, Counts, apply, rate_keys
 from gatekeep.core.paths import Context
 from gatekeep.policy.model import Policy
-from gatekeep.runtime.counters import CounterError, add, history, remove, transaction
 from gatekeep.shell.model import ParsedCommand
 
 
@@ -27,9 +25,15 @@ def judge(policies: list[Policy], parsed: ParsedCommand, ctx: Context, now: date
     in the same transaction that read them.
     """
     decisions = [decide(policy, parsed, ctx) for policy in policies]
+    if not any(policy.guarded for policy in policies):
+        return combine(decisions)
     keys = tuple(k for d in decisions for k in rate_keys(d, policies))
     if counts is not None or not keys:
         return _guarded(decisions, policies, now, counts or NO_COUNTS)
+    import sqlite3  # only when a rate is at stake: start-up stays fast
+
+    from gatekeep.runtime.counters import CounterError, add, history, transaction
+
     try:
         with transaction(state_dir) as db:
             applied = _applied(decisions, policies, now, Counts(history(db, keys)))
@@ -64,6 +68,10 @@ def count(state_dir: str, decision: Decision, policies: list[Policy], now: datet
     keys = rate_keys(decision, policies)
     if not keys:
         return None
+    import sqlite3
+
+    from gatekeep.runtime.counters import CounterError, add, remove, transaction
+
     try:
         with transaction(state_dir) as db:
             (remove if undo else add)(db, keys, now.timestamp())
