@@ -359,5 +359,12 @@ def load_example(located: Located, rule: str | None) -> Example:
         fields["cwd"].string() if "cwd" in fields else None,
         located.file, located.node.start_mark.line + 1, rule,
         at=load_at(fields["at"]) if "at" in fields else None,
-        counted=int(fields["count"].number(minimum=0)) if "count" in fields else None,
+        counted=_whole(fields["count"]) if "count" in fields else None,
     )
+
+
+def _whole(located: Located) -> int:
+    value = located.number(minimum=0)
+    if not value.is_integer():
+        raise located.error(f"expected a whole number of runs, got {value:g}")
+    return int(value)

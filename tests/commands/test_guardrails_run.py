@@ -374,3 +374,29 @@ def test_a_counted_run_that_does_not_start_is_taken_back(tmp_path):
     assert guard.count(state, decision, [policy], now, undo=True) is None
     with transaction(state) as db:
         assert history(db, keys) == {keys[0]: (now.timestamp(),)}
+
+
+def test_a_failing_example_says_the_moment_it_was_judged_at(sandbox):
+    policy = sandbox.write("p.yaml", """\
+gatekeep: 1
+rules:
+  - id: deploys
+    allow: ["make deploy"]
+    when: {hours: "09:00-18:00", tz: UTC}
+    tests:
+      - {cmd: "make deploy", expect: allow, at: "2026-12-02T03:00:00+00:00"}
+      - {cmd: "make deploy", expect: allow, at: "2026-12-02T10:00:00+00:00", count: 2.5}
+""")
+    result = sandbox.gatekeep("test", str(policy))
+
+    assert result.returncode == 5
+    assert result.stderr.endswith("tests[1].count: expected a whole number of runs, got 2.5\n")
+    fixed = policy.read_text().replace(", count: 2.5", "")
+    policy.write_text(fixed)
+
+    result = sandbox.gatekeep("test", str(policy))
+
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"FAIL {policy}:7  deploys  (at 2026-12-02T03:00:00+00:00)\n")
+    assert "when:deploys: outside the time window of rule 'deploys' (09:00-18:00 UTC); it opens " \
+        "next Wed 2026-12-02 09:00 UTC\n" in result.stdout
