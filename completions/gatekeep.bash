@@ -65,8 +65,10 @@ _gatekeep() {
             case "$prev" in
                 -c|--command) return ;;
                 -p|--policy) _gatekeep_policy 'builtin:default builtin:production'; return ;;
+                --at) return ;;
+                --count) return ;;
             esac
-            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --json -h --help'
+            if [[ $cur == -* ]]; then _gatekeep_words '-c --command -p --policy --json --at --count -h --help'
             else _gatekeep_programs; fi
             ;;
         'gatekeep completions')

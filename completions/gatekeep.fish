@@ -41,6 +41,8 @@ complete -c gatekeep -n '__fish_seen_subcommand_from approvals; and __fish_seen_
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -s c -l command -x -d 'A shell command string, parsed with bash\'s grammar.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -s p -l policy -r -F -a 'builtin:default builtin:production' -d 'A policy file or builtin:NAME.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -l json -d 'Print one JSON object.'
+complete -c gatekeep -n '__fish_seen_subcommand_from check' -l at -x -d 'Judge time windows at this moment (ISO 8601, such as 2026-12-02T03:00:00+01:00; no offset: local time).'
+complete -c gatekeep -n '__fish_seen_subcommand_from check' -l count -x -d 'Take every rate counter to hold this many runs.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from check' -x -a '(__fish_complete_command)'
 

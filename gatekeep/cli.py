@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -121,6 +122,12 @@ def run(command: CommandOption = None, argv: ArgvArgument = None,
 def check(command: CommandOption = None, argv: ArgvArgument = None,
           policy: PolicyOption = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+          at: Annotated[Optional[str], typer.Option(
+              "--at", help="Judge time windows at this moment (ISO 8601, such as "
+              "2026-12-02T03:00:00+01:00; no offset: local time).", show_default=False)] = None,
+          count: Annotated[Optional[int], typer.Option(
+              "--count", help="Take every rate counter to hold this many runs.", min=0,
+              show_default=False)] = None,
           ) -> None:
     """Dry run: print the decision and its explanation; run nothing.
 
@@ -132,7 +139,20 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
     request = _request(command, argv, policy)
     raise typer.Exit(do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
                               locations=Locations.from_env(os.environ), stdout=sys.stdout,
-                              stderr=sys.stderr))
+                              stderr=sys.stderr, at=_moment(at), count=count))
+
+
+def _moment(text: str | None) -> datetime | None:
+    from gatekeep.policy.guardrails import moment
+
+    if text is None:
+        return None
+    try:
+        return moment(text)
+    except ValueError:
+        typer.echo(f"gatekeep: --at takes an ISO 8601 time such as 2026-12-02T03:00:00+01:00, "
+                   f"got {text!r}", err=True)
+        raise typer.Exit(ExitStatus.USAGE) from None
 
 
 @app.command()

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from gatekeep.approval.store import saved_approvals
+from gatekeep.core import guard
 from gatekeep.core.engine import Decision
-from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
+from gatekeep.core.guardrails import Counts
+from gatekeep.core.inputs import Request, context, parse_request, run_policies
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import CHECK_CODES, ExitStatus, policy_error
 from gatekeep.policy.model import Policy
@@ -23,8 +26,14 @@ from gatekeep.text import visible
 
 
 def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
-          locations: Locations, stdout: TextIO, stderr: TextIO) -> int:
-    """With ``--policy``, that policy alone; else exactly the policies ``run`` would use."""
+          locations: Locations, stdout: TextIO, stderr: TextIO, at: datetime | None = None,
+          count: int | None = None) -> int:
+    """With ``--policy``, that policy alone; else exactly the policies ``run`` would use.
+
+    Guardrails are judged at ``at`` (default: now) with ``count`` runs in every rate
+    counter (default: the counter store's, read without counting). In observe mode the
+    decision shown is enforce mode's.
+    """
     try:
         if request.policy is not None:
             programs = operator_programs(str(locations.config_dir))
@@ -38,7 +47,12 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     valid = [] if request.policy is not None else \
         saved_approvals(locations, time.time(), stderr)[0]
     parsed = parse_request(request)
-    decision = judge(policies, parsed, context(env, cwd, locations, tuple(valid)))
+    now = at or datetime.now().astimezone()
+    decision = guard.judge(policies, parsed, context(env, cwd, locations, tuple(valid)), now,
+                           str(locations.state_dir),
+                           Counts(simulated=count) if count is not None else None,
+                           reserve=False)
+    observe = guard.observed(policies) and decision.decision == "ask"
     box = _boundary(decision, parsed, policies, env, cwd, locations)
     if as_json:
         document = {
@@ -48,6 +62,10 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
             "boundary": box,
         }
+        if at is not None:
+            document["at"] = now.isoformat()
+        if guard.observed(policies):
+            document["mode"] = "observe"
         stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
         from gatekeep.ui.console import make_console
@@ -58,6 +76,9 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
 
         # plain lines: paths are not wrapped, and a name from the file system is made visible
         stdout.writelines(visible(line) + "\n" for line in boundary_lines(box))
+        if observe:
+            stdout.write("observe mode: run would run this without asking (the decision above "
+                         "is enforce mode's)\n")
     return CHECK_CODES[decision.decision]
 
 

@@ -23,6 +23,7 @@ from gatekeep.text import visible
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the hook path imports as little as it can
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
     from typing import BinaryIO, TextIO
 
     from gatekeep.core.engine import Decision
@@ -166,12 +167,13 @@ def _rewritten(agent: Agent, call: Call) -> dict[str, object] | None:
 
 
 def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -> Reply:
+    from datetime import datetime
     from io import StringIO
     from pathlib import Path
 
     from gatekeep.approval.store import saved_approvals
     from gatekeep.commands.run import refusal
-    from gatekeep.core import inputs
+    from gatekeep.core import guard, inputs
     from gatekeep.errors import PolicyError
     from gatekeep.exitcodes import policy_error
     from gatekeep.runtime.allowed import log
@@ -188,7 +190,8 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     valid, _ = saved_approvals(locations, time.time(), StringIO())
     ctx = inputs.context(env, cwd, locations, tuple(valid))
     parsed = inputs.parse_request(request)
-    decision = inputs.judge(policies, parsed, ctx)
+    now = datetime.fromtimestamp(time.time()).astimezone()
+    decision = guard.judge(policies, parsed, ctx, now, str(locations.state_dir))
     fields = audit.with_why(audit.fields(decision, cwd=call.cwd, mode=f"hook:{agent.name}"),
                             call.why)
     rules = sorted({r for s in decision.deciding for r in s.rules})
@@ -201,11 +204,17 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     if decision.decision == "deny":
         log(audit_log, audit.line(fields), StringIO())
         return agent.blocked(refusal(decision), rules)
+    if guard.observed(policies):  # observe mode: what would be asked runs, logged so
+        log(audit_log, audit.line(fields, operator={"answer": "observe", "choice": "once"}),
+            StringIO())
+        guard.count(str(locations.state_dir), decision, policies, now)
+        return agent.allowed(f"gatekeep: observe mode: enforce mode would ask "
+                             f"({', '.join(rules)})", rules)
     via = policies[0].prompt_via or "agent"  # the operator's policy says where to ask
     if via == "agent":
         return _ask_agent(agent, call, decision, fields, rules, audit_log)
     return _operator(agent, call, decision, parsed, policies, env, locations, via, fields,
-                     rules, remaining)
+                     rules, remaining, now)
 
 
 def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules: list[str],
@@ -246,7 +255,7 @@ def _remember(request: Request, decision: Decision, env: Mapping[str, str],
 
 def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedCommand,
               policies: list[Policy], env: Mapping[str, str], locations: Locations, via: str,
-              fields: str, rules: list[str], remaining: float) -> Reply:
+              fields: str, rules: list[str], remaining: float, now: datetime) -> Reply:
     """Ask on the terminal (``tty``) or through ``gatekeep approvals watch`` (``queue``)."""
     from io import StringIO
     from pathlib import Path
@@ -276,4 +285,7 @@ def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedComman
         return agent.blocked(refusal(decision, answer), rules)
     if answer.choice == "always":
         _save_approvals(decision, Path(call.cwd), locations, StringIO())
+    from gatekeep.core.guard import count
+
+    count(str(locations.state_dir), decision, policies, now)  # the agent runs it now
     return agent.allowed("gatekeep: approved by the operator", rules)

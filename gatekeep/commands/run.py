@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from gatekeep.approval.store import saved_approvals
 from gatekeep.approval.terminal import Answer, Terminal
+from gatekeep.core import guard
 from gatekeep.core.engine import Decision, Verdict
-from gatekeep.core.inputs import Request, context, judge, parse_request, run_policies
+from gatekeep.core.guard import judge
+from gatekeep.core.inputs import Request, context, parse_request, run_policies
 from gatekeep.core.paths import SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
@@ -30,10 +33,12 @@ from gatekeep.text import visible
 
 
 def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
-        stderr: TextIO, terminal: Terminal | None = None, why: str | None = None) -> int:
+        stderr: TextIO, terminal: Terminal | None = None, why: str | None = None,
+        clock: Callable[[], float] = time.time) -> int:
     """Judge ``request``; run it when allowed or approved; return gatekeep's exit status.
 
-    ``why`` is the purpose the agent stated: shown to the operator and logged.
+    ``why`` is the purpose the agent stated: shown to the operator and logged. ``clock``
+    gives the moment guardrails are judged at (and runs are counted at).
     """
     try:
         policies = run_policies(locations, cwd, request, env)
@@ -43,7 +48,8 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     valid, expired = saved_approvals(locations, time.time(), stderr)
     ctx = context(env, cwd, locations, tuple(valid))
     parsed = parse_request(request)
-    decision = judge(policies, parsed, ctx)
+    now = datetime.fromtimestamp(clock()).astimezone()
+    decision = judge(policies, parsed, ctx, now, str(locations.state_dir))
     argv = list(request.argv) if request.argv is not None else None
     program = judged_program(request.argv, ctx.resolver.which)
     command = request.command
@@ -57,7 +63,9 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         log(audit_log, audit.line(fields), stderr)
         return ExitStatus.REFUSED
     job = _Job(request, parsed, policies, env, cwd, locations, stderr, terminal, program,
-               command, why)
+               command, why, now)
+    if decision.decision == "ask" and guard.observed(policies):
+        return job.observed_run(decision, fields)
     if decision.decision == "ask":
         from gatekeep.approval import ask  # the prompt's modules load only when one is needed
 
@@ -67,7 +75,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     plan = job.plan(spec)
     if plan.ask is not None:  # with a box (one that cannot hide everything): run in it
         return job.approved_run(boundary_ask(decision, plan.ask, boxed=plan.box is not None),
-                                fields, unboxed=plan.box is None)
+                                fields, unboxed=plan.box is None, counted=True)
     fields = with_spec(fields, spec)
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
@@ -76,7 +84,8 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
                          plan=plan)
     if status is None:
         reason = "gatekeep's boundary failed to start (see bwrap's message above)"
-        return job.approved_run(boundary_ask(decision, reason), fields, unboxed=True)
+        return job.approved_run(boundary_ask(decision, reason), fields, unboxed=True,
+                                counted=True)
     return status
 
 
@@ -94,13 +103,51 @@ class _Job(NamedTuple):
     program: str | None
     command: str | None  # the shell string as it runs: program names pinned
     why: str | None
+    now: datetime | None = None  # the moment guardrails were judged at
+
+    def count_run(self, decision: Decision, undo: bool = False) -> None:
+        """Count a run that starts without the allow that counted it (rate guardrails), or
+        take back the count of an allowed run that did not start after all (``undo``)."""
+        if self.now is None:
+            return
+        error = guard.count(str(self.locations.state_dir), decision, self.policies, self.now,
+                            undo)
+        if error is not None:
+            self.stderr.write(f"gatekeep: warning: the run counter was not updated: {error}\n")
+
+    def observed_run(self, decision: Decision, fields: str) -> int:
+        """Observe mode: what enforce mode would ask runs unasked, said and logged so."""
+        rules = ", ".join(sorted({r for s in decision.deciding for r in s.rules}))
+        self.stderr.write(f"gatekeep: observe mode: enforce mode would ask ({rules}); "
+                          "running it\n")
+        self.count_run(decision)
+        record = {"answer": "observe", "choice": "once"}
+        status = run_allowed(self.command, self.request.argv, self.program, self.env,
+                             str(self.locations.audit_log), fields, self.stderr, record,
+                             self.lifted_plan(decision))
+        if status is None:
+            self.count_run(decision, undo=True)
+            self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start\n")
+            log(str(self.locations.audit_log), audit.line(fields, operator=record), self.stderr)
+            return ExitStatus.REFUSED
+        return status
+
+    def lifted_plan(self, decision: Decision) -> Plan:
+        """The boundary of an approved run: the box with what the operator lifted."""
+        spec = spec_for(self.policies, decision)
+        plan = self.plan(lifted(spec, decision, self.parsed, self.policies))
+        if plan.ask is not None and plan.box is None:  # the approval stands in for the box
+            plan = sandbox_plan.Plan(None, None, spec.limits, warning=(
+                f"gatekeep: warning: running without a boundary: {plan.ask}\n"))
+        return plan
 
     def plan(self, spec: Spec) -> Plan:
         own = (str(self.locations.config_dir), str(self.locations.state_dir))
         return sandbox_plan.plan(spec, sandbox_plan.where(self.env, str(self.cwd), own, spec),
                                  create=True)
 
-    def approved_run(self, decision: Decision, fields: str, unboxed: bool = False) -> int:
+    def approved_run(self, decision: Decision, fields: str, unboxed: bool = False,
+                     counted: bool = False) -> int:
         """Ask the operator; run what they approve in the boundary they lifted, or, when the
         question was the boundary itself (``unboxed``), without one."""
         from gatekeep.approval import ask
@@ -112,20 +159,22 @@ class _Job(NamedTuple):
             record["message"] = answer.message
         audit_log = str(self.locations.audit_log)
         if not answer.runs:
+            if counted:
+                self.count_run(decision, undo=True)
             self.stderr.write(refusal(decision, answer))
             log(audit_log, audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
         if answer.choice == "always":
             _save_approvals(decision, self.cwd, self.locations, self.stderr)
+        if not counted:
+            self.count_run(decision)
         spec = spec_for(self.policies, decision)
         plan = sandbox_plan.Plan(None, None, spec.limits) if unboxed else \
-            self.plan(lifted(spec, decision, self.parsed, self.policies))
-        if plan.ask is not None and plan.box is None:  # the approval stands in for the box
-            plan = sandbox_plan.Plan(None, None, spec.limits, warning=(
-                f"gatekeep: warning: running without a boundary: {plan.ask}\n"))
+            self.lifted_plan(decision)
         status = run_allowed(self.command, self.request.argv, self.program, self.env,
                              audit_log, fields, self.stderr, record, plan)
         if status is None:
+            self.count_run(decision, undo=True)
             self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start, and an "
                               "approval covers a run inside it only\n")
             log(audit_log, audit.line(fields, operator=record), self.stderr)
@@ -162,8 +211,15 @@ def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
 
 def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
               policies: list[Policy], resolver: SystemResolver, fields: str) -> None:
-    """Store an allow decision, only when every policy's compiled-from content is known."""
+    """Store an allow decision, only when every policy's compiled-from content is known.
+
+    Never under a policy with guardrails: a stored allow is replayed without the clock
+    or the counters, so the window or the limit would not be judged again.
+    """
     from gatekeep.policy.select import vouched
+
+    if any(policy.guarded for policy in policies):
+        return
 
     found = [vouched(policy) for policy in policies]
     if not found or any(v is None for v in found):

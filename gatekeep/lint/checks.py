@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekeep.lint.globs import sample
+from gatekeep.lint.guardrails import guardrail_findings
 from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
@@ -28,7 +29,8 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
                       key=lambda f: (f.file, f.line or 0, f.column or 0))
     own = policy.files[-1]
     findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
-                *_broad_allows(policy, own), *_shadowed(policy, own)]
+                *_broad_allows(policy, own), *_shadowed(policy, own),
+                *guardrail_findings(policy, own)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
 
 
@@ -143,6 +145,8 @@ def _shadowed(policy: Policy, own: str) -> list[Finding]:
     findings: list[Finding] = []
     index = _Index(policy)
     for rule in policy.rules:
+        if rule.rate is not None:
+            continue  # its count still speaks where a stricter rule asks (docs/guardrails.md)
         covering = [index.covering(rule, pattern) for pattern in rule.patterns]
         reported = [rules if _reported(rule, rules, own) else [] for rules in covering]
         if all(reported):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from gatekeep.core.engine import Decision
+from gatekeep.core.guardrails import Counts, apply
 from gatekeep.core.inputs import Request
 from gatekeep.offline.batch import Batch, Places, example_cwd
 from gatekeep.policy.model import Example, Policy, Rule
@@ -74,12 +75,26 @@ def run_examples(policy: Policy, examples: Iterable[Example], places: Places,
     outcomes = []
     for example in examples:
         cwd = example_cwd(example.cwd, places)
-        outcomes.append(Outcome(example, batch.decide(Request(example.cmd, None), cwd)))
+        decision = batch.decide(Request(example.cmd, None), cwd)
+        outcomes.append(Outcome(example, guarded(decision, policy, example)))
         advance(1)
     return Report(policy, tuple(outcomes), coverage(policy, outcomes))
 
 
+def guarded(decision: Decision, policy: Policy, example: Example) -> Decision:
+    """The decision with the policy's guardrails judged at the example's ``at``, with its
+    ``count`` runs in every rate counter; an example without ``at`` leaves them out, so it
+    decides the same whenever it runs."""
+    if example.at is None:
+        return decision
+    from gatekeep.policy.guardrails import moment
+
+    return apply(decision, policy, moment(example.at), Counts(simulated=example.counted or 0))
+
+
 def coverage(policy: Policy, outcomes: Iterable[Outcome]) -> Coverage:
-    deciding = {rule for o in outcomes for s in o.decision.segments for rule in s.rules}
+    """A guardrail that decided (``when:ID``, ``rate:ID``) covers its rule."""
+    deciding = {rule.split(":", 1)[1] if rule.startswith(("when:", "rate:")) else rule
+                for o in outcomes for s in o.decision.segments for rule in s.rules}
     rules = own_rules(policy)
     return Coverage(rules, frozenset(deciding & {rule.id for rule in rules}))

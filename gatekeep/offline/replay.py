@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from gatekeep.core.engine import Decision
+from gatekeep.core.guardrails import apply
 from gatekeep.core.inputs import Request
 from gatekeep.errors import UsageError
 from gatekeep.offline.batch import Batch
-from gatekeep.policy.model import STRICTNESS
+from gatekeep.policy.model import STRICTNESS, Policy
 from gatekeep.runtime import audit
 
 
@@ -26,6 +27,7 @@ class Logged(NamedTuple):
     cwd: str
     decision: str
     line: int
+    at: str | None = None  # when it was logged (ISO 8601): time windows are judged then
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -88,26 +90,44 @@ def _logged(number: int, entry: dict[str, Any]) -> Logged:
     """An entry ``audit.numbered`` accepted: command, cwd and decision are there."""
     argv = entry.get("argv")
     request = Request(None, tuple(argv)) if argv is not None else Request(entry["command"], None)
-    return Logged(request, entry["cwd"], entry["decision"], number)
+    at = entry.get("time")
+    return Logged(request, entry["cwd"], entry["decision"], number,
+                  at if isinstance(at, str) else None)
 
 
 Groups = dict[tuple[object, ...], tuple[Logged, int]]
 
 
-def group(logged: Iterable[Logged]) -> Groups:
-    """Lines with the same command, directory and old decision: the first one and a count."""
+def group(logged: Iterable[Logged], by_time: bool = False) -> Groups:
+    """Lines with the same command, directory and old decision: the first one and a count
+    (``by_time``: and the same logged time, for a policy with time windows)."""
     groups: Groups = {}
     for entry in logged:
-        found = groups.get(entry.key)
-        groups[entry.key] = (entry, 1) if found is None else (found[0], found[1] + 1)
+        key = (*entry.key, entry.at) if by_time else entry.key
+        found = groups.get(key)
+        groups[key] = (entry, 1) if found is None else (found[0], found[1] + 1)
     return groups
+
+
+def at_logged_time(decision: Decision, policy: Policy, entry: Logged) -> Decision:
+    """The policy's time windows judged at the entry's logged time (rates are not: the
+    counts of that moment are not in the log). An unreadable time leaves them out."""
+    if entry.at is None or not policy.guarded:
+        return decision
+    from gatekeep.policy.guardrails import moment
+
+    try:
+        when = moment(entry.at)
+    except ValueError:
+        return decision
+    return apply(decision, policy, when)
 
 
 def replay(groups: Groups, batch: Batch, advance: Callable[[int], None]) -> Replay:
     """Decide each group's command under ``batch``'s policy; collect what changed."""
     changes = []
     for entry, count in groups.values():
-        decision = batch.decide(entry.request, entry.cwd)
+        decision = at_logged_time(batch.decide(entry.request, entry.cwd), batch.policy, entry)
         if decision.decision != entry.decision:
             changes.append(Change(entry, decision, count))
         advance(1)

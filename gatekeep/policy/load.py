@@ -14,6 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
+from gatekeep.policy.guardrails import MODES, load_at, load_rate, load_when
 from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
@@ -31,12 +32,11 @@ from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests", *SANDBOX_KEYS})
-_TOP_KEYS |= {"packages"}
-_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
-_RULE_KEYS |= {"bounds", "packages", "limits"}
+                       "rules", "tests", *SANDBOX_KEYS, "when", "mode", "packages"})
+_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
+                        "when", "rate", "bounds", "packages", "limits"})
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
-_TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
+_TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
 _T = TypeVar("_T")
@@ -100,7 +100,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
-        **sandbox_fields(parts.sandbox), packages=parts.packages,
+        **sandbox_fields(parts.sandbox), packages=parts.packages, **parts.guard,
     )
 
 
@@ -131,6 +131,7 @@ class _Parts:
     tests: list[Example]
     sandbox: dict[str, object] = field(default_factory=dict)
     packages: PackageGuard | None = None
+    guard: dict[str, object] = field(default_factory=dict)  # the policy's when and mode
 
 
 class _Loader:
@@ -194,6 +195,10 @@ class _Loader:
             parts.packages = self.attempt(load_packages, top["packages"]) or parts.packages
         for key in SANDBOX_KEYS & top.keys():
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
+        if "when" in top:
+            parts.guard["when"] = self.attempt(load_when, top["when"])
+        if "mode" in top:
+            self.attempt(lambda v: self.mode(v, parts), top["mode"])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
         own_rules = [(item, self.attempt(self.rule, item)) for item in items]
         seen = {rule.id: rule for rule in parts.rules}
@@ -243,7 +248,16 @@ class _Loader:
         parts.rules.extend(base.rules)
         parts.sandbox.update(base.sandbox)
         parts.packages = base.packages or parts.packages
+        parts.guard.update(base.guard)
         return parts
+
+    def mode(self, located: Located, parts: _Parts) -> None:
+        """``mode: observe`` runs what would be asked: only the operator may say so."""
+        mode = located.choice(MODES)
+        if self.root is not None:
+            raise located.error("'mode' is for the operator's own policy only: a project "
+                                "policy, --policy or GATEKEEP_POLICY may only tighten")
+        parts.guard["mode"] = mode
 
     def protect(self, located: Located, parts: _Parts) -> None:
         protect = located.mapping(frozenset({"write", "read"}))
@@ -276,6 +290,10 @@ class _Loader:
         line = located.node.start_mark.line + 1
         tests = tuple(self.example(item, rule_id) for item in fields["tests"].sequence()) \
             if "tests" in fields else ()
+        for key in ("when", "rate"):
+            if key in fields and decision != "allow":
+                raise fields[key].error(f"'{key}' guards an allow; rule {rule_id!r} says "
+                                        f"{decision}")
         return Rule(
             rule_id, decision, patterns,
             reason=fields["reason"].string() if "reason" in fields else None,
@@ -284,6 +302,8 @@ class _Loader:
             bounds=load_bounds(fields["bounds"]) if "bounds" in fields else (),
             packages=load_packages(fields["packages"]) if "packages" in fields else None,
             limits=load_limits(fields["limits"]) if "limits" in fields else (),
+            when=load_when(fields["when"]) if "when" in fields else None,
+            rate=load_rate(fields["rate"]) if "rate" in fields else None,
         )
 
     def pattern(self, located: Located) -> Pattern:
@@ -334,13 +354,25 @@ class _Loader:
 
 
 def load_example(located: Located, rule: str | None) -> Example:
-    """A ``tests:`` entry (also a case file's ``cases:`` entry): ``cmd``, ``expect``, ``cwd``."""
+    """A ``tests:`` entry (also a case file's ``cases:`` entry): ``cmd``, ``expect``, ``cwd``,
+    and for guardrails ``at`` (the moment) and ``count`` (runs a rate counter holds)."""
     fields = located.mapping(_TEST_KEYS)
     for key in ("cmd", "expect"):
         if key not in fields:
             raise located.error(f"a test needs {key!r}")
+    if "count" in fields and "at" not in fields:
+        raise fields["count"].error("'count' needs 'at': guardrails are judged at a moment")
     return Example(
         fields["cmd"].string(_MAX_COMMAND), fields["expect"].choice(DECISIONS),
         fields["cwd"].string() if "cwd" in fields else None,
         located.file, located.node.start_mark.line + 1, rule,
+        at=load_at(fields["at"]) if "at" in fields else None,
+        counted=_whole(fields["count"]) if "count" in fields else None,
     )
+
+
+def _whole(located: Located) -> int:
+    value = located.number(minimum=0)
+    if not value.is_integer():
+        raise located.error(f"expected a whole number of runs, got {value:g}")
+    return int(value)

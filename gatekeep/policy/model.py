@@ -66,7 +66,11 @@ class Pattern(NamedTuple):
 
 
 class Example(NamedTuple):
-    """A ``tests:`` entry: a command and the decision it must get."""
+    """A ``tests:`` entry: a command and the decision it must get.
+
+    ``at`` (ISO 8601) is the moment guardrails are judged at, ``counted`` (``count:``) the
+    runs a rate counter is taken to hold; without ``at`` the guardrails are not applied.
+    """
 
     cmd: str
     expect: str
@@ -74,6 +78,32 @@ class Example(NamedTuple):
     file: str
     line: int
     rule: str | None = None
+    at: str | None = None
+    counted: int | None = None
+
+
+class Window(NamedTuple):
+    """A ``when:`` time window: weekdays (0 is Monday), minute ranges, zone, excluded dates.
+
+    A range whose end is not after its start runs across midnight and belongs to the day
+    it opens on; ``exclude`` holds inclusive ISO date ranges. ``tz`` "" is the local zone.
+    """
+
+    text: str
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    hours: tuple[tuple[int, int], ...] = ((0, 1440),)
+    tz: str = ""
+    exclude: tuple[tuple[str, str], ...] = ()
+
+
+class Rate(NamedTuple):
+    """A ``rate:`` limit: ``limit`` runs per ``seconds``, counted per rule or per command."""
+
+    text: str
+    limit: int
+    seconds: int
+    per: str = "rule"  # rule | command
+    over: str = "ask"  # what a run past the limit gets: ask | deny
 
 
 class Rule(NamedTuple):
@@ -89,6 +119,12 @@ class Rule(NamedTuple):
     bounds: tuple[Bound, ...] = ()
     packages: PackageGuard | None = None
     limits: tuple[tuple[str, float], ...] = ()
+    when: Window | None = None
+    rate: Rate | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 class Policy(NamedTuple):
@@ -121,6 +157,14 @@ class Policy(NamedTuple):
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
     packages: PackageGuard | None = None  # the policy-wide ``packages:`` guardrail
+    # guardrails (gatekeep.core.guardrails): the whole policy's time window, and the mode
+    when: Window | None = None
+    mode: str = "enforce"  # enforce | observe (the operator's policy only)
+
+    @property
+    def guarded(self) -> bool:
+        """Whether a decision of this policy may depend on the clock or a counter."""
+        return self.when is not None or any(r.when or r.rate for r in self.rules)
 
     @classmethod
     def build(cls, **fields: object) -> Policy:

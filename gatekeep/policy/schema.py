@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gatekeep.policy.guardrails import MODES, RATE_KEYS, WHEN_KEYS
 from gatekeep.policy.load import _PATTERN_KEYS, _RULE_KEYS, _TEST_KEYS, _TOP_KEYS
 from gatekeep.policy.model import DECISIONS
 
@@ -40,6 +41,10 @@ def _test() -> dict[str, Any]:
         "expect": {"enum": list(DECISIONS), "description": "The decision it must get."},
         "cwd": {**_STRING, "description": "Working directory: relative to the test "
                 "directory, or absolute, or under ~."},
+        "at": {**_STRING, "description": "The moment guardrails are judged at (ISO 8601, "
+               "such as 2026-12-02T03:00:00+01:00); without it they are not applied."},
+        "count": {"type": "integer", "minimum": 0, "description": "Runs every rate counter "
+                  "is taken to hold (needs at)."},
     }, _TEST_KEYS, required=["cmd", "expect"])
 
 
@@ -65,8 +70,43 @@ def _rule() -> dict[str, Any]:
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Examples that gatekeep test runs."},
         **_guardrails(),
+        "when": {"$ref": "#/definitions/when"},
+        "rate": _rate(),
     }, _RULE_KEYS, required=["id"],
         oneOf=[{"required": [d]} for d in DECISIONS])
+
+
+def _when() -> dict[str, Any]:
+    hours = {"type": "string", "pattern": _HOURS,
+             "description": "HH:MM-HH:MM; an end before the start runs across midnight."}
+    dates = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
+             "description": "A date, or an inclusive range 2026-12-20..2027-01-06."}
+    return _closed({
+        "days": _one_or_many({"type": "string", "pattern": _DAYS},
+                             "Weekdays: mon-fri, sat, or a list of them."),
+        "hours": _one_or_many(hours, "Times of day the window is open."),
+        "tz": {**_STRING, "description": "An IANA time zone (Europe/Berlin); default: the "
+               "local zone."},
+        "exclude": _one_or_many(dates, "Dates the window stays shut (a release freeze)."),
+    }, WHEN_KEYS, minProperties=1, description="A time window: outside it, an allow is asked.")
+
+
+def _rate() -> dict[str, Any]:
+    limit = {"type": "string", "pattern": r"^\d+\s*/\s*(minute|hour|day)$",
+             "description": "Runs per minute, hour or day, such as 3/hour."}
+    mapping = _closed({
+        "limit": limit,
+        "per": {"enum": ["rule", "command"], "description": "Count per rule, or per "
+                "distinct command text."},
+        "over": {"enum": ["ask", "deny"], "description": "What a run past the limit gets."},
+    }, RATE_KEYS, required=["limit"])
+    return {"description": "Runs allowed per window, counted across gatekeep processes.",
+            "anyOf": [limit, mapping]}
+
+
+_DAYS = r"^\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\s*" \
+    r"(,\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\s*)*$"
+_HOURS = r"^[0-2]?\d:[0-5]\d\s*-\s*[0-2]?\d:[0-5]\d$"
 
 
 def _top() -> dict[str, Any]:
@@ -92,6 +132,9 @@ def _top() -> dict[str, Any]:
         "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}},
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Whole-policy examples that gatekeep test runs."},
+        "when": {"$ref": "#/definitions/when"},
+        "mode": {"enum": list(MODES), "description": "observe (operator policy only): run "
+                 "what would be asked, logged; deny still blocks."},
         **_boundary(),
         "packages": {"$ref": "#/definitions/packages"},
     }
@@ -174,6 +217,7 @@ def policy_schema() -> dict[str, Any]:
                                      least=1),
             "test": _test(),
             "packages": _packages(),
+            "when": _when(),
         },
     }
 

@@ -26,6 +26,9 @@ def failure_text(outcome: Outcome) -> Text:
     out.append(f"  {example.rule or 'policy tests'}", style="bold")
     if example.cwd:
         out.append(f"  (cwd {visible(example.cwd)})", style="dim")
+    if example.at:
+        counted = f", {example.counted} runs counted" if example.counted is not None else ""
+        out.append(f"  (at {visible(example.at)}{counted})", style="dim")
     out.append(f"\n  $ {visible(example.cmd)}\n")
     out.append(f"  - expected {example.expect}\n", style=MARKS[example.expect][1])
     out.append(f"  + actual   {decision.decision}\n", style=MARKS[decision.decision][1])
@@ -86,6 +89,6 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
     return {
         "cmd": example.cmd, "cwd": example.cwd, "expect": example.expect,
         "actual": outcome.decision.decision, "file": example.file, "line": example.line,
-        "rule": example.rule,
+        "rule": example.rule, "at": example.at, "count": example.counted,
         "segments": [segment_json(s) for s in outcome.decision.segments],
     }

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from gatekeep.commands.hook import hook
-from gatekeep.core import inputs as session
+from gatekeep.core import guard as session
 from gatekeep.hooks.agents import AGENTS, block_object
 
 CANNOT = "gatekeep: cannot judge this call: "

@@ -16,9 +16,10 @@ from gatekeep.shell.parse import parse
 
 WritePolicy = Callable[[str, str], Path]
 
-TOP_KEYS = ("default, extends, gatekeep, limits, packages, prompt, protect, rules, sandbox, "
-            "sandbox_paths, tests, unparseable")
-RULE_KEYS = "allow, ask, bounds, deny, id, limits, packages, reason, suggest, tests"
+TOP_KEYS = ("default, extends, gatekeep, limits, mode, packages, prompt, protect, rules, "
+            "sandbox, sandbox_paths, tests, unparseable, when")
+RULE_KEYS = ("allow, ask, bounds, deny, id, limits, packages, rate, reason, suggest, tests, "
+             "when")
 NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
 
