@@ -542,6 +542,11 @@ def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
         elif not cautious:
             return False
     unknown = cautious and invocation.dynamic_options
+    if pattern.effects and not set(pattern.effects) <= set(invocation.effects):
+        return False
+    if any(_has_flag(invocation, name, None) for name in pattern.without) or (
+            pattern.without and invocation.dynamic_options and not cautious):
+        return False  # an allow never guesses that an unknown word is not the flag
     for name, value in pattern.flags_all:
         if not _has_flag(invocation, name, value) and not unknown:
             return False

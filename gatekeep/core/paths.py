@@ -186,10 +186,16 @@ class Protection(NamedTuple):
     """
 
     globs: tuple[PathGlob, ...]
+    # ``!PATTERN`` entries: files an entry above names that are not protected (a template
+    # such as ``.env.example`` beside ``**/.env.*``)
+    exceptions: tuple[PathGlob, ...] = ()
 
     def match(self, path: str) -> PathGlob | None:
         """The entry protecting ``path`` itself."""
-        return next((g for g in self.globs if g.matches(path)), None)
+        found = next((g for g in self.globs if g.matches(path)), None)
+        if found is not None and any(e.matches(path) for e in self.exceptions):
+            return None
+        return found
 
     def holder(self, path: str) -> PathGlob | None:
         """The entry protecting something inside the directory ``path``."""
@@ -217,4 +223,6 @@ class Protection(NamedTuple):
 
 @lru_cache(maxsize=64)
 def compile_protection(texts: tuple[str, ...], home: str, cwd: str) -> Protection:
-    return Protection(tuple(compile_protect(text, home, cwd) for text in texts))
+    return Protection(
+        tuple(compile_protect(text, home, cwd) for text in texts if not text.startswith("!")),
+        tuple(compile_protect(text[1:], home, cwd) for text in texts if text.startswith("!")))

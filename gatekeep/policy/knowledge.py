@@ -26,7 +26,8 @@ _PROGRAM_KEYS = frozenset({
     "network_options", "old_style", "names_from_input", "unseen_writes",
     "hazard", "writes_positionals_with", "code_dirs",
     "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
-    "selects_lines", "script_positional",
+    "selects_lines", "script_positional", "info_options", "globals_first", "file_values",
+    "address_operands", "remote_options", "assigns_operands", "own_variables",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -103,14 +104,15 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     mentioned = set(aliases) | set(aliases.values()) | set(writes_with)
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
-                "reads_list", "network_options", "names_from_input"):
+                "reads_list", "network_options", "names_from_input", "info_options",
+                "file_values", "remote_options"):
         mentioned |= strings(key)
     return ProgramSpec(
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
         | strings("network_options") | frozenset(writes_with) | strings("code_dirs")
-        | strings("code_files") | strings("chdir_options"),
+        | strings("code_files") | strings("chdir_options") | strings("file_values"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -159,6 +161,13 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         old_style=flag("old_style"),
         names_from_input=strings("names_from_input"),
         unseen_writes=flag("unseen_writes"),
+        info_options=strings("info_options"),
+        globals_first=flag("globals_first"),
+        file_values=strings("file_values"),
+        address_operands=flag("address_operands"),
+        remote_options=strings("remote_options"),
+        assigns_operands=flag("assigns_operands"),
+        own_variables=strings("own_variables"),
     )
 
 

@@ -32,7 +32,8 @@ from gatekeep.validate import problem
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
                        "rules", "tests", *SANDBOX_KEYS})
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
-_PATTERN_KEYS = frozenset({"program", "args", "flags"})
+_PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
+_EFFECTS = ("network", "network-loopback")
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
@@ -299,8 +300,27 @@ class _Loader:
         for flag in flags:
             if not flag.startswith("-"):
                 raise fields["flags"].error(f"flags start with '-': {flag!r}")
-        text = " ".join([program, *args] + ([f"[{' | '.join(flags)}]"] if flags else []))
-        return self.compile_words(text, [program, *args], flags)
+        without = fields["without"].strings() if "without" in fields else ()
+        for flag in without:
+            if not flag.startswith("-"):
+                raise fields["without"].error(f"flags start with '-': {flag!r}")
+        effects = tuple(e.choice(_EFFECTS) for e in fields["effects"].items()) \
+            if "effects" in fields else ()
+        text = " ".join([program, *args] + ([f"[{' | '.join(flags)}]"] if flags else [])
+                        + [f"!{flag}" for flag in without]
+                        + [f"<{effect}>" for effect in effects])
+        pattern = self.compile_words(text, [program, *args], flags)
+        return pattern._replace(without=self.flag_names([program, *args], without),
+                                effects=effects)
+
+    def flag_names(self, words: list[str], flags: tuple[str, ...]) -> tuple[str, ...]:
+        """Flags as the knowledge names them after ``words`` (``git rm`` then ``-r``)."""
+        names: list[str] = []
+        base = len(analyze_argv(words, self.knowledge).options)
+        for flag in flags:
+            parsed = analyze_argv([*words, flag], self.knowledge).options
+            names.extend([o.name for o in parsed[base:]] or [flag])
+        return tuple(names)
 
     def compile_words(self, text: str, words: list[str], any_flags: tuple[str, ...]) -> Pattern:
         invocation = analyze_argv(words, self.knowledge)

@@ -50,7 +50,9 @@ class Pattern(NamedTuple):
     """``program`` then positional words that must be a prefix, then flags.
 
     ``flags_all`` must all be present; ``flags_any`` needs one of them (the map
-    form's ``flags:``). A flag with a value only matches that value (a glob).
+    form's ``flags:``). A flag with a value only matches that value (a glob). The map
+    form's ``without:`` flags must be absent, its ``effects:`` (from program knowledge)
+    present.
     """
 
     text: str
@@ -58,6 +60,8 @@ class Pattern(NamedTuple):
     args: tuple[Glob, ...] = ()
     flags_all: tuple[tuple[str, Glob | None], ...] = ()
     flags_any: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()  # flags that must be absent (`git rm` without `--cached`)
+    effects: tuple[str, ...] = ()  # effects the invocation must have (`network-loopback`)
 
     @property
     def by_path(self) -> bool:

@@ -49,6 +49,11 @@ def _pattern() -> dict[str, Any]:
         "args": _one_or_many(_STRING, "Words that must be a prefix of the positional words."),
         "flags": _one_or_many({"type": "string", "pattern": "^-"},
                               "The command needs any one of these flags."),
+        "without": _one_or_many({"type": "string", "pattern": "^-"},
+                                "The command has none of these flags."),
+        "effects": _one_or_many({"enum": ["network", "network-loopback"]},
+                                "What the command does, by program knowledge: it has "
+                                "all of these effects."),
     }, _PATTERN_KEYS, required=["program"])
     words = {**_STRING, "description": "Shell words: the program, then a prefix of its "
              "positional words; flags match anywhere, in any spelling."}

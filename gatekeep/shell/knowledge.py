@@ -85,6 +85,13 @@ class ProgramSpec(NamedTuple):
     old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
     names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
     unseen_writes: bool = False  # without a file operand it writes files its input names (patch)
+    info_options: frozenset[str] = frozenset()  # print information and exit (`--version`)
+    globals_first: bool = False  # global options only before the subcommand (git, docker)
+    file_values: frozenset[str] = frozenset()  # `@PATH` values are files read (`curl -d @f`)
+    address_operands: bool = False  # its operands are network addresses (curl URL...)
+    remote_options: frozenset[str] = frozenset()  # may send it elsewhere (`curl --resolve`)
+    assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
+    own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
