@@ -18,12 +18,12 @@ from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
+from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
     SegmentKind.TEST: "a test expression; runs no program",
-    SegmentKind.REDIRECT_ONLY: "a redirection; runs no program",
+    SegmentKind.REDIRECT_ONLY: "redirects the commands before it; runs no program",
     SegmentKind.DECLARATION: "declares shell variables",
 }
 
@@ -245,7 +245,7 @@ class _Judge:
         if invocation.program is None:
             construct = _CONSTRUCTS.get(segment.kind)
             if construct:
-                return [Verdict("shell-construct", "allow", construct)]
+                return [Verdict("shell-construct", "allow", construct + _output(segment))]
             return []
         name, path = self.identity(invocation.program)
         candidates: tuple[tuple[Pattern, Rule], ...] = ()
@@ -261,8 +261,10 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
+        output = _output(segment)
         verdicts = [
-            Verdict(rule.id, rule.decision, rule.reason, rule.suggest, f"{rule.file}:{rule.line}")
+            Verdict(rule.id, rule.decision, rule.reason and rule.reason + output, rule.suggest,
+                    f"{rule.file}:{rule.line}")
             for pattern, rule in candidates if _matches(pattern, invocation, rule.decision)
         ]
         if verdicts:
@@ -522,6 +524,16 @@ def _process_substitution(word: Word) -> bool:
         if depth == 0 and index > 1:
             return index == len(raw) - 1
     return False
+
+
+def _output(segment: Segment) -> str:
+    """Where the part's output goes, said with its reason (``cat > f <<EOF`` writes f)."""
+    targets = [r.target.shown for r in segment.redirects
+               if r.writes and r.target is not None and r.target.value not in _QUIET]
+    return f"; its output is written to {', '.join(targets)}" if targets else ""
+
+
+_QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 
 
 def _base(program: str) -> str:
