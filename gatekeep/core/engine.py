@@ -130,6 +130,7 @@ class _Judge:
         self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
         self.real: dict[str, str] = {}
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
+        self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -139,6 +140,9 @@ class _Judge:
                         for h in invocation.hazards)
         verdicts.extend(self.writes(invocation.writes))
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees))
+        lifted = self.lifted.pop(id(invocation), frozenset())
+        if lifted:  # the operator's rule names the checks it lifts where it matches
+            verdicts = [v for v in verdicts if v.rule not in lifted]
         if invocation.changes_directory:
             self.change_directory(invocation)
         if not verdicts:
@@ -262,10 +266,16 @@ class _Judge:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
         output = _output(segment)
+        matched = _layered([rule for pattern, rule in candidates
+                            if _matches(pattern, invocation, rule.decision)])
+        top = min((rule.layer for rule in matched), default=0)
+        lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
+        if lifted:
+            self.lifted[id(invocation)] = lifted
         verdicts = [
             Verdict(rule.id, rule.decision, rule.reason and rule.reason + output, rule.suggest,
                     f"{rule.file}:{rule.line}")
-            for pattern, rule in candidates if _matches(pattern, invocation, rule.decision)
+            for rule in matched
         ]
         if verdicts:
             return verdicts
@@ -524,6 +534,18 @@ def _process_substitution(word: Word) -> bool:
         if depth == 0 and index > 1:
             return index == len(raw) - 1
     return False
+
+
+def _layered(matched: list[Rule]) -> list[Rule]:
+    """The matching rules that decide: those of the shallowest layer that has any (the
+    operator's own file before what it extends), and deeper denies it does not name in
+    ``overrides``. Within one layer the strictest still wins."""
+    if not matched:
+        return matched
+    top = min(rule.layer for rule in matched)
+    named = {o for rule in matched if rule.layer == top for o in rule.overrides}
+    return [rule for rule in matched if rule.layer == top
+            or (rule.decision == "deny" and rule.id not in named)]
 
 
 def _output(segment: Segment) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gatekeep.lint.globs import sample
+from gatekeep.lint.layers import loosenings
 from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
@@ -28,7 +29,8 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
                       key=lambda f: (f.file, f.line or 0, f.column or 0))
     own = policy.files[-1]
     findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
-                *_broad_allows(policy, own), *_shadowed(policy, own)]
+                *_broad_allows(policy, own), *_shadowed(policy, own),
+                *loosenings(policy, own)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
 
 
@@ -176,9 +178,16 @@ class _Index:
             candidates = candidates + self.named.get(canonical, [])
         strictness = STRICTNESS[rule.decision]
         found = [other for outer, other in candidates
-                 if STRICTNESS[other.decision] > strictness
+                 if STRICTNESS[other.decision] > strictness and _decides_with(other, rule)
                  and subsumes(outer, pattern, self.knowledge)]
         return list(dict.fromkeys(found))
+
+
+def _decides_with(other: Rule, rule: Rule) -> bool:
+    """Whether ``other`` still counts where ``rule`` matches: a rule of the same layer, one
+    of a policy that extends it, or a deeper deny ``rule`` does not name in ``overrides``."""
+    return other.layer <= rule.layer or (other.decision == "deny"
+                                         and other.id not in rule.overrides)
 
 
 def _reported(rule: Rule, covering: list[Rule], own: str) -> bool:

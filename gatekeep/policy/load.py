@@ -31,7 +31,11 @@ from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
                        "rules", "tests", *SANDBOX_KEYS})
-_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
+_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
+                        "overrides"})
+# what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
+LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
+                   "path:unknown", "self-protection")
 _PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
 _EFFECTS = ("network", "network-loopback")
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
@@ -191,6 +195,7 @@ class _Loader:
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
         own_rules = [(item, self.attempt(self.rule, item)) for item in items]
+        own_rules = [(item, rule and rule._replace(layer=len(chain))) for item, rule in own_rules]
         seen = {rule.id: rule for rule in parts.rules}
         for item, rule in own_rules:
             if rule is None:
@@ -275,6 +280,7 @@ class _Loader:
             reason=fields["reason"].string() if "reason" in fields else None,
             suggest=fields["suggest"].string() if "suggest" in fields else None,
             file=located.file, line=line, tests=tests,
+            overrides=fields["overrides"].strings() if "overrides" in fields else (),
         )
 
     def pattern(self, located: Located) -> Pattern:

@@ -88,6 +88,10 @@ class Rule(NamedTuple):
     file: str = ""
     line: int = 0
     tests: tuple[Example, ...] = ()
+    # how deep in ``extends`` the rule's file is (0: the policy named); a rule that matches
+    # decides instead of the deeper rules, except their denies not named in ``overrides``
+    layer: int = 0
+    overrides: tuple[str, ...] = ()  # inherited denies and checks this rule lifts, by name
 
 
 class Policy(NamedTuple):

@@ -67,6 +67,9 @@ def _rule() -> dict[str, Any]:
         "allow": patterns, "ask": patterns, "deny": patterns,
         "reason": {**_STRING, "description": "Why: shown to the agent and the operator."},
         "suggest": {**_STRING, "description": "What to do instead."},
+        "overrides": _one_or_many(_STRING, "Inherited deny rules (by id) and checks "
+                                  "(protect.write, path:outside, ...) this rule lifts where "
+                                  "it matches; only an extending policy's rule lifts anything."),
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Examples that gatekeep test runs."},
     }, _RULE_KEYS, required=["id"],

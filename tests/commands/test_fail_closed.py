@@ -26,7 +26,7 @@ BROKEN = {
                    "4:1: invalid YAML: found character '\\t' that cannot start any token"),
     "unknown-rule-key": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    colour: red\n",
                          "5:5: rules[0].colour: unknown key 'colour'; expected one of: allow, "
-                         "ask, deny, id, reason, suggest, tests"),
+                         "ask, deny, id, overrides, reason, suggest, tests"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
                         "of: default, extends, gatekeep, limits, prompt, protect, rules, sandbox, "

@@ -47,7 +47,7 @@ def test_every_load_error_is_reported_with_file_line_and_column(write_policy):
         "gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, tests, unparseable "
         "[load]",
         f"{path}:6:13: error: rules[1].alow: unknown key 'alow' (did you mean 'allow'?); "
-        "expected one of: allow, ask, deny, id, reason, suggest, tests [load]",
+        "expected one of: allow, ask, deny, id, overrides, reason, suggest, tests [load]",
         f"{path}:7:19: error: rules[2].deny: expected at least one pattern [load]",
         f"{path}:9:5: error: tests[0]: a test needs 'expect' [load]",
     ]
@@ -267,9 +267,17 @@ def test_tightening_an_extended_rule_is_no_finding(write_policy):
     assert findings(path) == []
 
 
-def test_own_rule_made_dead_by_an_extended_rule(write_policy):
+def test_own_allow_over_an_extended_ask_is_a_loosening(write_policy):
+    """The extending policy's rule decides over what it extends (layers): said, not dead."""
     write_policy("base.yaml", policy("{id: deploys, ask: [kubectl]}"))
     path = write_policy("p.yaml", policy("{id: status, allow: ['kubectl get']}",
                                          extends="base.yaml"))
+
+    assert findings(path) == [("loosens", "note", 4)]
+
+
+def test_own_rule_made_dead_by_a_rule_of_its_own_file(write_policy):
+    path = write_policy("p.yaml", policy("{id: deploys, ask: [kubectl]}",
+                                         "{id: status, allow: ['kubectl get']}"))
 
     assert findings(path) == [("shadowed-rule", "warning", 4)]

@@ -18,7 +18,7 @@ WritePolicy = Callable[[str, str], Path]
 
 TOP_KEYS = ("default, extends, gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, "
             "tests, unparseable")
-RULE_KEYS = "allow, ask, deny, id, reason, suggest, tests"
+RULE_KEYS = "allow, ask, deny, id, overrides, reason, suggest, tests"
 NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
 
