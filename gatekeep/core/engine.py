@@ -265,6 +265,10 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
+        if name is None and path is not None and self._project_script(invocation.program):
+            # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
+            invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+            candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
         output = _output(segment)
         matched = _layered([rule for pattern, rule in candidates
                             if _matches(pattern, invocation, rule.decision)])
@@ -294,13 +298,42 @@ class _Judge:
         system = resolver.which(base)
         if "/" not in program:
             if system is not None and self._local(resolver.realpath(system)):
-                return None, system
+                real = resolver.realpath(system)
+                return (base if self._venv_tool(real) else None), system
             return program, system
         path = resolver.realpath(posixpath.normpath(
             program if program.startswith("/") else f"{self.context.cwd}/{program}"))
         if system is not None and resolver.realpath(system) == path and not self._local(path):
             return base, path
-        return None, path
+        return (base if self._venv_tool(path) else None), path
+
+    def _project_script(self, program: str) -> bool:
+        """A program named by its path inside the working tree (from every directory a ``cd``
+        may have moved to), outside ``.git``, whose name is no system program's: it cannot
+        pass for one (``./git`` is not git), and it runs the project's code."""
+        resolver = self.context.resolver
+        base = _base(program)
+        if "/" not in program or resolver.which(base) is not None \
+                or base in self.knowledge.programs:
+            return False
+        for cwd in self.cwds:
+            if cwd is None:
+                return False
+            path = resolver.realpath(posixpath.normpath(
+                program if program.startswith("/") else f"{cwd}/{program}"))
+            if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
+                return False
+        return True
+
+    def _venv_tool(self, path: str) -> bool:
+        """A tool the knowledge marks ``venv_tool`` in a project's virtual environment
+        (``.venv/bin/pytest`` beside ``.venv/pyvenv.cfg``): it runs the tree's code, as
+        ``npm test`` does, so it is judged by its name."""
+        directory = posixpath.dirname(path)
+        mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
+                                                                "pyvenv.cfg"))
+        return (self.knowledge.spec(_base(path)).venv_tool and _base(directory) == "bin"
+                and self._in_tree(path) and mark is not None and mark.startswith("file:"))
 
     def _local(self, path: str) -> bool:
         return within(path, self.context.cwd) or any(

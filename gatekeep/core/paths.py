@@ -23,7 +23,7 @@ class Resolver(Protocol):
     def realpath(self, path: str) -> str: ...
     def expand(self, pattern: str) -> list[str]: ...
     def fingerprint(self, path: str) -> str | None:
-        """``dir``, ``file:<sha256>``, or None for anything else (asked only by approvals)."""
+        """``dir``, ``file:<sha256>``, or None for anything else (approvals, a venv's mark)."""
         ...
 
 
@@ -61,7 +61,10 @@ class SystemResolver:
         return [(kind, argument, answer) for (kind, argument), answer in self._known.items()]
 
     def fingerprint(self, path: str) -> str | None:
-        return sysfs.fingerprint(path)
+        key = ("fingerprint", path)
+        if key not in self._known:
+            self._known[key] = sysfs.fingerprint(path)
+        return self._known[key]
 
     def expand(self, pattern: str) -> list[str]:
         import glob

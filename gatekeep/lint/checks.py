@@ -106,7 +106,8 @@ def _shape(words: list[str], knowledge: Knowledge) -> tuple[object, ...]:
 def _broad_allows(policy: Policy, own: str) -> list[Finding]:
     findings = []
     for rule, pattern in _own_patterns(policy, own):
-        if rule.decision != "allow" or pattern.args or pattern.flags_all or pattern.flags_any:
+        if rule.decision != "allow" or pattern.args or pattern.flags_all or pattern.flags_any \
+                or pattern.effects:  # an effect names what it does, whatever the program
             continue
         message = _why_broad(policy, rule, pattern)
         if message is not None:

@@ -67,9 +67,13 @@ def instance(pattern: Pattern) -> list[str] | None:
     made = [sample(Glob(word)) for word in words]
     if any(word is None for word in made):
         return None
-    # an address on this machine is what `network-loopback` means
+    # an address on this machine is what `network-loopback` means; a script of the project
+    # (by its path in the tree) what `runs-tree-code` means
     local = ["http://localhost/"] if "network-loopback" in pattern.effects else []
-    return [word for word in made if word is not None] + list(pattern.flags_any[:1]) + local
+    argv = [word for word in made if word is not None] + list(pattern.flags_any[:1]) + local
+    if "runs-tree-code" in pattern.effects and argv:
+        argv[0] = "./" + (argv[0] or "project-script")
+    return argv
 
 
 def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:

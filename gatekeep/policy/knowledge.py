@@ -27,7 +27,7 @@ _PROGRAM_KEYS = frozenset({
     "hazard", "writes_positionals_with", "code_dirs",
     "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
     "selects_lines", "script_positional", "info_options", "globals_first", "file_values",
-    "address_operands", "remote_options", "assigns_operands", "own_variables",
+    "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
 })
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -168,6 +168,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         remote_options=strings("remote_options"),
         assigns_operands=flag("assigns_operands"),
         own_variables=strings("own_variables"),
+        venv_tool=flag("venv_tool"),
     )
 
 

@@ -37,7 +37,7 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
                    "path:unknown", "self-protection")
 _PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
-_EFFECTS = ("network", "network-loopback")
+_EFFECTS = ("network", "network-loopback", "runs-tree-code")
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end

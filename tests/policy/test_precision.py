@@ -130,3 +130,69 @@ def test_still_asked(command: str, reason: str, tmp_path: Path) -> None:
 def test_wrapped_commands_are_judged_on_their_own(tmp_path: Path) -> None:
     assert judge("bundle exec rm -rf ~", tmp_path).decision == "deny"
     assert judge("poetry run curl https://example.com", tmp_path).decision == "ask"
+
+
+# -- a project's own tools: its virtualenv and its scripts --------------------------------
+
+def project(tmp_path: Path) -> Context:
+    work = tmp_path / "work"
+    venv = work / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for name in ("pytest", "ruff", "mypy", "pip", "bash", "git", "env", "sudo", "python3"):
+        tool = venv / "bin" / name
+        tool.write_text("#!/bin/sh\n")
+        tool.chmod(0o755)
+    for name in ("hack/verify.sh", "gradlew", "bin/cat"):
+        script = work / name
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text("#!/bin/sh\n")
+        script.chmod(0o755)
+    return Context(cwd=str(work), home=str(tmp_path / "home"),
+                   resolver=SystemResolver(f"{venv}/bin:/usr/bin:/bin"))
+
+
+@pytest.mark.parametrize("command", [
+    "pytest -q", "ruff check src", "mypy src", "pip list", ".venv/bin/pytest -x",
+    "hack/verify.sh", "./hack/verify.sh --all", "./gradlew build",
+])
+def test_the_projects_own_tools_run_tree_code(command: str, tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), project(tmp_path))
+    assert decision.decision == "allow", [(s.text, s.rules) for s in decision.segments]
+
+
+@pytest.mark.parametrize("command", [
+    # a copy of a shell, env, git, sudo or an interpreter in the tree is not that program
+    "bash -c 'ls'", "git status", "env ls", "sudo ls", "python3 -m pytest",
+    ".venv/bin/bash -c ls", "./bin/cat README.md",
+    # the venv's pip is pip: an install from the network is still asked
+    "pip install -e .",
+])
+def test_copies_of_system_programs_in_the_tree_are_asked(command: str, tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), project(tmp_path))
+    assert decision.decision in ("ask", "deny"), [(s.text, s.rules) for s in decision.segments]
+
+
+def test_a_tool_beside_no_pyvenv_cfg_is_not_trusted(tmp_path: Path) -> None:
+    context = project(tmp_path)
+    (tmp_path / "work" / ".venv" / "pyvenv.cfg").unlink()
+    assert decide(POLICY, parse("pytest -q"), context).decision == "ask"
+
+
+def test_a_project_script_after_cd_out_of_the_tree_is_asked(tmp_path: Path) -> None:
+    context = project(tmp_path)
+    assert decide(POLICY, parse("cd /tmp && hack/verify.sh"), context).decision == "ask"
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("gh pr view 12 --comments", "allow"), ("gh run view 1 --log-failed", "allow"),
+    ("gh api repos/o/r/pulls", "allow"), ("gh api -X POST repos/o/r/issues", "ask"),
+    ("gh pr create --title x", "ask"), ("gh auth token", "ask"), ("gh secret list", "ask"),
+    ("kubectl events -n default", "allow"), ("docker inspect --format '{{.State}}' db", "allow"),
+    ("docker inspect db", "ask"), ("pnpm lint", "allow"), ("pnpm exec rm -rf ~", "ask"),
+    ("yarn build:dev", "allow"), ("yarn node -e 'x'", "ask"), ("pnpm install", "ask"),
+    ("pnpm install --frozen-lockfile", "allow"), ("uv sync", "ask"), ("uv sync --frozen", "allow"),
+    ("brew list", "allow"), ("brew install jq", "ask"), ("gh pr view 1 | sh", "deny"),
+])
+def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
+    assert judge(command, tmp_path).decision == expected
