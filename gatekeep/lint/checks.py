@@ -200,7 +200,8 @@ def _contradicting(rule: Rule, covering: list[Rule], own: str) -> list[Rule]:
     if rule.decision != "allow":
         return []
     return [r for r in covering
-            if r.decision == "deny" and r.file != rule.file and own in (r.file, rule.file)]
+            if r.decision == "deny" and r.file != rule.file and own in (r.file, rule.file)
+            and r.layer > rule.layer]  # a deny of the extending file only tightens
 
 
 def _where(rule: Rule, shadows: list[Rule], own: str) -> Rule:
