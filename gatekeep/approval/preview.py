@@ -27,11 +27,14 @@ _RECURSIVE = {"-r", "-R", "--recursive"}
 
 def previews(invocations: tuple[Invocation, ...], cwd: str,
              env: Mapping[str, str]) -> tuple[Preview, ...]:
+    from gatekeep.core.explain import moved
+
     found: list[Preview] = []
-    for invocation in invocations:
-        found.extend(_overwrites(invocation, cwd))
-        found.extend(_tree_deletes(invocation, cwd))
-        found.extend(_git(invocation, cwd, env))
+    for invocation, where in moved(invocations):
+        here = _path(where, cwd) if where else cwd  # after `cd sub &&`, paths start in sub
+        found.extend(_overwrites(invocation, here))
+        found.extend(_tree_deletes(invocation, here))
+        found.extend(_git(invocation, here, env))
     return tuple(found)
 
 

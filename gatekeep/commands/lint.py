@@ -46,9 +46,11 @@ def _status(found: list[Finding], strict: bool) -> int:
 
 def _counts(findings: list[Finding]) -> str:
     errors = sum(f.severity == ERROR for f in findings)
-    warnings = len(findings) - errors
+    warnings = sum(f.severity == WARNING for f in findings)
+    notes = len(findings) - errors - warnings
     return (f"{errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)}")
+            f"{warnings} warning{'s' * (warnings != 1)}"
+            + (f", {notes} loosening{'s' * (notes != 1)}" if notes else ""))
 
 
 def _summary(results: dict[str, list[Finding]]) -> str:

@@ -19,12 +19,12 @@ from gatekeep.core.paths import Context, Protection, compile_protection, resolve
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.model import ParsedCommand, Problem, SegmentKind, Span, Word
+from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
     SegmentKind.TEST: "a test expression; runs no program",
-    SegmentKind.REDIRECT_ONLY: "a redirection; runs no program",
+    SegmentKind.REDIRECT_ONLY: "redirects the commands before it; runs no program",
     SegmentKind.DECLARATION: "declares shell variables",
 }
 
@@ -131,6 +131,7 @@ class _Judge:
         self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
         self.real: dict[str, str] = {}
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
+        self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -143,6 +144,9 @@ class _Judge:
                         for h in invocation.hazards)
         verdicts.extend(self.writes(invocation.writes))
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees))
+        lifted = self.lifted.pop(id(invocation), frozenset())
+        if lifted:  # the operator's rule names the checks it lifts where it matches
+            verdicts = [v for v in verdicts if v.rule not in lifted]
         if invocation.changes_directory:
             self.change_directory(invocation)
         if not verdicts:
@@ -249,7 +253,7 @@ class _Judge:
         if invocation.program is None:
             construct = _CONSTRUCTS.get(segment.kind)
             if construct:
-                return [Verdict("shell-construct", "allow", construct)]
+                return [Verdict("shell-construct", "allow", construct + _output(segment))]
             return []
         name, path = self.identity(invocation.program)
         candidates: tuple[tuple[Pattern, Rule], ...] = ()
@@ -265,9 +269,18 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
-        matched = [rule for pattern, rule in candidates
-                   if _matches(pattern, invocation, rule.decision)]
-        verdicts = [self.guarded(rule, invocation) for rule in matched]
+        if name is None and path is not None and self._project_script(invocation.program):
+            # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
+            invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+            candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
+        output = _output(segment)
+        matched = _layered([rule for pattern, rule in candidates
+                            if _matches(pattern, invocation, rule.decision)])
+        top = min((rule.layer for rule in matched), default=0)
+        lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
+        if lifted:
+            self.lifted[id(invocation)] = lifted
+        verdicts = [self.guarded(rule, invocation, output) for rule in matched]
         # a guardrail's verdict first: its reason (the bound, the source) is the one shown
         tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
         verdicts = tightened + [v for v in verdicts if v not in tightened]
@@ -281,10 +294,11 @@ class _Judge:
             "rule names that path")
         return [Verdict("default", self.policy.default, reason)]
 
-    def guarded(self, rule: Rule, invocation: Invocation) -> Verdict:
-        """The rule's verdict, made stricter by its guardrails of values and sources."""
-        verdict = Verdict(rule.id, rule.decision, rule.reason, rule.suggest,
-                          f"{rule.file}:{rule.line}")
+    def guarded(self, rule: Rule, invocation: Invocation, output: str = "") -> Verdict:
+        """The rule's verdict, made stricter by its guardrails of values and sources;
+        ``output`` says where the segment's output goes, after the rule's reason."""
+        verdict = Verdict(rule.id, rule.decision, rule.reason and rule.reason + output,
+                          rule.suggest, f"{rule.file}:{rule.line}")
         found = [Verdict(rule.id, "ask", f"bounds of rule {rule.id}: {problem}",
                          "keep the value within the bound, or ask the operator")
                  for problem in values.out_of_bounds(
@@ -338,13 +352,42 @@ class _Judge:
         system = resolver.which(base)
         if "/" not in program:
             if system is not None and self._local(resolver.realpath(system)):
-                return None, system
+                real = resolver.realpath(system)
+                return (base if self._venv_tool(real) else None), system
             return program, system
         path = resolver.realpath(posixpath.normpath(
             program if program.startswith("/") else f"{self.context.cwd}/{program}"))
         if system is not None and resolver.realpath(system) == path and not self._local(path):
             return base, path
-        return None, path
+        return (base if self._venv_tool(path) else None), path
+
+    def _project_script(self, program: str) -> bool:
+        """A program named by its path inside the working tree (from every directory a ``cd``
+        may have moved to), outside ``.git``, whose name is no system program's: it cannot
+        pass for one (``./git`` is not git), and it runs the project's code."""
+        resolver = self.context.resolver
+        base = _base(program)
+        if "/" not in program or resolver.which(base) is not None \
+                or base in self.knowledge.programs:
+            return False
+        for cwd in self.cwds:
+            if cwd is None:
+                return False
+            path = resolver.realpath(posixpath.normpath(
+                program if program.startswith("/") else f"{cwd}/{program}"))
+            if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
+                return False
+        return True
+
+    def _venv_tool(self, path: str) -> bool:
+        """A tool the knowledge marks ``venv_tool`` in a project's virtual environment
+        (``.venv/bin/pytest`` beside ``.venv/pyvenv.cfg``): it runs the tree's code, as
+        ``npm test`` does, so it is judged by its name."""
+        directory = posixpath.dirname(path)
+        mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
+                                                                "pyvenv.cfg"))
+        return (self.knowledge.spec(_base(path)).venv_tool and _base(directory) == "bin"
+                and self._in_tree(path) and mark is not None and mark.startswith("file:"))
 
     def _local(self, path: str) -> bool:
         return within(path, self.context.cwd) or any(
@@ -580,6 +623,28 @@ def _process_substitution(word: Word) -> bool:
     return False
 
 
+def _layered(matched: list[Rule]) -> list[Rule]:
+    """The matching rules that decide: those of the shallowest layer that has any (the
+    operator's own file before what it extends), and deeper denies it does not name in
+    ``overrides``. Within one layer the strictest still wins."""
+    if not matched:
+        return matched
+    top = min(rule.layer for rule in matched)
+    named = {o for rule in matched if rule.layer == top for o in rule.overrides}
+    return [rule for rule in matched if rule.layer == top
+            or (rule.decision == "deny" and rule.id not in named)]
+
+
+def _output(segment: Segment) -> str:
+    """Where the part's output goes, said with its reason (``cat > f <<EOF`` writes f)."""
+    targets = [r.target.shown for r in segment.redirects
+               if r.writes and r.target is not None and r.target.value not in _QUIET]
+    return f"; its output is written to {', '.join(targets)}" if targets else ""
+
+
+_QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
 def _base(program: str) -> str:
     return program.rsplit("/", 1)[-1]
 
@@ -598,6 +663,11 @@ def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
         elif not cautious:
             return False
     unknown = cautious and invocation.dynamic_options
+    if pattern.effects and not set(pattern.effects) <= set(invocation.effects):
+        return False
+    if any(_has_flag(invocation, name, None) for name in pattern.without) or (
+            pattern.without and invocation.dynamic_options and not cautious):
+        return False  # an allow never guesses that an unknown word is not the flag
     for name, value in pattern.flags_all:
         if not _has_flag(invocation, name, value) and not unknown:
             return False

@@ -7,6 +7,7 @@ by ``gatekeep.approval.preview``.
 
 from __future__ import annotations
 
+import posixpath
 import unicodedata
 from typing import NamedTuple
 
@@ -66,7 +67,8 @@ def explain(decision: Decision, invocations: tuple[Invocation, ...], knowledge: 
     return Explanation(
         decision.decision, decision.command, flags(decision.command), cwd,
         tuple(line(s, decision.command) for s in decision.segments),
-        tuple(dict.fromkeys(e for i in invocations for e in effects(i, knowledge))),
+        tuple(dict.fromkeys(e for i, where in moved(invocations)
+                            for e in effects(i, knowledge, where))),
         suggestions,
     )
 
@@ -125,7 +127,36 @@ def _word_offset(text: str, number: int) -> int:
     return 0
 
 
-def effects(invocation: Invocation, knowledge: Knowledge) -> list[Effect]:
+def moved(invocations: tuple[Invocation, ...]) -> list[tuple[Invocation, str]]:
+    """Each invocation with the directory a ``cd`` before it moved to, as written (``""``:
+    none), so that ``cd sub && rm f`` is shown deleting ``sub/f``."""
+    found = []
+    top = ""  # where a `cd` of the command itself moved
+    inner: tuple[tuple[str, ...], str] | None = None  # a `cd` inside a subshell or loop
+    for invocation in invocations:
+        via = invocation.segment.via
+        if inner is not None and inner[0] != via:
+            inner = None  # the subshell ended: its `cd` no longer applies
+        where = inner[1] if inner is not None else top
+        found.append((invocation, where))
+        if invocation.changes_directory:
+            target = invocation.positionals[0] if invocation.positionals else None
+            where = "~" if target is None else at(target.shown, where)
+            if via:
+                inner = (via, where)
+            else:
+                top = where
+    return found
+
+
+def at(path: str, where: str) -> str:
+    """``path`` as seen from the starting directory, after a ``cd`` to ``where``."""
+    if not where or path.startswith(("/", "~", "$")):
+        return path
+    return posixpath.normpath(posixpath.join(where, path))
+
+
+def effects(invocation: Invocation, knowledge: Knowledge, where: str = "") -> list[Effect]:
     program = invocation.program
     segment = invocation.segment
     found: list[Effect] = []
@@ -136,7 +167,7 @@ def effects(invocation: Invocation, knowledge: Knowledge) -> list[Effect]:
     what = spec.effect if spec is not None and spec.effect else None
     written = {w.shown for w in invocation.writes}
     for word in invocation.writes:
-        found.append(Effect(what or "writes", word.shown))
+        found.append(Effect(what or "writes", at(word.shown, where)))
     if what and not invocation.writes:
         targets = [w.shown for w in invocation.positionals if w.shown not in written]
         subject = spec.name if spec is not None else ""

@@ -23,7 +23,7 @@ class Resolver(Protocol):
     def realpath(self, path: str) -> str: ...
     def expand(self, pattern: str) -> list[str]: ...
     def fingerprint(self, path: str) -> str | None:
-        """``dir``, ``file:<sha256>``, or None for anything else (asked only by approvals)."""
+        """``dir``, ``file:<sha256>``, or None for anything else (approvals, a venv's mark)."""
         ...
 
 
@@ -61,7 +61,10 @@ class SystemResolver:
         return [(kind, argument, answer) for (kind, argument), answer in self._known.items()]
 
     def fingerprint(self, path: str) -> str | None:
-        return sysfs.fingerprint(path)
+        key = ("fingerprint", path)
+        if key not in self._known:
+            self._known[key] = sysfs.fingerprint(path)
+        return self._known[key]
 
     def expand(self, pattern: str) -> list[str]:
         import glob
@@ -186,10 +189,16 @@ class Protection(NamedTuple):
     """
 
     globs: tuple[PathGlob, ...]
+    # ``!PATTERN`` entries: files an entry above names that are not protected (a template
+    # such as ``.env.example`` beside ``**/.env.*``)
+    exceptions: tuple[PathGlob, ...] = ()
 
     def match(self, path: str) -> PathGlob | None:
         """The entry protecting ``path`` itself."""
-        return next((g for g in self.globs if g.matches(path)), None)
+        found = next((g for g in self.globs if g.matches(path)), None)
+        if found is not None and any(e.matches(path) for e in self.exceptions):
+            return None
+        return found
 
     def holder(self, path: str) -> PathGlob | None:
         """The entry protecting something inside the directory ``path``."""
@@ -217,4 +226,6 @@ class Protection(NamedTuple):
 
 @lru_cache(maxsize=64)
 def compile_protection(texts: tuple[str, ...], home: str, cwd: str) -> Protection:
-    return Protection(tuple(compile_protect(text, home, cwd) for text in texts))
+    return Protection(
+        tuple(compile_protect(text, home, cwd) for text in texts if not text.startswith("!")),
+        tuple(compile_protect(text[1:], home, cwd) for text in texts if text.startswith("!")))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gatekeep.lint.globs import sample
 from gatekeep.lint.guardrails import guardrail_findings
+from gatekeep.lint.layers import loosenings
 from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
@@ -30,7 +31,7 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
     own = policy.files[-1]
     findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
                 *_broad_allows(policy, own), *_shadowed(policy, own),
-                *guardrail_findings(policy, own)]
+                *guardrail_findings(policy, own), *loosenings(policy, own)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
 
 
@@ -106,7 +107,8 @@ def _shape(words: list[str], knowledge: Knowledge) -> tuple[object, ...]:
 def _broad_allows(policy: Policy, own: str) -> list[Finding]:
     findings = []
     for rule, pattern in _own_patterns(policy, own):
-        if rule.decision != "allow" or pattern.args or pattern.flags_all or pattern.flags_any:
+        if rule.decision != "allow" or pattern.args or pattern.flags_all or pattern.flags_any \
+                or pattern.effects:  # an effect names what it does, whatever the program
             continue
         message = _why_broad(policy, rule, pattern)
         if message is not None:
@@ -180,9 +182,16 @@ class _Index:
             candidates = candidates + self.named.get(canonical, [])
         strictness = STRICTNESS[rule.decision]
         found = [other for outer, other in candidates
-                 if STRICTNESS[other.decision] > strictness
+                 if STRICTNESS[other.decision] > strictness and _decides_with(other, rule)
                  and subsumes(outer, pattern, self.knowledge)]
         return list(dict.fromkeys(found))
+
+
+def _decides_with(other: Rule, rule: Rule) -> bool:
+    """Whether ``other`` still counts where ``rule`` matches: a rule of the same layer, one
+    of a policy that extends it, or a deeper deny ``rule`` does not name in ``overrides``."""
+    return other.layer <= rule.layer or (other.decision == "deny"
+                                         and other.id not in rule.overrides)
 
 
 def _reported(rule: Rule, covering: list[Rule], own: str) -> bool:
@@ -194,7 +203,8 @@ def _contradicting(rule: Rule, covering: list[Rule], own: str) -> list[Rule]:
     if rule.decision != "allow":
         return []
     return [r for r in covering
-            if r.decision == "deny" and r.file != rule.file and own in (r.file, rule.file)]
+            if r.decision == "deny" and r.file != rule.file and own in (r.file, rule.file)
+            and r.layer > rule.layer]  # a deny of the extending file only tightens
 
 
 def _where(rule: Rule, shadows: list[Rule], own: str) -> Rule:

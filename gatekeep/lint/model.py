@@ -8,10 +8,11 @@ from gatekeep.errors import PolicyError
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"  # said, never a failure: a loosening the policy means to make
 
 
 class Finding(NamedTuple):
-    severity: str  # error | warning
+    severity: str  # error | warning | note
     code: str
     file: str
     line: int | None

@@ -55,16 +55,25 @@ def judge(policy: Policy, request: Request) -> Decision:
 def instance(pattern: Pattern) -> list[str] | None:
     """A command line the pattern is meant to match, or None when it cannot be made."""
     text = pattern.text
-    if pattern.flags_any:  # the map form: "program args [-a | -b]"
+    if pattern.flags_any:  # the map form: "program args [-a | -b] !-c <effect>"
         text = text[: text.rfind(" [")]
     try:
         words = shlex.split(text)
     except ValueError:
         return None
+    if pattern.without or pattern.effects:
+        words = words[: len(words) - len(pattern.without) - len(pattern.effects)] \
+            if not pattern.flags_any else words
     made = [sample(Glob(word)) for word in words]
     if any(word is None for word in made):
         return None
-    return [word for word in made if word is not None] + list(pattern.flags_any[:1])
+    # an address on this machine is what `network-loopback` means; a script of the project
+    # (by its path in the tree) what `runs-tree-code` means
+    local = ["http://localhost/"] if "network-loopback" in pattern.effects else []
+    argv = [word for word in made if word is not None] + list(pattern.flags_any[:1]) + local
+    if "runs-tree-code" in pattern.effects and argv:
+        argv[0] = "./" + (argv[0] or "project-script")
+    return argv
 
 
 def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:

@@ -25,6 +25,8 @@ def subsumes(outer: Pattern, inner: Pattern, knowledge: Knowledge) -> bool:
         return False
     if not all(_requires(inner, name, value) for name, value in outer.flags_all):
         return False
+    if not set(outer.without) <= set(inner.without) or not set(outer.effects) <= set(inner.effects):
+        return False  # outer leaves out commands inner may match
     return not outer.flags_any or _requires_one_of(inner, outer.flags_any)
 
 

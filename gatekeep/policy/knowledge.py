@@ -27,6 +27,8 @@ _PROGRAM_KEYS = frozenset({
     "hazard", "writes_positionals_with", "code_dirs",
     "code_files", "code_positionals", "runs_cwd", "chdir_options", "lists_names",
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
+    "info_options", "globals_first", "file_values",
+    "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
@@ -128,14 +130,16 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     mentioned = set(aliases) | set(aliases.values()) | set(writes_with)
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
-                "reads_list", "network_options", "names_from_input", "setting_texts"):
+                "reads_list", "network_options", "names_from_input", "setting_texts",
+                "info_options", "file_values", "remote_options"):
         mentioned |= strings(key)
     return ProgramSpec(
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
         | strings("network_options") | frozenset(writes_with) | strings("code_dirs")
-        | strings("code_files") | strings("chdir_options") | strings("setting_texts"),
+        | strings("code_files") | strings("chdir_options") | strings("setting_texts")
+        | strings("file_values"),
         aliases=aliases,
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
@@ -186,6 +190,14 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         unseen_writes=flag("unseen_writes"),
         setting_texts=strings("setting_texts"),
         settings_from_input=flag("settings_from_input"),
+        info_options=strings("info_options"),
+        globals_first=flag("globals_first"),
+        file_values=strings("file_values"),
+        address_operands=flag("address_operands"),
+        remote_options=strings("remote_options"),
+        assigns_operands=flag("assigns_operands"),
+        own_variables=strings("own_variables"),
+        venv_tool=flag("venv_tool"),
     )
 
 

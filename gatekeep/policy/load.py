@@ -34,8 +34,12 @@ from gatekeep.validate import problem
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
                        "rules", "tests", *SANDBOX_KEYS, "when", "mode", "packages"})
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
-                        "when", "rate", "bounds", "packages", "limits"})
-_PATTERN_KEYS = frozenset({"program", "args", "flags"})
+                        "when", "rate", "bounds", "packages", "limits", "overrides"})
+# what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
+LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
+                   "path:unknown", "self-protection")
+_PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
+_EFFECTS = ("network", "network-loopback", "runs-tree-code")
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
@@ -201,6 +205,7 @@ class _Loader:
             self.attempt(lambda v: self.mode(v, parts), top["mode"])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
         own_rules = [(item, self.attempt(self.rule, item)) for item in items]
+        own_rules = [(item, rule and rule._replace(layer=len(chain))) for item, rule in own_rules]
         seen = {rule.id: rule for rule in parts.rules}
         for item, rule in own_rules:
             if rule is None:
@@ -304,6 +309,7 @@ class _Loader:
             limits=load_limits(fields["limits"]) if "limits" in fields else (),
             when=load_when(fields["when"]) if "when" in fields else None,
             rate=load_rate(fields["rate"]) if "rate" in fields else None,
+            overrides=fields["overrides"].strings() if "overrides" in fields else (),
         )
 
     def pattern(self, located: Located) -> Pattern:
@@ -329,8 +335,27 @@ class _Loader:
         for flag in flags:
             if not flag.startswith("-"):
                 raise fields["flags"].error(f"flags start with '-': {flag!r}")
-        text = " ".join([program, *args] + ([f"[{' | '.join(flags)}]"] if flags else []))
-        return self.compile_words(text, [program, *args], flags)
+        without = fields["without"].strings() if "without" in fields else ()
+        for flag in without:
+            if not flag.startswith("-"):
+                raise fields["without"].error(f"flags start with '-': {flag!r}")
+        effects = tuple(e.choice(_EFFECTS) for e in fields["effects"].items()) \
+            if "effects" in fields else ()
+        text = " ".join([program, *args] + ([f"[{' | '.join(flags)}]"] if flags else [])
+                        + [f"!{flag}" for flag in without]
+                        + [f"<{effect}>" for effect in effects])
+        pattern = self.compile_words(text, [program, *args], flags)
+        return pattern._replace(without=self.flag_names([program, *args], without),
+                                effects=effects)
+
+    def flag_names(self, words: list[str], flags: tuple[str, ...]) -> tuple[str, ...]:
+        """Flags as the knowledge names them after ``words`` (``git rm`` then ``-r``)."""
+        names: list[str] = []
+        base = len(analyze_argv(words, self.knowledge).options)
+        for flag in flags:
+            parsed = analyze_argv([*words, flag], self.knowledge).options
+            names.extend([o.name for o in parsed[base:]] or [flag])
+        return tuple(names)
 
     def compile_words(self, text: str, words: list[str], any_flags: tuple[str, ...]) -> Pattern:
         invocation = analyze_argv(words, self.knowledge)

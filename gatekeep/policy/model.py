@@ -51,7 +51,9 @@ class Pattern(NamedTuple):
     """``program`` then positional words that must be a prefix, then flags.
 
     ``flags_all`` must all be present; ``flags_any`` needs one of them (the map
-    form's ``flags:``). A flag with a value only matches that value (a glob).
+    form's ``flags:``). A flag with a value only matches that value (a glob). The map
+    form's ``without:`` flags must be absent, its ``effects:`` (from program knowledge)
+    present.
     """
 
     text: str
@@ -59,6 +61,8 @@ class Pattern(NamedTuple):
     args: tuple[Glob, ...] = ()
     flags_all: tuple[tuple[str, Glob | None], ...] = ()
     flags_any: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()  # flags that must be absent (`git rm` without `--cached`)
+    effects: tuple[str, ...] = ()  # effects the invocation must have (`network-loopback`)
 
     @property
     def by_path(self) -> bool:
@@ -125,6 +129,10 @@ class Rule(NamedTuple):
     @property
     def source(self) -> str:
         return f"{self.file}:{self.line}"
+    # how deep in ``extends`` the rule's file is (0: the policy named); a rule that matches
+    # decides instead of the deeper rules, except their denies not named in ``overrides``
+    layer: int = 0
+    overrides: tuple[str, ...] = ()  # inherited denies and checks this rule lifts, by name
 
 
 class Policy(NamedTuple):

@@ -54,6 +54,11 @@ def _pattern() -> dict[str, Any]:
         "args": _one_or_many(_STRING, "Words that must be a prefix of the positional words."),
         "flags": _one_or_many({"type": "string", "pattern": "^-"},
                               "The command needs any one of these flags."),
+        "without": _one_or_many({"type": "string", "pattern": "^-"},
+                                "The command has none of these flags."),
+        "effects": _one_or_many({"enum": ["network", "network-loopback", "runs-tree-code"]},
+                                "What the command does, by program knowledge: it has "
+                                "all of these effects."),
     }, _PATTERN_KEYS, required=["program"])
     words = {**_STRING, "description": "Shell words: the program, then a prefix of its "
              "positional words; flags match anywhere, in any spelling."}
@@ -67,6 +72,9 @@ def _rule() -> dict[str, Any]:
         "allow": patterns, "ask": patterns, "deny": patterns,
         "reason": {**_STRING, "description": "Why: shown to the agent and the operator."},
         "suggest": {**_STRING, "description": "What to do instead."},
+        "overrides": _one_or_many(_STRING, "Inherited deny rules (by id) and checks "
+                                  "(protect.write, path:outside, ...) this rule lifts where "
+                                  "it matches; only an extending policy's rule lifts anything."),
         "tests": {"type": "array", "items": {"$ref": "#/definitions/test"},
                   "description": "Examples that gatekeep test runs."},
         **_guardrails(),

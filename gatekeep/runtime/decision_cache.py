@@ -187,7 +187,8 @@ def _holds(entry: Entry, required: Sequence[str], path: str) -> bool:
     except OSError:
         return False
     for kind, argument, answer in entry.answers:
-        now = sysfs.which(argument, path) if kind == "which" else os.path.realpath(argument)
+        now = sysfs.which(argument, path) if kind == "which" else \
+            sysfs.fingerprint(argument) if kind == "fingerprint" else os.path.realpath(argument)
         if now != answer:
             return False
     return True

@@ -141,8 +141,11 @@ def _glob_files(text: str) -> list[str]:
 
 def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
     """Entries of the working tree that the unanchored globs (``**/.env``) name."""
-    write = _regex([p for p in spec.protect_write if not p.startswith(("/", "~"))])
-    read = _regex([p for p in spec.protect_read if not p.startswith(("/", "~"))])
+    write = _regex([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
+    read = _regex([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
+    # ``!PATTERN``: a template beside the secrets (``.env.example``) stays readable
+    kept = _regex([p[1:] for p in spec.protect_read if p.startswith("!")
+                   and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
     pending = [tree]
@@ -157,7 +160,8 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
         for entry in entries:
             seen += 1
             relative = os.path.relpath(entry.path, tree)
-            if read is not None and read.fullmatch(relative):
+            if read is not None and read.fullmatch(relative) \
+                    and not (kept is not None and kept.fullmatch(relative)):
                 found_read.append(entry.path)
                 continue
             if write is not None and write.fullmatch(relative):

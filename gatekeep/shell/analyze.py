@@ -46,6 +46,7 @@ class Invocation(NamedTuple):
     reads_trees: bool = False  # reads whole directory trees (grep -r, tar, rsync)
     changes_directory: bool = False  # cd, pushd: later relative paths start elsewhere
     runs_from: tuple[Word, ...] = ()  # files and directories whose code it runs (make -f)
+    effects: tuple[str, ...] = ()  # what it does that rules may name (`network-loopback`)
 
     @property
     def text(self) -> str:
@@ -110,16 +111,18 @@ class _State:
             return Invocation(segment, None, hazards=self.env_hazards(segment.assignments))
         spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
         parsed = _Options(spec, argv[1:])
-        hazards = list(self.env_hazards(segment.assignments))
+        hazards = list(self.env_hazards(tuple(a for a in segment.assignments
+                                              if a.name not in spec.own_variables)))
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
-        hazards.extend(
-            Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
-            for w in parsed.assigned
-            if w.value is None or self.knowledge.risky_variable(w.value))
         spec_now = parsed.spec
         operands = parsed.positionals[parsed.subcommand_words:]
+        assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])
+        hazards.extend(
+            Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
+            for w in assigned
+            if w.value is None or self.knowledge.risky_variable(w.value))
         if spec_now.positional_writes:
             writes.extend(operands)
         for number in spec_now.writes_positional:
@@ -154,6 +157,7 @@ class _State:
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
             spec_now.changes_directory, parsed.code_paths(spec, operands),
+            _effects(spec_now, parsed.options, operands, bool(segment.assignments)),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -408,6 +412,11 @@ class _Options:
             # a positional word
             if self._wrapper_starts(words, index):
                 return
+            if value is not None and spec.globals_first and not self.positionals \
+                    and value not in spec.subcommands:
+                # `git switch -c x`: git's own options end at the subcommand; what follows
+                # is the subcommand's, which the knowledge does not describe
+                self.spec = spec = ProgramSpec(spec.name, abbreviations=spec.abbreviations)
             if value is not None and spec.subcommands \
                     and len(self.positionals) == self.subcommand_words \
                     and value in spec.subcommands:
@@ -443,7 +452,7 @@ class _Options:
         if wrapper is None or (wrapper.script_option is not None and self.scripts):
             return False
         skipped = len(self.positionals) - self.subcommand_words
-        if skipped < wrapper.skip:
+        if skipped < wrapper.skip or any(o.name in self.spec.info_options for o in self.options):
             return False
         self.inner = (tuple(words[index:]), self.spec.stdin_args)
         return True
@@ -523,6 +532,8 @@ class _Options:
         if value is not None and (canonical in spec.reads or name in spec.reads
                                   or _path_like(value)):
             self.reads.append(value)
+        if value is not None and canonical in spec.file_values:
+            self.reads.extend(_at_file(value))
         if canonical in spec.reads_list:
             shown = value.raw if value is not None else "its input"
             self.hazards.append(Hazard("file-list", f"{spec.name} {name} reads the files listed "
@@ -574,8 +585,8 @@ class _Options:
         has_code = self.scripts or any(
             o.name in spec.inline_code or o.name == spec.shell or o.name in spec.ends_options
             for o in self.options)
-        if has_code:
-            return
+        if has_code or any(o.name in spec.info_options for o in self.options):
+            return  # `python3 --version` prints and exits: it reads no code
         script = self.positionals[0] if self.positionals else None
         from_stdin = any(o.name in spec.stdin_code_options for o in self.options)
         if script is None or script.value == "-" or from_stdin:
@@ -593,6 +604,37 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+def _at_file(word: Word) -> list[Word]:
+    """The file an ``@PATH`` (or ``name=@PATH``, ``name=<PATH``) value reads; unknown text
+    that may hold one is read as itself, so a protected path in it is still asked."""
+    text = word.value
+    if text is None:
+        return [word]
+    found = re.search(r"(?:\A|=)[@<](.*)\Z", text, re.S)
+    return [_sub(word, found.group(1))] if found else []
+
+
+_LOOPBACK = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])"
+                       r"(?::\d{1,5})?(?:[/?#][^@\s]*)?\Z", re.I)
+
+
+def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
+             assigns: bool = False) -> tuple[str, ...]:
+    """``network-loopback`` when every address is this machine, else ``network``.
+
+    Only a program whose operands are addresses (curl) can be told apart; an address known
+    only at run time, a config file, an option that may send it elsewhere or a variable set
+    for it (``http_proxy=...``) is the network.
+    """
+    if not spec.address_operands:
+        return ("network",) if spec.network else ()
+    addresses = [*operands, *(o.value for o in options if o.name == "--url" and o.value)]
+    local = bool(addresses) and all(
+        w.static and w.value is not None and _LOOPBACK.match(w.value) for w in addresses) \
+        and not any(o.name in spec.remote_options for o in options) and not assigns
+    return ("network-loopback",) if local else ("network",)
 
 
 _ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")

@@ -88,6 +88,14 @@ class ProgramSpec(NamedTuple):
     # options whose value is text that sets named values (SQL, JSON, YAML): where bounds look
     setting_texts: frozenset[str] = frozenset()
     settings_from_input: bool = False  # without such an option it reads that text elsewhere
+    info_options: frozenset[str] = frozenset()  # print information and exit (`--version`)
+    globals_first: bool = False  # global options only before the subcommand (git, docker)
+    file_values: frozenset[str] = frozenset()  # `@PATH` values are files read (`curl -d @f`)
+    address_operands: bool = False  # its operands are network addresses (curl URL...)
+    remote_options: frozenset[str] = frozenset()  # may send it elsewhere (`curl --resolve`)
+    assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
+    venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
+    own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)

@@ -428,9 +428,11 @@ class _Walker:
     def on_redirected(self, node: Node, via: tuple[str, ...], depth: int) -> None:
         body = node.child_by_field_name("body")
         redirects: list[Redirect] = []
+        first: Node | None = None  # the first redirection: what the redirect-only part shows
         self.stray.append([])
         for index, child in enumerate(node.children):
             if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect"):
+                first = first or child
                 redirects.extend(self.redirects(child, via, depth))
             elif (body is None or child.id != body.id) and child.is_named \
                     and child.type != "comment":
@@ -446,8 +448,11 @@ class _Walker:
         if body is not None:
             self.visit(body, via, depth)
         if redirects:
-            self.add(Segment(SegmentKind.REDIRECT_ONLY, self.text(node), self.span(node),
-                             redirects=tuple(redirects), via=via + ("group-redirect",)))
+            # shown as the redirections alone: the commands before them are parts of their own
+            span = self.span(node)
+            span = Span(self.span(first).start, span.end) if first is not None else span
+            self.add(Segment(SegmentKind.REDIRECT_ONLY, self.source[span.start : span.end],
+                             span, redirects=tuple(redirects), via=via + ("group-redirect",)))
 
     def redirects(self, node: Node, via: tuple[str, ...], depth: int) -> Iterator[Redirect]:
         text = self.text(node)

@@ -36,7 +36,7 @@ def test_allow_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "ALLOW  ls -la\n"
         "+ allow ls -la\n"
-        "          read-only-files: reads files or prints file information\n"
+        "          read-only-files: prints files, its input, or information about files\n"
         "policy: builtin:default\n"
     )
 
@@ -48,7 +48,7 @@ def test_ask_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "ASK  ls; rm -rf build\n"
         "+ allow ls\n"
-        "          read-only-files: reads files or prints file information\n"
+        "          read-only-files: prints files, its input, or information about files\n"
         "? ask   rm -rf build\n"
         "          recursive-delete, delete-files: deletes a directory tree\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\n"
@@ -81,7 +81,7 @@ def test_json_output(sandbox):
     assert [{k: s[k] for k in ("text", "decision", "rules", "reason")}
             for s in document["segments"]] == [
         {"text": "ls", "decision": "allow", "rules": ["read-only-files"],
-         "reason": "reads files or prints file information"},
+         "reason": "prints files, its input, or information about files"},
         {"text": "rm -rf ~", "decision": "deny", "rules": ["protect.write"],
          "reason": f"writes or deletes {sandbox.home}, which holds '~/.ssh/**'"},
     ]
@@ -279,7 +279,7 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
     assert sandbox.decision_text(output) == (
         "ASK  ls; rm -rf build\r\n"
         "+ allow ls\r\n"
-        "          read-only-files: reads files or prints file information\r\n"
+        "          read-only-files: prints files, its input, or information about files\r\n"
         "? ask   rm -rf build\r\n"
         "          recursive-delete, delete-files: deletes a directory tree\r\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\r\n"

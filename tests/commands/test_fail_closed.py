@@ -26,8 +26,8 @@ BROKEN = {
                    "4:1: invalid YAML: found character '\\t' that cannot start any token"),
     "unknown-rule-key": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    colour: red\n",
                          "5:5: rules[0].colour: unknown key 'colour'; expected one of: allow, "
-                         "ask, bounds, deny, id, limits, packages, rate, reason, suggest, tests, "
-                         "when"),
+                         "ask, bounds, deny, id, limits, overrides, packages, rate, reason, "
+                         "suggest, tests, when"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
                         "of: default, extends, gatekeep, limits, mode, packages, prompt, "

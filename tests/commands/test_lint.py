@@ -53,7 +53,7 @@ def test_a_policy_that_does_not_load_is_exit_5(sandbox):
     assert result.returncode == 5
     assert result.stdout == (
         f"{broken}:3:13: error: rules[0].alow: unknown key 'alow' (did you mean 'allow'?); "
-        "expected one of: allow, ask, bounds, deny, id, limits, packages, rate, reason, "
+        "expected one of: allow, ask, bounds, deny, id, limits, overrides, packages, rate, reason, "
         "suggest, tests, when [load]\n"
         f"{fine}: 0 errors, 0 warnings\n{broken}: 1 error, 0 warnings\n")
 

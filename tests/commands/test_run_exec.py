@@ -329,7 +329,7 @@ def test_audit_line_for_a_command_that_ran(sandbox):
     assert entry["rules"] == ["read-only-files"]
     assert entry["segments"] == [{
         "text": "ls /nonexistent-dir", "decision": "allow", "rules": ["read-only-files"],
-        "reason": "reads files or prints file information", "suggest": None, "via": [],
+        "reason": "prints files, its input, or information about files", "suggest": None, "via": [],
     }]
     [policy] = entry["policies"]
     assert policy["name"] == "builtin:default"

@@ -188,8 +188,8 @@ def test_policy_that_does_not_load_is_exit_5(sandbox):
     assert result.returncode == 5
     assert result.stderr == (
         f"gatekeep: policy error: {policy}:4:5: rules[0].alow: unknown key 'alow' (did you "
-        "mean 'allow'?); expected one of: allow, ask, bounds, deny, id, limits, packages, "
-        "rate, reason, suggest, tests, when\n")
+        "mean 'allow'?); expected one of: allow, ask, bounds, deny, id, limits, overrides, "
+        "packages, rate, reason, suggest, tests, when\n")
 
 
 def test_case_file_errors_name_file_line_and_column(sandbox):

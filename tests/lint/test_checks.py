@@ -47,7 +47,7 @@ def test_every_load_error_is_reported_with_file_line_and_column(write_policy):
         "gatekeep, limits, mode, packages, prompt, protect, rules, sandbox, sandbox_paths, "
         "tests, unparseable, when [load]",
         f"{path}:6:13: error: rules[1].alow: unknown key 'alow' (did you mean 'allow'?); "
-        "expected one of: allow, ask, bounds, deny, id, limits, packages, rate, reason, "
+        "expected one of: allow, ask, bounds, deny, id, limits, overrides, packages, rate, reason, "
         "suggest, tests, when [load]",
         f"{path}:7:19: error: rules[2].deny: expected at least one pattern [load]",
         f"{path}:9:5: error: tests[0]: a test needs 'expect' [load]",
@@ -142,14 +142,12 @@ def test_pattern_that_can_never_decide(write_policy):
 
 # -- contradictions across extends -------------------------------------------------------
 
-def test_deny_that_contradicts_an_allow_of_an_extended_file(write_policy):
+def test_deny_over_an_allow_of_an_extended_file_is_tightening(write_policy):
+    """The extending file decides where its rules match (layers): its deny is meant."""
     write_policy("base.yaml", policy("{id: commits, allow: ['git commit', 'git add']}"))
     path = write_policy("p.yaml", policy("{id: no-git, deny: [git]}", extends="base.yaml"))
 
-    assert messages(path) == [
-        f"{path}:4: warning: allow rule 'commits' (base.yaml:3) can never allow anything: deny "
-        "rule 'no-git' (p.yaml:4) in another file of the policy matches every command it "
-        "matches, and the stricter decision wins [contradicted]"]
+    assert messages(path) == []
 
 
 def test_allow_contradicted_by_a_deny_of_an_extended_file(write_policy):
@@ -268,9 +266,17 @@ def test_tightening_an_extended_rule_is_no_finding(write_policy):
     assert findings(path) == []
 
 
-def test_own_rule_made_dead_by_an_extended_rule(write_policy):
+def test_own_allow_over_an_extended_ask_is_a_loosening(write_policy):
+    """The extending policy's rule decides over what it extends (layers): said, not dead."""
     write_policy("base.yaml", policy("{id: deploys, ask: [kubectl]}"))
     path = write_policy("p.yaml", policy("{id: status, allow: ['kubectl get']}",
                                          extends="base.yaml"))
+
+    assert findings(path) == [("loosens", "note", 4)]
+
+
+def test_own_rule_made_dead_by_a_rule_of_its_own_file(write_policy):
+    path = write_policy("p.yaml", policy("{id: deploys, ask: [kubectl]}",
+                                         "{id: status, allow: ['kubectl get']}"))
 
     assert findings(path) == [("shadowed-rule", "warning", 4)]

@@ -18,8 +18,8 @@ WritePolicy = Callable[[str, str], Path]
 
 TOP_KEYS = ("default, extends, gatekeep, limits, mode, packages, prompt, protect, rules, "
             "sandbox, sandbox_paths, tests, unparseable, when")
-RULE_KEYS = ("allow, ask, bounds, deny, id, limits, packages, rate, reason, suggest, tests, "
-             "when")
+RULE_KEYS = ("allow, ask, bounds, deny, id, limits, overrides, packages, rate, reason, suggest, "
+             "tests, when")
 NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
 
@@ -202,7 +202,7 @@ def test_bad_string_patterns(pattern: str, where: str, message: str,
     ("{flags: [-r]}", "4:12: rules[0].allow: a pattern mapping needs 'program'"),
     ("{program: rm, flags: [r]}", "4:33: rules[0].allow.flags: flags start with '-': 'r'"),
     ("{program: rm, flag: [-r]}", "4:26: rules[0].allow.flag: unknown key 'flag' (did you mean "
-     "'flags'?); expected one of: args, flags, program"),
+     "'flags'?); expected one of: args, effects, flags, program, without"),
 ])
 def test_bad_patterns(pattern: str, expected: str, write_policy: WritePolicy) -> None:
     path = write_policy("p.yaml", f"gatekeep: 1\nrules:\n  - id: a\n    allow: {pattern}\n")

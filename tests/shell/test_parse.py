@@ -316,8 +316,10 @@ def test_redirect_target_home_and_dynamic() -> None:
 
 
 @pytest.mark.parametrize(("source", "text"), [
-    ("{ a; } > f", "{ a; } > f"),
-    ("(a) 2>/dev/null", "(a) 2>/dev/null"),
+    # shown as the redirections alone: the commands they redirect are parts of their own
+    ("{ a; } > f", "> f"),
+    ("(a) 2>/dev/null", "2>/dev/null"),
+    ("a && b > f", "> f"),
     ("> f", "> f"),
 ])
 def test_redirect_of_a_group_or_alone_is_its_own_segment(source: str, text: str) -> None:

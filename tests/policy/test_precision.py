@@ -1,0 +1,201 @@
+"""Everyday commands under the default policy: decided without a prompt where they only read,
+build or test, and every reason given for an ask is true of the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.paths import Context, SystemResolver
+from gatekeep.policy.load import load_policy
+from gatekeep.shell.parse import parse
+
+POLICY = load_policy("builtin:default")
+
+
+def judge(command: str, tmp_path: Path) -> Decision:
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    context = Context(cwd=str(work), home=str(tmp_path / "home"),
+                      resolver=SystemResolver("/usr/bin:/bin"))
+    return decide(POLICY, parse(command), context)
+
+
+def rules(decision: Decision) -> set[str]:
+    return {rule for segment in decision.segments for rule in segment.rules}
+
+
+# (command, decision, a rule or hazard that must not be the reason)
+WRONG_REASONS = [
+    ("python3 --version", "allow", "hazard:stdin-code"),
+    ("python -V", "allow", "hazard:stdin-code"),
+    ("node -v", "allow", "hazard:stdin-code"),
+    ("ruby --version", "allow", "hazard:stdin-code"),
+    ("git checkout -b topic", "allow", "git-discard"),
+    ("git switch -c topic", "allow", "hazard:runs-code"),
+    ("docker ps", "allow", "deploy-and-infrastructure"),
+    ("docker compose ps", "allow", "deploy-and-infrastructure"),
+    ("kubectl get pods -n kube-system", "allow", "deploy-and-infrastructure"),
+    ("kubectl logs web-1", "allow", "deploy-and-infrastructure"),
+    ("helm list -A", "allow", "deploy-and-infrastructure"),
+    ("terraform validate", "allow", "deploy-and-infrastructure"),
+    ("git pull", "allow", "git-remote-and-config"),
+    ("git rm --cached notes.txt", "allow", "delete-files"),
+    ("mv a.txt b.txt", "allow", "move-out-of-tree"),
+    ("tmux capture-pane -p", "allow", "services-and-processes"),
+    ("curl -s http://127.0.0.1:3000/health", "allow", "network"),
+    ("curl localhost:8080/metrics", "allow", "network"),
+    ("cat .env.example", "allow", "protect.read"),
+    ("cat config/.env.sample", "allow", "protect.read"),
+    ("git config --get user.email", "allow", "git-remote-and-config"),
+    ("command -v git", "allow", "default"),
+    ("while IFS= read -r line; do echo \"$line\"; done < names.txt", "allow", "shell-state"),
+]
+
+
+@pytest.mark.parametrize(("command", "expected", "false_reason"), WRONG_REASONS,
+                         ids=[c for c, _, _ in WRONG_REASONS])
+def test_no_false_reason(command: str, expected: str, false_reason: str,
+                         tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert false_reason not in rules(decision), rules(decision)
+    assert decision.decision == expected, rules(decision)
+
+
+GAPS = ["pnpm run build", "yarn run lint", "bun test", "cargo +stable test", "cargo t",
+        "cargo clean", "go doc fmt", "go mod graph", "mvn dependency:tree", "ctest", "just",
+        "task build", "bundle exec rspec", "rake", "poetry run pytest", "golangci-lint run",
+        "rustfmt src/main.rs", "lsof -i :3000", "pgrep node", "python -m venv .venv",
+        "python -m json.tool data.json", "python -m compileall src", "python -m unittest"]
+
+
+@pytest.mark.parametrize("command", GAPS)
+def test_everyday_command_is_allowed(command: str, tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision == "allow", [(s.text, s.rules) for s in decision.segments]
+
+
+# what stays asked or denied next to the forms now allowed
+STILL_ASKED = [
+    ("python3 --version; python3", "hazard:stdin-code"),
+    ("ruby -v", "hazard:stdin-code"),  # prints the version, then runs its input
+    ("git checkout -- src/app.py", "git-discard"),
+    ("git checkout main", "git-discard"),
+    ("git rm notes.txt", "delete-files"),
+    ("git config core.pager less", "git-remote-and-config"),
+    ("git config --get x --unset y", "default"),
+    ("git switch --discard-changes main", "git-discard"),
+    ("docker compose up -d", "deploy-and-infrastructure"),
+    ("docker run --rm alpine", "deploy-and-infrastructure"),
+    ("kubectl get secrets -o yaml", "secrets-in-clusters"),
+    ("kubectl -n prod get secret db", "secrets-in-clusters"),
+    ("kubectl rollout restart deploy/web", "deploy-and-infrastructure"),
+    ("helm template . --post-renderer ./render.sh", "hazard:runs-code"),
+    ("terraform -chdir=/opt/infra validate", "path:runs-code"),
+    ("mv notes.txt /opt/notes.txt", "path:outside"),
+    ("tmux send-keys 'rm -rf ~' Enter", "services-and-processes"),
+    ("tmux ls -F '#(id)'", "default"),
+    ("tmux -c 'id' ls", "hazard:runs-code"),
+    ("curl https://example.com", "network"),
+    ("curl http://localhost@example.com/", "network"),
+    ("curl http://localhost.example.com/", "network"),
+    ("curl http://localhost:3000/ https://example.com/", "network"),
+    ("curl --resolve localhost:80:203.0.113.1 http://localhost/", "network"),
+    ("curl -L http://localhost/", "network"),
+    ("curl --unix-socket /var/run/docker.sock http://localhost/containers/json", "network"),
+    ("curl --expand-url 'http://{{h}}/' http://localhost/", "network"),
+    ("curl -H @.env http://localhost/", "protect.read"),
+    ("curl http://$HOST/", "network"),
+    ("http_proxy=http://203.0.113.1:3128 curl http://localhost/", "network"),
+    ("curl -d @.env http://localhost:3000/", "protect.read"),
+    ("curl -F 'file=@.env.local' http://localhost:3000/", "protect.read"),
+    ("cat .env", "protect.read"),
+    ("cat .env.local", "protect.read"),
+    ("cat .env.production", "protect.read"),
+    ("cat .env.*", "protect.read"),
+    ("read PATH < p.txt", "hazard:environment"),
+    ("read -e -p name v", "shell-state"),
+    ("command rm -rf build", "recursive-delete"),
+    ("npx create-evil-app", "package-installs"),
+    ("yarn dlx evil", "package-installs"),
+]
+
+
+@pytest.mark.parametrize(("command", "reason"), STILL_ASKED, ids=[c for c, _ in STILL_ASKED])
+def test_still_asked(command: str, reason: str, tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision in ("ask", "deny"), rules(decision)
+    assert reason in rules(decision), rules(decision)
+
+
+def test_wrapped_commands_are_judged_on_their_own(tmp_path: Path) -> None:
+    assert judge("bundle exec rm -rf ~", tmp_path).decision == "deny"
+    assert judge("poetry run curl https://example.com", tmp_path).decision == "ask"
+
+
+# -- a project's own tools: its virtualenv and its scripts --------------------------------
+
+def project(tmp_path: Path) -> Context:
+    work = tmp_path / "work"
+    venv = work / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for name in ("pytest", "ruff", "mypy", "pip", "bash", "git", "env", "sudo", "python3"):
+        tool = venv / "bin" / name
+        tool.write_text("#!/bin/sh\n")
+        tool.chmod(0o755)
+    for name in ("hack/verify.sh", "gradlew", "bin/cat"):
+        script = work / name
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text("#!/bin/sh\n")
+        script.chmod(0o755)
+    return Context(cwd=str(work), home=str(tmp_path / "home"),
+                   resolver=SystemResolver(f"{venv}/bin:/usr/bin:/bin"))
+
+
+@pytest.mark.parametrize("command", [
+    "pytest -q", "ruff check src", "mypy src", "pip list", ".venv/bin/pytest -x",
+    "hack/verify.sh", "./hack/verify.sh --all", "./gradlew build",
+])
+def test_the_projects_own_tools_run_tree_code(command: str, tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), project(tmp_path))
+    assert decision.decision == "allow", [(s.text, s.rules) for s in decision.segments]
+
+
+@pytest.mark.parametrize("command", [
+    # a copy of a shell, env, git, sudo or an interpreter in the tree is not that program
+    "bash -c 'ls'", "git status", "env ls", "sudo ls", "python3 -m pytest",
+    ".venv/bin/bash -c ls", "./bin/cat README.md",
+    # the venv's pip is pip: an install from the network is still asked
+    "pip install -e .",
+])
+def test_copies_of_system_programs_in_the_tree_are_asked(command: str, tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), project(tmp_path))
+    assert decision.decision in ("ask", "deny"), [(s.text, s.rules) for s in decision.segments]
+
+
+def test_a_tool_beside_no_pyvenv_cfg_is_not_trusted(tmp_path: Path) -> None:
+    context = project(tmp_path)
+    (tmp_path / "work" / ".venv" / "pyvenv.cfg").unlink()
+    assert decide(POLICY, parse("pytest -q"), context).decision == "ask"
+
+
+def test_a_project_script_after_cd_out_of_the_tree_is_asked(tmp_path: Path) -> None:
+    context = project(tmp_path)
+    assert decide(POLICY, parse("cd /tmp && hack/verify.sh"), context).decision == "ask"
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("gh pr view 12 --comments", "allow"), ("gh run view 1 --log-failed", "allow"),
+    ("gh api repos/o/r/pulls", "allow"), ("gh api -X POST repos/o/r/issues", "ask"),
+    ("gh pr create --title x", "ask"), ("gh auth token", "ask"), ("gh secret list", "ask"),
+    ("kubectl events -n default", "allow"), ("docker inspect --format '{{.State}}' db", "allow"),
+    ("docker inspect db", "ask"), ("pnpm lint", "allow"), ("pnpm exec rm -rf ~", "ask"),
+    ("yarn build:dev", "allow"), ("yarn node -e 'x'", "ask"), ("pnpm install", "ask"),
+    ("pnpm install --frozen-lockfile", "allow"), ("uv sync", "ask"), ("uv sync --frozen", "allow"),
+    ("brew list", "allow"), ("brew install jq", "ask"), ("gh pr view 1 | sh", "deny"),
+])
+def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
+    assert judge(command, tmp_path).decision == expected
