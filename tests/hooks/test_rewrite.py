@@ -145,3 +145,17 @@ def test_a_directory_whose_name_has_a_newline_does_not_move_the_shell_elsewhere(
 
     assert result.returncode == 0, result
     assert result.stdout == f"{scratch.work.resolve()}\n"
+
+
+def test_the_report_request_is_not_passed_on_to_the_command(scratch):
+    """A gatekeep run by the command (a recipe's shell) would report its own directory and
+    leave a report of two lines, which moves nothing."""
+    scratch.operator_policy(POLICY)
+    (scratch.work / "sub").mkdir()
+    (scratch.work / "sub" / "Makefile").write_text("all:\n\tenv > seen\n")
+    text = rewritten(scratch, "claude-code", "cd sub && make")
+
+    result = in_shell(scratch, "bash", text + "; pwd -P")
+
+    assert result.stdout.splitlines()[-1] == str((scratch.work / "sub").resolve()), result
+    assert "GATEKEEP_CWD_FD" not in (scratch.work / "sub" / "seen").read_text()
