@@ -15,22 +15,30 @@ import os
 
 from gatekeep.runtime.allowed import CWD_FD
 
+_READ_FD = 8  # where the calling shell reads the report back
+
 
 def through_gatekeep(executable: str, command: str, why: str | None = None) -> str:
     """Shell text (POSIX sh, bash or zsh) that runs ``command`` with ``gatekeep run`` and then
     moves the calling shell to the directory the command ended in, with its exit status.
 
+    The report file is opened twice (written by the command's shell, read here) and its name
+    removed before anything runs: the command cannot put something else under that name for
+    this shell to open, and nothing is left behind when the shell is killed. Only a report of
+    exactly one whole line moves the shell (a directory whose name has a newline does not).
     No command substitution: Gemini CLI refuses any command that has one."""
     report = f'"${{TMPDIR:-/tmp}}/gatekeep-cwd.{os.urandom(8).hex()}"'
-    return (f"__gatekeep_cwd={report}; "
+    return (f"__gatekeep_cwd={report}; {{ rm -f \"$__gatekeep_cwd\"; "
             f"GATEKEEP_CWD_FD={CWD_FD} {_quote(executable)} run "
             f"{'' if why is None else f'--why {_quote(why)} '}-c {_quote(command)} "
-            f'{CWD_FD}>"$__gatekeep_cwd"; __gatekeep_status=$?; '
-            f'__gatekeep_to=; while IFS= read -r __gatekeep_line; do '
-            f'__gatekeep_to=$__gatekeep_line; done < "$__gatekeep_cwd"; '
-            f'rm -f "$__gatekeep_cwd"; '
-            f'if [ -d "$__gatekeep_to" ]; then cd -- "$__gatekeep_to" || :; fi; '
-            f'(exit "$__gatekeep_status")')
+            f"{_READ_FD}<&-; __gatekeep_status=$?; "
+            f"__gatekeep_to=; __gatekeep_line=; __gatekeep_lines=; "
+            f"while IFS= read -r __gatekeep_line; do __gatekeep_to=$__gatekeep_line; "
+            f"__gatekeep_lines=$__gatekeep_lines.; done <&{_READ_FD}; "
+            f'if [ "$__gatekeep_lines" = . ] && [ -z "$__gatekeep_line" ] '
+            f'&& [ -d "$__gatekeep_to" ]; then cd -- "$__gatekeep_to" || :; fi; '
+            f'(exit "$__gatekeep_status"); }} '
+            f'{CWD_FD}>"$__gatekeep_cwd" {_READ_FD}<"$__gatekeep_cwd"')
 
 
 def own_executable(argv0: str) -> str | None:

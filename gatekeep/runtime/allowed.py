@@ -26,8 +26,9 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
     ``plan``, it runs in that plan's box and limits; None when the box did not start
     (nothing ran and nothing was logged: the caller decides what happens instead).
     """
-    args = execute.shell_argv(reporting_cwd(command, env)) if command is not None \
-        else list(argv or ())
+    if command is not None:
+        command, env = reporting_cwd(command, env)
+    args = execute.shell_argv(command) if command is not None else list(argv or ())
     timed_out = False
     try:
         if command is not None:
@@ -71,20 +72,25 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
 CWD_FD = 9
 
 
-def reporting_cwd(command: str, env: Mapping[str, str]) -> str:
-    """``command``, made to report where it ends when the caller asked for it.
+def reporting_cwd(command: str, env: Mapping[str, str]) -> tuple[str, Mapping[str, str]]:
+    """``command``, made to report where it ends when the caller asked for it, and the
+    environment it runs with.
 
     The report is gatekeep's own text before the judged command, on the same line so that
     line numbers stay as they were. What the command itself writes to the descriptor can
     only move the caller's shell to a directory, where its next command is judged again.
+    The request is not passed on: a gatekeep that the command runs reports nothing there.
     """
-    if env.get("GATEKEEP_CWD_FD") != str(CWD_FD):
-        return command
+    if env.get("GATEKEEP_CWD_FD") is None:
+        return command, env
+    rest = {key: value for key, value in env.items() if key != "GATEKEEP_CWD_FD"}
+    if env["GATEKEEP_CWD_FD"] != str(CWD_FD):
+        return command, rest
     try:
         os.fstat(CWD_FD)
     except OSError:
-        return command
-    return f"trap 'builtin pwd -P >&{CWD_FD} 2>/dev/null' EXIT; {command}"
+        return command, rest
+    return f"trap 'builtin pwd -P >&{CWD_FD} 2>/dev/null' EXIT; {command}", rest
 
 
 def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:

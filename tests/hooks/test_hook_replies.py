@@ -84,7 +84,7 @@ def test_allowed(scratch, agent):
     if agent in ("claude-code", "gemini-cli"):  # the command runs through gatekeep run
         specific = reply.pop("hookSpecificOutput")
         given = specific.pop("updatedInput" if agent == "claude-code" else "tool_input")
-        assert " run --why 'look around' -c 'ls -la' 9>" in given.pop("command")
+        assert " run --why 'look around' -c 'ls -la' 8<&-;" in given.pop("command")
         if agent == "claude-code":
             assert given == {"description": "look around"}  # the rest of the input, kept
             reply["hookSpecificOutput"] = specific

@@ -28,8 +28,8 @@ def rewritten(scratch, agent, command):
     return given["command"]
 
 
-def in_shell(scratch, shell, text):
-    return subprocess.run([shell, "-c", text], cwd=scratch.work, env=scratch.env,
+def in_shell(scratch, shell, text, **env):
+    return subprocess.run([shell, "-c", text], cwd=scratch.work, env={**scratch.env, **env},
                           capture_output=True, text=True, timeout=60)
 
 
@@ -99,3 +99,63 @@ def test_no_rewrite_where_gatekeep_cannot_be_named_by_its_path(scratch):
                             env=scratch.env)
     assert result.returncode == 0, result
     assert "updatedInput" not in json.loads(result.stdout)["hookSpecificOutput"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_report_has_no_name_while_the_command_runs(scratch, shell):
+    """Nothing for the command to replace, and nothing left behind if the shell is killed."""
+    scratch.operator_policy(POLICY)
+    temp = scratch.root / "temp"
+    temp.mkdir()
+    (scratch.work / "Makefile").write_text(f"all:\n\tls -a {temp} > seen\n")
+    text = rewritten(scratch, "claude-code", "make")
+
+    result = in_shell(scratch, shell, text, TMPDIR=str(temp))
+
+    assert result.returncode == 0, result
+    assert (scratch.work / "seen").read_text().split() == [".", ".."]
+    assert not list(temp.iterdir())
+
+
+def test_what_the_command_puts_under_the_reports_name_is_not_read(scratch):
+    """A recipe links the report's name to a file that names another directory: the shell
+    reads the report it opened, not what the name leads to afterwards."""
+    scratch.operator_policy(POLICY)
+    elsewhere = scratch.work / "elsewhere"
+    elsewhere.mkdir()
+    (scratch.work / "planted").write_text(f"{elsewhere}\n")
+    (scratch.work / "Makefile").write_text(
+        "all:\n\tf=$$(readlink /proc/self/fd/9); ln -sf $(CURDIR)/planted \"$${f% (deleted)}\"\n")
+    text = rewritten(scratch, "claude-code", "make")
+
+    result = in_shell(scratch, "bash", text + "; pwd -P", TMPDIR=str(scratch.root))
+
+    assert result.returncode == 0, result
+    assert result.stdout.splitlines()[-1] == str(scratch.work.resolve())
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_directory_whose_name_has_a_newline_does_not_move_the_shell_elsewhere(scratch, shell):
+    """Its last line alone (``/etc`` here) is not where the command ended."""
+    scratch.operator_policy(POLICY)
+    (scratch.work / "x\n" / "etc").mkdir(parents=True)
+    text = rewritten(scratch, "gemini-cli", "cd 'x\n/etc'")
+
+    result = in_shell(scratch, shell, text + "; pwd -P")
+
+    assert result.returncode == 0, result
+    assert result.stdout == f"{scratch.work.resolve()}\n"
+
+
+def test_the_report_request_is_not_passed_on_to_the_command(scratch):
+    """A gatekeep run by the command (a recipe's shell) would report its own directory and
+    leave a report of two lines, which moves nothing."""
+    scratch.operator_policy(POLICY)
+    (scratch.work / "sub").mkdir()
+    (scratch.work / "sub" / "Makefile").write_text("all:\n\tenv > seen\n")
+    text = rewritten(scratch, "claude-code", "cd sub && make")
+
+    result = in_shell(scratch, "bash", text + "; pwd -P")
+
+    assert result.stdout.splitlines()[-1] == str((scratch.work / "sub").resolve()), result
+    assert "GATEKEEP_CWD_FD" not in (scratch.work / "sub" / "seen").read_text()
