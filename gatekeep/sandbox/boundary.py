@@ -71,7 +71,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     git_guarded, git_absent = gitdirs.protected(tree, where.home)
     agent = _agent_files(tree, where.home)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
-               *where.own_dirs, *agent, *git_guarded]
+               *where.own_dirs, *agent, *git_guarded, *_installation(tree)]
     protected = _existing(guarded)
     readonly = [p for p in protected if _under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
@@ -91,6 +91,23 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
                     not any(n.startswith("the working tree has more than") for n in notes),
                     tuple(linked))
+
+
+def _installation(tree: str) -> list[str]:
+    """gatekeep's own code, the Python environment that runs it (its interpreter link, its
+    site-packages with their ``.pth`` files) and its console scripts: rewritten from inside
+    a box, they would run the agent's code, unjudged and unboxed, on gatekeep's next call.
+    One that holds the working tree is left alone: a read-only bind of it would make the
+    tree read-only too."""
+    import sys
+
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    script = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    scripts = [os.path.join(os.path.dirname(script), name) for name in ("gatekeep", "gatekeep-sh")
+               ] if os.path.basename(script).startswith("gatekeep") else []
+    real_tree = os.path.realpath(tree)
+    return [p for p in (sys.prefix, package, *scripts)
+            if not _within(real_tree, os.path.realpath(p))]
 
 
 def work_tree(cwd: str) -> str:

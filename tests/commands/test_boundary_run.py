@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+import gatekeep
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
@@ -711,3 +714,20 @@ def test_a_protected_file_with_another_hard_link_is_warned_about(sandbox: Sandbo
 
     assert (boxed.returncode, boxed.stderr) == (0, warning)
     assert f"  note: {warning.removeprefix('gatekeep: warning: ')}" in checked.stdout
+
+
+def test_gatekeeps_own_installation_in_the_tree_stays_read_only(sandbox: Sandbox) -> None:
+    """With gatekeep's environment inside the working tree (a project's own .venv), a boxed
+    command that could rewrite its scripts or packages would run unjudged code next time."""
+    tree = Path(sys.prefix).parent  # a tree that holds the Python environment running gatekeep
+    probes = [Path(sys.prefix) / "bin" / "gatekeep-probe",
+              Path(gatekeep.__file__).parent / "gatekeep-probe.py"]
+    try:
+        for probe in probes:
+            boxed = sandbox.gatekeep("run", "-c", f"touch {shlex.quote(str(probe))}", cwd=tree)
+            assert boxed.returncode == 1, boxed.stderr
+            assert "Read-only file system" in boxed.stderr
+            assert not probe.exists()
+    finally:
+        for probe in probes:
+            probe.unlink(missing_ok=True)
