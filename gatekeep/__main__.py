@@ -58,15 +58,18 @@ def dispatch(args: list[str]) -> int:
     if args[:1] == ["run"]:
         from gatekeep.runtime import fastpath
 
-        parts = fastpath.request_parts(args[1:])
+        rest, why = args[1:], None
+        if len(rest) >= 2 and rest[0] == "--why":  # as a hook's rewritten command passes it
+            why, rest = rest[1], rest[2:]
+        parts = fastpath.request_parts(rest)
         if parts is not None:
-            status = fastpath.run(*parts)
+            status = fastpath.run(*parts, why=why)
             if status is not None:
                 return status
             from gatekeep.commands.run import main as run_main
             from gatekeep.core.inputs import Request
 
-            return run_main(Request(*parts))
+            return run_main(Request(*parts), why)
     if args[:1] == ["check"]:
         status = _plain_check(args[1:])
         if status is not None:

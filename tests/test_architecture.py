@@ -227,6 +227,17 @@ def test_run_with_a_stored_decision_loads_only_the_standard_library_and_runtime(
     assert _foreign(loaded) == []
 
 
+def test_run_with_a_stated_purpose_takes_the_same_path(
+        tmp_path: Path, scratch_env: dict[str, str]) -> None:
+    """``run --why TEXT`` (every command a hook rewrites) reuses the stored decision too."""
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=scratch_env,
+                   cwd=tmp_path, check=True)
+    loaded = imported(["-m", "gatekeep", "run", "--why", "a check", "--", "true"], scratch_env,
+                      tmp_path)
+    assert "gatekeep.runtime.fastpath" in loaded
+    assert _foreign(loaded) == []
+
+
 def test_the_full_path_is_what_the_check_would_catch(
         tmp_path: Path, scratch_env: dict[str, str]) -> None:
     """Without a stored decision the same command loads the parser: the check above can fail."""

@@ -27,8 +27,10 @@ def request_parts(args: list[str]) -> tuple[str | None, tuple[str, ...] | None, 
     return None
 
 
-def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -> int | None:
-    """Run a request whose allow decision is stored and still valid; None when there is none."""
+def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None,
+        why: str | None = None) -> int | None:
+    """Run a request whose allow decision is stored and still valid; None when there is none.
+    ``why``, the agent's stated purpose, is logged with this run only."""
     env = os.environ
     try:
         cwd = os.getcwd()
@@ -60,5 +62,7 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None) -
     program = judged_program(argv, resolved.get)
     shell = pinned(command, entry.answers) if command is not None else None
     # None: the box did not start and nothing ran; the full path decides what happens
+    from gatekeep.runtime.audit import with_why
+
     return run_allowed(shell, argv, program, env, os.path.join(state, "audit.jsonl"),
-                       entry.fields, sys.stderr, plan=run_plan)
+                       with_why(entry.fields, why), sys.stderr, plan=run_plan)
