@@ -199,8 +199,10 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     if decision.decision == "allow":
         log(audit_log, audit.line(fields), StringIO())
         _remember(request, decision, env, locations, policies, ctx)
-        return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules,
-                             _rewritten(agent, call))
+        rewritten = _rewritten(agent, call)
+        if rewritten is not None:  # the rewritten command's own `gatekeep run` counts the run
+            guard.count(str(locations.state_dir), decision, policies, now, undo=True)
+        return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules, rewritten)
     if decision.decision == "deny":
         log(audit_log, audit.line(fields), StringIO())
         return agent.blocked(refusal(decision), rules)

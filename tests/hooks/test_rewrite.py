@@ -159,3 +159,17 @@ def test_the_report_request_is_not_passed_on_to_the_command(scratch):
 
     assert result.stdout.splitlines()[-1] == str((scratch.work / "sub").resolve()), result
     assert "GATEKEEP_CWD_FD" not in (scratch.work / "sub" / "seen").read_text()
+
+
+def test_a_rewritten_run_is_counted_once_against_a_rate_limit(scratch):
+    scratch.operator_policy("gatekeep: 1\nrules:\n  - id: files\n    allow: [touch]\n"
+                            "    rate: 2/hour\n")
+    for name in ("one", "two"):
+        text = rewritten(scratch, "claude-code", f"touch {name}")
+        assert in_shell(scratch, "bash", text).returncode == 0
+    assert (scratch.work / "one").exists() and (scratch.work / "two").exists()
+
+    third = scratch.hook("claude-code", payload("claude-code", "touch three", str(scratch.work)))
+    assert third.returncode == 0
+    assert json.loads(third.stdout)["hookSpecificOutput"]["permissionDecision"] == "ask"
+    assert "rate" in json.loads(third.stdout)["hookSpecificOutput"]["permissionDecisionReason"]
