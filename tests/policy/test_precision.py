@@ -199,3 +199,31 @@ def test_a_project_script_after_cd_out_of_the_tree_is_asked(tmp_path: Path) -> N
 ])
 def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
     assert judge(command, tmp_path).decision == expected
+
+
+# -- read-only forms and the index-only restore ------------------------------------------------
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("git restore --staged src/main.ts", "allow"), ("git restore -S a.txt", "allow"),
+    ("git restore --stag a.txt", "allow"), ("git restore -SW a.txt", "ask"),
+    ("git restore --staged --worktree a.txt", "ask"), ("git restore a.txt", "ask"),
+    ("git restore -s --staged a.txt", "ask"),  # --staged is the value of -s
+    ("docker compose config --services", "allow"), ("docker compose -f a.yml config", "allow"),
+    ("docker compose config -o /opt/all.yml", "ask"), ("docker compose -f a.yml up -d", "ask"),
+    ("docker compose --env-file .env config", "ask"),
+    ("journalctl --user -u app --since '10 min ago' --no-pager", "allow"),
+    ("journalctl --vacuum-size=1G", "ask"), ("journalctl --vac=1G", "ask"),
+    ("journalctl --rotate", "ask"), ("journalctl --flush", "ask"),
+    ("journalctl --cursor-file /opt/cursor", "ask"),
+    ("ast-grep --pattern 'console.log($A)' src", "allow"),
+    ("ast-grep -p 'a' --rewrite 'b' src", "allow"), ("ast-grep -p a -r b -U src", "ask"),
+    ("ast-grep scan --interactive", "ask"),
+    ("nvidia-smi", "allow"), ("nvidia-smi -i 0 --query-gpu=name --format=csv", "allow"),
+    ("nvidia-smi -pm 1", "ask"), ("nvidia-smi -r -i 0", "ask"), ("nvidia-smi -pl 150", "ask"),
+    ("nvidia-smi mig -cgi 9", "ask"), ("nvidia-smi -f /opt/smi.log", "ask"),
+    ("prek run ruff --from-ref main", "allow"), ("prek install", "ask"),
+    ("mvn site", "allow"), ("mvn site:deploy", "ask"),
+])
+def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
