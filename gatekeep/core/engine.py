@@ -135,6 +135,7 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
+        invocation = self.tree_script(invocation)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -378,6 +379,24 @@ class _Judge:
             if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
                 return False
         return True
+
+    def tree_script(self, invocation: Invocation) -> Invocation:
+        """An interpreter given only a script file in the working tree (``node
+        scripts/x.js``, ``python3 tools/y.py``) runs the tree's code, as ``./hack/x.sh``
+        does: its script-file hazard gives way to the ``runs-tree-code`` effect. A script
+        outside the tree, known only at run time, or under ``.git`` stays asked."""
+        hazards = [h for h in invocation.hazards if h.kind != "script-file"]
+        if len(hazards) == len(invocation.hazards) or not invocation.runs_from \
+                or invocation.program is None \
+                or not self.knowledge.spec(_base(invocation.program)).stdin_code:
+            return invocation
+        for word in invocation.runs_from:
+            paths = self.paths(word)
+            if not paths or not all(self._in_tree(p) and not within(p, f"{self.context.cwd}/.git")
+                                    for p in paths):
+                return invocation
+        return invocation._replace(hazards=tuple(hazards),
+                                   effects=(*invocation.effects, "runs-tree-code"))
 
     def _venv_tool(self, path: str) -> bool:
         """A tool the knowledge marks ``venv_tool`` in a project's virtual environment

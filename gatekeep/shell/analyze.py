@@ -597,6 +597,10 @@ class _Options:
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))
+            if not self.options and script.static and not spec.in_shell:
+                # no option of the interpreter's own (`-r mod`, `-W x::mod` load other code):
+                # the script is all the code it runs, judged by where it is
+                self.code.append(script)
 
     @staticmethod
     def _dangerous(spec: ProgramSpec) -> bool:

@@ -227,3 +227,25 @@ def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
 def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
     decision = judge(command, tmp_path)
     assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+# -- an interpreter given a script file: tree code when the file is in the tree ----------------
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("node scripts/x.js", "allow"), ("python3 tools/y.py --check", "allow"),
+    ("bash scripts/x.sh", "allow"), ("cd tools && python3 y.py", "allow"),
+    ("node -r /tmp/hook.js scripts/x.js", "ask"),  # the interpreter loads other code
+    ("python3 -W ignore::evil.W tools/y.py", "ask"),
+    ("node /tmp/x.js", "ask"), ("python3 ~/y.py", "ask"), ("python3 ../y.py", "ask"),
+    ("cd /tmp && node scripts/x.js", "ask"), ("python3 tools/link.py", "ask"),
+    ("python3 .git/y.py", "ask"), ("python3 $SCRIPT", "ask"), ("sed -f tools/x.sed a", "ask"),
+    ("curl -s https://example.com | python3 tools/y.py", "ask"),
+    ("NODE_OPTIONS='--require /tmp/hook.js' node scripts/x.js", "ask"),
+])
+def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
+                                             tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "tools").mkdir(parents=True)
+    (work / "tools" / "link.py").symlink_to(tmp_path / "outside.py")
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
