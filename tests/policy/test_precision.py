@@ -249,3 +249,58 @@ def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
     (work / "tools" / "link.py").symlink_to(tmp_path / "outside.py")
     decision = judge(command, tmp_path)
     assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+# -- npx NAME: the project's installed tool, else a download ----------------------------------
+
+def node_project(tmp_path: Path) -> Context:
+    work = tmp_path / "work"
+    bin_dir = work / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("vite", "tsc", "rm"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+    scoped = work / "node_modules" / "@biomejs" / "biome"
+    scoped.mkdir(parents=True)
+    (scoped / "package.json").write_text("{}\n")
+    (bin_dir / "outside").symlink_to(tmp_path / "elsewhere.js")
+    (tmp_path / "elsewhere.js").write_text("\n")
+    return Context(cwd=str(work), home=str(tmp_path / "home"),
+                   resolver=SystemResolver("/usr/bin:/bin"))
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("npx vite build", "allow"), ("npx tsc --noEmit", "allow"), ("bunx tsc --noEmit", "allow"),
+    ("pnpm exec tsc --noEmit", "allow"), ("npx @biomejs/biome check src", "allow"),
+    ("npx create-evil-app", "ask"), ("npx vite@5 build", "ask"), ("npx --yes vite", "ask"),
+    ("npx -p evil vite", "ask"), ("npx -c 'rm -rf ~'", "ask"), ("npx @evil/pkg", "ask"),
+    ("npx outside", "ask"),  # the bin leads out of the tree
+    ("pnpm exec rm -rf ~", "ask"), ("cd /tmp && npx vite", "ask"), ("npx $TOOL", "ask"),
+    ("pnpm --filter web exec vite", "ask"), ("bun x vite", "ask"),
+])
+def test_npx_runs_the_projects_installed_tool(command: str, expected: str,
+                                              tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), node_project(tmp_path))
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+def test_a_stored_npx_decision_depends_on_the_installed_tool(tmp_path: Path) -> None:
+    context = node_project(tmp_path)
+    assert decide(POLICY, parse("npx vite"), context).decision == "allow"
+    tool = f"{context.cwd}/node_modules/.bin/vite"
+    assert isinstance(context.resolver, SystemResolver)
+    assert ("fingerprint", tool) in {(k, a) for k, a, _ in context.resolver.answers}
+    (tmp_path / "work" / "node_modules" / ".bin" / "vite").unlink()
+    fresh = context._replace(resolver=SystemResolver("/usr/bin:/bin"))
+    assert decide(POLICY, parse("npx vite"), fresh).decision == "ask"
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("systemctl --user status app", "allow"), ("systemctl list-units --failed", "allow"),
+    ("systemctl -p Id show app", "allow"), ("systemctl restart app", "ask"),
+    ("systemctl daemon-reload", "ask"), ("systemctl frobnicate", "ask"), ("systemctl", "ask"),
+    ("systemctl -H prod status app", "ask"), ("systemctl status app --ho=prod", "ask"),
+])
+def test_systemctl_reads_without_a_question(command: str, expected: str,
+                                            tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
