@@ -135,6 +135,7 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
+        invocation = self.package_tool(self.tree_script(invocation))
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -378,6 +379,47 @@ class _Judge:
             if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
                 return False
         return True
+
+    def tree_script(self, invocation: Invocation) -> Invocation:
+        """An interpreter given only a script file in the working tree (``node
+        scripts/x.js``, ``python3 tools/y.py``) runs the tree's code, as ``./hack/x.sh``
+        does: its script-file hazard gives way to the ``runs-tree-code`` effect. A script
+        outside the tree, known only at run time, or under ``.git`` stays asked."""
+        hazards = [h for h in invocation.hazards if h.kind != "script-file"]
+        if len(hazards) == len(invocation.hazards) or not invocation.runs_from \
+                or invocation.program is None \
+                or not self.knowledge.spec(_base(invocation.program)).stdin_code:
+            return invocation
+        for word in invocation.runs_from:
+            paths = self.paths(word)
+            if not paths or not all(self._in_tree(p) and not within(p, f"{self.context.cwd}/.git")
+                                    for p in paths):
+                return invocation
+        return invocation._replace(hazards=tuple(hazards),
+                                   effects=(*invocation.effects, "runs-tree-code"))
+
+    def package_tool(self, invocation: Invocation) -> Invocation:
+        """``npx NAME`` (``bunx``, ``pnpm exec``) runs the project's installed tool when
+        ``node_modules/.bin/NAME`` (``node_modules/@scope/pkg/package.json``) is a file in
+        the tree, from every directory a ``cd`` may have moved to: ``runs-tree-code``.
+        Otherwise it may download the package first: ``installs``."""
+        if "runs-package" not in invocation.effects:
+            return invocation
+        effects = tuple(e for e in invocation.effects if e != "runs-package")
+        word = invocation.package
+        local = word is not None and word.value is not None \
+            and word.value not in self.knowledge.programs \
+            and all(cwd is not None and self._installed(cwd, word.value) for cwd in self.cwds)
+        return invocation._replace(effects=(*effects,
+                                            "runs-tree-code" if local else "installs"))
+
+    def _installed(self, cwd: str, name: str) -> bool:
+        modules = posixpath.join(cwd, "node_modules")
+        path = posixpath.join(modules, name, "package.json") if name.startswith("@") \
+            else posixpath.join(modules, ".bin", name)
+        mark = self.context.resolver.fingerprint(path)
+        return mark is not None and mark.startswith("file:") \
+            and self._in_tree(self.context.resolver.realpath(path))
 
     def _venv_tool(self, path: str) -> bool:
         """A tool the knowledge marks ``venv_tool`` in a project's virtual environment

@@ -8,20 +8,23 @@ is unwrapped or asked about; a probe that is allowed runs code gatekeep never se
 
 from __future__ import annotations
 
-_SHELL = ("{p} payload.sh", "{p} -c {cmd}", "cat payload.sh | {p}", "{p} -s < payload.sh",
-          "{p} < payload.sh", "{p} -i")
+# Scripts come from outside the probe's working tree: a script in the tree runs the tree's
+# code (allowed as a project script is), one from elsewhere is code gatekeep never saw.
+_AWAY = "/gatekeep-lint/elsewhere/"
+_SHELL = (f"{{p}} {_AWAY}payload.sh", "{p} -c {cmd}", "cat payload.sh | {p}",
+          "{p} -s < payload.sh", "{p} < payload.sh", "{p} -i")
 _WRAPPER = ("{p} {cmd}",)
 
 
 def _interpreter(script: str, *inline: str) -> tuple[str, ...]:
-    return (f"{{p}} {script}", f"cat {script} | {{p}}", f"{{p}} - < {script}",
+    return (f"{{p}} {_AWAY}{script}", f"cat {script} | {{p}}", f"{{p}} - < {script}",
             *(f"{{p}} {option} {{cmd}}" for option in inline))
 
 
 PROBES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh",
                      "yash", "posh"), _SHELL),
-    "busybox": ("{p} sh payload.sh", "{p} sh -c {cmd}", "{p} {cmd}"),
+    "busybox": (f"{{p}} sh {_AWAY}payload.sh", "{p} sh -c {cmd}", "{p} {cmd}"),
     **dict.fromkeys(("python", "python2", "python3", "pypy", "pypy3"),
                     _interpreter("payload.py", "-c", "-m")),
     **dict.fromkeys(("node", "nodejs"), _interpreter("payload.js", "-e", "--eval", "-p")),
@@ -32,8 +35,8 @@ PROBES: dict[str, tuple[str, ...]] = {
     "Rscript": _interpreter("payload.R", "-e"),
     "osascript": _interpreter("payload.scpt", "-e"),
     "pwsh": _interpreter("payload.ps1", "-c", "-Command"),
-    "deno": ("{p} run payload.ts", "{p} eval {cmd}"),
-    "bun": ("{p} payload.ts", "{p} run payload.ts", "{p} -e {cmd}"),
+    "deno": (f"{{p}} run {_AWAY}payload.ts", "{p} eval {cmd}"),
+    "bun": (f"{{p}} {_AWAY}payload.ts", f"{{p}} run {_AWAY}payload.ts", "{p} -e {cmd}"),
     **dict.fromkeys(("sudo", "doas", "nice", "nohup", "setsid", "stdbuf", "ionice", "time",
                      "command", "builtin", "exec", "eval", "strace", "ltrace", "watch", "nsenter",
                      "unshare", "runuser", "pkexec", "xargs", "parallel"), _WRAPPER),

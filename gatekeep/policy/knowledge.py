@@ -29,6 +29,7 @@ _PROGRAM_KEYS = frozenset({
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
+    "in_shell", "runs_package",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
@@ -198,6 +199,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         assigns_operands=flag("assigns_operands"),
         own_variables=strings("own_variables"),
         venv_tool=flag("venv_tool"),
+        in_shell=flag("in_shell"),
+        runs_package=flag("runs_package"),
     )
 
 

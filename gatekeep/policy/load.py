@@ -39,7 +39,7 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
                    "path:unknown", "self-protection")
 _PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
-_EFFECTS = ("network", "network-loopback", "runs-tree-code")
+_EFFECTS = ("network", "network-loopback", "runs-tree-code", "installs")
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end

@@ -56,7 +56,8 @@ def _pattern() -> dict[str, Any]:
                               "The command needs any one of these flags."),
         "without": _one_or_many({"type": "string", "pattern": "^-"},
                                 "The command has none of these flags."),
-        "effects": _one_or_many({"enum": ["network", "network-loopback", "runs-tree-code"]},
+        "effects": _one_or_many({"enum": ["network", "network-loopback", "runs-tree-code",
+                                          "installs"]},
                                 "What the command does, by program knowledge: it has "
                                 "all of these effects."),
     }, _PATTERN_KEYS, required=["program"])

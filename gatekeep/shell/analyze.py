@@ -47,6 +47,7 @@ class Invocation(NamedTuple):
     changes_directory: bool = False  # cd, pushd: later relative paths start elsewhere
     runs_from: tuple[Word, ...] = ()  # files and directories whose code it runs (make -f)
     effects: tuple[str, ...] = ()  # what it does that rules may name (`network-loopback`)
+    package: Word | None = None  # the tool a package runner runs (`npx vite`), when plain
 
     @property
     def text(self) -> str:
@@ -157,7 +158,9 @@ class _State:
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
             spec_now.changes_directory, parsed.code_paths(spec, operands),
-            _effects(spec_now, parsed.options, operands, bool(segment.assignments)),
+            _effects(spec_now, parsed.options, operands, bool(segment.assignments))
+            + (("runs-package",) if spec_now.runs_package else ()),
+            _package(spec_now, parsed.options, operands),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -597,6 +600,10 @@ class _Options:
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))
+            if not self.options and script.static and not spec.in_shell:
+                # no option of the interpreter's own (`-r mod`, `-W x::mod` load other code):
+                # the script is all the code it runs, judged by where it is
+                self.code.append(script)
 
     @staticmethod
     def _dangerous(spec: ProgramSpec) -> bool:
@@ -604,6 +611,16 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+def _package(spec: ProgramSpec, options: list[Option], operands: list[Word]) -> Word | None:
+    """The tool ``npx NAME`` runs, when nothing else can change which one: no option of the
+    runner's own (``-p pkg``, ``-c cmd``, ``--yes``) and a literal name without a version."""
+    if not spec.runs_package or options or not operands or not operands[0].static:
+        return None
+    name = operands[0].value or ""
+    return operands[0] if re.fullmatch(r"(@[a-z0-9._-]+/)?[a-z0-9._-]+", name, re.I) \
+        and not name.startswith(".") else None
 
 
 def _at_file(word: Word) -> list[Word]:

@@ -95,6 +95,8 @@ class ProgramSpec(NamedTuple):
     remote_options: frozenset[str] = frozenset()  # may send it elsewhere (`curl --resolve`)
     assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
+    in_shell: bool = False  # runs its script in the shell itself, whose state it changes
+    runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
 
     def canonical(self, option: str) -> str:

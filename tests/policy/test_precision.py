@@ -199,3 +199,108 @@ def test_a_project_script_after_cd_out_of_the_tree_is_asked(tmp_path: Path) -> N
 ])
 def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
     assert judge(command, tmp_path).decision == expected
+
+
+# -- read-only forms and the index-only restore ------------------------------------------------
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("git restore --staged src/main.ts", "allow"), ("git restore -S a.txt", "allow"),
+    ("git restore --stag a.txt", "allow"), ("git restore -SW a.txt", "ask"),
+    ("git restore --staged --worktree a.txt", "ask"), ("git restore a.txt", "ask"),
+    ("git restore -s --staged a.txt", "ask"),  # --staged is the value of -s
+    ("docker compose config --services", "allow"), ("docker compose -f a.yml config", "allow"),
+    ("docker compose config -o /opt/all.yml", "ask"), ("docker compose -f a.yml up -d", "ask"),
+    ("docker compose --env-file .env config", "ask"),
+    ("journalctl --user -u app --since '10 min ago' --no-pager", "allow"),
+    ("journalctl --vacuum-size=1G", "ask"), ("journalctl --vac=1G", "ask"),
+    ("journalctl --rotate", "ask"), ("journalctl --flush", "ask"),
+    ("journalctl --cursor-file /opt/cursor", "ask"),
+    ("ast-grep --pattern 'console.log($A)' src", "allow"),
+    ("ast-grep -p 'a' --rewrite 'b' src", "allow"), ("ast-grep -p a -r b -U src", "ask"),
+    ("ast-grep scan --interactive", "ask"),
+    ("nvidia-smi", "allow"), ("nvidia-smi -i 0 --query-gpu=name --format=csv", "allow"),
+    ("nvidia-smi -pm 1", "ask"), ("nvidia-smi -r -i 0", "ask"), ("nvidia-smi -pl 150", "ask"),
+    ("nvidia-smi mig -cgi 9", "ask"), ("nvidia-smi -f /opt/smi.log", "ask"),
+    ("prek run ruff --from-ref main", "allow"), ("prek install", "ask"),
+    ("mvn site", "allow"), ("mvn site:deploy", "ask"),
+])
+def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+# -- an interpreter given a script file: tree code when the file is in the tree ----------------
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("node scripts/x.js", "allow"), ("python3 tools/y.py --check", "allow"),
+    ("bash scripts/x.sh", "allow"), ("cd tools && python3 y.py", "allow"),
+    ("node -r /tmp/hook.js scripts/x.js", "ask"),  # the interpreter loads other code
+    ("python3 -W ignore::evil.W tools/y.py", "ask"),
+    ("node /tmp/x.js", "ask"), ("python3 ~/y.py", "ask"), ("python3 ../y.py", "ask"),
+    ("cd /tmp && node scripts/x.js", "ask"), ("python3 tools/link.py", "ask"),
+    ("python3 .git/y.py", "ask"), ("python3 $SCRIPT", "ask"), ("sed -f tools/x.sed a", "ask"),
+    ("curl -s https://example.com | python3 tools/y.py", "ask"),
+    ("NODE_OPTIONS='--require /tmp/hook.js' node scripts/x.js", "ask"),
+])
+def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
+                                             tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    (work / "tools").mkdir(parents=True)
+    (work / "tools" / "link.py").symlink_to(tmp_path / "outside.py")
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+# -- npx NAME: the project's installed tool, else a download ----------------------------------
+
+def node_project(tmp_path: Path) -> Context:
+    work = tmp_path / "work"
+    bin_dir = work / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("vite", "tsc", "rm"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+    scoped = work / "node_modules" / "@biomejs" / "biome"
+    scoped.mkdir(parents=True)
+    (scoped / "package.json").write_text("{}\n")
+    (bin_dir / "outside").symlink_to(tmp_path / "elsewhere.js")
+    (tmp_path / "elsewhere.js").write_text("\n")
+    return Context(cwd=str(work), home=str(tmp_path / "home"),
+                   resolver=SystemResolver("/usr/bin:/bin"))
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("npx vite build", "allow"), ("npx tsc --noEmit", "allow"), ("bunx tsc --noEmit", "allow"),
+    ("pnpm exec tsc --noEmit", "allow"), ("npx @biomejs/biome check src", "allow"),
+    ("npx create-evil-app", "ask"), ("npx vite@5 build", "ask"), ("npx --yes vite", "ask"),
+    ("npx -p evil vite", "ask"), ("npx -c 'rm -rf ~'", "ask"), ("npx @evil/pkg", "ask"),
+    ("npx outside", "ask"),  # the bin leads out of the tree
+    ("pnpm exec rm -rf ~", "ask"), ("cd /tmp && npx vite", "ask"), ("npx $TOOL", "ask"),
+    ("pnpm --filter web exec vite", "ask"), ("bun x vite", "ask"),
+])
+def test_npx_runs_the_projects_installed_tool(command: str, expected: str,
+                                              tmp_path: Path) -> None:
+    decision = decide(POLICY, parse(command), node_project(tmp_path))
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+def test_a_stored_npx_decision_depends_on_the_installed_tool(tmp_path: Path) -> None:
+    context = node_project(tmp_path)
+    assert decide(POLICY, parse("npx vite"), context).decision == "allow"
+    tool = f"{context.cwd}/node_modules/.bin/vite"
+    assert isinstance(context.resolver, SystemResolver)
+    assert ("fingerprint", tool) in {(k, a) for k, a, _ in context.resolver.answers}
+    (tmp_path / "work" / "node_modules" / ".bin" / "vite").unlink()
+    fresh = context._replace(resolver=SystemResolver("/usr/bin:/bin"))
+    assert decide(POLICY, parse("npx vite"), fresh).decision == "ask"
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("systemctl --user status app", "allow"), ("systemctl list-units --failed", "allow"),
+    ("systemctl -p Id show app", "allow"), ("systemctl restart app", "ask"),
+    ("systemctl daemon-reload", "ask"), ("systemctl frobnicate", "ask"), ("systemctl", "ask"),
+    ("systemctl -H prod status app", "ask"), ("systemctl status app --ho=prod", "ask"),
+])
+def test_systemctl_reads_without_a_question(command: str, expected: str,
+                                            tmp_path: Path) -> None:
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
