@@ -29,6 +29,7 @@ _PROGRAM_KEYS = frozenset({
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
+    "state_options",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
@@ -131,7 +132,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
-                "info_options", "file_values", "remote_options"):
+                "info_options", "file_values", "remote_options", "state_options"):
         mentioned |= strings(key)
     return ProgramSpec(
         name=name,
@@ -198,6 +199,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         assigns_operands=flag("assigns_operands"),
         own_variables=strings("own_variables"),
         venv_tool=flag("venv_tool"),
+        state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
+        state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
 
 

@@ -96,6 +96,10 @@ class ProgramSpec(NamedTuple):
     assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
+    # options (or an option with one value, "-o allexport") that change how the shell runs
+    # every later command (`set -a` exports each variable set after it)
+    state_options: frozenset[str] = frozenset()
+    state_values: frozenset[str] = frozenset()  # the "-o allexport" entries of state_options
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
