@@ -8,15 +8,19 @@ that gatekeep did not read them. Each benign look-alike stays allowed.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from gatekeep.core.engine import Decision, decide
+from gatekeep.core.guardrails import NO_COUNTS
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse
+
+_NOON = datetime(2026, 12, 2, 11, 0, tzinfo=timezone.utc)  # a Wednesday, in every window
 
 NOT_ALLOWED = [
     # a kubeconfig's `exec` credential plugin runs a program: one outside the tree is code
@@ -88,5 +92,48 @@ def test_is_not_allowed(command: str, policy: Policy, context: Context) -> None:
 @pytest.mark.parametrize("command", ALLOWED)
 def test_look_alike_is_allowed(command: str, policy: Policy, context: Context) -> None:
     decision = judge(policy, context, command)
+    assert decision.decision == "allow", [(s.text, s.decision, s.rules, s.reason)
+                                          for s in decision.segments]
+
+
+PRODUCTION_NOT_ALLOWED = [
+    # bounds: a patch read from a file, or a bounded name spelled with escapes
+    "kubectl patch deploy web --patch-file /tmp/p.json",
+    "kubectl patch deploy web --patch-file p.json",
+    """kubectl patch deploy web -p '{"spec":{"\\u0072eplicas":1500}}'""",
+    """kubectl patch deploy web -p '{"spec": {"repl\\x69cas": 1500}}'""",
+    """psql -c 'ALTER SYSTEM SET U&"max\\005fconnections" = 1500'""",
+    # the counted and bounded rules still see a kubeconfig that runs a program
+    "kubectl scale deploy web --replicas=3 --kubeconfig /tmp/k.yaml",
+]
+
+PRODUCTION_ALLOWED = [
+    """kubectl patch deploy web -p '{"spec":{"replicas":3}}'""",
+    "kubectl scale deploy web --replicas=3",
+    "psql -c 'ALTER SYSTEM SET max_connections = 150'",
+]
+
+
+@pytest.fixture(scope="module")
+def production() -> Policy:
+    return load_policy("builtin:production")
+
+
+@pytest.mark.parametrize("command", PRODUCTION_NOT_ALLOWED)
+def test_is_not_allowed_by_production(command: str, production: Policy,
+                                      context: Context) -> None:
+    from gatekeep.core.guard import judge as guarded
+
+    decision = guarded([production], parse(command), context, _NOON, "", NO_COUNTS)
+    assert decision.decision != "allow", [(s.text, s.decision, s.rules)
+                                          for s in decision.segments]
+
+
+@pytest.mark.parametrize("command", PRODUCTION_ALLOWED)
+def test_bounded_look_alike_is_allowed_by_production(command: str, production: Policy,
+                                                     context: Context) -> None:
+    from gatekeep.core.guard import judge as guarded
+
+    decision = guarded([production], parse(command), context, _NOON, "", NO_COUNTS)
     assert decision.decision == "allow", [(s.text, s.decision, s.rules, s.reason)
                                           for s in decision.segments]
