@@ -205,3 +205,14 @@ def test_a_policy_window_asks_every_allow(tmp_path):
     assert judged(policy, "ls", "2026-12-02T20:00:00+00:00").segments[0].rules == \
         ("when:policy",)
     assert judged(policy, "ls", "2026-12-02T10:00:00+00:00").decision == "allow"
+
+
+def test_per_command_counts_a_command_however_it_is_spelled(policy):
+    # quotes, backslashes and spacing change the text, not the command bash runs
+    moment = "2026-12-02T10:00:00+01:00"
+    first = rate_keys(judged(policy, "echo a", moment), [policy])
+    now = at(moment).timestamp()
+    for spelling in ("echo  a", "'echo' a", 'echo "a"', "echo \\a", "e'ch'o a"):
+        assert rate_keys(judged(policy, spelling, moment), [policy]) == first, spelling
+        assert judged(policy, spelling, moment,
+                      Counts({first[0]: (now - 5,)})).decision == "deny", spelling

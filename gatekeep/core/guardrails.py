@@ -9,6 +9,7 @@ rate's deny still denies); a denied part is left as it is.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
@@ -129,10 +130,18 @@ def _window_open(window: Window, now: datetime) -> bool:
 # -- rate limits ---------------------------------------------------------------------------
 
 def rate_key(rule: Rule, segment: str) -> str:
-    """The counter a run of ``rule`` counts in: the rule's, or its command text's."""
+    """The counter a run of ``rule`` counts in: the rule's, or its command's words'."""
     assert rule.rate is not None
     base = f"{rule.file}\0{rule.id}"
-    return f"{base}\0{segment}" if rule.rate.per == "command" else base
+    return f"{base}\0{_words(segment)}" if rule.rate.per == "command" else base
+
+
+def _words(text: str) -> str:
+    """The command's words: ``'echo'  a`` is ``echo a`` again, not a fresh counter."""
+    try:
+        return "\0".join(shlex.split(text))
+    except ValueError:  # text shlex cannot split counts as itself
+        return text
 
 
 def rate_unit(rate: Rate) -> str:

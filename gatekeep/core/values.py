@@ -131,6 +131,10 @@ def _settings(name: str, word: Word | None) -> list[tuple[str, str | None]]:
     if word.value is None:
         return [(f"{word.raw}, text known only at run time", None)]
     text = word.value
+    if "\\" in text or "u&" in text.lower():
+        # JSON's \u0072eplicas, YAML's \x72, SQL's U&"..." spell a name this reading misses
+        return [(f"{_excerpt(text, 0)} (escapes gatekeep does not decode, which may set "
+                 f"{name})", None)]
     mention = re.compile(rf"""(?<![\w.$]){re.escape(name)}(?!\w)""", re.IGNORECASE)
     setting = re.compile(rf"""["'`]?{_SETTING_VALUE}""", re.IGNORECASE)
     found: list[tuple[str, str | None]] = []

@@ -30,6 +30,7 @@ _PROGRAM_KEYS = frozenset({
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package",
+    "state_options",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
@@ -132,7 +133,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
-                "info_options", "file_values", "remote_options"):
+                "info_options", "file_values", "remote_options", "state_options"):
         mentioned |= strings(key)
     return ProgramSpec(
         name=name,
@@ -201,6 +202,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         venv_tool=flag("venv_tool"),
         in_shell=flag("in_shell"),
         runs_package=flag("runs_package"),
+        state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
+        state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
 
 

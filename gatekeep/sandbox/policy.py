@@ -29,10 +29,18 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
     return Spec(
         mode=max((p.sandbox for p in policies), key=MODES.index),
         writable=operator.sandbox_writable,
-        protect_write=_union(g.text for p in policies for g in p.protect_write),
-        protect_read=_union(g.text for p in policies for g in p.protect_read),
+        protect_write=_protected(policies, "protect_write"),
+        protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
     )
+
+
+def _protected(policies: Sequence[Policy], key: str) -> tuple[str, ...]:
+    """Every policy's protected paths; an exception (``!**/.env.example``) only from the
+    operator's: one in a project policy would unhide the operator's secrets in the box."""
+    own = (g.text for g in getattr(policies[0], key))
+    added = (g.text for p in policies[1:] for g in getattr(p, key) if not g.text.startswith("!"))
+    return _union([*own, *added])
 
 
 def decided_limits(policy: Policy, decision: Decision | None) -> Limits:

@@ -526,6 +526,10 @@ class _Options:
         if canonical in spec.runs_code or name in spec.runs_code:
             shown = f"{name} {value.raw}" if value is not None else name
             self.hazards.append(Hazard("runs-code", f"{spec.name} {shown} runs a program or code"))
+        if self._changes_state(canonical, value):
+            shown = f"{name} {value.raw}" if value is not None else name
+            self.hazards.append(Hazard("shell-state", f"{spec.name} {shown} changes how every "
+                                       "later command runs"))
         if canonical in spec.destructive or name in spec.destructive:
             self.hazards.append(Hazard("writes", f"{spec.name} {name} deletes or changes files"))
         if canonical in spec.inline_code or name in spec.inline_code:
@@ -558,6 +562,15 @@ class _Options:
             self.code.append(self.based(value))
         if value is not None and canonical in spec.chdir_options:
             self.base = self.based(value)
+
+    def _changes_state(self, name: str, value: Word | None) -> bool:
+        """``set -a``, ``set -o allexport``; a value known only at run time may be either."""
+        if name not in self.spec.state_options:
+            return False
+        if name not in {v.split(" ", 1)[0] for v in self.spec.state_values}:
+            return True  # the option itself changes it (`-a`)
+        return value is not None and (value.value is None
+                                      or f"{name} {value.value}" in self.spec.state_values)
 
     def based(self, word: Word) -> Word:
         """A relative path after ``-C DIR`` starts from DIR (``git -C a -C b``, ``make -C a``)."""
@@ -633,7 +646,10 @@ def _at_file(word: Word) -> list[Word]:
     return [_sub(word, found.group(1))] if found else []
 
 
-_LOOPBACK = re.compile(r"(?:[a-z][a-z0-9+.-]*://)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])"
+# HTTP only: curl's other schemes to "localhost" are no web service (file:// reads any
+# file, scp:// and sftp:// log in with the user's keys, gopher:// and dict:// write raw
+# bytes to any local port)
+_LOOPBACK = re.compile(r"(?:https?://)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])"
                        r"(?::\d{1,5})?(?:[/?#][^@\s]*)?\Z", re.I)
 
 

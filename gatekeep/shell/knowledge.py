@@ -98,6 +98,10 @@ class ProgramSpec(NamedTuple):
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
+    # options (or an option with one value, "-o allexport") that change how the shell runs
+    # every later command (`set -a` exports each variable set after it)
+    state_options: frozenset[str] = frozenset()
+    state_values: frozenset[str] = frozenset()  # the "-o allexport" entries of state_options
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)

@@ -94,3 +94,17 @@ def test_an_approval_lifts_what_the_explanation_named(tmp_path: Path) -> None:
     assert lift("curl -s https://example.org").network
     assert lift('cp a.txt "$TARGET"').everything_writable
     assert lift("ls") == spec_for([policy])
+
+
+def test_a_project_policys_exception_does_not_unhide_the_operators_secrets(
+        tmp_path: Path) -> None:
+    # `protect: {read: ["!**/.env"]}` in a project policy would take `.env` out of the
+    # box's hidden files, and an allowed `grep -r KEY .` would then print it
+    operator = load_policy("builtin:default")
+    project = load_policy(write(tmp_path, "pr.yaml", "extends: [builtin:default]\n"
+                                "protect: {read: ['!**/.env', '!~/.ssh/id_*', extra.txt]}\n"))
+    spec = spec_for([operator, project])
+    assert "!**/.env" not in spec.protect_read
+    assert "!~/.ssh/id_*" not in spec.protect_read
+    assert "extra.txt" in spec.protect_read  # tightening still counts
+    assert "!**/.env.example" in spec.protect_read  # the operator's own exceptions stay
