@@ -82,10 +82,11 @@ def crashing_hook(scratch, agent):
     inject = scratch.root / "inject"
     inject.mkdir()
     (inject / "sitecustomize.py").write_text(
-        "from gatekeep.core import inputs\n"
+        "from gatekeep.core import guard, inputs\n"
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError('injected')\n"
-        "inputs.judge = broken\n")
+        "inputs.judge = broken\n"
+        "guard.judge = broken\n")
     return f"env PYTHONPATH={inject} {scratch.BIN / 'gatekeep'} hook {agent}"
 
 
