@@ -27,6 +27,7 @@ class Call(NamedTuple):
     cwd: str
     why: str | None
     permission_mode: str | None
+    session: str | None = None  # the agent's session id, when its payload names one
 
 
 class OtherTool(NamedTuple):
@@ -58,7 +59,8 @@ def read(data: bytes, agent: Agent) -> Call | OtherTool:
     if not command.strip():
         raise BadPayload("the hook payload has an empty command")
     return Call(command, _run_dir(payload, _cwd(payload)), _optional(payload, agent.why_at),
-                _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None)
+                _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None,
+                _optional(payload, ("session_id",)))
 
 
 def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:

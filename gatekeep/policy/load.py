@@ -14,6 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
+from gatekeep.policy.audit import load_audit
 from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
@@ -30,7 +31,7 @@ from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests", *SANDBOX_KEYS})
+                       "rules", "tests", "audit", *SANDBOX_KEYS})
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests"})
 _PATTERN_KEYS = frozenset({"program", "args", "flags"})
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd"})
@@ -97,7 +98,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         prompt_via=parts.settings.get("prompt_via", ""),
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
-        **sandbox_fields(parts.sandbox),
+        **sandbox_fields(parts.sandbox), **parts.audit,
     )
 
 
@@ -127,6 +128,7 @@ class _Parts:
     rules: list[Rule]
     tests: list[Example]
     sandbox: dict[str, object] = field(default_factory=dict)
+    audit: dict[str, object] = field(default_factory=dict)
 
 
 class _Loader:
@@ -186,6 +188,8 @@ class _Loader:
             self.attempt(lambda v: self.prompt(v, parts), top["prompt"])
         if "protect" in top:
             self.attempt(lambda v: self.protect(v, parts), top["protect"])
+        if "audit" in top:
+            self.attempt(partial(load_audit, settings=parts.audit), top["audit"])
         for key in SANDBOX_KEYS & top.keys():
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
         items = self.attempt(Located.sequence, top["rules"]) or [] if "rules" in top else []
@@ -236,6 +240,7 @@ class _Loader:
         parts.protect_read.extend(base.protect_read)
         parts.rules.extend(base.rules)
         parts.sandbox.update(base.sandbox)
+        parts.audit.update(base.audit)
         return parts
 
     def protect(self, located: Located, parts: _Parts) -> None:

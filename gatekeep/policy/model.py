@@ -9,6 +9,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
+from gatekeep.runtime.sinks import Settings
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.knowledge import Knowledge
 
@@ -115,6 +116,9 @@ class Policy(NamedTuple):
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
+    # the ``audit`` key (see gatekeep.policy.audit): sinks and rotation, extra redaction
+    audit_sinks: Settings = Settings()
+    audit_redact: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def build(cls, **fields: object) -> Policy:
