@@ -179,13 +179,9 @@ def log(
     except UsageError as error:
         typer.echo(f"gatekeep: {error}", err=True)
         raise typer.Exit(ExitStatus.USAGE) from None
-    try:
-        code = do_log(limit=limit, chosen=chosen, as_json=as_json, follow=follow,
-                      env=os.environ, locations=Locations.from_env(os.environ),
-                      stdout=sys.stdout, stderr=sys.stderr)
-    except KeyboardInterrupt:
-        code = ExitStatus.ALLOW
-    raise typer.Exit(code)
+    raise typer.Exit(do_log(limit=limit, chosen=chosen, as_json=as_json, follow=follow,
+                            env=os.environ, locations=Locations.from_env(os.environ),
+                            stdout=sys.stdout, stderr=sys.stderr))
 
 
 @log_app.command("verify")

@@ -10,9 +10,8 @@ log collector (a warning says so on stderr).
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
-
 from gatekeep.runtime.journal import DEFAULT_ROTATE
+from gatekeep.sandbox.records import NamedTuple
 
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
 FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp",

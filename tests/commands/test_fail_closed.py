@@ -29,8 +29,8 @@ BROKEN = {
                          "ask, deny, id, reason, suggest, tests"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
-                        "of: default, extends, gatekeep, limits, prompt, protect, rules, sandbox, "
-                        "sandbox_paths, tests, unparseable"),
+                        "of: audit, default, extends, gatekeep, limits, prompt, protect, rules, "
+                        "sandbox, sandbox_paths, tests, unparseable"),
     "two-decisions": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    deny: [rm]\n",
                       "3:5: rules[0]: rule 'a' needs exactly one of allow, ask, deny "
                       "(got allow, deny)"),
