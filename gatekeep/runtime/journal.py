@@ -38,38 +38,42 @@ def append(path: str, text: str, rotate: int = DEFAULT_ROTATE) -> str:
     lock = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if rotate > 0 and _size(path) >= rotate:
-            _rotate(path)
-        return _write(path, text)
+        descriptor = _open(path)
+        try:
+            prev = _settled(path, descriptor)
+            if 0 < rotate <= os.fstat(descriptor).st_size:
+                os.close(descriptor)
+                descriptor = -1
+                _rotate(path)
+                descriptor = _open(path)
+            # Fields stored by an older version may hold a lone surrogate (only ever inside a
+            # JSON string): backslashreplace writes it as the JSON escape, never a raw byte.
+            record = _chained(text.encode("utf-8", "backslashreplace"), prev)
+            os.write(descriptor, record)
+            return record.decode("ascii", "backslashreplace")
+        finally:
+            if descriptor >= 0:
+                os.close(descriptor)
     finally:
         os.close(lock)  # closing releases the lock
 
 
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except FileNotFoundError:
-        return 0
+def _open(path: str) -> int:
+    return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
 
 
-def _write(path: str, text: str) -> str:
-    descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        last, torn = tail(descriptor, os.fstat(descriptor).st_size)
-        if not last and not torn:
-            last = _carried(path)
-        prev = digest(last) if last else GENESIS
-        data = b""
-        if torn:
-            repair = _chained(_repair_record(torn), prev)
-            data, prev = b"\n" + repair, digest(repair)
-        # Fields stored by an older version may hold a lone surrogate (only ever inside a
-        # JSON string): backslashreplace writes it as the JSON escape, never as a raw byte.
-        record = _chained(text.encode("utf-8", "backslashreplace"), prev)
-        os.write(descriptor, data + record)
-        return record.decode("ascii", "backslashreplace")
-    finally:
-        os.close(descriptor)
+def _settled(path: str, descriptor: int) -> str:
+    """The hash the next record names; a torn tail is ended and marked first (in its own
+    file, before any rotation, so every file but the newest ends with a whole record)."""
+    last, torn = tail(descriptor, os.fstat(descriptor).st_size)
+    if not last and not torn:
+        last = _carried(path)
+    prev = digest(last) if last else GENESIS
+    if not torn:
+        return prev
+    repair = _chained(_repair_record(torn), prev)
+    os.write(descriptor, b"\n" + repair)
+    return digest(repair)
 
 
 def _chained(record: bytes, prev: str) -> bytes:
@@ -87,18 +91,30 @@ def _repair_record(torn: bytes) -> bytes:
 
 def tail(descriptor: int, size: int) -> tuple[bytes, bytes]:
     """``(last whole line with its newline, bytes after it)`` of an open file of ``size``."""
-    buffer, position = b"", size
-    while position > 0:
+    found: list[int] = []  # the offsets of the last two newlines, last first
+    position = size
+    while position > 0 and len(found) < 2:
         step = min(_BLOCK, position)
         position -= step
-        buffer = os.pread(descriptor, step, position) + buffer
-        end = buffer.rfind(b"\n")
-        if end < 0:
-            continue
-        start = buffer.rfind(b"\n", 0, end)
-        if start >= 0 or position == 0:
-            return buffer[start + 1:end + 1], buffer[end + 1:]
-    return b"", buffer
+        block = os.pread(descriptor, step, position)
+        end = len(block)
+        while len(found) < 2 and (end := block.rfind(b"\n", 0, end)) >= 0:
+            found.append(position + end)
+    if not found:
+        return b"", _read(descriptor, 0, size)
+    start = found[1] + 1 if len(found) == 2 else 0
+    return _read(descriptor, start, found[0] + 1), _read(descriptor, found[0] + 1, size)
+
+
+def _read(descriptor: int, start: int, end: int) -> bytes:
+    parts = []
+    while start < end:
+        part = os.pread(descriptor, end - start, start)
+        if not part:
+            break
+        parts.append(part)
+        start += len(part)
+    return b"".join(parts)
 
 
 def rotated(path: str, number: int) -> str:
