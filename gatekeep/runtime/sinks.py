@@ -10,6 +10,7 @@ log collector (a warning says so on stderr).
 from __future__ import annotations
 
 import os
+
 from gatekeep.runtime.journal import DEFAULT_ROTATE
 from gatekeep.sandbox.records import NamedTuple
 
