@@ -96,9 +96,16 @@ def _stamp(when: float | None) -> str:
 def _identity(record: tuple[str, str] | None) -> str:
     if record is None:
         return ""
+    return f', "id": "{record[0]}", "session": {_string(record[1])}'
+
+
+def _string(text: str) -> str:
+    """``text`` as a JSON string; the usual session (``PID@TICKS``) without importing json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
     import json
 
-    return f', "id": "{record[0]}", "session": {json.dumps(record[1], ensure_ascii=True)}'
+    return json.dumps(text, ensure_ascii=True)
 
 
 def new_record(env: Mapping[str, str], session: str | None = None) -> tuple[str, str]:

@@ -16,8 +16,8 @@ from gatekeep.shell.parse import parse
 
 WritePolicy = Callable[[str, str], Path]
 
-TOP_KEYS = ("default, extends, gatekeep, limits, prompt, protect, rules, sandbox, sandbox_paths, "
-            "tests, unparseable")
+TOP_KEYS = ("audit, default, extends, gatekeep, limits, prompt, protect, rules, sandbox, "
+            "sandbox_paths, tests, unparseable")
 RULE_KEYS = "allow, ask, deny, id, reason, suggest, tests"
 NOT_A_POLICY = "not a gatekeep policy: expected a mapping with 'gatekeep: 1' (the format version)"
 
