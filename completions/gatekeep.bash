@@ -41,6 +41,8 @@ _gatekeep() {
             'gatekeep approvals list') path+=" list" ;;
             'gatekeep approvals revoke') path+=" revoke" ;;
             'gatekeep approvals watch') path+=" watch" ;;
+            'gatekeep log stats') path+=" stats" ;;
+            'gatekeep log verify') path+=" verify" ;;
         esac
     done
     case "$path" in
@@ -92,8 +94,23 @@ _gatekeep() {
             case "$prev" in
                 -n|--limit) return ;;
                 --decision) return ;;
+                --rule) return ;;
+                --since) return ;;
+                --grep) return ;;
+                --session) return ;;
             esac
-            _gatekeep_words '-n --limit --decision --json -h --help'
+            if [[ $cur == -* ]]; then _gatekeep_words '-n --limit --decision --rule --since --grep --session --json -f --follow -h --help'
+            else _gatekeep_words 'stats verify'; fi
+            ;;
+        'gatekeep log stats')
+            case "$prev" in
+                --min-approvals) return ;;
+            esac
+            _gatekeep_words '--min-approvals -h --help'
+            ;;
+        'gatekeep log verify')
+            if [[ $cur == -* ]]; then _gatekeep_words '--partial -h --help'
+            else _gatekeep_files; fi
             ;;
         'gatekeep mcp')
             _gatekeep_words '-h --help'

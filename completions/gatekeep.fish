@@ -11,7 +11,7 @@ complete -c gatekeep -n '__fish_use_subcommand' -a doctor -d 'Check the set-up: 
 complete -c gatekeep -n '__fish_use_subcommand' -a hook -d 'Answer one pre-tool hook call (JSON on stdin) in AGENT\'s format.'
 complete -c gatekeep -n '__fish_use_subcommand' -a install -d 'Add gatekeep\'s hook to AGENT\'s settings: idempotent, with a backup, nothing else changed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a lint -d 'Check policies: load errors (file:line:col), duplicate ids, rules that cannot match, rules that can never decide (shadowed by a stricter rule), dangerously broad allows.'
-complete -c gatekeep -n '__fish_use_subcommand' -a log -d 'Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first.'
+complete -c gatekeep -n '__fish_use_subcommand' -a log -d 'Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first; verify its hash chain; sum it up.'
 complete -c gatekeep -n '__fish_use_subcommand' -a mcp -d 'An MCP server on stdin/stdout with the tools run_command and check_command.'
 complete -c gatekeep -n '__fish_use_subcommand' -a replay -d 'Re-decide every logged command under a policy and show the decisions that change.'
 complete -c gatekeep -n '__fish_use_subcommand' -a run -d 'Judge a command and run it only if every part of it is allowed.'
@@ -70,10 +70,26 @@ complete -c gatekeep -n '__fish_seen_subcommand_from lint' -s h -l help -d 'Show
 complete -c gatekeep -n '__fish_seen_subcommand_from lint' -r -F -a 'builtin:default builtin:production'
 
 # gatekeep log
-complete -c gatekeep -n '__fish_seen_subcommand_from log' -s n -l limit -x -d 'Newest entries to show; 0 for all.'
-complete -c gatekeep -n '__fish_seen_subcommand_from log' -l decision -x -d 'Only entries with this decision: allow, ask or deny.'
-complete -c gatekeep -n '__fish_seen_subcommand_from log' -l json -d 'Print the raw JSON lines.'
-complete -c gatekeep -n '__fish_seen_subcommand_from log' -s h -l help -d 'Show this message and exit.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -a stats -d 'Decisions per rule and per day, most asked commands, answers, time waited, and suggested allow rules (printed, never applied).'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -a verify -d 'Check the hash chain: 0 valid, 1 a bad record (named with file:line), 2 unreadable.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -s n -l limit -x -d 'Newest entries to show; 0 for all.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l decision -x -d 'Only entries with this decision: allow, ask or deny.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l rule -x -d 'Only entries this rule decided.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l since -x -d 'Only entries since a duration ago (30m, 2h, 7d) or a date or time.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l grep -x -d 'Only entries whose command or purpose matches this regular expression (case-insensitive).'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l session -x -d 'Only entries of this session.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -l json -d 'Print the entries as JSON lines.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -s f -l follow -d 'Then print new records as they are written, until interrupted.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and not __fish_seen_subcommand_from stats verify' -s h -l help -d 'Show this message and exit.'
+
+# gatekeep log stats
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and __fish_seen_subcommand_from stats' -l min-approvals -x -d 'Suggest an allow rule for a command approved this often.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and __fish_seen_subcommand_from stats' -s h -l help -d 'Show this message and exit.'
+
+# gatekeep log verify
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and __fish_seen_subcommand_from verify' -l partial -d 'The first record may follow one that is not in these files.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and __fish_seen_subcommand_from verify' -s h -l help -d 'Show this message and exit.'
+complete -c gatekeep -n '__fish_seen_subcommand_from log; and __fish_seen_subcommand_from verify' -r -F
 
 # gatekeep mcp
 complete -c gatekeep -n '__fish_seen_subcommand_from mcp' -s h -l help -d 'Show this message and exit.'

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 
 from gatekeep import __version__
 from gatekeep.core.inputs import Request
+from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.runtime.locations import Locations
 
@@ -155,24 +156,84 @@ def _moment(text: str | None) -> datetime | None:
         raise typer.Exit(ExitStatus.USAGE) from None
 
 
-@app.command()
+log_app = typer.Typer(
+    name="log", help="Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first; "
+    "verify its hash chain; sum it up.")
+app.add_typer(log_app)
+
+
+@log_app.callback(invoke_without_command=True)
 def log(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Newest entries to show; 0 for all.",
                                        min=0)] = 20,
     decision: Annotated[Optional[str], typer.Option(
         "--decision", help="Only entries with this decision: allow, ask or deny.",
         show_default=False)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON lines.")] = False,
+    rule: Annotated[Optional[str], typer.Option(
+        "--rule", help="Only entries this rule decided.", show_default=False)] = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", help="Only entries since a duration ago (30m, 2h, 7d) or a date or time.",
+        show_default=False)] = None,
+    grep: Annotated[Optional[str], typer.Option(
+        "--grep", help="Only entries whose command or purpose matches this regular "
+        "expression (case-insensitive).", show_default=False)] = None,
+    session: Annotated[Optional[str], typer.Option(
+        "--session", help="Only entries of this session.", show_default=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON lines.")
+                       ] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Then print new records as "
+                                         "they are written, until interrupted.")] = False,
 ) -> None:
     """Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from gatekeep.commands.log import filters
     from gatekeep.commands.log import log as do_log
 
     if decision not in (None, "allow", "ask", "deny"):
         typer.echo("gatekeep: --decision takes allow, ask or deny", err=True)
         raise typer.Exit(ExitStatus.USAGE)
-    raise typer.Exit(do_log(limit=limit, decision=decision, as_json=as_json, env=os.environ,
+    try:
+        chosen = filters(decision, rule, since, grep, session)
+    except UsageError as error:
+        typer.echo(f"gatekeep: {error}", err=True)
+        raise typer.Exit(ExitStatus.USAGE) from None
+    raise typer.Exit(do_log(limit=limit, chosen=chosen, as_json=as_json, follow=follow,
+                            env=os.environ, locations=Locations.from_env(os.environ),
+                            stdout=sys.stdout, stderr=sys.stderr))
+
+
+@log_app.command("verify")
+def log_verify(
+    files: Annotated[Optional[list[Path]], typer.Argument(
+        help="Log files, oldest first (default: the audit log and its rotated files).",
+        show_default=False)] = None,
+    partial: Annotated[bool, typer.Option(
+        "--partial", help="The first record may follow one that is not in these files.")
+                       ] = False,
+) -> None:
+    """Check the hash chain: 0 valid, 1 a bad record (named with file:line), 2 unreadable."""
+    from gatekeep.commands.log import verify
+
+    raise typer.Exit(verify([str(f) for f in files or []], partial=partial,
                             locations=Locations.from_env(os.environ), stdout=sys.stdout,
                             stderr=sys.stderr))
+
+
+@log_app.command("stats")
+def log_stats(
+    least: Annotated[int, typer.Option(
+        "--min-approvals", help="Suggest an allow rule for a command approved this often.",
+        min=1)] = 3,
+) -> None:
+    """Decisions per rule and per day, most asked commands, answers, time waited, and
+    suggested allow rules (printed, never applied)."""
+    from gatekeep.commands.log import stats
+
+    raise typer.Exit(stats(least=least, env=os.environ,
+                           locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                           stderr=sys.stderr))
 
 
 @app.command("test")

@@ -19,7 +19,7 @@ def decision(command: str) -> Decision:
 def test_a_lone_surrogate_is_written_as_a_json_escape_and_reads_back() -> None:
     fields = audit.fields(decision(f"ls '{BYTE_FF}' café"), cwd="/w\x1b", mode="run",
                           argv=["ls", BYTE_FF, "café"])
-    text = audit.line(fields, 0, when=0.0, operator={"answer": "typed", "message": BYTE_FF})
+    text = audit.line(fields, when=0.0, operator={"answer": "typed", "message": BYTE_FF})
 
     assert text.isascii()
     assert "\\udcff" in text and "\\u00e9" in text

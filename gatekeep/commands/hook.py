@@ -38,6 +38,8 @@ PROMPT_MARGIN = 5.0  # seconds kept for answering the agent after a prompt or qu
 NEEDS_OPERATOR = ("gatekeep: not run: it needs the operator's approval, which cannot be asked "
                   "for here: ask the operator to run it (in a terminal: gatekeep run -c "
                   "'COMMAND'), or do without it\n")
+UNLOGGED = ("gatekeep: cannot write the audit log\ngatekeep: not run (nothing runs without "
+            "its audit record; the operator must fix the state directory)\n")
 # Any agent's blocking reply, for a hook named after no agent gatekeep knows.
 _UNKNOWN = Agent(name="unknown", events=(), shell_tools=(), command_at=(), why_at=(),
                  allow=None, asks=False)
@@ -147,8 +149,10 @@ def _reuse(agent: Agent, call: Call, env: Mapping[str, str]) -> Reply | None:
         return None
     listed = entry.get("rules")
     rules = [str(rule) for rule in listed] if isinstance(listed, list) else []
-    log(reuse.audit_log(env), audit.line(reuse.hook_fields(entry, agent.name, call.why)),
-        StringIO())
+    record = audit.line(reuse.hook_fields(entry, agent.name, call.why, env),
+                        record=audit.new_record(env, call.session))
+    if not log(reuse.audit_log(env), record, StringIO(), required=True):
+        return agent.blocked(UNLOGGED, rules)
     return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules, _rewritten(agent, call))
 
 
@@ -172,7 +176,7 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     from pathlib import Path
 
     from gatekeep.approval.store import saved_approvals
-    from gatekeep.commands.run import refusal
+    from gatekeep.commands.run import audit_setup, refusal
     from gatekeep.core import guard, inputs
     from gatekeep.errors import PolicyError
     from gatekeep.exitcodes import policy_error
@@ -184,6 +188,7 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     request = inputs.Request(call.command, None)
     try:
         policies = inputs.run_policies(locations, cwd, request, env)
+        redact = audit_setup(policies, locations)
     except PolicyError as error:
         return agent.blocked(
             policy_error(error) + "gatekeep: not run (the operator must fix the policy)\n", [])
@@ -192,23 +197,27 @@ def _judge(agent: Agent, call: Call, env: Mapping[str, str], remaining: float) -
     parsed = inputs.parse_request(request)
     now = datetime.fromtimestamp(time.time()).astimezone()
     decision = guard.judge(policies, parsed, ctx, now, str(locations.state_dir))
-    fields = audit.with_why(audit.fields(decision, cwd=call.cwd, mode=f"hook:{agent.name}"),
-                            call.why)
+    fields = audit.with_why(audit.fields(decision, cwd=call.cwd, mode=f"hook:{agent.name}",
+                                         redact=redact), call.why, redact)
     rules = sorted({r for s in decision.deciding for r in s.rules})
     audit_log = str(locations.audit_log)
+    record = audit.new_record(env, call.session)
     if decision.decision == "allow":
-        log(audit_log, audit.line(fields), StringIO())
-        _remember(request, decision, env, locations, policies, ctx)
         rewritten = _rewritten(agent, call)
-        if rewritten is not None:  # the rewritten command's own `gatekeep run` counts the run
+        logged = log(audit_log, audit.line(fields, record=record), StringIO(), required=True)
+        if not logged or rewritten is not None:  # not run here, or its own `gatekeep run` counts it
             guard.count(str(locations.state_dir), decision, policies, now, undo=True)
+        if not logged:
+            return agent.blocked(UNLOGGED, rules)
+        _remember(request, decision, env, locations, policies, ctx, redact)
         return agent.allowed(f"gatekeep: allowed: {', '.join(rules)}", rules, rewritten)
     if decision.decision == "deny":
-        log(audit_log, audit.line(fields), StringIO())
+        log(audit_log, audit.line(fields, record=record), StringIO())
         return agent.blocked(refusal(decision), rules)
     if guard.observed(policies):  # observe mode: what would be asked runs, logged so
-        log(audit_log, audit.line(fields, operator={"answer": "observe", "choice": "once"}),
-            StringIO())
+        if not log(audit_log, audit.line(fields, operator={"answer": "observe", "choice": "once"},
+                                         record=record), StringIO(), required=True):
+            return agent.blocked(UNLOGGED, rules)
         guard.count(str(locations.state_dir), decision, policies, now)
         return agent.allowed(f"gatekeep: observe mode: enforce mode would ask "
                              f"({', '.join(rules)})", rules)
@@ -231,7 +240,8 @@ def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules:
     asks = agent.asks and (agent.name != "claude-code"
                            or call.permission_mode in CLAUDE_ASKING_MODES)
     log(audit_log, audit.line(fields, operator={
-        "answer": "agent", "choice": "ask" if asks else "deny"}), StringIO())
+        "answer": "agent", "choice": "ask" if asks else "deny"},
+        record=audit.new_record(os.environ, call.session)), StringIO())
     explanation = refusal(decision).removesuffix("gatekeep: not run\n")
     if asks:
         return agent.asked(explanation + "gatekeep: the operator decides\n", rules)
@@ -241,7 +251,8 @@ def _ask_agent(agent: Agent, call: Call, decision: Decision, fields: str, rules:
 
 
 def _remember(request: Request, decision: Decision, env: Mapping[str, str],
-              locations: Locations, policies: list[Policy], ctx: Context) -> None:
+              locations: Locations, policies: list[Policy], ctx: Context,
+              redact: Callable[[str], str]) -> None:
     """Store an allow decision for reuse, as ``run`` does (with ``run``'s audit fields)."""
     from pathlib import Path
 
@@ -251,7 +262,7 @@ def _remember(request: Request, decision: Decision, env: Mapping[str, str],
     approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
     if approved or not isinstance(ctx.resolver, SystemResolver) or ctx.resolver.expanded:
         return
-    fields = audit.fields(decision, cwd=ctx.cwd, mode="run")
+    fields = audit.fields(decision, cwd=ctx.cwd, mode="run", redact=redact)
     store(request, env, Path(ctx.cwd), locations, policies, ctx.resolver, fields)
 
 
@@ -263,9 +274,10 @@ def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedComman
     from pathlib import Path
 
     from gatekeep.approval.terminal import Answer
-    from gatekeep.commands.run import _save_approvals, refusal
+    from gatekeep.commands.run import _save_approvals, operator_record, refusal
     from gatekeep.runtime.allowed import log
 
+    asked = time.monotonic()
     timeout = min(min(p.prompt_timeout for p in policies), remaining - PROMPT_MARGIN)
     if timeout < 1:
         answer = Answer("deny", "timeout")
@@ -279,12 +291,14 @@ def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedComman
 
         capped = [p._replace(prompt_timeout=timeout) for p in policies]
         answer = ask_operator(decision, parsed, capped, call.cwd, env, locations, why=call.why)
-    record = {"answer": answer.how, "choice": answer.choice}
-    if answer.message:
-        record["message"] = answer.message
-    log(str(locations.audit_log), audit.line(fields, operator=record), StringIO())
+    record = operator_record(answer, time.monotonic() - asked)
+    logged = log(str(locations.audit_log), audit.line(
+        fields, operator=record, record=audit.new_record(env, call.session)), StringIO(),
+        required=answer.runs)
     if not answer.runs:
         return agent.blocked(refusal(decision, answer), rules)
+    if not logged:
+        return agent.blocked(UNLOGGED, rules)
     if answer.choice == "always":
         _save_approvals(decision, Path(call.cwd), locations, StringIO())
     from gatekeep.core.guard import count

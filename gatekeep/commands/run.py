@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -42,6 +43,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     """
     try:
         policies = run_policies(locations, cwd, request, env)
+        redact = audit_setup(policies, locations)
     except PolicyError as error:
         stderr.write(policy_error(error) + "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
@@ -55,12 +57,12 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
     command = request.command
     if command is not None and isinstance(ctx.resolver, SystemResolver):
         command = pinned(command, ctx.resolver.answers)
-    plain = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv)
-    fields = audit.with_why(plain, why)
+    plain = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv, redact=redact)
+    fields = audit.with_why(plain, why, redact)
     audit_log = str(locations.audit_log)
     if decision.decision == "deny":
         stderr.write(refusal(decision))
-        log(audit_log, audit.line(fields), stderr)
+        log(audit_log, audit.line(fields, record=audit.new_record(env)), stderr)
         return ExitStatus.REFUSED
     job = _Job(request, parsed, policies, env, cwd, locations, stderr, terminal, program,
                command, why, now)
@@ -128,7 +130,6 @@ class _Job(NamedTuple):
         if status is None:
             self.count_run(decision, undo=True)
             self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start\n")
-            log(str(self.locations.audit_log), audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
         return status
 
@@ -152,17 +153,17 @@ class _Job(NamedTuple):
         question was the boundary itself (``unboxed``), without one."""
         from gatekeep.approval import ask
 
+        asked = time.monotonic()
         answer = ask.ask_operator(decision, self.parsed, self.policies, str(self.cwd),
                                        self.env, self.locations, self.terminal, self.why)
-        record = {"answer": answer.how, "choice": answer.choice}
-        if answer.message:
-            record["message"] = answer.message
+        record = operator_record(answer, time.monotonic() - asked)
         audit_log = str(self.locations.audit_log)
         if not answer.runs:
             if counted:
                 self.count_run(decision, undo=True)
             self.stderr.write(refusal(decision, answer))
-            log(audit_log, audit.line(fields, operator=record), self.stderr)
+            log(audit_log, audit.line(fields, operator=record,
+                                      record=audit.new_record(self.env)), self.stderr)
             return ExitStatus.REFUSED
         if answer.choice == "always":
             _save_approvals(decision, self.cwd, self.locations, self.stderr)
@@ -177,9 +178,29 @@ class _Job(NamedTuple):
             self.count_run(decision, undo=True)
             self.stderr.write("gatekeep: not run: gatekeep's boundary failed to start, and an "
                               "approval covers a run inside it only\n")
-            log(audit_log, audit.line(fields, operator=record), self.stderr)
             return ExitStatus.REFUSED
         return status
+
+
+def operator_record(answer: Answer, waited: float) -> dict[str, object]:
+    """The operator's answer as the audit log keeps it, with the seconds it took."""
+    record: dict[str, object] = {"answer": answer.how, "choice": answer.choice,
+                                 "waited": round(waited, 3)}
+    if answer.message:
+        record["message"] = answer.message
+    return record
+
+
+def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str], str]:
+    """The redactor for this run's records; the operator's sinks and rotation kept for every
+    writer (the fast path reads no policy). PolicyError when a pattern file is broken."""
+    from gatekeep.policy.redact import for_policies
+    from gatekeep.runtime import sinks
+
+    redact = for_policies(policies, str(locations.config_dir))
+    with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
+        sinks.save(str(locations.state_dir), policies[0].audit_sinks)
+    return redact
 
 
 def boundary_ask(decision: Decision, reason: str, boxed: bool = False) -> Decision:

@@ -28,6 +28,7 @@ class Call(NamedTuple):
     why: str | None
     permission_mode: str | None
     tool_input: dict[str, object] | None = None  # as sent, for a rewritten allow
+    session: str | None = None  # the agent's session id, when its payload names one
 
 
 class OtherTool(NamedTuple):
@@ -61,7 +62,8 @@ def read(data: bytes, agent: Agent) -> Call | OtherTool:
     given = payload.get("tool_input")
     return Call(command, _run_dir(payload, _cwd(payload)), _optional(payload, agent.why_at),
                 _optional(payload, ("permission_mode",)) if agent.name == "claude-code" else None,
-                dict(given) if isinstance(given, dict) else None)
+                dict(given) if isinstance(given, dict) else None,
+                _optional(payload, ("session_id",)))
 
 
 def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -42,11 +42,15 @@ def stored_allow(command: str, cwd: str, env: Mapping[str, str]) -> dict[str, ob
     return entry
 
 
-def hook_fields(entry: dict[str, object], agent: str, why: str | None) -> str:
-    """A stored entry as this hook call's audit fields (a JSON object without its brace)."""
+def hook_fields(entry: dict[str, object], agent: str, why: str | None,
+                env: Mapping[str, str]) -> str:
+    """A stored entry (redacted when it was stored) as this hook call's audit fields (a JSON
+    object without its brace), with the agent's purpose, redacted."""
     entry = {**entry, "mode": f"hook:{agent}"}
     if why:
-        entry["why"] = why
+        from gatekeep.policy.redact import redactor
+
+        entry["why"] = redactor(sysfs.user_dirs(env)[0])(why)
     return json.dumps(entry, ensure_ascii=False, sort_keys=True)[:-1]
 
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 import yaml
 
 from gatekeep.errors import PolicyError
+from gatekeep.policy.audit import load_audit
 from gatekeep.policy.guardrails import MODES, load_at, load_rate, load_when
 from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
@@ -32,7 +33,8 @@ from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
 _TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests", *SANDBOX_KEYS, "when", "mode", "packages"})
+                       "rules", "tests", *SANDBOX_KEYS, "when", "mode", "packages",
+                       "audit"})
 _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
                         "when", "rate", "bounds", "packages", "limits", "overrides"})
 # what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
@@ -105,6 +107,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         protect_write=tuple(parts.protect_write), protect_read=tuple(parts.protect_read),
         rules=tuple(parts.rules), tests=tuple(parts.tests), knowledge=knowledge,
         **sandbox_fields(parts.sandbox), packages=parts.packages, **parts.guard,
+        **parts.audit,
     )
 
 
@@ -136,6 +139,7 @@ class _Parts:
     sandbox: dict[str, object] = field(default_factory=dict)
     packages: PackageGuard | None = None
     guard: dict[str, object] = field(default_factory=dict)  # the policy's when and mode
+    audit: dict[str, object] = field(default_factory=dict)
 
 
 class _Loader:
@@ -197,6 +201,8 @@ class _Loader:
             self.attempt(lambda v: self.protect(v, parts), top["protect"])
         if "packages" in top:  # the extending file's guardrail replaces what it inherits
             parts.packages = self.attempt(load_packages, top["packages"]) or parts.packages
+        if "audit" in top:
+            self.attempt(partial(load_audit, settings=parts.audit), top["audit"])
         for key in SANDBOX_KEYS & top.keys():
             self.attempt(partial(load_sandbox, key, settings=parts.sandbox), top[key])
         if "when" in top:
@@ -254,6 +260,7 @@ class _Loader:
         parts.sandbox.update(base.sandbox)
         parts.packages = base.packages or parts.packages
         parts.guard.update(base.guard)
+        parts.audit.update(base.audit)
         return parts
 
     def mode(self, located: Located, parts: _Parts) -> None:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from gatekeep.policy.values import Bound, PackageGuard
+from gatekeep.runtime.sinks import Settings
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.knowledge import Knowledge
 
@@ -164,6 +165,9 @@ class Policy(NamedTuple):
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
+    # the ``audit`` key (see gatekeep.policy.audit): sinks and rotation, extra redaction
+    audit_sinks: Settings = Settings()
+    audit_redact: tuple[tuple[str, str], ...] = ()
     packages: PackageGuard | None = None  # the policy-wide ``packages:`` guardrail
     # guardrails (gatekeep.core.guardrails): the whole policy's time window, and the mode
     when: Window | None = None

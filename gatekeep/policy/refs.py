@@ -15,7 +15,10 @@ def builtin_dir() -> Path:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in builtin_dir().glob("*.yaml") if p.stem != "programs")
+    return sorted(p.stem for p in builtin_dir().glob("*.yaml") if p.stem not in DATA_FILES)
+
+
+DATA_FILES = ("programs", "redact")  # shipped beside the policies, but not policies
 
 
 def builtin_path(name: str) -> Path:

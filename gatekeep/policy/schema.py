@@ -146,6 +146,7 @@ def _top() -> dict[str, Any]:
                  "what would be asked, logged; deny still blocks."},
         **_boundary(),
         "packages": {"$ref": "#/definitions/packages"},
+        "audit": _audit(),
     }
 
 
@@ -178,6 +179,32 @@ def _packages() -> dict[str, Any]:
                                        "[A-Za-z0-9*][A-Za-z0-9._*~/-]*$"},
                                       "Only these names (globs; scopes such as @myorg/*, Go "
                                       "module paths) pass; others are asked."),
+            }}
+
+
+def _audit() -> dict[str, Any]:
+    from gatekeep.runtime.sinks import FACILITIES
+
+    size = {"anyOf": [{"type": "number", "minimum": 0},
+                      {"type": "string", "pattern": "^[0-9]+[KMGTkmgt]?$"}]}
+    return {"type": "object", "additionalProperties": False, "description":
+            "The audit log (operator policy only, except redact): rotation, syslog or "
+            "journald, more redaction patterns.", "properties": {
+                "rotate": {**size, "description": "Rotate audit.jsonl past this size; 0: never."},
+                "syslog": {"type": "object", "additionalProperties": False,
+                           "required": ["address"], "properties": {
+                               "address": {**_STRING, "description": "udp://HOST:PORT, "
+                                           "tcp://HOST:PORT, or a socket path (/dev/log)."},
+                               "facility": {"enum": list(FACILITIES)}}},
+                "journald": {"anyOf": [{"type": "boolean"}, {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"socket": {"type": "string", "pattern": "^/"}}}]},
+                "redact": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["id", "pattern"], "properties": {
+                        "id": _STRING, "pattern": {**_STRING, "description":
+                                                   "A regular expression; a group named "
+                                                   "secret limits what is replaced."}}}},
             }}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from gatekeep.runtime import audit, execute
 
@@ -14,20 +15,29 @@ if TYPE_CHECKING:
     from gatekeep.sandbox.plan import Plan
 
 TIMED_OUT = 124  # as timeout(1) reports it
+REFUSED = 126  # ExitStatus.REFUSED, without importing enum on the fast path
 
 
 def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str | None,
                 env: Mapping[str, str], audit_log: str, fields: str, stderr: TextIO,
-                operator: dict[str, str] | None = None, plan: Plan | None = None) -> int | None:
+                operator: Mapping[str, object] | None = None, plan: Plan | None = None
+                ) -> int | None:
     """Run an allowed command, log it with its exit code, and exit as it did.
 
     A shell string runs in the system's bash; an argv runs ``program``, the very file the
     decision judged (None: no such program), never a second lookup on PATH. With a
     ``plan``, it runs in that plan's box and limits; None when the box did not start
-    (nothing ran and nothing was logged: the caller decides what happens instead).
+    (nothing ran: the caller decides what happens instead).
+
+    The decision is logged before anything runs: when it cannot be, nothing runs (126).
     """
     if command is not None:
         command, env = reporting_cwd(command, env)
+    record = audit.new_record(env)
+    if not log(audit_log, audit.line(fields, operator=operator, record=record), stderr,
+               required=True):
+        return REFUSED
+    started = time.monotonic()
     args = execute.shell_argv(command) if command is not None else list(argv or ())
     timed_out = False
     try:
@@ -48,6 +58,8 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                 _after_box(plan, stderr)
             status, timed_out = ran.status, ran.timed_out
     except execute.BoxFailed:
+        log(audit_log, audit.end(record, None, time.monotonic() - started,
+                                 "the boundary did not start"), stderr)
         return None
     except OSError as error:
         from gatekeep.text import visible
@@ -63,7 +75,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         from gatekeep.sandbox.plan import NOTE
 
         stderr.write(NOTE)
-    log(audit_log, audit.line(fields, status, operator=operator, stopped=stopped), stderr)
+    log(audit_log, audit.end(record, status, time.monotonic() - started, stopped), stderr)
     return execute.exit_like(status)
 
 
@@ -156,8 +168,17 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-def log(path: str, text: str, stderr: TextIO) -> None:
+def log(path: str, text: str, stderr: TextIO, required: bool = False) -> bool:
+    """Append a record; False (and a message on ``stderr``) when it could not be written.
+
+    ``required``: the record of a decision to run something, which does not run unlogged."""
     try:
         audit.append(path, text)
     except OSError as error:
-        stderr.write(f"gatekeep: warning: cannot write the audit log: {error}\n")
+        if required:
+            stderr.write(f"gatekeep: cannot write the audit log: {error}\n"
+                         "gatekeep: not run (nothing runs without its audit record)\n")
+        else:
+            stderr.write(f"gatekeep: warning: cannot write the audit log: {error}\n")
+        return False
+    return True

@@ -1,8 +1,13 @@
-"""The append-only audit log: one JSON line per decision.
+"""The append-only audit log: a record when a command is decided, another when it ends.
 
-A line is the decision's fields (written once, as JSON) plus the time and, when
-the command ran, its exit code; composing it needs no JSON library, so an
-allowed command that reuses a stored decision logs as cheaply as it runs.
+A decision record is the decision's fields (written once, as JSON) plus the time, the
+session, a random id and the operator's answer; an end record names that id with the
+exit code or signal, the duration and what stopped the command, if anything did.
+Composing either needs no JSON library, so an allowed command that reuses a stored
+decision logs as cheaply as it runs. ``gatekeep.runtime.journal`` chains and writes them.
+
+Readers pair the two: an entry is a decision record with its end's fields merged in, so
+older logs (one line per decision, with its exit code) read the same way.
 
 Lines are ASCII: a byte of an argument that is not UTF-8 reaches Python as a lone
 surrogate (U+DC80-U+DCFF), which JSON can only carry as a ``\\udcXX`` escape.
@@ -19,47 +24,105 @@ from gatekeep import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from gatekeep.core.engine import Decision, SegmentDecision
 
 
-def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = None) -> str:
-    """The decision's part of an audit line: a JSON object without its closing brace."""
+def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = None,
+           redact: Callable[[str], str] | None = None) -> str:
+    """The decision's part of an audit line: a JSON object without its closing brace.
+
+    ``redact`` replaces the secrets in what the agent sent (the command, its argv, each
+    part's text) before anything is written."""
     import json
 
+    hide = redact or _same
     entry: dict[str, Any] = {
         "cwd": cwd,
         "mode": mode,
-        "command": decision.command,
+        "command": hide(decision.command),
         "decision": decision.decision,
-        "segments": [segment_json(s) for s in decision.segments],
+        "segments": [{**segment_json(s), "text": hide(s.text)} for s in decision.segments],
         "rules": sorted({r for s in decision.deciding for r in s.rules}),
         "policies": [{"name": name, "sha256": sha} for name, sha in decision.policies],
         "version": __version__,
     }
     if argv is not None:
-        entry["argv"] = argv
+        entry["argv"] = [hide(arg) for arg in argv]
     return json.dumps(entry, ensure_ascii=True, sort_keys=True)[:-1]
 
 
-def line(decision_fields: str, exit_code: int | None = None, when: float | None = None,
-         operator: dict[str, str] | None = None, stopped: str | None = None) -> str:
-    """A whole audit line: the decision's fields, the UTC time, the exit code if it ran, and
-    the operator's answer when one was asked for."""
-    moment = time.time() if when is None else when
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
-    text = f'{decision_fields}, "time": "{stamp}.{int(moment * 1000) % 1000:03d}+00:00"'
-    if exit_code is not None:
-        text += f', "exit_code": {int(exit_code)}'
-    if stopped is not None:  # a limit ended it: timeout, cpu, output
-        text += f', "stopped": "{stopped}"'
+def _same(text: str) -> str:
+    return text
+
+
+def line(decision_fields: str, when: float | None = None,
+         operator: Mapping[str, object] | None = None,
+         record: tuple[str, str] | None = None) -> str:
+    """A decision record: the decision's fields, the UTC time, the record's ``(id,
+    session)`` and the operator's answer when one was asked for."""
+    text = f'{decision_fields}, "kind": "decision", "time": "{_stamp(when)}"'
+    text += _identity(record)
     if operator is not None:
         import json
 
         text += f', "operator": {json.dumps(operator, ensure_ascii=True, sort_keys=True)}'
     return text + "}\n"
+
+
+def end(record: tuple[str, str], status: int | None, duration: float,
+        stopped: str | None = None, when: float | None = None) -> str:
+    """An end record: how the command of the decision record ``record`` ended (``status``:
+    its exit code, negative for a signal, None when it did not start)."""
+    text = f'{{"kind": "end", "time": "{_stamp(when)}"{_identity(record)}'
+    text += f', "duration": {duration:.3f}'
+    if status is not None:
+        text += f', "signal": {-int(status)}' if status < 0 else f', "exit_code": {int(status)}'
+    if stopped:
+        import json
+
+        text += f', "stopped": {json.dumps(stopped, ensure_ascii=True)}'
+    return text + "}\n"
+
+
+def _stamp(when: float | None) -> str:
+    moment = time.time() if when is None else when
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+    return f"{stamp}.{int(moment * 1000) % 1000:03d}+00:00"
+
+
+def _identity(record: tuple[str, str] | None) -> str:
+    if record is None:
+        return ""
+    return f', "id": "{record[0]}", "session": {_string(record[1])}'
+
+
+def _string(text: str) -> str:
+    """``text`` as a JSON string; the usual session (``PID@TICKS``) without importing json."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    import json
+
+    return json.dumps(text, ensure_ascii=True)
+
+
+def new_record(env: Mapping[str, str], session: str | None = None) -> tuple[str, str]:
+    """A fresh record id and the session it belongs to: the agent's session id when the
+    caller knows it, else ``GATEKEEP_SESSION``, else the parent process and its start."""
+    return os.urandom(8).hex(), session or env.get("GATEKEEP_SESSION") or _parent()
+
+
+def _parent() -> str:
+    """``ppid@start`` (the start in clock ticks since boot), stable for the parent's life."""
+    ppid = os.getppid()
+    try:
+        with open(f"/proc/{ppid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+        return f"{ppid}@{int(fields[19])}"
+    except (OSError, IndexError, ValueError):
+        return str(ppid)
 
 
 def segment_json(segment: SegmentDecision) -> dict[str, Any]:
@@ -74,15 +137,14 @@ def segment_json(segment: SegmentDecision) -> dict[str, Any]:
 
 
 def append(path: str, text: str) -> None:
-    """Append one line with a single write, so concurrent writers never interleave."""
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        # Fields stored by an older version may hold a lone surrogate (only ever inside a
-        # JSON string): backslashreplace writes it as the JSON escape, never as a raw byte.
-        os.write(descriptor, text.encode("utf-8", "backslashreplace"))
-    finally:
-        os.close(descriptor)
+    """Append one record, chained, under the log's lock, and send it on to the sinks the
+    operator configured (see ``gatekeep.runtime.sinks``). OSError when the file cannot be
+    written; a sink that fails does not stop the command (the file is the record)."""
+    from gatekeep.runtime import journal, sinks
+
+    settings = sinks.settings(os.path.dirname(path))
+    written = journal.append(path, text, settings.rotate)
+    sinks.send(settings, written)
 
 
 def read(path: str, warn: Callable[[str], object]) -> list[dict[str, Any]]:
@@ -93,9 +155,11 @@ def read(path: str, warn: Callable[[str], object]) -> list[dict[str, Any]]:
 
 
 def numbered(path: str, warn: Callable[[str], object]) -> list[tuple[int, dict[str, Any]]]:
-    """``(line number, entry)`` for each entry; every other non-blank line is passed to
-    ``warn`` as a one-line warning and skipped. An unreadable file raises OSError."""
-    entries = []
+    """``(line number, entry)`` for each decision, its end record's fields merged in; every
+    other non-blank line that is not a record is passed to ``warn`` as a one-line warning
+    and skipped. An unreadable file raises OSError."""
+    entries: list[tuple[int, dict[str, Any]]] = []
+    by_id: dict[str, dict[str, Any]] = {}
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
@@ -103,9 +167,24 @@ def numbered(path: str, warn: Callable[[str], object]) -> list[tuple[int, dict[s
             entry = parse(raw.rstrip(b"\n"))
             if isinstance(entry, str):
                 warn(skipped(path, number, entry))
-            else:
+            elif entry.get("kind") == "end":
+                _merge_end(by_id.get(entry["id"]), entry)
+            elif entry.get("kind") != "repair":
                 entries.append((number, entry))
+                if isinstance(entry.get("id"), str):
+                    by_id[entry["id"]] = entry
     return entries
+
+
+def _merge_end(decision: dict[str, Any] | None, ended: dict[str, Any]) -> None:
+    """An end record's outcome on its decision (an end whose decision is not in this file,
+    rotated away, is left out)."""
+    if decision is None:
+        return
+    for key in ("exit_code", "signal", "duration", "stopped"):
+        if key in ended:
+            decision[key] = ended[key]
+    decision["ended"] = ended.get("time")
 
 
 def skipped(path: str, number: int, why: str) -> str:
@@ -133,6 +212,13 @@ def problem(entry: object) -> str | None:
     """What keeps a JSON value from being an audit entry that readers can show and replay."""
     if not isinstance(entry, dict):
         return "not a JSON object"
+    kind = entry.get("kind", "decision")
+    if kind == "end":
+        return _end_problem(entry)
+    if kind == "repair":
+        return None
+    if kind != "decision":
+        return "'kind' is not decision, end or repair"
     if entry.get("decision") not in ("allow", "ask", "deny"):
         return "'decision' is not allow, ask or deny"
     for key in ("command", "cwd"):
@@ -147,6 +233,19 @@ def problem(entry: object) -> str | None:
     return None
 
 
+def _end_problem(entry: dict[str, Any]) -> str | None:
+    if not isinstance(entry.get("id"), str):
+        return "an end record without an 'id'"
+    for key, (wanted, what) in _END.items():
+        if entry.get(key) is not None and not wanted(entry[key]):
+            return f"'{key}' is not {what}"
+    return None
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -156,14 +255,25 @@ _OPTIONAL: dict[str, tuple[Callable[[object], bool], str]] = {
     "argv": (_strings, "a list of strings"),
     "rules": (_strings, "a list of strings"),
     "time": (lambda v: isinstance(v, str), "a string"),
-    "exit_code": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "exit_code": (_integer, "an integer"),
+    "session": (lambda v: isinstance(v, str), "a string"),
+    "why": (lambda v: isinstance(v, str), "a string"),
+}
+_END: dict[str, tuple[Callable[[object], bool], str]] = {
+    "exit_code": (_integer, "an integer"),
+    "signal": (_integer, "an integer"),
+    "duration": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "stopped": (lambda v: isinstance(v, str), "a string"),
+    "time": (lambda v: isinstance(v, str), "a string"),
 }
 
 
-def with_why(decision_fields: str, why: str | None) -> str:
+def with_why(decision_fields: str, why: str | None,
+             redact: Callable[[str], str] | None = None) -> str:
     """``decision_fields`` with the purpose the agent stated for the command, if any."""
     if not why:
         return decision_fields
     import json
 
-    return f"{decision_fields}, \"why\": {json.dumps(why, ensure_ascii=True)}"
+    stated = redact(why) if redact is not None else why
+    return f"{decision_fields}, \"why\": {json.dumps(stated, ensure_ascii=True)}"

@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from gatekeep.runtime import audit
+
 GATEKEEP = Path(sys.executable).parent / "gatekeep"
 TIMEOUT = 30.0  # seconds for any one gatekeep process; each normally takes well under one
 
@@ -171,8 +173,8 @@ class Sandbox:
     def audit(self) -> list[dict[str, Any]]:
         if not self.audit_log.exists():
             return []
-        lines = self.audit_log.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines]
+        # decision records with their end records' outcome merged in, as readers see them
+        return audit.read(str(self.audit_log), print)
 
     @staticmethod
     def wait_for(predicate: Callable[[], object], timeout: float = 10.0) -> None:

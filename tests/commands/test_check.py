@@ -191,8 +191,8 @@ def test_broken_policy_exits_5(sandbox):
     assert result.returncode == 5, result.stderr
     assert result.stderr == (
         f"gatekeep: policy error: {path}:2:1: rulez: unknown key 'rulez' (did you mean "
-        "'rules'?); expected one of: default, extends, gatekeep, limits, mode, packages, "
-        "prompt, protect, rules, sandbox, sandbox_paths, tests, unparseable, when\n"
+        "'rules'?); expected one of: audit, default, extends, gatekeep, limits, mode, "
+        "packages, prompt, protect, rules, sandbox, sandbox_paths, tests, unparseable, when\n"
     )
     assert result.stdout == ""
 

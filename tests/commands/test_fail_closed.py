@@ -30,7 +30,7 @@ BROKEN = {
                          "suggest, tests, when"),
     "unknown-top-key": ("gatekeep: 1\nrulez:\n  - id: a\n    allow: [touch]\n",
                         "2:1: rulez: unknown key 'rulez' (did you mean 'rules'?); expected one "
-                        "of: default, extends, gatekeep, limits, mode, packages, prompt, "
+                        "of: audit, default, extends, gatekeep, limits, mode, packages, prompt, "
                         "protect, rules, sandbox, sandbox_paths, tests, unparseable, when"),
     "two-decisions": ("gatekeep: 1\nrules:\n  - id: a\n    allow: [touch]\n    deny: [rm]\n",
                       "3:5: rules[0]: rule 'a' needs exactly one of allow, ask, deny "

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 Sandbox = Any  # the fixture's class lives in conftest.py
+HEADER = ["time", "decision", "exit", "command", "rules", "session"]
+
+
+def rows(output: str) -> list[list[str]]:
+    """The table's rows without its header and time column: columns are 2+ spaces apart."""
+    lines = [re.split(r"\s{2,}", line.strip()) for line in output.splitlines()]
+    assert lines[0] == HEADER
+    return [line[1:] for line in lines[1:]]
 
 
 def test_log_lists_runs_oldest_first_with_decision_and_exit(sandbox: Sandbox) -> None:
-    sandbox.gatekeep("run", "-c", "echo one")
-    sandbox.gatekeep("run", "-c", "rm -rf ~")
+    sandbox.gatekeep("run", "-c", "echo one", env={"GATEKEEP_SESSION": "s1"})
+    sandbox.gatekeep("run", "-c", "rm -rf ~", env={"GATEKEEP_SESSION": "s1"})
     result = sandbox.gatekeep("log", env={"NO_COLOR": "1"})
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert len(lines) == 2
-    assert lines[0][19:] == "  allow  exit 0    echo one  [text-tools]"
-    assert lines[1][19:] == "  deny   not run   rm -rf ~  [protect.write]"
+    assert rows(result.stdout) == [["allow", "0", "echo one", "text-tools", "s1"],
+                                   ["deny", "-", "rm -rf ~", "protect.write", "s1"]]
 
 
 def test_log_filters_limits_and_prints_json(sandbox: Sandbox) -> None:
@@ -45,7 +52,8 @@ def test_log_without_entries_says_so(sandbox: Sandbox) -> None:
 
 
 def test_an_argument_that_is_not_utf8_is_logged_as_ascii_and_read_back(sandbox: Sandbox) -> None:
-    refused = sandbox.gatekeep("run", "--", "ls", "\udcff")  # the argument byte 0xff
+    refused = sandbox.gatekeep("run", "--", "ls", "\udcff",  # the argument byte 0xff
+                               env={"GATEKEEP_SESSION": "s"})
     assert refused.returncode == 126, refused.stderr
 
     raw = sandbox.audit_log.read_bytes()
@@ -53,7 +61,7 @@ def test_an_argument_that_is_not_utf8_is_logged_as_ascii_and_read_back(sandbox: 
     assert b'"argv": ["ls", "\\udcff"]' in raw
     shown = sandbox.gatekeep("log", env={"NO_COLOR": "1"})
     assert (shown.returncode, shown.stderr) == (0, "")
-    assert shown.stdout[19:] == "  ask    not run   ls '\\u{dcff}'  [unparseable]\n"
+    assert rows(shown.stdout) == [["ask", "-", "ls '\\u{dcff}'", "unparseable", "s"]]
     as_json = sandbox.gatekeep("log", "--json")
     assert (as_json.returncode, as_json.stderr) == (0, "")
     assert as_json.stdout.isascii()
@@ -71,13 +79,13 @@ def test_log_skips_a_bad_line_with_a_warning_and_shows_the_rest(sandbox: Sandbox
     result = sandbox.gatekeep("log", env={"NO_COLOR": "1"})
 
     assert result.returncode == 0
-    assert [line[19:] for line in result.stdout.splitlines()] == [
-        "  allow  exit 0    echo one  [text-tools]", "  allow  exit 0    echo two  [text-tools]"]
+    assert [row[:4] for row in rows(result.stdout)] == [
+        ["allow", "0", "echo one", "text-tools"], ["allow", "0", "echo two", "text-tools"]]
     warning = f"gatekeep: warning: {sandbox.audit_log}:"
     lines = result.stderr.splitlines()
-    assert lines[:3] == [f"{warning}2: skipped: not a JSON object",
-                         f"{warning}3: skipped: not UTF-8 text (byte 0xff at column 17)",
-                         f"{warning}4: skipped: 'rules' is not a list of strings"]
-    assert lines[3].startswith(f"{warning}5: skipped: not a JSON line: maximum recursion depth")
+    assert lines[:3] == [f"{warning}3: skipped: not a JSON object",  # 1, 2: a decision, its end
+                         f"{warning}4: skipped: not UTF-8 text (byte 0xff at column 17)",
+                         f"{warning}5: skipped: 'rules' is not a list of strings"]
+    assert lines[3].startswith(f"{warning}6: skipped: not a JSON line: maximum recursion depth")
     assert len(lines) == 4
     assert len(sandbox.gatekeep("log", "--json").stdout.splitlines()) == 2

@@ -43,7 +43,9 @@ def test_y_runs_the_command_and_its_output_reaches_the_caller(sandbox: Sandbox) 
     assert status == 0, output
     assert "done-by-gatekeep" in output
     assert not (sandbox.work / "build").exists()
-    assert sandbox.audit()[-1]["operator"] == {"answer": "y", "choice": "run"}
+    operator = sandbox.audit()[-1]["operator"]
+    assert operator.pop("waited") >= 0  # the seconds the question took
+    assert operator == {"answer": "y", "choice": "run"}
 
 
 def test_n_runs_nothing_and_the_message_reaches_the_agent(sandbox: Sandbox) -> None:

@@ -167,7 +167,8 @@ def test_gatekeep_dies_of_the_signal_that_killed_the_child(sandbox, number):
     assert (stdout, stderr) == ("", "")
     assert not Path(f"/proc/{child}").exists()  # killed and reaped, not left behind
     [entry] = sandbox.audit()
-    assert "exit_code" in entry  # it ran
+    assert entry["signal"] == number  # it ran, and its end record names the signal
+    assert "exit_code" not in entry
 
 
 def _boxed_sleep(sandbox, seconds: str) -> int:
@@ -320,7 +321,10 @@ def test_audit_line_for_a_command_that_ran(sandbox):
 
     [entry] = sandbox.audit()
     assert set(entry) == {"time", "cwd", "mode", "command", "decision", "segments", "rules",
-                          "policies", "version", "exit_code", "boundary"}
+                          "policies", "version", "exit_code", "boundary", "kind", "id",
+                          "session", "prev", "duration", "ended"}
+    assert entry["kind"] == "decision"
+    assert 0 <= entry["duration"] < 600
     assert entry["exit_code"] == 2
     assert entry["mode"] == "run"
     assert entry["command"] == "ls /nonexistent-dir"
@@ -372,14 +376,15 @@ def test_audit_log_gets_one_line_per_run(sandbox):
     assert sandbox.audit_log.stat().st_mode & 0o777 == 0o600
 
 
-def test_unwritable_audit_log_warns_but_runs(sandbox):
+def test_unwritable_audit_log_runs_nothing(sandbox):
     state = sandbox.write("state-is-a-file", "")
 
     result = sandbox.gatekeep("run", "-c", "echo hi > marker; echo done",
                               env={"XDG_STATE_HOME": str(state)})
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "done\n"
-    assert result.stderr == ("gatekeep: warning: cannot write the audit log: [Errno 20] Not a "
-                             f"directory: '{state}/gatekeep'\n")
-    assert sandbox.marker.read_text() == "hi\n"
+    assert result.returncode == 126, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == ("gatekeep: cannot write the audit log: [Errno 20] Not a "
+                             f"directory: '{state}/gatekeep'\n"
+                             "gatekeep: not run (nothing runs without its audit record)\n")
+    assert not sandbox.marker.exists()

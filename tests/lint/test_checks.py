@@ -43,9 +43,9 @@ def test_every_load_error_is_reported_with_file_line_and_column(write_policy):
 
     assert messages(path) == [
         f"{path}:2:10: error: default: expected one of ask, deny, got 'allow' [load]",
-        f"{path}:3:1: error: colour: unknown key 'colour'; expected one of: default, extends, "
-        "gatekeep, limits, mode, packages, prompt, protect, rules, sandbox, sandbox_paths, "
-        "tests, unparseable, when [load]",
+        f"{path}:3:1: error: colour: unknown key 'colour'; expected one of: audit, default, "
+        "extends, gatekeep, limits, mode, packages, prompt, protect, rules, sandbox, "
+        "sandbox_paths, tests, unparseable, when [load]",
         f"{path}:6:13: error: rules[1].alow: unknown key 'alow' (did you mean 'allow'?); "
         "expected one of: allow, ask, bounds, deny, id, limits, overrides, packages, rate, reason, "
         "suggest, tests, when [load]",

@@ -16,7 +16,7 @@ from gatekeep.shell.parse import parse
 
 WritePolicy = Callable[[str, str], Path]
 
-TOP_KEYS = ("default, extends, gatekeep, limits, mode, packages, prompt, protect, rules, "
+TOP_KEYS = ("audit, default, extends, gatekeep, limits, mode, packages, prompt, protect, rules, "
             "sandbox, sandbox_paths, tests, unparseable, when")
 RULE_KEYS = ("allow, ask, bounds, deny, id, limits, overrides, packages, rate, reason, suggest, "
              "tests, when")
