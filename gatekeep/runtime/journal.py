@@ -49,7 +49,7 @@ def append(path: str, text: str, rotate: int = DEFAULT_ROTATE) -> str:
             # Fields stored by an older version may hold a lone surrogate (only ever inside a
             # JSON string): backslashreplace writes it as the JSON escape, never a raw byte.
             record = _chained(text.encode("utf-8", "backslashreplace"), prev)
-            os.write(descriptor, record)
+            _write_all(descriptor, record)
             return record.decode("ascii", "backslashreplace")
         finally:
             if descriptor >= 0:
@@ -72,8 +72,23 @@ def _settled(path: str, descriptor: int) -> str:
     if not torn:
         return prev
     repair = _chained(_repair_record(torn), prev)
-    os.write(descriptor, b"\n" + repair)
+    _write_all(descriptor, b"\n" + repair)
     return digest(repair)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """Write every byte of ``data`` or raise OSError. A write near a full disk or the
+    file-size limit (RLIMIT_FSIZE) can take only part of the record without an error: the
+    rest is written again, so the limit reports itself instead of a torn record passing
+    for a logged decision (a command runs only once its record is whole)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(descriptor, view)
+        if written <= 0:  # no progress and no error: treat as a full disk
+            import errno
+
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def _chained(record: bytes, prev: str) -> bytes:
