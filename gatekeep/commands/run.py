@@ -21,7 +21,7 @@ from gatekeep.core.paths import SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.policy.model import Policy
-from gatekeep.runtime import audit, decision_cache
+from gatekeep.runtime import audit, decision_cache, sysfs
 from gatekeep.runtime.allowed import judged_program, log, pinned, run_allowed
 from gatekeep.runtime.locations import Locations
 from gatekeep.runtime.sysfs import policy_sources
@@ -194,12 +194,14 @@ def operator_record(answer: Answer, waited: float) -> dict[str, object]:
 def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str], str]:
     """The redactor for this run's records; the operator's sinks and rotation kept for every
     writer (the fast path reads no policy). PolicyError when a pattern file is broken."""
-    from gatekeep.policy.redact import for_policies
-    from gatekeep.runtime import sinks
+    from gatekeep.policy.redact import file_patterns, for_policies
+    from gatekeep.runtime import redaction, sinks
 
-    redact = for_policies(policies, str(locations.config_dir))
+    files = file_patterns(str(locations.config_dir))
+    redact = for_policies(policies, files)
     with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
         sinks.save(str(locations.state_dir), policies[0].audit_sinks)
+        redaction.save(str(locations.state_dir), files)  # for the fast path's reuses
     return redact
 
 
@@ -235,11 +237,13 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
     """Store an allow decision, only when every policy's compiled-from content is known.
 
     Never under a policy with guardrails: a stored allow is replayed without the clock
-    or the counters, so the window or the limit would not be judged again.
+    or the counters, so the window or the limit would not be judged again. Nor under a
+    policy with redaction patterns of its own: a reuse redacts the agent's purpose with
+    the pattern files alone, and would write what only the policy's patterns hide.
     """
     from gatekeep.policy.select import vouched
 
-    if any(policy.guarded for policy in policies):
+    if any(policy.guarded or policy.audit_redact for policy in policies):
         return
 
     found = [vouched(policy) for policy in policies]
@@ -252,6 +256,10 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
         path=resolver.path, tmpdir=env.get("TMPDIR", ""),
         dirs=(str(locations.config_dir), str(locations.state_dir)), sources=sources)
     inputs = tuple(dict.fromkeys(pair for v in found if v is not None for pair in v.inputs))
+    redactions = decision_cache.operator_redactions(str(locations.config_dir))
+    digest = sysfs.content_digest(redactions)
+    if digest is not None:
+        inputs += ((redactions, digest),)
     codes = {v.code for v in found if v is not None}
     if len(codes) == 1:
         decision_cache.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,

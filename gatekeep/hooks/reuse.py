@@ -51,7 +51,7 @@ def hook_fields(entry: dict[str, object], agent: str, why: str | None,
         from gatekeep.policy.redact import redactor
 
         entry["why"] = redactor(sysfs.user_dirs(env)[0])(why)
-    return json.dumps(entry, ensure_ascii=False, sort_keys=True)[:-1]
+    return json.dumps(entry, ensure_ascii=True, sort_keys=True)[:-1]
 
 
 def audit_log(env: Mapping[str, str]) -> str:

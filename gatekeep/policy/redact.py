@@ -9,14 +9,13 @@ policy error: gatekeep runs nothing rather than log a secret.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from functools import cache, partial
 from pathlib import Path
 
 from gatekeep.policy.audit import redaction
 from gatekeep.policy.refs import builtin_dir
 from gatekeep.policy.yamlsource import compose, read_source, require_marker
+from gatekeep.runtime.redaction import compiled
 
 Redactor = Callable[[str], str]
 _FILE_KEYS = frozenset({"gatekeep", "redact"})
@@ -33,36 +32,22 @@ def load_patterns(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple(redaction(item) for item in fields["redact"].sequence())
 
 
-def redactor(config_dir: str, extra: Iterable[tuple[str, str]] = ()) -> Redactor:
-    """The shipped patterns, the operator's file when there is one, and ``extra``."""
+def file_patterns(config_dir: str) -> tuple[tuple[str, str], ...]:
+    """The shipped patterns and the operator's file's, when there is one."""
     patterns = load_patterns(builtin_dir() / "redact.yaml")
     operator = Path(config_dir) / "redact.yaml"
     if operator.is_file():
         patterns += load_patterns(operator)
-    return _compiled((*patterns, *extra))
+    return patterns
 
 
-@cache
-def _compiled(patterns: tuple[tuple[str, str], ...]) -> Redactor:
-    compiled = [(name, re.compile(pattern)) for name, pattern in patterns]
-
-    def redact(text: str) -> str:
-        for name, pattern in compiled:
-            text = pattern.sub(partial(_replace, name=name), text)
-        return text
-    return redact
+def redactor(config_dir: str, extra: Iterable[tuple[str, str]] = ()) -> Redactor:
+    """The shipped patterns, the operator's file when there is one, and ``extra``."""
+    return compiled((*file_patterns(config_dir), *extra))
 
 
-def _replace(match: re.Match[str], name: str) -> str:
-    if "secret" not in match.re.groupindex or match.group("secret") is None:
-        return f"[redacted:{name}]"
-    start, end = match.span("secret")
-    whole = match.group(0)
-    offset = match.start()
-    return whole[:start - offset] + f"[redacted:{name}]" + whole[end - offset:]
-
-
-def for_policies(policies: Iterable[object], config_dir: str) -> Redactor:
-    """The redactor for a run judged by ``policies``: every policy's extra patterns."""
+def for_policies(policies: Iterable[object], files: tuple[tuple[str, str], ...]) -> Redactor:
+    """The redactor for a run judged by ``policies``: the pattern files' patterns
+    (``file_patterns``) and every policy's own."""
     extra = [pair for policy in policies for pair in getattr(policy, "audit_redact", ())]
-    return redactor(config_dir, extra)
+    return compiled((*files, *extra))

@@ -70,7 +70,16 @@ def required_files(sources: list[tuple[str, str]], config_dir: str) -> list[str]
     files.append(os.path.join(builtin_dir(), "programs.yaml"))
     if programs is not None:
         files.append(_pure(programs))
+    redactions = operator_redactions(config_dir)
+    if os.path.exists(redactions):  # the stored fields were redacted with its patterns
+        files.append(redactions)
     return files
+
+
+def operator_redactions(config_dir: str) -> str:
+    """The operator's redaction patterns (``gatekeep.policy.redact``): a stored decision's
+    audit fields hold only as long as this file is as it was when they were redacted."""
+    return os.path.join(config_dir, "redact.yaml")
 
 
 def builtin_dir() -> str:

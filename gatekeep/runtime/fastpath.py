@@ -55,6 +55,13 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None,
         return None
     if run_plan.ask is not None:
         return None  # the full path asks the operator
+    if why:  # the purpose is the agent's text: redacted as the stored command was
+        from gatekeep.runtime import redaction
+
+        patterns = redaction.saved(state)
+        if patterns is None:
+            return None  # the full path loads the patterns (and saves them for next time)
+        why = redaction.compiled(patterns)(why)
     from gatekeep.runtime.allowed import judged_program, pinned, run_allowed
 
     # What runs is what the stored decision judged: the PATH answers it holds, just checked.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-from pathlib import Path
 from typing import Any
 
 Sandbox = Any  # the fixture's class lives in conftest.py
@@ -33,3 +32,60 @@ def test_a_record_cut_short_by_the_file_size_limit_runs_nothing(sandbox: Sandbox
     assert "RAN" not in result.stdout
     assert result.returncode == 126, result.stderr
     assert "not run (nothing runs without its audit record)" in result.stderr
+
+
+# -- redaction on the paths that reuse a stored decision ----------------------------------
+
+TOKEN = "ghp_Zq7Xw3Lk9Pv2Nm5Rt8Yb4Hc6Jd1Fg0SeAb12"  # made up for this test
+
+
+def test_the_purpose_is_redacted_when_a_stored_decision_is_reused(sandbox: Sandbox) -> None:
+    assert sandbox.gatekeep("run", "--", "true").returncode == 0  # stores the allow
+
+    result = sandbox.gatekeep("run", "--why", f"push with {TOKEN}", "--", "true")
+
+    assert result.returncode == 0, result.stderr
+    raw = sandbox.audit_log.read_text(encoding="ascii")
+    assert TOKEN not in raw
+    assert "push with [redacted:github-token]" in raw
+
+
+def test_a_pattern_the_operator_adds_later_hides_a_reused_command(sandbox: Sandbox) -> None:
+    command = "echo hk_abcdef123456"
+    assert sandbox.gatekeep("run", "-c", command).returncode == 0  # stored, nothing to hide
+    sandbox.write("config/gatekeep/redact.yaml",
+                  "gatekeep: 1\nredact:\n  - {id: house-token, pattern: 'hk_[a-z0-9]{12}'}\n")
+
+    assert sandbox.gatekeep("run", "-c", command).returncode == 0
+
+    last = [json.loads(line) for line in sandbox.audit_log.read_text().splitlines()][-2]
+    assert last["command"] == "echo [redacted:house-token]"
+
+
+def test_a_purpose_only_the_policy_patterns_hide_is_hidden_on_every_run(
+        sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy(
+        "gatekeep: 1\nextends: [builtin:default]\naudit:\n  redact:\n"
+        "    - {id: ticket, pattern: 'tkt-(?P<secret>[0-9]{6})'}\n")
+
+    for _ in range(3):
+        assert sandbox.gatekeep("run", "--why", "see tkt-123456", "--", "true").returncode == 0
+
+    raw = sandbox.audit_log.read_text(encoding="ascii")
+    assert "123456" not in raw
+    assert raw.count("see tkt-[redacted:ticket]") == 3
+
+
+def test_a_reused_hook_decision_is_logged_in_ascii_with_its_purpose_redacted(
+        sandbox: Sandbox) -> None:
+    payload = json.dumps({"session_id": "s1", "tool_name": "Bash", "cwd": str(sandbox.work),
+                          "hook_event_name": "PreToolUse",
+                          "tool_input": {"command": "echo hi",
+                                         "description": f"café \u2028 {TOKEN}"}})
+    for _ in range(2):  # the first call decides and stores; the second reuses the decision
+        assert sandbox.gatekeep("hook", "claude-code", input=payload).returncode == 0
+
+    raw = sandbox.audit_log.read_bytes()
+    assert raw.isascii()
+    assert TOKEN.encode() not in raw
+    assert [e["why"] for e in sandbox.audit()] == ["café \u2028 [redacted:github-token]"] * 2
