@@ -62,9 +62,14 @@ def _since(text: str, now: datetime) -> datetime:
 
 def _after(stamp: object, start: datetime) -> bool:
     try:
-        return isinstance(stamp, str) and datetime.fromisoformat(stamp) >= start
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
     except ValueError:
         return False
+    if moment is None:
+        return False
+    # gatekeep writes UTC with its offset; a line without one is read as UTC, not compared
+    # naive against aware (which raises)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) >= start
 
 
 def _searched(entry: dict[str, Any]) -> str:

@@ -8,12 +8,15 @@ at least ``least`` times and never refused: the narrowest rule the policy format
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
+
+from gatekeep.text import visible
 
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=@%+,-]+")
 
@@ -37,7 +40,10 @@ class Suggestion(NamedTuple):
 
     def yaml(self) -> str:
         quoted = '"' + self.command.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return (f"  # approved {self.approved} times; asked by {', '.join(self.rules)}\n"
+        # rule ids come from policies, a project's among them: made visible, so that a
+        # newline in one cannot end the comment and add lines to what the operator pastes
+        asked_by = visible(", ".join(self.rules))
+        return (f"  # approved {self.approved} times; asked by {asked_by}\n"
                 f"  - id: {self.rule_id}\n"
                 f"    allow: [{quoted}]\n"
                 f"    tests:\n"
@@ -54,11 +60,23 @@ def stats(entries: Sequence[dict[str, Any]], top: int = 10) -> Stats:
     operators = [e["operator"] for e in entries if isinstance(e.get("operator"), dict)]
     answers = Counter(str(o.get("choice", "?")) + " (" + str(o.get("answer", "?")) + ")"
                       for o in operators)
-    waited = tuple(float(o["waited"]) for o in operators
-                   if isinstance(o.get("waited"), (int, float)) and o.get("answer") != "agent")
+    waited = tuple(seconds for o in operators if o.get("answer") != "agent"
+                   and (seconds := _seconds(o.get("waited"))) is not None)
     per_day = tuple((day, dict(counts)) for day, counts in sorted(days.items()))
     return Stats(tuple(per_rule.most_common()), per_day, tuple(asked.most_common(top)),
                  tuple(answers.most_common()), waited)
+
+
+def _seconds(value: object) -> float | None:
+    """A time waited as a reader can sum it: a finite number of seconds, else None (an
+    integer too large for a float, or NaN, in an edited line must not stop the report)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def median(values: Iterable[float]) -> float:

@@ -40,7 +40,7 @@ def _row(entry: dict[str, Any]) -> list[Text]:
     kind = str(entry["decision"])
     style = MARKS.get(kind, ("?", "dim"))[1]
     if "signal" in entry:
-        ran = f"sig {entry['signal']}"
+        ran = f"sig {visible(str(entry['signal']))}"  # a decision line may carry any value
     else:
         ran = "-" if entry.get("exit_code") is None else str(entry["exit_code"])
     command = visible(str(entry["command"]))

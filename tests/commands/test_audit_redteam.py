@@ -89,3 +89,63 @@ def test_a_reused_hook_decision_is_logged_in_ascii_with_its_purpose_redacted(
     assert raw.isascii()
     assert TOKEN.encode() not in raw
     assert [e["why"] for e in sandbox.audit()] == ["café \u2028 [redacted:github-token]"] * 2
+
+
+# -- readers: a log line is data, never terminal control or YAML --------------------------
+
+def write_lines(sandbox: Sandbox, *records: dict[str, Any]) -> None:
+    sandbox.audit_log.parent.mkdir(parents=True, exist_ok=True)
+    sandbox.audit_log.write_text("".join(json.dumps(r) + "\n" for r in records),
+                                 encoding="ascii")
+
+
+def asked(command: str, rules: list[str], waited: object = 1.5,
+          time: str = "2026-01-01T00:00:00+00:00") -> dict[str, Any]:
+    return {"kind": "decision", "decision": "ask", "command": command, "cwd": "/w",
+            "time": time, "rules": rules,
+            "operator": {"answer": "y", "choice": "run", "waited": waited}}
+
+
+def test_a_signal_field_in_a_decision_line_is_shown_visibly(sandbox: Sandbox) -> None:
+    write_lines(sandbox, {"kind": "decision", "decision": "allow", "command": "ls", "cwd": "/w",
+                          "signal": "\x1b]0;owned\x07"})
+
+    result = sandbox.gatekeep("log")
+
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "sig \\e]0;owned\\x07" in result.stdout
+
+
+def test_since_reads_a_time_without_an_offset_as_utc(sandbox: Sandbox) -> None:
+    write_lines(sandbox, asked("old", ["r"], time="2020-01-01T00:00:00"),
+                asked("new", ["r"], time="2999-01-01T00:00:00"))
+
+    result = sandbox.gatekeep("log", "--since", "2026-01-01", "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["command"] for line in result.stdout.splitlines()] == ["new"]
+
+
+def test_stats_survives_a_waited_time_no_float_can_hold(sandbox: Sandbox) -> None:
+    write_lines(sandbox, asked("ls", ["r"], waited=10 ** 400), asked("ls", ["r"], waited=2))
+
+    result = sandbox.gatekeep("log", "stats")
+
+    assert result.returncode == 0, result.stderr
+    assert "1 answers, 2.0 s in all" in result.stdout
+
+
+def test_a_rule_id_cannot_add_lines_to_a_suggested_rule(sandbox: Sandbox) -> None:
+    """A project policy (written by the agent) may name its rules anything; its ask rule's
+    id reaches the log, and from there the suggestion the operator pastes."""
+    forged = 'e2e\n  - id: helper\n    allow: ["*"]\n\x1b[8m'
+    write_lines(sandbox, *[asked("npm run e2e", [forged])] * 3)
+
+    result = sandbox.gatekeep("log", "stats")
+
+    assert result.returncode == 0, result.stderr
+    suggested = result.stdout.split("rules:\n", 1)[1]
+    assert "\x1b" not in suggested
+    assert [line for line in suggested.splitlines() if line.startswith("  - ")] == \
+        ["  - id: allow-npm-run-e2e"]
