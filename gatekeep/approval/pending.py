@@ -62,6 +62,7 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with closing(sqlite3.connect(path, timeout=10, isolation_level=None)) as connection:
         connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA secure_delete=ON")  # a removed request's text is zeroed
         connection.execute(_SCHEMA)
         yield connection
 
@@ -83,22 +84,34 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
     request_id = secrets.token_hex(6)
     now = time.time()
     with connect(database(locations)) as connection:
+        # The queue holds the command as the agent sent it, secrets and all (the operator
+        # must see it): a request leaves it once answered, and one whose waiter died leaves
+        # it at its deadline, so the audit log stays the only lasting record, redacted.
+        connection.execute("DELETE FROM requests WHERE deadline < ?", (now,))
         connection.execute(
             "INSERT INTO requests (id, created, deadline, cwd, command, view, details, offer)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (request_id, now, now + timeout, cwd, decision.command, view, details,
              offer_text if isinstance(offer, list) else "!" + offer_text))
-        while time.time() < now + timeout:
-            row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
-                                     (request_id,)).fetchone()
-            if row is not None and row[0] != "pending":
-                return _answer(row)
-            time.sleep(POLL)
-        connection.execute("UPDATE requests SET status = 'deny', how = 'timeout' "
-                           "WHERE id = ? AND status = 'pending'", (request_id,))
+        try:
+            return _awaited(connection, request_id, now + timeout)
+        finally:
+            connection.execute("DELETE FROM requests WHERE id = ?", (request_id,))
+
+
+def _awaited(connection: sqlite3.Connection, request_id: str, deadline: float) -> Answer:
+    """The operator's answer to the request, or a timeout at its deadline."""
+    while time.time() < deadline:
         row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
                                  (request_id,)).fetchone()
-    if row is not None and row[0] != "deny":
+        if row is not None and row[0] != "pending":
+            return _answer(row)
+        time.sleep(POLL)
+    connection.execute("UPDATE requests SET status = 'deny', how = 'timeout' "
+                       "WHERE id = ? AND status = 'pending'", (request_id,))
+    row = connection.execute("SELECT status, how, message FROM requests WHERE id = ?",
+                             (request_id,)).fetchone()
+    if row is not None and row[0] != "deny":  # answered just before the deadline
         return _answer(row)
     return Answer("deny", "timeout")
 

@@ -138,3 +138,21 @@ def test_run_with_a_terminal_asks_through_the_queue_when_the_policy_says_so(scra
     assert "Run it?" not in output  # nothing was asked on the terminal
     assert not (scratch.work / "x").exists()
     assert scratch.audit()[-1]["operator"]["choice"] == "run"
+
+
+def test_an_answered_request_leaves_the_queue_with_its_secrets(scratch):
+    """The queue holds the command as sent (the operator must see it); once answered, only
+    the audit log keeps it, redacted."""
+    scratch.operator_policy(POLICY % "queue")
+    secret = "ghp_Zq7Xw3Lk9Pv2Nm5Rt8Yb4Hc6Jd1Fg0SeAb12"  # made up for this test
+    process = start_hook(scratch, f"rm x # {secret}")
+    database, request = wait_for_request(scratch, process)
+    assert secret in request.command
+    with queue.connect(database) as connection:
+        assert queue.answer(connection, request.id, "deny", "n", "")
+    process.wait(timeout=30)
+
+    with queue.connect(database) as connection:
+        rows = connection.execute("SELECT * FROM requests").fetchall()
+    assert [row for row in rows if any(secret in str(value) for value in row)] == []
+    assert scratch.audit()[-1]["operator"]["choice"] == "deny"
