@@ -66,7 +66,7 @@ def _settled(path: str, descriptor: int) -> str:
     """The hash the next record names; a torn tail is ended and marked first (in its own
     file, before any rotation, so every file but the newest ends with a whole record)."""
     last, torn = tail(descriptor, os.fstat(descriptor).st_size)
-    if not last and not torn:
+    if not last:  # a new file, or one whose first record was torn: the chain goes on
         last = _carried(path)
     prev = digest(last) if last else GENESIS
     if not torn:

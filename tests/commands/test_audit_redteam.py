@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
+from pathlib import Path
 from typing import Any
 
 Sandbox = Any  # the fixture's class lives in conftest.py
@@ -149,3 +150,27 @@ def test_a_rule_id_cannot_add_lines_to_a_suggested_rule(sandbox: Sandbox) -> Non
     assert "\x1b" not in suggested
     assert [line for line in suggested.splitlines() if line.startswith("  - ")] == \
         ["  - id: allow-npm-run-e2e"]
+
+
+# -- the chain across rotation ---------------------------------------------------------------
+
+def test_a_torn_first_record_of_a_rotated_log_is_repaired_within_the_chain(
+        tmp_path: Path) -> None:
+    """A writer killed inside the first record of a new file (just after a rotation): the
+    repair record goes on from the renamed file's last record, and the log verifies."""
+    from gatekeep.offline.chain import lines, verify
+    from gatekeep.runtime import journal
+
+    log = tmp_path / "audit.jsonl"
+    for number in range(2):  # the second rotates the first into audit.1.jsonl
+        journal.append(str(log), f'{{"kind": "note", "n": {number}}}\n', rotate=1)
+    (tmp_path / "audit.1.jsonl").rename(tmp_path / "audit.2.jsonl")  # the next rotation
+    log.rename(tmp_path / "audit.1.jsonl")
+    log.write_bytes(b'{"kind": "note", "n": 2, "pr')  # then killed before the newline
+
+    journal.append(str(log), '{"kind": "note", "n": 4}\n', rotate=1 << 20)
+
+    files = [str(tmp_path / name) for name in ("audit.2.jsonl", "audit.1.jsonl", "audit.jsonl")]
+    verdict = verify(lines(files))
+    assert verdict.problem is None, verdict.problem
+    assert verdict.records == 4  # two notes, the repair, the new note (the torn line: noted)
