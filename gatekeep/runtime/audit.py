@@ -44,7 +44,7 @@ def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = 
         "mode": mode,
         "command": hide(decision.command),
         "decision": decision.decision,
-        "segments": [{**segment_json(s), "text": hide(s.text)} for s in decision.segments],
+        "segments": [_hidden(segment_json(s), hide) for s in decision.segments],
         "rules": sorted({r for s in decision.deciding for r in s.rules}),
         "policies": [{"name": name, "sha256": sha} for name, sha in decision.policies],
         "version": __version__,
@@ -56,6 +56,15 @@ def fields(decision: Decision, *, cwd: str, mode: str, argv: list[str] | None = 
 
 def _same(text: str) -> str:
     return text
+
+
+def _hidden(segment: dict[str, Any], hide: Callable[[str], str]) -> dict[str, Any]:
+    """A part's record with its secrets replaced: its text, and the reason and suggestion,
+    which quote the paths and words of the command (``writes ~/.ssh/TOKEN, protected ...``)."""
+    for key in ("text", "reason", "suggest"):
+        if isinstance(segment[key], str):
+            segment[key] = hide(segment[key])
+    return segment
 
 
 def line(decision_fields: str, when: float | None = None,

@@ -174,3 +174,15 @@ def test_a_torn_first_record_of_a_rotated_log_is_repaired_within_the_chain(
     verdict = verify(lines(files))
     assert verdict.problem is None, verdict.problem
     assert verdict.records == 4  # two notes, the repair, the new note (the torn line: noted)
+
+
+def test_a_reason_that_quotes_a_secret_path_is_redacted(sandbox: Sandbox) -> None:
+    """A refusal's reason names the path the command writes; the record keeps it hidden."""
+    result = sandbox.gatekeep("run", "-c", f"echo x >> ~/.ssh/{TOKEN}")
+
+    assert result.returncode == 126
+    assert TOKEN in result.stderr  # the agent and the operator still see what was sent
+    raw = sandbox.audit_log.read_text(encoding="ascii")
+    assert TOKEN not in raw
+    [segment] = sandbox.audit()[-1]["segments"]
+    assert segment["reason"].startswith(f"writes {sandbox.home}/.ssh/[redacted:github-token]")
