@@ -250,6 +250,26 @@ class _Judge:
 
     # -- rules -----------------------------------------------------------------
     def rules(self, invocation: Invocation) -> list[Verdict]:
+        """The rules' verdicts; a build tool's goals (``mvn clean deploy``) one by one, each
+        as if it were the only one: an asked or denied goal decides the command."""
+        goals = invocation.positionals
+        if len(goals) < 2 or invocation.program is None \
+                or not self.knowledge.spec(_base(invocation.program)).goals:
+            return self.goal_rules(invocation)
+        verdicts: list[Verdict] = []
+        lifted: frozenset[str] | None = None
+        for goal in goals:
+            view = invocation._replace(positionals=(goal,))
+            verdicts.extend(v._replace(reason=f"no rule matches the goal {goal.raw} of "
+                                       f"{invocation.program}") if v.rule == "default" else v
+                            for v in self.goal_rules(view))
+            found = self.lifted.pop(id(view), frozenset())
+            lifted = found if lifted is None else lifted & found  # lifted by every goal only
+        if lifted:
+            self.lifted[id(invocation)] = lifted
+        return list(dict.fromkeys(verdicts))
+
+    def goal_rules(self, invocation: Invocation) -> list[Verdict]:
         segment = invocation.segment
         if invocation.program is None:
             construct = _CONSTRUCTS.get(segment.kind)
@@ -275,8 +295,9 @@ class _Judge:
             invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
             candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
         output = _output(segment)
+        short = self.knowledge.spec(_base(invocation.program)).abbreviated_goals
         matched = _layered([rule for pattern, rule in candidates
-                            if _matches(pattern, invocation, rule.decision)])
+                            if _matches(pattern, invocation, rule.decision, short)])
         top = min((rule.layer for rule in matched), default=0)
         lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
         if lifted:
@@ -691,16 +712,19 @@ def _base(program: str) -> str:
     return program.rsplit("/", 1)[-1]
 
 
-def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
-    """Whether ``pattern`` matches; unknown words count as a match for ask and deny only."""
+def _matches(pattern: Pattern, invocation: Invocation, decision: str,
+             short: bool = False) -> bool:
+    """Whether ``pattern`` matches; unknown words count as a match for ask and deny only,
+    and so does a goal that may be an abbreviation of a matching one (``short``)."""
     cautious = decision != "allow"
     positionals = invocation.positionals
     if len(pattern.args) > len(positionals) and not (
             cautious and any(w.splits for w in positionals)):
         return False
-    for glob, word in zip(pattern.args, positionals, strict=False):
+    for index, (glob, word) in enumerate(zip(pattern.args, positionals, strict=False)):
         if word.static and word.value is not None:
-            if not glob.matches(word.value):
+            if not glob.matches(word.value) and not (
+                    cautious and short and index == 0 and _abbreviates(word.value, glob.text)):
                 return False
         elif not cautious:
             return False
@@ -728,3 +752,14 @@ def _has_flag(invocation: Invocation, name: str, value: object) -> bool:
                 and value.matches(option.value.value):  # type: ignore[attr-defined]
             return True
     return False
+
+
+def _abbreviates(goal: str, glob: str) -> bool:
+    """Whether ``goal`` may name a task ``glob`` matches by an abbreviation of its name
+    (gradle runs ``pub`` or ``pTML`` as ``publishToMavenLocal`` when no other task fits):
+    the goal's first camel-case part and the glob's literal start, after any project
+    path (``:lib:``), are one a prefix of the other."""
+    first = re.match(r"[^A-Z]*", goal.rsplit(":", 1)[-1])
+    literal = re.split(r"[*?\[]", glob.rsplit(":", 1)[-1], maxsplit=1)[0]
+    part = first.group(0) if first else ""
+    return literal.startswith(part) or part.startswith(literal)

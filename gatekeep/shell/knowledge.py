@@ -102,6 +102,9 @@ class ProgramSpec(NamedTuple):
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()
     state_values: frozenset[str] = frozenset()  # the "-o allexport" entries of state_options
+    # every operand is a goal or task it runs in turn (`mvn clean deploy`): each is judged
+    goals: bool = False
+    abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
