@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep.core import globs, values
+from gatekeep.core import globs, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
@@ -86,7 +86,9 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     judged = [(inv, judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv)))
               for index, inv in enumerate(analysis.invocations)
               if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
-    # Approvals last: by then every directory the command may ``cd`` to is known, loops too.
+    # Code one part writes and another runs, and approvals last: by then every directory
+    # the command may ``cd`` to is known, loops too.
+    judged = written.check(judge, analysis.invocations, judged)
     segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
@@ -290,12 +292,16 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
+        unseen = None
         if name is None and path is not None and self._project_script(invocation.program):
+            unseen = self._unseen(invocation)
+        if unseen is None and name is None and path is not None \
+                and self._project_script(invocation.program):
             # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
             invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
             candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
         output = _output(segment)
-        short = self.knowledge.spec(_base(invocation.program)).abbreviated_goals
+        short = self.knowledge.spec(_base(invocation.program or "")).abbreviated_goals
         matched = _layered([rule for pattern, rule in candidates
                             if _matches(pattern, invocation, rule.decision, short)])
         top = min((rule.layer for rule in matched), default=0)
@@ -306,6 +312,8 @@ class _Judge:
         # a guardrail's verdict first: its reason (the bound, the source) is the one shown
         tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
         verdicts = tightened + [v for v in verdicts if v not in tightened]
+        if unseen is not None:
+            return [unseen, *verdicts]
         if verdicts:
             return verdicts
         if segment.kind is SegmentKind.DECLARATION:
@@ -400,6 +408,21 @@ class _Judge:
             if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
                 return False
         return True
+
+    def _unseen(self, invocation: Invocation) -> Verdict | None:
+        """A project script that is no file now, from some directory a ``cd`` may have moved
+        to: whatever an earlier part or another process puts there runs unseen."""
+        program = invocation.program or ""
+        fingerprint = self.context.resolver.fingerprint
+        for cwd in self.cwds:
+            path = posixpath.normpath(program if program.startswith("/") else f"{cwd}/{program}")
+            mark = fingerprint(self.context.resolver.realpath(path))
+            if mark is None or not mark.startswith("file:"):
+                return Verdict("path:unseen-code", "ask",
+                               f"{program} does not exist now: what is there when it runs is "
+                               "code gatekeep never saw",
+                               "create the script first, then run it as a separate command")
+        return None
 
     def tree_script(self, invocation: Invocation) -> Invocation:
         """An interpreter given only a script file in the working tree (``node

@@ -30,7 +30,7 @@ _PROGRAM_KEYS = frozenset({
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package",
-    "state_options", "goals", "abbreviated_goals",
+    "state_options", "goals", "abbreviated_goals", "keeps_content",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
@@ -204,6 +204,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         runs_package=flag("runs_package"),
         goals=flag("goals"),
         abbreviated_goals=flag("abbreviated_goals"),
+        keeps_content=flag("keeps_content"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )

@@ -104,6 +104,7 @@ class ProgramSpec(NamedTuple):
     state_values: frozenset[str] = frozenset()  # the "-o allexport" entries of state_options
     # every operand is a goal or task it runs in turn (`mvn clean deploy`): each is judged
     goals: bool = False
+    keeps_content: bool = False  # what it writes keeps its content (chmod, touch, mkdir)
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
