@@ -16,6 +16,7 @@ from typing import NamedTuple
 from gatekeep.core import globs, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
+from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
@@ -88,7 +89,9 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
               if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
     # Code one part writes and another runs, and approvals last: by then every directory
     # the command may ``cd`` to is known, loops too.
-    judged = written.check(judge, analysis.invocations, judged)
+    writes = written.writes(judge, analysis.invocations)
+    judged = [(inv, judge.first(segment, written.verdict(judge, inv, writes)))
+              for inv, segment in judged]
     segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
@@ -134,6 +137,7 @@ class _Judge:
         self.real: dict[str, str] = {}
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
+        self.listed: list[str] = []  # requirements files read (a write to one is asked)
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -158,6 +162,15 @@ class _Judge:
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
                                segment.via, segment.wrapper)
+
+    def first(self, segment: SegmentDecision, found: tuple[str, str, str, str] | None
+              ) -> SegmentDecision:
+        """The segment with one more verdict, first: its reason is the one shown."""
+        if found is None:
+            return segment
+        verdict = Verdict(*found)
+        return segment._replace(decision=strictest(segment.decision, verdict.decision),
+                                verdicts=(verdict, *segment.verdicts))
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:
@@ -355,6 +368,10 @@ class _Judge:
                         kind: str) -> tuple[str, str, str] | None:
         """``(decision, reason, suggest)`` when the finding does not pass the guardrail."""
         registry = "install it by name from the default registry, or ask the operator"
+        if finding.kind == "list" and finding.word is not None:
+            from gatekeep.core import requirements
+
+            return requirements.problem(self, finding.word, guard, kind)
         if finding.kind == "unknown":
             return ("ask", f"installs {finding.text}, known only at run time: it may come "
                     "from anywhere", registry)
@@ -694,19 +711,6 @@ def liftable(rule: str) -> bool:
 _NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "unparseable",
                  # what runs depends on the input, not on the approved words
                  "hazard:input-arguments", "hazard:stdin-code")
-
-
-def _process_substitution(word: Word) -> bool:
-    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
-    raw = word.raw
-    if word.value is not None or not raw.startswith((">(", "<(")):
-        return False
-    depth = 0
-    for index, char in enumerate(raw):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and index > 1:
-            return index == len(raw) - 1
-    return False
 
 
 def _layered(matched: list[Rule]) -> list[Rule]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, NamedTuple
 
+from gatekeep.core import values
 from gatekeep.core.paths import within
-from gatekeep.policy.model import strictest
 
 if TYPE_CHECKING:
-    from gatekeep.core.engine import SegmentDecision, Verdict, _Judge
+    from gatekeep.core.engine import _Judge
     from gatekeep.shell.analyze import Invocation
+    from gatekeep.shell.model import Word
 
 
 class Write(NamedTuple):
@@ -25,28 +26,9 @@ class Write(NamedTuple):
     paths: frozenset[str]
 
 
-def check(judge: _Judge, invocations: tuple[Invocation, ...],
-          judged: list[tuple[Invocation, SegmentDecision]]
-          ) -> list[tuple[Invocation, SegmentDecision]]:
-    """``judged`` with a verdict added to every part that runs a file another part writes."""
-    writes = _writes(judge, invocations)
-    if not writes:
-        return judged
-    found = []
-    for invocation, segment in judged:
-        verdict = _verdict(judge, invocation, writes)
-        if verdict is not None:  # first: its reason is the one shown
-            segment = segment._replace(decision=strictest(segment.decision, verdict.decision),
-                                       verdicts=(verdict, *segment.verdicts))
-        found.append((invocation, segment))
-    return found
-
-
-def _writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
+def writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
     """Every path a part may write the content of; a write known only at run time is
     asked on its own (``path:unknown``), and chmod or touch change no content."""
-    from gatekeep.core.engine import _process_substitution
-
     found = []
     for invocation in invocations:
         if invocation.program is None and not invocation.writes:
@@ -54,16 +36,18 @@ def _writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
         spec = judge.knowledge.spec(_base(invocation.program or ""))
         if spec.keeps_content:
             continue
-        paths = {p for word in invocation.writes if not _process_substitution(word)
+        paths = {p for word in invocation.writes if not process_substitution(word)
                  for p in judge.paths(word) or ()}
         if paths:
             found.append(Write(invocation, frozenset(paths)))
     return found
 
 
-def _verdict(judge: _Judge, invocation: Invocation, writes: list[Write]) -> Verdict | None:
-    from gatekeep.core.engine import Verdict
-
+def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
+            ) -> tuple[str, str, str, str] | None:
+    """``(rule, decision, reason, suggest)`` when the part runs a file another part writes."""
+    if not writes:
+        return None
     code = _code(judge, invocation)
     for write in writes:
         if write.writer is invocation:
@@ -74,13 +58,13 @@ def _verdict(judge: _Judge, invocation: Invocation, writes: list[Write]) -> Verd
         writer = write.writer.program or "a redirection"
         runner = invocation.program or invocation.text
         if judge.knowledge.spec(_base(writer)).network:
-            return Verdict("download-and-run", "deny",
+            return ("download-and-run", "deny",
                            f"{runner} runs {_shown(judge, hit)}, which {writer} downloads in "
                            "this same command",
                            "download to a file, read it, then run it as a separate command")
-        return Verdict("path:written-code", "ask",
-                       f"{runner} runs {_shown(judge, hit)}, which this command writes "
-                       f"({writer}): code gatekeep never saw",
+        return ("path:written-code", "ask",
+                       f"{runner} runs or installs what {_shown(judge, hit)} holds, which "
+                       f"this command writes ({writer}): code gatekeep never saw",
                        "write the file first, read it, then run it as a separate command")
     return None
 
@@ -94,6 +78,12 @@ def _code(judge: _Judge, invocation: Invocation) -> list[str]:
     if "/" in program:
         words.insert(0, invocation.segment.argv[0])
     found = [p for word in words for p in judge.paths(word) or ()]
+    known = values.installer(invocation, judge.knowledge)
+    lists = [o.value for o in invocation.options
+             if known is not None and o.name in known.list_options and o.value is not None]
+    found.extend(p for word in lists for p in judge.paths(word) or ())
+    if lists:
+        found.extend(judge.listed)  # every requirements file read, nested ones too
     system = judge.context.resolver.which(_base(program)) if "/" not in program else None
     if system is not None:
         found.extend((system, judge.context.resolver.realpath(system)))
@@ -112,3 +102,16 @@ def _shown(judge: _Judge, path: str) -> str:
 
 def _base(program: str) -> str:
     return program.rsplit("/", 1)[-1]
+
+
+def process_substitution(word: Word) -> bool:
+    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
+    raw = word.raw
+    if word.value is not None or not raw.startswith((">(", "<(")):
+        return False
+    depth = 0
+    for index, char in enumerate(raw):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index > 1:
+            return index == len(raw) - 1
+    return False

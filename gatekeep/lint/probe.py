@@ -40,6 +40,9 @@ class _NoSystem:
     def fingerprint(self, path: str) -> str | None:
         return "file:lint" if path in self.scripts else None
 
+    def read(self, path: str) -> str | None:
+        return None
+
 
 def alone(policy: Policy, rule: Rule) -> Policy:
     """A policy of ``rule`` (and a harmless ``cat``) with ``policy``'s program knowledge."""

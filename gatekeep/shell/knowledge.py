@@ -137,6 +137,7 @@ class Installer(NamedTuple):
     source_options: frozenset[str] = frozenset()
     spec_options: frozenset[str] = frozenset()
     path_options: frozenset[str] = frozenset()
+    list_options: frozenset[str] = frozenset()  # a file listing more of them (`pip -r`)
 
 
 class Knowledge(NamedTuple):
