@@ -305,11 +305,9 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
-        unseen = None
-        if name is None and path is not None and self._project_script(invocation.program):
-            unseen = self._unseen(invocation)
-        if unseen is None and name is None and path is not None \
-                and self._project_script(invocation.program):
+        tree = name is None and path is not None and self._project_script(invocation.program)
+        unseen = self._unseen(invocation) if tree else None  # no file now: not tree code
+        if tree and unseen is None:
             # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
             invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
             candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
