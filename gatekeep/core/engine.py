@@ -13,9 +13,10 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep.core import globs, values
+from gatekeep.core import globs, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
+from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
@@ -86,7 +87,11 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     judged = [(inv, judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv)))
               for index, inv in enumerate(analysis.invocations)
               if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
-    # Approvals last: by then every directory the command may ``cd`` to is known, loops too.
+    # Code one part writes and another runs, and approvals last: by then every directory
+    # the command may ``cd`` to is known, loops too.
+    writes = written.writes(judge, analysis.invocations)
+    judged = [(inv, judge.first(segment, written.verdict(judge, inv, writes)))
+              for inv, segment in judged]
     segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
@@ -132,6 +137,7 @@ class _Judge:
         self.real: dict[str, str] = {}
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
+        self.listed: list[str] = []  # requirements files read (a write to one is asked)
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -156,6 +162,15 @@ class _Judge:
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
                                segment.via, segment.wrapper)
+
+    def first(self, segment: SegmentDecision, found: tuple[str, str, str, str] | None
+              ) -> SegmentDecision:
+        """The segment with one more verdict, first: its reason is the one shown."""
+        if found is None:
+            return segment
+        verdict = Verdict(*found)
+        return segment._replace(decision=strictest(segment.decision, verdict.decision),
+                                verdicts=(verdict, *segment.verdicts))
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:
@@ -250,6 +265,26 @@ class _Judge:
 
     # -- rules -----------------------------------------------------------------
     def rules(self, invocation: Invocation) -> list[Verdict]:
+        """The rules' verdicts; a build tool's goals (``mvn clean deploy``) one by one, each
+        as if it were the only one: an asked or denied goal decides the command."""
+        goals = invocation.positionals
+        if len(goals) < 2 or invocation.program is None \
+                or not self.knowledge.spec(_base(invocation.program)).goals:
+            return self.goal_rules(invocation)
+        verdicts: list[Verdict] = []
+        lifted: frozenset[str] | None = None
+        for goal in goals:
+            view = invocation._replace(positionals=(goal,))
+            verdicts.extend(v._replace(reason=f"no rule matches the goal {goal.raw} of "
+                                       f"{invocation.program}") if v.rule == "default" else v
+                            for v in self.goal_rules(view))
+            found = self.lifted.pop(id(view), frozenset())
+            lifted = found if lifted is None else lifted & found  # lifted by every goal only
+        if lifted:
+            self.lifted[id(invocation)] = lifted
+        return list(dict.fromkeys(verdicts))
+
+    def goal_rules(self, invocation: Invocation) -> list[Verdict]:
         segment = invocation.segment
         if invocation.program is None:
             construct = _CONSTRUCTS.get(segment.kind)
@@ -270,13 +305,16 @@ class _Judge:
         if path is not None and self.policy.by_path:
             candidates += tuple(c for c in self.policy.by_path
                                 if self._same_path(c[0].program.text, path))
-        if name is None and path is not None and self._project_script(invocation.program):
+        tree = name is None and path is not None and self._project_script(invocation.program)
+        unseen = self._unseen(invocation) if tree else None  # no file now: not tree code
+        if tree and unseen is None:
             # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
             invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
             candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
         output = _output(segment)
+        short = self.knowledge.spec(_base(invocation.program or "")).abbreviated_goals
         matched = _layered([rule for pattern, rule in candidates
-                            if _matches(pattern, invocation, rule.decision)])
+                            if _matches(pattern, invocation, rule.decision, short)])
         top = min((rule.layer for rule in matched), default=0)
         lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
         if lifted:
@@ -285,6 +323,8 @@ class _Judge:
         # a guardrail's verdict first: its reason (the bound, the source) is the one shown
         tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
         verdicts = tightened + [v for v in verdicts if v not in tightened]
+        if unseen is not None:
+            return [unseen, *verdicts]
         if verdicts:
             return verdicts
         if segment.kind is SegmentKind.DECLARATION:
@@ -326,6 +366,10 @@ class _Judge:
                         kind: str) -> tuple[str, str, str] | None:
         """``(decision, reason, suggest)`` when the finding does not pass the guardrail."""
         registry = "install it by name from the default registry, or ask the operator"
+        if finding.kind == "list" and finding.word is not None:
+            from gatekeep.core import requirements
+
+            return requirements.problem(self, finding.word, guard, kind)
         if finding.kind == "unknown":
             return ("ask", f"installs {finding.text}, known only at run time: it may come "
                     "from anywhere", registry)
@@ -379,6 +423,21 @@ class _Judge:
             if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
                 return False
         return True
+
+    def _unseen(self, invocation: Invocation) -> Verdict | None:
+        """A project script that is no file now, from some directory a ``cd`` may have moved
+        to: whatever an earlier part or another process puts there runs unseen."""
+        program = invocation.program or ""
+        fingerprint = self.context.resolver.fingerprint
+        for cwd in self.cwds:
+            path = posixpath.normpath(program if program.startswith("/") else f"{cwd}/{program}")
+            mark = fingerprint(self.context.resolver.realpath(path))
+            if mark is None or not mark.startswith("file:"):
+                return Verdict("path:unseen-code", "ask",
+                               f"{program} does not exist now: what is there when it runs is "
+                               "code gatekeep never saw",
+                               "create the script first, then run it as a separate command")
+        return None
 
     def tree_script(self, invocation: Invocation) -> Invocation:
         """An interpreter given only a script file in the working tree (``node
@@ -652,19 +711,6 @@ _NEVER_LIFTED = ("path:", "protect.", "self-protection", "download-and-run", "un
                  "hazard:input-arguments", "hazard:stdin-code")
 
 
-def _process_substitution(word: Word) -> bool:
-    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
-    raw = word.raw
-    if word.value is not None or not raw.startswith((">(", "<(")):
-        return False
-    depth = 0
-    for index, char in enumerate(raw):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and index > 1:
-            return index == len(raw) - 1
-    return False
-
-
 def _layered(matched: list[Rule]) -> list[Rule]:
     """The matching rules that decide: those of the shallowest layer that has any (the
     operator's own file before what it extends), and deeper denies it does not name in
@@ -691,16 +737,19 @@ def _base(program: str) -> str:
     return program.rsplit("/", 1)[-1]
 
 
-def _matches(pattern: Pattern, invocation: Invocation, decision: str) -> bool:
-    """Whether ``pattern`` matches; unknown words count as a match for ask and deny only."""
+def _matches(pattern: Pattern, invocation: Invocation, decision: str,
+             short: bool = False) -> bool:
+    """Whether ``pattern`` matches; unknown words count as a match for ask and deny only,
+    and so does a goal that may be an abbreviation of a matching one (``short``)."""
     cautious = decision != "allow"
     positionals = invocation.positionals
     if len(pattern.args) > len(positionals) and not (
             cautious and any(w.splits for w in positionals)):
         return False
-    for glob, word in zip(pattern.args, positionals, strict=False):
+    for index, (glob, word) in enumerate(zip(pattern.args, positionals, strict=False)):
         if word.static and word.value is not None:
-            if not glob.matches(word.value):
+            if not glob.matches(word.value) and not (
+                    cautious and short and index == 0 and _abbreviates(word.value, glob.text)):
                 return False
         elif not cautious:
             return False
@@ -728,3 +777,14 @@ def _has_flag(invocation: Invocation, name: str, value: object) -> bool:
                 and value.matches(option.value.value):  # type: ignore[attr-defined]
             return True
     return False
+
+
+def _abbreviates(goal: str, glob: str) -> bool:
+    """Whether ``goal`` may name a task ``glob`` matches by an abbreviation of its name
+    (gradle runs ``pub`` or ``pTML`` as ``publishToMavenLocal`` when no other task fits):
+    the goal's first camel-case part and the glob's literal start, after any project
+    path (``:lib:``), are one a prefix of the other."""
+    first = re.match(r"[^A-Z]*", goal.rsplit(":", 1)[-1])
+    literal = re.split(r"[*?\[]", glob.rsplit(":", 1)[-1], maxsplit=1)[0]
+    part = first.group(0) if first else ""
+    return literal.startswith(part) or part.startswith(literal)

@@ -25,6 +25,27 @@ class Resolver(Protocol):
     def fingerprint(self, path: str) -> str | None:
         """``dir``, ``file:<sha256>``, or None for anything else (approvals, a venv's mark)."""
         ...
+    def read(self, path: str) -> str | None:
+        """A small UTF-8 text file's content (a requirements file), or None."""
+        ...
+
+
+READ_LIMIT = 256 << 10  # the largest file a decision reads (a requirements file)
+
+
+def read_text(path: str) -> tuple[str | None, str | None]:
+    """``(text, fingerprint)`` of a small UTF-8 file, from the same bytes; None when it is
+    missing, not a regular file, larger than READ_LIMIT or not UTF-8."""
+    import hashlib
+
+    data = sysfs.contents(path, READ_LIMIT)
+    if data is None:
+        return None, None
+    mark = "file:" + hashlib.sha256(data).hexdigest()
+    try:
+        return data.decode("utf-8"), mark
+    except UnicodeDecodeError:
+        return None, mark
 
 
 class SystemResolver:
@@ -65,6 +86,16 @@ class SystemResolver:
         if key not in self._known:
             self._known[key] = sysfs.fingerprint(path)
         return self._known[key]
+
+    def read(self, path: str) -> str | None:
+        """The text, recorded as the fingerprint of the very bytes read: a stored decision
+        is reused only while the file holds them (a change since asked: unreadable)."""
+        text, mark = read_text(path)
+        key = ("fingerprint", path)
+        if key in self._known and self._known[key] != mark:
+            return None
+        self._known[key] = mark
+        return text
 
     def expand(self, pattern: str) -> list[str]:
         import glob

@@ -194,6 +194,9 @@ def findings(invocation: Invocation, known: Installer) -> list[Finding]:
     for option in invocation.options:
         if option.value is not None and option.name in known.spec_options:
             found.append(_spec(known.kind, option.value))
+        elif option.name in known.list_options:
+            found.append(Finding("list", option.value.raw, option.value) if option.value
+                         else Finding("unknown", option.name))
         elif option.name in known.path_options:
             found.append(Finding("path", option.value.raw, option.value) if option.value
                          else Finding("unknown", option.name))

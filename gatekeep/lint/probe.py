@@ -23,7 +23,10 @@ _FEEDER = Rule("gatekeep-lint-feeder", "allow", (Pattern("cat", Glob("cat")),))
 
 
 class _NoSystem:
-    """A file system with no programs and no files: names stay names."""
+    """A file system with no programs and no files but ``scripts``: names stay names."""
+
+    def __init__(self, scripts: frozenset[str] = frozenset()) -> None:
+        self.scripts = scripts
 
     def which(self, name: str) -> str | None:
         return None
@@ -35,6 +38,9 @@ class _NoSystem:
         return []
 
     def fingerprint(self, path: str) -> str | None:
+        return "file:lint" if path in self.scripts else None
+
+    def read(self, path: str) -> str | None:
         return None
 
 
@@ -47,8 +53,8 @@ def alone(policy: Policy, rule: Rule) -> Policy:
     )
 
 
-def judge(policy: Policy, request: Request) -> Decision:
-    context = Context(cwd=_CWD, home="/gatekeep-lint/home", resolver=_NoSystem())
+def judge(policy: Policy, request: Request, scripts: frozenset[str] = frozenset()) -> Decision:
+    context = Context(cwd=_CWD, home="/gatekeep-lint/home", resolver=_NoSystem(scripts))
     return decide(policy, parse_request(request), context)
 
 
@@ -82,7 +88,11 @@ def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:
     if argv is None:
         return None
     single = alone(policy, rule._replace(patterns=(pattern,)))
-    decision = judge(single, Request(None, tuple(argv)))
+    # a project script is one that exists: the made-up place holds that one file
+    script = posixpath.normpath(posixpath.join(_CWD, argv[0])) \
+        if argv and argv[0].startswith("./") else None
+    decision = judge(single, Request(None, tuple(argv)),
+                     frozenset({script}) if script is not None else frozenset())
     return any(v.rule == rule.id for s in decision.segments for v in s.verdicts)
 
 

@@ -49,6 +49,11 @@ class CachedResolver:
     def fingerprint(self, path: str) -> str | None:
         return sysfs.fingerprint(posixpath.join(self.cwd, path))
 
+    def read(self, path: str) -> str | None:
+        from gatekeep.core.paths import read_text
+
+        return read_text(posixpath.join(self.cwd, path))[0]
+
     def expand(self, pattern: str) -> list[str]:
         if pattern not in self._expand:
             import glob

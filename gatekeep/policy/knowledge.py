@@ -30,10 +30,11 @@ _PROGRAM_KEYS = frozenset({
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package",
-    "state_options",
+    "state_options", "goals", "abbreviated_goals", "keeps_content",
 })
-_INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
-_INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options")
+_INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
+                             "list_options", "same_as"})
+_INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_options")
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
@@ -90,14 +91,14 @@ def _installers(located: Located) -> tuple[Installer, ...]:
         if "kind" not in fields:
             raise entry.error("an installer needs 'kind'")
         kind = fields["kind"].choice(INSTALLER_KINDS)
-        sources, specs, paths = (frozenset(fields[key].strings()) if key in fields
-                                 else frozenset() for key in _INSTALLER_OPTIONS)
+        sources, specs, paths, lists = (frozenset(fields[key].strings()) if key in fields
+                                        else frozenset() for key in _INSTALLER_OPTIONS)
         names = (command, *(fields["same_as"].strings() if "same_as" in fields else ()))
         for name in names:
             words = tuple(name.split())
             if len(words) < 2:
                 raise entry.error(f"an installer is a program and its words: {name!r}")
-            found.append(Installer(words, kind, sources, specs, paths))
+            found.append(Installer(words, kind, sources, specs, paths, lists))
     return tuple(found)
 
 
@@ -202,6 +203,9 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         venv_tool=flag("venv_tool"),
         in_shell=flag("in_shell"),
         runs_package=flag("runs_package"),
+        goals=flag("goals"),
+        abbreviated_goals=flag("abbreviated_goals"),
+        keeps_content=flag("keeps_content"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )

@@ -131,6 +131,27 @@ def code_files() -> list[str]:
     return sorted(found)
 
 
+def contents(path: str, limit: int) -> bytes | None:
+    """A regular file's bytes, or None when it is anything else or larger than ``limit``."""
+    import stat
+
+    try:
+        # never blocks: a FIFO opens at once without a writer, then is no regular file
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(descriptor)
+    return data if len(data) <= limit else None
+
+
 def fingerprint(path: str, limit: int = 64 << 20) -> str | None:
     """``dir`` for a directory, ``file:<sha256>`` for a regular file up to ``limit`` bytes,
     None for anything else (missing, larger, unreadable, a device)."""

@@ -102,6 +102,10 @@ class ProgramSpec(NamedTuple):
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()
     state_values: frozenset[str] = frozenset()  # the "-o allexport" entries of state_options
+    # every operand is a goal or task it runs in turn (`mvn clean deploy`): each is judged
+    goals: bool = False
+    keeps_content: bool = False  # what it writes keeps its content (chmod, touch, mkdir)
+    abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
         return self.aliases.get(option, option)
@@ -133,6 +137,7 @@ class Installer(NamedTuple):
     source_options: frozenset[str] = frozenset()
     spec_options: frozenset[str] = frozenset()
     path_options: frozenset[str] = frozenset()
+    list_options: frozenset[str] = frozenset()  # a file listing more of them (`pip -r`)
 
 
 class Knowledge(NamedTuple):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes import Resolver
 
 from gatekeep.core.engine import Decision, decide
 from gatekeep.core.paths import Context
@@ -18,20 +19,6 @@ from gatekeep.policy.load import load_policy
 from gatekeep.shell.parse import parse
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
-
-
-class Resolver:
-    def which(self, name: str) -> str | None:
-        return f"/usr/bin/{name}"
-
-    def realpath(self, path: str) -> str:
-        return path
-
-    def fingerprint(self, path: str) -> str | None:
-        return None
-
-    def expand(self, pattern: str) -> list[str]:
-        return []
 
 
 def production(command: str) -> Decision:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes import Resolver
 
 from gatekeep.core.engine import Decision, decide
 from gatekeep.core.paths import Context
@@ -18,20 +19,6 @@ from gatekeep.policy.model import Policy
 from gatekeep.shell.parse import parse
 
 CWD = "/work/project"
-
-
-class Resolver:
-    def which(self, name: str) -> str | None:
-        return f"/usr/bin/{name}"
-
-    def realpath(self, path: str) -> str:
-        return path
-
-    def fingerprint(self, path: str) -> str | None:
-        return None
-
-    def expand(self, pattern: str) -> list[str]:
-        return []
 
 
 POLICY = """gatekeep: 1

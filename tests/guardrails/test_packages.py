@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes import Resolver
 
 from gatekeep.core.engine import Decision, decide
 from gatekeep.core.paths import Context
@@ -20,20 +21,6 @@ INSTALLERS = ('["pip install", "npm install", "npm i", "cargo install", "go inst
               '"gem install", "yarn add", "uv pip install", "python -m pip install"]')
 
 
-class Resolver:
-    def which(self, name: str) -> str | None:
-        return f"/usr/bin/{name}"
-
-    def realpath(self, path: str) -> str:
-        return path
-
-    def fingerprint(self, path: str) -> str | None:
-        return None
-
-    def expand(self, pattern: str) -> list[str]:
-        return []
-
-
 def make(tmp_path: Path, guard: str, top: str = "") -> Policy:
     path = tmp_path / "policy.yaml"
     path.write_text(f"gatekeep: 1\n{top}rules:\n  - id: installs\n    allow: {INSTALLERS}\n"
@@ -41,8 +28,9 @@ def make(tmp_path: Path, guard: str, top: str = "") -> Policy:
     return load_policy(path)
 
 
-def judge(policy: Policy, command: str) -> Decision:
-    return decide(policy, parse(command), Context(cwd=CWD, home="/home/u", resolver=Resolver()))
+def judge(policy: Policy, command: str, files: dict[str, str] | None = None) -> Decision:
+    return decide(policy, parse(command), Context(cwd=CWD, home="/home/u",
+                                                  resolver=Resolver(files)))
 
 
 def reasons(decision: Decision) -> list[str]:
@@ -53,7 +41,7 @@ BY_NAME = [
     "pip install requests", "pip install 'requests[socks]>=2.31'", "pip3 install flask==3.0",
     "python -m pip install requests", "uv pip install httpx", "npm install left-pad",
     "npm i @types/node@20", "npm install", "yarn add react", "cargo install ripgrep",
-    "gem install rails", "pip install -r requirements.txt", "pip install -e .",
+    "gem install rails", "pip install -e .",
     "pip install ./dist/tool-1.0-py3-none-any.whl", "npm install ./packages/ui",
     "cargo install --path .",
 ]
@@ -74,7 +62,8 @@ ELSEWHERE = [
      "installs from --index-url https://mirror.example/simple"),
     ("pip install --extra-index-url=https://m.example/ requests", "installs from "
      "--extra-index-url"),
-    ("pip install -r /tmp/reqs.txt", "/tmp/reqs.txt, a local path outside the working tree"),
+    ("pip install -r /tmp/reqs.txt", "installs what /tmp/reqs.txt lists, a file outside the "
+     "working tree"),
     ("pip install ../elsewhere/pkg", "a local path outside the working tree"),
     ("npm install github:x/y", "installs from github:x/y"),
     ("npm i user/repo", "installs from user/repo (a GitHub repository)"),
@@ -152,3 +141,41 @@ def test_an_allowlist_entry_that_is_no_package_name_is_an_error(tmp_path: Path,
         load_policy(path)
     assert f"not a package name or scope: {name!r}" in str(raised.value)
     assert str(raised.value).startswith(f"{path}:2:")
+
+
+def test_a_requirements_file_is_judged_line_by_line(tmp_path: Path) -> None:
+    policy = make(tmp_path, "    packages: {sources: deny}\n")
+    files = {f"{CWD}/requirements.txt": "requests==2.31\n-r dev.txt\n",
+             f"{CWD}/dev.txt": "pytest\n"}
+    assert judge(policy, "pip install -r requirements.txt", files).decision == "allow"
+    files[f"{CWD}/dev.txt"] = "pytest\n--extra-index-url https://m.example/simple\n"
+    decision = judge(policy, "pip install -r requirements.txt", files)
+    assert decision.decision == "deny"
+    assert reasons(decision) == [
+        "installs from --extra-index-url https://m.example/simple, not by name from the "
+        "default registry: code no registry has vetted or kept (in dev.txt, line 2) "
+        "(in requirements.txt, line 2)"]
+
+
+class Unreadable:
+    """A resolver that cannot read files: what a requirements file lists is unknown."""
+
+    def which(self, name: str) -> str | None:
+        return f"/usr/bin/{name}"
+
+    def realpath(self, path: str) -> str:
+        return path
+
+    def fingerprint(self, path: str) -> str | None:
+        return "file:0"
+
+    def expand(self, pattern: str) -> list[str]:
+        return []
+
+
+def test_a_requirements_file_that_cannot_be_read_is_asked(tmp_path: Path) -> None:
+    policy = make(tmp_path, "    packages: {sources: deny}\n")
+    context = Context(cwd=CWD, home="/home/u", resolver=Unreadable())
+    decision = decide(policy, parse("pip install -r requirements.txt"), context)
+    assert decision.decision == "ask"
+    assert "which gatekeep cannot read" in reasons(decision)[0]

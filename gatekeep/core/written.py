@@ -1,0 +1,117 @@
+"""Code a command writes and then runs (``cp /bin/rm ./t && ./t``): not the project's code.
+
+A program or script inside the working tree counts as the project's own code, trusted as
+``make`` is. That trust is about what the tree holds when the command is judged; a file
+another part of the same command writes, copies or downloads is code gatekeep never saw.
+The check runs once every part is judged, so every directory a ``cd`` may move to is known,
+and it looks at every other part, before or after (a loop runs a later part first).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING, NamedTuple
+
+from gatekeep.core import values
+from gatekeep.core.paths import within
+
+if TYPE_CHECKING:
+    from gatekeep.core.engine import _Judge
+    from gatekeep.shell.analyze import Invocation
+    from gatekeep.shell.model import Word
+
+
+class Write(NamedTuple):
+    writer: Invocation
+    paths: frozenset[str]
+
+
+def writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
+    """Every path a part may write the content of; a write known only at run time is
+    asked on its own (``path:unknown``), and chmod or touch change no content."""
+    found = []
+    for invocation in invocations:
+        if invocation.program is None and not invocation.writes:
+            continue
+        spec = judge.knowledge.spec(_base(invocation.program or ""))
+        if spec.keeps_content:
+            continue
+        paths = {p for word in invocation.writes if not process_substitution(word)
+                 for p in judge.paths(word) or ()}
+        if paths:
+            found.append(Write(invocation, frozenset(paths)))
+    return found
+
+
+def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
+            ) -> tuple[str, str, str, str] | None:
+    """``(rule, decision, reason, suggest)`` when the part runs a file another part writes."""
+    if not writes:
+        return None
+    code = _code(judge, invocation)
+    for write in writes:
+        if write.writer is invocation:
+            continue  # its own redirect: `./t > log` runs ./t as it was
+        hit = next((path for path in code if any(within(path, w) for w in write.paths)), None)
+        if hit is None:
+            continue
+        writer = write.writer.program or "a redirection"
+        runner = invocation.program or invocation.text
+        if judge.knowledge.spec(_base(writer)).network:
+            return ("download-and-run", "deny",
+                           f"{runner} runs {_shown(judge, hit)}, which {writer} downloads in "
+                           "this same command",
+                           "download to a file, read it, then run it as a separate command")
+        return ("path:written-code", "ask",
+                       f"{runner} runs or installs what {_shown(judge, hit)} holds, which "
+                       f"this command writes ({writer}): code gatekeep never saw",
+                       "write the file first, read it, then run it as a separate command")
+    return None
+
+
+def _code(judge: _Judge, invocation: Invocation) -> list[str]:
+    """The files whose code the part runs: its program, its script, a package's tool."""
+    program = invocation.program
+    if program is None:
+        return []
+    words = list(invocation.runs_from)
+    if "/" in program:
+        words.insert(0, invocation.segment.argv[0])
+    found = [p for word in words for p in judge.paths(word) or ()]
+    known = values.installer(invocation, judge.knowledge)
+    lists = [o.value for o in invocation.options
+             if known is not None and o.name in known.list_options and o.value is not None]
+    found.extend(p for word in lists for p in judge.paths(word) or ())
+    if lists:
+        found.extend(judge.listed)  # every requirements file read, nested ones too
+    system = judge.context.resolver.which(_base(program)) if "/" not in program else None
+    if system is not None:
+        found.extend((system, judge.context.resolver.realpath(system)))
+    package = invocation.package.value if invocation.package is not None else None
+    if package:
+        found.extend(posixpath.join(cwd, "node_modules", package if package.startswith("@")
+                                    else posixpath.join(".bin", package))
+                     for cwd in judge.cwds if cwd is not None)
+    return found
+
+
+def _shown(judge: _Judge, path: str) -> str:
+    cwd = judge.context.cwd
+    return posixpath.relpath(path, cwd) if within(path, cwd) else path
+
+
+def _base(program: str) -> str:
+    return program.rsplit("/", 1)[-1]
+
+
+def process_substitution(word: Word) -> bool:
+    """Whether the word is one ``>(...)`` or ``<(...)`` and nothing else (bash gives a pipe)."""
+    raw = word.raw
+    if word.value is not None or not raw.startswith((">(", "<(")):
+        return False
+    depth = 0
+    for index, char in enumerate(raw):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and index > 1:
+            return index == len(raw) - 1
+    return False
