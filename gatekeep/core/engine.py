@@ -135,7 +135,7 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        invocation = self.package_tool(self.tree_script(invocation))
+        invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -364,12 +364,18 @@ class _Judge:
 
     def _project_script(self, program: str) -> bool:
         """A program named by its path inside the working tree (from every directory a ``cd``
-        may have moved to), outside ``.git``, whose name is no system program's: it cannot
-        pass for one (``./git`` is not git), and it runs the project's code."""
+        may have moved to), outside ``.git``, whose name is no system program's (or only a
+        shell builtin's): it cannot pass for one (``./git`` is not git), and it runs the
+        project's code."""
         resolver = self.context.resolver
         base = _base(program)
-        if "/" not in program or resolver.which(base) is not None \
-                or base in self.knowledge.programs:
+        known = self.knowledge.programs.get(base)
+        if "/" not in program:
+            return False
+        # a name bash runs as its builtin (`test`) reaches a file only by its path: Rails'
+        # bin/test cannot pass for the builtin, so it is judged as the project's script
+        if not (known is not None and known.shell_builtin) \
+                and (resolver.which(base) is not None or known is not None):
             return False
         for cwd in self.cwds:
             if cwd is None:
@@ -412,6 +418,31 @@ class _Judge:
             and all(cwd is not None and self._installed(cwd, word.value) for cwd in self.cwds)
         return invocation._replace(effects=(*effects,
                                             "runs-tree-code" if local else "installs"))
+
+    def tree_module(self, invocation: Invocation) -> Invocation:
+        """``python -m NAME`` runs the tree's code when NAME's source is a file in the working
+        tree, outside ``.git``, from every directory a ``cd`` may have moved to: at the top
+        (``-m`` looks in the current directory first) or under ``src/`` (the src layout, put
+        on the path by the project's editable install). Both the interpreter's part and the
+        part of what it runs get ``runs-tree-code``."""
+        word = invocation.module
+        if word is None or word.value is None \
+                or not all(cwd is not None and self._module_file(cwd, word.value)
+                           for cwd in self.cwds):
+            return invocation
+        return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+
+    def _module_file(self, cwd: str, name: str) -> bool:
+        relative = name.replace(".", "/")
+        resolver = self.context.resolver
+        for base in (cwd, posixpath.join(cwd, "src")):
+            for path in (f"{base}/{relative}.py", f"{base}/{relative}/__main__.py"):
+                mark = resolver.fingerprint(path)
+                real = resolver.realpath(path)
+                if mark is not None and mark.startswith("file:") and self._in_tree(real) \
+                        and not within(real, f"{self.context.cwd}/.git"):
+                    return True
+        return False
 
     def _installed(self, cwd: str, name: str) -> bool:
         modules = posixpath.join(cwd, "node_modules")

@@ -29,7 +29,7 @@ _PROGRAM_KEYS = frozenset({
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
-    "in_shell", "runs_package",
+    "in_shell", "runs_package", "shell_builtin",
     "state_options",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options", "same_as"})
@@ -202,6 +202,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         venv_tool=flag("venv_tool"),
         in_shell=flag("in_shell"),
         runs_package=flag("runs_package"),
+        shell_builtin=flag("shell_builtin"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
