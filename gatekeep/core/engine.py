@@ -19,6 +19,7 @@ from gatekeep.core.paths import Context, Protection, compile_protection, resolve
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.effects import describe
 from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
@@ -48,6 +49,9 @@ class SegmentDecision(NamedTuple):
     wrapper: str | None = None
     # what an "always" answer would save, or why it cannot (None: nothing asked)
     shape: Shape | str | None = None
+    # what it does, from its effects alone (`kubectl apply: changes deployed systems
+    # (deploys)`): shown beside the rule's reason; None when the knowledge says nothing
+    does: str | None = None
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -136,6 +140,7 @@ class _Judge:
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
+        invocation, does = self.known_effects(invocation)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -155,7 +160,70 @@ class _Judge:
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper)
+                               segment.via, segment.wrapper, does=does)
+
+    # -- effects -----------------------------------------------------------------
+    def known_effects(self, invocation: Invocation) -> tuple[Invocation, str | None]:
+        """The invocation with every effect known of it (program knowledge's table, the
+        paths it writes, code it runs from outside the tree), and the line saying them."""
+        program = invocation.program
+        if program is None:
+            return invocation, None
+        base = _base(program)
+        # only the system program (or a virtualenv's tool) is what the table describes:
+        # `./kubectl` in the tree is the project's script, whatever its name
+        system = self.identity(program)[0] is not None
+        table = None if not system else (
+            self.knowledge.effects.get(base)
+            or self.knowledge.effects.get(self.knowledge.spec(base).name))
+        words: list[str] = []
+        for word in invocation.positionals:
+            if not word.static or word.value is None:
+                break
+            words.append(word.value)
+        named, declared = table.of(tuple(words), frozenset(
+            o.name for o in invocation.options)) if table is not None else ((), ())
+        if named and "network" not in declared \
+                and not self.knowledge.spec(base).address_operands:
+            # the program's `network` flag is for all its runs; the subcommand's entry is
+            # about this one (`helm template` renders locally)
+            invocation = invocation._replace(
+                effects=tuple(e for e in invocation.effects if e != "network"))
+        foreign = self.foreign_code(invocation.runs_from)
+        if foreign:  # `git -C /opt/x commit`: the repository it changes is not the tree
+            declared = tuple("writes-elsewhere" if e == "writes-tree" else e for e in declared)
+        effects = tuple(dict.fromkeys((*invocation.effects, *declared,
+                                       *self.written_effects(invocation.writes), *foreign)))
+        if effects != invocation.effects:
+            invocation = invocation._replace(effects=effects)
+        # a program that is not the system one is not described by what knowledge says of it
+        return invocation, describe(" ".join((base, *named)), effects) if system else None
+
+    def written_effects(self, words: tuple[Word, ...]) -> list[str]:
+        """``writes-tree`` / ``writes-elsewhere`` by where each written path lies (a path
+        known only at run time may lie anywhere); ``/dev/null`` and the like are no file."""
+        found = []
+        for word in words:
+            if _process_substitution(word):
+                continue
+            paths = self.paths(word)
+            for path in paths if paths is not None else [None]:
+                special = self.special(path) if path is not None else None
+                if special == "network":
+                    found.append("network")
+                elif special != "ignore":
+                    inside = path is not None and self._in_tree(path)
+                    found.append("writes-tree" if inside else "writes-elsewhere")
+        return found
+
+    def foreign_code(self, words: tuple[Word, ...]) -> list[str]:
+        """``runs-foreign-code`` when code it runs (``make -C``, ``git -C``) is outside the
+        tree or known only at run time."""
+        for word in words:
+            paths = self.paths(word)
+            if paths is None or not all(self._in_tree(p) for p in paths):
+                return ["runs-foreign-code"]
+        return []
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:

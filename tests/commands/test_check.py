@@ -51,6 +51,7 @@ def test_ask_output(sandbox):
         "          read-only-files: prints files, its input, or information about files\n"
         "? ask   rm -rf build\n"
         "          recursive-delete, delete-files: deletes a directory tree\n"
+        "          does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\n"
         "policy: builtin:default\n"
     )
@@ -64,6 +65,8 @@ def test_deny_output(sandbox):
         "DENY  git push --force\n"
         "- deny  git push --force\n"
         "          force-push: rewrites or deletes history on a shared remote\n"
+        "          does: git push: connects to another machine or a network service "
+        "(network)\n"
         "          instead: push to a new branch and open a pull request\n"
         "policy: builtin:default\n"
     )
@@ -282,6 +285,7 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
         "          read-only-files: prints files, its input, or information about files\r\n"
         "? ask   rm -rf build\r\n"
         "          recursive-delete, delete-files: deletes a directory tree\r\n"
+        "          does: rm: writes or deletes files in the working tree (writes-tree)\r\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\r\n"
         "policy: builtin:default\r\n"
     )
