@@ -49,9 +49,8 @@ class SegmentDecision(NamedTuple):
     wrapper: str | None = None
     # what an "always" answer would save, or why it cannot (None: nothing asked)
     shape: Shape | str | None = None
-    # what it does, from its effects alone (`kubectl apply: changes deployed systems
-    # (deploys)`): shown beside the rule's reason; None when the knowledge says nothing
-    does: str | None = None
+    # (the program and subcommand words, its effects), for `does` (None: not described)
+    described: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -68,6 +67,12 @@ class SegmentDecision(NamedTuple):
     @property
     def suggest(self) -> str | None:
         return next((v.suggest for v in self.deciding if v.suggest), None)
+
+    @property
+    def does(self) -> str | None:
+        """What it does, from its effects alone (``kubectl apply: changes deployed systems
+        (deploys)``): shown beside the rule's reason; None when the knowledge says nothing."""
+        return describe(*self.described) if self.described is not None else None
 
 
 class Decision(NamedTuple):
@@ -136,11 +141,13 @@ class _Judge:
         self.real: dict[str, str] = {}
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
+        self.identities: dict[str, tuple[str | None, str | None]] = {}
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
-        invocation, does = self.known_effects(invocation)
+        foreign = any(v.rule == "path:runs-code" for v in extra)
+        invocation, described = self.known_effects(invocation, foreign)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -160,12 +167,14 @@ class _Judge:
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper, does=does)
+                               segment.via, segment.wrapper, described=described)
 
     # -- effects -----------------------------------------------------------------
-    def known_effects(self, invocation: Invocation) -> tuple[Invocation, str | None]:
+    def known_effects(self, invocation: Invocation, foreign: bool
+                      ) -> tuple[Invocation, tuple[str, tuple[str, ...]] | None]:
         """The invocation with every effect known of it (program knowledge's table, the
-        paths it writes, code it runs from outside the tree), and the line saying them."""
+        paths it writes, code it runs from outside the tree: ``foreign``), and what to
+        describe it by."""
         program = invocation.program
         if program is None:
             return invocation, None
@@ -189,15 +198,15 @@ class _Judge:
             # about this one (`helm template` renders locally)
             invocation = invocation._replace(
                 effects=tuple(e for e in invocation.effects if e != "network"))
-        foreign = self.foreign_code(invocation.runs_from)
         if foreign:  # `git -C /opt/x commit`: the repository it changes is not the tree
             declared = tuple("writes-elsewhere" if e == "writes-tree" else e for e in declared)
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
-                                       *self.written_effects(invocation.writes), *foreign)))
+                                       *self.written_effects(invocation.writes),
+                                       *(("runs-foreign-code",) if foreign else ()))))
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it
-        return invocation, describe(" ".join((base, *named)), effects) if system else None
+        return invocation, (" ".join((base, *named)), effects) if system else None
 
     def written_effects(self, words: tuple[Word, ...]) -> list[str]:
         """``writes-tree`` / ``writes-elsewhere`` by where each written path lies (a path
@@ -216,14 +225,6 @@ class _Judge:
                     found.append("writes-tree" if inside else "writes-elsewhere")
         return found
 
-    def foreign_code(self, words: tuple[Word, ...]) -> list[str]:
-        """``runs-foreign-code`` when code it runs (``make -C``, ``git -C``) is outside the
-        tree or known only at run time."""
-        for word in words:
-            paths = self.paths(word)
-            if paths is None or not all(self._in_tree(p) for p in paths):
-                return ["runs-foreign-code"]
-        return []
 
     # -- approvals ---------------------------------------------------------------
     def approve(self, invocation: Invocation, segment: SegmentDecision) -> SegmentDecision:
@@ -415,7 +416,14 @@ class _Judge:
                 "policy lists", "ask the operator to add it to the policy's packages names")
 
     def identity(self, program: str) -> tuple[str | None, str | None]:
-        """``(name, path)``: the bare name when it is the system program, and its path."""
+        """``(name, path)``: the bare name when it is the system program, and its path
+        (asked twice per part: for its effects and for its rules)."""
+        found = self.identities.get(program)
+        if found is None:
+            found = self.identities[program] = self._identity(program)
+        return found
+
+    def _identity(self, program: str) -> tuple[str | None, str | None]:
         resolver = self.context.resolver
         base = _base(program)
         system = resolver.which(base)

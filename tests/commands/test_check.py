@@ -89,6 +89,10 @@ def test_json_output(sandbox):
          "reason": f"writes or deletes {sandbox.home}, which holds '~/.ssh/**'"},
     ]
     assert document["segments"][1]["suggest"] == "name the exact files inside it you mean"
+    # what each part does, from its effects alone (an allowed part is said too)
+    assert [s["does"] for s in document["segments"]] == [
+        "ls: reads files (reads)",
+        "rm: writes or deletes files outside the working tree (writes-elsewhere)"]
     [policy] = document["policies"]
     assert policy["name"] == "builtin:default"
     assert len(policy["sha256"]) == 64
