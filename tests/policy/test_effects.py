@@ -249,3 +249,21 @@ def test_no_entry_that_runs_tree_code_also_deploys_installs_or_changes_services(
                                      "cargo publish", "go generate", "docker push x"])
 def test_releases_stay_asked(command: str, tmp_path: Path) -> None:
     assert judge(command, tmp_path).decision == "ask"
+
+
+def test_lint_knows_which_effects_a_program_can_have(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.yaml"
+    good.write_text(RULES)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("gatekeep: 1\nrules:\n  - id: x\n    deny: [{program: cp, effects: "
+                   "[deploys]}]\n")
+    lint = [sys.executable, "-m", "gatekeep", "lint", "--strict"]
+    passed = subprocess.run([*lint, str(good)], capture_output=True, text=True, check=False)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    failed = subprocess.run([*lint, str(bad)], capture_output=True, text=True, check=False)
+    assert failed.returncode != 0
+    assert ("pattern 'cp <deploys>' can never match: program knowledge gives no run of 'cp' "
+            "the effect 'deploys' [unmatchable]") in failed.stdout
