@@ -4,8 +4,8 @@
 unattended, each with its source. Every one is judged as ``gatekeep check`` judges it, in a
 scratch project that looks like a real one (manifests of several ecosystems, wrapper
 scripts such as ``./gradlew``, a git repository, an activated virtual environment). The
-aim is 90% allowed; the floor below is what the default reaches today (376 of 420), so a
-change that asks more fails here. None may be denied, and every ask must give the reason the corpus
+floor is 90% allowed (the default reaches 380 of 420), so a change that asks more fails
+here. None may be denied, and every ask must give the reason the corpus
 expects: a prompt the operator learns to wave through protects nothing.
 """
 
@@ -29,7 +29,7 @@ from gatekeep.runtime.locations import Locations
 from gatekeep.shell.parse import parse
 
 CORPUS = Path(__file__).parent / "data" / "everyday.yaml"
-ALLOW_RATIO = 0.895  # the aim is 0.9: the last asks need knowledge not yet written (README)
+ALLOW_RATIO = 0.9
 MIN_COMMANDS = 320
 AREAS = {"js", "python", "rust", "go", "jvm", "ruby", "c", "containers", "git", "shell"}
 SYSTEM_PATH = "/usr/bin:/bin"

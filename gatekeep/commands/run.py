@@ -278,6 +278,8 @@ def refusal(decision: Decision, answer: Answer | None = None) -> str:
         else:
             lines.append(f"gatekeep: needs approval: {rules}: {reason}")
         lines.append(f"gatekeep:   in: {part}")
+        if segment.does:
+            lines.append(f"gatekeep:   does: {visible(segment.does)}")
         if segment.suggest:
             lines.append(f"gatekeep:   instead: {visible(segment.suggest)}")
     if answer is not None:

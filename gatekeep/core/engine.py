@@ -20,6 +20,7 @@ from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.effects import describe
 from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
@@ -49,6 +50,8 @@ class SegmentDecision(NamedTuple):
     wrapper: str | None = None
     # what an "always" answer would save, or why it cannot (None: nothing asked)
     shape: Shape | str | None = None
+    # (the program and subcommand words, its effects), for `does` (None: not described)
+    described: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -65,6 +68,12 @@ class SegmentDecision(NamedTuple):
     @property
     def suggest(self) -> str | None:
         return next((v.suggest for v in self.deciding if v.suggest), None)
+
+    @property
+    def does(self) -> str | None:
+        """What it does, from its effects alone (``kubectl apply: changes deployed systems
+        (deploys)``): shown beside the rule's reason; None when the knowledge says nothing."""
+        return describe(*self.described) if self.described is not None else None
 
 
 class Decision(NamedTuple):
@@ -138,10 +147,13 @@ class _Judge:
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
+        self.identities: dict[str, tuple[str | None, str | None]] = {}
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        invocation = self.package_tool(self.tree_script(invocation))
+        invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
+        foreign = any(v.rule == "path:runs-code" for v in extra)
+        invocation, described = self.known_effects(invocation, foreign)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -161,7 +173,64 @@ class _Judge:
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper)
+                               segment.via, segment.wrapper, described=described)
+
+    # -- effects -----------------------------------------------------------------
+    def known_effects(self, invocation: Invocation, foreign: bool
+                      ) -> tuple[Invocation, tuple[str, tuple[str, ...]] | None]:
+        """The invocation with every effect known of it (program knowledge's table, the
+        paths it writes, code it runs from outside the tree: ``foreign``), and what to
+        describe it by."""
+        program = invocation.program
+        if program is None:
+            return invocation, None
+        base = _base(program)
+        # only the system program (or a virtualenv's tool) is what the table describes:
+        # `./kubectl` in the tree is the project's script, whatever its name
+        system = self.identity(program)[0] is not None
+        table = None if not system else (
+            self.knowledge.effects.get(base)
+            or self.knowledge.effects.get(self.knowledge.spec(base).name))
+        words: list[str] = []
+        for word in invocation.positionals:
+            if not word.static or word.value is None:
+                break
+            words.append(word.value)
+        named, declared = table.of(tuple(words), frozenset(
+            o.name for o in invocation.options)) if table is not None else ((), ())
+        if named and "network" not in declared \
+                and not self.knowledge.spec(base).address_operands:
+            # the program's `network` flag is for all its runs; the subcommand's entry is
+            # about this one (`helm template` renders locally)
+            invocation = invocation._replace(
+                effects=tuple(e for e in invocation.effects if e != "network"))
+        if foreign:  # `git -C /opt/x commit`: the repository it changes is not the tree
+            declared = tuple("writes-elsewhere" if e == "writes-tree" else e for e in declared)
+        effects = tuple(dict.fromkeys((*invocation.effects, *declared,
+                                       *self.written_effects(invocation.writes),
+                                       *(("runs-foreign-code",) if foreign else ()))))
+        if effects != invocation.effects:
+            invocation = invocation._replace(effects=effects)
+        # a program that is not the system one is not described by what knowledge says of it
+        return invocation, (" ".join((base, *named)), effects) if system else None
+
+    def written_effects(self, words: tuple[Word, ...]) -> list[str]:
+        """``writes-tree`` / ``writes-elsewhere`` by where each written path lies (a path
+        known only at run time may lie anywhere); ``/dev/null`` and the like are no file."""
+        found = []
+        for word in words:
+            if _process_substitution(word):
+                continue
+            paths = self.paths(word)
+            for path in paths if paths is not None else [None]:
+                special = self.special(path) if path is not None else None
+                if special == "network":
+                    found.append("network")
+                elif special != "ignore":
+                    inside = path is not None and self._in_tree(path)
+                    found.append("writes-tree" if inside else "writes-elsewhere")
+        return found
+
 
     def first(self, segment: SegmentDecision, found: tuple[str, str, str, str] | None
               ) -> SegmentDecision:
@@ -391,7 +460,14 @@ class _Judge:
                 "policy lists", "ask the operator to add it to the policy's packages names")
 
     def identity(self, program: str) -> tuple[str | None, str | None]:
-        """``(name, path)``: the bare name when it is the system program, and its path."""
+        """``(name, path)``: the bare name when it is the system program, and its path
+        (asked twice per part: for its effects and for its rules)."""
+        found = self.identities.get(program)
+        if found is None:
+            found = self.identities[program] = self._identity(program)
+        return found
+
+    def _identity(self, program: str) -> tuple[str | None, str | None]:
         resolver = self.context.resolver
         base = _base(program)
         system = resolver.which(base)
@@ -408,12 +484,18 @@ class _Judge:
 
     def _project_script(self, program: str) -> bool:
         """A program named by its path inside the working tree (from every directory a ``cd``
-        may have moved to), outside ``.git``, whose name is no system program's: it cannot
-        pass for one (``./git`` is not git), and it runs the project's code."""
+        may have moved to), outside ``.git``, whose name is no system program's (or only a
+        shell builtin's): it cannot pass for one (``./git`` is not git), and it runs the
+        project's code."""
         resolver = self.context.resolver
         base = _base(program)
-        if "/" not in program or resolver.which(base) is not None \
-                or base in self.knowledge.programs:
+        known = self.knowledge.programs.get(base)
+        if "/" not in program:
+            return False
+        # a name bash runs as its builtin (`test`) reaches a file only by its path: Rails'
+        # bin/test cannot pass for the builtin, so it is judged as the project's script
+        if not (known is not None and known.shell_builtin) \
+                and (resolver.which(base) is not None or known is not None):
             return False
         for cwd in self.cwds:
             if cwd is None:
@@ -471,6 +553,31 @@ class _Judge:
             and all(cwd is not None and self._installed(cwd, word.value) for cwd in self.cwds)
         return invocation._replace(effects=(*effects,
                                             "runs-tree-code" if local else "installs"))
+
+    def tree_module(self, invocation: Invocation) -> Invocation:
+        """``python -m NAME`` runs the tree's code when NAME's source is a file in the working
+        tree, outside ``.git``, from every directory a ``cd`` may have moved to: at the top
+        (``-m`` looks in the current directory first) or under ``src/`` (the src layout, put
+        on the path by the project's editable install). Both the interpreter's part and the
+        part of what it runs get ``runs-tree-code``."""
+        word = invocation.module
+        if word is None or word.value is None \
+                or not all(cwd is not None and self._module_file(cwd, word.value)
+                           for cwd in self.cwds):
+            return invocation
+        return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+
+    def _module_file(self, cwd: str, name: str) -> bool:
+        relative = name.replace(".", "/")
+        resolver = self.context.resolver
+        for base in (cwd, posixpath.join(cwd, "src")):
+            for path in (f"{base}/{relative}.py", f"{base}/{relative}/__main__.py"):
+                mark = resolver.fingerprint(path)
+                real = resolver.realpath(path)
+                if mark is not None and mark.startswith("file:") and self._in_tree(real) \
+                        and not within(real, f"{self.context.cwd}/.git"):
+                    return True
+        return False
 
     def _installed(self, cwd: str, name: str) -> bool:
         modules = posixpath.join(cwd, "node_modules")

@@ -37,6 +37,7 @@ class Line(NamedTuple):
     why: str
     risky: tuple[int, int] | None  # span inside ``text`` to underline
     wrapper: str | None
+    does: str | None = None  # what it does, from its effects alone (asked and denied parts)
 
 
 class Effect(NamedTuple):
@@ -96,8 +97,9 @@ def line(segment: SegmentDecision, command: str) -> Line:
         start, end = segment.span.start, max(segment.span.end, segment.span.start + 1)
         return Line(MARKS[segment.decision], segment.decision, command, segment.rules, why,
                     (start, min(end, len(command))), segment.wrapper)
+    does = segment.does if segment.decision != "allow" else None
     return Line(MARKS[segment.decision], segment.decision, segment.text, segment.rules, why,
-                risky(segment), segment.wrapper)
+                risky(segment), segment.wrapper, does)
 
 
 def risky(segment: SegmentDecision) -> tuple[int, int] | None:

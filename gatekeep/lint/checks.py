@@ -16,7 +16,7 @@ from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
 from gatekeep.lint.subsume import subsumes
 from gatekeep.policy.load import check_policy
-from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule
+from gatekeep.policy.model import STRICTNESS, Glob, Pattern, Policy, Rule
 from gatekeep.shell.analyze import analyze, analyze_argv, literal_segment
 from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand
@@ -65,10 +65,32 @@ def _why_unmatchable(policy: Policy, rule: Rule, pattern: Pattern) -> str | None
     if pattern.by_path and not pattern.program.literal:
         return ("a program named by path is compared with the resolved path as it is; "
                 "glob characters in it match nothing")
+    tabled = [e for e in pattern.effects if e in _TABLE_ONLY]
+    if tabled:  # the probe's made-up place has no system program for the table to describe
+        missing = [e for e in tabled if not _table_gives(policy, pattern.program, e)]
+        return (f"program knowledge gives no run of {pattern.program.text!r} the effect "
+                f"{missing[0]!r}") if missing else None
+    if set(pattern.effects) & _FROM_PATHS:
+        return None  # any program may write through a redirect or run code from elsewhere
     if matches_itself(policy, rule, pattern) is False:
         shown = " ".join(instance(pattern) or [])
         return f"gatekeep does not read even {shown!r} as this pattern"
     return None
+
+
+# effects only the knowledge's table gives, and those any run may have by what it touches
+_TABLE_ONLY = frozenset({"reads", "deploys", "changes-services"})
+_FROM_PATHS = frozenset({"writes-tree", "writes-elsewhere", "runs-foreign-code"})
+
+
+def _table_gives(policy: Policy, program: Glob, effect: str) -> bool:
+    """Whether the table of some program the glob names claims ``effect`` for some run."""
+    for name, table in policy.knowledge.effects.items():
+        claims = {*table.every, *(e for v in table.subcommands.values() for e in v),
+                  *(e for v in table.options.values() for e in v)}
+        if effect in claims and program.matches(name):
+            return True
+    return False
 
 
 def _ignored_words(policy: Policy, own: str) -> list[Finding]:

@@ -7,9 +7,18 @@ Errors name ``file:line:col`` and the key path; what the values mean is
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from gatekeep.shell.knowledge import ExecSpec, Installer, Knowledge, ProgramSpec, WrapperSpec
+from gatekeep.shell.effects import VOCABULARY
+from gatekeep.shell.knowledge import (
+    ExecSpec,
+    Installer,
+    Knowledge,
+    ProgramEffects,
+    ProgramSpec,
+    WrapperSpec,
+)
 
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
@@ -29,7 +38,7 @@ _PROGRAM_KEYS = frozenset({
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
-    "in_shell", "runs_package",
+    "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
@@ -38,6 +47,7 @@ _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_op
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 _EXEC_KEYS = frozenset({"start", "end"})
+_EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as"})
 
 
 def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
@@ -52,7 +62,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     version = "expected 'gatekeep-programs: 1' (the format version)"
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
-                                  "installers"}))
+                                  "installers", "effects"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -72,6 +82,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {key: value.choice(("ignore", "network", "read")) for key, value in special.items()},
         (str(path),),
         _installers(top["installers"]) if "installers" in top else (),
+        _effects(top["effects"]) if "effects" in top else {},
     )
     if base is None:
         return loaded
@@ -79,8 +90,36 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.programs, **loaded.programs}, base.environment | loaded.environment,
         base.environment_prefixes + loaded.environment_prefixes,
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
-        base.installers + loaded.installers,
+        base.installers + loaded.installers, {**base.effects, **loaded.effects},
     )
+
+
+def _effects(located: Located) -> dict[str, ProgramEffects]:
+    """``effects:``: per program, what its runs do; every name is one of the vocabulary."""
+    found: dict[str, ProgramEffects] = {}
+    for program, entry in located.mapping().items():
+        fields = entry.mapping(_EFFECTS_KEYS)
+        subcommands = {" ".join(words.split()): _effect_names(value)
+                       for words, value in fields["subcommands"].mapping().items()} \
+            if "subcommands" in fields else {}
+        options: dict[str, tuple[str, ...]] = {}
+        for key, value in (fields["options"].mapping().items() if "options" in fields else ()):
+            words = key.split()
+            if not words or not words[-1].startswith("-") \
+                    or any(w.startswith("-") for w in words[:-1]):
+                raise value.error(f"expected an option, or subcommand words and an option, "
+                                  f"got {key!r}")
+            options[" ".join(words)] = _effect_names(value)
+        spec = ProgramEffects(
+            _effect_names(fields["every"]) if "every" in fields else (),
+            MappingProxyType(subcommands), MappingProxyType(options))
+        for name in (program, *(fields["same_as"].strings() if "same_as" in fields else ())):
+            found[name] = spec
+    return found
+
+
+def _effect_names(located: Located) -> tuple[str, ...]:
+    return tuple(item.choice(VOCABULARY) for item in located.items())
 
 
 def _installers(located: Located) -> tuple[Installer, ...]:
@@ -206,6 +245,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         goals=flag("goals"),
         abbreviated_goals=flag("abbreviated_goals"),
         keeps_content=flag("keeps_content"),
+        shell_builtin=flag("shell_builtin"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )

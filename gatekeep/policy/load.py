@@ -29,6 +29,7 @@ from gatekeep.policy.yamlsource import (
     unknown_key_message,
 )
 from gatekeep.shell.analyze import analyze_argv
+from gatekeep.shell.effects import VOCABULARY
 from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
@@ -41,7 +42,7 @@ _RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "test
 LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
                    "path:unknown", "self-protection")
 _PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
-_EFFECTS = ("network", "network-loopback", "runs-tree-code", "installs")
+_EFFECTS = VOCABULARY  # what program knowledge says an invocation does
 _TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end

@@ -15,6 +15,7 @@ from typing import Any
 from gatekeep.policy.guardrails import MODES, RATE_KEYS, WHEN_KEYS
 from gatekeep.policy.load import _PATTERN_KEYS, _RULE_KEYS, _TEST_KEYS, _TOP_KEYS
 from gatekeep.policy.model import DECISIONS
+from gatekeep.shell.effects import VOCABULARY
 
 _STRING = {"type": "string", "minLength": 1}
 
@@ -56,8 +57,7 @@ def _pattern() -> dict[str, Any]:
                               "The command needs any one of these flags."),
         "without": _one_or_many({"type": "string", "pattern": "^-"},
                                 "The command has none of these flags."),
-        "effects": _one_or_many({"enum": ["network", "network-loopback", "runs-tree-code",
-                                          "installs"]},
+        "effects": _one_or_many({"enum": list(VOCABULARY)},
                                 "What the command does, by program knowledge: it has "
                                 "all of these effects."),
     }, _PATTERN_KEYS, required=["program"])

@@ -48,6 +48,9 @@ class Invocation(NamedTuple):
     runs_from: tuple[Word, ...] = ()  # files and directories whose code it runs (make -f)
     effects: tuple[str, ...] = ()  # what it does that rules may name (`network-loopback`)
     package: Word | None = None  # the tool a package runner runs (`npx vite`), when plain
+    # the module `python -m NAME` runs, when nothing else can change which code that is:
+    # set on the interpreter's invocation and on the one of what it runs
+    module: Word | None = None
 
     @property
     def text(self) -> str:
@@ -104,7 +107,8 @@ class _State:
 
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
-                roots: tuple[Word, ...] = (), unknown_input: bool = False) -> Invocation:
+                roots: tuple[Word, ...] = (), unknown_input: bool = False,
+                module: Word | None = None) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -161,6 +165,7 @@ class _State:
             _effects(spec_now, parsed.options, operands, bool(segment.assignments))
             + (("runs-package",) if spec_now.runs_package else ()),
             _package(spec_now, parsed.options, operands),
+            module if module is not None else parsed.plain_module(),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -218,7 +223,7 @@ class _State:
         if extra_args and spec.exec is None:  # xargs: the files named by its input
             roots = self.named_by_input(invocation)
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
-                     unknown_input=roots is None)
+                     unknown_input=roots is None, module=parsed.plain_module())
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.
@@ -441,6 +446,18 @@ class _Options:
             self.scripts.append(operands[0])  # trap 'code' EXIT (trap - EXIT resets instead)
         self._shell_without_script()
         self._mode_writes()
+
+    def plain_module(self) -> Word | None:
+        """The module of ``python -m NAME``, when it is the interpreter's only option (``-W``,
+        ``-X`` and the like may load other code first) and a literal dotted name."""
+        if len(self.options) != 1 or self.options[0].name not in self.spec.module_options:
+            return None
+        word = self.options[0].value
+        if word is None or not word.static or word.value is None \
+                or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
+                                    word.value):
+            return None
+        return word
 
     def _mode_writes(self) -> None:
         """Values written only in some modes (``tar -f`` with ``-c``), now that all are seen."""

@@ -96,6 +96,7 @@ class ProgramSpec(NamedTuple):
     assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
+    shell_builtin: bool = False  # bash runs the bare name as its builtin (`test`), never a file
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
     # options (or an option with one value, "-o allexport") that change how the shell runs
@@ -140,6 +141,43 @@ class Installer(NamedTuple):
     list_options: frozenset[str] = frozenset()  # a file listing more of them (`pip -r`)
 
 
+class ProgramEffects(NamedTuple):
+    """What a program's runs do, in the effect vocabulary (``gatekeep.shell.effects``).
+
+    ``every``: the effects of a run no subcommand entry matches; ``subcommands``: leading
+    positional words (``"compose up"``) -> the effects of such a run, instead of ``every``
+    (the longest that matches decides); ``options``: an option, or subcommand words and an
+    option (``"push --force"``) -> effects added when it is given.
+    """
+
+    every: tuple[str, ...] = ()
+    subcommands: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "compose up": ...
+    options: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "--x", "push --x": ...
+
+    def of(self, words: tuple[str, ...], options: frozenset[str]) -> tuple[tuple[str, ...],
+                                                                          tuple[str, ...]]:
+        """``(subcommand words matched, effects)`` of a run with these leading positional
+        words (literal ones; a word known only at run time stops the match) and options."""
+        matched: tuple[str, ...] = ()
+        found = self.every
+        for size in range(min(len(words), _MAX_SUBCOMMAND), 0, -1):
+            effects = self.subcommands.get(" ".join(words[:size]))
+            if effects is not None:
+                matched, found = words[:size], effects
+                break
+        added: list[str] = []
+        if self.options:
+            prefixes = [" ".join(words[:size]) + " " for size in range(
+                1, min(len(words), _MAX_SUBCOMMAND) + 1)]
+            for option in options:
+                for key in (option, *(p + option for p in prefixes)):
+                    added.extend(self.options.get(key, ()))
+        return matched, tuple(dict.fromkeys((*found, *added)))
+
+
+_MAX_SUBCOMMAND = 3
+
+
 class Knowledge(NamedTuple):
     programs: dict[str, ProgramSpec]
     environment: frozenset[str]
@@ -147,6 +185,7 @@ class Knowledge(NamedTuple):
     special_paths: dict[str, str]
     files: tuple[str, ...]
     installers: tuple[Installer, ...] = ()
+    effects: Mapping[str, ProgramEffects] = MappingProxyType({})
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or ProgramSpec(program)

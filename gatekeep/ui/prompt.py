@@ -70,6 +70,8 @@ def _line(line: Line) -> Text:
     row.append(", ".join(line.rules), style="bold")
     if line.why:
         row.append(f": {visible(line.why)}")
+    if line.does:
+        row.append(f"\n          does: {visible(line.does)}")
     row.overflow = "fold"
     return row
 

@@ -246,6 +246,7 @@ def test_no_bwrap_under_required_is_asked_and_refused_without_a_terminal(
         "and this machine cannot build one: no bubblewrap owned by root and writable only by "
         f"root in {missing} (install the bubblewrap package)\n"
         "gatekeep:   in: touch marker\n"
+        "gatekeep:   does: touch: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: approve this run without the box, or fix the set-up (gatekeep "
         "check shows the boundary)\n" + sandbox.NEEDS_APPROVAL)
     assert not sandbox.marker.exists()
@@ -273,6 +274,7 @@ def test_a_bwrap_that_fails_to_start_turns_the_allow_into_an_ask(sandbox: Sandbo
         "gatekeep: needs approval: sandbox: gatekeep's boundary failed to start (see bwrap's "
         "message above)\n"
         "gatekeep:   in: touch marker\n"
+        "gatekeep:   does: touch: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: approve this run without the box, or fix the set-up (gatekeep "
         "check shows the boundary)\n" + sandbox.NEEDS_APPROVAL)
     assert not sandbox.marker.exists()

@@ -51,6 +51,7 @@ def test_ask_output(sandbox):
         "          read-only-files: prints files, its input, or information about files\n"
         "? ask   rm -rf build\n"
         "          recursive-delete, delete-files: deletes a directory tree\n"
+        "          does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\n"
         "policy: builtin:default\n"
     )
@@ -64,6 +65,8 @@ def test_deny_output(sandbox):
         "DENY  git push --force\n"
         "- deny  git push --force\n"
         "          force-push: rewrites or deletes history on a shared remote\n"
+        "          does: git push: connects to another machine or a network service "
+        "(network)\n"
         "          instead: push to a new branch and open a pull request\n"
         "policy: builtin:default\n"
     )
@@ -86,6 +89,10 @@ def test_json_output(sandbox):
          "reason": f"writes or deletes {sandbox.home}, which holds '~/.ssh/**'"},
     ]
     assert document["segments"][1]["suggest"] == "name the exact files inside it you mean"
+    # what each part does, from its effects alone (an allowed part is said too)
+    assert [s["does"] for s in document["segments"]] == [
+        "ls: reads files (reads)",
+        "rm: writes or deletes files outside the working tree (writes-elsewhere)"]
     [policy] = document["policies"]
     assert policy["name"] == "builtin:default"
     assert len(policy["sha256"]) == 64
@@ -282,6 +289,7 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
         "          read-only-files: prints files, its input, or information about files\r\n"
         "? ask   rm -rf build\r\n"
         "          recursive-delete, delete-files: deletes a directory tree\r\n"
+        "          does: rm: writes or deletes files in the working tree (writes-tree)\r\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\r\n"
         "policy: builtin:default\r\n"
     )

@@ -50,6 +50,8 @@ DENY_TOUCH = (
 )
 TOUCH_DENIED = ("gatekeep: denied: no-touch: no new files here\n"
                 "gatekeep:   in: touch marker\n"
+                "gatekeep:   does: touch: writes or deletes files in the working tree "
+                "(writes-tree)\n"
                 "gatekeep: not run\n")
 
 
@@ -415,6 +417,8 @@ def test_added_policy_cannot_allow_what_the_default_denies(sandbox, channel):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         "gatekeep:   in: rm -rf ~\n"
+        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n" + sandbox.NOT_RUN
     )
     assert not (cwd / "marker").exists()

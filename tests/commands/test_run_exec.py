@@ -249,6 +249,8 @@ def test_denied_command_never_runs(sandbox):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         "gatekeep:   in: rm -rf ~\n"
+        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n"
         + sandbox.NOT_RUN
     )
@@ -268,6 +270,8 @@ def test_denied_argv_never_runs(sandbox):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         f"gatekeep:   in: rm -rf {sandbox.home}\n"
+        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n"
         + sandbox.NOT_RUN
     )
@@ -284,6 +288,7 @@ def test_command_needing_approval_never_runs(sandbox):
     assert result.stderr == (
         "gatekeep: needs approval: recursive-delete, delete-files: deletes a directory tree\n"
         "gatekeep:   in: rm -rf build\n"
+        "gatekeep:   does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "
         "directory\n"
         + sandbox.NEEDS_APPROVAL
@@ -301,11 +306,14 @@ def test_refusal_names_every_part_that_decided(sandbox):
     assert result.stderr == (
         "gatekeep: needs approval: recursive-delete, delete-files: deletes a directory tree\n"
         "gatekeep:   in: rm -rf build\n"
+        "gatekeep:   does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "
         "directory\n"
         "gatekeep: needs approval: network: reaches the network (downloads, uploads, or "
         "remote commands)\n"
         "gatekeep:   in: curl https://example.com\n"
+        "gatekeep:   does: curl: connects to another machine or a network service "
+        "(network)\n"
         "gatekeep:   instead: download to a file in the working tree and inspect it first\n"
         + sandbox.NEEDS_APPROVAL
     )

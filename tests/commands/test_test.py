@@ -63,6 +63,8 @@ def test_failure_shows_expected_against_actual_and_the_deciding_rules(sandbox):
         "  + actual   ask\n"
         "    ? ask   git push origin main\n"
         "              pushes: reaches a remote\n"
+        "              does: git push: connects to another machine or a network service "
+        "(network)\n"
         "\n"
         f"{policy}: 2 of 3 examples passed; rule coverage 3/3 (100.0%)\n"
     )

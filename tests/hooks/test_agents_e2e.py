@@ -133,7 +133,9 @@ def test_codex_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratc
     outputs = codex(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
     assert outputs == ["Command blocked by PreToolUse hook: gatekeep: denied: no-rm: deletes "
-                       "files\ngatekeep:   in: rm -f keep\ngatekeep:   instead: move them to a "
+                       "files\ngatekeep:   in: rm -f keep\n"
+                       "gatekeep:   does: rm: writes or deletes files in the working tree "
+                       "(writes-tree)\ngatekeep:   instead: move them to a "
                        "trash directory\ngatekeep: not run. Command: rm -f keep"]
 
 
@@ -208,6 +210,8 @@ def test_claude_code_does_not_run_what_gatekeep_denies_and_the_model_learns_why(
     results = claude(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
     assert results == ["gatekeep: denied: no-rm: deletes files\ngatekeep:   in: rm -f keep\n"
+                       "gatekeep:   does: rm: writes or deletes files in the working tree "
+                       "(writes-tree)\n"
                        "gatekeep:   instead: move them to a trash directory\ngatekeep: not run\n"]
 
 
@@ -269,7 +273,9 @@ def test_gemini_cli_does_not_run_what_gatekeep_denies_and_the_model_learns_why(s
     responses = gemini(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
     assert responses == [{"error": "Tool execution blocked: gatekeep: denied: no-rm: deletes "
-                          "files\ngatekeep:   in: rm -f keep\ngatekeep:   instead: move them to "
+                          "files\ngatekeep:   in: rm -f keep\n"
+                          "gatekeep:   does: rm: writes or deletes files in the working tree "
+                          "(writes-tree)\ngatekeep:   instead: move them to "
                           "a trash directory\ngatekeep: not run\n"}]
 
 

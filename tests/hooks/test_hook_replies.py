@@ -99,13 +99,16 @@ def test_denied_tells_the_model_rule_reason_and_alternative(scratch, agent):
     result = scratch.hook(agent, payload(agent, "ls && touch x", str(scratch.work)))
     assert blocked(agent, result) == ("gatekeep: denied: no-touch: no new files here\n"
                                       "gatekeep:   in: touch x\n"
+                                      "gatekeep:   does: touch: writes or deletes files in "
+                                      "the working tree (writes-tree)\n"
                                       "gatekeep:   instead: write to a temp dir\n"
                                       "gatekeep: not run\n")
     if agent == "json":
         assert json.loads(result.stdout)["rules"] == ["no-touch"]
 
 
-ASKED = "gatekeep: needs approval: removing: deletes files\ngatekeep:   in: rm x\n"
+ASKED = ("gatekeep: needs approval: removing: deletes files\ngatekeep:   in: rm x\n"
+         "gatekeep:   does: rm: writes or deletes files in the working tree (writes-tree)\n")
 
 
 @pytest.mark.parametrize("agent", ["codex", "gemini-cli", "cursor", "json"])

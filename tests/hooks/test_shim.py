@@ -14,7 +14,9 @@ rules:
     reason: deletes files
 """
 REFUSED_RM = ("gatekeep: denied: no-rm: deletes files\n"
-              "gatekeep:   in: rm -f keep\ngatekeep: not run\n")
+              "gatekeep:   in: rm -f keep\n"
+              "gatekeep:   does: rm: writes or deletes files in the working tree "
+              "(writes-tree)\ngatekeep: not run\n")
 
 
 @pytest.fixture

@@ -1,0 +1,44 @@
+"""The effect vocabulary: what an invocation does, in a fixed set of names.
+
+Program knowledge gives programs, subcommands and options these effects
+(``policies/programs.yaml``, keys ``effects`` and ``option_effects``); analysis and
+judging add the ones that depend on the words and the paths (``network-loopback``,
+``writes-elsewhere``, ``runs-tree-code``). Rules match them with ``effects:``, and the
+explanation of an ask or a deny says what the command does from them alone, so the line
+shown is as true as the knowledge is.
+"""
+
+from __future__ import annotations
+
+# name -> what it means, as the operator reads it; the order is the one lines are shown in
+EFFECTS: dict[str, str] = {
+    "deploys": "changes deployed systems",
+    "changes-services": "starts, stops or signals running services or processes",
+    "installs": "installs packages",
+    "runs-foreign-code": "runs code from outside the project",
+    "runs-tree-code": "runs the project's own code",
+    "network": "connects to another machine or a network service",
+    "network-loopback": "connects only to this machine",
+    "writes-elsewhere": "writes or deletes files outside the working tree",
+    "writes-tree": "writes or deletes files in the working tree",
+    "reads": "reads files",
+}
+VOCABULARY = tuple(EFFECTS)
+# effects the analysis uses on its way to one of the vocabulary (resolved when judging)
+INTERNAL = ("runs-package",)
+
+
+def describe(name: str, effects: tuple[str, ...]) -> str | None:
+    """``kubectl apply: changes deployed systems (deploys)``; None when nothing is known.
+
+    Only names of the vocabulary are said, each once, in the vocabulary's order;
+    ``network-loopback`` is left out beside ``network`` (the larger claim holds).
+    """
+    known = set(effects) & set(VOCABULARY)
+    if "network" in known:
+        known.discard("network-loopback")
+    if not known:
+        return None
+    ordered = [e for e in VOCABULARY if e in known]
+    said = "; ".join(f"{EFFECTS[e]} ({e})" for e in ordered)
+    return f"{name}: {said}"
