@@ -59,6 +59,10 @@ class Boundary(NamedTuple):
     absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
     complete: bool = True           # False: the tree scan stopped at its limit
     linked: tuple[str, ...] = ()    # protected files with another hard link (writable there)
+    home: str = ""                  # hidden: an empty read-only directory but for what is shown
+    shown: tuple[str, ...] = ()     # in the hidden home: bound read-only (toolchains, settings)
+    relinked: tuple[tuple[str, str, bool], ...] = ()  # (source, place, writable): a place in
+                                    # the hidden home reached through a link, bound there
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -80,9 +84,20 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     hidden_files = [p for p in hidden if not os.path.isdir(p)
                     and not _under_any(p, hidden_dirs)]
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
-    anchors = _anchors([*readonly, *hidden_dirs, *hidden_files], roots)
-    notes.extend(_missing_own(where.own_dirs, roots))
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
+    home = _hidden_home(spec, where.home, tree)
+    shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
+    if home:  # what lies in the hidden home is bound only where the box shows it
+        places = [tree, *writable, *shown, *(place for _, place, _ in relinked)]
+        readonly, hidden_dirs, hidden_files = (
+            _seen(_mirrored(paths, relinked), home, places)
+            for paths in (readonly, hidden_dirs, hidden_files))
+        roots = [*roots, *(place for _, place, writes in relinked if writes)]
+    anchors = _anchors([*readonly, *hidden_dirs, *hidden_files, *([home] if home else [])],
+                       roots)
+    if home:  # in the hidden home only a writable place renames; a bind would uncover
+        anchors = _seen(anchors, home, roots)
+    notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
@@ -90,7 +105,58 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
                     not any(n.startswith("the working tree has more than") for n in notes),
-                    tuple(linked))
+                    tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked))
+
+
+def _hidden_home(spec: Spec, home: str, tree: str) -> str:
+    """The home directory, hidden in the box but for what it shows: secrets live there under
+    names no policy lists (another project's ``.env``, a tool's token). Not hidden when the
+    policy shows all of it (``~``), when it holds nothing but the tree (the tree is the home
+    or inside the tree), or when an approval made the whole file system writable."""
+    if "~" in spec.readable or spec.everything_writable or not home.startswith("/"):
+        return ""
+    real = os.path.realpath(home)
+    if real == "/" or not os.path.isdir(real) or _within(real, os.path.realpath(tree)):
+        return ""
+    return real
+
+
+def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]
+                 ) -> tuple[list[str], list[tuple[str, str, bool]]]:
+    """What the box shows of the hidden home (``readable``, real paths), and the places in it
+    that a link leads elsewhere from (a cache or toolchain kept on another disk): each is
+    bound at its place in the home, from where it leads."""
+    if not hidden:
+        return [], []
+    shown: list[str] = []
+    relinked: list[tuple[str, str, bool]] = []
+    for writes, patterns in ((False, spec.readable), (True, spec.writable)):
+        for given in _expand(tuple(p for p in patterns if p.startswith("~")), home):
+            place = os.path.normpath(os.path.join(hidden, os.path.relpath(given, home)))
+            if not _within(place, hidden) or not os.path.exists(place):
+                continue
+            source = os.path.realpath(place)
+            if source != place:
+                relinked.append((source, place, writes))
+            elif not writes and not _under_any(place, [v for v in visible
+                                                       if _within(v, hidden)]):
+                shown.append(place)
+    return shown, relinked
+
+
+def _seen(paths: list[str], home: str, places: list[str]) -> list[str]:
+    """Those outside the hidden ``home`` or inside a place in it that the box shows."""
+    inner = [p for p in places if _within(p, home)]
+    return [p for p in paths if not _within(p, home) or _under_any(p, inner)]
+
+
+def _mirrored(paths: list[str], relinked: list[tuple[str, str, bool]]) -> list[str]:
+    """``paths``, and each that lies under a relinked place's source again at that place
+    (a bind takes what is under its source, not what the box laid over it)."""
+    out = list(paths)
+    for source, place, _ in relinked:
+        out.extend(place + p[len(source):] for p in paths if _within(p, source) and source != "/")
+    return out
 
 
 def _installation(tree: str) -> list[str]:

@@ -339,8 +339,11 @@ def test_check_shows_the_boundary(sandbox: Sandbox) -> None:
     box = json.loads(document.stdout)["boundary"]
     assert box["status"] == "boxed" and box["network"] is False
     assert str(sandbox.work) in box["writable"]
-    assert {str(sandbox.work / ".env"), str(sandbox.home / ".ssh/id_rsa")} <= set(box["hidden"])
-    assert str(sandbox.home / ".bashrc") in box["read_only"]  # home is under /tmp here
+    assert str(sandbox.work / ".env") in box["hidden"]
+    # the home is hidden as a whole: what is protected in it needs no bind of its own
+    assert box["home"] == {"hidden": str(sandbox.home), "shown": []}
+    assert f"  home: {sandbox.home} hidden, but for: (none)\n" in text.stdout
+    assert not [p for p in [*box["hidden"], *box["read_only"]] if p.startswith(str(sandbox.home))]
 
 
 def test_check_of_an_asked_network_command_shows_the_lifted_boundary(sandbox: Sandbox) -> None:
