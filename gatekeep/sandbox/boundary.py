@@ -224,16 +224,17 @@ def _glob_files(text: str) -> list[str]:
 
 def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
     """Entries of the working tree that the unanchored globs (``**/.env``) name."""
-    write = _regex([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
-    read = _regex([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
+    write = _matcher([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
+    read = _matcher([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
     # ``!PATTERN``: a template beside the secrets (``.env.example``) stays readable
-    kept = _regex([p[1:] for p in spec.protect_read if p.startswith("!")
-                   and not p.startswith(("!/", "!~"))])
+    kept = _matcher([p[1:] for p in spec.protect_read if p.startswith("!")
+                     and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
     pending = [tree]
     seen = 0
-    skip = frozenset(where.not_scanned)
+    skip = frozenset((*where.not_scanned, ".git"))
+    cut = len(tree.rstrip("/")) + 1
     while pending:
         directory = pending.pop()
         try:
@@ -242,21 +243,45 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
             continue
         for entry in entries:
             seen += 1
-            relative = os.path.relpath(entry.path, tree)
-            if read is not None and read.fullmatch(relative) \
-                    and not (kept is not None and kept.fullmatch(relative)):
+            if _hit(read, entry, cut) and not _hit(kept, entry, cut):
                 found_read.append(entry.path)
                 continue
-            if write is not None and write.fullmatch(relative):
+            if _hit(write, entry, cut):
                 found_write.append(entry.path)
-            if entry.is_dir(follow_symlinks=False) and entry.name != ".git" \
-                    and entry.name not in skip:
+            if entry.name not in skip and entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "
                          "protected files deeper in it would not be hidden by the box")
             break
     return found_write, found_read
+
+
+def _matcher(patterns: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Two regexes: one for the patterns that name an entry by its name alone, at any depth
+    (``**/.env``, ``**/*.pem``, ``.claude/**``: a directory covers what is in it), matched
+    against the name; one for the rest, matched against the path in the tree. Most entries
+    of a tree are then ruled out by one match of a short name."""
+    names: list[str] = []
+    paths: list[str] = []
+    for pattern in patterns:
+        bare = pattern
+        while bare.startswith("**/"):
+            bare = bare[3:]
+        bare = bare[:-3] if bare.endswith("/**") else bare
+        if bare and "/" not in bare.rstrip("/") and "**" not in bare:
+            names.append(bare.rstrip("/"))
+        else:
+            paths.append(pattern)
+    named = re.compile("|".join(_glob(n) for n in names)) if names else None
+    return named, _regex(paths)
+
+
+def _hit(matcher: tuple[re.Pattern[str] | None, re.Pattern[str] | None], entry: os.DirEntry[str],
+         cut: int) -> bool:
+    named, pathed = matcher
+    return bool((named is not None and named.fullmatch(entry.name))
+                or (pathed is not None and pathed.fullmatch(entry.path[cut:])))
 
 
 def _ways_out(where: Where, tree: str) -> list[str]:
