@@ -85,7 +85,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     and not _under_any(p, hidden_dirs)]
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
-    home = _hidden_home(spec, where.home, tree)
+    home = _hidden_home(spec, where.home, tree, writable)
     shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
     if home:  # what lies in the hidden home is bound only where the box shows it
         places = [tree, *writable, *shown, *(place for _, place, _ in relinked)]
@@ -108,15 +108,16 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked))
 
 
-def _hidden_home(spec: Spec, home: str, tree: str) -> str:
+def _hidden_home(spec: Spec, home: str, tree: str, writable: list[str]) -> str:
     """The home directory, hidden in the box but for what it shows: secrets live there under
     names no policy lists (another project's ``.env``, a tool's token). Not hidden when the
     policy shows all of it (``~``), when it holds nothing but the tree (the tree is the home
-    or inside the tree), or when an approval made the whole file system writable."""
+    or inside the tree), or when an approval made it or the whole file system writable."""
     if "~" in spec.readable or spec.everything_writable or not home.startswith("/"):
         return ""
     real = os.path.realpath(home)
-    if real == "/" or not os.path.isdir(real) or _within(real, os.path.realpath(tree)):
+    if real == "/" or not os.path.isdir(real) or real in writable \
+            or _within(real, os.path.realpath(tree)):
         return ""
     return real
 

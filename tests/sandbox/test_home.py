@@ -58,7 +58,7 @@ def test_a_readable_place_reached_through_a_link_is_bound_there_with_its_hides(
 
 
 @pytest.mark.parametrize("case", ["all shown", "tree is home", "everything writable",
-                                  "no home"])
+                                  "home writable", "no home"])
 def test_when_the_home_is_not_hidden(tmp_path: Path, home: Path, case: str) -> None:
     spec, cwd = SPEC, home / "proj"
     if case == "all shown":
@@ -67,6 +67,8 @@ def test_when_the_home_is_not_hidden(tmp_path: Path, home: Path, case: str) -> N
         cwd = home
     elif case == "everything writable":
         spec = SPEC._replace(everything_writable=True)
+    elif case == "home writable":  # an approved write to ~/new lifts the home
+        spec = SPEC._replace(writable=(*SPEC.writable, str(home)))
     place = where(tmp_path, cwd)
     if case == "no home":
         place = place._replace(home=str(tmp_path / "missing"))
