@@ -8,6 +8,7 @@ Also shown: bwrap alone around /bin/true, and the fresh (judged) runs. Asserts n
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,8 +26,8 @@ def median_ms(argv: list[str], env: dict[str, str], cwd: str,
     subprocess.run(argv, env=env, cwd=cwd, check=True)  # warm: stores the decision
     samples = []
     for _ in range(RUNS):
-        if forget is not None and forget.exists():
-            forget.unlink()
+        if forget is not None:  # the stored decisions: the next run judges afresh
+            shutil.rmtree(forget, ignore_errors=True)
         start = time.perf_counter()
         subprocess.run(argv, env=env, cwd=cwd, check=True)
         samples.append(time.perf_counter() - start)
@@ -43,7 +44,7 @@ def setting(mode: str) -> tuple[dict[str, str], str, Path]:
     work.mkdir()
     env = {**os.environ, "HOME": home, "XDG_CONFIG_HOME": str(config.parent),
            "XDG_STATE_HOME": str(Path(home, "state"))}
-    return env, str(work), Path(home, "state", "gatekeep", "cache", "decisions.marshal")
+    return env, str(work), Path(home, "state", "gatekeep", "cache")
 
 
 def main() -> None:

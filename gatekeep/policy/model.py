@@ -163,6 +163,7 @@ class Policy(NamedTuple):
     sandbox: str = "preferred"
     sandbox_writable: tuple[str, ...] = ()
     sandbox_not_scanned: tuple[str, ...] = ()
+    sandbox_readable: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
     # the ``audit`` key (see gatekeep.policy.audit): sinks and rotation, extra redaction

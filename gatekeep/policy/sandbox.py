@@ -10,7 +10,7 @@ from gatekeep.policy.yamlsource import Located
 from gatekeep.sandbox.spec import LIMIT_KEYS, MODES, Limits
 
 SANDBOX_KEYS = frozenset({"sandbox", "sandbox_paths", "limits"})
-_PATH_KEYS = frozenset({"writable", "not_scanned", "bwrap"})
+_PATH_KEYS = frozenset({"writable", "not_scanned", "bwrap", "readable"})
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -38,6 +38,9 @@ def _paths(name: str, located: Located) -> tuple[str, ...]:
             raise located.error(f"a writable path starts with / or ~/: {value!r}")
         if name == "bwrap" and not value.startswith("/"):
             raise located.error(f"bwrap is named by an absolute path, never looked up: "
+                                f"{value!r}")
+        if name == "readable" and not (value == "~" or value.startswith("~/")):
+            raise located.error(f"a readable path is in the home directory: ~ or ~/...: "
                                 f"{value!r}")
         if name == "not_scanned" and "/" in value:
             raise located.error(f"not_scanned names directories by name: {value!r}")

@@ -219,6 +219,9 @@ def _boundary() -> dict[str, Any]:
                                      "dirs (toolchain caches); only existing paths."),
             "not_scanned": _one_or_many(_STRING, "Directory names the working tree scan "
                                         "for protected files skips."),
+            "readable": _one_or_many({"type": "string", "pattern": "^~(/|$)"},
+                                     "What of the home directory the box shows, read-only "
+                                     "(toolchains, their settings); ~ shows all of it."),
             "bwrap": _one_or_many({"type": "string", "pattern": "^/"},
                                   "Where bubblewrap may be (root-owned; never PATH)."),
         }},

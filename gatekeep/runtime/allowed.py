@@ -139,7 +139,7 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
 
 def _after_box(plan: Plan, stderr: TextIO) -> None:
     """Settings the boxed command created where the box could not bind them are removed."""
-    if plan.box is not None and plan.box.absent:
+    if plan.box is not None and any(os.path.lexists(p) for p in plan.box.absent):
         from gatekeep.sandbox.created import remove_created
 
         for line in remove_created(plan.box.absent, plan.box.tree):

@@ -59,6 +59,10 @@ class Boundary(NamedTuple):
     absent: tuple[str, ...] = ()    # settings that cannot be bound: removed if the run makes them
     complete: bool = True           # False: the tree scan stopped at its limit
     linked: tuple[str, ...] = ()    # protected files with another hard link (writable there)
+    home: str = ""                  # hidden: an empty read-only directory but for what is shown
+    shown: tuple[str, ...] = ()     # in the hidden home: bound read-only (toolchains, settings)
+    relinked: tuple[tuple[str, str, bool], ...] = ()  # (source, place, writable): a place in
+                                    # the hidden home reached through a link, bound there
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -80,9 +84,20 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     hidden_files = [p for p in hidden if not os.path.isdir(p)
                     and not _under_any(p, hidden_dirs)]
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
-    anchors = _anchors([*readonly, *hidden_dirs, *hidden_files], roots)
-    notes.extend(_missing_own(where.own_dirs, roots))
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
+    home = _hidden_home(spec, where.home, tree, writable)
+    shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
+    if home:  # what lies in the hidden home is bound only where the box shows it
+        places = [tree, *writable, *shown, *(place for _, place, _ in relinked)]
+        readonly, hidden_dirs, hidden_files = (
+            _seen(_mirrored(paths, relinked), home, places)
+            for paths in (readonly, hidden_dirs, hidden_files))
+        roots = [*roots, *(place for _, place, writes in relinked if writes)]
+    anchors = _anchors([*readonly, *hidden_dirs, *hidden_files, *([home] if home else [])],
+                       roots)
+    if home:  # in the hidden home only a writable place renames; a bind would uncover
+        anchors = _seen(anchors, home, roots)
+    notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
@@ -90,7 +105,59 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
                     not any(n.startswith("the working tree has more than") for n in notes),
-                    tuple(linked))
+                    tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked))
+
+
+def _hidden_home(spec: Spec, home: str, tree: str, writable: list[str]) -> str:
+    """The home directory, hidden in the box but for what it shows: secrets live there under
+    names no policy lists (another project's ``.env``, a tool's token). Not hidden when the
+    policy shows all of it (``~``), when it holds nothing but the tree (the tree is the home
+    or inside the tree), or when an approval made it or the whole file system writable."""
+    if "~" in spec.readable or spec.everything_writable or not home.startswith("/"):
+        return ""
+    real = os.path.realpath(home)
+    if real == "/" or not os.path.isdir(real) or real in writable \
+            or _within(real, os.path.realpath(tree)):
+        return ""
+    return real
+
+
+def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]
+                 ) -> tuple[list[str], list[tuple[str, str, bool]]]:
+    """What the box shows of the hidden home (``readable``, real paths), and the places in it
+    that a link leads elsewhere from (a cache or toolchain kept on another disk): each is
+    bound at its place in the home, from where it leads."""
+    if not hidden:
+        return [], []
+    shown: list[str] = []
+    relinked: list[tuple[str, str, bool]] = []
+    for writes, patterns in ((False, spec.readable), (True, spec.writable)):
+        for given in _expand(tuple(p for p in patterns if p.startswith("~")), home):
+            place = os.path.normpath(os.path.join(hidden, os.path.relpath(given, home)))
+            if not _within(place, hidden) or not os.path.exists(place):
+                continue
+            source = os.path.realpath(place)
+            if source != place:
+                relinked.append((source, place, writes))
+            elif not writes and not _under_any(place, [v for v in visible
+                                                       if _within(v, hidden)]):
+                shown.append(place)
+    return shown, relinked
+
+
+def _seen(paths: list[str], home: str, places: list[str]) -> list[str]:
+    """Those outside the hidden ``home`` or inside a place in it that the box shows."""
+    inner = [p for p in places if _within(p, home)]
+    return [p for p in paths if not _within(p, home) or _under_any(p, inner)]
+
+
+def _mirrored(paths: list[str], relinked: list[tuple[str, str, bool]]) -> list[str]:
+    """``paths``, and each that lies under a relinked place's source again at that place
+    (a bind takes what is under its source, not what the box laid over it)."""
+    out = list(paths)
+    for source, place, _ in relinked:
+        out.extend(place + p[len(source):] for p in paths if _within(p, source) and source != "/")
+    return out
 
 
 def _installation(tree: str) -> list[str]:
@@ -158,16 +225,17 @@ def _glob_files(text: str) -> list[str]:
 
 def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
     """Entries of the working tree that the unanchored globs (``**/.env``) name."""
-    write = _regex([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
-    read = _regex([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
+    write = _matcher([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
+    read = _matcher([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
     # ``!PATTERN``: a template beside the secrets (``.env.example``) stays readable
-    kept = _regex([p[1:] for p in spec.protect_read if p.startswith("!")
-                   and not p.startswith(("!/", "!~"))])
+    kept = _matcher([p[1:] for p in spec.protect_read if p.startswith("!")
+                     and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
     pending = [tree]
     seen = 0
-    skip = frozenset(where.not_scanned)
+    skip = frozenset((*where.not_scanned, ".git"))
+    cut = len(tree.rstrip("/")) + 1
     while pending:
         directory = pending.pop()
         try:
@@ -176,21 +244,45 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
             continue
         for entry in entries:
             seen += 1
-            relative = os.path.relpath(entry.path, tree)
-            if read is not None and read.fullmatch(relative) \
-                    and not (kept is not None and kept.fullmatch(relative)):
+            if _hit(read, entry, cut) and not _hit(kept, entry, cut):
                 found_read.append(entry.path)
                 continue
-            if write is not None and write.fullmatch(relative):
+            if _hit(write, entry, cut):
                 found_write.append(entry.path)
-            if entry.is_dir(follow_symlinks=False) and entry.name != ".git" \
-                    and entry.name not in skip:
+            if entry.name not in skip and entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "
                          "protected files deeper in it would not be hidden by the box")
             break
     return found_write, found_read
+
+
+def _matcher(patterns: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """Two regexes: one for the patterns that name an entry by its name alone, at any depth
+    (``**/.env``, ``**/*.pem``, ``.claude/**``: a directory covers what is in it), matched
+    against the name; one for the rest, matched against the path in the tree. Most entries
+    of a tree are then ruled out by one match of a short name."""
+    names: list[str] = []
+    paths: list[str] = []
+    for pattern in patterns:
+        bare = pattern
+        while bare.startswith("**/"):
+            bare = bare[3:]
+        bare = bare[:-3] if bare.endswith("/**") else bare
+        if bare and "/" not in bare.rstrip("/") and "**" not in bare:
+            names.append(bare.rstrip("/"))
+        else:
+            paths.append(pattern)
+    named = re.compile("|".join(_glob(n) for n in names)) if names else None
+    return named, _regex(paths)
+
+
+def _hit(matcher: tuple[re.Pattern[str] | None, re.Pattern[str] | None], entry: os.DirEntry[str],
+         cut: int) -> bool:
+    named, pathed = matcher
+    return bool((named is not None and named.fullmatch(entry.name))
+                or (pathed is not None and pathed.fullmatch(entry.path[cut:])))
 
 
 def _ways_out(where: Where, tree: str) -> list[str]:

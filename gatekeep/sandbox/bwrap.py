@@ -68,16 +68,15 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     shm = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
     out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
            "--dev", "/dev", "--proc", "/proc", *shm, "--tmpfs", "/dev/shm"]  # noqa: S108
-    for path in box.writable:
-        out += ["--bind", path, path]
-    for path in box.anchors:
-        out += ["--bind", path, path]
+    out += _places(box)
     for path in box.readonly:
         out += ["--ro-bind", path, path]
     for path in box.hidden_dirs:
         out += ["--tmpfs", path, "--remount-ro", path]
     for path in box.hidden_files:
         out += ["--ro-bind", "/dev/null", path]
+    if box.home:  # last: binds into the home made their mount points in it first
+        out += ["--remount-ro", box.home]
     if not box.network:
         out.append("--unshare-net")
     # Run by root, bwrap keeps root's capabilities in the box: without this, the command
@@ -90,6 +89,20 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
             "--json-status-fd", str(status_fd), *_named(bwrap, program, args, shell)]
     return out
+
+
+def _places(box: Boundary) -> list[str]:
+    """The writable places, the anchors in them, and the hidden home with what it shows:
+    parents before what is bound inside them, since a bind takes its source from outside
+    the box and would cover what was laid inside it before."""
+    ops = [(path, ["--bind", path, path]) for path in (*box.writable, *box.anchors)]
+    if box.home:
+        ops.append((box.home, ["--tmpfs", box.home]))
+        ops += [(path, ["--ro-bind", path, path]) for path in box.shown]
+        ops += [(place, ["--bind" if writes else "--ro-bind", source, place])
+                for source, place, writes in box.relinked]
+    ops.sort(key=lambda op: op[0].count("/"))  # stable: same depth keeps its order
+    return [word for _, words in ops for word in words]
 
 
 def _named(bwrap: str, program: str, args: Sequence[str], shell: str) -> list[str]:

@@ -22,7 +22,8 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
             "writable": ["/"] if box.everything_writable else list(box.writable),
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
-            "notes": list(box.notes)}
+            "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
+            if box.home else None, "notes": list(box.notes)}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -35,6 +36,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     for key, label in (("writable", "writable"), ("read_only", "read-only"),
                        ("hidden", "hidden")):
         lines.append(f"  {label}: {_join(document[key])}")
+    home = document.get("home")
+    if isinstance(home, dict):
+        lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

@@ -1,8 +1,8 @@
 """The spec of a run from the policies that judged it, and what an approval lifts.
 
-The operator's policy (the first) alone names the mode's floor, the writable caches and
-where bwrap lives; a project policy or ``--policy`` can only tighten: a stricter mode,
-smaller limits, more protected paths.
+The operator's policy (the first) alone names the mode's floor, the writable caches, what
+of the home directory the box shows and where bwrap lives; a project policy or
+``--policy`` can only tighten: a stricter mode, smaller limits, more protected paths.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         protect_write=_protected(policies, "protect_write"),
         protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
+        readable=operator.sandbox_readable,
     )
 
 

@@ -41,6 +41,7 @@ class Spec(NamedTuple):
     limits: Limits = Limits()
     bwrap: tuple[str, ...] = BWRAP
     not_scanned: tuple[str, ...] = ()       # directory names the tree scan skips
+    readable: tuple[str, ...] = ()          # under ~: shown read-only in the hidden home
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -68,7 +69,7 @@ class Spec(NamedTuple):
         return cls._make(fields[k] for k in cls._fields)
 
 
-_LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned")
+_LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable")
 
 
 def _strings(values: list[object]) -> list[str]:

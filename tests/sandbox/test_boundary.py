@@ -42,7 +42,8 @@ def test_the_tree_temp_dirs_and_existing_caches_are_writable(tmp_path: Path, tre
 
 def test_protected_and_own_files_inside_writable_places_are_read_only(tmp_path: Path,
                                                                       tree: Path) -> None:
-    spec = SPEC._replace(writable=(str(tmp_path),))  # home inside a writable place
+    # home inside a writable place, and shown (hidden, nothing in it needs a bind)
+    spec = SPEC._replace(writable=(str(tmp_path),), readable=("~",))
     box = boundary(spec, where(tmp_path))
     home = tmp_path / "home"
     assert {str(tree / ".git/hooks"), str(tree / ".git/config"), str(home / ".ssh"),
@@ -58,7 +59,7 @@ def test_read_only_binds_are_only_where_something_is_writable(tmp_path: Path, tr
 
 
 def test_protected_reads_are_hidden_in_the_tree_and_home(tmp_path: Path, tree: Path) -> None:
-    box = boundary(SPEC, where(tmp_path))
+    box = boundary(SPEC._replace(readable=("~",)), where(tmp_path))  # the home shown
     assert set(box.hidden_files) == {str(tree / ".env"), str(tree / "sub/deep/.env"),
                                      str(tmp_path / "home/.ssh/id_rsa")}
 
@@ -179,3 +180,23 @@ def test_a_protected_file_linked_into_the_tree_is_named(tmp_path: Path, tree: Pa
     assert box.linked == (str(tmp_path / "home/.bashrc"),)
     assert f"{tmp_path}/home/.bashrc has another hard link: a write through it changes this " \
            "protected file" in box.notes
+
+
+def test_the_tree_scan_matches_names_at_any_depth_and_paths_where_a_pattern_has_one(
+        tmp_path: Path) -> None:
+    tree = tmp_path / "t"
+    for name in ("a/.vscode/settings.json", "a/.vscode/other.json", "a/.env.example",
+                 "a/b/.env.local", "k.pem", "deep/x/appsettings.Dev.json",
+                 "b/.terraform/y/z", ".claude/x/s.json", "a/.git/config"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text("x\n")
+    spec = Spec(protect_write=(".vscode/settings.json", ".claude/**", ".git/config"),
+                protect_read=("**/.env.*", "!**/.env.example", "**/*.pem",
+                              "**/appsettings*.json", "**/.terraform/**"))
+    box = boundary(spec, Where(str(tree), str(tmp_path / "home"), (), ()))
+    assert set(box.hidden_files) == {str(tree / n) for n in (
+        "a/b/.env.local", "k.pem", "deep/x/appsettings.Dev.json")}
+    assert set(box.hidden_dirs) == {str(tree / "b/.terraform")}
+    assert {str(tree / "a/.vscode/settings.json"), str(tree / ".claude")} <= set(box.readonly)
+    assert str(tree / "a/.vscode/other.json") not in box.readonly
+    assert str(tree / "a/.git/config") not in box.readonly  # no .git is searched

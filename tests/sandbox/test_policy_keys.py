@@ -35,6 +35,8 @@ def test_keys_are_read_with_sizes_and_a_bare_off(tmp_path: Path) -> None:
     assert policy.sandbox_writable == ("~/.npm",)
     assert policy.sandbox_bwrap == ("/opt/bwrap",)
     assert policy.sandbox_not_scanned == ("node_modules",)
+    shown = load_policy(write(tmp_path, "q.yaml", "sandbox_paths: {readable: ['~', ~/.rustup]}\n"))
+    assert shown.sandbox_readable == ("~", "~/.rustup")
     assert policy.limits == Limits(timeout=9, memory=2 << 30, output=512 << 10)
 
 
@@ -42,6 +44,8 @@ def test_keys_are_read_with_sizes_and_a_bare_off(tmp_path: Path) -> None:
     ("sandbox: maybe\n", "2:10: sandbox: expected one of off, preferred, required, got 'maybe'"),
     ("sandbox_paths: {bwrap: [bwrap]}\n", "never looked up"),
     ("sandbox_paths: {writable: [cache]}\n", "a writable path starts with / or ~/"),
+    ("sandbox_paths: {readable: [/opt/tools]}\n", "a readable path is in the home directory"),
+    ("sandbox_paths: {readable: [~other]}\n", "a readable path is in the home directory"),
     ("sandbox_paths: {writeable: [~/x]}\n", "did you mean 'writable'"),
     ("limits: {timeout: -1}\n", "expected a number of at least 0"),
     ("limits: {memory: lots}\n", "expected a number of at least 0, got 'lots'"),
