@@ -197,7 +197,7 @@ def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str],
     from gatekeep.policy.redact import for_policies
     from gatekeep.runtime import sinks
 
-    redact = for_policies(policies, str(locations.config_dir))
+    redact = for_policies(policies, str(locations.config_dir), str(locations.state_dir))
     with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
         sinks.save(str(locations.state_dir), policies[0].audit_sinks)
     return redact
