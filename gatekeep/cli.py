@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from gatekeep import __version__
-from gatekeep.core.inputs import Request
 from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.runtime.locations import Locations
+
+if TYPE_CHECKING:  # the engine loads only for the commands that judge something
+    from datetime import datetime
+
+    from gatekeep.core.inputs import Request
 
 # Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
 # the base class of its BadParameter.
@@ -90,6 +93,8 @@ def _usable(what: str, *values: object) -> None:
 
 
 def _request(command: str | None, argv: list[str] | None, policy: str | None) -> Request:
+    from gatekeep.core.inputs import Request
+
     if (command is None) == (not argv):
         typer.echo("gatekeep: give either -c 'COMMAND' or -- PROGRAM ARGS...", err=True)
         raise typer.Exit(ExitStatus.USAGE)
