@@ -50,12 +50,15 @@ def main() -> None:
             print(f"{rules:>6} rules: median decision {medians[rules] * 1e6:7.1f} us{verdict}")
         print(f"flatness 10,000 vs 10 rules: {medians[10_000] / medians[10]:.2f}x")
         batch = [c for c in COMMANDS * 500]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for text in batch:
             decide(policy, parse(text), context)
-        elapsed = time.perf_counter() - start
-        rate = len(batch) / elapsed
-        print(f"batch parse+decide: {rate:,.0f} commands/s  "
+        elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+        # per second of this process's CPU time (one core), so other load on the
+        # machine does not count; the wall-clock rate is printed beside it
+        rate = len(batch) / used
+        print(f"batch parse+decide: {rate:,.0f} commands per CPU second "
+              f"({len(batch) / elapsed:,.0f}/s wall)  "
               f"{'PASS' if rate >= 30_000 else 'MISS'} (>= 30,000)")
 
 
