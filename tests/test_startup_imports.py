@@ -56,13 +56,15 @@ def test_a_fresh_decision_with_the_compiled_policy_cached_reads_no_yaml(
 
 def test_a_hook_call_that_reuses_a_decision_reads_no_yaml_and_parses_nothing(
         env: dict[str, str], tmp_path: Path) -> None:
-    """The agent's stated purpose is redacted with the cached patterns."""
+    """The agent's stated purpose is redacted with the cached patterns; not even typing or
+    pathlib load (each costs about a tenth of the interpreter's own start-up)."""
     call = json.dumps({"session_id": "s1", "cwd": str(tmp_path), "hook_event_name":
                        "PreToolUse", "tool_name": "Bash", "permission_mode": "default",
                        "tool_input": {"command": "ls -la", "description": "look around"}})
     loaded(["hook", "claude-code"], env, tmp_path, call.encode())  # decides and stores
     found = loaded(["hook", "claude-code"], env, tmp_path, call.encode())
-    assert found & {"yaml", "tree_sitter", "typer", "rich", "pydantic"} == set()
+    assert found & {"yaml", "tree_sitter", "typer", "rich", "pydantic", "typing",
+                    "pathlib"} == set()
     log = (Path(env["XDG_STATE_HOME"]) / "gatekeep" / "audit.jsonl").read_text()
     assert log.count('"why": "look around"') == 2
 

@@ -18,14 +18,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from functools import cache, partial
-from pathlib import Path
 
 from gatekeep import __version__
-from gatekeep.policy.refs import builtin_dir
 from gatekeep.runtime import sealed, sysfs
+from gatekeep.runtime.decision_cache import builtin_dir
+
+TYPE_CHECKING = False  # pathlib only where a file is read: the hook path does without it
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Redactor = Callable[[str], str]
 Patterns = tuple[tuple[str, str], ...]
@@ -52,32 +56,39 @@ def redactor(config_dir: str, extra: Iterable[tuple[str, str]] = (),
              state_dir: str | None = None) -> Redactor:
     """The shipped patterns, the operator's file when there is one, and ``extra``; with
     ``state_dir``, each file's patterns come from the cache while the file is unchanged."""
-    patterns = cached_patterns(builtin_dir() / "redact.yaml", state_dir)
-    operator = Path(config_dir) / "redact.yaml"
-    if operator.is_file():
+    patterns = cached_patterns(os.path.join(builtin_dir(), "redact.yaml"), state_dir)
+    operator = os.path.join(config_dir, "redact.yaml")
+    if os.path.isfile(operator):
         patterns += cached_patterns(operator, state_dir)
     return _compiled((*patterns, *extra))
 
 
-def cached_patterns(path: Path, state_dir: str | None) -> Patterns:
-    """``load_patterns(path)``, through the sealed cache when there is a state directory."""
+def cached_patterns(file: str | os.PathLike[str], state_dir: str | None) -> Patterns:
+    """``load_patterns(file)``, through the sealed cache when there is a state directory."""
+    path = os.fspath(file)
     secret = sealed.key(state_dir, create=True) if state_dir is not None else None
     if state_dir is None or secret is None:
-        return load_patterns(path)
+        return _read_patterns(path)
     context = f"redact\0{_FORMAT}\0{__version__}\0{path}"
     name = "r-" + hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest()[:40]
-    before = sysfs.content_digest(str(path))
+    before = sysfs.content_digest(path)
     data = sealed.read(state_dir, _SUBDIRS, name)
     body = sealed.unseal(secret, context, data) if data is not None else None
     found = _decode(body, before) if body is not None and before is not None else None
     if found is not None:
         return found
-    patterns = load_patterns(path)
-    if before is not None and sysfs.content_digest(str(path)) == before:  # what was read
+    patterns = _read_patterns(path)
+    if before is not None and sysfs.content_digest(path) == before:  # what was read
         text = json.dumps({"sha256": before, "patterns": patterns}, ensure_ascii=False)
         with contextlib.suppress(OSError):  # not cached: read again next time
             sealed.write(state_dir, _SUBDIRS, name, sealed.seal(secret, context, text.encode()))
     return patterns
+
+
+def _read_patterns(path: str) -> Patterns:
+    from pathlib import Path
+
+    return load_patterns(Path(path))
 
 
 def _decode(body: bytes, digest: str) -> Patterns | None:
