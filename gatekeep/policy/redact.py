@@ -96,7 +96,8 @@ def _decode(body: bytes, digest: str) -> Patterns | None:
     try:
         entry = json.loads(body)
         pairs = entry["patterns"] if entry["sha256"] == digest else None
-        if not isinstance(pairs, list):
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2
+                                                  for p in pairs):
             return None
         found = tuple((name, pattern) for name, pattern in pairs)
     except (ValueError, TypeError, KeyError):
