@@ -1,7 +1,8 @@
 """In-process decision speed: median per decision with 10, 1,000 and 10,000 rules.
 
-Budget (DESIGN.md section 6): median under 50 us with 1,000 rules, flat from 10 to 10,000
-rules, and at least 20,000 commands per second in batch. Prints numbers and ratios only.
+Budgets: median at most 30 us with 1,000 rules, flat from 10 to 10,000 rules, and at least
+30,000 commands per second for parse+decide in batch (replay, test) on one core. Prints the
+numbers with PASS or MISS; asserts nothing.
 """
 
 from __future__ import annotations
@@ -44,14 +45,21 @@ def main() -> None:
                     decide(policy, command, context)
                     samples.append(time.perf_counter() - start)
             medians[rules] = statistics.median(samples)
-            print(f"{rules:>6} rules: median decision {medians[rules] * 1e6:7.1f} us")
+            verdict = f"  {'PASS' if medians[rules] <= 30e-6 else 'MISS'} (<= 30 us)" \
+                if rules == 1_000 else ""
+            print(f"{rules:>6} rules: median decision {medians[rules] * 1e6:7.1f} us{verdict}")
         print(f"flatness 10,000 vs 10 rules: {medians[10_000] / medians[10]:.2f}x")
         batch = [c for c in COMMANDS * 500]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for text in batch:
             decide(policy, parse(text), context)
-        elapsed = time.perf_counter() - start
-        print(f"batch parse+decide: {len(batch) / elapsed:,.0f} commands/s (budget 20,000)")
+        elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+        # per second of this process's CPU time (one core), so other load on the
+        # machine does not count; the wall-clock rate is printed beside it
+        rate = len(batch) / used
+        print(f"batch parse+decide: {rate:,.0f} commands per CPU second "
+              f"({len(batch) / elapsed:,.0f}/s wall)  "
+              f"{'PASS' if rate >= 30_000 else 'MISS'} (>= 30,000)")
 
 
 if __name__ == "__main__":

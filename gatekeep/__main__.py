@@ -2,7 +2,7 @@
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.runtime.fastpath``), then the full path without typer
-or rich; the plain forms of ``check`` also run without typer; everything else (help,
+or rich; the plain forms of ``check`` and ``version`` also run without typer; everything else (help,
 other commands, unusual options) goes through the typer application. ``gatekeep hook
 AGENT`` also runs without typer or rich, with an error boundary of its own that answers
 in the form every agent honours as a block.
@@ -74,6 +74,11 @@ def dispatch(args: list[str]) -> int:
         status = _plain_check(args[1:])
         if status is not None:
             return status
+    if args == ["version"]:  # typer's option handling alone costs several times this
+        from gatekeep import __version__
+
+        sys.stdout.write(f"{__version__}\n")
+        return 0
     from gatekeep.cli import app
 
     try:

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
 from typer.core import TyperGroup
 
 from gatekeep import __version__
-from gatekeep.core.inputs import Request
 from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.runtime.locations import Locations
+
+if TYPE_CHECKING:  # the engine loads only for the commands that judge something
+    from datetime import datetime
+
+    from gatekeep.core.inputs import Request
 
 # Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
 # the base class of its BadParameter.
@@ -90,6 +93,8 @@ def _usable(what: str, *values: object) -> None:
 
 
 def _request(command: str | None, argv: list[str] | None, policy: str | None) -> Request:
+    from gatekeep.core.inputs import Request
+
     if (command is None) == (not argv):
         typer.echo("gatekeep: give either -c 'COMMAND' or -- PROGRAM ARGS...", err=True)
         raise typer.Exit(ExitStatus.USAGE)
@@ -404,12 +409,15 @@ ProjectOption = Annotated[bool, typer.Option(
 UserOption = Annotated[bool, typer.Option("--user", help="The user's settings (the default).")]
 
 
+def _one_place(user: bool, project: bool) -> None:
+    if user and project:
+        typer.echo("gatekeep: give --user or --project, not both", err=True)
+        raise typer.Exit(ExitStatus.USAGE)
+
+
 @app.command()
-def install(
-    agent: AgentArgument,
-    user: UserOption = False,
-    project: ProjectOption = False,
-) -> None:
+def install(agent: AgentArgument, user: UserOption = False,
+            project: ProjectOption = False) -> None:
     """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
 
     Refuses to edit a file it cannot parse. Exit codes: 0 done, 1 refused, 2 usage error.
@@ -417,26 +425,19 @@ def install(
     from gatekeep.commands.install import executable_path
     from gatekeep.commands.install import install as do_install
 
-    if user and project:
-        typer.echo("gatekeep: give --user or --project, not both", err=True)
-        raise typer.Exit(ExitStatus.USAGE)
+    _one_place(user, project)
     raise typer.Exit(do_install(agent, project=os.getcwd() if project else None, env=os.environ,
                                executable=executable_path(), stdout=sys.stdout,
                                stderr=sys.stderr))
 
 
 @app.command()
-def uninstall(
-    agent: AgentArgument,
-    user: UserOption = False,
-    project: ProjectOption = False,
-) -> None:
+def uninstall(agent: AgentArgument, user: UserOption = False,
+              project: ProjectOption = False) -> None:
     """Remove exactly gatekeep's hook from AGENT's settings (with a backup)."""
     from gatekeep.commands.install import uninstall as do_uninstall
 
-    if user and project:
-        typer.echo("gatekeep: give --user or --project, not both", err=True)
-        raise typer.Exit(ExitStatus.USAGE)
+    _one_place(user, project)
     raise typer.Exit(do_uninstall(agent, project=os.getcwd() if project else None,
                                  env=os.environ, stdout=sys.stdout, stderr=sys.stderr))
 

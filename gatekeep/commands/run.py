@@ -197,7 +197,7 @@ def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str],
     from gatekeep.policy.redact import file_patterns, for_policies
     from gatekeep.runtime import redaction, sinks
 
-    files = file_patterns(str(locations.config_dir))
+    files = file_patterns(str(locations.config_dir), str(locations.state_dir))
     redact = for_policies(policies, files)
     with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
         sinks.save(str(locations.state_dir), policies[0].audit_sinks)

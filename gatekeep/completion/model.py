@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
@@ -35,6 +36,15 @@ class Command(NamedTuple):
 
 
 HELP = Param(("-h", "--help"), "", "Show this message and exit.", None)
+
+
+def by_kind(param: Param, texts: dict[Kind, str], other: str,
+            quote: Callable[[str], str] = str) -> str:
+    """A shell's text for what ``param`` completes to: ``texts[kind]``, with ``{choices}``
+    standing for its choices (space-separated, through ``quote``); ``other`` for the rest."""
+    text = texts.get(param.kind or NONE, other)
+    return text.replace("{choices}", quote(" ".join(param.choices))) \
+        if "{choices}" in text else text
 
 
 def from_click(command: Any, name: str, builtins: tuple[str, ...]) -> Command:

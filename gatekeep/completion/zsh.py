@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gatekeep.completion.model import CHOICES, FILES, POLICY, PROGRAM, Command, Param
+from gatekeep.completion.model import CHOICES, FILES, POLICY, PROGRAM, Command, Param, by_kind
 
 _HEAD = """\
 #compdef gatekeep
@@ -78,15 +78,8 @@ def _argument(index: int, argument: Param) -> str:
 
 
 def _action(param: Param) -> str:
-    if param.kind == FILES:
-        return "_files"
-    if param.kind == POLICY:
-        return f"_gatekeep_policy {' '.join(param.choices)}"
-    if param.kind == PROGRAM:
-        return "_command_names -e"
-    if param.kind == CHOICES:
-        return f"({' '.join(param.choices)})"
-    return " "
+    return by_kind(param, {FILES: "_files", POLICY: "_gatekeep_policy {choices}",
+                           PROGRAM: "_command_names -e", CHOICES: "({choices})"}, " ")
 
 
 def _bracketed(text: str) -> str:

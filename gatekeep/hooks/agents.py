@@ -10,7 +10,9 @@ no allow (Codex), it is silence and exit 0.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+
+# not typing.NamedTuple: importing typing costs the hook, which runs before every tool call
+from gatekeep.sandbox.records import NamedTuple
 
 BLOCKED = 2  # the exit code every agent treats as "do not run the tool"
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import NamedTuple
 
 from gatekeep.hooks.agents import Agent
+from gatekeep.sandbox.records import NamedTuple  # not typing's: the hook imports little
 from gatekeep.text import invisible_reason
 
 MAX_PAYLOAD = 1 << 20  # bytes; agents send a few kilobytes

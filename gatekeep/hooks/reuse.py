@@ -50,7 +50,8 @@ def hook_fields(entry: dict[str, object], agent: str, why: str | None,
     if why:
         from gatekeep.policy.redact import redactor
 
-        entry["why"] = redactor(sysfs.user_dirs(env)[0])(why)
+        config, state = sysfs.user_dirs(env)
+        entry["why"] = redactor(config, state_dir=state)(why)
     return json.dumps(entry, ensure_ascii=True, sort_keys=True)[:-1]
 
 

@@ -233,14 +233,21 @@ def _where(rule: Rule, shadows: list[Rule], own: str) -> Rule:
     return rule if rule.file == own else next(r for r in shadows if r.file == own)
 
 
+def _contradicted(rule: Rule, against: list[Rule], own: str, what: str,
+                  tail: str = "") -> Finding:
+    """An allow (``what``: the whole rule, or one of its patterns) that a deny in another
+    file of the policy always outranks."""
+    return _at(_where(rule, against, own), WARNING, "contradicted", (
+        f"allow rule {rule.id!r} ({_short(rule)}){what} can never allow anything: deny rule "
+        f"{against[0].id!r} ({_short(against[0])}) in another file of the policy matches "
+        f"every command it matches{tail}"))
+
+
 def _dead_rule(rule: Rule, covering: list[list[Rule]], own: str) -> Finding:
     shadows = list(dict.fromkeys(r for rules in covering for r in rules))
     against = _contradicting(rule, shadows, own)
     if against:
-        return _at(_where(rule, against, own), WARNING, "contradicted", (
-            f"allow rule {rule.id!r} ({_short(rule)}) can never allow anything: deny rule "
-            f"{against[0].id!r} ({_short(against[0])}) in another file of the policy matches "
-            "every command it matches, and the stricter decision wins"))
+        return _contradicted(rule, against, own, "", ", and the stricter decision wins")
     names = ", ".join(f"{r.id!r} ({r.decision}, {_short(r)})" for r in shadows)
     return _at(rule, WARNING, "shadowed-rule", (
         f"rule {rule.id!r} ({rule.decision}) can never decide anything: every command it "
@@ -250,10 +257,7 @@ def _dead_rule(rule: Rule, covering: list[list[Rule]], own: str) -> Finding:
 def _dead_pattern(rule: Rule, pattern: Pattern, covering: list[Rule], own: str) -> Finding:
     against = _contradicting(rule, covering, own)
     if against:
-        return _at(_where(rule, against, own), WARNING, "contradicted", (
-            f"allow rule {rule.id!r} ({_short(rule)}): pattern {pattern.text!r} can never "
-            f"allow anything: deny rule {against[0].id!r} ({_short(against[0])}) in another "
-            "file of the policy matches every command it matches"))
+        return _contradicted(rule, against, own, f": pattern {pattern.text!r}")
     shadow = covering[0]
     return _at(rule, WARNING, "shadowed-pattern", (
         f"rule {rule.id!r} ({rule.decision}): pattern {pattern.text!r} can never decide: "

@@ -19,8 +19,11 @@ from __future__ import annotations
 import re
 
 from gatekeep.policy.sandbox import _size
-from gatekeep.policy.yamlsource import Located
 from gatekeep.runtime.sinks import FACILITIES, JOURNAL_SOCKET, Settings
+
+TYPE_CHECKING = False  # run and hook load this for redaction: they never need yaml
+if TYPE_CHECKING:
+    from gatekeep.policy.yamlsource import Located
 
 AUDIT_KEYS = frozenset({"rotate", "syslog", "journald", "redact"})
 _SYSLOG_KEYS = frozenset({"address", "facility"})

@@ -64,7 +64,7 @@ def _decoder(annotation: Any) -> Decoder:
         return _tuple(typing.get_args(annotation))
     if origin is frozenset:
         item = _decoder(typing.get_args(annotation)[0])
-        return lambda data: frozenset(item(x) for x in _list(data))
+        return lambda data: frozenset([item(x) for x in _list(data)])
     if origin in (dict, Mapping) or origin is typing.get_origin(Mapping[str, str]):
         return _mapping(annotation, origin is dict)
     if annotation in (str, int, float, bool, type(None)):
@@ -76,15 +76,20 @@ def _named(cls: type) -> Decoder:
     """Fields left at their default may be absent; every other field must be there."""
     hints = typing.get_type_hints(cls)
     names = _stored_fields(cls)
-    required = frozenset(names) - frozenset(cls._field_defaults)  # type: ignore[attr-defined]
+    allowed = frozenset(names)
+    required = allowed - frozenset(cls._field_defaults)  # type: ignore[attr-defined]
     decoders: dict[str, Decoder] = {}
+    # str, int and bool fields are checked here: a call per scalar was most of the time
+    # taken to read a cached policy, which ``run`` does on every fresh decision
+    exact = {name: hints[name] for name in names if hints[name] in (str, int, bool)}
 
     def decode(data: object) -> object:
-        if not isinstance(data, dict) or not required <= data.keys() <= frozenset(names):
+        if not isinstance(data, dict) or not required <= data.keys() <= allowed:
             raise ValueError(f"expected the fields of {cls.__name__}")
         if not decoders:  # built on first use: a class may refer to itself
             decoders.update((name, _decoder(hints[name])) for name in names)
-        values = {name: decoders[name](item) for name, item in data.items()}
+        values = {name: item if type(item) is exact.get(name) else decoders[name](item)
+                  for name, item in data.items()}
         return Policy.build(**values) if cls is Policy else cls(**values)
 
     return decode
@@ -109,14 +114,14 @@ def _union(options: tuple[Any, ...]) -> Decoder:
 def _tuple(args: tuple[Any, ...]) -> Decoder:
     if len(args) == 2 and args[1] is Ellipsis:
         item = _decoder(args[0])
-        return lambda data: tuple(item(x) for x in _list(data))
+        return lambda data: tuple([item(x) for x in _list(data)])
     decoders = [_decoder(arg) for arg in args]
 
     def decode(data: object) -> object:
         items = _list(data)
         if len(items) != len(decoders):
             raise ValueError("wrong tuple length")
-        return tuple(d(x) for d, x in zip(decoders, items, strict=True))
+        return tuple([d(x) for d, x in zip(decoders, items, strict=True)])
 
     return decode
 

@@ -6,8 +6,11 @@ replace what it inherits (the loader applies a file's own keys after its ``exten
 
 from __future__ import annotations
 
-from gatekeep.policy.yamlsource import Located
 from gatekeep.sandbox.spec import LIMIT_KEYS, MODES, Limits
+
+TYPE_CHECKING = False  # run and hook load this for redaction: they never need yaml
+if TYPE_CHECKING:
+    from gatekeep.policy.yamlsource import Located
 
 SANDBOX_KEYS = frozenset({"sandbox", "sandbox_paths", "limits"})
 _PATH_KEYS = frozenset({"writable", "not_scanned", "bwrap", "readable"})

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from gatekeep.policy.yamlsource import Located
 from gatekeep.sandbox.spec import LIMIT_KEYS, Limits
+
+TYPE_CHECKING = False  # the engine imports this module: it never needs yaml
+if TYPE_CHECKING:
+    from gatekeep.policy.yamlsource import Located
 
 _RANGE = re.compile(r"\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*\Z")
 _KEY = re.compile(r"-{0,2}[A-Za-z0-9][A-Za-z0-9_.-]*\Z")

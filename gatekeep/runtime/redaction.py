@@ -3,17 +3,20 @@
 The patterns are loaded and validated by ``gatekeep.policy.redact`` (YAML, with
 ``file:line:col`` errors); this module only compiles and applies them, with ``re`` alone, so
 that the fast path (which loads no policy) can redact the agent's stated purpose too. The
-full path keeps the pattern files' patterns in ``redact.json`` in the state directory; a
-fast path that finds none there, or cannot read them, leaves the run to the full path.
+full path keeps the pattern files' patterns in gatekeep's sealed cache (``redact`` under
+``cache/`` in the state directory, ``gatekeep.runtime.sealed``): a file an agent wrote or
+edited does not verify, and a fast path that finds no patterns that verify and compile
+leaves the run to the full path.
 A policy's own patterns are never in that file: a decision under such a policy is not
 stored for reuse (``gatekeep.commands.run``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache, partial
+
+from gatekeep.runtime import sealed
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -21,7 +24,9 @@ if TYPE_CHECKING:
 
     Patterns = tuple[tuple[str, str], ...]
 
-_FILE = "redact.json"
+_SUBDIRS = ("cache",)
+_NAME = "redact"
+_CONTEXT = "redact-patterns\0" "1"
 
 
 @cache
@@ -47,28 +52,33 @@ def _replace(match: re.Match[str], name: str) -> str:
 
 
 def save(state_dir: str, patterns: Patterns) -> None:
-    """Keep ``patterns`` for the fast path (written only when they changed)."""
+    """Keep ``patterns`` for the fast path (written only when they changed); OSError
+    when they cannot be kept."""
     if saved(state_dir) == patterns:
         return
     import json
 
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
-    path = os.path.join(state_dir, _FILE)
-    temporary = f"{path}.{os.getpid()}"
-    with open(temporary, "w", encoding="ascii") as handle:
-        json.dump([list(pair) for pair in patterns], handle)
-    os.replace(temporary, path)
+    secret = sealed.key(state_dir, create=True)
+    if secret is None:
+        raise OSError(f"no cache key in {state_dir}")
+    body = json.dumps([list(pair) for pair in patterns], ensure_ascii=True).encode("ascii")
+    sealed.write(state_dir, _SUBDIRS, _NAME, sealed.seal(secret, _CONTEXT, body))
 
 
 def saved(state_dir: str) -> Patterns | None:
-    """The patterns the full path last saved; None when there are none that compile."""
+    """The patterns the full path last saved; None when there are none that verify and
+    compile."""
     import json
 
+    secret = sealed.key(state_dir)
+    data = sealed.read(state_dir, _SUBDIRS, _NAME) if secret is not None else None
+    body = sealed.unseal(secret, _CONTEXT, data) if secret is not None and data else None
+    if body is None:
+        return None
     try:
-        with open(os.path.join(state_dir, _FILE), "rb") as handle:
-            values = json.loads(handle.read(1 << 20))
+        values = json.loads(body)
         patterns = tuple((str(name), str(pattern)) for name, pattern in values)
         compiled(patterns)
-    except (OSError, ValueError, TypeError, re.error):
+    except (ValueError, TypeError, re.error):
         return None
     return patterns

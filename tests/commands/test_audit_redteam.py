@@ -51,6 +51,23 @@ def test_the_purpose_is_redacted_when_a_stored_decision_is_reused(sandbox: Sandb
     assert "push with [redacted:github-token]" in raw
 
 
+def test_patterns_an_agent_put_in_the_state_directory_are_not_trusted(
+        sandbox: Sandbox) -> None:
+    """The fast path's copy of the patterns is sealed: one replaced by a file that has no
+    patterns (so nothing would be hidden) does not verify, and the purpose is still hidden."""
+    assert sandbox.gatekeep("run", "--why", "first", "--", "true").returncode == 0
+    kept = sandbox.state_home / "gatekeep" / "cache" / "redact"
+    assert kept.is_file()  # the full run kept the patterns for the fast path
+    kept.write_bytes(b"[]")
+
+    result = sandbox.gatekeep("run", "--why", f"push with {TOKEN}", "--", "true")
+
+    assert result.returncode == 0, result.stderr
+    raw = sandbox.audit_log.read_text(encoding="ascii")
+    assert TOKEN not in raw
+    assert "push with [redacted:github-token]" in raw
+
+
 def test_a_pattern_the_operator_adds_later_hides_a_reused_command(sandbox: Sandbox) -> None:
     command = "echo hk_abcdef123456"
     assert sandbox.gatekeep("run", "-c", command).returncode == 0  # stored, nothing to hide

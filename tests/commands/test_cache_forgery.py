@@ -140,7 +140,7 @@ def test_cache_files_are_private_whatever_the_umask(sandbox):
              for p in [state(sandbox), *state(sandbox).rglob("*")] if p.name != "audit.jsonl"}
     cache = {name: mode for name, mode in modes.items() if name.startswith("cache/")}
     assert {mode for mode in cache.values()} == {0o600}
-    assert len(cache) == 2  # the compiled policy and the decision
+    assert len(cache) == 3  # the compiled policy, the redaction patterns, the decision
     assert (modes["."], modes["cache"], modes["cache.key"]) == (0o700, 0o700, 0o600)
 
 

@@ -1,0 +1,77 @@
+"""What the everyday commands load: each pays only for what it uses (start-up is most of
+their time). Module lists, not timings: the benchmark in benchmarks/startup.py times them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / "config"),
+            "XDG_STATE_HOME": str(tmp_path / "state")}
+
+
+def loaded(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"") -> set[str]:
+    """The top-level packages ``python -m gatekeep ARGS`` imports (``-X importtime``)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            input=stdin, capture_output=True, env=env, cwd=cwd, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    return {line.rsplit("|", 1)[1].strip().split(".")[0]
+            for line in result.stderr.decode().splitlines() if line.startswith("import time:")}
+
+
+def forget_decisions(env: dict[str, str]) -> None:
+    for stored in (Path(env["XDG_STATE_HOME"]) / "gatekeep" / "cache").glob("d-*"):
+        stored.unlink()
+
+
+def test_version_runs_without_typer(env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "gatekeep", "version"], capture_output=True,
+                            text=True, env=env, check=True)
+    from gatekeep import __version__
+
+    assert result.stdout == f"{__version__}\n"
+    assert loaded(["version"], env, tmp_path) & {"typer", "click", "pydantic", "rich"} == set()
+
+
+def test_a_fresh_decision_with_the_compiled_policy_cached_reads_no_yaml(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """The policy and the redaction patterns come from the sealed cache: no YAML is read."""
+    command = ["run", "-c", "ls >/dev/null && echo done >/dev/null"]
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True)
+    forget_decisions(env)
+    found = loaded(command, env, tmp_path)
+    assert "tree_sitter" in found  # decided afresh: the command was parsed
+    assert found & {"yaml", "typer", "click", "pydantic", "rich"} == set()
+
+
+def test_a_hook_call_that_reuses_a_decision_reads_no_yaml_and_parses_nothing(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """The agent's stated purpose is redacted with the cached patterns; not even typing or
+    pathlib load (each costs about a tenth of the interpreter's own start-up)."""
+    call = json.dumps({"session_id": "s1", "cwd": str(tmp_path), "hook_event_name":
+                       "PreToolUse", "tool_name": "Bash", "permission_mode": "default",
+                       "tool_input": {"command": "ls -la", "description": "look around"}})
+    loaded(["hook", "claude-code"], env, tmp_path, call.encode())  # decides and stores
+    found = loaded(["hook", "claude-code"], env, tmp_path, call.encode())
+    assert found & {"yaml", "tree_sitter", "typer", "rich", "pydantic", "typing",
+                    "pathlib"} == set()
+    log = (Path(env["XDG_STATE_HOME"]) / "gatekeep" / "audit.jsonl").read_text()
+    assert log.count('"why": "look around"') == 2
+
+
+def test_the_typer_application_loads_the_engine_only_for_a_command_that_judges(
+        tmp_path: Path) -> None:
+    probe = "import sys, gatekeep.cli\nprint('gatekeep.core.engine' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, cwd=tmp_path)
+    assert result.stdout == "False\n"
