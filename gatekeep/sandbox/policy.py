@@ -17,11 +17,12 @@ from gatekeep.sandbox.spec import MODES, Limits, Spec
 from gatekeep.shell.model import ParsedCommand
 
 _OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
+_NETWORK = frozenset({"network", "network-loopback"})
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
     """The boundary of an allowed command; with the ``decision``, the limits of the rules
-    that allowed it."""
+    that allowed it, and the network when a part it allowed has a network effect."""
     operator = policies[0]
     limits = decided_limits(operator, decision)
     for other in policies[1:]:
@@ -33,7 +34,17 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
         readable=operator.sandbox_readable,
+        network=decision is not None and bool(network_parts(decision)),
     )
+
+
+def network_parts(decision: Decision) -> list[str]:
+    """The parts whose effects (program knowledge's, for the system program) reach the
+    network: an allowed ``git fetch`` or ``npm ci`` is allowed to, and gets it in the box.
+    Loopback (``curl http://127.0.0.1:3000``) needs the host's network too: a box of its
+    own would have a loopback with nothing listening on it."""
+    return [segment.text for segment in decision.segments
+            if segment.described is not None and _NETWORK.intersection(segment.described[1])]
 
 
 def _protected(policies: Sequence[Policy], key: str) -> tuple[str, ...]:
@@ -73,7 +84,8 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
     writable = [_holder(v.reason[len(_OUTSIDE[0]):-len(_OUTSIDE[1])]) for v in verdicts
                 if v.rule == "path:outside" and v.reason
                 and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
-    network = any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
+    network = spec.network or any(v.rule == "path:network" for v in verdicts) \
+        or _uses_network(parsed, policies)
     return spec._replace(
         writable=_union([*spec.writable, *writable]), network=network,
         everything_writable=any(v.rule == "path:unknown" for v in verdicts))

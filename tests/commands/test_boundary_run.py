@@ -468,6 +468,45 @@ def test_an_approved_network_command_gets_the_network(sandbox: Sandbox) -> None:
         connection.close()
 
 
+def test_an_allowed_command_whose_effects_reach_the_network_gets_it(sandbox: Sandbox) -> None:
+    """``curl`` to loopback is allowed (rule ``local-services``) and its effect is
+    ``network-loopback``: the box shares the host's network, else nothing would listen."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        port = listener.getsockname()[1]
+        command = f"curl -s -m 20 -o /dev/null http://127.0.0.1:{port}/health"
+        document = json.loads(sandbox.gatekeep("check", "--json", "-c", command).stdout)
+        assert document["decision"] == "allow"
+        assert document["boundary"]["status"] == "boxed"
+        assert document["boundary"]["network"] is True
+
+        running = subprocess.Popen([str(sandbox.GATEKEEP), "run", "-c", command],
+                                   cwd=sandbox.work, env=sandbox.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            listener.settimeout(30)
+            connection, _ = listener.accept()
+            connection.close()
+        finally:
+            running.kill()
+            running.wait()
+
+
+def test_an_allowed_command_without_a_network_effect_stays_offline(sandbox: Sandbox) -> None:
+    document = json.loads(sandbox.gatekeep("check", "--json", "-c", "git status").stdout)
+    assert document["decision"] == "allow"
+    assert document["boundary"]["network"] is False
+
+
+def test_an_approved_git_push_gets_the_network_its_effects_name(sandbox: Sandbox) -> None:
+    """git has no network flag of its own; ``git push``'s effects say it connects."""
+    document = json.loads(sandbox.gatekeep("check", "--json", "-c",
+                                           "git push origin main").stdout)
+    assert document["decision"] == "ask"
+    assert document["boundary"]["network"] is True
+
+
 def test_an_approved_command_keeps_the_box_it_did_not_ask_to_lift(sandbox: Sandbox) -> None:
     sandbox.write_operator_policy("gatekeep: 1\nextends: [builtin:default]\nrules:\n"
                                   "  - id: ask-make\n    ask: [make]\n")
