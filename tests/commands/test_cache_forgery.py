@@ -140,7 +140,9 @@ def test_cache_files_are_private_whatever_the_umask(sandbox):
              for p in [state(sandbox), *state(sandbox).rglob("*")] if p.name != "audit.jsonl"}
     cache = {name: mode for name, mode in modes.items() if name.startswith("cache/")}
     assert {mode for mode in cache.values()} == {0o600}
-    assert len(cache) == 3  # the compiled policy, the redaction patterns, the decision
+    # the compiled policy, the redaction file's patterns, the fast path's copy of all the
+    # patterns, the decision
+    assert len(cache) == 4
     assert (modes["."], modes["cache"], modes["cache.key"]) == (0o700, 0o700, 0o600)
 
 
