@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gatekeep.shell.model import ParsedCommand
 
 BUDGET = 50.0  # seconds for the whole call: below the 60 s hook timeout agents commonly use
+_REPEAT = 0.05  # seconds between alarms once the budget is spent
 PROMPT_MARGIN = 5.0  # seconds kept for answering the agent after a prompt or queue wait
 NEEDS_OPERATOR = ("gatekeep: not run: it needs the operator's approval, which cannot be asked "
                   "for here: ask the operator to run it (in a terminal: gatekeep run -c "
@@ -98,17 +99,27 @@ def hook(agent_name: str, stdin: BinaryIO, stdout: TextIO, stderr: TextIO,
 
 
 def _within(budget: float, action: Callable[[], Reply]) -> Reply:
-    """``action()``, interrupted by DeadlineExceeded after ``budget`` seconds."""
-    armed = [True]
+    """``action()``, interrupted by DeadlineExceeded after ``budget`` seconds.
+
+    The alarm repeats until it is disarmed: an exception raised where Python only reports
+    it (a finalizer, a garbage collector callback) is lost, and the next one interrupts.
+    Whatever ends ``action`` once the time is up is reported as the deadline it was."""
+    armed, fired = [True], [False]
+    message = f"gatekeep took longer than its {budget:g} s budget"
 
     def expired(signum: int, frame: object) -> None:
         if armed[0]:
-            raise DeadlineExceeded(f"gatekeep took longer than its {budget:g} s budget")
+            fired[0] = True
+            raise DeadlineExceeded(message)
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, budget)
+    signal.setitimer(signal.ITIMER_REAL, budget, _REPEAT)
     try:
         return action()
+    except BaseException as error:
+        if fired[0] and not isinstance(error, DeadlineExceeded):
+            raise DeadlineExceeded(message) from error
+        raise
     finally:
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)

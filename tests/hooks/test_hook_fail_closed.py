@@ -152,6 +152,26 @@ def test_running_out_of_time_blocks(scratch, monkeypatch):
     assert (code, err) == (2, "gatekeep: gatekeep took longer than its 0.5 s budget\n" + NOT_RUN)
 
 
+@pytest.mark.parametrize("after", ["swallowed", "turned into another error"])
+def test_a_deadline_lost_once_still_blocks_as_the_deadline(scratch, monkeypatch, after):
+    """A deadline raised where Python only reports it (a finalizer, a GC callback) is lost,
+    or code in between turns it into another error: the hook still blocks, and says why."""
+    from gatekeep.commands.hook import DeadlineExceeded
+
+    def slow(*args, **kwargs):
+        try:
+            time.sleep(30)
+        except DeadlineExceeded:
+            if after != "swallowed":
+                raise AttributeError("lost") from None
+        time.sleep(30)
+
+    monkeypatch.setattr(session, "judge", slow)
+    code, _, err = run_in_process("claude-code", good("claude-code", str(scratch.work)),
+                                  budget=0.5)
+    assert (code, err) == (2, "gatekeep: gatekeep took longer than its 0.5 s budget\n" + NOT_RUN)
+
+
 def test_a_payload_that_never_ends_blocks(scratch):
     class Stalled(io.RawIOBase):
         def read(self, size=-1):
