@@ -87,7 +87,7 @@ def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
     """The boundary ``run`` would use: an allowed command's, or an approved one's."""
     from gatekeep.sandbox import plan
     from gatekeep.sandbox.describe import boundary_json
-    from gatekeep.sandbox.policy import lifted, spec_for
+    from gatekeep.sandbox.policy import lifted, network_parts, spec_for
 
     spec = spec_for(policies, decision)
     if decision.decision == "deny":
@@ -95,4 +95,7 @@ def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
     if decision.decision == "ask":
         spec = lifted(spec, decision, parsed, policies)
     own = (str(locations.config_dir), str(locations.state_dir))
-    return boundary_json(spec, plan.plan(spec, plan.where(env, str(cwd), own, spec)))
+    document = boundary_json(spec, plan.plan(spec, plan.where(env, str(cwd), own, spec)))
+    if document.get("network"):
+        document["network_for"] = network_parts(decision)
+    return document

@@ -31,8 +31,11 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     status = document["status"]
     if status != "boxed":
         return [f"boundary: {status} ({document.get('reason')})"]
-    lines = [f"boundary: boxed (sandbox: {document['mode']}), network "
-             f"{'on' if document['network'] else 'off'}"]
+    network = "off"
+    if document["network"]:
+        parts = document.get("network_for")
+        network = f"on (for: {_join(parts)})" if isinstance(parts, list) and parts else "on"
+    lines = [f"boundary: boxed (sandbox: {document['mode']}), network {network}"]
     for key, label in (("writable", "writable"), ("read_only", "read-only"),
                        ("hidden", "hidden")):
         lines.append(f"  {label}: {_join(document[key])}")

@@ -497,6 +497,15 @@ def test_an_allowed_command_without_a_network_effect_stays_offline(sandbox: Sand
     document = json.loads(sandbox.gatekeep("check", "--json", "-c", "git status").stdout)
     assert document["decision"] == "allow"
     assert document["boundary"]["network"] is False
+    assert "network_for" not in document["boundary"]
+
+
+def test_check_names_the_parts_the_network_is_given_for(sandbox: Sandbox) -> None:
+    command = "git status && curl -s http://127.0.0.1:8080/health"
+    document = json.loads(sandbox.gatekeep("check", "--json", "-c", command).stdout)
+    assert document["boundary"]["network_for"] == ["curl -s http://127.0.0.1:8080/health"]
+    text = sandbox.gatekeep("check", "-c", command).stdout
+    assert "network on (for: curl -s http://127.0.0.1:8080/health)\n" in text
 
 
 def test_an_approved_git_push_gets_the_network_its_effects_name(sandbox: Sandbox) -> None:
