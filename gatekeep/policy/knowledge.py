@@ -46,6 +46,15 @@ _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_opt
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_options")
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
+# keys that are a yes/no of the same name in ProgramSpec
+_FLAGS = (
+    "single_dash_long", "no_options", "url_args", "reads_trees", "changes_directory",
+    "stdin_code", "stdin_args", "positional_writes", "network", "code_positionals",
+    "runs_cwd", "lists_names", "selects_lines", "script_positional", "old_style",
+    "unseen_writes", "settings_from_input", "globals_first", "address_operands",
+    "assigns_operands", "venv_tool", "in_shell", "runs_package", "goals",
+    "abbreviated_goals", "keeps_content", "shell_builtin",
+)
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as"})
 
@@ -176,6 +185,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "info_options", "file_values", "remote_options", "state_options"):
         mentioned |= strings(key)
     return ProgramSpec(
+        **{key: flag(key) for key in _FLAGS},
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
@@ -187,65 +197,38 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         destructive=strings("destructive"),
         writes=strings("writes"),
         reads=strings("reads"),
-        single_dash_long=flag("single_dash_long"),
         options_first=flag("options_first") or "wrapper" in fields,
-        no_options=flag("no_options"),
         ends_options=strings("ends_options") | strings("module_options"),
         module_options=strings("module_options"),
         writes_positional=_numbers(fields["writes_positional"]) if "writes_positional" in fields
         else (),
-        url_args=flag("url_args"),
-        reads_trees=flag("reads_trees"),
-        changes_directory=flag("changes_directory"),
         assigns=strings("assigns"),
         wrapper=_wrapper(fields["wrapper"]) if "wrapper" in fields else None,
         exec=_exec(fields["exec"]) if "exec" in fields else None,
         shell=fields["shell"].string() if "shell" in fields else None,
         inline_code=strings("inline_code"),
-        stdin_code=flag("stdin_code"),
         stdin_code_options=strings("stdin_code_options"),
-        stdin_args=flag("stdin_args"),
         script=fields["script"].choice(("sed", "awk")) if "script" in fields else None,
-        positional_writes=flag("positional_writes"),
         operand_writes=tuple(sorted(strings("operand_writes"))),
         force_args=tuple(sorted(strings("force_args"))),
-        network=flag("network"),
         effect=fields["effect"].string() if "effect" in fields else None,
         hazard=fields["hazard"].string() if "hazard" in fields else None,
         writes_positionals_with=strings("writes_positionals_with"),
         code_dirs=strings("code_dirs"),
         code_files=strings("code_files"),
-        code_positionals=flag("code_positionals"),
-        runs_cwd=flag("runs_cwd"),
         chdir_options=strings("chdir_options"),
-        lists_names=flag("lists_names"),
-        selects_lines=flag("selects_lines"),
-        script_positional=flag("script_positional"),
         subcommands=subcommands,
         abbreviations=abbreviations,
         long_options=frozenset(o for o in mentioned if o.startswith("--")),
         reads_list=strings("reads_list"),
         writes_with=writes_with,
         network_options=strings("network_options"),
-        old_style=flag("old_style"),
         names_from_input=strings("names_from_input"),
-        unseen_writes=flag("unseen_writes"),
         setting_texts=strings("setting_texts"),
-        settings_from_input=flag("settings_from_input"),
         info_options=strings("info_options"),
-        globals_first=flag("globals_first"),
         file_values=strings("file_values"),
-        address_operands=flag("address_operands"),
         remote_options=strings("remote_options"),
-        assigns_operands=flag("assigns_operands"),
         own_variables=strings("own_variables"),
-        venv_tool=flag("venv_tool"),
-        in_shell=flag("in_shell"),
-        runs_package=flag("runs_package"),
-        goals=flag("goals"),
-        abbreviated_goals=flag("abbreviated_goals"),
-        keeps_content=flag("keeps_content"),
-        shell_builtin=flag("shell_builtin"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
