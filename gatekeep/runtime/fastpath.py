@@ -1,7 +1,7 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only the standard library (``os``, ``signal``, ``hashlib``, ``hmac``, ``time``,
-and ``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
+Imports only the standard library (``os``, ``signal``, ``time``, CPython's own SHA-256, and
+``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
 error returns None and the full path decides, so this can only ever run what the full
 path allowed before under the very same files, environment and file-system answers (see
 ``gatekeep.runtime.decision_cache``).
