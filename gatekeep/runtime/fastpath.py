@@ -56,12 +56,17 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None,
     if run_plan.ask is not None:
         return None  # the full path asks the operator
     if why:  # the purpose is the agent's text: redacted as the stored command was
+        import re
+
         from gatekeep.runtime import redaction
 
-        patterns = redaction.saved(state)
-        if patterns is None:
+        redact = redaction.saved_redactor(state)
+        if redact is None:
             return None  # the full path loads the patterns (and saves them for next time)
-        why = redaction.compiled(patterns)(why)
+        try:
+            why = redact(why)
+        except re.error:  # compiled when saved, not now: the full path reads the files
+            return None
     from gatekeep.runtime.allowed import judged_program, pinned, run_allowed
 
     # What runs is what the stored decision judged: the PATH answers it holds, just checked.
