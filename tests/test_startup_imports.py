@@ -70,10 +70,10 @@ def test_a_hook_call_that_reuses_a_decision_reads_no_yaml_and_parses_nothing(
     found = modules(["hook", "claude-code"], env, tmp_path, call.encode())
     assert {name.split(".")[0] for name in found} & {
         "yaml", "tree_sitter", "typer", "rich", "pydantic", "typing", "pathlib"} == set()
-    # nor OpenSSL's hashes (gatekeep.runtime.digest) or the pattern files' reader (the saved
-    # patterns redact, each compiled only where the text could match)
+    # nor OpenSSL's hashes (gatekeep.runtime.digest), the pattern files' reader (the saved
+    # patterns redact, each compiled only where the text could match), or what runs commands
     assert found & {"hashlib", "hmac", "_hashlib", "gatekeep.policy.redact",
-                    "gatekeep.policy"} == set()
+                    "gatekeep.policy", "gatekeep.runtime.execute"} == set()
     log = (Path(env["XDG_STATE_HOME"]) / "gatekeep" / "audit.jsonl").read_text()
     assert log.count('"why": "look around"') == 2
 
