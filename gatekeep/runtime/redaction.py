@@ -148,9 +148,10 @@ def may_match(text: str, low: int, literal: str, icase: bool) -> bool:
 
 def hint(pattern: str) -> Hint:
     """What every match of ``pattern`` needs, from the parse ``re.compile`` itself makes: its
-    shortest length (as the regex engine's own check), and the longest run of plain ASCII
+    shortest length (as the regex engine's own check), and the longest run of plain
     characters in the pattern's top-level sequence, which every match contains as it stands
-    (compared ignoring case when the pattern does). ``(0, "", False)`` when unknown."""
+    (compared ignoring case when the pattern does; none unless it is ASCII).
+    ``(0, "", False)`` when unknown."""
     import importlib
 
     try:
@@ -160,7 +161,7 @@ def hint(pattern: str) -> Hint:
         low = min(int(parsed.getwidth()[0]), 1 << 20)
         runs, run = [], ""
         for op, value in parsed.data:
-            if str(op) == "LITERAL":
+            if op is parser.LITERAL:
                 run += chr(value)
             else:
                 runs.append(run)
