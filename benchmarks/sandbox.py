@@ -2,7 +2,9 @@
 
 Target: the box adds at most 25%. Both runs reuse a stored decision (the usual case for
 an agent repeating commands) and differ only in the operator policy's ``sandbox`` key.
-Also shown: bwrap alone around /bin/true, and the fresh (judged) runs. Asserts nothing.
+Their samples alternate, so that other load on the machine weighs on both alike, and the
+ratio is of the two medians taken side by side. Also shown: bwrap alone around /bin/true,
+and the fresh (judged) runs. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,20 @@ def median_ms(argv: list[str], env: dict[str, str], cwd: str,
     return statistics.median(samples) * 1000
 
 
+def side_by_side(argv: list[str], first: tuple[dict[str, str], str],
+                 second: tuple[dict[str, str], str]) -> tuple[float, float]:
+    """Medians (ms) of ``argv`` in two settings, sampled alternately (decisions stored)."""
+    for env, cwd in (first, second):
+        subprocess.run(argv, env=env, cwd=cwd, check=True)  # warm: stores the decision
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(RUNS):
+        for (env, cwd), into in zip((first, second), samples, strict=True):
+            start = time.perf_counter()
+            subprocess.run(argv, env=env, cwd=cwd, check=True)
+            into.append(time.perf_counter() - start)
+    return statistics.median(samples[0]) * 1000, statistics.median(samples[1]) * 1000
+
+
 def setting(mode: str) -> tuple[dict[str, str], str, Path]:
     home = tempfile.mkdtemp(prefix="gatekeep-bench-")
     config = Path(home, "config", "gatekeep")
@@ -51,11 +67,12 @@ def main() -> None:
     gatekeep = str(Path(sys.executable).parent / "gatekeep")
     true = [gatekeep, "run", "--", "true"]
     boxed, unboxed = setting("preferred"), setting("off")
+    off, box = side_by_side(true, unboxed[:2], boxed[:2])
     rows = [
         ("/bin/true", median_ms(["/bin/true"], unboxed[0], unboxed[1])),
         ("bwrap ... /bin/true", median_ms([*BWRAP, "/bin/true"], unboxed[0], unboxed[1])),
-        ("run -- true (off)", median_ms(true, unboxed[0], unboxed[1])),
-        ("run -- true (boxed)", median_ms(true, boxed[0], boxed[1])),
+        ("run -- true (off)", off),
+        ("run -- true (boxed)", box),
         ("run -- true (off, fresh)", median_ms(true, *unboxed)),
         ("run -- true (boxed, fresh)", median_ms(true, *boxed)),
     ]

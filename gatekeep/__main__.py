@@ -15,7 +15,6 @@ its subcommands (``gatekeep.cli``), so it also applies when it is called directl
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 
@@ -124,8 +123,10 @@ def _hook_unavailable(error: BaseException, what: str = "the hook's code does no
              '{"hookEventName": "PreToolUse", "permissionDecision": "deny", '
              '"permissionDecisionReason": "' + reason + '"}}\n')
     for descriptor, text in ((1, reply), (2, f"{reason} ({type(error).__name__})\n")):
-        with contextlib.suppress(OSError):  # the exit status alone still blocks
+        try:  # noqa: SIM105 - contextlib would cost every hook call its import
             os.write(descriptor, text.encode())
+        except OSError:
+            pass  # the exit status alone still blocks
     return 2
 
 

@@ -48,11 +48,27 @@ def hook_fields(entry: dict[str, object], agent: str, why: str | None,
     object without its brace), with the agent's purpose, redacted."""
     entry = {**entry, "mode": f"hook:{agent}"}
     if why:
-        from gatekeep.policy.redact import redactor
-
-        config, state = sysfs.user_dirs(env)
-        entry["why"] = redactor(config, state_dir=state)(why)
+        entry["why"] = _redacted(why, env)
     return json.dumps(entry, ensure_ascii=True, sort_keys=True)[:-1]
+
+
+def _redacted(text: str, env: Mapping[str, str]) -> str:
+    """``text`` redacted with the patterns the full path saved, which compile only where the
+    text could match; else with the pattern files' (read through their own cache)."""
+    import re
+
+    from gatekeep.runtime import redaction
+
+    config, state = sysfs.user_dirs(env)
+    redact = redaction.saved_redactor(state)
+    try:
+        if redact is not None:
+            return redact(text)
+    except re.error:
+        pass
+    from gatekeep.policy.redact import redactor
+
+    return redactor(config, state_dir=state)(text)
 
 
 def audit_log(env: Mapping[str, str]) -> str:

@@ -16,7 +16,6 @@ came from a file that validated; nothing an agent can write is taken for one.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from collections.abc import Callable, Iterable
 from gatekeep import __version__
 from gatekeep.runtime import sealed, sysfs
 from gatekeep.runtime.decision_cache import builtin_dir
+from gatekeep.runtime.digest import sha256
 from gatekeep.runtime.redaction import compiled
 
 TYPE_CHECKING = False  # pathlib only where a file is read: the hook path does without it
@@ -74,7 +74,7 @@ def cached_patterns(file: str | os.PathLike[str], state_dir: str | None) -> Patt
     if state_dir is None or secret is None:
         return _read_patterns(path)
     context = f"redact\0{_FORMAT}\0{__version__}\0{path}"
-    name = "r-" + hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    name = "r-" + sha256(context.encode("utf-8", "surrogateescape")).hexdigest()[:40]
     before = sysfs.content_digest(path)
     data = sealed.read(state_dir, _SUBDIRS, name)
     body = sealed.unseal(secret, context, data) if data is not None else None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import time
 
-from gatekeep.runtime import audit, execute
+from gatekeep.runtime import audit
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import TextIO
 
+    from gatekeep.runtime import execute
     from gatekeep.sandbox.plan import Plan
 
 TIMED_OUT = 124  # as timeout(1) reports it
@@ -31,6 +32,8 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
 
     The decision is logged before anything runs: when it cannot be, nothing runs (126).
     """
+    from gatekeep.runtime import execute  # here: a hook call only logs (no signal handling)
+
     if command is not None:
         command, env = reporting_cwd(command, env)
     record = audit.new_record(env)
@@ -122,6 +125,8 @@ def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:
 
 def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str]
                  ) -> execute.Ran:
+    from gatekeep.runtime import execute
+
     if plan.box is None or plan.bwrap is None:
         return execute.run_limited(program, args, execute.scrub(env), plan.limits)
     return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env))

@@ -32,17 +32,18 @@ What is stored, and why it can be trusted only this far:
 
 The entry format is NUL-separated text, read by a strict parser after the MAC
 verified; ``json`` would cost more start-up than the rest of the fast path.
-Only ``os``, ``hashlib`` and ``hmac`` are imported.
+Only ``os`` and gatekeep's runtime modules are imported (no ``hashlib``: see
+``gatekeep.runtime.digest``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 
 from gatekeep import __version__
 from gatekeep.runtime import sealed, sysfs
+from gatekeep.runtime.digest import sha256
 
 FORMAT = 2
 MAGIC = "gatekeep-decision"
@@ -106,7 +107,7 @@ def _pure(path: str) -> str:
 
 
 def _name(cache_key: str) -> str:
-    return "d-" + hashlib.sha256(cache_key.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return "d-" + sha256(cache_key.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 class Entry:

@@ -1,7 +1,7 @@
 """``gatekeep run`` when a stored allow decision still holds: no parser, no policy load.
 
-Imports only the standard library (``os``, ``signal``, ``hashlib``, ``hmac``, ``time``,
-and ``json``, ``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
+Imports only the standard library (``os``, ``signal``, ``time``, CPython's own SHA-256, and
+``re`` and ``resource`` for the boundary). Anything unusual, a miss, or an
 error returns None and the full path decides, so this can only ever run what the full
 path allowed before under the very same files, environment and file-system answers (see
 ``gatekeep.runtime.decision_cache``).
@@ -56,12 +56,17 @@ def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None,
     if run_plan.ask is not None:
         return None  # the full path asks the operator
     if why:  # the purpose is the agent's text: redacted as the stored command was
+        import re
+
         from gatekeep.runtime import redaction
 
-        patterns = redaction.saved(state)
-        if patterns is None:
+        redact = redaction.saved_redactor(state)
+        if redact is None:
             return None  # the full path loads the patterns (and saves them for next time)
-        why = redaction.compiled(patterns)(why)
+        try:
+            why = redact(why)
+        except re.error:  # compiled when saved, not now: the full path reads the files
+            return None
     from gatekeep.runtime.allowed import judged_program, pinned, run_allowed
 
     # What runs is what the stored decision judged: the PATH answers it holds, just checked.

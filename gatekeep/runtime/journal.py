@@ -17,8 +17,9 @@ record of the renamed file. Only the standard library: every ``gatekeep run`` wr
 
 from __future__ import annotations
 
-import hashlib
 import os
+
+from gatekeep.runtime.digest import sha256
 
 GENESIS = "0" * 64  # the ``prev`` of a log's first record
 DEFAULT_ROTATE = 64 << 20  # bytes
@@ -26,7 +27,7 @@ _BLOCK = 1 << 16
 
 
 def digest(line: bytes) -> str:
-    return hashlib.sha256(line).hexdigest()
+    return sha256(line).hexdigest()
 
 
 def append(path: str, text: str, rotate: int = DEFAULT_ROTATE) -> str:

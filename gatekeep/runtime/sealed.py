@@ -13,17 +13,17 @@ directory down to it, is owned by this user and writable by no one else; nothing
 is followed through a symbolic link at the last step (``O_NOFOLLOW``, checked with
 ``fstat`` on what was opened). Any failure reads as "no file": callers decide afresh.
 
-Imports only ``os``, ``hashlib`` and ``hmac``: ``gatekeep run`` reads a cache file on
-every call.
+Imports only ``os`` and ``gatekeep.runtime.digest`` (not ``hashlib`` or ``hmac``: OpenSSL's
+bindings cost more start-up than the rest): ``gatekeep run`` reads a cache file on every call.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import stat
 from collections.abc import Sequence
+
+from gatekeep.runtime.digest import compare_digest, hmac_sha256
 
 KEY_NAME = "cache.key"
 KEY_BYTES = 32
@@ -147,7 +147,7 @@ def key(state_dir: str, create: bool = False) -> bytes | None:
 
 def _mac(secret: bytes, context: str, body: bytes) -> bytes:
     framed = f"{len(context)}:{context}".encode("utf-8", "surrogateescape")
-    return hmac.new(secret, framed + body, hashlib.sha256).hexdigest().encode()
+    return hmac_sha256(secret, framed + body).encode()
 
 
 def seal(secret: bytes, context: str, body: bytes) -> bytes:
@@ -158,6 +158,6 @@ def seal(secret: bytes, context: str, body: bytes) -> bytes:
 def unseal(secret: bytes, context: str, data: bytes) -> bytes | None:
     """The body of sealed data if its MAC is right for this context, else None."""
     mac, newline, body = data.partition(b"\n")
-    if not newline or not hmac.compare_digest(mac, _mac(secret, context, body)):
+    if not newline or not compare_digest(mac, _mac(secret, context, body)):
         return None
     return body

@@ -1,15 +1,17 @@
 """Small file-system facts shared by the fast path and the engine's resolver.
 
-Only ``os`` and ``hashlib`` are imported here: ``gatekeep run`` reads these on every call.
+Only ``os`` and ``gatekeep.runtime.digest`` are imported here: ``gatekeep run`` reads these on
+every call.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
 from collections.abc import Iterable, Mapping
+
+from gatekeep.runtime.digest import sha256
 
 PROJECT_POLICY_NAMES = (".gatekeep.yaml", ".gatekeep/policy.yaml")
 Stamp = tuple[str, int, int, int, int, int]
@@ -99,7 +101,7 @@ def stamps(files: Iterable[str]) -> list[Stamp]:
 def code_digest() -> str:
     """One digest of the stamps of gatekeep's own modules (raises OSError if one vanished)."""
     text = "\0".join(",".join(map(str, stamp)) for stamp in stamps(code_files()))
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def content_digest(path: str) -> str | None:
@@ -112,7 +114,7 @@ def content_digest(path: str) -> str | None:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_DIGESTED:
             return None
-        digest = hashlib.sha256()
+        digest = sha256()
         while chunk := os.read(fd, 1 << 16):
             digest.update(chunk)
         return digest.hexdigest()
@@ -163,9 +165,7 @@ def fingerprint(path: str, limit: int = 64 << 20) -> str | None:
             return "dir"
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
-        import hashlib
-
-        digest = hashlib.sha256()
+        digest = sha256()
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)

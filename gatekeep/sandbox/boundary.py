@@ -11,6 +11,7 @@ import re
 import stat
 
 from gatekeep.sandbox import gitdirs
+from gatekeep.sandbox.names import NameGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -258,11 +259,12 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
     return found_write, found_read
 
 
-def _matcher(patterns: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """Two regexes: one for the patterns that name an entry by its name alone, at any depth
-    (``**/.env``, ``**/*.pem``, ``.claude/**``: a directory covers what is in it), matched
-    against the name; one for the rest, matched against the path in the tree. Most entries
-    of a tree are then ruled out by one match of a short name."""
+def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, re.Pattern[str] | None]:
+    """The patterns that name an entry by its name alone, at any depth (``**/.env``,
+    ``**/*.pem``, ``.claude/**``: a directory covers what is in it), matched against the name
+    (``NameGlobs``: no regex for the usual ones); a regex for the rest, matched against the
+    path in the tree. Most entries of a tree are then ruled out by a few tests of a short
+    name."""
     names: list[str] = []
     paths: list[str] = []
     for pattern in patterns:
@@ -274,11 +276,10 @@ def _matcher(patterns: list[str]) -> tuple[re.Pattern[str] | None, re.Pattern[st
             names.append(bare.rstrip("/"))
         else:
             paths.append(pattern)
-    named = re.compile("|".join(_glob(n) for n in names)) if names else None
-    return named, _regex(paths)
+    return (NameGlobs(names, _glob) if names else None), _regex(paths)
 
 
-def _hit(matcher: tuple[re.Pattern[str] | None, re.Pattern[str] | None], entry: os.DirEntry[str],
+def _hit(matcher: tuple[NameGlobs | None, re.Pattern[str] | None], entry: os.DirEntry[str],
          cut: int) -> bool:
     named, pathed = matcher
     return bool((named is not None and named.fullmatch(entry.name))
@@ -297,7 +298,7 @@ def _ways_out(where: Where, tree: str) -> list[str]:
 
 def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
     """What in the temp dirs leads to another process: socket directories and sockets."""
-    names = re.compile("|".join(_glob(name) for name in SOCKET_DIRS))
+    names = NameGlobs(SOCKET_DIRS, _glob)
     found: list[str] = []
     for directory in temp_dirs:
         try:
