@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep.core import globs, values, written
+from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.core.written import process_substitution as _process_substitution
@@ -209,6 +209,8 @@ class _Judge:
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
                                        *self.written_effects(invocation.writes),
                                        *(("runs-foreign-code",) if foreign else ()))))
+        if system and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
+            effects = (*effects, "runs-tree-code")  # package.json's install scripts
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it

@@ -1,0 +1,96 @@
+"""Tree files a networked part obeys as code: the project's install scripts, a nested
+repository's configuration.
+
+``npm ci`` runs the root package's lifecycle scripts (``preinstall``, ``prepare``...) and
+``git fetch`` runs what the repository's config names (``remote.*.uploadpack``,
+``core.sshCommand``). The box keeps the working tree's own ``.git/config`` read-only, but
+``package.json`` and a repository nested in the tree are files the agent may have written:
+a part that obeys one runs the tree's code (``runs-tree-code``), and the box gives such a
+command no network unless the operator approves it. A manifest gatekeep cannot read, or one
+that is not a JSON object, counts as holding scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import TYPE_CHECKING
+
+from gatekeep.core.paths import within
+
+if TYPE_CHECKING:
+    from gatekeep.core.engine import _Judge
+    from gatekeep.shell.analyze import Invocation
+
+# Package managers whose install runs the root package's lifecycle scripts, and those
+# scripts' names (npm, pnpm, yarn and bun run the same ones around an install).
+INSTALLERS = frozenset({"npm", "pnpm", "yarn", "bun"})
+LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "preprepare",
+                       "prepare", "postprepare", "dependencies"})
+_NO_SCRIPTS = "--ignore-scripts"
+
+
+def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
+    """Whether a part with a network effect obeys code the tree holds (see the module)."""
+    if "network" not in invocation.effects:
+        return False
+    if base in INSTALLERS and "installs" in invocation.effects:
+        return not any(o.name == _NO_SCRIPTS for o in invocation.options) \
+            and any(_scripts(judge, d) for d in _dirs(judge, invocation))
+    if base == "git":
+        return any(_nested(judge, d) for d in _dirs(judge, invocation))
+    return False
+
+
+def files(judge: _Judge, invocation: Invocation) -> list[str]:
+    """The manifests a package manager's part obeys, whatever it does (``npm test`` runs
+    the ``test`` script): one another part of the command writes is code gatekeep never saw."""
+    base = posixpath.basename(invocation.program or "")
+    if base not in INSTALLERS:
+        return []
+    return [posixpath.join(d, "package.json") for d in _dirs(judge, invocation) if d]
+
+
+def _dirs(judge: _Judge, invocation: Invocation) -> list[str | None]:
+    """The directories whose files the part obeys (its ``-C``/``--prefix``, else the
+    directory it runs in), from every directory a ``cd`` may have moved to; None: one
+    known only at run time."""
+    found: list[str | None] = []
+    for word in invocation.runs_from:
+        paths = judge.paths(word)
+        found.extend(paths if paths is not None else [None])
+    return found or [None]
+
+
+def _scripts(judge: _Judge, directory: str | None) -> bool:
+    if directory is None:
+        return True
+    path = posixpath.join(directory, "package.json")
+    read = getattr(judge.context.resolver, "read", None)
+    text = read(path) if read is not None else None
+    if text is None:
+        return True
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return True
+    if not isinstance(manifest, dict):
+        return True
+    scripts = manifest.get("scripts", {})
+    return not isinstance(scripts, dict) or bool(LIFECYCLE.intersection(scripts))
+
+
+def _nested(judge: _Judge, directory: str | None) -> bool:
+    """A ``.git`` between the directory and the working directory (exclusive): a repository
+    inside the tree, whose config and hooks the box does not keep read-only."""
+    if directory is None:
+        return True
+    top = judge.context.cwd
+    current = judge._realpath(directory)
+    if not within(current, top):
+        return False  # outside the tree: judged as foreign code on its own
+    while current != top and within(current, top):
+        if judge.context.resolver.fingerprint(posixpath.join(current, ".git")) is not None:
+            return True
+        current = posixpath.dirname(current)
+    return False

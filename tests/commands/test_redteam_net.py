@@ -1,0 +1,210 @@
+"""The box's network, attacked: allowed commands that would hand it to code the agent wrote.
+
+The box gives the host's network to a command the policy allows when a part of it reaches
+the network (``git fetch``, ``npm ci``, ``curl`` to loopback). The network belongs to the
+whole box, so each attack here is an allowed command in which the tree's code (a script
+beside the networked part, ``package.json``'s install scripts, a nested repository's
+config) would get it too. Each is run by plain bash (the code reaches a listener on this
+machine) and by ``gatekeep run`` (it does not: the command runs offline), in a scratch home.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+MARK = b"LEAKED-FROM-THE-TREE"
+
+
+class Listener:
+    """A TCP listener on loopback that keeps every byte it is sent."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(8)
+        self.socket.settimeout(0.2)
+        self.port: int = self.socket.getsockname()[1]
+        self.received = b""
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                continue
+            with connection:
+                connection.settimeout(5)
+                try:
+                    self.received += connection.recv(65536)
+                    connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+                except OSError:
+                    pass
+
+
+@contextmanager
+def listening() -> Iterator[Listener]:
+    listener = Listener()
+    listener.thread.start()
+    try:
+        yield listener
+    finally:
+        listener.stopped.set()
+        listener.thread.join()
+        listener.socket.close()
+
+
+def leak_script(sandbox: Sandbox, port: int) -> None:
+    """``leak.py`` in the tree: the agent's code, sending the mark to the listener."""
+    (sandbox.work / "leak.py").write_text(
+        "import socket\n"
+        f"socket.create_connection(('127.0.0.1', {port}), timeout=5).sendall({MARK!r})\n")
+
+
+def plain(sandbox: Sandbox, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", command], cwd=sandbox.work, env={**sandbox.env, **env},
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def boundary(sandbox: Sandbox, command: str) -> tuple[str, bool]:
+    """(decision, whether the run would get the network) of ``gatekeep check``."""
+    document = json.loads(sandbox.gatekeep("check", "--json", "-c", command).stdout)
+    return document["decision"], document["boundary"]["network"]
+
+
+def test_a_script_beside_a_loopback_request_gets_no_network(sandbox: Sandbox) -> None:
+    with listening() as listener:
+        leak_script(sandbox, listener.port)
+        command = f"curl -s -m 5 -o /dev/null http://127.0.0.1:{listener.port}/ ; python3 leak.py"
+        assert plain(sandbox, command).returncode == 0
+        assert MARK in listener.received  # the attack works without gatekeep
+        listener.received = b""
+
+        assert boundary(sandbox, command) == ("allow", False)
+        run = sandbox.gatekeep("run", "-c", command, timeout=60)
+        assert run.returncode != 0, run.stderr
+        assert MARK not in listener.received
+
+
+def test_a_loopback_request_alone_still_reaches_its_service(sandbox: Sandbox) -> None:
+    with listening() as listener:
+        command = f"curl -s -m 5 http://127.0.0.1:{listener.port}/health"
+        assert boundary(sandbox, command) == ("allow", True)
+        run = sandbox.gatekeep("run", "-c", command, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout == "ok\n"
+
+
+@pytest.mark.parametrize("command", ["npm ci && npm test", "git fetch && make",
+                                     "git fetch; python3 leak.py", "mvn test", "gradle build"])
+def test_the_trees_code_never_shares_the_box_with_the_network(sandbox: Sandbox,
+                                                              command: str) -> None:
+    (sandbox.work / "leak.py").write_text("print('hi')\n")
+    (sandbox.work / "package.json").write_text('{"name": "x", "scripts": {"test": "jest"}}\n')
+    decision, network = boundary(sandbox, command)
+    assert decision == "allow"
+    assert network is False
+
+
+@pytest.mark.parametrize("command", ["git fetch", "git fetch && git status",
+                                     "git add -A && git commit -m x && git pull --rebase",
+                                     "npm ci", "npm ci 2>&1 | tail -5"])
+def test_what_only_reaches_the_network_keeps_it(sandbox: Sandbox, command: str) -> None:
+    subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
+    (sandbox.work / "package.json").write_text('{"name": "x", "scripts": {"test": "jest"}}\n')
+    assert boundary(sandbox, command) == ("allow", True)
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
+def test_npm_ci_runs_the_projects_install_scripts_offline(sandbox: Sandbox) -> None:
+    """``npm ci`` runs the root package's ``preinstall``: a file the agent may have written."""
+    with listening() as listener:
+        leak_script(sandbox, listener.port)
+        (sandbox.work / "package.json").write_text(json.dumps(
+            {"name": "x", "version": "1.0.0", "scripts": {"preinstall": "python3 leak.py"}}))
+        (sandbox.work / "package-lock.json").write_text(json.dumps(
+            {"name": "x", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+             "packages": {"": {"name": "x", "version": "1.0.0"}}}))
+        env = {"npm_config_update_notifier": "false", "npm_config_audit": "false",
+               "npm_config_fund": "false"}
+        assert plain(sandbox, "npm ci", **env).returncode == 0
+        assert MARK in listener.received
+        listener.received = b""
+
+        assert boundary(sandbox, "npm ci") == ("allow", False)
+        sandbox.gatekeep("run", "-c", "npm ci", env=env, timeout=120)
+        assert MARK not in listener.received
+
+
+def test_npm_ci_without_install_scripts_or_with_them_ignored_gets_the_network(
+        sandbox: Sandbox) -> None:
+    (sandbox.work / "package.json").write_text(json.dumps(
+        {"name": "x", "scripts": {"prepare": "husky", "test": "jest"}}))
+    assert boundary(sandbox, "npm ci") == ("allow", False)
+    assert boundary(sandbox, "npm ci --ignore-scripts") == ("allow", True)
+    assert boundary(sandbox, "pnpm install --frozen-lockfile") == ("allow", False)
+
+
+@pytest.mark.parametrize("manifest", ["", "[1]", "{not json", '{"scripts": "prepare"}'])
+def test_a_manifest_gatekeep_cannot_read_counts_as_holding_scripts(sandbox: Sandbox,
+                                                                  manifest: str) -> None:
+    (sandbox.work / "package.json").write_text(manifest)
+    assert boundary(sandbox, "npm ci") == ("allow", False)
+
+
+def test_no_manifest_counts_as_holding_scripts(sandbox: Sandbox) -> None:
+    assert boundary(sandbox, "npm ci") == ("allow", False)
+
+
+@pytest.mark.parametrize("command", [
+    "printf '{\"scripts\":{\"preinstall\":\"sh x.sh\"}}' > package.json && npm ci",
+    "cp other.json package.json; npm test",
+    "sed -i s/jest/x/ package.json && yarn install --frozen-lockfile",
+])
+def test_a_manifest_written_earlier_in_the_command_is_asked(sandbox: Sandbox,
+                                                            command: str) -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x", "scripts": {"test": "jest"}}\n')
+    (sandbox.work / "other.json").write_text('{"name": "x", "scripts": {"test": "jest"}}\n')
+    result = sandbox.gatekeep("check", "-c", command)
+    assert result.returncode == 3, result.stdout  # ask
+    assert "package.json holds, which this command writes" in result.stdout
+
+
+def nested_repository(sandbox: Sandbox, port: int) -> None:
+    """``sub``: a repository inside the tree whose config runs ``leak.py`` on a fetch, as
+    code the policy allows (``python3 x.py``) could have written in an earlier run."""
+    leak_script(sandbox, port)
+    subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
+    sub = sandbox.work / "sub"
+    subprocess.run(["git", "init", "-q", str(sub)], check=True)
+    for key, value in (("remote.origin.url", str(sandbox.work)),
+                       ("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"),
+                       ("remote.origin.uploadpack", f"python3 {sandbox.work / 'leak.py'}")):
+        subprocess.run(["git", "-C", str(sub), "config", key, value], check=True)
+
+
+@pytest.mark.parametrize("command", ["cd sub && git fetch", "git -C sub fetch",
+                                     "git -C sub/. pull"])
+def test_git_fetch_in_a_nested_repository_runs_offline(sandbox: Sandbox, command: str) -> None:
+    with listening() as listener:
+        nested_repository(sandbox, listener.port)
+        plain(sandbox, command)
+        assert MARK in listener.received
+        listener.received = b""
+
+        assert boundary(sandbox, command) == ("allow", False)
+        sandbox.gatekeep("run", "-c", command, timeout=60)
+        assert MARK not in listener.received
