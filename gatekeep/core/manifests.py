@@ -6,12 +6,14 @@ repository's configuration.
 ``core.sshCommand``). The box keeps the working tree's own ``.git/config`` read-only, but
 ``package.json`` and a repository nested in the tree are files the agent may have written:
 a part that obeys one runs the tree's code (``runs-tree-code``), and the box gives such a
-command no network unless the operator approves it. A manifest gatekeep cannot read, or one
-that is not a JSON object, counts as holding scripts.
+command no network unless the operator approves it. A manifest gatekeep cannot read (a fifo,
+a symlink to a device, not UTF-8), or one that is not a JSON object, counts as holding
+scripts; none at all holds none.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import posixpath
 from typing import TYPE_CHECKING
@@ -66,10 +68,11 @@ def _scripts(judge: _Judge, directory: str | None) -> bool:
     if directory is None:
         return True
     path = posixpath.join(directory, "package.json")
-    read = getattr(judge.context.resolver, "read", None)
+    resolver = judge.context.resolver
+    read = getattr(resolver, "read", None)
     text = read(path) if read is not None else None
-    if text is None:
-        return True
+    if text is None:  # none at all (an install writes a new one): no scripts of the tree's
+        return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
     try:
         manifest = json.loads(text)
     except ValueError:

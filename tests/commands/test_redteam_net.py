@@ -165,8 +165,16 @@ def test_a_manifest_gatekeep_cannot_read_counts_as_holding_scripts(sandbox: Sand
     assert boundary(sandbox, "npm ci") == ("allow", False)
 
 
-def test_no_manifest_counts_as_holding_scripts(sandbox: Sandbox) -> None:
+def test_a_manifest_that_is_no_regular_file_counts_as_holding_scripts(sandbox: Sandbox) -> None:
+    os.mkfifo(sandbox.work / "package.json")  # a writer beside it would feed npm unseen
     assert boundary(sandbox, "npm ci") == ("allow", False)
+    os.unlink(sandbox.work / "package.json")
+    os.symlink("/dev/stdin", sandbox.work / "package.json")
+    assert boundary(sandbox, "npm ci") == ("allow", False)
+
+
+def test_no_manifest_holds_no_scripts(sandbox: Sandbox) -> None:
+    assert boundary(sandbox, "npm ci") == ("allow", True)
 
 
 @pytest.mark.parametrize("command", [
@@ -208,3 +216,28 @@ def test_git_fetch_in_a_nested_repository_runs_offline(sandbox: Sandbox, command
         assert boundary(sandbox, command) == ("allow", False)
         sandbox.gatekeep("run", "-c", command, timeout=60)
         assert MARK not in listener.received
+
+
+@pytest.mark.parametrize("flags", ["-X POST", "-d {}", "--json {}", "-T leak.py",
+                                   "--request=DELETE", "-F a=b"])
+def test_a_request_that_changes_a_local_service_is_asked(sandbox: Sandbox, flags: str) -> None:
+    """Loopback also serves the docker daemon's API and ``kubectl proxy``: a request with a
+    body or a method of its own is the operator's to approve."""
+    (sandbox.work / "leak.py").write_text("print('hi')\n")
+    with listening() as listener:
+        command = f"curl -s -m 5 {flags} http://127.0.0.1:{listener.port}/containers/create"
+        run = sandbox.gatekeep("run", "-c", command, timeout=60)
+        assert run.returncode == 126, run.stderr
+        assert "local-service-changes: sends a request that can change a service" in run.stderr
+        assert run.stderr.endswith(sandbox.NEEDS_APPROVAL)
+        assert listener.received == b""
+
+
+@pytest.mark.parametrize("command", ["make deploy", "make -C . all deploy-prod",
+                                     "npm run deploy", "yarn release", "just publish"])
+def test_a_project_target_that_ships_it_is_asked(sandbox: Sandbox, command: str) -> None:
+    (sandbox.work / "Makefile").write_text("deploy deploy-prod all:\n\ttouch marker\n")
+    run = sandbox.gatekeep("run", "-c", command, timeout=60)
+    assert run.returncode == 126, run.stderr
+    assert "project-release-targets: runs the project's target that deploys" in run.stderr
+    assert not sandbox.marker.exists()
