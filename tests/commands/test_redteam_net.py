@@ -241,3 +241,50 @@ def test_a_project_target_that_ships_it_is_asked(sandbox: Sandbox, command: str)
     assert run.returncode == 126, run.stderr
     assert "project-release-targets: runs the project's target that deploys" in run.stderr
     assert not sandbox.marker.exists()
+
+
+# -- what the next `git commit` runs, outside any box ------------------------------------------
+
+HOOK_WRITER = """\
+import os
+for name in ('.husky/pre-commit', '.pre-commit-config.yaml', 'lefthook.yml'):
+    try:
+        with open(name, 'w') as handle:
+            handle.write('touch marker\\n')
+    except OSError as error:
+        print(name, error.strerror)
+"""
+
+
+def test_code_in_the_box_cannot_change_what_git_commit_runs(sandbox: Sandbox) -> None:
+    """husky's hooks path runs ``.husky/pre-commit`` on the operator's next commit, and
+    pre-commit and lefthook run what their files name: none is the box's to write."""
+    subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
+    husky = sandbox.work / ".husky"
+    (husky / "_").mkdir(parents=True)
+    (husky / "_" / "pre-commit").write_text('#!/bin/sh\n. "$(dirname "$0")/../pre-commit"\n')
+    (husky / "_" / "pre-commit").chmod(0o755)
+    (husky / "pre-commit").write_text("true\n")
+    (sandbox.work / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (sandbox.work / "writer.py").write_text(HOOK_WRITER)
+    subprocess.run(["git", "-C", str(sandbox.work), "config", "core.hooksPath", ".husky/_"],
+                   check=True)
+    assert boundary(sandbox, "python3 writer.py") == ("allow", False)
+
+    run = sandbox.gatekeep("run", "-c", "python3 writer.py", timeout=60)
+    assert ".husky/pre-commit Read-only file system" in run.stdout
+    assert ".pre-commit-config.yaml Read-only file system" in run.stdout
+    assert (husky / "pre-commit").read_text() == "true\n"
+    assert (sandbox.work / ".pre-commit-config.yaml").read_text() == "repos: []\n"
+    assert not (sandbox.work / "lefthook.yml").exists()  # made in the box, removed after it
+
+    commit = plain(sandbox, "git -c user.name=a -c user.email=a@b commit -q --allow-empty -m x")
+    assert commit.returncode == 0, commit.stderr
+    assert not sandbox.marker.exists()
+
+
+@pytest.mark.parametrize("path", [".pre-commit-config.yaml", ".husky/pre-commit",
+                                  "lefthook.yml", ".lefthook/pre-commit/x.sh"])
+def test_a_write_to_a_hook_runners_file_is_denied(sandbox: Sandbox, path: str) -> None:
+    result = sandbox.gatekeep("check", "-c", f"echo 'touch marker' >> {path}")
+    assert result.returncode == 4, result.stdout  # deny
