@@ -288,3 +288,11 @@ def test_code_in_the_box_cannot_change_what_git_commit_runs(sandbox: Sandbox) ->
 def test_a_write_to_a_hook_runners_file_is_denied(sandbox: Sandbox, path: str) -> None:
     result = sandbox.gatekeep("check", "-c", f"echo 'touch marker' >> {path}")
     assert result.returncode == 4, result.stdout  # deny
+
+
+def test_the_note_after_a_failed_networked_run_does_not_say_no_network(sandbox: Sandbox) -> None:
+    subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
+    assert boundary(sandbox, "git fetch nowhere") == ("allow", True)
+    run = sandbox.gatekeep("run", "-c", "git fetch nowhere", timeout=60)
+    assert run.returncode == 128, run.stderr
+    assert run.stderr.endswith(sandbox.BOX_NOTE.replace("; no network)", "; network on)"))
