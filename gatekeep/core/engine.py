@@ -157,6 +157,7 @@ class _Judge:
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
+            verdicts.extend(self.locked(invocation, self.policy.packages))
         verdicts.extend(self.rules(invocation))
         verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
@@ -432,6 +433,14 @@ class _Judge:
             if why is not None:
                 verdicts.append(Verdict(rule, *why))
         return [v for v in verdicts if STRICTNESS[v.decision] > STRICTNESS[decision]]
+
+    def locked(self, invocation: Invocation, guard: PackageGuard) -> list[Verdict]:
+        """The ``packages`` verdict of what an install's lock file resolves (npm ci)."""
+        if invocation.program is None or self.identity(invocation.program)[0] is None:
+            return []
+        found = manifests.lock_problem(self, invocation, _base(invocation.program),
+                                       guard.sources)
+        return [Verdict("packages", *found)] if found is not None and found[0] != "allow" else []
 
     def package_problem(self, finding: values.Finding, guard: PackageGuard,
                         kind: str) -> tuple[str, str, str] | None:

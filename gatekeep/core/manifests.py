@@ -30,6 +30,11 @@ INSTALLERS = frozenset({"npm", "pnpm", "yarn", "bun"})
 LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "preprepare",
                        "prepare", "postprepare", "dependencies"})
 _NO_SCRIPTS = "--ignore-scripts"
+# npm's lock files, the one it obeys first; what they resolve a package from
+LOCKS = ("npm-shrinkwrap.json", "package-lock.json")
+REGISTRY = "https://registry.npmjs.org/"
+_SUGGEST = "install from the default registry, or ask the operator"
+Problem = tuple[str, str, str]  # (decision, reason, suggest)
 
 
 def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
@@ -50,7 +55,103 @@ def files(judge: _Judge, invocation: Invocation) -> list[str]:
     base = posixpath.basename(invocation.program or "")
     if base not in INSTALLERS:
         return []
-    return [posixpath.join(d, "package.json") for d in _dirs(judge, invocation) if d]
+    return [posixpath.join(d, name) for d in _dirs(judge, invocation) if d
+            for name in ("package.json", *LOCKS)]
+
+
+def lock_problem(judge: _Judge, invocation: Invocation, base: str, sources: str
+                 ) -> Problem | None:
+    """An npm install whose lock file resolves a package from elsewhere than the default
+    registry (a git repository, a tarball's URL, a path outside the tree): ``sources``
+    decides, as for the same package named on the command line. A lock file gatekeep
+    cannot read is asked."""
+    if base != "npm" or "installs" not in invocation.effects:
+        return None
+    for directory in _dirs(judge, invocation):
+        if directory is None:
+            return ("ask", "installs what a lock file in a directory known only at run time "
+                    "resolves", _SUGGEST)
+        found = _lock(judge, directory, sources)
+        if found is not None:
+            return found
+    return None
+
+
+def _lock(judge: _Judge, directory: str, sources: str) -> Problem | None:
+    resolver = judge.context.resolver
+    read = getattr(resolver, "read", None)
+    for name in LOCKS:
+        path = posixpath.join(directory, name)
+        text = read(path) if read is not None else None
+        if text is None and not _exists(judge, path):
+            continue
+        entries = _entries(text)
+        if entries is None:
+            return ("ask", f"installs what {name} resolves, which gatekeep cannot read (a "
+                    "regular UTF-8 JSON file of at most 16 MiB)", _SUGGEST)
+        for package, source in entries:
+            if not _registry(judge, directory, source):
+                return (sources, f"installs {package} from {source}, as {name} says: not "
+                        "the default registry", _SUGGEST)
+        return None  # npm obeys the first lock file it finds
+    return None
+
+
+def _exists(judge: _Judge, path: str) -> bool:
+    resolver = judge.context.resolver
+    return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
+
+
+def _entries(text: str | None) -> list[tuple[str, str]] | None:
+    """Every ``(package, source)`` a lock file names: ``resolved`` of lockfileVersion 2 and
+    3 (``packages``), ``resolved`` and a ``version`` that is a source of version 1
+    (``dependencies``, nested). None when it is not such a file."""
+    try:
+        lock = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(lock, dict):
+        return None
+    found: list[tuple[str, str]] = []
+    packages = lock.get("packages", {})
+    if not isinstance(packages, dict) or not _v1(lock.get("dependencies", {}), found):
+        return None
+    for key, entry in packages.items():
+        if key == "":
+            continue  # the project itself
+        if not isinstance(entry, dict):
+            return None
+        source = entry.get("resolved")
+        if entry.get("link") and not isinstance(source, str):
+            return None
+        if source is not None:
+            found.append((key, source if isinstance(source, str) else repr(source)))
+    return found
+
+
+def _v1(dependencies: object, found: list[tuple[str, str]]) -> bool:
+    if not isinstance(dependencies, dict):
+        return False
+    for name, entry in dependencies.items():
+        if not isinstance(entry, dict):
+            return False
+        for key in ("resolved", "version"):
+            value = entry.get(key)
+            if isinstance(value, str) and (key == "resolved" or ":" in value or "/" in value):
+                found.append((name, value))
+        if not _v1(entry.get("dependencies", {}), found):
+            return False
+    return True
+
+
+def _registry(judge: _Judge, directory: str, source: str) -> bool:
+    """The default registry's tarball, or a workspace's path inside the tree."""
+    if source.startswith(REGISTRY):
+        return True
+    if ":" in source.split("/", 1)[0] or source.startswith(("/", "~")):
+        return False  # a scheme (git+ssh:, file:, https: elsewhere) or an absolute path
+    path = judge._realpath(posixpath.normpath(posixpath.join(directory, source)))
+    return within(path, judge.context.cwd)
 
 
 def _dirs(judge: _Judge, invocation: Invocation) -> list[str | None]:

@@ -296,3 +296,92 @@ def test_the_note_after_a_failed_networked_run_does_not_say_no_network(sandbox: 
     run = sandbox.gatekeep("run", "-c", "git fetch nowhere", timeout=60)
     assert run.returncode == 128, run.stderr
     assert run.stderr.endswith(sandbox.BOX_NOTE.replace("; no network)", "; network on)"))
+
+
+# -- what npm ci installs: the lock file's sources -------------------------------------------
+
+def lock(sandbox: Sandbox, packages: dict[str, Any], name: str = "package-lock.json") -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
+    (sandbox.work / name).write_text(json.dumps(
+        {"name": "x", "lockfileVersion": 3, "packages": {"": {"name": "x"}, **packages}}))
+
+
+REGISTRY_ENTRY = {"version": "1.3.0",
+                  "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"}
+
+
+@pytest.mark.parametrize("packages", [
+    {"node_modules/left-pad": REGISTRY_ENTRY},
+    {"node_modules/a": {"resolved": "packages/a", "link": True}, "packages/a": {}},
+    {"node_modules/b": {"version": "1.0.0"}},
+])
+def test_npm_ci_from_the_registry_or_a_workspace_is_allowed(sandbox: Sandbox,
+                                                            packages: dict[str, Any]) -> None:
+    lock(sandbox, packages)
+    assert boundary(sandbox, "npm ci") == ("allow", True)
+
+
+@pytest.mark.parametrize("source", [
+    "git+ssh://git@example.com/x/y.git#abc", "https://example.com/y-1.0.0.tgz",
+    "file:../outside", "../outside", "/opt/y", "https://registry.npmjs.org.example.com/y.tgz",
+])
+def test_npm_ci_of_a_lock_that_resolves_elsewhere_is_asked(sandbox: Sandbox,
+                                                           source: str) -> None:
+    lock(sandbox, {"node_modules/left-pad": REGISTRY_ENTRY,
+                   "node_modules/y": {"version": "1.0.0", "resolved": source}})
+    result = sandbox.gatekeep("check", "-c", "npm ci")
+    assert result.returncode == 3, result.stdout
+    assert (f"packages: installs node_modules/y from {source}, as package-lock.json says: "
+            "not the default registry") in result.stdout
+
+
+def test_a_shrinkwrap_file_is_read_before_the_lock_file(sandbox: Sandbox) -> None:
+    lock(sandbox, {"node_modules/y": {"resolved": "https://example.com/y.tgz"}},
+         "npm-shrinkwrap.json")
+    (sandbox.work / "package-lock.json").write_text(json.dumps(
+        {"lockfileVersion": 3, "packages": {"node_modules/left-pad": REGISTRY_ENTRY}}))
+    assert boundary(sandbox, "npm ci")[0] == "ask"
+
+
+def test_a_version_1_lock_names_its_sources_in_nested_dependencies(sandbox: Sandbox) -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    (sandbox.work / "package-lock.json").write_text(json.dumps({"lockfileVersion": 1,
+        "dependencies": {"a": {"version": "1.0.0", "dependencies": {
+            "b": {"version": "github:someone/b#abc"}}}}}))
+    assert boundary(sandbox, "npm ci")[0] == "ask"
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"packages": []}',
+                                  '{"packages": {"node_modules/a": 1}}',
+                                  '{"packages": {"node_modules/a": {"link": true}}}'])
+def test_a_lock_gatekeep_cannot_read_is_asked(sandbox: Sandbox, text: str) -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    (sandbox.work / "package-lock.json").write_text(text)
+    result = sandbox.gatekeep("check", "-c", "npm ci")
+    assert result.returncode == 3, result.stdout
+    assert "installs what package-lock.json resolves, which gatekeep cannot read" in result.stdout
+
+
+def test_a_lock_written_earlier_in_the_command_is_asked(sandbox: Sandbox) -> None:
+    lock(sandbox, {"node_modules/left-pad": REGISTRY_ENTRY})
+    (sandbox.work / "other.json").write_text("{}")
+    result = sandbox.gatekeep("check", "-c", "cp other.json package-lock.json && npm ci")
+    assert result.returncode == 3, result.stdout
+    assert "package-lock.json holds, which this command writes" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
+def test_npm_ci_fetches_nothing_a_lock_names_elsewhere_unasked(sandbox: Sandbox) -> None:
+    with listening() as listener:
+        lock(sandbox, {"node_modules/y": {
+            "version": "1.0.0", "resolved": f"http://127.0.0.1:{listener.port}/y-1.0.0.tgz"}})
+        (sandbox.work / "package.json").write_text(json.dumps(
+            {"name": "x", "version": "1.0.0", "dependencies": {"y": "1.0.0"}}))
+        env = {"npm_config_update_notifier": "false", "npm_config_fetch_retries": "0"}
+        plain(sandbox, "npm ci", **env)
+        assert b"GET /y-1.0.0.tgz" in listener.received  # npm fetches from where it says
+        listener.received = b""
+
+        run = sandbox.gatekeep("run", "-c", "npm ci", env=env, timeout=60)
+        assert run.returncode == 126, run.stderr
+        assert listener.received == b""
