@@ -3,7 +3,8 @@ repository's configuration.
 
 ``npm ci`` runs the root package's lifecycle scripts (``preinstall``, ``prepare``...) and
 ``git fetch`` runs what the repository's config names (``remote.*.uploadpack``,
-``core.sshCommand``). The box keeps the working tree's own ``.git/config`` read-only, but
+``core.sshCommand``); yarn runs the release ``.yarnrc.yml`` names and pnpm the hooks of
+``.pnpmfile.cjs``. The box keeps the working tree's own ``.git/config`` read-only, but
 ``package.json`` and a repository nested in the tree are files the agent may have written:
 a part that obeys one runs the tree's code (``runs-tree-code``), and the box gives such a
 command no network unless the operator approves it. A manifest gatekeep cannot read (a fifo,
@@ -30,6 +31,12 @@ INSTALLERS = frozenset({"npm", "pnpm", "yarn", "bun"})
 LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "preprepare",
                        "prepare", "postprepare", "dependencies"})
 _NO_SCRIPTS = "--ignore-scripts"
+# Tree files that make a package manager run the tree's code whatever package.json says:
+# yarn's `yarnPath`/`yarn-path` (a committed release) and plugins, pnpm's readPackage hooks.
+CODE_FILES = {"yarn": (".yarnrc.yml", ".yarnrc"), "pnpm": (".pnpmfile.cjs", ".pnpmfile.mjs")}
+# Settings a later part of the command must not have written: npm's `script-shell` and
+# `node-options` run programs for every install script.
+SETTINGS = (".npmrc", *CODE_FILES["yarn"], *CODE_FILES["pnpm"])
 # npm's lock files, the one it obeys first; what they resolve a package from
 LOCKS = ("npm-shrinkwrap.json", "package-lock.json")
 REGISTRY = "https://registry.npmjs.org/"
@@ -42,8 +49,11 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     if "network" not in invocation.effects:
         return False
     if base in INSTALLERS and "installs" in invocation.effects:
+        dirs = _dirs(judge, invocation)
+        if any(d is None or _any_file(judge, d, CODE_FILES.get(base, ())) for d in dirs):
+            return True
         return not any(o.name == _NO_SCRIPTS for o in invocation.options) \
-            and any(_scripts(judge, d) for d in _dirs(judge, invocation))
+            and any(_scripts(judge, d) for d in dirs)
     if base == "git":
         return any(_nested(judge, d) for d in _dirs(judge, invocation))
     return False
@@ -56,7 +66,11 @@ def files(judge: _Judge, invocation: Invocation) -> list[str]:
     if base not in INSTALLERS:
         return []
     return [posixpath.join(d, name) for d in _dirs(judge, invocation) if d
-            for name in ("package.json", *LOCKS)]
+            for name in ("package.json", *LOCKS, *SETTINGS)]
+
+
+def _any_file(judge: _Judge, directory: str, names: tuple[str, ...]) -> bool:
+    return any(_exists(judge, posixpath.join(directory, name)) for name in names)
 
 
 def lock_problem(judge: _Judge, invocation: Invocation, base: str, sources: str

@@ -385,3 +385,23 @@ def test_npm_ci_fetches_nothing_a_lock_names_elsewhere_unasked(sandbox: Sandbox)
         run = sandbox.gatekeep("run", "-c", "npm ci", env=env, timeout=60)
         assert run.returncode == 126, run.stderr
         assert listener.received == b""
+
+
+@pytest.mark.parametrize(("command", "setting", "text"), [
+    ("yarn install --frozen-lockfile", ".yarnrc.yml", "yarnPath: .yarn/releases/yarn.cjs\n"),
+    ("yarn install --frozen-lockfile", ".yarnrc", 'yarn-path "./x.js"\n'),
+    ("pnpm install --frozen-lockfile", ".pnpmfile.cjs", "module.exports = {hooks: {}}\n"),
+])
+def test_a_package_manager_setting_that_runs_tree_code_keeps_it_offline(
+        sandbox: Sandbox, command: str, setting: str, text: str) -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    assert boundary(sandbox, command) == ("allow", True)
+    (sandbox.work / setting).write_text(text)
+    assert boundary(sandbox, command) == ("allow", False)
+
+
+def test_npm_settings_written_earlier_in_the_command_are_asked(sandbox: Sandbox) -> None:
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    result = sandbox.gatekeep("check", "-c", "printf 'script-shell=./x.sh' > .npmrc && npm ci")
+    assert result.returncode == 3, result.stdout
+    assert ".npmrc holds, which this command writes" in result.stdout
