@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from gatekeep.core import globs, values, written
+from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
 from gatekeep.core.written import process_substitution as _process_substitution
@@ -157,6 +157,7 @@ class _Judge:
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
+            verdicts.extend(self.locked(invocation, self.policy.packages))
         verdicts.extend(self.rules(invocation))
         verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
@@ -209,6 +210,8 @@ class _Judge:
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
                                        *self.written_effects(invocation.writes),
                                        *(("runs-foreign-code",) if foreign else ()))))
+        if system and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
+            effects = (*effects, "runs-tree-code")  # package.json's install scripts
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it
@@ -430,6 +433,14 @@ class _Judge:
             if why is not None:
                 verdicts.append(Verdict(rule, *why))
         return [v for v in verdicts if STRICTNESS[v.decision] > STRICTNESS[decision]]
+
+    def locked(self, invocation: Invocation, guard: PackageGuard) -> list[Verdict]:
+        """The ``packages`` verdict of what an install's lock file resolves (npm ci)."""
+        if invocation.program is None or self.identity(invocation.program)[0] is None:
+            return []
+        found = manifests.lock_problem(self, invocation, _base(invocation.program),
+                                       guard.sources)
+        return [Verdict("packages", *found)] if found is not None and found[0] != "allow" else []
 
     def package_problem(self, finding: values.Finding, guard: PackageGuard,
                         kind: str) -> tuple[str, str, str] | None:

@@ -30,7 +30,7 @@ class Resolver(Protocol):
         ...
 
 
-READ_LIMIT = 256 << 10  # the largest file a decision reads (a requirements file)
+READ_LIMIT = 16 << 20  # the largest file a decision reads (a requirements or lock file)
 
 
 def read_text(path: str) -> tuple[str | None, str | None]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING, NamedTuple
 
-from gatekeep.core import values
+from gatekeep.core import manifests, values
 from gatekeep.core.paths import within
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def _code(judge: _Judge, invocation: Invocation) -> list[str]:
     found.extend(p for word in lists for p in judge.paths(word) or ())
     if lists:
         found.extend(judge.listed)  # every requirements file read, nested ones too
+    found.extend(manifests.files(judge, invocation))  # `npm ci` runs package.json's scripts
     system = judge.context.resolver.which(_base(program)) if "/" not in program else None
     if system is not None:
         found.extend((system, judge.context.resolver.realpath(system)))

@@ -76,7 +76,8 @@ def instance(pattern: Pattern) -> list[str] | None:
     # an address on this machine is what `network-loopback` means; a script of the project
     # (by its path in the tree) what `runs-tree-code` means
     local = ["http://localhost/"] if "network-loopback" in pattern.effects else []
-    argv = [word for word in made if word is not None] + list(pattern.flags_any[:1]) + local
+    # the address before the flag: a flag that takes a value (`curl -d`) would take it
+    argv = [word for word in made if word is not None] + local + list(pattern.flags_any[:1])
     if "runs-tree-code" in pattern.effects and argv:
         argv[0] = "./" + (argv[0] or "project-script")
     return argv

@@ -75,9 +75,9 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
-        from gatekeep.sandbox.plan import NOTE
+        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE
 
-        stderr.write(NOTE)
+        stderr.write(NETWORK_NOTE if plan.box.network else NOTE)
     log(audit_log, audit.end(record, status, time.monotonic() - started, stopped), stderr)
     return execute.exit_like(status)
 

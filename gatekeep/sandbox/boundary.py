@@ -19,7 +19,11 @@ from gatekeep.sandbox.spec import Limits, Spec
 # tools keep settings that run code later (hooks, MCP servers, editor tasks), and
 # gatekeep's own project policy. Checked in the working tree and in the home directory.
 AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cursor",
-               ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep")
+               ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep",
+               # git hook runners: what the next `git commit` runs, outside the box
+               ".pre-commit-config.yaml", ".husky", "lefthook.yml", ".lefthook.yml",
+               "lefthook.yaml", ".lefthook.yaml", "lefthook-local.yml", ".lefthook-local.yml",
+               ".lefthook")
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")

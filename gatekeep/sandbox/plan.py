@@ -17,6 +17,8 @@ TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, n
 NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the working "
         "tree, temp dirs and caches; protected files hidden; no network); if it needs more, "
         "ask the operator to approve it\n")
+# the same for a box the policy gave the network (`git fetch`): "no network" would mislead
+NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")

@@ -18,6 +18,11 @@ from gatekeep.shell.model import ParsedCommand
 
 _OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
 _NETWORK = frozenset({"network", "network-loopback"})
+# What a part beside a networked one may do and still share its box: the network is the
+# whole box's, so a part that runs the tree's code (`npm ci && npm test`, `curl
+# http://127.0.0.1:3000/; python3 x.py`) would get it too, and the agent writes that code.
+_BESIDE = frozenset({"reads", "writes-tree"})
+_TREE_CODE = "runs-tree-code"
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -34,7 +39,7 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
         readable=operator.sandbox_readable,
-        network=decision is not None and bool(network_parts(decision)),
+        network=decision is not None and boxed_network(decision),
     )
 
 
@@ -45,6 +50,21 @@ def network_parts(decision: Decision) -> list[str]:
     own would have a loopback with nothing listening on it."""
     return [segment.text for segment in decision.segments
             if segment.described is not None and _NETWORK.intersection(segment.described[1])]
+
+
+def boxed_network(decision: Decision) -> bool:
+    """Whether a command the policy allowed gets the network: a part reaches it, and no
+    part runs the tree's code (``mvn test``, ``npm ci`` with the project's install scripts,
+    a ``git fetch`` that obeys a nested repository's config) or anything program knowledge
+    does not describe. Such a command runs offline; an approval gives it the network."""
+    segments = decision.segments
+    return bool(network_parts(decision)) and all(_shares(s.described) for s in segments)
+
+
+def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:
+    if described is None or _TREE_CODE in described[1]:
+        return False
+    return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1])
 
 
 def _protected(policies: Sequence[Policy], key: str) -> tuple[str, ...]:
@@ -84,8 +104,8 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
     writable = [_holder(v.reason[len(_OUTSIDE[0]):-len(_OUTSIDE[1])]) for v in verdicts
                 if v.rule == "path:outside" and v.reason
                 and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
-    network = spec.network or any(v.rule == "path:network" for v in verdicts) \
-        or _uses_network(parsed, policies)
+    network = spec.network or bool(network_parts(decision)) \
+        or any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
     return spec._replace(
         writable=_union([*spec.writable, *writable]), network=network,
         everything_writable=any(v.rule == "path:unknown" for v in verdicts))

@@ -85,7 +85,7 @@ def test_a_file_gatekeep_cannot_read_is_asked(sandbox: Sandbox, setup: str, said
     elif setup == "binary":
         path.write_bytes(b"requests\n\xff\xfe\n")
     elif setup == "oversized":
-        path.write_text("requests\n" * 200_000)
+        path.write_text("requests\n" * 2_000_000)  # past the 16 MiB a decision reads
     elif setup == "outside":
         (sandbox.root / "outside.txt").write_text("requests\n")
         path.symlink_to(sandbox.root / "outside.txt")

@@ -1,0 +1,214 @@
+"""Tree files a networked part obeys as code: the project's install scripts, a nested
+repository's configuration.
+
+``npm ci`` runs the root package's lifecycle scripts (``preinstall``, ``prepare``...) and
+``git fetch`` runs what the repository's config names (``remote.*.uploadpack``,
+``core.sshCommand``); yarn runs the release ``.yarnrc.yml`` names and pnpm the hooks of
+``.pnpmfile.cjs``. The box keeps the working tree's own ``.git/config`` read-only, but
+``package.json`` and a repository nested in the tree are files the agent may have written:
+a part that obeys one runs the tree's code (``runs-tree-code``), and the box gives such a
+command no network unless the operator approves it. A manifest gatekeep cannot read (a fifo,
+a symlink to a device, not UTF-8), or one that is not a JSON object, counts as holding
+scripts; none at all holds none.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import posixpath
+from typing import TYPE_CHECKING
+
+from gatekeep.core.paths import within
+
+if TYPE_CHECKING:
+    from gatekeep.core.engine import _Judge
+    from gatekeep.shell.analyze import Invocation
+
+# Package managers whose install runs the root package's lifecycle scripts, and those
+# scripts' names (npm, pnpm, yarn and bun run the same ones around an install).
+INSTALLERS = frozenset({"npm", "pnpm", "yarn", "bun"})
+LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "preprepare",
+                       "prepare", "postprepare", "dependencies"})
+_NO_SCRIPTS = "--ignore-scripts"
+# Tree files that make a package manager run the tree's code whatever package.json says:
+# yarn's `yarnPath`/`yarn-path` (a committed release) and plugins, pnpm's readPackage hooks.
+CODE_FILES = {"yarn": (".yarnrc.yml", ".yarnrc"), "pnpm": (".pnpmfile.cjs", ".pnpmfile.mjs")}
+# Settings a later part of the command must not have written: npm's `script-shell` and
+# `node-options` run programs for every install script.
+SETTINGS = (".npmrc", *CODE_FILES["yarn"], *CODE_FILES["pnpm"])
+# npm's lock files, the one it obeys first; what they resolve a package from
+LOCKS = ("npm-shrinkwrap.json", "package-lock.json")
+REGISTRY = "https://registry.npmjs.org/"
+_SUGGEST = "install from the default registry, or ask the operator"
+Problem = tuple[str, str, str]  # (decision, reason, suggest)
+
+
+def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
+    """Whether a part with a network effect obeys code the tree holds (see the module)."""
+    if "network" not in invocation.effects:
+        return False
+    if base in INSTALLERS and "installs" in invocation.effects:
+        dirs = _dirs(judge, invocation)
+        if any(d is None or _any_file(judge, d, CODE_FILES.get(base, ())) for d in dirs):
+            return True
+        return not any(o.name == _NO_SCRIPTS for o in invocation.options) \
+            and any(_scripts(judge, d) for d in dirs)
+    if base == "git":
+        return any(_nested(judge, d) for d in _dirs(judge, invocation))
+    return False
+
+
+def files(judge: _Judge, invocation: Invocation) -> list[str]:
+    """The manifests a package manager's part obeys, whatever it does (``npm test`` runs
+    the ``test`` script): one another part of the command writes is code gatekeep never saw."""
+    base = posixpath.basename(invocation.program or "")
+    if base not in INSTALLERS:
+        return []
+    return [posixpath.join(d, name) for d in _dirs(judge, invocation) if d
+            for name in ("package.json", *LOCKS, *SETTINGS)]
+
+
+def _any_file(judge: _Judge, directory: str, names: tuple[str, ...]) -> bool:
+    return any(_exists(judge, posixpath.join(directory, name)) for name in names)
+
+
+def lock_problem(judge: _Judge, invocation: Invocation, base: str, sources: str
+                 ) -> Problem | None:
+    """An npm install whose lock file resolves a package from elsewhere than the default
+    registry (a git repository, a tarball's URL, a path outside the tree): ``sources``
+    decides, as for the same package named on the command line. A lock file gatekeep
+    cannot read is asked."""
+    if base != "npm" or "installs" not in invocation.effects:
+        return None
+    for directory in _dirs(judge, invocation):
+        if directory is None:
+            return ("ask", "installs what a lock file in a directory known only at run time "
+                    "resolves", _SUGGEST)
+        found = _lock(judge, directory, sources)
+        if found is not None:
+            return found
+    return None
+
+
+def _lock(judge: _Judge, directory: str, sources: str) -> Problem | None:
+    resolver = judge.context.resolver
+    read = getattr(resolver, "read", None)
+    for name in LOCKS:
+        path = posixpath.join(directory, name)
+        text = read(path) if read is not None else None
+        if text is None and not _exists(judge, path):
+            continue
+        entries = _entries(text)
+        if entries is None:
+            return ("ask", f"installs what {name} resolves, which gatekeep cannot read (a "
+                    "regular UTF-8 JSON file of at most 16 MiB)", _SUGGEST)
+        for package, source in entries:
+            if not _registry(judge, directory, source):
+                return (sources, f"installs {package} from {source}, as {name} says: not "
+                        "the default registry", _SUGGEST)
+        return None  # npm obeys the first lock file it finds
+    return None
+
+
+def _exists(judge: _Judge, path: str) -> bool:
+    resolver = judge.context.resolver
+    return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
+
+
+def _entries(text: str | None) -> list[tuple[str, str]] | None:
+    """Every ``(package, source)`` a lock file names: ``resolved`` of lockfileVersion 2 and
+    3 (``packages``), ``resolved`` and a ``version`` that is a source of version 1
+    (``dependencies``, nested). None when it is not such a file."""
+    try:
+        lock = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    if not isinstance(lock, dict):
+        return None
+    found: list[tuple[str, str]] = []
+    packages = lock.get("packages", {})
+    if not isinstance(packages, dict) or not _v1(lock.get("dependencies", {}), found):
+        return None
+    for key, entry in packages.items():
+        if key == "":
+            continue  # the project itself
+        if not isinstance(entry, dict):
+            return None
+        source = entry.get("resolved")
+        if entry.get("link") and not isinstance(source, str):
+            return None
+        if source is not None:
+            found.append((key, source if isinstance(source, str) else repr(source)))
+    return found
+
+
+def _v1(dependencies: object, found: list[tuple[str, str]]) -> bool:
+    if not isinstance(dependencies, dict):
+        return False
+    for name, entry in dependencies.items():
+        if not isinstance(entry, dict):
+            return False
+        for key in ("resolved", "version"):
+            value = entry.get(key)
+            if isinstance(value, str) and (key == "resolved" or ":" in value or "/" in value):
+                found.append((name, value))
+        if not _v1(entry.get("dependencies", {}), found):
+            return False
+    return True
+
+
+def _registry(judge: _Judge, directory: str, source: str) -> bool:
+    """The default registry's tarball, or a workspace's path inside the tree."""
+    if source.startswith(REGISTRY):
+        return True
+    if ":" in source.split("/", 1)[0] or source.startswith(("/", "~")):
+        return False  # a scheme (git+ssh:, file:, https: elsewhere) or an absolute path
+    path = judge._realpath(posixpath.normpath(posixpath.join(directory, source)))
+    return within(path, judge.context.cwd)
+
+
+def _dirs(judge: _Judge, invocation: Invocation) -> list[str | None]:
+    """The directories whose files the part obeys (its ``-C``/``--prefix``, else the
+    directory it runs in), from every directory a ``cd`` may have moved to; None: one
+    known only at run time."""
+    found: list[str | None] = []
+    for word in invocation.runs_from:
+        paths = judge.paths(word)
+        found.extend(paths if paths is not None else [None])
+    return found or [None]
+
+
+def _scripts(judge: _Judge, directory: str | None) -> bool:
+    if directory is None:
+        return True
+    path = posixpath.join(directory, "package.json")
+    resolver = judge.context.resolver
+    read = getattr(resolver, "read", None)
+    text = read(path) if read is not None else None
+    if text is None:  # none at all (an install writes a new one): no scripts of the tree's
+        return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        return True
+    if not isinstance(manifest, dict):
+        return True
+    scripts = manifest.get("scripts", {})
+    return not isinstance(scripts, dict) or bool(LIFECYCLE.intersection(scripts))
+
+
+def _nested(judge: _Judge, directory: str | None) -> bool:
+    """A ``.git`` between the directory and the working directory (exclusive): a repository
+    inside the tree, whose config and hooks the box does not keep read-only."""
+    if directory is None:
+        return True
+    top = judge.context.cwd
+    current = judge._realpath(directory)
+    if not within(current, top):
+        return False  # outside the tree: judged as foreign code on its own
+    while current != top and within(current, top):
+        if judge.context.resolver.fingerprint(posixpath.join(current, ".git")) is not None:
+            return True
+        current = posixpath.dirname(current)
+    return False
