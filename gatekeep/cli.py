@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from gatekeep import __version__
+from gatekeep.cli_values import PlainValues
 from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.runtime.locations import Locations
@@ -30,7 +31,7 @@ _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__
                     if issubclass(c, Exception) and c.__name__ == "ClickException")
 
 
-class Boundary(TyperGroup):
+class Boundary(PlainValues, TyperGroup):
     """The error boundary around every subcommand, nested groups included."""
 
     def invoke(self, ctx: Any) -> Any:
@@ -45,6 +46,14 @@ class Boundary(TyperGroup):
         except Exception as error:  # not typer's traceback and exit code 1
             typer.echo(internal_error(error), err=True, nl=False)
             raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+
+
+class Group(PlainValues, TyperGroup):
+    """A nested group (log, approvals): plain values converted without pydantic."""
+
+
+class Command(PlainValues, TyperCommand):
+    """Every subcommand: plain values converted without pydantic (``gatekeep.cli_values``)."""
 
 
 app = typer.Typer(
@@ -110,7 +119,7 @@ WhyOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=Command)
 def run(command: CommandOption = None, argv: ArgvArgument = None,
         policy: PolicyOption = None, why: WhyOption = None) -> None:
     """Judge a command and run it only if every part of it is allowed.
@@ -124,7 +133,7 @@ def run(command: CommandOption = None, argv: ArgvArgument = None,
     raise typer.Exit(main(_request(command, argv, policy), why))
 
 
-@app.command()
+@app.command(cls=Command)
 def check(command: CommandOption = None, argv: ArgvArgument = None,
           policy: PolicyOption = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -162,8 +171,8 @@ def _moment(text: str | None) -> datetime | None:
 
 
 log_app = typer.Typer(
-    name="log", help="Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first; "
-    "verify its hash chain; sum it up.")
+    name="log", cls=Group, help="Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), "
+    "oldest first; verify its hash chain; sum it up.")
 app.add_typer(log_app)
 
 
@@ -209,7 +218,7 @@ def log(
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
-@log_app.command("verify")
+@log_app.command("verify", cls=Command)
 def log_verify(
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Log files, oldest first (default: the audit log and its rotated files).",
@@ -226,7 +235,7 @@ def log_verify(
                             stderr=sys.stderr))
 
 
-@log_app.command("stats")
+@log_app.command("stats", cls=Command)
 def log_stats(
     least: Annotated[int, typer.Option(
         "--min-approvals", help="Suggest an allow rule for a command approved this often.",
@@ -241,7 +250,7 @@ def log_stats(
                            stderr=sys.stderr))
 
 
-@app.command("test")
+@app.command("test", cls=Command)
 def test_command(
     policies: PoliciesArgument = None,
     cases: Annotated[Optional[list[Path]], typer.Option(
@@ -272,7 +281,7 @@ def test_command(
         stdout=sys.stdout, stderr=sys.stderr, interactive=sys.stderr.isatty()))
 
 
-@app.command()
+@app.command(cls=Command)
 def lint(
     policies: Annotated[list[str], typer.Argument(
         help="Policy files or builtin:NAME.", show_default=False, metavar="POLICY")],
@@ -293,12 +302,12 @@ def lint(
 
 
 approvals_app = typer.Typer(
-    name="approvals", no_args_is_help=True,
+    name="approvals", cls=Group, no_args_is_help=True,
     help="Review, revoke and answer approvals (operator only: agents are denied these).")
 app.add_typer(approvals_app)
 
 
-@approvals_app.command("list")
+@approvals_app.command("list", cls=Command)
 def approvals_list() -> None:
     """List saved "always" approvals: id, validity, scope and the exact words allowed."""
     import time
@@ -309,7 +318,7 @@ def approvals_list() -> None:
                                     stdout=sys.stdout, stderr=sys.stderr))
 
 
-@approvals_app.command("revoke")
+@approvals_app.command("revoke", cls=Command)
 def approvals_revoke(
     approval_id: Annotated[str, typer.Argument(help="The id shown by 'approvals list'.")],
 ) -> None:
@@ -320,7 +329,7 @@ def approvals_revoke(
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
-@approvals_app.command("watch")
+@approvals_app.command("watch", cls=Command)
 def approvals_watch() -> None:
     """Answer queued requests from runs without a terminal (policy prompt.no_tty: queue).
 
@@ -331,7 +340,7 @@ def approvals_watch() -> None:
     raise typer.Exit(watch(locations=Locations.from_env(os.environ), stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def replay(
     log: Annotated[Path, typer.Argument(help="An audit log (JSON lines), such as "
                                         "$XDG_STATE_HOME/gatekeep/audit.jsonl.",
@@ -358,7 +367,7 @@ def replay(
         interactive=sys.stderr.isatty()))
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print the JSON Schema of the policy format (policies/policy.schema.json)."""
     from gatekeep.commands.schema import schema as do_schema
@@ -366,7 +375,7 @@ def schema() -> None:
     raise typer.Exit(do_schema(stdout=sys.stdout))
 
 
-@app.command()
+@app.command(cls=Command)
 def completions(
     shell: Annotated[Literal["bash", "zsh", "fish"], typer.Argument(
         help="The shell: bash, zsh or fish.", metavar="SHELL", show_default=False)],
@@ -388,7 +397,7 @@ AgentArgument = Annotated[str, typer.Argument(
     help="claude-code, codex, gemini-cli or cursor.", metavar="AGENT", show_default=False)]
 
 
-@app.command()
+@app.command(cls=Command)
 def hook(
     agent: Annotated[str, typer.Argument(
         help="claude-code, codex, gemini-cli, cursor or json.", metavar="AGENT",
@@ -415,7 +424,7 @@ def _one_place(user: bool, project: bool) -> None:
         raise typer.Exit(ExitStatus.USAGE)
 
 
-@app.command()
+@app.command(cls=Command)
 def install(agent: AgentArgument, user: UserOption = False,
             project: ProjectOption = False) -> None:
     """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
@@ -431,7 +440,7 @@ def install(agent: AgentArgument, user: UserOption = False,
                                stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def uninstall(agent: AgentArgument, user: UserOption = False,
               project: ProjectOption = False) -> None:
     """Remove exactly gatekeep's hook from AGENT's settings (with a backup)."""
@@ -442,7 +451,7 @@ def uninstall(agent: AgentArgument, user: UserOption = False,
                                  env=os.environ, stdout=sys.stdout, stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def mcp() -> None:
     """An MCP server on stdin/stdout with the tools run_command and check_command.
 
@@ -454,7 +463,7 @@ def mcp() -> None:
     raise typer.Exit(mcp_main())
 
 
-@app.command()
+@app.command(cls=Command)
 def doctor() -> None:
     """Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each
     failure. Exit codes: 0 no failure, 1 a failure."""
@@ -464,7 +473,7 @@ def doctor() -> None:
                               locations=Locations.from_env(os.environ), stdout=sys.stdout))
 
 
-@app.command()
+@app.command(cls=Command)
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)
