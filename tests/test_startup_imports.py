@@ -109,3 +109,18 @@ def test_a_replay_converts_its_log_path_without_pydantic(env: dict[str, str],
     log.write_text("")
     found = loaded(["replay", str(log), "--policy", "builtin:default"], env, tmp_path)
     assert found & {"typer", "pydantic"} == {"typer"}
+
+
+def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> None:
+    """The table's marks come from the explanation's sign table, not with the engine."""
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)
+    for args in (["log", "-n", "1"], ["log", "stats"]):
+        probe = ("import sys, runpy\nsys.argv = ['gatekeep', *sys.argv[1:]]\n"
+                 "try:\n    runpy.run_module('gatekeep', run_name='__main__')\n"
+                 "except SystemExit:\n    pass\n"
+                 "print('gatekeep.core.engine' in sys.modules, 'rich' in sys.modules, "
+                 "file=sys.stderr)\n")
+        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                                text=True, env=env, cwd=tmp_path, check=False)
+        assert result.stderr.splitlines()[-1] == "False True", (args, result.stderr)
