@@ -18,12 +18,12 @@ from gatekeep import __version__
 from gatekeep.cli_values import PlainValues
 from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
-from gatekeep.runtime.locations import Locations
 
 if TYPE_CHECKING:  # the engine loads only for the commands that judge something
     from datetime import datetime
 
     from gatekeep.core.inputs import Request
+    from gatekeep.runtime.locations import Locations
 
 # Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
 # the base class of its BadParameter.
@@ -90,6 +90,13 @@ PoliciesArgument = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+def _locations() -> Locations:
+    """gatekeep's files, from the environment (loaded only by the commands that use them)."""
+    from gatekeep.runtime.locations import Locations
+
+    return Locations.from_env(os.environ)
+
+
 def _usable(what: str, *values: object) -> None:
     """Exit 2 with one line unless every value can be a path or name (``gatekeep.validate``)."""
     from gatekeep.validate import problem
@@ -153,7 +160,7 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
 
     request = _request(command, argv, policy)
     raise typer.Exit(do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                              locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                              locations=_locations(), stdout=sys.stdout,
                               stderr=sys.stderr, at=_moment(at), count=count))
 
 
@@ -214,7 +221,7 @@ def log(
         typer.echo(f"gatekeep: {error}", err=True)
         raise typer.Exit(ExitStatus.USAGE) from None
     raise typer.Exit(do_log(limit=limit, chosen=chosen, as_json=as_json, follow=follow,
-                            env=os.environ, locations=Locations.from_env(os.environ),
+                            env=os.environ, locations=_locations(),
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
@@ -231,7 +238,7 @@ def log_verify(
     from gatekeep.commands.log import verify
 
     raise typer.Exit(verify([str(f) for f in files or []], partial=partial,
-                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            locations=_locations(), stdout=sys.stdout,
                             stderr=sys.stderr))
 
 
@@ -246,7 +253,7 @@ def log_stats(
     from gatekeep.commands.log import stats
 
     raise typer.Exit(stats(least=least, env=os.environ,
-                           locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                           locations=_locations(), stdout=sys.stdout,
                            stderr=sys.stderr))
 
 
@@ -277,7 +284,7 @@ def test_command(
     _usable("--junit", junit)
     raise typer.Exit(run_tests(
         policies or [], cases=cases or [], min_coverage=min_coverage, junit=junit,
-        as_json=as_json, env=os.environ, locations=Locations.from_env(os.environ),
+        as_json=as_json, env=os.environ, locations=_locations(),
         stdout=sys.stdout, stderr=sys.stderr, interactive=sys.stderr.isatty()))
 
 
@@ -297,7 +304,7 @@ def lint(
 
     _usable("POLICY", *policies)
     raise typer.Exit(do_lint(policies, strict=strict, as_json=as_json,
-                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            locations=_locations(), stdout=sys.stdout,
                             stderr=sys.stderr))
 
 
@@ -314,7 +321,7 @@ def approvals_list() -> None:
 
     from gatekeep.commands.approvals import list_approvals
 
-    raise typer.Exit(list_approvals(locations=Locations.from_env(os.environ), now=time.time(),
+    raise typer.Exit(list_approvals(locations=_locations(), now=time.time(),
                                     stdout=sys.stdout, stderr=sys.stderr))
 
 
@@ -325,7 +332,7 @@ def approvals_revoke(
     """Withdraw a saved approval."""
     from gatekeep.commands.approvals import revoke
 
-    raise typer.Exit(revoke(approval_id, locations=Locations.from_env(os.environ),
+    raise typer.Exit(revoke(approval_id, locations=_locations(),
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
@@ -337,7 +344,7 @@ def approvals_watch() -> None:
     """
     from gatekeep.commands.approvals import watch
 
-    raise typer.Exit(watch(locations=Locations.from_env(os.environ), stderr=sys.stderr))
+    raise typer.Exit(watch(locations=_locations(), stderr=sys.stderr))
 
 
 @app.command(cls=Command)
@@ -363,7 +370,7 @@ def replay(
     _usable("--policy", policy)
     raise typer.Exit(replay_log(
         log, policy, fail_on_loosen=fail_on_loosen, as_json=as_json, env=os.environ,
-        locations=Locations.from_env(os.environ), stdout=sys.stdout, stderr=sys.stderr,
+        locations=_locations(), stdout=sys.stdout, stderr=sys.stderr,
         interactive=sys.stderr.isatty()))
 
 
@@ -377,6 +384,7 @@ def schema() -> None:
 
 @app.command(cls=Command)
 def completions(
+    ctx: typer.Context,
     shell: Annotated[Literal["bash", "zsh", "fish"], typer.Argument(
         help="The shell: bash, zsh or fish.", metavar="SHELL", show_default=False)],
 ) -> None:
@@ -385,11 +393,9 @@ def completions(
     Install: bash, copy to ~/.local/share/bash-completion/completions/gatekeep; zsh, copy
     to a directory on $fpath as _gatekeep; fish, copy to ~/.config/fish/completions/.
     """
-    import typer.main
-
     from gatekeep.commands.completions import completions as do_completions
 
-    command = typer.main.get_command(app)
+    command = ctx.find_root().command  # the application as typer built it for this run
     raise typer.Exit(do_completions(shell, command, stdout=sys.stdout))
 
 
@@ -470,7 +476,7 @@ def doctor() -> None:
     from gatekeep.commands.doctor import doctor as do_doctor
 
     raise typer.Exit(do_doctor(env=os.environ, cwd=Path.cwd(),
-                              locations=Locations.from_env(os.environ), stdout=sys.stdout))
+                              locations=_locations(), stdout=sys.stdout))
 
 
 @app.command(cls=Command)

@@ -124,3 +124,16 @@ def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> N
         result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
                                 text=True, env=env, cwd=tmp_path, check=False)
         assert result.stderr.splitlines()[-1] == "False True", (args, result.stderr)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["completions", "bash"]], ids=" ".join)
+def test_commands_that_read_no_state_load_no_locations(
+        args: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """gatekeep's file locations (and hashlib with them) load with the commands that use
+    them, not with the typer application."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            capture_output=True, env=env, cwd=tmp_path, check=True)
+    names = {line.rsplit("|", 1)[1].strip() for line in result.stderr.decode().splitlines()
+             if line.startswith("import time:")}
+    assert "gatekeep.cli" in names
+    assert names & {"gatekeep.runtime.locations", "hashlib"} == set()
