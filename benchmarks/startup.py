@@ -93,10 +93,12 @@ def others(state: Path) -> list[Case]:
     audit = str(state / "gatekeep" / "audit.jsonl")
     return [Case(" ".join(argv).replace(audit, "AUDIT"), 8, [GATEKEEP, *argv]) for argv in (
         ["log", "--help"], ["log", "-n", "1"], ["log", "verify"], ["log", "stats"],
-        ["approvals", "list"], ["doctor"], ["install", "claude-code"],
-        ["uninstall", "claude-code"], ["schema"], ["completions", "bash"],
+        ["approvals", "list"], ["approvals", "revoke", "none"], ["doctor"],
+        ["install", "claude-code"], ["uninstall", "claude-code"], ["schema"],
+        ["completions", "bash"],
         ["lint", "builtin:default"], ["test", "builtin:default"],
-        ["replay", audit, "--policy", "builtin:default"])]
+        ["replay", audit, "--policy", "builtin:default"],
+        ["mcp"])]  # the server, its input closed: starts, reads the end, stops
 
 
 def warm(env: dict[str, str]) -> None:
