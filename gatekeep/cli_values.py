@@ -58,6 +58,8 @@ def convert(value: Any, param: Any) -> Any:
     many = param.multiple or param.nargs == -1
     if value is None:
         return () if many else None
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return SLOW  # the parameter's own conversion
     if not many:
         return one(value, annotation, info)
     if get_origin(annotation) is not list or not isinstance(value, (list, tuple)):

@@ -4,7 +4,7 @@ converts them; every other value still goes to typer (its results and messages).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 import typer.main
@@ -81,3 +81,15 @@ def test_values_that_need_judgement_go_to_typer(tmp_path: Path) -> None:
     for value, name in (("-1", "limit"), ("0", "least"), ("1e3", "limit"), ("101", "min_coverage"),
                         ("ksh", "shell"), ("a\x00b", "junit"), ("", "junit"), (b"x", "rule")):
         assert convert(value, by_name(name)) is SLOW, (value, name)
+
+
+def test_a_parameter_with_its_own_parser_goes_to_typer() -> None:
+    own = typer.Typer()
+
+    @own.command()
+    def shout(word: Annotated[str, typer.Argument(parser=str.upper)]) -> None:
+        typer.echo(word)
+
+    param = typer.main.get_command(own).params[0]
+    assert convert("hi", param) is SLOW
+    assert Converter().coerce("hi", param=param, ctx=None) == "HI"
