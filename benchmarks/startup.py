@@ -3,6 +3,7 @@
 Budgets: `run` with a fresh decision at most 3x, with a reused one lower still; `check`
 4x; a hook call that reuses a decision 3x (a fresh one as close as it gets); any other
 command 8x. Prints medians, ratios and PASS or MISS for each budget; asserts nothing.
+Arguments, if any, choose the cases whose names contain one of them (`startup.py log lint`).
 
 "reused" runs a command whose allow decision is stored (the usual case for an agent that
 repeats commands); "fresh" removes the stored decisions before every run, so the command
@@ -83,9 +84,21 @@ def cases(state: Path) -> list[Case]:
              [GATEKEEP, "check", "--json", "-c", "ls && git status"]),
         Case("version", 8, [GATEKEEP, "version"]),
         Case("--help", 8, [GATEKEEP, "--help"]),
-        Case("log -n 1", 8, [GATEKEEP, "log", "-n", "1"]),
-        Case("lint builtin:default", 8, [GATEKEEP, "lint", "builtin:default"]),
+        *others(state),
     ]
+
+
+def others(state: Path) -> list[Case]:
+    """Every other command, each in a form that does its usual work (budget 8x)."""
+    audit = str(state / "gatekeep" / "audit.jsonl")
+    return [Case(" ".join(argv).replace(audit, "AUDIT"), 8, [GATEKEEP, *argv]) for argv in (
+        ["log", "--help"], ["log", "-n", "1"], ["log", "verify"], ["log", "stats"],
+        ["approvals", "list"], ["approvals", "revoke", "none"], ["doctor"],
+        ["install", "claude-code"], ["uninstall", "claude-code"], ["schema"],
+        ["completions", "bash"],
+        ["lint", "builtin:default"], ["test", "builtin:default"],
+        ["replay", audit, "--policy", "builtin:default"],
+        ["mcp"])]  # the server, its input closed: starts, reads the end, stops
 
 
 def warm(env: dict[str, str]) -> None:
@@ -99,11 +112,15 @@ def warm(env: dict[str, str]) -> None:
 
 
 def main() -> None:
+    chosen = sys.argv[1:]
     with tempfile.TemporaryDirectory() as state:
-        env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state}
+        # HOME too: `install` and `uninstall` edit an agent's settings under it
+        env = {**os.environ, "XDG_STATE_HOME": state, "XDG_CONFIG_HOME": state, "HOME": state}
         warm(env)
         print(f"{'command':<30} {'median':>9} {'bare':>8}  {'ratio':>6}  budget")
         for case in cases(Path(state)):
+            if chosen and not any(word in case.name for word in chosen):
+                continue
             seconds, bare = measure(case, env)
             ratio = seconds / bare
             verdict = "PASS" if ratio <= case.budget else "MISS"

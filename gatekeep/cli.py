@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from gatekeep import __version__
+from gatekeep.cli_values import PlainValues
 from gatekeep.errors import UsageError
 from gatekeep.exitcodes import ExitStatus, internal_error
-from gatekeep.runtime.locations import Locations
 
 if TYPE_CHECKING:  # the engine loads only for the commands that judge something
     from datetime import datetime
 
     from gatekeep.core.inputs import Request
+    from gatekeep.runtime.locations import Locations
 
 # Click's usage errors, which typer re-exports only in part (and newer typer vendors click):
 # the base class of its BadParameter.
@@ -30,7 +31,7 @@ _USAGE_ERROR = next(c for c in typer.BadParameter.__mro__
                     if issubclass(c, Exception) and c.__name__ == "ClickException")
 
 
-class Boundary(TyperGroup):
+class Boundary(PlainValues, TyperGroup):
     """The error boundary around every subcommand, nested groups included."""
 
     def invoke(self, ctx: Any) -> Any:
@@ -45,6 +46,14 @@ class Boundary(TyperGroup):
         except Exception as error:  # not typer's traceback and exit code 1
             typer.echo(internal_error(error), err=True, nl=False)
             raise typer.Exit(ExitStatus.INTERNAL_ERROR) from None
+
+
+class Group(PlainValues, TyperGroup):
+    """A nested group (log, approvals): plain values converted without pydantic."""
+
+
+class Command(PlainValues, TyperCommand):
+    """Every subcommand: plain values converted without pydantic (``gatekeep.cli_values``)."""
 
 
 app = typer.Typer(
@@ -81,6 +90,13 @@ PoliciesArgument = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+def _locations() -> Locations:
+    """gatekeep's files, from the environment (loaded only by the commands that use them)."""
+    from gatekeep.runtime.locations import Locations
+
+    return Locations.from_env(os.environ)
+
+
 def _usable(what: str, *values: object) -> None:
     """Exit 2 with one line unless every value can be a path or name (``gatekeep.validate``)."""
     from gatekeep.validate import problem
@@ -110,7 +126,7 @@ WhyOption = Annotated[
 ]
 
 
-@app.command()
+@app.command(cls=Command)
 def run(command: CommandOption = None, argv: ArgvArgument = None,
         policy: PolicyOption = None, why: WhyOption = None) -> None:
     """Judge a command and run it only if every part of it is allowed.
@@ -124,7 +140,7 @@ def run(command: CommandOption = None, argv: ArgvArgument = None,
     raise typer.Exit(main(_request(command, argv, policy), why))
 
 
-@app.command()
+@app.command(cls=Command)
 def check(command: CommandOption = None, argv: ArgvArgument = None,
           policy: PolicyOption = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -144,7 +160,7 @@ def check(command: CommandOption = None, argv: ArgvArgument = None,
 
     request = _request(command, argv, policy)
     raise typer.Exit(do_check(request, as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                              locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                              locations=_locations(), stdout=sys.stdout,
                               stderr=sys.stderr, at=_moment(at), count=count))
 
 
@@ -162,8 +178,8 @@ def _moment(text: str | None) -> datetime | None:
 
 
 log_app = typer.Typer(
-    name="log", help="Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first; "
-    "verify its hash chain; sum it up.")
+    name="log", cls=Group, help="Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), "
+    "oldest first; verify its hash chain; sum it up.")
 app.add_typer(log_app)
 
 
@@ -205,11 +221,11 @@ def log(
         typer.echo(f"gatekeep: {error}", err=True)
         raise typer.Exit(ExitStatus.USAGE) from None
     raise typer.Exit(do_log(limit=limit, chosen=chosen, as_json=as_json, follow=follow,
-                            env=os.environ, locations=Locations.from_env(os.environ),
+                            env=os.environ, locations=_locations(),
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
-@log_app.command("verify")
+@log_app.command("verify", cls=Command)
 def log_verify(
     files: Annotated[Optional[list[Path]], typer.Argument(
         help="Log files, oldest first (default: the audit log and its rotated files).",
@@ -222,11 +238,11 @@ def log_verify(
     from gatekeep.commands.log import verify
 
     raise typer.Exit(verify([str(f) for f in files or []], partial=partial,
-                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            locations=_locations(), stdout=sys.stdout,
                             stderr=sys.stderr))
 
 
-@log_app.command("stats")
+@log_app.command("stats", cls=Command)
 def log_stats(
     least: Annotated[int, typer.Option(
         "--min-approvals", help="Suggest an allow rule for a command approved this often.",
@@ -237,11 +253,11 @@ def log_stats(
     from gatekeep.commands.log import stats
 
     raise typer.Exit(stats(least=least, env=os.environ,
-                           locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                           locations=_locations(), stdout=sys.stdout,
                            stderr=sys.stderr))
 
 
-@app.command("test")
+@app.command("test", cls=Command)
 def test_command(
     policies: PoliciesArgument = None,
     cases: Annotated[Optional[list[Path]], typer.Option(
@@ -268,11 +284,11 @@ def test_command(
     _usable("--junit", junit)
     raise typer.Exit(run_tests(
         policies or [], cases=cases or [], min_coverage=min_coverage, junit=junit,
-        as_json=as_json, env=os.environ, locations=Locations.from_env(os.environ),
+        as_json=as_json, env=os.environ, locations=_locations(),
         stdout=sys.stdout, stderr=sys.stderr, interactive=sys.stderr.isatty()))
 
 
-@app.command()
+@app.command(cls=Command)
 def lint(
     policies: Annotated[list[str], typer.Argument(
         help="Policy files or builtin:NAME.", show_default=False, metavar="POLICY")],
@@ -288,39 +304,39 @@ def lint(
 
     _usable("POLICY", *policies)
     raise typer.Exit(do_lint(policies, strict=strict, as_json=as_json,
-                            locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                            locations=_locations(), stdout=sys.stdout,
                             stderr=sys.stderr))
 
 
 approvals_app = typer.Typer(
-    name="approvals", no_args_is_help=True,
+    name="approvals", cls=Group, no_args_is_help=True,
     help="Review, revoke and answer approvals (operator only: agents are denied these).")
 app.add_typer(approvals_app)
 
 
-@approvals_app.command("list")
+@approvals_app.command("list", cls=Command)
 def approvals_list() -> None:
     """List saved "always" approvals: id, validity, scope and the exact words allowed."""
     import time
 
     from gatekeep.commands.approvals import list_approvals
 
-    raise typer.Exit(list_approvals(locations=Locations.from_env(os.environ), now=time.time(),
+    raise typer.Exit(list_approvals(locations=_locations(), now=time.time(),
                                     stdout=sys.stdout, stderr=sys.stderr))
 
 
-@approvals_app.command("revoke")
+@approvals_app.command("revoke", cls=Command)
 def approvals_revoke(
     approval_id: Annotated[str, typer.Argument(help="The id shown by 'approvals list'.")],
 ) -> None:
     """Withdraw a saved approval."""
     from gatekeep.commands.approvals import revoke
 
-    raise typer.Exit(revoke(approval_id, locations=Locations.from_env(os.environ),
+    raise typer.Exit(revoke(approval_id, locations=_locations(),
                             stdout=sys.stdout, stderr=sys.stderr))
 
 
-@approvals_app.command("watch")
+@approvals_app.command("watch", cls=Command)
 def approvals_watch() -> None:
     """Answer queued requests from runs without a terminal (policy prompt.no_tty: queue).
 
@@ -328,10 +344,10 @@ def approvals_watch() -> None:
     """
     from gatekeep.commands.approvals import watch
 
-    raise typer.Exit(watch(locations=Locations.from_env(os.environ), stderr=sys.stderr))
+    raise typer.Exit(watch(locations=_locations(), stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def replay(
     log: Annotated[Path, typer.Argument(help="An audit log (JSON lines), such as "
                                         "$XDG_STATE_HOME/gatekeep/audit.jsonl.",
@@ -354,11 +370,11 @@ def replay(
     _usable("--policy", policy)
     raise typer.Exit(replay_log(
         log, policy, fail_on_loosen=fail_on_loosen, as_json=as_json, env=os.environ,
-        locations=Locations.from_env(os.environ), stdout=sys.stdout, stderr=sys.stderr,
+        locations=_locations(), stdout=sys.stdout, stderr=sys.stderr,
         interactive=sys.stderr.isatty()))
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print the JSON Schema of the policy format (policies/policy.schema.json)."""
     from gatekeep.commands.schema import schema as do_schema
@@ -366,8 +382,9 @@ def schema() -> None:
     raise typer.Exit(do_schema(stdout=sys.stdout))
 
 
-@app.command()
+@app.command(cls=Command)
 def completions(
+    ctx: typer.Context,
     shell: Annotated[Literal["bash", "zsh", "fish"], typer.Argument(
         help="The shell: bash, zsh or fish.", metavar="SHELL", show_default=False)],
 ) -> None:
@@ -376,11 +393,9 @@ def completions(
     Install: bash, copy to ~/.local/share/bash-completion/completions/gatekeep; zsh, copy
     to a directory on $fpath as _gatekeep; fish, copy to ~/.config/fish/completions/.
     """
-    import typer.main
-
     from gatekeep.commands.completions import completions as do_completions
 
-    command = typer.main.get_command(app)
+    command = ctx.find_root().command  # the application as typer built it for this run
     raise typer.Exit(do_completions(shell, command, stdout=sys.stdout))
 
 
@@ -388,7 +403,7 @@ AgentArgument = Annotated[str, typer.Argument(
     help="claude-code, codex, gemini-cli or cursor.", metavar="AGENT", show_default=False)]
 
 
-@app.command()
+@app.command(cls=Command)
 def hook(
     agent: Annotated[str, typer.Argument(
         help="claude-code, codex, gemini-cli, cursor or json.", metavar="AGENT",
@@ -415,7 +430,7 @@ def _one_place(user: bool, project: bool) -> None:
         raise typer.Exit(ExitStatus.USAGE)
 
 
-@app.command()
+@app.command(cls=Command)
 def install(agent: AgentArgument, user: UserOption = False,
             project: ProjectOption = False) -> None:
     """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
@@ -431,7 +446,7 @@ def install(agent: AgentArgument, user: UserOption = False,
                                stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def uninstall(agent: AgentArgument, user: UserOption = False,
               project: ProjectOption = False) -> None:
     """Remove exactly gatekeep's hook from AGENT's settings (with a backup)."""
@@ -442,7 +457,7 @@ def uninstall(agent: AgentArgument, user: UserOption = False,
                                  env=os.environ, stdout=sys.stdout, stderr=sys.stderr))
 
 
-@app.command()
+@app.command(cls=Command)
 def mcp() -> None:
     """An MCP server on stdin/stdout with the tools run_command and check_command.
 
@@ -454,17 +469,17 @@ def mcp() -> None:
     raise typer.Exit(mcp_main())
 
 
-@app.command()
+@app.command(cls=Command)
 def doctor() -> None:
     """Check the set-up: policy, audit log, prompt route and agent hooks, with a fix for each
     failure. Exit codes: 0 no failure, 1 a failure."""
     from gatekeep.commands.doctor import doctor as do_doctor
 
     raise typer.Exit(do_doctor(env=os.environ, cwd=Path.cwd(),
-                              locations=Locations.from_env(os.environ), stdout=sys.stdout))
+                              locations=_locations(), stdout=sys.stdout))
 
 
-@app.command()
+@app.command(cls=Command)
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)

@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("gatekeep.ui",),  # rich renderings of decisions, explanations and reports
     ("gatekeep.approval",),  # the operator: store, terminal prompt (rendered by ui), queue
     ("gatekeep.commands",),  # one module per subcommand
-    ("gatekeep.cli", "gatekeep.shim"),
+    ("gatekeep.cli", "gatekeep.cli_values", "gatekeep.shim"),
     ("gatekeep.__main__",),
 )
 UNITS = {unit: level for level, units in enumerate(LAYERS) for unit in units}

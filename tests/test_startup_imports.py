@@ -84,3 +84,65 @@ def test_the_typer_application_loads_the_engine_only_for_a_command_that_judges(
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True, cwd=tmp_path)
     assert result.stdout == "False\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["--help"], ["log", "--help"], ["log"], ["log", "-n", "1"], ["log", "stats"],
+    ["log", "verify"], ["approvals", "list"], ["schema"], ["completions", "bash"],
+    ["install", "claude-code"], ["uninstall", "claude-code"], ["doctor"],
+    ["lint", "builtin:default"], ["test", "--min-coverage", "50", "builtin:default"],
+    ["check", "--count", "2", "--", "true"]], ids=" ".join)
+def test_typer_dispatched_commands_convert_their_values_without_pydantic(
+        args: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """typer converts values with pydantic (about 45 ms of imports); the command line's plain
+    values are converted by gatekeep.cli_values instead."""
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)  # an audit log to read and verify
+    found = loaded(args, env, tmp_path)
+    assert "typer" in found  # through the typer application, not a path before it
+    assert "pydantic" not in found
+
+
+def test_a_value_typer_must_judge_still_gets_its_message(env: dict[str, str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "gatekeep", "log", "-n", "-1"],
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--limit' / '-n': Input should be greater than or equal "
+        "to 0\n")
+
+
+def test_a_replay_converts_its_log_path_without_pydantic(env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    log.write_text("")
+    found = loaded(["replay", str(log), "--policy", "builtin:default"], env, tmp_path)
+    assert found & {"typer", "pydantic"} == {"typer"}
+
+
+def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> None:
+    """The table's marks come from the explanation's sign table, not with the engine."""
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)
+    for args in (["log", "-n", "1"], ["log", "stats"]):
+        probe = ("import sys, runpy\nsys.argv = ['gatekeep', *sys.argv[1:]]\n"
+                 "try:\n    runpy.run_module('gatekeep', run_name='__main__')\n"
+                 "except SystemExit:\n    pass\n"
+                 "print('gatekeep.core.engine' in sys.modules, 'rich' in sys.modules, "
+                 "file=sys.stderr)\n")
+        result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                                text=True, env=env, cwd=tmp_path, check=False)
+        assert result.stderr.splitlines()[-1] == "False True", (args, result.stderr)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["completions", "bash"]], ids=" ".join)
+def test_commands_that_read_no_state_load_no_locations(
+        args: list[str], env: dict[str, str], tmp_path: Path) -> None:
+    """gatekeep's file locations (and hashlib with them) load with the commands that use
+    them, not with the typer application."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            capture_output=True, env=env, cwd=tmp_path, check=True)
+    names = {line.rsplit("|", 1)[1].strip() for line in result.stderr.decode().splitlines()
+             if line.startswith("import time:")}
+    assert "gatekeep.cli" in names
+    assert names & {"gatekeep.runtime.locations", "hashlib"} == set()

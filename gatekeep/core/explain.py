@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from gatekeep.core.engine import Decision, SegmentDecision
-from gatekeep.shell.analyze import Invocation
-from gatekeep.shell.knowledge import Knowledge
 from gatekeep.text import invisible_reason
+
+if TYPE_CHECKING:  # the signs (MARKS) are read by views that load no engine (gatekeep log)
+    from gatekeep.core.engine import Decision, SegmentDecision
+    from gatekeep.shell.analyze import Invocation
+    from gatekeep.shell.knowledge import Knowledge
 
 MARKS = {"allow": "+", "ask": "?", "deny": "-"}
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.text import Text
 
-from gatekeep.core.engine import Decision, SegmentDecision
 from gatekeep.core.explain import MARKS as SIGNS
 from gatekeep.text import visible
+
+if TYPE_CHECKING:  # gatekeep log's table reads the marks and loads no engine
+    from gatekeep.core.engine import Decision, SegmentDecision
 
 # The one colour table; the signs are the explanation's own.
 STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}
