@@ -4,7 +4,9 @@ Judges the everyday corpus (in its scratch project) and the evasion and attack c
 an empty directory, as ``scripts/loosened.py dump`` does) under builtin:default, and counts,
 over every asked or denied part, where its reason comes from: ``effects`` (what program
 knowledge says the part does), ``rule`` (a rule's ``reason:``, shown where no effect
-describes the part) or ``analysis`` (a hazard, a path, a guardrail found in the command).
+describes the part) or ``analysis`` (a hazard, a path, a guardrail found in the command),
+and how many carry a line of effects at all (as the reason, or as ``does:`` beside a reason
+analysis found).
 ``--list rule`` prints the parts of one kind, most frequent program first.
 """
 
@@ -53,7 +55,9 @@ def main() -> None:
             kinds = Counter(s.reason_from for s in parts)
             said = ", ".join(f"{k} {kinds[k]} ({kinds[k] / len(parts):.0%})"
                              for k in ("effects", "rule", "analysis"))
-            print(f"{name}: {len(parts)} asked or denied parts; reason from {said}")
+            lined = sum(1 for s in parts if s.does is not None)
+            print(f"{name}: {len(parts)} asked or denied parts; reason from {said}; "
+                  f"{lined} ({lined / len(parts):.0%}) with an effects line (reason or does:)")
             if options.list:
                 listed = Counter(s.text.split()[0] if s.text.split() else s.text
                                  for s in parts if s.reason_from == options.list)

@@ -227,6 +227,13 @@ class _Judge:
                 break
             words.append(word.value)
         named, declared = self.table_effects(invocation, table, base, tuple(words))
+        module = invocation.module.value if invocation.module is not None else None
+        if system and table is None and module in self.knowledge.effects \
+                and "runs-tree-code" not in invocation.effects:
+            # `python -m pip install x` runs pip (the tree's own `pip.py` would be tree code)
+            named, declared = self.table_effects(invocation, self.knowledge.effects[module],
+                                                 module, tuple(words))
+            named = ("-m", module, *named)
         if named and "network" not in declared \
                 and not self.knowledge.spec(base).address_operands:
             # the program's `network` flag is for all its runs; the subcommand's entry is

@@ -292,3 +292,17 @@ def test_a_run_the_knowledge_cannot_tell_is_not_described(place: Context,
     and the goals it does describe are not the whole run."""
     segment = judged(load_policy("builtin:default"), command, place)
     assert segment.described is not None and segment.does is None, segment
+
+
+def test_python_dash_m_is_described_by_the_module_it_runs(place: Context) -> None:
+    default = load_policy("builtin:default")
+    segment = judged(default, "python3 -m pip install build", place)
+    assert (segment.reason, segment.reason_from) == (
+        "python3 -m pip install: installs packages (installs); runs code from outside the "
+        "project (runs-foreign-code); connects to another machine or a network service "
+        "(network)", "effects")
+    # the tree's own pip.py is what `-m pip` runs from here: pip's table says nothing of it
+    Path(place.cwd, "pip.py").write_text("print('mine')\n")
+    fresh = place._replace(resolver=SystemResolver(place.resolver.path))  # nothing remembered
+    segment = judged(default, "python3 -m pip install build", fresh)
+    assert segment.does == "python3: runs the project's own code (runs-tree-code)"
