@@ -228,7 +228,8 @@ class _Judge:
             words.append(word.value)
         named, declared = self.table_effects(invocation, table, base, tuple(words))
         module = invocation.module.value if invocation.module is not None else None
-        if system and table is None and module in self.knowledge.effects \
+        if system and table is None and module is not None \
+                and module in self.knowledge.effects \
                 and "runs-tree-code" not in invocation.effects:
             # `python -m pip install x` runs pip (the tree's own `pip.py` would be tree code)
             named, declared = self.table_effects(invocation, self.knowledge.effects[module],
