@@ -218,7 +218,8 @@ def test_claude_code_headless_does_not_run_what_needs_approval(scratch, model):
     (scratch.work / "keep").write_text("precious")
     results = claude(scratch, model, "mv keep gone")
     assert (scratch.work / "keep").exists() and not (scratch.work / "gone").exists()
-    assert len(results) == 1 and "gatekeep: needs approval: moving: moves files" in results[0]
+    assert len(results) == 1 and ("gatekeep: needs approval: moving: mv: writes or deletes files "
+                                  "in the working tree (writes-tree)") in results[0]
 
 
 def test_claude_code_blocks_when_gatekeep_crashes(scratch, model):
