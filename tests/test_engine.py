@@ -142,8 +142,12 @@ def test_rule_verdict_carries_reason_source_and_suggestion(make_policy: MakePoli
                          "    reason: rewrites history\n    suggest: push a branch\n")
     segment = judge(policy, "git push --force").segments[0]
     assert segment.verdicts == (Verdict("fp", "deny", "rewrites history", "push a branch",
-                                        f"{tmp_path / 'policy0.yaml'}:8"),)
-    assert (segment.reason, segment.suggest) == ("rewrites history", "push a branch")
+                                        f"{tmp_path / 'policy0.yaml'}:8", own=True),)
+    # the rule's own words are kept in its verdict; the reason shown is what the part's
+    # effects say, where knowledge describes it
+    assert (segment.reason, segment.suggest) == (
+        "git push --force: connects to another machine or a network service (network)",
+        "push a branch")
 
 
 @pytest.mark.parametrize("default", ["ask", "deny"])

@@ -58,8 +58,10 @@ def test_ordinary_python_m_commands_stay_allowed(policy: Policy, context: Contex
 
 def test_the_module_is_shown_as_run_by_python(policy: Policy, context: Context) -> None:
     decision = judge(policy, context, "python -m pytest -p evilplugin")
+    # the interpreter's part runs pytest, which runs the tree's tests (runs-tree-code); the
+    # plugin is pytest's own part's to answer for
     assert parts(decision) == [
-        ("python -m pytest -p evilplugin", "allow", ("build-and-test",)),
+        ("python -m pytest -p evilplugin", "allow", ("build-and-test", "project-scripts")),
         ("pytest -p evilplugin", "ask", ("hazard:runs-code",)),
     ]
     assert decision.segments[1].wrapper == "python"

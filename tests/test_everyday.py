@@ -159,3 +159,19 @@ def test_every_ask_gives_the_expected_reason(
 def test_no_expected_ask_is_allowed(judged: list[tuple[dict[str, Any], Decision]]) -> None:
     allowed = [e["cmd"] for e, d in judged if e["expect"] == "ask" and d.decision == "allow"]
     assert allowed == []
+
+
+EFFECTS_SHARE = 0.7  # of the asked parts, those whose reason is what their effects say
+
+
+def test_asked_parts_are_explained_by_their_effects(
+        judged: list[tuple[dict[str, Any], Decision]]) -> None:
+    """Where program knowledge describes an asked part, its reason is the effects' line;
+    a rule's own words, shown where nothing does, claim nothing an effect must back."""
+    from gatekeep.lint.claims import unbacked
+
+    asked = [s for _, decision in judged for s in decision.segments if s.decision != "allow"]
+    assert all(s.reason_from != "rule" or s.does is None for s in asked)
+    assert [s.text for s in asked if unbacked(s) is not None] == []
+    share = sum(s.reason_from == "effects" for s in asked) / len(asked)
+    assert share >= EFFECTS_SHARE, share

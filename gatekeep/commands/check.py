@@ -58,7 +58,8 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
         document = {
             "decision": decision.decision,
             "command": decision.command,
-            "segments": [{**segment_json(s), "does": s.does} for s in decision.segments],
+            "segments": [{**segment_json(s), "does": s.does, "reason_from": s.reason_from}
+                         for s in decision.segments],
             "policies": [{"name": n, "sha256": s} for n, s in decision.policies],
             "boundary": box,
         }

@@ -278,7 +278,7 @@ def refusal(decision: Decision, answer: Answer | None = None) -> str:
         else:
             lines.append(f"gatekeep: needs approval: {rules}: {reason}")
         lines.append(f"gatekeep:   in: {part}")
-        if segment.does:
+        if segment.does and not segment.derived:
             lines.append(f"gatekeep:   does: {visible(segment.does)}")
         if segment.suggest:
             lines.append(f"gatekeep:   instead: {visible(segment.suggest)}")

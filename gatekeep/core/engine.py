@@ -20,7 +20,8 @@ from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.effects import describe
+from gatekeep.shell.effects import INFO, describe
+from gatekeep.shell.knowledge import ProgramEffects
 from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
 _CONSTRUCTS = {
@@ -39,6 +40,9 @@ class Verdict(NamedTuple):
     reason: str | None = None
     suggest: str | None = None
     source: str | None = None
+    # the reason is the rule's own words (its ``reason:``), not something analysis found:
+    # shown only where no effect describes the part
+    own: bool = False
 
 
 class SegmentDecision(NamedTuple):
@@ -52,6 +56,7 @@ class SegmentDecision(NamedTuple):
     shape: Shape | str | None = None
     # (the program and subcommand words, its effects), for `does` (None: not described)
     described: tuple[str, tuple[str, ...]] | None = None
+    output: str = ""  # where its output goes, said after its reason ("; its output is ...")
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -63,7 +68,30 @@ class SegmentDecision(NamedTuple):
 
     @property
     def reason(self) -> str | None:
-        return next((v.reason for v in self.deciding if v.reason), None)
+        """The first deciding reason; a rule's is what the part's effects say it does, where
+        they describe it, so that it is as true as the knowledge (the rule's own words
+        only where nothing describes the part)."""
+        for verdict in self.deciding:
+            if verdict.own and self.does is not None:
+                return self.does + self.output
+            if verdict.reason:
+                return verdict.reason
+        return None
+
+    @property
+    def derived(self) -> bool:
+        """Whether the reason shown is the effects' line (then no ``does:`` line beside it)."""
+        first = next((v for v in self.deciding if v.reason or (v.own and self.does)), None)
+        return first is not None and first.own and self.does is not None
+
+    @property
+    def reason_from(self) -> str:
+        """``effects``, ``rule`` (the rule's own words) or ``analysis`` (a hazard, a path,
+        a guardrail: found in this command)."""
+        if self.derived:
+            return "effects"
+        first = next((v for v in self.deciding if v.reason), None)
+        return "rule" if first is not None and first.own else "analysis"
 
     @property
     def suggest(self) -> str | None:
@@ -72,7 +100,8 @@ class SegmentDecision(NamedTuple):
     @property
     def does(self) -> str | None:
         """What it does, from its effects alone (``kubectl apply: changes deployed systems
-        (deploys)``): shown beside the rule's reason; None when the knowledge says nothing."""
+        (deploys)``): a rule's reason, or shown beside a reason analysis found; None when
+        the knowledge says nothing."""
         return describe(*self.described) if self.described is not None else None
 
 
@@ -174,7 +203,8 @@ class _Judge:
         decision = strictest(*(v.decision for v in verdicts))
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
-                               segment.via, segment.wrapper, described=described)
+                               segment.via, segment.wrapper, described=described,
+                               output=_output(segment))
 
     # -- effects -----------------------------------------------------------------
     def known_effects(self, invocation: Invocation, foreign: bool
@@ -197,8 +227,15 @@ class _Judge:
             if not word.static or word.value is None:
                 break
             words.append(word.value)
-        named, declared = table.of(tuple(words), frozenset(
-            o.name for o in invocation.options)) if table is not None else ((), ())
+        named, declared = self.table_effects(invocation, table, base, tuple(words))
+        module = invocation.module.value if invocation.module is not None else None
+        if system and table is None and module is not None \
+                and module in self.knowledge.effects \
+                and "runs-tree-code" not in invocation.effects:
+            # `python -m pip install x` runs pip (the tree's own `pip.py` would be tree code)
+            named, declared = self.table_effects(invocation, self.knowledge.effects[module],
+                                                 module, tuple(words))
+            named = ("-m", module, *named)
         if named and "network" not in declared \
                 and not self.knowledge.spec(base).address_operands:
             # the program's `network` flag is for all its runs; the subcommand's entry is
@@ -215,7 +252,38 @@ class _Judge:
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it
-        return invocation, (" ".join((base, *named)), effects) if system else None
+        if not system:
+            return invocation, None
+        info = self.info_only(invocation, base)
+        if info is not None:
+            return invocation, (f"{base} {info}", (*effects, INFO))
+        return invocation, (" ".join((base, *named)), effects)
+
+    def info_only(self, invocation: Invocation, base: str) -> str | None:
+        """The option of a run that only prints information and exits (``node -v``): one
+        of the program's information options and no other word."""
+        options = invocation.options
+        if len(options) != 1 or invocation.positionals or options[0].value is not None \
+                or options[0].name not in self.knowledge.spec(base).info_options:
+            return None
+        return options[0].name
+
+    def table_effects(self, invocation: Invocation, table: ProgramEffects | None, base: str,
+                      words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the subcommand words matched, the effects the table gives this run)."""
+        if table is None:
+            return (), ()
+        options = frozenset(o.name for o in invocation.options)
+        spec = self.knowledge.spec(base)
+        if not spec.goals or not words:
+            named, found = table.of(words, options)
+            if len(invocation.positionals) < table.file_operands_from \
+                    and not _reads_redirected(invocation):  # no file named: it reads its input
+                found = tuple(e for e in found if e != "reads")
+            return named, found
+        if len(words) < len(invocation.positionals):  # a goal known only at run time
+            return (), ()
+        return table.of_goals(words, options, spec.abbreviated_goals)
 
     def written_effects(self, words: tuple[Word, ...]) -> list[str]:
         """``writes-tree`` / ``writes-elsewhere`` by where each written path lies (a path
@@ -411,7 +479,7 @@ class _Judge:
         """The rule's verdict, made stricter by its guardrails of values and sources;
         ``output`` says where the segment's output goes, after the rule's reason."""
         verdict = Verdict(rule.id, rule.decision, rule.reason and rule.reason + output,
-                          rule.suggest, f"{rule.file}:{rule.line}")
+                          rule.suggest, f"{rule.file}:{rule.line}", own=True)
         found = [Verdict(rule.id, "ask", f"bounds of rule {rule.id}: {problem}",
                          "keep the value within the bound, or ask the operator")
                  for problem in values.out_of_bounds(
@@ -849,6 +917,12 @@ def _output(segment: Segment) -> str:
 
 
 _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
+def _reads_redirected(invocation: Invocation) -> bool:
+    """Whether a redirect gives it a file to read (``cat < f``; a here-document is none)."""
+    return invocation.reads_trees or any(
+        r.reads and r.target is not None for r in invocation.segment.redirects)
 
 
 def _base(program: str) -> str:

@@ -99,7 +99,7 @@ def line(segment: SegmentDecision, command: str) -> Line:
         start, end = segment.span.start, max(segment.span.end, segment.span.start + 1)
         return Line(MARKS[segment.decision], segment.decision, command, segment.rules, why,
                     (start, min(end, len(command))), segment.wrapper)
-    does = segment.does if segment.decision != "allow" else None
+    does = segment.does if segment.decision != "allow" and not segment.derived else None
     return Line(MARKS[segment.decision], segment.decision, segment.text, segment.rules, why,
                 risky(segment), segment.wrapper, does)
 

@@ -31,8 +31,19 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
     own = policy.files[-1]
     findings = [*_unmatchable(policy, own), *_ignored_words(policy, own),
                 *_broad_allows(policy, own), *_shadowed(policy, own),
-                *guardrail_findings(policy, own), *loosenings(policy, own)]
+                *guardrail_findings(policy, own), *loosenings(policy, own),
+                *_reason_claims(policy)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
+
+
+def _reason_claims(policy: Policy) -> list[Finding]:
+    """Reasons that claim what the effects of their examples' parts do not back."""
+    from gatekeep.lint.claims import claim_findings
+    from gatekeep.offline.batch import Places
+    from gatekeep.offline.examples import policy_examples, run_examples
+
+    report = run_examples(policy, policy_examples(policy), Places.for_tests(), lambda _: None)
+    return claim_findings(policy, report.outcomes)
 
 
 def _own_patterns(policy: Policy, own: str) -> list[tuple[Rule, Pattern]]:

@@ -56,7 +56,7 @@ _FLAGS = (
     "abbreviated_goals", "keeps_content", "shell_builtin",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
-_EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as"})
+_EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from"})
 
 
 def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
@@ -121,7 +121,9 @@ def _effects(located: Located) -> dict[str, ProgramEffects]:
             options[" ".join(words)] = _effect_names(value)
         spec = ProgramEffects(
             _effect_names(fields["every"]) if "every" in fields else (),
-            MappingProxyType(subcommands), MappingProxyType(options))
+            MappingProxyType(subcommands), MappingProxyType(options),
+            int(fields["file_operands_from"].number(1)) if "file_operands_from" in fields
+            else 0)
         for name in (program, *(fields["same_as"].strings() if "same_as" in fields else ())):
             found[name] = spec
     return found

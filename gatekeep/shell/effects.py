@@ -26,6 +26,9 @@ EFFECTS: dict[str, str] = {
 VOCABULARY = tuple(EFFECTS)
 # effects the analysis uses on its way to one of the vocabulary (resolved when judging)
 INTERNAL = ("runs-package",)
+# a run that only prints information about the program and exits (`python3 --version`):
+# no effect of the vocabulary, said as such; rules cannot name it
+INFO = "prints-information"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:
@@ -38,7 +41,8 @@ def describe(name: str, effects: tuple[str, ...]) -> str | None:
     if "network" in known:
         known.discard("network-loopback")
     if not known:
-        return None
+        return f"{name}: prints information and exits; runs nothing" if INFO in effects \
+            else None
     ordered = [e for e in VOCABULARY if e in known]
     said = "; ".join(f"{EFFECTS[e]} ({e})" for e in ordered)
     return f"{name}: {said}"

@@ -147,17 +147,22 @@ class ProgramEffects(NamedTuple):
     ``every``: the effects of a run no subcommand entry matches; ``subcommands``: leading
     positional words (``"compose up"``) -> the effects of such a run, instead of ``every``
     (the longest that matches decides); ``options``: an option, or subcommand words and an
-    option (``"push --force"``) -> effects added when it is given.
+    option (``"push --force"``) -> effects added when it is given; ``file_operands_from``:
+    the operands from this one on (1: the first) are the files it reads, and given none it
+    reads its input, so its ``reads`` holds only when it names a file (``cat > f <<EOF``
+    reads no file); 0: its ``reads`` holds for every run.
     """
 
     every: tuple[str, ...] = ()
     subcommands: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "compose up": ...
     options: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "--x", "push --x": ...
+    file_operands_from: int = 0
 
     def of(self, words: tuple[str, ...], options: frozenset[str]) -> tuple[tuple[str, ...],
                                                                           tuple[str, ...]]:
-        """``(subcommand words matched, effects)`` of a run with these leading positional
-        words (literal ones; a word known only at run time stops the match) and options."""
+        """``(subcommand words and options matched, effects)`` of a run with these leading
+        positional words (literal ones; a word known only at run time stops the match) and
+        options: ``(("push", "--force"), ("network",))``."""
         matched: tuple[str, ...] = ()
         found = self.every
         for size in range(min(len(words), _MAX_SUBCOMMAND), 0, -1):
@@ -166,13 +171,33 @@ class ProgramEffects(NamedTuple):
                 matched, found = words[:size], effects
                 break
         added: list[str] = []
+        named: list[str] = []
         if self.options:
             prefixes = [" ".join(words[:size]) + " " for size in range(
                 1, min(len(words), _MAX_SUBCOMMAND) + 1)]
-            for option in options:
+            for option in sorted(options):
                 for key in (option, *(p + option for p in prefixes)):
-                    added.extend(self.options.get(key, ()))
-        return matched, tuple(dict.fromkeys((*found, *added)))
+                    if key in self.options:
+                        added.extend(self.options[key])
+                        named.append(option)
+        return (*matched, *dict.fromkeys(named)), tuple(dict.fromkeys((*found, *added)))
+
+    def of_goals(self, goals: tuple[str, ...], options: frozenset[str], abbreviated: bool
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A build tool's run of several goals in turn (``mvn clean deploy``): every goal's
+        effects; nothing at all when a goal is one the table does not describe, so that the
+        goals it knows do not pass for the whole run. With ``abbreviated``, a goal that is
+        no entry stands for every entry it begins (gradle's ``pub``)."""
+        found: list[str] = []
+        for goal in goals:
+            effects = self.of((goal,), options)[1]
+            if abbreviated and goal not in self.subcommands:
+                effects = tuple(e for key, value in self.subcommands.items()
+                                if key.startswith(goal) for e in value) or effects
+            if not effects:
+                return (), ()
+            found.extend(effects)
+        return goals, tuple(dict.fromkeys(found))
 
 
 _MAX_SUBCOMMAND = 3

@@ -45,7 +45,7 @@ def segment_text(segment: SegmentDecision) -> Text:
     if segment.reason:
         out.append(f": {visible(segment.reason)}")
     out.append("\n")
-    if segment.does and segment.decision != "allow":
+    if segment.does and segment.decision != "allow" and not segment.derived:
         out.append(f"          does: {visible(segment.does)}\n")
     if segment.suggest and segment.decision != "allow":
         out.append(f"          instead: {visible(segment.suggest)}\n", style="cyan")

@@ -36,7 +36,7 @@ def test_allow_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "ALLOW  ls -la\n"
         "+ allow ls -la\n"
-        "          read-only-files: prints files, its input, or information about files\n"
+        "          read-only-files: ls: reads files (reads)\n"
         "policy: builtin:default\n"
     )
 
@@ -48,10 +48,10 @@ def test_ask_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "ASK  ls; rm -rf build\n"
         "+ allow ls\n"
-        "          read-only-files: prints files, its input, or information about files\n"
+        "          read-only-files: ls: reads files (reads)\n"
         "? ask   rm -rf build\n"
-        "          recursive-delete, delete-files: deletes a directory tree\n"
-        "          does: rm: writes or deletes files in the working tree (writes-tree)\n"
+        "          recursive-delete, delete-files: rm: writes or deletes files in the working "
+        "tree (writes-tree)\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\n"
         "policy: builtin:default\n"
     )
@@ -64,9 +64,8 @@ def test_deny_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "DENY  git push --force\n"
         "- deny  git push --force\n"
-        "          force-push: rewrites or deletes history on a shared remote\n"
-        "          does: git push: connects to another machine or a network service "
-        "(network)\n"
+        "          force-push: git push --force: connects to another machine or a network "
+        "service (network)\n"
         "          instead: push to a new branch and open a pull request\n"
         "policy: builtin:default\n"
     )
@@ -84,15 +83,18 @@ def test_json_output(sandbox):
     assert [{k: s[k] for k in ("text", "decision", "rules", "reason")}
             for s in document["segments"]] == [
         {"text": "ls", "decision": "allow", "rules": ["read-only-files"],
-         "reason": "prints files, its input, or information about files"},
+         "reason": "ls: reads files (reads)"},
         {"text": "rm -rf ~", "decision": "deny", "rules": ["protect.write"],
          "reason": f"writes or deletes {sandbox.home}, which holds '~/.ssh/**'"},
     ]
     assert document["segments"][1]["suggest"] == "name the exact files inside it you mean"
-    # what each part does, from its effects alone (an allowed part is said too)
+    # what each part does, from its effects alone (an allowed part is said too), and where
+    # each reason comes from: the rule's part is said by its effects, the protected path's
+    # by what analysis found
     assert [s["does"] for s in document["segments"]] == [
         "ls: reads files (reads)",
         "rm: writes or deletes files outside the working tree (writes-elsewhere)"]
+    assert [s["reason_from"] for s in document["segments"]] == ["effects", "analysis"]
     [policy] = document["policies"]
     assert policy["name"] == "builtin:default"
     assert len(policy["sha256"]) == 64
@@ -109,7 +111,8 @@ def test_json_lists_every_policy_that_judged(sandbox):
         "builtin:default", str(sandbox.work / ".gatekeep.yaml")]
     [segment] = document["segments"]
     assert (segment["text"], segment["decision"], segment["rules"], segment["reason"]) == (
-        "touch marker", "deny", ["no-touch"], "no new files")
+        "touch marker", "deny", ["no-touch"],
+        "touch: writes or deletes files in the working tree (writes-tree)")
 
 
 def test_json_keeps_the_exact_text_with_control_characters_escaped(sandbox):
@@ -286,10 +289,10 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
     assert sandbox.decision_text(output) == (
         "ASK  ls; rm -rf build\r\n"
         "+ allow ls\r\n"
-        "          read-only-files: prints files, its input, or information about files\r\n"
+        "          read-only-files: ls: reads files (reads)\r\n"
         "? ask   rm -rf build\r\n"
-        "          recursive-delete, delete-files: deletes a directory tree\r\n"
-        "          does: rm: writes or deletes files in the working tree (writes-tree)\r\n"
+        "          recursive-delete, delete-files: rm: writes or deletes files in the working "
+        "tree (writes-tree)\r\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\r\n"
         "policy: builtin:default\r\n"
     )

@@ -48,10 +48,10 @@ DENY_TOUCH = (
     "    deny: [touch]\n"
     "    reason: no new files here\n"
 )
-TOUCH_DENIED = ("gatekeep: denied: no-touch: no new files here\n"
+# the rule that decided is named; what touch does is said by its effects
+TOUCH_DENIED = ("gatekeep: denied: no-touch: touch: writes or deletes files in the working "
+                "tree (writes-tree)\n"
                 "gatekeep:   in: touch marker\n"
-                "gatekeep:   does: touch: writes or deletes files in the working tree "
-                "(writes-tree)\n"
                 "gatekeep: not run\n")
 
 
@@ -431,7 +431,8 @@ def test_added_policy_cannot_allow_what_the_default_asks_about(sandbox, channel)
 
     assert result.returncode == 126, result.stderr
     assert result.stderr.startswith(
-        "gatekeep: needs approval: recursive-delete, delete-files: deletes a directory tree\n")
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "in the working tree (writes-tree)\n")
     assert not (cwd / "marker").exists()
 
 

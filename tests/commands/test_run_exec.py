@@ -286,9 +286,9 @@ def test_command_needing_approval_never_runs(sandbox):
 
     assert result.returncode == 126, result.stderr
     assert result.stderr == (
-        "gatekeep: needs approval: recursive-delete, delete-files: deletes a directory tree\n"
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "in the working tree (writes-tree)\n"
         "gatekeep:   in: rm -rf build\n"
-        "gatekeep:   does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "
         "directory\n"
         + sandbox.NEEDS_APPROVAL
@@ -304,16 +304,14 @@ def test_refusal_names_every_part_that_decided(sandbox):
 
     assert result.returncode == 126, result.stderr
     assert result.stderr == (
-        "gatekeep: needs approval: recursive-delete, delete-files: deletes a directory tree\n"
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "in the working tree (writes-tree)\n"
         "gatekeep:   in: rm -rf build\n"
-        "gatekeep:   does: rm: writes or deletes files in the working tree (writes-tree)\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "
         "directory\n"
-        "gatekeep: needs approval: network: reaches the network (downloads, uploads, or "
-        "remote commands)\n"
+        "gatekeep: needs approval: network: curl: connects to another machine or a network "
+        "service (network)\n"
         "gatekeep:   in: curl https://example.com\n"
-        "gatekeep:   does: curl: connects to another machine or a network service "
-        "(network)\n"
         "gatekeep:   instead: download to a file in the working tree and inspect it first\n"
         + sandbox.NEEDS_APPROVAL
     )
@@ -341,7 +339,7 @@ def test_audit_line_for_a_command_that_ran(sandbox):
     assert entry["rules"] == ["read-only-files"]
     assert entry["segments"] == [{
         "text": "ls /nonexistent-dir", "decision": "allow", "rules": ["read-only-files"],
-        "reason": "prints files, its input, or information about files", "suggest": None, "via": [],
+        "reason": "ls: reads files (reads)", "suggest": None, "via": [],
     }]
     [policy] = entry["policies"]
     assert policy["name"] == "builtin:default"

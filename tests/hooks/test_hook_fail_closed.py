@@ -239,7 +239,7 @@ def test_no_stdin_at_all_blocks(scratch):
 def test_the_reply_is_utf8_whatever_the_locale(scratch):
     (scratch.config_home / "gatekeep").mkdir(parents=True)
     (scratch.config_home / "gatekeep" / "policy.yaml").write_text(
-        "gatekeep: 1\nrules:\n  - id: no-touch\n    deny: [touch]\n    reason: pas de fichiers "
+        "gatekeep: 1\nrules:\n  - id: no-touch\n    deny: [touch]\n    suggest: pas de fichiers "
         "nouveaux ici, café\n", encoding="utf-8")
     result = scratch.hook("gemini-cli", good("gemini-cli", str(scratch.work), "touch x"),
                           env={"LC_ALL": "C", "PYTHONIOENCODING": "ascii"})

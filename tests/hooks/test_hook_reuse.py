@@ -49,7 +49,7 @@ def test_a_changed_policy_decides_afresh(scratch):
     scratch.operator_policy(DENY_LS)
     result = scratch.hook("codex", payload(scratch))
     assert result.returncode == 2
-    assert result.stderr.decode().startswith("gatekeep: denied: listing: not today\n")
+    assert result.stderr.decode().startswith("gatekeep: denied: listing: ls: reads files (reads)\n")
 
 
 def test_run_reuses_what_a_hook_stored_and_logs_as_run(scratch):

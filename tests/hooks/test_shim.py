@@ -13,10 +13,9 @@ rules:
     deny: [rm]
     reason: deletes files
 """
-REFUSED_RM = ("gatekeep: denied: no-rm: deletes files\n"
-              "gatekeep:   in: rm -f keep\n"
-              "gatekeep:   does: rm: writes or deletes files in the working tree "
-              "(writes-tree)\ngatekeep: not run\n")
+REFUSED_RM = ("gatekeep: denied: no-rm: rm: writes or deletes files in the working tree "
+              "(writes-tree)\n"
+              "gatekeep:   in: rm -f keep\ngatekeep: not run\n")
 
 
 @pytest.fixture

@@ -74,8 +74,8 @@ def test_the_vocabulary_is_the_documented_one() -> None:
      "5:21: effects.git.options.push: expected an option, or subcommand words and an "
      "option, got 'push'"),
     ("effects:\n  git:\n    every: [reads]\n    sub: {}\n",
-     "6:5: effects.git.sub: unknown key 'sub'; expected one of: every, options, same_as, "
-     "subcommands"),
+     "6:5: effects.git.sub: unknown key 'sub'; expected one of: every, file_operands_from, "
+     "options, same_as, subcommands"),
 ])
 def test_an_unknown_effect_is_a_load_error(text: str, expected: str, tmp_path: Path) -> None:
     path = tmp_path / "programs.yaml"

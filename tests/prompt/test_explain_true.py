@@ -29,14 +29,15 @@ def view(command: str, cwd: Path):  # type: ignore[no-untyped-def]
 def test_a_heredoc_written_to_a_file_is_said_to_write_it(tmp_path: Path) -> None:
     shown, _ = view("cat > notes.md <<'EOF'\nhello\nEOF", tmp_path)
     (line,) = shown.lines
-    assert line.why == ("prints files, its input, or information about files; its output is "
-                        "written to notes.md")
+    # cat reads its here-document, no file: what is said is the file it writes
+    assert line.why == ("cat: writes or deletes files in the working tree (writes-tree); its "
+                        "output is written to notes.md")
 
 
 def test_a_redirection_after_a_list_is_shown_alone(tmp_path: Path) -> None:
     shown, _ = view("ls && echo done > out.txt", tmp_path)
     assert [(line.text, line.why) for line in shown.lines] == [
-        ("ls", "prints files, its input, or information about files"),
+        ("ls", "ls: reads files (reads)"),
         ("echo done", "transforms text on standard output; sed and awk programs are checked"),
         ("> out.txt", "redirects the commands before it; runs no program; its output is "
                       "written to out.txt"),
