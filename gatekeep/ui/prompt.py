@@ -82,10 +82,14 @@ def details(decision: Decision) -> RenderableType:
     for segment in decision.segments:
         via = " > ".join(segment.via) or "top level"
         parts.append(Text(f"  {visible(segment.text)}   [{visible(via)}]", overflow="fold"))
+        does = segment.does
         for verdict in segment.verdicts:
             source = f"  ({verdict.source})" if verdict.source else ""
+            # a rule's own words stand in only where no effect describes the part
+            reason = does + segment.output if verdict.own and does is not None \
+                else verdict.reason or ""
             parts.append(Text(f"      {verdict.decision:<5} {verdict.rule}: "
-                              f"{visible(verdict.reason or '')}{source}", overflow="fold",
+                              f"{visible(reason)}{source}", overflow="fold",
                               style=STYLES[verdict.decision]))
     for name, sha in decision.policies:
         parts.append(Text(f"  policy {visible(name)} sha256 {sha[:16]}", style="dim"))

@@ -228,7 +228,9 @@ def test_a_request_that_changes_a_local_service_is_asked(sandbox: Sandbox, flags
         command = f"curl -s -m 5 {flags} http://127.0.0.1:{listener.port}/containers/create"
         run = sandbox.gatekeep("run", "-c", command, timeout=60)
         assert run.returncode == 126, run.stderr
-        assert "local-service-changes: sends a request that can change a service" in run.stderr
+        assert "needs approval: local-service-changes: curl: " in run.stderr
+        assert "instead: a request with a body or a method of its own can change a service" \
+            in run.stderr
         assert run.stderr.endswith(sandbox.NEEDS_APPROVAL)
         assert listener.received == b""
 
@@ -239,7 +241,8 @@ def test_a_project_target_that_ships_it_is_asked(sandbox: Sandbox, command: str)
     (sandbox.work / "Makefile").write_text("deploy deploy-prod all:\n\ttouch marker\n")
     run = sandbox.gatekeep("run", "-c", command, timeout=60)
     assert run.returncode == 126, run.stderr
-    assert "project-release-targets: runs the project's target that deploys" in run.stderr
+    assert "needs approval: project-release-targets: " in run.stderr
+    assert "instead: its name says it ships the project" in run.stderr
     assert not sandbox.marker.exists()
 
 
