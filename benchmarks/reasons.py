@@ -22,8 +22,9 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _module(name: str, path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
+def _loosened() -> ModuleType:
+    """scripts/loosened.py: the corpora it judges, and its loader of the everyday helpers."""
+    spec = importlib.util.spec_from_file_location("loosened", ROOT / "scripts" / "loosened.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -36,8 +37,8 @@ def main() -> None:
     options = parser.parse_args()
     from gatekeep.policy.load import load_policy
 
-    everyday = _module("everyday", ROOT / "tests" / "test_everyday.py")
-    loosened = _module("loosened", ROOT / "scripts" / "loosened.py")
+    loosened = _loosened()
+    everyday = loosened.everyday()
     policy = load_policy("builtin:default")
     spec = everyday.load_corpus()
     with tempfile.TemporaryDirectory() as tmp:

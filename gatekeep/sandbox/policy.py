@@ -27,7 +27,7 @@ _TREE_CODE = "runs-tree-code"
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
     """The boundary of an allowed command; with the ``decision``, the limits of the rules
-    that allowed it, and the network when a part it allowed has a network effect."""
+    that allowed it, and the network when ``boxed_network`` gives it one."""
     operator = policies[0]
     limits = decided_limits(operator, decision)
     for other in policies[1:]:
