@@ -162,6 +162,7 @@ class Policy(NamedTuple):
     # the boundary (``sandbox``, ``sandbox_paths``, ``limits``); see gatekeep.sandbox
     sandbox: str = "preferred"
     sandbox_writable: tuple[str, ...] = ()
+    sandbox_separate: tuple[str, ...] = ()
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_readable: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP

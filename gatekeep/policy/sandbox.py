@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
 SANDBOX_KEYS = frozenset({"sandbox", "sandbox_paths", "limits"})
-_PATH_KEYS = frozenset({"writable", "not_scanned", "bwrap", "readable"})
+_PATH_KEYS = frozenset({"writable", "separate", "not_scanned", "bwrap", "readable"})
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -42,12 +42,22 @@ def _paths(name: str, located: Located) -> tuple[str, ...]:
         if name == "bwrap" and not value.startswith("/"):
             raise located.error(f"bwrap is named by an absolute path, never looked up: "
                                 f"{value!r}")
+        if name == "separate" and not _plain_home_path(value):
+            raise located.error(f"a separate cache is a directory in the home directory, "
+                                f"~/... without wildcards: {value!r}")
         if name == "readable" and not (value == "~" or value.startswith("~/")):
             raise located.error(f"a readable path is in the home directory: ~ or ~/...: "
                                 f"{value!r}")
         if name == "not_scanned" and "/" in value:
             raise located.error(f"not_scanned names directories by name: {value!r}")
     return values
+
+
+def _plain_home_path(value: str) -> bool:
+    """``~/a/b``: a directory in the home, named without wildcards or ``..``."""
+    names = value.split("/")
+    return names[0] == "~" and any(names[1:]) and ".." not in names \
+        and not any(char in value for char in "*?[")
 
 
 def _size(located: Located) -> float:

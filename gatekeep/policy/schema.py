@@ -215,8 +215,12 @@ def _boundary() -> dict[str, Any]:
                     "required, preferred (box where this machine can) or off."},
         "sandbox_paths": {"type": "object", "additionalProperties": False, "properties": {
             "writable": _one_or_many({"type": "string", "pattern": "^(/|~/)"},
-                                     "Writable inside the box besides the tree and temp "
-                                     "dirs (toolchain caches); only existing paths."),
+                                     "Download caches shared with unboxed runs: read-only "
+                                     "in the box, writable only in a box that has the "
+                                     "network (a download); only existing paths."),
+            "separate": _one_or_many({"type": "string", "pattern": "^~/[^*?[]+$"},
+                                     "Build caches the box keeps apart: a box writes its "
+                                     "own copy, which unboxed runs never read."),
             "not_scanned": _one_or_many(_STRING, "Directory names the working tree scan "
                                         "for protected files skips."),
             "readable": _one_or_many({"type": "string", "pattern": "^~(/|$)"},

@@ -48,6 +48,7 @@ class Where(NamedTuple):
     not_scanned: tuple[str, ...] = ()
     runtime_dirs: tuple[str, ...] = ()  # $XDG_RUNTIME_DIR, /run/user/UID: hidden wholesale
     scan_limit: int = SCAN_LIMIT
+    separate_root: str = ""             # where the box keeps its own copies of caches
 
 
 class Boundary(NamedTuple):
@@ -68,6 +69,8 @@ class Boundary(NamedTuple):
     shown: tuple[str, ...] = ()     # in the hidden home: bound read-only (toolchains, settings)
     relinked: tuple[tuple[str, str, bool], ...] = ()  # (source, place, writable): a place in
                                     # the hidden home reached through a link, bound there
+    separate: tuple[tuple[str, str], ...] = ()  # (source, place): the box's own copy of a
+                                    # cache, bound writable at the cache's place
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -110,7 +113,33 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
                     not any(n.startswith("the working tree has more than") for n in notes),
-                    tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked))
+                    tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
+                    tuple(separate_places(spec, where, home)))
+
+
+def separate_places(spec: Spec, where: Where, hidden_home: str = ""
+                    ) -> list[tuple[str, str]]:
+    """Each cache the box keeps apart: its copy under ``where.separate_root`` and its place in
+    the home. Bound where the box can make the place (the hidden home is the box's own empty
+    directory) or where the place exists; elsewhere the cache stays read-only. A copy that
+    leads out of the root through a link is not bound: it would make whatever it leads to
+    writable in the box."""
+    root = where.separate_root
+    if not root or spec.everything_writable:
+        return []
+    home = hidden_home or where.home
+    real_root = os.path.realpath(root)
+    out = []
+    for given in spec.separate:
+        relative = os.path.normpath(given[2:])
+        place = os.path.join(home, relative)
+        source = os.path.join(root, relative)
+        if relative.startswith("..") or not _within(place, home) \
+                or (os.path.lexists(source) and not _within(os.path.realpath(source), real_root)):
+            continue
+        if hidden_home or os.path.isdir(place):
+            out.append((source, place))
+    return out
 
 
 def _hidden_home(spec: Spec, home: str, tree: str, writable: list[str]) -> str:

@@ -101,6 +101,7 @@ def _places(box: Boundary) -> list[str]:
         ops += [(path, ["--ro-bind", path, path]) for path in box.shown]
         ops += [(place, ["--bind" if writes else "--ro-bind", source, place])
                 for source, place, writes in box.relinked]
+    ops += [(place, ["--bind", source, place]) for source, place in box.separate]
     ops.sort(key=lambda op: op[0].count("/"))  # stable: same depth keeps its order
     return [word for _, words in ops for word in words]
 

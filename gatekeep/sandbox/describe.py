@@ -20,6 +20,7 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
     box = plan.box
     return {**document, "status": "boxed", "tree": box.tree,
             "writable": ["/"] if box.everything_writable else list(box.writable),
+            "separate": {place: source for source, place in box.separate},
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
             "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
@@ -39,6 +40,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     for key, label in (("writable", "writable"), ("read_only", "read-only"),
                        ("hidden", "hidden")):
         lines.append(f"  {label}: {_join(document[key])}")
+    separate = document.get("separate")
+    if isinstance(separate, dict) and separate:
+        lines.append(f"  kept apart (the box's own copy): {_join(list(separate))}")
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")

@@ -9,14 +9,14 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import Boundary, Where, boundary, work_tree
+from gatekeep.sandbox.boundary import Boundary, Where, boundary, separate_places, work_tree
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
 TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, not used here
 NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the working "
-        "tree, temp dirs and caches; protected files hidden; no network); if it needs more, "
-        "ask the operator to approve it\n")
+        "tree, temp dirs and build caches; protected files hidden; no network); if it needs "
+        "more, ask the operator to approve it\n")
 # the same for a box the policy gave the network (`git fetch`): "no network" would mislead
 NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 
@@ -41,7 +41,8 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     why = bwrap.cannot_box(spec.bwrap)
     if why is None:
         if create:
-            _make_bindable(where)
+            # every copy the box may bind (as if the home were hidden: then all are)
+            _make_bindable(where, [s for s, _ in separate_places(spec, where, where.home)])
         box = boundary(spec, where)
         return Plan(box, bwrap.find(spec.bwrap), spec.limits,
                     ask=None if box.complete else TOO_LARGE)
@@ -53,13 +54,14 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
 
 
-def _make_bindable(where: Where) -> None:
+def _make_bindable(where: Where, copies: list[str]) -> None:
     """gatekeep's own directories, and a repository's ``.git/hooks`` (git makes it anyway):
-    a read-only bind needs something there, or the box could create it."""
+    a read-only bind needs something there, or the box could create it. And the box's own
+    copies of the caches it keeps apart: a bind needs its source."""
     dot = os.path.join(work_tree(where.cwd), ".git")
     hooks = [os.path.join(dot, "hooks")] if os.path.isdir(dot) and not os.path.islink(dot) \
         else []
-    for directory in (*where.own_dirs, *hooks):
+    for directory in (*where.own_dirs, *hooks, *copies):
         try:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         except OSError:
@@ -70,8 +72,12 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
     """The run's place, from the same environment the decision was made in."""
     temp = (env.get("TMPDIR", "").rstrip("/"), *TEMP_DIRS)
     runtime = (env.get("XDG_RUNTIME_DIR", "").rstrip("/"), f"/run/user/{os.getuid()}")
-    return Where(cwd, env.get("HOME", "/"), tuple(dict.fromkeys(t for t in temp if t)),
-                 own_dirs, spec.not_scanned, tuple(dict.fromkeys(r for r in runtime if r)))
+    home = env.get("HOME", "/")
+    cache = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(home, ".cache")
+    return Where(cwd, home, tuple(dict.fromkeys(t for t in temp if t)),
+                 own_dirs, spec.not_scanned, tuple(dict.fromkeys(r for r in runtime if r)),
+                 separate_root=os.path.join(cache, "gatekeep", "box")
+                 if cache.startswith("/") else "")
 
 
 def with_spec(fields: str, spec: Spec) -> str:

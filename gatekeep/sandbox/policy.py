@@ -32,15 +32,27 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
     limits = decided_limits(operator, decision)
     for other in policies[1:]:
         limits = limits.tighter(decided_limits(other, decision))
-    return Spec(
+    spec = Spec(
         mode=max((p.sandbox for p in policies), key=MODES.index),
-        writable=operator.sandbox_writable,
         protect_write=_protected(policies, "protect_write"),
         protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
-        readable=operator.sandbox_readable,
-        network=decision is not None and boxed_network(decision),
+        readable=operator.sandbox_readable, separate=operator.sandbox_separate,
     )
+    return with_caches(spec, operator, decision is not None and boxed_network(decision))
+
+
+def with_caches(spec: Spec, operator: Policy, network: bool) -> Spec:
+    """The shared download caches (``sandbox_paths.writable``) are writable only in a box
+    that has the network, where they are what it downloads into; every other box shows them
+    read-only. A box that runs the tree's code is offline (``boxed_network``), so that code
+    cannot plant a package that the operator's next unboxed build would run unchecked."""
+    caches = operator.sandbox_writable
+    if not network:
+        return spec._replace(network=False, readable=_union(
+            [*spec.readable, *(c for c in caches if c.startswith("~/"))]))
+    return spec._replace(network=True, writable=_union([*spec.writable, *caches]),
+                         readable=tuple(p for p in spec.readable if p not in caches))
 
 
 def network_parts(decision: Decision) -> list[str]:
@@ -106,8 +118,9 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
                 and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
     network = spec.network or bool(network_parts(decision)) \
         or any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
+    spec = with_caches(spec, policies[0], network) if network else spec
     return spec._replace(
-        writable=_union([*spec.writable, *writable]), network=network,
+        writable=_union([*spec.writable, *writable]),
         everything_writable=any(v.rule == "path:unknown" for v in verdicts))
 
 

@@ -34,7 +34,8 @@ class Limits(NamedTuple):
 class Spec(NamedTuple):
     mode: str = "preferred"
     network: bool = False
-    writable: tuple[str, ...] = ()          # globs under ~ or absolute: caches, lifted paths
+    writable: tuple[str, ...] = ()          # globs under ~ or absolute: the shared caches of a
+                                            # box that downloads, lifted paths
     everything_writable: bool = False       # approved writes to paths known only at run time
     protect_write: tuple[str, ...] = ()
     protect_read: tuple[str, ...] = ()
@@ -42,6 +43,7 @@ class Spec(NamedTuple):
     bwrap: tuple[str, ...] = BWRAP
     not_scanned: tuple[str, ...] = ()       # directory names the tree scan skips
     readable: tuple[str, ...] = ()          # under ~: shown read-only in the hidden home
+    separate: tuple[str, ...] = ()          # under ~: the box's own copy, writable
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -69,7 +71,8 @@ class Spec(NamedTuple):
         return cls._make(fields[k] for k in cls._fields)
 
 
-_LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable")
+_LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable",
+          "separate")
 
 
 def _strings(values: list[object]) -> list[str]:

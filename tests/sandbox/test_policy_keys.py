@@ -10,7 +10,7 @@ from gatekeep.core.engine import decide
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.policy.load import load_policy
-from gatekeep.sandbox.policy import lifted, spec_for
+from gatekeep.sandbox.policy import lifted, spec_for, with_caches
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.parse import parse
 
@@ -76,7 +76,9 @@ def test_other_policies_only_tighten_the_operators(tmp_path: Path) -> None:
     spec = spec_for([operator, project])
     assert spec.mode == "preferred"
     assert spec.limits == Limits(timeout=60, cpu=5)
-    assert spec.writable == ("~/.npm",)
+    assert spec.writable == ()  # offline: the operator's caches are shown read-only
+    assert spec.readable == ("~/.npm",)
+    assert with_caches(spec, operator, network=True).writable == ("~/.npm",)
     assert spec.bwrap == BWRAP
     assert "secret.txt" in spec.protect_read
     assert spec_for([project, operator]).mode == "preferred"  # off never wins

@@ -1,0 +1,166 @@
+"""Caches in the box: code the box runs cannot plant anything that an unboxed build reads.
+
+A shared download cache (``~/.m2/repository``) is read-only in an offline box and writable
+only in a box that downloads; a build cache (``~/.cache/go-build``) is kept apart: the box
+writes its own copy, which the operator's own builds never see. Each trick is a Makefile the
+policy lets ``make`` run, run by plain bash (the harm happens) and by ``gatekeep run``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+
+
+def makefile(sandbox: Sandbox, *recipe: str) -> None:
+    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
+    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
+
+
+def plain(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", command], cwd=sandbox.work, env=sandbox.env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def boundary(sandbox: Sandbox, command: str) -> dict[str, Any]:
+    checked = sandbox.gatekeep("check", "--json", "-c", command)
+    document: dict[str, Any] = json.loads(checked.stdout)["boundary"]
+    return document
+
+
+def test_an_offline_box_cannot_plant_a_package_in_a_shared_cache(sandbox: Sandbox) -> None:
+    library = sandbox.home / ".m2" / "repository" / "org" / "lib" / "1.0"
+    library.mkdir(parents=True)
+    (library / "lib-1.0.jar").write_text("the real jar\n")
+    makefile(sandbox, "echo 'evil' > $(HOME)/.m2/repository/org/lib/1.0/lib-1.0.jar")
+    assert sandbox.gatekeep("check", "-c", "make").returncode == 0
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 2, boxed.stderr
+    assert "Read-only file system" in boxed.stderr
+    assert boxed.stderr.endswith(sandbox.BOX_NOTE)
+    assert (library / "lib-1.0.jar").read_text() == "the real jar\n"
+
+    assert plain(sandbox, "make").returncode == 0
+    assert (library / "lib-1.0.jar").read_text() == "evil\n"
+
+
+def test_an_offline_box_reads_the_shared_caches(sandbox: Sandbox) -> None:
+    library = sandbox.home / ".m2" / "repository" / "org" / "lib"
+    library.mkdir(parents=True)
+    (library / "lib.pom").write_text("<project/>\n")
+    makefile(sandbox, "cat $(HOME)/.m2/repository/org/lib/lib.pom")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    assert boxed.stdout.endswith("<project/>\n")
+
+
+def test_a_build_cache_is_the_boxs_own_copy(sandbox: Sandbox) -> None:
+    real = sandbox.home / ".cache" / "go-build"
+    real.mkdir(parents=True)
+    (real / "operators").write_text("built by the operator\n")
+    makefile(sandbox, "ls $(HOME)/.cache/go-build",
+             "echo planted > $(HOME)/.cache/go-build/entry")
+
+    first = sandbox.gatekeep("run", "-c", "make")
+    assert first.returncode == 0, first.stderr
+    assert "operators" not in first.stdout  # the box's copy starts empty
+    assert not (real / "entry").exists()  # the operator's cache is untouched
+    copy = sandbox.home / ".cache" / "gatekeep" / "box" / ".cache" / "go-build"
+    assert (copy / "entry").read_text() == "planted\n"
+
+    second = sandbox.gatekeep("run", "-c", "make")  # the copy lasts from run to run
+    assert second.returncode == 0, second.stderr
+    assert "entry" in second.stdout
+
+    assert plain(sandbox, "make").returncode == 0
+    assert (real / "entry").read_text() == "planted\n"
+
+
+def test_the_copy_follows_xdg_cache_home(sandbox: Sandbox) -> None:
+    elsewhere = sandbox.root / "cache-home"
+    makefile(sandbox, "echo built > $(HOME)/.cache/go-build/entry")
+
+    boxed = sandbox.gatekeep("run", "-c", "make", env={"XDG_CACHE_HOME": str(elsewhere)})
+    assert boxed.returncode == 0, boxed.stderr
+    assert (elsewhere / "gatekeep/box/.cache/go-build/entry").read_text() == "built\n"
+    assert not (sandbox.home / ".cache/go-build").exists()
+
+
+def test_a_copy_that_leads_out_of_its_root_is_not_bound(sandbox: Sandbox) -> None:
+    """Were the copy a link to the operator's real cache, the box would write that."""
+    real = sandbox.home / ".cache" / "go-build"
+    real.mkdir(parents=True)
+    copies = sandbox.home / ".cache" / "gatekeep" / "box" / ".cache"
+    copies.mkdir(parents=True)
+    (copies / "go-build").symlink_to(real)
+    makefile(sandbox, "echo planted > $(HOME)/.cache/go-build/entry")
+
+    assert str(real) not in boundary(sandbox, "make")["separate"]
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 2, boxed.stderr
+    assert not (real / "entry").exists()
+
+
+def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
+        sandbox: Sandbox) -> None:
+    cache = sandbox.home / ".npm"
+    cache.mkdir()
+    offline = boundary(sandbox, "git status")
+    assert str(cache) not in offline["writable"]
+    assert str(cache) in offline["home"]["shown"]
+    assert offline["separate"] == {
+        str(sandbox.home / p): str(sandbox.home / ".cache/gatekeep/box" / p)
+        for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches")}
+
+    downloading = boundary(sandbox, "curl -s http://127.0.0.1:8080/health")
+    assert downloading["network"] is True
+    assert str(cache) in downloading["writable"]
+    assert str(cache) not in downloading["home"]["shown"]
+
+    text = sandbox.gatekeep("check", "-c", "git status", env={"NO_COLOR": "1"}).stdout
+    assert f"  kept apart (the box's own copy): {sandbox.home}/.cache/go-build, " in text
+
+
+def test_an_approved_download_writes_the_shared_caches(sandbox: Sandbox) -> None:
+    """The operator approved a run that needs the network: what it downloads is kept."""
+    cache = sandbox.home / ".cache" / "pip"
+    cache.mkdir(parents=True)
+    asked = boundary(sandbox, "curl -o /tmp/x https://example.org/x")
+    assert asked["network"] is True
+    assert str(cache) in asked["writable"]
+
+
+def test_a_box_that_runs_the_trees_code_stays_offline_with_read_only_caches(
+        sandbox: Sandbox) -> None:
+    (sandbox.home / ".npm").mkdir()
+    (sandbox.work / "package.json").write_text('{"scripts": {"test": "true"}}\n')
+    document = boundary(sandbox, "npm test")
+    assert document["network"] is False
+    assert str(sandbox.home / ".npm") not in document["writable"]
+
+
+@pytest.mark.parametrize("value", ["/opt/cache", "~/.cache/*", "~/", "~/../x", "cache"])
+def test_a_separate_cache_is_a_plain_home_path(sandbox: Sandbox, value: str) -> None:
+    policy = sandbox.config_home / "gatekeep" / "policy.yaml"
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    policy.write_text(f"gatekeep: 1\nsandbox_paths:\n  separate: ['{value}']\n")
+    checked = sandbox.gatekeep("check", "-c", "true")
+    assert checked.returncode != 0
+    assert "separate cache is a directory in the home directory" in checked.stderr
+
+
+def test_xdg_cache_home_relative_keeps_nothing_apart(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A relative XDG_CACHE_HOME names no place: the build caches stay read-only."""
+    document = json.loads(sandbox.gatekeep(
+        "check", "--json", "-c", "make", env={"XDG_CACHE_HOME": "rel"}).stdout)["boundary"]
+    assert document["separate"] == {}
