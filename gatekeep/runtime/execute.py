@@ -98,7 +98,7 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     try:
         try:
             command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
-                                 system_shell())
+                                 system_shell(), env.get("PATH"))
         except BaseException:
             os.close(status_write)
             raise

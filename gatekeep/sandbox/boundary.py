@@ -11,7 +11,7 @@ import re
 import stat
 
 from gatekeep.sandbox import gitdirs
-from gatekeep.sandbox.names import NameGlobs
+from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -124,22 +124,27 @@ def separate_places(spec: Spec, where: Where, hidden_home: str = ""
     directory) or where the place exists; elsewhere the cache stays read-only. A copy that
     leads out of the root through a link is not bound: it would make whatever it leads to
     writable in the box."""
-    root = where.separate_root
-    if not root or spec.everything_writable:
+    if spec.everything_writable:
         return []
     home = hidden_home or where.home
-    real_root = os.path.realpath(root)
+    real_root = os.path.realpath(where.separate_root)
     out = []
-    for given in spec.separate:
-        relative = os.path.normpath(given[2:])
-        place = os.path.join(home, relative)
-        source = os.path.join(root, relative)
-        if relative.startswith("..") or not _within(place, home) \
-                or (os.path.lexists(source) and not _within(os.path.realpath(source), real_root)):
+    for relative, source in copies(spec, where.separate_root):
+        if os.path.lexists(source) and not _within(os.path.realpath(source), real_root):
             continue
+        place = os.path.join(home, relative)
         if hidden_home or os.path.isdir(place):
             out.append((source, place))
     return out
+
+
+def copies(spec: Spec, root: str) -> list[tuple[str, str]]:
+    """``(place relative to the home, copy)`` of each cache kept apart: ``~/a`` is ``ROOT/a``."""
+    if not root:
+        return []
+    named = (os.path.normpath(given[2:]) for given in spec.separate)
+    return [(relative, os.path.join(root, relative)) for relative in named
+            if relative != "." and not relative.startswith(("..", "/"))]
 
 
 def _hidden_home(spec: Spec, home: str, tree: str, writable: list[str]) -> str:
@@ -167,7 +172,9 @@ def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]
     relinked: list[tuple[str, str, bool]] = []
     for writes, patterns in ((False, spec.readable), (True, spec.writable)):
         for given in _expand(tuple(p for p in patterns if p.startswith("~")), home):
-            place = os.path.normpath(os.path.join(hidden, os.path.relpath(given, home)))
+            inside = given[len(home) + 1:] if given.startswith(home.rstrip("/") + "/") \
+                else os.path.relpath(given, home)  # _expand put the home in front of ``~``
+            place = os.path.normpath(os.path.join(hidden, inside))
             if not _within(place, hidden) or not os.path.exists(place):
                 continue
             source = os.path.realpath(place)
@@ -292,12 +299,12 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
     return found_write, found_read
 
 
-def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, re.Pattern[str] | None]:
+def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, PathGlobs | None]:
     """The patterns that name an entry by its name alone, at any depth (``**/.env``,
     ``**/*.pem``, ``.claude/**``: a directory covers what is in it), matched against the name
-    (``NameGlobs``: no regex for the usual ones); a regex for the rest, matched against the
-    path in the tree. Most entries of a tree are then ruled out by a few tests of a short
-    name."""
+    (``NameGlobs``: no regex for the usual ones); the rest against the path in the tree
+    (``PathGlobs``: string tests for globs without a wildcard). Most entries of a tree are
+    then ruled out by a few tests of a short name."""
     names: list[str] = []
     paths: list[str] = []
     for pattern in patterns:
@@ -309,10 +316,11 @@ def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, re.Pattern[str] | N
             names.append(bare.rstrip("/"))
         else:
             paths.append(pattern)
-    return (NameGlobs(names, _glob) if names else None), _regex(paths)
+    return (NameGlobs(names, _glob) if names else None), \
+        (PathGlobs(paths, _glob) if paths else None)
 
 
-def _hit(matcher: tuple[NameGlobs | None, re.Pattern[str] | None], entry: os.DirEntry[str],
+def _hit(matcher: tuple[NameGlobs | None, PathGlobs | None], entry: os.DirEntry[str],
          cut: int) -> bool:
     named, pathed = matcher
     return bool((named is not None and named.fullmatch(entry.name))
@@ -352,12 +360,6 @@ def _is_socket(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _regex(patterns: list[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:(?:.*/)?{_glob(p)})" for p in patterns))
-
-
 def _glob(text: str) -> str:
     """A protect glob as a regex: ``**/`` any directories, ``*`` and ``?`` within a name."""
     tail = ""
@@ -391,8 +393,18 @@ def _linked(paths: list[str], places: tuple[str, str]) -> list[str]:
 
 def _absent(paths: list[str], roots: list[str]) -> tuple[str, ...]:
     """Those missing where the box can write: it could create them, and nothing binds them."""
-    return tuple(dict.fromkeys(p for p in paths if not os.path.lexists(p)
-                               and _under_any(os.path.realpath(p), roots)))
+    parents: dict[str, str] = {}  # most share a directory: the tree, the home, .git
+    absent: dict[str, None] = {}
+    for path in paths:
+        if os.path.lexists(path):
+            continue
+        parent, name = os.path.split(path)
+        if parent not in parents:
+            parents[parent] = os.path.realpath(parent)
+        # what realpath gives for a missing name: its directory's real path, and the name
+        if _under_any(os.path.join(parents[parent], name), roots):
+            absent[path] = None
+    return tuple(absent)
 
 
 def _existing(paths: list[str]) -> list[str]:

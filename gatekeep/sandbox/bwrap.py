@@ -60,9 +60,9 @@ def cannot_box(candidates: Sequence[str]) -> str | None:
 
 
 def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
-         status_fd: int, shell: str) -> list[str]:
+         status_fd: int, shell: str, search: str | None = None) -> list[str]:
     """bwrap's command line: the whole file system read-only, then the writable places, then
-    what stays read-only or hidden inside them."""
+    what stays read-only or hidden inside them. ``search``: the run's PATH."""
     # The box's own /dev/shm: memory that RLIMIT_AS does not count, so no larger than the
     # memory limit allows one process.
     shm = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
@@ -87,7 +87,9 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
     # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
-            "--json-status-fd", str(status_fd), *_named(bwrap, program, args, shell)]
+            "--json-status-fd", str(status_fd),
+            *_named(bwrap, program, args, shell, search is not None and _found_as(
+                program, args[0] if args else "", search, box))]
     return out
 
 
@@ -106,17 +108,69 @@ def _places(box: Boundary) -> list[str]:
     return [word for _, words in ops for word in words]
 
 
-def _named(bwrap: str, program: str, args: Sequence[str], shell: str) -> list[str]:
+def _named(bwrap: str, program: str, args: Sequence[str], shell: str, by_name: bool
+           ) -> list[str]:
     """``program`` run with ``args`` as its argv, argv0 included: with ``--argv0`` where bwrap
-    has it (0.9 and later), else through the system shell's ``exec -a``."""
+    has it (0.9 and later); by its name where bwrap's own PATH search (``execvp``) finds
+    ``program`` (``by_name``); else through the system shell's ``exec -a``, a process more."""
     if not args or args[0] == program:
         return ["--", program, *args[1:]]
     if _has_argv0(bwrap):
         return ["--argv0", args[0], "--", program, *args[1:]]
+    if by_name:
+        return ["--", *args]
     if len(args) == 5 and args[1:4] == ["--noprofile", "--norc", "-c"] \
             and os.path.basename(program) == args[0]:
         return ["--", program, *args[1:], args[0]]  # bash -c CMD NAME: $0 is NAME
     return ["--", shell, "-c", 'exec -a "$0" -- "$@"', args[0], program, *args[1:]]
+
+
+def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
+    """Whether a PATH search for ``name`` inside ``box`` can only find ``program``: no
+    directory before the one that holds it has anything by that name, none of them is one
+    the box (or a box beside it) can write, so nothing can appear there before the exec, and
+    the box shows ``program`` where it is. Anything less and the search could run another
+    program than the one judged."""
+    if not name or "/" in name or box.everything_writable:
+        return False
+    writable = [box.tree, *box.writable, *(place for _, place in box.separate),
+                *(place for _, place, writes in box.relinked if writes)]
+    try:
+        target = os.stat(program)
+    except OSError:
+        return False
+    for directory in path.split(":"):
+        if not directory.startswith("/") or _under(directory, writable):
+            return False  # relative: the working directory, which the box writes
+        candidate = os.path.join(directory, name)
+        try:
+            found = os.stat(candidate)
+        except FileNotFoundError:
+            if os.path.lexists(candidate):
+                return False  # a dangling link: something is there
+            continue
+        except OSError:
+            return False
+        return os.path.samestat(found, target) and shows(box, candidate)
+    return False
+
+
+def shows(box: Boundary, path: str) -> bool:
+    """Whether ``path`` is in the box where it is on the host (not hidden, not covered)."""
+    real = os.path.realpath(path)
+    covered = [*box.hidden_dirs, "/proc", "/dev", "/sys"]
+    for place in (path, real):
+        if place in box.hidden_files or _under(place, covered):
+            return False
+        if box.home and _under(place, [box.home]) and not _under(place, [
+                box.tree, *box.writable, *box.shown,
+                *(p for _, p, _ in box.relinked), *(p for _, p in box.separate)]):
+            return False
+    return True
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
 def _has_argv0(bwrap: str) -> bool:

@@ -43,3 +43,41 @@ class NameGlobs:
                 and name.endswith(tail) for head, tail in self.starred):
             return True
         return self.rest is not None and self.rest.fullmatch(name) is not None
+
+
+class PathGlobs:
+    """``fullmatch(path)``: whether ``path`` (relative to the tree) matches one of the globs
+    that name a path at any depth (``.vscode/settings.json``, ``.git/hooks/**``), as the
+    regex ``(?:.*/)?GLOB`` would, with ``.`` matching any character (a directory name may
+    hold a newline). A glob without a wildcard is string tests; any other is a regex."""
+
+    __slots__ = ("exact", "inner", "rest", "starts", "tails")
+
+    def __init__(self, globs: Sequence[str], to_regex: Callable[[str], str]) -> None:
+        literal = [(glob, *_literal(glob)) for glob in globs]
+        plain = [(body, whole) for _, body, whole in literal if body]
+        self.exact = frozenset(body for body, _ in plain)                 # ``a/b``
+        self.tails = tuple("/" + body for body, _ in plain)               # ``x/a/b``
+        self.starts = tuple(body + "/" for body, whole in plain if whole)  # ``a/b/c``
+        self.inner = tuple("/" + body + "/" for body, whole in plain if whole)  # ``x/a/b/c``
+        others = [glob for glob, body, _ in literal if not body]
+        self.rest = re.compile("|".join(f"(?:(?:.*/)?{to_regex(g)})" for g in others),
+                               re.DOTALL) if others else None
+
+    def fullmatch(self, path: str) -> bool:
+        if path in self.exact or path.endswith(self.tails) or path.startswith(self.starts) \
+                or any(inner in path for inner in self.inner):
+            return True
+        return self.rest is not None and self.rest.fullmatch(path) is not None
+
+
+def _literal(glob: str) -> tuple[str, bool]:
+    """The glob's text without its ``**/`` head and ``/**`` tail, and whether it had the tail
+    (a directory that covers what is in it); ``""`` when a wildcard remains."""
+    while glob.startswith("**/"):
+        glob = glob[3:]
+    whole = glob.endswith("/**")
+    body = (glob[:-3] if whole else glob).rstrip("/")
+    if not body or "*" in body or "?" in body:
+        return "", whole
+    return body, whole

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import Boundary, Where, boundary, separate_places, work_tree
+from gatekeep.sandbox.boundary import Boundary, Where, boundary, copies, work_tree
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -41,8 +41,7 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     why = bwrap.cannot_box(spec.bwrap)
     if why is None:
         if create:
-            # every copy the box may bind (as if the home were hidden: then all are)
-            _make_bindable(where, [s for s, _ in separate_places(spec, where, where.home)])
+            _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
         box = boundary(spec, where)
         return Plan(box, bwrap.find(spec.bwrap), spec.limits,
                     ask=None if box.complete else TOO_LARGE)

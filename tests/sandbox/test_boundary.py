@@ -200,3 +200,13 @@ def test_the_tree_scan_matches_names_at_any_depth_and_paths_where_a_pattern_has_
     assert {str(tree / "a/.vscode/settings.json"), str(tree / ".claude")} <= set(box.readonly)
     assert str(tree / "a/.vscode/other.json") not in box.readonly
     assert str(tree / "a/.git/config") not in box.readonly  # no .git is searched
+
+
+def test_a_protected_path_under_a_directory_with_a_newline_in_its_name(tmp_path: Path,
+                                                                       tree: Path) -> None:
+    settings = tree / "a\nb" / ".vscode" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("{}\n")
+    spec = SPEC._replace(protect_write=(*SPEC.protect_write, ".vscode/settings.json"))
+    box = boundary(spec, where(tmp_path))
+    assert str(settings) in box.readonly

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gatekeep.sandbox.boundary import SOCKET_DIRS, _glob
-from gatekeep.sandbox.names import NameGlobs
+from gatekeep.sandbox.names import NameGlobs, PathGlobs
 
 # The default policy's name globs (protect.read and .write, and the kept templates).
 DEFAULTS = (".env", ".env.*", ".env.example", "*.pem", "*.key", "id_rsa", "id_ed25519", ".npmrc",
@@ -50,3 +50,32 @@ def test_a_prefix_and_a_suffix_do_not_overlap() -> None:
     """``ab*ba`` needs four characters: ``aba`` starts with ``ab`` and ends with ``ba``."""
     assert not NameGlobs(["ab*ba"], _glob).fullmatch("aba")
     assert NameGlobs(["ab*ba"], _glob).fullmatch("abba")
+
+
+# The default policy's path globs, and paths near them.
+PATH_DEFAULTS = (".git/hooks/**", ".git/config", ".vscode/settings.json", ".vscode/tasks.json")
+PATH_GLOBS = st.text(alphabet="ab/*?.", min_size=1, max_size=8)
+PATHS = st.one_of(
+    st.sampled_from([".git/hooks", ".git/hooks/pre-commit", "x/.git/config", ".git/configs",
+                     "a\nb/.vscode/settings.json", "x.git/config", ".vscode/settings.json/x",
+                     "sub/.git/hooks/a/b"]),
+    st.text(alphabet="ab/.\n", max_size=10))
+
+
+def path_regex_match(globs: tuple[str, ...] | list[str], path: str) -> bool:
+    joined = "|".join(f"(?:(?:.*/)?{_glob(g)})" for g in globs)
+    return re.fullmatch(joined, path, re.DOTALL) is not None
+
+
+@settings(max_examples=1000)
+@given(st.lists(PATH_GLOBS, min_size=1, max_size=4), PATHS)
+def test_paths_as_the_regex_for_any_globs(globs: list[str], path: str) -> None:
+    assert PathGlobs(globs, _glob).fullmatch(path) == path_regex_match(globs, path)
+
+
+@settings(max_examples=500)
+@given(PATHS)
+def test_paths_as_the_regex_for_the_default_globs(path: str) -> None:
+    matcher = PathGlobs(PATH_DEFAULTS, _glob)
+    assert matcher.rest is None
+    assert matcher.fullmatch(path) == path_regex_match(PATH_DEFAULTS, path)
