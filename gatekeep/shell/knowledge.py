@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+
+from gatekeep.sandbox.records import NamedTuple
 
 
 class WrapperSpec(NamedTuple):
