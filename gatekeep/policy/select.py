@@ -168,12 +168,20 @@ def _read(state: str, name: str, context: str, secret: bytes, reference: str,
             return None
         if any(sysfs.content_digest(file) != digest for file, digest in inputs):
             return None
-        policy = decode_policy(entry["policy"])
+        policy = decode_policy(entry["policy"], lambda: _spoil(state, name))
     except (ValueError, TypeError, KeyError, OSError):
         return None
     if policy.name != reference or set(policy.files) | set(policy.knowledge.files) != files.keys():
         return None
     return policy, vouch
+
+
+def _spoil(state: str, name: str) -> None:
+    """Empty an entry found malformed after it was read: the next run compiles afresh."""
+    try:
+        sealed.write(state, SUBDIRS, name, b"")
+    except OSError:
+        return  # the entry keeps failing the same way: refused, never run
 
 
 def _pair(item: object) -> tuple[str, str]:
