@@ -153,6 +153,8 @@ def _named(cls: type) -> Decoder:
     # str, int and bool fields are checked here: a call per scalar was most of the time
     # taken to read a cached policy, which ``run`` does on every fresh decision
     exact = {name: hints[name] for name in names if hints[name] in (str, int, bool)}
+    if len(exact) == len(names) and cls is not Policy:
+        return _plain_record(cls, exact, required)
 
     def decode(data: object) -> object:
         if not isinstance(data, dict) or not required <= data.keys() <= allowed:
@@ -162,6 +164,19 @@ def _named(cls: type) -> Decoder:
         values = {name: item if type(item) is exact.get(name) else decoders[name](item)
                   for name, item in data.items()}
         return Policy.build(**values) if cls is Policy else cls(**values)
+
+    return decode
+
+
+def _plain_record(cls: type, exact: dict[str, type], required: frozenset[str]) -> Decoder:
+    """A record of str, int and bool fields only (``Glob``, two thirds of a policy's rules'
+    records): checked without building a dict of its values."""
+
+    def decode(data: object) -> object:
+        if type(data) is not dict or not required <= data.keys() <= exact.keys() \
+                or any(type(item) is not exact[name] for name, item in data.items()):
+            raise ValueError(f"expected the fields of {cls.__name__}")
+        return cls(**data)
 
     return decode
 
