@@ -9,11 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
+from fakes import Resolver
 
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context
 from gatekeep.policy import plain, select
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.policy.refs import resolve_reference
 from gatekeep.runtime import sealed
+from gatekeep.shell.parse import parse
 
 COMPILED = load_policy("builtin:default", load_knowledge_default())
 FRESH = COMPILED._replace(name="compiled afresh")
@@ -59,6 +64,28 @@ def test_the_entries_decoded_on_look_up_are_the_compiled_ones(cache, monkeypatch
     assert reused.knowledge.programs.get("no-such-program") is None  # unknown stays unknown
     assert "no-such-program" not in reused.knowledge.programs
     assert reused.knowledge == COMPILED.knowledge
+
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def corpus() -> list[str]:
+    found = []
+    for name, key in (("corpus/evasions.yaml", "evasions"), ("corpus/benign.yaml", "benign"),
+                      ("evasions_redteam.yaml", "evasions"), ("attack_classes.yaml", "attacks")):
+        found += [e["cmd"] for e in yaml.safe_load((DATA / name).read_text("utf-8"))[key]]
+    return found
+
+
+def test_a_policy_read_back_decides_every_corpus_command_as_the_compiled_one(cache, monkeypatch):
+    reused = load(cache, monkeypatch)
+    assert isinstance(reused.knowledge.programs, plain.Lazy)
+    context = Context(cwd="/work", home="/home/u", resolver=Resolver())
+    commands = corpus()
+    assert len(commands) > 400
+    for command in commands:
+        parsed = parse(command)
+        assert decide(reused, parsed, context) == decide(COMPILED, parsed, context), command
 
 
 MALFORMED: dict[str, Change] = {
