@@ -59,6 +59,20 @@ def test_a_fresh_decision_with_the_compiled_policy_cached_reads_no_yaml(
     assert found & {"yaml", "typer", "click", "pydantic", "rich"} == set()
 
 
+@pytest.mark.parametrize("command", [["run", "-c", "true"], ["check", "--json", "-c", "ls"]])
+def test_a_fresh_decision_loads_no_openssl_and_no_package_resources(
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    """The cache's name and seal use the runtime's SHA-256; the grammar is loaded without
+    tree-sitter-bash's ``__init__`` (importlib.resources, tempfile, shutil, compression)."""
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)
+    forget_decisions(env)
+    found = modules(command, env, tmp_path)
+    assert "tree_sitter" in found  # decided afresh: the command was parsed
+    assert found & {"hashlib", "_hashlib", "hmac", "importlib.resources", "tempfile",
+                    "shutil", "lzma", "bz2", "tree_sitter_bash"} == set()
+
+
 def test_a_hook_call_that_reuses_a_decision_reads_no_yaml_and_parses_nothing(
         env: dict[str, str], tmp_path: Path) -> None:
     """The agent's stated purpose is redacted with the cached patterns; not even typing or

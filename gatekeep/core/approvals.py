@@ -12,7 +12,8 @@ never overrides a deny. Saving and loading them is ``gatekeep.approval.store``.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+
+from gatekeep.sandbox.records import NamedTuple
 
 DEFAULT_DAYS = 7
 # Never saved on their own: they run whatever follows them.

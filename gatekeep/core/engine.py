@@ -11,7 +11,6 @@ from __future__ import annotations
 import posixpath
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
@@ -19,6 +18,7 @@ from gatekeep.core.paths import Context, Protection, compile_protection, resolve
 from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.effects import INFO, describe
 from gatekeep.shell.knowledge import ProgramEffects

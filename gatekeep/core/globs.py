@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
-from typing import NamedTuple
+
+from gatekeep.sandbox.records import NamedTuple
 
 MAX_BRACE_WORDS = 256
 _SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(\.\.-?\d+)?\Z")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import NamedTuple
 
 from gatekeep.core.engine import Decision, SegmentDecision, Verdict
 from gatekeep.policy.model import Policy, Rate, Rule, Window, strictest
+from gatekeep.sandbox.records import NamedTuple
 
 UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 ONCE = "a guardrail's ask is approved one run at a time"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from gatekeep.core.approvals import Approval
 from gatekeep.core.engine import Decision, combine, decide
@@ -13,6 +12,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached, run_sources
 from gatekeep.runtime.locations import Locations
 from gatekeep.runtime.sysfs import operator_programs
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
 from gatekeep.text import invisible_reason

@@ -11,10 +11,11 @@ import os
 import posixpath
 import re
 from functools import lru_cache
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from gatekeep.core.approvals import Approval
 from gatekeep.runtime import sysfs
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.model import Word
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
-from typing import NamedTuple
 
 from gatekeep.policy.values import Bound, PackageGuard
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation
 from gatekeep.shell.knowledge import Installer, Knowledge, ProgramSpec
 from gatekeep.shell.model import Word

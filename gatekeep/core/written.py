@@ -10,10 +10,11 @@ and it looks at every other part, before or after (a loop runs a later part firs
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gatekeep.core import manifests, values
 from gatekeep.core.paths import within
+from gatekeep.sandbox.records import NamedTuple
 
 if TYPE_CHECKING:
     from gatekeep.core.engine import _Judge

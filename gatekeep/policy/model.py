@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from fnmatch import translate
 from functools import lru_cache
 from types import MappingProxyType
-from typing import NamedTuple
 
 from gatekeep.policy.values import Bound, PackageGuard
 from gatekeep.runtime.sinks import Settings
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.knowledge import Knowledge
 

@@ -6,20 +6,37 @@ keys. Decoding walks the same annotations and checks every value's type, so what
 returns is built only from gatekeep's own classes and plain values; anything else
 raises ``ValueError``. The rule indexes of a ``Policy`` are never stored: they are
 rebuilt by ``Policy.build`` from the decoded rules.
+
+Program knowledge is most of a policy's records, and a command names a few programs: its
+two tables (``programs`` and ``effects``) are checked for shape when the policy is decoded
+(an object of objects) and each entry is decoded, with the same checks, when it is first
+looked up. An entry that fails them then raises :class:`CacheError`, which no caller
+catches short of gatekeep's outer error boundaries (nothing is run), after the cache entry
+is spoiled so that the next run compiles afresh: never a default, never an allow.
 """
 
 from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
 from gatekeep.policy.model import Policy
+from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec
 
 _INDEXES = frozenset({"by_program", "by_glob", "by_path", "by_first", "by_program_rest"})
+_LAZY = {"programs": ProgramSpec, "effects": ProgramEffects}  # Knowledge's tables
 Decoder = Callable[[object], object]
+
+
+class CacheError(Exception):
+    """A cached policy's entry, decoded on first look-up, is not what was stored.
+
+    Deliberately no ``ValueError`` or ``KeyError``: nothing between a look-up and the outer
+    error boundaries may take it for a missing entry (``Mapping.get``) or a bad value.
+    """
 
 
 def encode(value: object) -> object:
@@ -39,11 +56,65 @@ def encode(value: object) -> object:
     raise ValueError(f"cannot store a {type(value).__name__}")
 
 
-def decode_policy(data: object) -> Policy:
-    """The ``Policy`` that :func:`encode` turned into ``data``; ValueError if it is not one."""
-    policy = _decoder(Policy)(data)
+def decode_policy(data: object, spoil: Callable[[], None] | None = None) -> Policy:
+    """The ``Policy`` that :func:`encode` turned into ``data``; ValueError if it is not one.
+
+    Its program knowledge is decoded entry by entry on first look-up (module docstring);
+    ``spoil`` is called before an entry that fails raises :class:`CacheError`.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("knowledge"), dict):
+        raise ValueError("expected the fields of Policy")
+    knowledge = data["knowledge"]
+    tables = {name: _table(knowledge[name]) for name in _LAZY if name in knowledge}
+    empty: dict[str, object] = {name: {} for name in tables}  # the tables: decoded below
+    policy = _decoder(Policy)({**data, "knowledge": {**knowledge, **empty}})
     assert isinstance(policy, Policy)
-    return policy
+    lazy = {name: Lazy(table, _decoder(_LAZY[name]), spoil) for name, table in tables.items()}
+    known = policy.knowledge
+    return policy._replace(knowledge=known._replace(
+        programs=lazy.get("programs", known.programs), effects=lazy.get("effects", known.effects)))
+
+
+def _table(data: object) -> dict[str, dict[str, object]]:
+    """A table of records checked for shape only: an object whose values are objects."""
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in data.items()):
+        raise ValueError("expected an object of objects")
+    return data
+
+
+class Lazy(Mapping[str, Any]):
+    """A read-only table whose entries are decoded (and kept) when first looked up."""
+
+    __slots__ = ("_decode", "_done", "_raw", "_spoil")
+
+    def __init__(self, raw: dict[str, dict[str, object]], decode: Decoder,
+                 spoil: Callable[[], None] | None) -> None:
+        self._raw, self._decode, self._spoil = raw, decode, spoil
+        self._done: dict[str, object] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        found = self._done.get(key)
+        if found is None:
+            raw = self._raw[key]  # KeyError: not in the table, as for any mapping
+            try:
+                found = self._decode(raw)
+            except Exception as error:
+                if self._spoil is not None:
+                    self._spoil()
+                raise CacheError(f"the cached compiled policy's entry {key!r} is malformed "
+                                 f"({error}); it is compiled afresh next time") from error
+            self._done[key] = found
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _stored_fields(cls: type) -> tuple[str, ...]:
@@ -82,6 +153,8 @@ def _named(cls: type) -> Decoder:
     # str, int and bool fields are checked here: a call per scalar was most of the time
     # taken to read a cached policy, which ``run`` does on every fresh decision
     exact = {name: hints[name] for name in names if hints[name] in (str, int, bool)}
+    if len(exact) == len(names) and cls is not Policy:
+        return _plain_record(cls, exact, required)
 
     def decode(data: object) -> object:
         if not isinstance(data, dict) or not required <= data.keys() <= allowed:
@@ -91,6 +164,19 @@ def _named(cls: type) -> Decoder:
         values = {name: item if type(item) is exact.get(name) else decoders[name](item)
                   for name, item in data.items()}
         return Policy.build(**values) if cls is Policy else cls(**values)
+
+    return decode
+
+
+def _plain_record(cls: type, exact: dict[str, type], required: frozenset[str]) -> Decoder:
+    """A record of str, int and bool fields only (``Glob``, two thirds of a policy's rules'
+    records): checked without building a dict of its values."""
+
+    def decode(data: object) -> object:
+        if type(data) is not dict or not required <= data.keys() <= exact.keys() \
+                or any(type(item) is not exact[name] for name, item in data.items()):
+            raise ValueError(f"expected the fields of {cls.__name__}")
+        return cls(**data)
 
     return decode
 

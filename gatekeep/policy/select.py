@@ -26,18 +26,18 @@ down has none, and decisions made with it are not stored.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
-from typing import NamedTuple
 
 from gatekeep import __version__
 from gatekeep.errors import PolicyError
 from gatekeep.policy.model import Policy
 from gatekeep.policy.refs import builtin_dir, resolve_reference
 from gatekeep.runtime import sealed, sysfs
+from gatekeep.runtime.digest import sha256
 from gatekeep.runtime.locations import Locations
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.validate import problem
 
 FORMAT = 2
@@ -86,7 +86,7 @@ def load_cached(reference: str, cache_dir: Path | None, programs: str | None = N
     path = resolve_reference(reference)
     state = str(cache_dir.parent) if cache_dir is not None else None
     context = f"{FORMAT}\0{__version__}\0{reference}\0{path}\0{programs or ''}"
-    name = f"p-{hashlib.sha256(context.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}"
+    name = f"p-{sha256(context.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}"
     secret = sealed.key(state, create=True) if state is not None else None
     if state is not None and secret is not None:
         found = _read(state, name, context, secret, reference,
@@ -136,7 +136,7 @@ def _compile(reference: str, programs: str | None) -> tuple[Policy, Vouched | No
 
 def _chain_digests(policy: Policy) -> Inputs | None:
     """Digests of the policy's files now, if they are the very texts it was compiled from."""
-    combined = hashlib.sha256()
+    combined = sha256()
     found = []
     for file in policy.files:
         try:
@@ -146,7 +146,7 @@ def _chain_digests(policy: Policy) -> Inputs | None:
         except (OSError, UnicodeDecodeError):
             return None
         combined.update(os.path.basename(file).encode() + b"\0" + text.encode() + b"\0")
-        found.append((file, hashlib.sha256(data).hexdigest()))
+        found.append((file, sha256(data).hexdigest()))
     return tuple(found) if combined.hexdigest() == policy.sha256 else None
 
 
@@ -168,12 +168,20 @@ def _read(state: str, name: str, context: str, secret: bytes, reference: str,
             return None
         if any(sysfs.content_digest(file) != digest for file, digest in inputs):
             return None
-        policy = decode_policy(entry["policy"])
+        policy = decode_policy(entry["policy"], lambda: _spoil(state, name))
     except (ValueError, TypeError, KeyError, OSError):
         return None
     if policy.name != reference or set(policy.files) | set(policy.knowledge.files) != files.keys():
         return None
     return policy, vouch
+
+
+def _spoil(state: str, name: str) -> None:
+    """Empty an entry found malformed after it was read: the next run compiles afresh."""
+    try:
+        sealed.write(state, SUBDIRS, name, b"")
+    except OSError:
+        return  # the entry keeps failing the same way: refused, never run
 
 
 def _pair(item: object) -> tuple[str, str]:

@@ -8,8 +8,8 @@ a bound that no value can meet, or an allowlist entry that is no package name, i
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import LIMIT_KEYS, Limits
 
 TYPE_CHECKING = False  # the engine imports this module: it never needs yaml

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from gatekeep.runtime import sysfs
+from gatekeep.sandbox.records import NamedTuple
 
 
 class Locations(NamedTuple):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import posixpath
 import re
 from fnmatch import fnmatchcase
-from typing import NamedTuple
 
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell import scripts
 from gatekeep.shell.knowledge import Knowledge, ProgramSpec
 from gatekeep.shell.model import (

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
+
+from gatekeep.sandbox.records import NamedTuple
 
 
 class WrapperSpec(NamedTuple):
@@ -204,7 +205,7 @@ _MAX_SUBCOMMAND = 3
 
 
 class Knowledge(NamedTuple):
-    programs: dict[str, ProgramSpec]
+    programs: Mapping[str, ProgramSpec]  # a cached policy's is decoded entry by entry
     environment: frozenset[str]
     environment_prefixes: tuple[str, ...]
     special_paths: dict[str, str]
