@@ -38,8 +38,6 @@ def boundary(sandbox: Sandbox, command: str, cwd: Path | None = None) -> dict[st
 
 
 @pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
-@pytest.mark.xfail(strict=True,
-                   reason="a workspace's install script is not seen as the tree's code")
 def test_npm_ci_does_not_run_a_workspaces_install_script_with_the_caches_writable(
         sandbox: Sandbox) -> None:
     """The root package.json names no install script, but a workspace in the tree does:
@@ -62,13 +60,25 @@ def test_npm_ci_does_not_run_a_workspaces_install_script_with_the_caches_writabl
     assert jar.read_text() == REAL
 
 
-@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
-@pytest.mark.xfail(strict=True,
-                   reason="a package linked from the tree is not seen as the tree's code")
-def test_npm_ci_of_a_package_linked_from_the_tree_is_the_trees_code(sandbox: Sandbox) -> None:
-    (sandbox.work / "package.json").write_text(
-        '{"name": "app", "version": "1.0.0", "dependencies": {"pkg": "file:./pkg"}}\n')
-    assert boundary(sandbox, "npm ci")["network"] is False
+@pytest.mark.parametrize(("manifest", "command"), [
+    ('{"dependencies": {"pkg": "file:./pkg"}}', "npm ci"),
+    ('{"devDependencies": {"pkg": "../pkg"}}', "npm ci"),
+    ('{"dependencies": {"pkg": "workspace:*"}}', "yarn install --frozen-lockfile"),
+    ('{"dependencies": []}', "npm ci"),
+    ('{"name": "app"}', "pnpm install --frozen-lockfile"),  # beside pnpm-workspace.yaml
+])
+def test_an_install_of_a_package_from_the_tree_runs_offline(
+        sandbox: Sandbox, manifest: str, command: str) -> None:
+    (sandbox.work / "package.json").write_text(manifest + "\n")
+    (sandbox.work / "pnpm-workspace.yaml").write_text("packages: [pkg]\n")
+    assert boundary(sandbox, command)["network"] is False
+
+
+def test_an_install_of_registry_packages_still_downloads(sandbox: Sandbox) -> None:
+    (sandbox.work / "package.json").write_text('{"dependencies": {"left-pad": "^1.3.0"}}\n')
+    assert boundary(sandbox, "npm ci")["network"] is True
+    (sandbox.work / "package.json").write_text('{"workspaces": ["pkg"]}\n')
+    assert boundary(sandbox, "npm ci --ignore-scripts")["network"] is True
 
 
 @pytest.mark.xfail(strict=True,
