@@ -66,11 +66,15 @@ def downloads_only(decision: Decision) -> bool:
     the download (``tar xf a.tar; git fetch``: what tar writes is known only when it runs)
     could write where links lead at run time, and an archive can make a link into a cache
     and then write through it; with it the box keeps the network, but the caches stay
-    read-only."""
-    return all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
-                                            or s.described[1] == ("reads",)
-                                            or s.described == _MOVES)
-               for s in decision.segments)
+    read-only. A box whose only network is loopback (``curl -O http://127.0.0.1:3000/x.jar``)
+    downloads no package: it keeps them read-only too, or a link an earlier run left in
+    the tree under the name curl saves would lead its download into a cache."""
+    segments = decision.segments
+    return any(s.described is not None and "network" in s.described[1] for s in segments) \
+        and all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
+                                             or s.described[1] == ("reads",)
+                                             or s.described == _MOVES)
+                for s in segments)
 
 
 def network_parts(decision: Decision) -> list[str]:

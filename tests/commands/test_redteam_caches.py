@@ -7,11 +7,15 @@ where it matters, the same command run by plain bash shows the harm it would do.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import tarfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +115,49 @@ def test_a_tree_write_beside_a_download_cannot_follow_a_link_into_a_shared_cache
     assert jar.read_text() == "planted\n"  # what the box stopped
 
 
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """A directory served over HTTP on loopback (a dev server that serves the project)."""
+    root = tmp_path / "served"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_a_loopback_download_cannot_write_through_a_link_into_a_shared_cache(
+        sandbox: Sandbox, served: tuple[Path, int]) -> None:
+    """An earlier offline run left a link in the tree named like the file a later
+    ``curl -O`` from a local server saves: curl writes through it, where it leads."""
+    jar = shared_jar(sandbox.home)
+    root, port = served
+    (root / "lib-1.0.jar").write_text("planted\n")
+    (sandbox.work / "lib-1.0.jar").symlink_to(jar)
+    command = f"curl -s -O http://127.0.0.1:{port}/lib-1.0.jar"
+    document = boundary(sandbox, command)
+    assert document["network"] is True
+    assert str(jar.parents[3]) not in document["writable"]
+
+    sandbox.gatekeep("run", "-c", command)
+    assert jar.read_text() == REAL
+    assert plain_run(sandbox, command).returncode == 0
+    assert jar.read_text() == "planted\n"  # what the box stopped
+
+
+def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", command], cwd=sandbox.work, env=sandbox.env,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
 @pytest.mark.parametrize(("command", "writes"), [
-    ("curl -s http://127.0.0.1:8080/health", True),
+    ("curl -s http://127.0.0.1:8080/health", False),  # loopback: no package download
     ("cd web && npm ci", True),
     ("git status; git fetch", True),
     ("unzip -o x.zip; git fetch", False),
