@@ -172,8 +172,6 @@ def test_only_a_download_beside_nothing_that_writes_writes_the_shared_caches(
     assert (str(sandbox.home / ".npm") in document["writable"]) is writes
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="a home that is not hidden shows its caches as writable as the tree")
 def test_a_box_whose_tree_is_the_home_keeps_the_shared_caches_read_only(
         sandbox: Sandbox) -> None:
     """Working in the home itself (no repository of its own): the whole home is the tree,
