@@ -5,7 +5,9 @@ repository's configuration.
 ``git fetch`` runs what the repository's config names (``remote.*.uploadpack``,
 ``core.sshCommand``); yarn runs the release ``.yarnrc.yml`` names and pnpm the hooks of
 ``.pnpmfile.cjs``. The box keeps the working tree's own ``.git/config`` read-only, but
-``package.json`` and a repository nested in the tree are files the agent may have written:
+``package.json`` and a repository nested in the tree are files the agent may have written;
+so are the packages it links from the tree (a workspace, a ``file:`` dependency), whose
+install scripts npm runs as it does the root's:
 a part that obeys one runs the tree's code (``runs-tree-code``), and the box gives such a
 command no network unless the operator approves it. A manifest gatekeep cannot read (a fifo,
 a symlink to a device, not UTF-8), or one that is not a JSON object, counts as holding
@@ -33,7 +35,13 @@ LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "pr
 _NO_SCRIPTS = "--ignore-scripts"
 # Tree files that make a package manager run the tree's code whatever package.json says:
 # yarn's `yarnPath`/`yarn-path` (a committed release) and plugins, pnpm's readPackage hooks.
-CODE_FILES = {"yarn": (".yarnrc.yml", ".yarnrc"), "pnpm": (".pnpmfile.cjs", ".pnpmfile.mjs")}
+# pnpm's workspace file names packages in the tree, whose install scripts it runs.
+CODE_FILES = {"yarn": (".yarnrc.yml", ".yarnrc"),
+              "pnpm": (".pnpmfile.cjs", ".pnpmfile.mjs", "pnpm-workspace.yaml")}
+# Dependency lists, and the specs in them that name a package in the tree: what npm installs
+# from there is the tree's code, install scripts included.
+DEPENDENCIES = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+_LOCAL = ("file:", "link:", "workspace:", "portal:", ".", "/", "~")
 # Settings a later part of the command must not have written: npm's `script-shell` and
 # `node-options` run programs for every install script.
 SETTINGS = (".npmrc", *CODE_FILES["yarn"], *CODE_FILES["pnpm"])
@@ -195,7 +203,20 @@ def _scripts(judge: _Judge, directory: str | None) -> bool:
     if not isinstance(manifest, dict):
         return True
     scripts = manifest.get("scripts", {})
-    return not isinstance(scripts, dict) or bool(LIFECYCLE.intersection(scripts))
+    return not isinstance(scripts, dict) or bool(LIFECYCLE.intersection(scripts)) \
+        or "workspaces" in manifest or _links(manifest)
+
+
+def _links(manifest: dict[str, object]) -> bool:
+    """Whether a dependency names a package in the tree (or a list is not a mapping)."""
+    for key in DEPENDENCIES:
+        named = manifest.get(key, {})
+        if not isinstance(named, dict):
+            return True
+        if any(not isinstance(spec, str) or spec.strip().startswith(_LOCAL)
+               for spec in named.values()):
+            return True
+    return False
 
 
 def _nested(judge: _Judge, directory: str | None) -> bool:

@@ -82,8 +82,10 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     found_write, found_read = _scan(tree, spec, where, notes)
     git_guarded, git_absent = gitdirs.protected(tree, where.home)
     agent = _agent_files(tree, where.home)
+    home = _hidden_home(spec, where.home, tree, writable)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
-               *where.own_dirs, *agent, *git_guarded, *_installation(tree)]
+               *where.own_dirs, *agent, *git_guarded, *_installation(tree),
+               *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
     readonly = [p for p in protected if _under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
@@ -93,7 +95,6 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     and not _under_any(p, hidden_dirs)]
     readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
-    home = _hidden_home(spec, where.home, tree, writable)
     shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
     if home:  # what lies in the hidden home is bound only where the box shows it
         places = [tree, *writable, *shown, *(place for _, place, _ in relinked)]
@@ -159,6 +160,16 @@ def _hidden_home(spec: Spec, home: str, tree: str, writable: list[str]) -> str:
             or _within(real, os.path.realpath(tree)):
         return ""
     return real
+
+
+def _kept(spec: Spec, home: str, tree: str) -> list[str]:
+    """What the hidden home would show read-only (toolchains, settings, the shared download
+    caches of an offline box), for a home the box does not hide: one that is the tree or
+    lies in it. There the tree's code would write them, and the operator's next unboxed
+    build runs what it left in ``~/.m2/repository``. One that holds the tree stays as it is."""
+    real_tree = os.path.realpath(tree)
+    return [p for p in _expand(tuple(r for r in spec.readable if r.startswith("~/")), home)
+            if not _within(real_tree, os.path.realpath(p))]
 
 
 def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]

@@ -23,6 +23,7 @@ _NETWORK = frozenset({"network", "network-loopback"})
 # http://127.0.0.1:3000/; python3 x.py`) would get it too, and the agent writes that code.
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
+_MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -39,20 +40,41 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
         readable=operator.sandbox_readable, separate=operator.sandbox_separate,
     )
-    return with_caches(spec, operator, decision is not None and boxed_network(decision))
+    network = decision is not None and boxed_network(decision)
+    return with_caches(spec, operator, network,
+                       network and decision is not None and downloads_only(decision))
 
 
-def with_caches(spec: Spec, operator: Policy, network: bool) -> Spec:
+def with_caches(spec: Spec, operator: Policy, network: bool,
+                writes_caches: bool | None = None) -> Spec:
     """The shared download caches (``sandbox_paths.writable``) are writable only in a box
     that has the network, where they are what it downloads into; every other box shows them
     read-only. A box that runs the tree's code is offline (``boxed_network``), so that code
-    cannot plant a package that the operator's next unboxed build would run unchecked."""
+    cannot plant a package that the operator's next unboxed build would run unchecked;
+    ``writes_caches`` (default: ``network``) keeps them read-only in a networked one."""
     caches = operator.sandbox_writable
-    if not network:
-        return spec._replace(network=False, readable=_union(
+    if not (network if writes_caches is None else writes_caches):
+        return spec._replace(network=network, readable=_union(
             [*spec.readable, *(c for c in caches if c.startswith("~/"))]))
     return spec._replace(network=True, writable=_union([*spec.writable, *caches]),
                          readable=tuple(p for p in spec.readable if p not in caches))
+
+
+def downloads_only(decision: Decision) -> bool:
+    """Whether every part of a networked command is a download, says it only reads, or
+    moves to another directory: then its box writes the shared caches. Another part beside
+    the download (``tar xf a.tar; git fetch``: what tar writes is known only when it runs)
+    could write where links lead at run time, and an archive can make a link into a cache
+    and then write through it; with it the box keeps the network, but the caches stay
+    read-only. A box whose only network is loopback (``curl -O http://127.0.0.1:3000/x.jar``)
+    downloads no package: it keeps them read-only too, or a link an earlier run left in
+    the tree under the name curl saves would lead its download into a cache."""
+    segments = decision.segments
+    return any(s.described is not None and "network" in s.described[1] for s in segments) \
+        and all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
+                                             or s.described[1] == ("reads",)
+                                             or s.described == _MOVES)
+                for s in segments)
 
 
 def network_parts(decision: Decision) -> list[str]:

@@ -122,7 +122,7 @@ def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
         str(sandbox.home / p): str(sandbox.home / ".cache/gatekeep/box" / p)
         for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches")}
 
-    downloading = boundary(sandbox, "curl -s http://127.0.0.1:8080/health")
+    downloading = boundary(sandbox, "go mod download")
     assert downloading["network"] is True
     assert str(cache) in downloading["writable"]
     assert str(cache) not in downloading["home"]["shown"]
