@@ -14,6 +14,7 @@ from gatekeep.core.engine import Decision
 from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.sandbox.spec import MODES, Limits, Spec
+from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand
 
 _OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
@@ -41,8 +42,8 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         readable=operator.sandbox_readable, separate=operator.sandbox_separate,
     )
     network = decision is not None and boxed_network(decision)
-    return with_caches(spec, operator, network,
-                       network and decision is not None and downloads_only(decision))
+    return with_caches(spec, operator, network, network and decision is not None
+                       and downloads_only(decision, operator.knowledge))
 
 
 def with_caches(spec: Spec, operator: Policy, network: bool,
@@ -60,7 +61,7 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
                          readable=tuple(p for p in spec.readable if p not in caches))
 
 
-def downloads_only(decision: Decision) -> bool:
+def downloads_only(decision: Decision, knowledge: Knowledge | None = None) -> bool:
     """Whether every part of a networked command is a download, says it only reads, or
     moves to another directory: then its box writes the shared caches. Another part beside
     the download (``tar xf a.tar; git fetch``: what tar writes is known only when it runs)
@@ -73,8 +74,20 @@ def downloads_only(decision: Decision) -> bool:
     return any(s.described is not None and "network" in s.described[1] for s in segments) \
         and all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
                                              or s.described[1] == ("reads",)
-                                             or s.described == _MOVES)
+                                             or s.described == _MOVES
+                                             or _reads_its_input(s.described, knowledge))
                 for s in segments)
+
+
+def _reads_its_input(described: tuple[str, tuple[str, ...]], knowledge: Knowledge | None
+                     ) -> bool:
+    """``tail -5`` after a pipe: a reader given no file, whose table's ``reads`` holds only
+    for the files it names (``file_operands_from``), so it claims nothing, yet writes
+    nothing either (a redirect it writes through would be a claim)."""
+    name, effects = described
+    table = knowledge.effects.get(name) if knowledge is not None and not effects else None
+    return table is not None and table.file_operands_from > 0 and table.every == ("reads",) \
+        and not table.subcommands
 
 
 def network_parts(decision: Decision) -> list[str]:

@@ -162,6 +162,8 @@ def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
     ("git status; git fetch", True),
     ("unzip -o x.zip; git fetch", False),
     ("cp -r web copy && git fetch", False),
+    ("npm ci 2>&1 | tail -5", True),  # tail reads its input: it writes nothing
+    ("cd web && echo x; npm ci", False),  # echo claims nothing
 ])
 def test_only_a_download_beside_nothing_that_writes_writes_the_shared_caches(
         sandbox: Sandbox, command: str, writes: bool) -> None:
