@@ -102,6 +102,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
             _seen(_mirrored(paths, relinked), home, places)
             for paths in (readonly, hidden_dirs, hidden_files))
         roots = [*roots, *(place for _, place, writes in relinked if writes)]
+    separate = separate_places(spec, where, home, [tree, *writable])
+    hidden_dirs = [*hidden_dirs, *_unkept(spec, where, home, separate, [tree, *writable])]
     anchors = _anchors([*readonly, *hidden_dirs, *hidden_files, *([home] if home else [])],
                        roots)
     if home:  # in the hidden home only a writable place renames; a bind would uncover
@@ -115,28 +117,55 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
                     not any(n.startswith("the working tree has more than") for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate_places(spec, where, home)))
+                    tuple(separate))
 
 
-def separate_places(spec: Spec, where: Where, hidden_home: str = ""
-                    ) -> list[tuple[str, str]]:
-    """Each cache the box keeps apart: its copy under ``where.separate_root`` and its place in
-    the home. Bound where the box can make the place (the hidden home is the box's own empty
-    directory) or where the place exists; elsewhere the cache stays read-only. A copy that
-    leads out of the root through a link is not bound: it would make whatever it leads to
-    writable in the box."""
+def _unkept(spec: Spec, where: Where, hidden_home: str, separate: list[tuple[str, str]],
+            writable: list[str]) -> list[str]:
+    """The places of caches kept apart that got no copy but that the box writes (the tree
+    is the home, and the copies would lie in it): an empty read-only directory instead, or
+    the box would build the operator's real cache. Only one that exists: a bind needs it
+    (one the box creates is not covered)."""
     if spec.everything_writable:
         return []
+    bound = {place for _, place in separate}
     home = hidden_home or where.home
+    places = (os.path.join(home, os.path.normpath(p[2:])) for p in spec.separate)
+    return [p for p in places if p not in bound and os.path.isdir(p)
+            and _box_writes(os.path.realpath(p), writable, hidden_home)]
+
+
+def separate_places(spec: Spec, where: Where, hidden_home: str = "",
+                    writable: list[str] | None = None) -> list[tuple[str, str]]:
+    """Each cache the box keeps apart: its copy under ``where.separate_root`` and its place in
+    the home. Bound where the box can make the place (the hidden home is the box's own empty
+    directory, a ``writable`` place makes it), or where the place exists; elsewhere the
+    cache stays read-only. Not bound: a copy that leads out of the root through a link (it
+    would make whatever it leads to writable in the box), or copies kept where the box
+    writes (``XDG_CACHE_HOME`` in the tree or ``/tmp``): a box could swap one for a link
+    between this check and the next box's start."""
+    writable = writable or []
     real_root = os.path.realpath(where.separate_root)
+    if not where.separate_root or spec.everything_writable \
+            or _box_writes(real_root, writable, hidden_home):
+        return []
+    home = hidden_home or where.home
     out = []
     for relative, source in copies(spec, where.separate_root):
         if os.path.lexists(source) and not _within(os.path.realpath(source), real_root):
             continue
         place = os.path.join(home, relative)
-        if hidden_home or os.path.isdir(place):
+        if hidden_home or os.path.isdir(place) or _under_any(os.path.realpath(place), writable):
             out.append((source, place))
     return out
+
+
+def _box_writes(path: str, writable: list[str], hidden_home: str) -> bool:
+    """Whether ``path`` is in a place the box writes: in the hidden home, only the writable
+    places inside it are (the home's empty tmpfs covers the rest, even inside ``/tmp``)."""
+    if hidden_home and _within(path, hidden_home):
+        return _under_any(path, [w for w in writable if _within(w, hidden_home)])
+    return _under_any(path, writable)
 
 
 def copies(spec: Spec, root: str) -> list[tuple[str, str]]:

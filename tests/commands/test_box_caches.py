@@ -87,7 +87,7 @@ def test_a_build_cache_is_the_boxs_own_copy(sandbox: Sandbox) -> None:
 
 
 def test_the_copy_follows_xdg_cache_home(sandbox: Sandbox) -> None:
-    elsewhere = sandbox.root / "cache-home"
+    elsewhere = sandbox.home / "caches"
     makefile(sandbox, "echo built > $(HOME)/.cache/go-build/entry")
 
     boxed = sandbox.gatekeep("run", "-c", "make", env={"XDG_CACHE_HOME": str(elsewhere)})
@@ -164,3 +164,25 @@ def test_xdg_cache_home_relative_keeps_nothing_apart(sandbox: Sandbox, tmp_path:
     document = json.loads(sandbox.gatekeep(
         "check", "--json", "-c", "make", env={"XDG_CACHE_HOME": "rel"}).stdout)["boundary"]
     assert document["separate"] == {}
+
+
+def test_copies_kept_where_the_box_writes_are_not_bound(sandbox: Sandbox) -> None:
+    """XDG_CACHE_HOME in a temp dir (or the tree): a box could swap a copy for a link to the
+    real cache between one run's check and the next box's start."""
+    for place in (sandbox.root / "cache-home", sandbox.work / ".cache"):
+        document = json.loads(sandbox.gatekeep(
+            "check", "--json", "-c", "make", env={"XDG_CACHE_HOME": str(place)}).stdout)
+        assert document["boundary"]["separate"] == {}
+
+
+def test_a_home_that_is_the_tree_builds_no_cache_there(sandbox: Sandbox) -> None:
+    """Working in the home itself, the home is not hidden and the box writes it, copies
+    under ~/.cache included: a build cache made there would be the operator's real one."""
+    (sandbox.home / ".cache/go-build").mkdir(parents=True)
+    (sandbox.home / "Makefile").write_text("all:\n\techo planted > $(HOME)/.cache/go-build/x\n")
+    ran = sandbox.gatekeep("run", "-c", "make", cwd=sandbox.home)
+    assert ran.returncode == 2, ran.stderr
+    assert "Read-only file system" in ran.stderr
+    assert not (sandbox.home / ".cache/go-build/x").exists()
+    assert plain(sandbox, f"make -C {sandbox.home}").returncode == 0
+    assert (sandbox.home / ".cache/go-build/x").read_text() == "planted\n"
