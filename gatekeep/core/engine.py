@@ -443,8 +443,7 @@ class _Judge:
             if canonical != name:
                 candidates += self.policy.candidates(canonical, first, exact)
         if path is not None and self.policy.by_path:
-            candidates += tuple(c for c in self.policy.by_path
-                                if self._same_path(c[0].program.text, path))
+            candidates += self._path_candidates(path)
         tree = name is None and path is not None and self._project_script(invocation.program)
         unseen = self._unseen(invocation) if tree else None  # no file now: not tree code
         if tree and unseen is None:
@@ -683,11 +682,17 @@ class _Judge:
     def _in_tree(self, path: str) -> bool:
         return within(path, self.context.cwd)
 
+    def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
+        """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``),
+        each path asked of the resolver once, in the rules' order."""
+        by_path = self.policy.by_path
+        same = {text for text in dict.fromkeys(c[0].program.text for c in by_path)
+                if self._same_path(text, path)}
+        return tuple(c for c in by_path if c[0].program.text in same) if same else ()
+
     def _same_path(self, pattern: str, path: str) -> bool:
         """A path rule names the same file (a relative one counts from the working directory)."""
-        absolute = pattern if pattern.startswith("/") else posixpath.join(self.context.cwd,
-                                                                            pattern)
-        return self.context.resolver.realpath(posixpath.normpath(absolute)) == path
+        return self.context.resolver.realpath(_absolute(pattern, self.context.cwd)) == path
 
     # -- paths -----------------------------------------------------------------
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
@@ -861,6 +866,12 @@ class _Judge:
             if fnmatchcase(path, pattern):
                 return meaning
         return None
+
+
+@lru_cache(maxsize=1024)
+def _absolute(path: str, cwd: str) -> str:
+    """``path`` made absolute from ``cwd`` and normalized (a pure function of both)."""
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
 
 
 _PATTERN = re.compile(r"[*?\[]|[@+!]\(")
