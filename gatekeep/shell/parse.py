@@ -84,6 +84,7 @@ _ARITHMETIC = frozenset({
     "arithmetic_expansion", "test_command", "subscript", "c_style_for_statement",
     "binary_expression", "postfix_expression", "unary_expression",
 })
+_ARITHMETIC_TEXT = frozenset({"compound_statement", "expansion"})  # by their text: see below
 _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<": RedirectKind.READ,
     ">": RedirectKind.WRITE,
@@ -98,6 +99,7 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<&-": RedirectKind.CLOSE,
 }
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
 _CONTINUATIONS = re.compile(rb"(?:\\\n)+")
 # A word just before < or > that bash reads as the redirection's file descriptor.
 _DESCRIPTOR = re.compile(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -171,6 +173,8 @@ def _check_text(source: str) -> Problem | None:
         return Problem(f"command longer than {MAX_LENGTH} characters", Span(0, len(source)))
     if not source.strip():
         return Problem("empty command", Span(0, len(source)))
+    if source.isascii() and _ASCII_CONTROL.search(source) is None:
+        return None  # the only invisible ASCII characters are controls: one quick search
     for index, char in enumerate(source):
         reason = invisible_reason(char)
         if reason is not None:
@@ -222,7 +226,8 @@ class _Walker:
         if kind == "ERROR":
             self.problem("bash syntax gatekeep cannot parse", node)
             return
-        if kind in _ARITHMETIC or _arithmetic_text(kind, self.text(node)):
+        if kind in _ARITHMETIC or (kind in _ARITHMETIC_TEXT
+                                   and _arithmetic_text(kind, self.text(node))):
             self.arithmetic = self.arithmetic or self.span(node)
         if kind in ("raw_string", "string_content", "ansi_c_string", "heredoc_content"):
             text = self.text(node)
