@@ -116,7 +116,7 @@ def segments(pattern: str, extglob: bool = True) -> tuple[Piece | None, ...]:
     return tuple(None if part == "**" else _atoms(part, extglob) for part in pattern.split("/"))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _atoms(text: str, extglob: bool) -> Piece:
     atoms: list[Atom] = []
     index = 0
@@ -213,7 +213,7 @@ def may_overlap(word: Sequence[Piece | None], protected: Sequence[Piece | None],
     return _both_end((len(word), len(protected)), step)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _segment_overlaps(mine: Piece, theirs: Piece, dotglob: bool) -> bool:
     """Whether one file name matches both segments (bash's leading-dot rule on ``mine``)."""
     if not dotglob and mine and mine[0].star and not mine[0].dot and _must_start_with_dot(theirs):

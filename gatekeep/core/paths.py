@@ -121,8 +121,14 @@ def resolve(word: Word, cwd: str, home: str) -> str | None:
     """The absolute, normalized path a word names (globs unexpanded), or None if dynamic."""
     if word.value is None:
         return None
-    text = word.value
-    if word.home:
+    return _absolute(word.value, word.home, cwd, home)
+
+
+@lru_cache(maxsize=1024)
+def _absolute(text: str, from_home: bool, cwd: str, home: str) -> str:
+    """``resolve`` of a word's known text (a pure function of its arguments: commands name
+    the same paths over and over)."""
+    if from_home:
         base = home + text if text else home
     elif text == "~" or text.startswith("~/"):
         base = home + text[1:]

@@ -340,26 +340,27 @@ class _Walker:
         stack = [root]
         while stack:
             node = stack.pop()
-            if node.type in _NO_GAP_CHECK or not node.children:
+            kind, children = node.type, node.children  # each read builds new objects
+            if kind in _NO_GAP_CHECK or not children:
                 continue
             position = node.start_byte
             before: Node | None = None
-            for child in (*node.children, None):
+            for child in (*children, None):
                 end = child.start_byte if child is not None else node.end_byte
                 gap = self.data[position:end]
                 if not gap and before is not None and child is not None \
-                        and node.type in _WORD_LISTS and before.type in _WORDISH \
+                        and kind in _WORD_LISTS and before.type in _WORDISH \
                         and child.type in _WORDISH:
                     self.problems.append(Problem("one word that gatekeep reads as two", Span(
                         self.span(before).start, self.span(child).end)))
                     return
-                if b"\n" in gap and node.type in _ONE_LINE and before is not None \
+                if b"\n" in gap and kind in _ONE_LINE and before is not None \
                         and child is not None and b"\n" in _CONTINUATIONS.sub(b"", gap):
                     # "echo ==" then a newline: tree-sitter ran the command on into the next line
                     self.problems.append(Problem("a command running across a line end", Span(
                         self.span(before).start, self.span(child).end)))
                     return
-                if gap and node.type == "variable_assignment" and _CONTINUATIONS.sub(b"", gap):
+                if gap and kind == "variable_assignment" and _CONTINUATIONS.sub(b"", gap):
                     # X=\<newline> cmd: bash's value is empty and cmd the program
                     self.problems.append(Problem("an assignment whose value bash ends at a blank",
                                                  Span(self.span(node).start, self.span(node).end)))
