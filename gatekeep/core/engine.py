@@ -177,6 +177,8 @@ class _Judge:
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
+        # where special paths live (``/dev/``): a quick test before their globs
+        self.special_dirs = _literal_dirs(tuple(self.knowledge.special_paths))
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -247,7 +249,9 @@ class _Judge:
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
                                        *self.written_effects(invocation.writes),
                                        *(("runs-foreign-code",) if foreign else ()))))
-        if system and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
+        # (only a part with a network effect can obey the tree's code this way)
+        if system and "network" in effects \
+                and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
             effects = (*effects, "runs-tree-code")  # package.json's install scripts
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
@@ -858,7 +862,7 @@ class _Judge:
 
     def special(self, path: str) -> str | None:
         """What a special path is (``/dev/null``: ignore, ``/dev/tcp/...``: network)."""
-        if not path.startswith(_literal_dirs(tuple(self.knowledge.special_paths))):
+        if not path.startswith(self.special_dirs):
             return None
         from fnmatch import fnmatchcase
 
