@@ -15,7 +15,14 @@ from typing import NamedTuple
 
 from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
-from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
+from gatekeep.core.paths import (
+    Context,
+    Protection,
+    compile_protection,
+    resolve,
+    resolve_text,
+    within,
+)
 from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
@@ -839,9 +846,7 @@ class _Judge:
             for cwd in self.cwds if relative else self.cwds[:1]:
                 if cwd is None:
                     return None
-                path = resolve(word._replace(value=value), cwd, self.context.home)
-                if path is not None:
-                    found.append(path)
+                found.append(resolve_text(value, word.home, cwd, self.context.home))
         return found
 
     def patterns(self, word: Word) -> list[str]:
@@ -963,8 +968,8 @@ def _matches(pattern: Pattern, invocation: Invocation, decision: str,
     unknown = cautious and invocation.dynamic_options
     if pattern.effects and not set(pattern.effects) <= set(invocation.effects):
         return False
-    if any(_has_flag(invocation, name, None) for name in pattern.without) or (
-            pattern.without and invocation.dynamic_options and not cautious):
+    if pattern.without and (any(_has_flag(invocation, name, None) for name in pattern.without)
+                            or (invocation.dynamic_options and not cautious)):
         return False  # an allow never guesses that an unknown word is not the flag
     for name, value in pattern.flags_all:
         if not _has_flag(invocation, name, value) and not unknown:

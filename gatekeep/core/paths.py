@@ -121,13 +121,13 @@ def resolve(word: Word, cwd: str, home: str) -> str | None:
     """The absolute, normalized path a word names (globs unexpanded), or None if dynamic."""
     if word.value is None:
         return None
-    return _absolute(word.value, word.home, cwd, home)
+    return resolve_text(word.value, word.home, cwd, home)
 
 
 @lru_cache(maxsize=1024)
-def _absolute(text: str, from_home: bool, cwd: str, home: str) -> str:
-    """``resolve`` of a word's known text (a pure function of its arguments: commands name
-    the same paths over and over)."""
+def resolve_text(text: str, from_home: bool, cwd: str, home: str) -> str:
+    """``resolve`` of a word's known text (``from_home``: its tilde-prefix is the home's);
+    remembered, since commands name the same paths over and over."""
     if from_home:
         base = home + text if text else home
     elif text == "~" or text.startswith("~/"):
