@@ -14,7 +14,14 @@ from functools import lru_cache
 
 from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
-from gatekeep.core.paths import Context, Protection, compile_protection, resolve, within
+from gatekeep.core.paths import (
+    Context,
+    Protection,
+    compile_protection,
+    resolve,
+    resolve_text,
+    within,
+)
 from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
@@ -177,6 +184,8 @@ class _Judge:
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
+        # where special paths live (``/dev/``): a quick test before their globs
+        self.special_dirs = _literal_dirs(tuple(self.knowledge.special_paths))
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
@@ -247,7 +256,9 @@ class _Judge:
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
                                        *self.written_effects(invocation.writes),
                                        *(("runs-foreign-code",) if foreign else ()))))
-        if system and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
+        # (only a part with a network effect can obey the tree's code this way)
+        if system and "network" in effects \
+                and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
             effects = (*effects, "runs-tree-code")  # package.json's install scripts
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
@@ -443,8 +454,7 @@ class _Judge:
             if canonical != name:
                 candidates += self.policy.candidates(canonical, first, exact)
         if path is not None and self.policy.by_path:
-            candidates += tuple(c for c in self.policy.by_path
-                                if self._same_path(c[0].program.text, path))
+            candidates += self._path_candidates(path)
         tree = name is None and path is not None and self._project_script(invocation.program)
         unseen = self._unseen(invocation) if tree else None  # no file now: not tree code
         if tree and unseen is None:
@@ -683,11 +693,17 @@ class _Judge:
     def _in_tree(self, path: str) -> bool:
         return within(path, self.context.cwd)
 
+    def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
+        """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``),
+        each path asked of the resolver once, in the rules' order."""
+        by_path = self.policy.by_path
+        same = {text for text in dict.fromkeys(c[0].program.text for c in by_path)
+                if self._same_path(text, path)}
+        return tuple(c for c in by_path if c[0].program.text in same) if same else ()
+
     def _same_path(self, pattern: str, path: str) -> bool:
         """A path rule names the same file (a relative one counts from the working directory)."""
-        absolute = pattern if pattern.startswith("/") else posixpath.join(self.context.cwd,
-                                                                            pattern)
-        return self.context.resolver.realpath(posixpath.normpath(absolute)) == path
+        return self.context.resolver.realpath(_absolute(pattern, self.context.cwd)) == path
 
     # -- paths -----------------------------------------------------------------
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
@@ -830,9 +846,7 @@ class _Judge:
             for cwd in self.cwds if relative else self.cwds[:1]:
                 if cwd is None:
                     return None
-                path = resolve(word._replace(value=value), cwd, self.context.home)
-                if path is not None:
-                    found.append(path)
+                found.append(resolve_text(value, word.home, cwd, self.context.home))
         return found
 
     def patterns(self, word: Word) -> list[str]:
@@ -853,7 +867,7 @@ class _Judge:
 
     def special(self, path: str) -> str | None:
         """What a special path is (``/dev/null``: ignore, ``/dev/tcp/...``: network)."""
-        if not path.startswith(_literal_dirs(tuple(self.knowledge.special_paths))):
+        if not path.startswith(self.special_dirs):
             return None
         from fnmatch import fnmatchcase
 
@@ -861,6 +875,12 @@ class _Judge:
             if fnmatchcase(path, pattern):
                 return meaning
         return None
+
+
+@lru_cache(maxsize=1024)
+def _absolute(path: str, cwd: str) -> str:
+    """``path`` made absolute from ``cwd`` and normalized (a pure function of both)."""
+    return posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
 
 
 _PATTERN = re.compile(r"[*?\[]|[@+!]\(")
@@ -948,8 +968,8 @@ def _matches(pattern: Pattern, invocation: Invocation, decision: str,
     unknown = cautious and invocation.dynamic_options
     if pattern.effects and not set(pattern.effects) <= set(invocation.effects):
         return False
-    if any(_has_flag(invocation, name, None) for name in pattern.without) or (
-            pattern.without and invocation.dynamic_options and not cautious):
+    if pattern.without and (any(_has_flag(invocation, name, None) for name in pattern.without)
+                            or (invocation.dynamic_options and not cautious)):
         return False  # an allow never guesses that an unknown word is not the flag
     for name, value in pattern.flags_all:
         if not _has_flag(invocation, name, value) and not unknown:

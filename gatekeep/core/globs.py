@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from gatekeep.sandbox.records import NamedTuple
 
@@ -104,14 +105,20 @@ class Atom(NamedTuple):
 
 
 _STAR = Atom(True, frozenset())
+_ANY = Atom(False, frozenset(_UNIVERSE))
+# One file name's pattern: a tuple of atoms (hashable, so that the comparisons of the
+# same pieces, which every protected entry repeats, are worked out once).
+Piece = tuple[Atom, ...]
 
 
-def segments(pattern: str, extglob: bool = True) -> list[list[Atom] | None]:
+@lru_cache(maxsize=1024)
+def segments(pattern: str, extglob: bool = True) -> tuple[Piece | None, ...]:
     """A path pattern as segments of atoms; None stands for a ``**`` segment."""
-    return [None if part == "**" else _atoms(part, extglob) for part in pattern.split("/")]
+    return tuple(None if part == "**" else _atoms(part, extglob) for part in pattern.split("/"))
 
 
-def _atoms(text: str, extglob: bool) -> list[Atom]:
+@lru_cache(maxsize=1024)
+def _atoms(text: str, extglob: bool) -> Piece:
     atoms: list[Atom] = []
     index = 0
     while index < len(text):
@@ -125,7 +132,7 @@ def _atoms(text: str, extglob: bool) -> list[Atom]:
         if char == "*":
             atoms.append(_STAR)
         elif char == "?":
-            atoms.append(Atom(False, frozenset(_UNIVERSE)))
+            atoms.append(_ANY)
         elif char == "[" and (end := _bracket_end(text, index)) is not None:
             atoms.append(Atom(False, _bracket(text[index + 1 : end])))
             index = end
@@ -135,7 +142,7 @@ def _atoms(text: str, extglob: bool) -> list[Atom]:
                 char = text[index]
             atoms.append(Atom(False, frozenset(char)))
         index += 1
-    return atoms
+    return tuple(atoms)
 
 
 def _bracket_end(text: str, start: int) -> int | None:
@@ -184,7 +191,7 @@ def _bracket(body: str) -> frozenset[str]:
     return frozenset(set(_UNIVERSE) - chosen if negated else chosen) - {"/"}
 
 
-def may_overlap(word: list[list[Atom] | None], protected: list[list[Atom] | None],
+def may_overlap(word: Sequence[Piece | None], protected: Sequence[Piece | None],
                 dotglob: bool, globstar: bool) -> bool:
     """Whether some path matches both the word's pattern and a protected pattern."""
     def step(i: int, j: int) -> list[tuple[int, int]]:
@@ -198,16 +205,17 @@ def may_overlap(word: list[list[Atom] | None], protected: list[list[Atom] | None
         mine, theirs = word[i], protected[j]
         if mine is None and globstar:
             steps.append((i + 1, j))
-            if theirs is not None and _segment_overlaps([_STAR], theirs, dotglob):
+            if theirs is not None and _segment_overlaps((_STAR,), theirs, dotglob):
                 steps.append((i, j + 1))
-        elif theirs is not None and _segment_overlaps(mine or [_STAR], theirs, dotglob):
+        elif theirs is not None and _segment_overlaps(mine or (_STAR,), theirs, dotglob):
             steps.append((i + 1, j + 1))
         return steps
 
     return _both_end((len(word), len(protected)), step)
 
 
-def _segment_overlaps(mine: list[Atom], theirs: list[Atom], dotglob: bool) -> bool:
+@lru_cache(maxsize=1024)
+def _segment_overlaps(mine: Piece, theirs: Piece, dotglob: bool) -> bool:
     """Whether one file name matches both segments (bash's leading-dot rule on ``mine``)."""
     if not dotglob and mine and mine[0].star and not mine[0].dot and _must_start_with_dot(theirs):
         return False
@@ -251,5 +259,5 @@ def _both_end(end: tuple[int, int],
     return False
 
 
-def _must_start_with_dot(atoms: list[Atom]) -> bool:
+def _must_start_with_dot(atoms: Piece) -> bool:
     return bool(atoms) and not atoms[0].star and atoms[0].test == frozenset(".")

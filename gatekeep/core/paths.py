@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Protocol
 
 from gatekeep.core.approvals import Approval
@@ -120,8 +122,14 @@ def resolve(word: Word, cwd: str, home: str) -> str | None:
     """The absolute, normalized path a word names (globs unexpanded), or None if dynamic."""
     if word.value is None:
         return None
-    text = word.value
-    if word.home:
+    return resolve_text(word.value, word.home, cwd, home)
+
+
+@lru_cache(maxsize=1024)
+def resolve_text(text: str, from_home: bool, cwd: str, home: str) -> str:
+    """``resolve`` of a word's known text (``from_home``: its tilde-prefix is the home's);
+    remembered, since commands name the same paths over and over."""
+    if from_home:
         base = home + text if text else home
     elif text == "~" or text.startswith("~/"):
         base = home + text[1:]
@@ -217,24 +225,39 @@ class Protection(NamedTuple):
 
     Each entry first checks that a path holds its literal pieces (plain substring
     tests); only a path that passes compiles and runs the entry's regex, so a new
-    process pays for no regex it does not need.
+    process pays for no regex it does not need. Built by :meth:`of`, with two indexes
+    that give the same answers as trying every entry in order, in less time.
     """
 
     globs: tuple[PathGlob, ...]
     # ``!PATTERN`` entries: files an entry above names that are not protected (a template
     # such as ``.env.example`` beside ``**/.env.*``)
-    exceptions: tuple[PathGlob, ...] = ()
+    exceptions: tuple[PathGlob, ...]
+    # each entry beside its longest literal piece: a path without it cannot match
+    keyed: tuple[tuple[str, PathGlob], ...]
+    # a directory -> the first entry whose prefix lies in it (or is it): what ``holder`` finds
+    holders: Mapping[str, PathGlob]
+
+    @classmethod
+    def of(cls, globs: tuple[PathGlob, ...], exceptions: tuple[PathGlob, ...] = ()
+           ) -> Protection:
+        keyed = tuple((max(g.required, key=len, default=""), g) for g in globs)
+        holders: dict[str, PathGlob] = {}
+        for glob in globs:
+            for directory in _directories(glob.prefix) if glob.prefix is not None else ():
+                holders.setdefault(directory, glob)
+        return cls(globs, exceptions, keyed, MappingProxyType(holders))
 
     def match(self, path: str) -> PathGlob | None:
         """The entry protecting ``path`` itself."""
-        found = next((g for g in self.globs if g.matches(path)), None)
+        found = next((g for key, g in self.keyed if key in path and g.matches(path)), None)
         if found is not None and any(e.matches(path) for e in self.exceptions):
             return None
         return found
 
     def holder(self, path: str) -> PathGlob | None:
         """The entry protecting something inside the directory ``path``."""
-        return next((g for g in self.globs if g.inside(path)), None)
+        return self.holders.get(path.rstrip("/") or "/")
 
     def overlap(self, pattern: str, dotglob: bool, globstar: bool,
                 anywhere: bool = True) -> PathGlob | None:
@@ -256,8 +279,15 @@ class Protection(NamedTuple):
         return None
 
 
+def _directories(prefix: str) -> list[str]:
+    """Every ``directory`` for which ``within(prefix, directory)`` holds: ``/``, the prefix
+    itself and the text before each of its slashes."""
+    return ["/", prefix, *(prefix[:index] for index, char in enumerate(prefix)
+                           if char == "/" and index > 0)]
+
+
 @lru_cache(maxsize=64)
 def compile_protection(texts: tuple[str, ...], home: str, cwd: str) -> Protection:
-    return Protection(
+    return Protection.of(
         tuple(compile_protect(text, home, cwd) for text in texts if not text.startswith("!")),
         tuple(compile_protect(text[1:], home, cwd) for text in texts if text.startswith("!")))

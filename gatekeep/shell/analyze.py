@@ -30,6 +30,7 @@ from gatekeep.shell.model import (
 MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
 _VARIABLE = re.compile(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
@@ -454,8 +455,7 @@ class _Options:
             return None
         word = self.options[0].value
         if word is None or not word.static or word.value is None \
-                or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
-                                    word.value):
+                or not _MODULE.fullmatch(word.value):
             return None
         return word
 

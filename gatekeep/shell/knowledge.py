@@ -9,6 +9,7 @@ from YAML is ``gatekeep.policy.knowledge``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 
 from gatekeep.sandbox.records import NamedTuple
@@ -204,6 +205,13 @@ class ProgramEffects(NamedTuple):
 _MAX_SUBCOMMAND = 3
 
 
+@lru_cache(maxsize=1024)
+def _unknown(program: str) -> ProgramSpec:
+    """The spec of a program the knowledge does not describe: its name alone (built once:
+    a spec is an immutable value, and analysis asks for one many times per command)."""
+    return ProgramSpec(program)
+
+
 class Knowledge(NamedTuple):
     programs: Mapping[str, ProgramSpec]  # a cached policy's is decoded entry by entry
     environment: frozenset[str]
@@ -214,7 +222,7 @@ class Knowledge(NamedTuple):
     effects: Mapping[str, ProgramEffects] = MappingProxyType({})
 
     def spec(self, program: str) -> ProgramSpec:
-        return self.programs.get(program) or ProgramSpec(program)
+        return self.programs.get(program) or _unknown(program)
 
     def risky_variable(self, name: str) -> bool:
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable

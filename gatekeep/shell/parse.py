@@ -85,6 +85,7 @@ _ARITHMETIC = frozenset({
     "arithmetic_expansion", "test_command", "subscript", "c_style_for_statement",
     "binary_expression", "postfix_expression", "unary_expression",
 })
+_ARITHMETIC_TEXT = frozenset({"compound_statement", "expansion"})  # by their text: see below
 _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<": RedirectKind.READ,
     ">": RedirectKind.WRITE,
@@ -99,6 +100,7 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<&-": RedirectKind.CLOSE,
 }
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
 _CONTINUATIONS = re.compile(rb"(?:\\\n)+")
 # A word just before < or > that bash reads as the redirection's file descriptor.
 _DESCRIPTOR = re.compile(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -192,6 +194,8 @@ def _check_text(source: str) -> Problem | None:
         return Problem(f"command longer than {MAX_LENGTH} characters", Span(0, len(source)))
     if not source.strip():
         return Problem("empty command", Span(0, len(source)))
+    if source.isascii() and _ASCII_CONTROL.search(source) is None:
+        return None  # the only invisible ASCII characters are controls: one quick search
     for index, char in enumerate(source):
         reason = invisible_reason(char)
         if reason is not None:
@@ -243,7 +247,8 @@ class _Walker:
         if kind == "ERROR":
             self.problem("bash syntax gatekeep cannot parse", node)
             return
-        if kind in _ARITHMETIC or _arithmetic_text(kind, self.text(node)):
+        if kind in _ARITHMETIC or (kind in _ARITHMETIC_TEXT
+                                   and _arithmetic_text(kind, self.text(node))):
             self.arithmetic = self.arithmetic or self.span(node)
         if kind in ("raw_string", "string_content", "ansi_c_string", "heredoc_content"):
             text = self.text(node)
@@ -356,26 +361,27 @@ class _Walker:
         stack = [root]
         while stack:
             node = stack.pop()
-            if node.type in _NO_GAP_CHECK or not node.children:
+            kind, children = node.type, node.children  # each read builds new objects
+            if kind in _NO_GAP_CHECK or not children:
                 continue
             position = node.start_byte
             before: Node | None = None
-            for child in (*node.children, None):
+            for child in (*children, None):
                 end = child.start_byte if child is not None else node.end_byte
                 gap = self.data[position:end]
                 if not gap and before is not None and child is not None \
-                        and node.type in _WORD_LISTS and before.type in _WORDISH \
+                        and kind in _WORD_LISTS and before.type in _WORDISH \
                         and child.type in _WORDISH:
                     self.problems.append(Problem("one word that gatekeep reads as two", Span(
                         self.span(before).start, self.span(child).end)))
                     return
-                if b"\n" in gap and node.type in _ONE_LINE and before is not None \
+                if b"\n" in gap and kind in _ONE_LINE and before is not None \
                         and child is not None and b"\n" in _CONTINUATIONS.sub(b"", gap):
                     # "echo ==" then a newline: tree-sitter ran the command on into the next line
                     self.problems.append(Problem("a command running across a line end", Span(
                         self.span(before).start, self.span(child).end)))
                     return
-                if gap and node.type == "variable_assignment" and _CONTINUATIONS.sub(b"", gap):
+                if gap and kind == "variable_assignment" and _CONTINUATIONS.sub(b"", gap):
                     # X=\<newline> cmd: bash's value is empty and cmd the program
                     self.problems.append(Problem("an assignment whose value bash ends at a blank",
                                                  Span(self.span(node).start, self.span(node).end)))

@@ -152,6 +152,8 @@ def _add_unquoted(text: str, b: _Builder, first: bool) -> None:
 
 
 def _unescape_unquoted(text: str) -> str:
+    if "\\" not in text:
+        return text  # no escape: nothing to remove (most words)
     out: list[str] = []
     index = 0
     while index < len(text):
