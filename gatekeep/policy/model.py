@@ -163,6 +163,7 @@ class Policy(NamedTuple):
     sandbox: str = "preferred"
     sandbox_writable: tuple[str, ...] = ()
     sandbox_separate: tuple[str, ...] = ()
+    sandbox_owners: tuple[tuple[str, str], ...] = ()  # (program, a shared cache it writes)
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_readable: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
 SANDBOX_KEYS = frozenset({"sandbox", "sandbox_paths", "limits"})
-_PATH_KEYS = frozenset({"writable", "separate", "not_scanned", "bwrap", "readable"})
+_PATH_KEYS = frozenset({"writable", "owners", "separate", "not_scanned", "bwrap", "readable"})
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -26,7 +26,8 @@ def load_sandbox(key: str, located: Located, settings: dict[str, object]) -> Non
     elif key == "sandbox_paths":
         paths = located.mapping(_PATH_KEYS)
         for name, value in paths.items():
-            settings[f"sandbox_{name}"] = _paths(name, value)
+            settings[f"sandbox_{name}"] = _owners(value) if name == "owners" \
+                else _paths(name, value)
     else:
         limits = located.mapping(frozenset(LIMIT_KEYS))
         for name, value in limits.items():
@@ -51,6 +52,17 @@ def _paths(name: str, located: Located) -> tuple[str, ...]:
         if name == "not_scanned" and "/" in value:
             raise located.error(f"not_scanned names directories by name: {value!r}")
     return values
+
+
+def _owners(located: Located) -> tuple[tuple[str, str], ...]:
+    """``{PROGRAM: [CACHE, ...]}``: the shared caches a download by PROGRAM writes."""
+    pairs: list[tuple[str, str]] = []
+    for program, caches in located.mapping().items():
+        if not program or "/" in program:
+            raise located.error(f"an owner is a program's name, not a path: {program!r}")
+        for cache in _paths("writable", caches):
+            pairs.append((program, cache))
+    return tuple(pairs)
 
 
 def _plain_home_path(value: str) -> bool:

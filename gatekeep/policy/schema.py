@@ -218,6 +218,11 @@ def _boundary() -> dict[str, Any]:
                                      "Download caches shared with unboxed runs: read-only "
                                      "in the box, writable only in a box that has the "
                                      "network (a download); only existing paths."),
+            "owners": {"type": "object", "description":
+                       "Program -> the shared caches (of writable) a download by it writes; "
+                       "a cache no program owns is written by any download.",
+                       "additionalProperties": _one_or_many(
+                           {"type": "string", "pattern": "^(/|~/)"}, "Caches it owns.")},
             "separate": _one_or_many({"type": "string", "pattern": "^~/[^*?[]+$"},
                                      "Build caches the box keeps apart: a box writes its "
                                      "own copy, which unboxed runs never read."),

@@ -41,24 +41,44 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
         readable=operator.sandbox_readable, separate=operator.sandbox_separate,
     )
-    network = decision is not None and boxed_network(decision)
-    return with_caches(spec, operator, network, network and decision is not None
-                       and downloads_only(decision, operator.knowledge))
+    if decision is None or not boxed_network(decision):
+        return with_caches(spec, operator, network=False)
+    downloaders = [_owner(s.described) for s in decision.segments
+                   if s.described is not None and "network" in s.described[1]]
+    return with_caches(spec, operator, True, downloaders
+                       if downloads_only(decision, operator.knowledge) else ())
 
 
 def with_caches(spec: Spec, operator: Policy, network: bool,
-                writes_caches: bool | None = None) -> Spec:
+                downloaders: Iterable[str] | None = None) -> Spec:
     """The shared download caches (``sandbox_paths.writable``) are writable only in a box
     that has the network, where they are what it downloads into; every other box shows them
     read-only. A box that runs the tree's code is offline (``boxed_network``), so that code
-    cannot plant a package that the operator's next unboxed build would run unchecked;
-    ``writes_caches`` (default: ``network``) keeps them read-only in a networked one."""
+    cannot plant a package that the operator's next unboxed build would run unchecked.
+
+    ``downloaders``: the programs whose downloads the box is for (None: any); of the caches
+    ``sandbox_paths.owners`` gives a program, only theirs are writable (``npm ci`` writes
+    ``~/.npm``, and what its packages' install scripts run cannot write ``~/.m2``)."""
     caches = operator.sandbox_writable
-    if not (network if writes_caches is None else writes_caches):
-        return spec._replace(network=network, readable=_union(
-            [*spec.readable, *(c for c in caches if c.startswith("~/"))]))
-    return spec._replace(network=True, writable=_union([*spec.writable, *caches]),
-                         readable=tuple(p for p in spec.readable if p not in caches))
+    owned = {cache for _, cache in operator.sandbox_owners}
+    allowed = set(downloaders) if downloaders is not None else None
+    written = [] if not network else [
+        c for c in caches if allowed is None or c not in owned
+        or any((p, c) in operator.sandbox_owners for p in allowed)]
+    if allowed is not None and not allowed:
+        written = []
+    kept = [c for c in caches if c not in written]
+    return spec._replace(
+        network=network, writable=_union([*spec.writable, *written]),
+        readable=_union([*(p for p in spec.readable if p not in written),
+                         *(c for c in kept if c.startswith("~/"))]))
+
+
+def _owner(described: tuple[str, tuple[str, ...]]) -> str:
+    """The program a described part is a run of: ``npm`` of ``npm ci``, ``pip`` of
+    ``python3 -m pip install``."""
+    words = described[0].split()
+    return words[2] if len(words) > 2 and words[1] == "-m" else words[0]
 
 
 def downloads_only(decision: Decision, knowledge: Knowledge | None = None) -> bool:
@@ -153,7 +173,8 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
                 and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
     network = spec.network or bool(network_parts(decision)) \
         or any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
-    spec = with_caches(spec, policies[0], network) if network else spec
+    if network and not spec.network:  # the approved command's own programs download
+        spec = with_caches(spec, policies[0], True, _programs(parsed, policies))
     return spec._replace(
         writable=_union([*spec.writable, *writable]),
         everything_writable=any(v.rule == "path:unknown" for v in verdicts))
@@ -168,11 +189,17 @@ def _holder(path: str) -> str:
 
 
 def _uses_network(parsed: ParsedCommand, policies: Sequence[Policy]) -> bool:
+    knowledge = policies[0].knowledge
+    return any(knowledge.spec(p).network for p in _programs(parsed, policies))
+
+
+def _programs(parsed: ParsedCommand, policies: Sequence[Policy]) -> list[str]:
+    """The names of the programs a command runs, and of the modules it runs (``-m pip``)."""
     from gatekeep.shell.analyze import analyze
 
-    knowledge = policies[0].knowledge
-    programs = [i.program for i in analyze(parsed, knowledge).invocations if i.program]
-    return any(knowledge.spec(os.path.basename(p)).network for p in programs)
+    invocations = analyze(parsed, policies[0].knowledge).invocations
+    return [*(os.path.basename(i.program) for i in invocations if i.program),
+            *(i.module.value for i in invocations if i.module and i.module.value)]
 
 
 def _union(texts: Iterable[str]) -> tuple[str, ...]:

@@ -122,7 +122,8 @@ def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
         str(sandbox.home / p): str(sandbox.home / ".cache/gatekeep/box" / p)
         for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches")}
 
-    downloading = boundary(sandbox, "go mod download")
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    downloading = boundary(sandbox, "npm ci")
     assert downloading["network"] is True
     assert str(cache) in downloading["writable"]
     assert str(cache) not in downloading["home"]["shown"]
@@ -131,13 +132,57 @@ def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
     assert f"  kept apart (the box's own copy): {sandbox.home}/.cache/go-build, " in text
 
 
-def test_an_approved_download_writes_the_shared_caches(sandbox: Sandbox) -> None:
-    """The operator approved a run that needs the network: what it downloads is kept."""
-    cache = sandbox.home / ".cache" / "pip"
-    cache.mkdir(parents=True)
-    asked = boundary(sandbox, "curl -o /tmp/x https://example.org/x")
+@pytest.mark.parametrize(("command", "owned"), [
+    ("pip install requests", ".cache/pip"),
+    ("python3 -m pip install requests", ".cache/pip"),
+    ("mvn deploy", ".m2/repository"),
+    ("curl -o /tmp/x https://example.org/x", None),
+])
+def test_an_approved_download_writes_its_own_programs_caches(sandbox: Sandbox, command: str,
+                                                             owned: str | None) -> None:
+    """The operator approved a run that needs the network: what its programs download is
+    kept, in their caches only."""
+    caches = [".cache/pip", ".m2/repository", ".npm"]
+    for cache in caches:
+        (sandbox.home / cache).mkdir(parents=True)
+    asked = boundary(sandbox, command)
     assert asked["network"] is True
-    assert str(cache) in asked["writable"]
+    assert [c for c in caches if str(sandbox.home / c) in asked["writable"]] == \
+        ([owned] if owned else [])
+
+
+def test_a_download_writes_only_its_owners_caches(sandbox: Sandbox) -> None:
+    """``npm ci`` writes ~/.npm; what its packages' install scripts run cannot write ~/.m2."""
+    for cache in (".npm", ".m2/repository"):
+        (sandbox.home / cache).mkdir(parents=True)
+    (sandbox.work / "package.json").write_text('{"name": "x"}\n')
+    document = boundary(sandbox, "npm ci")
+    assert document["network"] is True
+    assert str(sandbox.home / ".npm") in document["writable"]
+    assert str(sandbox.home / ".m2/repository") not in document["writable"]
+    assert str(sandbox.home / ".m2/repository") in document["home"]["shown"]
+    fetched = boundary(sandbox, "git fetch")  # git owns no cache
+    assert fetched["network"] is True
+    assert not [p for p in fetched["writable"] if p.startswith(str(sandbox.home))]
+
+
+def test_a_cache_no_program_owns_is_written_by_any_download(sandbox: Sandbox) -> None:
+    (sandbox.home / ".m2/repository").mkdir(parents=True)
+    (sandbox.home / "mine").mkdir()
+    sandbox.write_operator_policy(
+        "gatekeep: 1\nextends: [builtin:default]\nsandbox_paths:\n"
+        "  writable: [~/.m2/repository, ~/mine]\n  owners: {mvn: [~/.m2/repository]}\n")
+    fetched = boundary(sandbox, "git fetch")
+    assert str(sandbox.home / "mine") in fetched["writable"]
+    assert str(sandbox.home / ".m2/repository") not in fetched["writable"]
+
+
+def test_an_owner_is_named_by_a_program_name(sandbox: Sandbox) -> None:
+    sandbox.write_operator_policy(
+        "gatekeep: 1\nsandbox_paths:\n  owners: {/usr/bin/npm: [~/.npm]}\n")
+    checked = sandbox.gatekeep("check", "-c", "true")
+    assert checked.returncode != 0
+    assert "an owner is a program's name, not a path" in checked.stderr
 
 
 def test_a_box_that_runs_the_trees_code_stays_offline_with_read_only_caches(

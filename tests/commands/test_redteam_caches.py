@@ -159,7 +159,7 @@ def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
 @pytest.mark.parametrize(("command", "writes"), [
     ("curl -s http://127.0.0.1:8080/health", False),  # loopback: no package download
     ("cd web && npm ci", True),
-    ("git status; git fetch", True),
+    ("git status; cd web && npm ci", True),
     ("unzip -o x.zip; git fetch", False),
     ("cp -r web copy && git fetch", False),
     ("npm ci 2>&1 | tail -5", True),  # tail reads its input: it writes nothing
