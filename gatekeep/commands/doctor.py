@@ -16,6 +16,11 @@ from gatekeep.hooks.agents import AGENTS
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
 from gatekeep.runtime.locations import Locations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from gatekeep.policy.model import Policy
+    from gatekeep.sandbox.spec import Spec
+
 
 class Finding(NamedTuple):
     status: str  # ok | FAIL | note
@@ -59,7 +64,8 @@ def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[F
     from gatekeep.sandbox.policy import spec_for
 
     try:
-        spec = spec_for(run_policies(locations, cwd, Request("true", None), env))
+        policies = run_policies(locations, cwd, Request("true", None), env)
+        spec = spec_for(policies)
     except PolicyError:
         return []  # the policy check above says why
     if spec.mode == "off":
@@ -74,7 +80,8 @@ def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[F
             capture_output=True, text=True, timeout=30, check=False)
         if trial.returncode == 0:
             return [Finding("ok", f"boundary: bubblewrap ({program}), sandbox: {spec.mode}; "
-                            "gatekeep check -c CMD shows what a command's box holds")]
+                            "gatekeep check -c CMD shows what a command's box holds"),
+                    *_caches(policies[0], spec, env)]
         return [Finding("FAIL", f"boundary: {program} cannot start a box here: "
                         f"{trial.stderr.strip() or trial.returncode}; every allowed command "
                         "is asked instead", "make bubblewrap work here (user namespaces), or "
@@ -85,6 +92,28 @@ def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[F
                         "bubblewrap) or allow user namespaces")]
     return [Finding("note", f"boundary: {why}; allowed commands run without one, with a "
                     "warning", "install bubblewrap (Debian: apt-get install bubblewrap)")]
+
+
+def _caches(operator: Policy, spec: Spec, env: Mapping[str, str]) -> list[Finding]:
+    """What the box does with the toolchains' caches (README, "The boundary")."""
+    from gatekeep.sandbox import plan
+
+    found = []
+    if operator.sandbox_writable:
+        owners: dict[str, list[str]] = {}
+        for program, cache in operator.sandbox_owners:
+            owners.setdefault(cache, []).append(program)
+        caches = [f"{c} ({', '.join(owners[c]) if c in owners else 'any download'})"
+                  for c in operator.sandbox_writable]
+        found.append(Finding("note", "boundary: download caches, read-only in the box and "
+                             "written only by a download of their owners: " + ", ".join(caches)))
+    if spec.separate:
+        root = plan.where(env, "/", ("", ""), spec).separate_root
+        where = f"under {root}" if root else "nowhere (XDG_CACHE_HOME is not absolute)"
+        found.append(Finding("note", f"boundary: build caches kept apart ("
+                             f"{', '.join(spec.separate)}): the box writes its own copies "
+                             f"{where}"))
+    return found
 
 
 def _audit_log(locations: Locations) -> list[Finding]:

@@ -81,6 +81,17 @@ def test_the_boundary_is_proven_by_starting_a_box(scratch):
     assert "ok    boundary: bubblewrap (/usr/bin/bwrap), sandbox: preferred;" in text
 
 
+def test_doctor_says_what_the_box_does_with_caches(scratch):
+    scratch.operator_policy("gatekeep: 1\nsandbox_paths:\n  writable: [~/.npm, ~/.x]\n"
+                            "  owners: {npm: [~/.npm], pnpm: [~/.npm]}\n"
+                            "  separate: [~/.cache/go-build]\n")
+    text = scratch.run("gatekeep", "doctor").stdout.decode()
+    assert ("note  boundary: download caches, read-only in the box and written only by a "
+            "download of their owners: ~/.npm (npm, pnpm), ~/.x (any download)\n") in text
+    assert ("note  boundary: build caches kept apart (~/.cache/go-build): the box writes its "
+            f"own copies under {scratch.home}/.cache/gatekeep/box\n") in text
+
+
 def test_a_machine_that_cannot_box_is_reported(scratch, tmp_path):
     broken = tmp_path / "bin" / "bwrap"  # root-owned, so trusted, but it cannot start a box
     broken.parent.mkdir()
