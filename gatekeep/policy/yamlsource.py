@@ -113,6 +113,8 @@ class Located:
 
 
 _LOADER = yaml.SafeLoader("")
+# libyaml's composer, about ten times faster than PyYAML's (None: PyYAML built without it)
+_FAST: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 def unknown_key_message(name: str, allowed: frozenset[str]) -> str:
@@ -187,9 +189,24 @@ def _redacted(problem: str) -> str:
 
 
 def compose(text: str, file: str) -> Located:
-    """Compose ``text`` into a located root node; syntax errors become PolicyError."""
+    """Compose ``text`` into a located root node; syntax errors become PolicyError.
+
+    libyaml composes where it gives the very tree PyYAML's own composer gives (see
+    ``_composed_fast``); everything else, every error above all, is PyYAML's, so a
+    message and its ``line:col`` do not depend on whether libyaml is installed.
+    """
+    node = _composed_fast(text)
+    if node is None:
+        node = _composed_exact(text, file)
+    if node is None:
+        raise PolicyError(file, 1, 1, "", "the file is empty")
+    return Located(node, file, "")
+
+
+def _composed_exact(text: str, file: str) -> yaml.Node | None:
+    """PyYAML's pure-Python composer: the reference, and the one whose errors are shown."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -201,9 +218,52 @@ def compose(text: str, file: str) -> Located:
                           "allow (a control character)") from None
     except yaml.YAMLError:
         raise PolicyError(file, None, None, "", "invalid YAML") from None
-    if node is None:
-        raise PolicyError(file, 1, 1, "", "the file is empty")
-    return Located(node, file, "")
+
+
+# Where libyaml and PyYAML's composer part ways (found by tests/policy/test_composers.py):
+# tabs (libyaml accepts some PyYAML refuses), a byte-order mark (libyaml skips one at the
+# start of any line), and empty scalars (their marks differ; an empty ``!`` value is null
+# to one and a string to the other). Text with the characters, and a tree with an empty
+# scalar, go to PyYAML. A tree deeper than _DEEP does too, so a nesting that PyYAML's
+# recursion cannot compose fails as it always has.
+_UNSHARED = ("\t", "\ufeff")
+_DEEP = 64
+
+
+def _composed_fast(text: str) -> yaml.Node | None:
+    """libyaml's tree of ``text`` when it is PyYAML's too, else None."""
+    if _FAST is None or any(character in text for character in _UNSHARED):
+        return None
+    try:
+        node = yaml.compose(text, Loader=_FAST)
+    except Exception:  # any failure: PyYAML composes the text and words the error
+        return None
+    return node if node is not None and _plain_tree(node) else None
+
+
+def _plain_tree(root: yaml.Node) -> bool:
+    """No empty scalar and no nesting deeper than _DEEP, walked in document order.
+
+    A node met again is an alias (PyYAML composes it without descending), and each
+    node is walked once, so a tree of aliases of aliases costs its size, not its expansion.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.value == "":
+                return False
+            continue
+        if depth > _DEEP:
+            return False
+        children = node.value if isinstance(node, yaml.SequenceNode) else \
+            [child for pair in node.value for child in pair]
+        stack.extend((child, depth + 1) for child in reversed(children))
+    return True
 
 
 def require_marker(root: Located, key: str, message: str) -> None:
