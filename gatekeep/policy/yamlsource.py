@@ -10,6 +10,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -222,8 +223,9 @@ def _composed_exact(text: str, file: str) -> yaml.Node | None:
 
 # Where libyaml and PyYAML's composer part ways (found by tests/policy/test_composers.py):
 # tabs (libyaml accepts some PyYAML refuses), a byte-order mark (libyaml skips one at the
-# start of any line), and empty scalars (their marks differ; an empty ``!`` value is null
-# to one and a string to the other). Text with the characters, and a tree with an empty
+# start of any line), empty scalars (their marks differ; an empty ``!`` value is null to
+# one and a string to the other), and a ``?`` in a plain scalar inside ``[]`` or ``{}``
+# (it ends the scalar for PyYAML only). Text with the characters, and a tree with such a
 # scalar, go to PyYAML. A tree deeper than _DEEP does too, so a nesting that PyYAML's
 # recursion cannot compose fails as it always has.
 _UNSHARED = ("\t", "\ufeff")
@@ -242,27 +244,29 @@ def _composed_fast(text: str) -> yaml.Node | None:
 
 
 def _plain_tree(root: yaml.Node) -> bool:
-    """No empty scalar and no nesting deeper than _DEEP, walked in document order.
+    """No scalar where the composers part and no nesting deeper than _DEEP.
 
-    A node met again is an alias (PyYAML composes it without descending), and each
-    node is walked once, so a tree of aliases of aliases costs its size, not its expansion.
+    The walk is in document order: a node met again is an alias (PyYAML composes it
+    without descending), and each node is walked once, so a tree of aliases of aliases
+    costs its size, not its expansion.
     """
     seen: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, flow = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
-            if node.value == "":
+            if node.value == "" or (flow and not node.style and "?" in node.value):
                 return False
             continue
         if depth > _DEEP:
             return False
+        flow = flow or bool(cast(yaml.nodes.CollectionNode, node).flow_style)
         children = node.value if isinstance(node, yaml.SequenceNode) else \
             [child for pair in node.value for child in pair]
-        stack.extend((child, depth + 1) for child in reversed(children))
+        stack.extend((child, depth + 1, flow) for child in reversed(children))
     return True
 
 
