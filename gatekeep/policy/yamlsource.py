@@ -246,10 +246,12 @@ def _composed_fast(text: str) -> yaml.Node | None:
 def _plain_tree(root: yaml.Node) -> bool:
     """No scalar where the composers part and no nesting deeper than _DEEP.
 
-    The walk is in document order: a node met again is an alias (PyYAML composes it
-    without descending), and each node is walked once, so a tree of aliases of aliases
-    costs its size, not its expansion.
+    Collections are walked in document order: one met again is an alias (PyYAML
+    composes it without descending), and each is walked once, so a tree of aliases of
+    aliases costs its size, not its expansion.
     """
+    if isinstance(root, yaml.ScalarNode):
+        return _plain_scalar(root, False)
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
@@ -257,17 +259,21 @@ def _plain_tree(root: yaml.Node) -> bool:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            if node.value == "" or (flow and not node.style and "?" in node.value):
-                return False
-            continue
         if depth > _DEEP:
             return False
         flow = flow or bool(cast(yaml.nodes.CollectionNode, node).flow_style)
         children = node.value if isinstance(node, yaml.SequenceNode) else \
             [child for pair in node.value for child in pair]
-        stack.extend((child, depth + 1, flow) for child in reversed(children))
+        for child in reversed(children):
+            if not isinstance(child, yaml.ScalarNode):
+                stack.append((child, depth + 1, flow))
+            elif not _plain_scalar(child, flow):
+                return False
     return True
+
+
+def _plain_scalar(node: yaml.ScalarNode, flow: bool) -> bool:
+    return node.value != "" and not (flow and not node.style and "?" in node.value)
 
 
 def require_marker(root: Located, key: str, message: str) -> None:
