@@ -240,10 +240,10 @@ def _composed_fast(text: str) -> yaml.Node | None:
         node = yaml.compose(text, Loader=_FAST)
     except Exception:  # any failure: PyYAML composes the text and words the error
         return None
-    return node if node is not None and _plain_tree(node) else None
+    return node if node is not None and _shared_tree(node) else None
 
 
-def _plain_tree(root: yaml.Node) -> bool:
+def _shared_tree(root: yaml.Node) -> bool:
     """No scalar where the composers part and no nesting deeper than _DEEP.
 
     Collections are walked in document order: one met again is an alias (PyYAML
@@ -251,7 +251,7 @@ def _plain_tree(root: yaml.Node) -> bool:
     aliases costs its size, not its expansion.
     """
     if isinstance(root, yaml.ScalarNode):
-        return _plain_scalar(root, False)
+        return _shared_scalar(root, False)
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
@@ -267,12 +267,12 @@ def _plain_tree(root: yaml.Node) -> bool:
         for child in reversed(children):
             if not isinstance(child, yaml.ScalarNode):
                 stack.append((child, depth + 1, flow))
-            elif not _plain_scalar(child, flow):
+            elif not _shared_scalar(child, flow):
                 return False
     return True
 
 
-def _plain_scalar(node: yaml.ScalarNode, flow: bool) -> bool:
+def _shared_scalar(node: yaml.ScalarNode, flow: bool) -> bool:
     return node.value != "" and not (flow and not node.style and "?" in node.value)
 
 
