@@ -160,3 +160,12 @@ def test_commands_that_read_no_state_load_no_locations(
              if line.startswith("import time:")}
     assert "gatekeep.cli" in names
     assert names & {"gatekeep.runtime.locations", "hashlib"} == set()
+
+
+def test_the_schema_is_built_without_yaml_or_the_loader(env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    """The schema takes the loader's key sets from ``gatekeep.policy.keys``."""
+    names = modules(["schema"], env, tmp_path)
+    assert "gatekeep.policy.schema" in names
+    assert names & {"yaml", "gatekeep.policy.load", "gatekeep.policy.yamlsource",
+                    "gatekeep.policy.model", "gatekeep.shell.analyze"} == set()

@@ -12,12 +12,10 @@ from datetime import date, datetime
 
 import yaml
 
+from gatekeep.policy.keys import RATE_KEYS, WHEN_KEYS
 from gatekeep.policy.model import Rate, Window
 from gatekeep.policy.yamlsource import Located
 
-WHEN_KEYS = frozenset({"days", "hours", "tz", "exclude"})
-RATE_KEYS = frozenset({"limit", "per", "over"})
-MODES = ("enforce", "observe")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UNITS = {"minute": 60, "hour": 3600, "day": 86400}
 _HOURS = re.compile(r"^([0-2]?\d):([0-5]\d)\s*-\s*([0-2]?\d):([0-5]\d)$")

@@ -15,11 +15,20 @@ import yaml
 
 from gatekeep.errors import PolicyError
 from gatekeep.policy.audit import load_audit
-from gatekeep.policy.guardrails import MODES, load_at, load_rate, load_when
+from gatekeep.policy.guardrails import load_at, load_rate, load_when
+from gatekeep.policy.keys import (
+    DECISIONS,
+    MODES,
+    PATTERN_KEYS,
+    RULE_KEYS,
+    SANDBOX_KEYS,
+    TEST_KEYS,
+    TOP_KEYS,
+)
 from gatekeep.policy.knowledge import load_knowledge
-from gatekeep.policy.model import DECISIONS, Example, Glob, Pattern, Policy, Rule
+from gatekeep.policy.model import Example, Glob, Pattern, Policy, Rule
 from gatekeep.policy.refs import builtin_dir, resolve_reference
-from gatekeep.policy.sandbox import SANDBOX_KEYS, load_sandbox, sandbox_fields
+from gatekeep.policy.sandbox import load_sandbox, sandbox_fields
 from gatekeep.policy.values import PackageGuard, load_bounds, load_limits, load_packages
 from gatekeep.policy.yamlsource import (
     Located,
@@ -33,17 +42,14 @@ from gatekeep.shell.effects import VOCABULARY
 from gatekeep.shell.knowledge import Knowledge
 from gatekeep.validate import problem
 
-_TOP_KEYS = frozenset({"gatekeep", "extends", "default", "unparseable", "prompt", "protect",
-                       "rules", "tests", *SANDBOX_KEYS, "when", "mode", "packages",
-                       "audit"})
-_RULE_KEYS = frozenset({"id", "allow", "ask", "deny", "reason", "suggest", "tests",
-                        "when", "rate", "bounds", "packages", "limits", "overrides"})
+_TOP_KEYS = TOP_KEYS
+_RULE_KEYS = RULE_KEYS
 # what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
 LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
                    "path:unknown", "self-protection")
-_PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
+_PATTERN_KEYS = PATTERN_KEYS
 _EFFECTS = VOCABULARY  # what program knowledge says an invocation does
-_TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
+_TEST_KEYS = TEST_KEYS
 _MAX_EXTENDS = 8
 _MAX_COMMAND = 65536  # a tests: command may be longer than a path, but not without end
 _T = TypeVar("_T")

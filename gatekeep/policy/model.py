@@ -14,7 +14,6 @@ from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import BWRAP, Limits
 from gatekeep.shell.knowledge import Knowledge
 
-DECISIONS = ("allow", "ask", "deny")
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
 
 

@@ -12,7 +12,6 @@ TYPE_CHECKING = False  # run and hook load this for redaction: they never need y
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
-SANDBOX_KEYS = frozenset({"sandbox", "sandbox_paths", "limits"})
 _PATH_KEYS = frozenset({"writable", "owners", "separate", "not_scanned", "bwrap", "readable"})
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 

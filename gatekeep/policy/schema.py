@@ -12,9 +12,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gatekeep.policy.guardrails import MODES, RATE_KEYS, WHEN_KEYS
-from gatekeep.policy.load import _PATTERN_KEYS, _RULE_KEYS, _TEST_KEYS, _TOP_KEYS
-from gatekeep.policy.model import DECISIONS
+from gatekeep.policy.keys import (
+    DECISIONS,
+    MODES,
+    PATTERN_KEYS,
+    RATE_KEYS,
+    RULE_KEYS,
+    TEST_KEYS,
+    TOP_KEYS,
+    WHEN_KEYS,
+)
 from gatekeep.shell.effects import VOCABULARY
 
 _STRING = {"type": "string", "minLength": 1}
@@ -46,7 +53,7 @@ def _test() -> dict[str, Any]:
                "such as 2026-12-02T03:00:00+01:00); without it they are not applied."},
         "count": {"type": "integer", "minimum": 0, "description": "Runs every rate counter "
                   "is taken to hold (needs at)."},
-    }, _TEST_KEYS, required=["cmd", "expect"])
+    }, TEST_KEYS, required=["cmd", "expect"])
 
 
 def _pattern() -> dict[str, Any]:
@@ -60,7 +67,7 @@ def _pattern() -> dict[str, Any]:
         "effects": _one_or_many({"enum": list(VOCABULARY)},
                                 "What the command does, by program knowledge: it has "
                                 "all of these effects."),
-    }, _PATTERN_KEYS, required=["program"])
+    }, PATTERN_KEYS, required=["program"])
     words = {**_STRING, "description": "Shell words: the program, then a prefix of its "
              "positional words; flags match anywhere, in any spelling."}
     return {"anyOf": [words, mapping]}
@@ -81,7 +88,7 @@ def _rule() -> dict[str, Any]:
         **_guardrails(),
         "when": {"$ref": "#/definitions/when"},
         "rate": _rate(),
-    }, _RULE_KEYS, required=["id"],
+    }, RULE_KEYS, required=["id"],
         oneOf=[{"required": [d]} for d in DECISIONS])
 
 
@@ -258,7 +265,7 @@ def policy_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "gatekeep policy",
         "description": "A gatekeep policy, format version 1.",
-        **_closed(_top(), _TOP_KEYS, required=["gatekeep"]),
+        **_closed(_top(), TOP_KEYS, required=["gatekeep"]),
         "definitions": {
             "rule": _rule(),
             "patterns": _one_or_many(_pattern(), "Patterns: any one of them matching is enough.",

@@ -10,6 +10,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -113,6 +114,8 @@ class Located:
 
 
 _LOADER = yaml.SafeLoader("")
+# libyaml's composer, about ten times faster than PyYAML's (None: PyYAML built without it)
+_FAST: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
 def unknown_key_message(name: str, allowed: frozenset[str]) -> str:
@@ -187,9 +190,24 @@ def _redacted(problem: str) -> str:
 
 
 def compose(text: str, file: str) -> Located:
-    """Compose ``text`` into a located root node; syntax errors become PolicyError."""
+    """Compose ``text`` into a located root node; syntax errors become PolicyError.
+
+    libyaml composes where it gives the very tree PyYAML's own composer gives (see
+    ``_composed_fast``); everything else, every error above all, is PyYAML's, so a
+    message and its ``line:col`` do not depend on whether libyaml is installed.
+    """
+    node = _composed_fast(text)
+    if node is None:
+        node = _composed_exact(text, file)
+    if node is None:
+        raise PolicyError(file, 1, 1, "", "the file is empty")
+    return Located(node, file, "")
+
+
+def _composed_exact(text: str, file: str) -> yaml.Node | None:
+    """PyYAML's pure-Python composer: the reference, and the one whose errors are shown."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -201,9 +219,61 @@ def compose(text: str, file: str) -> Located:
                           "allow (a control character)") from None
     except yaml.YAMLError:
         raise PolicyError(file, None, None, "", "invalid YAML") from None
-    if node is None:
-        raise PolicyError(file, 1, 1, "", "the file is empty")
-    return Located(node, file, "")
+
+
+# Where libyaml and PyYAML's composer part ways (found by tests/policy/test_composers.py):
+# tabs (libyaml accepts some PyYAML refuses), a byte-order mark (libyaml skips one at the
+# start of any line), empty scalars (their marks differ; an empty ``!`` value is null to
+# one and a string to the other), and a ``?`` in a plain scalar inside ``[]`` or ``{}``
+# (it ends the scalar for PyYAML only). Text with the characters, and a tree with such a
+# scalar, go to PyYAML. A tree deeper than _DEEP does too, so a nesting that PyYAML's
+# recursion cannot compose fails as it always has.
+_UNSHARED = ("\t", "\ufeff")
+_DEEP = 64
+
+
+def _composed_fast(text: str) -> yaml.Node | None:
+    """libyaml's tree of ``text`` when it is PyYAML's too, else None."""
+    if _FAST is None or any(character in text for character in _UNSHARED):
+        return None
+    try:
+        node = yaml.compose(text, Loader=_FAST)
+    except Exception:  # any failure: PyYAML composes the text and words the error
+        return None
+    return node if node is not None and _shared_tree(node) else None
+
+
+def _shared_tree(root: yaml.Node) -> bool:
+    """No scalar where the composers part and no nesting deeper than _DEEP.
+
+    Collections are walked in document order: one met again is an alias (PyYAML
+    composes it without descending), and each is walked once, so a tree of aliases of
+    aliases costs its size, not its expansion.
+    """
+    if isinstance(root, yaml.ScalarNode):
+        return _shared_scalar(root, False)
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, flow = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > _DEEP:
+            return False
+        flow = flow or bool(cast(yaml.nodes.CollectionNode, node).flow_style)
+        children = node.value if isinstance(node, yaml.SequenceNode) else \
+            [child for pair in node.value for child in pair]
+        for child in reversed(children):
+            if not isinstance(child, yaml.ScalarNode):
+                stack.append((child, depth + 1, flow))
+            elif not _shared_scalar(child, flow):
+                return False
+    return True
+
+
+def _shared_scalar(node: yaml.ScalarNode, flow: bool) -> bool:
+    return node.value != "" and not (flow and not node.style and "?" in node.value)
 
 
 def require_marker(root: Located, key: str, message: str) -> None:
