@@ -1,0 +1,71 @@
+"""Ways around the box's newer parts: a program run by its name, the caches kept apart, the
+protected-path scan. Each trick is a command ``gatekeep check`` allows, run by ``gatekeep
+run`` in a scratch home; where it matters, plain bash shows the harm it would do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+SECRET = "API_KEY=planted\n"
+GATEKEEP = Path(sys.executable).parent / "gatekeep"
+
+
+def plant(sandbox: Sandbox, *recipe: str) -> None:
+    """A Makefile whose one target runs ``recipe`` in bash."""
+    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
+    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
+
+
+def as_operator(sandbox: Sandbox, *args: str) -> subprocess.CompletedProcess[str]:
+    """``gatekeep ARGS`` as an operator who is not root: without the capabilities that let
+    root list any directory (the box drops them all anyway)."""
+    prefix = [] if os.geteuid() else [
+        "setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+    return subprocess.run([*prefix, str(GATEKEEP), *args], capture_output=True, text=True,
+                          env=sandbox.env, cwd=sandbox.work, timeout=30, check=False)
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None,
+                    reason="root lists any directory; needs setpriv to drop that")
+@pytest.mark.parametrize("mode", [0o111, 0o000])
+def test_a_directory_the_scan_cannot_list_keeps_its_secrets_hidden(
+        sandbox: Sandbox, mode: int) -> None:
+    """One run makes a directory unlistable (its owner may); the next run's scan finds no
+    ``.env`` in it, yet the box opens it by name, or makes the directory readable again."""
+    config = sandbox.work / "config"
+    config.mkdir()
+    (config / ".env").write_text(SECRET)
+    plant(sandbox, f"chmod {mode:o} config")
+    assert as_operator(sandbox, "check", "-c", "make").returncode == 0
+    assert as_operator(sandbox, "run", "-c", "make").returncode == 0
+    assert config.stat().st_mode & 0o777 == mode
+    plant(sandbox, "chmod 755 config; cat config/.env")
+    try:
+        boxed = as_operator(sandbox, "run", "-c", "make")
+    finally:
+        config.chmod(0o755)
+    assert SECRET not in boxed.stdout
+    assert boxed.returncode != 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None,
+                    reason="root lists any directory; needs setpriv to drop that")
+def test_a_working_tree_the_scan_cannot_list_is_not_run_unattended(sandbox: Sandbox) -> None:
+    (sandbox.work / ".env").write_text(SECRET)
+    plant(sandbox, "cat .env")
+    sandbox.work.chmod(0o311)
+    try:
+        boxed = as_operator(sandbox, "run", "-c", "make")
+    finally:
+        sandbox.work.chmod(0o755)
+    assert SECRET not in boxed.stdout
+    assert "cannot be listed" in boxed.stderr
