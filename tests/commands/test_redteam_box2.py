@@ -13,6 +13,10 @@ from typing import Any
 
 import pytest
 
+from gatekeep.sandbox.boundary import boundary
+from gatekeep.sandbox.bwrap import argv
+from tests.sandbox.test_boundary import SPEC, where
+
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
 SECRET = "API_KEY=planted\n"
@@ -69,3 +73,33 @@ def test_a_working_tree_the_scan_cannot_list_is_not_run_unattended(sandbox: Sand
         sandbox.work.chmod(0o755)
     assert SECRET not in boxed.stdout
     assert "cannot be listed" in boxed.stderr
+
+
+@pytest.mark.parametrize("spelling", ["link", "//", "/./", "/../"])
+def test_a_path_entry_that_leads_into_a_writable_place_is_not_searched_by_name(
+        tmp_path: Path, spelling: str) -> None:
+    """A PATH entry that names a temp dir through a link or an odd spelling: a box running
+    beside this one writes a program there between the check and bwrap's own PATH search,
+    which then runs it instead of the judged one."""
+    for directory in ("tree/.git/hooks", "opt/bin", "tmp/bin"):
+        (tmp_path / directory).mkdir(parents=True)
+    program = tmp_path / "opt/bin/tool"
+    program.write_text("#!/bin/sh\necho judged\n")
+    program.chmod(0o755)
+    (tmp_path / "opt/link").symlink_to(tmp_path / "tmp/bin")
+    box = boundary(SPEC, where(tmp_path))
+    assert str(tmp_path / "tmp") in box.writable
+    entry = {"link": f"{tmp_path}/opt/link", "//": f"/{tmp_path}/tmp/bin",
+             "/./": f"{tmp_path}/./tmp/bin", "/../": f"{tmp_path}/opt/../tmp/bin"}[spelling]
+    search = f"{entry}:{tmp_path}/opt/bin"
+    read, write = os.pipe()
+    line = argv(box._replace(home=""), "/usr/bin/bwrap", str(program), ["tool"], box.tree,
+                write, "/bin/bash", search)
+    planted = tmp_path / "tmp/bin/tool"  # what the box beside writes, after the check
+    planted.write_text("#!/bin/sh\necho planted\n")
+    planted.chmod(0o755)
+    done = subprocess.run(line, env={"PATH": search}, capture_output=True, text=True,
+                          pass_fds=(write,), check=False)
+    os.close(write)
+    os.close(read)
+    assert done.stdout == "judged\n", done.stderr
