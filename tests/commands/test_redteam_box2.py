@@ -103,3 +103,38 @@ def test_a_path_entry_that_leads_into_a_writable_place_is_not_searched_by_name(
     os.close(write)
     os.close(read)
     assert done.stdout == "judged\n", done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="a home that is the tree is writable but for "
+                   "protect.write and what readable lists: shell start-up files no pattern "
+                   "names (~/.bash_aliases) and ~/bin are the tree's")
+def test_a_box_whose_tree_is_the_home_cannot_change_what_the_operators_shell_runs(
+        sandbox: Sandbox) -> None:
+    """No repository and the home as the working directory: the tree is the home. Debian's
+    ~/.bashrc sources ~/.bash_aliases and ~/.profile puts ~/bin on PATH."""
+    (sandbox.home / "Makefile").write_text(
+        "all:\n\techo 'echo pwned' >> .bash_aliases; mkdir -p bin; printf x > bin/git\n")
+    assert sandbox.gatekeep("check", "-c", "make", cwd=sandbox.home).returncode == 0
+    sandbox.gatekeep("run", "-c", "make", cwd=sandbox.home)
+    assert not (sandbox.home / ".bash_aliases").exists()
+    assert not (sandbox.home / "bin").exists()
+
+
+@pytest.mark.xfail(strict=True, reason="the default policy shares ~/.local/share/pnpm, which "
+                   "is also pnpm's global bin directory (PNPM_HOME, on the operator's PATH)")
+def test_a_download_box_cannot_write_a_directory_on_the_operators_path(
+        sandbox: Sandbox) -> None:
+    """``npm ci`` runs registry packages' install scripts in a box with the shared caches
+    writable; one of them is where ``pnpm setup`` puts the programs the operator's shell
+    finds first."""
+    import json
+
+    pnpm_home = sandbox.home / ".local/share/pnpm"
+    pnpm_home.mkdir(parents=True)
+    (sandbox.work / "package.json").write_text('{"dependencies": {"left-pad": "^1.3.0"}}\n')
+    env = {"PATH": f"{pnpm_home}:{sandbox.env['PATH']}"}
+    checked = sandbox.gatekeep("check", "--json", "-c", "npm ci", env=env)
+    document = json.loads(checked.stdout)["boundary"]
+    assert document["network"] is True
+    assert not any(str(pnpm_home).startswith(place.rstrip("/") + "/")
+                   or str(pnpm_home) == place for place in document["writable"])
