@@ -36,6 +36,8 @@ SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
 # How many directory entries of the working tree are looked at for protected names; a tree
 # with more is not boxed silently (a protected file past the limit would not be hidden).
 SCAN_LIMIT = 100_000
+UNLISTED = ("the working tree cannot be listed: protected files in it would not be hidden "
+            "by the box")
 
 
 class Where(NamedTuple):
@@ -115,7 +117,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
-                    not any(n.startswith("the working tree has more than") for n in notes),
+                    not any(n.startswith(("the working tree has more than", UNLISTED))
+                            for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
                     tuple(separate))
 
@@ -321,7 +324,15 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
         directory = pending.pop()
         try:
             entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since its parent was read
         except OSError:
+            # One that cannot be listed (``chmod 111 config``) still opens the names in it
+            # that a box knows, and a box can make it listable again: hidden wholesale.
+            if directory == tree:
+                notes.append(UNLISTED)
+                break
+            found_read.append(directory)
             continue
         for entry in entries:
             seen += 1

@@ -140,7 +140,7 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
     except OSError:
         return False
     for directory in path.split(":"):
-        if not directory.startswith("/") or _under(directory, writable):
+        if not directory.startswith("/") or not _steady(directory, writable):
             return False  # relative: the working directory, which the box writes
         candidate = os.path.join(directory, name)
         try:
@@ -153,6 +153,24 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
             return False
         return os.path.samestat(found, target) and shows(box, candidate)
     return False
+
+
+def _steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
+    """Whether nothing the box writes is looked up on the way to ``path``: not the place
+    itself, nor a link on the way (``/opt/bin -> /tmp/bin``, ``//tmp``, ``/usr/../tmp``),
+    whose target a box could change or fill."""
+    if depth > 8:
+        return False
+    parts = [part for part in path.split("/") if part]
+    for end in range(1, len(parts) + 1):
+        step = "/" + "/".join(parts[:end])
+        looked_up = os.path.join(os.path.realpath(os.path.dirname(step)), parts[end - 1])
+        if _under(looked_up, writable):
+            return False
+        if os.path.islink(step) and not _steady(
+                os.path.join(os.path.dirname(step), os.readlink(step)), writable, depth + 1):
+            return False
+    return not _under(os.path.realpath(path), writable)
 
 
 def shows(box: Boundary, path: str) -> bool:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import Boundary, Where, boundary, copies, work_tree
+from gatekeep.sandbox.boundary import UNLISTED, Boundary, Where, boundary, copies, work_tree
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -22,6 +22,8 @@ NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
+UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
+          "the run, or make it readable (chmod u+r)")
 
 
 class Plan(NamedTuple):
@@ -44,7 +46,8 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
             _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
         box = boundary(spec, where)
         return Plan(box, bwrap.find(spec.bwrap), spec.limits,
-                    ask=None if box.complete else TOO_LARGE)
+                    ask=None if box.complete else UNREAD if UNLISTED in box.notes
+                    else TOO_LARGE)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
                     ask=f"the policy requires a boundary (sandbox: required) and this "
