@@ -210,8 +210,10 @@ def imported(args: list[str], env: dict[str, str], cwd: Path) -> list[str]:
 
 
 @pytest.fixture
-def scratch_env(tmp_path: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+def scratch_env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("home")  # beside tmp_path, where the commands run: a
+    # working tree that holds the home is asked about, never boxed unattended
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_STATE_HOME": str(tmp_path / "state")}
 

@@ -11,14 +11,16 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
     if plan is None:
         return {"mode": spec.mode, "status": "none", "reason": "nothing runs"}
     document: dict[str, object] = {"mode": spec.mode, "limits": plan.limits._asdict()}
-    if plan.ask is not None:
+    if plan.ask is not None and plan.box is None:
         return {**document, "status": "ask", "reason": plan.ask}
     if plan.box is None:
         reason = "sandbox: off" if spec.mode == "off" else (plan.warning or "").strip()
         return {**document, "status": "unboxed", "reason": reason.removeprefix(
             "gatekeep: warning: running without a boundary: ")}
     box = plan.box
-    return {**document, "status": "boxed", "tree": box.tree,
+    if plan.ask is not None:  # the box an approval runs it in
+        document.update(status="ask", reason=plan.ask)
+    return {"status": "boxed", **document, "tree": box.tree,
             "writable": ["/"] if box.everything_writable else list(box.writable),
             "separate": {place: source for source, place in box.separate},
             "read_only": list(box.readonly),

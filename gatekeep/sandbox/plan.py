@@ -20,6 +20,12 @@ NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside 
 # the same for a box the policy gave the network (`git fetch`): "no network" would mislead
 NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 
+# Working in the home itself (no repository around it): the box would write what the
+# operator's shell and tools run at their next start, under names no policy can list in
+# full (~/.bash_aliases, ~/bin, a tool's plugin directory), and ones not there yet.
+HOME_TREE = ("the working tree is the home directory (or holds it), and a box that writes it "
+             "could change what the operator's shell and tools run next (~/.bash_aliases, "
+             "~/bin); approve the run, or work in a project's directory")
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
 UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
@@ -45,15 +51,23 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
         if create:
             _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
         box = boundary(spec, where)
-        return Plan(box, bwrap.find(spec.bwrap), spec.limits,
-                    ask=None if box.complete else UNREAD if UNLISTED in box.notes
-                    else TOO_LARGE)
+        ask = UNREAD if UNLISTED in box.notes else TOO_LARGE if not box.complete \
+            else HOME_TREE if _holds_home(box, where.home) else None
+        return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
                     ask=f"the policy requires a boundary (sandbox: required) and this "
                         f"machine cannot build one: {why}")
     return Plan(None, None, spec.limits,
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
+
+
+def _holds_home(box: Boundary, home: str) -> bool:
+    """Whether the box writes the whole home: the tree is the home or holds it."""
+    if box.everything_writable or not home.startswith("/"):
+        return False
+    tree, real = os.path.realpath(box.tree), os.path.realpath(home)
+    return real == tree or tree == "/" or real.startswith(tree.rstrip("/") + "/")
 
 
 def _make_bindable(where: Where, copies: list[str]) -> None:

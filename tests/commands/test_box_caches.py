@@ -225,9 +225,12 @@ def test_a_home_that_is_the_tree_builds_no_cache_there(sandbox: Sandbox) -> None
     under ~/.cache included: a build cache made there would be the operator's real one."""
     (sandbox.home / ".cache/go-build").mkdir(parents=True)
     (sandbox.home / "Makefile").write_text("all:\n\techo planted > $(HOME)/.cache/go-build/x\n")
+    checked = json.loads(sandbox.gatekeep("check", "--json", "-c", "make",
+                                          cwd=sandbox.home).stdout)["boundary"]
+    assert checked["status"] == "ask"  # the box an approval gives keeps the cache read-only:
+    assert str(sandbox.home / ".cache/go-build") in checked["hidden"]
     ran = sandbox.gatekeep("run", "-c", "make", cwd=sandbox.home)
-    assert ran.returncode == 2, ran.stderr
-    assert "Read-only file system" in ran.stderr
+    assert ran.returncode != 0, ran.stderr
     assert not (sandbox.home / ".cache/go-build/x").exists()
     assert plain(sandbox, f"make -C {sandbox.home}").returncode == 0
     assert (sandbox.home / ".cache/go-build/x").read_text() == "planted\n"

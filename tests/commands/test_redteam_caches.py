@@ -180,9 +180,10 @@ def test_a_box_whose_tree_is_the_home_keeps_the_shared_caches_read_only(
     so the home is not hidden, but its caches are still not the tree's to write."""
     jar = shared_jar(sandbox.home)
     (sandbox.home / "Makefile").write_text(f"all:\n\techo planted > {jar}\n")
-    assert str(jar.parents[3]) in boundary(sandbox, "make", cwd=sandbox.home)["read_only"]
+    document = boundary(sandbox, "make", cwd=sandbox.home)
+    assert document["status"] == "ask"  # not unattended at all (test_redteam_box2.py)
+    assert str(jar.parents[3]) in document["read_only"]  # nor in the box an approval gives
 
-    boxed = sandbox.gatekeep("run", "-c", "make", cwd=sandbox.home)
-    assert boxed.returncode == 2, boxed.stderr
-    assert "Read-only file system" in boxed.stderr
+    refused = sandbox.gatekeep("run", "-c", "make", cwd=sandbox.home)
+    assert refused.returncode != 0, refused.stderr
     assert jar.read_text() == REAL

@@ -49,14 +49,16 @@ def test_the_spec_is_the_last_audit_field_even_when_the_command_names_it() -> No
 
 
 def test_a_reused_decision_runs_without_importing_json_or_typing(tmp_path: Path) -> None:
+    work = tmp_path / "work"  # a project's directory, not the home itself
+    work.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "XDG_STATE_HOME": str(tmp_path / "state")}
     gatekeep = str(Path(sys.executable).parent / "gatekeep")
-    subprocess.run([gatekeep, "run", "--", "true"], env=env, cwd=tmp_path, check=True)
+    subprocess.run([gatekeep, "run", "--", "true"], env=env, cwd=work, check=True)
     probe = ("import sys\nfrom gatekeep.runtime import fastpath\n"
              "status = fastpath.run(None, ('true',), None)\n"
              "print(status, sorted(m for m in ('json', 'typing') if m in sys.modules))\n")
-    result = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-c", probe], env=env, cwd=work,
                             capture_output=True, text=True, check=True)
     assert result.stdout == "0 []\n", result.stderr
