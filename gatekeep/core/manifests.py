@@ -26,28 +26,10 @@ from gatekeep.core.paths import within
 if TYPE_CHECKING:
     from gatekeep.core.engine import _Judge
     from gatekeep.shell.analyze import Invocation
+    from gatekeep.shell.knowledge import Manifests
 
-# Package managers whose install runs the root package's lifecycle scripts, and those
-# scripts' names (npm, pnpm, yarn and bun run the same ones around an install).
-INSTALLERS = frozenset({"npm", "pnpm", "yarn", "bun"})
-LIFECYCLE = frozenset({"preinstall", "install", "postinstall", "prepublish", "preprepare",
-                       "prepare", "postprepare", "dependencies"})
-_NO_SCRIPTS = "--ignore-scripts"
-# Tree files that make a package manager run the tree's code whatever package.json says:
-# yarn's `yarnPath`/`yarn-path` (a committed release) and plugins, pnpm's readPackage hooks.
-# pnpm's workspace file names packages in the tree, whose install scripts it runs.
-CODE_FILES = {"yarn": (".yarnrc.yml", ".yarnrc"),
-              "pnpm": (".pnpmfile.cjs", ".pnpmfile.mjs", "pnpm-workspace.yaml")}
-# Dependency lists, and the specs in them that name a package in the tree: what npm installs
-# from there is the tree's code, install scripts included.
-DEPENDENCIES = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
-_LOCAL = ("file:", "link:", "workspace:", "portal:", ".", "/", "~")
-# Settings a later part of the command must not have written: npm's `script-shell` and
-# `node-options` run programs for every install script.
-SETTINGS = (".npmrc", *CODE_FILES["yarn"], *CODE_FILES["pnpm"])
-# npm's lock files, the one it obeys first; what they resolve a package from
-LOCKS = ("npm-shrinkwrap.json", "package-lock.json")
-REGISTRY = "https://registry.npmjs.org/"
+# Which programs obey which files, and what in them runs code, is program knowledge
+# (``manifests:`` in policies/programs.yaml): ``judge.knowledge.manifests``.
 _SUGGEST = "install from the default registry, or ask the operator"
 Problem = tuple[str, str, str]  # (decision, reason, suggest)
 
@@ -56,13 +38,17 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     """Whether a part with a network effect obeys code the tree holds (see the module)."""
     if "network" not in invocation.effects:
         return False
-    if base in INSTALLERS and "installs" in invocation.effects:
+    known = judge.knowledge.manifests.get(base)
+    if known is None:
+        return False
+    manifest = known.manifest
+    if manifest is not None and "installs" in invocation.effects:
         dirs = _dirs(judge, invocation)
-        if any(d is None or _any_file(judge, d, CODE_FILES.get(base, ())) for d in dirs):
+        if any(d is None or _any_file(judge, d, known.code_files) for d in dirs):
             return True
-        return not any(o.name == _NO_SCRIPTS for o in invocation.options) \
-            and any(_scripts(judge, d) for d in dirs)
-    if base == "git":
+        return not any(o.name in known.no_scripts for o in invocation.options) \
+            and any(_scripts(judge, d, manifest, known) for d in dirs)
+    if known.nested_repository:
         return any(_nested(judge, d) for d in _dirs(judge, invocation))
     return False
 
@@ -70,11 +56,11 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
 def files(judge: _Judge, invocation: Invocation) -> list[str]:
     """The manifests a package manager's part obeys, whatever it does (``npm test`` runs
     the ``test`` script): one another part of the command writes is code gatekeep never saw."""
-    base = posixpath.basename(invocation.program or "")
-    if base not in INSTALLERS:
+    known = judge.knowledge.manifests.get(posixpath.basename(invocation.program or ""))
+    if known is None or known.manifest is None:
         return []
     return [posixpath.join(d, name) for d in _dirs(judge, invocation) if d
-            for name in ("package.json", *LOCKS, *SETTINGS)]
+            for name in (known.manifest, *known.locks, *known.settings)]
 
 
 def _any_file(judge: _Judge, directory: str, names: tuple[str, ...]) -> bool:
@@ -87,22 +73,25 @@ def lock_problem(judge: _Judge, invocation: Invocation, base: str, sources: str
     registry (a git repository, a tarball's URL, a path outside the tree): ``sources``
     decides, as for the same package named on the command line. A lock file gatekeep
     cannot read is asked."""
-    if base != "npm" or "installs" not in invocation.effects:
+    known = judge.knowledge.manifests.get(base)
+    registry = known.registry if known is not None else None
+    if known is None or registry is None or "installs" not in invocation.effects:
         return None
     for directory in _dirs(judge, invocation):
         if directory is None:
             return ("ask", "installs what a lock file in a directory known only at run time "
                     "resolves", _SUGGEST)
-        found = _lock(judge, directory, sources)
+        found = _lock(judge, directory, sources, known.locks, registry)
         if found is not None:
             return found
     return None
 
 
-def _lock(judge: _Judge, directory: str, sources: str) -> Problem | None:
+def _lock(judge: _Judge, directory: str, sources: str, locks: tuple[str, ...],
+          registry: str) -> Problem | None:
     resolver = judge.context.resolver
     read = getattr(resolver, "read", None)
-    for name in LOCKS:
+    for name in locks:
         path = posixpath.join(directory, name)
         text = read(path) if read is not None else None
         if text is None and not _exists(judge, path):
@@ -112,7 +101,7 @@ def _lock(judge: _Judge, directory: str, sources: str) -> Problem | None:
             return ("ask", f"installs what {name} resolves, which gatekeep cannot read (a "
                     "regular UTF-8 JSON file of at most 16 MiB)", _SUGGEST)
         for package, source in entries:
-            if not _registry(judge, directory, source):
+            if not _registry(judge, directory, source, registry):
                 return (sources, f"installs {package} from {source}, as {name} says: not "
                         "the default registry", _SUGGEST)
         return None  # npm obeys the first lock file it finds
@@ -166,9 +155,9 @@ def _v1(dependencies: object, found: list[tuple[str, str]]) -> bool:
     return True
 
 
-def _registry(judge: _Judge, directory: str, source: str) -> bool:
+def _registry(judge: _Judge, directory: str, source: str, registry: str) -> bool:
     """The default registry's tarball, or a workspace's path inside the tree."""
-    if source.startswith(REGISTRY):
+    if source.startswith(registry):
         return True
     if ":" in source.split("/", 1)[0] or source.startswith(("/", "~")):
         return False  # a scheme (git+ssh:, file:, https: elsewhere) or an absolute path
@@ -187,10 +176,11 @@ def _dirs(judge: _Judge, invocation: Invocation) -> list[str | None]:
     return found or [None]
 
 
-def _scripts(judge: _Judge, directory: str | None) -> bool:
+def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Manifests
+             ) -> bool:
     if directory is None:
         return True
-    path = posixpath.join(directory, "package.json")
+    path = posixpath.join(directory, manifest_name)
     resolver = judge.context.resolver
     read = getattr(resolver, "read", None)
     text = read(path) if read is not None else None
@@ -203,17 +193,17 @@ def _scripts(judge: _Judge, directory: str | None) -> bool:
     if not isinstance(manifest, dict):
         return True
     scripts = manifest.get("scripts", {})
-    return not isinstance(scripts, dict) or bool(LIFECYCLE.intersection(scripts)) \
-        or "workspaces" in manifest or _links(manifest)
+    return not isinstance(scripts, dict) or bool(known.lifecycle.intersection(scripts)) \
+        or any(key in manifest for key in known.workspaces) or _links(manifest, known)
 
 
-def _links(manifest: dict[str, object]) -> bool:
+def _links(manifest: dict[str, object], known: Manifests) -> bool:
     """Whether a dependency names a package in the tree (or a list is not a mapping)."""
-    for key in DEPENDENCIES:
+    for key in known.dependencies:
         named = manifest.get(key, {})
         if not isinstance(named, dict):
             return True
-        if any(not isinstance(spec, str) or spec.strip().startswith(_LOCAL)
+        if any(not isinstance(spec, str) or spec.strip().startswith(known.local_specs)
                for spec in named.values()):
             return True
     return False

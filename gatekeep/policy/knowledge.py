@@ -15,6 +15,7 @@ from gatekeep.shell.knowledge import (
     ExecSpec,
     Installer,
     Knowledge,
+    Manifests,
     ProgramEffects,
     ProgramSpec,
     WrapperSpec,
@@ -57,6 +58,9 @@ _FLAGS = (
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from"})
+_MANIFEST_KEYS = frozenset(Manifests._fields)
+_MANIFEST_FILES = ("code_files", "settings", "locks")  # file names, joined to a directory
+_MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
 
 
 def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
@@ -71,7 +75,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     version = "expected 'gatekeep-programs: 1' (the format version)"
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
-                                  "installers", "effects"}))
+                                  "installers", "effects", "manifests"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -92,6 +96,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         (str(path),),
         _installers(top["installers"]) if "installers" in top else (),
         _effects(top["effects"]) if "effects" in top else {},
+        _manifests(top["manifests"]) if "manifests" in top else {},
     )
     if base is None:
         return loaded
@@ -100,6 +105,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         base.environment_prefixes + loaded.environment_prefixes,
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
+        {**base.manifests, **loaded.manifests},
     )
 
 
@@ -127,6 +133,74 @@ def _effects(located: Located) -> dict[str, ProgramEffects]:
         for name in (program, *(fields["same_as"].strings() if "same_as" in fields else ())):
             found[name] = spec
     return found
+
+
+def _manifests(located: Located) -> dict[str, Manifests]:
+    """``manifests:``: per program (its file name), the files it obeys as code."""
+    return {program: _manifest(_merged(entry, frozenset()))
+            for program, entry in located.mapping().items()}
+
+
+def _manifest(fields: dict[str, Located]) -> Manifests:
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(_name(key, item) for item in fields[key].items()) if key in fields else ()
+
+    return Manifests(
+        _file_name(fields["manifest"]) if "manifest" in fields else None,
+        frozenset(names("lifecycle")), frozenset(names("no_scripts")), names("workspaces"),
+        names("dependencies"), names("local_specs"), names("code_files"), names("settings"),
+        names("locks"),
+        _registry(fields["registry"]) if "registry" in fields else None,
+        _flag(fields["nested_repository"]) if "nested_repository" in fields else False)
+
+
+def _merged(located: Located, seen: frozenset[int]) -> dict[str, Located]:
+    """An entry's fields: those of the mapping a ``<<: *anchor`` names, then its own, which
+    replace them (a YAML merge key; an entry may not merge itself)."""
+    import yaml
+
+    from gatekeep.policy.yamlsource import Located
+
+    node = located.node
+    if not isinstance(node, yaml.MappingNode):
+        return located.mapping()  # raises: not a mapping
+    if id(node) in seen:
+        raise located.error("an entry merges itself ('<<')")
+    fields: dict[str, Located] = {}
+    for key, value in node.value:
+        if key.tag == _MERGE:
+            fields.update(_merged(located.child(value, "<<"), seen | {id(node)}))
+    own = yaml.MappingNode(node.tag, [(k, v) for k, v in node.value if k.tag != _MERGE],
+                           node.start_mark, node.end_mark)
+    fields.update(Located(own, located.file, located.path).mapping(_MANIFEST_KEYS))
+    return fields
+
+
+def _file_name(located: Located) -> str:
+    name = located.string()
+    if "/" in name or name in (".", ".."):
+        raise located.error(f"expected a file name (no '/'), got {name!r}")
+    return name
+
+
+def _name(key: str, located: Located) -> str:
+    """One name of a ``manifests:`` list: a file name, an option or a word."""
+    if key in _MANIFEST_FILES:
+        return _file_name(located)
+    name = located.string()
+    if key == "no_scripts" and not name.startswith("-"):
+        raise located.error(f"expected an option, got {name!r}")
+    return name
+
+
+def _registry(located: Located) -> str:
+    """A registry's address, ending in ``/`` so that it is a prefix of its own URLs only."""
+    address = located.string()
+    scheme, _, rest = address.partition("://")
+    if scheme not in ("https", "http") or not rest.split("/", 1)[0] \
+            or not address.endswith("/"):
+        raise located.error(f"expected the registry's URL ending in '/', got {address!r}")
+    return address
 
 
 def _effect_names(located: Located) -> tuple[str, ...]:

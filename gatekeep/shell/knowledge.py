@@ -205,6 +205,31 @@ class ProgramEffects(NamedTuple):
 _MAX_SUBCOMMAND = 3
 
 
+class Manifests(NamedTuple):
+    """Files in a directory that a networked program obeys as code (``manifests:``).
+
+    ``manifest`` (``package.json``) holds scripts an install runs: the ``lifecycle`` ones,
+    unless one of ``no_scripts`` is given; its ``workspaces`` keys, and a ``dependencies``
+    entry whose spec starts with one of ``local_specs``, name packages in the tree, whose
+    scripts run too. ``code_files`` run code whatever the manifest says; ``settings`` and
+    ``locks`` are obeyed, so another part of the command must not write them; with
+    ``registry``, a lock file resolving a package from elsewhere is judged by ``packages:``.
+    ``nested_repository``: a repository nested in the tree runs what its config names.
+    """
+
+    manifest: str | None = None
+    lifecycle: frozenset[str] = frozenset()
+    no_scripts: frozenset[str] = frozenset()
+    workspaces: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    local_specs: tuple[str, ...] = ()
+    code_files: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+    locks: tuple[str, ...] = ()  # in the order the program looks for them; it obeys the first
+    registry: str | None = None
+    nested_repository: bool = False
+
+
 @lru_cache(maxsize=1024)
 def _unknown(program: str) -> ProgramSpec:
     """The spec of a program the knowledge does not describe: its name alone (built once:
@@ -220,6 +245,7 @@ class Knowledge(NamedTuple):
     files: tuple[str, ...]
     installers: tuple[Installer, ...] = ()
     effects: Mapping[str, ProgramEffects] = MappingProxyType({})
+    manifests: Mapping[str, Manifests] = MappingProxyType({})  # by the program's file name
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
