@@ -42,7 +42,8 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     if known is None:
         return False
     manifest = known.manifest
-    if manifest is not None and "installs" in invocation.effects:
+    if manifest is not None and "installs" in invocation.effects \
+            and _obeys(invocation, known.subcommands):
         dirs = _dirs(judge, invocation)
         if any(d is None or _any_file(judge, d, known.code_files) for d in dirs):
             return True
@@ -51,6 +52,12 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     if known.nested_repository:
         return any(_nested(judge, d) for d in _dirs(judge, invocation))
     return False
+
+
+def _obeys(invocation: Invocation, subcommands: tuple[str, ...]) -> bool:
+    """Whether this run is one of the installs that obey the manifest."""
+    first = invocation.positionals[0].value if invocation.positionals else None
+    return not subcommands or first in subcommands
 
 
 def files(judge: _Judge, invocation: Invocation) -> list[str]:
@@ -186,6 +193,8 @@ def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Ma
     text = read(path) if read is not None else None
     if text is None:  # none at all (an install writes a new one): no scripts of the tree's
         return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
+    if manifest_name.endswith(".toml"):
+        return _builds_project(text, known.project_tables)
     try:
         manifest = json.loads(text)
     except ValueError:
@@ -195,6 +204,24 @@ def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Ma
     scripts = manifest.get("scripts", {})
     return not isinstance(scripts, dict) or bool(known.lifecycle.intersection(scripts)) \
         or any(key in manifest for key in known.workspaces) or _links(manifest, known)
+
+
+def _builds_project(text: str, tables: tuple[str, ...]) -> bool:
+    """Whether a ``pyproject.toml`` declares a project the install builds (one of ``tables``
+    is there); one gatekeep cannot read counts as one."""
+    import tomllib
+
+    try:
+        document: object = tomllib.loads(text)
+    except ValueError:
+        return True
+    for table in tables:
+        found = document
+        for name in table.split("."):
+            found = found.get(name) if isinstance(found, dict) else None
+        if found is not None:
+            return True
+    return False
 
 
 def _links(manifest: dict[str, object], known: Manifests) -> bool:

@@ -151,7 +151,8 @@ def _manifest(fields: dict[str, Located]) -> Manifests:
         names("dependencies"), names("local_specs"), names("code_files"), names("settings"),
         names("locks"),
         _registry(fields["registry"]) if "registry" in fields else None,
-        _flag(fields["nested_repository"]) if "nested_repository" in fields else False)
+        _flag(fields["nested_repository"]) if "nested_repository" in fields else False,
+        names("project_tables"), names("subcommands"))
 
 
 def _merged(located: Located, seen: frozenset[int]) -> dict[str, Located]:

@@ -215,6 +215,11 @@ class Manifests(NamedTuple):
     ``locks`` are obeyed, so another part of the command must not write them; with
     ``registry``, a lock file resolving a package from elsewhere is judged by ``packages:``.
     ``nested_repository``: a repository nested in the tree runs what its config names.
+    ``project_tables``: the tables of a TOML manifest (``pyproject.toml``) whose presence
+    means the install builds the project itself, running its build backend and hooks
+    (``build-system``); a dotted name is a table inside another (``tool.poetry``).
+    ``subcommands``: the installs that obey the manifest (``uv sync``, not ``uv pip
+    install``); none: every install of the program.
     """
 
     manifest: str | None = None
@@ -228,6 +233,8 @@ class Manifests(NamedTuple):
     locks: tuple[str, ...] = ()  # in the order the program looks for them; it obeys the first
     registry: str | None = None
     nested_repository: bool = False
+    project_tables: tuple[str, ...] = ()
+    subcommands: tuple[str, ...] = ()  # the installs that obey the manifest; none: every one
 
 
 @lru_cache(maxsize=1024)

@@ -17,7 +17,7 @@ from gatekeep.policy.select import load_cached
 from gatekeep.shell.parse import parse
 
 KEYS = ("code_files, dependencies, lifecycle, local_specs, locks, manifest, nested_repository, "
-        "no_scripts, registry, settings, workspaces")
+        "no_scripts, project_tables, registry, settings, subcommands, workspaces")
 
 
 def load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -145,3 +145,41 @@ def test_an_extensions_entry_says_which_scripts_its_install_runs(tmp_path: Path)
     segment = judge(written, tmp_path, EXTENSION + MYPM)
     assert segment.decision == "ask"
     assert "package.json holds, which this command writes" in segment.reason
+
+
+def judge_default(command: str, tmp_path: Path, program: str) -> SegmentDecision:
+    """The first part of ``command`` under the default policy, ``program`` installed."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / program).write_text("#!/bin/sh\n")
+    (bin_dir / program).chmod(0o755)
+    policy = load_policy("builtin:default")
+    context = Context(cwd=str(tmp_path / "work"), home=str(tmp_path / "home"),
+                      resolver=SystemResolver(f"{bin_dir}:/usr/bin:/bin"))
+    return decide(policy, parse(command), context).segments[0]
+
+
+PROJECT = '[project]\nname = "x"\n'
+BUILT = PROJECT + '[build-system]\nrequires = ["setuptools"]\n'
+
+
+@pytest.mark.parametrize(("command", "program", "files", "builds"), [
+    ("uv sync --frozen", "uv", {"pyproject.toml": BUILT}, True),
+    ("uv sync --frozen", "uv", {"pyproject.toml": PROJECT}, False),  # a virtual project
+    ("uv sync --frozen", "uv", {"pyproject.toml": PROJECT, "setup.py": ""}, True),
+    ("uv sync --frozen", "uv", {"pyproject.toml": "not = [toml"}, True),  # unreadable
+    ("uv sync --frozen --no-install-project", "uv", {"pyproject.toml": BUILT}, False),
+    ("uv add requests", "uv", {"pyproject.toml": BUILT}, True),
+    ("uv pip install requests", "uv", {"pyproject.toml": BUILT}, False),  # not the project
+    ("poetry install", "poetry", {"pyproject.toml": BUILT}, True),
+    ("poetry install --no-root", "poetry", {"pyproject.toml": BUILT}, False),
+])
+def test_installing_a_python_project_builds_it(tmp_path: Path, command: str, program: str,
+                                               files: dict[str, str], builds: bool) -> None:
+    """uv sync and poetry install build the project they install: its build backend and
+    the hooks the tree names run, so the part runs the tree's code (an offline box)."""
+    (tmp_path / "work").mkdir()
+    for name, text in files.items():
+        (tmp_path / "work" / name).write_text(text)
+    does = judge_default(command, tmp_path, program).does or ""
+    assert ("runs the project's own code (runs-tree-code)" in does) is builds, does
