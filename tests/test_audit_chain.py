@@ -160,7 +160,7 @@ def concurrent_runs(tmp_path: Path, workers: int, each: int) -> None:
     (tmp_path / "home").mkdir()
     env = scratch_env(tmp_path)
     loop = f'for i in $(seq {each}); do "$0" run -- true || exit 1; done'
-    running = [subprocess.Popen(["bash", "-c", loop, str(GATEKEEP)], env=env, cwd=tmp_path)
+    running = [subprocess.Popen(["bash", "-c", loop, str(GATEKEEP)], env=env, cwd=_work(tmp_path))
                for _ in range(workers)]
     assert [process.wait(timeout=600) for process in running] == [0] * workers
     log = tmp_path / "state" / "gatekeep" / "audit.jsonl"
@@ -211,17 +211,17 @@ def test_writers_killed_mid_write_leave_a_log_that_verifies(tmp_path: Path) -> N
     env = scratch_env(tmp_path)
     log = tmp_path / "state" / "gatekeep" / "audit.jsonl"
     chance = random.Random(14)
-    subprocess.run([GATEKEEP, "run", "--", "true"], env=env, cwd=tmp_path, check=True)
+    subprocess.run([GATEKEEP, "run", "--", "true"], env=env, cwd=_work(tmp_path), check=True)
     for round_ in range(4):
         kill_inside_the_write(log, chance)
         assert verify(env=env).returncode == 0, (round_, verify(env=env).stdout)
-        runner = subprocess.Popen([GATEKEEP, "run", "--", "true"], env=env, cwd=tmp_path,
+        runner = subprocess.Popen([GATEKEEP, "run", "--", "true"], env=env, cwd=_work(tmp_path),
                                   stderr=subprocess.DEVNULL)
         time.sleep(chance.uniform(0.0, 0.3))
         runner.send_signal(signal.SIGKILL)
         runner.wait(timeout=30)
         assert verify(env=env).returncode == 0, (round_, verify(env=env).stdout)
-        subprocess.run([GATEKEEP, "run", "--", "true"], env=env, cwd=tmp_path, check=True)
+        subprocess.run([GATEKEEP, "run", "--", "true"], env=env, cwd=_work(tmp_path), check=True)
         assert verify(env=env).returncode == 0, (round_, verify(env=env).stdout)
     files = [log, *log.parent.glob("audit.*.jsonl")]  # past 64 MiB, the log was rotated
     records = [json.loads(line) for file in files for line in lines_of(file)
@@ -230,3 +230,11 @@ def test_writers_killed_mid_write_leave_a_log_that_verifies(tmp_path: Path) -> N
     finished = [e for file in files for e in audit.read(str(file), lambda _: None)
                 if e.get("exit_code") == 0]
     assert len(finished) >= 5  # the first run and one after each round, at least
+
+
+def _work(tmp_path: Path) -> Path:
+    """The commands' working tree: a project beside the home, not a parent of it (a tree
+    that holds the home is asked about, never run unattended)."""
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return work
