@@ -227,8 +227,10 @@ def _composed_exact(text: str, file: str) -> yaml.Node | None:
 # one and a string to the other), and a ``?`` in a plain scalar inside ``[]`` or ``{}``
 # (it ends the scalar for PyYAML only). Text with the characters, and a tree with such a
 # scalar, go to PyYAML. A tree deeper than _DEEP does too, so a nesting that PyYAML's
-# recursion cannot compose fails as it always has.
+# recursion cannot compose fails as it always has; and a node with a tag of its own
+# (``!a:b!x``: libyaml reads tags PyYAML refuses), which no policy value has anyway.
 _UNSHARED = ("\t", "\ufeff")
+_STANDARD = "tag:yaml.org,2002:"
 _DEEP = 64
 
 
@@ -252,6 +254,8 @@ def _shared_tree(root: yaml.Node) -> bool:
     """
     if isinstance(root, yaml.ScalarNode):
         return _shared_scalar(root, False)
+    if not root.tag.startswith(_STANDARD):
+        return False
     seen: set[int] = set()
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
     while stack:
@@ -265,6 +269,8 @@ def _shared_tree(root: yaml.Node) -> bool:
         children = node.value if isinstance(node, yaml.SequenceNode) else \
             [child for pair in node.value for child in pair]
         for child in reversed(children):
+            if not child.tag.startswith(_STANDARD):
+                return False
             if not isinstance(child, yaml.ScalarNode):
                 stack.append((child, depth + 1, flow))
             elif not _shared_scalar(child, flow):
@@ -273,7 +279,8 @@ def _shared_tree(root: yaml.Node) -> bool:
 
 
 def _shared_scalar(node: yaml.ScalarNode, flow: bool) -> bool:
-    return node.value != "" and not (flow and not node.style and "?" in node.value)
+    return node.value != "" and not (flow and not node.style and "?" in node.value) \
+        and node.tag.startswith(_STANDARD)
 
 
 def require_marker(root: Located, key: str, message: str) -> None:

@@ -170,6 +170,8 @@ PARTING = {
     "? in a plain scalar in a flow mapping": "gatekeep: 1\nprompt: {a? '' : null}\n",
     "? in a plain scalar in a flow list": "gatekeep: 1\nrules: [{id: a?b, allow: ls}]\n",
     "? in a flow list in a block": "gatekeep: 1\nrules:\n  - id: a\n    allow: [ls a?]\n",
+    "a tag with a colon in its handle": "- [0, !12:30:45!null null]\n",
+    "a tag of its own on a value": "gatekeep: 1\ndefault: !12:30:45!x ask\n",
 }
 
 
