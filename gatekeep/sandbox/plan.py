@@ -63,11 +63,27 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
 
 
 def _holds_home(box: Boundary, home: str) -> bool:
-    """Whether the box writes the whole home: the tree is the home or holds it."""
-    if box.everything_writable or not home.startswith("/"):
+    """Whether the box writes the whole home: the tree is the home or holds it. The home
+    is HOME's and the account's (HOME unset or relative says nothing of where the shell's
+    start-up files are, and the operator's next login reads the account's)."""
+    if box.everything_writable:
         return False
-    tree, real = os.path.realpath(box.tree), os.path.realpath(home)
-    return real == tree or tree == "/" or real.startswith(tree.rstrip("/") + "/")
+    if not home.startswith("/"):
+        return True  # where the home is cannot be known
+    tree = os.path.realpath(box.tree)
+    return any(real == tree or tree == "/" or real.startswith(tree.rstrip("/") + "/")
+               for real in {os.path.realpath(home), *_account_home()})
+
+
+def _account_home() -> tuple[str, ...]:
+    """The home the account database gives this user (none when it has no entry)."""
+    import pwd
+
+    try:
+        entry = pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:
+        return ()
+    return (os.path.realpath(entry),) if entry.startswith("/") else ()
 
 
 def _make_bindable(where: Where, copies: list[str]) -> None:
