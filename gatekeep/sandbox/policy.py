@@ -60,11 +60,12 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
     ``sandbox_paths.owners`` gives a program, only theirs are writable (``npm ci`` writes
     ``~/.npm``, and what its packages' install scripts run cannot write ``~/.m2``)."""
     caches = operator.sandbox_writable
-    owned = {cache for _, cache in operator.sandbox_owners}
+    owners = {(p, _plain(c)) for p, c in operator.sandbox_owners}
+    owned = {cache for _, cache in owners}
     allowed = set(downloaders) if downloaders is not None else None
     written = [] if not network else [
-        c for c in caches if allowed is None or c not in owned
-        or any((p, c) in operator.sandbox_owners for p in allowed)]
+        c for c in caches if allowed is None or _plain(c) not in owned
+        or any((p, _plain(c)) in owners for p in allowed)]
     if allowed is not None and not allowed:
         written = []
     kept = [c for c in caches if c not in written]
@@ -72,6 +73,12 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
         network=network, writable=_union([*spec.writable, *written]),
         readable=_union([*(p for p in spec.readable if p not in written),
                          *(c for c in kept if c.startswith("~/"))]))
+
+
+def _plain(path: str) -> str:
+    """A cache's path as compared with its owners': ``~/.m2/repository/`` is
+    ``~/.m2/repository``, or a spelling would make an owned cache no program's."""
+    return os.path.normpath(path) if path.startswith("/") else "~/" + os.path.normpath(path[2:])
 
 
 def _owner(described: tuple[str, tuple[str, ...]]) -> str:
