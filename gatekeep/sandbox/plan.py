@@ -63,16 +63,18 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
 
 
 def _holds_home(box: Boundary, home: str) -> bool:
-    """Whether the box writes the whole home: the tree is the home or holds it. The home
-    is HOME's and the account's (HOME unset or relative says nothing of where the shell's
-    start-up files are, and the operator's next login reads the account's)."""
+    """Whether the box writes the whole home: the tree is the home or holds it. A relative
+    HOME says nothing of where the shell's start-up files are: asked too."""
     if box.everything_writable:
         return False
     if not home.startswith("/"):
         return True  # where the home is cannot be known
     tree = os.path.realpath(box.tree)
-    return any(real == tree or tree == "/" or real.startswith(tree.rstrip("/") + "/")
-               for real in {os.path.realpath(home), *_account_home()})
+    real = os.path.realpath(home)
+    # HOME unset (``where`` makes it /): the account's home (looked up only then: an account
+    # database can be a network service, too slow for every run)
+    homes = _account_home() if real == "/" else (real,)
+    return any(h == tree or tree == "/" or h.startswith(tree.rstrip("/") + "/") for h in homes)
 
 
 def _account_home() -> tuple[str, ...]:
