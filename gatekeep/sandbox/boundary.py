@@ -15,6 +15,10 @@ from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 # Never writable inside the box, wherever the tree or home is writable: where agents and
 # tools keep settings that run code later (hooks, MCP servers, editor tasks), and
 # gatekeep's own project policy. Checked in the working tree and in the home directory.
@@ -89,13 +93,13 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                *where.own_dirs, *agent, *git_guarded, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
-    readonly = [p for p in protected if _under_any(p, roots)]
+    readonly = [p for p in protected if under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
                         *_ways_out(where, tree)])
     hidden_dirs = _outermost([p for p in hidden if os.path.isdir(p)])
     hidden_files = [p for p in hidden if not os.path.isdir(p)
-                    and not _under_any(p, hidden_dirs)]
-    readonly = [p for p in readonly if not _under_any(p, hidden_dirs)]
+                    and not under_any(p, hidden_dirs)]
+    readonly = [p for p in readonly if not under_any(p, hidden_dirs)]
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
     shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
     if home:  # what lies in the hidden home is bound only where the box shows it
@@ -158,7 +162,7 @@ def separate_places(spec: Spec, where: Where, hidden_home: str = "",
         if os.path.lexists(source) and not _within(os.path.realpath(source), real_root):
             continue
         place = os.path.join(home, relative)
-        if hidden_home or os.path.isdir(place) or _under_any(os.path.realpath(place), writable):
+        if hidden_home or os.path.isdir(place) or under_any(os.path.realpath(place), writable):
             out.append((source, place))
     return out
 
@@ -167,8 +171,8 @@ def _box_writes(path: str, writable: list[str], hidden_home: str) -> bool:
     """Whether ``path`` is in a place the box writes: in the hidden home, only the writable
     places inside it are (the home's empty tmpfs covers the rest, even inside ``/tmp``)."""
     if hidden_home and _within(path, hidden_home):
-        return _under_any(path, [w for w in writable if _within(w, hidden_home)])
-    return _under_any(path, writable)
+        return under_any(path, [w for w in writable if _within(w, hidden_home)])
+    return under_any(path, writable)
 
 
 def copies(spec: Spec, root: str) -> list[tuple[str, str]]:
@@ -223,7 +227,7 @@ def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]
             source = os.path.realpath(place)
             if source != place:
                 relinked.append((source, place, writes))
-            elif not writes and not _under_any(place, [v for v in visible
+            elif not writes and not under_any(place, [v for v in visible
                                                        if _within(v, hidden)]):
                 shown.append(place)
     return shown, relinked
@@ -232,7 +236,7 @@ def _home_places(spec: Spec, home: str, hidden: str, visible: list[str]
 def _seen(paths: list[str], home: str, places: list[str]) -> list[str]:
     """Those outside the hidden ``home`` or inside a place in it that the box shows."""
     inner = [p for p in places if _within(p, home)]
-    return [p for p in paths if not _within(p, home) or _under_any(p, inner)]
+    return [p for p in paths if not _within(p, home) or under_any(p, inner)]
 
 
 def _mirrored(paths: list[str], relinked: list[tuple[str, str, bool]]) -> list[str]:
@@ -283,7 +287,7 @@ def _expand(patterns: tuple[str, ...], home: str, anchored_only: bool = False) -
             continue
         text = home + pattern[1:] if pattern.startswith("~") else pattern
         text = text[:-3] if text.endswith("/**") else text.rstrip("/") or "/"
-        if _under_any(text, list(OWN_MOUNTS)):
+        if under_any(text, list(OWN_MOUNTS)):
             continue
         if not any(char in text for char in "*?["):
             found.append(text)
@@ -437,7 +441,7 @@ def _linked(paths: list[str], places: tuple[str, str]) -> list[str]:
             info = os.lstat(path)
         except OSError:
             continue
-        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and _under_any(path, list(places)):
+        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1 and under_any(path, list(places)):
             found.append(path)
     return found
 
@@ -453,7 +457,7 @@ def _absent(paths: list[str], roots: list[str]) -> tuple[str, ...]:
         if parent not in parents:
             parents[parent] = os.path.realpath(parent)
         # what realpath gives for a missing name: its directory's real path, and the name
-        if _under_any(os.path.join(parents[parent], name), roots):
+        if under_any(os.path.join(parents[parent], name), roots):
             absent[path] = None
     return tuple(absent)
 
@@ -465,7 +469,7 @@ def _existing(paths: list[str]) -> list[str]:
         if not os.path.exists(path):  # most protected paths are absent: one stat each
             continue
         real = os.path.realpath(path)
-        if not _under_any(real, list(OWN_MOUNTS)):
+        if not under_any(real, list(OWN_MOUNTS)):
             found[real] = None
     return list(found)
 
@@ -474,7 +478,7 @@ def _within(path: str, root: str) -> bool:
     return root == "/" or path == root or path.startswith(root.rstrip("/") + "/")
 
 
-def _under_any(path: str, roots: list[str]) -> bool:
+def under_any(path: str, roots: Sequence[str]) -> bool:
     return any(_within(path, root) for root in roots)
 
 
@@ -489,7 +493,7 @@ def _anchors(paths: list[str], roots: list[str]) -> list[str]:
     for path in paths:
         parent = os.path.dirname(path)
         while parent != "/" and not any(parent == r for r in roots) \
-                and _under_any(parent, roots):
+                and under_any(parent, roots):
             found[parent] = None
             parent = os.path.dirname(parent)
     return [p for p in found if p not in paths]
@@ -501,4 +505,4 @@ def _by_depth(paths: list[str]) -> list[str]:
 
 def _missing_own(own_dirs: tuple[str, ...], roots: list[str]) -> list[str]:
     return [f"{d} does not exist yet: the box cannot keep it read-only"
-            for d in own_dirs if not os.path.exists(d) and _under_any(d, roots)]
+            for d in own_dirs if not os.path.exists(d) and under_any(d, roots)]

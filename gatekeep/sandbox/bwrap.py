@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gatekeep.sandbox.boundary import Boundary
+from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary, under_any
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
 _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
@@ -158,37 +158,40 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
 def _steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
     """Whether nothing the box writes is looked up on the way to ``path``: not the place
     itself, nor a link on the way (``/opt/bin -> /tmp/bin``, ``//tmp``, ``/usr/../tmp``),
-    whose target a box could change or fill."""
+    whose target a box could change or fill. Walked once, name by name, as the kernel
+    looks it up: each name in the real directory reached so far."""
     if depth > 8:
         return False
-    parts = [part for part in path.split("/") if part]
-    for end in range(1, len(parts) + 1):
-        step = "/" + "/".join(parts[:end])
-        looked_up = os.path.join(os.path.realpath(os.path.dirname(step)), parts[end - 1])
-        if _under(looked_up, writable):
+    current = "/"
+    for name in path.split("/"):
+        if name in ("", "."):
+            continue
+        if name == "..":
+            current = os.path.dirname(current)
+            continue
+        looked_up = os.path.join(current, name)
+        if under_any(looked_up, writable):
             return False
-        if os.path.islink(step) and not _steady(
-                os.path.join(os.path.dirname(step), os.readlink(step)), writable, depth + 1):
-            return False
-    return not _under(os.path.realpath(path), writable)
+        if os.path.islink(looked_up):
+            if not _steady(os.path.join(current, os.readlink(looked_up)), writable, depth + 1):
+                return False
+            looked_up = os.path.realpath(looked_up)
+        current = looked_up
+    return not under_any(current, writable)
 
 
 def shows(box: Boundary, path: str) -> bool:
     """Whether ``path`` is in the box where it is on the host (not hidden, not covered)."""
     real = os.path.realpath(path)
-    covered = [*box.hidden_dirs, "/proc", "/dev", "/sys"]
+    covered = [*box.hidden_dirs, *OWN_MOUNTS]
     for place in (path, real):
-        if place in box.hidden_files or _under(place, covered):
+        if place in box.hidden_files or under_any(place, covered):
             return False
-        if box.home and _under(place, [box.home]) and not _under(place, [
+        if box.home and under_any(place, [box.home]) and not under_any(place, [
                 box.tree, *box.writable, *box.shown,
                 *(p for _, p, _ in box.relinked), *(p for _, p in box.separate)]):
             return False
     return True
-
-
-def _under(path: str, roots: Sequence[str]) -> bool:
-    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
 def _has_argv0(bwrap: str) -> bool:

@@ -109,3 +109,16 @@ def test_the_program_sees_its_own_name_either_way(tmp_path: Path, box: Boundary,
     os.close(write)
     os.close(read)
     assert done.stdout == "tool\n", done.stderr
+
+
+def test_a_path_entry_through_a_writable_place_and_out_again_needs_the_shell(
+        tmp_path: Path, box: Boundary) -> None:
+    """``opt/up/../bin`` with ``up`` a link into the tree: the lookup passes through a place
+    the box writes (a box beside could swap ``up``), though the entry ends outside it."""
+    (tmp_path / "opt/up").symlink_to(tmp_path / "tree")
+    (tmp_path / "bin").mkdir()
+    program = tmp_path / "bin/tool"
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    assert tail(box, program, f"{tmp_path}/bin") == ["--", "tool", "-v"]
+    assert tail(box, program, f"{tmp_path}/opt/up/../bin")[:4] == HOP
