@@ -50,24 +50,22 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
 
 
 def with_caches(spec: Spec, operator: Policy, network: bool,
-                downloaders: Iterable[str] | None = None) -> Spec:
+                downloaders: Iterable[str] = ()) -> Spec:
     """The shared download caches (``sandbox_paths.writable``) are writable only in a box
     that has the network, where they are what it downloads into; every other box shows them
     read-only. A box that runs the tree's code is offline (``boxed_network``), so that code
     cannot plant a package that the operator's next unboxed build would run unchecked.
 
-    ``downloaders``: the programs whose downloads the box is for (None: any); of the caches
-    ``sandbox_paths.owners`` gives a program, only theirs are writable (``npm ci`` writes
-    ``~/.npm``, and what its packages' install scripts run cannot write ``~/.m2``)."""
+    ``downloaders``: the programs whose downloads the box is for (none: it writes no cache);
+    of the caches ``sandbox_paths.owners`` gives a program, only theirs are writable (``npm
+    ci`` writes ``~/.npm``, and what its packages' install scripts run cannot write
+    ``~/.m2``); a cache no program owns is written by any download."""
     caches = operator.sandbox_writable
     owners = {(p, _plain(c)) for p, c in operator.sandbox_owners}
     owned = {cache for _, cache in owners}
-    allowed = set(downloaders) if downloaders is not None else None
-    written = [] if not network else [
-        c for c in caches if allowed is None or _plain(c) not in owned
-        or any((p, _plain(c)) in owners for p in allowed)]
-    if allowed is not None and not allowed:
-        written = []
+    allowed = set(downloaders) if network else set()
+    written = [c for c in caches if allowed and (
+        _plain(c) not in owned or any((p, _plain(c)) in owners for p in allowed))]
     kept = [c for c in caches if c not in written]
     return spec._replace(
         network=network, writable=_union([*spec.writable, *written]),

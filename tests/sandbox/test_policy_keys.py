@@ -78,7 +78,9 @@ def test_other_policies_only_tighten_the_operators(tmp_path: Path) -> None:
     assert spec.limits == Limits(timeout=60, cpu=5)
     assert spec.writable == ()  # offline: the operator's caches are shown read-only
     assert spec.readable == ("~/.npm",)
-    assert with_caches(spec, operator, network=True).writable == ("~/.npm",)
+    assert with_caches(spec, operator, network=True, downloaders=["npm"]).writable == \
+        ("~/.npm",)
+    assert with_caches(spec, operator, network=True).writable == ()  # no download: none
     assert spec.bwrap == BWRAP
     assert "secret.txt" in spec.protect_read
     assert spec_for([project, operator]).mode == "preferred"  # off never wins
