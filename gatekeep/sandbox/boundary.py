@@ -137,7 +137,7 @@ def _unkept(spec: Spec, where: Where, hidden_home: str, separate: list[tuple[str
         return []
     bound = {place for _, place in separate}
     home = hidden_home or where.home
-    places = (os.path.join(home, os.path.normpath(p[2:])) for p in spec.separate)
+    places = (os.path.join(home, relative) for relative in _kept_apart(spec))
     return [p for p in places if p not in bound and os.path.isdir(p)
             and _box_writes(os.path.realpath(p), writable, hidden_home)]
 
@@ -177,10 +177,14 @@ def _box_writes(path: str, writable: list[str], hidden_home: str) -> bool:
 
 def copies(spec: Spec, root: str) -> list[tuple[str, str]]:
     """``(place relative to the home, copy)`` of each cache kept apart: ``~/a`` is ``ROOT/a``."""
-    if not root:
-        return []
+    return [(relative, os.path.join(root, relative)) for relative in _kept_apart(spec)] \
+        if root else []
+
+
+def _kept_apart(spec: Spec) -> list[str]:
+    """The caches kept apart, relative to the home (``~/a/b`` is ``a/b``)."""
     named = (os.path.normpath(given[2:]) for given in spec.separate)
-    return [(relative, os.path.join(root, relative)) for relative in named
+    return [relative for relative in named
             if relative != "." and not relative.startswith(("..", "/"))]
 
 
