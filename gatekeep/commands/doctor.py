@@ -97,14 +97,12 @@ def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[F
 def _caches(operator: Policy, spec: Spec, env: Mapping[str, str]) -> list[Finding]:
     """What the box does with the toolchains' caches (README, "The boundary")."""
     from gatekeep.sandbox import plan
+    from gatekeep.sandbox.policy import cache_owners
 
     found = []
     if operator.sandbox_writable:
-        owners: dict[str, list[str]] = {}
-        for program, cache in operator.sandbox_owners:
-            owners.setdefault(cache, []).append(program)
-        caches = [f"{c} ({', '.join(owners[c]) if c in owners else 'any download'})"
-                  for c in operator.sandbox_writable]
+        caches = [f"{cache} ({', '.join(owners) or 'any download'})"
+                  for cache, owners in cache_owners(operator).items()]
         found.append(Finding("note", "boundary: download caches, read-only in the box and "
                              "written only by a download of their owners: " + ", ".join(caches)))
     if spec.separate:

@@ -61,16 +61,22 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
     ci`` writes ``~/.npm``, and what its packages' install scripts run cannot write
     ``~/.m2``); a cache no program owns is written by any download."""
     caches = operator.sandbox_writable
-    owners = {(p, _plain(c)) for p, c in operator.sandbox_owners}
-    owned = {cache for _, cache in owners}
+    owners = cache_owners(operator)
     allowed = set(downloaders) if network else set()
-    written = [c for c in caches if allowed and (
-        _plain(c) not in owned or any((p, _plain(c)) in owners for p in allowed))]
+    written = [c for c in caches if allowed and (not owners[c] or allowed & set(owners[c]))]
     kept = [c for c in caches if c not in written]
     return spec._replace(
         network=network, writable=_union([*spec.writable, *written]),
         readable=_union([*(p for p in spec.readable if p not in written),
                          *(c for c in kept if c.startswith("~/"))]))
+
+
+def cache_owners(operator: Policy) -> dict[str, tuple[str, ...]]:
+    """Each shared cache of ``sandbox_paths.writable`` and the programs ``owners`` gives it
+    (none: any download writes it), matched by path, not spelling."""
+    return {cache: tuple(p for p, owned in operator.sandbox_owners
+                         if _plain(owned) == _plain(cache))
+            for cache in operator.sandbox_writable}
 
 
 def _plain(path: str) -> str:
