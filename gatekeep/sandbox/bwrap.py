@@ -173,7 +173,11 @@ def _steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
         if under_any(looked_up, writable):
             return False
         if os.path.islink(looked_up):
-            if not _steady(os.path.join(current, os.readlink(looked_up)), writable, depth + 1):
+            try:
+                target = os.readlink(looked_up)
+            except OSError:
+                return False  # changed since islink: nothing steady about it
+            if not _steady(os.path.join(current, target), writable, depth + 1):
                 return False
             looked_up = os.path.realpath(looked_up)
         current = looked_up

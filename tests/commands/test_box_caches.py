@@ -234,3 +234,16 @@ def test_a_home_that_is_the_tree_builds_no_cache_there(sandbox: Sandbox) -> None
     assert not (sandbox.home / ".cache/go-build/x").exists()
     assert plain(sandbox, f"make -C {sandbox.home}").returncode == 0
     assert (sandbox.home / ".cache/go-build/x").read_text() == "planted\n"
+
+
+def test_a_copy_gatekeep_cannot_make_runs_nothing(sandbox: Sandbox) -> None:
+    """XDG_CACHE_HOME names a file: the box's copies cannot be made, so the box cannot be
+    built, and the allowed command turns into a question (refused without a terminal)."""
+    blocked = sandbox.home / "not-a-directory"
+    blocked.write_text("")
+    makefile(sandbox, "touch ran")
+    env = {"XDG_CACHE_HOME": str(blocked)}
+    refused = sandbox.gatekeep("run", "-c", "make", env=env)
+    assert refused.returncode != 0
+    assert "boundary failed to start" in refused.stderr
+    assert not (sandbox.work / "ran").exists()
