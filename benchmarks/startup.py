@@ -119,13 +119,41 @@ def main() -> None:
         warm(env)
         print(f"{'command':<30} {'median':>9} {'bare':>8}  {'ratio':>6}  budget")
         for case in cases(Path(state)):
-            if chosen and not any(word in case.name for word in chosen):
-                continue
-            seconds, bare = measure(case, env)
-            ratio = seconds / bare
-            verdict = "PASS" if ratio <= case.budget else "MISS"
-            print(f"{case.name:<30} {seconds * 1000:6.1f} ms {bare * 1000:5.1f} ms  "
-                  f"{ratio:5.2f}x  {verdict} (<= {case.budget:g}x)")
+            report(case, env, chosen)
+        subprocess.run([GATEKEEP, "resident"], env=env, check=True, stdout=subprocess.DEVNULL)
+        try:  # the same fresh decisions, answered by a resident judge
+            for case in served(Path(state)):
+                report(case, env, chosen)
+        finally:
+            subprocess.run([GATEKEEP, "resident", "--stop"], env=env, check=False,
+                           stdout=subprocess.DEVNULL)
+
+
+def served(state: Path) -> list[Case]:
+    """Fresh decisions with `gatekeep resident` running (started before, stopped after)."""
+    stored = state / "gatekeep" / "cache"
+    payload = hook_payload("ls -la && git status", os.getcwd())
+    return [
+        Case("run -- true (fresh) [resident]", 3, [GATEKEEP, "run", "--", "true"],
+             forget=stored),
+        Case("run -c 'ls && git' (fresh) [resident]", 3,
+             [GATEKEEP, "run", "-c", "ls >/dev/null && git status >/dev/null"], forget=stored),
+        Case("hook claude-code (fresh) [resident]", 3, [GATEKEEP, "hook", "claude-code"],
+             payload, forget=stored),
+        Case("check -- true [resident]", 4, [GATEKEEP, "check", "--", "true"]),
+        Case("check --json -c 'ls && git' [resident]", 4,
+             [GATEKEEP, "check", "--json", "-c", "ls && git status"]),
+    ]
+
+
+def report(case: Case, env: dict[str, str], chosen: list[str]) -> None:
+    if chosen and not any(word in case.name for word in chosen):
+        return
+    seconds, bare = measure(case, env)
+    ratio = seconds / bare
+    verdict = "PASS" if ratio <= case.budget else "MISS"
+    print(f"{case.name:<30} {seconds * 1000:6.1f} ms {bare * 1000:5.1f} ms  "
+          f"{ratio:5.2f}x  {verdict} (<= {case.budget:g}x)")
 
 
 if __name__ == "__main__":

@@ -65,12 +65,18 @@ def dispatch(args: list[str]) -> int:
             status = fastpath.run(*parts, why=why)
             if status is not None:
                 return status
+            from gatekeep.runtime import resident
+
+            if resident.ask("prepare", ["run", *rest]) == 0:  # judged there; stored
+                status = fastpath.run(*parts, why=why)
+                if status is not None:
+                    return status
             from gatekeep.commands.run import main as run_main
             from gatekeep.core.inputs import Request
 
             return run_main(Request(*parts), why)
     if args[:1] == ["check"]:
-        status = _plain_check(args[1:])
+        status = _check(args)
         if status is not None:
             return status
     if args == ["version"]:  # typer's option handling alone costs several times this
@@ -87,33 +93,22 @@ def dispatch(args: list[str]) -> int:
     return 0
 
 
-def _plain_check(args: list[str]) -> int | None:
-    """``check [--json] [--policy P] (-c CMD | -- ARGV...)`` without typer; None for any
-    other form, and for values the typer application refuses (it says why)."""
+def _check(args: list[str]) -> int | None:
+    """The plain forms of ``check``: a resident judge's answer when one serves it, else this
+    process's; None for the typer application (another form, or a value it refuses)."""
     from gatekeep.runtime.fastpath import request_parts
 
-    as_json = args[:1] == ["--json"]
-    parts = request_parts(args[1:] if as_json else args)
-    if parts is None:
+    as_json = args[1:2] == ["--json"]
+    if request_parts(args[2:] if as_json else args[1:]) is None:
         return None
-    from gatekeep.validate import problem
+    from gatekeep.runtime import resident
 
-    if any(value is not None and problem(value) is not None
-           for value in (parts[2], os.environ.get("GATEKEEP_POLICY"))):
-        return None
-    from pathlib import Path
+    status = resident.ask("check", args)
+    if status is not None:
+        return status
+    from gatekeep.commands.check import plain
 
-    from gatekeep.commands.check import check
-    from gatekeep.core.inputs import Request
-    from gatekeep.runtime.locations import Locations
-
-    try:
-        return check(Request(*parts), as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                     locations=Locations.from_env(os.environ), stdout=sys.stdout,
-                     stderr=sys.stderr)
-    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
-        return 1
+    return plain(args[1:])
 
 
 def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:

@@ -480,6 +480,24 @@ def doctor() -> None:
 
 
 @app.command(cls=Command)
+def resident(
+    foreground: Annotated[bool, typer.Option(
+        "--foreground", help="Serve in this process until idle or stopped.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the running one.")] = False,
+    status: Annotated[bool, typer.Option(
+        "--status", help="Say whether one runs (exit 0) or not (exit 1).")] = False,
+) -> None:
+    """Keep a judge loaded, so that a fresh `check` does not load gatekeep again. It serves
+    only this user's calls with this state directory, interpreter and code, and stops after
+    15 minutes without one. GATEKEEP_RESIDENT=1 starts it when a call finds none; =0 never
+    asks it."""
+    from gatekeep.commands.resident import command
+
+    raise typer.Exit(command(str(_locations().state_dir), foreground=foreground, stop=stop,
+                             status=status, stdout=sys.stdout, stderr=sys.stderr))
+
+
+@app.command(cls=Command)
 def version() -> None:
     """Print gatekeep's version."""
     typer.echo(__version__)

@@ -83,6 +83,32 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     return CHECK_CODES[decision.decision]
 
 
+def plain(args: list[str]) -> int | None:
+    """``check [--json] [--policy P] (-c CMD | -- ARGV...)`` without typer; None for any
+    other form, and for values the typer application refuses (it says why)."""
+    import os
+    import sys
+
+    from gatekeep.runtime.fastpath import request_parts
+
+    as_json = args[:1] == ["--json"]
+    parts = request_parts(args[1:] if as_json else args)
+    if parts is None:
+        return None
+    from gatekeep.validate import problem
+
+    if any(value is not None and problem(value) is not None
+           for value in (parts[2], os.environ.get("GATEKEEP_POLICY"))):
+        return None
+    try:
+        return check(Request(*parts), as_json=as_json, env=os.environ, cwd=Path.cwd(),
+                     locations=Locations.from_env(os.environ), stdout=sys.stdout,
+                     stderr=sys.stderr)
+    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
+        return 1
+
+
 def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
               env: Mapping[str, str], cwd: Path, locations: Locations) -> dict[str, object]:
     """The boundary ``run`` would use: an allowed command's, or an approved one's."""

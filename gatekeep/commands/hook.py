@@ -144,6 +144,12 @@ def _answer(agent: Agent, stdin: BinaryIO, env: Mapping[str, str], budget: float
     reused = _reuse(agent, call, env)
     if reused is not None:
         return reused
+    from gatekeep.runtime import resident
+
+    if resident.ask("prepare", ["run", "-c", call.command], call.cwd, env) == 0:
+        reused = _reuse(agent, call, env)  # judged by a resident judge, as below, and stored
+        if reused is not None:
+            return reused
     remaining = budget - (time.monotonic() - started)
     return _judge(agent, call, env, remaining)
 

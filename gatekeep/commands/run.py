@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import time
@@ -14,10 +15,11 @@ from typing import NamedTuple, TextIO
 from gatekeep.approval.store import saved_approvals
 from gatekeep.approval.terminal import Answer, Terminal
 from gatekeep.core import guard
+from gatekeep.core.approvals import Approval
 from gatekeep.core.engine import Decision, Verdict
 from gatekeep.core.guard import judge
 from gatekeep.core.inputs import Request, context, parse_request, run_policies
-from gatekeep.core.paths import SystemResolver
+from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.policy.model import Policy
@@ -48,10 +50,7 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         stderr.write(policy_error(error) + "gatekeep: nothing was run\n")
         return ExitStatus.POLICY_ERROR
     valid, expired = saved_approvals(locations, time.time(), stderr)
-    ctx = context(env, cwd, locations, tuple(valid))
-    parsed = parse_request(request)
-    now = datetime.fromtimestamp(clock()).astimezone()
-    decision = judge(policies, parsed, ctx, now, str(locations.state_dir))
+    ctx, parsed, now, decision = _judged(request, env, cwd, locations, policies, valid, clock)
     argv = list(request.argv) if request.argv is not None else None
     program = judged_program(request.argv, ctx.resolver.which)
     command = request.command
@@ -89,6 +88,50 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         return job.approved_run(boundary_ask(decision, reason), fields, unboxed=True,
                                 counted=True)
     return status
+
+
+def _judged(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
+            policies: list[Policy], approvals: list[Approval], clock: Callable[[], float],
+            reserve: bool = True) -> tuple[Context, ParsedCommand, datetime, Decision]:
+    ctx = context(env, cwd, locations, tuple(approvals))
+    parsed = parse_request(request)
+    now = datetime.fromtimestamp(clock()).astimezone()
+    return ctx, parsed, now, judge(policies, parsed, ctx, now, str(locations.state_dir),
+                                   reserve=reserve)
+
+
+def prepare(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations) -> bool:
+    """Judge as ``run`` would and store the allow decision it would store, running nothing
+    and writing nothing to the terminal (``gatekeep resident``); True when one was stored.
+    Whatever ``run`` would say or ask first (a warning, a question, a refusal) is left to it:
+    False, and the caller's own ``run`` does all of it."""
+    try:
+        policies = run_policies(locations, cwd, request, env)
+        redact = audit_setup(policies, locations)
+    except PolicyError:
+        return False
+    if any(policy.guarded or policy.audit_redact for policy in policies):
+        return False  # never stored (``_remember``)
+    said = io.StringIO()
+    valid, _ = saved_approvals(locations, time.time(), said)
+    if said.getvalue():
+        return False
+    ctx, _, _, decision = _judged(request, env, cwd, locations, policies, valid, time.time,
+                                  reserve=False)
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    resolver = ctx.resolver
+    if (decision.decision != "allow" or approved or not isinstance(resolver, SystemResolver)
+            or resolver.expanded):
+        return False
+    spec = spec_for(policies, decision)
+    own = (str(locations.config_dir), str(locations.state_dir))
+    if sandbox_plan.plan(spec, sandbox_plan.where(env, str(cwd), own, spec),
+                         create=True).ask is not None:
+        return False
+    argv = list(request.argv) if request.argv is not None else None
+    fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv, redact=redact)
+    _remember(request, env, cwd, locations, policies, resolver, with_spec(fields, spec))
+    return True
 
 
 class _Job(NamedTuple):

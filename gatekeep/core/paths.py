@@ -178,6 +178,16 @@ class PathGlob(NamedTuple):
 
 @lru_cache(maxsize=512)
 def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
+    glob = _protect_glob(text, home)
+    if text.startswith(("/", "~")):
+        return glob
+    return glob._replace(prefix=posixpath.join(cwd, glob.prefix) if glob.prefix else None)
+
+
+@lru_cache(maxsize=512)
+def _protect_glob(text: str, home: str) -> PathGlob:
+    """A protect entry compiled for ``home``; a relative entry's prefix still relative (the
+    working directory is joined to it by ``compile_protect``)."""
     anchored = text.startswith(("/", "~"))
     expanded = home + text[1:] if text.startswith("~") else text
     regex = _glob_regex(expanded.rstrip("/"))
@@ -189,8 +199,6 @@ def compile_protect(text: str, home: str, cwd: str) -> PathGlob:
     prefix: str | None = literal.rsplit("/", 1)[0] if "/" in literal.strip("/") else None
     if anchored and literal.rstrip("/") == expanded.rstrip("/"):
         prefix = expanded.rstrip("/")
-    if not anchored:
-        prefix = posixpath.join(cwd, prefix) if prefix else None
     base = expanded[:-3] if expanded.endswith("/**") else expanded.rstrip("/")
     required = tuple(p for p in re.split(r"\*\*|\*|\?|\[[^\]]*\]", base) if p)
     glob = expanded.rstrip("/") if anchored else "/**/" + expanded.rstrip("/")
@@ -284,6 +292,13 @@ def _directories(prefix: str) -> list[str]:
     itself and the text before each of its slashes."""
     return ["/", prefix, *(prefix[:index] for index, char in enumerate(prefix)
                            if char == "/" and index > 0)]
+
+
+def warm_protection(texts: tuple[str, ...], home: str) -> None:
+    """Compile what of ``texts`` does not depend on a working directory (a resident judge
+    does it once for the calls it will serve: the result depends on the arguments alone)."""
+    for text in texts:
+        _protect_glob(text.removeprefix("!"), home)
 
 
 @lru_cache(maxsize=64)

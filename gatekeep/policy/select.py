@@ -57,6 +57,11 @@ class Vouched(NamedTuple):
     code: str
 
 
+# (state dir, entry name) -> (sealed body, its JSON, its policy): decoded ahead of need by
+# ``gatekeep resident`` (``preload``); a caller still verifies the entry before using it
+_PRELOADED: dict[tuple[str, str], tuple[bytes, object, Policy]] = {}
+PRELOAD_LIMIT = 8
+
 # id(policy) -> (policy, what it was compiled from); the policy is kept so its id stays its own
 _VOUCHED: dict[int, tuple[Policy, Vouched]] = {}
 
@@ -153,12 +158,15 @@ def _chain_digests(policy: Policy) -> Inputs | None:
 def _read(state: str, name: str, context: str, secret: bytes, reference: str,
           required: list[str]) -> tuple[Policy, Vouched] | None:
     """A cached policy whose files all still have the content it was compiled from."""
-    from gatekeep.policy.plain import decode_policy
-
     data = sealed.read(state, SUBDIRS, name)
     body = sealed.unseal(secret, context, data) if data is not None else None
+    if body is None:
+        return None
+    preloaded = _PRELOADED.get((state, name))
+    if preloaded is not None and preloaded[0] != body:
+        preloaded = None
     try:
-        entry = json.loads(body) if body is not None else None
+        entry = preloaded[1] if preloaded is not None else json.loads(body)
         if not isinstance(entry, dict) or entry.get("format") != FORMAT:
             return None
         inputs = tuple(_pair(item) for item in entry["inputs"])
@@ -168,12 +176,53 @@ def _read(state: str, name: str, context: str, secret: bytes, reference: str,
             return None
         if any(sysfs.content_digest(file) != digest for file, digest in inputs):
             return None
-        policy = decode_policy(entry["policy"], lambda: _spoil(state, name))
+        policy = preloaded[2] if preloaded is not None else _decoded(state, name, entry)
     except (ValueError, TypeError, KeyError, OSError):
         return None
     if policy.name != reference or set(policy.files) | set(policy.knowledge.files) != files.keys():
         return None
     return policy, vouch
+
+
+def _decoded(state: str, name: str, entry: dict[str, object]) -> Policy:
+    from gatekeep.policy.plain import decode_policy
+
+    return decode_policy(entry["policy"], lambda: _spoil(state, name))
+
+
+def preloaded(state: str) -> list[Policy]:
+    """The policies ``preload`` decoded for this state directory."""
+    return [found[2] for key, found in _PRELOADED.items() if key[0] == state]
+
+
+def preload(state: str) -> None:
+    """Decode the newest compiled policies before anyone asks (``gatekeep resident``).
+
+    Only the decoding is done ahead: the sealed body is read unverified here (the context
+    its MAC covers is the caller's to know), and a caller uses what was decoded only for a
+    body that verified under its own context and is byte for byte the one decoded.
+    """
+    directory = os.path.join(state, *SUBDIRS)
+    try:
+        names = sorted((n for n in os.listdir(directory) if n.startswith("p-")),
+                       key=lambda n: os.stat(os.path.join(directory, n)).st_mtime_ns)
+    except OSError:
+        return
+    newest = names[-PRELOAD_LIMIT:]
+    for kept in [k for k in _PRELOADED if k[0] == state and k[1] not in newest]:
+        del _PRELOADED[kept]
+    for name in newest:
+        data = sealed.read(state, SUBDIRS, name)
+        body = data.partition(b"\n")[2] if data is not None else b""
+        found = _PRELOADED.get((state, name))
+        if not body or (found is not None and found[0] == body):
+            continue
+        try:
+            entry = json.loads(body)
+            if isinstance(entry, dict) and entry.get("format") == FORMAT:
+                _PRELOADED[state, name] = (body, entry, _decoded(state, name, entry))
+        except (ValueError, TypeError, KeyError):
+            continue
 
 
 def _spoil(state: str, name: str) -> None:

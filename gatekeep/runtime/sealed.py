@@ -72,6 +72,15 @@ def _open_dirs(state_dir: str, subdirs: Sequence[str], create: bool) -> int:
     return fd
 
 
+def private(state_dir: str) -> bool:
+    """Whether the state directory is one this user owns and no one else can write."""
+    try:
+        os.close(_open_dirs(state_dir, (), create=False))
+    except OSError:
+        return False
+    return True
+
+
 def read(state_dir: str, subdirs: Sequence[str], name: str) -> bytes | None:
     """The bytes of a trusted regular file, or None (absent, unsafe, too large, unreadable)."""
     try:

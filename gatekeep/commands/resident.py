@@ -1,0 +1,368 @@
+"""``gatekeep resident``: a judge that stays loaded, so a fresh ``check`` pays no imports.
+
+The server holds gatekeep's modules and the parser's grammar loaded, and nothing else: it
+makes no decision itself, so no answer it gives is older than the request. For each
+request it forks a child that takes on the caller's context and runs the code the caller
+would have run (``gatekeep.runtime.resident`` says what the caller checks and why).
+
+Started by ``gatekeep resident`` (or by a caller when ``GATEKEEP_RESIDENT=1``); one per
+state directory (a lock); it stops after ``IDLE`` seconds without a request, when gatekeep's
+code changes under it, and on ``gatekeep resident --stop``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple, TextIO
+
+from gatekeep.exitcodes import ExitStatus, internal_error
+from gatekeep.policy import select
+from gatekeep.runtime import resident, sealed, sysfs
+
+IDLE = 900.0
+MODES = ("check", "prepare")
+STARTING_SECONDS = 10.0  # how long ``gatekeep resident`` waits for a started server to answer
+
+
+class Request(NamedTuple):
+    compat: bytes
+    code: str
+    mode: str
+    umask: int
+    nonce: bytes
+    encoding: str
+    errors: str
+    cwd: str | None  # judged from, when not the caller's working directory (a hook's call)
+    env: dict[bytes, bytes]
+    args: list[str]
+
+
+def command(state_dir: str, *, foreground: bool, stop: bool, status: bool, stdout: TextIO,
+            stderr: TextIO) -> int:
+    """``gatekeep resident``: start one in the background (default), serve in the
+    foreground, stop the running one, or say whether one runs."""
+    pid = running(state_dir)
+    if status:
+        stdout.write(f"running (pid {pid})\n" if pid else "not running\n")
+        return 0 if pid else 1
+    if stop:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+        stdout.write(f"stopped (pid {pid})\n" if pid else "not running\n")
+        return 0
+    if foreground:
+        return serve(state_dir, IDLE, stderr)
+    if pid:
+        stdout.write(f"already running (pid {pid})\n")
+        return 0
+    return _started(state_dir, stdout, stderr)
+
+
+def _started(state_dir: str, stdout: TextIO, stderr: TextIO) -> int:
+    resident.start(state_dir)
+    deadline = time.monotonic() + STARTING_SECONDS
+    while time.monotonic() < deadline:
+        pid = running(state_dir)
+        if pid and os.path.exists(resident.socket_path(state_dir)):
+            stdout.write(f"started (pid {pid})\n")
+            return 0
+        time.sleep(0.05)
+    stderr.write("gatekeep: the resident judge did not start; try `gatekeep resident "
+                 "--foreground` to see why\n")
+    return 1
+
+
+def running(state_dir: str) -> int | None:
+    """The pid of the server holding this state directory's lock, or None."""
+    try:
+        fd = os.open(os.path.join(state_dir, resident.LOCK), os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = os.read(fd, 32).decode(errors="replace").strip()
+        return int(text) if text.isdigit() else None
+    finally:
+        os.close(fd)
+    return None
+
+
+def serve(state_dir: str, idle: float, stderr: TextIO) -> int:
+    """Listen until idle for ``idle`` seconds, stopped, or gatekeep's code changes."""
+    if sealed.key(state_dir, create=True) is None or not sealed.private(state_dir):
+        stderr.write(f"gatekeep: {state_dir} is not a private directory of this user\n")
+        return 1
+    lock = _lock(state_dir)
+    if lock is None:
+        stderr.write("gatekeep: a resident judge already runs for this state directory\n")
+        return 1
+    listener = _listen(state_dir)
+    mine = os.stat(resident.socket_path(state_dir)).st_ino
+    signal.signal(signal.SIGTERM, _stopped)
+    _preload(state_dir)
+    code, compat = sysfs.code_digest(), resident.compat()
+    os.chdir("/")
+    try:
+        _loop(listener, idle, code, compat, state_dir)
+    except SystemExit:
+        pass
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            if os.stat(resident.socket_path(state_dir)).st_ino == mine:
+                os.unlink(resident.socket_path(state_dir))
+        os.close(lock)
+    return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _lock(state_dir: str) -> int | None:
+    fd = os.open(os.path.join(state_dir, resident.LOCK),
+                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def _listen(state_dir: str) -> socket.socket:
+    path = resident.socket_path(state_dir)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # a dead server's: the lock says none runs
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(old)
+    listener.listen(16)
+    return listener
+
+
+def _preload(state_dir: str) -> None:
+    """Everything a fresh check loads, loaded once: modules, the parser's grammar, and the
+    newest compiled policies decoded (a caller verifies each before it uses it)."""
+    import gatekeep.commands.check
+    import gatekeep.commands.run
+    import gatekeep.sandbox.describe
+    import gatekeep.sandbox.plan
+    import gatekeep.sandbox.policy
+    import gatekeep.ui.console
+    import gatekeep.ui.decision  # noqa: F401
+    from gatekeep.policy import plain  # noqa: F401
+    from gatekeep.shell import parse
+
+    parse._parser()  # the grammar: the same for every caller
+    _warm(state_dir)
+
+
+def _warm(state_dir: str) -> None:
+    """Decode the newest compiled policies, and compile what of them depends on nothing a
+    caller brings but its home (protect entries) or on nothing at all (redaction patterns):
+    each such step is a pure function of its arguments, cached by them."""
+    from gatekeep.core.paths import warm_protection
+    from gatekeep.errors import PolicyError
+    from gatekeep.policy.redact import file_patterns, for_policies
+
+    select.preload(state_dir)
+    policies = select.preloaded(state_dir)
+    home = os.environ.get("HOME", "/")
+    for policy in policies:
+        warm_protection(tuple(g.text for g in (*policy.protect_write, *policy.protect_read)),
+                        home)
+    config = sysfs.user_dirs(os.environ)[0]
+    with contextlib.suppress(PolicyError, OSError):
+        for_policies(policies, file_patterns(config, state_dir))
+
+
+def _loop(listener: socket.socket, idle: float, code: str, compat: bytes,
+          state_dir: str) -> None:
+    last = time.monotonic()
+    listener.settimeout(1.0)
+    while time.monotonic() - last < idle:
+        _reap()
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        last = time.monotonic()
+        with connection:
+            if not _handle(connection, listener, code, compat):
+                return
+        _warm(state_dir)  # while the child works: a policy compiled since
+
+
+def _reap() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def _handle(connection: socket.socket, listener: socket.socket, code: str,
+            compat: bytes) -> bool:
+    """Serve one request in a child; False when this server should stop (stale code)."""
+    fds: list[int] = []
+    try:
+        connection.settimeout(resident.ACK_SECONDS)
+        if not _same_user(connection):
+            return True
+        data, fds = _receive(connection)
+        request = decode(data)
+        why = _declined(request, fds, code, compat)
+        if why is not None:
+            connection.sendall(f"declined {why}\n".encode())
+            return why != "stale"
+        if os.fork() == 0:
+            _child(connection, listener, request, fds)
+        return True
+    except (OSError, ValueError):
+        return True
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _same_user(connection: socket.socket) -> bool:
+    import struct
+
+    raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return bool(struct.unpack("3i", raw)[1] == os.geteuid())
+
+
+def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
+    data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 8)
+    if len(data) < 4:
+        raise ValueError("short request")
+    size = int.from_bytes(data[:4], "big")
+    if size > resident.MAX_REQUEST:
+        raise ValueError("request too large")
+    data = data[4:]
+    while len(data) < size:
+        chunk = connection.recv(min(1 << 16, size - len(data)))
+        if not chunk:
+            raise ValueError("short request")
+        data += chunk
+    return data, fds
+
+
+def decode(data: bytes) -> Request:
+    """A request, read strictly (``gatekeep.runtime.resident.encode_request``)."""
+    items = data.split(b"\0")
+    if items[:2] != [resident.MAGIC, resident.VERSION] or len(items) < 12:
+        raise ValueError("not a request")
+    if items[9] != b"-" and not items[9].startswith(b"="):
+        raise ValueError("malformed request")
+    cwd = os.fsdecode(items[9][1:]) if items[9] != b"-" else None
+    count = int(items[10])
+    env = dict(item.partition(b"=")[::2] for item in items[11:11 + count])
+    rest = items[11 + count:]
+    if len(env) != count or not rest or int(rest[0]) != len(rest) - 1:
+        raise ValueError("malformed request")
+    return Request(items[2], items[3].decode(), items[4].decode(), int(items[5], 10),
+                   items[6], items[7].decode(), items[8].decode(), cwd, env,
+                   [arg.decode("utf-8", "surrogateescape") for arg in rest[1:]])
+
+
+def _declined(request: Request, fds: list[int], code: str, compat: bytes) -> str | None:
+    if request.code != code:
+        return "stale"  # gatekeep changed under this server: it stops, a caller decides
+    if request.compat != compat:
+        return "another interpreter or context"
+    if request.mode not in MODES or len(fds) != 4:
+        return "not served"
+    return None
+
+
+def _child(connection: socket.socket, listener: socket.socket, request: Request,
+           fds: list[int]) -> None:
+    """The caller's stand-in: never returns; its status goes back with a MAC."""
+    status: int | None = ExitStatus.INTERNAL_ERROR
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        listener.close()
+        connection.sendall(b"accepted\n")
+        _become(request, fds)
+        status = _run(request)
+    finally:
+        reply = b"declined\n"
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        if status is not None:
+            secret = sealed.key(sysfs.user_dirs(os.environ)[1])
+            mac = resident.reply_mac(secret, request.nonce, status) if secret else b"-"
+            reply = f"{status} ".encode() + mac + b"\n"
+        with contextlib.suppress(BaseException):
+            connection.sendall(reply)
+        os._exit(0)
+
+
+def _become(request: Request, fds: list[int]) -> None:
+    """Take on the caller's streams, working directory, umask, environment and time zone."""
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    os.fchdir(fds[3])
+    os.umask(request.umask)
+    os.environb.clear()
+    os.environb.update(request.env)
+    time.tzset()
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = None  # type: ignore[attr-defined]
+    sys.stdin = _stream(0, "r", request, line=False)
+    sys.stdout = _stream(1, "w", request, line=os.isatty(1))
+    sys.stderr = _stream(2, "w", request, line=True, errors="backslashreplace")
+    resident.SERVING = True
+
+
+def _prepare(args: list[str], cwd: str | None) -> int | None:
+    from gatekeep.commands.run import prepare
+    from gatekeep.core.inputs import Request
+    from gatekeep.runtime.fastpath import request_parts
+    from gatekeep.runtime.locations import Locations
+
+    parts = request_parts(args)
+    if parts is None:
+        return None
+    stored = prepare(Request(*parts), os.environ, Path(cwd) if cwd is not None else Path.cwd(),
+                     Locations.from_env(os.environ))
+    return 0 if stored else 1
+
+
+def _stream(fd: int, mode: str, request: Request, line: bool,
+            errors: str | None = None) -> TextIO:
+    binary = open(fd, mode + "b", closefd=False)  # noqa: SIM115 - the process's own stream
+    return io.TextIOWrapper(binary, encoding=request.encoding, errors=errors or request.errors,
+                            line_buffering=line)
+
+
+def _run(request: Request) -> int | None:
+    """What the caller would have run, inside the same outer boundary as ``gatekeep``'s:
+    ``check ARGS`` as it prints and exits, or (``prepare``) the allow decision ``run ARGS``
+    would store, stored (0) or not (1)."""
+    try:
+        if request.mode == "prepare":
+            return _prepare(request.args[1:], request.cwd)
+        from gatekeep.commands.check import plain
+
+        return plain(request.args[1:])
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    except Exception as error:
+        sys.stderr.write(internal_error(error))
+        return ExitStatus.INTERNAL_ERROR

@@ -1,0 +1,208 @@
+"""Asking a resident judge: a fresh decision without paying gatekeep's imports again.
+
+A fresh ``gatekeep check`` spends most of its time importing the engine, the parser and
+the policy model, and decoding the compiled policy. ``gatekeep resident`` keeps one
+process with all of that loaded, listening on ``resident.sock`` in gatekeep's state
+directory; for each request it forks a child that takes on the caller's whole context
+(environment, working directory, umask, standard streams, passed as descriptors) and runs
+the very code the caller would have run. So the answer is the one the caller would have
+reached, and it is written by the child straight to the caller's own stdout and stderr.
+
+What the caller trusts, and why:
+
+- It only talks to a socket in its own state directory (private to this user, checked as
+  the sealed caches are) whose peer runs as this user: the same trust as the sealed cache
+  files beside it. The box hides the state directory, so a boxed command cannot reach it.
+- The child's exit status comes back with an HMAC under the state directory's key over a
+  fresh nonce: a process without the key cannot make up a status. A reply that does not
+  verify is an internal error (exit 70), never a decision.
+- The server serves only a caller whose interpreter, paths, user, mount namespace and
+  gatekeep code are its own (``compat`` and the code digest); otherwise, and whenever it
+  cannot be reached or declines, the caller decides in its own process as before.
+
+Imports only the standard library and ``gatekeep.runtime``: it runs before everything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gatekeep.runtime import sealed, sysfs
+from gatekeep.runtime.digest import compare_digest, hmac_sha256
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from _socket import socket as Socket
+    from collections.abc import Mapping
+
+SOCKET = "resident.sock"
+LOCK = "resident.lock"
+MAGIC = b"gatekeep-resident"
+VERSION = b"1"
+ENV = "GATEKEEP_RESIDENT"  # "0": never ask one; "1": also start one when none answers
+ACK_SECONDS = 5.0  # the server's ack of a request; the answer itself may take as long as it takes
+MAX_REQUEST = 1 << 22
+SERVING = False  # set in a server's child: a request it serves never asks a server again
+
+
+def compat() -> bytes:
+    """What must be equal between a caller and a server for a child to stand in for it."""
+    flags = tuple(getattr(sys.flags, name) for name in (
+        "isolated", "ignore_environment", "no_user_site", "no_site", "utf8_mode",
+        "dev_mode", "optimize", "hash_randomization"))
+    root, namespace = os.stat("/"), _namespace()
+    search = sys.path if sys.flags.safe_path else sys.path[1:]  # the script's or cwd: none
+    parts = (os.path.realpath(sys.executable), sys.prefix, sys.exec_prefix, sys.version,
+             repr(search), repr(flags),
+             sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(),
+             f"{os.getuid()}:{os.geteuid()}:{os.getgid()}:{os.getegid()}:{sorted(os.getgroups())}",
+             f"{root.st_dev}:{root.st_ino}", namespace)
+    return "\n".join(parts).encode("utf-8", "surrogateescape")
+
+
+def _namespace() -> str:
+    try:
+        info = os.stat("/proc/self/ns/mnt")
+    except OSError:
+        return "-"
+    return f"{info.st_dev}:{info.st_ino}"
+
+
+def socket_path(state_dir: str) -> str:
+    return os.path.join(state_dir, SOCKET)
+
+
+def reply_mac(secret: bytes, nonce: bytes, status: int) -> bytes:
+    """The MAC a child's status travels with."""
+    return hmac_sha256(secret, b"gatekeep-resident-status\0" + nonce + b"\0" +
+                       str(status).encode()).encode()
+
+
+def encode_request(mode: str, args: list[str], code: str, nonce: bytes,
+                   cwd: str | None = None, env: Mapping[str, str] | None = None) -> bytes:
+    """The request: who is asking (compat, code), how (umask, stream encoding), what, and
+    from where when it is not the caller's working directory (``cwd``: a hook's call)."""
+    umask = os.umask(0o22)
+    os.umask(umask)
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    errors = getattr(stream, "errors", None) or "strict"
+    items = [MAGIC, VERSION, compat(), code.encode(), mode.encode(), str(umask).encode(),
+             nonce, encoding.encode(), errors.encode(),
+             b"-" if cwd is None else b"=" + os.fsencode(cwd)]
+    pairs = os.environb.items() if env is None else \
+        [(os.fsencode(name), os.fsencode(value)) for name, value in env.items()]
+    items.append(str(len(pairs)).encode())
+    items.extend(name + b"=" + value for name, value in pairs)
+    items.append(str(len(args)).encode())
+    items.extend(arg.encode("utf-8", "surrogateescape") for arg in args)
+    return b"\0".join(items)
+
+
+def ask(mode: str, args: list[str], cwd: str | None = None,
+        env: Mapping[str, str] | None = None) -> int | None:
+    """The exit status of ``gatekeep ARGS`` as a resident judge's child ran it, from ``cwd``
+    with ``env`` (default: this process's); None when no server took the request (nothing
+    was run or written: decide here)."""
+    setting = (os.environ if env is None else env).get(ENV, "")
+    if SERVING or setting == "0":
+        return None
+    try:
+        state = sysfs.user_dirs(os.environ if env is None else env)[1]
+        code = sysfs.code_digest()
+    except Exception:
+        return None
+    served = _served(state, mode, args, code, cwd, env)
+    if served is None and setting == "1":
+        start(state, env)
+    return served
+
+
+def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
+            env: Mapping[str, str] | None) -> int | None:
+    import _socket  # not ``socket``: its enums cost a caller 3 ms
+
+    nonce = os.urandom(16).hex().encode()
+    if not sealed.private(state):
+        return None
+    try:
+        connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:
+        return None
+    try:
+        try:
+            connection.settimeout(ACK_SECONDS)
+            connection.connect(socket_path(state))
+            if not _ours(connection):
+                return None
+            body = encode_request(mode, args, code, nonce, cwd, env)
+            here = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                descriptors = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2, here))
+                connection.sendmsg([len(body).to_bytes(4, "big") + body],
+                                   [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
+            finally:
+                os.close(here)
+            if _line(connection) != b"accepted":
+                return None  # declined, or gone: nothing ran
+        except OSError:
+            return None
+        connection.settimeout(None)
+        return _status(state, connection, nonce)
+    finally:
+        connection.close()
+
+
+def _ours(connection: Socket) -> bool:
+    """The peer runs as this user (a socket another user made is never asked)."""
+    import _socket
+
+    raw = connection.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)
+    return int.from_bytes(raw[4:8], sys.byteorder) == os.geteuid()
+
+
+def _status(state: str, connection: Socket, nonce: bytes) -> int | None:
+    """The child's verified exit status; None when it declined before writing anything;
+    anything else is exit 70 with a line on stderr."""
+    try:
+        line = _line(connection)
+    except OSError:
+        line = b""
+    if line == b"declined":
+        return None
+    status, _, mac = line.partition(b" ")
+    secret = sealed.key(state)
+    if (secret is not None and status.isdigit() and len(status) <= 3
+            and compare_digest(mac, reply_mac(secret, nonce, int(status)))):
+        return int(status)
+    sys.stderr.write("gatekeep: internal error: the resident judge gave no verifiable "
+                     "answer (nothing was run by this call)\n")
+    return 70
+
+
+def _line(connection: Socket) -> bytes:
+    """One reply line (without its newline); b"" when the peer closed first."""
+    data = b""
+    while not data.endswith(b"\n") and len(data) < 4096:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return b""
+        data += chunk
+    return data.rstrip(b"\n")
+
+
+def start(state: str, env: Mapping[str, str] | None = None) -> None:
+    """Start a server in the background, its own session, its streams on /dev/null."""
+    try:
+        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            actions = [(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)]
+            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "gatekeep",
+                                            "resident", "--foreground"],
+                           os.environ if env is None else env, file_actions=actions,
+                           setsid=True)
+        finally:
+            os.close(null)
+    except OSError:
+        return  # this call decided without one; the next may start it
