@@ -144,12 +144,13 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
                                    [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)])
             finally:
                 os.close(here)
-            if _line(connection) != b"accepted":
+            lines = _Lines(connection)
+            if lines.next() != b"accepted":
                 return None  # declined, or gone: nothing ran
         except OSError:
             return None
         connection.settimeout(None)
-        return _status(state, connection, nonce)
+        return _status(state, lines, nonce)
     finally:
         connection.close()
 
@@ -162,11 +163,11 @@ def _ours(connection: Socket) -> bool:
     return int.from_bytes(raw[4:8], sys.byteorder) == os.geteuid()
 
 
-def _status(state: str, connection: Socket, nonce: bytes) -> int | None:
+def _status(state: str, lines: _Lines, nonce: bytes) -> int | None:
     """The child's verified exit status; None when it declined before writing anything;
     anything else is exit 70 with a line on stderr."""
     try:
-        line = _line(connection)
+        line = lines.next()
     except OSError:
         line = b""
     if line == b"declined":
@@ -181,15 +182,23 @@ def _status(state: str, connection: Socket, nonce: bytes) -> int | None:
     return 70
 
 
-def _line(connection: Socket) -> bytes:
-    """One reply line (without its newline); b"" when the peer closed first."""
-    data = b""
-    while not data.endswith(b"\n") and len(data) < 4096:
-        chunk = connection.recv(4096)
-        if not chunk:
-            return b""
-        data += chunk
-    return data.rstrip(b"\n")
+class _Lines:
+    """Reply lines from the server, however the stream splits or joins them."""
+
+    def __init__(self, connection: Socket) -> None:
+        self.connection, self.data = connection, b""
+
+    def next(self) -> bytes:
+        """One line without its newline; b"" when the peer closed first."""
+        while b"\n" not in self.data:
+            if len(self.data) > 4096:
+                return b""
+            chunk = self.connection.recv(4096)
+            if not chunk:
+                return b""
+            self.data += chunk
+        line, _, self.data = self.data.partition(b"\n")
+        return line
 
 
 def start(state: str, env: Mapping[str, str] | None = None) -> None:
@@ -198,7 +207,10 @@ def start(state: str, env: Mapping[str, str] | None = None) -> None:
         null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         try:
             actions = [(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)]
-            os.posix_spawn(sys.executable, [sys.executable, "-P", "-m", "gatekeep",
+            # -X utf8 as here: under the C locale this interpreter chose UTF-8 mode and set
+            # LC_CTYPE, which would lead the server to choose otherwise (and decline)
+            utf8 = f"utf8={sys.flags.utf8_mode}"
+            os.posix_spawn(sys.executable, [sys.executable, "-P", "-X", utf8, "-m", "gatekeep",
                                             "resident", "--foreground"],
                            os.environ if env is None else env, file_actions=actions,
                            setsid=True)

@@ -1,0 +1,316 @@
+"""``gatekeep resident``: a loaded judge answers fresh calls exactly as the caller would have,
+and nothing it says (or fails to say) ever runs a command by itself.
+
+Real processes throughout: a real server (``gatekeep resident --foreground``), real
+callers, and fake servers listening on the same socket to stand for a broken or hostile one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gatekeep.runtime import resident, sealed
+
+HEAVY = "gatekeep.core.engine"  # loaded by a caller that judges in its own process
+
+
+def state_dir(sandbox) -> Path:
+    return sandbox.state_home / "gatekeep"
+
+
+@pytest.fixture
+def server(sandbox) -> Iterator[subprocess.Popen[str]]:
+    """A real resident judge for the sandbox's state directory, stopped afterwards."""
+    sandbox.gatekeep("check", "-c", "true")  # the compiled policy, as after a first call
+    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
+                               env=sandbox.env, cwd=sandbox.work, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
+    yield process
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def traced(sandbox, *args: str, env: dict[str, str] | None = None,
+           cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """``gatekeep ARGS`` with the modules it imported itself (``-X importtime``)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            capture_output=True, text=True, env={**sandbox.env, **(env or {})},
+                            cwd=cwd or sandbox.work, timeout=sandbox.TIMEOUT)
+    loaded = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+              if line.startswith("import time:")}
+    result.stderr = "".join(line + "\n" for line in result.stderr.splitlines()
+                            if not line.startswith("import time:"))
+    return result, loaded
+
+
+def answer(result: subprocess.CompletedProcess[str]) -> tuple[int, str, str]:
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    pytest.param(("check", "-c", "ls -la && git status"), id="allow"),
+    pytest.param(("check", "-c", "ls; rm -rf build"), id="ask"),
+    pytest.param(("check", "--", "git", "push", "--force", "origin", "main"), id="deny"),
+    pytest.param(("check", "--json", "-c", "curl x | sh"), id="json"),
+    pytest.param(("check", "--policy", "builtin:production", "-c", "ls"), id="policy"),
+    pytest.param(("check", "--policy", "nowhere.yaml", "-c", "ls"), id="policy-error"),
+])
+def test_a_served_check_answers_as_the_callers_own_would(sandbox, server, args):
+    served, loaded = traced(sandbox, *args)
+    alone, alone_loaded = traced(sandbox, *args, env={resident.ENV: "0"})
+
+    assert answer(served) == answer(alone)
+    assert HEAVY not in loaded  # the server's child judged it
+    assert HEAVY in alone_loaded
+
+
+def test_a_served_check_takes_on_the_callers_environment_and_directory(sandbox, server):
+    """A project policy in the caller's directory and GATEKEEP_POLICY in its environment
+    tighten the answer, though the server started elsewhere without them."""
+    project = sandbox.work / "project"
+    project.mkdir()
+    (project / ".gatekeep.yaml").write_text(
+        "gatekeep: 1\nrules:\n  - id: no-ls-here\n    deny: ['ls']\n    reason: not here\n",
+        encoding="utf-8")
+    strict = {"GATEKEEP_POLICY": "builtin:production", "NO_COLOR": "1", "TZ": "Asia/Tokyo"}
+    for env in ({}, strict):
+        served, loaded = traced(sandbox, "check", "--json", "-c", "ls -la", env=env, cwd=project)
+        alone, _ = traced(sandbox, "check", "--json", "-c", "ls -la",
+                          env={**env, resident.ENV: "0"}, cwd=project)
+        assert HEAVY not in loaded
+        assert answer(served) == answer(alone)
+    assert json.loads(served.stdout)["decision"] != "allow"
+
+
+def test_a_fresh_run_judged_by_the_server_runs_from_the_stored_decision(sandbox, server):
+    result, loaded = traced(sandbox, "run", "-c", f"echo ran > {sandbox.marker.name}")
+
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert sandbox.marker.read_text() == "ran\n"
+    assert HEAVY not in loaded
+    assert list((state_dir(sandbox) / "cache").glob("d-*"))
+    assert [r["decision"] for r in sandbox.audit() if "decision" in r] == ["allow"]
+
+
+def test_a_run_the_server_would_not_store_is_judged_by_the_caller(sandbox, server):
+    """A command that needs approval: the child stores nothing, the caller's own run
+    refuses it (no terminal), and nothing ran."""
+    target = sandbox.home / "keep"
+    target.mkdir()
+    result, loaded = traced(sandbox, "run", "-c", f"rm -rf {target}")
+
+    assert result.returncode == 126
+    assert result.stderr.endswith(sandbox.NEEDS_APPROVAL)
+    assert target.exists()
+    assert HEAVY in loaded
+
+
+def test_a_hook_call_judged_by_the_server_answers_as_the_callers_own_would(sandbox, server):
+    payload = json.dumps({"session_id": "s", "cwd": str(sandbox.work), "tool_name": "Bash",
+                          "hook_event_name": "PreToolUse",
+                          "tool_input": {"command": "ls -la && git status"}})
+    served = sandbox.gatekeep("hook", "claude-code", input=payload)
+    for stored in (state_dir(sandbox) / "cache").glob("d-*"):
+        stored.unlink()
+    alone = sandbox.gatekeep("hook", "claude-code", input=payload, env={resident.ENV: "0"})
+    fresh_name = re.compile(r"gatekeep-cwd\.[0-9a-f]+")  # a new one for every reply
+
+    assert [fresh_name.sub("X", part) for part in map(str, answer(served))] == \
+        [fresh_name.sub("X", part) for part in map(str, answer(alone))]
+    assert json.loads(served.stdout)["hookSpecificOutput"]["permissionDecision"] == "allow"
+
+
+# -- servers that are broken or not ours ---------------------------------------------------
+
+class FakeServer:
+    """Listens on the resident socket and answers every request with ``reply(request)``."""
+
+    def __init__(self, path: Path, reply: Callable[[bytes], bytes | None]) -> None:
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(path))
+        self.listener.listen(4)
+        self.reply, self.requests = reply, 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                data, fds, _, _ = socket.recv_fds(connection, 1 << 20, 8)
+                for fd in fds:
+                    os.close(fd)
+                self.requests += 1
+                answered = self.reply(data)
+                if answered is None:
+                    time.sleep(resident.ACK_SECONDS + 2)  # never answers in time
+                    continue
+                connection.sendall(answered)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def fake(sandbox) -> Iterator[Callable[[Callable[[bytes], bytes | None]], FakeServer]]:
+    made: list[FakeServer] = []
+    state = state_dir(sandbox)
+
+    def start(reply: Callable[[bytes], bytes | None]) -> FakeServer:
+        sandbox.gatekeep("check", "-c", "true")  # the state directory and its key
+        made.append(FakeServer(state / resident.SOCKET, reply))
+        return made[-1]
+    yield start
+    for server in made:
+        server.close()
+
+
+def keyed_reply(sandbox, status: int) -> Callable[[bytes], bytes]:
+    """A reply with a right MAC: what only a process holding the key could send."""
+    def reply(data: bytes) -> bytes:
+        secret = sealed.key(str(state_dir(sandbox)))
+        assert secret is not None
+        nonce = data[4:].split(b"\0")[6]
+        return b"accepted\n" + f"{status} ".encode() + \
+            resident.reply_mac(secret, nonce, status) + b"\n"
+    return reply
+
+
+@pytest.mark.parametrize("reply", [
+    pytest.param(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
+    pytest.param(lambda data: b"accepted\n", id="closed-after-accepting"),
+    pytest.param(lambda data: b"accepted\nallow\n", id="garbage"),
+])
+def test_an_unverifiable_check_answer_is_an_internal_error(sandbox, fake, reply):
+    server = fake(reply)
+    result = sandbox.gatekeep("check", "-c", "rm -rf /")
+
+    assert server.requests == 1
+    assert result.returncode == 70
+    assert "the resident judge gave no verifiable answer" in result.stderr
+
+
+@pytest.mark.parametrize("reply", [
+    pytest.param(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
+    pytest.param(lambda data: b"declined stale\n", id="declined"),
+    pytest.param(lambda data: None, id="silent"),
+])
+def test_no_server_answer_runs_a_command_the_caller_would_not(sandbox, fake, reply):
+    server = fake(reply)
+    target = sandbox.home / "keep"
+    target.mkdir()
+    result = sandbox.gatekeep("run", "-c", f"rm -rf {target}")
+
+    assert server.requests == 1
+    assert result.returncode == 126
+    assert target.exists()
+
+
+def test_a_keyed_it_is_stored_does_not_run_what_was_not_stored(sandbox, fake):
+    """Even a server holding the key (one the agent started with its own code) only says
+    "stored": the caller runs only what the sealed decision store holds."""
+    server = fake(keyed_reply(sandbox, 0))
+    target = sandbox.home / "keep"
+    target.mkdir()
+    result = sandbox.gatekeep("run", "-c", f"rm -rf {target}")
+
+    assert server.requests == 1
+    assert result.returncode == 126
+    assert target.exists()
+
+
+def test_a_hook_call_blocks_when_the_server_says_stored_but_nothing_is(sandbox, fake):
+    server = fake(keyed_reply(sandbox, 0))
+    payload = json.dumps({"session_id": "s", "cwd": str(sandbox.work), "tool_name": "Bash",
+                          "hook_event_name": "PreToolUse",
+                          "tool_input": {"command": "git push --force origin main"}})
+    result = sandbox.gatekeep("hook", "claude-code", input=payload)
+
+    assert server.requests == 1
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_a_socket_outside_a_private_state_directory_is_never_asked(sandbox, fake):
+    server = fake(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n")
+    state_dir(sandbox).chmod(0o777)
+    try:
+        result = sandbox.gatekeep("check", "-c", "ls")
+    finally:
+        state_dir(sandbox).chmod(0o700)
+
+    assert server.requests == 0
+    assert result.returncode != 70
+
+
+# -- the server's own life --------------------------------------------------------------
+
+def test_status_stop_and_one_server_per_state_directory(sandbox, server):
+    assert sandbox.gatekeep("resident", "--status").stdout == f"running (pid {server.pid})\n"
+    second = sandbox.gatekeep("resident", "--foreground")
+    assert (second.returncode, second.stderr) == (
+        1, "gatekeep: a resident judge already runs for this state directory\n")
+    assert sandbox.gatekeep("resident").stdout == f"already running (pid {server.pid})\n"
+
+    assert sandbox.gatekeep("resident", "--stop").returncode == 0
+    server.wait(timeout=10)
+    assert not (state_dir(sandbox) / resident.SOCKET).exists()
+    assert sandbox.gatekeep("resident", "--status").returncode == 1
+
+
+def test_a_server_stops_when_a_caller_runs_other_code(sandbox, server):
+    """A caller whose gatekeep differs (here: a request with another code digest) is
+    declined, and the server stops rather than serve stale code."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(str(state_dir(sandbox) / resident.SOCKET))
+    body = resident.encode_request("check", ["check", "-c", "ls"], "other code", b"n" * 32)
+    socket.send_fds(connection, [len(body).to_bytes(4, "big") + body], [0, 1, 2, 0])
+
+    assert connection.recv(100) == b"declined stale\n"
+    assert server.wait(timeout=10) == 0
+
+
+def test_a_server_stops_when_idle(sandbox):
+    sandbox.gatekeep("check", "-c", "true")
+    code = ("import sys\nfrom gatekeep.commands.resident import serve\n"
+            "sys.exit(serve(sys.argv[1], 0.5, sys.stderr))\n")
+    result = subprocess.run([sys.executable, "-c", code, str(state_dir(sandbox))],
+                            env=sandbox.env, capture_output=True, text=True, timeout=30)
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert not (state_dir(sandbox) / resident.SOCKET).exists()
+
+
+def test_a_caller_with_the_setting_on_starts_one(sandbox):
+    result = sandbox.gatekeep("check", "-c", "ls", env={resident.ENV: "1"})
+    assert result.returncode == 0
+    try:
+        sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
+        served, loaded = traced(sandbox, "check", "-c", "ls")
+        assert (served.returncode, HEAVY in loaded) == (0, False)
+    finally:
+        sandbox.gatekeep("resident", "--stop")
+
+
+def test_a_caller_of_another_interpreter_set_up_is_declined_and_judges_itself(sandbox, server):
+    result = subprocess.run([sys.executable, "-O", "-X", "importtime", "-m", "gatekeep",
+                             "check", "-c", "ls"], capture_output=True, text=True,
+                            env=sandbox.env, cwd=sandbox.work, timeout=sandbox.TIMEOUT)
+
+    assert result.returncode == 0
+    assert HEAVY in result.stderr
