@@ -487,10 +487,10 @@ def resident(
     status: Annotated[bool, typer.Option(
         "--status", help="Say whether one runs (exit 0) or not (exit 1).")] = False,
 ) -> None:
-    """Keep a judge loaded, so that a fresh `check` does not load gatekeep again. It serves
-    only this user's calls with this state directory, interpreter and code, and stops after
-    15 minutes without one. GATEKEEP_RESIDENT=1 starts it when a call finds none; =0 never
-    asks it."""
+    """Keep a judge loaded, so that a fresh `check`, `run` or hook call does not load gatekeep
+    again. It serves only this user's calls with this state directory, interpreter and code,
+    and stops after 15 minutes without one. GATEKEEP_RESIDENT=1 starts it when a call finds
+    none; =0 never asks it. Exit codes: 0 done, 1 not running (--status) or not started."""
     from gatekeep.commands.resident import command
 
     raise typer.Exit(command(str(_locations().state_dir), foreground=foreground, stop=stop,
