@@ -110,32 +110,37 @@ def ask(mode: str, args: list[str], cwd: str | None = None,
         return None
     try:
         state = sysfs.user_dirs(os.environ if env is None else env)[1]
-        code = sysfs.code_digest()
+        listening = os.path.exists(socket_path(state))  # none: no digest, no connect
+        code = sysfs.code_digest() if listening else ""
     except Exception:
         return None
-    served = _served(state, mode, args, code, cwd, env)
-    if served is None and setting == "1":
+    served, reached = _served(state, mode, args, code, cwd, env) if listening else (None, False)
+    if not reached and setting == "1":
         start(state, env)
     return served
 
 
 def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
-            env: Mapping[str, str] | None) -> int | None:
+            env: Mapping[str, str] | None) -> tuple[int | None, bool]:
+    """The status (None: not served) and whether a server of this user answered at all."""
     import _socket  # not ``socket``: its enums cost a caller 3 ms
 
     nonce = os.urandom(16).hex().encode()
     if not sealed.private(state):
-        return None
+        return None, True  # never asked, and never started there
     try:
         connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     except OSError:
-        return None
+        return None, True
     try:
         try:
             connection.settimeout(ACK_SECONDS)
             connection.connect(socket_path(state))
+        except OSError:
+            return None, False  # none listens (a dead server's socket): one may be started
+        try:
             if not _ours(connection):
-                return None
+                return None, True
             body = encode_request(mode, args, code, nonce, cwd, env)
             here = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             try:
@@ -146,11 +151,11 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
                 os.close(here)
             lines = _Lines(connection)
             if lines.next() != b"accepted":
-                return None  # declined, or gone: nothing ran
+                return None, True  # declined, or gone: nothing ran
         except OSError:
-            return None
+            return None, True
         connection.settimeout(None)
-        return _status(state, lines, nonce)
+        return _status(state, lines, nonce), True
     finally:
         connection.close()
 
