@@ -291,26 +291,37 @@ def _declined(request: Request, fds: list[int], code: str, compat: bytes) -> str
 
 def _child(connection: socket.socket, listener: socket.socket, request: Request,
            fds: list[int]) -> None:
-    """The caller's stand-in: never returns; its status goes back with a MAC."""
-    status: int | None = ExitStatus.INTERNAL_ERROR
+    """The caller's stand-in: never returns (whatever happens, it ends here); its status
+    goes back with a MAC."""
     try:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        listener.close()
-        connection.sendall(b"accepted\n")
-        _become(request, fds)
-        status = _run(request)
-    finally:
+        status = _stand_in(connection, listener, request, fds)
+        if status != ExitStatus.INTERRUPTED:  # interrupted: nothing more reaches the caller
+            with contextlib.suppress(BaseException):
+                sys.stdout.flush()
+                sys.stderr.flush()
         reply = b"declined\n"
-        with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
         if status is not None:
             secret = sealed.key(sysfs.user_dirs(os.environ)[1])
             mac = resident.reply_mac(secret, request.nonce, status) if secret else b"-"
             reply = f"{status} ".encode() + mac + b"\n"
-        with contextlib.suppress(BaseException):
-            connection.sendall(reply)
+        connection.sendall(reply)
+    finally:
         os._exit(0)
+
+
+def _stand_in(connection: socket.socket, listener: socket.socket, request: Request,
+              fds: list[int]) -> int | None:
+    """Take on the caller and run its call; None (declined) when it could not take it on:
+    nothing was written, and the caller does it itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as the caller's own
+    listener.close()
+    connection.sendall(f"accepted {os.getpid()}\n".encode())  # Ctrl-C: the caller signals
+    try:
+        _become(request, fds)
+    except Exception:
+        return None
+    return _run(request)
 
 
 def _become(request: Request, fds: list[int]) -> None:

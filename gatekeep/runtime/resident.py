@@ -150,14 +150,28 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
             finally:
                 os.close(here)
             lines = _Lines(connection)
-            if lines.next() != b"accepted":
+            word, _, child = lines.next().partition(b" ")
+            if word != b"accepted" or not child.isdigit():
                 return None, True  # declined, or gone: nothing ran
         except OSError:
             return None, True
         connection.settimeout(None)
-        return _status(state, lines, nonce), True
+        try:
+            return _status(state, lines, nonce), True
+        except KeyboardInterrupt:  # Ctrl-C reached this caller: the child stops as it would
+            _interrupt(int(child))
+            raise
     finally:
         connection.close()
+
+
+def _interrupt(child: int) -> None:
+    import signal
+
+    try:  # noqa: SIM105 - contextlib would cost every caller its import
+        os.kill(child, signal.SIGINT)
+    except OSError:
+        pass  # it ended already
 
 
 def _ours(connection: Socket) -> bool:

@@ -7,9 +7,11 @@ callers, and fake servers listening on the same socket to stand for a broken or 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -186,15 +188,15 @@ def keyed_reply(sandbox, status: int) -> Callable[[bytes], bytes]:
         secret = sealed.key(str(state_dir(sandbox)))
         assert secret is not None
         nonce = data[4:].split(b"\0")[6]
-        return b"accepted\n" + f"{status} ".encode() + \
+        return b"accepted 999999999\n" + f"{status} ".encode() + \
             resident.reply_mac(secret, nonce, status) + b"\n"
     return reply
 
 
 @pytest.mark.parametrize("reply", [
-    pytest.param(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
-    pytest.param(lambda data: b"accepted\n", id="closed-after-accepting"),
-    pytest.param(lambda data: b"accepted\nallow\n", id="garbage"),
+    pytest.param(lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
+    pytest.param(lambda data: b"accepted 999999999\n", id="closed-after-accepting"),
+    pytest.param(lambda data: b"accepted 999999999\nallow\n", id="garbage"),
 ])
 def test_an_unverifiable_check_answer_is_an_internal_error(sandbox, fake, reply):
     server = fake(reply)
@@ -206,7 +208,7 @@ def test_an_unverifiable_check_answer_is_an_internal_error(sandbox, fake, reply)
 
 
 @pytest.mark.parametrize("reply", [
-    pytest.param(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
+    pytest.param(lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
     pytest.param(lambda data: b"declined stale\n", id="declined"),
     pytest.param(lambda data: None, id="silent"),
 ])
@@ -247,7 +249,7 @@ def test_a_hook_call_blocks_when_the_server_says_stored_but_nothing_is(sandbox, 
 
 
 def test_a_socket_outside_a_private_state_directory_is_never_asked(sandbox, fake):
-    server = fake(lambda data: b"accepted\n0 " + b"0" * 64 + b"\n")
+    server = fake(lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n")
     state_dir(sandbox).chmod(0o777)
     try:
         result = sandbox.gatekeep("check", "-c", "ls")
@@ -314,3 +316,28 @@ def test_a_caller_of_another_interpreter_set_up_is_declined_and_judges_itself(sa
 
     assert result.returncode == 0
     assert HEAVY in result.stderr
+
+
+def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
+    """The child writes to the caller's own stdout: interrupted, it must not go on to print
+    a decision after the caller has gone. Its stdout here is a full pipe, so the child is
+    still writing when the caller is interrupted."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    filled = 0
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            filled += os.write(write_end, b"x" * 4096)
+    os.set_blocking(write_end, True)
+    caller = subprocess.Popen([str(sandbox.GATEKEEP), "check", "-c", "ls"], env=sandbox.env,
+                              cwd=sandbox.work, stdout=write_end, stderr=subprocess.PIPE,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    os.close(write_end)
+    time.sleep(1.0)
+    caller.send_signal(signal.SIGINT)
+    caller.wait(timeout=sandbox.TIMEOUT)
+    with os.fdopen(read_end, "rb") as pipe:
+        written = pipe.read()  # to the end: the caller and the child have both gone
+
+    assert caller.returncode == 130
+    assert len(written) == filled
