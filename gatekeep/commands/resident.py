@@ -41,6 +41,7 @@ class Request(NamedTuple):
     encoding: str
     errors: str
     cwd: str | None  # judged from, when not the caller's working directory (a hook's call)
+    script: str  # the caller's sys.argv[0]: the box keeps its console scripts read-only
     env: dict[bytes, bytes]
     args: list[str]
 
@@ -264,18 +265,19 @@ def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
 def decode(data: bytes) -> Request:
     """A request, read strictly (``gatekeep.runtime.resident.encode_request``)."""
     items = data.split(b"\0")
-    if items[:2] != [resident.MAGIC, resident.VERSION] or len(items) < 12:
+    if items[:2] != [resident.MAGIC, resident.VERSION] or len(items) < 13:
         raise ValueError("not a request")
     if items[9] != b"-" and not items[9].startswith(b"="):
         raise ValueError("malformed request")
     cwd = os.fsdecode(items[9][1:]) if items[9] != b"-" else None
-    count = int(items[10])
-    env = dict(item.partition(b"=")[::2] for item in items[11:11 + count])
-    rest = items[11 + count:]
+    count = int(items[11])
+    env = dict(item.partition(b"=")[::2] for item in items[12:12 + count])
+    rest = items[12 + count:]
     if len(env) != count or not rest or int(rest[0]) != len(rest) - 1:
         raise ValueError("malformed request")
     return Request(items[2], items[3].decode(), items[4].decode(), int(items[5], 10),
-                   items[6], items[7].decode(), items[8].decode(), cwd, env,
+                   items[6], items[7].decode(), items[8].decode(), cwd,
+                   os.fsdecode(items[10]), env,
                    [arg.decode("utf-8", "surrogateescape") for arg in rest[1:]])
 
 
@@ -338,6 +340,7 @@ def _become(request: Request, fds: list[int]) -> None:
     sys.stdin = _stream(0, "r", request, line=False)
     sys.stdout = _stream(1, "w", request, line=os.isatty(1))
     sys.stderr = _stream(2, "w", request, line=True, errors="backslashreplace")
+    sys.argv = [request.script, *request.args]
     resident.SERVING = True
 
 

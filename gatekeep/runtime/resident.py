@@ -90,7 +90,8 @@ def encode_request(mode: str, args: list[str], code: str, nonce: bytes,
     errors = getattr(stream, "errors", None) or "strict"
     items = [MAGIC, VERSION, compat(), code.encode(), mode.encode(), str(umask).encode(),
              nonce, encoding.encode(), errors.encode(),
-             b"-" if cwd is None else b"=" + os.fsencode(cwd)]
+             b"-" if cwd is None else b"=" + os.fsencode(cwd),
+             os.fsencode(sys.argv[0] if sys.argv else "")]  # where its console scripts are
     pairs = os.environb.items() if env is None else \
         [(os.fsencode(name), os.fsencode(value)) for name, value in env.items()]
     items.append(str(len(pairs)).encode())
