@@ -32,7 +32,8 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
 
     try:
         logged = read_log(log, warn)
-        loaded = load_cached(policy, None, operator_programs(str(locations.config_dir)))
+        loaded = load_cached(policy, locations.cache_dir,
+                             operator_programs(str(locations.config_dir)))
         groups = group(logged, by_time=loaded.guarded)
     except UsageError as error:
         stderr.write(f"gatekeep: {visible(str(error))}\n")

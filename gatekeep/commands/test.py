@@ -11,7 +11,6 @@ from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.offline.batch import Places
 from gatekeep.offline.examples import Report, policy_examples, run_examples
-from gatekeep.policy.cases import load_cases
 from gatekeep.policy.model import Example, Policy
 from gatekeep.policy.select import load_cached
 from gatekeep.runtime.locations import Locations
@@ -25,9 +24,10 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
               stdout: TextIO, stderr: TextIO, interactive: bool) -> int:
     """Each policy (builtin:default when none is named) against its examples and the cases."""
     try:
-        extra = tuple(example for file in cases for example in load_cases(file))
+        extra = _cases(cases)
         programs = operator_programs(str(locations.config_dir))
-        policies = [load_cached(r, None, programs) for r in references or ["builtin:default"]]
+        policies = [load_cached(r, locations.cache_dir, programs)
+                    for r in references or ["builtin:default"]]
     except PolicyError as error:
         stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
@@ -45,6 +45,14 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
     else:
         _print(reports, min_coverage, stdout, color=not env.get("NO_COLOR"))
     return ExitStatus.OK if _passed(reports, min_coverage) else ExitStatus.FAILED
+
+
+def _cases(files: list[Path]) -> tuple[Example, ...]:
+    if not files:
+        return ()
+    from gatekeep.policy.cases import load_cases  # YAML: only for case files
+
+    return tuple(example for file in files for example in load_cases(file))
 
 
 def _run(policies: list[Policy], extra: tuple[Example, ...], stderr: TextIO,
