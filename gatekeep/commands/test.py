@@ -70,15 +70,21 @@ def _passed(reports: list[Report], min_coverage: float | None) -> bool:
 
 def _print(reports: list[Report], min_coverage: float | None, stdout: TextIO,
            color: bool) -> None:
+    from gatekeep.ui import plain
+    from gatekeep.ui.examples import failure_text, summary
+
+    summaries = [summary(report, min_coverage) for report in reports]
+    if not any(report.failures for report in reports) and plain.write(stdout, summaries,
+                                                                        color=color):
+        return
     from gatekeep.ui.console import make_console
-    from gatekeep.ui.examples import failure_text, summary_text
 
     console = make_console(stdout, color=color)
     for report in reports:
         for outcome in report.failures:
             console.print(failure_text(outcome), soft_wrap=True, markup=False, highlight=False)
-    for report in reports:
-        console.print(summary_text(report, min_coverage), end="", soft_wrap=True, markup=False,
+    for pieces in summaries:
+        console.print(plain.rich_text(pieces), end="", soft_wrap=True, markup=False,
                       highlight=False)
 
 

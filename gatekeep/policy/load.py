@@ -44,9 +44,6 @@ from gatekeep.validate import problem
 
 _TOP_KEYS = TOP_KEYS
 _RULE_KEYS = RULE_KEYS
-# what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
-LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
-                   "path:unknown", "self-protection")
 _PATTERN_KEYS = PATTERN_KEYS
 _EFFECTS = VOCABULARY  # what program knowledge says an invocation does
 _TEST_KEYS = TEST_KEYS
