@@ -53,12 +53,13 @@ def _compiled(reference: str, locations: Locations, programs: str | None) -> Pol
     from gatekeep.policy.select import compiled
     from gatekeep.runtime.sysfs import user_dirs
 
+    if problem(reference) is not None:
+        return None  # the checks say why
     try:
-        path = resolve_reference(reference)
-        if problem(reference) is not None or confinement(
-                reference, path, user_dirs(os.environ)[0]) is not None:
+        if confinement(reference, resolve_reference(reference),
+                       user_dirs(os.environ)[0]) is not None:
             return None
-    except (PolicyError, OSError, RuntimeError):
+    except (PolicyError, OSError, RuntimeError, ValueError):
         return None  # the checks say why
     return compiled(reference, locations.cache_dir, programs)
 
