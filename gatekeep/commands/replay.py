@@ -32,7 +32,8 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
 
     try:
         logged = read_log(log, warn)
-        loaded = load_cached(policy, None, operator_programs(str(locations.config_dir)))
+        loaded = load_cached(policy, locations.cache_dir,
+                             operator_programs(str(locations.config_dir)))
         groups = group(logged, by_time=loaded.guarded)
     except UsageError as error:
         stderr.write(f"gatekeep: {visible(str(error))}\n")
@@ -53,15 +54,18 @@ def replay_log(log: Path, policy: str, *, fail_on_loosen: bool, as_json: bool,
 
 
 def _print(result: Replay, policy: str, stdout: TextIO, color: bool) -> None:
+    from gatekeep.ui import plain
+    from gatekeep.ui.replay import change_pieces, summary
+
+    texts = [*(change_pieces(change) for change in result.changes), summary(result, policy)]
+    if plain.write(stdout, texts, color=color):
+        return
     from gatekeep.ui.console import make_console
-    from gatekeep.ui.replay import change_text, summary_text
 
     console = make_console(stdout, color=color)
-    for change in result.changes:
-        console.print(change_text(change), end="", soft_wrap=True, markup=False,
+    for pieces in texts:
+        console.print(plain.rich_text(pieces), end="", soft_wrap=True, markup=False,
                       highlight=False)
-    console.print(summary_text(result, policy), end="", soft_wrap=True, markup=False,
-                  highlight=False)
 
 
 def _document(result: Replay, policy: str, skipped: int) -> dict[str, Any]:

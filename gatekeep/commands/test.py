@@ -11,7 +11,6 @@ from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.offline.batch import Places
 from gatekeep.offline.examples import Report, policy_examples, run_examples
-from gatekeep.policy.cases import load_cases
 from gatekeep.policy.model import Example, Policy
 from gatekeep.policy.select import load_cached
 from gatekeep.runtime.locations import Locations
@@ -25,9 +24,10 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
               stdout: TextIO, stderr: TextIO, interactive: bool) -> int:
     """Each policy (builtin:default when none is named) against its examples and the cases."""
     try:
-        extra = tuple(example for file in cases for example in load_cases(file))
+        extra = _cases(cases)
         programs = operator_programs(str(locations.config_dir))
-        policies = [load_cached(r, None, programs) for r in references or ["builtin:default"]]
+        policies = [load_cached(r, locations.cache_dir, programs)
+                    for r in references or ["builtin:default"]]
     except PolicyError as error:
         stderr.write(policy_error(error))
         return ExitStatus.POLICY_ERROR
@@ -47,6 +47,14 @@ def run_tests(references: list[str], *, cases: list[Path], min_coverage: float |
     return ExitStatus.OK if _passed(reports, min_coverage) else ExitStatus.FAILED
 
 
+def _cases(files: list[Path]) -> tuple[Example, ...]:
+    if not files:
+        return ()
+    from gatekeep.policy.cases import load_cases  # YAML: only for case files
+
+    return tuple(example for file in files for example in load_cases(file))
+
+
 def _run(policies: list[Policy], extra: tuple[Example, ...], stderr: TextIO,
          interactive: bool, color: bool) -> list[Report]:
     places = Places.for_tests()
@@ -62,15 +70,21 @@ def _passed(reports: list[Report], min_coverage: float | None) -> bool:
 
 def _print(reports: list[Report], min_coverage: float | None, stdout: TextIO,
            color: bool) -> None:
+    from gatekeep.ui import plain
+    from gatekeep.ui.examples import failure_text, summary
+
+    summaries = [summary(report, min_coverage) for report in reports]
+    if not any(report.failures for report in reports) and plain.write(stdout, summaries,
+                                                                        color=color):
+        return
     from gatekeep.ui.console import make_console
-    from gatekeep.ui.examples import failure_text, summary_text
 
     console = make_console(stdout, color=color)
     for report in reports:
         for outcome in report.failures:
             console.print(failure_text(outcome), soft_wrap=True, markup=False, highlight=False)
-    for report in reports:
-        console.print(summary_text(report, min_coverage), end="", soft_wrap=True, markup=False,
+    for pieces in summaries:
+        console.print(plain.rich_text(pieces), end="", soft_wrap=True, markup=False,
                       highlight=False)
 
 

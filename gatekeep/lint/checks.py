@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gatekeep.errors import PolicyError
 from gatekeep.lint.globs import sample
 from gatekeep.lint.guardrails import guardrail_findings
 from gatekeep.lint.layers import loosenings
@@ -15,16 +16,20 @@ from gatekeep.lint.model import ERROR, WARNING, Finding
 from gatekeep.lint.probe import allowed_probes, instance, matches_itself
 from gatekeep.lint.runners import PROBES
 from gatekeep.lint.subsume import subsumes
-from gatekeep.policy.load import check_policy
 from gatekeep.policy.model import STRICTNESS, Glob, Pattern, Policy, Rule
 from gatekeep.shell.analyze import analyze, analyze_argv, literal_segment
 from gatekeep.shell.knowledge import Knowledge
 from gatekeep.shell.model import ParsedCommand
 
 
-def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Finding]:
-    """Every finding in the policy ``reference`` (a path or ``builtin:NAME``)."""
-    policy, errors = check_policy(reference, knowledge)
+def lint_policy(reference: str, knowledge: Knowledge | None = None,
+                compiled: Policy | None = None) -> list[Finding]:
+    """Every finding in the policy ``reference`` (a path or ``builtin:NAME``).
+
+    ``compiled`` is the policy as compiled from exactly its current files (the sealed
+    cache's entry): such a policy loaded without an error, so its text has none to report.
+    """
+    policy, errors = (compiled, ()) if compiled is not None else _checked(reference, knowledge)
     if policy is None:
         return sorted((Finding.from_error(e) for e in errors),
                       key=lambda f: (f.file, f.line or 0, f.column or 0))
@@ -34,6 +39,13 @@ def lint_policy(reference: str, knowledge: Knowledge | None = None) -> list[Find
                 *guardrail_findings(policy, own), *loosenings(policy, own),
                 *_reason_claims(policy)]
     return sorted(findings, key=lambda f: (f.file, f.line or 0, f.code, f.message))
+
+
+def _checked(reference: str, knowledge: Knowledge | None
+             ) -> tuple[Policy | None, tuple[PolicyError, ...]]:
+    from gatekeep.policy.load import check_policy  # YAML: only for a text to check
+
+    return check_policy(reference, knowledge)
 
 
 def _reason_claims(policy: Policy) -> list[Finding]:

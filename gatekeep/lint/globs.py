@@ -12,8 +12,10 @@ _TRY = "xa0-_./"
 
 def sample(glob: Glob) -> str | None:
     """A word ``glob`` matches, or None when it matches no word at all (``[z-a]``)."""
-    out: list[str] = []
     text = glob.text
+    if glob.literal:  # most words of most patterns: the word itself
+        return text
+    out: list[str] = []
     index = 0
     while index < len(text):
         char = text[index]

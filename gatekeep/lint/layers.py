@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gatekeep.lint.model import NOTE, WARNING, Finding
 from gatekeep.lint.subsume import subsumes
-from gatekeep.policy.load import LIFTABLE_CHECKS
+from gatekeep.policy.keys import LIFTABLE_CHECKS
 from gatekeep.policy.model import STRICTNESS, Policy, Rule
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import shlex
+from functools import lru_cache
 
 from gatekeep.core.engine import Decision, decide
 from gatekeep.core.inputs import Request, parse_request
@@ -60,6 +61,12 @@ def judge(policy: Policy, request: Request, scripts: frozenset[str] = frozenset(
 
 def instance(pattern: Pattern) -> list[str] | None:
     """A command line the pattern is meant to match, or None when it cannot be made."""
+    made = _instance(pattern)
+    return None if made is None else list(made)
+
+
+@lru_cache(maxsize=8192)  # lint asks for each pattern's command several times
+def _instance(pattern: Pattern) -> tuple[str, ...] | None:
     text = pattern.text
     if pattern.flags_any:  # the map form: "program args [-a | -b] !-c <effect>"
         text = text[: text.rfind(" [")]
@@ -80,7 +87,7 @@ def instance(pattern: Pattern) -> list[str] | None:
     argv = [word for word in made if word is not None] + local + list(pattern.flags_any[:1])
     if "runs-tree-code" in pattern.effects and argv:
         argv[0] = "./" + (argv[0] or "project-script")
-    return argv
+    return tuple(argv)
 
 
 def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:

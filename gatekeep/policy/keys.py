@@ -17,3 +17,6 @@ PATTERN_KEYS = frozenset({"program", "args", "flags", "without", "effects"})
 TEST_KEYS = frozenset({"cmd", "expect", "cwd", "at", "count"})
 WHEN_KEYS = frozenset({"days", "hours", "tz", "exclude"})
 RATE_KEYS = frozenset({"limit", "per", "over"})
+# what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
+LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
+                   "path:unknown", "self-protection")

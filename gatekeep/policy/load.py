@@ -27,7 +27,7 @@ from gatekeep.policy.keys import (
 )
 from gatekeep.policy.knowledge import load_knowledge
 from gatekeep.policy.model import Example, Glob, Pattern, Policy, Rule
-from gatekeep.policy.refs import builtin_dir, resolve_reference
+from gatekeep.policy.refs import builtin_dir, confinement, resolve_reference
 from gatekeep.policy.sandbox import load_sandbox, sandbox_fields
 from gatekeep.policy.values import PackageGuard, load_bounds, load_limits, load_packages
 from gatekeep.policy.yamlsource import (
@@ -44,9 +44,6 @@ from gatekeep.validate import problem
 
 _TOP_KEYS = TOP_KEYS
 _RULE_KEYS = RULE_KEYS
-# what a rule's ``overrides`` may name besides inherited rule ids: checks that fail closed
-LIFTABLE_CHECKS = ("protect.write", "protect.read", "path:outside", "path:runs-code",
-                   "path:unknown", "self-protection")
 _PATTERN_KEYS = PATTERN_KEYS
 _EFFECTS = VOCABULARY  # what program knowledge says an invocation does
 _TEST_KEYS = TEST_KEYS
@@ -66,7 +63,7 @@ def load_policy(reference: str | Path, knowledge: Knowledge | None = None,
     """Load, validate and compile a policy (a path or ``builtin:NAME``).
 
     ``operator_dir`` is the operator's config dir (by default from the environment):
-    only a policy in it may extend files outside its own project (see ``_confinement``).
+    only a policy in it may extend files outside its own project (see ``confinement``).
     """
     return _build(reference, knowledge, None, operator_dir)
 
@@ -98,7 +95,7 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         from gatekeep.runtime.sysfs import user_dirs
 
         operator_dir = user_dirs(os.environ)[0]
-    root = None if str(reference).startswith("builtin:") else _confinement(path, operator_dir)
+    root = confinement(str(reference), path, operator_dir)
     parts = _Loader(knowledge, errors, root).load(path, chain=())
     digest = hashlib.sha256()
     for file, text in parts.texts:
@@ -116,23 +113,6 @@ def _build(reference: str | Path, knowledge: Knowledge | None,
         **sandbox_fields(parts.sandbox), packages=parts.packages, **parts.guard,
         **parts.audit,
     )
-
-
-def _confinement(path: Path, operator_dir: str) -> Path | None:
-    """The directory whose files a policy may extend; None when it may extend any file.
-
-    The operator's own policy (in the config dir, which agents cannot write) may
-    extend anything. Any other (a project policy, --policy, GATEKEEP_POLICY) may
-    have been written by the agent: it extends only builtin:NAME and files inside
-    the project that holds it (``.gatekeep/policy.yaml`` belongs to the directory
-    above), so it cannot make gatekeep read a file elsewhere and report on it.
-    """
-    named = Path(os.path.abspath(path))
-    config = Path(os.path.abspath(operator_dir))
-    if named.is_relative_to(config) or named.resolve().is_relative_to(config.resolve()):
-        return None
-    project = named.parent.parent if named.parent.name == ".gatekeep" else named.parent
-    return project.resolve()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gatekeep.errors import PolicyError
@@ -36,3 +37,23 @@ def resolve_reference(reference: str, relative_to: Path | None = None) -> Path:
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
     return path
+
+
+def confinement(reference: str, path: Path, operator_dir: str) -> Path | None:
+    """The directory whose files a policy may extend; None when it may extend any file.
+
+    A built-in policy and the operator's own policy (in the config dir, which agents
+    cannot write) may extend anything. Any other (a project policy, --policy,
+    GATEKEEP_POLICY) may have been written by the agent: it extends only builtin:NAME
+    and files inside the project that holds it (``.gatekeep/policy.yaml`` belongs to
+    the directory above), so it cannot make gatekeep read a file elsewhere and report
+    on it.
+    """
+    if reference.startswith("builtin:"):
+        return None
+    named = Path(os.path.abspath(path))
+    config = Path(os.path.abspath(operator_dir))
+    if named.is_relative_to(config) or named.resolve().is_relative_to(config.resolve()):
+        return None
+    project = named.parent.parent if named.parent.name == ".gatekeep" else named.parent
+    return project.resolve()

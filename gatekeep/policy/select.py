@@ -88,20 +88,45 @@ def load_cached(reference: str, cache_dir: Path | None, programs: str | None = N
     ``programs`` is the operator's program knowledge file, extending the shipped one.
     ``cache_dir`` is ``<state dir>/cache``; None compiles without the cache.
     """
-    path = resolve_reference(reference)
     state = str(cache_dir.parent) if cache_dir is not None else None
-    context = f"{FORMAT}\0{__version__}\0{reference}\0{path}\0{programs or ''}"
-    name = f"p-{sha256(context.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}"
+    name, context = _entry(reference, programs)
     secret = sealed.key(state, create=True) if state is not None else None
     if state is not None and secret is not None:
-        found = _read(state, name, context, secret, reference,
-                      _knowledge_files(programs) + [str(path)])
+        found = _read(state, name, context, secret, reference, _required(reference, programs))
         if found is not None:
             return _vouch(*found)
     policy, vouch = _compile(reference, programs)
     if vouch is not None and state is not None and secret is not None:
         _write(state, name, context, secret, policy, vouch)
     return _vouch(policy, vouch)
+
+
+def compiled(reference: str, cache_dir: Path, programs: str | None = None) -> Policy | None:
+    """The cached compiled policy, when an entry verifies as :func:`load_cached` verifies
+    it (the seal, every file's content, gatekeep's code); None otherwise. Never compiles
+    and never writes: a command that must see the policy's text itself, and report on it,
+    checks that text when there is no entry."""
+    state = str(cache_dir.parent)
+    secret = sealed.key(state)
+    if secret is None:
+        return None
+    try:
+        name, context = _entry(reference, programs)
+        found = _read(state, name, context, secret, reference, _required(reference, programs))
+    except PolicyError:
+        return None  # no such built-in policy: the checks say so
+    return _vouch(*found) if found is not None else None
+
+
+def _entry(reference: str, programs: str | None) -> tuple[str, str]:
+    """The cache entry's file name and the context its seal covers."""
+    path = resolve_reference(reference)
+    context = f"{FORMAT}\0{__version__}\0{reference}\0{path}\0{programs or ''}"
+    return f"p-{sha256(context.encode('utf-8', 'surrogateescape')).hexdigest()[:40]}", context
+
+
+def _required(reference: str, programs: str | None) -> list[str]:
+    return _knowledge_files(programs) + [str(resolve_reference(reference))]
 
 
 def _vouch(policy: Policy, vouch: Vouched | None) -> Policy:

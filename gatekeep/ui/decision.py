@@ -7,15 +7,12 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from gatekeep.core.explain import MARKS as SIGNS
 from gatekeep.text import visible
+from gatekeep.ui.marks import MARKS as MARKS  # the colour table, read from here too
+from gatekeep.ui.marks import STYLES as STYLES
 
 if TYPE_CHECKING:  # gatekeep log's table reads the marks and loads no engine
     from gatekeep.core.engine import Decision, SegmentDecision
-
-# The one colour table; the signs are the explanation's own.
-STYLES = {"allow": "green", "ask": "yellow", "deny": "red"}
-MARKS = {kind: (SIGNS[kind], style) for kind, style in STYLES.items()}
 
 
 def decision_text(decision: Decision) -> Text:

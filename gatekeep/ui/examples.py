@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from gatekeep.offline.examples import Outcome, Report
 from gatekeep.runtime.audit import segment_json
 from gatekeep.text import visible
-from gatekeep.ui.decision import MARKS, segment_text
+from gatekeep.ui.marks import MARKS
+from gatekeep.ui.plain import Piece, rich_text
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def where(outcome: Outcome) -> str:
@@ -19,6 +21,10 @@ def where(outcome: Outcome) -> str:
 
 def failure_text(outcome: Outcome) -> Text:
     """One failed example: where it is, the command, expected against actual, the parts."""
+    from rich.text import Text
+
+    from gatekeep.ui.decision import segment_text
+
     example, decision = outcome.example, outcome.decision
     out = Text()
     out.append("FAIL ", style="bold red")
@@ -38,6 +44,8 @@ def failure_text(outcome: Outcome) -> Text:
 
 
 def _indented(text: Text, prefix: str) -> Text:
+    from rich.text import Text
+
     out = Text()
     for line in text.split("\n", include_separator=True):
         if line.plain.strip():
@@ -47,21 +55,26 @@ def _indented(text: Text, prefix: str) -> Text:
 
 
 def summary_text(report: Report, min_coverage: float | None) -> Text:
+    return rich_text(summary(report, min_coverage))
+
+
+def summary(report: Report, min_coverage: float | None) -> list[Piece]:
+    """Examples passed and rule coverage, as styled pieces (``gatekeep.ui.plain``)."""
     outcomes, coverage = report.outcomes, report.coverage
     failed = len(report.failures)
-    out = Text()
     style = "red" if failed else "green"
-    out.append(f"{report.policy.name}: ", style="bold")
-    out.append(f"{len(outcomes) - failed} of {len(outcomes)} examples passed", style=style)
     covered = len(coverage.rules) - len(coverage.uncovered)
     low = min_coverage is not None and coverage.percent < min_coverage
-    out.append(f"; rule coverage {covered}/{len(coverage.rules)} ({coverage.percent:.1f}%)",
-               style="red" if low else "")
+    out: list[Piece] = [
+        (f"{report.policy.name}: ", "bold"),
+        (f"{len(outcomes) - failed} of {len(outcomes)} examples passed", style),
+        (f"; rule coverage {covered}/{len(coverage.rules)} ({coverage.percent:.1f}%)",
+         "red" if low else "")]
     if low:
-        out.append(f", below the required {min_coverage:g}%", style="red")
-    out.append("\n")
-    for rule in coverage.uncovered:
-        out.append(f"  not covered: {rule.id} ({rule.file}:{rule.line})\n", style="yellow")
+        out.append((f", below the required {min_coverage:g}%", "red"))
+    out.append(("\n", None))
+    out.extend((f"  not covered: {rule.id} ({rule.file}:{rule.line})\n", "yellow")
+               for rule in coverage.uncovered)
     return out
 
 
