@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import gatekeep
+from gatekeep.runtime import resident
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 GATEKEEP = str(Path(sys.executable).parent / "gatekeep")
@@ -39,6 +40,9 @@ class Case:
                  forget: Path | None = None) -> None:
         self.name, self.budget, self.argv, self.stdin, self.forget = (
             name, budget, argv, stdin, forget)
+
+    def _replace_name(self, name: str) -> Case:
+        return Case(name, self.budget, self.argv, self.stdin, self.forget)
 
 
 def once(argv: list[str], env: dict[str, str], stdin: bytes = b"",
@@ -143,6 +147,8 @@ def served(state: Path) -> list[Case]:
         Case("check -- true [resident]", 4, [GATEKEEP, "check", "--", "true"]),
         Case("check --json -c 'ls && git' [resident]", 4,
              [GATEKEEP, "check", "--json", "-c", "ls && git status"]),
+        *(case._replace_name(f"{case.name} [resident]") for case in others(state)
+          if resident.servable(case.argv[1:])),
     ]
 
 

@@ -84,13 +84,14 @@ def dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"{__version__}\n")
         return 0
-    from gatekeep.cli import app
+    from gatekeep.runtime import resident
 
-    try:
-        app(args=args, prog_name="gatekeep")
-    except SystemExit as exit_:
-        return exit_.code if isinstance(exit_.code, int) else 1
-    return 0
+    status = resident.ask("cli", args) if resident.servable(args) else None
+    if status is not None:
+        return status
+    from gatekeep.cli import invoke
+
+    return invoke(args)
 
 
 def _check(args: list[str]) -> int | None:

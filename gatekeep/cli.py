@@ -90,6 +90,15 @@ PoliciesArgument = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+def invoke(args: list[str]) -> int:
+    """``gatekeep ARGS`` through the typer application: its exit status."""
+    try:
+        app(args=args, prog_name="gatekeep")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
+    return 0
+
+
 def _locations() -> Locations:
     """gatekeep's files, from the environment (loaded only by the commands that use them)."""
     from gatekeep.runtime.locations import Locations
@@ -494,7 +503,8 @@ def resident(
     from gatekeep.commands.resident import command
 
     raise typer.Exit(command(str(_locations().state_dir), foreground=foreground, stop=stop,
-                             status=status, stdout=sys.stdout, stderr=sys.stderr))
+                             status=status, stdout=sys.stdout, stderr=sys.stderr,
+                             invoke=invoke))
 
 
 @app.command(cls=Command)

@@ -20,6 +20,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -27,8 +28,9 @@ from gatekeep.exitcodes import ExitStatus, internal_error
 from gatekeep.policy import select
 from gatekeep.runtime import resident, sealed, sysfs
 
+Invoke = Callable[[list[str]], int]
 IDLE = 900.0
-MODES = ("check", "prepare")
+MODES = ("check", "prepare", "cli")
 STARTING_SECONDS = 10.0  # how long ``gatekeep resident`` waits for a started server to answer
 
 
@@ -47,7 +49,7 @@ class Request(NamedTuple):
 
 
 def command(state_dir: str, *, foreground: bool, stop: bool, status: bool, stdout: TextIO,
-            stderr: TextIO) -> int:
+            stderr: TextIO, invoke: Invoke | None = None) -> int:
     """``gatekeep resident``: start one in the background (default), serve in the
     foreground, stop the running one, or say whether one runs."""
     pid = running(state_dir)
@@ -60,7 +62,7 @@ def command(state_dir: str, *, foreground: bool, stop: bool, status: bool, stdou
         stdout.write(f"stopped (pid {pid})\n" if pid else "not running\n")
         return 0
     if foreground:
-        return serve(state_dir, IDLE, stderr)
+        return serve(state_dir, IDLE, stderr, invoke)
     if pid:
         stdout.write(f"already running (pid {pid})\n")
         return 0
@@ -97,8 +99,10 @@ def running(state_dir: str) -> int | None:
     return None
 
 
-def serve(state_dir: str, idle: float, stderr: TextIO) -> int:
-    """Listen until idle for ``idle`` seconds, stopped, or gatekeep's code changes."""
+def serve(state_dir: str, idle: float, stderr: TextIO, invoke: Invoke | None = None) -> int:
+    """Listen until idle for ``idle`` seconds, stopped, or gatekeep's code changes.
+    ``invoke`` runs the typer application (``gatekeep.cli.invoke``, above this layer): with
+    it, the commands ``gatekeep.runtime.resident.SERVED`` names are served too."""
     if sealed.key(state_dir, create=True) is None or not sealed.private(state_dir):
         stderr.write(f"gatekeep: {state_dir} is not a private directory of this user\n")
         return 1
@@ -113,7 +117,7 @@ def serve(state_dir: str, idle: float, stderr: TextIO) -> int:
     code, compat = sysfs.code_digest(), resident.compat()
     os.chdir("/")
     try:
-        _loop(listener, idle, code, compat, state_dir)
+        _loop(listener, idle, code, compat, state_dir, invoke)
     except SystemExit:
         pass
     finally:
@@ -156,17 +160,27 @@ def _listen(state_dir: str) -> socket.socket:
     return listener
 
 
+# What the served calls load: the judging path, and the typer-dispatched commands' modules
+PRELOADED = (
+    "gatekeep.commands.check", "gatekeep.commands.run", "gatekeep.sandbox.describe",
+    "gatekeep.sandbox.plan", "gatekeep.sandbox.policy", "gatekeep.ui.console",
+    "gatekeep.ui.decision", "gatekeep.policy.plain", "gatekeep.shell.parse",
+    "gatekeep.commands.log", "gatekeep.commands.approvals", "gatekeep.commands.lint",
+    "gatekeep.commands.test", "gatekeep.commands.replay", "gatekeep.commands.schema",
+    "gatekeep.commands.completions", "gatekeep.commands.doctor", "gatekeep.ui.auditview",
+    "gatekeep.ui.replay", "gatekeep.ui.examples", "gatekeep.ui.junit", "gatekeep.policy.load",
+    "gatekeep.lint.checks", "gatekeep.offline.batch", "rich.console", "rich.table",
+)
+
+
 def _preload(state_dir: str) -> None:
-    """Everything a fresh check loads, loaded once: modules, the parser's grammar, and the
+    """Everything a served call loads, loaded once: modules, the parser's grammar, and the
     newest compiled policies decoded (a caller verifies each before it uses it)."""
-    import gatekeep.commands.check
-    import gatekeep.commands.run
-    import gatekeep.sandbox.describe
-    import gatekeep.sandbox.plan
-    import gatekeep.sandbox.policy
-    import gatekeep.ui.console
-    import gatekeep.ui.decision  # noqa: F401
-    from gatekeep.policy import plain  # noqa: F401
+    from importlib import import_module
+
+    for name in PRELOADED:
+        with contextlib.suppress(ImportError):
+            import_module(name)
     from gatekeep.shell import parse
 
     parse._parser()  # the grammar: the same for every caller
@@ -193,7 +207,7 @@ def _warm(state_dir: str) -> None:
 
 
 def _loop(listener: socket.socket, idle: float, code: str, compat: bytes,
-          state_dir: str) -> None:
+          state_dir: str, invoke: Invoke | None) -> None:
     last = time.monotonic()
     listener.settimeout(1.0)
     while time.monotonic() - last < idle:
@@ -204,7 +218,7 @@ def _loop(listener: socket.socket, idle: float, code: str, compat: bytes,
             continue
         last = time.monotonic()
         with connection:
-            if not _handle(connection, listener, code, compat):
+            if not _handle(connection, listener, code, compat, invoke):
                 return
         _warm(state_dir)  # while the child works: a policy compiled since
 
@@ -216,7 +230,7 @@ def _reap() -> None:
 
 
 def _handle(connection: socket.socket, listener: socket.socket, code: str,
-            compat: bytes) -> bool:
+            compat: bytes, invoke: Invoke | None) -> bool:
     """Serve one request in a child; False when this server should stop (stale code)."""
     fds: list[int] = []
     try:
@@ -225,12 +239,12 @@ def _handle(connection: socket.socket, listener: socket.socket, code: str,
             return True
         data, fds = _receive(connection)
         request = decode(data)
-        why = _declined(request, fds, code, compat)
+        why = _declined(request, fds, code, compat, invoke)
         if why is not None:
             connection.sendall(f"declined {why}\n".encode())
             return why != "stale"
         if os.fork() == 0:
-            _child(connection, listener, request, fds)
+            _child(connection, listener, request, fds, invoke)
         return True
     except (OSError, ValueError):
         return True
@@ -281,22 +295,25 @@ def decode(data: bytes) -> Request:
                    [arg.decode("utf-8", "surrogateescape") for arg in rest[1:]])
 
 
-def _declined(request: Request, fds: list[int], code: str, compat: bytes) -> str | None:
+def _declined(request: Request, fds: list[int], code: str, compat: bytes,
+              invoke: Invoke | None) -> str | None:
     if request.code != code:
         return "stale"  # gatekeep changed under this server: it stops, a caller decides
     if request.compat != compat:
         return "another interpreter or context"
     if request.mode not in MODES or len(fds) != 4:
         return "not served"
+    if request.mode == "cli" and (invoke is None or not resident.servable(request.args)):
+        return "not served"
     return None
 
 
 def _child(connection: socket.socket, listener: socket.socket, request: Request,
-           fds: list[int]) -> None:
+           fds: list[int], invoke: Invoke | None) -> None:
     """The caller's stand-in: never returns (whatever happens, it ends here); its status
     goes back with a MAC."""
     try:
-        status = _stand_in(connection, listener, request, fds)
+        status = _stand_in(connection, listener, request, fds, invoke)
         if status != ExitStatus.INTERRUPTED:  # interrupted: nothing more reaches the caller
             with contextlib.suppress(BaseException):
                 sys.stdout.flush()
@@ -312,7 +329,7 @@ def _child(connection: socket.socket, listener: socket.socket, request: Request,
 
 
 def _stand_in(connection: socket.socket, listener: socket.socket, request: Request,
-              fds: list[int]) -> int | None:
+              fds: list[int], invoke: Invoke | None) -> int | None:
     """Take on the caller and run its call; None (declined) when it could not take it on:
     nothing was written, and the caller does it itself."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -323,7 +340,7 @@ def _stand_in(connection: socket.socket, listener: socket.socket, request: Reque
         _become(request, fds)
     except Exception:
         return None
-    return _run(request)
+    return _run(request, invoke)
 
 
 def _become(request: Request, fds: list[int]) -> None:
@@ -365,13 +382,15 @@ def _stream(fd: int, mode: str, request: Request, line: bool,
                             line_buffering=line)
 
 
-def _run(request: Request) -> int | None:
+def _run(request: Request, invoke: Invoke | None) -> int | None:
     """What the caller would have run, inside the same outer boundary as ``gatekeep``'s:
     ``check ARGS`` as it prints and exits, or (``prepare``) the allow decision ``run ARGS``
     would store, stored (0) or not (1)."""
     try:
         if request.mode == "prepare":
             return _prepare(request.args[1:], request.cwd)
+        if request.mode == "cli":
+            return invoke(request.args) if invoke is not None else None
         from gatekeep.commands.check import plain
 
         return plain(request.args[1:])

@@ -46,8 +46,29 @@ MAX_REQUEST = 1 << 22
 SERVING = False  # set in a server's child: a request it serves never asks a server again
 
 
-def compat() -> bytes:
-    """What must be equal between a caller and a server for a child to stand in for it."""
+# Commands a child may stand in for: they neither keep running nor talk with the operator
+# (no ``log --follow``, no ``approvals watch``, no ``mcp``, no prompt), and their work is
+# the same wherever it runs. ``install`` and ``uninstall`` name this gatekeep's own paths.
+SERVED = frozenset({"log", "approvals", "lint", "test", "replay", "schema", "completions",
+                    "doctor", "--help", "-h"})
+NOT_SERVED_WORDS = frozenset({"--follow", "-f", "watch"})
+
+
+def servable(args: list[str]) -> bool:
+    """Whether a resident judge's child may run ``gatekeep ARGS`` for this caller."""
+    return bool(args) and args[0] in SERVED and not NOT_SERVED_WORDS.intersection(args)
+
+
+# Read once, when a module is imported (typer's, the interpreter's): a child could not take
+# them on from the caller, so a caller whose values differ is not served.
+IMPORT_TIME_ENV = ("PYTHONHASHSEED", "TYPER_USE_RICH", "TERMINAL_WIDTH",
+                   "_TYPER_FORCE_DISABLE_TERMINAL", "GITHUB_ACTIONS", "FORCE_COLOR", "PY_COLORS",
+                   "TYPER_STANDARD_TRACEBACK", "_TYPER_STANDARD_TRACEBACK")
+
+
+def compat(env: Mapping[str, str] | None = None) -> bytes:
+    """What must be equal between a caller (with ``env``, default this process's) and a
+    server for a child to stand in for it."""
     flags = tuple(getattr(sys.flags, name) for name in (
         "isolated", "ignore_environment", "no_user_site", "no_site", "utf8_mode",
         "dev_mode", "optimize", "hash_randomization"))
@@ -57,7 +78,8 @@ def compat() -> bytes:
              repr(search), repr(flags),
              sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(),
              f"{os.getuid()}:{os.geteuid()}:{os.getgid()}:{os.getegid()}:{sorted(os.getgroups())}",
-             f"{root.st_dev}:{root.st_ino}", namespace)
+             f"{root.st_dev}:{root.st_ino}", namespace,
+             repr([(os.environ if env is None else env).get(name) for name in IMPORT_TIME_ENV]))
     return "\n".join(parts).encode("utf-8", "surrogateescape")
 
 
@@ -88,7 +110,7 @@ def encode_request(mode: str, args: list[str], code: str, nonce: bytes,
     stream = sys.stdout
     encoding = getattr(stream, "encoding", None) or "utf-8"
     errors = getattr(stream, "errors", None) or "strict"
-    items = [MAGIC, VERSION, compat(), code.encode(), mode.encode(), str(umask).encode(),
+    items = [MAGIC, VERSION, compat(env), code.encode(), mode.encode(), str(umask).encode(),
              nonce, encoding.encode(), errors.encode(),
              b"-" if cwd is None else b"=" + os.fsencode(cwd),
              os.fsencode(sys.argv[0] if sys.argv else "")]  # where its console scripts are

@@ -341,3 +341,55 @@ def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
 
     assert caller.returncode == 130
     assert len(written) == filled
+
+
+# -- the typer-dispatched commands ---------------------------------------------------------
+
+SERVED_CALLS = [
+    ("log", "-n", "1"), ("log", "stats"), ("log", "verify"), ("approvals", "list"),
+    ("--help",), ("log", "--help"), ("schema",), ("completions", "bash"),
+    ("lint", "builtin:default"), ("test", "builtin:default"), ("doctor",),
+    ("lint", "nowhere.yaml"), ("log", "-n", "x"),
+]
+
+
+@pytest.mark.parametrize("args", [pytest.param(a, id=" ".join(a)) for a in SERVED_CALLS])
+def test_a_served_command_answers_as_the_callers_own_would(sandbox, server, args):
+    sandbox.gatekeep("run", "-c", "ls")  # a record for the log to show
+    served, loaded = traced(sandbox, *args)
+    alone, alone_loaded = traced(sandbox, *args, env={resident.ENV: "0"})
+
+    assert answer(served) == answer(alone)
+    assert "typer" not in loaded
+    assert "typer" in alone_loaded
+
+
+def test_a_served_command_on_a_terminal_is_drawn_as_the_callers_own(sandbox, server):
+    import pexpect
+
+    sandbox.gatekeep("run", "-c", "ls")
+    drawn = []
+    for env in ({"TERM": "xterm-256color"}, {"TERM": "xterm-256color", resident.ENV: "0"}):
+        for args in (["log", "-n", "1"], ["--help"]):
+            child = sandbox.pty_spawn(*args, env=env)
+            child.expect(pexpect.EOF, timeout=sandbox.TIMEOUT)
+            drawn.append(child.before)
+    assert drawn[:2] == drawn[2:]
+    assert b"\x1b[" in drawn[0]  # in colour: drawn for a terminal
+
+
+@pytest.mark.parametrize("args", [("log", "--follow"), ("approvals", "watch"), ("mcp",),
+                                  ("install", "claude-code"), ("run", "--help")])
+def test_what_keeps_running_talks_to_the_operator_or_names_gatekeep_is_never_served(args):
+    assert not resident.servable(list(args))
+
+
+def test_a_caller_whose_import_time_settings_differ_is_declined(sandbox, server):
+    """typer reads FORCE_COLOR and TERMINAL_WIDTH when it is imported: a server started
+    without them cannot draw help as a caller that has them."""
+    env = {"FORCE_COLOR": "1", "TERMINAL_WIDTH": "60"}
+    served, loaded = traced(sandbox, "--help", env=env)
+    alone, _ = traced(sandbox, "--help", env={**env, resident.ENV: "0"})
+
+    assert "typer" in loaded
+    assert answer(served) == answer(alone)
