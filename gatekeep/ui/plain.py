@@ -1,0 +1,87 @@
+"""Styled text as pieces, written without rich where rich would write the bare text.
+
+Importing rich costs about 30 ms, three times the interpreter's own start-up. Writing to a
+pipe or a file (an agent reading ``gatekeep check``, ``gatekeep log | less``), a rich
+console is no terminal: it writes no escape sequence, and lays text out by the width
+it is given. There, for text whose every character takes one cell (printable ASCII and
+the bars' █), the functions below write the bytes rich would; everywhere else (a terminal,
+``FORCE_COLOR`` or ``TTY_COMPATIBLE`` set, other characters, a line rich would fold)
+the callers hand the same pieces to rich. ``tests/ui/test_plain.py`` holds the two to
+the same output on generated text.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+Piece = tuple[str, str]  # a text and its rich style ("" for none)
+Line = Sequence[Piece]
+BAR = "█"
+
+
+def without_rich(file: TextIO) -> bool:
+    """Whether a rich console on ``file`` would be no terminal (``rich.console.Console``'s
+    own tests: the environment's overrides, a notebook, ``isatty``), with nothing written
+    that UTF-8 could not encode."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ \
+            or hasattr(builtins, "get_ipython"):
+        return False
+    encoding = (getattr(file, "encoding", None) or "utf-8").lower().replace("_", "-")
+    try:
+        return encoding in ("utf-8", "utf8") and not file.isatty()
+    except ValueError:  # a closed file: let rich say so
+        return False
+
+
+def one_cell(text: str) -> bool:
+    """Whether each character of ``text`` (no line breaks) takes one terminal cell."""
+    return text.isprintable() and text.replace(BAR, "").isascii()
+
+
+def joined(line: Line) -> str:
+    return "".join(text for text, _ in line)
+
+
+def emit(file: TextIO, text: str) -> None:
+    """Write as a rich console writes: then flush; a closed pipe ends the process with
+    status 1 and later output going to /dev/null."""
+    try:
+        file.write(text)
+        file.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
+
+
+def rich_text(pieces: Line) -> Text:
+    """The pieces appended in order to an empty rich ``Text``."""
+    from rich.text import Text
+
+    out = Text()
+    for text, style in pieces:
+        out.append(text, style=style)
+    return out
+
+
+def table(rows: Sequence[Sequence[str]], width: int) -> str | None:
+    """A borderless rich table's text (one space of padding between columns, none at the
+    edges, each column as wide as its widest cell), or None when a cell is not all
+    one-cell characters or the table is wider than ``width``."""
+    if not rows or not all(one_cell(cell) for row in rows for cell in row):
+        return None
+    last = len(rows[0]) - 1
+    # (left padding, width of the widest cell, right padding) of each column
+    columns = [(int(column > 0), max(len(row[column]) for row in rows), int(column < last))
+               for column in range(last + 1)]
+    if sum(sum(column) for column in columns) > width:
+        return None
+    return "".join("".join(" " * left + cell.ljust(wide) + " " * right
+                           for cell, (left, wide, right) in zip(row, columns, strict=True))
+                   + "\n" for row in rows)
