@@ -8,13 +8,15 @@ same bytes where rich would write no more than the text (``gatekeep.ui.plain``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gatekeep.offline.stats import Stats, Suggestion, median
 from gatekeep.text import visible
 from gatekeep.ui import plain
 from gatekeep.ui.decision import MARKS
 from gatekeep.ui.plain import Line, Piece
+
+if TYPE_CHECKING:  # the table alone loads no statistics
+    from gatekeep.offline.stats import Stats, Suggestion
 
 BAR = 40  # characters of the longest bar
 WIDE = 400  # columns when the output is not a terminal: one line per entry, never folded
@@ -88,6 +90,8 @@ def _days(stats: Stats) -> list[Line]:
 
 def _lines(stats: Stats, suggested: Sequence[Suggestion]) -> list[Line]:
     """The report's lines (an empty one: a blank line), up to the suggested rules."""
+    from gatekeep.offline.stats import median
+
     waited = stats.waited
     return [*_bars("decisions per rule", stats.per_rule), *_days(stats),
             *_bars("most asked commands", stats.most_asked, style="yellow"),
