@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,7 +28,7 @@ def fields(command: str, decision: str, rules: list[str], why: str | None = None
 
 
 def written(tmp_path: Path) -> Locations:
-    locations = Locations(tmp_path / "config", tmp_path / "state")
+    locations = Locations(tmp_path / "config" / "gatekeep", tmp_path / "state" / "gatekeep")
     log = str(locations.audit_log)
     records = [
         (fields("echo one", "allow", ["text-tools"]), None, ("a" * 16, "session-1"), 0),
@@ -133,3 +136,23 @@ def test_a_table_with_wide_characters_is_measured_in_terminal_cells(tmp_path: Pa
         "time                 decision  exit  command    rules  session\n"
         "2026-05-28T20:26:40  allow     -     echo 日本  r      s      \n"
         "2026-05-28T20:26:40  allow     -     echo été   r      s      \n")
+
+
+@pytest.mark.parametrize("args", [["log"], ["log", "stats"], ["check", "--", "true"],
+                                  ["check", "--policy", "builtin:default", "--", "true"]],
+                         ids=" ".join)
+def test_a_closed_pipe_ends_the_output_as_rich_ends_it(args: list[str], tmp_path: Path) -> None:
+    """Exit 1 and nothing on stderr, written plain or by rich (``TTY_COMPATIBLE=0``)."""
+    written(tmp_path)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    ended = []
+    for extra in ({}, {"TTY_COMPATIBLE": "0"}):
+        read, write = os.pipe()
+        os.close(read)
+        with os.fdopen(write, "wb") as closed:
+            result = subprocess.run([sys.executable, "-m", "gatekeep", *args], stdout=closed,
+                                    stderr=subprocess.PIPE, env={**env, **extra}, check=False)
+        ended.append((result.returncode, result.stderr))
+    assert ended == [(1, b"")] * 2
