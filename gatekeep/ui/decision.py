@@ -48,6 +48,10 @@ def segment_pieces(segment: SegmentDecision) -> list[Piece]:
     return out
 
 
+def decision_text(decision: Decision) -> Text:
+    return rich_text(decision_pieces(decision))
+
+
 def segment_text(segment: SegmentDecision) -> Text:
     return rich_text(segment_pieces(segment))
 
