@@ -137,7 +137,8 @@ def test_a_replay_converts_its_log_path_without_pydantic(env: dict[str, str],
 
 
 def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> None:
-    """The table's marks come from the explanation's sign table, not with the engine."""
+    """The table's marks come from the explanation's sign table, not with the engine; on a
+    pipe, the table and the report are plain text written without rich."""
     subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
                    cwd=tmp_path, check=True)
     for args in (["log", "-n", "1"], ["log", "stats"]):
@@ -148,7 +149,14 @@ def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> N
                  "file=sys.stderr)\n")
         result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
                                 text=True, env=env, cwd=tmp_path, check=False)
-        assert result.stderr.splitlines()[-1] == "False True", (args, result.stderr)
+        assert result.stderr.splitlines()[-1] == "False False", (args, result.stderr)
+
+
+def test_a_decision_on_a_pipe_is_written_without_rich(env: dict[str, str],
+                                                      tmp_path: Path) -> None:
+    """Written to a pipe, rich would write the decision's text as it is."""
+    assert "rich" not in loaded(["check", "--", "true"], env, tmp_path)
+    assert "rich" in loaded(["check", "--", "true"], {**env, "FORCE_COLOR": "1"}, tmp_path)
 
 
 @pytest.mark.parametrize("args", [["--help"], ["completions", "bash"]], ids=" ".join)

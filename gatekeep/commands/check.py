@@ -69,10 +69,9 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
             document["mode"] = "observe"
         stdout.write(json.dumps(document, ensure_ascii=True, indent=2) + "\n")
     else:
-        from gatekeep.ui.console import make_console
         from gatekeep.ui.decision import print_decision
 
-        print_decision(make_console(stdout, color=not env.get("NO_COLOR")), decision)
+        print_decision(stdout, decision, color=not env.get("NO_COLOR"))
         from gatekeep.sandbox.describe import boundary_lines
 
         # plain lines: paths are not wrapped, and a name from the file system is made visible

@@ -29,9 +29,10 @@ class Finding(NamedTuple):
 
 
 def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: TextIO) -> int:
+    loaded = _load(env, cwd, locations)  # once: the policy check and the boundary's share it
     checks: list[Callable[[], list[Finding]]] = [
-        lambda: _policy(env, cwd, locations), lambda: _audit_log(locations),
-        _prompt, lambda: _boundary(env, cwd, locations), lambda: _hooks(env, cwd)]
+        lambda: _policy(loaded), lambda: _audit_log(locations),
+        _prompt, lambda: _boundary(loaded, env), lambda: _hooks(env, cwd)]
     findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
@@ -40,31 +41,38 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
     return ExitStatus.FAILED if any(f.status == "FAIL" for f in findings) else ExitStatus.OK
 
 
-def _policy(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Finding]:
+def _load(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Policy] | str:
+    """The policies ``run`` would use, or why they do not load."""
     from gatekeep.core.inputs import Request, run_policies
     from gatekeep.errors import PolicyError
 
     try:
-        policies = run_policies(locations, cwd, Request("true", None), env)
+        return run_policies(locations, cwd, Request("true", None), env)
     except PolicyError as error:
-        return [Finding("FAIL", f"policy: {error}",
+        return str(error)
+
+
+def _policy(loaded: list[Policy] | str) -> list[Finding]:
+    if isinstance(loaded, str):
+        return [Finding("FAIL", f"policy: {loaded}",
                         "correct the file (gatekeep lint FILE shows every error); until then "
                         "gatekeep runs nothing")]
-    names = ", ".join(p.name for p in policies)
+    names = ", ".join(p.name for p in loaded)
     return [Finding("ok", f"policy loads: {names}")]
 
 
-def _boundary(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Finding]:
+def _boundary(loaded: list[Policy] | str, env: Mapping[str, str]) -> list[Finding]:
     """Which mechanism boxes allowed commands here, proven by starting one box."""
     import subprocess
 
-    from gatekeep.core.inputs import Request, run_policies
     from gatekeep.errors import PolicyError
     from gatekeep.sandbox import bwrap
     from gatekeep.sandbox.policy import spec_for
 
+    if isinstance(loaded, str):
+        return []  # the policy check above says why
+    policies = loaded
     try:
-        policies = run_policies(locations, cwd, Request("true", None), env)
         spec = spec_for(policies)
     except PolicyError:
         return []  # the policy check above says why

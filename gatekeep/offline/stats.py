@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import shlex
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
@@ -80,8 +79,13 @@ def _seconds(value: object) -> float | None:
 
 
 def median(values: Iterable[float]) -> float:
-    found = list(values)
-    return statistics.median(found) if found else 0.0
+    """The middle value, or the mean of the two middle ones (0.0 for none): as
+    ``statistics.median``, whose import (``fractions``, ``decimal``) costs ~3 ms."""
+    found = sorted(values)
+    middle = len(found) // 2
+    if not found:
+        return 0.0
+    return found[middle] if len(found) % 2 else (found[middle - 1] + found[middle]) / 2
 
 
 def suggestions(entries: Sequence[dict[str, Any]], least: int = 3) -> list[Suggestion]:

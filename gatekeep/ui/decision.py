@@ -1,54 +1,67 @@
-"""Human output of a decision (rich, markup never interpreted, control characters shown)."""
+"""Human output of a decision (markup never interpreted, control characters shown)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from gatekeep.text import visible
 from gatekeep.ui.marks import MARKS as MARKS  # the colour table, read from here too
 from gatekeep.ui.marks import STYLES as STYLES
+from gatekeep.ui.plain import Piece, emit, rich_text, without_rich
 
 if TYPE_CHECKING:  # gatekeep log's table reads the marks and loads no engine
+    from rich.text import Text
+
     from gatekeep.core.engine import Decision, SegmentDecision
 
 
-def decision_text(decision: Decision) -> Text:
+def decision_pieces(decision: Decision) -> list[Piece]:
     style = MARKS[decision.decision][1]
-    out = Text()
-    out.append(f"{decision.decision.upper()}", style=f"bold {style}")
-    out.append("  ")
-    out.append(visible(decision.command))
-    out.append("\n")
+    out = [(f"{decision.decision.upper()}", f"bold {style}"), ("  ", ""),
+           (visible(decision.command), ""), ("\n", "")]
     for segment in decision.segments:
-        out.append_text(segment_text(segment))
+        out += segment_pieces(segment)
     policies = ", ".join(name for name, _ in decision.policies)
-    out.append(f"policy: {policies}\n", style="dim")
+    out.append((f"policy: {policies}\n", "dim"))
     return out
+
+
+def segment_pieces(segment: SegmentDecision) -> list[Piece]:
+    mark, style = MARKS[segment.decision]
+    out = [(f"{mark} {segment.decision:<5} ", style),
+           (visible(segment.text), style if segment.decision != "allow" else "")]
+    if segment.wrapper:
+        out.append((f"  (run by {visible(segment.wrapper)})", "dim"))
+    out.append(("\n", ""))
+    rules = ", ".join(segment.rules)
+    out.append((f"          {rules}", "bold"))
+    if segment.reason:
+        out.append((f": {visible(segment.reason)}", ""))
+    out.append(("\n", ""))
+    if segment.does and segment.decision != "allow" and not segment.derived:
+        out.append((f"          does: {visible(segment.does)}\n", ""))
+    if segment.suggest and segment.decision != "allow":
+        out.append((f"          instead: {visible(segment.suggest)}\n", "cyan"))
+    return out
+
+
+def decision_text(decision: Decision) -> Text:
+    return rich_text(decision_pieces(decision))
 
 
 def segment_text(segment: SegmentDecision) -> Text:
-    mark, style = MARKS[segment.decision]
-    out = Text()
-    out.append(f"{mark} {segment.decision:<5} ", style=style)
-    out.append(visible(segment.text), style=style if segment.decision != "allow" else "")
-    if segment.wrapper:
-        out.append(f"  (run by {visible(segment.wrapper)})", style="dim")
-    out.append("\n")
-    rules = ", ".join(segment.rules)
-    out.append(f"          {rules}", style="bold")
-    if segment.reason:
-        out.append(f": {visible(segment.reason)}")
-    out.append("\n")
-    if segment.does and segment.decision != "allow" and not segment.derived:
-        out.append(f"          does: {visible(segment.does)}\n")
-    if segment.suggest and segment.decision != "allow":
-        out.append(f"          instead: {visible(segment.suggest)}\n", style="cyan")
-    return out
+    return rich_text(segment_pieces(segment))
 
 
-def print_decision(console: Console, decision: Decision) -> None:
-    console.print(decision_text(decision), end="", soft_wrap=True, markup=False,
-                  highlight=False)
+def print_decision(stdout: TextIO, decision: Decision, color: bool) -> None:
+    """The decision as lines that are never wrapped; rich only where it would style them
+    (rich writes such lines as they are: ``gatekeep.ui.plain``)."""
+    pieces = decision_pieces(decision)
+    text = "".join(piece for piece, _ in pieces)
+    if without_rich(stdout) and text.replace("\n", "").isprintable():
+        emit(stdout, text)
+        return
+    from gatekeep.ui.console import make_console
+
+    make_console(stdout, color=color).print(rich_text(pieces), end="", soft_wrap=True,
+                                            markup=False, highlight=False)

@@ -72,7 +72,7 @@ def summary(report: Report, min_coverage: float | None) -> list[Piece]:
          "red" if low else "")]
     if low:
         out.append((f", below the required {min_coverage:g}%", "red"))
-    out.append(("\n", None))
+    out.append(("\n", ""))
     out.extend((f"  not covered: {rule.id} ({rule.file}:{rule.line})\n", "yellow")
                for rule in coverage.uncovered)
     return out

@@ -25,17 +25,17 @@ def change_pieces(change: Change) -> list[Piece]:
     out: list[Piece] = [(f"- {old:<5}  {shown}", "red")]
     if change.times > 1:
         out.append((f"  ({change.times} times)", "dim"))
-    out.append(("\n", None))
+    out.append(("\n", ""))
     out.append((f"+ {new:<5}  {shown}", "green"))
     out.append((f"  {'looser' if change.looser else 'tighter'}\n",
                 "bold red" if change.looser else "dim"))
     for segment in change.new.deciding:
         out.append((f"           {', '.join(segment.rules)}", MARKS[new][1]))
         if segment.reason:
-            out.append((f": {visible(segment.reason)}", None))
+            out.append((f": {visible(segment.reason)}", ""))
         if segment.text != change.new.command:
             out.append((f"  (in: {visible(segment.text)})", "dim"))
-        out.append(("\n", None))
+        out.append(("\n", ""))
     return out
 
 
@@ -47,7 +47,7 @@ def summary(result: Replay, policy: str) -> list[Piece]:
     out: list[Piece] = [
         (f"{result.total} logged decisions ({result.distinct} distinct) replayed "
          f"under {visible(policy)}: ", "bold"),
-        (f"{result.unchanged} unchanged, {result.tighter} tighter, ", None),
+        (f"{result.unchanged} unchanged, {result.tighter} tighter, ", ""),
         (f"{result.looser} looser\n", "bold red" if result.looser else "")]
     for kind, times in result.kinds().items():
         old, new = kind.split(" -> ")
