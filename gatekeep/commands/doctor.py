@@ -32,7 +32,8 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
     loaded = _load(env, cwd, locations)  # once: the policy check and the boundary's share it
     checks: list[Callable[[], list[Finding]]] = [
         lambda: _policy(loaded), lambda: _audit_log(locations),
-        _prompt, lambda: _boundary(loaded, env), lambda: _hooks(env, cwd)]
+        _prompt, lambda: _boundary(loaded, env), lambda: _resident(env, locations),
+        lambda: _hooks(env, cwd)]
     findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
@@ -142,6 +143,21 @@ def _prompt() -> list[Finding]:
                         "if the policy says prompt: {no_tty: queue} (answer them with gatekeep "
                         "approvals watch), else they are refused")]
     return [Finding("ok", "prompt: questions can be asked on this terminal (/dev/tty)")]
+
+
+def _resident(env: Mapping[str, str], locations: Locations) -> list[Finding]:
+    from gatekeep.commands.resident import running
+    from gatekeep.runtime import resident
+
+    if env.get(resident.ENV) == "0":
+        return [Finding("note", f"resident judge: not asked ({resident.ENV}=0)")]
+    pid = running(str(locations.state_dir))
+    if pid is None:
+        return [Finding("note", "resident judge: none runs; each fresh decision loads gatekeep "
+                        "anew (start one with gatekeep resident, or set "
+                        f"{resident.ENV}=1 to start one when a call finds none)")]
+    return [Finding("ok", f"resident judge: running (pid {pid}); fresh check, run and hook "
+                    "calls with this interpreter and environment are judged by it")]
 
 
 def _hooks(env: Mapping[str, str], cwd: Path) -> list[Finding]:

@@ -358,6 +358,8 @@ def test_a_served_command_answers_as_the_callers_own_would(sandbox, server, args
     sandbox.gatekeep("run", "-c", "ls")  # a record for the log to show
     served, loaded = traced(sandbox, *args)
     alone, alone_loaded = traced(sandbox, *args, env={resident.ENV: "0"})
+    for result in (served, alone):  # doctor's line on the resident judge: said apart below
+        result.stdout = re.sub(r"(?m)^\S+ +resident judge: .*\n", "", result.stdout)
 
     assert answer(served) == answer(alone)
     assert "typer" not in loaded
@@ -393,3 +395,15 @@ def test_a_caller_whose_import_time_settings_differ_is_declined(sandbox, server)
 
     assert "typer" in loaded
     assert answer(served) == answer(alone)
+
+
+def test_doctor_says_whether_a_resident_judge_runs(sandbox, server):
+    running = sandbox.gatekeep("doctor").stdout
+    off = sandbox.gatekeep("doctor", env={resident.ENV: "0"}).stdout
+    sandbox.gatekeep("resident", "--stop")
+    server.wait(timeout=10)
+    none = sandbox.gatekeep("doctor").stdout
+
+    assert f"ok    resident judge: running (pid {server.pid})" in running
+    assert "note  resident judge: not asked (GATEKEEP_RESIDENT=0)" in off
+    assert "note  resident judge: none runs" in none

@@ -14,5 +14,6 @@ def test_a_policy_that_does_not_load_is_reported_once_and_the_boundary_not_at_al
     assert lines[2] == f"ok    audit log: {scratch.audit_log}"
     assert lines[3].startswith(("note  prompt: ", "ok    prompt: "))
     assert not [line for line in lines if "boundary" in line]
-    assert lines[4:] == ["note  hooks: no agent settings with gatekeep's hook found; "
+    assert lines[4].startswith("note  resident judge: none runs")
+    assert lines[5:] == ["note  hooks: no agent settings with gatekeep's hook found; "
                          "see gatekeep install AGENT"]
