@@ -246,7 +246,18 @@ def _same_user(connection: socket.socket) -> bool:
 
 
 def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
+    """The request and the descriptors it came with; on any failure the descriptors are
+    closed here (a caller's streams kept by this server would never reach their end)."""
     data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 8)
+    try:
+        return _body(connection, data), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _body(connection: socket.socket, data: bytes) -> bytes:
     if len(data) < 4:
         raise ValueError("short request")
     size = int.from_bytes(data[:4], "big")
@@ -258,7 +269,7 @@ def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
         if not chunk:
             raise ValueError("short request")
         data += chunk
-    return data, fds
+    return data
 
 
 def decode(data: bytes) -> Request:
@@ -298,6 +309,7 @@ def _child(connection: socket.socket, listener: socket.socket, request: Request,
         listener.close()
         connection.sendall(b"accepted\n")
         _become(request, fds)
+        _only(connection.fileno())
         status = _run(request)
     finally:
         reply = b"declined\n"
@@ -328,6 +340,15 @@ def _become(request: Request, fds: list[int]) -> None:
     sys.stdout = _stream(1, "w", request, line=os.isatty(1))
     sys.stderr = _stream(2, "w", request, line=True, errors="backslashreplace")
     resident.SERVING = True
+
+
+def _only(kept: int) -> None:
+    """Close every descriptor but the standard streams and ``kept``: a path such as
+    ``/dev/fd/3`` resolves through this process's descriptors, and the caller has none but
+    its streams (``gatekeep.runtime.resident``), so neither has this child (not the server's
+    lock, not the received copies, not what the server's own starter left it)."""
+    os.closerange(3, kept)
+    os.closerange(kept + 1, 1 << 30)
 
 
 def _prepare(args: list[str], cwd: str | None) -> int | None:
