@@ -19,6 +19,9 @@ What the caller trusts, and why:
 - The server serves only a caller whose interpreter, paths, user, mount namespace and
   gatekeep code are its own (``compat`` and the code digest); otherwise, and whenever it
   cannot be reached or declines, the caller decides in its own process as before.
+- A caller holding descriptors beyond its standard streams decides itself: a path such as
+  ``/dev/fd/3`` is judged as what it resolves to through the judging process's own
+  descriptors, and a child holds none but the caller's streams and its reply socket.
 
 Imports only the standard library and ``gatekeep.runtime``: it runs before everything.
 """
