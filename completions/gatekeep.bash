@@ -33,6 +33,7 @@ _gatekeep() {
             'gatekeep log') path+=" log" ;;
             'gatekeep mcp') path+=" mcp" ;;
             'gatekeep replay') path+=" replay" ;;
+            'gatekeep resident') path+=" resident" ;;
             'gatekeep run') path+=" run" ;;
             'gatekeep schema') path+=" schema" ;;
             'gatekeep test') path+=" test" ;;
@@ -48,7 +49,7 @@ _gatekeep() {
     case "$path" in
         gatekeep)
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
-            else _gatekeep_words 'approvals check completions doctor hook install lint log mcp replay run schema test uninstall version'; fi
+            else _gatekeep_words 'approvals check completions doctor hook install lint log mcp replay resident run schema test uninstall version'; fi
             ;;
         'gatekeep approvals')
             if [[ $cur == -* ]]; then _gatekeep_words '-h --help'
@@ -121,6 +122,9 @@ _gatekeep() {
             esac
             if [[ $cur == -* ]]; then _gatekeep_words '-p --policy --fail-on-loosen --json -h --help'
             else _gatekeep_files; fi
+            ;;
+        'gatekeep resident')
+            _gatekeep_words '--foreground --stop --status -h --help'
             ;;
         'gatekeep run')
             case "$prev" in

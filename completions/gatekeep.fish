@@ -14,6 +14,7 @@ complete -c gatekeep -n '__fish_use_subcommand' -a lint -d 'Check policies: load
 complete -c gatekeep -n '__fish_use_subcommand' -a log -d 'Read the audit log ($XDG_STATE_HOME/gatekeep/audit.jsonl), oldest first; verify its hash chain; sum it up.'
 complete -c gatekeep -n '__fish_use_subcommand' -a mcp -d 'An MCP server on stdin/stdout with the tools run_command and check_command.'
 complete -c gatekeep -n '__fish_use_subcommand' -a replay -d 'Re-decide every logged command under a policy and show the decisions that change.'
+complete -c gatekeep -n '__fish_use_subcommand' -a resident -d 'Keep a judge loaded, so that a fresh `check` does not load gatekeep again. It serves only this user\'s calls with this state directory, interpreter and code, and stops after 15 minutes without one. GATEKEEP_RESIDENT=1 starts it when a call finds none; =0 never asks it.'
 complete -c gatekeep -n '__fish_use_subcommand' -a run -d 'Judge a command and run it only if every part of it is allowed.'
 complete -c gatekeep -n '__fish_use_subcommand' -a schema -d 'Print the JSON Schema of the policy format (policies/policy.schema.json).'
 complete -c gatekeep -n '__fish_use_subcommand' -a test -d 'Run the policies\' tests: examples and case files; report failures and rule coverage.'
@@ -100,6 +101,12 @@ complete -c gatekeep -n '__fish_seen_subcommand_from replay' -l fail-on-loosen -
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -l json -d 'Print one JSON object.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -s h -l help -d 'Show this message and exit.'
 complete -c gatekeep -n '__fish_seen_subcommand_from replay' -r -F
+
+# gatekeep resident
+complete -c gatekeep -n '__fish_seen_subcommand_from resident' -l foreground -d 'Serve in this process until idle or stopped.'
+complete -c gatekeep -n '__fish_seen_subcommand_from resident' -l stop -d 'Stop the running one.'
+complete -c gatekeep -n '__fish_seen_subcommand_from resident' -l status -d 'Say whether one runs (exit 0) or not (exit 1).'
+complete -c gatekeep -n '__fish_seen_subcommand_from resident' -s h -l help -d 'Show this message and exit.'
 
 # gatekeep run
 complete -c gatekeep -n '__fish_seen_subcommand_from run' -s c -l command -x -d 'A shell command string, parsed with bash\'s grammar.'

@@ -40,7 +40,7 @@ def bash_complete(words: list[str], cwd: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(("words", "expected"), [
-    (["gatekeep", "re"], ["replay"]),
+    (["gatekeep", "re"], ["replay", "resident"]),
     (["gatekeep", "lint", "--"], ["--strict", "--json", "--help"]),
     (["gatekeep", "test", "--min"], ["--min-coverage"]),
     (["gatekeep", "test", "--min-coverage", ""], []),
