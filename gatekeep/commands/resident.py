@@ -261,7 +261,18 @@ def _same_user(connection: socket.socket) -> bool:
 
 
 def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
+    """The request and the descriptors it came with; on any failure the descriptors are
+    closed here (a caller's streams kept by this server would never reach their end)."""
     data, fds, _, _ = socket.recv_fds(connection, 1 << 16, 8)
+    try:
+        return _body(connection, data), fds
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+
+
+def _body(connection: socket.socket, data: bytes) -> bytes:
     if len(data) < 4:
         raise ValueError("short request")
     size = int.from_bytes(data[:4], "big")
@@ -273,7 +284,7 @@ def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
         if not chunk:
             raise ValueError("short request")
         data += chunk
-    return data, fds
+    return data
 
 
 def decode(data: bytes) -> Request:
@@ -338,6 +349,7 @@ def _stand_in(connection: socket.socket, listener: socket.socket, request: Reque
     connection.sendall(f"accepted {os.getpid()}\n".encode())  # Ctrl-C: the caller signals
     try:
         _become(request, fds)
+        _only(connection.fileno())
     except Exception:
         return None
     return _run(request, invoke)
@@ -359,6 +371,15 @@ def _become(request: Request, fds: list[int]) -> None:
     sys.stderr = _stream(2, "w", request, line=True, errors="backslashreplace")
     sys.argv = [request.script, *request.args]
     resident.SERVING = True
+
+
+def _only(kept: int) -> None:
+    """Close every descriptor but the standard streams and ``kept``: a path such as
+    ``/dev/fd/3`` resolves through this process's descriptors, and the caller has none but
+    its streams (``gatekeep.runtime.resident``), so neither has this child (not the server's
+    lock, not the received copies, not what the server's own starter left it)."""
+    os.closerange(3, kept)
+    os.closerange(kept + 1, 1 << 30)
 
 
 def _prepare(args: list[str], cwd: str | None) -> int | None:

@@ -19,6 +19,11 @@ What the caller trusts, and why:
 - The server serves only a caller whose interpreter, paths, user, mount namespace and
   gatekeep code are its own (``compat`` and the code digest); otherwise, and whenever it
   cannot be reached or declines, the caller decides in its own process as before.
+- A caller holding descriptors beyond its standard streams decides ``check`` and the other
+  commands itself: a path such as ``/dev/fd/3`` is judged as what it resolves to through the
+  judging process's own descriptors, and a child holds none but the caller's streams and
+  its reply socket. ``run`` and hook calls are still served: their caller re-checks every
+  path answer of the stored decision in its own process before it runs anything.
 
 Imports only the standard library and ``gatekeep.runtime``: it runs before everything.
 """
@@ -149,7 +154,7 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
     import _socket  # not ``socket``: its enums cost a caller 3 ms
 
     nonce = os.urandom(16).hex().encode()
-    if not sealed.private(state):
+    if (mode != "prepare" and not _streams_only()) or not sealed.private(state):
         return None, True  # never asked, and never started there
     try:
         connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -195,6 +200,17 @@ def _interrupt(child: int) -> None:
         os.kill(child, signal.SIGINT)
     except OSError:
         pass  # it ended already
+
+
+def _streams_only() -> bool:
+    """Whether this process holds no descriptor but its standard streams. A path such as
+    ``/dev/fd/3`` is judged as what it resolves to through the judging process's own
+    descriptors, which a server's child does not have: a caller with more decides here."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return False
+    return sum(1 for name in names if int(name) > 2) <= 1  # the listing's own descriptor
 
 
 def _ours(connection: Socket) -> bool:
@@ -244,19 +260,19 @@ class _Lines:
 
 
 def start(state: str, env: Mapping[str, str] | None = None) -> None:
-    """Start a server in the background, its own session, its streams on /dev/null."""
+    """Start a server in the background, its own session, its streams on /dev/null, with
+    no other descriptor of this process (it outlives it: a pipe it kept open would never
+    reach its end for whoever reads it) and in the root directory (nothing kept busy)."""
+    import subprocess  # only when starting one: its import costs a caller start-up time
+
+    # -X utf8 as here: under the C locale this interpreter chose UTF-8 mode and set
+    # LC_CTYPE, which would lead the server to choose otherwise (and decline)
+    utf8 = f"utf8={sys.flags.utf8_mode}"
+    argv = [sys.executable, "-P", "-X", utf8, "-m", "gatekeep", "resident", "--foreground"]
     try:
-        null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
-        try:
-            actions = [(os.POSIX_SPAWN_DUP2, null, fd) for fd in (0, 1, 2)]
-            # -X utf8 as here: under the C locale this interpreter chose UTF-8 mode and set
-            # LC_CTYPE, which would lead the server to choose otherwise (and decline)
-            utf8 = f"utf8={sys.flags.utf8_mode}"
-            os.posix_spawn(sys.executable, [sys.executable, "-P", "-X", utf8, "-m", "gatekeep",
-                                            "resident", "--foreground"],
-                           os.environ if env is None else env, file_actions=actions,
-                           setsid=True)
-        finally:
-            os.close(null)
+        subprocess.Popen(argv, env=os.environ if env is None else env,  # noqa: S603 - ours
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True,
+                         cwd="/")
     except OSError:
         return  # this call decided without one; the next may start it
