@@ -85,9 +85,8 @@ def _started(state_dir: str, stdout: TextIO, stderr: TextIO) -> int:
 
 def running(state_dir: str) -> int | None:
     """The pid of the server holding this state directory's lock, or None."""
-    try:
-        fd = os.open(os.path.join(state_dir, resident.LOCK), os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+    fd = _lock_file(state_dir, os.O_RDONLY)
+    if fd is None:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -99,6 +98,23 @@ def running(state_dir: str) -> int | None:
     return None
 
 
+def _lock_file(state_dir: str, flags: int) -> int | None:
+    """The lock file, opened without blocking or following a link, if it is a plain file of
+    this user with one name (not a FIFO that would hang, not a link to another file)."""
+    import stat
+
+    try:
+        fd = os.open(os.path.join(state_dir, resident.LOCK),
+                     flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.geteuid():
+        os.close(fd)
+        return None
+    return fd
+
+
 def serve(state_dir: str, idle: float, stderr: TextIO, invoke: Invoke | None = None) -> int:
     """Listen until idle for ``idle`` seconds, stopped, or gatekeep's code changes.
     ``invoke`` runs the typer application (``gatekeep.cli.invoke``, above this layer): with
@@ -108,15 +124,16 @@ def serve(state_dir: str, idle: float, stderr: TextIO, invoke: Invoke | None = N
         return 1
     lock = _lock(state_dir)
     if lock is None:
-        stderr.write("gatekeep: a resident judge already runs for this state directory\n")
+        stderr.write("gatekeep: a resident judge already runs for this state directory (or "
+                     f"{resident.LOCK} there is not a plain file of this user)\n")
         return 1
+    signal.signal(signal.SIGTERM, _stopped)
     listener = _listen(state_dir)
     mine = os.stat(resident.socket_path(state_dir)).st_ino
-    signal.signal(signal.SIGTERM, _stopped)
-    _preload(state_dir)
-    code, compat = sysfs.code_digest(), resident.compat()
-    os.chdir("/")
-    try:
+    try:  # stopped while it loads, too, it takes its socket with it
+        code, compat = sysfs.code_digest(), resident.compat()  # before loading: a file that
+        _preload(state_dir)  # changes meanwhile makes the code stale, never newer than it is
+        os.chdir("/")
         _loop(listener, idle, code, compat, state_dir, invoke)
     except SystemExit:
         pass
@@ -134,8 +151,9 @@ def _stopped(signum: int, frame: object) -> None:
 
 
 def _lock(state_dir: str) -> int | None:
-    fd = os.open(os.path.join(state_dir, resident.LOCK),
-                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    fd = _lock_file(state_dir, os.O_RDWR | os.O_CREAT)
+    if fd is None:
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -310,8 +328,8 @@ def _declined(request: Request, fds: list[int], code: str, compat: bytes,
               invoke: Invoke | None) -> str | None:
     if request.code != code:
         return "stale"  # gatekeep changed under this server: it stops, a caller decides
-    if request.compat != compat:
-        return "another interpreter or context"
+    if request.compat != compat:  # stale too when this server's own set-up moved on
+        return "stale" if resident.compat() != compat else "another interpreter or context"
     if request.mode not in MODES or len(fds) != 4:
         return "not served"
     if request.mode == "cli" and (invoke is None or not resident.servable(request.args)):

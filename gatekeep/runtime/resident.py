@@ -79,13 +79,24 @@ def compat(env: Mapping[str, str] | None = None) -> bytes:
         "dev_mode", "optimize", "hash_randomization"))
     root, namespace = os.stat("/"), _namespace()
     search = sys.path if sys.flags.safe_path else sys.path[1:]  # the script's or cwd: none
+    # a package installed, upgraded or removed (the grammar, PyYAML) changes a directory's
+    # stamp: a server loaded before it stands down
+    stamps = [_stamp(directory) for directory in search]
     parts = (os.path.realpath(sys.executable), sys.prefix, sys.exec_prefix, sys.version,
-             repr(search), repr(flags),
+             repr(search), repr(stamps), repr(flags),
              sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(),
              f"{os.getuid()}:{os.geteuid()}:{os.getgid()}:{os.getegid()}:{sorted(os.getgroups())}",
              f"{root.st_dev}:{root.st_ino}", namespace,
              repr([(os.environ if env is None else env).get(name) for name in IMPORT_TIME_ENV]))
     return "\n".join(parts).encode("utf-8", "surrogateescape")
+
+
+def _stamp(directory: str) -> tuple[int, ...]:
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return ()
+    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_ctime_ns
 
 
 def _namespace() -> str:

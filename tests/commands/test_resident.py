@@ -31,6 +31,17 @@ def state_dir(sandbox) -> Path:
     return sandbox.state_home / "gatekeep"
 
 
+def listening(sandbox) -> bool:
+    """Whether a server accepts connections on the sandbox's socket (a socket file alone
+    may be a stopped server's)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(state_dir(sandbox) / resident.SOCKET))
+        except OSError:
+            return False
+    return True
+
+
 @pytest.fixture
 def server(sandbox) -> Iterator[subprocess.Popen[str]]:
     """A real resident judge for the sandbox's state directory, stopped afterwards."""
@@ -38,7 +49,7 @@ def server(sandbox) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
                                env=sandbox.env, cwd=sandbox.work, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
+    sandbox.wait_for(lambda: listening(sandbox))
     yield process
     process.terminate()
     process.wait(timeout=10)
@@ -266,7 +277,8 @@ def test_status_stop_and_one_server_per_state_directory(sandbox, server):
     assert sandbox.gatekeep("resident", "--status").stdout == f"running (pid {server.pid})\n"
     second = sandbox.gatekeep("resident", "--foreground")
     assert (second.returncode, second.stderr) == (
-        1, "gatekeep: a resident judge already runs for this state directory\n")
+        1, "gatekeep: a resident judge already runs for this state directory (or "
+           "resident.lock there is not a plain file of this user)\n")
     assert sandbox.gatekeep("resident").stdout == f"already running (pid {server.pid})\n"
 
     assert sandbox.gatekeep("resident", "--stop").returncode == 0
@@ -302,7 +314,7 @@ def test_a_caller_with_the_setting_on_starts_one(sandbox):
     result = sandbox.gatekeep("check", "-c", "ls", env={resident.ENV: "1"})
     assert result.returncode == 0
     try:
-        sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
+        sandbox.wait_for(lambda: listening(sandbox))
         served, loaded = traced(sandbox, "check", "-c", "ls")
         assert (served.returncode, HEAVY in loaded) == (0, False)
     finally:
@@ -407,3 +419,38 @@ def test_doctor_says_whether_a_resident_judge_runs(sandbox, server):
     assert f"ok    resident judge: running (pid {server.pid})" in running
     assert "note  resident judge: not asked (GATEKEEP_RESIDENT=0)" in off
     assert "note  resident judge: none runs" in none
+
+
+def test_a_server_stands_down_when_a_package_it_loaded_changes(sandbox, server, tmp_path):
+    """A directory on the import path whose stamp moved (a package installed, upgraded or
+    removed) makes the server's own set-up stale: it declines and stops."""
+    directory = tmp_path / "site"
+    directory.mkdir()
+    env = {"PYTHONPATH": str(directory)}
+    server.terminate()
+    server.wait(timeout=10)
+    assert not (state_dir(sandbox) / resident.SOCKET).exists()
+    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
+                               env={**sandbox.env, **env}, cwd=sandbox.work)
+    try:
+        sandbox.wait_for(lambda: listening(sandbox))
+        first, loaded = traced(sandbox, "check", "-c", "ls", env=env)
+        assert (first.returncode, HEAVY in loaded) == (0, False)
+        (directory / "newly_installed.py").write_text("")
+        second, loaded = traced(sandbox, "check", "-c", "ls", env=env)
+        assert (second.returncode, HEAVY in loaded) == (0, True)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+
+
+def test_a_lock_file_that_is_a_fifo_hangs_nothing(sandbox):
+    state = state_dir(sandbox)
+    sandbox.gatekeep("check", "-c", "true")
+    os.mkfifo(state / resident.LOCK)
+
+    assert sandbox.gatekeep("resident", "--status").returncode == 1
+    assert sandbox.gatekeep("resident", "--stop").stdout == "not running\n"
+    refused = sandbox.gatekeep("resident", "--foreground")
+    assert refused.returncode == 1
+    assert "is not a plain file of this user" in refused.stderr
