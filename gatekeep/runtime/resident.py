@@ -153,7 +153,11 @@ def ask(mode: str, args: list[str], cwd: str | None = None,
         code = sysfs.code_digest() if listening else ""
     except Exception:
         return None
-    served, reached = _served(state, mode, args, code, cwd, env) if listening else (None, False)
+    try:  # a request it cannot even frame (a lone surrogate in a hook's command): decide here
+        served, reached = _served(state, mode, args, code, cwd, env) if listening else \
+            (None, False)
+    except (UnicodeError, ValueError):
+        return None
     if not reached and setting == "1":
         start(state, env)
     return served

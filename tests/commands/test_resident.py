@@ -454,3 +454,13 @@ def test_a_lock_file_that_is_a_fifo_hangs_nothing(sandbox):
     refused = sandbox.gatekeep("resident", "--foreground")
     assert refused.returncode == 1
     assert "is not a plain file of this user" in refused.stderr
+
+
+def test_a_request_that_cannot_be_framed_is_left_to_the_caller(sandbox, server):
+    """A lone surrogate cannot travel to the server (the hook's reader refuses such text
+    before it gets here; this holds the guard under it): no exception, no answer, the
+    caller decides."""
+    env = {**sandbox.env}
+    status = resident.ask("prepare", ["run", "-c", "echo \ud800"], str(sandbox.work), env)
+
+    assert status is None
