@@ -185,7 +185,7 @@ PRELOADED = (
     "gatekeep.ui.decision", "gatekeep.policy.plain", "gatekeep.shell.parse",
     "gatekeep.commands.log", "gatekeep.commands.approvals", "gatekeep.commands.lint",
     "gatekeep.commands.test", "gatekeep.commands.replay", "gatekeep.commands.schema",
-    "gatekeep.commands.completions", "gatekeep.commands.doctor", "gatekeep.ui.auditview",
+    "gatekeep.commands.completions", "gatekeep.ui.auditview",
     "gatekeep.ui.replay", "gatekeep.ui.examples", "gatekeep.ui.junit", "gatekeep.policy.load",
     "gatekeep.lint.checks", "gatekeep.offline.batch", "rich.console", "rich.table",
 )
@@ -253,11 +253,12 @@ def _handle(connection: socket.socket, listener: socket.socket, code: str,
     fds: list[int] = []
     try:
         connection.settimeout(resident.ACK_SECONDS)
-        if not _same_user(connection):
+        peer = _peer(connection)
+        if peer is None:
             return True
         data, fds = _receive(connection)
         request = decode(data)
-        why = _declined(request, fds, code, compat, invoke)
+        why = _declined(request, fds, code, compat, invoke) or _confined(peer)
         if why is not None:
             connection.sendall(f"declined {why}\n".encode())
             return why != "stale"
@@ -271,11 +272,39 @@ def _handle(connection: socket.socket, listener: socket.socket, code: str,
             os.close(fd)
 
 
-def _same_user(connection: socket.socket) -> bool:
+def _peer(connection: socket.socket) -> int | None:
+    """The caller's pid, when it runs as this user (None: not served)."""
     import struct
 
     raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return bool(struct.unpack("3i", raw)[1] == os.geteuid())
+    pid, uid, _ = struct.unpack("3i", raw)
+    return int(pid) if uid == os.geteuid() and pid > 0 else None
+
+
+CONFINING = (b"NoNewPrivs:", b"Seccomp", b"Cap")  # the lines of /proc/PID/status compared
+
+
+def _confined(peer: int) -> str | None:
+    """Why a caller confined otherwise than this server is not served: its child would do
+    the caller's work under the server's confinement, not the caller's (a Landlock or
+    seccomp sandbox sets no_new_privs; ``ulimit -f 0`` forbids writing any file)."""
+    if _confinement(str(peer)) != _confinement("self"):
+        return "another confinement"
+    return None
+
+
+def _confinement(pid: str) -> list[bytes]:
+    """What the kernel confines process ``pid`` to beyond its user: no_new_privs, seccomp,
+    capabilities, resource limits and its security label (unreadable: "-")."""
+    found = []
+    for name in ("status", "limits", "attr/current"):
+        try:
+            with open(f"/proc/{pid}/{name}", "rb") as file:
+                found.append(file.read())
+        except OSError:
+            found.append(b"-")
+    found[0] = b"\n".join(line for line in found[0].splitlines() if line.startswith(CONFINING))
+    return found
 
 
 def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:
@@ -326,15 +355,24 @@ def decode(data: bytes) -> Request:
 
 def _declined(request: Request, fds: list[int], code: str, compat: bytes,
               invoke: Invoke | None) -> str | None:
-    if request.code != code:
-        return "stale"  # gatekeep changed under this server: it stops, a caller decides
-    if request.compat != compat:  # stale too when this server's own set-up moved on
+    if request.compat != compat:  # stale when this server's own set-up moved on
         return "stale" if resident.compat() != compat else "another interpreter or context"
+    if request.code != code:  # stale when gatekeep changed under this server (it stops);
+        return "stale" if not _current(code) else "another gatekeep"  # else another install's
     if request.mode not in MODES or len(fds) != 4:
         return "not served"
     if request.mode == "cli" and (invoke is None or not resident.servable(request.args)):
         return "not served"
     return None
+
+
+def _current(code: str) -> bool:
+    """Whether this server's own code is still ``code`` (a caller's other digest may come
+    from another install of gatekeep: it must not stop a server whose code is current)."""
+    try:
+        return sysfs.code_digest() == code
+    except OSError:
+        return False
 
 
 def _child(connection: socket.socket, listener: socket.socket, request: Request,
@@ -368,9 +406,26 @@ def _stand_in(connection: socket.socket, listener: socket.socket, request: Reque
     try:
         _become(request, fds)
         _only(connection.fileno())
+        _watch(connection)
     except Exception:
         return None
     return _run(request, invoke)
+
+
+def _watch(connection: socket.socket) -> None:
+    """End this child when its caller's process ends (killed, its terminal gone), as the
+    caller's own work would have ended with it. The caller sends nothing after its request:
+    its connection only ever reports its closing."""
+    import select
+    import threading
+
+    def wait() -> None:
+        poll = select.poll()
+        poll.register(connection.fileno(), select.POLLRDHUP)
+        poll.poll()
+        os._exit(ExitStatus.INTERRUPTED)
+
+    threading.Thread(target=wait, daemon=True).start()
 
 
 def _become(request: Request, fds: list[int]) -> None:

@@ -53,15 +53,21 @@ SERVING = False  # set in a server's child: a request it serves never asks a ser
 
 # Commands a child may stand in for: they neither keep running nor talk with the operator
 # (no ``log --follow``, no ``approvals watch``, no ``mcp``, no prompt), and their work is
-# the same wherever it runs. ``install`` and ``uninstall`` name this gatekeep's own paths.
+# the same wherever it runs. ``install`` and ``uninstall`` name this gatekeep's own paths;
+# ``doctor`` looks for the caller's terminal, which a child has not.
 SERVED = frozenset({"log", "approvals", "lint", "test", "replay", "schema", "completions",
-                    "doctor", "--help", "-h"})
-NOT_SERVED_WORDS = frozenset({"--follow", "-f", "watch"})
+                    "--help", "-h"})
+NOT_SERVED_WORDS = frozenset({"--follow", "watch"})
 
 
 def servable(args: list[str]) -> bool:
     """Whether a resident judge's child may run ``gatekeep ARGS`` for this caller."""
-    return bool(args) and args[0] in SERVED and not NOT_SERVED_WORDS.intersection(args)
+    return bool(args) and args[0] in SERVED and not any(map(_not_served, args))
+
+
+def _not_served(arg: str) -> bool:
+    # short options cluster: -fn 1 is --follow -n 1 (a value that looks so is declined too)
+    return arg in NOT_SERVED_WORDS or (arg[:1] == "-" and arg[1:2] != "-" and "f" in arg)
 
 
 # Read once, when a module is imported (typer's, the interpreter's): a child could not take
@@ -169,7 +175,8 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
     import _socket  # not ``socket``: its enums cost a caller 3 ms
 
     nonce = os.urandom(16).hex().encode()
-    if (mode != "prepare" and not _streams_only()) or not sealed.private(state):
+    if not _streams_open() or (mode != "prepare" and not _streams_only()) \
+            or not sealed.private(state):
         return None, True  # never asked, and never started there
     try:
         connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
@@ -215,6 +222,17 @@ def _interrupt(child: int) -> None:
         os.kill(child, signal.SIGINT)
     except OSError:
         pass  # it ended already
+
+
+def _streams_open() -> bool:
+    """Whether descriptors 0, 1 and 2 are open: a closed one's number would go to the
+    connection or the working directory opened below, and be sent as that stream."""
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def _streams_only() -> bool:

@@ -1,0 +1,211 @@
+"""``gatekeep resident`` attacked again: the typer-dispatched commands it stands in for.
+
+Real processes throughout: a real server, real callers started with ``close_fds`` (a
+caller holding more than its standard streams is never served), raw clients on the real
+socket. What must hold: a served command keeps running no longer than its caller, sees
+the caller's terminal as the caller would, writes nothing the caller's own process could
+not write, and a caller of another gatekeep does not stop a server whose code is current.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import select
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gatekeep.runtime import resident
+
+HEAVY = "gatekeep.core.engine"  # loaded by a caller that judges in its own process
+
+def state_dir(sandbox) -> Path:
+    return sandbox.state_home / "gatekeep"
+
+
+def listening(sandbox) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(state_dir(sandbox) / resident.SOCKET))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture
+def server(sandbox) -> Iterator[subprocess.Popen[str]]:
+    """A real resident judge for the sandbox's state directory, stopped afterwards."""
+    sandbox.gatekeep("run", "-c", "ls")  # the compiled policy and a record for the log
+    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
+                               env=sandbox.env, cwd=sandbox.work, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, text=True)
+    sandbox.wait_for(lambda: listening(sandbox))
+    yield process
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+        return [int(word) for word in listing.read().split()]
+
+
+def called(sandbox, *args: str, env: dict[str, str] | None = None,
+           preexec_fn: Callable[[], None] | None = None) -> tuple[int, str, str, bool]:
+    """``gatekeep ARGS``: exit status, stdout, stderr, and whether a server stood in (the
+    caller itself imported neither typer nor the engine)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            capture_output=True, text=True, env={**sandbox.env, **(env or {})},
+                            cwd=sandbox.work, timeout=sandbox.TIMEOUT, close_fds=True,
+                            preexec_fn=preexec_fn)
+    lines = result.stderr.splitlines()
+    loaded = {line.rsplit("|", 1)[1].strip() for line in lines if line.startswith("import time:")}
+    stderr = "".join(line + "\n" for line in lines if not line.startswith("import time:"))
+    return result.returncode, result.stdout, stderr, not {"typer", HEAVY} & loaded
+
+
+# -- what keeps running ------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [("log", "-fn", "1"), ("log", "-fn1"), ("log", "-f"),
+                                  ("log", "-n", "1", "-f"), ("approvals", "watch")])
+def test_a_log_that_follows_in_any_spelling_is_never_served(args):
+    """``-fn 1`` is click's ``--follow -n 1``: a served child would follow the log for ever,
+    holding the caller's streams after the caller has gone."""
+    assert not resident.servable(list(args))
+
+
+def test_a_served_child_ends_when_its_caller_is_killed(sandbox, server):
+    """A caller killed by anything but Ctrl-C (a harness's timeout, a closed terminal) takes
+    its own work with it; a served child must not go on (here reading the caller's stdin,
+    which never ends, and holding its stdout: whoever reads that pipe waits for ever)."""
+    stdin_read, stdin_write = os.pipe()
+    out_read, out_write = os.pipe()
+    caller = subprocess.Popen(
+        [str(sandbox.GATEKEEP), "replay", "/dev/stdin", "--policy", "builtin:default"],
+        env=sandbox.env, cwd=sandbox.work, stdin=stdin_read, stdout=out_write,
+        stderr=out_write, close_fds=True)
+    os.close(stdin_read)
+    os.close(out_write)
+    try:
+        sandbox.wait_for(lambda: children(server.pid))  # served: its child reads stdin
+        caller.kill()
+        caller.wait(timeout=sandbox.TIMEOUT)
+        ready, _, _ = select.select([out_read], [], [], sandbox.TIMEOUT)
+        ended = bool(ready) and os.read(out_read, 1 << 16) == b""
+    finally:
+        os.close(stdin_write)  # the child's stdin ends: it ends either way
+        os.close(out_read)
+
+    assert ended
+
+
+# -- the terminal ------------------------------------------------------------------------
+
+def test_doctor_on_a_terminal_finds_the_terminal_as_the_callers_own(sandbox, server):
+    """A server's child has no controlling terminal: a served doctor opened /dev/tty in the
+    child and told an operator at a terminal that there was none."""
+    import pexpect
+
+    found = []
+    for env in ({}, {resident.ENV: "0"}):
+        child = sandbox.pty_spawn("doctor", env=env)
+        child.expect(pexpect.EOF, timeout=sandbox.TIMEOUT)
+        found.append([line for line in child.before.decode().splitlines() if "prompt:" in line])
+
+    assert found[1] == ["ok    prompt: questions can be asked on this terminal (/dev/tty)"]
+    assert found[0] == found[1]
+
+
+# -- the caller's descriptors ------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [("check", "--json", "-c", "rm -rf /"), ("schema",)])
+def test_a_caller_with_a_closed_stdout_is_answered_as_its_own(sandbox, server, args):
+    """With descriptor 1 closed, the caller's socket to the server took that number and
+    went as the child's stdout: the child wrote its answer into its own connection and
+    exited with the decision where the caller alone fails (70)."""
+    served = called(sandbox, *args, preexec_fn=lambda: os.close(1))
+    alone = called(sandbox, *args, env={resident.ENV: "0"}, preexec_fn=lambda: os.close(1))
+
+    assert alone[0] == 70
+    assert served[:3] == alone[:3]
+
+
+# -- what the kernel restricts the caller to ---------------------------------------------
+
+def no_file_content() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def test_a_callers_file_size_limit_holds_for_a_served_command(sandbox, server):
+    """``ulimit -f 0``: the caller cannot write a byte to a file; its served child, under
+    the server's limits, wrote the whole JUnit report."""
+    reports = []
+    for name, env in (("served.xml", {}), ("alone.xml", {resident.ENV: "0"})):
+        report = sandbox.work / name
+        status = called(sandbox, "test", "--junit", str(report), "builtin:default", env=env,
+                        preexec_fn=no_file_content)[0]
+        reports.append((status, report.exists() and report.stat().st_size))
+
+    assert reports[1] == (2, 0)
+    assert reports[0] == reports[1]
+
+
+def no_new_privileges() -> None:
+    """What a Landlock or seccomp sandbox sets before it confines a process."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        raise OSError(ctypes.get_errno(), "prctl")
+
+
+@pytest.mark.parametrize("args", [("lint", "builtin:default"), ("check", "-c", "ls")])
+def test_a_confined_caller_is_never_served_by_an_unconfined_server(sandbox, server, args):
+    """A caller under no_new_privs (a Landlock or seccomp sandbox, such as an agent's own)
+    may not write where its sandbox forbids; a server started outside it may: its child
+    would do the caller's work unconfined."""
+    status, _, _, served = called(sandbox, *args, preexec_fn=no_new_privileges)
+
+    assert status == 0
+    assert not served
+    assert not children(server.pid)
+
+
+# -- standing down -----------------------------------------------------------------------
+
+def test_a_caller_of_another_gatekeep_does_not_stop_a_current_server(sandbox, server):
+    """Another install of gatekeep sharing the state directory (another code digest) is
+    declined; the server's own code has not changed, so it keeps serving: any such caller
+    could otherwise stop it at every call."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(str(state_dir(sandbox) / resident.SOCKET))
+    body = resident.encode_request("check", ["check", "-c", "ls"], "other code", b"n" * 32)
+    socket.send_fds(connection, [len(body).to_bytes(4, "big") + body], [0, 1, 2, 0])
+    reply = connection.recv(100)
+    connection.close()
+
+    assert reply.startswith(b"declined ")
+    assert called(sandbox, "lint", "builtin:default")[3]  # still served
+    assert server.poll() is None
+
+
+def test_a_caller_killed_with_sigterm_leaves_no_child(sandbox, server):
+    """The same for SIGTERM, the signal a supervisor sends first."""
+    stdin_read, stdin_write = os.pipe()
+    caller = subprocess.Popen(
+        [str(sandbox.GATEKEEP), "replay", "/dev/stdin", "--policy", "builtin:default"],
+        env=sandbox.env, cwd=sandbox.work, stdin=stdin_read, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, close_fds=True)
+    os.close(stdin_read)
+    try:
+        sandbox.wait_for(lambda: children(server.pid))
+        caller.send_signal(signal.SIGTERM)
+        caller.wait(timeout=sandbox.TIMEOUT)
+        sandbox.wait_for(lambda: not children(server.pid), timeout=sandbox.TIMEOUT)
+    finally:
+        os.close(stdin_write)
