@@ -37,7 +37,7 @@ def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,
     try:
         if request.policy is not None:
             programs = operator_programs(str(locations.config_dir))
-            policies = [load_cached(request.policy, None, programs)]
+            policies = [load_cached(request.policy, locations.cache_dir, programs)]
         else:
             policies = run_policies(locations, cwd, request, env)
     except PolicyError as error:

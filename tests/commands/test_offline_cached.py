@@ -9,6 +9,7 @@ content (a built-in one, the operator's own); any other is checked from its text
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -107,3 +108,19 @@ def test_lint_checks_the_text_of_a_policy_no_longer_the_operators(tmp_path: Path
     status, out, _, _ = gatekeep(["lint", str(operator)], moved, tmp_path)
     assert status == 5
     assert "may extend only builtin:NAME and files inside" in out
+
+
+def test_check_with_a_named_policy_reuses_its_compiled_form(sandbox):
+    """`check --policy FILE`, as CI runs it command after command, compiles the file once;
+    every answer is the one the text gives."""
+    policy = sandbox.write("named.yaml", "gatekeep: 1\nextends: [builtin:default]\nrules:\n"
+                           "  - id: no-make\n    deny: ['make']\n    reason: not here\n")
+    args = ("check", "--json", "--policy", str(policy), "-c", "make && ls")
+    first = sandbox.gatekeep(*args)
+    second = subprocess.run([sys.executable, "-X", "importtime", "-m", "gatekeep", *args],
+                            capture_output=True, text=True, env=sandbox.env, cwd=sandbox.work)
+
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    assert json.loads(first.stdout)["decision"] == "deny"
+    assert "yaml" not in {line.rsplit("|", 1)[1].strip() for line in
+                          second.stderr.splitlines() if line.startswith("import time:")}
