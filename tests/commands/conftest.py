@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +78,10 @@ class Sandbox:
     @property
     def work(self) -> Path:
         return self.root / "work"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.state_home / "gatekeep"
 
     @property
     def marker(self) -> Path:
@@ -157,6 +161,26 @@ class Sandbox:
             cwd=self.work, preexec_fn=default_signals, start_new_session=True,
         )
 
+    def start_resident(self, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+        """``gatekeep resident --foreground`` for this sandbox, once it accepts calls."""
+        process = subprocess.Popen([str(GATEKEEP), "resident", "--foreground"],
+                                   env=self._env(env), cwd=self.work, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, text=True)
+        self.wait_for(self.resident_listening)
+        return process
+
+    def resident_listening(self) -> bool:
+        """Whether a resident judge accepts connections on this sandbox's socket (a socket
+        file alone may be a stopped server's)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect(str(self.state_dir / "resident.sock"))
+            except OSError:
+                return False
+        return True
+
     def pty_spawn(self, *args: str, env: Mapping[str, str] | None = None) -> Any:
         """Start ``gatekeep ARGS`` on a pseudo-terminal (a pexpect child)."""
         import pexpect
@@ -184,6 +208,16 @@ class Sandbox:
             if time.monotonic() > deadline:
                 pytest.fail(f"timed out after {timeout}s waiting for {predicate}")
             time.sleep(0.01)
+
+
+@pytest.fixture
+def server(sandbox: Sandbox) -> Iterator[subprocess.Popen[str]]:
+    """A real resident judge for the sandbox's state directory, stopped afterwards."""
+    sandbox.gatekeep("check", "-c", "true")  # the compiled policy, as after a first call
+    process = sandbox.start_resident()
+    yield process
+    process.terminate()
+    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -13,29 +13,11 @@ import json
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gatekeep.runtime import resident
-
-
-def state_dir(sandbox) -> Path:
-    return sandbox.state_home / "gatekeep"
-
-
-@pytest.fixture
-def server(sandbox) -> Iterator[subprocess.Popen[str]]:
-    """A real resident judge for the sandbox's state directory, stopped afterwards."""
-    sandbox.gatekeep("check", "-c", "true")
-    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
-                               env=sandbox.env, cwd=sandbox.work, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, text=True)
-    sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
-    yield process
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def checked(sandbox, command: str, env: dict[str, str] | None = None,
@@ -125,7 +107,7 @@ def test_a_request_the_server_refuses_leaves_it_no_descriptor(sandbox, server, h
     closed at once, not kept for the server's life."""
     read, write = os.pipe()
     try:
-        reply = raw_request(state_dir(sandbox) / resident.SOCKET, header, [write] * 4, then)
+        reply = raw_request(sandbox.state_dir / resident.SOCKET, header, [write] * 4, then)
         held = held_pipes(server.pid)
         name = pipe_name(write)
     finally:
@@ -148,7 +130,7 @@ def test_a_started_server_keeps_none_of_the_callers_descriptors(sandbox):
                                 timeout=sandbox.TIMEOUT)
         assert result.returncode == 0
         name = pipe_name(write)
-        sandbox.wait_for(lambda: (state_dir(sandbox) / resident.SOCKET).exists())
+        sandbox.wait_for(lambda: (sandbox.state_dir / resident.SOCKET).exists())
         status = sandbox.gatekeep("resident", "--status").stdout
         pid = int(status.rsplit("pid ", 1)[1].rstrip(")\n"))
         held = held_pipes(pid)

@@ -17,8 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -26,30 +25,7 @@ from gatekeep.runtime import resident
 
 HEAVY = "gatekeep.core.engine"  # loaded by a caller that judges in its own process
 
-def state_dir(sandbox) -> Path:
-    return sandbox.state_home / "gatekeep"
 
-
-def listening(sandbox) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(state_dir(sandbox) / resident.SOCKET))
-        except OSError:
-            return False
-    return True
-
-
-@pytest.fixture
-def server(sandbox) -> Iterator[subprocess.Popen[str]]:
-    """A real resident judge for the sandbox's state directory, stopped afterwards."""
-    sandbox.gatekeep("run", "-c", "ls")  # the compiled policy and a record for the log
-    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
-                               env=sandbox.env, cwd=sandbox.work, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, text=True)
-    sandbox.wait_for(lambda: listening(sandbox))
-    yield process
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def children(pid: int) -> list[int]:
@@ -183,7 +159,7 @@ def test_a_caller_of_another_gatekeep_does_not_stop_a_current_server(sandbox, se
     declined; the server's own code has not changed, so it keeps serving: any such caller
     could otherwise stop it at every call."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.connect(str(state_dir(sandbox) / resident.SOCKET))
+    connection.connect(str(sandbox.state_dir / resident.SOCKET))
     body = resident.encode_request("check", ["check", "-c", "ls"], "other code", b"n" * 32)
     socket.send_fds(connection, [len(body).to_bytes(4, "big") + body], [0, 1, 2, 0])
     reply = connection.recv(100)

@@ -27,32 +27,7 @@ from gatekeep.runtime import resident, sealed
 HEAVY = "gatekeep.core.engine"  # loaded by a caller that judges in its own process
 
 
-def state_dir(sandbox) -> Path:
-    return sandbox.state_home / "gatekeep"
 
-
-def listening(sandbox) -> bool:
-    """Whether a server accepts connections on the sandbox's socket (a socket file alone
-    may be a stopped server's)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(str(state_dir(sandbox) / resident.SOCKET))
-        except OSError:
-            return False
-    return True
-
-
-@pytest.fixture
-def server(sandbox) -> Iterator[subprocess.Popen[str]]:
-    """A real resident judge for the sandbox's state directory, stopped afterwards."""
-    sandbox.gatekeep("check", "-c", "true")  # the compiled policy, as after a first call
-    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
-                               env=sandbox.env, cwd=sandbox.work, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    sandbox.wait_for(lambda: listening(sandbox))
-    yield process
-    process.terminate()
-    process.wait(timeout=10)
 
 
 def traced(sandbox, *args: str, env: dict[str, str] | None = None,
@@ -113,7 +88,7 @@ def test_a_fresh_run_judged_by_the_server_runs_from_the_stored_decision(sandbox,
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     assert sandbox.marker.read_text() == "ran\n"
     assert HEAVY not in loaded
-    assert list((state_dir(sandbox) / "cache").glob("d-*"))
+    assert list((sandbox.state_dir / "cache").glob("d-*"))
     assert [r["decision"] for r in sandbox.audit() if "decision" in r] == ["allow"]
 
 
@@ -135,7 +110,7 @@ def test_a_hook_call_judged_by_the_server_answers_as_the_callers_own_would(sandb
                           "hook_event_name": "PreToolUse",
                           "tool_input": {"command": "ls -la && git status"}})
     served = sandbox.gatekeep("hook", "claude-code", input=payload)
-    for stored in (state_dir(sandbox) / "cache").glob("d-*"):
+    for stored in (sandbox.state_dir / "cache").glob("d-*"):
         stored.unlink()
     alone = sandbox.gatekeep("hook", "claude-code", input=payload, env={resident.ENV: "0"})
     fresh_name = re.compile(r"gatekeep-cwd\.[0-9a-f]+")  # a new one for every reply
@@ -182,7 +157,7 @@ class FakeServer:
 @pytest.fixture
 def fake(sandbox) -> Iterator[Callable[[Callable[[bytes], bytes | None]], FakeServer]]:
     made: list[FakeServer] = []
-    state = state_dir(sandbox)
+    state = sandbox.state_dir
 
     def start(reply: Callable[[bytes], bytes | None]) -> FakeServer:
         sandbox.gatekeep("check", "-c", "true")  # the state directory and its key
@@ -196,7 +171,7 @@ def fake(sandbox) -> Iterator[Callable[[Callable[[bytes], bytes | None]], FakeSe
 def keyed_reply(sandbox, status: int) -> Callable[[bytes], bytes]:
     """A reply with a right MAC: what only a process holding the key could send."""
     def reply(data: bytes) -> bytes:
-        secret = sealed.key(str(state_dir(sandbox)))
+        secret = sealed.key(str(sandbox.state_dir))
         assert secret is not None
         nonce = data[4:].split(b"\0")[6]
         return b"accepted 999999999\n" + f"{status} ".encode() + \
@@ -219,25 +194,16 @@ def test_an_unverifiable_check_answer_is_an_internal_error(sandbox, fake, reply)
 
 
 @pytest.mark.parametrize("reply", [
-    pytest.param(lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n", id="forged-mac"),
-    pytest.param(lambda data: b"declined stale\n", id="declined"),
-    pytest.param(lambda data: None, id="silent"),
+    pytest.param(lambda sandbox: lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n",
+                 id="forged-mac"),
+    pytest.param(lambda sandbox: lambda data: b"declined stale\n", id="declined"),
+    pytest.param(lambda sandbox: lambda data: None, id="silent"),
+    # even a server holding the key (one the agent started with its own code) only says
+    # "stored": the caller runs only what the sealed decision store holds
+    pytest.param(lambda sandbox: keyed_reply(sandbox, 0), id="keyed-stored"),
 ])
 def test_no_server_answer_runs_a_command_the_caller_would_not(sandbox, fake, reply):
-    server = fake(reply)
-    target = sandbox.home / "keep"
-    target.mkdir()
-    result = sandbox.gatekeep("run", "-c", f"rm -rf {target}")
-
-    assert server.requests == 1
-    assert result.returncode == 126
-    assert target.exists()
-
-
-def test_a_keyed_it_is_stored_does_not_run_what_was_not_stored(sandbox, fake):
-    """Even a server holding the key (one the agent started with its own code) only says
-    "stored": the caller runs only what the sealed decision store holds."""
-    server = fake(keyed_reply(sandbox, 0))
+    server = fake(reply(sandbox))
     target = sandbox.home / "keep"
     target.mkdir()
     result = sandbox.gatekeep("run", "-c", f"rm -rf {target}")
@@ -261,11 +227,11 @@ def test_a_hook_call_blocks_when_the_server_says_stored_but_nothing_is(sandbox, 
 
 def test_a_socket_outside_a_private_state_directory_is_never_asked(sandbox, fake):
     server = fake(lambda data: b"accepted 999999999\n0 " + b"0" * 64 + b"\n")
-    state_dir(sandbox).chmod(0o777)
+    sandbox.state_dir.chmod(0o777)
     try:
         result = sandbox.gatekeep("check", "-c", "ls")
     finally:
-        state_dir(sandbox).chmod(0o700)
+        sandbox.state_dir.chmod(0o700)
 
     assert server.requests == 0
     assert result.returncode != 70
@@ -283,7 +249,7 @@ def test_status_stop_and_one_server_per_state_directory(sandbox, server):
 
     assert sandbox.gatekeep("resident", "--stop").returncode == 0
     server.wait(timeout=10)
-    assert not (state_dir(sandbox) / resident.SOCKET).exists()
+    assert not (sandbox.state_dir / resident.SOCKET).exists()
     assert sandbox.gatekeep("resident", "--status").returncode == 1
 
 
@@ -291,7 +257,7 @@ def test_a_caller_running_other_code_is_declined(sandbox, server):
     """A caller whose gatekeep differs (here: a request with another code digest) is
     declined; the server's own code is current (another install's caller), so it stays."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    connection.connect(str(state_dir(sandbox) / resident.SOCKET))
+    connection.connect(str(sandbox.state_dir / resident.SOCKET))
     body = resident.encode_request("check", ["check", "-c", "ls"], "other code", b"n" * 32)
     socket.send_fds(connection, [len(body).to_bytes(4, "big") + body], [0, 1, 2, 0])
 
@@ -303,18 +269,18 @@ def test_a_server_stops_when_idle(sandbox):
     sandbox.gatekeep("check", "-c", "true")
     code = ("import sys\nfrom gatekeep.commands.resident import serve\n"
             "sys.exit(serve(sys.argv[1], 0.5, sys.stderr))\n")
-    result = subprocess.run([sys.executable, "-c", code, str(state_dir(sandbox))],
+    result = subprocess.run([sys.executable, "-c", code, str(sandbox.state_dir)],
                             env=sandbox.env, capture_output=True, text=True, timeout=30)
 
     assert (result.returncode, result.stderr) == (0, "")
-    assert not (state_dir(sandbox) / resident.SOCKET).exists()
+    assert not (sandbox.state_dir / resident.SOCKET).exists()
 
 
 def test_a_caller_with_the_setting_on_starts_one(sandbox):
     result = sandbox.gatekeep("check", "-c", "ls", env={resident.ENV: "1"})
     assert result.returncode == 0
     try:
-        sandbox.wait_for(lambda: listening(sandbox))
+        sandbox.wait_for(sandbox.resident_listening)
         served, loaded = traced(sandbox, "check", "-c", "ls")
         assert (served.returncode, HEAVY in loaded) == (0, False)
     finally:
@@ -429,11 +395,9 @@ def test_a_server_stands_down_when_a_package_it_loaded_changes(sandbox, server, 
     env = {"PYTHONPATH": str(directory)}
     server.terminate()
     server.wait(timeout=10)
-    assert not (state_dir(sandbox) / resident.SOCKET).exists()
-    process = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
-                               env={**sandbox.env, **env}, cwd=sandbox.work)
+    assert not (sandbox.state_dir / resident.SOCKET).exists()
+    process = sandbox.start_resident(env)
     try:
-        sandbox.wait_for(lambda: listening(sandbox))
         first, loaded = traced(sandbox, "check", "-c", "ls", env=env)
         assert (first.returncode, HEAVY in loaded) == (0, False)
         (directory / "newly_installed.py").write_text("")
@@ -445,7 +409,7 @@ def test_a_server_stands_down_when_a_package_it_loaded_changes(sandbox, server, 
 
 
 def test_a_lock_file_that_is_a_fifo_hangs_nothing(sandbox):
-    state = state_dir(sandbox)
+    state = sandbox.state_dir
     sandbox.gatekeep("check", "-c", "true")
     os.mkfifo(state / resident.LOCK)
 
