@@ -97,10 +97,9 @@ def dispatch(args: list[str]) -> int:
 def _check(args: list[str]) -> int | None:
     """The plain forms of ``check``: a resident judge's answer when one serves it, else this
     process's; None for the typer application (another form, or a value it refuses)."""
-    from gatekeep.runtime.fastpath import request_parts
+    from gatekeep.runtime.fastpath import check_parts
 
-    as_json = args[1:2] == ["--json"]
-    if request_parts(args[2:] if as_json else args[1:]) is None:
+    if check_parts(args[1:]) is None:
         return None
     from gatekeep.runtime import resident
 

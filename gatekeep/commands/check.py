@@ -88,12 +88,12 @@ def plain(args: list[str]) -> int | None:
     import os
     import sys
 
-    from gatekeep.runtime.fastpath import request_parts
+    from gatekeep.runtime.fastpath import check_parts
 
-    as_json = args[:1] == ["--json"]
-    parts = request_parts(args[1:] if as_json else args)
-    if parts is None:
+    found = check_parts(args)
+    if found is None:
         return None
+    as_json, parts = found
     from gatekeep.validate import problem
 
     if any(value is not None and problem(value) is not None

@@ -27,6 +27,14 @@ def request_parts(args: list[str]) -> tuple[str | None, tuple[str, ...] | None, 
     return None
 
 
+def check_parts(args: list[str]) -> tuple[bool, tuple[str | None, tuple[str, ...] | None,
+                                                  str | None]] | None:
+    """``(as_json, (command, argv, policy))`` of ``check [--json] ...`` in a plain form."""
+    as_json = args[:1] == ["--json"]
+    parts = request_parts(args[1:] if as_json else args)
+    return (as_json, parts) if parts is not None else None
+
+
 def run(command: str | None, argv: tuple[str, ...] | None, policy: str | None,
         why: str | None = None) -> int | None:
     """Run a request whose allow decision is stored and still valid; None when there is none.
