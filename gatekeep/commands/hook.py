@@ -274,13 +274,13 @@ def _remember(request: Request, decision: Decision, env: Mapping[str, str],
     from pathlib import Path
 
     from gatekeep.commands.run import _remember as store
-    from gatekeep.core.paths import SystemResolver
+    from gatekeep.commands.run import storable
 
-    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
-    if approved or not isinstance(ctx.resolver, SystemResolver) or ctx.resolver.expanded:
+    resolver = storable(decision, ctx.resolver)
+    if resolver is None:
         return
     fields = audit.fields(decision, cwd=ctx.cwd, mode="run", redact=redact)
-    store(request, env, Path(ctx.cwd), locations, policies, ctx.resolver, fields)
+    store(request, env, Path(ctx.cwd), locations, policies, resolver, fields)
 
 
 def _operator(agent: Agent, call: Call, decision: Decision, parsed: ParsedCommand,

@@ -19,7 +19,7 @@ from gatekeep.core.approvals import Approval
 from gatekeep.core.engine import Decision, Verdict
 from gatekeep.core.guard import judge
 from gatekeep.core.inputs import Request, context, parse_request, run_policies
-from gatekeep.core.paths import Context, SystemResolver
+from gatekeep.core.paths import Context, Resolver, SystemResolver
 from gatekeep.errors import PolicyError
 from gatekeep.exitcodes import ExitStatus, policy_error
 from gatekeep.policy.model import Policy
@@ -78,9 +78,9 @@ def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Location
         return job.approved_run(boundary_ask(decision, plan.ask, boxed=plan.box is not None),
                                 fields, unboxed=plan.box is None, counted=True)
     fields = with_spec(fields, spec)
-    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
-    if not approved and isinstance(ctx.resolver, SystemResolver) and not ctx.resolver.expanded:
-        _remember(request, env, cwd, locations, policies, ctx.resolver, with_spec(plain, spec))
+    resolver = storable(decision, ctx.resolver)
+    if resolver is not None:
+        _remember(request, env, cwd, locations, policies, resolver, with_spec(plain, spec))
     status = run_allowed(command, request.argv, program, env, audit_log, fields, stderr,
                          plan=plan)
     if status is None:
@@ -110,18 +110,14 @@ def prepare(request: Request, env: Mapping[str, str], cwd: Path, locations: Loca
         redact = audit_setup(policies, locations)
     except PolicyError:
         return False
-    if any(policy.guarded or policy.audit_redact for policy in policies):
-        return False  # never stored (``_remember``)
     said = io.StringIO()
     valid, _ = saved_approvals(locations, time.time(), said)
     if said.getvalue():
         return False
     ctx, _, _, decision = _judged(request, env, cwd, locations, policies, valid, time.time,
                                   reserve=False)
-    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
-    resolver = ctx.resolver
-    if (decision.decision != "allow" or approved or not isinstance(resolver, SystemResolver)
-            or resolver.expanded):
+    resolver = storable(decision, ctx.resolver)
+    if decision.decision != "allow" or resolver is None:
         return False
     spec = spec_for(policies, decision)
     own = (str(locations.config_dir), str(locations.state_dir))
@@ -130,8 +126,16 @@ def prepare(request: Request, env: Mapping[str, str], cwd: Path, locations: Loca
         return False
     argv = list(request.argv) if request.argv is not None else None
     fields = audit.fields(decision, cwd=str(cwd), mode="run", argv=argv, redact=redact)
-    _remember(request, env, cwd, locations, policies, resolver, with_spec(fields, spec))
-    return True
+    return _remember(request, env, cwd, locations, policies, resolver, with_spec(fields, spec))
+
+
+def storable(decision: Decision, resolver: Resolver) -> SystemResolver | None:
+    """The resolver a stored decision is re-checked with, when the decision may be stored at
+    all: not one an approval allowed, not one judged with words that were expanded."""
+    approved = any(r.startswith("approval:") for s in decision.segments for r in s.rules)
+    if approved or not isinstance(resolver, SystemResolver) or resolver.expanded:
+        return None
+    return resolver
 
 
 class _Job(NamedTuple):
@@ -276,8 +280,9 @@ def _save_approvals(decision: Decision, cwd: Path, locations: Locations,
 
 
 def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,
-              policies: list[Policy], resolver: SystemResolver, fields: str) -> None:
-    """Store an allow decision, only when every policy's compiled-from content is known.
+              policies: list[Policy], resolver: SystemResolver, fields: str) -> bool:
+    """Store an allow decision, only when every policy's compiled-from content is known
+    (True: stored, as far as a cache write that may fail says).
 
     Never under a policy with guardrails: a stored allow is replayed without the clock
     or the counters, so the window or the limit would not be judged again. Nor under a
@@ -287,11 +292,11 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
     from gatekeep.policy.select import vouched
 
     if any(policy.guarded or policy.audit_redact for policy in policies):
-        return
+        return False
 
     found = [vouched(policy) for policy in policies]
     if not found or any(v is None for v in found):
-        return
+        return False
     sources = policy_sources(str(locations.config_dir), str(cwd), request.policy,
                              env.get("GATEKEEP_POLICY"))
     key = decision_cache.key(
@@ -304,9 +309,11 @@ def _remember(request: Request, env: Mapping[str, str], cwd: Path, locations: Lo
     if digest is not None:
         inputs += ((redactions, digest),)
     codes = {v.code for v in found if v is not None}
-    if len(codes) == 1:
-        decision_cache.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
-                        fields)
+    if len(codes) != 1:
+        return False
+    decision_cache.store(str(locations.state_dir), key, inputs, codes.pop(), resolver.answers,
+                         fields)
+    return True
 
 
 def refusal(decision: Decision, answer: Answer | None = None) -> str:
