@@ -250,23 +250,21 @@ def test_a_billion_laughs_is_walked_once_per_node() -> None:
     assert tree(node) == tree(yaml.compose(text, Loader=yaml.SafeLoader))
 
 
-def test_a_duplicate_key_is_refused_the_same_way(tmp_path: Path, knowledge: Knowledge,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("text", "error"), [
+    pytest.param("gatekeep: 1\nrules:\n  - id: a\n    allow: ls\n    allow: cat\n",
+                 "5:5: rules[0].allow: duplicate key", id="duplicate-key"),
+    # gatekeep reads nodes, not PyYAML's constructed data: ``<<`` merges nothing
+    pytest.param("gatekeep: 1\ndefault: &d ask\n<<: {default: deny}\n",
+                 "3:1: keys must be plain strings", id="merge-key"),
+])
+def test_a_refused_document_is_refused_the_same_way(
+        tmp_path: Path, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch, text: str,
+        error: str) -> None:
     path = tmp_path / "policy.yaml"
-    path.write_text("gatekeep: 1\nrules:\n  - id: a\n    allow: ls\n    allow: cat\n")
+    path.write_text(text)
     assert yamlsource._composed_fast(path.read_text()) is not None
     fast, exact = loaded_both_ways(lambda: outcome(path, knowledge), monkeypatch)
-    assert fast == exact == (None, [f"{path}:5:5: rules[0].allow: duplicate key"])
-
-
-def test_a_merge_key_is_refused_the_same_way(tmp_path: Path, knowledge: Knowledge,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """gatekeep reads nodes, not PyYAML's constructed data: ``<<`` merges nothing."""
-    path = tmp_path / "policy.yaml"
-    path.write_text("gatekeep: 1\ndefault: &d ask\n<<: {default: deny}\n")
-    assert yamlsource._composed_fast(path.read_text()) is not None
-    fast, exact = loaded_both_ways(lambda: outcome(path, knowledge), monkeypatch)
-    assert fast == exact == (None, [f"{path}:3:1: keys must be plain strings"])
+    assert fast == exact == (None, [f"{path}:{error}"])
 
 
 def test_a_composer_failure_of_any_kind_is_pyyamls_to_word() -> None:
