@@ -499,8 +499,9 @@ def resident(
     """Keep gatekeep loaded, so that a fresh `check`, `run` or hook call, and `log`, `lint`,
     `test`, `replay` and the other commands that neither keep running nor prompt, do not
     load it again. It serves only this user's calls with this state directory, interpreter,
-    confinement and code, and stops after 15 minutes without one. GATEKEEP_RESIDENT=1 starts it when a call finds
-    none; =0 never asks it. Exit codes: 0 done, 1 not running (--status) or not started."""
+    confinement and code, and stops after 15 minutes without one. GATEKEEP_RESIDENT=1
+    starts it when a call finds none; =0 never asks it. Exit codes: 0 done, 1 not running
+    (--status) or not started."""
     from gatekeep.commands.resident import command
 
     raise typer.Exit(command(str(_locations().state_dir), foreground=foreground, stop=stop,
