@@ -228,15 +228,19 @@ def _composed_exact(text: str, file: str) -> yaml.Node | None:
 # (it ends the scalar for PyYAML only). Text with the characters, and a tree with such a
 # scalar, go to PyYAML. A tree deeper than _DEEP does too, so a nesting that PyYAML's
 # recursion cannot compose fails as it always has; and a node with a tag of its own
-# (``!a:b!x``: libyaml reads tags PyYAML refuses), which no policy value has anyway.
+# (``!a:b!x``: libyaml reads tags PyYAML refuses), which no policy value has anyway. So
+# does text with a block scalar's header followed by ``#`` with no space between (``|-#c``:
+# a comment to libyaml, an error to PyYAML), wherever it appears.
 _UNSHARED = ("\t", "\ufeff")
+_HEADER_COMMENT = re.compile(r"[|>][-+0-9]{0,2}#")
 _STANDARD = "tag:yaml.org,2002:"
 _DEEP = 64
 
 
 def _composed_fast(text: str) -> yaml.Node | None:
     """libyaml's tree of ``text`` when it is PyYAML's too, else None."""
-    if _FAST is None or any(character in text for character in _UNSHARED):
+    if _FAST is None or any(character in text for character in _UNSHARED) \
+            or _HEADER_COMMENT.search(text):
         return None
     try:
         node = yaml.compose(text, Loader=_FAST)

@@ -343,6 +343,8 @@ def same_as_pyyaml(text: str) -> None:
 @example(text="? \n")
 @example(text="a: 1\n\ufeffb: 2\n")
 @example(text='"\\U0a0010000"\n')
+@example(text='---\n"0":\n  "\\x7F": !!null |-#c\n    null\n')
+@example(text="a: >2#c\n   x\n")
 @given(text=documents)
 def test_generated_documents_compose_as_pyyaml_composes_them(text: str) -> None:
     same_as_pyyaml(text)
