@@ -26,7 +26,7 @@ def _matcher(text: str) -> Callable[[str], bool]:
     """A glob's test of a word: a glob without ``*``, ``?`` or ``[`` matches the word that
     is its text and no other (its regex would be that text, escaped and anchored), so it
     is compared, not compiled (``lint`` asks of ~1,000 of them)."""
-    if not any(char in text for char in "*?["):
+    if "*" not in text and "?" not in text and "[" not in text:
         return text.__eq__
     regex = re.compile(translate(text))
     return lambda value: regex.match(value) is not None
@@ -43,7 +43,8 @@ class Glob(NamedTuple):
 
     @property
     def literal(self) -> bool:
-        return not any(char in self.text for char in "*?[")
+        text = self.text
+        return "*" not in text and "?" not in text and "[" not in text
 
     def matches(self, value: str) -> bool:
         return _matcher(self.text)(value)

@@ -1,11 +1,12 @@
 """A compiled policy as plain JSON data, and back, into known types only.
 
 The encoding follows the NamedTuples' annotations: a NamedTuple is an object with
-exactly its fields, a tuple or frozenset is a list, a mapping an object with string
-keys. Decoding walks the same annotations and checks every value's type, so what it
-returns is built only from gatekeep's own classes and plain values; anything else
-raises ``ValueError``. The rule indexes of a ``Policy`` are never stored: they are
-rebuilt by ``Policy.build`` from the decoded rules.
+exactly its fields (one whose only field is a string, as ``Glob``, is that string), a
+tuple or frozenset is a list, a mapping an object with string keys. Decoding walks the
+same annotations and checks every value's type, so what it returns is built only from
+gatekeep's own classes and plain values; anything else raises ``ValueError``. The rule
+indexes of a ``Policy`` are never stored: they are rebuilt by ``Policy.build`` from the
+decoded rules.
 
 Program knowledge is most of a policy's records, and a command names a few programs: its
 two tables (``programs`` and ``effects``) are checked for shape when the policy is decoded
@@ -42,6 +43,8 @@ class CacheError(Exception):
 def encode(value: object) -> object:
     """``value`` as JSON-ready data (lists, objects, strings, numbers, booleans, null)."""
     if isinstance(value, tuple) and hasattr(value, "_fields"):
+        if _one_string(type(value)):
+            return value[0]
         defaults = type(value)._field_defaults  # type: ignore[attr-defined]
         return {name: encode(getattr(value, name)) for name in _stored_fields(type(value))
                 if name not in defaults or getattr(value, name) != defaults[name]}
@@ -143,8 +146,16 @@ def _decoder(annotation: Any) -> Decoder:
     raise ValueError(f"no plain form for {annotation!r}")
 
 
+def _one_string(cls: type) -> bool:
+    """Whether the record is one string field (``Glob``, most of a policy's records): it is
+    stored as that string."""
+    return cls._fields == ("text",) and cls.__annotations__["text"] in (str, "str")  # type: ignore[attr-defined]
+
+
 def _named(cls: type) -> Decoder:
     """Fields left at their default may be absent; every other field must be there."""
+    if _one_string(cls):
+        return lambda data: cls(data) if type(data) is str else _refuse(cls)
     hints = typing.get_type_hints(cls)
     names = _stored_fields(cls)
     allowed = frozenset(names)
@@ -168,9 +179,13 @@ def _named(cls: type) -> Decoder:
     return decode
 
 
+def _refuse(cls: type) -> object:
+    raise ValueError(f"expected the text of a {cls.__name__}")
+
+
 def _plain_record(cls: type, exact: dict[str, type], required: frozenset[str]) -> Decoder:
-    """A record of str, int and bool fields only (``Glob``, two thirds of a policy's rules'
-    records): checked without building a dict of its values."""
+    """A record of str, int and bool fields only (``Limits``, ``Settings``): checked
+    without building a dict of its values."""
 
     def decode(data: object) -> object:
         if type(data) is not dict or not required <= data.keys() <= exact.keys() \

@@ -40,7 +40,7 @@ from gatekeep.runtime.locations import Locations
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.validate import problem
 
-FORMAT = 2
+FORMAT = 3  # 3: a record of one string field is stored as the string
 SUBDIRS = ("cache",)
 Inputs = tuple[tuple[str, str], ...]  # (file, sha256 of its bytes)
 

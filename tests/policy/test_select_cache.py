@@ -123,6 +123,9 @@ def test_the_fast_path_names_policy_files_as_the_loader_does(tmp_path, monkeypat
     lambda d: d["policy"]["rules"][0].update(extra="field"),
     lambda d: d["policy"].update(default=None),
     lambda d: d["policy"]["protect_write"].append({"text": ["**"]}),
+    lambda d: d["policy"]["protect_write"].append({"text": "**"}),  # a Glob is its text
+    lambda d: d["policy"]["protect_write"].append(["**"]),
+    lambda d: d["policy"]["rules"][0]["patterns"][0].update(program=7),
     lambda d: d["policy"]["knowledge"].update(programs=[]),
     lambda d: d["policy"].pop("rules"),
 ])
