@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/decide.py
 	$(BIN)/python benchmarks/replay.py
+	$(BIN)/python benchmarks/mcp_calls.py
 	$(BIN)/python benchmarks/everyday.py
 
 clean:
