@@ -295,7 +295,11 @@ def _confined(peer: int) -> str | None:
 
 def _confinement(pid: str) -> list[bytes]:
     """What the kernel confines process ``pid`` to beyond its user: no_new_privs, seccomp,
-    capabilities, resource limits and its security label (unreadable: "-")."""
+    capabilities, resource limits, its security label and its namespaces (unreadable: "-").
+
+    A caller in a network namespace of its own (a box with the network off) or another
+    user, pid, IPC, UTS, time or cgroup namespace would have its child work in the server's.
+    """
     found = []
     for name in ("status", "limits", "attr/current"):
         try:
@@ -304,7 +308,16 @@ def _confinement(pid: str) -> list[bytes]:
         except OSError:
             found.append(b"-")
     found[0] = b"\n".join(line for line in found[0].splitlines() if line.startswith(CONFINING))
+    found.append(_namespaces(pid))
     return found
+
+
+def _namespaces(pid: str) -> bytes:
+    try:
+        names = sorted(os.listdir(f"/proc/{pid}/ns"))
+        return "\n".join(os.readlink(f"/proc/{pid}/ns/{name}") for name in names).encode()
+    except OSError:
+        return b"-"
 
 
 def _receive(connection: socket.socket) -> tuple[bytes, list[int]]:

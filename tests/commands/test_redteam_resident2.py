@@ -152,6 +152,27 @@ def test_a_confined_caller_is_never_served_by_an_unconfined_server(sandbox, serv
     assert not children(server.pid)
 
 
+def own_network() -> None:
+    """A network namespace of the caller's own, as a box with the network off has. Without
+    root a user namespace comes with it, whose capabilities differ from the server's too;
+    as root (CI) the namespace is the one difference."""
+    flags = 0x40000000 if os.geteuid() == 0 else 0x40000000 | 0x10000000  # NEWNET, NEWUSER
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare")
+
+
+@pytest.mark.parametrize("args", [("lint", "builtin:default"), ("check", "-c", "ls")])
+def test_a_caller_in_another_network_namespace_is_never_served(sandbox, server, args):
+    """The child would work in the server's namespaces: a caller cut off from the network
+    would have its served command reach it."""
+    status, _, _, served = called(sandbox, *args, preexec_fn=own_network)
+
+    assert status == 0
+    assert not served
+    assert not children(server.pid)
+
+
 # -- standing down -----------------------------------------------------------------------
 
 def test_a_caller_of_another_gatekeep_does_not_stop_a_current_server(sandbox, server):
