@@ -152,6 +152,18 @@ def test_the_log_table_loads_no_engine(env: dict[str, str], tmp_path: Path) -> N
         assert result.stderr.splitlines()[-1] == "False False", (args, result.stderr)
 
 
+@pytest.mark.parametrize("command", [["run", "--", "true"], ["check", "--", "ls", "-la"]],
+                         ids=" ".join)
+def test_a_command_given_as_words_is_judged_without_typing(
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    """Words need no parser (a command string loads tree-sitter, whose package imports
+    typing); the judging path itself imports no typing."""
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)
+    forget_decisions(env)
+    assert loaded(command, env, tmp_path) & {"typing", "tree_sitter"} == set()
+
+
 def test_a_decision_on_a_pipe_is_written_without_rich(env: dict[str, str],
                                                       tmp_path: Path) -> None:
     """Written to a pipe, rich would write the decision's text as it is."""

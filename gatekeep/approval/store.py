@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TextIO
 
 from gatekeep.core.approvals import Approval, Shape, new, split
 from gatekeep.runtime.locations import Locations
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 __all__ = ["Approval", "Shape", "new", "split"]
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 import os
 import select
 from collections.abc import Callable
-from typing import NamedTuple, Protocol
+
+from gatekeep.sandbox.records import NamedTuple
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # Terminal is a type checkers' protocol only
 
 CHOICES = "[y] run once   [n] deny   [a] always   [d] details   (Enter: deny)"
 QUESTION = "Run it? "

@@ -7,7 +7,6 @@ import time
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
 
 from gatekeep.approval.store import saved_approvals
 from gatekeep.core import guard
@@ -23,6 +22,10 @@ from gatekeep.runtime.locations import Locations
 from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def check(request: Request, *, as_json: bool, env: Mapping[str, str], cwd: Path,

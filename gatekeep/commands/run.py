@@ -10,7 +10,6 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple, TextIO
 
 from gatekeep.approval.store import saved_approvals
 from gatekeep.approval.terminal import Answer, Terminal
@@ -30,9 +29,14 @@ from gatekeep.runtime.sysfs import policy_sources
 from gatekeep.sandbox import plan as sandbox_plan
 from gatekeep.sandbox.plan import Plan, with_spec
 from gatekeep.sandbox.policy import lifted, spec_for
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Spec
 from gatekeep.shell.model import ParsedCommand
 from gatekeep.text import visible
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def run(request: Request, env: Mapping[str, str], cwd: Path, locations: Locations,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
-from typing import TYPE_CHECKING, NamedTuple
 
+from gatekeep.sandbox.records import NamedTuple
 from gatekeep.text import invisible_reason
 
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:  # the signs (MARKS) are read by views that load no engine (gatekeep log)
     from gatekeep.core.engine import Decision, SegmentDecision
     from gatekeep.shell.analyze import Invocation

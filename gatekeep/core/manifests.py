@@ -19,10 +19,10 @@ from __future__ import annotations
 import glob
 import json
 import posixpath
-from typing import TYPE_CHECKING
 
 from gatekeep.core.paths import within
 
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
     from gatekeep.core.engine import _Judge
     from gatekeep.shell.analyze import Invocation

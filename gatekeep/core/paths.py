@@ -13,12 +13,17 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Protocol
 
 from gatekeep.core.approvals import Approval
 from gatekeep.runtime import sysfs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.model import Word
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import Protocol
+else:
+    Protocol = object  # Resolver is a type checkers' protocol only
 
 
 class Resolver(Protocol):

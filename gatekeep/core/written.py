@@ -10,12 +10,12 @@ and it looks at every other part, before or after (a loop runs a later part firs
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING
 
 from gatekeep.core import manifests, values
 from gatekeep.core.paths import within
 from gatekeep.sandbox.records import NamedTuple
 
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
     from gatekeep.core.engine import _Judge
     from gatekeep.shell.analyze import Invocation

@@ -18,14 +18,21 @@ is spoiled so that the next run compiles afresh: never a default, never an allow
 
 from __future__ import annotations
 
+import sys
 import types
-import typing
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
-from typing import Any
 
 from gatekeep.policy.model import Policy
 from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec
+
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    _Table = Mapping[str, Any]
+else:
+    _Table = Mapping
 
 _INDEXES = frozenset({"by_program", "by_glob", "by_path", "by_first", "by_program_rest"})
 _LAZY = {"programs": ProgramSpec, "effects": ProgramEffects}  # Knowledge's tables
@@ -86,7 +93,7 @@ def _table(data: object) -> dict[str, dict[str, object]]:
     return data
 
 
-class Lazy(Mapping[str, Any]):
+class Lazy(_Table):
     """A read-only table whose entries are decoded (and kept) when first looked up."""
 
     __slots__ = ("_decode", "_done", "_raw", "_spoil")
@@ -127,19 +134,23 @@ def _stored_fields(cls: type) -> tuple[str, ...]:
 
 @cache
 def _decoder(annotation: Any) -> Decoder:
-    """A checking decoder for one annotation (built once per type)."""
-    origin = typing.get_origin(annotation)
+    """A checking decoder for one annotation (built once per type).
+
+    The records' annotations are builtin generics (``tuple[Glob, ...]``, ``frozenset[str]``,
+    ``Mapping[str, ProgramSpec]``) and unions written with ``|``: read without ``typing``.
+    """
+    origin = getattr(annotation, "__origin__", None)
     if isinstance(annotation, type) and issubclass(annotation, tuple) \
             and hasattr(annotation, "_fields"):
         return _named(annotation)
-    if origin in (types.UnionType, typing.Union):
-        return _union(typing.get_args(annotation))
+    if isinstance(annotation, types.UnionType):
+        return _union(annotation.__args__)
     if origin is tuple:
-        return _tuple(typing.get_args(annotation))
+        return _tuple(annotation.__args__)
     if origin is frozenset:
-        item = _decoder(typing.get_args(annotation)[0])
+        item = _decoder(annotation.__args__[0])
         return lambda data: frozenset([item(x) for x in _list(data)])
-    if origin in (dict, Mapping) or origin is typing.get_origin(Mapping[str, str]):
+    if origin in (dict, Mapping):
         return _mapping(annotation, origin is dict)
     if annotation in (str, int, float, bool, type(None)):
         return _scalar(annotation)
@@ -156,7 +167,7 @@ def _named(cls: type) -> Decoder:
     """Fields left at their default may be absent; every other field must be there."""
     if _one_string(cls):
         return lambda data: cls(data) if type(data) is str else _refuse(cls)
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     names = _stored_fields(cls)
     allowed = frozenset(names)
     required = allowed - frozenset(cls._field_defaults)  # type: ignore[attr-defined]
@@ -177,6 +188,14 @@ def _named(cls: type) -> Decoder:
         return Policy.build(**values) if cls is Policy else cls(**values)
 
     return decode
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The record's field types: its annotations (kept as text, ``from __future__ import
+    annotations``) evaluated in its own module, as ``typing.get_type_hints`` does."""
+    namespace = vars(sys.modules[cls.__module__])
+    return {name: eval(text, namespace) if isinstance(text, str) else text  # noqa: S307
+            for name, text in cls.__annotations__.items()}
 
 
 def _refuse(cls: type) -> object:
@@ -228,7 +247,7 @@ def _tuple(args: tuple[Any, ...]) -> Decoder:
 
 
 def _mapping(annotation: Any, plain_dict: bool) -> Decoder:
-    key_type, value_type = typing.get_args(annotation)
+    key_type, value_type = annotation.__args__
     if key_type is not str:
         raise ValueError(f"no plain form for {annotation!r}")
     value = _decoder(value_type)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TextIO
-
 from gatekeep.text import visible
 from gatekeep.ui.marks import MARKS as MARKS  # the colour table, read from here too
 from gatekeep.ui.marks import STYLES as STYLES
 from gatekeep.ui.plain import Piece, emit, rich_text, without_rich
 
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:  # gatekeep log's table reads the marks and loads no engine
+    from typing import TextIO
+
     from rich.text import Text
 
     from gatekeep.core.engine import Decision, SegmentDecision

@@ -16,9 +16,11 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, TextIO
 
+TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from rich.text import Text
 
 Piece = tuple[str, str]  # a text and its rich style ("" for none)
