@@ -256,14 +256,18 @@ def _handle(connection: socket.socket, listener: socket.socket, code: str,
         peer = _peer(connection)
         if peer is None:
             return True
-        data, fds = _receive(connection)
+        pid, pidfd = peer
+        if pidfd is not None:
+            fds.append(pidfd)  # closed with the caller's descriptors, below
+        data, received = _receive(connection)
+        fds.extend(received)
         request = decode(data)
-        why = _declined(request, fds, code, compat, invoke) or _confined(peer)
+        why = _declined(request, received, code, compat, invoke) or _confined(pid, pidfd)
         if why is not None:
             connection.sendall(f"declined {why}\n".encode())
             return why != "stale"
         if os.fork() == 0:
-            _child(connection, listener, request, fds, invoke)
+            _child(connection, listener, request, received, invoke)
         return True
     except (OSError, ValueError):
         return True
@@ -272,24 +276,53 @@ def _handle(connection: socket.socket, listener: socket.socket, code: str,
             os.close(fd)
 
 
-def _peer(connection: socket.socket) -> int | None:
-    """The caller's pid, when it runs as this user (None: not served)."""
+SO_PEERPIDFD = 77  # Linux 6.5: a pidfd of the process that connected
+
+
+def _peer(connection: socket.socket) -> tuple[int, int | None] | None:
+    """The caller's pid and, where the kernel gives one, a pidfd of the very process that
+    connected, when it runs as this user (None: not served)."""
     import struct
 
     raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     pid, uid, _ = struct.unpack("3i", raw)
-    return int(pid) if uid == os.geteuid() and pid > 0 else None
+    if uid != os.geteuid() or pid <= 0:
+        return None
+    try:
+        pidfd = connection.getsockopt(socket.SOL_SOCKET, SO_PEERPIDFD)
+    except OSError:  # an older kernel: the pid alone
+        pidfd = None
+    return int(pid), pidfd
 
 
 CONFINING = (b"NoNewPrivs:", b"Seccomp", b"Cap")  # the lines of /proc/PID/status compared
 
 
-def _confined(peer: int) -> str | None:
+def _confined(pid: int, pidfd: int | None = None) -> str | None:
     """Why a caller confined otherwise than this server is not served: its child would do
     the caller's work under the server's confinement, not the caller's (a Landlock or
-    seccomp sandbox sets no_new_privs; ``ulimit -f 0`` forbids writing any file)."""
-    if _confinement(str(peer)) != _confinement("self"):
+    seccomp sandbox sets no_new_privs; ``ulimit -f 0`` forbids writing any file).
+
+    ``/proc/PID`` is read by number: with the caller's pidfd, the caller must still be
+    running once it has been read, so that the number was not taken by another process
+    after the caller had gone.
+    """
+    if _confinement(str(pid)) != _confinement("self"):
         return "another confinement"
+    if pidfd is not None and _pidfd_pid(pidfd) != pid:
+        return "gone"
+    return None
+
+
+def _pidfd_pid(pidfd: int) -> int | None:
+    """The pid a pidfd's process has, -1 once it has ended (``/proc/self/fdinfo``)."""
+    try:
+        with open(f"/proc/self/fdinfo/{pidfd}", "rb") as info:
+            for line in info:
+                if line.startswith(b"Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
     return None
 
 

@@ -206,3 +206,45 @@ def test_a_caller_killed_with_sigterm_leaves_no_child(sandbox, server):
         sandbox.wait_for(lambda: not children(server.pid), timeout=sandbox.TIMEOUT)
     finally:
         os.close(stdin_write)
+
+
+# -- the caller's process, by number -------------------------------------------------------
+
+def test_the_peer_is_the_process_that_connected_with_a_pidfd_of_it():
+    from gatekeep.commands import resident as server_side
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind("\0gatekeep-peer-test-" + str(os.getpid()))
+        listener.listen(1)
+        caller = subprocess.Popen([sys.executable, "-c", (
+            "import socket, sys; s = socket.socket(socket.AF_UNIX); "
+            f"s.connect('\\0gatekeep-peer-test-{os.getpid()}'); sys.stdin.read()")],
+            stdin=subprocess.PIPE)
+        connection, _ = listener.accept()
+        with connection:
+            pid, pidfd = server_side._peer(connection)
+            assert pid == caller.pid
+            assert pidfd is not None  # Linux 6.5 and later
+            try:
+                assert server_side._pidfd_pid(pidfd) == caller.pid
+                caller.communicate(b"")
+                assert server_side._pidfd_pid(pidfd) == -1  # it has ended
+            finally:
+                os.close(pidfd)
+
+
+def test_a_caller_gone_before_its_confinement_was_read_is_not_served():
+    """Its number may name another process by then, confined as the server is: without
+    the pidfd's word that the caller still runs, that process's confinement would be
+    taken for the caller's."""
+    from gatekeep.commands import resident as server_side
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    pidfd = os.pidfd_open(gone.pid)
+    gone.wait()
+    try:
+        # the number now read is this process's: confined as the server is
+        assert server_side._confined(os.getpid()) is None
+        assert server_side._confined(os.getpid(), pidfd) == "gone"
+    finally:
+        os.close(pidfd)
