@@ -51,12 +51,16 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
 
 
 def _load(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Policy] | str:
-    """The policies ``run`` would use, or why they do not load."""
-    from gatekeep.core.inputs import Request, run_policies
+    """The policies ``run`` would use (``gatekeep.core.inputs.run_policies`` without a
+    ``--policy``), or why they do not load; without the engine, which doctor does not use."""
     from gatekeep.errors import PolicyError
+    from gatekeep.policy.select import load_cached, run_sources
+    from gatekeep.runtime.sysfs import operator_programs
 
     try:
-        return run_policies(locations, cwd, Request("true", None), env)
+        sources = run_sources(locations, cwd, None, env.get("GATEKEEP_POLICY"))
+        programs = operator_programs(str(locations.config_dir))
+        return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
     except PolicyError as error:
         return str(error)
 
