@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple, TextIO
@@ -15,11 +17,16 @@ from gatekeep.exitcodes import ExitStatus
 from gatekeep.hooks.agents import AGENTS
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
 from gatekeep.runtime.locations import Locations
+from gatekeep.sandbox import bwrap
+from gatekeep.sandbox.spec import BWRAP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from gatekeep.policy.model import Policy
     from gatekeep.sandbox.spec import Spec
+
+
+TRIAL_TIMEOUT = 30  # seconds: a trial box still running then ends doctor with exit 70
 
 
 class Finding(NamedTuple):
@@ -29,12 +36,13 @@ class Finding(NamedTuple):
 
 
 def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: TextIO) -> int:
-    loaded = _load(env, cwd, locations)  # once: the policy check and the boundary's share it
-    checks: list[Callable[[], list[Finding]]] = [
-        lambda: _policy(loaded), lambda: _audit_log(locations),
-        _prompt, lambda: _boundary(loaded, env), lambda: _resident(env, locations),
-        lambda: _hooks(env, cwd)]
-    findings = [finding for check in checks for finding in check()]
+    with _Trial.start(BWRAP) as early:  # the box starts while the policy loads, on the other core
+        loaded = _load(env, cwd, locations)  # once: the policy check and the boundary's share it
+        checks: list[Callable[[], list[Finding]]] = [
+            lambda: _policy(loaded), lambda: _audit_log(locations),
+            _prompt, lambda: _boundary(loaded, env, early), lambda: _resident(env, locations),
+            lambda: _hooks(env, cwd)]
+        findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
         if finding.fix:
@@ -43,12 +51,16 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
 
 
 def _load(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Policy] | str:
-    """The policies ``run`` would use, or why they do not load."""
-    from gatekeep.core.inputs import Request, run_policies
+    """The policies ``run`` would use (``gatekeep.core.inputs.run_policies`` without a
+    ``--policy``), or why they do not load; without the engine, which doctor does not use."""
     from gatekeep.errors import PolicyError
+    from gatekeep.policy.select import load_cached, run_sources
+    from gatekeep.runtime.sysfs import operator_programs
 
     try:
-        return run_policies(locations, cwd, Request("true", None), env)
+        sources = run_sources(locations, cwd, None, env.get("GATEKEEP_POLICY"))
+        programs = operator_programs(str(locations.config_dir))
+        return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
     except PolicyError as error:
         return str(error)
 
@@ -62,12 +74,10 @@ def _policy(loaded: list[Policy] | str) -> list[Finding]:
     return [Finding("ok", f"policy loads: {names}")]
 
 
-def _boundary(loaded: list[Policy] | str, env: Mapping[str, str]) -> list[Finding]:
+def _boundary(loaded: list[Policy] | str, env: Mapping[str, str],
+              early: _Trial) -> list[Finding]:
     """Which mechanism boxes allowed commands here, proven by starting one box."""
-    import subprocess
-
     from gatekeep.errors import PolicyError
-    from gatekeep.sandbox import bwrap
     from gatekeep.sandbox.policy import spec_for
 
     if isinstance(loaded, str):
@@ -83,10 +93,7 @@ def _boundary(loaded: list[Policy] | str, env: Mapping[str, str]) -> list[Findin
     why = bwrap.cannot_box(spec.bwrap)
     program = bwrap.find(spec.bwrap)
     if why is None and program is not None:
-        trial = subprocess.run(  # noqa: S603 - a root-owned bwrap, a fixed harmless command
-            [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-             "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "true"],
-            capture_output=True, text=True, timeout=30, check=False)
+        trial = early.outcome(program)
         if trial.returncode == 0:
             return [Finding("ok", f"boundary: bubblewrap ({program}), sandbox: {spec.mode}; "
                             "gatekeep check -c CMD shows what a command's box holds"),
@@ -101,6 +108,61 @@ def _boundary(loaded: list[Policy] | str, env: Mapping[str, str]) -> list[Findin
                         "bubblewrap) or allow user namespaces")]
     return [Finding("note", f"boundary: {why}; allowed commands run without one, with a "
                     "warning", "install bubblewrap (Debian: apt-get install bubblewrap)")]
+
+
+class _Trial:
+    """One box of a fixed harmless command, started on bubblewrap's usual places before the
+    policy is known, so that bwrap's start overlaps loading the policy. Its outcome answers
+    only for the bwrap the policy then names, found trustworthy again at that moment; any other
+    is started then, as the only one. An unused trial is killed when doctor ends."""
+
+    def __init__(self, program: str | None, process: subprocess.Popen[str] | None) -> None:
+        self.program, self.process = program, process
+        self.deadline = time.monotonic() + TRIAL_TIMEOUT
+
+    @classmethod
+    def start(cls, candidates: tuple[str, ...]) -> _Trial:
+        program = bwrap.find(candidates) if bwrap.cannot_box(candidates) is None else None
+        if program is None:
+            return cls(None, None)
+        try:
+            return cls(program, subprocess.Popen(  # noqa: S603 - as _trial_argv says
+                _trial_argv(program), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True))
+        except OSError:
+            return cls(None, None)  # tried again if needed, where its error shows as before
+
+    def outcome(self, program: str) -> subprocess.CompletedProcess[str]:
+        process = self.process
+        if process is None or program != self.program:
+            return subprocess.run(  # noqa: S603 - as _trial_argv says
+                _trial_argv(program), capture_output=True, text=True, timeout=TRIAL_TIMEOUT,
+                check=False)
+        try:
+            stdout, stderr = process.communicate(
+                timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:  # as subprocess.run reports it
+            process.kill()
+            process.wait()
+            raise subprocess.TimeoutExpired(process.args, TRIAL_TIMEOUT) from None
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+    def __enter__(self) -> _Trial:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is None:
+            return
+        if self.process.returncode is None:
+            self.process.kill()  # not asked for: no box, another bwrap, or an error on the way
+        with self.process:  # closes its pipes, reaps it
+            pass
+
+
+def _trial_argv(program: str) -> list[str]:
+    """A root-owned bwrap (``bwrap.find``) running ``true`` in a box like the real ones."""
+    return [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "true"]
 
 
 def _caches(operator: Policy, spec: Spec, env: Mapping[str, str]) -> list[Finding]:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 
-from gatekeep.core.engine import Decision
 from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.sandbox.spec import MODES, Limits, Spec
 from gatekeep.shell.knowledge import Knowledge
-from gatekeep.shell.model import ParsedCommand
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # types only: doctor's spec_for(policies) does without the engine's import
+    from gatekeep.core.engine import Decision
+    from gatekeep.shell.model import ParsedCommand
 
 _OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
 _NETWORK = frozenset({"network", "network-loopback"})
