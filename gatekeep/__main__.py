@@ -2,8 +2,9 @@
 
 ``gatekeep run`` runs before every agent command: its plain forms first try a
 stored allow decision (``gatekeep.runtime.fastpath``), then the full path without typer
-or rich; the plain forms of ``check`` and ``version`` also run without typer; everything else (help,
-other commands, unusual options) goes through the typer application. ``gatekeep hook
+or rich; the plain forms of ``check``, ``version`` and ``doctor`` also run without
+typer; everything else (help, other commands, unusual options) goes through the typer
+application. ``gatekeep hook
 AGENT`` also runs without typer or rich, with an error boundary of its own that answers
 in the form every agent honours as a block.
 
@@ -84,6 +85,8 @@ def dispatch(args: list[str]) -> int:
 
         sys.stdout.write(f"{__version__}\n")
         return 0
+    if args == ["doctor"]:  # no options to convert: typer would cost about as much as it
+        return _doctor()
     from gatekeep.runtime import resident
 
     status = resident.ask("cli", args) if resident.servable(args) else None
@@ -109,6 +112,21 @@ def _check(args: list[str]) -> int | None:
     from gatekeep.commands.check import plain
 
     return plain(args[1:])
+
+
+def _doctor() -> int:
+    """``gatekeep doctor`` as the typer application runs it, without typer."""
+    from pathlib import Path
+
+    from gatekeep.commands.doctor import doctor
+    from gatekeep.runtime.locations import Locations
+
+    try:
+        return doctor(env=os.environ, cwd=Path.cwd(), locations=Locations.from_env(os.environ),
+                      stdout=sys.stdout)
+    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
+        return 1
 
 
 def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:

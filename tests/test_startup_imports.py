@@ -105,7 +105,7 @@ def test_the_typer_application_loads_the_engine_only_for_a_command_that_judges(
 @pytest.mark.parametrize("args", [
     ["--help"], ["log", "--help"], ["log"], ["log", "-n", "1"], ["log", "stats"],
     ["log", "verify"], ["approvals", "list"], ["schema"], ["completions", "bash"],
-    ["install", "claude-code"], ["uninstall", "claude-code"], ["doctor"],
+    ["install", "claude-code"], ["uninstall", "claude-code"], ["doctor", "--help"],
     ["lint", "builtin:default"], ["test", "--min-coverage", "50", "builtin:default"],
     ["check", "--count", "2", "--", "true"]], ids=" ".join)
 def test_typer_dispatched_commands_convert_their_values_without_pydantic(
@@ -117,6 +117,25 @@ def test_typer_dispatched_commands_convert_their_values_without_pydantic(
     found = loaded(args, env, tmp_path)
     assert "typer" in found  # through the typer application, not a path before it
     assert "pydantic" not in found
+
+
+def test_doctor_runs_without_typer_as_the_typer_application_runs_it(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """``doctor`` has no option to convert: dispatched before typer, its report and exit
+    status are the typer application's."""
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)  # an audit log and a compiled policy
+    assert loaded(["doctor"], env, tmp_path) & {"typer", "click", "rich"} == set()
+    (tmp_path / "config" / "gatekeep").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "config" / "gatekeep" / "policy.yaml").write_text("gatekeep: 1\nrules: [\n")
+    plain, typed = (subprocess.run(command, capture_output=True, text=True, env=env,
+                                   cwd=tmp_path, check=False) for command in (
+        [sys.executable, "-m", "gatekeep", "doctor"],
+        [sys.executable, "-c", "import sys; from gatekeep.cli import invoke; "
+         "sys.exit(invoke(['doctor']))"]))
+    assert plain.returncode == typed.returncode == 1  # the broken policy is a failure
+    assert "policy" in plain.stdout
+    assert (plain.stdout, plain.stderr) == (typed.stdout, typed.stderr)
 
 
 def test_a_value_typer_must_judge_still_gets_its_message(env: dict[str, str]) -> None:
