@@ -206,20 +206,44 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
         except OSError:
             return None, True
         connection.settimeout(None)
+        import _signal  # type: ignore[import-not-found]  # not ``signal``: its enums cost 1 ms
+
+        suspend = _Suspend(int(child))
+        previous = _signal.signal(_signal.SIGTSTP, suspend)
         try:
             return _status(state, lines, nonce), True
         except KeyboardInterrupt:  # Ctrl-C reached this caller: the child stops as it would
-            _interrupt(int(child))
+            _send(int(child), _signal.SIGINT)
             raise
+        finally:
+            _signal.signal(_signal.SIGTSTP, previous)
     finally:
         connection.close()
 
 
-def _interrupt(child: int) -> None:
-    import signal
+class _Suspend:
+    """Ctrl-Z at a caller: its child stops with it and goes on when it does (``fg``, ``bg``),
+    as the caller's own work would; the child is in the server's session, which the
+    terminal's job control does not reach."""
 
+    def __init__(self, child: int) -> None:
+        self.child = child
+
+    def __call__(self, signum: int, frame: object) -> None:
+        import _signal
+
+        _send(self.child, _signal.SIGSTOP)
+        _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), _signal.SIGTSTP)  # stopped here until continued
+        finally:
+            _signal.signal(_signal.SIGTSTP, self)
+            _send(self.child, _signal.SIGCONT)
+
+
+def _send(child: int, signum: int) -> None:
     try:  # noqa: SIM105 - contextlib would cost every caller its import
-        os.kill(child, signal.SIGINT)
+        os.kill(child, signum)
     except OSError:
         pass  # it ended already
 

@@ -321,6 +321,53 @@ def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
     assert len(written) == filled
 
 
+def children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+        return [int(word) for word in listing.read().split()]
+
+
+def process_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_ctrl_z_at_a_served_check_stops_its_child_and_fg_resumes_it(sandbox, server):
+    """The child is in the server's session, out of reach of the terminal's job control:
+    stopped with its caller, it must not go on writing to the caller's stdout; continued, it
+    finishes as the caller's own work would."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    filled = 0
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            filled += os.write(write_end, b"x" * 4096)
+    os.set_blocking(write_end, True)
+
+    def own_job() -> None:  # a job of its own, as a shell starts it: Ctrl-Z stops it
+        os.setpgid(0, 0)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+
+    caller = subprocess.Popen([str(sandbox.GATEKEEP), "check", "-c", "ls"], env=sandbox.env,
+                              cwd=sandbox.work, stdout=write_end, stderr=subprocess.PIPE,
+                              preexec_fn=own_job)
+    os.close(write_end)
+    sandbox.wait_for(lambda: bool(children(server.pid)))
+    child = children(server.pid)[0]
+    time.sleep(0.5)  # the child is writing into the full pipe
+    caller.send_signal(signal.SIGTSTP)
+    _, status = os.waitpid(caller.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
+    sandbox.wait_for(lambda: process_state(child) == "T")
+    caller.send_signal(signal.SIGCONT)  # fg
+    with os.fdopen(read_end, "rb") as pipe:
+        written = pipe.read()  # to the end: the child finished, and the caller with it
+    caller.wait(timeout=sandbox.TIMEOUT)
+
+    assert caller.returncode == 0
+    assert written[:filled] == b"x" * filled
+    assert written[filled:].startswith(b"ALLOW  ls\n")
+
+
 # -- the typer-dispatched commands ---------------------------------------------------------
 
 SERVED_CALLS = [
