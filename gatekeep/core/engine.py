@@ -178,19 +178,19 @@ class _Judge:
         # Directories relative paths may start from: the cwd, and every `cd` target so far
         # (a `cd` inside a subshell may or may not still apply); None: one known only at run time.
         self.cwds: list[str | None] = [context.cwd]
-        self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
-        self.real: dict[str, str] = {}
+        self.setting = setting = _Setting.of(policy, context)
+        self.protect_write, self.protect_read = setting.protect_write, setting.protect_read
+        self.real = setting.real
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
-        # where special paths live (``/dev/``): a quick test before their globs
-        self.special_dirs = _literal_dirs(tuple(self.knowledge.special_paths))
+        self.special_dirs = setting.special_dirs
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
-        foreign = any(v.rule == "path:runs-code" for v in extra)
+        foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
@@ -461,18 +461,7 @@ class _Judge:
             # the project's own script (./gradlew, hack/verify.sh): tree code, as `make` runs
             invocation = invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
             candidates += tuple(c for c in self.policy.by_glob if c[0].effects)
-        output = _output(segment)
-        short = self.knowledge.spec(_base(invocation.program or "")).abbreviated_goals
-        matched = _layered([rule for pattern, rule in candidates
-                            if _matches(pattern, invocation, rule.decision, short)])
-        top = min((rule.layer for rule in matched), default=0)
-        lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
-        if lifted:
-            self.lifted[id(invocation)] = lifted
-        verdicts = [self.guarded(rule, invocation, output) for rule in matched]
-        # a guardrail's verdict first: its reason (the bound, the source) is the one shown
-        tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
-        verdicts = tightened + [v for v in verdicts if v not in tightened]
+        verdicts = self.matched(invocation, candidates) if candidates else []
         if unseen is not None:
             return [unseen, *verdicts]
         if verdicts:
@@ -484,6 +473,25 @@ class _Judge:
             f"{invocation.program} is {path}, not the system program of that name, and no "
             "rule names that path")
         return [Verdict("default", self.policy.default, reason)]
+
+    def matched(self, invocation: Invocation, candidates: tuple[tuple[Pattern, Rule], ...]
+                ) -> list[Verdict]:
+        """The verdicts of the candidate rules that match and decide (``_layered``); what
+        the operator's deciding rules lift is noted for the invocation."""
+        short = self.knowledge.spec(_base(invocation.program or "")).abbreviated_goals
+        matched = _layered([rule for pattern, rule in candidates
+                            if _matches(pattern, invocation, rule.decision, short)])
+        if not matched:
+            return []
+        top = min(rule.layer for rule in matched)
+        lifted = frozenset(o for rule in matched if rule.layer == top for o in rule.overrides)
+        if lifted:
+            self.lifted[id(invocation)] = lifted
+        output = _output(invocation.segment)
+        verdicts = [self.guarded(rule, invocation, output) for rule in matched]
+        # a guardrail's verdict first: its reason (the bound, the source) is the one shown
+        tightened = [v for v, r in zip(verdicts, matched, strict=True) if v.decision != r.decision]
+        return tightened + [v for v in verdicts if v not in tightened] if tightened else verdicts
 
     def guarded(self, rule: Rule, invocation: Invocation, output: str = "") -> Verdict:
         """The rule's verdict, made stricter by its guardrails of values and sources;
@@ -551,7 +559,7 @@ class _Judge:
     def identity(self, program: str) -> tuple[str | None, str | None]:
         """``(name, path)``: the bare name when it is the system program, and its path
         (asked twice per part: for its effects and for its rules)."""
-        found = self.identities.get(program)
+        found = self.setting.identities.get(program) or self.identities.get(program)
         if found is None:
             found = self.identities[program] = self._identity(program)
         return found
@@ -560,15 +568,18 @@ class _Judge:
         resolver = self.context.resolver
         base = _base(program)
         system = resolver.which(base)
+        lasting = self.setting.identities  # answers from `which` and `realpath` alone
         if "/" not in program:
             if system is not None and self._local(resolver.realpath(system)):
                 real = resolver.realpath(system)
                 return (base if self._venv_tool(real) else None), system
-            return program, system
+            found = lasting[program] = (program, system)
+            return found
         path = resolver.realpath(posixpath.normpath(
             program if program.startswith("/") else f"{self.context.cwd}/{program}"))
         if system is not None and resolver.realpath(system) == path and not self._local(path):
-            return base, path
+            found = lasting[program] = (base, path)
+            return found
         return (base if self._venv_tool(path) else None), path
 
     def _project_script(self, program: str) -> bool:
@@ -615,9 +626,10 @@ class _Judge:
         scripts/x.js``, ``python3 tools/y.py``) runs the tree's code, as ``./hack/x.sh``
         does: its script-file hazard gives way to the ``runs-tree-code`` effect. A script
         outside the tree, known only at run time, or under ``.git`` stays asked."""
+        if not invocation.runs_from or invocation.program is None:
+            return invocation
         hazards = [h for h in invocation.hazards if h.kind != "script-file"]
-        if len(hazards) == len(invocation.hazards) or not invocation.runs_from \
-                or invocation.program is None \
+        if len(hazards) == len(invocation.hazards) \
                 or not self.knowledge.spec(_base(invocation.program)).stdin_code:
             return invocation
         for word in invocation.runs_from:
@@ -694,16 +706,8 @@ class _Judge:
         return within(path, self.context.cwd)
 
     def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
-        """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``),
-        each path asked of the resolver once, in the rules' order."""
-        by_path = self.policy.by_path
-        same = {text for text in dict.fromkeys(c[0].program.text for c in by_path)
-                if self._same_path(text, path)}
-        return tuple(c for c in by_path if c[0].program.text in same) if same else ()
-
-    def _same_path(self, pattern: str, path: str) -> bool:
-        """A path rule names the same file (a relative one counts from the working directory)."""
-        return self.context.resolver.realpath(_absolute(pattern, self.context.cwd)) == path
+        """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``)."""
+        return self.setting.path_rules().get(path, ())
 
     # -- paths -----------------------------------------------------------------
     def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
@@ -875,6 +879,53 @@ class _Judge:
             if fnmatchcase(path, pattern):
                 return meaning
         return None
+
+
+class _Setting:
+    """What judging needs that depends only on the policy and the context, worked out once
+    for the pair: a batch (``test``, ``replay``) decides command after command under the
+    same two. Only answers the resolver gives once and for all (``realpath``) are kept;
+    a fingerprint may change between two decisions, so nothing built on one is."""
+
+    def __init__(self, policy: Policy, context: Context) -> None:
+        self.policy = policy
+        self.context = context
+        self.protect_write, self.protect_read = _protection(policy, context.home, context.cwd)
+        # where special paths live (``/dev/``): a quick test before their globs
+        self.special_dirs = _literal_dirs(tuple(policy.knowledge.special_paths))
+        self.real: dict[str, str] = {}  # the resolver's realpath answers, once asked
+        self._path_rules: dict[str, tuple[tuple[Pattern, Rule], ...]] | None = None
+        # a program's (name, path) where no fingerprint decided it (``_Judge.identity``)
+        self.identities: dict[str, tuple[str | None, str | None]] = {}
+
+    @classmethod
+    def of(cls, policy: Policy, context: Context) -> _Setting:
+        """The pair's setting, kept by identity (the setting holds both, so neither id can
+        be reused by another object while it is kept)."""
+        key = (id(policy), id(context))
+        found = _SETTINGS.get(key)
+        if found is None or found.policy is not policy or found.context is not context:
+            if len(_SETTINGS) >= 64:
+                _SETTINGS.clear()
+            found = _SETTINGS[key] = cls(policy, context)
+        return found
+
+    def path_rules(self) -> dict[str, tuple[tuple[Pattern, Rule], ...]]:
+        """The path rules by the real path of the file they name (a relative one counts from
+        the working directory), in the rules' order; the resolver is first asked when a part
+        has a path to compare, as each part asked it before."""
+        if self._path_rules is None:
+            by_path = self.policy.by_path
+            real = {text: self.context.resolver.realpath(_absolute(text, self.context.cwd))
+                    for text in dict.fromkeys(c[0].program.text for c in by_path)}
+            found: dict[str, list[tuple[Pattern, Rule]]] = {}
+            for entry in by_path:
+                found.setdefault(real[entry[0].program.text], []).append(entry)
+            self._path_rules = {path: tuple(entries) for path, entries in found.items()}
+        return self._path_rules
+
+
+_SETTINGS: dict[tuple[int, int], _Setting] = {}
 
 
 @lru_cache(maxsize=1024)

@@ -227,5 +227,23 @@ class Policy(NamedTuple):
         else:
             found = self.by_program.get(name, ())
         if self.by_glob:
-            found = found + tuple(p for p in self.by_glob if p[0].program.matches(name))
+            found = found + _globbed(self.by_glob, name)
         return found
+
+
+_Entries = tuple[tuple[Pattern, Rule], ...]
+_GLOBBED: dict[int, tuple[_Entries, dict[str, _Entries]]] = {}
+
+
+def _globbed(entries: _Entries, name: str) -> _Entries:
+    """The entries whose program glob matches ``name``: remembered per policy (its index,
+    held here so that its id stays its own) and program name, since every part asks."""
+    kept = _GLOBBED.get(id(entries))
+    if kept is None or kept[0] is not entries or len(kept[1]) >= 4096:
+        if len(_GLOBBED) >= 64:
+            _GLOBBED.clear()
+        kept = _GLOBBED[id(entries)] = (entries, {})
+    found = kept[1].get(name)
+    if found is None:
+        found = kept[1][name] = tuple(p for p in entries if p[0].program.matches(name))
+    return found

@@ -117,18 +117,20 @@ class _State:
             return Invocation(segment, None, hazards=self.env_hazards(segment.assignments))
         spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
         parsed = _Options(spec, argv[1:])
-        hazards = list(self.env_hazards(tuple(a for a in segment.assignments
-                                              if a.name not in spec.own_variables)))
+        hazards = list(self.env_hazards(tuple(
+            a for a in segment.assignments if a.name not in spec.own_variables))
+            if segment.assignments else ())
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
         spec_now = parsed.spec
         operands = parsed.positionals[parsed.subcommand_words:]
         assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])
-        hazards.extend(
-            Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
-            for w in assigned
-            if w.value is None or self.knowledge.risky_variable(w.value))
+        if assigned:
+            hazards.extend(
+                Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
+                for w in assigned
+                if w.value is None or self.knowledge.risky_variable(w.value))
         if spec_now.positional_writes:
             writes.extend(operands)
         for number in spec_now.writes_positional:
@@ -144,15 +146,17 @@ class _State:
             hazards.append(Hazard("input-paths", f"{program} writes the files its input names, "
                                   "which gatekeep cannot see (they may be protected, such as "
                                   ".git/hooks)"))
-        for word in parsed.positionals:
+        for word in parsed.positionals if spec_now.operand_writes else ():
             for prefix in spec_now.operand_writes:
                 if word.value is not None and word.value.startswith(prefix):
                     writes.append(word._replace(value=word.value[len(prefix):]))
         if spec_now.script is not None:
             hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
-        hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}")
-                       for s in ((spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
-        if any(o.name in spec_now.writes_positionals_with for o in parsed.options):
+        if spec.hazard or spec_now.hazard:
+            hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}") for s in (
+                (spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
+        if spec_now.writes_positionals_with \
+                and any(o.name in spec_now.writes_positionals_with for o in parsed.options):
             writes.extend(operands)
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
@@ -410,12 +414,13 @@ class _Options:
                 before = len(self.options)
                 index = self._option(words, index)
                 added = self.options[before:]
-                module = next((o.value for o in added if o.name in spec.module_options), None)
+                module = next((o.value for o in added if o.name in spec.module_options),
+                              None) if spec.module_options else None
                 if module is not None:  # python -m pytest ...: pytest runs, with the rest
                     self.inner = ((module, *words[index:]), False)
                     self.positionals.extend(words[index:])
                     return
-                if any(o.name in spec.ends_options for o in added):
+                if spec.ends_options and any(o.name in spec.ends_options for o in added):
                     options_done = True
                 continue
             # a positional word
@@ -436,7 +441,8 @@ class _Options:
                 index += 1
                 continue
             self.positionals.append(word)
-            if value is not None and any(fnmatchcase(value, g) for g in spec.force_args):
+            if value is not None and spec.force_args \
+                    and any(fnmatchcase(value, g) for g in spec.force_args):
                 self.options.append(Option("--force", None))
             if spec.options_first and not spec.subcommands and spec.wrapper is None:
                 options_done = True
@@ -540,6 +546,11 @@ class _Options:
         spec = self.spec
         canonical = spec.canonical(name)
         self.options.append(Option(canonical, value))
+        flagged = _flagged(spec)
+        if canonical not in flagged and name not in flagged:  # most options: none of below
+            if value is not None and _path_like(value):
+                self.reads.append(value)
+            return
         if canonical in spec.runs_code or name in spec.runs_code:
             shown = f"{name} {value.raw}" if value is not None else name
             self.hazards.append(Hazard("runs-code", f"{spec.name} {shown} runs a program or code"))
@@ -641,6 +652,26 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+_FLAGGED: dict[int, tuple[ProgramSpec, frozenset[str]]] = {}
+
+
+def _flagged(spec: ProgramSpec) -> frozenset[str]:
+    """Every option name ``_Options._add`` looks up in the spec beyond its value's path: an
+    option named in none of them is only recorded (and its value read, if a path). Kept
+    per spec (held here, so that its id stays its own)."""
+    kept = _FLAGGED.get(id(spec))
+    if kept is None or kept[0] is not spec:
+        if len(_FLAGGED) >= 1024:
+            _FLAGGED.clear()
+        names = spec.runs_code | spec.destructive | spec.inline_code | spec.writes \
+            | spec.reads | spec.file_values | spec.reads_list | spec.names_from_input \
+            | spec.network_options | spec.assigns | spec.code_dirs | spec.code_files \
+            | spec.chdir_options | spec.state_options
+        own = (spec.shell, spec.wrapper.script_option if spec.wrapper is not None else None)
+        kept = _FLAGGED[id(spec)] = (spec, names | {o for o in own if o is not None})
+    return kept[1]
 
 
 def _package(spec: ProgramSpec, options: list[Option], operands: list[Word]) -> Word | None:

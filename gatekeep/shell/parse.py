@@ -137,6 +137,9 @@ _ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "decla
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
 # Nodes that are one shell word (or a quoted part of one).
+# the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
+_EVALUATED = frozenset({"arithmetic_expansion", "compound_statement", "c_style_for_statement",
+                        "subscript", "expansion", "for_statement", "select_statement"})
 _WORD_NODES = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string",
                          "translated_string"})
 
@@ -282,7 +285,8 @@ class _Walker:
             elif _BACKTICK_ESCAPE.search(body):
                 # bash removes these escapes and parses the rest again: \` nests a substitution
                 self.problem("an escaped $, `, \\, \" or line end inside backticks", node)
-        self.note_evaluation(node, kind)
+        if kind in _EVALUATED:
+            self.note_evaluation(node, kind)
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, node, via, depth)
@@ -295,7 +299,7 @@ class _Walker:
         else:
             self.problem(f"unsupported bash construct: {kind}", node)
 
-    def note_evaluation(self, node: Node, kind: str) -> None:
+    def note_evaluation(self, node: Node, kind: str) -> None:  # kind: one of _EVALUATED
         """Record what bash evaluates as code here, and the variables a loop sets."""
         evaluations = self.evaluations
         if kind == "arithmetic_expansion" or (kind == "compound_statement"
@@ -413,7 +417,6 @@ class _Walker:
         self.stray.append([])
         previous: Node | None = None  # the last redirection
         for index, child in enumerate(node.children):
-            field = node.field_name_for_child(index)
             kind = child.type
             if kind == "variable_assignment":
                 assignments.append(self.assignment(child))
@@ -423,7 +426,8 @@ class _Walker:
                 argv.extend(self.stray[-1])
                 self.stray[-1].clear()
                 previous = child  # <<<a$'b'\c: a word right after it is still its word
-            elif field == "name" or field == "argument" or kind == "command_name":
+            elif kind == "command_name" \
+                    or node.field_name_for_child(index) in ("name", "argument"):
                 target = child.children[0] if kind == "command_name" and child.children else child
                 if self.is_descriptor(child):
                     continue  # 0<file, {fd}>file: tree-sitter reads the descriptor as a word

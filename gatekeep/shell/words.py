@@ -52,6 +52,15 @@ class _Builder:
 
 def word_from_node(node: Node, source: bytes, span: Span) -> Word:
     """Evaluate ``node`` statically; never raises for dynamic content."""
+    if node.type == "word":
+        plain = _plain_word(_text(node), span)
+        if plain is not None:
+            return plain
+    return built_word(node, source, span)
+
+
+def built_word(node: Node, source: bytes, span: Span) -> Word:
+    """``word_from_node`` part by part, for every kind of word."""
     builder = _Builder()
     _add(node, source, builder, quoted=False, first=True)
     if _BRACE.search(builder.unquoted):
@@ -65,6 +74,16 @@ def word_from_node(node: Node, source: bytes, span: Span) -> Word:
     value = None if builder.dynamic else builder.text
     return Word(raw, value, span, glob=builder.glob, home=builder.home, splits=builder.splits,
                 prefix=builder.prefix or "")
+
+
+def _plain_word(text: str, span: Span) -> Word | None:
+    """A bare word without a tilde or an escape (most words): what the builder would make
+    of it, without the builder; None for any other, which the builder evaluates."""
+    if text.startswith("~") or "\\" in text or _other_tilde(text) is not None:
+        return None
+    braces = _BRACE.search(text) is not None
+    return Word(text, text, span, glob=braces or _GLOB.search(text) is not None,
+                splits=braces)
 
 
 def _other_tilde(unquoted: str) -> int | None:
