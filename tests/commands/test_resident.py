@@ -296,10 +296,8 @@ def test_a_caller_of_another_interpreter_set_up_is_declined_and_judges_itself(sa
     assert HEAVY in result.stderr
 
 
-def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
-    """The child writes to the caller's own stdout: interrupted, it must not go on to print
-    a decision after the caller has gone. Its stdout here is a full pipe, so the child is
-    still writing when the caller is interrupted."""
+def full_pipe() -> tuple[int, int, int]:
+    """A pipe filled to its capacity: a child writing to it blocks until it is read."""
     read_end, write_end = os.pipe()
     os.set_blocking(write_end, False)
     filled = 0
@@ -307,6 +305,14 @@ def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
         while True:
             filled += os.write(write_end, b"x" * 4096)
     os.set_blocking(write_end, True)
+    return read_end, write_end, filled
+
+
+def test_ctrl_c_at_a_served_check_stops_its_child_too(sandbox, server):
+    """The child writes to the caller's own stdout: interrupted, it must not go on to print
+    a decision after the caller has gone. Its stdout here is a full pipe, so the child is
+    still writing when the caller is interrupted."""
+    read_end, write_end, filled = full_pipe()
     caller = subprocess.Popen([str(sandbox.GATEKEEP), "check", "-c", "ls"], env=sandbox.env,
                               cwd=sandbox.work, stdout=write_end, stderr=subprocess.PIPE,
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -335,13 +341,7 @@ def test_ctrl_z_at_a_served_check_stops_its_child_and_fg_resumes_it(sandbox, ser
     """The child is in the server's session, out of reach of the terminal's job control:
     stopped with its caller, it must not go on writing to the caller's stdout; continued, it
     finishes as the caller's own work would."""
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
-    filled = 0
-    with contextlib.suppress(BlockingIOError):
-        while True:
-            filled += os.write(write_end, b"x" * 4096)
-    os.set_blocking(write_end, True)
+    read_end, write_end, filled = full_pipe()
 
     def own_job() -> None:  # a job of its own, as a shell starts it: Ctrl-Z stops it
         os.setpgid(0, 0)
