@@ -143,7 +143,7 @@ def _files(tmp: Path) -> list[str]:
 
 def outputs(tmp: Path) -> dict[str, dict[str, object]]:
     """For each policy: lint's text, its JSON (with --strict) and both exit statuses, with
-    the scratch and repository directories written as ``<tmp>`` and ``<root>``."""
+    the scratch and the shipped policies' directories written as ``<tmp>`` and ``<policies>``."""
     from gatekeep.commands.lint import lint
     from gatekeep.policy.select import load_cached
     from gatekeep.runtime.locations import Locations
@@ -163,10 +163,20 @@ def outputs(tmp: Path) -> dict[str, dict[str, object]]:
                       stdout=document, stderr=errors)
         shown = {"text": text.getvalue(), "json": document.getvalue(), "stderr": errors.getvalue(),
                  "status": [int(plain), int(strict)]}
-        key = reference.replace(str(tmp), "<tmp>").replace(str(ROOT), "<root>") + how
-        found[key] = {name: value.replace(str(tmp), "<tmp>").replace(str(ROOT), "<root>")
-                      if isinstance(value, str) else value for name, value in shown.items()}
+        found[_placed(reference, tmp) + how] = {
+            name: _placed(value, tmp) if isinstance(value, str) else value
+            for name, value in shown.items()}
     return found
+
+
+def _placed(text: str, tmp: Path) -> str:
+    """``text`` with the scratch directory and the shipped policies' one as placeholders."""
+    from gatekeep.policy.refs import builtin_path
+
+    shipped = (str(builtin_path("default").parent), str(ROOT / "policies"))
+    for directory, name in ((str(tmp), "<tmp>"), *((d, "<policies>") for d in shipped)):
+        text = text.replace(directory, name)
+    return text
 
 
 def test_lint_says_what_it_said(tmp_path):
