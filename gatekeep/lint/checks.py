@@ -119,12 +119,13 @@ def _table_gives(policy: Policy, program: Glob, effect: str) -> bool:
 def _ignored_words(policy: Policy, own: str) -> list[Finding]:
     """Words after a wrapper's inner command starts: the pattern silently drops them."""
     findings = []
+    shapes = _Shapes(policy.knowledge)
     for rule, pattern in _own_patterns(policy, own):
         words = instance(pattern)
         if words is None or len(words) < 2:
             continue
         words = words[: len(words) - len(pattern.flags_any[:1])]
-        inner = _dropped_inner(words, policy.knowledge)
+        inner = _dropped_inner(words, shapes)
         if inner is not None:
             findings.append(_at(rule, WARNING, "ignored-words", (
                 f"rule {rule.id!r}: pattern {pattern.text!r} matches every {words[0]!r} command "
@@ -133,12 +134,25 @@ def _ignored_words(policy: Policy, own: str) -> list[Finding]:
     return findings
 
 
-def _dropped_inner(words: list[str], knowledge: Knowledge) -> str | None:
-    if len(words) < 2 or _shape(words, knowledge) != _shape(words[:-1], knowledge):
+def _dropped_inner(words: list[str], shapes: _Shapes) -> str | None:
+    if len(words) < 2 or shapes[tuple(words)] != shapes[tuple(words[:-1])]:
         return None
     invocations = analyze(ParsedCommand(" ".join(words), (literal_segment(words),)),
-                          knowledge).invocations
+                          shapes.knowledge).invocations
     return invocations[1].text if len(invocations) > 1 else None
+
+
+class _Shapes(dict[tuple[str, ...], tuple[object, ...]]):
+    """Each argv's shape, analysed once: most patterns share their words but the last with
+    another pattern (``git push`` and ``git``), whose shape they are compared with."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        super().__init__()
+        self.knowledge = knowledge
+
+    def __missing__(self, words: tuple[str, ...]) -> tuple[object, ...]:
+        found = self[words] = _shape(list(words), self.knowledge)
+        return found
 
 
 def _shape(words: list[str], knowledge: Knowledge) -> tuple[object, ...]:
@@ -205,31 +219,58 @@ def _shadowed(policy: Policy, own: str) -> list[Finding]:
 
 
 class _Index:
-    """Patterns by the program they name; only those can cover a pattern (or a glob's)."""
+    """Patterns by the program they name and their first word; only those can cover a
+    pattern (or a glob's).
+
+    A pattern covers another only if its first word covers the other's: a word without
+    glob characters covers that same word alone, and no glob (``covers``), so a literal
+    first word is looked up, not compared with every pattern of the program.
+    """
 
     def __init__(self, policy: Policy) -> None:
         self.knowledge = policy.knowledge
-        self.named: dict[str, list[tuple[Pattern, Rule]]] = {}
-        self.globbed: list[tuple[Pattern, Rule]] = []
-        for rule in policy.rules:
-            for pattern in rule.patterns:
-                if pattern.program.literal:
-                    self.named.setdefault(pattern.program.text, []).append((pattern, rule))
-                else:
-                    self.globbed.append((pattern, rule))
+        self.named: dict[tuple[str, _Key], list[_Entry]] = {}
+        self.globbed: list[_Entry] = []
+        patterns = [(pattern, rule) for rule in policy.rules for pattern in rule.patterns]
+        for place, (pattern, rule) in enumerate(patterns):
+            entry = (place, pattern, rule)
+            if pattern.program.literal:
+                self.named.setdefault((pattern.program.text, _first(pattern)), []).append(entry)
+            else:
+                self.globbed.append(entry)
 
     def covering(self, rule: Rule, pattern: Pattern) -> list[Rule]:
         """The stricter rules with a pattern that matches every command ``pattern`` does."""
         name = pattern.program.text
         canonical = self.knowledge.spec(name).name
-        candidates = self.named.get(name, []) + self.globbed
+        candidates = self.program(name, pattern) + self.globbed
         if canonical != name:
-            candidates = candidates + self.named.get(canonical, [])
+            candidates = candidates + self.program(canonical, pattern)
         strictness = STRICTNESS[rule.decision]
-        found = [other for outer, other in candidates
+        found = [other for _, outer, other in candidates
                  if STRICTNESS[other.decision] > strictness and _decides_with(other, rule)
                  and subsumes(outer, pattern, self.knowledge)]
         return list(dict.fromkeys(found))
+
+    def program(self, name: str, pattern: Pattern) -> list[_Entry]:
+        """The patterns naming ``name`` whose first word may cover ``pattern``'s, in the
+        policy's order: none, a glob, or the same literal word."""
+        first = _first(pattern)
+        keys = dict.fromkeys((None, True, first))
+        return sorted((e for key in keys for e in self.named.get((name, key), ())),
+                      key=lambda entry: entry[0])
+
+
+_Entry = tuple[int, Pattern, Rule]  # its place in the policy, the pattern, its rule
+_Key = str | bool | None
+
+
+def _first(pattern: Pattern) -> _Key:
+    """The index key of a pattern's first word after the program: None without one, True
+    for a glob, else the word."""
+    if not pattern.args:
+        return None
+    return pattern.args[0].text if pattern.args[0].literal else True
 
 
 def _decides_with(other: Rule, rule: Rule) -> bool:

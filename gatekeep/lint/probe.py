@@ -71,7 +71,7 @@ def _instance(pattern: Pattern) -> tuple[str, ...] | None:
     if pattern.flags_any:  # the map form: "program args [-a | -b] !-c <effect>"
         text = text[: text.rfind(" [")]
     try:
-        words = shlex.split(text)
+        words = split(text)
     except ValueError:
         return None
     if pattern.without or pattern.effects:
@@ -88,6 +88,18 @@ def _instance(pattern: Pattern) -> tuple[str, ...] | None:
     if "runs-tree-code" in pattern.effects and argv:
         argv[0] = "./" + (argv[0] or "project-script")
     return tuple(argv)
+
+
+# printable ASCII but quotes and the backslash: shlex splits such text at its spaces alone
+_PLAIN = frozenset(chr(code) for code in range(32, 127)) - frozenset("'\"\\")
+
+
+def split(text: str) -> list[str]:
+    """``shlex.split(text)``; a pattern's usual text (no quote, escape, tab or newline) is
+    split at its spaces, as shlex splits it, without shlex's per-character reader."""
+    if _PLAIN.issuperset(text):
+        return [word for word in text.split(" ") if word]
+    return shlex.split(text)
 
 
 def matches_itself(policy: Policy, rule: Rule, pattern: Pattern) -> bool | None:
