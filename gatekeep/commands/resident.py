@@ -305,13 +305,25 @@ def _confined(pid: int, pidfd: int | None = None) -> str | None:
 
     ``/proc/PID`` is read by number: with the caller's pidfd, the caller must still be
     running once it has been read, so that the number was not taken by another process
-    after the caller had gone.
+    after the caller had gone. Each of its threads is read: confinement is a thread's own
+    (no_new_privs, seccomp, Landlock, namespaces), ``/proc/PID`` shows the main thread's,
+    and the peer's credentials do not say which thread asks.
     """
-    if _confinement(str(pid)) != _confinement("self"):
+    own = _confinement("self")
+    threads = _threads(pid)
+    if not threads or any(_confinement(f"{pid}/task/{tid}") != own for tid in threads):
         return "another confinement"
     if pidfd is not None and _pidfd_pid(pidfd) != pid:
         return "gone"
     return None
+
+
+def _threads(pid: int) -> list[str]:
+    """The caller's threads (none when they cannot be listed: not served)."""
+    try:
+        return os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
 
 
 def _pidfd_pid(pidfd: int) -> int | None:

@@ -248,3 +248,35 @@ def test_a_caller_gone_before_its_confinement_was_read_is_not_served():
         assert server_side._confined(os.getpid(), pidfd) == "gone"
     finally:
         os.close(pidfd)
+
+
+THREAD_CALLER = """
+import ctypes, os, sys, threading
+from gatekeep.runtime import resident
+
+found = []
+
+def confined() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, for this thread alone
+        raise OSError(ctypes.get_errno(), "prctl")
+    found.append(resident.ask("check", ["check", "-c", "ls"]))
+
+thread = threading.Thread(target=confined)
+thread.start()
+thread.join()
+print("served" if found[0] is not None else "not served", file=sys.stderr)
+"""
+
+
+def test_a_caller_confined_in_one_thread_is_never_served(sandbox, server):
+    """Confinement is a thread's own (no_new_privs, seccomp, Landlock, unshare): a caller
+    whose asking thread is confined while its main thread is not looked unconfined in
+    ``/proc/PID``, which shows the main thread, and its work was done unconfined."""
+    assert called(sandbox, "lint", "builtin:default")[3]  # an ordinary caller is served
+    result = subprocess.run([sys.executable, "-c", THREAD_CALLER], capture_output=True,
+                            text=True, env=sandbox.env, cwd=sandbox.work,
+                            timeout=sandbox.TIMEOUT, close_fds=True)
+
+    assert result.stderr.splitlines()[-1:] == ["not served"], result.stderr
+    assert not children(server.pid)
