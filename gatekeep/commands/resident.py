@@ -210,17 +210,19 @@ def _warm(state_dir: str) -> None:
     caller brings but its home (protect entries) or on nothing at all (redaction patterns):
     each such step is a pure function of its arguments, cached by them."""
     from gatekeep.core.paths import warm_protection
-    from gatekeep.errors import PolicyError
     from gatekeep.policy.redact import file_patterns, for_policies
 
     select.preload(state_dir)
     policies = select.preloaded(state_dir)
     home = os.environ.get("HOME", "/")
+    # what was decoded is unverified (a planted entry's bad pattern): a step that fails is
+    # one not taken ahead, and the caller that needs it takes it (and fails) itself
     for policy in policies:
-        warm_protection(tuple(g.text for g in (*policy.protect_write, *policy.protect_read)),
-                        home)
+        with contextlib.suppress(Exception):
+            warm_protection(tuple(g.text for g in (*policy.protect_write,
+                                                   *policy.protect_read)), home)
     config = sysfs.user_dirs(os.environ)[0]
-    with contextlib.suppress(PolicyError, OSError):
+    with contextlib.suppress(Exception):
         for_policies(policies, file_patterns(config, state_dir))
 
 

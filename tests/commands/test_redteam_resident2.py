@@ -280,3 +280,33 @@ def test_a_caller_confined_in_one_thread_is_never_served(sandbox, server):
 
     assert result.stderr.splitlines()[-1:] == ["not served"], result.stderr
     assert not children(server.pid)
+
+
+# -- what it decodes ahead of need ---------------------------------------------------------
+
+@pytest.mark.parametrize("planted", [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON decoder's recursion
+    b"redact",  # the real entry with a redaction pattern no policy could have loaded with
+])
+def test_a_planted_cache_entry_does_not_stop_the_server(sandbox, planted):
+    """The server decodes the newest entries unverified (a caller verifies before use) and
+    compiles what they name: an entry that fails in any way is one it did not warm, not
+    the end of the server, which then served no one."""
+    import json
+
+    [real] = sorted((sandbox.state_dir / "cache").glob("p-*"))
+    if planted == b"redact":
+        entry = json.loads(real.read_bytes().partition(b"\n")[2])
+        entry["policy"]["audit_redact"] = [["x", "("]]
+        planted = json.dumps(entry).encode()
+    (sandbox.state_dir / "cache" / "p-planted").write_bytes(b"not a seal\n" + planted)
+    server = sandbox.start_resident()
+    try:
+        first = called(sandbox, "lint", "builtin:default")
+        second = called(sandbox, "check", "-c", "ls")
+        alive = server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert (first[0], first[3], second[0], second[3], alive) == (0, True, 0, True, True)
