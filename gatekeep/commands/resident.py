@@ -298,6 +298,9 @@ def _peer(connection: socket.socket) -> tuple[int, int | None] | None:
 
 
 CONFINING = (b"NoNewPrivs:", b"Seccomp", b"Cap")  # the lines of /proc/PID/status compared
+# no_new_privs, which a Landlock domain needs (short of CAP_SYS_ADMIN): set, a caller may
+# be in a domain its child would not be in, and nothing tells
+UNSEEN = b"NoNewPrivs:\t1"
 
 
 def _confined(pid: int, pidfd: int | None = None) -> str | None:
@@ -312,6 +315,8 @@ def _confined(pid: int, pidfd: int | None = None) -> str | None:
     and the peer's credentials do not say which thread asks.
     """
     own = _confinement("self")
+    if UNSEEN in own[0]:  # equal, the caller's too: a Landlock domain shows nowhere in /proc
+        return "a confinement it cannot see"
     threads = _threads(pid)
     if not threads or any(_confinement(f"{pid}/task/{tid}") != own for tid in threads):
         return "another confinement"

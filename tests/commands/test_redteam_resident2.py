@@ -310,3 +310,35 @@ def test_a_planted_cache_entry_does_not_stop_the_server(sandbox, planted):
         server.wait(timeout=10)
 
     assert (first[0], first[3], second[0], second[3], alive) == (0, True, 0, True, True)
+
+
+def landlocked() -> None:
+    """A Landlock domain of the caller's own that forbids writing or creating any file,
+    as an agent's sandbox sets one: it shows nowhere in ``/proc``."""
+    no_new_privileges()
+    libc = ctypes.CDLL(None, use_errno=True)
+    handled = ctypes.c_uint64((1 << 1) | (1 << 8))  # WRITE_FILE, MAKE_REG
+    ruleset = libc.syscall(444, ctypes.byref(handled), 8, 0)  # landlock_create_ruleset
+    if ruleset < 0 or libc.syscall(446, ruleset, 0) != 0:  # landlock_restrict_self
+        raise OSError(ctypes.get_errno(), "landlock")
+
+
+def test_a_landlocked_caller_is_never_served_by_a_server_under_no_new_privs(sandbox):
+    """Under no_new_privs (a container started so, a service manager's setting) a server
+    looks like every Landlocked caller: their difference, the Landlock domain, is not in
+    ``/proc``. Its child wrote the report the caller's own domain forbids."""
+    server = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
+                              env=sandbox.env, cwd=sandbox.work, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, preexec_fn=no_new_privileges)
+    try:
+        sandbox.wait_for(sandbox.resident_listening)
+        report = sandbox.work / "report.xml"
+        status, _, _, served = called(sandbox, "test", "--junit", str(report),
+                                      "builtin:default", preexec_fn=landlocked)
+        plain = called(sandbox, "lint", "builtin:default", preexec_fn=no_new_privileges)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert (status, served, report.exists()) == (2, False, False)
+    assert (plain[0], plain[3]) == (0, False)  # no caller is: none can be told apart
