@@ -315,7 +315,7 @@ def _confined(pid: int, pidfd: int | None = None) -> str | None:
     and the peer's credentials do not say which thread asks.
     """
     own = _confinement("self")
-    if UNSEEN in own[0]:  # equal, the caller's too: a Landlock domain shows nowhere in /proc
+    if UNSEEN in own[0]:  # so would a caller served, and its Landlock domain show nowhere
         return "a confinement it cannot see"
     threads = _threads(pid)
     if not threads or any(_confinement(f"{pid}/task/{tid}") != own for tid in threads):
