@@ -202,7 +202,7 @@ def _read(state: str, name: str, context: str, secret: bytes, reference: str,
         if any(sysfs.content_digest(file) != digest for file, digest in inputs):
             return None
         policy = preloaded[2] if preloaded is not None else _decoded(state, name, entry)
-    except (ValueError, TypeError, KeyError, OSError):
+    except (ValueError, TypeError, KeyError, OSError, RecursionError):  # too deep for JSON
         return None
     if policy.name != reference or set(policy.files) | set(policy.knowledge.files) != files.keys():
         return None
@@ -242,12 +242,21 @@ def preload(state: str) -> None:
         found = _PRELOADED.get((state, name))
         if not body or (found is not None and found[0] == body):
             continue
-        try:
-            entry = json.loads(body)
-            if isinstance(entry, dict) and entry.get("format") == FORMAT:
-                _PRELOADED[state, name] = (body, entry, _decoded(state, name, entry))
-        except (ValueError, TypeError, KeyError):
-            continue
+        decoded = _decoded_ahead(state, name, body)
+        if decoded is not None:
+            _PRELOADED[state, name] = decoded
+
+
+def _decoded_ahead(state: str, name: str, body: bytes) -> tuple[bytes, object, Policy] | None:
+    """An unverified body decoded, or None however it fails (too deep for the JSON decoder,
+    anything): a caller verifies and decodes it itself."""
+    try:
+        entry = json.loads(body)
+        if isinstance(entry, dict) and entry.get("format") == FORMAT:
+            return body, entry, _decoded(state, name, entry)
+    except Exception:
+        return None
+    return None
 
 
 def _spoil(state: str, name: str) -> None:

@@ -248,3 +248,97 @@ def test_a_caller_gone_before_its_confinement_was_read_is_not_served():
         assert server_side._confined(os.getpid(), pidfd) == "gone"
     finally:
         os.close(pidfd)
+
+
+THREAD_CALLER = """
+import ctypes, os, sys, threading
+from gatekeep.runtime import resident
+
+found = []
+
+def confined() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS, for this thread alone
+        raise OSError(ctypes.get_errno(), "prctl")
+    found.append(resident.ask("check", ["check", "-c", "ls"]))
+
+thread = threading.Thread(target=confined)
+thread.start()
+thread.join()
+print("served" if found[0] is not None else "not served", file=sys.stderr)
+"""
+
+
+def test_a_caller_confined_in_one_thread_is_never_served(sandbox, server):
+    """Confinement is a thread's own (no_new_privs, seccomp, Landlock, unshare): a caller
+    whose asking thread is confined while its main thread is not looked unconfined in
+    ``/proc/PID``, which shows the main thread, and its work was done unconfined."""
+    assert called(sandbox, "lint", "builtin:default")[3]  # an ordinary caller is served
+    result = subprocess.run([sys.executable, "-c", THREAD_CALLER], capture_output=True,
+                            text=True, env=sandbox.env, cwd=sandbox.work,
+                            timeout=sandbox.TIMEOUT, close_fds=True)
+
+    assert result.stderr.splitlines()[-1:] == ["not served"], result.stderr
+    assert not children(server.pid)
+
+
+# -- what it decodes ahead of need ---------------------------------------------------------
+
+@pytest.mark.parametrize("planted", [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON decoder's recursion
+    b"redact",  # the real entry with a redaction pattern no policy could have loaded with
+])
+def test_a_planted_cache_entry_does_not_stop_the_server(sandbox, planted):
+    """The server decodes the newest entries unverified (a caller verifies before use) and
+    compiles what they name: an entry that fails in any way is one it did not warm, not
+    the end of the server, which then served no one."""
+    import json
+
+    [real] = sorted((sandbox.state_dir / "cache").glob("p-*"))
+    if planted == b"redact":
+        entry = json.loads(real.read_bytes().partition(b"\n")[2])
+        entry["policy"]["audit_redact"] = [["x", "("]]
+        planted = json.dumps(entry).encode()
+    (sandbox.state_dir / "cache" / "p-planted").write_bytes(b"not a seal\n" + planted)
+    server = sandbox.start_resident()
+    try:
+        first = called(sandbox, "lint", "builtin:default")
+        second = called(sandbox, "check", "-c", "ls")
+        alive = server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert (first[0], first[3], second[0], second[3], alive) == (0, True, 0, True, True)
+
+
+def landlocked() -> None:
+    """A Landlock domain of the caller's own that forbids writing or creating any file,
+    as an agent's sandbox sets one: it shows nowhere in ``/proc``."""
+    no_new_privileges()
+    libc = ctypes.CDLL(None, use_errno=True)
+    handled = ctypes.c_uint64((1 << 1) | (1 << 8))  # WRITE_FILE, MAKE_REG
+    ruleset = libc.syscall(444, ctypes.byref(handled), 8, 0)  # landlock_create_ruleset
+    if ruleset < 0 or libc.syscall(446, ruleset, 0) != 0:  # landlock_restrict_self
+        raise OSError(ctypes.get_errno(), "landlock")
+
+
+def test_a_landlocked_caller_is_never_served_by_a_server_under_no_new_privs(sandbox):
+    """Under no_new_privs (a container started so, a service manager's setting) a server
+    looks like every Landlocked caller: their difference, the Landlock domain, is not in
+    ``/proc``. Its child wrote the report the caller's own domain forbids."""
+    server = subprocess.Popen([str(sandbox.GATEKEEP), "resident", "--foreground"],
+                              env=sandbox.env, cwd=sandbox.work, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, preexec_fn=no_new_privileges)
+    try:
+        sandbox.wait_for(sandbox.resident_listening)
+        report = sandbox.work / "report.xml"
+        status, _, _, served = called(sandbox, "test", "--junit", str(report),
+                                      "builtin:default", preexec_fn=landlocked)
+        plain = called(sandbox, "lint", "builtin:default", preexec_fn=no_new_privileges)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    assert (status, served, report.exists()) == (2, False, False)
+    assert (plain[0], plain[3]) == (0, False)  # no caller is: none can be told apart

@@ -216,3 +216,22 @@ def test_control_a_sealed_entry_whose_files_hold_is_used(warm):
     changed = plant_and_load(warm, json.dumps(data).encode(), seal=True)
     assert isinstance(changed, select.Policy)
     assert changed.default == "deny" != COMPILED.default
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than the JSON decoder's recursion
+
+
+def test_a_sealed_entry_too_deep_for_json_is_a_miss(warm):
+    """Junk that makes the decoder raise RecursionError, not ValueError, is junk too."""
+    assert plant_and_load(warm, DEEP, seal=True) is FRESH
+
+
+def test_a_planted_entry_too_deep_for_json_is_not_decoded_ahead(warm):
+    cache = warm[0]
+    planted = cache / "p-planted"
+    planted.write_bytes(b"not a seal\n" + DEEP)
+    try:
+        select.preload(str(cache.parent))
+    finally:
+        planted.unlink()
+    assert (str(cache.parent), "p-planted") not in select._PRELOADED
