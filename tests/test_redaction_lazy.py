@@ -84,3 +84,51 @@ def test_saved_patterns_redact_lazily_and_a_forged_file_is_not_used(tmp_path: Pa
     saved.write_bytes(mac + b"\n" + body.replace(b"github-token", b"zzz"))  # no new MAC
     assert redaction.saved_redactor(state) is None
     assert redaction.saved(state) is None
+
+
+# -- the full path: a fresh decision's audit record -----------------------------------------
+
+def saved_state(tmp_path: Path) -> str:
+    state = str(tmp_path / "state")
+    redaction.save(state, SHIPPED)
+    return state
+
+
+@settings(max_examples=300)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), max_size=12))
+def test_a_fresh_decisions_redactor_is_eager_redaction(tmp_path_factory, parts: list[str]) -> None:
+    from gatekeep.policy.redact import for_policies
+
+    state = saved_state(tmp_path_factory.mktemp("s"))
+    policy = type("P", (), {"audit_redact": OWN})()
+    text = "".join(parts)
+    assert for_policies([policy], SHIPPED, state)(text) == \
+        redaction.compiled((*SHIPPED, *OWN))(text)
+
+
+def test_a_fresh_decision_compiles_only_the_file_patterns_a_text_could_match(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatekeep.policy.redact import for_policies
+
+    state = saved_state(tmp_path)
+    compiled_now: list[str] = []
+    real = re.compile
+    monkeypatch.setattr(re, "compile", lambda p, *a: compiled_now.append(p) or real(p, *a))
+    redact = for_policies([], SHIPPED, state)
+    assert redact("git status") == "git status"
+    assert compiled_now == []  # no file pattern could match: none compiled
+    assert "ghp_" + "a" * 36 not in redact("git push https://ghp_" + "a" * 36 + "@h/r")
+    assert 0 < len(compiled_now) < len(SHIPPED)
+
+
+def test_a_policys_own_bad_pattern_fails_at_once_and_other_saved_patterns_are_not_used(
+        tmp_path: Path) -> None:
+    from gatekeep.policy.redact import for_policies
+
+    state = saved_state(tmp_path)
+    bad = type("P", (), {"audit_redact": (("bad", "(unclosed"),)})()
+    with pytest.raises(re.error):
+        for_policies([bad], SHIPPED, state)
+    assert redaction.hinted(state, SHIPPED) is not None
+    assert redaction.hinted(state, (*SHIPPED, ("more", "x+"))) is None  # hints of others
+    assert redaction.hinted(str(tmp_path / "none"), SHIPPED) is None

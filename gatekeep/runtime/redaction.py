@@ -16,7 +16,8 @@ match most of them. So the saved file also holds what every match of each patter
 read by the full path from the parse ``re.compile`` makes (``hint``): its shortest length
 and a run of plain characters it contains. A pattern is compiled and applied only to a text
 that has both (``lazy``); a text that has them, or that is not ASCII (where ignoring case
-is more than ASCII's), is redacted as before.
+is more than ASCII's), is redacted as before. The full path does the same for the pattern
+files' patterns when the saved ones are exactly those (``hinted``).
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ def saved_redactor(state_dir: str) -> Callable[[str], str] | None:
     raises ``re.error`` when a text needs it."""
     found = _saved(state_dir)
     return partial(lazy, found) if found is not None else None
+
+
+def hinted(state_dir: str, patterns: Patterns) -> Callable[[str], str] | None:
+    """``compiled(patterns)`` as a redactor that compiles only what a text could match
+    (``lazy``), with the hints saved beside exactly these patterns; None when the saved
+    patterns are others (or none verify): their hints may not be these patterns'."""
+    found = _saved(state_dir)
+    if found is None or tuple((name, pattern) for name, pattern, _ in found) != patterns:
+        return None
+    return partial(lazy, found)
 
 
 def _saved(state_dir: str) -> tuple[tuple[str, str, Hint], ...] | None:
