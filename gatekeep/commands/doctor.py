@@ -54,13 +54,10 @@ def _load(env: Mapping[str, str], cwd: Path, locations: Locations) -> list[Polic
     """The policies ``run`` would use (``gatekeep.core.inputs.run_policies`` without a
     ``--policy``), or why they do not load; without the engine, which doctor does not use."""
     from gatekeep.errors import PolicyError
-    from gatekeep.policy.select import load_cached, run_sources
-    from gatekeep.runtime.sysfs import operator_programs
+    from gatekeep.policy.select import load_run_policies
 
     try:
-        sources = run_sources(locations, cwd, None, env.get("GATEKEEP_POLICY"))
-        programs = operator_programs(str(locations.config_dir))
-        return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
+        return load_run_policies(locations, cwd, None, env.get("GATEKEEP_POLICY"))
     except PolicyError as error:
         return str(error)
 

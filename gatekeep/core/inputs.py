@@ -9,9 +9,8 @@ from gatekeep.core.approvals import Approval
 from gatekeep.core.engine import Decision, combine, decide
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.model import Policy
-from gatekeep.policy.select import load_cached, run_sources
+from gatekeep.policy.select import load_run_policies
 from gatekeep.runtime.locations import Locations
-from gatekeep.runtime.sysfs import operator_programs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import literal_segment
 from gatekeep.shell.model import ParsedCommand, Problem, Span
@@ -63,9 +62,7 @@ def context(env: Mapping[str, str], cwd: Path, locations: Locations,
 
 def run_policies(locations: Locations, cwd: Path, request: Request,
                  env: Mapping[str, str]) -> list[Policy]:
-    sources = run_sources(locations, cwd, request.policy, env.get("GATEKEEP_POLICY"))
-    programs = operator_programs(str(locations.config_dir))
-    return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
+    return load_run_policies(locations, cwd, request.policy, env.get("GATEKEEP_POLICY"))
 
 
 def judge(policies: list[Policy], parsed: ParsedCommand, ctx: Context) -> Decision:

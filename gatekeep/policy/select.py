@@ -76,6 +76,14 @@ def run_sources(locations: Locations, cwd: Path, explicit: str | None,
     return [PolicySource(reference, role) for reference, role in found]
 
 
+def load_run_policies(locations: Locations, cwd: Path, explicit: str | None,
+                      env_policy: str | None) -> list[Policy]:
+    """The policies ``run`` judges with (``run_sources``), each through the compiled cache."""
+    sources = run_sources(locations, cwd, explicit, env_policy)
+    programs = sysfs.operator_programs(str(locations.config_dir))
+    return [load_cached(s.reference, locations.cache_dir, programs) for s in sources]
+
+
 def vouched(policy: Policy) -> Vouched | None:
     """The file digests ``policy`` was compiled from, when this process could pin them down."""
     found = _VOUCHED.get(id(policy))
