@@ -119,14 +119,11 @@ def _doctor() -> int:
     from pathlib import Path
 
     from gatekeep.commands.doctor import doctor
+    from gatekeep.exitcodes import flushed
     from gatekeep.runtime.locations import Locations
 
-    try:
-        return doctor(env=os.environ, cwd=Path.cwd(), locations=Locations.from_env(os.environ),
-                      stdout=sys.stdout)
-    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
-        return 1
+    return flushed(lambda: doctor(env=os.environ, cwd=Path.cwd(),
+                                  locations=Locations.from_env(os.environ), stdout=sys.stdout))
 
 
 def _hook_unavailable(error: BaseException, what: str = "the hook's code does not load") -> int:

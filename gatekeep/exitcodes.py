@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+TYPE_CHECKING = False  # not typing's: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 class ExitStatus(IntEnum):
     ALLOW = 0
@@ -19,6 +23,22 @@ class ExitStatus(IntEnum):
 
 
 CHECK_CODES = {"allow": ExitStatus.ALLOW, "ask": ExitStatus.ASK, "deny": ExitStatus.DENY}
+
+
+def flushed(command: Callable[[], int]) -> int:
+    """``command()``'s exit status once its stdout is flushed; when the reader went away
+    (``gatekeep check ... | head -c0``), quietly 1, as the typer application ends (stdout
+    then goes to /dev/null, so that the interpreter's last flush fails no more)."""
+    import os
+    import sys
+
+    try:
+        status = command()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return status
 
 
 def internal_error(error: BaseException) -> str:

@@ -14,7 +14,7 @@ from gatekeep.core.engine import Decision
 from gatekeep.core.guardrails import Counts
 from gatekeep.core.inputs import Request, context, parse_request, run_policies
 from gatekeep.errors import PolicyError
-from gatekeep.exitcodes import CHECK_CODES, ExitStatus, policy_error
+from gatekeep.exitcodes import CHECK_CODES, ExitStatus, flushed, policy_error
 from gatekeep.policy.model import Policy
 from gatekeep.policy.select import load_cached
 from gatekeep.runtime.audit import segment_json
@@ -102,13 +102,9 @@ def plain(args: list[str]) -> int | None:
     if any(value is not None and problem(value) is not None
            for value in (parts[2], os.environ.get("GATEKEEP_POLICY"))):
         return None
-    try:
-        return check(Request(*parts), as_json=as_json, env=os.environ, cwd=Path.cwd(),
-                     locations=Locations.from_env(os.environ), stdout=sys.stdout,
-                     stderr=sys.stderr)
-    except BrokenPipeError:  # a reader that went away: quiet, exit 1, as click does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the last flush too
-        return 1
+    return flushed(lambda: check(Request(*parts), as_json=as_json, env=os.environ,
+                                 cwd=Path.cwd(), locations=Locations.from_env(os.environ),
+                                 stdout=sys.stdout, stderr=sys.stderr))
 
 
 def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
