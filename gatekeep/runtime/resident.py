@@ -17,8 +17,10 @@ What the caller trusts, and why:
   fresh nonce: a process without the key cannot make up a status. A reply that does not
   verify is an internal error (exit 70), never a decision.
 - The server serves only a caller whose interpreter, paths, user, mount namespace and
-  gatekeep code are its own (``compat`` and the code digest); otherwise, and whenever it
-  cannot be reached or declines, the caller decides in its own process as before.
+  gatekeep code are its own (``compat`` and the code digest), and whose every thread the
+  kernel confines as it confines the server (``gatekeep.commands.resident._confined``);
+  otherwise, and whenever it cannot be reached or declines, the caller decides in its own
+  process as before.
 - A caller holding descriptors beyond its standard streams decides ``check`` and the other
   commands itself: a path such as ``/dev/fd/3`` is judged as what it resolves to through the
   judging process's own descriptors, and a child holds none but the caller's streams and
@@ -208,15 +210,19 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
         connection.settimeout(None)
         import _signal  # type: ignore[import-not-found]  # not ``signal``: its enums cost 1 ms
 
-        suspend = _Suspend(int(child))
-        previous = _signal.signal(_signal.SIGTSTP, suspend)
+        # Ctrl-Z as the terminal does it (the default action); a caller started with it
+        # ignored, or handled otherwise, keeps that
+        default = _signal.getsignal(_signal.SIGTSTP) == _signal.SIG_DFL
+        if default:
+            _signal.signal(_signal.SIGTSTP, _Suspend(int(child)))
         try:
             return _status(state, lines, nonce), True
         except KeyboardInterrupt:  # Ctrl-C reached this caller: the child stops as it would
             _send(int(child), _signal.SIGINT)
             raise
         finally:
-            _signal.signal(_signal.SIGTSTP, previous)
+            if default:
+                _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)
     finally:
         connection.close()
 

@@ -337,15 +337,17 @@ def process_state(pid: int) -> str:
         return stat.read().rsplit(")", 1)[1].split()[0]
 
 
-def test_ctrl_z_at_a_served_check_stops_its_child_and_fg_resumes_it(sandbox, server):
+@pytest.mark.parametrize("ignored", [False, True], ids=["ctrl-z", "ctrl-z-ignored"])
+def test_ctrl_z_at_a_served_check_stops_its_child_and_fg_resumes_it(sandbox, server, ignored):
     """The child is in the server's session, out of reach of the terminal's job control:
     stopped with its caller, it must not go on writing to the caller's stdout; continued, it
-    finishes as the caller's own work would."""
+    finishes as the caller's own work would. A caller started with Ctrl-Z ignored is not
+    stopped by it, nor is its child."""
     read_end, write_end, filled = full_pipe()
 
     def own_job() -> None:  # a job of its own, as a shell starts it: Ctrl-Z stops it
         os.setpgid(0, 0)
-        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        signal.signal(signal.SIGTSTP, signal.SIG_IGN if ignored else signal.SIG_DFL)
 
     caller = subprocess.Popen([str(sandbox.GATEKEEP), "check", "-c", "ls"], env=sandbox.env,
                               cwd=sandbox.work, stdout=write_end, stderr=subprocess.PIPE,
@@ -355,10 +357,15 @@ def test_ctrl_z_at_a_served_check_stops_its_child_and_fg_resumes_it(sandbox, ser
     child = children(server.pid)[0]
     time.sleep(0.5)  # the child is writing into the full pipe
     caller.send_signal(signal.SIGTSTP)
-    _, status = os.waitpid(caller.pid, os.WUNTRACED)
-    assert os.WIFSTOPPED(status)
-    sandbox.wait_for(lambda: process_state(child) == "T")
-    caller.send_signal(signal.SIGCONT)  # fg
+    if ignored:
+        time.sleep(0.5)
+        assert os.waitpid(caller.pid, os.WNOHANG | os.WUNTRACED) == (0, 0)  # still running
+        assert process_state(child) != "T"
+    else:
+        _, status = os.waitpid(caller.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status)
+        sandbox.wait_for(lambda: process_state(child) == "T")
+        caller.send_signal(signal.SIGCONT)  # fg
     with os.fdopen(read_end, "rb") as pipe:
         written = pipe.read()  # to the end: the child finished, and the caller with it
     caller.wait(timeout=sandbox.TIMEOUT)
