@@ -18,10 +18,12 @@ is spoiled so that the next run compiles afresh: never a default, never an allow
 
 from __future__ import annotations
 
+import builtins
 import sys
 import types
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
+from keyword import iskeyword
 
 from gatekeep.policy.model import Policy
 from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec
@@ -37,6 +39,8 @@ else:
 _INDEXES = frozenset({"by_program", "by_glob", "by_path", "by_first", "by_program_rest"})
 _LAZY = {"programs": ProgramSpec, "effects": ProgramEffects}  # Knowledge's tables
 Decoder = Callable[[object], object]
+_absent = object()
+_new = tuple.__new__  # a record from its values, without its class's own ``__new__`` call
 
 
 class CacheError(Exception):
@@ -166,7 +170,7 @@ def _one_string(cls: type) -> bool:
 def _named(cls: type) -> Decoder:
     """Fields left at their default may be absent; every other field must be there."""
     if _one_string(cls):
-        return lambda data: cls(data) if type(data) is str else _refuse(cls)
+        return lambda data: _new(cls, (data,)) if type(data) is str else _refuse(cls)
     hints = _hints(cls)
     names = _stored_fields(cls)
     allowed = frozenset(names)
@@ -177,6 +181,8 @@ def _named(cls: type) -> Decoder:
     exact = {name: hints[name] for name in names if hints[name] in (str, int, bool)}
     if len(exact) == len(names) and cls is not Policy:
         return _plain_record(cls, exact, required)
+    if cls is not Policy:
+        return _record(cls, hints, exact, required)
 
     def decode(data: object) -> object:
         if not isinstance(data, dict) or not required <= data.keys() <= allowed:
@@ -185,7 +191,28 @@ def _named(cls: type) -> Decoder:
             decoders.update((name, _decoder(hints[name])) for name in names)
         values = {name: item if type(item) is exact.get(name) else decoders[name](item)
                   for name, item in data.items()}
-        return Policy.build(**values) if cls is Policy else cls(**values)
+        return Policy.build(**values)
+
+    return decode
+
+
+def _record(cls: type, hints: dict[str, Any], exact: dict[str, type],
+            required: frozenset[str]) -> Decoder:
+    """Any other record: its values taken in field order, a default for an absent field."""
+    fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+    defaults: dict[str, object] = cls._field_defaults  # type: ignore[attr-defined]
+    allowed = frozenset(fields)
+    decoders: dict[str, Decoder] = {}
+    absent = object()
+
+    def decode(data: object) -> object:
+        if not isinstance(data, dict) or not required <= data.keys() <= allowed:
+            raise ValueError(f"expected the fields of {cls.__name__}")
+        if not decoders:  # built on first use: a class may refer to itself
+            decoders.update((name, _decoder(hints[name])) for name in fields)
+        return _new(cls, [defaults[name] if (item := data.get(name, absent)) is absent
+                          else item if type(item) is exact.get(name) else decoders[name](item)
+                          for name in fields])
 
     return decode
 
@@ -194,8 +221,17 @@ def _hints(cls: type) -> dict[str, Any]:
     """The record's field types: its annotations (kept as text, ``from __future__ import
     annotations``) evaluated in its own module, as ``typing.get_type_hints`` does."""
     namespace = vars(sys.modules[cls.__module__])
-    return {name: eval(text, namespace) if isinstance(text, str) else text  # noqa: S307
+    return {name: _hint(text, namespace) if isinstance(text, str) else text
             for name, text in cls.__annotations__.items()}
+
+
+def _hint(text: str, namespace: dict[str, Any]) -> Any:
+    """One annotation's type: a name is looked up as ``eval`` would find it (the module's
+    names, then the builtins), without compiling it; anything else is evaluated."""
+    if text.isidentifier() and not iskeyword(text):
+        found = namespace.get(text, _absent)
+        return found if found is not _absent else getattr(builtins, text)
+    return eval(text, namespace)  # noqa: S307
 
 
 def _refuse(cls: type) -> object:
@@ -233,6 +269,8 @@ def _union(options: tuple[Any, ...]) -> Decoder:
 
 def _tuple(args: tuple[Any, ...]) -> Decoder:
     if len(args) == 2 and args[1] is Ellipsis:
+        if isinstance(args[0], type) and hasattr(args[0], "_fields") and _one_string(args[0]):
+            return _strings_of(args[0])
         item = _decoder(args[0])
         return lambda data: tuple([item(x) for x in _list(data)])
     decoders = [_decoder(arg) for arg in args]
@@ -242,6 +280,18 @@ def _tuple(args: tuple[Any, ...]) -> Decoder:
         if len(items) != len(decoders):
             raise ValueError("wrong tuple length")
         return tuple([d(x) for d, x in zip(decoders, items, strict=True)])
+
+    return decode
+
+
+def _strings_of(cls: type) -> Decoder:
+    """A tuple of one-string records (``tuple[Glob, ...]``, most of a pattern's words),
+    built without a call per item."""
+
+    def decode(data: object) -> object:
+        if type(data) is not list or not all(type(x) is str for x in data):
+            raise ValueError(f"expected a list of the texts of {cls.__name__}")
+        return tuple([_new(cls, (x,)) for x in data])
 
     return decode
 
