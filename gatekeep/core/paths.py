@@ -195,9 +195,8 @@ def _protect_glob(text: str, home: str) -> PathGlob:
     working directory is joined to it by ``compile_protect``)."""
     anchored = text.startswith(("/", "~"))
     expanded = home + text[1:] if text.startswith("~") else text
-    regex = _glob_regex(expanded.rstrip("/"))
-    if expanded.endswith("/**"):
-        regex = _glob_regex(expanded[:-3]) + "(/.*)?"
+    regex = _glob_regex(expanded[:-3]) + "(/.*)?" if expanded.endswith("/**") else \
+        _glob_regex(expanded.rstrip("/"))
     if not anchored:
         regex = "(.*/)?" + regex
     literal = re.split(r"[*?\[]", expanded, maxsplit=1)[0]
@@ -215,22 +214,18 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+# a protect glob's wildcards, the longest first at each place, and what each matches
+_WILDCARDS = re.compile(r"(\*\*/|\*\*|\*|\?)")
+_WILDCARD_REGEX = {"**/": "(.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
+
+
 def _glob_regex(text: str) -> str:
-    out: list[str] = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if text.startswith("**/", index):
-            out.append("(.*/)?")
-            index += 3
-            continue
-        if text.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char)))
-        index += 1
-    return "".join(out)
+    """The regex of a glob: ``**/`` any directories, ``**`` anything, ``*`` and ``?`` within
+    one name; every other character stands for itself."""
+    parts = _WILDCARDS.split(text)  # the text between wildcards, then each wildcard after it
+    parts[::2] = [re.escape(part) for part in parts[::2]]
+    parts[1::2] = [_WILDCARD_REGEX[part] for part in parts[1::2]]
+    return "".join(parts)
 
 
 class Protection(NamedTuple):
