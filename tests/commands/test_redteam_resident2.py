@@ -274,6 +274,8 @@ def test_a_caller_confined_in_one_thread_is_never_served(sandbox, server):
     whose asking thread is confined while its main thread is not looked unconfined in
     ``/proc/PID``, which shows the main thread, and its work was done unconfined."""
     assert called(sandbox, "lint", "builtin:default")[3]  # an ordinary caller is served
+    # its child has answered; it may not be reaped yet (then it is still listed)
+    sandbox.wait_for(lambda: not children(server.pid), timeout=sandbox.TIMEOUT)
     result = subprocess.run([sys.executable, "-c", THREAD_CALLER], capture_output=True,
                             text=True, env=sandbox.env, cwd=sandbox.work,
                             timeout=sandbox.TIMEOUT, close_fds=True)
