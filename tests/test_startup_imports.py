@@ -273,13 +273,24 @@ def test_a_fresh_decision_loads_no_string_or_glob(
     assert found & {"string", "glob"} == set()
 
 
+@pytest.mark.parametrize("command", [["check", "--", "true"], ["run", "--", "true"]],
+                         ids=" ".join)
 def test_a_command_given_as_words_is_judged_without_contextlib(
-        env: dict[str, str], tmp_path: Path) -> None:
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
     """Only a write of the saved approvals takes their lock (and typing, loaded with the
     parser for a command string, brings contextlib with it)."""
-    command = ["check", "--", "true"]
     subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
                    check=True, capture_output=True)
+    forget_decisions(env)
     found = script_run(command, env, tmp_path)[0]
-    assert "gatekeep.approval.store" in found  # the saved approvals were read
+    assert "gatekeep.approval.store" in found  # decided afresh, the saved approvals read
     assert "contextlib" not in found
+
+
+def test_a_reused_decision_runs_without_contextlib(env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)
+    found = script_run(["run", "--", "true"], env, tmp_path)[0]
+    assert "gatekeep.runtime.execute" in found
+    assert found & {"contextlib", "gatekeep.core.engine"} == set()  # reused, not judged
