@@ -8,7 +8,7 @@ import string
 import pytest
 
 from gatekeep.core import globs
-from gatekeep.runtime.patterns import on_use
+from gatekeep.runtime.patterns import compile_all, on_use
 
 
 def test_an_expression_compiled_on_use_answers_as_a_compiled_one() -> None:
@@ -26,6 +26,15 @@ def test_an_expression_is_compiled_only_when_first_used() -> None:
     broken = on_use(r"(")
     with pytest.raises(re.error):
         broken.match("(")
+
+
+def test_a_process_serving_many_commands_compiles_every_expression_ahead() -> None:
+    """The resident judge's children inherit what it compiled before it forked them."""
+    ahead = on_use(r"a+b")
+    assert "match" not in vars(ahead)
+    compile_all()
+    assert "match" in vars(ahead)
+    assert ahead.match("aab") is not None
 
 
 def test_bracket_classes_use_the_characters_string_names() -> None:
