@@ -261,10 +261,9 @@ def _take_terminal(fd: int, group: int) -> None:
     """Make ``group`` the terminal's foreground (SIGTTOU blocked: gatekeep may be behind)."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
     try:
-        try:  # noqa: SIM105 - contextlib costs start-up on the fast path
-            os.tcsetpgrp(fd, group)
-        except OSError:
-            pass
+        os.tcsetpgrp(fd, group)
+    except OSError:
+        pass
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 

@@ -4,8 +4,8 @@ A module's expressions serve its rarer branches as often as its common ones (awk
 loopback addresses, numeric bounds), and compiling each costs 50 to 200 µs: compiled at
 import, every start-up of a judging command would pay a few milliseconds for expressions
 most commands never use. A process that serves many commands (``gatekeep resident``)
-compiles them all ahead with ``compile_all``. Only the standard library: the fast path
-imports it.
+compiles them all ahead with ``compile_all``. Only the standard library: it sits with the
+runtime, below every layer that uses it.
 """
 
 from __future__ import annotations
