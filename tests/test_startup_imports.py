@@ -3,6 +3,7 @@ their time). Module lists, not timings: the benchmark in benchmarks/startup.py t
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -210,3 +211,86 @@ def test_the_schema_is_built_without_yaml_or_the_loader(env: dict[str, str],
     assert "gatekeep.policy.schema" in names
     assert names & {"yaml", "gatekeep.policy.load", "gatekeep.policy.yamlsource",
                     "gatekeep.policy.model", "gatekeep.shell.analyze"} == set()
+
+
+# Run as the installed ``gatekeep`` script runs it (``python -m`` loads contextlib itself),
+# reporting the modules it loaded and the gatekeep modules that compiled an expression as
+# they loaded.
+SCRIPT_PROBE = """\
+import re, sys
+start = set(sys.modules)
+compiling = []
+compile = re.compile
+def spy(pattern, flags=0):
+    caller = sys._getframe(1)
+    if caller.f_code.co_name == "<module>" and caller.f_globals["__name__"][:9] == "gatekeep.":
+        compiling.append(caller.f_globals["__name__"])
+    return compile(pattern, flags)
+re.compile = spy
+from gatekeep.__main__ import main
+sys.argv[0] = "gatekeep"
+status = main()
+sys.stderr.write(repr((int(status), sorted(set(sys.modules) - start), compiling)))
+"""
+
+
+def script_run(args: list[str], env: dict[str, str], cwd: Path) -> tuple[set[str], list[str]]:
+    """``(modules loaded, gatekeep modules that compiled expressions on import)``."""
+    result = subprocess.run([sys.executable, "-c", SCRIPT_PROBE, *args], capture_output=True,
+                            text=True, env=env, cwd=cwd, check=False)
+    status, found, compiling = ast.literal_eval(result.stderr.rsplit("\n", 1)[-1])
+    assert status == 0, result.stderr
+    return set(found), compiling
+
+
+JUDGING = [["check", "--", "true"], ["check", "--json", "-c", "ls -la && git status"],
+           ["run", "-c", "ls >/dev/null && echo done >/dev/null"]]
+
+
+@pytest.mark.parametrize("command", JUDGING, ids=" ".join)
+def test_a_fresh_decision_compiles_expressions_only_as_it_uses_them(
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    """Compiling every expression of the engine, the parser and the analysis at import
+    cost each judging start-up milliseconds, for expressions most commands never use."""
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)  # the compiled policy, cached
+    forget_decisions(env)
+    found, compiling = script_run(command, env, tmp_path)
+    assert "gatekeep.core.engine" in found  # decided afresh
+    assert compiling == []
+
+
+@pytest.mark.parametrize("command", JUDGING, ids=" ".join)
+def test_a_fresh_decision_loads_no_string_or_glob(
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    """``string`` compiles its templates' expression as it loads; ``glob`` serves only
+    package installs' manifests."""
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)
+    forget_decisions(env)
+    found = script_run(command, env, tmp_path)[0]
+    assert "gatekeep.core.engine" in found
+    assert found & {"string", "glob"} == set()
+
+
+@pytest.mark.parametrize("command", [["check", "--", "true"], ["run", "--", "true"]],
+                         ids=" ".join)
+def test_a_command_given_as_words_is_judged_without_contextlib(
+        env: dict[str, str], tmp_path: Path, command: list[str]) -> None:
+    """Only a write of the saved approvals takes their lock (and typing, loaded with the
+    parser for a command string, brings contextlib with it)."""
+    subprocess.run([sys.executable, "-m", "gatekeep", *command], env=env, cwd=tmp_path,
+                   check=True, capture_output=True)
+    forget_decisions(env)
+    found = script_run(command, env, tmp_path)[0]
+    assert "gatekeep.approval.store" in found  # decided afresh, the saved approvals read
+    assert "contextlib" not in found
+
+
+def test_a_reused_decision_runs_without_contextlib(env: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "gatekeep", "run", "--", "true"], env=env,
+                   cwd=tmp_path, check=True)
+    found = script_run(["run", "--", "true"], env, tmp_path)[0]
+    assert "gatekeep.runtime.execute" in found
+    assert found & {"contextlib", "gatekeep.core.engine"} == set()  # reused, not judged

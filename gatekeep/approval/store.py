@@ -9,8 +9,7 @@ revoked approval.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from gatekeep.core.approvals import Approval, Shape, new, split
 from gatekeep.runtime.locations import Locations
@@ -123,19 +122,32 @@ def save(config_dir: str, approvals: Sequence[Approval]) -> None:
     os.replace(temporary, file)
 
 
-@contextmanager
-def locked(config_dir: str) -> Iterator[None]:
-    """Hold the approvals lock: one read-modify-write at a time, across processes."""
-    import fcntl
+class locked:
+    """Hold the approvals lock: one read-modify-write at a time, across processes.
 
-    os.makedirs(config_dir, mode=0o700, exist_ok=True)
-    descriptor = os.open(os.path.join(config_dir, f".{FILE_NAME}.lock"),
-                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(descriptor)
+    A class, not contextlib's decorator: importing contextlib would cost every judging
+    command's start-up, and only a write of approvals needs the lock.
+    """
+
+    def __init__(self, config_dir: str) -> None:
+        self._config_dir = config_dir
+        self._descriptor = -1
+
+    def __enter__(self) -> None:
+        import fcntl
+
+        os.makedirs(self._config_dir, mode=0o700, exist_ok=True)
+        descriptor = os.open(os.path.join(self._config_dir, f".{FILE_NAME}.lock"),
+                             os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(descriptor)
+            raise
+        self._descriptor = descriptor
+
+    def __exit__(self, *raised: object) -> None:
+        os.close(self._descriptor)
 
 
 def add(config_dir: str, approval: Approval) -> None:

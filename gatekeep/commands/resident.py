@@ -199,9 +199,11 @@ def _preload(state_dir: str) -> None:
     for name in PRELOADED:
         with contextlib.suppress(ImportError):
             import_module(name)
+    from gatekeep.runtime import patterns
     from gatekeep.shell import parse
 
     parse._parser()  # the grammar: the same for every caller
+    patterns.compile_all()  # compiled on first use, else in every child anew
     _warm(state_dir)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import sys
@@ -250,9 +249,11 @@ def audit_setup(policies: list[Policy], locations: Locations) -> Callable[[str],
 
     files = file_patterns(str(locations.config_dir), str(locations.state_dir))
     redact = for_policies(policies, files, str(locations.state_dir))
-    with contextlib.suppress(OSError):  # the record's own write reports it, and nothing runs
+    try:  # not contextlib.suppress: importing contextlib costs every run
         sinks.save(str(locations.state_dir), policies[0].audit_sinks)
         redaction.save(str(locations.state_dir), files)  # for the fast path's reuses
+    except OSError:  # the record's own write reports it, and nothing runs
+        pass
     return redact
 
 

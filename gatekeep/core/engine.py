@@ -25,6 +25,7 @@ from gatekeep.core.paths import (
 from gatekeep.core.written import process_substitution as _process_substitution
 from gatekeep.policy.model import STRICTNESS, Pattern, Policy, Rule, strictest
 from gatekeep.policy.values import PackageGuard
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.effects import INFO, describe
@@ -934,7 +935,7 @@ def _absolute(path: str, cwd: str) -> str:
     return posixpath.normpath(path if path.startswith("/") else posixpath.join(cwd, path))
 
 
-_PATTERN = re.compile(r"[*?\[]|[@+!]\(")
+_PATTERN = on_use(r"[*?\[]|[@+!]\(")
 _PROTECTIONS: dict[tuple[str, str, str], tuple[Protection, Protection]] = {}
 
 

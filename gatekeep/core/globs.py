@@ -7,24 +7,27 @@ to a protected path is judged as that path, whatever the disk holds now.
 
 from __future__ import annotations
 
-import re
-import string
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 
 MAX_BRACE_WORDS = 256
-_SEQUENCE = re.compile(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(\.\.-?\d+)?\Z")
+_SEQUENCE = on_use(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(\.\.-?\d+)?\Z")
+# string's constants, written out: importing string compiles its templates' expression
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # every character a bracket expression is tested against: the printable ones, and
 # stand-ins for controls and non-ASCII letters
-_UNIVERSE = string.printable + "\x01\x7f\u00e9"
+_UNIVERSE = "0123456789" + _LETTERS + _PUNCTUATION + " \t\n\r\x0b\x0c" + "\x01\x7f\u00e9"
 _CLASSES: dict[str, Callable[[str], bool]] = {
     "alpha": str.isalpha, "digit": str.isdigit, "alnum": str.isalnum, "upper": str.isupper,
     "lower": str.islower, "space": str.isspace, "blank": lambda c: c in " \t",
-    "punct": lambda c: c in string.punctuation, "print": str.isprintable,
+    "punct": lambda c: c in _PUNCTUATION, "print": str.isprintable,
     "graph": lambda c: c.isprintable() and not c.isspace(), "xdigit": lambda c: c in
-    string.hexdigits, "cntrl": lambda c: ord(c) < 32 or ord(c) == 127,
+    _HEX_DIGITS, "cntrl": lambda c: ord(c) < 32 or ord(c) == 127,
     "word": lambda c: c.isalnum() or c == "_",
 }
 

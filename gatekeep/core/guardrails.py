@@ -9,7 +9,6 @@ rate's deny still denies); a denied part is left as it is.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
@@ -138,6 +137,8 @@ def rate_key(rule: Rule, segment: str) -> str:
 
 def _words(text: str) -> str:
     """The command's words: ``'echo'  a`` is ``echo a`` again, not a fresh counter."""
+    import shlex  # here: only a rate counted per command needs it
+
     try:
         return "\0".join(shlex.split(text))
     except ValueError:  # text shlex cannot split counts as itself

@@ -16,7 +16,6 @@ scripts; none at all holds none.
 
 from __future__ import annotations
 
-import glob
 import json
 import posixpath
 
@@ -25,6 +24,7 @@ from gatekeep.core.paths import within
 TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
     from gatekeep.core.engine import _Judge
+    from gatekeep.core.paths import Resolver
     from gatekeep.shell.analyze import Invocation
     from gatekeep.shell.knowledge import Manifests
 
@@ -116,7 +116,12 @@ def _lock(judge: _Judge, directory: str, sources: str, locks: tuple[str, ...],
 
 
 def _exists(judge: _Judge, path: str) -> bool:
-    resolver = judge.context.resolver
+    return _present(judge.context.resolver, path)
+
+
+def _present(resolver: Resolver, path: str) -> bool:
+    import glob  # here: only a command that installs packages asks
+
     return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
 
 
@@ -192,7 +197,7 @@ def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Ma
     read = getattr(resolver, "read", None)
     text = read(path) if read is not None else None
     if text is None:  # none at all (an install writes a new one): no scripts of the tree's
-        return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
+        return _present(resolver, path)
     if manifest_name.endswith(".toml"):
         return _builds_project(text, known.project_tables)
     try:

@@ -11,12 +11,13 @@ import re
 from fnmatch import fnmatchcase
 
 from gatekeep.policy.values import Bound, PackageGuard
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation
 from gatekeep.shell.knowledge import Installer, Knowledge, ProgramSpec
 from gatekeep.shell.model import Word
 
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?\Z")
+_NUMBER = on_use(r"[+-]?\d+(?:\.\d+)?\Z")
 _SETTING_VALUE = r"""\s*(?:=|:|\bTO\b)\s*('[^']*'|"[^"]*"|[^\s,;})\]]+)"""
 
 
@@ -206,7 +207,7 @@ def findings(invocation: Invocation, known: Installer) -> list[Finding]:
     return found
 
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|(?:git|hg|svn|bzr)\+|git@")
+_URL = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://|(?:git|hg|svn|bzr)\+|git@")
 _NPM_SOURCES = ("github:", "gitlab:", "bitbucket:", "gist:", "git:", "http:", "https:")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip", ".gem", ".crate", ".tar.bz2")
 

@@ -15,7 +15,6 @@ came from a file that validated; nothing an agent can write is taken for one.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -84,8 +83,10 @@ def cached_patterns(file: str | os.PathLike[str], state_dir: str | None) -> Patt
     patterns = _read_patterns(path)
     if before is not None and sysfs.content_digest(path) == before:  # what was read
         text = json.dumps({"sha256": before, "patterns": patterns}, ensure_ascii=False)
-        with contextlib.suppress(OSError):  # not cached: read again next time
+        try:  # noqa: SIM105 - contextlib costs every fresh decision its import
             sealed.write(state_dir, _SUBDIRS, name, sealed.seal(secret, context, text.encode()))
+        except OSError:  # not cached: read again next time
+            pass
     return patterns
 
 

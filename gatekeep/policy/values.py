@@ -7,8 +7,7 @@ a bound that no value can meet, or an allowlist entry that is no package name, i
 
 from __future__ import annotations
 
-import re
-
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import LIMIT_KEYS, Limits
 
@@ -16,11 +15,11 @@ TYPE_CHECKING = False  # the engine imports this module: it never needs yaml
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
-_RANGE = re.compile(r"\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*\Z")
-_KEY = re.compile(r"-{0,2}[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_RANGE = on_use(r"\s*(-?\d+(?:\.\d+)?)?\s*\.\.\s*(-?\d+(?:\.\d+)?)?\s*\Z")
+_KEY = on_use(r"-{0,2}[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 # a registry name (requests, left-pad, @scope/name), a scope (@myorg/*), or a Go module path
 # (golang.org/x/*): letters, digits and . _ - / with * as a glob; no URL, no path, no option
-_PACKAGE = re.compile(r"(@[A-Za-z0-9*][A-Za-z0-9._*-]*/)?[A-Za-z0-9*][A-Za-z0-9._*~/-]*\Z")
+_PACKAGE = on_use(r"(@[A-Za-z0-9*][A-Za-z0-9._*-]*/)?[A-Za-z0-9*][A-Za-z0-9._*~/-]*\Z")
 _PACKAGE_KEYS = frozenset({"sources", "names"})
 SOURCES = ("ask", "deny")
 

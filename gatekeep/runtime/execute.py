@@ -13,7 +13,6 @@ terminal), so gatekeep forwards the terminal's signals to it as well.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import time
@@ -241,8 +240,10 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _signal_group(pgid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+    try:  # noqa: SIM105 - contextlib costs start-up on the fast path
         os.killpg(pgid, number)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _foreground_terminal() -> int | None:
@@ -260,15 +261,18 @@ def _take_terminal(fd: int, group: int) -> None:
     """Make ``group`` the terminal's foreground (SIGTTOU blocked: gatekeep may be behind)."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
     try:
-        with contextlib.suppress(OSError):
-            os.tcsetpgrp(fd, group)
+        os.tcsetpgrp(fd, group)
+    except OSError:
+        pass
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _signal(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
+    try:  # noqa: SIM105 - contextlib costs start-up on the fast path
         os.kill(pid, number)
+    except ProcessLookupError:
+        pass
 
 
 def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
@@ -302,8 +306,10 @@ def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
             os._exit(127)
     os.close(error_write)
     if own_group:
-        with contextlib.suppress(OSError):  # set here too: no window where it is not
+        try:  # noqa: SIM105 - contextlib costs start-up on the fast path
             os.setpgid(pid, pid)
+        except OSError:  # set here too: no window where it is not
+            pass
     if terminal is not None:
         _take_terminal(terminal, pid)
     reported = os.read(error_read, 32)

@@ -16,7 +16,8 @@ import re
 SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 # Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
-_HOOKS_PATH = re.compile(r"\s*hookspath\s*=\s*(.*?)\s*$", re.IGNORECASE)
+# compiled when a config is read (re keeps it), not whenever the boundary loads
+_HOOKS_PATH = r"\s*hookspath\s*=\s*(.*?)\s*$"
 
 
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
@@ -81,8 +82,9 @@ def _hooks_paths(config: str, tree: str, home: str) -> list[str]:
     except OSError:
         return []
     found = []
+    hooks_path = re.compile(_HOOKS_PATH, re.IGNORECASE)
     for line in lines:
-        match = _HOOKS_PATH.fullmatch(line)
+        match = hooks_path.fullmatch(line)
         if match:
             value = match.group(1).strip('"')
             value = home + value[1:] if value.startswith("~") else value

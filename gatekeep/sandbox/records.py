@@ -14,16 +14,29 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple as NamedTuple
 else:
+    # what a record's class body may not redefine (as for typing.NamedTuple)
+    _NAMEDTUPLE_OWN = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__",
+                                 "_fields", "_field_defaults", "_make", "_replace",
+                                 "_asdict", "_source"})
+
     class _Records(type):
         def __new__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, object]):
             if not bases:
                 return super().__new__(cls, name, bases, namespace)
-            fields = list(namespace.get("__annotations__", {}))
-            defaults = [namespace[f] for f in fields if f in namespace]
+            # one class, the namedtuple itself, as typing.NamedTuple makes it: a subclass
+            # would cost every gatekeep start a second class per record
+            fields = namespace.get("__annotations__", {})
+            record = namedtuple(name, fields, module=namespace["__module__"],
+                                defaults=[namespace[f] for f in fields if f in namespace])
+            for key, value in namespace.items():
+                if key in _NAMEDTUPLE_OWN:
+                    raise AttributeError(f"{name} may not redefine {key}")
+                if key == "__classcell__":  # a method's super() or __class__
+                    value.cell_contents = record
+                elif key not in fields and key != "__module__":
+                    setattr(record, key, value)
             # the annotations stay: the policy cache decodes these records by their types
-            body = {k: v for k, v in namespace.items() if k not in fields}
-            base = namedtuple(name, fields, defaults=defaults)
-            return type(name, (base,), {**body, "__slots__": ()})
+            return record
 
     class NamedTuple(metaclass=_Records):
         pass

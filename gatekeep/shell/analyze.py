@@ -13,6 +13,7 @@ import posixpath
 import re
 from fnmatch import fnmatchcase
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell import scripts
 from gatekeep.shell.knowledge import Knowledge, ProgramSpec
@@ -29,9 +30,9 @@ from gatekeep.shell.model import (
 
 MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
-_VARIABLE = re.compile(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
+_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
+_VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
 class Invocation(NamedTuple):
@@ -697,8 +698,8 @@ def _at_file(word: Word) -> list[Word]:
 # HTTP only: curl's other schemes to "localhost" are no web service (file:// reads any
 # file, scp:// and sftp:// log in with the user's keys, gopher:// and dict:// write raw
 # bytes to any local port)
-_LOOPBACK = re.compile(r"(?:https?://)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])"
-                       r"(?::\d{1,5})?(?:[/?#][^@\s]*)?\Z", re.I)
+_LOOPBACK = on_use(r"(?:https?://)?(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])"
+                   r"(?::\d{1,5})?(?:[/?#][^@\s]*)?\Z", re.I)
 
 
 def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
@@ -718,7 +719,7 @@ def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
     return ("network-loopback",) if local else ("network",)
 
 
-_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
+_ADDRESS = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
 
 
 def _address(text: str) -> bool:

@@ -13,14 +13,13 @@ comes from the operator's environment, except in a script run by the command (``
 
 from __future__ import annotations
 
-import re
-
 from tree_sitter import Node
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.shell.model import Problem, Span
 
-_IDENTIFIER = re.compile(r"(?<![\w#])[A-Za-z_][A-Za-z0-9_]*")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENTIFIER = on_use(r"(?<![\w#])[A-Za-z_][A-Za-z0-9_]*")
+_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Variables bash keeps as numbers, whatever the command does.
 NUMERIC = frozenset({
     "RANDOM", "SRANDOM", "SECONDS", "LINENO", "EPOCHSECONDS", "BASHPID", "PPID", "UID",

@@ -17,6 +17,7 @@ from types import ModuleType
 
 from tree_sitter import Language, Node, Parser
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.shell.evaluation import Evaluations
 from gatekeep.shell.model import (
     Assignment,
@@ -100,10 +101,10 @@ _REDIRECT_OPS: dict[str, RedirectKind] = {
     "<&-": RedirectKind.CLOSE,
 }
 
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
-_CONTINUATIONS = re.compile(rb"(?:\\\n)+")
+_ASCII_CONTROL = on_use(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
+_CONTINUATIONS = on_use(rb"(?:\\\n)+")
 # A word just before < or > that bash reads as the redirection's file descriptor.
-_DESCRIPTOR = re.compile(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+_DESCRIPTOR = on_use(r"[0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 # Builtins that read a variable name (whose subscript bash evaluates as arithmetic, running
 # any command substitution in it) or an arithmetic expression from their arguments.
 _EVALUATES = frozenset({"let", "read", "mapfile", "readarray", "unset", "wait", "getopts",
@@ -114,13 +115,13 @@ _EVALUATES_WITH_OPTION = frozenset({"printf", "test"})
 _KEYWORDS = frozenset({"{", "}", "coproc", "select", "function", "[[", "]]", "!", "if", "then",
                        "else", "elif", "fi", "case", "esac", "for", "while", "until", "do",
                        "done", "in", "time"})
-_ESCAPED = re.compile(r"\\.", re.DOTALL)
-_NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_CLOBBER = re.compile(r"[0-9]*(?:&>>?|>>?|&>)\s*!")
-_ESCAPED_BYTES = re.compile(rb"\\.", re.DOTALL)
-_SIMPLE_EXPANSION = re.compile(rb"\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!_-])")
-_NOT_IN_WORD = re.compile(r"[|&;<>()\s]")
-_BACKTICK_ESCAPE = re.compile(r"\\[$`\\\n\"]")  # \" too, in backticks within "..."
+_ESCAPED = on_use(r"\\.", re.DOTALL)
+_NAME = on_use(rb"[A-Za-z_][A-Za-z0-9_]*")
+_CLOBBER = on_use(r"[0-9]*(?:&>>?|>>?|&>)\s*!")
+_ESCAPED_BYTES = on_use(rb"\\.", re.DOTALL)
+_SIMPLE_EXPANSION = on_use(rb"\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!_-])")
+_NOT_IN_WORD = on_use(r"[|&;<>()\s]")
+_BACKTICK_ESCAPE = on_use(r"\\[$`\\\n\"]")  # \" too, in backticks within "..."
 # Nodes whose children are separate words, and the nodes that are (parts of) words: two of
 # them with nothing between are one word to bash that tree-sitter split.
 _WORD_LISTS = frozenset({"command", "file_redirect", "heredoc_redirect", "herestring_redirect",

@@ -6,9 +6,9 @@ hazard ("cannot analyse"), never a pass.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.shell.model import Hazard, Option, Word
 
 _SED_PLAIN = set("pPdDnNqQlL=hHgGxz{}F")
@@ -150,9 +150,9 @@ class _SedReader:
             self.pos += 2 if self.peek() == "\\" else 1
 
 
-_AWK_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-_AWK_UNSAFE = re.compile(r"\bsystem\b|\bgetline\b|\||>|\bclose\b|\bfflush\b"
-                         r"|\bENVIRON\b|@load|\bPROCINFO\b")
+_AWK_STRING = on_use(r'"(?:[^"\\]|\\.)*"')
+_AWK_UNSAFE = on_use(r"\bsystem\b|\bgetline\b|\||>|\bclose\b|\bfflush\b"
+                     r"|\bENVIRON\b|@load|\bPROCINFO\b")
 
 
 def _awk(program: str) -> str | None:

@@ -8,29 +8,28 @@ expansions are kept as text but flagged, since bash would expand them.
 
 from __future__ import annotations
 
-import re
-
 from tree_sitter import Node
 
+from gatekeep.runtime.patterns import on_use
 from gatekeep.shell.model import Span, Word
 
-_GLOB = re.compile(r"(?<!\\)[*?\[]")
-_BRACE = re.compile(r"\{[^{}]*(,|\.\.)[^{}]*\}")
+_GLOB = on_use(r"(?<!\\)[*?\[]")
+_BRACE = on_use(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 _ANSI_SIMPLE = {
     "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
     "r": "\r", "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
 }
-_ANSI_NUMERIC = re.compile(
+_ANSI_NUMERIC = on_use(
     r"\\(x\{[0-9a-fA-F]*\}?|x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3})"
 )
 # "$@", "${@:2}", "${a[@]}", "${!a[@]}", "${!prefix@}": one word per element, or none
-_MANY_WORDS = re.compile(r"\$(@|\{(@|!?[A-Za-z_][A-Za-z0-9_]*\[@\]|![A-Za-z_][A-Za-z0-9_]*@))")
+_MANY_WORDS = on_use(r"\$(@|\{(@|!?[A-Za-z_][A-Za-z0-9_]*\[@\]|![A-Za-z_][A-Za-z0-9_]*@))")
 # An argument that looks like an assignment: bash expands a tilde-prefix after its = and
 # after each :. ~/ stays in the value (path resolution reads it as the home directory);
 # ~user, ~+, ~- and ~N name other directories, known only at run time.
-_ASSIGNMENT_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_ASSIGNMENT_LIKE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _QUOTED = frozenset({"raw_string", "string", "ansi_c_string", "translated_string"})
-_DQ_ESCAPE = re.compile(r"\\([$`\"\\\n])")
+_DQ_ESCAPE = on_use(r"\\([$`\"\\\n])")
 
 
 class _Builder:
