@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from gatekeep.core.approvals import Approval
 from gatekeep.runtime import sysfs
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.model import Word
 
@@ -215,7 +216,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 # a protect glob's wildcards, the longest first at each place, and what each matches
-_WILDCARDS = re.compile(r"(\*\*/|\*\*|\*|\?)")
+_WILDCARDS = on_use(r"(\*\*/|\*\*|\*|\?)")
 _WILDCARD_REGEX = {"**/": "(.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
 
 
