@@ -136,6 +136,42 @@ def test_a_wrong_typed_policy_does_not_decode(change):
         plain.decode_policy(data)
 
 
+def with_args(data: dict[str, list[dict[str, list[dict[str, object]]]]]) -> dict[str, object]:
+    """The first stored pattern with words after its program (a tuple of globs)."""
+    return next(p for rule in data["rules"] for p in rule["patterns"] if "args" in p)
+
+
+def first_example(data: dict[str, list[dict[str, list[dict[str, object]]]]]) -> dict[str, object]:
+    return next(rule["tests"][0] for rule in data["rules"] if rule.get("tests"))
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: with_args(d)["args"].append(1),  # a tuple of globs: each item a string
+    lambda d: with_args(d)["args"].append(None),
+    lambda d: with_args(d)["args"].append(True),
+    lambda d: with_args(d)["args"].append(["x"]),
+    lambda d: with_args(d).update(args="x"),  # one string is no list of them
+    lambda d: with_args(d).update(args={"0": "x"}),
+    lambda d: with_args(d).update(program=["x"]),
+    lambda d: first_example(d).update(line=True),  # a bool is no int
+    lambda d: first_example(d).update(line=1.0),
+    lambda d: first_example(d).update(cwd=1),
+    lambda d: first_example(d).pop("cmd"),  # a field without a default must be there
+    lambda d: first_example(d).update(extra=None),
+    lambda d: d["rules"][0]["tests"].append(["ls", "allow"]),  # a record is an object
+    lambda d: d["limits"].update(cpu=True),
+    lambda d: d["limits"].update(cpu="1"),
+    lambda d: d["limits"].update(extra=1.0),
+])
+def test_a_wrong_typed_record_or_glob_list_does_not_decode(change):
+    """The records built in field order and the tuples of globs checked in one pass refuse
+    what a field-by-field decoding refuses."""
+    data = json.loads(json.dumps(plain.encode(load_policy("builtin:default"))))
+    change(data)
+    with pytest.raises(ValueError):
+        plain.decode_policy(data)
+
+
 # -- planted and fuzzed entries: the policy is always the compiled one ---------------------
 
 COMPILED = load_policy("builtin:default", load_knowledge_default())
