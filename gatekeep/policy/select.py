@@ -62,8 +62,12 @@ class Vouched(NamedTuple):
 _PRELOADED: dict[tuple[str, str], tuple[bytes, object, Policy]] = {}
 PRELOAD_LIMIT = 8
 
-# id(policy) -> (policy, what it was compiled from); the policy is kept so its id stays its own
+# id(policy) -> (policy, what it was compiled from); the policy is kept so its id stays its own.
+# Only the newest are kept: a process that loads policies again and again (judging many
+# commands in one process) would keep every one it ever loaded. A policy no longer here is
+# not vouched for, and a decision made with it is not stored: never a decision reused.
 _VOUCHED: dict[int, tuple[Policy, Vouched]] = {}
+VOUCHED_LIMIT = 16
 
 
 def run_sources(locations: Locations, cwd: Path, explicit: str | None,
@@ -139,6 +143,9 @@ def _required(reference: str, programs: str | None) -> list[str]:
 
 def _vouch(policy: Policy, vouch: Vouched | None) -> Policy:
     if vouch is not None:
+        _VOUCHED.pop(id(policy), None)  # newest last
+        while len(_VOUCHED) >= VOUCHED_LIMIT:
+            del _VOUCHED[next(iter(_VOUCHED))]
         _VOUCHED[id(policy)] = (policy, vouch)
     return policy
 

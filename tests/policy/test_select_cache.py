@@ -271,3 +271,16 @@ def test_a_planted_entry_too_deep_for_json_is_not_decoded_ahead(warm):
     finally:
         planted.unlink()
     assert (str(cache.parent), "p-planted") not in select._PRELOADED
+
+
+def test_a_process_that_loads_policies_again_and_again_keeps_only_the_newest(tmp_path):
+    """Each load vouches for what it decoded; a process judging many commands in one place
+    kept every policy it ever loaded. An evicted policy is no longer vouched for, so a
+    decision made with it is not stored (``commands.run``): never reused unchecked."""
+    cache = tmp_path / "state" / "cache"
+    loaded = [select.load_cached("builtin:default", cache)
+              for _ in range(select.VOUCHED_LIMIT + 6)]
+
+    assert len(select._VOUCHED) <= select.VOUCHED_LIMIT
+    assert select.vouched(loaded[-1]) is not None
+    assert select.vouched(loaded[0]) is None
