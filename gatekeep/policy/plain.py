@@ -179,8 +179,6 @@ def _named(cls: type) -> Decoder:
     # str, int and bool fields are checked here: a call per scalar was most of the time
     # taken to read a cached policy, which ``run`` does on every fresh decision
     exact = {name: hints[name] for name in names if hints[name] in (str, int, bool)}
-    if len(exact) == len(names) and cls is not Policy:
-        return _plain_record(cls, exact, required)
     if cls is not Policy:
         return _record(cls, hints, exact, required)
 
@@ -198,19 +196,19 @@ def _named(cls: type) -> Decoder:
 
 def _record(cls: type, hints: dict[str, Any], exact: dict[str, type],
             required: frozenset[str]) -> Decoder:
-    """Any other record: its values taken in field order, a default for an absent field."""
+    """Any record but ``Policy``: its values taken in field order, a default for an absent
+    field; str, int and bool values checked in place (``exact``), others by their decoder."""
     fields: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
     defaults: dict[str, object] = cls._field_defaults  # type: ignore[attr-defined]
     allowed = frozenset(fields)
     decoders: dict[str, Decoder] = {}
-    absent = object()
 
     def decode(data: object) -> object:
         if not isinstance(data, dict) or not required <= data.keys() <= allowed:
             raise ValueError(f"expected the fields of {cls.__name__}")
         if not decoders:  # built on first use: a class may refer to itself
             decoders.update((name, _decoder(hints[name])) for name in fields)
-        return _new(cls, [defaults[name] if (item := data.get(name, absent)) is absent
+        return _new(cls, [defaults[name] if (item := data.get(name, _absent)) is _absent
                           else item if type(item) is exact.get(name) else decoders[name](item)
                           for name in fields])
 
@@ -236,19 +234,6 @@ def _hint(text: str, namespace: dict[str, Any]) -> Any:
 
 def _refuse(cls: type) -> object:
     raise ValueError(f"expected the text of a {cls.__name__}")
-
-
-def _plain_record(cls: type, exact: dict[str, type], required: frozenset[str]) -> Decoder:
-    """A record of str, int and bool fields only (``Limits``, ``Settings``): checked
-    without building a dict of its values."""
-
-    def decode(data: object) -> object:
-        if type(data) is not dict or not required <= data.keys() <= exact.keys() \
-                or any(type(item) is not exact[name] for name, item in data.items()):
-            raise ValueError(f"expected the fields of {cls.__name__}")
-        return cls(**data)
-
-    return decode
 
 
 def _union(options: tuple[Any, ...]) -> Decoder:
