@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import gatekeep
@@ -107,3 +108,15 @@ def test_lint_and_type_tools_are_a_dev_extra_that_make_installs() -> None:
         == tools
     assert not any(tool in groups["test"] for tool in tools)
     assert "-e '.[test,dev]'" in (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+
+
+def test_the_installed_commands_are_the_projects_launchers() -> None:
+    """``gatekeep`` and ``gatekeep-sh`` are the launchers in bin/ (data scripts), not the
+    wrapper an installer writes for an entry point, which imports ``re`` on every call."""
+    installed = Path(sys.executable).parent
+    for name in ("gatekeep", "gatekeep-sh"):
+        shebang, body = (installed / name).read_text(encoding="utf-8").split("\n", 1)
+        launcher = (REPOSITORY / "bin" / name).read_text(encoding="utf-8")
+        assert launcher.startswith("#!python\n")
+        assert shebang.startswith("#!") and body == launcher.split("\n", 1)[1]
+        assert "import re" not in launcher

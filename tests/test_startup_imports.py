@@ -294,3 +294,24 @@ def test_a_reused_decision_runs_without_contextlib(env: dict[str, str],
     found = script_run(["run", "--", "true"], env, tmp_path)[0]
     assert "gatekeep.runtime.execute" in found
     assert found & {"contextlib", "gatekeep.core.engine"} == set()  # reused, not judged
+
+
+@pytest.mark.parametrize("launcher", [["gatekeep", "run", "--", "true"],
+                                      ["gatekeep-sh", "-c", "true"]], ids=" ".join)
+def test_a_reused_run_through_the_installed_command_loads_no_re_or_enum(
+        env: dict[str, str], tmp_path: Path, launcher: list[str]) -> None:
+    """A reused decision is most of an agent's commands: neither the launcher (bin/), nor the
+    boundary's globs and the repository's config scan, nor signal handling pay for ``re``,
+    ``enum`` (``signal``'s enums) or ``functools`` when no glob or config line needs them."""
+    (tmp_path / ".git").mkdir()  # a repository, its config read for core.hooksPath
+    (tmp_path / ".git" / "config").write_text('[core]\n\tbare = false\n[remote "origin"]\n'
+                                              "\turl = https://example.org/x.git\n")
+    script = [sys.executable, str(Path(__file__).resolve().parents[1] / "bin" / launcher[0]),
+              *launcher[1:]]
+    subprocess.run(script, env=env, cwd=tmp_path, check=True)  # the decision, stored
+    result = subprocess.run(script, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    found = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+             if line.startswith("import time:")}
+    assert "gatekeep.runtime.execute" in found and "gatekeep.sandbox.gitdirs" in found
+    assert found & {"re", "enum", "signal", "functools", "gatekeep.core.engine"} == set()

@@ -7,7 +7,6 @@ so files created since the decision was stored (a new ``.env``) are covered too.
 from __future__ import annotations
 
 import os
-import re
 import stat
 
 from gatekeep.sandbox import gitdirs
@@ -311,6 +310,8 @@ def _glob_files(text: str) -> list[str]:
         names = os.listdir(directory)
     except OSError:
         return []
+    import re  # here, not at the top: a reused run's usual globs need no expression
+
     pattern = re.compile(_glob(name))
     return [os.path.join(directory, n) for n in names if pattern.fullmatch(n)]
 
@@ -424,6 +425,8 @@ def _glob(text: str) -> str:
     tail = ""
     if text.endswith("/**"):
         text, tail = text[:-3], "(?:/.*)?"
+    import re
+
     out = []
     for part in re.split(r"(\*\*/|\*\*|\*|\?)", text.rstrip("/")):
         out.append({"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}.get(

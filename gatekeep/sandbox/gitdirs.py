@@ -9,14 +9,13 @@ library: this runs on every boxed run.
 from __future__ import annotations
 
 import os
-import re
 
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
 # refs, the index and HEAD stay writable, or nothing could be committed).
 SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 # Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
-# compiled when a config is read (re keeps it), not whenever the boundary loads
+# compiled when a config has a line it may match (re keeps it), not whenever the boundary loads
 _HOOKS_PATH = r"\s*hookspath\s*=\s*(.*?)\s*$"
 
 
@@ -82,11 +81,20 @@ def _hooks_paths(config: str, tree: str, home: str) -> list[str]:
     except OSError:
         return []
     found = []
-    hooks_path = re.compile(_HOOKS_PATH, re.IGNORECASE)
-    for line in lines:
-        match = hooks_path.fullmatch(line)
+    for line in filter(_may_set_hooks_path, lines):
+        import re  # only for such a line: most configs have none, and a run pays for ``re``
+
+        match = re.fullmatch(_HOOKS_PATH, line, re.IGNORECASE)
         if match:
             value = match.group(1).strip('"')
             value = home + value[1:] if value.startswith("~") else value
             found.append(os.path.normpath(os.path.join(tree, value)))
     return found
+
+
+def _may_set_hooks_path(line: str) -> bool:
+    """False only for a line ``_HOOKS_PATH`` cannot match: one without ``=``, or without
+    ``path`` in any case (of its letters only ``P``, ``A``, ``T`` and ``H`` match them
+    ignoring case, in ``re`` as in ``str.lower``; ``hooks`` has letters that other
+    characters match too, the Kelvin sign and the long s)."""
+    return "=" in line and "path" in line.lower()

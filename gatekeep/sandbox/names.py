@@ -10,10 +10,9 @@ exactly as before.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
 if TYPE_CHECKING:
+    import re
     from collections.abc import Callable, Sequence
 
 
@@ -32,7 +31,7 @@ class NameGlobs:
         self.starred = tuple((head, tail) for head, tail in split if head and tail)
         self.heads = tuple(head for head, _ in self.starred)  # ``appsettings*.json``
         others = [g for g in globs if g not in plain]
-        self.rest = re.compile("|".join(map(to_regex, others))) if others else None
+        self.rest = _compiled("|".join(map(to_regex, others))) if others else None
 
     def fullmatch(self, name: str) -> bool:
         if name in self.exact or name.startswith(self.prefixes) \
@@ -61,8 +60,8 @@ class PathGlobs:
         self.starts = tuple(body + "/" for body, whole in plain if whole)  # ``a/b/c``
         self.inner = tuple("/" + body + "/" for body, whole in plain if whole)  # ``x/a/b/c``
         others = [glob for glob, body, _ in literal if not body]
-        self.rest = re.compile("|".join(f"(?:(?:.*/)?{to_regex(g)})" for g in others),
-                               re.DOTALL) if others else None
+        self.rest = _compiled("|".join(f"(?:(?:.*/)?{to_regex(g)})" for g in others),
+                              dotall=True) if others else None
 
     def fullmatch(self, path: str) -> bool:
         if path in self.exact or path.endswith(self.tails) or path.startswith(self.starts) \
@@ -81,3 +80,11 @@ def _literal(glob: str) -> tuple[str, bool]:
     if not body or "*" in body or "?" in body:
         return "", whole
     return body, whole
+
+
+def _compiled(pattern: str, dotall: bool = False) -> re.Pattern[str]:
+    """``re`` imported only for a glob that needs an expression: a run whose globs are
+    all plain names never loads it (it costs a reused run's start-up a few milliseconds)."""
+    import re
+
+    return re.compile(pattern, re.DOTALL if dotall else 0)

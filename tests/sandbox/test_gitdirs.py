@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from gatekeep.sandbox import gitdirs
 from gatekeep.sandbox.gitdirs import protected
 
 
@@ -33,3 +38,25 @@ def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:
     assert protected(str(tmp_path), "/") == ([], [])
+
+
+LINE_PARTS = st.sampled_from(["hookspath", "HooksPath", "hoo\u212aspath", "hook\u017fpath",
+                              "hooks", "path", "PATH", "pa\u0307th", "\u0130", "\u0131",
+                              "=", " ", "\t", "\u3000", "\x0b", "\x85", '"', "~/h", "x"])
+
+
+@example("\thook\u017fpath = x")  # the long s matches ``s`` ignoring case: not in "hookspath"
+@example("HOO\u212aSPATH=y")
+@given(st.lists(LINE_PARTS | st.text(max_size=3), max_size=8).map("".join))
+def test_a_config_line_skipped_unread_is_one_the_expression_cannot_match(line: str) -> None:
+    """Only lines that may set ``core.hooksPath`` are matched (and load ``re``): every line
+    the expression matches, in any case and with Unicode that matches ignoring case, passes."""
+    if re.fullmatch(gitdirs._HOOKS_PATH, line, re.IGNORECASE):
+        assert gitdirs._may_set_hooks_path(line)
+
+
+def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -> None:
+    git = tmp_path / ".git"
+    git.mkdir()
+    (git / "config").write_text("[core]\n\thoo\u212aspath = ../shared-hooks\n")
+    assert str(tmp_path.parent / "shared-hooks") in protected(str(tmp_path), "/home/u")[0]
