@@ -132,3 +132,22 @@ def test_a_policys_own_bad_pattern_fails_at_once_and_other_saved_patterns_are_no
     assert redaction.hinted(state, SHIPPED) is not None
     assert redaction.hinted(state, (*SHIPPED, ("more", "x+"))) is None  # hints of others
     assert redaction.hinted(str(tmp_path / "none"), SHIPPED) is None
+
+
+def test_saving_the_patterns_already_saved_compiles_none_and_rewrites_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fresh decision saves the pattern files' patterns for the fast path: when they
+    are the ones saved, that costs a read of the sealed file, not a compile of each."""
+    state = saved_state(tmp_path)
+    stored = tmp_path / "state" / "cache" / "redact"
+    before = stored.stat()
+    redaction.compiled.cache_clear()  # as in a fresh process
+    compiled_now: list[str] = []
+    real = re.compile
+    monkeypatch.setattr(re, "compile", lambda p, *a: compiled_now.append(p) or real(p, *a))
+    redaction.save(state, SHIPPED)
+    assert compiled_now == []
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == (before.st_ino,
+                                                                 before.st_mtime_ns)
+    redaction.save(state, SHIPPED[1:])  # others: written again, and the fast path uses them
+    assert redaction.saved(state) == SHIPPED[1:]
