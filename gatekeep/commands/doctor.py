@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
-from gatekeep.commands.install import executable_path
+from gatekeep.commands.install import executable_path, unstartable
 from gatekeep.exitcodes import ExitStatus
 from gatekeep.hooks.agents import AGENTS
 from gatekeep.hooks.settings import TARGETS, Target, is_ours, settings_file
@@ -258,6 +258,12 @@ def _hook(target: Target, path: Path) -> list[Finding]:
     if os.path.realpath(program) != os.path.realpath(this):
         return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, not this "
                         f"gatekeep ({this})", f"gatekeep install {target.agent}")]
+    reason = unstartable(this)  # started only once it is known to be this gatekeep
+    if reason is not None:
+        return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, which "
+                        f"the agent cannot start: it fails open. {reason}",
+                        "reinstall gatekeep where it can be started, then "
+                        f"gatekeep install {target.agent}")]
     findings = [Finding("ok", f"{target.agent}: gatekeep's hook is in {path}")]
     if target.agent == "codex":
         findings.append(Finding("note", "codex: Codex skips a hook it has not been told to "

@@ -36,6 +36,10 @@ def install(agent: str, *, project: str | None, env: Mapping[str, str], executab
     target = _target(agent, project, stderr)
     if target is None:
         return ExitStatus.USAGE
+    reason = unstartable(executable)
+    if reason is not None:  # a hook the agent cannot start lets every command through
+        stderr.write(f"gatekeep: not installed: {reason}\n")
+        return ExitStatus.FAILED
     path = Path(settings_file(target, env, project))
     command = hook_command(executable, agent)
     status = _edit(path, lambda s: add_entry(s, target, command), target, stdout, stderr,
@@ -132,6 +136,42 @@ def _snippet(target: Target) -> str:
     entry: dict[str, Any] = {"command": command} if target.matcher is None else {
         "matcher": target.matcher, "hooks": [{"type": "command", "command": command}]}
     return json.dumps({"hooks": {target.event: [entry]}}, indent=2) + "\n"
+
+
+def unstartable(executable: str) -> str | None:
+    """Why an agent could not start ``executable`` as a hook; None when it answers
+    ``version``.
+
+    The kernel reads a script's interpreter from its first line, up to the first blank and
+    within 255 bytes. pip writes the interpreter's path there as it is, so the commands of a
+    gatekeep installed in an environment whose path has a blank, or is longer, cannot be
+    started; an agent whose hook cannot be started runs every command unjudged."""
+    import subprocess
+
+    try:  # this gatekeep's own command (executable_path), never one named in a file
+        done = subprocess.run([executable, "version"],  # noqa: S603
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        failure = getattr(error, "strerror", None) or str(error)
+    else:
+        if done.returncode == 0:
+            return None
+        failure = f"`{executable} version` exited {done.returncode}"
+    if os.sep not in executable:  # found on PATH, if at all: no file of ours to show
+        return f"{executable} cannot be started ({failure})"
+    return (f"{executable} cannot be started ({failure}); its first line is "
+            f"{_first_line(executable)!r}: the kernel reads the interpreter there up to the "
+            "first blank and within 255 bytes, so install gatekeep into an environment "
+            "whose path has no blank and is shorter (python -m gatekeep works from any)")
+
+
+def _first_line(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.readline(512).rstrip(b"\n").decode("utf-8", "replace")
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
 
 
 def executable_path() -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 
 def test_a_clean_set_up(scratch):
@@ -111,3 +114,27 @@ def test_a_machine_that_cannot_box_is_reported(scratch, tmp_path):
     scratch.operator_policy(policy.format(mode="off", bwrap=broken))
     assert "note  boundary: off (sandbox: off in the policy)" in \
         scratch.run("gatekeep", "doctor").stdout.decode()
+
+
+def test_a_hook_the_agent_cannot_start_fails(scratch, tmp_path):
+    """This gatekeep's own command, installed where the kernel cannot start it (a blank in
+    its interpreter's path): the hook in place would let every command through."""
+    bin_dir = tmp_path / "my tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    launcher = (Path(__file__).resolve().parents[2] / "bin" / "gatekeep").read_text()
+    script = bin_dir / "gatekeep"
+    script.write_text(launcher.replace("#!python\n", f"#!{bin_dir / 'python3'}\n", 1))
+    script.chmod(0o755)
+    settings = scratch.home / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+        {"type": "command", "command": f"'{script}' hook claude-code"}]}]}}))
+    result = subprocess.run([sys.executable, str(script), "doctor"], capture_output=True,
+                            env=scratch.env, cwd=scratch.work, check=False)
+    text = result.stdout.decode()
+    assert result.returncode == 1
+    assert (f"FAIL  claude-code: the hook in {settings} runs {script}, which the agent "
+            f"cannot start: it fails open. {script} cannot be started (") in text
+    assert "reinstall gatekeep where it can be started, then gatekeep install claude-code" \
+        in text
