@@ -16,7 +16,8 @@ SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 # Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
 # compiled when a config has a line it may match (re keeps it), not whenever the boundary loads
-_HOOKS_PATH = r"\s*hookspath\s*=\s*(.*?)\s*$"
+_HOOKS_PATH = r"\s*(?:\[.*\]\s*)?hookspath\s*=(.*)"  # the value: all after the =
+_HOOKS_PATH_SHORT = r"\s*(?:\[.*?\]\s*)?hookspath\s*=(.*)"  # after the first ] that fits
 
 
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
@@ -73,23 +74,83 @@ def _worktrees(worktrees: str) -> list[str]:
 
 
 def _hooks_paths(config: str, tree: str, home: str) -> list[str]:
-    """``core.hooksPath`` values, by a line scan: a value set by ``include``, in another
-    section, or by the user's global config is not seen (those files are outside the tree)."""
+    """``core.hooksPath`` values, by a line scan that reads more than git does, never less: a
+    ``hooksPath`` key in any section, after a section header on the same line too, its value
+    read as text (stripped of blanks and outer quotes) and as git reads it (quotes, escapes,
+    a comment after it, a line continued), each kept read-only. A value set by ``include``
+    or by the user's global config is not seen (those files are outside the tree)."""
     try:
-        with open(config, encoding="utf-8", errors="replace") as handle:
-            lines = handle.read(1 << 20).splitlines()
+        with open(config, encoding="utf-8", errors="replace", newline="") as handle:
+            text = handle.read(1 << 20)  # its line ends as they are: git ends a line at LF
     except OSError:
         return []
-    found = []
-    for line in filter(_may_set_hooks_path, lines):
-        import re  # only for such a line: most configs have none, and a run pays for ``re``
+    values: list[str] = []
+    for line in filter(_may_set_hooks_path, text.splitlines()):
+        values += [match.strip().strip('"') for match in _hooks_path(line)]
+    lines = [line.removesuffix("\r") for line in text.split("\n")]  # git's lines: LF, CR LF
+    index = 0
+    while index < len(lines):
+        matches = _hooks_path(lines[index]) if _may_set_hooks_path(lines[index]) else []
+        index += 1
+        after = index
+        for match in matches:
+            read, after = _git_value(match, lines, index)
+            values += [read] if read else []
+        index = after
+    return [os.path.normpath(os.path.join(tree, home + value[1:] if value.startswith("~")
+                                          else value)) for value in dict.fromkeys(values)]
 
-        match = re.fullmatch(_HOOKS_PATH, line, re.IGNORECASE)
-        if match:
-            value = match.group(1).strip('"')
-            value = home + value[1:] if value.startswith("~") else value
-            found.append(os.path.normpath(os.path.join(tree, value)))
-    return found
+
+def _hooks_path(line: str) -> list[str]:
+    """What follows the ``=`` of a line that sets ``hooksPath``: after the shortest section
+    header before it (as git reads one) and after the longest."""
+    import re  # only for a line that may: most configs have none, and a run pays for ``re``
+
+    found = [re.fullmatch(pattern, line, re.IGNORECASE)
+             for pattern in (_HOOKS_PATH, _HOOKS_PATH_SHORT)]
+    return list(dict.fromkeys(match.group(1) for match in found if match))
+
+
+_ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "\\": "\\", '"': '"'}  # all git accepts
+
+
+def _git_value(text: str, lines: list[str], index: int) -> tuple[str | None, int]:
+    """The value as git's config reader takes it from ``text`` on, and the index of the
+    first line after it. Blanks (space, tab, CR) outside quotes are dropped at either end
+    and each kept as a space between words; ``"`` opens or closes a quoted part; a backslash
+    escapes the next character (only those git accepts) and, at a line's end, continues the
+    value on the next line; ``;`` or ``#`` outside quotes starts a comment. None where git
+    rejects the line."""
+    read: list[str] = []
+    quoted = escaped = comment = False
+    blanks = 0
+    while True:
+        for char in text:
+            if escaped:
+                escaped = False
+                found = _ESCAPES.get(char)
+                if found is None:
+                    return None, index
+                read.append(found)
+            elif comment:
+                continue
+            elif char in " \t\r" and not quoted:
+                blanks += 1 if read else 0
+            elif char in ";#" and not quoted:
+                comment = True
+            else:
+                read.extend(" " * blanks)
+                blanks = 0
+                if char == "\\":
+                    escaped = True
+                elif char == '"':
+                    quoted = not quoted
+                else:
+                    read.append(char)
+        if not escaped or index >= len(lines):  # the line (or the file) ends the value
+            return (None if quoted else "".join(read)), index
+        escaped = False  # a backslash at the end: the value goes on on the next line
+        text, index = lines[index], index + 1
 
 
 def _may_set_hooks_path(line: str) -> bool:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
-from hypothesis import example, given
+import pytest
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from gatekeep.sandbox import gitdirs
@@ -60,3 +63,54 @@ def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -
     git.mkdir()
     (git / "config").write_text("[core]\n\thoo\u212aspath = ../shared-hooks\n")
     assert str(tmp_path.parent / "shared-hooks") in protected(str(tmp_path), "/home/u")[0]
+
+
+def git_reads(config: Path) -> str | None:
+    """``core.hooksPath`` as git itself reads it from ``config``; None when git reads none
+    (or rejects the file)."""
+    result = subprocess.run(["git", "config", "--file", str(config), "--null", "--get",
+                             "core.hooksPath"], capture_output=True, check=False)
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", "surrogateescape").removesuffix("\0")
+
+
+@pytest.mark.parametrize("config", [
+    "[core] hooksPath = .githooks\n",              # the key on the section's line
+    "[core]\n\thooksPath = .githooks ; shared\n",  # a comment after the value
+    "[core]\n\thooksPath = .githooks # shared\n",
+    '[core]\n\thooksPath = ".git" hooks\n',
+    "[core]\n\thooksPath = .git\\\nhooks\n",       # a line continued
+])
+def test_every_form_of_hooks_path_git_reads_is_kept_read_only(tmp_path: Path,
+                                                               config: str) -> None:
+    git = tmp_path / ".git"
+    git.mkdir()
+    (git / "config").write_text(config)
+    assert git_reads(git / "config") in (".githooks", ".git hooks")
+    assert str(tmp_path / git_reads(git / "config")) in protected(str(tmp_path), "/h")[0]
+
+
+VALUE_PARTS = st.sampled_from(["a", "b", "/", ".", " ", "\t", '"', "\\", "\\\\", '\\"', "\\n",
+                               "\\t", ";", "#", "=", "[", "]", "x y"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.lists(VALUE_PARTS, min_size=1, max_size=10).map("".join),
+       header=st.sampled_from(["[core]\n\t", "[core] ", "[core]\n"]),
+       split=st.integers(min_value=0, max_value=12))
+def test_the_hooks_path_git_reads_is_always_among_those_kept(
+        tmp_path_factory: pytest.TempPathFactory, value: str, header: str, split: int) -> None:
+    """Differential, against git itself: whatever value git reads for core.hooksPath (quotes,
+    escapes, comments, a line continued), the scan keeps that path read-only."""
+    tree = tmp_path_factory.mktemp("tree")
+    (tree / ".git").mkdir()
+    line = f"hooksPath = {value}"
+    if 0 < split < len(line) and not line[:split].endswith("\\"):
+        line = line[:split] + "\\\n" + line[split:]  # continued on the next line
+    config = tree / ".git" / "config"
+    config.write_text(f"{header}{line}\n")
+    read = git_reads(config)
+    assume(read)  # git rejected the line, or read an empty value
+    assert read is not None
+    assert os.path.normpath(os.path.join(tree, read)) in protected(str(tree), "/h")[0]
