@@ -16,8 +16,9 @@ SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 # Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
 # compiled when a config has a line it may match (re keeps it), not whenever the boundary loads
-_HOOKS_PATH = r"\s*(?:\[.*\]\s*)?hookspath\s*=(.*)"  # the value: all after the =
-_HOOKS_PATH_SHORT = r"\s*(?:\[.*?\]\s*)?hookspath\s*=(.*)"  # after the first ] that fits
+_KEY_VALUE = r"\s*(?:\[.*\]\s*)?{key}\s*=(.*)"  # the value: all after the =
+_KEY_VALUE_SHORT = r"\s*(?:\[.*?\]\s*)?{key}\s*=(.*)"  # after the first ] that fits
+_INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 
 
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
@@ -32,12 +33,16 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
         return [], []
     common = _pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
+    absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
         guarded += _submodules(os.path.join(directory, "modules"))
         guarded += _worktrees(os.path.join(directory, "worktrees"))
-        guarded += _hooks_paths(os.path.join(directory, "config"), tree, home)
-    absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
+        configs = _configs(os.path.join(directory, "config"), home)
+        for included in list(configs)[1:]:  # git reads them as the config: code, too
+            (guarded if os.path.lexists(included) else absent).append(included)
+        for text in filter(None, configs.values()):
+            guarded += [_under(tree, value, home) for value in _values_of(text, "hookspath")]
     return guarded, absent
 
 
@@ -73,41 +78,85 @@ def _worktrees(worktrees: str) -> list[str]:
             for file in ("config", "config.worktree", "commondir", "gitdir")]
 
 
-def _hooks_paths(config: str, tree: str, home: str) -> list[str]:
-    """``core.hooksPath`` values, by a line scan that reads more than git does, never less: a
-    ``hooksPath`` key in any section, after a section header on the same line too, its value
-    read as text (stripped of blanks and outer quotes) and as git reads it (quotes, escapes,
-    a comment after it, a line continued), each kept read-only. A value set by ``include``
-    or by the user's global config is not seen (those files are outside the tree)."""
+def _configs(config: str, home: str) -> dict[str, str | None]:
+    """``config`` and every file it includes (``path`` in an ``include`` or ``includeIf``
+    section, whatever the condition, relative to the file that names it), theirs too, 10
+    deep as git reads them: each with its text, None for one that cannot be read (or is
+    not there: a command could make it)."""
+    found: dict[str, str | None] = {config: _text(config)}
+    pending = [(config, 0)]
+    while pending:
+        current, depth = pending.pop()
+        text = found[current]
+        if text is None or depth >= 10:
+            continue
+        for value in _values_of(text, "path", _INCLUDES):
+            included = _under(os.path.dirname(current), value, home)
+            if included not in found:
+                found[included] = _text(included)
+                pending.append((included, depth + 1))
+    return found
+
+
+def _text(config: str) -> str | None:
     try:
         with open(config, encoding="utf-8", errors="replace", newline="") as handle:
-            text = handle.read(1 << 20)  # its line ends as they are: git ends a line at LF
+            return handle.read(1 << 20)  # its line ends as they are: git ends a line at LF
     except OSError:
-        return []
+        return None
+
+
+def _under(base: str, value: str, home: str) -> str:
+    return os.path.normpath(os.path.join(base, home + value[1:] if value.startswith("~")
+                                         else value))
+
+
+def _values_of(text: str, key: str, sections: frozenset[str] | None = None) -> list[str]:
+    """Every value of ``key`` (lowercase; in any section, or only in ``sections``), by a line
+    scan that reads more than git does, never less: the key after a section header on the
+    same line too, its value read as text (stripped of blanks and outer quotes) and as git
+    reads it (quotes, escapes, a comment after it, a line continued)."""
     values: list[str] = []
-    for line in filter(_may_set_hooks_path, text.splitlines()):
-        values += [match.strip().strip('"') for match in _hooks_path(line)]
+    section = ""
+    for line in text.splitlines():
+        section = _section(line, section)
+        if _may_name_a_path(line) and (sections is None or section in sections):
+            values += [match.strip().strip('"') for match in _key_values(line, key)]
     lines = [line.removesuffix("\r") for line in text.split("\n")]  # git's lines: LF, CR LF
-    index = 0
+    index, section = 0, ""
     while index < len(lines):
-        matches = _hooks_path(lines[index]) if _may_set_hooks_path(lines[index]) else []
+        line = lines[index]
+        section = _section(line, section)
+        matches = _key_values(line, key) if _may_name_a_path(line) and (
+            sections is None or section in sections) else []
         index += 1
         after = index
         for match in matches:
             read, after = _git_value(match, lines, index)
             values += [read] if read else []
         index = after
-    return [os.path.normpath(os.path.join(tree, home + value[1:] if value.startswith("~")
-                                          else value)) for value in dict.fromkeys(values)]
+    return list(dict.fromkeys(values))
 
 
-def _hooks_path(line: str) -> list[str]:
-    """What follows the ``=`` of a line that sets ``hooksPath``: after the shortest section
+def _section(line: str, current: str) -> str:
+    """The section a header on ``line`` opens (its name, lowercase, up to a subsection or a
+    dot), else ``current``."""
+    header = line.lstrip(" \t")
+    if not header.startswith("["):
+        return current
+    name = header[1:].lstrip(" \t")
+    end = next((i for i, char in enumerate(name)
+                if not (char.isascii() and (char.isalnum() or char == "-"))), len(name))
+    return name[:end].lower()
+
+
+def _key_values(line: str, key: str) -> list[str]:
+    """What follows the ``=`` of a line that sets ``key``: after the shortest section
     header before it (as git reads one) and after the longest."""
     import re  # only for a line that may: most configs have none, and a run pays for ``re``
 
-    found = [re.fullmatch(pattern, line, re.IGNORECASE)
-             for pattern in (_HOOKS_PATH, _HOOKS_PATH_SHORT)]
+    found = [re.fullmatch(pattern.format(key=key), line, re.IGNORECASE)
+             for pattern in (_KEY_VALUE, _KEY_VALUE_SHORT)]
     return list(dict.fromkeys(match.group(1) for match in found if match))
 
 
@@ -153,9 +202,9 @@ def _git_value(text: str, lines: list[str], index: int) -> tuple[str | None, int
         text, index = lines[index], index + 1
 
 
-def _may_set_hooks_path(line: str) -> bool:
-    """False only for a line ``_HOOKS_PATH`` cannot match: one without ``=``, or without
-    ``path`` in any case (of its letters only ``P``, ``A``, ``T`` and ``H`` match them
-    ignoring case, in ``re`` as in ``str.lower``; ``hooks`` has letters that other
-    characters match too, the Kelvin sign and the long s)."""
+def _may_name_a_path(line: str) -> bool:
+    """False only for a line that sets neither ``hooksPath`` nor ``path`` (``_KEY_VALUE``):
+    one without ``=``, or without ``path`` in any case (of its letters only ``P``, ``A``,
+    ``T`` and ``H`` match them ignoring case, in ``re`` as in ``str.lower``; ``hooks`` has
+    letters that other characters match too, the Kelvin sign and the long s)."""
     return "=" in line and "path" in line.lower()

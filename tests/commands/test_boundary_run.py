@@ -661,6 +661,8 @@ def _worktree(sandbox: Sandbox) -> Path:
     ("worktree", ".git", "echo 'gitdir: ./.evil' > .git"),
     ("worktree", "../main/.git/config", "echo evil >> ../main/.git/config"),
     ("worktree", "../main/.git/hooks/pre-commit", "echo evil > ../main/.git/hooks/pre-commit"),
+    ("include", ".gitconfig", "printf '[core]\\n\\tfsmonitor = ./evil\\n' >> .gitconfig"),
+    ("include-missing", "team.cfg", "printf '[core]\\n\\tfsmonitor = ./evil\\n' > team.cfg"),
 ])
 def test_git_settings_the_box_cannot_change(sandbox: Sandbox, layout: str, target: str,
                                             write: str) -> None:
@@ -673,6 +675,10 @@ def test_git_settings_the_box_cannot_change(sandbox: Sandbox, layout: str, targe
     if layout == "husky":
         (sandbox.work / ".husky").mkdir()
         _git("config", "core.hooksPath", ".husky", cwd=sandbox.work)
+    if layout.startswith("include"):  # settings shared in the tree, read by every git run
+        if layout == "include":
+            (sandbox.work / ".gitconfig").write_text("[alias]\n\tst = status\n")
+        _git("config", "include.path", f"../{target}", cwd=sandbox.work)
     path = sandbox.work / target
     before = path.read_bytes() if path.exists() else None
     plant(sandbox, f"-{write or f'echo evil > {target}'}")

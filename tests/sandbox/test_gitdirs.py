@@ -54,8 +54,9 @@ LINE_PARTS = st.sampled_from(["hookspath", "HooksPath", "hoo\u212aspath", "hook\
 def test_a_config_line_skipped_unread_is_one_the_expression_cannot_match(line: str) -> None:
     """Only lines that may set ``core.hooksPath`` are matched (and load ``re``): every line
     the expression matches, in any case and with Unicode that matches ignoring case, passes."""
-    if re.fullmatch(gitdirs._HOOKS_PATH, line, re.IGNORECASE):
-        assert gitdirs._may_set_hooks_path(line)
+    for key in ("hookspath", "path"):
+        if re.fullmatch(gitdirs._KEY_VALUE.format(key=key), line, re.IGNORECASE):
+            assert gitdirs._may_name_a_path(line)
 
 
 def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -> None:
@@ -114,3 +115,47 @@ def test_the_hooks_path_git_reads_is_always_among_those_kept(
     assume(read)  # git rejected the line, or read an empty value
     assert read is not None
     assert os.path.normpath(os.path.join(tree, read)) in protected(str(tree), "/h")[0]
+
+
+def repository(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    subprocess.run(["git", "init", "-q", str(tree)], check=True)
+    return tree
+
+
+def test_a_file_the_config_includes_is_kept_read_only_and_its_hooks_path_too(
+        tmp_path: Path) -> None:
+    """A project that shares settings through ``include.path = ../.gitconfig``: a command
+    that could write that file could set core.fsmonitor or core.hooksPath for the next git
+    run outside the box."""
+    tree = repository(tmp_path)
+    (tree / ".gitconfig").write_text("[core]\n\thooksPath = shared-hooks\n"
+                                     "[include]\n\tpath = nested.cfg\n")
+    subprocess.run(["git", "-C", str(tree), "config", "include.path", "../.gitconfig"],
+                   check=True)
+    read = subprocess.run(["git", "-C", str(tree), "config", "core.hooksPath"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert read == "shared-hooks"  # git reads the included file as its own config
+    guarded, absent = protected(str(tree), "/h")
+    assert str(tree / ".gitconfig") in guarded
+    assert str(tree / "shared-hooks") in guarded
+    assert str(tree / "nested.cfg") in absent  # relative to the file that names it: a
+    # command that made it would add to git's config
+
+
+def test_an_included_file_under_any_condition_and_in_the_home_is_kept(tmp_path: Path) -> None:
+    tree = repository(tmp_path)
+    with (tree / ".git" / "config").open("a") as config:
+        config.write('[includeIf "gitdir:/elsewhere/"]\n\tpath = "../local.cfg" ; why\n'
+                     "[INCLUDE] path = ~/team.cfg\n")
+    absent = protected(str(tree), str(tmp_path / "home"))[1]
+    assert str(tree / "local.cfg") in absent
+    assert str(tmp_path / "home" / "team.cfg") in absent
+
+
+def test_a_path_in_another_section_is_not_an_include(tmp_path: Path) -> None:
+    tree = repository(tmp_path)
+    with (tree / ".git" / "config").open("a") as config:
+        config.write('[submodule "lib"]\n\tpath = lib\n[alias]\n\tpath = !echo\n')
+    guarded, absent = protected(str(tree), "/h")
+    assert not [p for p in guarded + absent if p.endswith(("/lib", "!echo"))]
