@@ -90,3 +90,17 @@ class Scratch:
 @pytest.fixture
 def scratch(tmp_path: Path) -> Scratch:
     return Scratch(tmp_path)
+
+
+@pytest.fixture
+def unstartable_gatekeep(tmp_path: Path) -> Path:
+    """The ``gatekeep`` launcher as pip installs it into an environment whose path has a
+    blank: its first line names the interpreter as it is, which the kernel cannot start."""
+    bin_dir = tmp_path / "my tools" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python3").symlink_to(sys.executable)
+    launcher = (Path(__file__).resolve().parents[2] / "bin" / "gatekeep").read_text()
+    script = bin_dir / "gatekeep"
+    script.write_text(launcher.replace("#!python\n", f"#!{bin_dir / 'python3'}\n", 1))
+    script.chmod(0o755)
+    return script

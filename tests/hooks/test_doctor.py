@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 
 def test_a_clean_set_up(scratch):
@@ -116,16 +115,10 @@ def test_a_machine_that_cannot_box_is_reported(scratch, tmp_path):
         scratch.run("gatekeep", "doctor").stdout.decode()
 
 
-def test_a_hook_the_agent_cannot_start_fails(scratch, tmp_path):
+def test_a_hook_the_agent_cannot_start_fails(scratch, unstartable_gatekeep):
     """This gatekeep's own command, installed where the kernel cannot start it (a blank in
     its interpreter's path): the hook in place would let every command through."""
-    bin_dir = tmp_path / "my tools" / "bin"
-    bin_dir.mkdir(parents=True)
-    (bin_dir / "python3").symlink_to(sys.executable)
-    launcher = (Path(__file__).resolve().parents[2] / "bin" / "gatekeep").read_text()
-    script = bin_dir / "gatekeep"
-    script.write_text(launcher.replace("#!python\n", f"#!{bin_dir / 'python3'}\n", 1))
-    script.chmod(0o755)
+    script = unstartable_gatekeep
     settings = scratch.home / ".claude" / "settings.json"
     settings.parent.mkdir(parents=True)
     settings.write_text(json.dumps({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -140,23 +139,10 @@ def test_an_unknown_agent_is_a_usage_error(scratch):
            b"cursor\n")
 
 
-def launcher_with_a_blank(root):
-    """The launcher as pip installs it into an environment whose path has a blank: its
-    first line names the interpreter as it is, which the kernel cannot start."""
-    bin_dir = root / "my tools" / "bin"
-    bin_dir.mkdir(parents=True)
-    (bin_dir / "python3").symlink_to(sys.executable)
-    launcher = (Path(__file__).resolve().parents[2] / "bin" / "gatekeep").read_text()
-    script = bin_dir / "gatekeep"
-    script.write_text(launcher.replace("#!python\n", f"#!{bin_dir / 'python3'}\n", 1))
-    script.chmod(0o755)
-    return script
-
-
-def test_a_gatekeep_the_agent_could_not_start_is_not_installed(scratch, tmp_path):
+def test_a_gatekeep_the_agent_could_not_start_is_not_installed(scratch, unstartable_gatekeep):
     """A hook that cannot be started lets every command through (the agents tested take
     its failure as no objection): install refuses, and writes nothing."""
-    script = launcher_with_a_blank(tmp_path)
+    script = unstartable_gatekeep
     with pytest.raises(OSError):
         subprocess.run([str(script), "version"], check=False)  # as an agent would start it
     result = subprocess.run([sys.executable, str(script), "install", "claude-code"],
