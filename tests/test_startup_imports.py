@@ -91,6 +91,7 @@ def test_a_hook_call_that_reuses_a_decision_reads_no_yaml_and_parses_nothing(
     # patterns redact, each compiled only where the text could match), or what runs commands
     assert found & {"hashlib", "hmac", "_hashlib", "gatekeep.policy.redact",
                     "gatekeep.policy", "gatekeep.runtime.execute"} == set()
+    assert "signal" not in found  # the time budget's alarm: _signal, without the enums
     log = (Path(env["XDG_STATE_HOME"]) / "gatekeep" / "audit.jsonl").read_text()
     assert log.count('"why": "look around"') == 2
 
