@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -226,14 +227,14 @@ def _hooks(env: Mapping[str, str], cwd: Path) -> list[Finding]:
         for project in places:
             path = Path(settings_file(target, env, project))
             if path.exists():
-                findings.extend(_hook(target, path))
+                findings.extend(_hook(target, path, env))
     if not findings:
         return [Finding("note", "hooks: no agent settings with gatekeep's hook found; "
                         "see gatekeep install AGENT")]
     return findings + _switched_off(env, cwd)
 
 
-def _hook(target: Target, path: Path) -> list[Finding]:
+def _hook(target: Target, path: Path, env: Mapping[str, str]) -> list[Finding]:
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
         groups = settings.get("hooks", {}).get(target.event, [])
@@ -249,13 +250,14 @@ def _hook(target: Target, path: Path) -> list[Finding]:
         tool = target.matcher or "the shell"
         return [Finding("note", f"{target.agent}: no gatekeep hook for {tool} in {path}",
                         f"gatekeep install {target.agent}")]
-    program = shlex.split(mine[0])[0]
-    if not os.access(program, os.X_OK):
-        return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, which "
+    named = shlex.split(mine[0])[0]
+    program = _on_path(named, env)
+    if program is None or not os.access(program, os.X_OK):
+        return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {named}, which "
                         "is not an executable: the agent fails open",
                         f"gatekeep install {target.agent}")]
-    this = executable_path()
-    if os.path.realpath(program) != os.path.realpath(this):
+    this = _on_path(executable_path(), env) or executable_path()
+    if os.sep not in this or os.path.realpath(program) != os.path.realpath(this):
         return [Finding("FAIL", f"{target.agent}: the hook in {path} runs {program}, not this "
                         f"gatekeep ({this})", f"gatekeep install {target.agent}")]
     reason = unstartable(this)  # started only once it is known to be this gatekeep
@@ -280,6 +282,15 @@ def _hook(target: Target, path: Path) -> list[Finding]:
                                 "decisions, not the boundary: the agent runs allowed commands "
                                 "itself (gatekeep-sh or gatekeep mcp give both)"))
     return findings
+
+
+def _on_path(name: str, env: Mapping[str, str]) -> str | None:
+    """A hook's program as it is found: a path as it is, a bare name on PATH's absolute
+    entries (never the working directory, which a project chooses)."""
+    if os.sep in name:
+        return name
+    entries = env.get("PATH", os.defpath).split(os.pathsep)
+    return shutil.which(name, path=os.pathsep.join(e for e in entries if os.path.isabs(e)))
 
 
 def _switched_off(env: Mapping[str, str], cwd: Path) -> list[Finding]:

@@ -150,7 +150,7 @@ def unstartable(executable: str) -> str | None:
 
     try:  # this gatekeep's own command (executable_path), never one named in a file
         done = subprocess.run([executable, "version"],  # noqa: S603
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
                               check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         failure = getattr(error, "strerror", None) or str(error)

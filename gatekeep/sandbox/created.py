@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 
-# What each kind of path changes, for the warning.
-_CHANGES = {"commondir": "which changes what git runs"}
-_DEFAULT = "which changes what agents run"
+# What each kind of path changes, for the warning: an agent's settings or a hook runner's
+# (boundary.AGENT_FILES), else git's (a commondir, a hooks directory, an included config).
+_AGENTS = "which changes what agents run"
+_GIT = "which changes what git runs"
 
 
 def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
@@ -28,7 +29,7 @@ def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
         done = "could not remove it: remove it yourself before running git or an agent" \
             if os.path.lexists(path) else "removed"
         lines.append(f"gatekeep: warning: the command created {visible(shown)}, "
-                     f"{_CHANGES.get(os.path.basename(path), _DEFAULT)}; {done}\n")
+                     f"{_AGENTS if _agents(path) else _GIT}; {done}\n")
     return lines
 
 
@@ -42,3 +43,9 @@ def _remove(path: str) -> None:
             os.unlink(path)
         except OSError:  # reported by the caller: it is still there
             pass
+
+
+def _agents(path: str) -> bool:
+    from gatekeep.sandbox.boundary import AGENT_FILES
+
+    return os.path.basename(path) in {os.path.basename(name) for name in AGENT_FILES}

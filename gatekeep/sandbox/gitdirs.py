@@ -15,10 +15,8 @@ import os
 SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 # Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
-# compiled when a config has a line it may match (re keeps it), not whenever the boundary loads
-_KEY_VALUE = r"\s*(?:\[.*\]\s*)?{key}\s*=(.*)"  # the value: all after the =
-_KEY_VALUE_SHORT = r"\s*(?:\[.*?\]\s*)?{key}\s*=(.*)"  # after the first ] that fits
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
+_CORE = frozenset(("core",))
 
 
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
@@ -34,15 +32,26 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
     common = _pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
     absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
+    hooks: list[str] = []
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
-        guarded += _submodules(os.path.join(directory, "modules"))
         guarded += _worktrees(os.path.join(directory, "worktrees"))
-        configs = _configs(os.path.join(directory, "config"), home)
-        for included in list(configs)[1:]:  # git reads them as the config: code, too
-            (guarded if os.path.lexists(included) else absent).append(included)
-        for text in filter(None, configs.values()):
-            guarded += [_under(tree, value, home) for value in _values_of(text, "hookspath")]
+        modules = os.path.join(directory, "modules")
+        for git, trees in [(directory, [tree]), *_submodules(modules, tree)]:
+            if git != directory:
+                guarded += [os.path.join(git, "config"), os.path.join(git, "hooks")]
+            roots = [os.path.join(git, "config"), os.path.join(git, "config.worktree")]
+            configs = _configs(roots, home)
+            for included in configs.keys() - set(roots):  # read as the config: code, too
+                (guarded if os.path.lexists(included) else absent).append(included)
+            texts = [text for text in configs.values() if text]
+            trees += [path for text in texts  # core.worktree
+                      for value in _values_of(text, "worktree", _CORE)
+                      for path in _expanded(git, value, home)]
+            hooks += [path for text in texts for value in _values_of(text, "hookspath")
+                      for base in trees for path in _expanded(base, value, home)]
+    for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
+        (guarded if os.path.lexists(path) else absent).append(path)
     return guarded, absent
 
 
@@ -59,13 +68,16 @@ def _pointed(path: str, prefix: str, base: str) -> str:
     return os.path.normpath(os.path.join(base, text[len(prefix):].strip()))
 
 
-def _submodules(modules: str) -> list[str]:
-    """Every submodule git dir's config and hooks, nested ones included."""
-    found: list[str] = []
+def _submodules(modules: str, tree: str) -> list[tuple[str, list[str]]]:
+    """Every submodule git dir under ``modules``, nested ones included, with the work trees
+    its relative paths may be read from: this tree, and the submodule's path in it as git
+    names its git dir (``modules/a/modules/b`` for ``a/b``)."""
+    found: list[tuple[str, list[str]]] = []
     for directory, subdirs, files in os.walk(modules):
         subdirs[:] = [d for d in subdirs if d not in _DATA_DIRS and d != "hooks"]
         if "config" in files:
-            found += [os.path.join(directory, "config"), os.path.join(directory, "hooks")]
+            name = os.path.relpath(directory, modules).replace(f"{os.sep}modules{os.sep}", os.sep)
+            found.append((directory, [tree, os.path.join(tree, name)]))
     return found
 
 
@@ -78,86 +90,103 @@ def _worktrees(worktrees: str) -> list[str]:
             for file in ("config", "config.worktree", "commondir", "gitdir")]
 
 
-def _configs(config: str, home: str) -> dict[str, str | None]:
-    """``config`` and every file it includes (``path`` in an ``include`` or ``includeIf``
-    section, whatever the condition, relative to the file that names it), theirs too, 10
-    deep as git reads them: each with its text, None for one that cannot be read (or is
-    not there: a command could make it)."""
-    found: dict[str, str | None] = {config: _text(config)}
-    pending = [(config, 0)]
+def _configs(roots: list[str], home: str) -> dict[str, str | None]:
+    """The ``roots`` and every file they include (``path`` in an ``include`` or
+    ``includeIf`` section, whatever the condition, relative to the file that names it),
+    theirs too, 10 deep as git reads them: each with its text, None for one that cannot be
+    read (or is not there: a command could make it)."""
+    found: dict[str, str | None] = {root: _text(root) for root in roots}
+    pending = [(root, 0) for root in roots]
     while pending:
         current, depth = pending.pop()
         text = found[current]
         if text is None or depth >= 10:
             continue
         for value in _values_of(text, "path", _INCLUDES):
-            included = _under(os.path.dirname(current), value, home)
-            if included not in found:
-                found[included] = _text(included)
-                pending.append((included, depth + 1))
+            for included in _expanded(os.path.dirname(current), value, home):
+                if included not in found:
+                    found[included] = _text(included)
+                    pending.append((included, depth + 1))
     return found
 
 
 def _text(config: str) -> str | None:
+    """The whole file, its bytes kept (as ``os.fsdecode`` keeps a name's) and its line ends
+    as they are: git reads bytes, and ends a line at LF."""
     try:
-        with open(config, encoding="utf-8", errors="replace", newline="") as handle:
-            return handle.read(1 << 20)  # its line ends as they are: git ends a line at LF
-    except OSError:
+        with open(config, encoding="utf-8", errors="surrogateescape", newline="") as handle:
+            return handle.read()
+    except (OSError, ValueError):
         return None
 
 
-def _under(base: str, value: str, home: str) -> str:
-    return os.path.normpath(os.path.join(base, home + value[1:] if value.startswith("~")
-                                         else value))
+def _expanded(base: str, value: str, home: str) -> list[str]:
+    """The path ``value`` names from ``base``: ``~`` is the home (and, for ``~user``, that
+    user's home too)."""
+    found = [home + value[1:] if value.startswith("~") else value]
+    if value.startswith("~") and not value.startswith("~/"):
+        found.append(os.path.expanduser(value))
+    return [os.path.normpath(os.path.join(base, path)) for path in found]
 
 
 def _values_of(text: str, key: str, sections: frozenset[str] | None = None) -> list[str]:
     """Every value of ``key`` (lowercase; in any section, or only in ``sections``), by a line
     scan that reads more than git does, never less: the key after a section header on the
     same line too, its value read as text (stripped of blanks and outer quotes) and as git
-    reads it (quotes, escapes, a comment after it, a line continued)."""
+    reads it (quotes, escapes, a comment after it, a line continued); each up to a NUL, where
+    git's value ends."""
+    lowered = text.lower()
+    if key not in lowered or (sections is not None and not any(s in lowered for s in sections)):
+        return []  # most configs: no line to read (and a large one costs no scan)
+    text = text.removeprefix("\ufeff")  # git skips a byte order mark
     values: list[str] = []
     section = ""
     for line in text.splitlines():
         section = _section(line, section)
-        if _may_name_a_path(line) and (sections is None or section in sections):
-            values += [match.strip().strip('"') for match in _key_values(line, key)]
+        if sections is None or section in sections:
+            values += [rest.strip().strip('"') for rest in _after_key(line, key)]
     lines = [line.removesuffix("\r") for line in text.split("\n")]  # git's lines: LF, CR LF
     index, section = 0, ""
     while index < len(lines):
         line = lines[index]
         section = _section(line, section)
-        matches = _key_values(line, key) if _may_name_a_path(line) and (
-            sections is None or section in sections) else []
         index += 1
         after = index
-        for match in matches:
-            read, after = _git_value(match, lines, index)
-            values += [read] if read else []
+        if sections is None or section in sections:
+            for rest in _after_key(line, key):
+                read, after = _git_value(rest, lines, index)
+                values += [read] if read else []
         index = after
-    return list(dict.fromkeys(values))
+    ends = (value.split("\0", 1)[0] for value in values)
+    return [value for value in dict.fromkeys(ends) if value]
 
 
 def _section(line: str, current: str) -> str:
     """The section a header on ``line`` opens (its name, lowercase, up to a subsection or a
     dot), else ``current``."""
-    header = line.lstrip(" \t")
+    header = line.lstrip()
     if not header.startswith("["):
         return current
-    name = header[1:].lstrip(" \t")
+    name = header[1:].lstrip()
     end = next((i for i, char in enumerate(name)
                 if not (char.isascii() and (char.isalnum() or char == "-"))), len(name))
     return name[:end].lower()
 
 
-def _key_values(line: str, key: str) -> list[str]:
-    """What follows the ``=`` of a line that sets ``key``: after the shortest section
-    header before it (as git reads one) and after the longest."""
-    import re  # only for a line that may: most configs have none, and a run pays for ``re``
-
-    found = [re.fullmatch(pattern.format(key=key), line, re.IGNORECASE)
-             for pattern in (_KEY_VALUE, _KEY_VALUE_SHORT)]
-    return list(dict.fromkeys(match.group(1) for match in found if match))
+def _after_key(line: str, key: str) -> list[str]:
+    """What follows the ``=`` of a line that sets ``key`` (git's keys ignore ASCII case), with
+    no section header before it or after any ``]`` of one (the shortest is git's reading)."""
+    if "=" not in line or key[-4:] not in line.lower():
+        return []
+    body = line.lstrip()
+    heads = [body, *(body[at + 1:] for at, char in enumerate(body) if char == "]")] \
+        if body.startswith("[") else [body]
+    found = []
+    for head in heads:
+        head = head.lstrip()
+        if head[:len(key)].lower() == key and head[len(key):].lstrip().startswith("="):
+            found.append(head[len(key):].lstrip()[1:])
+    return list(dict.fromkeys(found))
 
 
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "\\": "\\", '"': '"'}  # all git accepts
@@ -200,11 +229,3 @@ def _git_value(text: str, lines: list[str], index: int) -> tuple[str | None, int
             return (None if quoted else "".join(read)), index
         escaped = False  # a backslash at the end: the value goes on on the next line
         text, index = lines[index], index + 1
-
-
-def _may_name_a_path(line: str) -> bool:
-    """False only for a line that sets neither ``hooksPath`` nor ``path`` (``_KEY_VALUE``):
-    one without ``=``, or without ``path`` in any case (of its letters only ``P``, ``A``,
-    ``T`` and ``H`` match them ignoring case, in ``re`` as in ``str.lower``; ``hooks`` has
-    letters that other characters match too, the Kelvin sign and the long s)."""
-    return "=" in line and "path" in line.lower()
