@@ -143,7 +143,13 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
 
 
 def _after_box(plan: Plan, stderr: TextIO) -> None:
-    """Settings the boxed command created where the box could not bind them are removed."""
+    """Settings the boxed command created where the box could not bind them are removed, and
+    links on the way to protected paths that it replaced are put back."""
+    if plan.box is not None and plan.box.links:
+        from gatekeep.sandbox.created import restore_links
+
+        for line in restore_links(plan.box.links, plan.box.tree):
+            stderr.write(line)
     if plan.box is not None and any(os.path.lexists(p) for p in plan.box.absent):
         from gatekeep.sandbox.created import remove_created
 

@@ -76,6 +76,8 @@ class Boundary(NamedTuple):
                                     # the hidden home reached through a link, bound there
     separate: tuple[tuple[str, str], ...] = ()  # (source, place): the box's own copy of a
                                     # cache, bound writable at the cache's place
+    links: tuple[tuple[str, str], ...] = ()  # (link, what it names): a link on the way to a
+                                    # protected path, where the box writes: put back if changed
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -92,6 +94,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                *where.own_dirs, *agent, *git_guarded, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
+    links = _links([*guarded, *git_absent], roots)
     readonly = [p for p in protected if under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
                         *_ways_out(where, tree)])
@@ -123,7 +126,28 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     not any(n.startswith(("the working tree has more than", UNLISTED))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate))
+                    tuple(separate), links)
+
+
+def _links(paths: list[str], roots: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each symbolic link on the way to a protected path (the path itself or a directory
+    above it) in a place the box can write, with what it names. A bind covers what a link
+    leads to, not the link: the box could put its own file or directory in its place
+    (``.git/hooks`` as a link to hooks kept in the tree), so it is put back after the run."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    for path in paths:
+        while path not in seen and path != os.path.dirname(path):
+            seen.add(path)
+            if os.path.islink(path):
+                parent, name = os.path.split(path)
+                if under_any(os.path.join(os.path.realpath(parent), name), roots):
+                    try:  # noqa: SIM105 - contextlib costs every boxed run its import
+                        found[path] = os.readlink(path)
+                    except OSError:
+                        pass
+            path = os.path.dirname(path)
+    return tuple(sorted(found.items(), key=lambda link: len(link[0])))  # outer links first
 
 
 def _unkept(spec: Spec, where: Where, hidden_home: str, separate: list[tuple[str, str]],

@@ -1,4 +1,5 @@
-"""After a boxed run: settings it created where nothing could be bound are removed.
+"""After a boxed run: settings it created where nothing could be bound are removed, and links
+on the way to protected paths that it replaced are put back.
 
 A bind needs something there, so an agent's settings directory or a ``.git/commondir``
 that did not exist before the run could be created by it, and would run code in a later
@@ -30,6 +31,31 @@ def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
             if os.path.lexists(path) else "removed"
         lines.append(f"gatekeep: warning: the command created {visible(shown)}, "
                      f"{_AGENTS if _agents(path) else _GIT}; {done}\n")
+    return lines
+
+
+def restore_links(links: tuple[tuple[str, str], ...], tree: str) -> list[str]:
+    """Put back each link (outer ones first) the command replaced or changed: what it put in
+    its place is removed (a link itself, never what it points to); one warning line each."""
+    lines = []
+    for path, target in links:
+        try:
+            if os.readlink(path) == target:
+                continue
+        except OSError:  # not a link now, or gone
+            pass
+        _remove(path)
+        try:
+            os.symlink(target, path)
+            done = "put the link back"
+        except OSError as error:
+            done = (f"could not put the link back ({error.strerror}): restore it yourself "
+                    "before running git or an agent")
+        from gatekeep.text import visible
+
+        shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
+        lines.append(f"gatekeep: warning: the command replaced {visible(shown)}, a link to "
+                     f"{visible(target)}, {_AGENTS if _agents(path) else _GIT}; {done}\n")
     return lines
 
 

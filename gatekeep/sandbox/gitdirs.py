@@ -9,6 +9,7 @@ library: this runs on every boxed run.
 from __future__ import annotations
 
 import os
+import stat
 
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
 # refs, the index and HEAD stay writable, or nothing could be committed).
@@ -17,6 +18,7 @@ SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 _CORE = frozenset(("core",))
+MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
 
 
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
@@ -35,6 +37,8 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
     hooks: list[str] = []
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
+        if not os.path.lexists(os.path.join(directory, "config.worktree")):  # git reads it
+            absent.append(os.path.join(directory, "config.worktree"))  # when it is there
         guarded += _worktrees(os.path.join(directory, "worktrees"))
         modules = os.path.join(directory, "modules")
         for git, trees in [(directory, [tree]), *_submodules(modules, tree)]:
@@ -50,6 +54,10 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
                       for path in _expanded(git, value, home)]
             hooks += [path for text in texts for value in _values_of(text, "hookspath")
                       for base in trees for path in _expanded(base, value, home)]
+            for pointer in dict.fromkeys(os.path.join(sub, ".git") for sub in trees[1:]):
+                # the superproject's git runs git in the submodule's tree, which reads the
+                # git dir its .git names: repointed, a later git status runs what it says
+                (guarded if os.path.lexists(pointer) else absent).append(pointer)
     for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
         (guarded if os.path.lexists(path) else absent).append(path)
     return guarded, absent
@@ -112,12 +120,24 @@ def _configs(roots: list[str], home: str) -> dict[str, str | None]:
 
 def _text(config: str) -> str | None:
     """The whole file, its bytes kept (as ``os.fsdecode`` keeps a name's) and its line ends
-    as they are: git reads bytes, and ends a line at LF."""
+    as they are: git reads bytes, and ends a line at LF. None for one that is not there or
+    not a regular file (a FIFO would hold every later run); OSError for one too large to
+    read on every run, which git would still read: the box is then not planned (asked)."""
     try:
-        with open(config, encoding="utf-8", errors="surrogateescape", newline="") as handle:
-            return handle.read()
+        fd = os.open(config, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
         return None
+    with open(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > MAX_CONFIG:
+            raise OSError(f"{config} is larger than {MAX_CONFIG} bytes: its git settings "
+                          "cannot be read for the box")
+        data = handle.read(MAX_CONFIG + 1)
+    if len(data) > MAX_CONFIG:
+        raise OSError(f"{config} grew past {MAX_CONFIG} bytes while it was read")
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _expanded(base: str, value: str, home: str) -> list[str]:
@@ -156,6 +176,8 @@ def _values_of(text: str, key: str, sections: frozenset[str] | None = None) -> l
             for rest in _after_key(line, key):
                 read, after = _git_value(rest, lines, index)
                 values += [read] if read else []
+        if after == index and line.endswith("\\") and "=" in line:  # another key's value
+            after = _git_value(line.split("=", 1)[1], lines, index)[1]  # goes on: no header
         index = after
     ends = (value.split("\0", 1)[0] for value in values)
     return [value for value in dict.fromkeys(ends) if value]
@@ -175,18 +197,33 @@ def _section(line: str, current: str) -> str:
 
 def _after_key(line: str, key: str) -> list[str]:
     """What follows the ``=`` of a line that sets ``key`` (git's keys ignore ASCII case), with
-    no section header before it or after any ``]`` of one (the shortest is git's reading)."""
+    no section header before it, or after the first ``]`` of one where the key follows (git's
+    reading) and after the last (over-reading a subsection that holds ``]``)."""
     if "=" not in line or key[-4:] not in line.lower():
         return []
     body = line.lstrip()
-    heads = [body, *(body[at + 1:] for at, char in enumerate(body) if char == "]")] \
-        if body.startswith("[") else [body]
-    found = []
-    for head in heads:
-        head = head.lstrip()
-        if head[:len(key)].lower() == key and head[len(key):].lstrip().startswith("="):
-            found.append(head[len(key):].lstrip()[1:])
+    starts = [0]
+    if body.startswith("["):
+        ends = [at + 1 for at, char in enumerate(body) if char == "]"]
+        fitting = [at for at in ends if _key_at(body, at, key) is not None]
+        starts = fitting[:1] + fitting[-1:]
+    found = [body[at:] for at in (_key_at(body, start, key) for start in starts)
+             if at is not None]
     return list(dict.fromkeys(found))
+
+
+def _key_at(body: str, start: int, key: str) -> int | None:
+    """Where the value begins when ``key``, blanks and ``=`` follow ``start`` (and blanks
+    before the key); None when they do not."""
+    at = start
+    while at < len(body) and body[at].isspace():
+        at += 1
+    if body[at:at + len(key)].lower() != key:
+        return None
+    at += len(key)
+    while at < len(body) and body[at].isspace():
+        at += 1
+    return at + 1 if body[at:at + 1] == "=" else None
 
 
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "\\": "\\", '"': '"'}  # all git accepts

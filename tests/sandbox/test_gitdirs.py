@@ -36,12 +36,14 @@ def test_a_dot_git_file_leads_to_its_git_dir_and_common_dir(tmp_path: Path) -> N
     assert {str(tree / ".git"), str(linked / "config"), str(linked / "commondir"),
             str(common / "config"), str(common / "hooks"), str(common / "info"),
             str(linked / "config.worktree"), str(tree / ".husky")} <= set(guarded)
-    assert absent == [str(tmp_path / "home/hooks")]  # a command must not make it
+    assert str(tmp_path / "home/hooks") in absent  # a command must not make it
+    assert str(common / "config.worktree") in absent  # git reads it once it is there
 
 
 def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    assert protected(str(tmp_path), "/")[1] == [str(tmp_path / ".git/commondir")]
+    assert protected(str(tmp_path), "/")[1] == [str(tmp_path / ".git/commondir"),
+                                                str(tmp_path / ".git/config.worktree")]
 
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,172 @@
+"""A red team's findings on what a boxed command can leave for a later git outside the box
+(each failed when written)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Sandbox = Any
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+
+
+def _git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                           *map(str, args)], cwd=cwd, check=True, capture_output=True,
+                          timeout=60)
+
+
+def _plant(sandbox: Sandbox, *recipe: str) -> None:
+    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
+    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
+
+
+def _repo(where: Path) -> None:
+    _git("init", "-q", ".", cwd=where)
+    (where / "a.txt").write_text("a\n")
+    _git("add", "a.txt", cwd=where)
+    _git("commit", "-qm", "first", cwd=where)
+
+
+HOOK = "printf '\\#!/bin/sh\\ntouch $(CURDIR)/PWNED\\n' > {0}/pre-commit; chmod +x {0}/pre-commit"
+
+
+@pytest.mark.parametrize(("layout", "swap"), [
+    # .git/hooks is a link to hooks the project keeps in its tree
+    ("git-hooks-link", "rm .git/hooks; mkdir .git/hooks; " + HOOK.format(".git/hooks")),
+    # core.hooksPath names a link in the tree
+    ("hookspath-link", "rm .githooks; mkdir .githooks; " + HOOK.format(".githooks")),
+    # include.path names a link in the tree
+    ("include-link", "rm .gitconfig; printf '[core]\\n\\thooksPath = evil\\n' > .gitconfig; "
+                     "mkdir evil; " + HOOK.format("evil")),
+])
+def test_a_link_the_settings_pass_through_cannot_be_swapped(sandbox: Sandbox, layout: str,
+                                                            swap: str) -> None:
+    work = sandbox.work
+    _repo(work)
+    if layout == "git-hooks-link":
+        (work / "githooks").mkdir()
+        os.rename(work / ".git/hooks", work / "githooks/samples")
+        os.symlink("../githooks", work / ".git/hooks")
+    if layout == "hookspath-link":
+        (work / "tools/hooks").mkdir(parents=True)
+        os.symlink("tools/hooks", work / ".githooks")
+        _git("config", "core.hooksPath", ".githooks", cwd=work)
+    if layout == "include-link":
+        (work / "tools").mkdir()
+        (work / "tools/gitconfig").write_text("[alias]\n\tst = status\n")
+        os.symlink("tools/gitconfig", work / ".gitconfig")
+        _git("config", "include.path", "../.gitconfig", cwd=work)
+    _plant(sandbox, f"-{swap}")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    (work / "b.txt").write_text("b\n")
+    _git("add", "b.txt", cwd=work)
+    _git("commit", "-qm", "second", cwd=work)  # the operator's next commit, outside the box
+
+    assert not (work / "PWNED").exists(), boxed.stderr
+
+
+def test_control_without_a_link_the_swap_fails(sandbox: Sandbox) -> None:
+    """The same swap where .githooks is a directory, not a link: the box stops it."""
+    work = sandbox.work
+    _repo(work)
+    (work / ".githooks").mkdir()
+    _git("config", "core.hooksPath", ".githooks", cwd=work)
+    _plant(sandbox, "-rm -rf .githooks; mkdir .githooks; " + HOOK.format(".githooks"))
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    (work / "b.txt").write_text("b\n")
+    _git("add", "b.txt", cwd=work)
+    _git("commit", "-qm", "second", cwd=work)
+    assert not (work / "PWNED").exists(), boxed.stderr
+
+
+@pytest.mark.parametrize("populated", [True, False])
+def test_a_submodules_git_link_in_the_work_tree_cannot_be_swapped(sandbox: Sandbox,
+                                                                  populated: bool) -> None:
+    """A submodule's work tree holds a ``.git`` file (``gitdir: ../.git/modules/sub``); the
+    superproject's ``git status`` runs git in it, which reads the config it names. The box
+    keeps .git/modules/sub/config read-only but not sub/.git: a command points it at a git
+    dir of its own (core.fsmonitor) and the next ``git status`` outside runs that."""
+    work = sandbox.work
+    lib = sandbox.root / "lib"
+    lib.mkdir()
+    _repo(lib)
+    _repo(work)
+    _git("-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "sub", cwd=work)
+    _git("commit", "-qm", "sub", cwd=work)
+    if not populated:  # registered (a gitlink in the index) but never checked out
+        _git("submodule", "deinit", "-q", "-f", "sub", cwd=work)
+    evil = f"touch {work}/PWNED; false"
+    _plant(sandbox, f"-rm -rf sub/.git; git init -q sub; git -C sub config core.fsmonitor '{evil}'")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    subprocess.run(["git", "status"], cwd=work, capture_output=True, check=False, timeout=60)
+
+    assert not (work / "PWNED").exists(), boxed.stderr
+
+
+def test_a_config_worktree_git_reads_but_that_is_not_there_yet(sandbox: Sandbox) -> None:
+    """With extensions.worktreeConfig, git reads .git/config.worktree; one not made yet is
+    neither bound nor removed after the run."""
+    work = sandbox.work
+    _repo(work)
+    _git("config", "extensions.worktreeConfig", "true", cwd=work)
+    assert not (work / ".git/config.worktree").exists()
+    evil = f"touch {work}/PWNED; false"
+    _plant(sandbox, f"-printf '[core]\\n\\tfsmonitor = {evil}\\n' > .git/config.worktree")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    subprocess.run(["git", "status"], cwd=work, capture_output=True, check=False, timeout=60)
+
+    assert not (work / "PWNED").exists(), boxed.stderr
+
+
+@pytest.mark.parametrize("make", ["mkfifo .git/modules/x/config",
+                                  "ln -s /dev/zero .git/modules/x/config"])
+def test_a_submodule_config_the_box_makes_cannot_stop_the_next_run(sandbox: Sandbox,
+                                                                   make: str) -> None:
+    """Every boxed run reads each ``config`` under .git/modules (a directory the box
+    writes): a FIFO there hung the next run's scan for ever, a link to /dev/zero made it
+    read without end. Neither is a file git reads settings from: both are passed over."""
+    work = sandbox.work
+    _repo(work)
+    _plant(sandbox, "mkdir -p .git/modules/x", make)
+    assert sandbox.gatekeep("run", "-c", "make").returncode == 0
+
+    try:
+        second = subprocess.run(["prlimit", "--as=4000000000",
+                                 str(Path(sys.executable).parent / "gatekeep"),
+                                 "run", "-c", "true"], cwd=work, env=sandbox.env,
+                                capture_output=True, text=True, timeout=20, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the next boxed run hangs")
+    assert second.returncode == 0, second.stderr
+
+
+
+def test_a_config_too_large_to_read_on_every_run_refuses_the_run_and_names_it(
+        sandbox: Sandbox) -> None:
+    """A regular file git would read in full (3 GB, sparse) cannot be scanned on every run:
+    the box is not planned, nothing runs, and the message names the file."""
+    work = sandbox.work
+    _repo(work)
+    _plant(sandbox, "mkdir -p .git/modules/x", "truncate -s 3G .git/modules/x/config")
+    assert sandbox.gatekeep("run", "-c", "make").returncode == 0
+
+    second = subprocess.run([str(Path(sys.executable).parent / "gatekeep"), "run", "-c",
+                             "touch ran"], cwd=work, env=sandbox.env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert second.returncode != 0
+    assert ".git/modules/x/config is larger than 16777216 bytes" in second.stderr
+    assert "nothing was run" in second.stderr
+    assert not (work / "ran").exists()
