@@ -148,12 +148,12 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
     if plan.box is not None and plan.box.links:
         from gatekeep.sandbox.created import restore_links
 
-        for line in restore_links(plan.box.links, plan.box.tree):
+        for line in restore_links(plan.box.links, plan.box.tree, plan.box.parents):
             stderr.write(line)
     if plan.box is not None and any(os.path.lexists(p) for p in plan.box.absent):
         from gatekeep.sandbox.created import remove_created
 
-        for line in remove_created(plan.box.absent, plan.box.tree):
+        for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents):
             stderr.write(line)
 
 

@@ -78,6 +78,8 @@ class Boundary(NamedTuple):
                                     # cache, bound writable at the cache's place
     links: tuple[tuple[str, str], ...] = ()  # (link, what it names): a link on the way to a
                                     # protected path, where the box writes: put back if changed
+    parents: tuple[tuple[str, str], ...] = ()  # (directory, its real path) of each absent
+                                    # path and link: touched after the run only if unchanged
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -119,14 +121,17 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
+    absent = _absent([*git_absent, *agent], roots)
+    parents = tuple((d, os.path.realpath(d)) for d in dict.fromkeys(
+        os.path.dirname(p) for p in [*absent, *(link for link, _ in links)]))
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
-                    spec.limits, tuple(notes), _absent([*git_absent, *agent], roots),
+                    spec.limits, tuple(notes), absent,
                     not any(n.startswith(("the working tree has more than", UNLISTED))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate), links)
+                    tuple(separate), links, parents)
 
 
 def _links(paths: list[str], roots: list[str]) -> tuple[tuple[str, str], ...]:

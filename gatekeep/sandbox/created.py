@@ -16,12 +16,18 @@ _AGENTS = "which changes what agents run"
 _GIT = "which changes what git runs"
 
 
-def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
+def remove_created(paths: tuple[str, ...], tree: str,
+                   parents: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """Remove each of ``paths`` that exists now (a link itself, never what it points to);
-    one warning line for each."""
+    one warning line for each. Only where its directory is still the one planned
+    (``parents``): a command that put a link in place of a directory above it would have
+    gatekeep remove what that link leads to."""
     lines = []
     for path in paths:
         if not os.path.lexists(path):
+            continue
+        if _moved(path, parents):
+            lines.append(_untouched(path, tree))
             continue
         _remove(path)
         shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
@@ -34,9 +40,12 @@ def remove_created(paths: tuple[str, ...], tree: str) -> list[str]:
     return lines
 
 
-def restore_links(links: tuple[tuple[str, str], ...], tree: str) -> list[str]:
+def restore_links(links: tuple[tuple[str, str], ...], tree: str,
+                  parents: tuple[tuple[str, str], ...] = ()) -> list[str]:
     """Put back each link (outer ones first) the command replaced or changed: what it put in
-    its place is removed (a link itself, never what it points to); one warning line each."""
+    its place is removed (a link itself, never what it points to); one warning line each.
+    Only where its directory is still the one planned (``parents``), as in
+    ``remove_created``."""
     lines = []
     for path, target in links:
         try:
@@ -44,6 +53,9 @@ def restore_links(links: tuple[tuple[str, str], ...], tree: str) -> list[str]:
                 continue
         except OSError:  # not a link now, or gone
             pass
+        if _moved(path, parents):
+            lines.append(_untouched(path, tree))
+            continue
         _remove(path)
         try:
             os.symlink(target, path)
@@ -57,6 +69,22 @@ def restore_links(links: tuple[tuple[str, str], ...], tree: str) -> list[str]:
         lines.append(f"gatekeep: warning: the command replaced {visible(shown)}, a link to "
                      f"{visible(target)}, {_AGENTS if _agents(path) else _GIT}; {done}\n")
     return lines
+
+
+def _moved(path: str, parents: tuple[tuple[str, str], ...]) -> bool:
+    """Whether ``path``'s directory now resolves elsewhere than when the box was planned
+    (or was not recorded: then nothing is touched)."""
+    planned = dict(parents).get(os.path.dirname(path))
+    return planned is None or os.path.realpath(os.path.dirname(path)) != planned
+
+
+def _untouched(path: str, tree: str) -> str:
+    from gatekeep.text import visible
+
+    shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
+    return (f"gatekeep: warning: the command changed the directories above {visible(shown)}, "
+            f"{_AGENTS if _agents(path) else _GIT}; nothing there was touched: check it "
+            "before running git or an agent\n")
 
 
 def _remove(path: str) -> None:

@@ -170,3 +170,27 @@ def test_a_config_too_large_to_read_on_every_run_refuses_the_run_and_names_it(
     assert ".git/modules/x/config is larger than 16777216 bytes" in second.stderr
     assert "nothing was run" in second.stderr
     assert not (work / "ran").exists()
+
+
+def test_what_a_link_put_above_an_absent_path_leads_to_is_never_removed(
+        sandbox: Sandbox) -> None:
+    """A submodule registered but not checked out: its ``.git`` must not appear, and one the
+    command made is removed after the run. A command that puts a link to the operator's own
+    repository in place of the submodule's directory must not have gatekeep remove that
+    repository's ``.git``: what lies above the path is checked first, and left alone."""
+    work = sandbox.work
+    lib, precious = sandbox.root / "lib", sandbox.root / "precious"
+    lib.mkdir()
+    precious.mkdir()
+    _repo(lib)
+    _repo(precious)
+    _repo(work)
+    _git("-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "sub", cwd=work)
+    _git("commit", "-qm", "sub", cwd=work)
+    _git("submodule", "deinit", "-q", "-f", "sub", cwd=work)
+    _plant(sandbox, f"-rm -rf sub; ln -s {precious} sub")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+
+    assert (precious / ".git" / "HEAD").exists(), boxed.stderr
+    assert "the command changed the directories above sub/.git" in boxed.stderr
