@@ -43,6 +43,9 @@ UNLISTED = ("the working tree cannot be listed: protected files in it would not 
             "by the box")
 
 
+GIT_UNREAD = "the repository's git settings cannot be read for the box: "
+
+
 class Where(NamedTuple):
     """The run's place: working directory, home, temp dirs, gatekeep's own dirs."""
 
@@ -89,7 +92,11 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
     found_write, found_read = _scan(tree, spec, where, notes)
-    git_guarded, git_absent = gitdirs.protected(tree, where.home)
+    try:
+        git_guarded, git_absent = gitdirs.protected(tree, where.home)
+    except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
+        git_guarded, git_absent = [], []
+        notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home)
     home = _hidden_home(spec, where.home, tree, writable)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
@@ -128,7 +135,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(_by_depth(readonly)), tuple(_by_depth(hidden_dirs)),
                     tuple(_by_depth(hidden_files)), spec.network, spec.everything_writable,
                     spec.limits, tuple(notes), absent,
-                    not any(n.startswith(("the working tree has more than", UNLISTED))
+                    not any(n.startswith(("the working tree has more than", UNLISTED,
+                                          GIT_UNREAD))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
                     tuple(separate), links, parents)

@@ -21,6 +21,10 @@ _CORE = frozenset(("core",))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
 
 
+class Unreadable(OSError):
+    """A git config that git would read but that is too large to read on every run."""
+
+
 def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
     """(paths to keep read-only, paths that must not appear) for the repository at ``tree``."""
     dot = os.path.join(tree, ".git")
@@ -40,10 +44,13 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
         if not os.path.lexists(os.path.join(directory, "config.worktree")):  # git reads it
             absent.append(os.path.join(directory, "config.worktree"))  # when it is there
         guarded += _worktrees(os.path.join(directory, "worktrees"))
+        absent += _missing_worktree_configs(os.path.join(directory, "worktrees"))
         modules = os.path.join(directory, "modules")
         for git, trees in [(directory, [tree]), *_submodules(modules, tree)]:
-            if git != directory:
-                guarded += [os.path.join(git, "config"), os.path.join(git, "hooks")]
+            if git != directory:  # a submodule's git dir: its settings, as the main one's
+                guarded += [os.path.join(git, name) for name in SETTINGS]
+                absent += [os.path.join(git, name) for name in ("config.worktree", "commondir")
+                           if not os.path.lexists(os.path.join(git, name))]
             roots = [os.path.join(git, "config"), os.path.join(git, "config.worktree")]
             configs = _configs(roots, home)
             for included in configs.keys() - set(roots):  # read as the config: code, too
@@ -98,6 +105,13 @@ def _worktrees(worktrees: str) -> list[str]:
             for file in ("config", "config.worktree", "commondir", "gitdir")]
 
 
+def _missing_worktree_configs(worktrees: str) -> list[str]:
+    """Each linked worktree's ``config.worktree`` that is not there: git reads one once it
+    is (with ``extensions.worktreeConfig``)."""
+    paths = [path for path in _worktrees(worktrees) if path.endswith("config.worktree")]
+    return [path for path in paths if not os.path.lexists(path)]
+
+
 def _configs(roots: list[str], home: str) -> dict[str, str | None]:
     """The ``roots`` and every file they include (``path`` in an ``include`` or
     ``includeIf`` section, whatever the condition, relative to the file that names it),
@@ -122,7 +136,7 @@ def _text(config: str) -> str | None:
     """The whole file, its bytes kept (as ``os.fsdecode`` keeps a name's) and its line ends
     as they are: git reads bytes, and ends a line at LF. None for one that is not there or
     not a regular file (a FIFO would hold every later run); OSError for one too large to
-    read on every run, which git would still read: the box is then not planned (asked)."""
+    read on every run, which git would still read: ``Unreadable`` (the run is then asked)."""
     try:
         fd = os.open(config, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
@@ -132,11 +146,10 @@ def _text(config: str) -> str | None:
         if not stat.S_ISREG(info.st_mode):
             return None
         if info.st_size > MAX_CONFIG:
-            raise OSError(f"{config} is larger than {MAX_CONFIG} bytes: its git settings "
-                          "cannot be read for the box")
+            raise Unreadable(f"{config} is larger than {MAX_CONFIG} bytes")
         data = handle.read(MAX_CONFIG + 1)
     if len(data) > MAX_CONFIG:
-        raise OSError(f"{config} grew past {MAX_CONFIG} bytes while it was read")
+        raise Unreadable(f"{config} grew past {MAX_CONFIG} bytes while it was read")
     return data.decode("utf-8", "surrogateescape")
 
 

@@ -9,7 +9,15 @@ import os
 from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, wire
-from gatekeep.sandbox.boundary import UNLISTED, Boundary, Where, boundary, copies, work_tree
+from gatekeep.sandbox.boundary import (
+    GIT_UNREAD,
+    UNLISTED,
+    Boundary,
+    Where,
+    boundary,
+    copies,
+    work_tree,
+)
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -51,7 +59,9 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
         if create:
             _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
         box = boundary(spec, where)
-        ask = UNREAD if UNLISTED in box.notes else TOO_LARGE if not box.complete \
+        git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
+        ask = UNREAD if UNLISTED in box.notes else f"{git[0]}; approve the run, or remove it" \
+            if git else TOO_LARGE if not box.complete \
             else HOME_TREE if _holds_home(box, where.home) else None
         return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)
     if spec.mode == "required":

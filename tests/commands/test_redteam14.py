@@ -157,7 +157,7 @@ def test_a_submodule_config_the_box_makes_cannot_stop_the_next_run(sandbox: Sand
 def test_a_config_too_large_to_read_on_every_run_refuses_the_run_and_names_it(
         sandbox: Sandbox) -> None:
     """A regular file git would read in full (3 GB, sparse) cannot be scanned on every run:
-    the box is not planned, nothing runs, and the message names the file."""
+    the run needs the operator's approval (none here: nothing runs), and says why."""
     work = sandbox.work
     _repo(work)
     _plant(sandbox, "mkdir -p .git/modules/x", "truncate -s 3G .git/modules/x/config")
@@ -168,7 +168,8 @@ def test_a_config_too_large_to_read_on_every_run_refuses_the_run_and_names_it(
                             text=True, timeout=60, check=False)
     assert second.returncode != 0
     assert ".git/modules/x/config is larger than 16777216 bytes" in second.stderr
-    assert "nothing was run" in second.stderr
+    assert "the repository's git settings cannot be read for the box" in second.stderr
+    assert "gatekeep: not run: it needs the operator's approval" in second.stderr
     assert not (work / "ran").exists()
 
 
