@@ -41,33 +41,46 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
     hooks: list[str] = []
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
-        if not os.path.lexists(os.path.join(directory, "config.worktree")):  # git reads it
-            absent.append(os.path.join(directory, "config.worktree"))  # when it is there
+        absent += _missing(directory, ("config.worktree",))  # git reads it once it is there
         guarded += _worktrees(os.path.join(directory, "worktrees"))
         absent += _missing_worktree_configs(os.path.join(directory, "worktrees"))
-        modules = os.path.join(directory, "modules")
-        for git, trees in [(directory, [tree]), *_submodules(modules, tree)]:
+        for git, trees in [(directory, [tree]), *_submodules(os.path.join(directory, "modules"),
+                                                                tree)]:
             if git != directory:  # a submodule's git dir: its settings, as the main one's
                 guarded += [os.path.join(git, name) for name in SETTINGS]
-                absent += [os.path.join(git, name) for name in ("config.worktree", "commondir")
-                           if not os.path.lexists(os.path.join(git, name))]
-            roots = [os.path.join(git, "config"), os.path.join(git, "config.worktree")]
-            configs = _configs(roots, home)
-            for included in configs.keys() - set(roots):  # read as the config: code, too
-                (guarded if os.path.lexists(included) else absent).append(included)
-            texts = [text for text in configs.values() if text]
-            trees += [path for text in texts  # core.worktree
-                      for value in _values_of(text, "worktree", _CORE)
-                      for path in _expanded(git, value, home)]
-            hooks += [path for text in texts for value in _values_of(text, "hookspath")
-                      for base in trees for path in _expanded(base, value, home)]
-            for pointer in dict.fromkeys(os.path.join(sub, ".git") for sub in trees[1:]):
-                # the superproject's git runs git in the submodule's tree, which reads the
-                # git dir its .git names: repointed, a later git status runs what it says
-                (guarded if os.path.lexists(pointer) else absent).append(pointer)
+                absent += _missing(git, ("config.worktree", "commondir"))
+            kept, made, found = _read_settings(git, trees, home)
+            guarded += kept
+            absent += made
+            hooks += found
     for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
         (guarded if os.path.lexists(path) else absent).append(path)
     return guarded, absent
+
+
+def _missing(git: str, names: tuple[str, ...]) -> list[str]:
+    return [os.path.join(git, name) for name in names
+            if not os.path.lexists(os.path.join(git, name))]
+
+
+def _read_settings(git: str, trees: list[str], home: str
+                   ) -> tuple[list[str], list[str], list[str]]:
+    """What a git dir's configs name: (files they include that are there, those that are
+    not, the hooks directories), its ``core.hooksPath`` read from each of ``trees`` (the
+    work trees its relative paths may be read from) and from its ``core.worktree``; and,
+    for a submodule (``trees[1:]``), the ``.git`` in its tree: the superproject's git runs
+    git there, which reads the git dir that file names."""
+    roots = [os.path.join(git, "config"), os.path.join(git, "config.worktree")]
+    configs = _configs(roots, home)
+    included = sorted(configs.keys() - set(roots))  # read as the config: code, too
+    texts = [text for text in configs.values() if text]
+    trees = [*trees, *(path for text in texts for value in _values_of(text, "worktree", _CORE)
+                       for path in _expanded(git, value, home))]
+    hooks = [path for text in texts for value in _values_of(text, "hookspath")
+             for base in trees for path in _expanded(base, value, home)]
+    pointers = list(dict.fromkeys(os.path.join(sub, ".git") for sub in trees[1:]))
+    there = [path for path in [*included, *pointers] if os.path.lexists(path)]
+    return there, [path for path in [*included, *pointers] if path not in there], hooks
 
 
 def _pointed(path: str, prefix: str, base: str) -> str:
