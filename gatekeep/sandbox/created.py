@@ -30,13 +30,10 @@ def remove_created(paths: tuple[str, ...], tree: str,
             lines.append(_untouched(path, tree))
             continue
         _remove(path)
-        shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
-        from gatekeep.text import visible
-
         done = "could not remove it: remove it yourself before running git or an agent" \
             if os.path.lexists(path) else "removed"
-        lines.append(f"gatekeep: warning: the command created {visible(shown)}, "
-                     f"{_AGENTS if _agents(path) else _GIT}; {done}\n")
+        lines.append(f"gatekeep: warning: the command created {_shown(path, tree)}, "
+                     f"{_changes(path)}; {done}\n")
     return lines
 
 
@@ -65,9 +62,8 @@ def restore_links(links: tuple[tuple[str, str], ...], tree: str,
                     "before running git or an agent")
         from gatekeep.text import visible
 
-        shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
-        lines.append(f"gatekeep: warning: the command replaced {visible(shown)}, a link to "
-                     f"{visible(target)}, {_AGENTS if _agents(path) else _GIT}; {done}\n")
+        lines.append(f"gatekeep: warning: the command replaced {_shown(path, tree)}, a link to "
+                     f"{visible(target)}, {_changes(path)}; {done}\n")
     return lines
 
 
@@ -79,12 +75,17 @@ def _moved(path: str, parents: tuple[tuple[str, str], ...]) -> bool:
 
 
 def _untouched(path: str, tree: str) -> str:
+    return (f"gatekeep: warning: the command changed the directories above "
+            f"{_shown(path, tree)}, {_changes(path)}; nothing there was touched: check it "
+            "before running git or an agent\n")
+
+
+def _shown(path: str, tree: str) -> str:
+    """The path as the warning shows it: relative to the tree when in it, made visible."""
     from gatekeep.text import visible
 
-    shown = os.path.relpath(path, tree) if path.startswith(tree.rstrip("/") + "/") else path
-    return (f"gatekeep: warning: the command changed the directories above {visible(shown)}, "
-            f"{_AGENTS if _agents(path) else _GIT}; nothing there was touched: check it "
-            "before running git or an agent\n")
+    inside = path.startswith(tree.rstrip("/") + "/")
+    return visible(os.path.relpath(path, tree) if inside else path)
 
 
 def _remove(path: str) -> None:
@@ -99,7 +100,9 @@ def _remove(path: str) -> None:
             pass
 
 
-def _agents(path: str) -> bool:
+def _changes(path: str) -> str:
+    """What the path changes: an agent's or a hook runner's settings, else git's."""
     from gatekeep.sandbox.boundary import AGENT_FILES
 
-    return os.path.basename(path) in {os.path.basename(name) for name in AGENT_FILES}
+    agents = {name for name in AGENT_FILES if not name.startswith(".git/")}
+    return _AGENTS if os.path.basename(path) in agents else _GIT

@@ -93,6 +93,7 @@ def test_a_link_the_settings_pass_through_cannot_be_swapped(sandbox: Sandbox, la
     _git("commit", "-qm", "second", cwd=work)  # the operator's next commit, outside the box
 
     assert not (work / "PWNED").exists(), boxed.stderr
+    assert "which changes what git runs; put the link back" in boxed.stderr
 
 
 def test_control_without_a_link_the_swap_fails(sandbox: Sandbox) -> None:
