@@ -444,7 +444,9 @@ def install(agent: AgentArgument, user: UserOption = False,
             project: ProjectOption = False) -> None:
     """Add gatekeep's hook to AGENT's settings: idempotent, with a backup, nothing else changed.
 
-    Refuses to edit a file it cannot parse. Exit codes: 0 done, 1 refused, 2 usage error.
+    Refuses to edit a file it cannot parse, and to name a gatekeep command the agent could
+    not start (a hook that cannot start lets every command through). Exit codes: 0 done,
+    1 refused, 2 usage error.
     """
     from gatekeep.commands.install import executable_path
     from gatekeep.commands.install import install as do_install

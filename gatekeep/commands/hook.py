@@ -17,13 +17,10 @@ import time
 from gatekeep.hooks.agents import AGENTS, CLAUDE_ASKING_MODES, Agent, Reply
 from gatekeep.hooks.payload import MAX_PAYLOAD, BadPayload, Call, OtherTool, read
 from gatekeep.runtime import audit
+from gatekeep.runtime.signals import signal
 from gatekeep.text import visible
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the hook path imports as little as it can
-if TYPE_CHECKING:
-    import signal
-else:  # its C part: the same functions and numbers without the enums (1.5 ms a call)
-    import _signal as signal
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime

@@ -110,7 +110,7 @@ def reporting_cwd(command: str, env: Mapping[str, str]) -> tuple[str, Mapping[st
 
 def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:
     """Which limit ended the run, when one did: the audit record says so."""
-    from gatekeep.runtime.execute import signal  # its numbers without the enums
+    from gatekeep.runtime.signals import signal
 
     if timed_out:
         return "timeout"

@@ -6,11 +6,10 @@ one the terminal sent to the whole foreground group (Ctrl-C) already reached the
 child and is not sent twice. A child killed by a signal makes gatekeep die of
 the same signal, so the caller sees what it would have seen without gatekeep.
 
-Only ``os``, ``signal`` and ``time`` are used (``resource`` when limits apply): this runs
-on every allowed command. ``signal`` is its C part, ``_signal``: the same functions and
-numbers, without the enums the Python module builds on import (2 ms of every run's start-up);
-numbers here are plain ints. A boxed command runs in its own session (it has no controlling
-terminal), so gatekeep forwards the terminal's signals to it as well.
+Only ``os``, ``signal`` (without its enums: ``gatekeep.runtime.signals``) and ``time`` are
+used (``resource`` when limits apply): this runs on every allowed command. A boxed command
+runs in its own session (it has no controlling terminal), so gatekeep forwards the
+terminal's signals to it as well.
 """
 
 from __future__ import annotations
@@ -19,11 +18,9 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 
+from gatekeep.runtime.signals import signal
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: keep the run path's imports few
-if TYPE_CHECKING:
-    import signal as signal  # exported: allowed.py reads its numbers here
-else:
-    import _signal as signal
 if TYPE_CHECKING:
     from gatekeep.sandbox.boundary import Boundary
     from gatekeep.sandbox.spec import Limits

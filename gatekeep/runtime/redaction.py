@@ -68,8 +68,7 @@ def save(state_dir: str, patterns: Patterns) -> None:
 
     Compared as text, not compiled: every fresh decision saves, and compiling the shipped
     patterns to learn that they are the ones already saved cost it about 2.5 ms."""
-    found = _saved(state_dir)
-    if found is not None and tuple((name, pattern) for name, pattern, _ in found) == patterns:
+    if saved(state_dir) == patterns:
         return
     import json
 
@@ -82,17 +81,11 @@ def save(state_dir: str, patterns: Patterns) -> None:
 
 
 def saved(state_dir: str) -> Patterns | None:
-    """The patterns the full path last saved; None when there are none that verify and
-    compile."""
+    """The patterns the full path last saved, as text (a pattern that no longer compiles
+    raises ``re.error`` where a text needs it, as in ``saved_redactor``); None when there
+    are none that verify."""
     found = _saved(state_dir)
-    if found is None:
-        return None
-    patterns = tuple((name, pattern) for name, pattern, _ in found)
-    try:
-        compiled(patterns)
-    except re.error:
-        return None
-    return patterns
+    return None if found is None else tuple((name, pattern) for name, pattern, _ in found)
 
 
 def saved_redactor(state_dir: str) -> Callable[[str], str] | None:

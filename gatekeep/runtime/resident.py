@@ -208,7 +208,7 @@ def _served(state: str, mode: str, args: list[str], code: str, cwd: str | None,
         except OSError:
             return None, True
         connection.settimeout(None)
-        import _signal  # type: ignore[import-not-found]  # not ``signal``: its enums cost 1 ms
+        from gatekeep.runtime.signals import signal as _signal
 
         # Ctrl-Z as the terminal does it (the default action); a caller started with it
         # ignored, or handled otherwise, keeps that
@@ -236,7 +236,7 @@ class _Suspend:
         self.child = child
 
     def __call__(self, signum: int, frame: object) -> None:
-        import _signal
+        from gatekeep.runtime.signals import signal as _signal
 
         _send(self.child, _signal.SIGSTOP)
         _signal.signal(_signal.SIGTSTP, _signal.SIG_DFL)

@@ -145,7 +145,7 @@ def _configs(roots: list[str], home: str) -> dict[str, str | None]:
     return found
 
 
-def _text(config: str) -> str | None:
+def _text(config: str) -> str | None:  # sysfs.contents's reading: runtime imports this layer
     """The whole file, its bytes kept (as ``os.fsdecode`` keeps a name's) and its line ends
     as they are: git reads bytes, and ends a line at LF. None for one that is not there or
     not a regular file (a FIFO would hold every later run); OSError for one too large to

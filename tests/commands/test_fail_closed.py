@@ -14,6 +14,7 @@ import pytest
 from gatekeep.commands import run as run_command
 from gatekeep.core.inputs import Request
 from gatekeep.runtime import execute
+from gatekeep.sandbox import boundary, gitdirs
 
 MODES = [pytest.param(("-c", "touch marker"), id="command"),
          pytest.param(("--", "touch", "marker"), id="argv")]
@@ -445,4 +446,26 @@ def test_builtin_default_cannot_loosen_the_operator_policy(sandbox):
 
         assert result.returncode == 126, result.stderr
         assert result.stderr == TOUCH_DENIED
+    assert not sandbox.marker.exists()
+
+
+@pytest.mark.parametrize("target", [(gitdirs, "protected"), (gitdirs, "_text"),
+                                    (boundary, "_links")])
+def test_an_error_reading_the_repositorys_git_settings_runs_nothing(
+        in_process, capsys, monkeypatch, sandbox, target):
+    """The box's plan reads the repository's git settings on every run: any failure there
+    (beyond a config too large to read, which asks) is an error of the run, never a run
+    without that protection."""
+    (sandbox.work / ".git").mkdir()
+    (sandbox.work / ".git" / "config").write_text("[core]\n\thooksPath = .githooks\n")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(*target, broken)
+
+    assert run_command.main(Request("touch marker", None)) == 70
+    assert in_process == []
+    assert capsys.readouterr().err == ("gatekeep: internal error: RuntimeError: boom\n"
+                                       "gatekeep: nothing was run\n")
     assert not sandbox.marker.exists()

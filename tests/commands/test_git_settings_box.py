@@ -43,6 +43,16 @@ def _ran_outside(sandbox: Sandbox, where: Path | None = None) -> bool:
     return (sandbox.work / "PWNED").exists()
 
 
+def _run_twice(sandbox: Sandbox, first: list[str], second: list[str]) -> Any:
+    """Two boxed runs of ``make``, each with its own recipe: what the first leaves in the
+    tree is read by the second's planning. The second run's result."""
+    for recipe in (first, second):
+        _plant(sandbox, *recipe)
+        boxed = sandbox.gatekeep("run", "-c", "make")
+        assert boxed.returncode == 0, boxed.stderr
+    return boxed
+
+
 def _with_submodule(sandbox: Sandbox) -> Path:
     """The work tree as a repository with a submodule ``sub`` (from ``lib``), committed."""
     work = sandbox.work
@@ -218,19 +228,14 @@ def test_a_submodule_git_pointer_reached_through_a_link_the_box_made_is_not_foll
         sandbox: Sandbox) -> None:
     """Run 1 makes .git/modules/lib/config (the box writes .git/modules), so run 2 records
     lib/.git as a path that must not appear. Run 2 makes lib a link to another repository
-    of the operator's; after it, gatekeep sees lib/.git "appear" and rmtree's it, through
-    the link: the other repository's whole .git is gone."""
+    of the operator's; after it, gatekeep saw lib/.git "appear" and removed it, through
+    the link: the other repository's whole .git was gone."""
     work = sandbox.work
     _repo(work)
     other = _other_repo(sandbox)
-    _plant(sandbox, "mkdir -p .git/modules/lib", "printf '[core]\\n\\tbare = false\\n' > "
-                    ".git/modules/lib/config")
-    first = sandbox.gatekeep("run", "-c", "make")
-    assert first.returncode == 0, first.stderr
-
-    _plant(sandbox, f"-rm -rf lib; ln -s {other} lib")
-    second = sandbox.gatekeep("run", "-c", "make")
-    assert second.returncode == 0, second.stderr
+    second = _run_twice(sandbox, ["mkdir -p .git/modules/lib",
+                                  "printf '[core]\\n\\tbare = false\\n' > .git/modules/lib/config"],
+                        [f"-rm -rf lib; ln -s {other} lib"])
 
     assert (other / ".git" / "HEAD").exists(), second.stderr
 
@@ -239,40 +244,31 @@ def test_a_hooks_path_reached_through_a_link_the_box_made_is_not_followed(
         sandbox: Sandbox) -> None:
     """Run 1 writes a submodule config of its own naming core.hooksPath ``lnk/home``, not
     there yet: run 2 records it as a path that must not appear. Run 2 makes ``lnk`` a link
-    to the home's parent; after it gatekeep rmtree's ``lnk/home``: the operator's home."""
+    to the home's parent; after it gatekeep removed ``lnk/home``: the operator's home."""
     work = sandbox.work
     _repo(work)
     precious = sandbox.home / "Documents" / "thesis.tex"
     precious.parent.mkdir(parents=True)
     precious.write_text("years of work\n")
-    _plant(sandbox, "mkdir -p .git/modules/x",
-           "printf '[core]\\n\\thooksPath = lnk/home\\n' > .git/modules/x/config")
-    first = sandbox.gatekeep("run", "-c", "make")
-    assert first.returncode == 0, first.stderr
-
-    _plant(sandbox, f"-ln -s {sandbox.home.parent} lnk")
-    second = sandbox.gatekeep("run", "-c", "make")
-    assert second.returncode == 0, second.stderr
+    second = _run_twice(sandbox, ["mkdir -p .git/modules/x",
+                                  "printf '[core]\\n\\thooksPath = lnk/home\\n' > "
+                                  ".git/modules/x/config"],
+                        [f"-ln -s {sandbox.home.parent} lnk"])
 
     assert precious.exists(), second.stderr
 
 
 def test_a_recorded_links_parent_swapped_for_a_link_is_not_followed(sandbox: Sandbox) -> None:
     """Run 1 leaves ``d/.claude`` as a link (a protected name at any depth): run 2 records
-    it. Run 2 swaps ``d`` for a link to the home; restore_links reads ``~/.claude``, finds a
-    directory, rmtree's the operator's ~/.claude and puts the box's link there instead."""
+    it. Run 2 swaps ``d`` for a link to the home; restore_links read ``~/.claude``, found a
+    directory, removed the operator's ~/.claude and put the box's link there instead."""
     work = sandbox.work
     _repo(work)
     settings = sandbox.home / ".claude" / "settings.json"
     settings.parent.mkdir(parents=True)
     settings.write_text("{}\n")
-    _plant(sandbox, "mkdir -p d evil", f"ln -s {work}/evil d/.claude")
-    first = sandbox.gatekeep("run", "-c", "make")
-    assert first.returncode == 0, first.stderr
-
-    _plant(sandbox, f"-mv d d.old; ln -s {sandbox.home} d")
-    second = sandbox.gatekeep("run", "-c", "make")
-    assert second.returncode == 0, second.stderr
+    second = _run_twice(sandbox, ["mkdir -p d evil", f"ln -s {work}/evil d/.claude"],
+                        [f"-mv d d.old; ln -s {sandbox.home} d"])
 
     assert not (sandbox.home / ".claude").is_symlink(), second.stderr
     assert settings.exists(), second.stderr
@@ -324,8 +320,8 @@ def test_a_submodules_config_worktree_cannot_be_made(sandbox: Sandbox) -> None:
 
 
 def test_check_names_a_config_too_large_without_an_internal_error(sandbox: Sandbox) -> None:
-    """A box can leave a 3 GB .git/modules/x/config: ``run`` then refuses by name, but
-    ``gatekeep check`` fails with an internal error (exit 70)."""
+    """A box can leave a 3 GB .git/modules/x/config: ``run`` then asks, naming it, and
+    ``gatekeep check`` failed with an internal error (exit 70); it now shows why."""
     work = sandbox.work
     _repo(work)
     (work / ".git/modules/x").mkdir(parents=True)
@@ -333,12 +329,14 @@ def test_check_names_a_config_too_large_without_an_internal_error(sandbox: Sandb
 
     checked = sandbox.gatekeep("check", "-c", "make")
     assert "internal error" not in checked.stderr, checked.stderr
+    assert ("the repository's git settings cannot be read for the box: "
+            f"{work}/.git/modules/x/config is larger than") in checked.stdout + checked.stderr
 
 
 def test_a_deinit_submodules_path_swapped_for_a_link_in_one_run(sandbox: Sandbox) -> None:
     """No earlier run needed: a submodule that was deinit'ed keeps .git/modules/sub, and
     sub/.git is then a path that must not appear. One boxed run swaps ``sub`` for a link to
-    another repository of the operator's; gatekeep rmtree's that repository's .git."""
+    another repository of the operator's; gatekeep removed that repository's .git."""
     work = _with_submodule(sandbox)
     _git("submodule", "deinit", "-q", "-f", "sub", cwd=work)
     other = _other_repo(sandbox)

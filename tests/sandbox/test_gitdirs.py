@@ -53,8 +53,8 @@ def test_no_repository_protects_nothing(tmp_path: Path) -> None:
 def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -> None:
     git = tmp_path / ".git"
     git.mkdir()
-    (git / "config").write_text("[core]\n\thoo\u212aspath = ../shared-hooks\n")
-    assert str(tmp_path.parent / "shared-hooks") in kept(tmp_path, "/home/u")
+    (git / "config").write_text("[core]\n\thoo\u212aspath = ../team-hooks\n")
+    assert str(tmp_path.parent / "team-hooks") in kept(tmp_path, "/home/u")
 
 
 def git_reads(config: Path) -> str | None:
@@ -69,8 +69,8 @@ def git_reads(config: Path) -> str | None:
 
 @pytest.mark.parametrize("config", [
     "[core] hooksPath = .githooks\n",              # the key on the section's line
-    "[core]\n\thooksPath = .githooks ; shared\n",  # a comment after the value
-    "[core]\n\thooksPath = .githooks # shared\n",
+    "[core]\n\thooksPath = .githooks ; for the team\n",  # a comment after the value
+    "[core]\n\thooksPath = .githooks # for the team\n",
     '[core]\n\thooksPath = ".git" hooks\n',
     "[core]\n\thooksPath = .git\\\nhooks\n",       # a line continued
 ])
@@ -121,16 +121,16 @@ def test_a_file_the_config_includes_is_kept_read_only_and_its_hooks_path_too(
     that could write that file could set core.fsmonitor or core.hooksPath for the next git
     run outside the box."""
     tree = repository(tmp_path)
-    (tree / ".gitconfig").write_text("[core]\n\thooksPath = shared-hooks\n"
+    (tree / ".gitconfig").write_text("[core]\n\thooksPath = team-hooks\n"
                                      "[include]\n\tpath = nested.cfg\n")
     subprocess.run(["git", "-C", str(tree), "config", "include.path", "../.gitconfig"],
                    check=True)
     read = subprocess.run(["git", "-C", str(tree), "config", "core.hooksPath"],
                           capture_output=True, text=True, check=True).stdout.strip()
-    assert read == "shared-hooks"  # git reads the included file as its own config
+    assert read == "team-hooks"  # git reads the included file as its own config
     guarded, absent = protected(str(tree), "/h")
     assert str(tree / ".gitconfig") in guarded
-    assert str(tree / "shared-hooks") in absent  # not made yet: a command must not make it
+    assert str(tree / "team-hooks") in absent  # not made yet: a command must not make it
     assert str(tree / "nested.cfg") in absent  # relative to the file that names it: a
     # command that made it would add to git's config
 
