@@ -143,8 +143,9 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
 
 
 def _after_box(plan: Plan, stderr: TextIO) -> None:
-    """Settings the boxed command created where the box could not bind them are removed, and
-    links on the way to protected paths that it replaced are put back."""
+    """Settings the boxed command created where the box could not bind them are removed,
+    links on the way to protected paths that it replaced are put back, and repositories it
+    staged as gitlinks are held."""
     if plan.box is not None and plan.box.links:
         from gatekeep.sandbox.created import restore_links
 
@@ -154,6 +155,11 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
         from gatekeep.sandbox.created import remove_created
 
         for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents):
+            stderr.write(line)
+    if plan.box is not None and plan.box.indexes:
+        from gatekeep.sandbox.created import hold_staged
+
+        for line in hold_staged(plan.box.indexes, plan.box.tree):
             stderr.write(line)
 
 

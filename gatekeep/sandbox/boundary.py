@@ -83,6 +83,7 @@ class Boundary(NamedTuple):
                                     # protected path, where the box writes: put back if changed
     parents: tuple[tuple[str, str], ...] = ()  # (directory, its real path) of each absent
                                     # path and link: touched after the run only if unchanged
+    indexes: tuple[gitdirs.Index, ...] = ()  # a gitlink the run stages in one is held after it
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -93,9 +94,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     notes: list[str] = []
     found_write, found_read = _scan(tree, spec, where, notes)
     try:
-        git_guarded, git_absent = gitdirs.protected(tree, where.home)
+        git_guarded, git_absent, indexes = gitdirs.protected(tree, where.home)
     except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
-        git_guarded, git_absent = [], []
+        git_guarded, git_absent, indexes = [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home)
     home = _hidden_home(spec, where.home, tree, writable)
@@ -139,7 +140,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                                           GIT_UNREAD))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate), links, parents)
+                    tuple(separate), links, parents, tuple(indexes))
 
 
 def _links(paths: list[str], roots: list[str]) -> tuple[tuple[str, str], ...]:

@@ -1,14 +1,24 @@
-"""After a boxed run: settings it created where nothing could be bound are removed, and links
-on the way to protected paths that it replaced are put back.
+"""After a boxed run: settings it created where nothing could be bound are removed, links
+on the way to protected paths that it replaced are put back, and repositories it staged
+as gitlinks are held.
 
 A bind needs something there, so an agent's settings directory or a ``.git/commondir``
 that did not exist before the run could be created by it, and would run code in a later
-unboxed program. Only the standard library: this runs after every boxed run.
+unboxed program. So would a repository the run made and staged in the index (a gitlink):
+the next ``git status`` runs git there, with that repository's settings. Its ``.git`` is
+moved aside, not removed: its history is the agent's work. Only the standard library: this
+runs after every boxed run.
 """
 
 from __future__ import annotations
 
 import os
+
+from gatekeep.sandbox import gitindex
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
+if TYPE_CHECKING:
+    from gatekeep.sandbox.gitdirs import Index
 
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
 # (boundary.AGENT_FILES), else git's (a commondir, a hooks directory, an included config).
@@ -29,12 +39,58 @@ def remove_created(paths: tuple[str, ...], tree: str,
         if _moved(path, parents):
             lines.append(_untouched(path, tree))
             continue
-        _remove(path)
-        done = "could not remove it: remove it yourself before running git or an agent" \
-            if os.path.lexists(path) else "removed"
+        if os.path.basename(path) == ".git":  # a repository where a gitlink is: held
+            done = _hold(path, tree)
+        else:
+            _remove(path)
+            done = "could not remove it: remove it yourself before running git or an agent" \
+                if os.path.lexists(path) else "removed"
         lines.append(f"gatekeep: warning: the command created {_shown(path, tree)}, "
                      f"{_changes(path)}; {done}\n")
     return lines
+
+
+def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
+    """Move aside the ``.git`` of each repository that an index the run wrote stages as a
+    gitlink it did not stage before; one warning line each. Only where the gitlink's path
+    still resolves to where it is in the tree (a link there would lead the move elsewhere)."""
+    lines = []
+    for index in indexes:
+        if gitindex.stamp(index.path) == index.stamp:
+            continue  # the usual case: the run wrote no index
+        try:
+            now = gitindex.gitlinks(index.path, index.hash_size)
+        except gitindex.Nameless as error:
+            lines.append(f"gatekeep: warning: the command wrote the index, and {error}: check "
+                         "what it stages (git ls-files -s) before running git or an agent\n")
+            continue
+        for name in now:
+            path = os.path.join(index.tree, name)
+            dot = os.path.join(path, ".git")
+            if name in index.gitlinks or not os.path.lexists(dot):
+                continue
+            if os.path.realpath(path) != os.path.normpath(os.path.join(index.real, name)):
+                lines.append(_untouched(dot, tree))
+                continue
+            lines.append(f"gatekeep: warning: the command staged {_shown(path, tree)}, a "
+                         f"repository, as a gitlink, {_GIT}; {_hold(dot, tree)}\n")
+    return lines
+
+
+def _hold(path: str, tree: str) -> str:
+    """Move ``path`` (itself, never what a link names) to a free name beside it."""
+    for number in range(1, 100):
+        held = f"{path}.gatekeep-held{'' if number == 1 else f'-{number}'}"
+        if os.path.lexists(held):
+            continue
+        try:
+            os.rename(path, held)
+        except OSError as error:
+            return (f"could not move it aside ({error.strerror}): remove it yourself before "
+                    "running git or an agent")
+        return (f"moved it to {_shown(held, tree)}: check its config and hooks before "
+                "moving it back")
+    return "could not move it aside: remove it yourself before running git or an agent"
 
 
 def restore_links(links: tuple[tuple[str, str], ...], tree: str,

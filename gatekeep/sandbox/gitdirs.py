@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import stat
 
+from gatekeep.sandbox import gitindex
+from gatekeep.sandbox.records import NamedTuple
+
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
 # refs, the index and HEAD stay writable, or nothing could be committed).
 SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
@@ -18,15 +21,36 @@ SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 _DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 _CORE = frozenset(("core",))
+_OBJECTS = frozenset(("extensions",))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
+MAX_REPOSITORIES = 256  # git dirs, gitlinks' included, read on every boxed run
 
 
 class Unreadable(OSError):
-    """A git config that git would read but that is too large to read on every run."""
+    """A git config that git would read but that is too large to read on every run, or
+    repositories (gitlinks) that cannot all be read."""
 
 
-def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
-    """(paths to keep read-only, paths that must not appear) for the repository at ``tree``."""
+class Index(NamedTuple):
+    """An index as it was before a boxed run: a gitlink in it then is not new after it."""
+
+    path: str
+    tree: str                       # the work tree its names are relative to
+    real: str                       # that tree's real path then
+    stamp: tuple[int, int, int] | None
+    gitlinks: tuple[str, ...]
+    hash_size: int = 20
+
+
+class Protected(NamedTuple):
+    guarded: list[str]              # kept read-only
+    absent: list[str]               # must not appear
+    indexes: list[Index]            # gitlinks staged in these during a run are held after it
+
+
+def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
+    """What the box keeps of the repository at ``tree``, and of each repository a gitlink
+    in its index names (git runs git there): recursively, each git dir once (``seen``)."""
     dot = os.path.join(tree, ".git")
     if os.path.isdir(dot):
         guarded: list[str] = []
@@ -34,11 +58,12 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
     elif os.path.isfile(dot):
         guarded, git_dir = [dot], _pointed(dot, "gitdir:", tree)
     else:
-        return [], []
+        return Protected([], [], [])
     common = _pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
     absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
     hooks: list[str] = []
+    indexed = [(git_dir, tree, common)]  # each git dir with an index, its work tree, its config
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
         absent += _missing(directory, ("config.worktree",))  # git reads it once it is there
@@ -47,6 +72,7 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
         for git, trees in [(directory, [tree]), *_submodules(os.path.join(directory, "modules"),
                                                                 tree)]:
             if git != directory:  # a submodule's git dir: its settings, as the main one's
+                indexed.append((git, trees[1], git))
                 guarded += [os.path.join(git, name) for name in SETTINGS]
                 absent += _missing(git, ("config.worktree", "commondir"))
             kept, made, found = _read_settings(git, trees, home)
@@ -55,7 +81,44 @@ def protected(tree: str, home: str) -> tuple[list[str], list[str]]:
             hooks += found
     for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
         (guarded if os.path.lexists(path) else absent).append(path)
-    return guarded, absent
+    result = Protected(guarded, absent, [])
+    seen = set() if seen is None else seen
+    for git, work, settings in indexed:
+        _gitlinked(git, work, settings, home, result, seen)
+    return result
+
+
+def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
+               seen: set[str]) -> None:
+    """Read ``git``'s index into ``found``, and each repository its gitlinks name: one in
+    the tree is kept as the tree's own; a ``.git`` where there is none must not appear."""
+    index = os.path.join(git, "index")
+    real = os.path.realpath(index)
+    if real in seen:
+        return
+    seen.add(real)
+    if len(seen) > MAX_REPOSITORIES:
+        raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are linked from {work}")
+    stamp = gitindex.stamp(index)  # before reading it: a write since shows after the run
+    if stamp is None:
+        return
+    config = _text(os.path.join(settings, "config")) or ""  # a sha256 repository's index
+    size = 32 if "sha256" in [v.lower() for v in _values_of(config, "objectformat",
+                                                              _OBJECTS)] else 20
+    try:
+        links = gitindex.gitlinks(index, size)
+    except gitindex.Nameless as error:
+        raise Unreadable(str(error)) from error
+    found.indexes.append(Index(index, work, os.path.realpath(work), stamp, links, size))
+    for name in links:
+        path = os.path.join(work, name)
+        if not os.path.lexists(os.path.join(path, ".git")):
+            found.absent.append(os.path.join(path, ".git"))
+            continue
+        inner = protected(path, home, seen)
+        found.guarded.extend(inner.guarded)
+        found.absent.extend(inner.absent)
+        found.indexes.extend(inner.indexes)
 
 
 def _missing(git: str, names: tuple[str, ...]) -> list[str]:

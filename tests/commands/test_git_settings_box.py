@@ -346,3 +346,119 @@ def test_a_deinit_submodules_path_swapped_for_a_link_in_one_run(sandbox: Sandbox
     assert boxed.returncode == 0, boxed.stderr
 
     assert (other / ".git" / "HEAD").exists(), boxed.stderr
+
+
+EVIL = "git -C {0} config core.fsmonitor 'touch $(CURDIR)/PWNED; false'"
+
+
+def _nested(where: Path) -> None:
+    """A repository with one commit at ``where``, made by the test (outside any box)."""
+    where.mkdir(parents=True, exist_ok=True)
+    _repo(where)
+
+
+def test_a_repository_the_box_stages_as_a_gitlink_is_held(sandbox: Sandbox) -> None:
+    """The index is writable in the box (commits there need it): a command made a repository
+    in the tree, staged it (a gitlink) and set its core.fsmonitor, which the superproject's
+    next ``git status`` outside the box ran. Its ``.git`` is now moved aside, history and
+    all, and the operator is told where."""
+    work = sandbox.work
+    _repo(work)
+    _plant(sandbox, "git init -q foo",
+           "git -C foo -c user.name=t -c user.email=t@e commit -q --allow-empty -m x",
+           "-git add foo", EVIL.format("foo"))
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    subprocess.run(["git", "status"], cwd=work, capture_output=True, check=False, timeout=60)
+
+    assert not (work / "PWNED").exists(), boxed.stderr
+    assert ("gatekeep: warning: the command staged foo, a repository, as a gitlink, which "
+            "changes what git runs; moved it to foo/.git.gatekeep-held: check its config and "
+            "hooks before moving it back") in boxed.stderr
+    kept = subprocess.run(["git", "--git-dir", work / "foo/.git.gatekeep-held", "log",
+                           "--format=%s"], capture_output=True, text=True, check=True)
+    assert kept.stdout == "x\n"  # nothing the command made is lost
+
+
+def test_an_embedded_repository_already_staged_keeps_its_settings(sandbox: Sandbox) -> None:
+    """A repository the operator staged in the tree (a gitlink with its own ``.git``
+    directory, not a submodule under .git/modules): its config was writable in the box."""
+    work = sandbox.work
+    _repo(work)
+    _nested(work / "vendor/lib")
+    _git("add", "vendor/lib", cwd=work)
+    _plant(sandbox, "-" + EVIL.format("vendor/lib"))
+
+    assert not _ran_outside(sandbox)
+
+
+def test_a_registered_gitlink_without_a_repository_gets_none(sandbox: Sandbox) -> None:
+    """A gitlink in the index with nothing checked out and no git dir under .git/modules:
+    the box could make a repository there, which the next ``git status`` entered."""
+    work = sandbox.work
+    _nested(sandbox.root / "elsewhere")
+    _repo(work)
+    _nested(work / "dep")
+    _git("add", "dep", cwd=work)
+    _git("commit", "-qm", "dep", cwd=work)
+    subprocess.run(["rm", "-rf", work / "dep"], check=True)
+    (work / "dep").mkdir()
+    _plant(sandbox, "git init -q dep", EVIL.format("dep"))
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    subprocess.run(["git", "status"], cwd=work, capture_output=True, check=False, timeout=60)
+
+    assert not (work / "PWNED").exists(), boxed.stderr
+    assert (work / "dep/.git.gatekeep-held/config").exists()
+    assert "the command created dep/.git, which changes what git runs; moved it to " \
+           "dep/.git.gatekeep-held" in boxed.stderr
+
+
+def test_a_gitlink_staged_inside_a_submodule_is_held(sandbox: Sandbox) -> None:
+    """``git status`` recurses: a repository staged in a submodule's index runs there too."""
+    work = _with_submodule(sandbox)
+    _plant(sandbox, "cd sub && git init -q inner && git -C inner -c user.name=t -c "
+           "user.email=t@e commit -q --allow-empty -m x && git add inner 2>/dev/null && "
+           + EVIL.format("inner"))
+
+    assert not _ran_outside(sandbox), (work / "sub/inner").exists()
+    assert (work / "sub/inner/.git.gatekeep-held").is_dir()
+
+
+def test_a_staged_gitlink_that_leads_out_of_the_tree_is_not_moved(sandbox: Sandbox) -> None:
+    """A command stages ``foo`` and swaps it for a link to the operator's other repository:
+    holding ``foo/.git`` would move that repository's ``.git``. It is left, with a warning."""
+    work = sandbox.work
+    _repo(work)
+    other = _other_repo(sandbox)
+    _plant(sandbox, "git init -q foo",
+           "git -C foo -c user.name=t -c user.email=t@e commit -q --allow-empty -m x",
+           "-git add foo", f"rm -rf foo; ln -s {other} foo")
+
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+
+    assert (other / ".git" / "HEAD").exists(), boxed.stderr
+    assert "the command changed the directories above foo/.git" in boxed.stderr
+
+
+def test_a_split_index_that_cannot_be_named_asks(sandbox: Sandbox) -> None:
+    """A split index can replace an entry of its shared index with a gitlink by position,
+    without its name: gatekeep cannot tell which repository git would enter, so the run is
+    asked, and says why."""
+    work = sandbox.work
+    _repo(work)
+    _git("update-index", "--split-index", cwd=work)
+    (work / "a.txt").unlink()
+    _nested(work / "a.txt")
+    _git("add", "a.txt", cwd=work)
+
+    second = subprocess.run([str(Path(sys.executable).parent / "gatekeep"), "run", "-c",
+                             "touch ran"], cwd=work, env=sandbox.env, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert second.returncode != 0
+    assert "holds a gitlink without its name" in second.stderr
+    assert "gatekeep: not run: it needs the operator's approval" in second.stderr
+    assert not (work / "ran").exists()

@@ -15,7 +15,7 @@ from gatekeep.sandbox.gitdirs import protected
 
 def kept(tree: Path | str, home: str) -> list[str]:
     """What a box may not change: the paths kept read-only and those that must not appear."""
-    guarded, absent = protected(str(tree), home)
+    guarded, absent, _ = protected(str(tree), home)
     return guarded + absent
 
 
@@ -31,7 +31,7 @@ def test_a_dot_git_file_leads_to_its_git_dir_and_common_dir(tmp_path: Path) -> N
 
     (tree / ".husky").mkdir()  # one hooks directory there, one (in the home) not yet
 
-    guarded, absent = protected(str(tree), str(tmp_path / "home"))
+    guarded, absent, _ = protected(str(tree), str(tmp_path / "home"))
 
     assert {str(tree / ".git"), str(linked / "config"), str(linked / "commondir"),
             str(common / "config"), str(common / "hooks"), str(common / "info"),
@@ -47,7 +47,7 @@ def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
 
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:
-    assert protected(str(tmp_path), "/") == ([], [])
+    assert protected(str(tmp_path), "/") == ([], [], [])
 
 
 def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_a_file_the_config_includes_is_kept_read_only_and_its_hooks_path_too(
     read = subprocess.run(["git", "-C", str(tree), "config", "core.hooksPath"],
                           capture_output=True, text=True, check=True).stdout.strip()
     assert read == "team-hooks"  # git reads the included file as its own config
-    guarded, absent = protected(str(tree), "/h")
+    guarded, absent, _ = protected(str(tree), "/h")
     assert str(tree / ".gitconfig") in guarded
     assert str(tree / "team-hooks") in absent  # not made yet: a command must not make it
     assert str(tree / "nested.cfg") in absent  # relative to the file that names it: a
@@ -149,5 +149,5 @@ def test_a_path_in_another_section_is_not_an_include(tmp_path: Path) -> None:
     tree = repository(tmp_path)
     with (tree / ".git" / "config").open("a") as config:
         config.write('[submodule "lib"]\n\tpath = lib\n[alias]\n\tpath = !echo\n')
-    guarded, absent = protected(str(tree), "/h")
+    guarded, absent, _ = protected(str(tree), "/h")
     assert not [p for p in guarded + absent if p.endswith(("/lib", "!echo"))]

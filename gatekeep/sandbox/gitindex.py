@@ -1,0 +1,131 @@
+"""The gitlinks a git index records: submodules, and repositories staged inside a tree.
+
+The superproject's git runs git in each gitlink's directory that holds a ``.git``
+(``git status`` asks it whether it is modified), and that git runs what the repository's
+settings name. Only the standard library: this reads the index on every boxed run, in
+one pass of ``bytes.find`` unless the index has a gitlink.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import stat
+
+GITLINK = b"\x00\x00\xe0\x00"  # mode 0o160000, as an entry stores it (big-endian)
+_FIXED = 40  # an entry's times, device, inode, mode, owner, group and size
+
+
+class Nameless(OSError):
+    """A split index replaces an entry of its shared index by a gitlink, by position: this
+    reading cannot name it."""
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"the split index {index} holds a gitlink without its name (git "
+                         "update-index --no-split-index writes one that can be read)")
+
+
+def stamp(index: str) -> tuple[int, int, int] | None:
+    """What changes whenever git writes ``index`` (a new file each time): inode, size, time."""
+    try:
+        info = os.stat(index)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def gitlinks(index: str, hash_size: int = 20) -> tuple[str, ...]:
+    """The paths (relative to the work tree) of the gitlink entries of ``index`` and of any
+    shared index beside it; () for none, or for a file git could not read as an index.
+    Reads more than git does, never less: a version 2 or 3 entry is found by its mode
+    where an entry can begin, a version 4 index is read entry by entry."""
+    directory = os.path.dirname(index)
+    try:
+        shared = [name for name in os.listdir(directory) if name.startswith("sharedindex.")]
+    except OSError:
+        shared = []
+    found = _read(index, hash_size, split=bool(shared))
+    for name in sorted(shared):  # a split index: the entries it adds to or replaces in these
+        found += _read(os.path.join(directory, name), hash_size, split=False)
+    return tuple(dict.fromkeys(found))
+
+
+def _read(index: str, hash_size: int, split: bool) -> list[str]:
+    try:
+        fd = os.open(index, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return []
+    with open(fd, "rb"):  # closes it
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size < 12:
+            return []  # git reads no index from it either
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
+            if data[:4] != b"DIRC" or data.find(GITLINK, 12) < 0:
+                return []
+            version = int.from_bytes(data[4:8], "big")
+            if version == 4:
+                names = _walk(data, int.from_bytes(data[8:12], "big"), hash_size)
+            else:
+                names = _found(data, version, hash_size)
+    if split and "" in names:
+        raise Nameless(index)
+    return [name for name in names if name]
+
+
+def _found(data: mmap.mmap, version: int, hash_size: int) -> list[str]:
+    """Version 2 and 3: entries are padded to 8 bytes from offset 12, so a mode lies 4 bytes
+    past a multiple of 8; the name follows the hash and the flags (and the extended flags,
+    in version 3, when the flags say so), its length in the flags' low 12 bits."""
+    names: list[str] = []
+    at = data.find(GITLINK, 12)
+    while at >= 0:
+        if at % 8 == 4 and at >= 36:
+            flags_at = at + 16 + hash_size
+            flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
+            start = flags_at + 2 + (2 if version >= 3 and flags & 0x4000 else 0)
+            name = _name(data, start, flags & 0xFFF)
+            if name is not None:
+                names.append(name)
+        at = data.find(GITLINK, at + 1)
+    return names
+
+
+def _name(data: mmap.mmap, start: int, length: int) -> str | None:
+    """The name at ``start`` when it is one git would write: NUL-terminated, its length the
+    flags' (or longer, for 0xFFF), every part of it a name (not empty, ``.`` or ``..``);
+    "" for none (a split index's replacement)."""
+    end = data.find(b"\0", start)
+    if end < 0 or (end - start != length if length < 0xFFF else end - start < 0xFFF):
+        return None
+    name = os.fsdecode(data[start:end])
+    if name and all(part not in ("", ".", "..") for part in name.split("/")):
+        return name
+    return "" if not name else None
+
+
+def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
+    """Version 4, entry by entry: each name is the previous one less as many bytes as a
+    varint says, then the bytes up to a NUL; no padding."""
+    names: list[str] = []
+    previous = b""
+    at = 12
+    for _ in range(count):
+        mode = data[at + 24:at + 28]
+        flags_at = at + _FIXED + hash_size
+        flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
+        at = flags_at + 2 + (2 if flags & 0x4000 else 0)
+        byte = data[at]
+        drop = byte & 0x7F
+        at += 1
+        while byte & 0x80:
+            byte = data[at]
+            drop = ((drop + 1) << 7) | (byte & 0x7F)
+            at += 1
+        end = data.find(b"\0", at)
+        if end < 0 or drop > len(previous):
+            break  # not an index git would read
+        previous = previous[:len(previous) - drop] + data[at:end]
+        at = end + 1
+        if mode == GITLINK:
+            names.append(os.fsdecode(previous))
+    return names
