@@ -15,10 +15,7 @@ from __future__ import annotations
 import os
 
 from gatekeep.sandbox import gitindex
-
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
-if TYPE_CHECKING:
-    from gatekeep.sandbox.gitdirs import Index
+from gatekeep.sandbox.gitdirs import Index, pointed
 
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
 # (boundary.AGENT_FILES), else git's (a commondir, a hooks directory, an included config).
@@ -56,15 +53,15 @@ def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
     still resolves to where it is in the tree (a link there would lead the move elsewhere)."""
     lines = []
     for index in indexes:
-        if gitindex.stamp(index.path) == index.stamp:
+        if index.stamp is not None and gitindex.stamp(index.path) == index.stamp:
             continue  # the usual case: the run wrote no index
-        try:
-            now = gitindex.gitlinks(index.path, index.hash_size)
+        try:  # both hash sizes: a repository the run made can have either
+            now = {name for size in (20, 32) for name in gitindex.gitlinks(_index(index), size)}
         except gitindex.Nameless as error:
             lines.append(f"gatekeep: warning: the command wrote the index, and {error}: check "
                          "what it stages (git ls-files -s) before running git or an agent\n")
             continue
-        for name in now:
+        for name in sorted(now):
             path = os.path.join(index.tree, name)
             dot = os.path.join(path, ".git")
             if name in index.gitlinks or not os.path.lexists(dot):
@@ -75,6 +72,15 @@ def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
             lines.append(f"gatekeep: warning: the command staged {_shown(path, tree)}, a "
                          f"repository, as a gitlink, {_GIT}; {_hold(dot, tree)}\n")
     return lines
+
+
+def _index(index: Index) -> str:
+    """The index file now: a ``.git`` the run made where there was none can be a file that
+    names a git dir elsewhere."""
+    dot = os.path.dirname(index.path)
+    if os.path.basename(dot) == ".git" and os.path.isfile(dot):
+        return os.path.join(pointed(dot, "gitdir:", os.path.dirname(dot)), "index")
+    return index.path
 
 
 def _hold(path: str, tree: str) -> str:

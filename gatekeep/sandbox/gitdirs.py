@@ -37,7 +37,7 @@ class Index(NamedTuple):
     path: str
     tree: str                       # the work tree its names are relative to
     real: str                       # that tree's real path then
-    stamp: tuple[int, int, int] | None
+    stamp: tuple[int, int, int, int] | None  # None: read it again after the run whatever
     gitlinks: tuple[str, ...]
     hash_size: int = 20
 
@@ -56,10 +56,11 @@ def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
         guarded: list[str] = []
         git_dir = dot
     elif os.path.isfile(dot):
-        guarded, git_dir = [dot], _pointed(dot, "gitdir:", tree)
-    else:
-        return Protected([], [], [])
-    common = _pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
+        guarded, git_dir = [dot], pointed(dot, "gitdir:", tree)
+    else:  # not a repository yet: one the run makes is read after it
+        return Protected([], [], [Index(os.path.join(dot, "index"), tree,
+                                        os.path.realpath(tree), None, ())])
+    common = pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
     absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
     hooks: list[str] = []
@@ -100,8 +101,6 @@ def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
     if len(seen) > MAX_REPOSITORIES:
         raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are linked from {work}")
     stamp = gitindex.stamp(index)  # before reading it: a write since shows after the run
-    if stamp is None:
-        return
     config = _text(os.path.join(settings, "config")) or ""  # a sha256 repository's index
     size = 32 if "sha256" in [v.lower() for v in _values_of(config, "objectformat",
                                                               _OBJECTS)] else 20
@@ -146,7 +145,7 @@ def _read_settings(git: str, trees: list[str], home: str
     return there, [path for path in [*included, *pointers] if path not in there], hooks
 
 
-def _pointed(path: str, prefix: str, base: str) -> str:
+def pointed(path: str, prefix: str, base: str) -> str:
     """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, relative
     to ``base``; ``base`` itself when the file cannot be read or names nothing."""
     try:

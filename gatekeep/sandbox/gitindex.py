@@ -11,9 +11,11 @@ from __future__ import annotations
 import mmap
 import os
 import stat
+import time
 
 GITLINK = b"\x00\x00\xe0\x00"  # mode 0o160000, as an entry stores it (big-endian)
 _FIXED = 40  # an entry's times, device, inode, mode, owner, group and size
+RACY = 2_000_000_000  # ns: an index changed this recently may change again unseen
 
 
 class Nameless(OSError):
@@ -25,13 +27,18 @@ class Nameless(OSError):
                          "update-index --no-split-index writes one that can be read)")
 
 
-def stamp(index: str) -> tuple[int, int, int] | None:
-    """What changes whenever git writes ``index`` (a new file each time): inode, size, time."""
+def stamp(index: str) -> tuple[int, int, int, int] | None:
+    """What changes whenever ``index`` is written: its inode (git writes a new file), size,
+    and times, the change time too (a program can set the others back); None for none.
+    Also None for one changed in the last two seconds: a write in the same tick of the
+    kernel's clock would leave even the change time as it was."""
     try:
         info = os.stat(index)
     except OSError:
         return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
+    if info.st_ctime_ns >= time.time_ns() - RACY:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def gitlinks(index: str, hash_size: int = 20) -> tuple[str, ...]:

@@ -462,3 +462,17 @@ def test_a_split_index_that_cannot_be_named_asks(sandbox: Sandbox) -> None:
     assert "holds a gitlink without its name" in second.stderr
     assert "gatekeep: not run: it needs the operator's approval" in second.stderr
     assert not (work / "ran").exists()
+
+
+def test_a_tree_that_becomes_a_repository_in_the_run_has_its_gitlinks_held(
+        sandbox: Sandbox) -> None:
+    """Not a repository before the run: nothing to protect then, but a run that makes one
+    and stages a repository in it leaves the same trap for the operator's first git."""
+    work = sandbox.work
+    _plant(sandbox, "git init -q .", "git init -q foo",
+           "git -C foo -c user.name=t -c user.email=t@e commit -q --allow-empty -m x",
+           "-git add foo", EVIL.format("foo"))
+
+    assert not _ran_outside(sandbox)
+    assert (work / "foo/.git.gatekeep-held").is_dir()
+

@@ -47,7 +47,10 @@ def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
 
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:
-    assert protected(str(tmp_path), "/") == ([], [], [])
+    guarded, absent, (index,) = protected(str(tmp_path), "/")
+    assert (guarded, absent) == ([], [])
+    # a repository the run makes is read after it: every gitlink in it then is new
+    assert (index.path, index.stamp, index.gitlinks) == (str(tmp_path / ".git/index"), None, ())
 
 
 def test_a_hooks_path_spelled_with_a_kelvin_sign_is_still_read(tmp_path: Path) -> None:
