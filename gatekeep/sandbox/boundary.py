@@ -92,9 +92,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     writable = _existing([tree, *where.temp_dirs, *_expand(spec.writable, where.home)])
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
-    found_write, found_read = _scan(tree, spec, where, notes)
+    found_write, found_read, nested = _scan(tree, spec, where, notes)
     try:
-        git_guarded, git_absent, indexes = gitdirs.protected(tree, where.home)
+        git_guarded, git_absent, indexes = _repositories([tree, *nested], where.home)
     except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
         git_guarded, git_absent, indexes = [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
@@ -141,6 +141,19 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
                     tuple(separate), links, parents, tuple(indexes))
+
+
+def _repositories(trees: list[str], home: str) -> gitdirs.Protected:
+    """What the box keeps of the tree's repository and of each one found inside the tree,
+    linked from an index or not (an untracked clone is still where the operator runs git)."""
+    seen: set[str] = set()
+    kept = gitdirs.protected(trees[0], home, seen)
+    for tree in trees[1:]:
+        inner = gitdirs.protected(tree, home, seen)
+        kept.guarded.extend(inner.guarded)
+        kept.absent.extend(inner.absent)
+        kept.indexes.extend(inner.indexes)
+    return kept
 
 
 def _links(paths: list[str], roots: list[str]) -> tuple[tuple[str, str], ...]:
@@ -354,8 +367,10 @@ def _glob_files(text: str) -> list[str]:
     return [os.path.join(directory, n) for n in names if pattern.fullmatch(n)]
 
 
-def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[str], list[str]]:
-    """Entries of the working tree that the unanchored globs (``**/.env``) name."""
+def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
+          ) -> tuple[list[str], list[str], list[str]]:
+    """Entries of the working tree that the unanchored globs (``**/.env``) name, and the
+    repositories inside it (a directory with a ``.git``)."""
     write = _matcher([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
     read = _matcher([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
     # ``!PATTERN``: a template beside the secrets (``.env.example``) stays readable
@@ -363,6 +378,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
                      and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
+    nested: list[str] = []
     pending = [tree]
     seen = 0
     skip = frozenset((*where.not_scanned, ".git"))
@@ -388,13 +404,15 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]) -> tuple[list[s
                 continue
             if _hit(write, entry, cut):
                 found_write.append(entry.path)
+            if entry.name == ".git" and directory != tree:
+                nested.append(directory)
             if entry.name not in skip and entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "
                          "protected files deeper in it would not be hidden by the box")
             break
-    return found_write, found_read
+    return found_write, found_read, nested
 
 
 def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, PathGlobs | None]:

@@ -23,7 +23,7 @@ _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git r
 _CORE = frozenset(("core",))
 _OBJECTS = frozenset(("extensions",))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
-MAX_REPOSITORIES = 256  # git dirs, gitlinks' included, read on every boxed run
+MAX_REPOSITORIES = 1000  # git dirs (gitlinks', nested clones') read on every boxed run
 
 
 class Unreadable(OSError):
@@ -99,7 +99,8 @@ def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
         return
     seen.add(real)
     if len(seen) > MAX_REPOSITORIES:
-        raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are linked from {work}")
+        raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are in or linked from "
+                         f"{work}")
     stamp = gitindex.stamp(index)  # before reading it: a write since shows after the run
     config = _text(os.path.join(settings, "config")) or ""  # a sha256 repository's index
     size = 32 if "sha256" in [v.lower() for v in _values_of(config, "objectformat",

@@ -476,3 +476,19 @@ def test_a_tree_that_becomes_a_repository_in_the_run_has_its_gitlinks_held(
     assert not _ran_outside(sandbox)
     assert (work / "foo/.git.gatekeep-held").is_dir()
 
+
+
+def test_a_clone_kept_untracked_in_the_tree_keeps_its_settings(sandbox: Sandbox) -> None:
+    """A repository inside the tree that no index links (an ignored clone): the
+    superproject's git never enters it, but the operator, or an editor that opens nested
+    repositories, runs git there."""
+    work = sandbox.work
+    _repo(work)
+    (work / ".gitignore").write_text("third_party/\n")
+    _nested(work / "third_party/tool")
+    _plant(sandbox, "-" + EVIL.format("third_party/tool"),
+           "-" + HOOK.format("third_party/tool/.git/hooks"))
+
+    assert not _ran_outside(sandbox, work / "third_party/tool")
+    _git("commit", "-q", "--allow-empty", "-m", "y", cwd=work / "third_party/tool")
+    assert not (work / "PWNED").exists()

@@ -187,7 +187,7 @@ def test_the_tree_scan_matches_names_at_any_depth_and_paths_where_a_pattern_has_
     tree = tmp_path / "t"
     for name in ("a/.vscode/settings.json", "a/.vscode/other.json", "a/.env.example",
                  "a/b/.env.local", "k.pem", "deep/x/appsettings.Dev.json",
-                 "b/.terraform/y/z", ".claude/x/s.json", "a/.git/config"):
+                 "b/.terraform/y/z", ".claude/x/s.json", "a/.git/config", "a/.git/k.pem"):
         (tree / name).parent.mkdir(parents=True, exist_ok=True)
         (tree / name).write_text("x\n")
     spec = Spec(protect_write=(".vscode/settings.json", ".claude/**", ".git/config"),
@@ -199,7 +199,9 @@ def test_the_tree_scan_matches_names_at_any_depth_and_paths_where_a_pattern_has_
     assert set(box.hidden_dirs) == {str(tree / "b/.terraform")}
     assert {str(tree / "a/.vscode/settings.json"), str(tree / ".claude")} <= set(box.readonly)
     assert str(tree / "a/.vscode/other.json") not in box.readonly
-    assert str(tree / "a/.git/config") not in box.readonly  # no .git is searched
+    # no .git is searched for names (its k.pem is not hidden), but a/ is a repository: its
+    # settings are kept as the tree's own
+    assert str(tree / "a/.git/config") in box.readonly
 
 
 def test_a_protected_path_under_a_directory_with_a_newline_in_its_name(tmp_path: Path,
