@@ -156,6 +156,11 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
 
         for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents):
             stderr.write(line)
+    if plan.box is not None and plan.box.git_dirs:
+        from gatekeep.sandbox.created import hold_made
+
+        for line in hold_made(plan.box.git_dirs, plan.box.tree):
+            stderr.write(line)
     if plan.box is not None and plan.box.indexes:
         from gatekeep.sandbox.created import hold_staged
 

@@ -84,6 +84,8 @@ class Boundary(NamedTuple):
     parents: tuple[tuple[str, str], ...] = ()  # (directory, its real path) of each absent
                                     # path and link: touched after the run only if unchanged
     indexes: tuple[gitdirs.Index, ...] = ()  # a gitlink the run stages in one is held after it
+    git_dirs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (.git/modules or .git/worktrees,
+                                    # the git dirs there): one the run makes is held after it
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -94,9 +96,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     notes: list[str] = []
     found_write, found_read, nested = _scan(tree, spec, where, notes)
     try:
-        git_guarded, git_absent, indexes = _repositories([tree, *nested], where.home)
+        git_guarded, git_absent, indexes, git_dirs = _repositories([tree, *nested], where.home)
     except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
-        git_guarded, git_absent, indexes = [], [], []
+        git_guarded, git_absent, indexes, git_dirs = [], [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home)
     home = _hidden_home(spec, where.home, tree, writable)
@@ -140,19 +142,20 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                                           GIT_UNREAD))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate), links, parents, tuple(indexes))
+                    tuple(separate), links, parents, tuple(indexes), tuple(git_dirs))
 
 
 def _repositories(trees: list[str], home: str) -> gitdirs.Protected:
     """What the box keeps of the tree's repository and of each one found inside the tree,
     linked from an index or not (an untracked clone is still where the operator runs git)."""
-    seen: set[str] = set()
+    seen = gitdirs.Seen()
     kept = gitdirs.protected(trees[0], home, seen)
     for tree in trees[1:]:
         inner = gitdirs.protected(tree, home, seen)
         kept.guarded.extend(inner.guarded)
         kept.absent.extend(inner.absent)
         kept.indexes.extend(inner.indexes)
+        kept.git_dirs.extend(inner.git_dirs)
     return kept
 
 

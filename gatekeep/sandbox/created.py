@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 
 from gatekeep.sandbox import gitindex
-from gatekeep.sandbox.gitdirs import Index, pointed
+from gatekeep.sandbox.gitdirs import Index, made_in, pointed
 
+_INDEX_HELD = ("git sees nothing staged until it is moved back: check what it stages first "
+               "(GIT_INDEX_FILE=that-file git ls-files -s)")
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
 # (boundary.AGENT_FILES), else git's (a commondir, a hooks directory, an included config).
 _AGENTS = "which changes what agents run"
@@ -57,9 +59,9 @@ def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
             continue  # the usual case: the run wrote no index
         try:  # both hash sizes: a repository the run made can have either
             now = {name for size in (20, 32) for name in gitindex.gitlinks(_index(index), size)}
-        except gitindex.Nameless as error:
-            lines.append(f"gatekeep: warning: the command wrote the index, and {error}: check "
-                         "what it stages (git ls-files -s) before running git or an agent\n")
+        except gitindex.Unread as error:  # what it stages is unknown: git must not read it
+            lines.append(f"gatekeep: warning: the command wrote the index, and {error}; "
+                         f"{_hold(_index(index), tree, _INDEX_HELD)}\n")
             continue
         for name in sorted(now):
             path = os.path.join(index.tree, name)
@@ -74,6 +76,20 @@ def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
     return lines
 
 
+def hold_made(git_dirs: tuple[tuple[str, tuple[str, ...]], ...], tree: str) -> list[str]:
+    """Move aside each git dir the run made under ``.git/modules`` (``git submodule update
+    --init`` would use it, hooks and all) or ``.git/worktrees``; one warning line each."""
+    lines = []
+    for place, known in git_dirs:
+        for git in made_in(place):
+            if git in known or not os.path.lexists(git) or os.path.basename(git).startswith(
+                    ".") or ".gatekeep-held" in os.path.basename(git):
+                continue
+            lines.append(f"gatekeep: warning: the command made the git dir {_shown(git, tree)}, "
+                         f"{_GIT}; {_hold(git, tree, 'check its config and hooks first')}\n")
+    return lines
+
+
 def _index(index: Index) -> str:
     """The index file now: a ``.git`` the run made where there was none can be a file that
     names a git dir elsewhere."""
@@ -83,19 +99,29 @@ def _index(index: Index) -> str:
     return index.path
 
 
-def _hold(path: str, tree: str) -> str:
-    """Move ``path`` (itself, never what a link names) to a free name beside it."""
-    for number in range(1, 100):
-        held = f"{path}.gatekeep-held{'' if number == 1 else f'-{number}'}"
+def _hold(path: str, tree: str, then: str = "check its config and hooks before moving it "
+          "back") -> str:
+    """Move ``path`` (itself, never what a link names) to a free name beside it, one the
+    command could not have taken in advance."""
+    import time
+
+    for held in (f"{path}.gatekeep-held", f"{path}.gatekeep-held-{time.time_ns()}"):
         if os.path.lexists(held):
             continue
         try:
             os.rename(path, held)
+        except PermissionError:  # a directory the command made read-only: it is the tree's
+            parent = os.path.dirname(path)
+            try:
+                os.chmod(parent, os.stat(parent).st_mode | 0o200)
+                os.rename(path, held)
+            except OSError as error:
+                return (f"could not move it aside ({error.strerror}): remove it yourself "
+                        "before running git or an agent")
         except OSError as error:
             return (f"could not move it aside ({error.strerror}): remove it yourself before "
                     "running git or an agent")
-        return (f"moved it to {_shown(held, tree)}: check its config and hooks before "
-                "moving it back")
+        return f"moved it to {_shown(held, tree)}: {then}"
     return "could not move it aside: remove it yourself before running git or an agent"
 
 

@@ -42,13 +42,23 @@ class Index(NamedTuple):
     hash_size: int = 20
 
 
+class Seen:
+    """The indexes read for one box: each once, and how many of them were there."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+        self.there = 0
+
+
 class Protected(NamedTuple):
     guarded: list[str]              # kept read-only
     absent: list[str]               # must not appear
     indexes: list[Index]            # gitlinks staged in these during a run are held after it
+    git_dirs: list[tuple[str, tuple[str, ...]]]  # (modules or worktrees directory, the git
+                                    # dirs in it): one a run makes there is held after it
 
 
-def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
+def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
     """What the box keeps of the repository at ``tree``, and of each repository a gitlink
     in its index names (git runs git there): recursively, each git dir once (``seen``)."""
     dot = os.path.join(tree, ".git")
@@ -59,7 +69,7 @@ def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
         guarded, git_dir = [dot], pointed(dot, "gitdir:", tree)
     else:  # not a repository yet: one the run makes is read after it
         return Protected([], [], [Index(os.path.join(dot, "index"), tree,
-                                        os.path.realpath(tree), None, ())])
+                                        os.path.realpath(tree), None, ())], [])
     common = pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
     absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
@@ -67,7 +77,9 @@ def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
     indexed = [(git_dir, tree, common)]  # each git dir with an index, its work tree, its config
     for directory in dict.fromkeys((git_dir, common)):
         guarded += [os.path.join(directory, name) for name in SETTINGS]
-        absent += _missing(directory, ("config.worktree",))  # git reads it once it is there
+        # git reads these once they are there (the tree's own config and hooks are agents'
+        # files: boundary.AGENT_FILES)
+        absent += _missing(directory, ("config.worktree", "config", "hooks"))
         guarded += _worktrees(os.path.join(directory, "worktrees"))
         absent += _missing_worktree_configs(os.path.join(directory, "worktrees"))
         for git, trees in [(directory, [tree]), *_submodules(os.path.join(directory, "modules"),
@@ -75,39 +87,42 @@ def protected(tree: str, home: str, seen: set[str] | None = None) -> Protected:
             if git != directory:  # a submodule's git dir: its settings, as the main one's
                 indexed.append((git, trees[1], git))
                 guarded += [os.path.join(git, name) for name in SETTINGS]
-                absent += _missing(git, ("config.worktree", "commondir"))
+                absent += _missing(git, ("config.worktree", "commondir", "config", "hooks"))
             kept, made, found = _read_settings(git, trees, home)
             guarded += kept
             absent += made
             hooks += found
     for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
         (guarded if os.path.lexists(path) else absent).append(path)
-    result = Protected(guarded, absent, [])
-    seen = set() if seen is None else seen
+    result = Protected(guarded, absent, [], [
+        (os.path.join(directory, place), tuple(made_in(os.path.join(directory, place))))
+        for directory in dict.fromkeys((git_dir, common)) for place in ("modules", "worktrees")])
+    seen = Seen() if seen is None else seen
     for git, work, settings in indexed:
         _gitlinked(git, work, settings, home, result, seen)
     return result
 
 
 def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
-               seen: set[str]) -> None:
+               seen: Seen) -> None:
     """Read ``git``'s index into ``found``, and each repository its gitlinks name: one in
     the tree is kept as the tree's own; a ``.git`` where there is none must not appear."""
     index = os.path.join(git, "index")
     real = os.path.realpath(index)
-    if real in seen:
+    if real in seen.paths:
         return
-    seen.add(real)
-    if len(seen) > MAX_REPOSITORIES:
-        raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are in or linked from "
-                         f"{work}")
+    seen.paths.add(real)
+    seen.there += os.path.exists(index)
+    if seen.there > MAX_REPOSITORIES:
+        raise Unreadable(f"more than {MAX_REPOSITORIES} repositories are in or linked from the "
+                         f"tree, {git} among them")
     stamp = gitindex.stamp(index)  # before reading it: a write since shows after the run
     config = _text(os.path.join(settings, "config")) or ""  # a sha256 repository's index
     size = 32 if "sha256" in [v.lower() for v in _values_of(config, "objectformat",
                                                               _OBJECTS)] else 20
     try:
         links = gitindex.gitlinks(index, size)
-    except gitindex.Nameless as error:
+    except gitindex.Unread as error:
         raise Unreadable(str(error)) from error
     found.indexes.append(Index(index, work, os.path.realpath(work), stamp, links, size))
     for name in links:
@@ -119,6 +134,7 @@ def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
         found.guarded.extend(inner.guarded)
         found.absent.extend(inner.absent)
         found.indexes.extend(inner.indexes)
+        found.git_dirs.extend(inner.git_dirs)
 
 
 def _missing(git: str, names: tuple[str, ...]) -> list[str]:
@@ -166,10 +182,21 @@ def _submodules(modules: str, tree: str) -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     for directory, subdirs, files in os.walk(modules):
         subdirs[:] = [d for d in subdirs if d not in _DATA_DIRS and d != "hooks"]
-        if "config" in files:
+        if "config" in files or "HEAD" in files:
             name = os.path.relpath(directory, modules).replace(f"{os.sep}modules{os.sep}", os.sep)
             found.append((directory, [tree, os.path.join(tree, name)]))
     return found
+
+
+def made_in(place: str) -> list[str]:
+    """The git dirs in a ``modules`` directory (submodules', nested ones included) or a
+    ``worktrees`` one (linked worktrees')."""
+    if os.path.basename(place) == "modules":
+        return [git for git, _ in _submodules(place, "")]
+    try:
+        return [os.path.join(place, name) for name in os.listdir(place)]
+    except OSError:
+        return []
 
 
 def _worktrees(worktrees: str) -> list[str]:

@@ -16,9 +16,19 @@ import time
 GITLINK = b"\x00\x00\xe0\x00"  # mode 0o160000, as an entry stores it (big-endian)
 _FIXED = 40  # an entry's times, device, inode, mode, owner, group and size
 RACY = 2_000_000_000  # ns: an index changed this recently may change again unseen
+MAX_INDEX = 1 << 28  # bytes of an index read on every boxed run (far more than git's own)
 
 
-class Nameless(OSError):
+class Unread(OSError):
+    """An index whose gitlinks cannot all be read."""
+
+
+class TooLarge(Unread):
+    def __init__(self, index: str) -> None:
+        super().__init__(f"{index} is larger than {MAX_INDEX} bytes")
+
+
+class Nameless(Unread):
     """A split index replaces an entry of its shared index by a gitlink, by position: this
     reading cannot name it."""
 
@@ -42,54 +52,68 @@ def stamp(index: str) -> tuple[int, int, int, int] | None:
 
 
 def gitlinks(index: str, hash_size: int = 20) -> tuple[str, ...]:
-    """The paths (relative to the work tree) of the gitlink entries of ``index`` and of any
-    shared index beside it; () for none, or for a file git could not read as an index.
-    Reads more than git does, never less: a version 2 or 3 entry is found by its mode
-    where an entry can begin, a version 4 index is read entry by entry."""
-    directory = os.path.dirname(index)
-    try:
-        shared = [name for name in os.listdir(directory) if name.startswith("sharedindex.")]
-    except OSError:
-        shared = []
-    found = _read(index, hash_size, split=bool(shared))
-    for name in sorted(shared):  # a split index: the entries it adds to or replaces in these
-        found += _read(os.path.join(directory, name), hash_size, split=False)
-    return tuple(dict.fromkeys(found))
+    """The paths (relative to the work tree) of the gitlink entries of ``index`` and, for a
+    split index, of the shared index it names; () for none, or for a file git could not
+    read as an index. Reads more than git does, never less: a version 2 or 3 entry is
+    found by its mode where an entry can begin, a version 4 index is read entry by entry.
+    ``Unread`` for one too large to read on every run, or a split index's gitlink without
+    its name."""
+    names, shared = _read(index, hash_size)
+    if shared and "" in names:
+        raise Nameless(index)
+    for name in shared:  # a split index: the entries it adds to or replaces in that one
+        names += _read(os.path.join(os.path.dirname(index), name), hash_size)[0]
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
-def _read(index: str, hash_size: int, split: bool) -> list[str]:
+def _read(index: str, hash_size: int) -> tuple[list[str], list[str]]:
+    """The gitlinks' names ("" for one without its own), and the shared indexes that the
+    index names and that are there (a ``link`` extension: its signature and size, then the
+    shared index's hash; every place those bytes appear is taken for one)."""
     try:
         fd = os.open(index, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
-        return []
+        return [], []
     with open(fd, "rb"):  # closes it
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size < 12:
-            return []  # git reads no index from it either
+            return [], []  # git reads no index from it either
+        if info.st_size > MAX_INDEX:
+            raise TooLarge(index)
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
-            if data[:4] != b"DIRC" or data.find(GITLINK, 12) < 0:
-                return []
-            version = int.from_bytes(data[4:8], "big")
-            if version == 4:
-                names = _walk(data, int.from_bytes(data[8:12], "big"), hash_size)
-            else:
-                names = _found(data, version, hash_size)
-    if split and "" in names:
-        raise Nameless(index)
-    return [name for name in names if name]
+            if data[:4] != b"DIRC":
+                return [], []
+            shared = _shared(data, os.path.dirname(index), hash_size)
+            if data.find(GITLINK, 12) < 0:
+                return [], shared
+            if int.from_bytes(data[4:8], "big") == 4:
+                return _walk(data, int.from_bytes(data[8:12], "big"), hash_size), shared
+            return _found(data, hash_size), shared
 
 
-def _found(data: mmap.mmap, version: int, hash_size: int) -> list[str]:
+def _shared(data: mmap.mmap, directory: str, hash_size: int) -> list[str]:
+    found = []
+    at = data.find(b"link", 12)
+    while at >= 0:
+        name = "sharedindex." + data[at + 8:at + 8 + hash_size].hex()
+        if os.path.isfile(os.path.join(directory, name)):
+            found.append(name)
+        at = data.find(b"link", at + 1)
+    return list(dict.fromkeys(found))
+
+
+def _found(data: mmap.mmap, hash_size: int) -> list[str]:
     """Version 2 and 3: entries are padded to 8 bytes from offset 12, so a mode lies 4 bytes
     past a multiple of 8; the name follows the hash and the flags (and the extended flags,
-    in version 3, when the flags say so), its length in the flags' low 12 bits."""
+    when the flags say so: git reads them in version 2 too), its length in the flags' low
+    12 bits."""
     names: list[str] = []
     at = data.find(GITLINK, 12)
     while at >= 0:
         if at % 8 == 4 and at >= 36:
             flags_at = at + 16 + hash_size
             flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
-            start = flags_at + 2 + (2 if version >= 3 and flags & 0x4000 else 0)
+            start = flags_at + 2 + (2 if flags & 0x4000 else 0)
             name = _name(data, start, flags & 0xFFF)
             if name is not None:
                 names.append(name)
@@ -116,7 +140,10 @@ def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
     names: list[str] = []
     previous = b""
     at = 12
+    end = len(data)
     for _ in range(count):
+        if at + _FIXED + hash_size + 4 > end:
+            break  # not an index git would read: it ends before its entries do
         mode = data[at + 24:at + 28]
         flags_at = at + _FIXED + hash_size
         flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
@@ -124,15 +151,15 @@ def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
         byte = data[at]
         drop = byte & 0x7F
         at += 1
-        while byte & 0x80:
+        while byte & 0x80 and at < end:
             byte = data[at]
             drop = ((drop + 1) << 7) | (byte & 0x7F)
             at += 1
-        end = data.find(b"\0", at)
-        if end < 0 or drop > len(previous):
+        stop = data.find(b"\0", at)
+        if stop < 0 or drop > len(previous):
             break  # not an index git would read
-        previous = previous[:len(previous) - drop] + data[at:end]
-        at = end + 1
+        previous = previous[:len(previous) - drop] + data[at:stop]
+        at = stop + 1
         if mode == GITLINK:
             names.append(os.fsdecode(previous))
     return names

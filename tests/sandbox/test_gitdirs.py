@@ -15,7 +15,7 @@ from gatekeep.sandbox.gitdirs import protected
 
 def kept(tree: Path | str, home: str) -> list[str]:
     """What a box may not change: the paths kept read-only and those that must not appear."""
-    guarded, absent, _ = protected(str(tree), home)
+    guarded, absent, *_ = protected(str(tree), home)
     return guarded + absent
 
 
@@ -31,7 +31,7 @@ def test_a_dot_git_file_leads_to_its_git_dir_and_common_dir(tmp_path: Path) -> N
 
     (tree / ".husky").mkdir()  # one hooks directory there, one (in the home) not yet
 
-    guarded, absent, _ = protected(str(tree), str(tmp_path / "home"))
+    guarded, absent, *_ = protected(str(tree), str(tmp_path / "home"))
 
     assert {str(tree / ".git"), str(linked / "config"), str(linked / "commondir"),
             str(common / "config"), str(common / "hooks"), str(common / "info"),
@@ -42,12 +42,12 @@ def test_a_dot_git_file_leads_to_its_git_dir_and_common_dir(tmp_path: Path) -> N
 
 def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    assert protected(str(tmp_path), "/")[1] == [str(tmp_path / ".git/commondir"),
-                                                str(tmp_path / ".git/config.worktree")]
+    assert protected(str(tmp_path), "/")[1] == [str(tmp_path / ".git" / name) for name in (
+        "commondir", "config.worktree", "config", "hooks")]
 
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:
-    guarded, absent, (index,) = protected(str(tmp_path), "/")
+    guarded, absent, (index,), _ = protected(str(tmp_path), "/")
     assert (guarded, absent) == ([], [])
     # a repository the run makes is read after it: every gitlink in it then is new
     assert (index.path, index.stamp, index.gitlinks) == (str(tmp_path / ".git/index"), None, ())
@@ -131,7 +131,7 @@ def test_a_file_the_config_includes_is_kept_read_only_and_its_hooks_path_too(
     read = subprocess.run(["git", "-C", str(tree), "config", "core.hooksPath"],
                           capture_output=True, text=True, check=True).stdout.strip()
     assert read == "team-hooks"  # git reads the included file as its own config
-    guarded, absent, _ = protected(str(tree), "/h")
+    guarded, absent, *_ = protected(str(tree), "/h")
     assert str(tree / ".gitconfig") in guarded
     assert str(tree / "team-hooks") in absent  # not made yet: a command must not make it
     assert str(tree / "nested.cfg") in absent  # relative to the file that names it: a
@@ -152,5 +152,5 @@ def test_a_path_in_another_section_is_not_an_include(tmp_path: Path) -> None:
     tree = repository(tmp_path)
     with (tree / ".git" / "config").open("a") as config:
         config.write('[submodule "lib"]\n\tpath = lib\n[alias]\n\tpath = !echo\n')
-    guarded, absent, _ = protected(str(tree), "/h")
+    guarded, absent, *_ = protected(str(tree), "/h")
     assert not [p for p in guarded + absent if p.endswith(("/lib", "!echo"))]

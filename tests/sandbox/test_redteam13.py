@@ -25,7 +25,7 @@ def git_reads(config: Path) -> bytes | None:
 
 def kept(tree: Path, value: bytes) -> bool:
     path = os.path.normpath(os.path.join(os.fsencode(tree), value))
-    guarded, absent, _ = protected(str(tree), HOME)
+    guarded, absent, *_ = protected(str(tree), HOME)
     return path in {os.fsencode(p) for p in guarded + absent}
 
 
