@@ -48,6 +48,7 @@ class Seen:
     def __init__(self) -> None:
         self.paths: set[str] = set()
         self.there = 0
+        self.trees: set[tuple[str, str]] = set()  # (git dir, work tree) kept already
 
 
 class Protected(NamedTuple):
@@ -70,6 +71,9 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
     else:  # not a repository yet: one the run makes is read after it
         return Protected([], [], [Index(os.path.join(dot, "index"), tree,
                                         os.path.realpath(tree), None, ())], [])
+    seen = Seen() if seen is None else seen
+    if (os.path.realpath(git_dir), tree) in seen.trees:  # a submodule, with its tree: kept
+        return Protected(guarded, [], [], [])
     common = pointed(os.path.join(git_dir, "commondir"), "", git_dir) \
         if os.path.isfile(os.path.join(git_dir, "commondir")) else git_dir
     absent = [] if common != git_dir else [os.path.join(git_dir, "commondir")]
@@ -85,6 +89,7 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
         for git, trees in [(directory, [tree]), *_submodules(os.path.join(directory, "modules"),
                                                                 tree)]:
             if git != directory:  # a submodule's git dir: its settings, as the main one's
+                seen.trees.add((os.path.realpath(git), trees[1]))
                 indexed.append((git, trees[1], git))
                 guarded += [os.path.join(git, name) for name in SETTINGS]
                 absent += _missing(git, ("config.worktree", "commondir", "config", "hooks"))
@@ -97,7 +102,6 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
     result = Protected(guarded, absent, [], [
         (os.path.join(directory, place), tuple(made_in(os.path.join(directory, place))))
         for directory in dict.fromkeys((git_dir, common)) for place in ("modules", "worktrees")])
-    seen = Seen() if seen is None else seen
     for git, work, settings in indexed:
         _gitlinked(git, work, settings, home, result, seen)
     return result
