@@ -145,7 +145,7 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
 def _after_box(plan: Plan, stderr: TextIO) -> None:
     """Settings the boxed command created where the box could not bind them are removed,
     links on the way to protected paths that it replaced are put back, and repositories it
-    staged as gitlinks are held."""
+    staged as gitlinks, or made with settings that run code, are held."""
     if plan.box is not None and plan.box.links:
         from gatekeep.sandbox.created import restore_links
 
@@ -165,6 +165,12 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
         from gatekeep.sandbox.created import hold_staged
 
         for line in hold_staged(plan.box.indexes, plan.box.tree):
+            stderr.write(line)
+    if plan.box is not None:
+        from gatekeep.sandbox.created import hold_new
+
+        for line in hold_new(plan.box.tree, plan.box.repositories, plan.box.not_scanned,
+                             plan.box.scan_limit):
             stderr.write(line)
 
 

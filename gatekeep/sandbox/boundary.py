@@ -86,6 +86,10 @@ class Boundary(NamedTuple):
     indexes: tuple[gitdirs.Index, ...] = ()  # a gitlink the run stages in one is held after it
     git_dirs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (.git/modules or .git/worktrees,
                                     # the git dirs there): one the run makes is held after it
+    repositories: tuple[str, ...] = ()  # the directories in the tree with a .git before the
+                                    # run: a new one with settings that run code is held after
+    not_scanned: tuple[str, ...] = ()  # names the tree scans pass over
+    scan_limit: int = SCAN_LIMIT
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -142,7 +146,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                                           GIT_UNREAD))
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
-                    tuple(separate), links, parents, tuple(indexes), tuple(git_dirs))
+                    tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
+                    (*([tree] if os.path.lexists(os.path.join(tree, ".git")) else []), *nested),
+                    tuple(where.not_scanned), where.scan_limit)
 
 
 def _repositories(trees: list[str], home: str) -> gitdirs.Protected:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from gatekeep.sandbox import gitindex
-from gatekeep.sandbox.gitdirs import Index, made_in, pointed
+from gatekeep.sandbox.gitdirs import Index, made_in, pointed, repositories
 
 _INDEX_HELD = ("git sees nothing staged until it is moved back: check what it stages first "
                "(GIT_INDEX_FILE=that-file git ls-files -s)")
@@ -87,6 +87,31 @@ def hold_made(git_dirs: tuple[tuple[str, tuple[str, ...]], ...], tree: str) -> l
                 continue
             lines.append(f"gatekeep: warning: the command made the git dir {_shown(git, tree)}, "
                          f"{_GIT}; {_hold(git, tree, 'check its config and hooks first')}\n")
+    return lines
+
+
+def hold_new(tree: str, known: tuple[str, ...], skip: tuple[str, ...], limit: int
+             ) -> list[str]:
+    """Move aside the ``.git`` of each repository the run made in the tree (none was there
+    before) that holds settings or hooks a later git would run (``plainrepo``): the
+    operator's ``git add -A`` would stage it, or a ``git reset`` bring back a gitlink the
+    run committed. One warning line each."""
+    found, whole = repositories(tree, frozenset(skip), limit)
+    lines = []
+    for directory in found:
+        if directory == tree or directory in known:
+            continue
+        from gatekeep.sandbox.plainrepo import code_in
+
+        dot = os.path.join(directory, ".git")
+        code = code_in(dot)
+        if code is not None:
+            lines.append(f"gatekeep: warning: the command made a repository, "
+                         f"{_shown(directory, tree)}, whose {code}, {_GIT}; {_hold(dot, tree)}\n")
+    if not whole:
+        lines.append(f"gatekeep: warning: the tree has more than {limit} entries: repositories "
+                     "the command made past them were not checked; check before running git "
+                     "in the tree\n")
     return lines
 
 

@@ -192,6 +192,31 @@ def _submodules(modules: str, tree: str) -> list[tuple[str, list[str]]]:
     return found
 
 
+def repositories(tree: str, skip: frozenset[str], limit: int) -> tuple[list[str], bool]:
+    """The directories in ``tree`` (itself included) that hold a ``.git``, not looking in
+    directories named in ``skip`` or in a ``.git``; and whether the walk saw the whole
+    tree (at most ``limit`` entries)."""
+    found: list[str] = []
+    pending = [tree]
+    seen = 0
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = os.scandir(directory)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                seen += 1
+                if entry.name == ".git":
+                    found.append(directory)
+                elif entry.name not in skip and entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+        if seen > limit:
+            return found, False
+    return found, True
+
+
 def made_in(place: str) -> list[str]:
     """The git dirs in a ``modules`` directory (submodules', nested ones included) or a
     ``worktrees`` one (linked worktrees')."""

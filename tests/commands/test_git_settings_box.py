@@ -713,3 +713,40 @@ def test_a_linked_worktree_in_the_tree_has_its_index_unread(sandbox: Sandbox,
     subprocess.run(["git", "status"], cwd=sandbox.work / "wt", capture_output=True,
                    check=False, timeout=60)
     assert not (sandbox.work / "PWNED").exists(), boxed.stderr
+
+
+def test_an_untracked_repository_is_left_for_the_operators_git_add(sandbox: Sandbox) -> None:
+    """Only a gitlink the run staged was held: a repository it left untracked kept its
+    settings, and the operator's ``git add -A`` (which stages it as a gitlink), then the next
+    ``git status``, ran them. A repository the run makes with settings that run code is now
+    held whether staged or not."""
+    _repo(sandbox.work)
+    _plant(sandbox, NEW_REPO.format("foo"), EVIL.format("foo"))
+    boxed = _boxed(sandbox)
+    assert not _status(sandbox, ["add", "-A"]), boxed.stderr
+    assert ("gatekeep: warning: the command made a repository, foo, whose config sets "
+            "core.fsmonitor, which changes what git runs; moved it to foo/.git.gatekeep-held"
+            ) in boxed.stderr
+
+
+def test_a_gitlink_committed_then_unstaged_comes_back_with_git_reset(sandbox: Sandbox) -> None:
+    """The run committed a gitlink and removed it from the index again: the index it left
+    staged nothing new, so nothing was held, and the operator's ``git reset`` restored the
+    gitlink from HEAD."""
+    _repo(sandbox.work)
+    _plant(sandbox, NEW_REPO.format("foo"), EVIL.format("foo"), "-git add foo",
+           "git -c user.name=t -c user.email=t@e commit -qm foo", "git rm -q --cached foo")
+    boxed = _boxed(sandbox)
+    assert not _status(sandbox, ["reset", "-q"]), boxed.stderr
+
+
+@pytest.mark.parametrize("made", ["git init -q foo", "git clone -q . foo",
+                                  "git init -q --object-format=sha256 foo"])
+def test_a_plain_repository_the_run_makes_is_left_alone(sandbox: Sandbox, made: str) -> None:
+    """What ``git init`` and ``git clone`` write runs nothing: such a repository is neither
+    moved nor warned about (an agent that scaffolds a project keeps it)."""
+    _repo(sandbox.work)
+    _plant(sandbox, made)
+    boxed = _boxed(sandbox)
+    assert (sandbox.work / "foo/.git/HEAD").exists()
+    assert "gatekeep: warning" not in boxed.stderr, boxed.stderr
