@@ -146,32 +146,23 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
     """Settings the boxed command created where the box could not bind them are removed,
     links on the way to protected paths that it replaced are put back, and repositories it
     staged as gitlinks, or made with settings that run code, are held."""
-    if plan.box is not None and plan.box.links:
+    if plan.box is None:
+        return
+    if plan.box.links:
         from gatekeep.sandbox.created import restore_links
 
         for line in restore_links(plan.box.links, plan.box.tree, plan.box.parents):
             stderr.write(line)
-    if plan.box is not None and any(os.path.lexists(p) for p in plan.box.absent):
+    held: list[str] = []
+    if any(os.path.lexists(p) for p in plan.box.absent):
         from gatekeep.sandbox.created import remove_created
 
-        for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents):
+        for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents, held):
             stderr.write(line)
-    if plan.box is not None and plan.box.git_dirs:
-        from gatekeep.sandbox.created import hold_made
+    from gatekeep.sandbox.created import hold_repositories
 
-        for line in hold_made(plan.box.git_dirs, plan.box.tree):
-            stderr.write(line)
-    if plan.box is not None and plan.box.indexes:
-        from gatekeep.sandbox.created import hold_staged
-
-        for line in hold_staged(plan.box.indexes, plan.box.tree):
-            stderr.write(line)
-    if plan.box is not None:
-        from gatekeep.sandbox.created import hold_new
-
-        for line in hold_new(plan.box.tree, plan.box.repositories, plan.box.not_scanned,
-                             plan.box.scan_limit):
-            stderr.write(line)
+    for line in hold_repositories(plan.box, held):
+        stderr.write(line)
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

@@ -84,10 +84,14 @@ class Boundary(NamedTuple):
     parents: tuple[tuple[str, str], ...] = ()  # (directory, its real path) of each absent
                                     # path and link: touched after the run only if unchanged
     indexes: tuple[gitdirs.Index, ...] = ()  # a gitlink the run stages in one is held after it
-    git_dirs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (.git/modules or .git/worktrees,
-                                    # the git dirs there): one the run makes is held after it
+    git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (a .git/modules, its real
+                                    # path, the git dirs there): one the run makes is held
+    git_roots: tuple[str, ...] = ()  # real paths of the tree and its git dirs when planned:
+                                    # the clean-up moves nothing elsewhere
     repositories: tuple[str, ...] = ()  # the directories in the tree with a .git before the
                                     # run: a new one with settings that run code is held after
+    bares: tuple[str, ...] = ()     # the bare repositories in the tree before the run
+    passed: tuple[str, ...] = ()    # directories the scan did not look in (not_scanned)
     not_scanned: tuple[str, ...] = ()  # names the tree scans pass over
     scan_limit: int = SCAN_LIMIT
 
@@ -98,9 +102,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     writable = _existing([tree, *where.temp_dirs, *_expand(spec.writable, where.home)])
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
-    found_write, found_read, nested = _scan(tree, spec, where, notes)
+    found_write, found_read, walked = _scan(tree, spec, where, notes)
     try:
-        git_guarded, git_absent, indexes, git_dirs = _repositories([tree, *nested], where.home)
+        git_guarded, git_absent, indexes, git_dirs = _repositories(tree, walked, where.home)
     except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
         git_guarded, git_absent, indexes, git_dirs = [], [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
@@ -147,22 +151,31 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                             for n in notes),
                     tuple(linked), home, tuple(_by_depth(shown)), tuple(relinked),
                     tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
-                    (*([tree] if os.path.lexists(os.path.join(tree, ".git")) else []), *nested),
-                    tuple(where.not_scanned), where.scan_limit)
+                    _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
+                    tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
+                    where.scan_limit)
 
 
-def _repositories(trees: list[str], home: str) -> gitdirs.Protected:
+def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:
     """What the box keeps of the tree's repository and of each one found inside the tree,
-    linked from an index or not (an untracked clone is still where the operator runs git)."""
+    linked from an index or not (an untracked clone, a bare repository: still where the
+    operator or an editor runs git)."""
     seen = gitdirs.Seen()
-    kept = gitdirs.protected(trees[0], home, seen)
-    for tree in trees[1:]:
-        inner = gitdirs.protected(tree, home, seen)
-        kept.guarded.extend(inner.guarded)
-        kept.absent.extend(inner.absent)
-        kept.indexes.extend(inner.indexes)
-        kept.git_dirs.extend(inner.git_dirs)
+    kept = gitdirs.protected(tree, home, seen)
+    inner = [gitdirs.protected(nested, home, seen) for nested in walked.dots if nested != tree]
+    for found in [*inner, *(gitdirs.bare(git, home) for git in walked.bares)]:
+        kept.guarded.extend(found.guarded)
+        kept.absent.extend(found.absent)
+        kept.indexes.extend(found.indexes)
+        kept.git_dirs.extend(found.git_dirs)
     return kept
+
+
+def _git_roots(tree: str, indexes: list[gitdirs.Index],
+               git_dirs: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([os.path.realpath(tree),
+                                *(os.path.realpath(os.path.dirname(i.path)) for i in indexes),
+                                *(real for _, real, _ in git_dirs)]))
 
 
 def _links(paths: list[str], roots: list[str]) -> tuple[tuple[str, str], ...]:
@@ -377,9 +390,9 @@ def _glob_files(text: str) -> list[str]:
 
 
 def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
-          ) -> tuple[list[str], list[str], list[str]]:
+          ) -> tuple[list[str], list[str], gitdirs.Walked]:
     """Entries of the working tree that the unanchored globs (``**/.env``) name, and the
-    repositories inside it (a directory with a ``.git``)."""
+    repositories inside it."""
     write = _matcher([p for p in spec.protect_write if not p.startswith(("/", "~", "!"))])
     read = _matcher([p for p in spec.protect_read if not p.startswith(("/", "~", "!"))])
     # ``!PATTERN``: a template beside the secrets (``.env.example``) stays readable
@@ -387,10 +400,10 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
                      and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
-    nested: list[str] = []
+    walked = gitdirs.Walked([], [], [])
     pending = [tree]
     seen = 0
-    skip = frozenset((*where.not_scanned, ".git"))
+    skip = frozenset(where.not_scanned)
     cut = len(tree.rstrip("/")) + 1
     while pending:
         directory = pending.pop()
@@ -413,15 +426,13 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
                 continue
             if _hit(write, entry, cut):
                 found_write.append(entry.path)
-            if entry.name == ".git" and directory != tree:
-                nested.append(directory)
-            if entry.name not in skip and entry.is_dir(follow_symlinks=False):
+            if gitdirs.noted(walked, directory, entry, skip):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "
                          "protected files deeper in it would not be hidden by the box")
             break
-    return found_write, found_read, nested
+    return found_write, found_read, walked
 
 
 def _matcher(patterns: list[str]) -> tuple[NameGlobs | None, PathGlobs | None]:

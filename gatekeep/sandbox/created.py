@@ -1,6 +1,6 @@
 """After a boxed run: settings it created where nothing could be bound are removed, links
-on the way to protected paths that it replaced are put back, and repositories it staged
-as gitlinks are held.
+on the way to protected paths that it replaced are put back, and repositories it made or
+staged that would run code in a later git are held.
 
 A bind needs something there, so an agent's settings directory or a ``.git/commondir``
 that did not exist before the run could be created by it, and would run code in a later
@@ -17,6 +17,12 @@ import os
 from gatekeep.sandbox import gitindex
 from gatekeep.sandbox.gitdirs import Index, made_in, pointed, repositories
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
+if TYPE_CHECKING:
+    from gatekeep.sandbox.boundary import Boundary
+
+_BACK = "check its config and hooks before moving it back"
+_FIRST = "check its config and hooks first"
 _INDEX_HELD = ("git sees nothing staged until it is moved back: check what it stages first "
                "(GIT_INDEX_FILE=that-file git ls-files -s)")
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
@@ -26,7 +32,8 @@ _GIT = "which changes what git runs"
 
 
 def remove_created(paths: tuple[str, ...], tree: str,
-                   parents: tuple[tuple[str, str], ...] = ()) -> list[str]:
+                   parents: tuple[tuple[str, str], ...] = (),
+                   held: list[str] | None = None) -> list[str]:
     """Remove each of ``paths`` that exists now (a link itself, never what it points to);
     one warning line for each. Only where its directory is still the one planned
     (``parents``): a command that put a link in place of a directory above it would have
@@ -39,7 +46,7 @@ def remove_created(paths: tuple[str, ...], tree: str,
             lines.append(_untouched(path, tree))
             continue
         if os.path.basename(path) == ".git":  # a repository where a gitlink is: held
-            done = _hold(path, tree)
+            done = _hold(path, tree, (os.path.realpath(os.path.dirname(path)),), held=held)
         else:
             _remove(path)
             done = "could not remove it: remove it yourself before running git or an agent" \
@@ -47,107 +54,6 @@ def remove_created(paths: tuple[str, ...], tree: str,
         lines.append(f"gatekeep: warning: the command created {_shown(path, tree)}, "
                      f"{_changes(path)}; {done}\n")
     return lines
-
-
-def hold_staged(indexes: tuple[Index, ...], tree: str) -> list[str]:
-    """Move aside the ``.git`` of each repository that an index the run wrote stages as a
-    gitlink it did not stage before; one warning line each. Only where the gitlink's path
-    still resolves to where it is in the tree (a link there would lead the move elsewhere)."""
-    lines = []
-    for index in indexes:
-        if index.stamp is not None and gitindex.stamp(index.path) == index.stamp:
-            continue  # the usual case: the run wrote no index
-        try:  # both hash sizes: a repository the run made can have either
-            now = {name for size in (20, 32) for name in gitindex.gitlinks(_index(index), size)}
-        except gitindex.Unread as error:  # what it stages is unknown: git must not read it
-            lines.append(f"gatekeep: warning: the command wrote the index, and {error}; "
-                         f"{_hold(_index(index), tree, _INDEX_HELD)}\n")
-            continue
-        for name in sorted(now):
-            path = os.path.join(index.tree, name)
-            dot = os.path.join(path, ".git")
-            if name in index.gitlinks or not os.path.lexists(dot):
-                continue
-            if os.path.realpath(path) != os.path.normpath(os.path.join(index.real, name)):
-                lines.append(_untouched(dot, tree))
-                continue
-            lines.append(f"gatekeep: warning: the command staged {_shown(path, tree)}, a "
-                         f"repository, as a gitlink, {_GIT}; {_hold(dot, tree)}\n")
-    return lines
-
-
-def hold_made(git_dirs: tuple[tuple[str, tuple[str, ...]], ...], tree: str) -> list[str]:
-    """Move aside each git dir the run made under ``.git/modules`` (``git submodule update
-    --init`` would use it, hooks and all) or ``.git/worktrees``; one warning line each."""
-    lines = []
-    for place, known in git_dirs:
-        for git in made_in(place):
-            if git in known or not os.path.lexists(git) or os.path.basename(git).startswith(
-                    ".") or ".gatekeep-held" in os.path.basename(git):
-                continue
-            lines.append(f"gatekeep: warning: the command made the git dir {_shown(git, tree)}, "
-                         f"{_GIT}; {_hold(git, tree, 'check its config and hooks first')}\n")
-    return lines
-
-
-def hold_new(tree: str, known: tuple[str, ...], skip: tuple[str, ...], limit: int
-             ) -> list[str]:
-    """Move aside the ``.git`` of each repository the run made in the tree (none was there
-    before) that holds settings or hooks a later git would run (``plainrepo``): the
-    operator's ``git add -A`` would stage it, or a ``git reset`` bring back a gitlink the
-    run committed. One warning line each."""
-    found, whole = repositories(tree, frozenset(skip), limit)
-    lines = []
-    for directory in found:
-        if directory == tree or directory in known:
-            continue
-        from gatekeep.sandbox.plainrepo import code_in
-
-        dot = os.path.join(directory, ".git")
-        code = code_in(dot)
-        if code is not None:
-            lines.append(f"gatekeep: warning: the command made a repository, "
-                         f"{_shown(directory, tree)}, whose {code}, {_GIT}; {_hold(dot, tree)}\n")
-    if not whole:
-        lines.append(f"gatekeep: warning: the tree has more than {limit} entries: repositories "
-                     "the command made past them were not checked; check before running git "
-                     "in the tree\n")
-    return lines
-
-
-def _index(index: Index) -> str:
-    """The index file now: a ``.git`` the run made where there was none can be a file that
-    names a git dir elsewhere."""
-    dot = os.path.dirname(index.path)
-    if os.path.basename(dot) == ".git" and os.path.isfile(dot):
-        return os.path.join(pointed(dot, "gitdir:", os.path.dirname(dot)), "index")
-    return index.path
-
-
-def _hold(path: str, tree: str, then: str = "check its config and hooks before moving it "
-          "back") -> str:
-    """Move ``path`` (itself, never what a link names) to a free name beside it, one the
-    command could not have taken in advance."""
-    import time
-
-    for held in (f"{path}.gatekeep-held", f"{path}.gatekeep-held-{time.time_ns()}"):
-        if os.path.lexists(held):
-            continue
-        try:
-            os.rename(path, held)
-        except PermissionError:  # a directory the command made read-only: it is the tree's
-            parent = os.path.dirname(path)
-            try:
-                os.chmod(parent, os.stat(parent).st_mode | 0o200)
-                os.rename(path, held)
-            except OSError as error:
-                return (f"could not move it aside ({error.strerror}): remove it yourself "
-                        "before running git or an agent")
-        except OSError as error:
-            return (f"could not move it aside ({error.strerror}): remove it yourself before "
-                    "running git or an agent")
-        return f"moved it to {_shown(held, tree)}: {then}"
-    return "could not move it aside: remove it yourself before running git or an agent"
 
 
 def restore_links(links: tuple[tuple[str, str], ...], tree: str,
@@ -178,6 +84,138 @@ def restore_links(links: tuple[tuple[str, str], ...], tree: str,
         lines.append(f"gatekeep: warning: the command replaced {_shown(path, tree)}, a link to "
                      f"{visible(target)}, {_changes(path)}; {done}\n")
     return lines
+
+
+def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
+    """After a boxed run, each repository it made or staged that a later git would run code
+    from is held: its ``.git`` (or a bare one's ``HEAD``, or an index that cannot be read)
+    moved aside; one warning line each. Nothing outside the tree and the git dirs it had
+    when the box was planned (``box.git_roots``) is moved. ``held``: what the clean-up
+    moved aside (a held ``.git`` is a bare repository, not one the run made)."""
+    roots = box.git_roots or (os.path.realpath(box.tree),)
+    return [*_hold_made(box.git_dirs, box.tree, roots, held),
+            *_hold_staged(box.indexes, box.tree, roots, held), *_hold_new(box, roots, held)]
+
+
+def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str,
+               roots: tuple[str, ...], held: list[str]) -> list[str]:
+    """Each git dir the run made under a ``.git/modules``: ``git submodule update --init``
+    would use it, hooks and all. Only where that directory is still the one planned."""
+    lines = []
+    for modules, real, known in git_dirs:
+        if os.path.islink(modules) or os.path.realpath(modules) != real:
+            if os.path.lexists(modules):
+                lines.append(_untouched(os.path.join(modules, "x"), tree))
+            continue
+        try:
+            made = [git for git in made_in(modules) if git not in known]
+        except OSError as error:  # gitdirs.Unreadable: more than are read on every run
+            lines.append(f"gatekeep: warning: {error}: check it before running git\n")
+            continue
+        for git in made:
+            if os.path.lexists(git):  # not in one held already
+                lines.append(f"gatekeep: warning: the command made the git dir "
+                             f"{_shown(git, tree)}, {_GIT}; "
+                             f"{_hold(git, tree, roots, _FIRST, held)}\n")
+    return lines
+
+
+def _hold_staged(indexes: tuple[Index, ...], tree: str, roots: tuple[str, ...],
+                 held: list[str]) -> list[str]:
+    """The ``.git`` of each repository that an index the run wrote stages as a gitlink it
+    did not stage before. Only where the gitlink's path still resolves to where it is in
+    the tree (a link there would lead the move elsewhere)."""
+    lines = []
+    for index in indexes:
+        if index.stamp is not None and gitindex.stamp(index.path) == index.stamp:
+            continue  # the usual case: the run wrote no index
+        try:  # both hash sizes: a repository the run made can have either
+            now = {name for size in (20, 32) for name in gitindex.gitlinks(_index(index), size)}
+        except gitindex.Unread as error:  # what it stages is unknown: git must not read it
+            lines.append(f"gatekeep: warning: the command wrote the index, and {error}; "
+                         f"{_hold(_index(index), tree, roots, _INDEX_HELD, held)}\n")
+            continue
+        for name in sorted(now):
+            path = os.path.join(index.tree, name)
+            dot = os.path.join(path, ".git")
+            if name in index.gitlinks or not os.path.lexists(dot):
+                continue
+            if os.path.realpath(path) != os.path.normpath(os.path.join(index.real, name)):
+                lines.append(_untouched(dot, tree))
+                continue
+            lines.append(f"gatekeep: warning: the command staged {_shown(path, tree)}, a "
+                         f"repository, as a gitlink, {_GIT}; "
+                         f"{_hold(dot, tree, roots, _BACK, held)}\n")
+    return lines
+
+
+def _hold_new(box: Boundary, roots: tuple[str, ...], held: list[str]) -> list[str]:
+    """Each repository the run made in the tree (none was there before) that holds settings
+    or hooks a later git would run (``plainrepo``): the operator's ``git add -A`` would
+    stage it, or a ``git reset`` bring back a gitlink the run committed; and each bare
+    repository it made (git takes the directory for a git dir when run there)."""
+    walked, whole = repositories(box.tree, frozenset(box.not_scanned), box.scan_limit,
+                                 frozenset(box.passed))
+    made = [(d, os.path.join(d, ".git"), os.path.join(d, ".git"))
+            for d in walked.dots if d != box.tree and d not in box.repositories]
+    made += [(d, d, os.path.join(d, "HEAD")) for d in walked.bares
+             if d not in box.bares and d not in held]
+    lines = []
+    for directory, git, moved in made:
+        from gatekeep.sandbox.plainrepo import code_in
+
+        code = code_in(git, roots)
+        if code is not None:
+            lines.append(f"gatekeep: warning: the command made a repository, "
+                         f"{_shown(directory, tree=box.tree)}, whose {code}, {_GIT}; "
+                         f"{_hold(moved, box.tree, roots, _BACK, held)}\n")
+    if not whole:
+        lines.append(f"gatekeep: warning: the tree has more than {box.scan_limit} entries: "
+                     "repositories the command made past them were not checked; check "
+                     "before running git in the tree\n")
+    return lines
+
+
+def _index(index: Index) -> str:
+    """The index file now: a ``.git`` the run made where there was none can be a file that
+    names a git dir elsewhere."""
+    dot = os.path.dirname(index.path)
+    if os.path.basename(dot) == ".git" and os.path.isfile(dot):
+        return os.path.join(pointed(dot, "gitdir: ", os.path.dirname(dot)), "index")
+    return index.path
+
+
+def _hold(path: str, tree: str, roots: tuple[str, ...], then: str = "",
+          held: list[str] | None = None) -> str:
+    """Move ``path`` (itself, never what a link names) to a free name beside it, one the
+    command could not have taken in advance; only in the tree or one of its git dirs."""
+    import time
+
+    from gatekeep.sandbox.boundary import under_any
+
+    parent = os.path.realpath(os.path.dirname(path))
+    if not under_any(parent, roots):
+        return (f"it is not in the tree or its git dirs ({_shown(parent, tree)}), so it was "
+                "left: remove it yourself before running git or an agent")
+    for aside in (f"{path}.gatekeep-held", f"{path}.gatekeep-held-{time.time_ns()}"):
+        if os.path.lexists(aside):
+            continue
+        try:
+            os.rename(path, aside)
+        except PermissionError:  # a directory the command made read-only: it is the tree's
+            try:
+                os.chmod(parent, os.stat(parent).st_mode | 0o200)
+                os.rename(path, aside)
+            except OSError as error:
+                return (f"could not move it aside ({error.strerror}): remove it yourself "
+                        "before running git or an agent")
+        except OSError as error:
+            return (f"could not move it aside ({error.strerror}): remove it yourself before "
+                    "running git or an agent")
+        if held is not None:
+            held.append(aside)
+        return f"moved it to {_shown(aside, tree)}: {then or _BACK}"
+    return "could not move it aside: remove it yourself before running git or an agent"
 
 
 def _moved(path: str, parents: tuple[tuple[str, str], ...]) -> bool:

@@ -17,13 +17,12 @@ from gatekeep.sandbox.records import NamedTuple
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
 # refs, the index and HEAD stay writable, or nothing could be committed).
 SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
-# Under modules/ (submodules' git dirs) only what leads to code; the rest is their data.
-_DATA_DIRS = frozenset(("objects", "refs", "logs", "lfs"))
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 _CORE = frozenset(("core",))
 _OBJECTS = frozenset(("extensions",))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
 MAX_REPOSITORIES = 1000  # git dirs (gitlinks', nested clones') read on every boxed run
+MAX_MODULES = 10_000  # directories under a .git/modules looked at on every boxed run
 
 
 class Unreadable(OSError):
@@ -55,8 +54,8 @@ class Protected(NamedTuple):
     guarded: list[str]              # kept read-only
     absent: list[str]               # must not appear
     indexes: list[Index]            # gitlinks staged in these during a run are held after it
-    git_dirs: list[tuple[str, tuple[str, ...]]]  # (modules or worktrees directory, the git
-                                    # dirs in it): one a run makes there is held after it
+    git_dirs: list[tuple[str, str, tuple[str, ...]]]  # (a .git/modules, its real path, the
+                                    # git dirs in it): one a run makes there is held after it
 
 
 def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
@@ -67,7 +66,7 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
         guarded: list[str] = []
         git_dir = dot
     elif os.path.isfile(dot):
-        guarded, git_dir = [dot], pointed(dot, "gitdir:", tree)
+        guarded, git_dir = [dot], pointed(dot, "gitdir: ", tree)
     else:  # not a repository yet: one the run makes is read after it
         return Protected([], [], [Index(os.path.join(dot, "index"), tree,
                                         os.path.realpath(tree), None, ())], [])
@@ -100,8 +99,8 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
     for path in dict.fromkeys(hooks):  # one not there yet: a command could make it
         (guarded if os.path.lexists(path) else absent).append(path)
     result = Protected(guarded, absent, [], [
-        (os.path.join(directory, place), tuple(made_in(os.path.join(directory, place))))
-        for directory in dict.fromkeys((git_dir, common)) for place in ("modules", "worktrees")])
+        (modules, os.path.realpath(modules), tuple(made_in(modules)))
+        for modules in dict.fromkeys(os.path.join(d, "modules") for d in (git_dir, common))])
     for git, work, settings in indexed:
         _gitlinked(git, work, settings, home, result, seen)
     return result
@@ -167,36 +166,103 @@ def _read_settings(git: str, trees: list[str], home: str
 
 
 def pointed(path: str, prefix: str, base: str) -> str:
-    """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, relative
-    to ``base``; ``base`` itself when the file cannot be read or names nothing."""
+    """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, read as
+    git reads it: the text after ``prefix`` less the line ends at its end (blanks are
+    kept), relative to ``base``, resolved by the file system (``link/..`` is where the link
+    leads, then up); ``base`` itself when the file is not one git would read."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(4096).strip()
-    except OSError:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError):
         return base
-    if not text.startswith(prefix) or not text[len(prefix):].strip():
+    with open(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return base  # a FIFO would hold the run
+        data = handle.read(4096)
+    text = os.fsdecode(data.split(b"\0", 1)[0]).rstrip("\r\n")
+    if not text.startswith(prefix) or not text[len(prefix):]:
         return base
-    return os.path.normpath(os.path.join(base, text[len(prefix):].strip()))
+    return os.path.realpath(os.path.join(base, text[len(prefix):]))
 
 
 def _submodules(modules: str, tree: str) -> list[tuple[str, list[str]]]:
-    """Every submodule git dir under ``modules``, nested ones included, with the work trees
-    its relative paths may be read from: this tree, and the submodule's path in it as git
-    names its git dir (``modules/a/modules/b`` for ``a/b``)."""
+    """Every submodule git dir under ``modules`` (whatever its name), nested ones included,
+    with the work trees its relative paths may be read from: this tree, and the submodule's
+    path in it as git names its git dir (``modules/a/modules/b`` for ``a/b``; a name with a
+    slash is directories under ``modules``). ``Unreadable`` past ``MAX_MODULES``
+    directories: each is looked at on every boxed run."""
     found: list[tuple[str, list[str]]] = []
-    for directory, subdirs, files in os.walk(modules):
-        subdirs[:] = [d for d in subdirs if d not in _DATA_DIRS and d != "hooks"]
-        if "config" in files or "HEAD" in files:
-            name = os.path.relpath(directory, modules).replace(f"{os.sep}modules{os.sep}", os.sep)
-            found.append((directory, [tree, os.path.join(tree, name)]))
+    pending = [(modules, "")]
+    looked = 0
+    while pending:
+        directory, name = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                subdirs = [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for entry in subdirs:
+            looked += 1
+            if looked > MAX_MODULES:
+                raise Unreadable(f"{modules} holds more than {MAX_MODULES} directories")
+            sub = f"{name}/{entry.name}" if name else entry.name
+            if is_git_dir(entry.path):  # its own submodules are in its modules/
+                found.append((entry.path, [tree, os.path.join(tree, sub)]))
+                pending.append((os.path.join(entry.path, "modules"), sub))
+            else:
+                pending.append((entry.path, sub))
     return found
 
 
-def repositories(tree: str, skip: frozenset[str], limit: int) -> tuple[list[str], bool]:
-    """The directories in ``tree`` (itself included) that hold a ``.git``, not looking in
-    directories named in ``skip`` or in a ``.git``; and whether the walk saw the whole
-    tree (at most ``limit`` entries)."""
-    found: list[str] = []
+def is_git_dir(path: str) -> bool:
+    """Whether git could take ``path`` for a git dir (more often than git does: a ``HEAD``
+    or a ``config`` in it)."""
+    return any(os.path.lexists(os.path.join(path, name)) for name in ("HEAD", "config"))
+
+
+def bare(git: str, home: str) -> Protected:
+    """What the box keeps of a bare repository found in the tree: git takes the directory
+    for a git dir when it runs there."""
+    kept, made, hooks = _read_settings(git, [git], home)
+    guarded = [*(os.path.join(git, name) for name in SETTINGS), *kept]
+    absent = [*_missing(git, ("config", "hooks", "config.worktree", "commondir")), *made]
+    for path in dict.fromkeys(hooks):
+        (guarded if os.path.lexists(path) else absent).append(path)
+    return Protected(guarded, absent, [], [])
+
+
+class Walked(NamedTuple):
+    """What a walk of the tree found of repositories."""
+
+    dots: list[str]                 # directories that hold a .git
+    bares: list[str]                # directories git takes for a git dir (bare repositories)
+    passed: list[str]               # directories not looked in: their name is skipped
+
+
+def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozenset[str]
+          ) -> bool:
+    """Note what ``entry`` of ``directory`` tells of repositories; whether to look in it (a
+    directory, not a ``.git``, its name not in ``skip``)."""
+    name = entry.name
+    if name == ".git":
+        walked.dots.append(directory)
+        return False
+    if name == "HEAD" and all(os.path.isdir(os.path.join(directory, part))
+                              for part in ("objects", "refs")):
+        walked.bares.append(directory)
+    if not entry.is_dir(follow_symlinks=False):
+        return False
+    if name in skip:
+        walked.passed.append(entry.path)
+        return False
+    return True
+
+
+def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[str]
+                 ) -> tuple[Walked, bool]:
+    """The repositories in ``tree`` (itself included), not looking in a ``.git`` or in
+    directories named in ``skip``, unless they are not among ``passed`` (new since those
+    were); and whether the walk saw the whole tree (at most ``limit`` entries)."""
+    walked = Walked([], [], [])
     pending = [tree]
     seen = 0
     while pending:
@@ -208,24 +274,18 @@ def repositories(tree: str, skip: frozenset[str], limit: int) -> tuple[list[str]
         with entries:
             for entry in entries:
                 seen += 1
-                if entry.name == ".git":
-                    found.append(directory)
-                elif entry.name not in skip and entry.is_dir(follow_symlinks=False):
+                if noted(walked, directory, entry, skip) or (
+                        entry.name in skip and entry.path not in passed
+                        and entry.is_dir(follow_symlinks=False)):  # one the run made
                     pending.append(entry.path)
         if seen > limit:
-            return found, False
-    return found, True
+            return walked, False
+    return walked, True
 
 
-def made_in(place: str) -> list[str]:
-    """The git dirs in a ``modules`` directory (submodules', nested ones included) or a
-    ``worktrees`` one (linked worktrees')."""
-    if os.path.basename(place) == "modules":
-        return [git for git, _ in _submodules(place, "")]
-    try:
-        return [os.path.join(place, name) for name in os.listdir(place)]
-    except OSError:
-        return []
+def made_in(modules: str) -> list[str]:
+    """The submodules' git dirs in a ``.git/modules``, nested ones included."""
+    return [git for git, _ in _submodules(modules, "")]
 
 
 def _worktrees(worktrees: str) -> list[str]:

@@ -2,9 +2,9 @@
 
 ``git init`` and ``git clone`` write a few settings and sample hooks; a repository with only
 those runs nothing in the operator's git. Anything else (a key not in ``PLAIN``, a line
-this strict reading does not know, a hook, an include, a ``commondir``, submodules or
-gitlinks of its own) is taken as code,
-so such a repository is held. The regular expressions load only when a run made one.
+this strict reading does not know, a hook, an include, a ``commondir`` elsewhere,
+submodules' git dirs) is taken as code, so such a repository is held. The regular
+expressions load only when a run made one.
 """
 
 from __future__ import annotations
@@ -12,18 +12,28 @@ from __future__ import annotations
 import os
 import re
 
-from gatekeep.sandbox import gitindex
+from gatekeep.sandbox.boundary import under_any
+from gatekeep.sandbox.gitdirs import pointed
 
-# Section -> the keys git init and git clone write (and a name and address to commit with);
-# any other key, however harmless, makes the repository held: this is a list of the known.
+# Section -> the keys git init, git clone (--filter too) and git sparse-checkout write, and
+# settings an agent sets in a new repository that name no program and no file (how to pull,
+# line ends, a name to commit with). Any other key, however harmless, makes the repository
+# held: this is a list of the known, not of the dangerous.
 PLAIN = {
     "core": frozenset(("repositoryformatversion", "filemode", "bare", "logallrefupdates",
-                       "ignorecase", "precomposeunicode", "symlinks")),
-    "extensions": frozenset(("objectformat",)),
-    "remote": frozenset(("url", "fetch")),
-    "branch": frozenset(("remote", "merge")),
+                       "ignorecase", "precomposeunicode", "symlinks", "autocrlf", "eol",
+                       "safecrlf", "sparsecheckout", "sparsecheckoutcone")),
+    "extensions": frozenset(("objectformat", "worktreeconfig", "partialclone")),
+    "remote": frozenset(("url", "fetch", "promisor", "partialclonefilter")),
+    "branch": frozenset(("remote", "merge", "rebase")),
     "user": frozenset(("name", "email")),
     "submodule": frozenset(("url", "active")),
+    "pull": frozenset(("rebase", "ff")),
+    "push": frozenset(("default", "autosetupremote")),
+    "fetch": frozenset(("prune",)),
+    "init": frozenset(("defaultbranch",)),
+    "commit": frozenset(("gpgsign",)),
+    "index": frozenset(("sparse",)),
 }
 _HEADER = re.compile(r'\[([A-Za-z0-9-]+)(?: "[^"\\\n]*")?\]')
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*(?:=|$)")
@@ -31,23 +41,22 @@ _SETTING = re.compile(r'[A-Za-z][A-Za-z0-9-]* ?= ?[^\\"#;\n]*')
 _MAX = 1 << 16  # bytes: git init writes about 100
 
 
-def code_in(dot: str) -> str | None:
-    """What in the repository at ``dot`` (a ``.git`` directory, or a file that names one)
-    a later git could run, or None for nothing."""
-    git: str | None = dot
-    if not os.path.isdir(dot) or os.path.islink(dot):
-        git = _named(dot)
-    if git is None:
-        return ".git is not a directory or a file that names one"
-    for name in ("commondir", "config.worktree", "modules"):
-        if os.path.lexists(os.path.join(git, name)):
-            return f"git dir has a {name}"
-    for size in (20, 32):  # git would enter them: what they hold is not looked at here
-        try:
-            if gitindex.gitlinks(os.path.join(git, "index"), size):
-                return "index links other repositories"
-        except gitindex.Unread:
-            return "index cannot be read"
+def code_in(git: str, roots: tuple[str, ...]) -> str | None:
+    """What in the repository whose git dir is ``git`` (or a ``.git`` file that names one)
+    a later git could run, or None for nothing. A git dir outside ``roots`` (the tree and
+    its own git dirs) counts: another boxed run, from another tree, could write it."""
+    if not os.path.isdir(git) or os.path.islink(git):
+        named = pointed(git, "gitdir: ", os.path.dirname(git))
+        if named == os.path.dirname(git) or not os.path.isdir(named):
+            return ".git is not a directory or a file that names one"
+        git = named
+    if not under_any(os.path.realpath(git), roots):
+        return "git dir is outside the tree"
+    if os.path.lexists(os.path.join(git, "commondir")) and \
+            pointed(os.path.join(git, "commondir"), "", git) not in roots:
+        return "git dir has a commondir outside the tree's own"
+    if os.path.lexists(os.path.join(git, "modules")):  # git submodule update would use them
+        return "git dir has submodules"
     hooks = os.path.join(git, "hooks")
     if os.path.islink(hooks):
         return "hooks directory is a link"
@@ -59,20 +68,7 @@ def code_in(dot: str) -> str | None:
         return "hooks directory cannot be listed"
     if found:
         return f"hooks directory holds {sorted(found)[0]}"
-    return _config(os.path.join(git, "config"))
-
-
-def _named(dot: str) -> str | None:
-    """The git dir a ``.git`` file names, when it is a directory."""
-    try:
-        with open(dot, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(4096).strip()
-    except OSError:
-        return None
-    if not text.startswith("gitdir:"):
-        return None
-    git = os.path.normpath(os.path.join(os.path.dirname(dot), text[7:].strip()))
-    return git if os.path.isdir(git) and not os.path.islink(git) else None
+    return _config(os.path.join(git, "config")) or _config(os.path.join(git, "config.worktree"))
 
 
 def _config(config: str) -> str | None:

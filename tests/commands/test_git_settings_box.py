@@ -11,27 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitbox import (
+    EVIL,
+    HOOK,
+    NEW_REPO,
+    Sandbox,
+)
+from gitbox import boxed_run as _boxed
+from gitbox import git as _git
+from gitbox import plant as _plant
+from gitbox import repo as _repo
+from gitbox import status as _status
 
-Sandbox = Any
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
 
-
-def _git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
-                           *map(str, args)], cwd=cwd, check=True, capture_output=True,
-                          timeout=60)
-
-
-def _plant(sandbox: Sandbox, *recipe: str) -> None:
-    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
-    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
-
-
-def _repo(where: Path) -> None:
-    _git("init", "-q", ".", cwd=where)
-    (where / "a.txt").write_text("a\n")
-    _git("add", "a.txt", cwd=where)
-    _git("commit", "-qm", "first", cwd=where)
 
 def _ran_outside(sandbox: Sandbox, where: Path | None = None) -> bool:
     """Run ``make`` boxed, then the operator's ``git status`` outside the box: whether a
@@ -65,7 +58,7 @@ def _with_submodule(sandbox: Sandbox) -> Path:
     return work
 
 
-HOOK = "printf '\\#!/bin/sh\\ntouch $(CURDIR)/PWNED\\n' > {0}/pre-commit; chmod +x {0}/pre-commit"
+
 
 
 @pytest.mark.parametrize(("layout", "swap"), [
@@ -348,9 +341,6 @@ def test_a_deinit_submodules_path_swapped_for_a_link_in_one_run(sandbox: Sandbox
     assert (other / ".git" / "HEAD").exists(), boxed.stderr
 
 
-EVIL = "git -C {0} config core.fsmonitor 'touch $(CURDIR)/PWNED; false'"
-
-
 def _nested(where: Path) -> None:
     """A repository with one commit at ``where``, made by the test (outside any box)."""
     where.mkdir(parents=True, exist_ok=True)
@@ -492,26 +482,6 @@ def test_a_clone_kept_untracked_in_the_tree_keeps_its_settings(sandbox: Sandbox)
     assert not _ran_outside(sandbox, work / "third_party/tool")
     _git("commit", "-q", "--allow-empty", "-m", "y", cwd=work / "third_party/tool")
     assert not (work / "PWNED").exists()
-
-# Red team 16: gitlinks, nested repositories and the index after a boxed run.
-NEW_REPO = ("git init -q {0} && git -C {0} -c user.name=t -c user.email=t@e "
-            "commit -q --allow-empty -m x")
-
-
-def _boxed(sandbox: Sandbox) -> Any:
-    boxed = sandbox.gatekeep("run", "-c", "make")
-    assert boxed.returncode == 0, boxed.stderr
-    return boxed
-
-
-def _status(sandbox: Sandbox, *before: list[str]) -> bool:
-    """The operator's git commands (``before``), then ``git status``, outside the box:
-    whether the planted ``touch WORK/PWNED`` ran."""
-    for args in [*before, ["status"]]:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                       cwd=sandbox.work, capture_output=True, check=False, timeout=60)
-    return (sandbox.work / "PWNED").exists()
-
 
 def test_a_repository_with_no_index_yet_records_no_gitlinks(sandbox: Sandbox) -> None:
     """A fresh ``git init`` (nothing added yet) has no .git/index: the box records no index

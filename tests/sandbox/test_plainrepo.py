@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from gatekeep.sandbox.gitdirs import repositories
-from gatekeep.sandbox.plainrepo import code_in
+from gatekeep.sandbox.plainrepo import code_in as code_in_repository
+
+
+def code_in(git: str) -> str | None:
+    """What ``plainrepo.code_in`` finds, with the temp dir the tree."""
+    return code_in_repository(git, (str(Path(git).parents[2]),))
 
 
 def _git(*args: str, cwd: Path) -> None:
@@ -62,26 +67,27 @@ def test_hooks_and_pointers_are_code(tmp_path: Path) -> None:
     assert code_in(str(tmp_path / "r/.git")) == "hooks directory holds pre-commit"
     (tmp_path / "r/.git/hooks/pre-commit").unlink()
     (tmp_path / "r/.git/commondir").write_text("../elsewhere\n")
-    assert code_in(str(tmp_path / "r/.git")) == "git dir has a commondir"
+    assert code_in(str(tmp_path / "r/.git")) == "git dir has a commondir outside the tree's own"
     (tmp_path / "p").mkdir()
     (tmp_path / "p/.git").write_text("gitdir: ../nowhere\n")
     assert code_in(str(tmp_path / "p/.git")) == ".git is not a directory or a file that names one"
 
 
-def test_repositories_of_its_own_are_code(tmp_path: Path) -> None:
-    """git would enter them from it: a submodule's git dir, or a gitlink in its index."""
+def test_submodules_of_its_own_are_code(tmp_path: Path) -> None:
+    """``git submodule update`` would use their git dirs, hooks and all."""
     _git("init", "-q", "r", cwd=tmp_path)
-    _git("-C", "r", "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},sub",
-         cwd=tmp_path)
-    assert code_in(str(tmp_path / "r/.git")) == "index links other repositories"
-    (tmp_path / "r/.git/index").unlink()
     (tmp_path / "r/.git/modules/sub").mkdir(parents=True)
-    assert code_in(str(tmp_path / "r/.git")) == "git dir has a modules"
+    assert code_in(str(tmp_path / "r/.git")) == "git dir has submodules"
 
 
 def test_the_walk_finds_repositories_but_not_in_skipped_names(tmp_path: Path) -> None:
     for repo in ("a", "b/c", "node_modules/d", "a/e"):
         (tmp_path / repo / ".git").mkdir(parents=True)
-    found, whole = repositories(str(tmp_path), frozenset(("node_modules",)), 1000)
-    assert whole and sorted(found) == [str(tmp_path / p) for p in ("a", "a/e", "b/c")]
-    assert repositories(str(tmp_path), frozenset(), 3)[1] is False
+    skip = frozenset(("node_modules",))
+    walked, whole = repositories(str(tmp_path), skip, 1000, frozenset())
+    # a skipped name not passed over before (new since) is looked in
+    assert whole and sorted(walked.dots) == [str(tmp_path / p) for p in (
+        "a", "a/e", "b/c", "node_modules/d")]
+    walked, _ = repositories(str(tmp_path), skip, 1000, frozenset([str(tmp_path / "node_modules")]))
+    assert sorted(walked.dots) == [str(tmp_path / p) for p in ("a", "a/e", "b/c")]
+    assert repositories(str(tmp_path), frozenset(), 3, frozenset())[1] is False

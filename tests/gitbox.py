@@ -1,0 +1,48 @@
+"""Helpers of the end-to-end tests of the box and git: a recipe planted in a Makefile, run
+boxed with ``gatekeep run -c make``, then the operator's git outside the box."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+Sandbox = Any
+# What a boxed recipe plants: each makes a later git outside the box touch WORK/PWNED.
+HOOK = "printf '\\#!/bin/sh\\ntouch $(CURDIR)/PWNED\\n' > {0}/pre-commit; chmod +x {0}/pre-commit"
+EVIL = "git -C {0} config core.fsmonitor 'touch $(CURDIR)/PWNED; false'"
+NEW_REPO = ("git init -q {0} && git -C {0} -c user.name=t -c user.email=t@e "
+            "commit -q --allow-empty -m x")
+
+
+def git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                           *map(str, args)], cwd=cwd, check=True, capture_output=True,
+                          timeout=60)
+
+
+def plant(sandbox: Sandbox, *recipe: str) -> None:
+    lines = ["SHELL := /bin/bash", "all:", *(f"\t{line}" for line in recipe)]
+    (sandbox.work / "Makefile").write_text("\n".join(lines) + "\n")
+
+
+def repo(where: Path) -> None:
+    git("init", "-q", ".", cwd=where)
+    (where / "a.txt").write_text("a\n")
+    git("add", "a.txt", cwd=where)
+    git("commit", "-qm", "first", cwd=where)
+
+
+def boxed_run(sandbox: Sandbox) -> Any:
+    boxed = sandbox.gatekeep("run", "-c", "make")
+    assert boxed.returncode == 0, boxed.stderr
+    return boxed
+
+
+def status(sandbox: Sandbox, *before: list[str]) -> bool:
+    """The operator's git commands (``before``), then ``git status``, outside the box:
+    whether the planted ``touch WORK/PWNED`` ran."""
+    for args in [*before, ["status"]]:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                       cwd=sandbox.work, capture_output=True, check=False, timeout=60)
+    return (sandbox.work / "PWNED").exists()
