@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from gatekeep.runtime import execute
+    from gatekeep.sandbox.boundary import Boundary
     from gatekeep.sandbox.plan import Plan
 
 TIMED_OUT = 124  # as timeout(1) reports it
@@ -145,23 +146,35 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
 def _after_box(plan: Plan, stderr: TextIO) -> None:
     """Settings the boxed command created where the box could not bind them are removed,
     links on the way to protected paths that it replaced are put back, and repositories it
-    staged as gitlinks, or made with settings that run code, are held."""
+    staged as gitlinks, or made with settings that run code, are held. The command ran: a
+    failure here is a warning to check the tree, never "nothing was run"."""
     if plan.box is None:
         return
-    if plan.box.links:
+    try:
+        _clean_up(plan.box, stderr)
+    except Exception as error:  # reported, and the run's own outcome kept
+        from gatekeep.text import visible  # the error can name the command's files
+
+        stderr.write(f"gatekeep: warning: the clean-up after the run failed "
+                     f"({type(error).__name__}: {visible(str(error))}): check the tree's "
+                     "repositories and agent settings before running git or an agent\n")
+
+
+def _clean_up(box: Boundary, stderr: TextIO) -> None:
+    if box.links:
         from gatekeep.sandbox.created import restore_links
 
-        for line in restore_links(plan.box.links, plan.box.tree, plan.box.parents):
+        for line in restore_links(box.links, box.tree, box.parents):
             stderr.write(line)
     held: list[str] = []
-    if any(os.path.lexists(p) for p in plan.box.absent):
+    if any(os.path.lexists(p) for p in box.absent):
         from gatekeep.sandbox.created import remove_created
 
-        for line in remove_created(plan.box.absent, plan.box.tree, plan.box.parents, held):
+        for line in remove_created(box.absent, box.tree, box.parents, held):
             stderr.write(line)
     from gatekeep.sandbox.created import hold_repositories
 
-    for line in hold_repositories(plan.box, held):
+    for line in hold_repositories(box, held):
         stderr.write(line)
 
 

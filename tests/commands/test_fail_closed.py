@@ -469,3 +469,23 @@ def test_an_error_reading_the_repositorys_git_settings_runs_nothing(
     assert capsys.readouterr().err == ("gatekeep: internal error: RuntimeError: boom\n"
                                        "gatekeep: nothing was run\n")
     assert not sandbox.marker.exists()
+
+
+def test_a_failure_of_the_clean_up_after_a_boxed_run_is_not_nothing_run(
+        in_process, capsys, monkeypatch, sandbox):
+    """The command ran: a failure of what gatekeep does after it (holding the repositories
+    it made) is a warning to check the tree, with the error, and the run's own outcome;
+    never the internal error's "nothing was run", which would be false."""
+    (sandbox.work / ".git").mkdir()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("gatekeep.sandbox.created.hold_repositories", broken)
+
+    assert run_command.main(Request("touch marker", None)) == 0
+    assert len(in_process) == 1
+    err = capsys.readouterr().err
+    assert "nothing was run" not in err
+    assert ("gatekeep: warning: the clean-up after the run failed (RuntimeError: boom): check "
+            "the tree's repositories and agent settings before running git or an agent\n") in err
