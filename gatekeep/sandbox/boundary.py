@@ -86,8 +86,8 @@ class Boundary(NamedTuple):
     indexes: tuple[gitdirs.Index, ...] = ()  # a gitlink the run stages in one is held after it
     git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (a .git/modules, its real
                                     # path, the git dirs there): one the run makes is held
-    git_roots: tuple[str, ...] = ()  # real paths of the tree and its git dirs when planned:
-                                    # the clean-up moves nothing elsewhere
+    git_roots: tuple[str, ...] = ()  # real paths of the tree (first) and its git dirs when
+                                    # planned: the clean-up moves nothing elsewhere
     repositories: tuple[str, ...] = ()  # the directories in the tree with a .git before the
                                     # run: a new one with settings that run code is held after
     bares: tuple[str, ...] = ()     # the bare repositories in the tree before the run
@@ -105,7 +105,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     found_write, found_read, walked = _scan(tree, spec, where, notes)
     try:
         git_guarded, git_absent, indexes, git_dirs = _repositories(tree, walked, where.home)
-    except gitdirs.Unreadable as error:  # what git reads is unknown: the run is asked
+    except OSError as error:  # what git reads is unknown (too large, not a file): asked
         git_guarded, git_absent, indexes, git_dirs = [], [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home)
@@ -173,6 +173,7 @@ def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Prote
 
 def _git_roots(tree: str, indexes: list[gitdirs.Index],
                git_dirs: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """The tree's real path, then its git dirs': where the clean-up may move things."""
     return tuple(dict.fromkeys([os.path.realpath(tree),
                                 *(os.path.realpath(os.path.dirname(i.path)) for i in indexes),
                                 *(real for _, real, _ in git_dirs)]))
@@ -423,6 +424,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
             seen += 1
             if _hit(read, entry, cut) and not _hit(kept, entry, cut):
                 found_read.append(entry.path)
+                walked.passed.append(entry.path)  # hidden: the box makes nothing in it
                 continue
             if _hit(write, entry, cut):
                 found_write.append(entry.path)

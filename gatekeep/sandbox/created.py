@@ -93,8 +93,10 @@ def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
     when the box was planned (``box.git_roots``) is moved. ``held``: what the clean-up
     moved aside (a held ``.git`` is a bare repository, not one the run made)."""
     roots = box.git_roots or (os.path.realpath(box.tree),)
+    before = frozenset((box.tree, *box.repositories))  # the operator's, kept by the box
     return [*_hold_made(box.git_dirs, box.tree, roots, held),
-            *_hold_staged(box.indexes, box.tree, roots, held), *_hold_new(box, roots, held)]
+            *_hold_staged(box.indexes, box.tree, roots, held, before),
+            *_hold_new(box, roots, held)]
 
 
 def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str,
@@ -121,7 +123,7 @@ def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str
 
 
 def _hold_staged(indexes: tuple[Index, ...], tree: str, roots: tuple[str, ...],
-                 held: list[str]) -> list[str]:
+                 held: list[str], before: frozenset[str]) -> list[str]:
     """The ``.git`` of each repository that an index the run wrote stages as a gitlink it
     did not stage before. Only where the gitlink's path still resolves to where it is in
     the tree (a link there would lead the move elsewhere)."""
@@ -138,8 +140,8 @@ def _hold_staged(indexes: tuple[Index, ...], tree: str, roots: tuple[str, ...],
         for name in sorted(now):
             path = os.path.join(index.tree, name)
             dot = os.path.join(path, ".git")
-            if name in index.gitlinks or not os.path.lexists(dot):
-                continue
+            if name in index.gitlinks or path in before or not os.path.lexists(dot):
+                continue  # a repository that was there: its settings were kept read-only
             if os.path.realpath(path) != os.path.normpath(os.path.join(index.real, name)):
                 lines.append(_untouched(dot, tree))
                 continue
@@ -164,10 +166,11 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], held: list[str]) -> list[st
     for directory, git, moved in made:
         from gatekeep.sandbox.plainrepo import code_in
 
-        code = code_in(git, roots)
+        code = code_in(git, roots[0], roots[1:])
         if code is not None:
             lines.append(f"gatekeep: warning: the command made a repository, "
-                         f"{_shown(directory, tree=box.tree)}, whose {code}, {_GIT}; "
+                         f"{_shown(directory, tree=box.tree)}, whose {code}: a later git "
+                         f"there could run what the command chose; "
                          f"{_hold(moved, box.tree, roots, _BACK, held)}\n")
     if not whole:
         lines.append(f"gatekeep: warning: the tree has more than {box.scan_limit} entries: "

@@ -167,18 +167,17 @@ def _read_settings(git: str, trees: list[str], home: str
 
 def pointed(path: str, prefix: str, base: str) -> str:
     """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, read as
-    git reads it: the text after ``prefix`` less the line ends at its end (blanks are
-    kept), relative to ``base``, resolved by the file system (``link/..`` is where the link
-    leads, then up); ``base`` itself when the file is not one git would read."""
+    git reads it: the line ends at the file's end dropped, then up to a NUL, the text after
+    ``prefix`` (blanks kept), relative to ``base``, resolved by the file system
+    (``link/..`` is where the link leads, then up); ``base`` itself when the file is not
+    one git would read."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except (OSError, ValueError):
+        data = regular(path, 1 << 16)  # a longer path is not one git could open
+    except Unreadable:
         return base
-    with open(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return base  # a FIFO would hold the run
-        data = handle.read(4096)
-    text = os.fsdecode(data.split(b"\0", 1)[0]).rstrip("\r\n")
+    if data is None:
+        return base
+    text = os.fsdecode(data.rstrip(b"\r\n").split(b"\0", 1)[0])
     if not text.startswith(prefix) or not text[len(prefix):]:
         return base
     return os.path.realpath(os.path.join(base, text[len(prefix):]))
@@ -246,9 +245,9 @@ def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozens
     if name == ".git":
         walked.dots.append(directory)
         return False
-    if name == "HEAD" and all(os.path.isdir(os.path.join(directory, part))
-                              for part in ("objects", "refs")):
-        walked.bares.append(directory)
+    if name == "HEAD" and any(os.path.lexists(os.path.join(directory, part))
+                              for part in ("objects", "refs", "commondir")):
+        walked.bares.append(directory)  # more often than git's test (any kind of file)
     if not entry.is_dir(follow_symlinks=False):
         return False
     if name in skip:
@@ -259,9 +258,10 @@ def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozens
 
 def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[str]
                  ) -> tuple[Walked, bool]:
-    """The repositories in ``tree`` (itself included), not looking in a ``.git`` or in
-    directories named in ``skip``, unless they are not among ``passed`` (new since those
-    were); and whether the walk saw the whole tree (at most ``limit`` entries)."""
+    """The repositories in ``tree`` (itself included), not looking in a ``.git`` or in the
+    directories ``passed`` over before the run (their name in ``skip``, or hidden), but in
+    one with a skipped name that is new since; and whether the walk saw the whole tree (at
+    most ``limit`` entries)."""
     walked = Walked([], [], [])
     pending = [tree]
     seen = 0
@@ -274,10 +274,11 @@ def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[
         with entries:
             for entry in entries:
                 seen += 1
+                if entry.path in passed:
+                    continue  # not looked in before the run either (skipped, or hidden)
                 if noted(walked, directory, entry, skip) or (
-                        entry.name in skip and entry.path not in passed
-                        and entry.is_dir(follow_symlinks=False)):  # one the run made
-                    pending.append(entry.path)
+                        entry.name in skip and entry.is_dir(follow_symlinks=False)):
+                    pending.append(entry.path)  # a skipped name the run made is looked in
         if seen > limit:
             return walked, False
     return walked, True
@@ -329,20 +330,33 @@ def _text(config: str) -> str | None:  # sysfs.contents's reading: runtime impor
     as they are: git reads bytes, and ends a line at LF. None for one that is not there or
     not a regular file (a FIFO would hold every later run); OSError for one too large to
     read on every run, which git would still read: ``Unreadable`` (the run is then asked)."""
+    data = regular(config, MAX_CONFIG)
+    return None if data is None else data.decode("utf-8", "surrogateescape")
+
+
+def regular(path: str, limit: int) -> bytes | None:
+    """The bytes of ``path``; None when it is not there or not a regular file (a FIFO would
+    hold the run, a directory cannot be read); ``Unreadable`` past ``limit`` bytes."""
     try:
-        fd = os.open(config, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
         return None
-    with open(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return None
-        if info.st_size > MAX_CONFIG:
-            raise Unreadable(f"{config} is larger than {MAX_CONFIG} bytes")
-        data = handle.read(MAX_CONFIG + 1)
-    if len(data) > MAX_CONFIG:
-        raise Unreadable(f"{config} grew past {MAX_CONFIG} bytes while it was read")
-    return data.decode("utf-8", "surrogateescape")
+        if info.st_size > limit:
+            raise Unreadable(f"{path} is larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, limit + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise Unreadable(f"{path} grew past {limit} bytes while it was read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _expanded(base: str, value: str, home: str) -> list[str]:

@@ -74,10 +74,10 @@ def _read(index: str, hash_size: int) -> tuple[list[str], list[str]]:
         fd = os.open(index, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
         return [], []
-    with open(fd, "rb"):  # closes it
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size < 12:
-            return [], []  # git reads no index from it either
+            return [], []  # git reads no index from it either (a directory, a FIFO)
         if info.st_size > MAX_INDEX:
             raise TooLarge(index)
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
@@ -89,6 +89,8 @@ def _read(index: str, hash_size: int) -> tuple[list[str], list[str]]:
             if int.from_bytes(data[4:8], "big") == 4:
                 return _walk(data, int.from_bytes(data[8:12], "big"), hash_size), shared
             return _found(data, hash_size), shared
+    finally:
+        os.close(fd)
 
 
 def _shared(data: mmap.mmap, directory: str, hash_size: int) -> list[str]:
@@ -128,10 +130,14 @@ def _name(data: mmap.mmap, start: int, length: int) -> str | None:
     end = data.find(b"\0", start)
     if end < 0 or (end - start != length if length < 0xFFF else end - start < 0xFFF):
         return None
-    name = os.fsdecode(data[start:end])
-    if name and all(part not in ("", ".", "..") for part in name.split("/")):
-        return name
-    return "" if not name else None
+    name = _valid(os.fsdecode(data[start:end]))
+    return name if name or start == end else None
+
+
+def _valid(name: str) -> str:
+    """``name`` when git could have written it (every part a name: not empty, ``.`` or
+    ``..``), else "" (git would not enter it)."""
+    return name if all(part not in ("", ".", "..") for part in name.split("/")) else ""
 
 
 def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
@@ -161,5 +167,5 @@ def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
         previous = previous[:len(previous) - drop] + data[at:stop]
         at = stop + 1
         if mode == GITLINK:
-            names.append(os.fsdecode(previous))
+            names.append(_valid(os.fsdecode(previous)))
     return names

@@ -13,7 +13,7 @@ import os
 import re
 
 from gatekeep.sandbox.boundary import under_any
-from gatekeep.sandbox.gitdirs import pointed
+from gatekeep.sandbox.gitdirs import Unreadable, pointed, regular
 
 # Section -> the keys git init, git clone (--filter too) and git sparse-checkout write, and
 # settings an agent sets in a new repository that name no program and no file (how to pull,
@@ -22,9 +22,9 @@ from gatekeep.sandbox.gitdirs import pointed
 PLAIN = {
     "core": frozenset(("repositoryformatversion", "filemode", "bare", "logallrefupdates",
                        "ignorecase", "precomposeunicode", "symlinks", "autocrlf", "eol",
-                       "safecrlf", "sparsecheckout", "sparsecheckoutcone")),
+                       "safecrlf", "sparsecheckout", "sparsecheckoutcone", "quotepath")),
     "extensions": frozenset(("objectformat", "worktreeconfig", "partialclone")),
-    "remote": frozenset(("url", "fetch", "promisor", "partialclonefilter")),
+    "remote": frozenset(("url", "fetch", "promisor", "partialclonefilter", "mirror")),
     "branch": frozenset(("remote", "merge", "rebase")),
     "user": frozenset(("name", "email")),
     "submodule": frozenset(("url", "active")),
@@ -34,6 +34,13 @@ PLAIN = {
     "init": frozenset(("defaultbranch",)),
     "commit": frozenset(("gpgsign",)),
     "index": frozenset(("sparse",)),
+    "merge": frozenset(("conflictstyle",)),
+    "rerere": frozenset(("enabled",)),
+    "status": frozenset(("showuntrackedfiles",)),
+    "diff": frozenset(("renames",)),
+    "color": frozenset(("ui",)),
+    "advice": frozenset(("detachedhead",)),
+    "gc": frozenset(("auto",)),
 }
 _HEADER = re.compile(r'\[([A-Za-z0-9-]+)(?: "[^"\\\n]*")?\]')
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9-]*)[ \t]*(?:=|$)")
@@ -41,20 +48,21 @@ _SETTING = re.compile(r'[A-Za-z][A-Za-z0-9-]* ?= ?[^\\"#;\n]*')
 _MAX = 1 << 16  # bytes: git init writes about 100
 
 
-def code_in(git: str, roots: tuple[str, ...]) -> str | None:
+def code_in(git: str, tree: str, git_dirs: tuple[str, ...]) -> str | None:
     """What in the repository whose git dir is ``git`` (or a ``.git`` file that names one)
-    a later git could run, or None for nothing. A git dir outside ``roots`` (the tree and
-    its own git dirs) counts: another boxed run, from another tree, could write it."""
+    a later git could run, or None for nothing. A git dir outside the ``tree`` and the
+    tree's own ``git_dirs`` (real paths) counts: another boxed run, from another tree, could
+    write it; so does a ``commondir`` naming anything but one of ``git_dirs``."""
     if not os.path.isdir(git) or os.path.islink(git):
         named = pointed(git, "gitdir: ", os.path.dirname(git))
         if named == os.path.dirname(git) or not os.path.isdir(named):
             return ".git is not a directory or a file that names one"
         git = named
-    if not under_any(os.path.realpath(git), roots):
+    if not under_any(os.path.realpath(git), (tree, *git_dirs)):
         return "git dir is outside the tree"
     if os.path.lexists(os.path.join(git, "commondir")) and \
-            pointed(os.path.join(git, "commondir"), "", git) not in roots:
-        return "git dir has a commondir outside the tree's own"
+            pointed(os.path.join(git, "commondir"), "", git) not in git_dirs:
+        return "git dir has a commondir other than the tree's own git dir"
     if os.path.lexists(os.path.join(git, "modules")):  # git submodule update would use them
         return "git dir has submodules"
     hooks = os.path.join(git, "hooks")
@@ -67,7 +75,9 @@ def code_in(git: str, roots: tuple[str, ...]) -> str | None:
     except OSError:
         return "hooks directory cannot be listed"
     if found:
-        return f"hooks directory holds {sorted(found)[0]}"
+        from gatekeep.text import visible
+
+        return f"hooks directory holds {visible(sorted(found)[0])}"
     return _config(os.path.join(git, "config")) or _config(os.path.join(git, "config.worktree"))
 
 
@@ -75,19 +85,17 @@ def _config(config: str) -> str | None:
     """None when every line of ``config`` is a header or a setting ``PLAIN`` lists, written
     plainly (no quotes, escapes, comments or continued lines); else what is not."""
     try:
-        fd = os.open(config, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return "config cannot be read"
-    with open(fd, "rb") as handle:
-        if not os.path.isfile(config) or os.fstat(fd).st_size > _MAX:
-            return "config is not a small file"
-        data = handle.read(_MAX)
+        data = regular(config, _MAX)
+    except Unreadable:
+        return "config is not a small file"
+    if data is None:
+        return "config is not a regular file" if os.path.lexists(config) else None
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:
         return "config is not plain text"
+    if not all(char.isprintable() or char in "\t\n" for char in text):
+        return "config has a control character"  # a NUL ends git's key, a CR its line
     section = None
     for line in text.split("\n"):
         line = line.strip(" \t")

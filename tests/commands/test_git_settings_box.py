@@ -695,8 +695,8 @@ def test_an_untracked_repository_is_left_for_the_operators_git_add(sandbox: Sand
     boxed = _boxed(sandbox)
     assert not _status(sandbox, ["add", "-A"]), boxed.stderr
     assert ("gatekeep: warning: the command made a repository, foo, whose config sets "
-            "core.fsmonitor, which changes what git runs; moved it to foo/.git.gatekeep-held"
-            ) in boxed.stderr
+            "core.fsmonitor: a later git there could run what the command chose; moved it to "
+            "foo/.git.gatekeep-held") in boxed.stderr
 
 
 def test_a_gitlink_committed_then_unstaged_comes_back_with_git_reset(sandbox: Sandbox) -> None:

@@ -14,7 +14,7 @@ from gatekeep.sandbox.plainrepo import code_in as code_in_repository
 
 def code_in(git: str) -> str | None:
     """What ``plainrepo.code_in`` finds, with the temp dir the tree."""
-    return code_in_repository(git, (str(Path(git).parents[2]),))
+    return code_in_repository(git, str(Path(git).parents[2]), ())
 
 
 def _git(*args: str, cwd: Path) -> None:
@@ -67,7 +67,8 @@ def test_hooks_and_pointers_are_code(tmp_path: Path) -> None:
     assert code_in(str(tmp_path / "r/.git")) == "hooks directory holds pre-commit"
     (tmp_path / "r/.git/hooks/pre-commit").unlink()
     (tmp_path / "r/.git/commondir").write_text("../elsewhere\n")
-    assert code_in(str(tmp_path / "r/.git")) == "git dir has a commondir outside the tree's own"
+    assert code_in(str(tmp_path / "r/.git")) == \
+        "git dir has a commondir other than the tree's own git dir"
     (tmp_path / "p").mkdir()
     (tmp_path / "p/.git").write_text("gitdir: ../nowhere\n")
     assert code_in(str(tmp_path / "p/.git")) == ".git is not a directory or a file that names one"
