@@ -173,9 +173,14 @@ def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Prote
 
 def _git_roots(tree: str, indexes: list[gitdirs.Index],
                git_dirs: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
-    """The tree's real path, then its git dirs': where the clean-up may move things."""
+    """The tree's real path, then those of its git dirs (with the common dirs they name),
+    then of its ``.git/modules``: where the clean-up may move things. Only git dirs that
+    are there now: a commondir may name one of them, never one the run makes."""
+    homes = [os.path.dirname(i.path) for i in indexes if os.path.isdir(os.path.dirname(i.path))]
+    commons = [gitdirs.pointed(os.path.join(home, "commondir"), "", home) for home in homes
+               if os.path.isfile(os.path.join(home, "commondir"))]
     return tuple(dict.fromkeys([os.path.realpath(tree),
-                                *(os.path.realpath(os.path.dirname(i.path)) for i in indexes),
+                                *(os.path.realpath(home) for home in [*homes, *commons]),
                                 *(real for _, real, _ in git_dirs)]))
 
 

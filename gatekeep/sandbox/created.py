@@ -93,16 +93,19 @@ def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
     when the box was planned (``box.git_roots``) is moved. ``held``: what the clean-up
     moved aside (a held ``.git`` is a bare repository, not one the run made)."""
     roots = box.git_roots or (os.path.realpath(box.tree),)
-    before = frozenset((box.tree, *box.repositories))  # the operator's, kept by the box
-    return [*_hold_made(box.git_dirs, box.tree, roots, held),
+    places = {real for _, real, _ in box.git_dirs}  # .git/modules: the box writes them
+    homes = tuple(root for root in roots[1:] if root not in places)
+    before = frozenset(box.repositories)  # the operator's, kept by the box
+    return [*_hold_made(box.git_dirs, box.tree, roots, homes, held),
             *_hold_staged(box.indexes, box.tree, roots, held, before),
-            *_hold_new(box, roots, held)]
+            *_hold_new(box, roots, homes, held)]
 
 
 def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str,
-               roots: tuple[str, ...], held: list[str]) -> list[str]:
-    """Each git dir the run made under a ``.git/modules``: ``git submodule update --init``
-    would use it, hooks and all. Only where that directory is still the one planned."""
+               roots: tuple[str, ...], homes: tuple[str, ...], held: list[str]) -> list[str]:
+    """Each git dir made under a ``.git/modules`` during the run, with more than
+    ``git submodule update`` writes (``plainrepo``): that command would use it, hooks and
+    all. Only where that directory is still the one planned."""
     lines = []
     for modules, real, known in git_dirs:
         if os.path.islink(modules) or os.path.realpath(modules) != real:
@@ -112,12 +115,18 @@ def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str
         try:
             made = [git for git in made_in(modules) if git not in known]
         except OSError as error:  # gitdirs.Unreadable: more than are read on every run
-            lines.append(f"gatekeep: warning: {error}: check it before running git\n")
+            lines.append(f"gatekeep: warning: {_visible(error)}: check it before running "
+                         "git\n")
             continue
         for git in made:
-            if os.path.lexists(git):  # not in one held already
+            if not os.path.lexists(git):  # in one held already
+                continue
+            from gatekeep.sandbox.plainrepo import code_in
+
+            code = code_in(git, roots, homes, submodule=True)
+            if code is not None:
                 lines.append(f"gatekeep: warning: the command made the git dir "
-                             f"{_shown(git, tree)}, {_GIT}; "
+                             f"{_shown(git, tree)}, whose {code}, {_GIT}; "
                              f"{_hold(git, tree, roots, _FIRST, held)}\n")
     return lines
 
@@ -134,7 +143,8 @@ def _hold_staged(indexes: tuple[Index, ...], tree: str, roots: tuple[str, ...],
         try:  # both hash sizes: a repository the run made can have either
             now = {name for size in (20, 32) for name in gitindex.gitlinks(_index(index), size)}
         except gitindex.Unread as error:  # what it stages is unknown: git must not read it
-            lines.append(f"gatekeep: warning: the command wrote the index, and {error}; "
+            lines.append(f"gatekeep: warning: the command wrote the index, and "
+                         f"{_visible(error)}; "
                          f"{_hold(_index(index), tree, roots, _INDEX_HELD, held)}\n")
             continue
         for name in sorted(now):
@@ -151,22 +161,23 @@ def _hold_staged(indexes: tuple[Index, ...], tree: str, roots: tuple[str, ...],
     return lines
 
 
-def _hold_new(box: Boundary, roots: tuple[str, ...], held: list[str]) -> list[str]:
+def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
+              held: list[str]) -> list[str]:
     """Each repository the run made in the tree (none was there before) that holds settings
     or hooks a later git would run (``plainrepo``): the operator's ``git add -A`` would
     stage it, or a ``git reset`` bring back a gitlink the run committed; and each bare
     repository it made (git takes the directory for a git dir when run there)."""
     walked, whole = repositories(box.tree, frozenset(box.not_scanned), box.scan_limit,
                                  frozenset(box.passed))
-    made = [(d, os.path.join(d, ".git"), os.path.join(d, ".git"))
-            for d in walked.dots if d != box.tree and d not in box.repositories]
+    made = [(d, os.path.join(d, ".git"), os.path.join(d, ".git"))  # the tree's own too,
+            for d in walked.dots if d not in box.repositories]    # when the run made it
     made += [(d, d, os.path.join(d, "HEAD")) for d in walked.bares
              if d not in box.bares and d not in held]
     lines = []
     for directory, git, moved in made:
         from gatekeep.sandbox.plainrepo import code_in
 
-        code = code_in(git, roots[0], roots[1:])
+        code = code_in(git, roots, homes)
         if code is not None:
             lines.append(f"gatekeep: warning: the command made a repository, "
                          f"{_shown(directory, tree=box.tree)}, whose {code}: a later git "
@@ -177,6 +188,12 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], held: list[str]) -> list[st
                      "repositories the command made past them were not checked; check "
                      "before running git in the tree\n")
     return lines
+
+
+def _visible(error: OSError) -> str:
+    from gatekeep.text import visible  # it can name a file the command wrote
+
+    return visible(str(error))
 
 
 def _index(index: Index) -> str:

@@ -23,6 +23,7 @@ _OBJECTS = frozenset(("extensions",))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
 MAX_REPOSITORIES = 1000  # git dirs (gitlinks', nested clones') read on every boxed run
 MAX_MODULES = 10_000  # directories under a .git/modules looked at on every boxed run
+MAX_GITLINKS = 10_000  # gitlinks with nothing checked out, each checked after every run
 
 
 class Unreadable(OSError):
@@ -48,6 +49,7 @@ class Seen:
         self.paths: set[str] = set()
         self.there = 0
         self.trees: set[tuple[str, str]] = set()  # (git dir, work tree) kept already
+        self.empty = 0  # gitlinks with no repository: a .git that must not appear each
 
 
 class Protected(NamedTuple):
@@ -131,6 +133,9 @@ def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
     for name in links:
         path = os.path.join(work, name)
         if not os.path.lexists(os.path.join(path, ".git")):
+            seen.empty += 1
+            if seen.empty > MAX_GITLINKS:
+                raise Unreadable(f"more than {MAX_GITLINKS} gitlinks are in {index}")
             found.absent.append(os.path.join(path, ".git"))
             continue
         inner = protected(path, home, seen)

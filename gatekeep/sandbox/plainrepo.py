@@ -48,20 +48,23 @@ _SETTING = re.compile(r'[A-Za-z][A-Za-z0-9-]* ?= ?[^\\"#;\n]*')
 _MAX = 1 << 16  # bytes: git init writes about 100
 
 
-def code_in(git: str, tree: str, git_dirs: tuple[str, ...]) -> str | None:
+def code_in(git: str, roots: tuple[str, ...], homes: tuple[str, ...],
+            submodule: bool = False) -> str | None:
     """What in the repository whose git dir is ``git`` (or a ``.git`` file that names one)
-    a later git could run, or None for nothing. A git dir outside the ``tree`` and the
-    tree's own ``git_dirs`` (real paths) counts: another boxed run, from another tree, could
-    write it; so does a ``commondir`` naming anything but one of ``git_dirs``."""
+    a later git could run, or None for nothing. A git dir outside ``roots`` (the tree and
+    its git dirs and ``.git/modules``, real paths) counts: another boxed run, from another
+    tree, could write it; so does a ``commondir`` naming anything but one of ``homes`` (the
+    git dirs that were there before the run). A ``submodule``'s git dir may also name its
+    work tree (``core.worktree``), as ``git submodule update`` writes it."""
     if not os.path.isdir(git) or os.path.islink(git):
         named = pointed(git, "gitdir: ", os.path.dirname(git))
         if named == os.path.dirname(git) or not os.path.isdir(named):
             return ".git is not a directory or a file that names one"
         git = named
-    if not under_any(os.path.realpath(git), (tree, *git_dirs)):
+    if not under_any(os.path.realpath(git), roots):
         return "git dir is outside the tree"
     if os.path.lexists(os.path.join(git, "commondir")) and \
-            pointed(os.path.join(git, "commondir"), "", git) not in git_dirs:
+            pointed(os.path.join(git, "commondir"), "", git) not in homes:
         return "git dir has a commondir other than the tree's own git dir"
     if os.path.lexists(os.path.join(git, "modules")):  # git submodule update would use them
         return "git dir has submodules"
@@ -78,10 +81,12 @@ def code_in(git: str, tree: str, git_dirs: tuple[str, ...]) -> str | None:
         from gatekeep.text import visible
 
         return f"hooks directory holds {visible(sorted(found)[0])}"
-    return _config(os.path.join(git, "config")) or _config(os.path.join(git, "config.worktree"))
+    plain = {**PLAIN, "core": PLAIN["core"] | {"worktree"}} if submodule else PLAIN
+    return _config(os.path.join(git, "config"), plain) or \
+        _config(os.path.join(git, "config.worktree"), plain)
 
 
-def _config(config: str) -> str | None:
+def _config(config: str, plain: dict[str, frozenset[str]]) -> str | None:
     """None when every line of ``config`` is a header or a setting ``PLAIN`` lists, written
     plainly (no quotes, escapes, comments or continued lines); else what is not."""
     try:
@@ -107,7 +112,7 @@ def _config(config: str) -> str | None:
             continue
         named = _KEY.match(line)
         key = named.group(1).lower() if named else ""
-        if key and section is not None and key not in PLAIN.get(section, ()):
+        if key and section is not None and key not in plain.get(section, ()):
             return f"config sets {section}.{key}"
         if section is None or not _SETTING.fullmatch(line):
             return "config has a line git init does not write"
