@@ -20,6 +20,9 @@ from gatekeep.exitcodes import ExitStatus
 
 OUTPUT_LIMIT = 1 << 20  # characters of stdout and of stderr returned to the agent
 DEFAULT_TIMEOUT = 600.0  # seconds before a running command is stopped
+# Seconds gatekeep has, once asked to stop, to end the command (a box is killed after
+# runtime.execute.GRACE) and clean up after it; then it is killed.
+STOP_GRACE = 10.0
 INSTRUCTIONS = (
     "Run every shell command through run_command. gatekeep judges it against the operator's "
     "policy: allowed commands run, denied ones do not and the result says why and what to do "
@@ -84,12 +87,16 @@ def _child(args: list[str], cwd: str, timeout: float) -> dict[str, Any]:
     # gatekeep's own executable; the agent's command is one argument, judged by that child
     process = subprocess.Popen(args, cwd=directory,  # noqa: S603 stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               encoding="utf-8", errors="replace")
+                               encoding="utf-8", errors="replace", start_new_session=True)
     try:
         out, err = process.communicate(timeout=max(timeout, 1))
     except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGTERM)  # gatekeep passes it on to the command
-        out, err = process.communicate()
+        process.send_signal(signal.SIGTERM)  # passed on; a box is killed after its grace
+        try:
+            out, err = process.communicate(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:  # a command that ignores it, run without a box
+            os.killpg(process.pid, signal.SIGKILL)
+            out, err = process.communicate()
         err += f"gatekeep: stopped after {timeout:g} seconds\n"
     return {"exit_code": process.returncode, "stdout": out[:OUTPUT_LIMIT],
             "stderr": err[:OUTPUT_LIMIT]}

@@ -150,6 +150,10 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
     failure here is a warning to check the tree, never "nothing was run"."""
     if plan.box is None:
         return
+    from gatekeep.runtime.signals import signal
+
+    ending = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ending)  # a second Ctrl-C waits
     try:
         _clean_up(plan.box, stderr)
     except Exception as error:  # reported, and the run's own outcome kept
@@ -158,6 +162,8 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
         stderr.write(f"gatekeep: warning: the clean-up after the run failed "
                      f"({type(error).__name__}: {visible(str(error))}): check the tree's "
                      "repositories and agent settings before running git or an agent\n")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _clean_up(box: Boundary, stderr: TextIO) -> None:

@@ -37,8 +37,10 @@ SHELL_OPTIONS = ("--noprofile", "--norc", "-c")
 # Where a system's own bash lives. Never looked up on PATH: a directory on PATH (a project's
 # .venv/bin, node_modules/.bin) may hold a "bash" the agent wrote.
 SYSTEM_SHELLS = ("/bin/bash", "/usr/bin/bash")
-# Past its time limit a command gets SIGTERM, then this many seconds to end, then SIGKILL.
+# Past its time limit a command gets SIGTERM, then this many seconds to end, then SIGKILL;
+# so does a boxed one when gatekeep is asked to end (one of these signals).
 GRACE = 2.0
+_ENDING = frozenset((signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT))
 
 
 def shell_argv(command: str) -> list[str]:
@@ -153,6 +155,7 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
 def _wait(pid: int, watched: set[int], deadline: float | None,
           box: _Status | None) -> Ran:
     sent: set[int] = set()
+    ending: tuple[int, float] | None = None  # (signal, when the box is killed)
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -160,8 +163,15 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
             # bwrap reports a command killed by signal N as 128+N; one gatekeep passed on
             # is taken as that death, so gatekeep dies of it as it would unboxed
             return Ran(-(code - 128) if box is not None and code - 128 in sent else code)
-        info = signal.sigwaitinfo(watched) if deadline is None else \
-            signal.sigtimedwait(watched, max(deadline - time.monotonic(), 0))
+        until = min(t for t in (deadline, ending and ending[1]) if t is not None) \
+            if deadline is not None or ending is not None else None
+        info = signal.sigwaitinfo(watched) if until is None else \
+            signal.sigtimedwait(watched, max(until - time.monotonic(), 0))
+        if info is None and ending is not None and time.monotonic() >= ending[1]:
+            for target in box.first_pid() if box is not None else []:
+                _signal(target, signal.SIGKILL)  # the whole box: its namespace ends
+            os.waitpid(pid, 0)
+            return Ran(-ending[0])
         if info is None:
             _stop(pid, box)
             os.waitpid(pid, 0)
@@ -173,6 +183,10 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
         sent.add(info.si_signo)
         for target in box.command_pids() if box is not None else [pid]:
             _signal(target, info.si_signo)
+        if box is not None and ending is None and info.si_signo in _ENDING:
+            # a boxed command asked to end has GRACE seconds, then the box is killed: what
+            # gatekeep does after a boxed run must still run before its own caller kills it
+            ending = (info.si_signo, time.monotonic() + GRACE)
 
 
 def _stop(pid: int, box: _Status | None) -> None:

@@ -15,16 +15,18 @@ import re
 from gatekeep.sandbox.boundary import under_any
 from gatekeep.sandbox.gitdirs import Unreadable, pointed, regular
 
-# Section -> the keys git init, git clone (--filter too) and git sparse-checkout write, and
-# settings an agent sets in a new repository that name no program and no file (how to pull,
-# line ends, a name to commit with). Any other key, however harmless, makes the repository
-# held: this is a list of the known, not of the dangerous.
+# Section -> the keys git init, git clone and git sparse-checkout write, and settings an
+# agent sets in a new repository that name no program and no file (how to pull, line ends,
+# a name to commit with). Any other key, however harmless, makes the repository held: this
+# is a list of the known, not of the dangerous. Not a partial clone's (``--filter``): the
+# operator's git status there would fetch from the URL the command chose, with the
+# operator's network.
 PLAIN = {
     "core": frozenset(("repositoryformatversion", "filemode", "bare", "logallrefupdates",
                        "ignorecase", "precomposeunicode", "symlinks", "autocrlf", "eol",
                        "safecrlf", "sparsecheckout", "sparsecheckoutcone", "quotepath")),
-    "extensions": frozenset(("objectformat", "worktreeconfig", "partialclone")),
-    "remote": frozenset(("url", "fetch", "promisor", "partialclonefilter", "mirror")),
+    "extensions": frozenset(("objectformat", "worktreeconfig")),
+    "remote": frozenset(("url", "fetch", "mirror")),
     "branch": frozenset(("remote", "merge", "rebase")),
     "user": frozenset(("name", "email")),
     "submodule": frozenset(("url", "active")),

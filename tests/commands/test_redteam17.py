@@ -174,14 +174,13 @@ def test_a_submodule_git_dir_with_a_name_hold_made_passes_over(sandbox: Sandbox,
 @pytest.mark.parametrize("recipe", [
     [NEW_REPO.format("foo"), "git -C foo config pull.rebase false",
      "git -C foo config core.autocrlf input", "git -C foo config init.defaultBranch main"],
-    ["git clone -q --filter=blob:none file://$(CURDIR) foo"],
     ["git clone -q . foo", "git -C foo sparse-checkout init --cone"],
     ["git worktree add -q wt"],
 ])
 def test_everyday_repositories_an_agent_makes_are_left_alone(sandbox: Sandbox,
                                                              recipe: list[str]) -> None:
-    """Settings that name no program (how to pull, line ends), a partial clone, a sparse
-    checkout and a linked worktree: none is moved aside or warned about."""
+    """Settings that name no program (how to pull, line ends), a sparse checkout and a
+    linked worktree: none is moved aside or warned about."""
     _repo(sandbox.work)
     _plant(sandbox, *recipe)
     boxed = _boxed(sandbox)
