@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from gatekeep.runtime import execute
+    from gatekeep.runtime.keeper import Keeper
     from gatekeep.sandbox.boundary import Boundary
     from gatekeep.sandbox.plan import Plan
 
@@ -56,10 +57,13 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         if plan is None or (plan.box is None and not any(plan.limits)):
             status = execute.run(program, args, execute.scrub(env))
         else:
+            keeper = _keeper(plan, audit_log, record, started, stderr)
             try:
-                ran = _run_planned(plan, program, args, env)
+                ran = _run_planned(plan, program, args, env, keeper)
             finally:
                 _after_box(plan, stderr)
+                if keeper is not None:
+                    keeper.done()
             status, timed_out = ran.status, ran.timed_out
     except execute.BoxFailed:
         log(audit_log, audit.end(record, None, time.monotonic() - started,
@@ -124,13 +128,39 @@ def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:
     return None
 
 
-def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str]
-                 ) -> execute.Ran:
+def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str],
+                 keeper: Keeper | None) -> execute.Ran:
     from gatekeep.runtime import execute
 
     if plan.box is None or plan.bwrap is None:
         return execute.run_limited(program, args, execute.scrub(env), plan.limits)
-    return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env))
+    return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env), keeper)
+
+
+def _keeper(plan: Plan, audit_log: str, record: tuple[str, str], started: float,
+            stderr: TextIO) -> Keeper | None:
+    """A keeper for a boxed run: if gatekeep is killed before its clean-up, the keeper ends
+    the box, cleans up and logs the run's end. One that cannot be started is a box that
+    did not start: nothing runs."""
+    from gatekeep.runtime import execute, keeper
+
+    box = plan.box
+    if box is None or plan.bwrap is None:
+        return None
+
+    def clean_up() -> None:
+        try:
+            _clean_up(box, stderr)
+        finally:
+            log(audit_log, audit.end(record, None, time.monotonic() - started,
+                                     "gatekeep was killed: the keeper ended the box"), stderr)
+
+    try:
+        return keeper.start(clean_up)
+    except OSError as error:
+        stderr.write(f"gatekeep: the box cannot start without its keeper, the process that "
+                     f"cleans up if gatekeep is killed: {error.strerror}\n")
+        raise execute.BoxFailed(error.strerror) from error
 
 
 def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:

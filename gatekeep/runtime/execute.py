@@ -22,6 +22,7 @@ from gatekeep.runtime.signals import signal
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: keep the run path's imports few
 if TYPE_CHECKING:
+    from gatekeep.runtime.keeper import Keeper
     from gatekeep.sandbox.boundary import Boundary
     from gatekeep.sandbox.spec import Limits
 
@@ -88,12 +89,14 @@ def run(program: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 
 def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
-              env: Mapping[str, str]) -> Ran:
+              env: Mapping[str, str], keeper: Keeper | None = None) -> Ran:
     """Run ``program`` inside ``box`` with its limits; BoxFailed when the box did not start.
 
     bwrap reports on a status pipe: first the pid of the box's first process, and an
     ``exit-code`` only once the command itself was started (bwrap's own set-up closes
     that channel on exec), which tells a set-up failure from a command that exited 1.
+    With a ``keeper`` (``gatekeep.runtime.keeper``), bwrap's pid and its report on the box
+    reach the keeper before the box runs anything.
     """
     from gatekeep.sandbox.bwrap import argv as bwrap_argv
 
@@ -101,12 +104,18 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     try:
         try:
             command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
-                                 system_shell(), env.get("PATH"))
+                                 system_shell(), env.get("PATH"),
+                                 keeper.info if keeper is not None else -1)
         except BaseException:
             os.close(status_write)
             raise
         channel = _Status(status_read)
-        ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write)
+        try:
+            ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write,
+                            keeper=keeper)
+        finally:
+            if keeper is not None:
+                keeper.bwrap_started()
         if not channel.started() and not ran.timed_out and ran.status == 1:
             raise BoxFailed(f"bwrap exited with status {ran.status} before running the command")
         return ran
@@ -122,7 +131,7 @@ def run_limited(program: str, argv: Sequence[str], env: Mapping[str, str],
 
 def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
               limits: Limits | None = None, box: _Status | None = None,
-              keep: int = -1) -> Ran:
+              keep: int = -1, keeper: Keeper | None = None) -> Ran:
     """Start ``program``, forward signals to it, enforce the wall-clock limit, reap it."""
     watched: set[int] = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
@@ -134,10 +143,13 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
                                      setsigdef=_RESET)
             else:
                 terminal = None if box is not None else _foreground_terminal()
-                pid = _fork_exec(program, argv, env, previous, limits, keep, True, terminal)
+                pid = _fork_exec(program, argv, env, previous, limits, keep, True, terminal,
+                                 keeper)
         finally:
             if keep >= 0:
                 os.close(keep)  # the child's end: bwrap alone holds it now
+            if keeper is not None:
+                keeper.bwrap_started()
         deadline = time.monotonic() + limits.timeout if limits and limits.timeout else None
         try:
             return _wait(pid, watched, deadline, box)
@@ -293,11 +305,13 @@ def _signal(pid: int, number: int) -> None:
 
 def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
                mask: set[int], limits: Limits | None, keep: int,
-               own_group: bool, terminal: int | None = None) -> int:
+               own_group: bool, terminal: int | None = None,
+               keeper: Keeper | None = None) -> int:
     """fork, set the limits in the child, exec; an exec error comes back as OSError.
 
     In its own process group the command can be stopped as a whole; when gatekeep holds
     the terminal's foreground, the command gets it (its reads and Ctrl-C work as before).
+    A ``keeper`` is told the child's pid before the exec, and its info pipe is passed on.
     """
     error_read, error_write = os.pipe()  # close-on-exec: EOF means the exec happened
     pid = os.fork()
@@ -310,6 +324,9 @@ def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
                 _take_terminal(terminal, os.getpid())
             if keep >= 0:
                 os.set_inheritable(keep, True)
+            if keeper is not None:
+                os.set_inheritable(keeper.info, True)
+                os.write(keeper.control, b"bwrap %d\n" % os.getpid())
             if limits is not None:
                 _set_limits(limits)
             for number in _RESET:

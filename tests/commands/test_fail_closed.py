@@ -310,7 +310,7 @@ def in_process(sandbox, monkeypatch):
         calls.append([program, *argv])
         return 0
 
-    def fake_boxed(box, bwrap, program, argv, env):
+    def fake_boxed(box, bwrap, program, argv, env, keeper=None):
         return execute.Ran(fake_run(program, argv, env))
 
     monkeypatch.setattr(execute, "run", fake_run)
@@ -489,3 +489,21 @@ def test_a_failure_of_the_clean_up_after_a_boxed_run_is_not_nothing_run(
     assert "nothing was run" not in err
     assert ("gatekeep: warning: the clean-up after the run failed (RuntimeError: boom): check "
             "the tree's repositories and agent settings before running git or an agent\n") in err
+
+
+def test_a_boxed_run_whose_keeper_cannot_start_runs_nothing(in_process, capsys, monkeypatch,
+                                                            sandbox):
+    """The keeper cleans up after a boxed run when gatekeep is killed: a box without one is
+    a box that did not start, so the command is asked about (no terminal: not run)."""
+    def no_fork(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr("gatekeep.runtime.keeper.start", no_fork)
+
+    assert run_command.main(Request("touch marker", None)) != 0
+    assert in_process == []
+    err = capsys.readouterr().err
+    assert ("gatekeep: the box cannot start without its keeper, the process that cleans up if "
+            "gatekeep is killed: Resource temporarily unavailable\n") in err
+    assert sandbox.NEEDS_APPROVAL in err
+    assert not sandbox.marker.exists()
