@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 # gatekeep's own project policy. Checked in the working tree and in the home directory.
 AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cursor",
                ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep",
+               ".aider.conf.yml", ".continue", ".windsurf",
                # git hook runners: what the next `git commit` runs, outside the box
-               ".pre-commit-config.yaml", ".husky", "lefthook.yml", ".lefthook.yml",
-               "lefthook.yaml", ".lefthook.yaml", "lefthook-local.yml", ".lefthook-local.yml",
-               ".lefthook")
+               ".pre-commit-config.yaml", ".husky", ".lefthook", ".lefthook-local",
+               *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
+                 for name in ("lefthook", "lefthook-local")
+                 for kind in ("yml", "yaml", "toml", "json", "jsonc")))
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
@@ -44,6 +46,7 @@ UNLISTED = ("the working tree cannot be listed: protected files in it would not 
 
 
 GIT_UNREAD = "the repository's git settings cannot be read for the box: "
+KEPT_TREE = "the working tree lies in "
 
 
 class Where(NamedTuple):
@@ -108,12 +111,15 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     except OSError as error:  # what git reads is unknown (too large, not a file): asked
         git_guarded, git_absent, indexes, git_dirs = [], [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
-    agent = _agent_files(tree, where.home)
+    agent = _agent_files(tree, where.home, where.cwd)
     home = _hidden_home(spec, where.home, tree, writable)
     guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
                *where.own_dirs, *agent, *git_guarded, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
+    kept = _kept_tree(tree, protected, spec, where.home)
+    if kept is not None:
+        notes.append(f"{KEPT_TREE}{kept}")
     links = _links([*guarded, *git_absent], roots)
     readonly = [p for p in protected if under_any(p, roots)]
     hidden = _existing([*found_read, *_expand(spec.protect_read, where.home, anchored_only=True),
@@ -347,6 +353,31 @@ def _installation(tree: str) -> list[str]:
             if not _within(real_tree, os.path.realpath(p))]
 
 
+def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, home: str) -> str | None:
+    """What the tree lies in that a box must not write: a protected path (``~/.claude``,
+    ``/usr``), a hidden directory of the home (``~/.local``, ``~/.config``, ``~/.cargo``:
+    where the operator's tools and their settings live), or a tool's place the home shows
+    or keeps apart (``~/go``, holding ``~/go/pkg/mod``). The agent picks the directory a
+    command starts in; without this, such a directory would be the box's writable tree."""
+    real = os.path.realpath(tree)
+    for path in protected:
+        if _within(real, os.path.realpath(path)):
+            return path
+    if not home.startswith("/"):
+        return None
+    own = os.path.realpath(home)
+    if not real.startswith(own.rstrip("/") + "/"):
+        return None
+    first = real[len(own.rstrip("/")) + 1:].split("/", 1)[0]
+    if first.startswith("."):
+        return os.path.join(home, first)
+    for place in _expand((*spec.readable, *spec.separate, *spec.writable), home):
+        where = os.path.realpath(place)
+        if _within(real, where) or _within(where, real):
+            return place
+    return None
+
+
 def work_tree(cwd: str) -> str:
     """The enclosing git work tree of ``cwd`` (the directory holding ``.git``), else ``cwd``."""
     directory = cwd
@@ -517,9 +548,16 @@ def _glob(text: str) -> str:
     return "".join(out) + tail
 
 
-def _agent_files(tree: str, home: str) -> list[str]:
-    return [os.path.join(base, name) for base in dict.fromkeys((tree, home))
-            for name in AGENT_FILES]
+def _agent_files(tree: str, home: str, cwd: str) -> list[str]:
+    """The agent settings names at the tree's root, the home, and every directory from the
+    command's own up to the tree: an agent started in a package of a monorepo reads its
+    project settings there (``pkg/.claude``), not only at the repository's root."""
+    bases = [tree, home]
+    directory = cwd
+    while _within(directory, tree) and directory != tree:
+        bases.append(directory)
+        directory = os.path.dirname(directory)
+    return [os.path.join(base, name) for base in dict.fromkeys(bases) for name in AGENT_FILES]
 
 
 def _linked(paths: list[str], places: tuple[str, str]) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from gatekeep.sandbox import bwrap, wire
 from gatekeep.sandbox.boundary import (
     GIT_UNREAD,
+    KEPT_TREE,
     UNLISTED,
     Boundary,
     Where,
@@ -34,6 +35,10 @@ NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 HOME_TREE = ("the working tree is the home directory (or holds it), and a box that writes it "
              "could change what the operator's shell and tools run next (~/.bash_aliases, "
              "~/bin); approve the run, or work in a project's directory")
+# The tree in a place of the operator's tools and settings (boundary.KEPT_TREE before it).
+KEPT_TREE_END = (", where the operator's tools and settings live (or that the policy protects); "
+                 "a box that writes it could change what they run; approve the run, or work in "
+                 "a project's directory")
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
 UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
@@ -60,9 +65,11 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
             _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
         box = boundary(spec, where)
         git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
+        kept = [note for note in box.notes if note.startswith(KEPT_TREE)]
         ask = UNREAD if UNLISTED in box.notes else f"{git[0]}; approve the run, or remove it" \
             if git else TOO_LARGE if not box.complete \
-            else HOME_TREE if _holds_home(box, where.home) else None
+            else HOME_TREE if _holds_home(box, where.home) \
+            else f"{_visible(kept[0])}{KEPT_TREE_END}" if kept else None
         return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)
     if spec.mode == "required":
         return Plan(None, None, spec.limits,
@@ -70,6 +77,12 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
                         f"machine cannot build one: {why}")
     return Plan(None, None, spec.limits,
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
+
+
+def _visible(text: str) -> str:
+    from gatekeep.text import visible  # a path can hold any character
+
+    return visible(text)
 
 
 def _holds_home(box: Boundary, home: str) -> bool:
