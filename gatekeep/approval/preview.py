@@ -2,8 +2,8 @@
 
 Everything here only reads: file sizes and first lines, directory walks with a
 limit, and git's own dry runs (``git clean -n``, ``git diff --stat``) with the
-pager, fsmonitor and external diff turned off and a timeout. Nothing here runs
-the command or writes anything.
+pager, fsmonitor and external diff turned off and a timeout, inside a box that writes
+nothing and reaches no network. Nothing here runs the command or writes anything.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from gatekeep.shell.model import RedirectKind
 
 WALK_LIMIT = 20_000
 GIT_TIMEOUT = 3.0
+NO_BOX = ("(no preview: git's settings can run programs, so gatekeep runs git's dry runs only "
+          "in its boundary, which this machine cannot build)")
 _GIT_SAFE = ("git", "--no-pager", "-c", "core.fsmonitor=false", "-c", "diff.external=",
              "-c", "core.pager=cat")
 _RECURSIVE = {"-r", "-R", "--recursive"}
@@ -118,10 +120,17 @@ def _git(invocation: Invocation, cwd: str, env: Mapping[str, str]) -> list[Previ
 
 
 def _run_git(args: list[str], title: str, cwd: str, env: Mapping[str, str]) -> list[Preview]:
+    """git's dry run, inside a box that writes nothing and reaches no network: the
+    repository's settings can name programs (a ``filter.*.clean`` git runs on each changed
+    file, a promisor remote it fetches from), and a boxed run may have written them. No
+    box here: no preview."""
+    box = _sealed(cwd, env)
+    if box is None:
+        return [Preview(title, (NO_BOX,))]
     quiet = {**env, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
     try:
-        result = subprocess.run(  # noqa: S603 - a fixed, read-only git command
-            [*_GIT_SAFE, *args], cwd=cwd, env=quiet, capture_output=True, text=True,
+        result = subprocess.run(  # noqa: S603 - a fixed, read-only git command, boxed
+            [*box, *_GIT_SAFE, *args], cwd=cwd, env=quiet, capture_output=True, text=True,
             timeout=GIT_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as error:
         return [Preview(title, (f"(no preview: {error})",))]
@@ -130,6 +139,25 @@ def _run_git(args: list[str], title: str, cwd: str, env: Mapping[str, str]) -> l
         output = [f"(no preview: {result.stderr.strip() or 'git failed'})"]
     shown = output[:20] + ([f"... and {len(output) - 20} more"] if len(output) > 20 else [])
     return [Preview(title, tuple(shown))]
+
+
+def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
+    """The box for a git dry run in ``cwd``: the home hidden but for the repository's work
+    tree and git dirs."""
+    from gatekeep.sandbox import bwrap
+    from gatekeep.sandbox.boundary import work_tree
+    from gatekeep.sandbox.gitdirs import pointed
+    from gatekeep.sandbox.spec import BWRAP
+
+    program = bwrap.find(BWRAP)
+    if program is None or bwrap.cannot_box(BWRAP) is not None:
+        return None
+    tree = os.path.realpath(work_tree(cwd))
+    dot = os.path.join(tree, ".git")
+    git = pointed(dot, "gitdir: ", tree) if os.path.isfile(dot) else dot
+    common = pointed(os.path.join(git, "commondir"), "", git)
+    home = os.path.realpath(env.get("HOME") or os.path.expanduser("~"))
+    return bwrap.sealed(program, cwd, home, [tree, git, common])
 
 
 def _size(size: int) -> str:

@@ -96,6 +96,31 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     return out
 
 
+def sealed(bwrap: str, cwd: str, home: str, shown: Sequence[str]) -> list[str]:
+    """bwrap's command line for a box that writes nothing and reaches no network: the whole
+    file system read-only, the home hidden but for ``shown`` (read-only), ``/etc/shadow``
+    hidden. For what gatekeep itself runs to show the operator something (git's dry runs):
+    a repository's settings can name programs, and the agent may have written them."""
+    out = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    if home.startswith("/") and home != "/" and os.path.isdir(home):
+        out += ["--tmpfs", home]
+        for path in sorted(dict.fromkeys(shown)):
+            if _within_home(path, home) and os.path.exists(path):
+                out += ["--ro-bind", path, path]
+        out += ["--remount-ro", home]
+    if os.path.exists("/etc/shadow"):
+        out += ["--ro-bind", "/dev/null", "/etc/shadow"]
+    out += ["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session",
+            "--cap-drop", "ALL"]
+    for name in UNSET_ENV:
+        out += ["--unsetenv", name]
+    return [*out, "--chdir", cwd, "--"]
+
+
+def _within_home(path: str, home: str) -> bool:
+    return path.startswith(home.rstrip("/") + "/")
+
+
 def _places(box: Boundary) -> list[str]:
     """The writable places, the anchors in them, and the hidden home with what it shows:
     parents before what is bound inside them, since a bind takes its source from outside
