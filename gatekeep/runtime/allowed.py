@@ -208,9 +208,9 @@ def _clean_up(box: Boundary, stderr: TextIO) -> None:
 
         for line in remove_created(box.absent, box.tree, box.parents, held):
             stderr.write(line)
-    from gatekeep.sandbox.created import hold_repositories
+    from gatekeep.sandbox.created import hold_rebases, hold_repositories
 
-    for line in hold_repositories(box, held):
+    for line in [*hold_repositories(box, held), *hold_rebases(box)]:
         stderr.write(line)
 
 

@@ -97,10 +97,14 @@ class Boundary(NamedTuple):
     passed: tuple[str, ...] = ()    # directories the scan did not look in (not_scanned)
     not_scanned: tuple[str, ...] = ()  # names the tree scans pass over
     scan_limit: int = SCAN_LIMIT
+    planned: float = 0.0            # when (time.time()): state git changed since is the run's
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
     """The box for ``spec`` here and now (reads the file system, changes nothing)."""
+    import time
+
+    planned = time.time()
     tree = work_tree(where.cwd)
     writable = _existing([tree, *where.temp_dirs, *_expand(spec.writable, where.home)])
     roots = ["/"] if spec.everything_writable else writable
@@ -159,7 +163,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
-                    where.scan_limit)
+                    where.scan_limit, planned)
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 _BACK = "check its config and hooks before moving it back"
 _FIRST = "check its config and hooks first"
+_REBASE = "check its git-rebase-todo before moving it back"
 _INDEX_HELD = ("git sees nothing staged until it is moved back: check what it stages first "
                "(GIT_INDEX_FILE=that-file git ls-files -s)")
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
@@ -99,6 +100,52 @@ def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
     return [*_hold_made(box.git_dirs, box.tree, roots, homes, held),
             *_hold_staged(box.indexes, box.tree, roots, held, before),
             *_hold_new(box, roots, homes, held)]
+
+
+def hold_rebases(box: Boundary) -> list[str]:
+    """A rebase in progress that the run started or changed, whose remaining steps run
+    programs (``exec`` lines in its todo, a merge strategy of its choosing): the operator's
+    ``git rebase --continue``, which ``git status`` suggests, would run them outside the box.
+    Its state is moved aside; a rebase the operator left before the run is not touched."""
+    lines = []
+    for git in box.git_roots[1:]:
+        state = os.path.join(git, "rebase-merge")
+        if not os.path.isdir(state) or os.path.islink(state):
+            continue
+        code = _rebase_code(state, box.planned)
+        if code is not None:
+            lines.append(f"gatekeep: warning: the command left a rebase in progress "
+                         f"({_shown(state, box.tree)}) whose {code}: git rebase --continue "
+                         f"would run it outside the box; "
+                         f"{_hold(state, box.tree, box.git_roots, _REBASE)}\n")
+    return lines
+
+
+def _rebase_code(state: str, planned: float) -> str | None:
+    from gatekeep.sandbox.gitdirs import Unreadable, regular
+
+    # a file's change time cannot be set back; a second's margin for coarse clocks
+    if not any(_changed_since(os.path.join(state, name), planned - 1)
+               for name in ("", "git-rebase-todo", "strategy")):
+        return None
+    if os.path.lexists(os.path.join(state, "strategy")):
+        return "merge strategy is its own choice (git runs git-merge-STRATEGY)"
+    try:
+        todo = regular(os.path.join(state, "git-rebase-todo"), 1 << 24)
+    except Unreadable:
+        return "todo cannot be read"
+    for line in (todo or b"").splitlines():
+        words = line.split()
+        if words and words[0] in (b"exec", b"x"):
+            return "todo runs commands (exec lines)"
+    return None
+
+
+def _changed_since(path: str, when: float) -> bool:
+    try:
+        return os.lstat(path).st_ctime >= when
+    except OSError:
+        return False
 
 
 def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str,
