@@ -85,7 +85,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
             for alias in _aliases_of(located):
                 programs[alias] = spec
             programs[name] = spec
-    environment = top["environment"].mapping(frozenset({"names", "prefixes"})) \
+    environment = top["environment"].mapping(frozenset({"names", "prefixes", "secrets"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
     loaded = Knowledge(
@@ -97,6 +97,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         _installers(top["installers"]) if "installers" in top else (),
         _effects(top["effects"]) if "effects" in top else {},
         _manifests(top["manifests"]) if "manifests" in top else {},
+        tuple(name.upper() for name in environment["secrets"].strings())
+        if "secrets" in environment else (),
     )
     if base is None:
         return loaded
@@ -105,7 +107,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         base.environment_prefixes + loaded.environment_prefixes,
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
-        {**base.manifests, **loaded.manifests},
+        {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
     )
 
 

@@ -32,6 +32,7 @@ MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
+_EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 _VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
@@ -107,6 +108,22 @@ class _State:
         else:
             self.invocations.append(self.redirect_only(segment))
 
+    def secret_hazards(self, program: str, segment: Segment) -> list[Hazard]:
+        """An expansion of a variable whose name says it holds a secret: its value reaches
+        the command, and what the command prints reaches the agent (as ``printenv`` would
+        print it). Any ``$NAME`` in the words' text counts, quoted or not."""
+        if not self.knowledge.secrets:
+            return []
+        texts = [word.raw for word in segment.argv]
+        for redirect in segment.redirects:
+            texts += [redirect.body, redirect.target.raw if redirect.target else ""]
+        names = dict.fromkeys(name for text in texts if "$" in text
+                              for name in _EXPANDED.findall(text)
+                              if self.knowledge.secret_variable(name))
+        return [Hazard("secret-variable", f"{program} is given ${name}, whose name says it "
+                       "holds a secret; what the command prints reaches the agent")
+                for name in names]
+
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
@@ -124,6 +141,7 @@ class _State:
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
+        hazards.extend(self.secret_hazards(program, segment))
         spec_now = parsed.spec
         operands = parsed.positionals[parsed.subcommand_words:]
         assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])

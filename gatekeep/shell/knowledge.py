@@ -253,9 +253,17 @@ class Knowledge(NamedTuple):
     installers: tuple[Installer, ...] = ()
     effects: Mapping[str, ProgramEffects] = MappingProxyType({})
     manifests: Mapping[str, Manifests] = MappingProxyType({})  # by the program's file name
+    secrets: tuple[str, ...] = ()  # name parts of variables that hold secrets (API_KEY)
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
+
+    def secret_variable(self, name: str) -> bool:
+        """Whether a variable's name says it holds a secret: one of ``secrets`` as whole
+        ``_``-separated parts of it (``GITHUB_TOKEN``, ``OPENAI_API_KEY``; not
+        ``TOKENIZERS_PARALLELISM``)."""
+        padded = f"_{name.upper()}_"
+        return any(f"_{part}_" in padded for part in self.secrets)
 
     def risky_variable(self, name: str) -> bool:
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable

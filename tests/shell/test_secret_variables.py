@@ -1,0 +1,51 @@
+"""A command given a variable whose name says it holds a secret is asked about, as printenv
+is: what it prints reaches the agent (knowledge: environment.secrets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gatekeep.core.engine import decide
+from gatekeep.core.paths import Context, SystemResolver
+from gatekeep.policy.load import load_policy
+from gatekeep.policy.model import Policy
+from gatekeep.shell.parse import parse
+
+
+@pytest.fixture(scope="module")
+def default() -> Policy:
+    return load_policy("builtin:default")
+
+
+def _rules(policy: Policy, command: str) -> tuple[str, set[str]]:
+    context = Context(cwd="/work/project", home="/home/user",
+                      resolver=SystemResolver("/usr/bin:/bin"))
+    decision = decide(policy, parse(command), context)
+    return decision.decision, {v.rule for s in decision.deciding for v in s.deciding}
+
+
+@pytest.mark.parametrize("command", [
+    "echo $AWS_SECRET_ACCESS_KEY", 'echo "${GITHUB_TOKEN}"', "printf '%s\\n' $OPENAI_API_KEY",
+    "echo $(echo $DB_PASSWORD)", "cat <<EOF\n$NPM_TOKEN\nEOF", "echo x > $MY_SECRET",
+    "echo ${#STRIPE_SECRET_KEY}", "grep -r $signing_key src"])
+def test_an_expansion_of_a_secret_is_asked(default: Policy, command: str) -> None:
+    decision, rules = _rules(default, command)
+    assert decision == "ask"
+    assert "hazard:secret-variable" in rules
+
+
+@pytest.mark.parametrize("command", [
+    "echo $HOME", 'printf %s "$TOKENIZERS_PARALLELISM"', "echo $PATH", "ls $KEYBOARD_DIR",
+    "echo TOKEN", "echo $PASSWORDLESS_MODE"])
+def test_other_expansions_are_not(default: Policy, command: str) -> None:
+    _, rules = _rules(default, command)
+    assert "hazard:secret-variable" not in rules
+
+
+def test_a_name_is_a_secret_by_its_whole_parts(default: Policy) -> None:
+    knowledge = default.knowledge
+    assert knowledge.secret_variable("GH_TOKEN")
+    assert knowledge.secret_variable("aws_secret_access_key")
+    assert knowledge.secret_variable("SECRET")
+    assert not knowledge.secret_variable("TOKENIZERS_PARALLELISM")
+    assert not knowledge.secret_variable("MY_TOKENS")
