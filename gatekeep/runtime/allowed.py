@@ -61,7 +61,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
             try:
                 ran = _run_planned(plan, program, args, env, keeper)
             finally:
-                _after_box(plan, stderr)
+                _after_box(plan, stderr, keeper)
                 if keeper is not None:
                     keeper.done()
             status, timed_out = ran.status, ran.timed_out
@@ -140,20 +140,27 @@ def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, st
 def _keeper(plan: Plan, audit_log: str, record: tuple[str, str], started: float,
             stderr: TextIO) -> Keeper | None:
     """A keeper for a boxed run: if gatekeep is killed before its clean-up, the keeper ends
-    the box, cleans up and logs the run's end. One that cannot be started is a box that
-    did not start: nothing runs."""
+    the box, cleans up, logs the run's end and then says what it held. One that cannot be
+    started is a box that did not start: nothing runs."""
     from gatekeep.runtime import execute, keeper
 
     box = plan.box
     if box is None or plan.bwrap is None:
         return None
 
-    def clean_up() -> None:
+    def clean_up(held: Sequence[str]) -> None:
+        lines: list[str] = []
+        stopped = "gatekeep was killed: the keeper ended the box"
         try:
-            _clean_up(box, stderr)
-        finally:
-            log(audit_log, audit.end(record, None, time.monotonic() - started,
-                                     "gatekeep was killed: the keeper ended the box"), stderr)
+            lines = _clean_up(box, list(held))
+        except Exception as error:  # reported in the log, and below
+            stopped += f"; its clean-up failed ({type(error).__name__})"
+            lines = [_failed(error)]
+        import io
+
+        failure = io.StringIO()  # said after the clean-up's own lines
+        log(audit_log, audit.end(record, None, time.monotonic() - started, stopped), failure)
+        keeper.speak([*lines, failure.getvalue()])
 
     try:
         return keeper.start(clean_up)
@@ -173,11 +180,12 @@ def _warn_linked(paths: Sequence[str], stderr: TextIO) -> None:
                      "through it changes this protected file\n")
 
 
-def _after_box(plan: Plan, stderr: TextIO) -> None:
+def _after_box(plan: Plan, stderr: TextIO, keeper: Keeper | None = None) -> None:
     """Settings the boxed command created where the box could not bind them are removed,
     links on the way to protected paths that it replaced are put back, and repositories it
     staged as gitlinks, or made with settings that run code, are held. The command ran: a
-    failure here is a warning to check the tree, never "nothing was run"."""
+    failure here is a warning to check the tree, never "nothing was run". Every step runs
+    before anything is written: a caller that stopped reading cannot cut it short."""
     if plan.box is None:
         return
     from gatekeep.runtime.signals import signal
@@ -185,33 +193,54 @@ def _after_box(plan: Plan, stderr: TextIO) -> None:
     ending = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, ending)  # a second Ctrl-C waits
     try:
-        _clean_up(plan.box, stderr)
-    except Exception as error:  # reported, and the run's own outcome kept
-        from gatekeep.text import visible  # the error can name the command's files
-
-        stderr.write(f"gatekeep: warning: the clean-up after the run failed "
-                     f"({type(error).__name__}: {visible(str(error))}): check the tree's "
-                     "repositories and agent settings before running git or an agent\n")
+        try:
+            lines = _clean_up(plan.box, _Told(keeper) if keeper is not None else [])
+        except Exception as error:  # reported, and the run's own outcome kept
+            lines = [_failed(error)]
+        for line in lines:
+            try:  # noqa: SIM105 - contextlib costs start-up on the fast path
+                stderr.write(line)
+            except OSError:  # a caller that stopped reading: the clean-up is done
+                pass
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _clean_up(box: Boundary, stderr: TextIO) -> None:
+def _failed(error: Exception) -> str:
+    from gatekeep.text import visible  # the error can name the command's files
+
+    return (f"gatekeep: warning: the clean-up after the run failed "
+            f"({type(error).__name__}: {visible(str(error))}): check the tree's "
+            "repositories and agent settings before running git or an agent\n")
+
+
+class _Told(list[str]):
+    """What the clean-up moved aside, told to the keeper as it happens."""
+
+    def __init__(self, keeper: Keeper) -> None:
+        super().__init__()
+        self.keeper = keeper
+
+    def append(self, path: str) -> None:
+        super().append(path)
+        self.keeper.held(path)
+
+
+def _clean_up(box: Boundary, held: list[str]) -> list[str]:
+    """Every step of the clean-up; their warning lines. ``held``: what was moved aside
+    already (by gatekeep, when the keeper runs it)."""
+    lines: list[str] = []
     if box.links:
         from gatekeep.sandbox.created import restore_links
 
-        for line in restore_links(box.links, box.tree, box.parents):
-            stderr.write(line)
-    held: list[str] = []
+        lines += restore_links(box.links, box.tree, box.parents)
     if any(os.path.lexists(p) for p in box.absent):
         from gatekeep.sandbox.created import remove_created
 
-        for line in remove_created(box.absent, box.tree, box.parents, held):
-            stderr.write(line)
+        lines += remove_created(box.absent, box.tree, box.parents, held)
     from gatekeep.sandbox.created import hold_rebases, hold_repositories
 
-    for line in [*hold_repositories(box, held), *hold_rebases(box)]:
-        stderr.write(line)
+    return [*lines, *hold_repositories(box, held), *hold_rebases(box)]
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

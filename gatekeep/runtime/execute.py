@@ -152,7 +152,7 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
                 keeper.bwrap_started()
         deadline = time.monotonic() + limits.timeout if limits and limits.timeout else None
         try:
-            return _wait(pid, watched, deadline, box)
+            return _wait(pid, watched, deadline, box, keeper)
         finally:
             if box is None and terminal is not None:
                 _take_terminal(terminal, os.getpgrp())
@@ -165,11 +165,11 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
 
 
 def _wait(pid: int, watched: set[int], deadline: float | None,
-          box: _Status | None) -> Ran:
+          box: _Status | None, keeper: Keeper | None = None) -> Ran:
     sent: set[int] = set()
     ending: tuple[int, float] | None = None  # (signal, when the box is killed)
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status = _reap(pid, keeper, block=False)
         if done:
             code = os.waitstatus_to_exitcode(status)
             # bwrap reports a command killed by signal N as 128+N; one gatekeep passed on
@@ -182,11 +182,11 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
         if info is None and ending is not None and time.monotonic() >= ending[1]:
             for target in box.first_pid() if box is not None else []:
                 _signal(target, signal.SIGKILL)  # the whole box: its namespace ends
-            os.waitpid(pid, 0)
+            _reap(pid, keeper, block=True)
             return Ran(-ending[0])
         if info is None:
             _stop(pid, box)
-            os.waitpid(pid, 0)
+            _reap(pid, keeper, block=True)
             return Ran(-signal.SIGKILL, timed_out=True)
         if info.si_signo == signal.SIGCHLD:
             continue
@@ -199,6 +199,18 @@ def _wait(pid: int, watched: set[int], deadline: float | None,
             # a boxed command asked to end has GRACE seconds, then the box is killed: what
             # gatekeep does after a boxed run must still run before its own caller kills it
             ending = (info.si_signo, time.monotonic() + GRACE)
+
+
+def _reap(pid: int, keeper: Keeper | None, block: bool) -> tuple[int, int]:
+    """``waitpid`` of the child; a keeper hears that it ended before its pid is free, so
+    that it never signals that pid (or its process group) once another process may have it."""
+    if keeper is None:
+        return os.waitpid(pid, 0 if block else os.WNOHANG)
+    if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG)) \
+            is None:
+        return 0, 0
+    keeper.ended()
+    return os.waitpid(pid, 0)
 
 
 def _stop(pid: int, box: _Status | None) -> None:
@@ -348,7 +360,7 @@ def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
     reported = os.read(error_read, 32)
     os.close(error_read)
     if reported:
-        os.waitpid(pid, 0)
+        _reap(pid, keeper, block=True)
         code = int(reported)
         raise OSError(code, os.strerror(code))
     return pid
