@@ -364,8 +364,8 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, home: str) -> st
     or keeps apart (``~/go``, holding ``~/go/pkg/mod``). The agent picks the directory a
     command starts in; without this, such a directory would be the box's writable tree."""
     real = os.path.realpath(tree)
-    for path in protected:
-        if _within(real, os.path.realpath(path)):
+    for path in protected:  # most lie in the tree (its files, its git settings): not above it
+        if not (_within(path, tree) and path != tree) and _within(real, os.path.realpath(path)):
             return path
     if not home.startswith("/"):
         return None
