@@ -157,7 +157,9 @@ def _hold_made(git_dirs: tuple[tuple[str, str, tuple[str, ...]], ...], tree: str
     for modules, real, known in git_dirs:
         if os.path.islink(modules) or os.path.realpath(modules) != real:
             if os.path.lexists(modules):
-                lines.append(_untouched(os.path.join(modules, "x"), tree))
+                lines.append(f"gatekeep: warning: the command replaced {_shown(modules, tree)} "
+                             f"(or a directory above it), {_GIT}; nothing there was touched: "
+                             "check it before running git\n")
             continue
         try:
             made = [git for git in made_in(modules) if git not in known]

@@ -720,3 +720,15 @@ def test_a_plain_repository_the_run_makes_is_left_alone(sandbox: Sandbox, made: 
     boxed = _boxed(sandbox)
     assert (sandbox.work / "foo/.git/HEAD").exists()
     assert "gatekeep: warning" not in boxed.stderr, boxed.stderr
+
+
+def test_a_git_modules_made_a_link_is_named_in_the_warning(sandbox: Any) -> None:
+    """created._hold_made looks in no .git/modules that the run replaced by a link, and
+    says which one, by its own path."""
+    _repo(sandbox.work)
+    (sandbox.work / ".git" / "modules").mkdir()
+    _plant(sandbox, "mv .git/modules .git/elsewhere && ln -s elsewhere .git/modules")
+    boxed = _boxed(sandbox)
+    assert ("gatekeep: warning: the command replaced .git/modules (or a directory above it), "
+            "which changes what git runs; nothing there was touched: check it before running "
+            "git\n") in boxed.stderr

@@ -63,3 +63,4 @@ def test_the_operators_own_rebase_with_exec_lines_is_not_touched(sandbox: Sandbo
     boxed = boxed_run(sandbox)
     assert state.is_dir(), boxed.stderr
     assert "rebase" not in boxed.stderr
+
