@@ -174,10 +174,7 @@ def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Prote
     kept = gitdirs.protected(tree, home, seen)
     inner = [gitdirs.protected(nested, home, seen) for nested in walked.dots if nested != tree]
     for found in [*inner, *(gitdirs.bare(git, home) for git in walked.bares)]:
-        kept.guarded.extend(found.guarded)
-        kept.absent.extend(found.absent)
-        kept.indexes.extend(found.indexes)
-        kept.git_dirs.extend(found.git_dirs)
+        kept.add(found)
     return kept
 
 

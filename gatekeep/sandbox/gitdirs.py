@@ -59,6 +59,13 @@ class Protected(NamedTuple):
     git_dirs: list[tuple[str, str, tuple[str, ...]]]  # (a .git/modules, its real path, the
                                     # git dirs in it): one a run makes there is held after it
 
+    def add(self, other: Protected) -> None:
+        """``other``'s entries after these (the lists grow in place)."""
+        self.guarded.extend(other.guarded)
+        self.absent.extend(other.absent)
+        self.indexes.extend(other.indexes)
+        self.git_dirs.extend(other.git_dirs)
+
 
 def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
     """What the box keeps of the repository at ``tree``, and of each repository a gitlink
@@ -138,11 +145,7 @@ def _gitlinked(git: str, work: str, settings: str, home: str, found: Protected,
                 raise Unreadable(f"more than {MAX_GITLINKS} gitlinks are in {index}")
             found.absent.append(os.path.join(path, ".git"))
             continue
-        inner = protected(path, home, seen)
-        found.guarded.extend(inner.guarded)
-        found.absent.extend(inner.absent)
-        found.indexes.extend(inner.indexes)
-        found.git_dirs.extend(inner.git_dirs)
+        found.add(protected(path, home, seen))
 
 
 def _missing(git: str, names: tuple[str, ...]) -> list[str]:
