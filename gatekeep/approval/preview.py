@@ -20,6 +20,7 @@ from gatekeep.shell.model import RedirectKind
 
 WALK_LIMIT = 20_000
 GIT_TIMEOUT = 3.0
+GIT_RUNS = 2  # git dry runs shown for one command at most
 NO_BOX = ("(no preview: git's settings can run programs, so gatekeep runs git's dry runs only "
           "in its boundary, which this machine cannot build)")
 _GIT_SAFE = ("git", "--no-pager", "-c", "core.fsmonitor=false", "-c", "diff.external=",
@@ -32,11 +33,15 @@ def previews(invocations: tuple[Invocation, ...], cwd: str,
     from gatekeep.core.explain import moved
 
     found: list[Preview] = []
+    git_runs = 0
     for invocation, where in moved(invocations):
         here = _path(where, cwd) if where else cwd  # after `cd sub &&`, paths start in sub
         found.extend(_overwrites(invocation, here))
         found.extend(_tree_deletes(invocation, here))
-        found.extend(_git(invocation, here, env))
+        if git_runs < GIT_RUNS:  # each can take GIT_TIMEOUT: the operator waits for them
+            git = _git(invocation, here, env)
+            git_runs += len(git)
+            found.extend(git)
     return tuple(found)
 
 
@@ -147,6 +152,7 @@ def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     from gatekeep.sandbox import bwrap
     from gatekeep.sandbox.boundary import work_tree
     from gatekeep.sandbox.gitdirs import pointed
+    from gatekeep.sandbox.plan import TEMP_DIRS
     from gatekeep.sandbox.spec import BWRAP
 
     program = bwrap.find(BWRAP)
@@ -156,8 +162,10 @@ def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     dot = os.path.join(tree, ".git")
     git = pointed(dot, "gitdir: ", tree) if os.path.isfile(dot) else dot
     common = pointed(os.path.join(git, "commondir"), "", git)
-    home = os.path.realpath(env.get("HOME") or os.path.expanduser("~"))
-    return bwrap.sealed(program, cwd, home, [tree, git, common])
+    home = env.get("HOME") or os.path.expanduser("~")
+    runtime = (env.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}", "/run", "/var/run")
+    covered = (home, env.get("TMPDIR", ""), *TEMP_DIRS, *runtime)
+    return bwrap.sealed(program, os.path.realpath(cwd), covered, [tree, git, common])
 
 
 def _size(size: int) -> str:

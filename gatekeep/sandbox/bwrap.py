@@ -96,29 +96,35 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     return out
 
 
-def sealed(bwrap: str, cwd: str, home: str, shown: Sequence[str]) -> list[str]:
-    """bwrap's command line for a box that writes nothing and reaches no network: the whole
-    file system read-only, the home hidden but for ``shown`` (read-only), ``/etc/shadow``
-    hidden. For what gatekeep itself runs to show the operator something (git's dry runs):
-    a repository's settings can name programs, and the agent may have written them."""
+def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]) -> list[str]:
+    """bwrap's command line for a box that writes nothing and reaches nothing: the whole
+    file system read-only, ``covered`` (the home, the temp and runtime dirs: where secrets
+    and Unix sockets are, and a read-only mount does not stop a connect) hidden but for
+    ``shown`` (read-only), ``/etc/shadow`` hidden, no network, no IPC. For what gatekeep
+    itself runs to show the operator something (git's dry runs): a repository's settings can
+    name programs, and the agent may have written them."""
     out = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    if home.startswith("/") and home != "/" and os.path.isdir(home):
-        out += ["--tmpfs", home]
-        for path in sorted(dict.fromkeys(shown)):
-            if _within_home(path, home) and os.path.exists(path):
-                out += ["--ro-bind", path, path]
-        out += ["--remount-ro", home]
+    places = [os.path.realpath(p) for p in covered if p.startswith("/")]
+    places = [p for p in dict.fromkeys(places) if p != "/" and os.path.isdir(p)]
+    places = [p for p in places if not any(q != p and _within(p, q) for q in places)]
+    for place in sorted(places):
+        out += ["--tmpfs", place]
+    for path in sorted(dict.fromkeys(os.path.realpath(p) for p in shown)):
+        if any(_within(path, place) for place in places) and os.path.exists(path):
+            out += ["--ro-bind", path, path]
+    for place in sorted(places):
+        out += ["--remount-ro", place]
     if os.path.exists("/etc/shadow"):
         out += ["--ro-bind", "/dev/null", "/etc/shadow"]
-    out += ["--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session",
-            "--cap-drop", "ALL"]
+    out += ["--unshare-net", "--unshare-ipc", "--unshare-pid", "--die-with-parent",
+            "--new-session", "--cap-drop", "ALL"]
     for name in UNSET_ENV:
         out += ["--unsetenv", name]
     return [*out, "--chdir", cwd, "--"]
 
 
-def _within_home(path: str, home: str) -> bool:
-    return path.startswith(home.rstrip("/") + "/")
+def _within(path: str, place: str) -> bool:
+    return path == place or path.startswith(place.rstrip("/") + "/")
 
 
 def _places(box: Boundary) -> list[str]:

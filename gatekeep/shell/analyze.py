@@ -101,7 +101,10 @@ class _State:
         if kind is SegmentKind.COMMAND:
             self.command(segment, depth)
         elif kind in (SegmentKind.ASSIGNMENT, SegmentKind.DECLARATION):
-            self.invocations.append(self.declaration(segment))
+            invocation = self.declaration(segment)
+            secrets = self.secret_hazards(segment.name or "an assignment", segment)
+            self.invocations.append(invocation._replace(
+                hazards=invocation.hazards + tuple(secrets)) if secrets else invocation)
         elif kind is SegmentKind.FUNCTION:
             hazard = Hazard("function", f"defines a shell function {segment.name!r}")
             self.invocations.append(Invocation(segment, None, hazards=(hazard,)))
@@ -114,15 +117,19 @@ class _State:
         print it). Any ``$NAME`` in the words' text counts, quoted or not."""
         if not self.knowledge.secrets:
             return []
-        texts = [word.raw for word in segment.argv]
+        texts = [word.raw for word in segment.argv] + [a.text for a in segment.assignments]
         for redirect in segment.redirects:
             texts += [redirect.body, redirect.target.raw if redirect.target else ""]
         names = dict.fromkeys(name for text in texts if "$" in text
                               for name in _EXPANDED.findall(text)
                               if self.knowledge.secret_variable(name))
-        return [Hazard("secret-variable", f"{program} is given ${name}, whose name says it "
-                       "holds a secret; what the command prints reaches the agent")
-                for name in names]
+        found = [Hazard("secret-variable", f"{program} is given ${name}, whose name says it "
+                        "holds a secret; what the command prints reaches the agent")
+                 for name in names]
+        if any("${!" in text for text in texts):
+            found.append(Hazard("secret-variable", f"{program} is given the value of a "
+                                "variable another names (${!name}), which may hold a secret"))
+        return found
 
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
