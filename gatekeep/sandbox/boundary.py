@@ -23,12 +23,17 @@ if TYPE_CHECKING:
 # gatekeep's own project policy. Checked in the working tree and in the home directory.
 AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cursor",
                ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep",
-               ".aider.conf.yml", ".continue", ".windsurf",
+               ".aider.conf.yml", ".continue", ".windsurf", "opencode.json", "opencode.jsonc",
+               ".opencode", "crush.json", ".crush.json", ".qwen", ".kiro", ".roo", ".amazonq",
+               ".kilocode", ".junie", ".zed", ".devcontainer", ".pre-commit-config.yml",
                # git hook runners: what the next `git commit` runs, outside the box
                ".pre-commit-config.yaml", ".husky", ".lefthook", ".lefthook-local",
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
                  for name in ("lefthook", "lefthook-local")
                  for kind in ("yml", "yaml", "toml", "json", "jsonc")))
+# The names of those one name long: a new one anywhere in the tree is held after a run (an
+# agent started in that directory reads it; the nearest .gatekeep.yaml is the project's policy)
+AGENT_NAMES = frozenset(name for name in AGENT_FILES if "/" not in name)
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
@@ -60,6 +65,8 @@ class Where(NamedTuple):
     runtime_dirs: tuple[str, ...] = ()  # $XDG_RUNTIME_DIR, /run/user/UID: hidden wholesale
     scan_limit: int = SCAN_LIMIT
     separate_root: str = ""             # where the box keeps its own copies of caches
+    tools: tuple[str, ...] = ()         # the run's PATH directories and XDG directories
+    settings: tuple[str, ...] = ()      # (its settings): not trees to write (_kept_tree)
 
 
 class Boundary(NamedTuple):
@@ -98,6 +105,7 @@ class Boundary(NamedTuple):
     not_scanned: tuple[str, ...] = ()  # names the tree scans pass over
     scan_limit: int = SCAN_LIMIT
     planned: float = 0.0            # when (time.time()): state git changed since is the run's
+    agents: tuple[str, ...] = ()    # entries named as agents' settings (AGENT_NAMES) before
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -121,7 +129,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                *where.own_dirs, *agent, *git_guarded, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
-    kept = _kept_tree(tree, protected, spec, where.home)
+    kept = _kept_tree(tree, protected, spec, where)
     if kept is not None:
         notes.append(f"{KEPT_TREE}{kept}")
     links = _links([*guarded, *git_absent], roots)
@@ -163,7 +171,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
-                    where.scan_limit, planned)
+                    where.scan_limit, planned, tuple(walked.agents))
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:
@@ -354,29 +362,63 @@ def _installation(tree: str) -> list[str]:
             if not _within(real_tree, os.path.realpath(p))]
 
 
-def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, home: str) -> str | None:
+def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) -> str | None:
     """What the tree lies in that a box must not write: a protected path (``~/.claude``,
     ``/usr``), a hidden directory of the home (``~/.local``, ``~/.config``, ``~/.cargo``:
-    where the operator's tools and their settings live), or a tool's place the home shows
-    or keeps apart (``~/go``, holding ``~/go/pkg/mod``). The agent picks the directory a
-    command starts in; without this, such a directory would be the box's writable tree."""
+    where the operator's tools and their settings live, or a link there to elsewhere), a
+    tool's place the home shows or keeps apart (``~/go``, holding ``~/go/pkg/mod``), a
+    directory named ``bin`` or below one, an XDG directory, a directory below one on the
+    run's PATH, or the prefix in the home of a PATH directory's ``bin`` (``~/miniconda3``)
+    when it is no git work tree. Both the path as given and its real path count. The agent
+    picks the directory a command starts in; without this, such a directory would be the
+    box's writable tree."""
     real = os.path.realpath(tree)
+    spellings = tuple(dict.fromkeys((os.path.abspath(tree), real)))
     for path in protected:  # most lie in the tree (its files, its git settings): not above it
         if not (_within(path, tree) and path != tree) and _within(real, os.path.realpath(path)):
             return path
-    if not home.startswith("/"):
-        return None
-    own = os.path.realpath(home)
-    if not real.startswith(own.rstrip("/") + "/"):
-        return None
-    first = real[len(own.rstrip("/")) + 1:].split("/", 1)[0]
-    if first.startswith("."):
-        return os.path.join(home, first)
-    for place in _expand((*spec.readable, *spec.separate, *spec.writable), home):
-        where = os.path.realpath(place)
-        if _within(real, where) or _within(where, real):
+    home = where.home
+    homes = tuple(dict.fromkeys((home, os.path.realpath(home)))) \
+        if home.startswith("/") and home != "/" else ()
+    for spelling in spellings:
+        for own in homes:
+            if spelling.startswith(own.rstrip("/") + "/"):
+                first = spelling[len(own.rstrip("/")) + 1:].split("/", 1)[0]
+                if first.startswith("."):
+                    return os.path.join(home, first)
+        if "bin" in spelling.split("/"):
+            return spelling  # programs live in a bin directory (~/bin, /opt/tool/bin)
+    for link in _dot_links(home) if homes else ():  # ~/.local on another disk
+        if _within(real, os.path.realpath(link)):
+            return link
+    if any(_within(s, h) for s in spellings for h in homes):
+        for place in _expand((*spec.readable, *spec.separate, *spec.writable), home):
+            at = os.path.realpath(place)
+            if _within(real, at) or _within(at, real):
+                return place
+    for place in where.settings:
+        if any(_within(s, place) or _within(s, os.path.realpath(place)) for s in spellings):
             return place
+    for tool in where.tools:
+        at = os.path.realpath(tool)
+        if at == "/" or any(_within(h, at) for h in homes):
+            continue  # a PATH that names the home itself says nothing of a tool
+        if any(_within(s, p) and s != p for s in spellings for p in (tool, at)):
+            return tool  # the tree itself on PATH is the project's choice (its scripts)
+        if os.path.basename(at) == "bin" and os.path.dirname(at) in spellings \
+                and any(_within(s, h) for s in spellings for h in homes) \
+                and not os.path.lexists(os.path.join(real, ".git")):
+            return tool  # ~/miniconda3 (a project of the operator's is a git work tree)
     return None
+
+
+def _dot_links(home: str) -> list[str]:
+    """The home's hidden entries that are symbolic links (one directory read)."""
+    try:
+        with os.scandir(home) as entries:
+            return [e.path for e in entries if e.name.startswith(".") and e.is_symlink()]
+    except OSError:
+        return []
 
 
 def work_tree(cwd: str) -> str:
@@ -438,7 +480,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
                      and not p.startswith(("!/", "!~"))])
     found_write: list[str] = []
     found_read: list[str] = []
-    walked = gitdirs.Walked([], [], [])
+    walked = gitdirs.Walked([], [], [], [])
     pending = [tree]
     seen = 0
     skip = frozenset(where.not_scanned)
@@ -465,7 +507,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
                 continue
             if _hit(write, entry, cut):
                 found_write.append(entry.path)
-            if gitdirs.noted(walked, directory, entry, skip):
+            if gitdirs.noted(walked, directory, entry, skip, AGENT_NAMES):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 _BACK = "check its config and hooks before moving it back"
 _FIRST = "check its config and hooks first"
 _REBASE = "check its git-rebase-todo before moving it back"
+_CHECK = "check it before moving it back"
 _INDEX_HELD = ("git sees nothing staged until it is moved back: check what it stages first "
                "(GIT_INDEX_FILE=that-file git ls-files -s)")
 # What each kind of path changes, for the warning: an agent's settings or a hook runner's
@@ -103,22 +104,37 @@ def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
 
 
 def hold_rebases(box: Boundary) -> list[str]:
-    """A rebase in progress that the run started or changed, whose remaining steps run
-    programs (``exec`` lines in its todo, a merge strategy of its choosing): the operator's
-    ``git rebase --continue``, which ``git status`` suggests, would run them outside the box.
-    Its state is moved aside; a rebase the operator left before the run is not touched."""
+    """A rebase, cherry-pick or revert in progress that the run started or changed, whose
+    remaining steps run programs (``exec`` lines in its todo, a merge strategy of its
+    choosing): the operator's ``git rebase --continue`` (``git cherry-pick --continue``),
+    which ``git status`` suggests, would run them outside the box. Its state is moved aside;
+    one the operator left before the run is not touched. Each git dir's linked worktrees
+    are looked in too, a worktree the run added included."""
     lines = []
-    for git in box.git_roots[1:]:
-        state = os.path.join(git, "rebase-merge")
-        if not os.path.isdir(state) or os.path.islink(state):
-            continue
+    for state in _sequencer_states(box.git_roots[1:]):
         code = _rebase_code(state, box.planned)
         if code is not None:
-            lines.append(f"gatekeep: warning: the command left a rebase in progress "
-                         f"({_shown(state, box.tree)}) whose {code}: git rebase --continue "
-                         f"would run it outside the box; "
+            lines.append(f"gatekeep: warning: the command left a "
+                         f"{'rebase' if state.endswith('rebase-merge') else 'cherry-pick'} in "
+                         f"progress ({_shown(state, box.tree)}) whose {code}: git would run it "
+                         f"outside the box at --continue; "
                          f"{_hold(state, box.tree, box.git_roots, _REBASE)}\n")
     return lines
+
+
+def _sequencer_states(gits: tuple[str, ...]) -> list[str]:
+    """Where a rebase's and a cherry-pick's state would be, in each git dir and in each of
+    its linked worktrees' git dirs."""
+    dirs = list(gits)
+    for git in gits:
+        try:
+            with os.scandir(os.path.join(git, "worktrees")) as entries:
+                dirs += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+    return [state for git in dict.fromkeys(dirs) for state in (
+        os.path.join(git, "rebase-merge"), os.path.join(git, "sequencer"))
+        if os.path.isdir(state) and not os.path.islink(state)]
 
 
 def _rebase_code(state: str, planned: float) -> str | None:
@@ -126,15 +142,18 @@ def _rebase_code(state: str, planned: float) -> str | None:
 
     # a file's change time cannot be set back; a second's margin for coarse clocks
     if not any(_changed_since(os.path.join(state, name), planned - 1)
-               for name in ("", "git-rebase-todo", "strategy")):
+               for name in ("", "git-rebase-todo", "todo", "strategy", "opts")):
         return None
-    if os.path.lexists(os.path.join(state, "strategy")):
-        return "merge strategy is its own choice (git runs git-merge-STRATEGY)"
     try:
-        todo = regular(os.path.join(state, "git-rebase-todo"), 1 << 24)
+        opts = regular(os.path.join(state, "opts"), 1 << 20) or b""
+        todo = b"".join(regular(os.path.join(state, name), 1 << 24) or b""
+                        for name in ("git-rebase-todo", "todo"))
     except Unreadable:
         return "todo cannot be read"
-    for line in (todo or b"").splitlines():
+    if os.path.lexists(os.path.join(state, "strategy")) or b"strategy" in opts.lower():
+        return ("merge strategy is its own choice (git runs git-merge-STRATEGY, which can "
+                "name a file of the tree)")
+    for line in todo.splitlines():
         words = line.split()
         if words and words[0] in (b"exec", b"x"):
             return "todo runs commands (exec lines)"
@@ -216,8 +235,10 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
     or hooks a later git would run (``plainrepo``): the operator's ``git add -A`` would
     stage it, or a ``git reset`` bring back a gitlink the run committed; and each bare
     repository it made (git takes the directory for a git dir when run there)."""
+    from gatekeep.sandbox.boundary import AGENT_NAMES
+
     walked, whole = repositories(box.tree, frozenset(box.not_scanned), box.scan_limit,
-                                 frozenset(box.passed))
+                                 frozenset(box.passed), AGENT_NAMES)
     made = [(d, os.path.join(d, ".git"), os.path.join(d, ".git"))  # the tree's own too,
             for d in walked.dots if d not in box.repositories]    # when the run made it
     made += [(d, d, os.path.join(d, "HEAD")) for d in walked.bares
@@ -232,10 +253,15 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
                          f"{_shown(directory, tree=box.tree)}, whose {code}: a later git "
                          f"there could run what the command chose; "
                          f"{_hold(moved, box.tree, roots, _BACK, held)}\n")
+    before = frozenset(box.agents)
+    for path in walked.agents:  # anywhere in the tree: an agent started there reads it
+        if path not in before and os.path.lexists(path) and path not in held:
+            lines.append(f"gatekeep: warning: the command created {_shown(path, box.tree)}, "
+                         f"{_changes(path)}; {_hold(path, box.tree, roots, _CHECK, held)}\n")
     if not whole:
         lines.append(f"gatekeep: warning: the tree has more than {box.scan_limit} entries: "
-                     "repositories the command made past them were not checked; check "
-                     "before running git in the tree\n")
+                     "repositories and agents' settings the command made past them were not "
+                     "checked; check before running git or an agent in the tree\n")
     return lines
 
 

@@ -243,13 +243,17 @@ class Walked(NamedTuple):
     dots: list[str]                 # directories that hold a .git
     bares: list[str]                # directories git takes for a git dir (bare repositories)
     passed: list[str]               # directories not looked in: their name is skipped
+    agents: list[str]               # entries with a name in ``names`` (agents' settings)
 
 
-def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozenset[str]
-          ) -> bool:
-    """Note what ``entry`` of ``directory`` tells of repositories; whether to look in it (a
-    directory, not a ``.git``, its name not in ``skip``)."""
+def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozenset[str],
+          names: frozenset[str] = frozenset()) -> bool:
+    """Note what ``entry`` of ``directory`` tells of repositories, and whether its name is
+    one of ``names``; whether to look in it (a directory, not a ``.git``, its name not in
+    ``skip``)."""
     name = entry.name
+    if name in names:
+        walked.agents.append(entry.path)
     if name == ".git":
         walked.dots.append(directory)
         return False
@@ -264,13 +268,13 @@ def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozens
     return True
 
 
-def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[str]
-                 ) -> tuple[Walked, bool]:
+def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[str],
+                 names: frozenset[str] = frozenset()) -> tuple[Walked, bool]:
     """The repositories in ``tree`` (itself included), not looking in a ``.git`` or in the
     directories ``passed`` over before the run (their name in ``skip``, or hidden), but in
     one with a skipped name that is new since; and whether the walk saw the whole tree (at
     most ``limit`` entries)."""
-    walked = Walked([], [], [])
+    walked = Walked([], [], [], [])
     pending = [tree]
     seen = 0
     while pending:
@@ -284,7 +288,7 @@ def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[
                 seen += 1
                 if entry.path in passed:
                     continue  # not looked in before the run either (skipped, or hidden)
-                if noted(walked, directory, entry, skip) or (
+                if noted(walked, directory, entry, skip, names) or (
                         entry.name in skip and entry.is_dir(follow_symlinks=False)):
                     pending.append(entry.path)  # a skipped name the run made is looked in
         if seen > limit:

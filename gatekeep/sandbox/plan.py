@@ -131,10 +131,15 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
     runtime = (env.get("XDG_RUNTIME_DIR", "").rstrip("/"), f"/run/user/{os.getuid()}")
     home = env.get("HOME", "/")
     cache = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(home, ".cache")
+    tools = env.get("PATH", "").split(":")
+    settings = [env.get(name, "") for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME",
+                                               "XDG_STATE_HOME", "XDG_CACHE_HOME")]
     return Where(cwd, home, tuple(dict.fromkeys(t for t in temp if t)),
                  own_dirs, spec.not_scanned, tuple(dict.fromkeys(r for r in runtime if r)),
                  separate_root=os.path.join(cache, "gatekeep", "box")
-                 if cache.startswith("/") else "")
+                 if cache.startswith("/") else "",
+                 tools=tuple(dict.fromkeys(t for t in tools if t.startswith("/"))),
+                 settings=tuple(dict.fromkeys(t for t in settings if t.startswith("/"))))
 
 
 def with_spec(fields: str, spec: Spec) -> str:

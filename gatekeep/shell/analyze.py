@@ -32,6 +32,8 @@ MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
+# ${!x}: the value of the variable x names (not ${!x*}, ${!x@}: names; ${!x[@]}: keys)
+_INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_*@\[])")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 _VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
@@ -126,7 +128,7 @@ class _State:
         found = [Hazard("secret-variable", f"{program} is given ${name}, whose name says it "
                         "holds a secret; what the command prints reaches the agent")
                  for name in names]
-        if any("${!" in text for text in texts):
+        if any("${!" in text and _INDIRECT.search(text) for text in texts):
             found.append(Hazard("secret-variable", f"{program} is given the value of a "
                                 "variable another names (${!name}), which may hold a secret"))
         return found

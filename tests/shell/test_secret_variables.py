@@ -27,7 +27,8 @@ def _rules(policy: Policy, command: str) -> tuple[str, set[str]]:
 @pytest.mark.parametrize("command", [
     "echo $AWS_SECRET_ACCESS_KEY", 'echo "${GITHUB_TOKEN}"', "printf '%s\\n' $OPENAI_API_KEY",
     "echo $(echo $DB_PASSWORD)", "cat <<EOF\n$NPM_TOKEN\nEOF", "echo x > $MY_SECRET",
-    "echo ${#STRIPE_SECRET_KEY}", "grep -r $signing_key src"])
+    "echo ${#STRIPE_SECRET_KEY}", "grep -r $signing_key src", "a=$GITHUB_TOKEN",
+    "x=HOME; echo ${!x}", "echo $PGPASSWORD", "echo $OPENAI_KEY"])
 def test_an_expansion_of_a_secret_is_asked(default: Policy, command: str) -> None:
     decision, rules = _rules(default, command)
     assert decision == "ask"
@@ -36,7 +37,7 @@ def test_an_expansion_of_a_secret_is_asked(default: Policy, command: str) -> Non
 
 @pytest.mark.parametrize("command", [
     "echo $HOME", 'printf %s "$TOKENIZERS_PARALLELISM"', "echo $PATH", "ls $KEYBOARD_DIR",
-    "echo TOKEN", "echo $PASSWORDLESS_MODE"])
+    "echo TOKEN", "echo $PASSWORDLESS_MODE", "echo ${!BASH*}", "arr=(a b); echo ${!arr[@]}"])
 def test_other_expansions_are_not(default: Policy, command: str) -> None:
     _, rules = _rules(default, command)
     assert "hazard:secret-variable" not in rules
