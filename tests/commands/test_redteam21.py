@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -59,6 +60,21 @@ def test_a_command_started_in_a_tool_directory_cannot_read_its_tokens(sandbox: S
     assert "CARGO-SECRET" not in read.stdout
 
 
+def _filtered_repository(sandbox: Sandbox) -> tuple[Path, Path]:
+    """A boxed make (allowed) makes a repository in the sandbox, outside the tree, with a
+    changed file and a clean filter that touches the marker; both paths."""
+    evil = sandbox.root / "evil"  # type: ignore[attr-defined]
+    marker = sandbox.root / "PWNED"  # type: ignore[attr-defined]
+    _plant(sandbox, f"git init -q {evil}",
+           f"cd {evil} && echo a > a.txt && echo '* filter=x' > .gitattributes && git add . "
+           "&& git -c user.name=t -c user.email=t@e commit -qm x",
+           f"git -C {evil} config filter.x.clean 'sh -c \"touch {marker}; cat\"'",
+           f"echo b >> {evil}/a.txt")
+    boxed = sandbox.gatekeep("run", "-c", "make")  # type: ignore[attr-defined]
+    assert boxed.returncode == 0, boxed.stderr
+    return evil, marker
+
+
 def test_the_prompt_does_not_run_a_filter_the_agent_set_in_a_repository_outside_the_tree(
         sandbox: Sandbox) -> None:
     """approval.preview._run_git runs `git diff --stat HEAD` outside the box, in the
@@ -70,15 +86,7 @@ def test_the_prompt_does_not_run_a_filter_the_agent_set_in_a_repository_outside_
     answers, whatever they answer."""
     work = sandbox.work  # type: ignore[attr-defined]
     _repo(work)
-    evil = sandbox.root / "evil"  # type: ignore[attr-defined]
-    marker = sandbox.root / "PWNED"  # type: ignore[attr-defined]
-    _plant(sandbox, f"git init -q {evil}",
-           f"cd {evil} && echo a > a.txt && echo '* filter=x' > .gitattributes && git add . "
-           "&& git -c user.name=t -c user.email=t@e commit -qm x",
-           f"git -C {evil} config filter.x.clean 'sh -c \"touch {marker}; cat\"'",
-           f"echo b >> {evil}/a.txt")
-    boxed = sandbox.gatekeep("run", "-c", "make")  # type: ignore[attr-defined]
-    assert boxed.returncode == 0, boxed.stderr
+    evil, marker = _filtered_repository(sandbox)
     assert not marker.exists()
     terminal = sandbox.pty_spawn("run", "-c",  # type: ignore[attr-defined]
                                  f"cd {evil} && git reset --hard")
@@ -138,15 +146,7 @@ def test_a_queued_question_does_not_run_a_filter_the_agent_set(sandbox: Sandbox)
     sandbox.write_operator_policy(  # type: ignore[attr-defined]
         "gatekeep: 1\nextends: [builtin:default]\nprompt: {timeout: 2, no_tty: queue}\n")
     _repo(work)
-    evil = sandbox.root / "evil"  # type: ignore[attr-defined]
-    marker = sandbox.root / "PWNED"  # type: ignore[attr-defined]
-    _plant(sandbox, f"git init -q {evil}",
-           f"cd {evil} && echo a > a.txt && echo '* filter=x' > .gitattributes && git add . "
-           "&& git -c user.name=t -c user.email=t@e commit -qm x",
-           f"git -C {evil} config filter.x.clean 'sh -c \"touch {marker}; cat\"'",
-           f"echo b >> {evil}/a.txt")
-    boxed = sandbox.gatekeep("run", "-c", "make")  # type: ignore[attr-defined]
-    assert boxed.returncode == 0, boxed.stderr
+    evil, marker = _filtered_repository(sandbox)
     asked = sandbox.gatekeep("run", "-c", f"cd {evil} && git reset --hard")  # type: ignore[attr-defined]
     assert asked.returncode == 126, asked.stderr
     assert not marker.exists()

@@ -34,12 +34,9 @@ def _drain(fd: int, seconds: float) -> bytes:
     return data
 
 
-def test_the_keepers_clean_up_is_not_cut_short_by_a_closed_stderr(sandbox: Sandbox) -> None:
-    """The harness kills gatekeep and stops reading its stderr (closes the pipe). The
-    keeper's clean-up writes its first warning (the .claude it removed) to that stderr:
-    EPIPE, and the rest of the clean-up (hold_repositories) never ran; the audit log says
-    the keeper ended the box. The operator's ``git status`` runs the repository's
-    core.fsmonitor."""
+def _ended_unread(sandbox: Sandbox, how: str) -> None:
+    """A boxed make that makes .claude and a repository with core.fsmonitor, then waits;
+    its caller closes gatekeep's pipes and ends it (``kill`` or ``terminate``)."""
     _repo(sandbox.work)
     _plant(sandbox, NEW_REPO.format("foo"), EVIL.format("foo"),
            "mkdir -p .claude && echo '{}' > .claude/settings.json", "touch ready", "sleep 6173")
@@ -48,11 +45,20 @@ def test_the_keepers_clean_up_is_not_cut_short_by_a_closed_stderr(sandbox: Sandb
         sandbox.wait_for(lambda: (sandbox.work / "ready").exists(), timeout=30)
         process.stderr.close()  # type: ignore[union-attr]
         process.stdout.close()  # type: ignore[union-attr]
-        process.kill()
+        getattr(process, how)()
         process.wait(timeout=30)
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_the_keepers_clean_up_is_not_cut_short_by_a_closed_stderr(sandbox: Sandbox) -> None:
+    """The harness kills gatekeep and stops reading its stderr (closes the pipe). The
+    keeper's clean-up writes its first warning (the .claude it removed) to that stderr:
+    EPIPE, and the rest of the clean-up (hold_repositories) never ran; the audit log says
+    the keeper ended the box. The operator's ``git status`` runs the repository's
+    core.fsmonitor."""
+    _ended_unread(sandbox, "kill")
     time.sleep(3)  # the keeper ends the box and cleans up
     assert not (sandbox.work / ".claude").exists()
     assert (sandbox.work / "foo" / ".git.gatekeep-held").exists()
@@ -62,19 +68,7 @@ def test_the_keepers_clean_up_is_not_cut_short_by_a_closed_stderr(sandbox: Sandb
 def test_gatekeeps_own_clean_up_is_not_cut_short_by_a_closed_stderr(sandbox: Sandbox) -> None:
     """The same with SIGTERM: gatekeep's own _after_box dies of the BrokenPipeError (its
     warning about the failure fails too), then tells the keeper ``done``."""
-    _repo(sandbox.work)
-    _plant(sandbox, NEW_REPO.format("foo"), EVIL.format("foo"),
-           "mkdir -p .claude && echo '{}' > .claude/settings.json", "touch ready", "sleep 6173")
-    process = sandbox.spawn("run", "-c", "make")
-    try:
-        sandbox.wait_for(lambda: (sandbox.work / "ready").exists(), timeout=30)
-        process.stderr.close()  # type: ignore[union-attr]
-        process.stdout.close()  # type: ignore[union-attr]
-        process.terminate()
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    _ended_unread(sandbox, "terminate")
     time.sleep(1)
     assert not _status(sandbox, ["add", "-A"])
 
