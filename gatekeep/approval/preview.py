@@ -22,7 +22,8 @@ WALK_LIMIT = 20_000
 GIT_TIMEOUT = 3.0
 GIT_RUNS = 2  # git dry runs shown for one command at most
 NO_BOX = ("(no preview: git's settings can run programs, so gatekeep runs git's dry runs only "
-          "in its boundary, which this machine cannot build)")
+          "in a sealed box, which this machine cannot build or which would show this "
+          "repository's hidden place whole)")
 _GIT_SAFE = ("git", "--no-pager", "-c", "core.fsmonitor=false", "-c", "diff.external=",
              "-c", "core.pager=cat")
 _RECURSIVE = {"-r", "-R", "--recursive"}

@@ -125,7 +125,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home, where.cwd)
     home = _hidden_home(spec, where.home, tree, writable)
-    guarded = [*found_write, *_expand(spec.protect_write, where.home, anchored_only=True),
+    guarded = [*found_write, *walked.agents,  # agents' settings anywhere: kept as they are
+               *_expand(spec.protect_write, where.home, anchored_only=True),
                *where.own_dirs, *agent, *git_guarded, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
@@ -368,10 +369,10 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) ->
     where the operator's tools and their settings live, or a link there to elsewhere), a
     tool's place the home shows or keeps apart (``~/go``, holding ``~/go/pkg/mod``), a
     directory named ``bin`` or below one, an XDG directory, a directory below one on the
-    run's PATH, or the prefix in the home of a PATH directory's ``bin`` (``~/miniconda3``)
-    when it is no git work tree. Both the path as given and its real path count. The agent
-    picks the directory a command starts in; without this, such a directory would be the
-    box's writable tree."""
+    run's PATH, or the prefix of a PATH directory's ``bin`` or below it (``~/miniconda3``,
+    ``/opt/conda/lib``) when it is no git work tree. Both the path as given and its real
+    path count. The agent picks the directory a command starts in; without this, such a
+    directory would be the box's writable tree."""
     real = os.path.realpath(tree)
     spellings = tuple(dict.fromkeys((os.path.abspath(tree), real)))
     for path in protected:  # most lie in the tree (its files, its git settings): not above it
@@ -405,10 +406,12 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) ->
             continue  # a PATH that names the home itself says nothing of a tool
         if any(_within(s, p) and s != p for s in spellings for p in (tool, at)):
             return tool  # the tree itself on PATH is the project's choice (its scripts)
-        if os.path.basename(at) == "bin" and os.path.dirname(at) in spellings \
-                and any(_within(s, h) for s in spellings for h in homes) \
+        prefix = os.path.dirname(at)
+        if os.path.basename(at) == "bin" and prefix != "/" \
+                and not any(_within(h, prefix) for h in homes) \
+                and any(_within(s, prefix) for s in spellings) \
                 and not os.path.lexists(os.path.join(real, ".git")):
-            return tool  # ~/miniconda3 (a project of the operator's is a git work tree)
+            return prefix  # ~/miniconda3, /opt/conda/lib (a project is a git work tree)
     return None
 
 

@@ -96,20 +96,25 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     return out
 
 
-def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]) -> list[str]:
+def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]
+           ) -> list[str] | None:
     """bwrap's command line for a box that writes nothing and reaches nothing: the whole
     file system read-only, ``covered`` (the home, the temp and runtime dirs: where secrets
     and Unix sockets are, and a read-only mount does not stop a connect) hidden but for
     ``shown`` (read-only), ``/etc/shadow`` hidden, no network, no IPC. For what gatekeep
     itself runs to show the operator something (git's dry runs): a repository's settings can
-    name programs, and the agent may have written them."""
+    name programs, and the agent may have written them. None when a shown path is one of
+    the covered places or holds one: it would be bound back whole."""
     out = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    places = [os.path.realpath(p) for p in covered if p.startswith("/")]
-    places = [p for p in dict.fromkeys(places) if p != "/" and os.path.isdir(p)]
-    places = [p for p in places if not any(q != p and _within(p, q) for q in places)]
+    every = [os.path.realpath(p) for p in covered if p.startswith("/")]
+    every = [p for p in dict.fromkeys(every) if p != "/" and os.path.isdir(p)]
+    shown = [os.path.realpath(p) for p in shown]
+    if any(_within(place, path) for place in every for path in shown):
+        return None  # a repository that is a hidden place (/tmp/.git, $TMPDIR), or holds one
+    places = [p for p in every if not any(q != p and _within(p, q) for q in every)]
     for place in sorted(places):
         out += ["--tmpfs", place]
-    for path in sorted(dict.fromkeys(os.path.realpath(p) for p in shown)):
+    for path in sorted(dict.fromkeys(shown)):
         if any(_within(path, place) for place in places) and os.path.exists(path):
             out += ["--ro-bind", path, path]
     for place in sorted(places):

@@ -32,8 +32,9 @@ MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
-# ${!x}: the value of the variable x names (not ${!x*}, ${!x@}: names; ${!x[@]}: keys)
-_INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_*@\[])")
+# ${!x}, ${!x[0]}: the value of the variable x names (not ${!x*}, ${!x@}: names;
+# ${!x[@]}, ${!x[*]}: keys)
+_INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_*@]|\[[@*]\])")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 _VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
