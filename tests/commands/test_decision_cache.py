@@ -4,6 +4,7 @@ holds."""
 from __future__ import annotations
 
 import os
+import subprocess
 from typing import Any
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
@@ -53,6 +54,9 @@ def test_a_symlink_that_appears_later_is_judged_afresh(sandbox: Sandbox) -> None
 def test_a_program_shadowed_later_on_path_is_judged_afresh(sandbox: Sandbox) -> None:
     shadow = sandbox.work / "bin"
     shadow.mkdir()
+    # a project with its own bin on PATH: a git work tree (a directory with a bin on PATH
+    # and no repository is a tool's prefix, which the box does not write)
+    subprocess.run(["git", "init", "-q"], cwd=sandbox.work, check=True)
     env = {"PATH": f"{shadow}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
     assert sandbox.gatekeep("run", "--", "ls", env=env).returncode == 0
     assert stored(sandbox)

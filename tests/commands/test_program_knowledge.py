@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 Sandbox = Any  # the fixture's class lives in conftest.py
@@ -33,6 +34,9 @@ def test_operator_knowledge_makes_an_option_a_hazard(sandbox: Sandbox) -> None:
 
 def test_new_operator_knowledge_is_not_answered_from_a_stored_decision(sandbox: Sandbox) -> None:
     allow_mytool(sandbox)
+    # a project with its own bin on PATH: a git work tree (a directory with a bin on PATH
+    # and no repository is a tool's prefix, which the box does not write)
+    subprocess.run(["git", "init", "-q"], cwd=sandbox.work, check=True)
     env = {"PATH": f"{sandbox.work / 'bin'}:/usr/bin:/bin"}
     # mytool lives in the working tree, so it is not a system program; use a path rule instead
     sandbox.write_operator_policy(sandbox.policy_yaml(
