@@ -25,6 +25,7 @@ from gatekeep.shell.model import (
     Problem,
     Segment,
     SegmentKind,
+    Span,
     Word,
 )
 
@@ -35,6 +36,12 @@ _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dott
 # ${!x}, ${!x[0]}: the value of the variable x names (not ${!x*}, ${!x@}: names;
 # ${!x[@]}, ${!x[*]}: keys)
 _INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_*@]|\[[@*]\])")
+# Where bash evaluates names as arithmetic: (( )), $(( )), a subscript or an offset in
+# ${ }, [[ ]] with an arithmetic comparison, let
+_ARITHMETIC_REGIONS = on_use(
+    r"\(\(.*?\)\)|\$\{[^}]*[\[:][^}]*\}|\[\[[^]]*-(?:eq|ne|lt|le|gt|ge)\b[^]]*\]\]"
+    r"|\blet\s[^;&|\n]*", re.DOTALL)
+_IDENTIFIER = on_use(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 _VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
@@ -74,6 +81,7 @@ def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
     for segment in parsed.segments:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
+    state.secrets_in_arithmetic()
     state.names_from_elsewhere()
     return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
 
@@ -113,6 +121,23 @@ class _State:
             self.invocations.append(Invocation(segment, None, hazards=(hazard,)))
         else:
             self.invocations.append(self.redirect_only(segment))
+
+    def secrets_in_arithmetic(self) -> None:
+        """A secret variable named where bash evaluates it as arithmetic (``$((X))``,
+        ``((X))``, ``${a[X]}``, ``${s:X}``, ``[[ X -eq 0 ]]``, ``let``): its value is
+        evaluated, and bash's error on one that is not a number prints it. Found in the
+        whole text, quoted or not: asked, never missed."""
+        source = self.source
+        if not self.knowledge.secrets or not any(m in source for m in ("((", "[", "let", ":")):
+            return
+        for region in _ARITHMETIC_REGIONS.finditer(source):
+            for name in _IDENTIFIER.findall(region.group(0)):
+                if self.knowledge.secret_variable(name):
+                    self.problems.append(Problem(
+                        f"bash evaluates ${name} as arithmetic, and its error would print a "
+                        "value that is not a number; the name says it holds a secret",
+                        Span(region.start(), region.end())))
+                    return
 
     def secret_hazards(self, program: str, segment: Segment) -> list[Hazard]:
         """An expansion of a variable whose name says it holds a secret: its value reaches

@@ -124,6 +124,9 @@ def test_agent_settings_below_the_cwd_that_existed_are_not_rewritten(sandbox: Sa
 @pytest.mark.parametrize("command", [
     "x=(GITHUB_TOKEN); echo ${!x[0]}",
     "x[1]=GITHUB_TOKEN; echo \"${!x[1]}\"",
+    "echo $((GITHUB_TOKEN))",
+    "a=(1); echo ${a[GITHUB_TOKEN]}",
+    "[[ GITHUB_TOKEN -eq 0 ]]",
 ])
 def test_an_indirect_expansion_of_an_array_element_is_asked(sandbox: Sandbox,
                                                             command: str) -> None:
