@@ -3,7 +3,11 @@ boxed with ``gatekeep run -c make``, then the operator's git outside the box."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +50,36 @@ def status(sandbox: Sandbox, *before: list[str]) -> bool:
         subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
                        cwd=sandbox.work, capture_output=True, check=False, timeout=60)
     return (sandbox.work / "PWNED").exists()
+
+
+def filter_reaching(repository: Path, address: Path, run: Callable[[], object]) -> list[bytes]:
+    """A clean filter in ``repository`` (changed since its commit) that connects to the Unix
+    socket ``address`` and sends a word; what a listener there received while ``run``
+    ran (nothing, when no filter could reach it)."""
+    got: list[bytes] = []
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(address))
+    server.listen(1)
+    server.settimeout(15)
+
+    def accept() -> None:
+        try:
+            conn, _ = server.accept()
+            got.append(conn.recv(100))
+        except OSError:
+            pass
+    thread = threading.Thread(target=accept)
+    thread.start()
+    (repository / "f.py").write_text(
+        "import socket,sys\ntry:\n s=socket.socket(socket.AF_UNIX)\n"
+        f" s.connect({str(address)!r}); s.send(b'REACHED')\n"
+        "except OSError: pass\nsys.stdout.write(sys.stdin.read())\n")
+    (repository / ".gitattributes").write_text("* filter=x\n")
+    git("config", "filter.x.clean", f"{sys.executable} {repository / 'f.py'}", cwd=repository)
+    (repository / "a.txt").write_text("changed\n")
+    try:
+        run()
+    finally:
+        server.close()
+        thread.join(20)
+    return got

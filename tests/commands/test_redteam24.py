@@ -5,13 +5,11 @@ element (each test fails while its attack works)."""
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
 from pathlib import Path
 
 import pytest
-from gitbox import git as _git
+from gitbox import filter_reaching
 from gitbox import plant as _plant
 from gitbox import repo as _repo
 
@@ -70,32 +68,9 @@ def test_the_preview_box_hides_sockets_in_a_temp_dir_that_is_the_tree(sandbox: S
     _repo(temp)
     (temp / "ssh-abc").mkdir()
     agent = temp / "ssh-abc" / "agent.1"
-    got: list[bytes] = []
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(agent))
-    server.listen(1)
-    server.settimeout(15)
-
-    def accept() -> None:
-        try:
-            conn, _ = server.accept()
-            got.append(conn.recv(100))
-        except OSError:
-            pass
-    thread = threading.Thread(target=accept)
-    thread.start()
-    (temp / "f.py").write_text(
-        "import socket,sys\ntry:\n s=socket.socket(socket.AF_UNIX)\n"
-        f" s.connect({str(agent)!r}); s.send(b'SIGN-THIS')\n"
-        "except OSError: pass\nsys.stdout.write(sys.stdin.read())\n")
-    (temp / ".gitattributes").write_text("* filter=x\n")
-    _git("config", "filter.x.clean", f"{sys.executable} {temp / 'f.py'}", cwd=temp)
-    (temp / "a.txt").write_text("changed\n")
     env = {**os.environ, **sandbox.env, "TMPDIR": str(temp)}  # type: ignore[attr-defined]
-    preview._run_git(["diff", "--stat", "HEAD"], "t", str(temp), env)
-    server.close()
-    thread.join(20)
-    assert not got
+    assert not filter_reaching(temp, agent, lambda: preview._run_git(
+        ["diff", "--stat", "HEAD"], "t", str(temp), env))
 
 
 # -- 3. agents' settings that existed before the run ------------------------------------------
