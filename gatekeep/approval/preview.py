@@ -153,8 +153,8 @@ def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     from gatekeep.sandbox import bwrap
     from gatekeep.sandbox.boundary import work_tree
     from gatekeep.sandbox.gitdirs import pointed
-    from gatekeep.sandbox.plan import TEMP_DIRS
-    from gatekeep.sandbox.spec import BWRAP
+    from gatekeep.sandbox.plan import where
+    from gatekeep.sandbox.spec import BWRAP, Spec
 
     program = bwrap.find(BWRAP)
     if program is None or bwrap.cannot_box(BWRAP) is not None:
@@ -163,9 +163,9 @@ def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     dot = os.path.join(tree, ".git")
     git = pointed(dot, "gitdir: ", tree) if os.path.isfile(dot) else dot
     common = pointed(os.path.join(git, "commondir"), "", git)
+    run = where(env, cwd, ("", ""), Spec())  # the temp and runtime dirs a run's box has
     home = env.get("HOME") or os.path.expanduser("~")
-    runtime = (env.get("XDG_RUNTIME_DIR", ""), f"/run/user/{os.getuid()}", "/run", "/var/run")
-    covered = (home, env.get("TMPDIR", ""), *TEMP_DIRS, *runtime)
+    covered = (home, *run.temp_dirs, *run.runtime_dirs, "/run", "/var/run")
     return bwrap.sealed(program, os.path.realpath(cwd), covered, [tree, git, common])
 
 

@@ -110,12 +110,8 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
             os.close(status_write)
             raise
         channel = _Status(status_read)
-        try:
-            ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write,
-                            keeper=keeper)
-        finally:
-            if keeper is not None:
-                keeper.bwrap_started()
+        ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write,
+                        keeper=keeper)
         if not channel.started() and not ran.timed_out and ran.status == 1:
             raise BoxFailed(f"bwrap exited with status {ran.status} before running the command")
         return ran

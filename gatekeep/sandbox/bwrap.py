@@ -109,13 +109,13 @@ def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]
     every = [os.path.realpath(p) for p in covered if p.startswith("/")]
     every = [p for p in dict.fromkeys(every) if p != "/" and os.path.isdir(p)]
     shown = [os.path.realpath(p) for p in shown]
-    if any(_within(place, path) for place in every for path in shown):
+    if any(under_any(place, shown) for place in every):
         return None  # a repository that is a hidden place (/tmp/.git, $TMPDIR), or holds one
-    places = [p for p in every if not any(q != p and _within(p, q) for q in every)]
+    places = [p for p in every if not under_any(p, [q for q in every if q != p])]
     for place in sorted(places):
         out += ["--tmpfs", place]
     for path in sorted(dict.fromkeys(shown)):
-        if any(_within(path, place) for place in places) and os.path.exists(path):
+        if under_any(path, places) and os.path.exists(path):
             out += ["--ro-bind", path, path]
     for place in sorted(places):
         out += ["--remount-ro", place]
@@ -126,10 +126,6 @@ def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]
     for name in UNSET_ENV:
         out += ["--unsetenv", name]
     return [*out, "--chdir", cwd, "--"]
-
-
-def _within(path: str, place: str) -> bool:
-    return path == place or path.startswith(place.rstrip("/") + "/")
 
 
 def _places(box: Boundary) -> list[str]:
