@@ -23,7 +23,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gatekeep"
 # sandbox settings mean for a decision, describing a plan) needs the engine and sits higher.
 SANDBOX_RUNTIME = tuple(f"gatekeep.sandbox.{name}"
                         for name in ("records", "spec", "boundary", "bwrap", "plan", "wire",
-                                     "gitdirs", "gitindex", "plainrepo", "created", "names"))
+                                     "gitdirs", "gitindex", "plainrepo", "created", "names",
+                                     "system"))
 
 # Low to high: a module may import its own unit, and units of its own layer or lower ones.
 LAYERS: tuple[tuple[str, ...], ...] = (

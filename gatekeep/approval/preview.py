@@ -150,7 +150,7 @@ def _run_git(args: list[str], title: str, cwd: str, env: Mapping[str, str]) -> l
 def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     """The box for a git dry run in ``cwd``: the home hidden but for the repository's work
     tree and git dirs."""
-    from gatekeep.sandbox import bwrap
+    from gatekeep.sandbox import bwrap, system
     from gatekeep.sandbox.boundary import work_tree
     from gatekeep.sandbox.gitdirs import pointed
     from gatekeep.sandbox.plan import where
@@ -165,7 +165,7 @@ def _sealed(cwd: str, env: Mapping[str, str]) -> list[str] | None:
     common = pointed(os.path.join(git, "commondir"), "", git)
     run = where(env, cwd, ("", ""), Spec())  # the temp and runtime dirs a run's box has
     home = env.get("HOME") or os.path.expanduser("~")
-    covered = (home, *run.temp_dirs, *run.runtime_dirs, "/run", "/var/run")
+    covered = (home, *run.temp_dirs, *run.runtime_dirs, *system.RUN_DIRS)
     return bwrap.sealed(program, os.path.realpath(cwd), covered, [tree, git, common])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import gitdirs
+from gatekeep.sandbox import gitdirs, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -43,6 +43,13 @@ OWN_MOUNTS = ("/proc", "/dev", "/sys")
 # Directories with these names in a temp dir, and socket files directly in one, are hidden.
 SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
 SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
+# The system's places, as trees a box would write. What runs as root or as a service reads
+# them (dpkg's maintainer scripts in /var/lib/dpkg, a crontab, every account's home under
+# /home): a tree there is asked about. The agent picks the directory a command starts in.
+SYSTEM_TREES = ("/usr", "/etc", "/boot", "/sys", "/proc", "/dev", "/bin", "/sbin", "/lib",
+                "/lib32", "/lib64", "/libx32", "/snap", "/nix", "/gnu")  # and all below
+SYSTEM_STATE = ("/var", "/run")     # and below, but a git work tree (/var/www/site)
+SYSTEM_PARENTS = ("/home", "/opt", "/srv", "/mnt", "/media")  # themselves: what lies in them
 # How many directory entries of the working tree are looked at for protected names; a tree
 # with more is not boxed silently (a protected file past the limit would not be hidden).
 SCAN_LIMIT = 100_000
@@ -67,6 +74,8 @@ class Where(NamedTuple):
     separate_root: str = ""             # where the box keeps its own copies of caches
     tools: tuple[str, ...] = ()         # the run's PATH directories and XDG directories
     settings: tuple[str, ...] = ()      # (its settings): not trees to write (_kept_tree)
+    run_dirs: tuple[str, ...] = ()      # the system's run dirs: covered, what is needed put
+    etc: str = ""                       # back (the files the links here lead to: system.py)
 
 
 class Boundary(NamedTuple):
@@ -106,6 +115,10 @@ class Boundary(NamedTuple):
     scan_limit: int = SCAN_LIMIT
     planned: float = 0.0            # when (time.time()): state git changed since is the run's
     agents: tuple[str, ...] = ()    # entries named as agents' settings (AGENT_NAMES) before
+    covered: tuple[str, ...] = ()   # the system's run dirs: an empty read-only directory but
+                                    # for what is put back and the places the box writes there
+    put_back: tuple[tuple[str, str], ...] = ()  # (path, link target): a link made again in a
+                                    # covered dir; (path, ""): bound back read-only
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -151,10 +164,16 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         roots = [*roots, *(place for _, place, writes in relinked if writes)]
     separate = separate_places(spec, where, home, [tree, *writable])
     hidden_dirs = [*hidden_dirs, *_unkept(spec, where, home, separate, [tree, *writable])]
+    covered = system.covered(where.run_dirs)
+    put_back = system.put_back(covered, where.etc, where.tools)
+    for directory in covered:  # under a cover, only what is put back or written is there
+        inside = [tree, *writable, *(path for path, _ in put_back)]
+        readonly, hidden_dirs, hidden_files = (
+            _seen(paths, directory, inside) for paths in (readonly, hidden_dirs, hidden_files))
     anchors = _anchors([*readonly, *hidden_dirs, *hidden_files, *([home] if home else [])],
                        roots)
-    if home:  # in the hidden home only a writable place renames; a bind would uncover
-        anchors = _seen(anchors, home, roots)
+    for directory in [*([home] if home else []), *covered]:
+        anchors = _seen(anchors, directory, roots)  # only a writable place renames there
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
@@ -172,7 +191,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
-                    where.scan_limit, planned, tuple(walked.agents))
+                    where.scan_limit, planned, tuple(walked.agents), tuple(covered),
+                    tuple(put_back))
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:
@@ -375,6 +395,9 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) ->
     directory would be the box's writable tree."""
     real = os.path.realpath(tree)
     spellings = tuple(dict.fromkeys((os.path.abspath(tree), real)))
+    place = _system_place(spellings, real, where)
+    if place is not None:
+        return place
     for path in protected:  # most lie in the tree (its files, its git settings): not above it
         if not (_within(path, tree) and path != tree) and _within(real, os.path.realpath(path)):
             return path
@@ -412,6 +435,25 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) ->
                 and any(_within(s, prefix) for s in spellings) \
                 and not os.path.lexists(os.path.join(real, ".git")):
             return prefix  # ~/miniconda3, /opt/conda/lib (a project is a git work tree)
+    return None
+
+
+def _system_place(spellings: tuple[str, ...], real: str, where: Where) -> str | None:
+    """The system's place a tree is or lies in (SYSTEM_TREES), but a temp dir (written
+    anyway) and a home."""
+    homes = {where.home, os.path.realpath(where.home)}
+    if any(s in where.temp_dirs or s in homes for s in spellings):
+        return None
+    for spelling in spellings:
+        if spelling == "/" or spelling in SYSTEM_PARENTS:
+            return spelling
+        for place in SYSTEM_TREES:
+            if _within(spelling, place):
+                return place
+        for place in SYSTEM_STATE:
+            if _within(spelling, place) and not under_any(spelling, where.temp_dirs) \
+                    and not os.path.lexists(os.path.join(real, ".git")):
+                return place
     return None
 
 
@@ -554,7 +596,7 @@ def _ways_out(where: Where, tree: str) -> list[str]:
     state = where.own_dirs[1:2]  # gatekeep's state: its cache key and audit log, wherever
     whole = [d for d in (*where.runtime_dirs, *state)
              if not _within(os.path.realpath(tree), os.path.realpath(d))]
-    return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES]
+    return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES, *system.SERVICE_DIRS]
 
 
 def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:

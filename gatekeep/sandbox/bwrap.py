@@ -77,8 +77,8 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
         out += ["--tmpfs", path, "--remount-ro", path]
     for path in box.hidden_files:
         out += ["--ro-bind", "/dev/null", path]
-    if box.home:  # last: binds into the home made their mount points in it first
-        out += ["--remount-ro", box.home]
+    for place in [*([box.home] if box.home else []), *box.covered]:
+        out += ["--remount-ro", place]  # last: binds into it made their mount points first
     if not box.network:
         out.append("--unshare-net")
     # Run by root, bwrap keeps root's capabilities in the box: without this, the command
@@ -139,6 +139,9 @@ def _places(box: Boundary) -> list[str]:
         ops += [(place, ["--bind" if writes else "--ro-bind", source, place])
                 for source, place, writes in box.relinked]
     ops += [(place, ["--bind", source, place]) for source, place in box.separate]
+    ops += [(place, ["--tmpfs", place]) for place in box.covered]
+    ops += [(path, ["--symlink", target, path] if target else ["--ro-bind", path, path])
+            for path, target in box.put_back]
     ops.sort(key=lambda op: op[0].count("/"))  # stable: same depth keeps its order
     return [word for _, words in ops for word in words]
 
@@ -229,6 +232,9 @@ def shows(box: Boundary, path: str) -> bool:
         if box.home and under_any(place, [box.home]) and not under_any(place, [
                 box.tree, *box.writable, *box.shown,
                 *(p for _, p, _ in box.relinked), *(p for _, p in box.separate)]):
+            return False
+        if under_any(place, box.covered) and not under_any(place, [
+                box.tree, *box.writable, *(p for p, target in box.put_back if not target)]):
             return False
     return True
 

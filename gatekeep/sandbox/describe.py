@@ -26,7 +26,10 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
             "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
-            if box.home else None, "notes": list(box.notes)}
+            if box.home else None,
+            "system": {"covered": list(box.covered),
+                       "put_back": [path for path, _ in box.put_back]} if box.covered else None,
+            "notes": list(box.notes)}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -48,6 +51,10 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")
+    covered = document.get("system")
+    if isinstance(covered, dict):
+        lines.append(f"  system: {_join(covered['covered'])} covered (services' sockets), "
+                     f"but for: {_join(covered['put_back'])}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from gatekeep.sandbox import bwrap, wire
+from gatekeep.sandbox import bwrap, system, wire
 from gatekeep.sandbox.boundary import (
     GIT_UNREAD,
     KEPT_TREE,
@@ -36,9 +36,9 @@ HOME_TREE = ("the working tree is the home directory (or holds it), and a box th
              "could change what the operator's shell and tools run next (~/.bash_aliases, "
              "~/bin); approve the run, or work in a project's directory")
 # The tree in a place of the operator's tools and settings (boundary.KEPT_TREE before it).
-KEPT_TREE_END = (", where the operator's tools and settings live (or that the policy protects); "
-                 "a box that writes it could change what they run; approve the run, or work in "
-                 "a project's directory")
+KEPT_TREE_END = (", where the operator's tools and settings or the system's own files live (or "
+                 "that the policy protects); a box that writes it could change what they run; "
+                 "approve the run, or work in a project's directory")
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
 UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
@@ -139,7 +139,8 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
                  separate_root=os.path.join(cache, "gatekeep", "box")
                  if cache.startswith("/") else "",
                  tools=tuple(dict.fromkeys(t for t in tools if t.startswith("/"))),
-                 settings=tuple(dict.fromkeys(t for t in settings if t.startswith("/"))))
+                 settings=tuple(dict.fromkeys(t for t in settings if t.startswith("/"))),
+                 run_dirs=system.RUN_DIRS, etc="/etc")
 
 
 def with_spec(fields: str, spec: Spec) -> str:

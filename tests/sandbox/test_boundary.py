@@ -232,3 +232,32 @@ def test_more_repositories_than_are_read_on_every_run_make_it_asked(
     assert not box.complete
     assert any(note.startswith("the repository's git settings cannot be read for the box: "
                                "more than 2 repositories") for note in box.notes)
+
+
+def test_a_services_socket_place_is_hidden_whole(tmp_path: Path, tree: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    lxd = tmp_path / "lxd"
+    lxd.mkdir()
+    monkeypatch.setattr("gatekeep.sandbox.system.SERVICE_DIRS", (str(lxd), "/nonexistent/x"))
+    box = boundary(SPEC, where(tmp_path))
+    assert str(lxd) in box.hidden_dirs
+    assert "/nonexistent/x" not in box.hidden_dirs
+
+
+def test_what_lies_under_a_covered_run_dir_is_bound_only_in_what_the_box_shows(
+        tmp_path: Path, tree: Path) -> None:
+    run = tmp_path / "run"
+    (run / "user" / "0").mkdir(parents=True)
+    (run / "shm").symlink_to("/dev/shm")
+    box = boundary(SPEC, where(tmp_path)._replace(run_dirs=(str(run),),
+                                                  runtime_dirs=(str(run / "user" / "0"),)))
+    assert box.covered == (str(run),)
+    assert box.put_back == ((str(run / "shm"), "/dev/shm"),)
+    assert not any(p.startswith(f"{run}/") for p in (*box.hidden_dirs, *box.anchors))
+    words = argv(box, "/usr/bin/bwrap", "/bin/true", ["true"], str(tree), 3, "/bin/sh")
+    cover = words.index(str(run)) - 1
+    link = words.index("--symlink")
+    assert words[cover] == "--tmpfs"
+    assert words[link:link + 3] == ["--symlink", "/dev/shm", str(run / "shm")]
+    assert cover < link < len(words) - words[::-1].index(str(run)) - 2  # then made read-only
+    assert words[len(words) - words[::-1].index(str(run)) - 2] == "--remount-ro"
