@@ -106,6 +106,9 @@ class Boundary(NamedTuple):
     scan_limit: int = SCAN_LIMIT
     planned: float = 0.0            # when (time.time()): state git changed since is the run's
     agents: tuple[str, ...] = ()    # entries named as agents' settings (AGENT_NAMES) before
+    secrets: tuple[str, ...] = ()   # name parts of the secret variables the box's environment
+                                    # goes without: offline, a value can only leak (none with
+                                    # the network: a registry's token for `npm ci`)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -172,7 +175,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(separate), links, parents, tuple(indexes), tuple(git_dirs),
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
-                    where.scan_limit, planned, tuple(walked.agents))
+                    where.scan_limit, planned, tuple(walked.agents),
+                    () if spec.network else spec.secrets)
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:

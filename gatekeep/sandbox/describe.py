@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from gatekeep.sandbox.bwrap import removed
 from gatekeep.sandbox.plan import Plan
 from gatekeep.sandbox.spec import Spec
 
 
-def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
-    """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied)."""
+def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None = None
+                  ) -> dict[str, object]:
+    """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied).
+    ``env``: the caller's environment, of which a box's ``unset`` names what it goes without."""
     if plan is None:
         return {"mode": spec.mode, "status": "none", "reason": "nothing runs"}
     document: dict[str, object] = {"mode": spec.mode, "limits": plan.limits._asdict()}
@@ -26,7 +31,7 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
             "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
-            if box.home else None, "notes": list(box.notes)}
+            if box.home else None, "unset": removed(box, env or {}), "notes": list(box.notes)}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -48,6 +53,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")
+    unset = document.get("unset")
+    if isinstance(unset, list) and unset:
+        lines.append(f"  unset in it: {_join(unset)}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []
