@@ -120,7 +120,7 @@ def _boundary(decision: Decision, parsed: ParsedCommand, policies: list[Policy],
     if decision.decision == "ask":
         spec = lifted(spec, decision, parsed, policies)
     own = (str(locations.config_dir), str(locations.state_dir))
-    document = boundary_json(spec, plan.plan(spec, plan.where(env, str(cwd), own, spec)))
+    document = boundary_json(spec, plan.plan(spec, plan.where(env, str(cwd), own, spec)), env)
     if document.get("network"):
         document["network_for"] = network_parts(decision)
     return document

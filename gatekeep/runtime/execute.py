@@ -99,7 +99,9 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     reach the keeper before the box runs anything.
     """
     from gatekeep.sandbox.bwrap import argv as bwrap_argv
+    from gatekeep.sandbox.bwrap import box_env
 
+    env = box_env(box, env)
     status_read, status_write = os.pipe()
     try:
         try:

@@ -119,6 +119,9 @@ class Boundary(NamedTuple):
                                     # for what is put back and the places the box writes there
     put_back: tuple[tuple[str, str], ...] = ()  # (path, link target): a link made again in a
                                     # covered dir; (path, ""): bound back read-only
+    secrets: tuple[str, ...] = ()   # name parts of the secret variables the box's environment
+                                    # goes without: offline, a value can only leak (none with
+                                    # the network: a registry's token for `npm ci`)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -192,7 +195,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
-                    tuple(put_back))
+                    tuple(put_back), () if spec.network else spec.secrets)
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary, under_any
+from gatekeep.sandbox.spec import secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
 _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
@@ -20,6 +21,24 @@ _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
 # so a tool does not go looking for what the box hides.
 UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "STY", "DISPLAY",
              "WAYLAND_DISPLAY", "DOCKER_HOST", "GPG_AGENT_INFO", "XDG_RUNTIME_DIR")
+
+
+def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment bwrap starts the box with: without the secret variables
+    (``box.secrets``, empty for a box with the network). A program in the box reads them
+    unseen (a Makefile's ``$(GITHUB_TOKEN)``, a test's ``os.environ``) and, offline, can do
+    nothing with one but write it where the agent reads it. Left out of bwrap's own
+    environment, not unset by it: nothing on the way holds the value."""
+    if not box.secrets:
+        return dict(env)
+    return {name: value for name, value in env.items() if not secret_name(name, box.secrets)}
+
+
+def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """The variables of ``env`` the box goes without: those naming a way out (``UNSET_ENV``)
+    and the secret ones (``box_env``)."""
+    return sorted(name for name in env
+                  if name in UNSET_ENV or secret_name(name, box.secrets))
 
 
 def find(candidates: Sequence[str]) -> str | None:

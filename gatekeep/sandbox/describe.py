@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from gatekeep.sandbox.bwrap import removed
 from gatekeep.sandbox.plan import Plan
 from gatekeep.sandbox.spec import Spec
 
 
-def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
-    """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied)."""
+def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None = None
+                  ) -> dict[str, object]:
+    """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied).
+    ``env``: the caller's environment, of which a box's ``unset`` names what it goes without."""
     if plan is None:
         return {"mode": spec.mode, "status": "none", "reason": "nothing runs"}
     document: dict[str, object] = {"mode": spec.mode, "limits": plan.limits._asdict()}
@@ -29,7 +34,7 @@ def boundary_json(spec: Spec, plan: Plan | None) -> dict[str, object]:
             if box.home else None,
             "system": {"covered": list(box.covered),
                        "put_back": [path for path, _ in box.put_back]} if box.covered else None,
-            "notes": list(box.notes)}
+            "unset": removed(box, env or {}), "notes": list(box.notes)}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -55,6 +60,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     if isinstance(covered, dict):
         lines.append(f"  system: {_join(covered['covered'])} covered (services' sockets), "
                      f"but for: {_join(covered['put_back'])}")
+    unset = document.get("unset")
+    if isinstance(unset, list) and unset:
+        lines.append(f"  unset in it: {_join(unset)}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from gatekeep.sandbox.records import NamedTuple
 
+TYPE_CHECKING = False  # not typing's: the fast path imports this module
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 MODES = ("off", "preferred", "required")
 # Where bubblewrap lives on the systems that ship it; never looked up on PATH.
 BWRAP = ("/usr/bin/bwrap", "/bin/bwrap")
@@ -44,6 +48,8 @@ class Spec(NamedTuple):
     not_scanned: tuple[str, ...] = ()       # directory names the tree scan skips
     readable: tuple[str, ...] = ()          # under ~: shown read-only in the hidden home
     separate: tuple[str, ...] = ()          # under ~: the box's own copy, writable
+    secrets: tuple[str, ...] = ()           # name parts of secret variables (TOKEN,
+                                            # DATABASE_URL): a box without network drops them
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -72,7 +78,16 @@ class Spec(NamedTuple):
 
 
 _LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable",
-          "separate")
+          "separate", "secrets")
+
+
+def secret_name(name: str, parts: Iterable[str]) -> bool:
+    """Whether a variable's name says it holds a secret: one of ``parts`` (upper case) as
+    whole ``_``-separated parts of it (``GITHUB_TOKEN``, ``OPENAI_API_KEY``, ``PGPASSWORD``;
+    not ``TOKENIZERS_PARALLELISM``). The one rule for what a command is asked about and
+    what a box drops: here, since the fast path cannot load program knowledge."""
+    padded = f"_{name.upper()}_"
+    return any(f"_{part}_" in padded for part in parts)
 
 
 def _strings(values: list[object]) -> list[str]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from gatekeep.sandbox.records import NamedTuple
+from gatekeep.sandbox.spec import secret_name
 
 
 class WrapperSpec(NamedTuple):
@@ -262,8 +263,7 @@ class Knowledge(NamedTuple):
         """Whether a variable's name says it holds a secret: one of ``secrets`` as whole
         ``_``-separated parts of it (``GITHUB_TOKEN``, ``OPENAI_API_KEY``; not
         ``TOKENIZERS_PARALLELISM``)."""
-        padded = f"_{name.upper()}_"
-        return any(f"_{part}_" in padded for part in self.secrets)
+        return secret_name(name, self.secrets)
 
     def risky_variable(self, name: str) -> bool:
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable

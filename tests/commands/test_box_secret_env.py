@@ -1,0 +1,134 @@
+"""Secret variables stay out of a box without network, reused decision or not.
+
+A command that names one (``echo $GITHUB_TOKEN``) is asked; these are programs that read one
+themselves (a script, a Makefile's ``$(GITHUB_TOKEN)``), which no reading of the command sees.
+Offline, such a value can only be written where the agent reads it afterwards. A box with
+the network keeps them (a private registry's token).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from typing import Any
+
+import pytest
+
+from gatekeep.runtime import decision_cache, fastpath, sysfs
+from gatekeep.sandbox import plan, wire
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+
+SECRETS = {"GITHUB_TOKEN": "ghp-planted", "MY_API_KEY": "key-planted",
+           "DATABASE_URL": "postgres://u:planted@db/x", "pgpassword": "planted"}
+KEPT = {"FOO_TOKENIZER": "kept", "LANG": "C.UTF-8", "MY_TOKENS": "kept"}  # no whole part
+SHOW = "show.sh"  # a project's script: `bash show.sh` is allowed and names no variable
+
+
+def plant(sandbox: Sandbox) -> None:
+    (sandbox.work / SHOW).write_text("env > seen\n")
+
+
+def seen(sandbox: Sandbox) -> dict[str, str]:
+    """The environment the script saw in the box."""
+    lines = (sandbox.work / "seen").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def assert_stripped(found: dict[str, str]) -> None:
+    assert not set(SECRETS) & set(found), found
+    assert all(found.get(name) == value for name, value in KEPT.items()), found
+    assert found["HOME"] and found["PATH"]
+
+
+@pytest.mark.parametrize("request_words", [("-c", f"bash {SHOW}"), ("--", "bash", SHOW)])
+def test_a_program_in_an_offline_box_does_not_get_secret_variables(
+        sandbox: Sandbox, request_words: tuple[str, ...]) -> None:
+    plant(sandbox)
+    result = sandbox.gatekeep("run", *request_words, env={**SECRETS, **KEPT})
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr  # quiet
+    assert_stripped(seen(sandbox))
+
+
+def test_check_names_what_the_box_unsets(sandbox: Sandbox) -> None:
+    plant(sandbox)
+    result = sandbox.gatekeep("check", "--json", "-c", f"bash {SHOW}", env={**SECRETS, **KEPT})
+    document = json.loads(result.stdout)["boundary"]
+    assert document["network"] is False
+    assert document["unset"] == sorted(SECRETS)
+    text = sandbox.gatekeep("check", "-c", f"bash {SHOW}", env={**SECRETS, **KEPT}).stdout
+    assert f"  unset in it: {', '.join(sorted(SECRETS))}\n" in text
+
+
+def _in_process(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process as a ``gatekeep run`` from the sandbox, with the secrets set."""
+    for name, value in {**sandbox.env, **SECRETS, **KEPT}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(sandbox.work)
+
+
+def test_a_reused_decision_strips_them_too(sandbox: Sandbox,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    plant(sandbox)
+    assert sandbox.gatekeep("run", "-c", f"bash {SHOW}").returncode == 0  # stores it
+    (sandbox.work / "seen").unlink()
+    _in_process(sandbox, monkeypatch)
+    assert fastpath.run(f"bash {SHOW}", None, None) == 0  # None: the fast path did not run it
+    assert_stripped(seen(sandbox))
+
+
+def _store_without_secrets(sandbox: Sandbox, command: str) -> None:
+    """``command``'s stored decision rewritten as a gatekeep before the spec's ``secrets``
+    stored it (found as the fast path finds it)."""
+    config, state = sysfs.user_dirs(os.environ)
+    cwd, path = str(sandbox.work), os.environ["PATH"]
+    sources = sysfs.policy_sources(config, cwd, None, None)
+    key = decision_cache.key(command=command, argv=None, cwd=cwd, home=str(sandbox.home),
+                             path=path, tmpdir="", dirs=(config, state), sources=sources)
+    entry = decision_cache.reuse(state, key, path,
+                                 decision_cache.required_files(sources, config))
+    assert entry is not None
+    head, marker, _ = entry.fields.rpartition(', "boundary": ')
+    old = plan.spec_from_fields(entry.fields).to_json()
+    del old["secrets"]
+    decision_cache.store(state, key, tuple(entry.files.items()), entry.code, entry.answers,
+                         f"{head}{marker}{wire.dumps(old)}")
+
+
+def test_a_stored_decision_from_before_is_decided_afresh(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    plant(sandbox)
+    command = f"bash {SHOW}"
+    assert sandbox.gatekeep("run", "-c", command).returncode == 0
+    (sandbox.work / "seen").unlink()
+    _in_process(sandbox, monkeypatch)
+    _store_without_secrets(sandbox, command)
+    assert fastpath.run(command, None, None) is None  # not run with the secrets
+    assert not (sandbox.work / "seen").exists()
+    again = sandbox.gatekeep("run", "-c", command, env={**SECRETS, **KEPT})  # the full path
+    assert (again.returncode, again.stderr) == (0, "")
+    assert_stripped(seen(sandbox))
+    (sandbox.work / "seen").unlink()
+    assert fastpath.run(command, None, None) == 0  # stored afresh, with the field
+    assert_stripped(seen(sandbox))
+
+
+def test_a_box_with_the_network_keeps_them(sandbox: Sandbox) -> None:
+    """``git fetch`` gets the network; the tree's own config (read-only in the box) makes
+    the fetch run a script of the operator's, which shows what git was given."""
+    script = sandbox.root / "upload-pack"
+    script.write_text(f"#!/bin/sh\nenv > {sandbox.work / 'seen'}\nexit 1\n")
+    script.chmod(0o755)
+    for args in (["init", "-q"], ["remote", "add", "origin", str(sandbox.work)],
+                 ["config", "remote.origin.uploadpack", str(script)]):
+        subprocess.run(["git", *args], cwd=sandbox.work, check=True)
+    check = sandbox.gatekeep("check", "--json", "-c", "git fetch", env=SECRETS)
+    assert json.loads(check.stdout)["boundary"]["network"] is True
+    assert json.loads(check.stdout)["boundary"]["unset"] == []
+    result = sandbox.gatekeep("run", "-c", "git fetch", env={**SECRETS, **KEPT}, timeout=60)
+    assert result.returncode == 128, result.stderr  # the script ended the fetch
+    found = seen(sandbox)
+    assert all(found.get(name) == value for name, value in SECRETS.items()), found
+
