@@ -190,7 +190,8 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
+        invocation = self.code_file(
+            self.tree_module(self.package_tool(self.tree_script(invocation))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         verdicts = []
@@ -668,6 +669,22 @@ class _Judge:
                            for cwd in self.cwds):
             return invocation
         return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+
+    def code_file(self, invocation: Invocation) -> Invocation:
+        """A file or directory of code an option names (``kubectl --kubeconfig kc.yaml``,
+        whose ``exec`` plugin kubectl runs; ``git -C dir``, whose settings name programs)
+        in the working tree or a temp dir, or where only run time says: the agent may have
+        written it, so the part runs the tree's code (``runs-tree-code``), and the box runs
+        it without the network and the secret variables. (One outside the tree is asked
+        about: ``path:runs-code``.)"""
+        if not invocation.runs_from or "runs-tree-code" in invocation.effects:
+            return invocation
+        for word in invocation.runs_from:
+            paths = self.paths(word)
+            if not paths or any(self._local(self.context.resolver.realpath(p)) or
+                                self._local(p) for p in paths):
+                return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
+        return invocation
 
     def _module_file(self, cwd: str, name: str) -> bool:
         relative = name.replace(".", "/")

@@ -16,7 +16,7 @@ from gatekeep.sandbox.spec import Limits, Spec
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 # Never writable inside the box, wherever the tree or home is writable: where agents and
 # tools keep settings that run code later (hooks, MCP servers, editor tasks), and
@@ -50,6 +50,9 @@ SYSTEM_TREES = ("/usr", "/etc", "/boot", "/sys", "/proc", "/dev", "/bin", "/sbin
                 "/lib32", "/lib64", "/libx32", "/snap", "/nix", "/gnu")  # and all below
 SYSTEM_STATE = ("/var", "/run")     # and below, but a git work tree (/var/www/site)
 SYSTEM_PARENTS = ("/home", "/opt", "/srv", "/mnt", "/media")  # themselves: what lies in them
+# Accounts' homes: /root, and each directory in /home. Another account's home, or a hidden
+# directory of it, is a system place to a tree (its owner's shell and tools read it).
+ACCOUNT_HOMES = ("/root", "/home")
 # How many directory entries of the working tree are looked at for protected names; a tree
 # with more is not boxed silently (a protected file past the limit would not be hidden).
 SCAN_LIMIT = 100_000
@@ -442,21 +445,58 @@ def _kept_tree(tree: str, protected: Sequence[str], spec: Spec, where: Where) ->
 
 
 def _system_place(spellings: tuple[str, ...], real: str, where: Where) -> str | None:
-    """The system's place a tree is or lies in (SYSTEM_TREES), but a temp dir (written
-    anyway) and a home."""
+    """The system's place a tree is or lies in (``in_system``), but a temp dir (written
+    anyway), the operator's home, and a git work tree or temp dir in the system's state."""
     homes = {where.home, os.path.realpath(where.home)}
     if any(s in where.temp_dirs or s in homes for s in spellings):
         return None
     for spelling in spellings:
-        if spelling == "/" or spelling in SYSTEM_PARENTS:
-            return spelling
-        for place in SYSTEM_TREES:
-            if _within(spelling, place):
-                return place
-        for place in SYSTEM_STATE:
-            if _within(spelling, place) and not under_any(spelling, where.temp_dirs) \
-                    and not os.path.lexists(os.path.join(real, ".git")):
-                return place
+        place = in_system(spelling, homes)
+        if place in SYSTEM_STATE and (under_any(spelling, where.temp_dirs)
+                                      or os.path.lexists(os.path.join(real, ".git"))):
+            continue
+        if place is not None:
+            return place
+    return None
+
+
+def in_system(path: str, homes: Collection[str]) -> str | None:
+    """The system's place ``path`` is or lies in: ``/`` or a directory of others' places
+    itself (SYSTEM_PARENTS), the system's trees and state, another account's home or a
+    hidden directory of it (its shell's and tools' settings; ``homes`` are the operator's
+    own, which the other rules judge)."""
+    if path == "/" or path in SYSTEM_PARENTS:
+        return path
+    for place in SYSTEM_TREES:
+        if _within(path, place):
+            return place
+    other = _other_home(path, homes)
+    if other is not None:
+        return other
+    for place in SYSTEM_STATE:
+        if _within(path, place):
+            return place
+    return None
+
+
+def _other_home(path: str, homes: Collection[str]) -> str | None:
+    """The account's home in ACCOUNT_HOMES that ``path`` is, or the hidden directory of it
+    that ``path`` is or lies in, when that home is not one of ``homes``."""
+    for parent in ACCOUNT_HOMES:
+        if not path.startswith(parent.rstrip("/") + "/") and path != parent:
+            continue
+        rest = path[len(parent):].strip("/")
+        home = parent
+        if parent == "/home":  # a directory of homes, not one itself
+            first, _, rest = rest.partition("/")
+            home = f"{parent}/{first}"
+        if home in homes or any(_within(own, home) or _within(home, own) for own in homes):
+            return None
+        entry = rest.split("/", 1)[0]
+        if not rest:
+            return home
+        if entry.startswith("."):
+            return f"{home}/{entry}"
     return None
 
 

@@ -28,10 +28,14 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     (``box.secrets``, empty for a box with the network). A program in the box reads them
     unseen (a Makefile's ``$(GITHUB_TOKEN)``, a test's ``os.environ``) and, offline, can do
     nothing with one but write it where the agent reads it. Left out of bwrap's own
-    environment, not unset by it: nothing on the way holds the value."""
-    if not box.secrets:
-        return dict(env)
-    return {name: value for name, value in env.items() if not secret_name(name, box.secrets)}
+    environment, not unset by it: nothing on the way holds the value. A ``TMPDIR`` the box
+    does not write (``plan.temp_dir`` refused it) is ``/tmp`` in it."""
+    out = {name: value for name, value in env.items()
+           if not (box.secrets and secret_name(name, box.secrets))}
+    temp = out.get("TMPDIR", "")
+    if temp and not under_any(os.path.realpath(temp), box.writable):
+        out["TMPDIR"] = "/tmp"  # noqa: S108 - one the box cannot write (plan.temp_dir)
+    return out
 
 
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:

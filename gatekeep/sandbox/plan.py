@@ -17,6 +17,8 @@ from gatekeep.sandbox.boundary import (
     Where,
     boundary,
     copies,
+    in_system,
+    under_any,
     work_tree,
 )
 from gatekeep.sandbox.records import NamedTuple
@@ -127,7 +129,7 @@ def _make_bindable(where: Where, copies: list[str]) -> None:
 
 def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spec) -> Where:
     """The run's place, from the same environment the decision was made in."""
-    temp = (env.get("TMPDIR", "").rstrip("/"), *TEMP_DIRS)
+    temp = (temp_dir(env.get("TMPDIR", ""), env.get("HOME", "/")), *TEMP_DIRS)
     runtime = (env.get("XDG_RUNTIME_DIR", "").rstrip("/"), f"/run/user/{os.getuid()}")
     home = env.get("HOME", "/")
     cache = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(home, ".cache")
@@ -141,6 +143,30 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
                  tools=tuple(dict.fromkeys(t for t in tools if t.startswith("/"))),
                  settings=tuple(dict.fromkeys(t for t in settings if t.startswith("/"))),
                  run_dirs=system.RUN_DIRS, etc="/etc")
+
+
+def temp_dir(value: str, home: str) -> str:
+    """``$TMPDIR`` as a temp dir every box writes, or "" when it is none: the caller's
+    environment may name any directory (``/var/lib/dpkg``, ``~/.ssh``, ``/run``). One in
+    ``/tmp`` or ``/var/tmp`` is; one elsewhere must be the caller's own, be named as a temp
+    dir (``~/tmp``, ``/scratch/me/.temp``), and be neither a home nor in a system place. The
+    box's ``TMPDIR`` is then ``/tmp`` (``bwrap.argv``)."""
+    path = value.rstrip("/")
+    if not path.startswith("/"):
+        return ""
+    real = os.path.realpath(path)
+    if under_any(real, [os.path.realpath(t) for t in TEMP_DIRS]):
+        return path
+    homes = {home, os.path.realpath(home)}
+    name = os.path.basename(real).lower()
+    try:
+        owned = os.stat(real).st_uid == os.getuid() and os.path.isdir(real)
+    except OSError:
+        return ""
+    if not owned or ("tmp" not in name and "temp" not in name) or real in homes \
+            or path in homes or any(in_system(p, homes) for p in (path, real)):
+        return ""
+    return path
 
 
 def with_spec(fields: str, spec: Spec) -> str:

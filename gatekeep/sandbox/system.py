@@ -24,10 +24,15 @@ from collections.abc import Sequence
 
 # Where the system keeps its runtime state and its services' sockets.
 RUN_DIRS = ("/run", "/var/run")
-# Other places a service keeps a socket an account may connect to (LXD's and Incus's give
-# root to their group, a database's serves its tables): hidden whole.
+# Other places a service keeps a socket an account may connect to: hidden whole. LXD's and
+# Incus's give root to their group; gssproxy's hands out Kerberos credentials, SSSD's and
+# winbind's answer for accounts, postfix's takes mail, the kubelet's and libvirt's reach
+# their containers and machines, a database's serves its tables.
 SERVICE_DIRS = ("/var/lib/lxd", "/var/snap/lxd/common/lxd", "/var/lib/incus",
-                "/var/snap/microk8s/common/run", "/var/lib/mysql")
+                "/var/snap/microk8s/common/run", "/var/lib/mysql", "/var/lib/postgresql",
+                "/var/lib/gssproxy", "/var/lib/sss/pipes", "/var/lib/samba/private",
+                "/var/lib/samba/winbindd_privileged", "/var/spool/postfix", "/var/lib/kubelet",
+                "/var/lib/libvirt", "/var/lib/docker", "/var/lib/containerd")
 
 
 def covered(run_dirs: Sequence[str]) -> list[str]:

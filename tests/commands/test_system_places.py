@@ -185,3 +185,33 @@ def test_a_temp_dir_in_the_systems_state_is_boxed(sandbox: Sandbox, var_tmp_dir:
 
     assert ran.returncode == 0, ran.stderr
     assert (var_tmp_dir / "made").exists()
+
+
+def test_a_tmpdir_the_box_may_not_write_is_tmp_in_it(sandbox: Sandbox, var_dir: Path) -> None:
+    (sandbox.work / "Makefile").write_text('all:\n\t@echo "$$TMPDIR"\n\t@touch "$$TMPDIR/made"\n')
+
+    ran = sandbox.gatekeep("run", "-c", "make", env={"TMPDIR": str(var_dir)})
+    shown = json.loads(sandbox.gatekeep("check", "--json", "-c", "make",
+                                        env={"TMPDIR": str(var_dir)}).stdout)
+
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "/tmp\n"
+    assert not (var_dir / "made").exists()
+    assert str(var_dir) not in shown["boundary"]["writable"]
+
+
+# -- a file of code an option names ----------------------------------------------------------
+
+@pytest.mark.parametrize(("command", "network"), [
+    ("kubectl --kubeconfig kc.yaml get pods", False),
+    ("kubectl get pods --kubeconfig=kc.yaml", False), ("kubectl get pods", True)])
+def test_a_file_of_code_in_the_tree_runs_offline(sandbox: Sandbox, command: str,
+                                                 network: bool) -> None:
+    (sandbox.work / "kc.yaml").write_text("apiVersion: v1\nkind: Config\n")
+
+    checked = sandbox.gatekeep("check", "--json", "-c", command)
+
+    document = json.loads(checked.stdout)
+    assert document["decision"] == "allow", checked.stdout
+    assert document["boundary"]["network"] is network
+    assert ("runs the project's own code" in document["segments"][0]["does"]) is not network

@@ -10,6 +10,7 @@ import pytest
 from gatekeep.sandbox.boundary import Where, boundary, work_tree
 from gatekeep.sandbox.bwrap import argv, cannot_box, find
 from gatekeep.sandbox.spec import Limits, Spec
+from gatekeep.sandbox.system import SERVICE_DIRS
 
 
 def where(tmp_path: Path, cwd: Path | None = None) -> Where:
@@ -196,7 +197,7 @@ def test_the_tree_scan_matches_names_at_any_depth_and_paths_where_a_pattern_has_
     box = boundary(spec, Where(str(tree), str(tmp_path / "home"), (), ()))
     assert set(box.hidden_files) == {str(tree / n) for n in (
         "a/b/.env.local", "k.pem", "deep/x/appsettings.Dev.json")}
-    assert set(box.hidden_dirs) == {str(tree / "b/.terraform")}
+    assert set(box.hidden_dirs) - set(SERVICE_DIRS) == {str(tree / "b/.terraform")}
     assert {str(tree / "a/.vscode/settings.json"), str(tree / ".claude")} <= set(box.readonly)
     assert str(tree / "a/.vscode/other.json") not in box.readonly
     # no .git is searched for names (its k.pem is not hidden), but a/ is a repository: its

@@ -83,3 +83,19 @@ def test_a_boxed_run_does_not_see_them(tmp_path: Path) -> None:
     assert "TOKENIZERS_PARALLELISM" in names and "KEYBOARD" in names
     assert not names & {"GITHUB_TOKEN", "aws_secret_key", "DATABASE_URL", "PGPASSWORD",
                         "SSH_AUTH_SOCK"}
+
+
+@pytest.mark.parametrize("name", ["DB_PASS", "SMTP_PASS", "NPM_CONFIG__AUTH",
+                                  "npm_config_//registry.npmjs.org/:_authToken", "CI_JOB_JWT",
+                                  "SLACK_WEBHOOK_URL", "AZURE_STORAGE_CONNECTION_STRING",
+                                  "SESSION_COOKIE"])
+def test_the_shipped_parts_name_common_carriers_of_secrets(tmp_path: Path, name: str) -> None:
+    (tmp_path / "p.yaml").write_text("gatekeep: 1\n")
+    assert secret_name(name, load_policy(tmp_path / "p.yaml").knowledge.secrets)
+
+
+@pytest.mark.parametrize("name", ["GIT_AUTHOR_NAME", "PASSENGER_ENV", "COOKIECUTTER_CONFIG",
+                                  "TOKENIZERS_PARALLELISM", "KEYBOARD", "OAUTHLIB_INSECURE"])
+def test_the_shipped_parts_pass_names_that_only_contain_them(tmp_path: Path, name: str) -> None:
+    (tmp_path / "p.yaml").write_text("gatekeep: 1\n")
+    assert not secret_name(name, load_policy(tmp_path / "p.yaml").knowledge.secrets)

@@ -7,7 +7,10 @@ import os
 import socket
 from pathlib import Path
 
-from gatekeep.sandbox import system
+import pytest
+
+from gatekeep.sandbox import plan, system
+from gatekeep.sandbox.boundary import in_system
 
 
 def _places(tmp_path: Path) -> tuple[Path, Path]:
@@ -71,3 +74,64 @@ def test_only_run_directories_there_are_covered_each_once(tmp_path: Path) -> Non
                             "relative", "/"])
 
     assert found == [os.path.realpath(run)]
+
+
+# -- what the environment may name as the box's temp dir (plan.temp_dir) ---------------------
+
+def test_a_tmpdir_in_the_system_temp_dirs_is_taken() -> None:
+    assert plan.temp_dir("/tmp/build-1/", "/home/me") == "/tmp/build-1"
+    assert plan.temp_dir("/var/tmp", "/home/me") == "/var/tmp"
+
+
+@pytest.fixture
+def elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system's temp dirs elsewhere: the test's own directories lie in /tmp."""
+    monkeypatch.setattr(plan, "TEMP_DIRS", ("/nonexistent/tmp",))
+
+
+@pytest.mark.usefixtures("elsewhere")
+def test_a_tmpdir_of_the_callers_own_named_as_one_is_taken(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for name in ("tmp", ".temp", "scratch"):
+        (home / name).mkdir(parents=True)
+    assert plan.temp_dir(str(home / "tmp"), str(home)) == str(home / "tmp")
+    assert plan.temp_dir(str(home / ".temp"), str(home)) == str(home / ".temp")
+    assert plan.temp_dir(str(home / "scratch"), str(home)) == ""  # not named as a temp dir
+
+
+@pytest.mark.parametrize("value", ["/var/lib/dpkg", "/run", "/etc", "/", "relative/tmp",
+                                   "/nonexistent/tmp", "/root", "/home"])
+def test_a_tmpdir_the_box_must_not_write_is_refused(value: str) -> None:
+    assert plan.temp_dir(value, "/root") == ""
+
+
+@pytest.mark.usefixtures("elsewhere")
+def test_the_home_and_another_accounts_are_no_tmpdir(tmp_path: Path) -> None:
+    home = tmp_path / "tmp-home"  # named as a temp dir, and the caller's
+    home.mkdir()
+    assert plan.temp_dir(str(home), str(home)) == ""
+    assert plan.temp_dir("/home/someone/tmp", str(home)) == ""
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="gives a directory to another account")
+@pytest.mark.usefixtures("elsewhere")
+def test_a_tmpdir_of_another_account_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "tmp"
+    other.mkdir()
+    os.chown(other, 65534, 65534)
+    assert plan.temp_dir(str(other), "/root") == ""
+
+
+@pytest.mark.parametrize(("path", "place"), [
+    ("/home/bob", "/home/bob"), ("/home/bob/.ssh/keys", "/home/bob/.ssh"),
+    ("/root", "/root"), ("/root/.config/x", "/root/.config"), ("/home", "/home"),
+    ("/var/lib/x", "/var"), ("/usr/src", "/usr"), ("/home/bob/app", None),
+    ("/root/app", None), ("/homework/x", None), ("/work/x", None)])
+def test_another_accounts_home_and_its_hidden_dirs_are_the_systems(path: str,
+                                                                    place: str | None) -> None:
+    assert in_system(path, {"/home/me"}) == place
+
+
+def test_the_operators_own_home_is_left_to_the_other_rules() -> None:
+    assert in_system("/home/me/.config", {"/home/me"}) is None
+    assert in_system("/root/.ssh", {"/root"}) is None
