@@ -190,10 +190,10 @@ class _Judge:
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        invocation = self.code_file(
-            self.tree_module(self.package_tool(self.tree_script(invocation))))
+        invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
+        described = self.code_file(invocation, described)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -670,21 +670,27 @@ class _Judge:
             return invocation
         return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
 
-    def code_file(self, invocation: Invocation) -> Invocation:
-        """A file or directory of code an option names (``kubectl --kubeconfig kc.yaml``,
-        whose ``exec`` plugin kubectl runs; ``git -C dir``, whose settings name programs)
-        in the working tree or a temp dir, or where only run time says: the agent may have
-        written it, so the part runs the tree's code (``runs-tree-code``), and the box runs
-        it without the network and the secret variables. (One outside the tree is asked
-        about: ``path:runs-code``.)"""
-        if not invocation.runs_from or "runs-tree-code" in invocation.effects:
-            return invocation
+    def code_file(self, invocation: Invocation,
+                  described: tuple[str, tuple[str, ...]] | None
+                  ) -> tuple[str, tuple[str, ...]] | None:
+        """What the part is described by, with ``runs-tree-code`` when a file or directory
+        of code an option names (``kubectl --kubeconfig kc.yaml``, whose ``exec`` plugin
+        kubectl runs; ``git -C dir``, whose settings name programs) is in the working tree
+        or a temp dir, or where only run time says: the agent may have written it, so the
+        box runs the part without the network and the secret variables
+        (``sandbox.policy.boxed_network``). The rules judge the part as before; one such
+        file outside the tree is asked about (``path:runs-code``)."""
+        if described is None or "runs-tree-code" in described[1]:
+            return described
+        named = {o.value.span for o in invocation.options if o.value is not None}
         for word in invocation.runs_from:
+            if word.span not in named:
+                continue  # the directory a program runs in, a script operand: judged elsewhere
             paths = self.paths(word)
-            if not paths or any(self._local(self.context.resolver.realpath(p)) or
-                                self._local(p) for p in paths):
-                return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
-        return invocation
+            if not paths or any(self._local(p) or self._local(self.context.resolver.realpath(p))
+                                for p in paths):
+                return described[0], (*described[1], "runs-tree-code")
+        return described
 
     def _module_file(self, cwd: str, name: str) -> bool:
         relative = name.replace(".", "/")
