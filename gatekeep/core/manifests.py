@@ -42,6 +42,8 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     if known is None:
         return False
     manifest = known.manifest
+    if manifest is not None and any(_above(judge, d, known) for d in _dirs(judge, invocation)):
+        return True
     if manifest is not None and "installs" in invocation.effects \
             and _obeys(invocation, known.subcommands):
         dirs = _dirs(judge, invocation)
@@ -50,7 +52,41 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
         return not any(o.name in known.no_scripts for o in invocation.options) \
             and any(_scripts(judge, d, manifest, known) for d in dirs)
     if known.nested_repository:
-        return any(_nested(judge, d) for d in _dirs(judge, invocation))
+        return any(_nested(judge, d) or _in_temp(judge, d) for d in _dirs(judge, invocation))
+    return False
+
+
+def _above(judge: _Judge, directory: str | None, known: Manifests) -> bool:
+    """Whether a directory above ``directory`` holds what the program obeys from there: npm
+    takes the nearest one up with ``package.json`` or ``node_modules`` as its project (its
+    scripts, its ``.npmrc``'s registry and the token that registry is sent), yarn reads
+    ``.yarnrc`` in every one, and a workspace's root is above its packages. The home (the
+    operator's own ``.npmrc``) and ``/`` are not looked at."""
+    if directory is None:
+        return False
+    home = judge._realpath(judge.context.home)
+    names = (known.manifest or "", *known.settings, *known.code_files, *known.locks,
+             "node_modules")
+    current = posixpath.dirname(judge._realpath(directory))
+    while current not in ("/", "", home):
+        if _any_file(judge, current, tuple(n for n in names if n)):
+            return True
+        current = posixpath.dirname(current)
+    return False
+
+
+def _in_temp(judge: _Judge, directory: str | None) -> bool:
+    """A repository in a temp dir, at or above the directory: every box writes the temp
+    dirs whole, so its config and hooks are files the agent may have written, from a box
+    whose tree was elsewhere (``git clone`` there obeys none)."""
+    if directory is None:
+        return True
+    current = judge._realpath(directory)
+    temps = [judge._realpath(temp) for temp in judge.context.temp_dirs]
+    while any(within(current, temp) for temp in temps):
+        if judge.context.resolver.fingerprint(posixpath.join(current, ".git")) is not None:
+            return True
+        current = posixpath.dirname(current)
     return False
 
 

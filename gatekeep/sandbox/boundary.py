@@ -450,8 +450,12 @@ def _system_place(spellings: tuple[str, ...], real: str, where: Where) -> str | 
     homes = {where.home, os.path.realpath(where.home)}
     if any(s in where.temp_dirs or s in homes for s in spellings):
         return None
+    accounts: list[str] | None = None
     for spelling in spellings:
         place = in_system(spelling, homes)
+        if place is None and not any(_within(spelling, h) for h in homes if h != "/"):
+            accounts = _account_homes(homes) if accounts is None else accounts
+            place = _in_home(spelling, accounts)
         if place in SYSTEM_STATE and (under_any(spelling, where.temp_dirs)
                                       or os.path.lexists(os.path.join(real, ".git"))):
             continue
@@ -482,7 +486,7 @@ def in_system(path: str, homes: Collection[str]) -> str | None:
 def _other_home(path: str, homes: Collection[str]) -> str | None:
     """The account's home in ACCOUNT_HOMES that ``path`` is, or the hidden directory of it
     that ``path`` is or lies in, when that home is not one of ``homes``."""
-    for parent in ACCOUNT_HOMES:
+    for parent in {p for a in ACCOUNT_HOMES for p in (a, os.path.realpath(a))}:
         if not path.startswith(parent.rstrip("/") + "/") and path != parent:
             continue
         rest = path[len(parent):].strip("/")
@@ -497,6 +501,33 @@ def _other_home(path: str, homes: Collection[str]) -> str | None:
             return home
         if entry.startswith("."):
             return f"{home}/{entry}"
+    return None
+
+
+def _account_homes(homes: Collection[str]) -> list[str]:
+    """The homes of the account database's entries (``/srv/bob``), as given and resolved,
+    but the operator's own and ``/``. Read only for a tree outside the operator's home."""
+    import pwd
+
+    try:
+        entries = pwd.getpwall()
+    except OSError:
+        return []
+    found = {p for e in entries if e.pw_dir.startswith("/")
+             for p in (e.pw_dir.rstrip("/"), os.path.realpath(e.pw_dir))}
+    return sorted(h for h in found if h and h != "/" and h not in homes)
+
+
+def _in_home(path: str, homes: Sequence[str]) -> str | None:
+    """The home in ``homes`` that ``path`` is, or the hidden directory of it that ``path``
+    is or lies in."""
+    for home in homes:
+        if path == home:
+            return home
+        if path.startswith(home + "/"):
+            entry = path[len(home) + 1:].split("/", 1)[0]
+            if entry.startswith("."):
+                return f"{home}/{entry}"
     return None
 
 

@@ -149,8 +149,9 @@ def temp_dir(value: str, home: str) -> str:
     """``$TMPDIR`` as a temp dir every box writes, or "" when it is none: the caller's
     environment may name any directory (``/var/lib/dpkg``, ``~/.ssh``, ``/run``). One in
     ``/tmp`` or ``/var/tmp`` is; one elsewhere must be the caller's own, be named as a temp
-    dir (``~/tmp``, ``/scratch/me/.temp``), and be neither a home nor in a system place. The
-    box's ``TMPDIR`` is then ``/tmp`` (``bwrap.argv``)."""
+    dir (``~/tmp``, ``~/.tmp``, ``/scratch/me/.temp``), and be neither a home, nor in a
+    hidden directory of the home (``~/.config/user-tmpfiles.d``), nor in a system place.
+    Else the box's ``TMPDIR`` is ``/tmp`` (``bwrap.box_env``)."""
     path = value.rstrip("/")
     if not path.startswith("/"):
         return ""
@@ -166,6 +167,10 @@ def temp_dir(value: str, home: str) -> str:
     if not owned or ("tmp" not in name and "temp" not in name) or real in homes \
             or path in homes or any(in_system(p, homes) for p in (path, real)):
         return ""
+    for own in homes:  # in a hidden directory of the home: its tools' settings (~/.config)
+        inside = real[len(own.rstrip("/")) + 1:] if real.startswith(own.rstrip("/") + "/") else ""
+        if inside.startswith(".") and "/" in inside:
+            return ""
     return path
 
 

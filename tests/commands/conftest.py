@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -237,7 +238,23 @@ def sandbox(tmp_path: Path, warm_cache: list[Path]) -> Sandbox:
 
     Only the built-in policy is cached; policies a test writes are compiled afresh.
     """
-    sandbox = Sandbox(tmp_path)
+    return _warmed(Sandbox(tmp_path), warm_cache)
+
+
+@pytest.fixture
+def settled(warm_cache: list[Path]) -> Iterator[Sandbox]:
+    """A sandbox outside the temp dirs, where an operator's project is: every box writes
+    the temp dirs, so git's networked parts in a repository there run offline."""
+    base = Path(__file__).resolve().parents[2] / ".test-trees"
+    base.mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=base))
+    try:
+        yield _warmed(Sandbox(root), warm_cache)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _warmed(sandbox: Sandbox, warm_cache: list[Path]) -> Sandbox:
     cache = sandbox.state_home / "gatekeep" / "cache"
     cache.mkdir(parents=True)
     key, *entries = warm_cache

@@ -115,9 +115,10 @@ def test_a_stored_decision_from_before_is_decided_afresh(
     assert_stripped(seen(sandbox))
 
 
-def test_a_box_with_the_network_keeps_them(sandbox: Sandbox) -> None:
+def test_a_box_with_the_network_keeps_them(settled: Sandbox) -> None:
     """``git fetch`` gets the network; the tree's own config (read-only in the box) makes
     the fetch run a script of the operator's, which shows what git was given."""
+    sandbox = settled  # a project outside the temp dirs: git there has the network
     script = sandbox.root / "upload-pack"
     script.write_text(f"#!/bin/sh\nenv > {sandbox.work / 'seen'}\nexit 1\n")
     script.chmod(0o755)

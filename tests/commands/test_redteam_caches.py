@@ -166,7 +166,8 @@ def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
     ("cd web && echo x; npm ci", False),  # echo claims nothing
 ])
 def test_only_a_download_beside_nothing_that_writes_writes_the_shared_caches(
-        sandbox: Sandbox, command: str, writes: bool) -> None:
+        settled: Sandbox, command: str, writes: bool) -> None:
+    sandbox = settled  # a project outside the temp dirs: git there has the network
     (sandbox.home / ".npm").mkdir()
     (sandbox.work / "web").mkdir()
     document = boundary(sandbox, command)

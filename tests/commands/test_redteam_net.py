@@ -122,7 +122,8 @@ def test_the_trees_code_never_shares_the_box_with_the_network(sandbox: Sandbox,
 @pytest.mark.parametrize("command", ["git fetch", "git fetch && git status",
                                      "git add -A && git commit -m x && git pull --rebase",
                                      "npm ci", "npm ci 2>&1 | tail -5"])
-def test_what_only_reaches_the_network_keeps_it(sandbox: Sandbox, command: str) -> None:
+def test_what_only_reaches_the_network_keeps_it(settled: Sandbox, command: str) -> None:
+    sandbox = settled  # a project outside the temp dirs: git there has the network
     subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
     (sandbox.work / "package.json").write_text('{"name": "x", "scripts": {"test": "jest"}}\n')
     assert boundary(sandbox, command) == ("allow", True)
@@ -293,7 +294,8 @@ def test_a_write_to_a_hook_runners_file_is_denied(sandbox: Sandbox, path: str) -
     assert result.returncode == 4, result.stdout  # deny
 
 
-def test_the_note_after_a_failed_networked_run_does_not_say_no_network(sandbox: Sandbox) -> None:
+def test_the_note_after_a_failed_networked_run_does_not_say_no_network(settled: Sandbox) -> None:
+    sandbox = settled  # a project outside the temp dirs: git there has the network
     subprocess.run(["git", "init", "-q", str(sandbox.work)], check=True)
     assert boundary(sandbox, "git fetch nowhere") == ("allow", True)
     run = sandbox.gatekeep("run", "-c", "git fetch nowhere", timeout=60)

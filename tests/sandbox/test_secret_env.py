@@ -95,6 +95,7 @@ def test_the_shipped_parts_name_common_carriers_of_secrets(tmp_path: Path, name:
 
 
 @pytest.mark.parametrize("name", ["GIT_AUTHOR_NAME", "PASSENGER_ENV", "COOKIECUTTER_CONFIG",
+                                  "SSH_AUTH_SOCK", "AUTH_DOMAIN",
                                   "TOKENIZERS_PARALLELISM", "KEYBOARD", "OAUTHLIB_INSECURE"])
 def test_the_shipped_parts_pass_names_that_only_contain_them(tmp_path: Path, name: str) -> None:
     (tmp_path / "p.yaml").write_text("gatekeep: 1\n")
