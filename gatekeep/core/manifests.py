@@ -64,15 +64,10 @@ def _above(judge: _Judge, directory: str | None, known: Manifests) -> bool:
     operator's own ``.npmrc``) and ``/`` are not looked at."""
     if directory is None:
         return False
-    home = judge._realpath(judge.context.home)
-    names = (known.manifest or "", *known.settings, *known.code_files, *known.locks,
-             "node_modules")
-    current = posixpath.dirname(judge._realpath(directory))
-    while current not in ("/", "", home):
-        if _any_file(judge, current, tuple(n for n in names if n)):
-            return True
-        current = posixpath.dirname(current)
-    return False
+    names = tuple(n for n in (known.manifest or "", *known.settings, *known.code_files,
+                              *known.locks, "node_modules") if n)
+    return any(_any_file(judge, parent, names) for parent in _parents(
+        judge._realpath(directory), judge._realpath(judge.context.home)))
 
 
 def _in_temp(judge: _Judge, directory: str | None) -> bool:
@@ -102,8 +97,24 @@ def files(judge: _Judge, invocation: Invocation) -> list[str]:
     known = judge.knowledge.manifests.get(posixpath.basename(invocation.program or ""))
     if known is None or known.manifest is None:
         return []
-    return [posixpath.join(d, name) for d in _dirs(judge, invocation) if d
-            for name in (known.manifest, *known.locks, *known.settings)]
+    dirs = [d for d in _dirs(judge, invocation) if d]
+    home = judge._realpath(judge.context.home)
+    above = [a for d in dirs for a in _parents(judge._realpath(d), home)]  # as _above reads
+    return [*(posixpath.join(d, name) for d in dirs
+              for name in (known.manifest, *known.locks, *known.settings)),
+            *(posixpath.join(a, name) for a in above
+              for name in (known.manifest, *known.locks, *known.settings, *known.code_files,
+                           "node_modules"))]
+
+
+def _parents(directory: str, home: str) -> list[str]:
+    """The directories above ``directory`` up to, not including, ``home`` and ``/``."""
+    found = []
+    current = posixpath.dirname(directory)
+    while current not in ("/", "", home):
+        found.append(current)
+        current = posixpath.dirname(current)
+    return found
 
 
 def _any_file(judge: _Judge, directory: str, names: tuple[str, ...]) -> bool:

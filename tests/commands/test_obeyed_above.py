@@ -57,3 +57,31 @@ def test_git_in_a_repository_in_a_temp_dir_runs_offline(sandbox: Sandbox,
     assert not _network(sandbox, "git fetch", sandbox.work / "sub")  # /tmp/.../work
     assert not _network(sandbox, "git fetch", sandbox.work)
 
+
+
+def _npm_project(place: Path) -> None:
+    (place / "package.json").write_text(PACKAGE)
+    (place / "package-lock.json").write_text('{"lockfileVersion": 3}\n')
+
+
+@pytest.mark.parametrize(("assignment", "network"), [
+    ("", True), ("LANG=C ", True), ("LC_ALL=C NO_COLOR=1 CI=1 ", True),
+    ("HTTPS_PROXY=http://127.0.0.1:9 ", False), ("https_proxy=http://127.0.0.1:9 ", False),
+    ("NODE_EXTRA_CA_CERTS=ca.crt ", False), ("SSL_CERT_FILE=ca.crt ", False)])
+def test_a_variable_set_for_a_networked_part_but_a_plain_one_takes_its_network(
+        settled: Sandbox, assignment: str, network: bool) -> None:
+    _npm_project(settled.work)
+    subprocess.run(["git", "init", "-q", str(settled.work)], check=True, timeout=30)
+
+    assert _network(settled, f"{assignment}npm ci", settled.work) is network
+    assert _network(settled, f"{assignment}git fetch", settled.work) is network
+
+
+@pytest.mark.parametrize("option", ["--cache c", "--https-proxy http://127.0.0.1:9",
+                                    "--strict-ssl=false", "--cafile ca.crt", "--registry x"])
+def test_where_npm_sends_its_token_or_takes_its_packages_is_asked(sandbox: Sandbox,
+                                                                  option: str) -> None:
+    _npm_project(sandbox.work)
+    checked = sandbox.gatekeep("check", "--json", "-c", f"npm ci {option}")
+
+    assert json.loads(checked.stdout)["decision"] == "ask", checked.stdout
