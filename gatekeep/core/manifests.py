@@ -52,7 +52,26 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
         return not any(o.name in known.no_scripts for o in invocation.options) \
             and any(_scripts(judge, d, manifest, known) for d in dirs)
     if known.nested_repository:
-        return any(_nested(judge, d) or _in_temp(judge, d) for d in _dirs(judge, invocation))
+        return any(_nested(judge, d) or _in_temp(judge, d) or _submodules(judge, d)
+                   for d in _dirs(judge, invocation))
+    return False
+
+
+def _submodules(judge: _Judge, directory: str | None) -> bool:
+    """A repository with submodules (a ``.gitmodules`` at or above the directory, up to its
+    work tree's top): ``git fetch`` and ``pull`` recurse into them, each obeying the config
+    of the git dir its ``.git`` file names, a file in the tree the agent may have written
+    (``gitdir: /tmp/evil.git``)."""
+    if directory is None:
+        return True
+    current = judge._realpath(directory)
+    fingerprint = judge.context.resolver.fingerprint
+    while current not in ("/", ""):
+        if fingerprint(posixpath.join(current, ".gitmodules")) is not None:
+            return True
+        if fingerprint(posixpath.join(current, ".git")) is not None:
+            return False  # the work tree's top
+        current = posixpath.dirname(current)
     return False
 
 
@@ -95,6 +114,8 @@ def files(judge: _Judge, invocation: Invocation) -> list[str]:
     """The manifests a package manager's part obeys, whatever it does (``npm test`` runs
     the ``test`` script): one another part of the command writes is code gatekeep never saw."""
     known = judge.knowledge.manifests.get(posixpath.basename(invocation.program or ""))
+    if known is not None and known.nested_repository:  # its submodules (_submodules)
+        return [posixpath.join(d, ".gitmodules") for d in _dirs(judge, invocation) if d]
     if known is None or known.manifest is None:
         return []
     dirs = [d for d in _dirs(judge, invocation) if d]
