@@ -35,7 +35,25 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     temp = out.get("TMPDIR", "")
     if temp and not under_any(os.path.realpath(temp), box.writable):
         out["TMPDIR"] = "/tmp"  # noqa: S108 - one the box cannot write (plan.temp_dir)
+    if box.network:
+        out.update(_no_hooks(out))
     return out
+
+
+def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
+    """git's settings that run no hook, for a box with the network: a hook is a file in
+    the tree (``core.hooksPath=.githooks`` in the operator's own config, husky's runner
+    putting ``node_modules/.bin`` first, a ``post-merge`` that runs ``npm install``), and
+    ``git fetch``, ``pull`` and ``rebase`` would run it with the network and the secret
+    variables. Given as a command-line setting (``GIT_CONFIG_COUNT``), which no config file
+    overrides, after those the caller gave."""
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    count = max(count, 0)
+    return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": "core.hooksPath",
+            f"GIT_CONFIG_VALUE_{count}": "/dev/null"}
 
 
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:

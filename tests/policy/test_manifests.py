@@ -30,12 +30,14 @@ def test_the_node_package_managers_share_one_entry_and_npm_alone_reads_its_locks
     manifests = load_knowledge_default().manifests
     npm, yarn, pnpm, bun = (manifests[name] for name in ("npm", "yarn", "pnpm", "bun"))
     for entry in (yarn, pnpm, bun):
-        assert entry._replace(code_files=()) == npm._replace(registry=None)
+        assert entry._replace(code_files=()) == npm._replace(registry=None, code_files=())
     assert npm.registry == "https://registry.npmjs.org/"
     assert npm.locks == ("npm-shrinkwrap.json", "package-lock.json")
     assert "preinstall" in npm.lifecycle and npm.no_scripts == {"--ignore-scripts"}
-    assert yarn.code_files == (".yarnrc.yml", ".yarnrc")
-    assert pnpm.code_files == (".pnpmfile.cjs", ".pnpmfile.mjs", "pnpm-workspace.yaml")
+    assert npm.code_files == bun.code_files == ("binding.gyp",)  # node-gyp runs its <!(...)
+    assert yarn.code_files == (".yarnrc.yml", ".yarnrc", "binding.gyp")
+    assert pnpm.code_files == (".pnpmfile.cjs", ".pnpmfile.mjs", "pnpm-workspace.yaml",
+                               "binding.gyp")
     assert manifests["git"].nested_repository and manifests["git"].manifest is None
 
 

@@ -59,7 +59,8 @@ def test_only_a_box_without_network_goes_without_them(tmp_path: Path) -> None:
     assert offline.secrets == PARTS and online.secrets == ()
     assert box_env(offline, ENV) == {"PATH": "/usr/bin:/bin", "TOKENIZERS_PARALLELISM": "false",
                                      "KEYBOARD": "us", "SSH_AUTH_SOCK": "/run/x"}
-    assert box_env(online, ENV) == ENV
+    assert {k: v for k, v in box_env(online, ENV).items()
+            if not k.startswith("GIT_CONFIG_")} == ENV  # and no git hooks: below
     assert removed(offline, ENV) == ["DATABASE_URL", "GITHUB_TOKEN", "PGPASSWORD",
                                      "SSH_AUTH_SOCK", "aws_secret_key"]
     assert removed(online, ENV) == ["SSH_AUTH_SOCK"]
@@ -100,3 +101,45 @@ def test_the_shipped_parts_name_common_carriers_of_secrets(tmp_path: Path, name:
 def test_the_shipped_parts_pass_names_that_only_contain_them(tmp_path: Path, name: str) -> None:
     (tmp_path / "p.yaml").write_text("gatekeep: 1\n")
     assert not secret_name(name, load_policy(tmp_path / "p.yaml").knowledge.secrets)
+
+
+def _networked(network: bool) -> Boundary:
+    return Boundary("/t", ("/t",), (), (), (), (), network, False, Limits())
+
+
+def test_a_box_with_the_network_runs_no_git_hook_after_the_callers_settings() -> None:
+    given = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "user.name",
+             "GIT_CONFIG_VALUE_0": "me", "PATH": "/usr/bin"}
+
+    env = box_env(_networked(network=True), given)
+
+    assert env == {**given, "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_1": "core.hooksPath",
+                   "GIT_CONFIG_VALUE_1": "/dev/null"}
+
+
+@pytest.mark.parametrize("count", ["", "x", "-3"])
+def test_a_count_that_is_no_count_starts_the_settings_again(count: str) -> None:
+    env = box_env(_networked(network=True), {"GIT_CONFIG_COUNT": count})
+    assert env == {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
+                   "GIT_CONFIG_VALUE_0": "/dev/null"}
+
+
+def test_a_box_without_the_network_leaves_git_its_hooks() -> None:
+    assert box_env(_networked(network=False), {"PATH": "/usr/bin"}) == {"PATH": "/usr/bin"}
+
+
+@pytest.mark.skipif(not os.path.exists(BWRAP), reason="needs bubblewrap")
+def test_git_in_a_box_with_the_network_reads_no_hooks_path(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    box = Boundary(str(tree), (str(tree),), (), (), (), (), True, False, Limits())
+    cwd = os.getcwd()
+    os.chdir(tree)
+    try:
+        ran = execute.run_boxed(box, BWRAP, execute.system_shell(),
+                                ["bash", "-c", "git -c core.hooksPath=.githooks init -q && "
+                                 "git config core.hooksPath > seen"], {"PATH": "/usr/bin:/bin"})
+    finally:
+        os.chdir(cwd)
+    assert ran.status == 0
+    assert (tree / "seen").read_text() == "/dev/null\n"
