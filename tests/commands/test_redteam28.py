@@ -6,11 +6,13 @@ which a box with the network keeps."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import leaks
 import pytest
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
@@ -22,20 +24,8 @@ needs_headers = pytest.mark.skipif(
 
 Sandbox = object
 TOKEN = "ghp-SEKRIT-28"
-_QUICK = {"npm_config_fetch_retries": "0", "npm_config_fetch_timeout": "5000",
-          "npm_config_update_notifier": "false", "npm_config_audit": "false",
-          "npm_config_fund": "false"}
-
-
-def _run(sandbox: Sandbox, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return sandbox.gatekeep("run", "-c", command, cwd=cwd,  # type: ignore[attr-defined]
-                            env={"GITHUB_TOKEN": TOKEN, **_QUICK}, timeout=120)
-
-
-def _check(sandbox: Sandbox, command: str, cwd: Path) -> str:
-    result = sandbox.gatekeep("check", "-c", command, cwd=cwd,  # type: ignore[attr-defined]
-                              env={"GITHUB_TOKEN": TOKEN})
-    return result.stdout + result.stderr
+_run = functools.partial(leaks.run, token=TOKEN)
+_check = functools.partial(leaks.check, token=TOKEN)
 
 
 @needs_npm
@@ -62,9 +52,7 @@ def test_npm_ci_runs_the_command_expansions_of_a_binding_gyp_in_the_tree(
     assert not (leaked.exists() and TOKEN in leaked.read_text())
 
 
-def _git(*args: str | Path) -> None:
-    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", *map(str, args)],
-                   check=True, capture_output=True)
+_git = leaks.git
 
 
 @pytest.mark.parametrize("command", [
@@ -87,12 +75,7 @@ def test_git_fetch_recurses_into_a_submodule_whose_git_file_the_command_writes(
     work: Path = settled.work  # type: ignore[attr-defined]
     root: Path = settled.root  # type: ignore[attr-defined]
     upstream = root / "up.git"
-    _git("init", "-q", "--bare", upstream)
-    _git("init", "-q", work)
-    _git("-C", work, "commit", "-q", "--allow-empty", "-m", "init")
-    _git("-C", work, "remote", "add", "origin", upstream)
-    _git("-C", work, "push", "-q", "origin", "HEAD:refs/heads/master")
-    _git("-C", work, "branch", "-q", "--set-upstream-to=origin/master")
+    leaks.tracked(work, upstream)
     evil = tmp_path / "evil.git"
     _git("init", "-q", "--bare", evil)
     _git("--git-dir", evil, "--work-tree", tmp_path, "commit", "-q", "--allow-empty", "-m", "e")

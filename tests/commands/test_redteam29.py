@@ -8,11 +8,12 @@ secret is `$GITHUB_TOKEN`, which a box with the network keeps."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
+import leaks
 import pytest
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
@@ -20,26 +21,11 @@ needs_npm = pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
 
 Sandbox = object
 TOKEN = "ghp-SEKRIT-29"
-_QUICK = {"npm_config_fetch_retries": "0", "npm_config_fetch_timeout": "5000",
-          "npm_config_update_notifier": "false", "npm_config_audit": "false",
-          "npm_config_fund": "false"}
+_run = functools.partial(leaks.run, token=TOKEN)
+_check = functools.partial(leaks.check, token=TOKEN)
 
 
-def _run(sandbox: Sandbox, command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return sandbox.gatekeep("run", "-c", command, cwd=cwd,  # type: ignore[attr-defined]
-                            env={"GITHUB_TOKEN": TOKEN, **_QUICK}, timeout=120)
-
-
-def _check(sandbox: Sandbox, command: str, cwd: Path) -> str:
-    result = sandbox.gatekeep("check", "-c", command, cwd=cwd,  # type: ignore[attr-defined]
-                              env={"GITHUB_TOKEN": TOKEN})
-    return result.stdout + result.stderr
-
-
-def _git(*args: str | Path) -> None:
-    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", *map(str, args)],
-                   check=True, capture_output=True, env={**os.environ, "HOME": "/nonexistent",
-                                                         "GIT_CONFIG_NOSYSTEM": "1"})
+_git = leaks.git
 
 
 def _project(settled: Sandbox) -> Path:
@@ -47,12 +33,7 @@ def _project(settled: Sandbox) -> Path:
     work: Path = settled.work  # type: ignore[attr-defined]
     root: Path = settled.root  # type: ignore[attr-defined]
     upstream = root / "up.git"
-    _git("init", "-q", "--bare", upstream)
-    _git("init", "-q", work)
-    _git("-C", work, "commit", "-q", "--allow-empty", "-m", "init")
-    _git("-C", work, "remote", "add", "origin", upstream)
-    _git("-C", work, "push", "-q", "origin", "HEAD:refs/heads/master")
-    _git("-C", work, "branch", "-q", "--set-upstream-to=origin/master")
+    leaks.tracked(work, upstream)
     other = root / "other"
     _git("clone", "-q", upstream, other)
     _git("-C", other, "commit", "-q", "--allow-empty", "-m", "two")
