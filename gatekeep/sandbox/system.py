@@ -91,9 +91,14 @@ def _regular(path: str) -> bool:
 
 def _holds_socket(directory: str) -> bool:
     """Whether an entry of ``directory`` is a socket or may hold one (a directory), or cannot
-    be told from one. A link is followed in the box, where what it leads to in the covered
-    directories is not there."""
-    for entry in _entries(directory):
+    be told from one (a directory that cannot be listed). A link is followed in the box,
+    where what it leads to in the covered directories is not there."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return True
+    for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             return True
         if entry.is_file(follow_symlinks=False) or entry.is_symlink():

@@ -135,3 +135,16 @@ def test_another_accounts_home_and_its_hidden_dirs_are_the_systems(path: str,
 def test_the_operators_own_home_is_left_to_the_other_rules() -> None:
     assert in_system("/home/me/.config", {"/home/me"}) is None
     assert in_system("/root/.ssh", {"/root"}) is None
+
+
+def test_a_path_directory_that_cannot_be_listed_stays_covered(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    run, etc = _places(tmp_path)
+    tools = run / "x" / "bin"
+    tools.mkdir(parents=True)
+
+    def unlistable(path: str) -> None:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(system.os, "scandir", unlistable)
+    assert system.put_back([str(run)], str(etc), [str(tools)]) == []
