@@ -679,13 +679,14 @@ class _Judge:
         or a temp dir, or where only run time says: the agent may have written it, so the
         box runs the part without the network and the secret variables
         (``sandbox.policy.boxed_network``). So does a variable set for the part but a plain
-        one (``PLAIN_VARIABLES``): ``HTTPS_PROXY=`` and ``NODE_EXTRA_CA_CERTS=`` hand what
+        one (``environment.plain``): ``HTTPS_PROXY=`` and ``NODE_EXTRA_CA_CERTS=`` hand what
         it sends to a server the agent picks. The rules judge the part as before; a file
         of code outside the tree is asked about (``path:runs-code``)."""
         if described is None or "runs-tree-code" in described[1]:
             return described
         if "network" in described[1] \
-                and any(not _plain(a.name) for a in invocation.segment.assignments):
+                and any(not self.knowledge.plain_variable(a.name)
+                        for a in invocation.segment.assignments):
             return described[0], (*described[1], "runs-tree-code")
         named = {o.value.span for o in invocation.options if o.value is not None}
         for word in invocation.runs_from:
@@ -1023,17 +1024,6 @@ def _reads_redirected(invocation: Invocation) -> bool:
     """Whether a redirect gives it a file to read (``cat < f``; a here-document is none)."""
     return invocation.reads_trees or any(
         r.reads and r.target is not None for r in invocation.segment.redirects)
-
-
-# Variables set for a part that keep its box's network: they change how it prints, not
-# where it connects, what it trusts or what it loads (a proxy, a CA, a config file would).
-PLAIN_VARIABLES = frozenset({"LANG", "LANGUAGE", "TZ", "TERM", "COLUMNS", "LINES", "NO_COLOR",
-                             "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI", "NODE_ENV",
-                             "RUST_LOG", "RUST_BACKTRACE", "DEBUG"})
-
-
-def _plain(name: str) -> bool:
-    return name in PLAIN_VARIABLES or name.startswith("LC_")
 
 
 def _base(program: str) -> str:

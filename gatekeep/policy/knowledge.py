@@ -85,7 +85,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
             for alias in _aliases_of(located):
                 programs[alias] = spec
             programs[name] = spec
-    environment = top["environment"].mapping(frozenset({"names", "prefixes", "secrets"})) \
+    environment = top["environment"].mapping(
+        frozenset({"names", "prefixes", "secrets", "plain"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
     loaded = Knowledge(
@@ -99,6 +100,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         _manifests(top["manifests"]) if "manifests" in top else {},
         tuple(name.upper() for name in environment["secrets"].strings())
         if "secrets" in environment else (),
+        environment["plain"].strings() if "plain" in environment else (),
     )
     if base is None:
         return loaded
@@ -108,6 +110,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
+        base.plain + loaded.plain,
     )
 
 

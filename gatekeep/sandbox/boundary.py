@@ -172,8 +172,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     hidden_dirs = [*hidden_dirs, *_unkept(spec, where, home, separate, [tree, *writable])]
     covered = system.covered(where.run_dirs)
     put_back = system.put_back(covered, where.etc, where.tools)
+    inside = [tree, *writable, *(path for path, _ in put_back)]
     for directory in covered:  # under a cover, only what is put back or written is there
-        inside = [tree, *writable, *(path for path, _ in put_back)]
         readonly, hidden_dirs, hidden_files = (
             _seen(paths, directory, inside) for paths in (readonly, hidden_dirs, hidden_files))
     anchors = _anchors([*readonly, *hidden_dirs, *hidden_files, *([home] if home else [])],
@@ -455,7 +455,7 @@ def _system_place(spellings: tuple[str, ...], real: str, where: Where) -> str | 
         place = in_system(spelling, homes)
         if place is None and not any(_within(spelling, h) for h in homes if h != "/"):
             accounts = _account_homes(homes) if accounts is None else accounts
-            place = _in_home(spelling, accounts)
+            place = in_home(spelling, accounts)
         if place in SYSTEM_STATE and (under_any(spelling, where.temp_dirs)
                                       or os.path.lexists(os.path.join(real, ".git"))):
             continue
@@ -489,36 +489,33 @@ def _other_home(path: str, homes: Collection[str]) -> str | None:
     for parent in {p for a in ACCOUNT_HOMES for p in (a, os.path.realpath(a))}:
         if not path.startswith(parent.rstrip("/") + "/") and path != parent:
             continue
-        rest = path[len(parent):].strip("/")
         home = parent
         if parent == "/home":  # a directory of homes, not one itself
-            first, _, rest = rest.partition("/")
-            home = f"{parent}/{first}"
+            home = f"{parent}/{path[len(parent):].strip('/').split('/', 1)[0]}"
         if home in homes or any(_within(own, home) or _within(home, own) for own in homes):
             return None
-        entry = rest.split("/", 1)[0]
-        if not rest:
-            return home
-        if entry.startswith("."):
-            return f"{home}/{entry}"
+        return in_home(path, [home])
     return None
 
 
 def _account_homes(homes: Collection[str]) -> list[str]:
     """The homes of the account database's entries (``/srv/bob``), as given and resolved,
-    but the operator's own and ``/``. Read only for a tree outside the operator's home."""
+    but the operator's own and those in a system place (``/``, ``/var/mail``: asked about
+    anyway). Read only for a tree outside the operator's home."""
     import pwd
 
     try:
         entries = pwd.getpwall()
     except OSError:
         return []
-    found = {p for e in entries if e.pw_dir.startswith("/")
+    elsewhere = tuple(f"{p}/" for p in (*SYSTEM_TREES, *SYSTEM_STATE, *ACCOUNT_HOMES))
+    found = {p for e in entries if e.pw_dir.startswith("/") and e.pw_dir.rstrip("/")
+             and not f"{e.pw_dir.rstrip('/')}/".startswith(elsewhere)  # in_system judges them
              for p in (e.pw_dir.rstrip("/"), os.path.realpath(e.pw_dir))}
     return sorted(h for h in found if h and h != "/" and h not in homes)
 
 
-def _in_home(path: str, homes: Sequence[str]) -> str | None:
+def in_home(path: str, homes: Collection[str]) -> str | None:
     """The home in ``homes`` that ``path`` is, or the hidden directory of it that ``path``
     is or lies in."""
     for home in homes:

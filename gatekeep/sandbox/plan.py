@@ -17,6 +17,7 @@ from gatekeep.sandbox.boundary import (
     Where,
     boundary,
     copies,
+    in_home,
     in_system,
     under_any,
     work_tree,
@@ -167,10 +168,8 @@ def temp_dir(value: str, home: str) -> str:
     if not owned or ("tmp" not in name and "temp" not in name) or real in homes \
             or path in homes or any(in_system(p, homes) for p in (path, real)):
         return ""
-    for own in homes:  # in a hidden directory of the home: its tools' settings (~/.config)
-        inside = real[len(own.rstrip("/")) + 1:] if real.startswith(own.rstrip("/") + "/") else ""
-        if inside.startswith(".") and "/" in inside:
-            return ""
+    if in_home(real, homes) not in (None, real):
+        return ""  # in a hidden directory of the home: its tools' settings (~/.config)
     return path
 
 

@@ -255,6 +255,7 @@ class Knowledge(NamedTuple):
     effects: Mapping[str, ProgramEffects] = MappingProxyType({})
     manifests: Mapping[str, Manifests] = MappingProxyType({})  # by the program's file name
     secrets: tuple[str, ...] = ()  # name parts of variables that hold secrets (API_KEY)
+    plain: tuple[str, ...] = ()  # variables that keep a networked part's network (LANG, LC_*)
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
@@ -264,6 +265,12 @@ class Knowledge(NamedTuple):
         ``_``-separated parts of it (``GITHUB_TOKEN``, ``OPENAI_API_KEY``; not
         ``TOKENIZERS_PARALLELISM``)."""
         return secret_name(name, self.secrets)
+
+    def plain_variable(self, name: str) -> bool:
+        """Whether a variable set for a networked part leaves where it connects, what it
+        trusts and what it loads as they were (``environment.plain``; ``LC_*`` a prefix)."""
+        return any(name == p or (p.endswith("*") and name.startswith(p[:-1]))
+                   for p in self.plain)
 
     def risky_variable(self, name: str) -> bool:
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
