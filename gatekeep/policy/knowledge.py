@@ -86,7 +86,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
                 programs[alias] = spec
             programs[name] = spec
     environment = top["environment"].mapping(
-        frozenset({"names", "prefixes", "secrets", "plain"})) \
+        frozenset({"names", "prefixes", "secrets", "plain", "credentials"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
     loaded = Knowledge(
@@ -101,6 +101,9 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         tuple(name.upper() for name in environment["secrets"].strings())
         if "secrets" in environment else (),
         environment["plain"].strings() if "plain" in environment else (),
+        {program: names.strings() for program, names
+         in environment["credentials"].mapping().items()}
+        if "credentials" in environment else {},
     )
     if base is None:
         return loaded
@@ -110,7 +113,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.special_paths, **loaded.special_paths}, base.files + loaded.files,
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
-        base.plain + loaded.plain,
+        base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
     )
 
 

@@ -123,8 +123,9 @@ class Boundary(NamedTuple):
     put_back: tuple[tuple[str, str], ...] = ()  # (path, link target): a link made again in a
                                     # covered dir; (path, ""): bound back read-only
     secrets: tuple[str, ...] = ()   # name parts of the secret variables the box's environment
-                                    # goes without: offline, a value can only leak (none with
-                                    # the network: a registry's token for `npm ci`)
+                                    # goes without: offline, a value can only leak
+    kept: tuple[str, ...] = ()      # of those, what a box with the network keeps for the
+                                    # programs it is for (GH_TOKEN, npm_config_*; * all)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -198,7 +199,45 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _git_roots(tree, indexes, git_dirs), tuple(walked.dots),
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
-                    tuple(put_back), () if spec.network else spec.secrets)
+                    tuple(put_back), spec.secrets,
+                    credentials(spec.credentials, where.home) if spec.network else ())
+
+
+def credentials(kept: tuple[str, ...], home: str) -> tuple[str, ...]:
+    """The secret variables a box with the network keeps (``Spec.credentials``): each name
+    or prefix as given, and for a file of the operator's (``~/.npmrc``), every variable it
+    names, read now: its ``_authToken=${NPM_TOKEN}`` is what npm sends."""
+    names: list[str] = []
+    for entry in kept:
+        if not entry.startswith(("~/", "/")):
+            names.append(entry)
+        elif home or entry.startswith("/"):
+            names.extend(named_variables(_read_small(
+                os.path.join(home, entry[2:]) if entry.startswith("~/") else entry)))
+    return tuple(dict.fromkeys(names))
+
+
+def named_variables(text: str) -> list[str]:
+    """The variables a configuration file names: ``$NAME`` and ``${NAME}``."""
+    found: list[str] = []
+    for piece in text.split("$")[1:]:
+        piece = piece[1:] if piece.startswith("{") else piece
+        end = 0
+        while end < len(piece) and (piece[end] == "_" or (piece[end].isascii()
+                                    and piece[end].isalnum())):
+            end += 1
+        if end and not piece[0].isdigit():
+            found.append(piece[:end])
+    return found
+
+
+def _read_small(path: str, limit: int = 1 << 20) -> str:
+    """A configuration file's text (its first MiB); empty when there is none."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary, under_any
-from gatekeep.sandbox.spec import secret_name
+from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
 _USERNS_SWITCHES = (("/proc/sys/user/max_user_namespaces", "0"),
@@ -25,13 +25,14 @@ UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "
 
 def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     """The environment bwrap starts the box with: without the secret variables
-    (``box.secrets``, empty for a box with the network). A program in the box reads them
-    unseen (a Makefile's ``$(GITHUB_TOKEN)``, a test's ``os.environ``) and, offline, can do
-    nothing with one but write it where the agent reads it. Left out of bwrap's own
-    environment, not unset by it: nothing on the way holds the value. A ``TMPDIR`` the box
-    does not write (``plan.temp_dir`` refused it) is ``/tmp`` in it."""
-    out = {name: value for name, value in env.items()
-           if not (box.secrets and secret_name(name, box.secrets))}
+    (``box.secrets``) but those a box with the network keeps for its programs
+    (``box.kept``: ``GH_TOKEN`` for ``gh``). A program in the box reads them unseen (a
+    Makefile's ``$(GITHUB_TOKEN)``, a test's ``os.environ``, a proxy or a registry the
+    agent named in a file the program obeys) and can send one, or write it where the agent
+    reads it. Left out of bwrap's own environment, not unset by it: nothing on the way
+    holds the value. A ``TMPDIR`` the box does not write (``plan.temp_dir`` refused it) is
+    ``/tmp`` in it."""
+    out = {name: value for name, value in env.items() if not _secret(box, name)}
     temp = out.get("TMPDIR", "")
     if temp and not under_any(os.path.realpath(temp), box.writable):
         out["TMPDIR"] = "/tmp"  # noqa: S108 - one the box cannot write (plan.temp_dir)
@@ -58,9 +59,20 @@ def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
 
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:
     """The variables of ``env`` the box goes without: those naming a way out (``UNSET_ENV``)
-    and the secret ones (``box_env``)."""
-    return sorted(name for name in env
-                  if name in UNSET_ENV or secret_name(name, box.secrets))
+    and the secret ones it does not keep (``box_env``)."""
+    return sorted(name for name in env if name in UNSET_ENV or _secret(box, name))
+
+
+def kept(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """The secret variables of ``env`` a box with the network keeps for its programs."""
+    return sorted(name for name in env if box.secrets and secret_name(name, box.secrets)
+                  and kept_name(name, box.kept))
+
+
+def _secret(box: Boundary, name: str) -> bool:
+    """Whether the box goes without the variable ``name``: a secret it does not keep."""
+    return bool(box.secrets) and secret_name(name, box.secrets) \
+        and not kept_name(name, box.kept)
 
 
 def find(candidates: Sequence[str]) -> str | None:

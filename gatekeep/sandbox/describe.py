@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gatekeep.sandbox.bwrap import removed
+from gatekeep.sandbox.bwrap import kept, removed
 from gatekeep.sandbox.plan import Plan
 from gatekeep.sandbox.spec import Spec
 
@@ -12,7 +12,8 @@ from gatekeep.sandbox.spec import Spec
 def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None = None
                   ) -> dict[str, object]:
     """``status``: boxed, unboxed (with ``reason``), ask (with ``reason``) or none (denied).
-    ``env``: the caller's environment, of which a box's ``unset`` names what it goes without."""
+    ``env``: the caller's environment, of which a box's ``unset`` names what it goes without
+    and ``kept`` the secret variables it keeps (a box with the network, for its programs)."""
     if plan is None:
         return {"mode": spec.mode, "status": "none", "reason": "nothing runs"}
     document: dict[str, object] = {"mode": spec.mode, "limits": plan.limits._asdict()}
@@ -34,7 +35,8 @@ def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None =
             if box.home else None,
             "system": {"covered": list(box.covered),
                        "put_back": [path for path, _ in box.put_back]} if box.covered else None,
-            "unset": removed(box, env or {}), "notes": list(box.notes)}
+            "unset": removed(box, env or {}), "kept": kept(box, env or {}),
+            "notes": list(box.notes)}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -63,6 +65,10 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     unset = document.get("unset")
     if isinstance(unset, list) and unset:
         lines.append(f"  unset in it: {_join(unset)}")
+    secrets = document.get("kept")
+    if isinstance(secrets, list) and secrets:
+        lines.append(f"  secrets kept (for the programs it reaches the network for): "
+                     f"{_join(secrets)}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

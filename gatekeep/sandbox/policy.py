@@ -49,8 +49,20 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         return with_caches(spec, operator, network=False)
     downloaders = [_owner(s.described) for s in decision.segments
                    if s.described is not None and "network" in s.described[1]]
+    spec = spec._replace(credentials=credentials_for(operator, [
+        _owner(s.described) for s in decision.segments
+        if s.described is not None and _NETWORK.intersection(s.described[1])]))
     return with_caches(spec, operator, True, downloaders
                        if downloads_only(decision, operator.knowledge) else ())
+
+
+def credentials_for(operator: Policy, programs: Iterable[str]) -> tuple[str, ...]:
+    """The secret variables a box with the network keeps for ``programs``: program
+    knowledge's ``environment.credentials`` (``GH_TOKEN`` for ``gh``), the operator's
+    alone: a project's policy could name any variable there."""
+    table = operator.knowledge.credentials
+    return _union(name for program in programs
+                  for name in table.get(os.path.basename(program), ()))
 
 
 def with_caches(spec: Spec, operator: Policy, network: bool,
@@ -190,6 +202,8 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
         or any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
     if network and not spec.network:  # the approved command's own programs download
         spec = with_caches(spec, policies[0], True, _programs(parsed, policies))
+    if network:  # and keep the secret variables: `curl -H "Authorization: $TOKEN"`
+        spec = spec._replace(credentials=("*",))
     return spec._replace(
         writable=_union([*spec.writable, *writable]),
         everything_writable=any(v.rule == "path:unknown" for v in verdicts))

@@ -49,7 +49,9 @@ class Spec(NamedTuple):
     readable: tuple[str, ...] = ()          # under ~: shown read-only in the hidden home
     separate: tuple[str, ...] = ()          # under ~: the box's own copy, writable
     secrets: tuple[str, ...] = ()           # name parts of secret variables (TOKEN,
-                                            # DATABASE_URL): a box without network drops them
+                                            # DATABASE_URL): a box drops them
+    credentials: tuple[str, ...] = ()       # those a box with the network keeps: names,
+                                            # NPM_* prefixes, ~/ files naming them; * all
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -78,7 +80,7 @@ class Spec(NamedTuple):
 
 
 _LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable",
-          "separate", "secrets")
+          "separate", "secrets", "credentials")
 
 
 def secret_name(name: str, parts: Iterable[str]) -> bool:
@@ -88,6 +90,14 @@ def secret_name(name: str, parts: Iterable[str]) -> bool:
     what a box drops: here, since the fast path cannot load program knowledge."""
     padded = f"_{name.upper()}_"
     return any(f"_{part}_" in padded for part in parts)
+
+
+def kept_name(name: str, kept: Iterable[str]) -> bool:
+    """Whether a box keeps the secret variable ``name``: one of ``kept`` names it, or is a
+    prefix of it (``npm_config_*``, in any case: npm reads both), or is ``*``."""
+    upper = name.upper()
+    return any(upper == k.upper() or (k.endswith("*") and upper.startswith(k[:-1].upper()))
+               for k in kept)
 
 
 def _strings(values: list[object]) -> list[str]:

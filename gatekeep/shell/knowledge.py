@@ -256,6 +256,9 @@ class Knowledge(NamedTuple):
     manifests: Mapping[str, Manifests] = MappingProxyType({})  # by the program's file name
     secrets: tuple[str, ...] = ()  # name parts of variables that hold secrets (API_KEY)
     plain: tuple[str, ...] = ()  # variables that keep a networked part's network (LANG, LC_*)
+    # per program, the secret variables a box with the network keeps for it (GH_TOKEN for
+    # gh; NPM_* a prefix; ~/.npmrc: each variable the operator's file names)
+    credentials: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)

@@ -3,7 +3,8 @@
 A command that names one (``echo $GITHUB_TOKEN``) is asked; these are programs that read one
 themselves (a script, a Makefile's ``$(GITHUB_TOKEN)``), which no reading of the command sees.
 Offline, such a value can only be written where the agent reads it afterwards. A box with
-the network keeps them (a private registry's token).
+the network keeps only those its programs send (``environment.credentials``: a private
+registry's token for ``npm ci``); an approved one keeps them all.
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ def test_a_stored_decision_from_before_is_decided_afresh(
     assert_stripped(seen(sandbox))
 
 
-def test_a_box_with_the_network_keeps_them(settled: Sandbox) -> None:
-    """``git fetch`` gets the network; the tree's own config (read-only in the box) makes
-    the fetch run a script of the operator's, which shows what git was given."""
+def test_a_box_with_the_network_keeps_only_what_its_program_sends(settled: Sandbox) -> None:
+    """``git fetch`` gets the network and GITHUB_TOKEN (what a credential helper hands git),
+    not the others; the tree's own config (read-only in the box) makes the fetch run a
+    script of the operator's, which shows what git was given."""
     sandbox = settled  # a project outside the temp dirs: git there has the network
     script = sandbox.root / "upload-pack"
     script.write_text(f"#!/bin/sh\nenv > {sandbox.work / 'seen'}\nexit 1\n")
@@ -126,10 +128,48 @@ def test_a_box_with_the_network_keeps_them(settled: Sandbox) -> None:
                  ["config", "remote.origin.uploadpack", str(script)]):
         subprocess.run(["git", *args], cwd=sandbox.work, check=True)
     check = sandbox.gatekeep("check", "--json", "-c", "git fetch", env=SECRETS)
-    assert json.loads(check.stdout)["boundary"]["network"] is True
-    assert json.loads(check.stdout)["boundary"]["unset"] == []
+    document = json.loads(check.stdout)["boundary"]
+    assert document["network"] is True
+    assert (document["unset"], document["kept"]) == (
+        ["DATABASE_URL", "MY_API_KEY", "pgpassword"], ["GITHUB_TOKEN"])
     result = sandbox.gatekeep("run", "-c", "git fetch", env={**SECRETS, **KEPT}, timeout=60)
     assert result.returncode == 128, result.stderr  # the script ended the fetch
     found = seen(sandbox)
-    assert all(found.get(name) == value for name, value in SECRETS.items()), found
+    assert found.get("GITHUB_TOKEN") == SECRETS["GITHUB_TOKEN"], found
+    assert not {"MY_API_KEY", "DATABASE_URL", "pgpassword"} & set(found), found
+    assert all(found.get(name) == value for name, value in KEPT.items()), found
 
+
+def test_the_operators_git_config_names_what_git_keeps(settled: Sandbox) -> None:
+    """A credential helper in the operator's ``~/.gitconfig`` that reads a variable."""
+    sandbox = settled
+    subprocess.run(["git", "init", "-q"], cwd=sandbox.work, check=True)
+    (sandbox.home / ".gitconfig").write_text(
+        '[credential]\n\thelper = "!f() { echo password=$CORP_GIT_TOKEN; }; f"\n')
+    check = sandbox.gatekeep("check", "--json", "-c", "git fetch",
+                             env={**SECRETS, "CORP_GIT_TOKEN": "c"})
+    document = json.loads(check.stdout)["boundary"]
+    assert document["network"] is True
+    assert document["kept"] == ["CORP_GIT_TOKEN", "GITHUB_TOKEN"]
+    text = sandbox.gatekeep("check", "-c", "git fetch", env=SECRETS).stdout
+    assert "  secrets kept (for the programs it reaches the network for): GITHUB_TOKEN\n" \
+        in text
+
+
+def test_a_box_without_a_program_that_sends_one_keeps_none(settled: Sandbox) -> None:
+    """``docker ps`` reaches the network (a daemon's socket, a remote host) and sends no
+    variable of these."""
+    check = settled.gatekeep("check", "--json", "-c", "docker ps", env=SECRETS)
+    document = json.loads(check.stdout)
+    assert (document["decision"], document["boundary"]["network"]) == ("allow", True)
+    assert (document["boundary"]["unset"], document["boundary"]["kept"]) == (sorted(SECRETS), [])
+
+
+def test_the_box_an_approval_runs_keeps_them_all(settled: Sandbox) -> None:
+    """What the operator approved with the network (``curl -H "Authorization: $TOKEN"``
+    names one itself) runs with them."""
+    check = settled.gatekeep("check", "--json", "-c", "curl -sO https://example.com/x",
+                             env=SECRETS)
+    document = json.loads(check.stdout)
+    assert document["decision"] == "ask" and document["boundary"]["network"] is True
+    assert (document["boundary"]["unset"], document["boundary"]["kept"]) == ([], sorted(SECRETS))

@@ -1,5 +1,6 @@
-"""Secret variables and the box: the spec carries their name parts, a box without network
-starts without them, and a stored spec from before the field is not one."""
+"""Secret variables and the box: the spec carries their name parts, a box starts without
+them but those a box with the network keeps for its programs, and a stored spec from before
+the fields is not one."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from gatekeep.policy.load import load_policy
+from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.runtime import execute
 from gatekeep.sandbox import plan, wire
-from gatekeep.sandbox.boundary import Boundary, boundary
-from gatekeep.sandbox.bwrap import box_env, removed
-from gatekeep.sandbox.policy import spec_for
-from gatekeep.sandbox.spec import Limits, Spec, secret_name
+from gatekeep.sandbox.boundary import Boundary, boundary, credentials
+from gatekeep.sandbox.bwrap import box_env, kept, removed
+from gatekeep.sandbox.policy import credentials_for, spec_for
+from gatekeep.sandbox.spec import Limits, Spec, kept_name, secret_name
 
 BWRAP = "/usr/bin/bwrap"
 PARTS = ("TOKEN", "KEY", "DATABASE_URL", "PGPASSWORD")
@@ -48,22 +49,73 @@ def test_a_stored_spec_without_them_is_not_a_spec() -> None:
         plan.spec_from_fields('{"command": "x", "boundary": ' + wire.dumps(data))
 
 
-def _box(tmp_path: Path, network: bool) -> Boundary:
-    spec = Spec(network=network, secrets=PARTS)
+def _box(tmp_path: Path, network: bool, credentials: tuple[str, ...] = ()) -> Boundary:
+    spec = Spec(network=network, secrets=PARTS, credentials=credentials)
     return boundary(spec, plan.where({"HOME": str(tmp_path / "home")}, str(tmp_path),
                                      (str(tmp_path / "c"), str(tmp_path / "s")), spec))
 
 
-def test_only_a_box_without_network_goes_without_them(tmp_path: Path) -> None:
-    offline, online = _box(tmp_path, False), _box(tmp_path, True)
-    assert offline.secrets == PARTS and online.secrets == ()
+def test_a_box_goes_without_them_but_what_the_network_keeps(tmp_path: Path) -> None:
+    offline = _box(tmp_path, False, ("GITHUB_TOKEN",))
+    online = _box(tmp_path, True, ("GITHUB_TOKEN", "AWS_*"))
+    assert offline.secrets == PARTS == online.secrets
+    assert offline.kept == () and online.kept == ("GITHUB_TOKEN", "AWS_*")
     assert box_env(offline, ENV) == {"PATH": "/usr/bin:/bin", "TOKENIZERS_PARALLELISM": "false",
                                      "KEYBOARD": "us", "SSH_AUTH_SOCK": "/run/x"}
     assert {k: v for k, v in box_env(online, ENV).items()
-            if not k.startswith("GIT_CONFIG_")} == ENV  # and no git hooks: below
+            if not k.startswith("GIT_CONFIG_")} == {
+        "PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "t", "aws_secret_key": "k",
+        "TOKENIZERS_PARALLELISM": "false", "KEYBOARD": "us",
+        "SSH_AUTH_SOCK": "/run/x"}  # no git hooks either: below
     assert removed(offline, ENV) == ["DATABASE_URL", "GITHUB_TOKEN", "PGPASSWORD",
                                      "SSH_AUTH_SOCK", "aws_secret_key"]
+    assert removed(online, ENV) == ["DATABASE_URL", "PGPASSWORD", "SSH_AUTH_SOCK"]
+    assert kept(online, ENV) == ["GITHUB_TOKEN", "aws_secret_key"]  # AWS_*: any case
+    assert kept(offline, ENV) == []
+
+
+def test_an_approved_box_with_the_network_keeps_them_all(tmp_path: Path) -> None:
+    online = _box(tmp_path, True, ("*",))
     assert removed(online, ENV) == ["SSH_AUTH_SOCK"]
+    assert sorted(kept(online, ENV)) == ["DATABASE_URL", "GITHUB_TOKEN", "PGPASSWORD",
+                                         "aws_secret_key"]
+
+
+@pytest.mark.parametrize(("kept_as", "name", "keeps"), [
+    ("npm_config_*", "NPM_CONFIG__AUTH", True),  # npm reads either case
+    ("npm_config_*", "npm_config_//registry.npmjs.org/:_authToken", True),
+    ("npm_config_*", "MY_npm_config_TOKEN", False),
+    ("NPM_TOKEN", "NPM_TOKEN_2", False),
+    ("NPM_TOKEN", "npm_token", True),
+])
+def test_a_kept_entry_is_a_name_or_a_prefix(kept_as: str, name: str, keeps: bool) -> None:
+    assert kept_name(name, (kept_as,)) is keeps
+
+
+def test_the_operators_config_names_what_its_program_sends(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".npmrc").write_text(
+        "//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nemail=$MAIL_ADDRESS\n"
+        "x=${1BAD} $ ${} $$ ${lower_ok}\n")
+    found = credentials(("NPM_TOKEN", "~/.npmrc", "~/.absent"), str(home))
+    assert found == ("NPM_TOKEN", "CORP_NPM_TOKEN", "MAIL_ADDRESS", "lower_ok")
+    assert credentials(("~/.npmrc",), "") == ()  # no home: no file of the operator's
+
+
+def test_the_operators_knowledge_says_what_each_program_keeps(tmp_path: Path) -> None:
+    """The operator's ``programs.yaml`` names a program's credentials anew (only the
+    operator's config dir extends program knowledge)."""
+    (tmp_path / "programs.yaml").write_text(
+        "gatekeep-programs: 1\nenvironment:\n  credentials:\n    gh: [CORP_GH_TOKEN]\n")
+    (tmp_path / "op.yaml").write_text("gatekeep: 1\n")
+    shipped = load_policy(tmp_path / "op.yaml")
+    assert {"GH_TOKEN", "GITHUB_TOKEN"} <= set(credentials_for(shipped, ["/usr/bin/gh"]))
+    assert credentials_for(shipped, ["docker", "curl", "kubectl"]) == ()
+    extended = load_policy(tmp_path / "op.yaml",
+                           load_knowledge_default(tmp_path / "programs.yaml"))
+    assert credentials_for(extended, ["gh"]) == ("CORP_GH_TOKEN",)
+    assert "NPM_TOKEN" in credentials_for(extended, ["npm"])  # the rest as shipped
 
 
 @pytest.mark.skipif(not os.path.exists(BWRAP), reason="needs bubblewrap")
