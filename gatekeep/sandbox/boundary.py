@@ -79,6 +79,7 @@ class Where(NamedTuple):
     settings: tuple[str, ...] = ()      # (its settings): not trees to write (_kept_tree)
     run_dirs: tuple[str, ...] = ()      # the system's run dirs: covered, what is needed put
     etc: str = ""                       # back (the files the links here lead to: system.py)
+    git_configs: tuple[str, ...] = ()   # the operator's global and system git configs
 
 
 class Boundary(NamedTuple):
@@ -144,10 +145,15 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         git_guarded, git_absent, indexes, git_dirs = [], [], [], []
         notes.append(f"{GIT_UNREAD}{error}")
     agent = _agent_files(tree, where.home, where.cwd)
+    try:
+        operator_git, operator_absent = gitdirs.operator_settings(where.git_configs, where.home)
+    except OSError as error:  # too large to read on every run: what git reads is unknown
+        operator_git, operator_absent = [], []
+        notes.append(f"{GIT_UNREAD}{error}")
     home = _hidden_home(spec, where.home, tree, writable)
     guarded = [*found_write, *walked.agents,  # agents' settings anywhere: kept as they are
                *_expand(spec.protect_write, where.home, anchored_only=True),
-               *where.own_dirs, *agent, *git_guarded, *_installation(tree),
+               *where.own_dirs, *agent, *git_guarded, *operator_git, *_installation(tree),
                *([] if home or spec.everything_writable else _kept(spec, where.home, tree))]
     protected = _existing(guarded)
     kept = _kept_tree(tree, protected, spec, where)
@@ -184,7 +190,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
-    absent = _absent([*git_absent, *agent], roots)
+    absent = _absent([*git_absent, *operator_absent, *agent], roots)
     parents = tuple((d, os.path.realpath(d)) for d in dict.fromkeys(
         os.path.dirname(p) for p in [*absent, *(link for link, _ in links)]))
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),

@@ -173,6 +173,17 @@ def _read_settings(git: str, trees: list[str], home: str
     return there, [path for path in [*included, *pointers] if path not in there], hooks
 
 
+def operator_settings(roots: tuple[str, ...], home: str) -> tuple[list[str], list[str]]:
+    """The operator's own git configs (global, XDG, system: ``roots``) and every file they
+    include, each git run reads, boxed or not: (those that are there, those that are not).
+    One in the tree (``~/.gitconfig`` including ``~/dotfiles/git/extra`` while the agent
+    works in ``~/dotfiles``) would set ``core.sshCommand``, a credential helper or a proxy
+    for every later git run; the box keeps them read-only, and one a run makes, removed."""
+    configs = _configs(list(roots), home)
+    return ([path for path in configs if os.path.lexists(path)],
+            [path for path in configs if not os.path.lexists(path)])
+
+
 def pointed(path: str, prefix: str, base: str) -> str:
     """The directory a ``.git`` file (``gitdir: X``) or a ``commondir`` file names, read as
     git reads it: the line ends at the file's end dropped, then up to a NUL, the text after

@@ -143,7 +143,18 @@ def where(env: Mapping[str, str], cwd: str, own_dirs: tuple[str, str], spec: Spe
                  if cache.startswith("/") else "",
                  tools=tuple(dict.fromkeys(t for t in tools if t.startswith("/"))),
                  settings=tuple(dict.fromkeys(t for t in settings if t.startswith("/"))),
-                 run_dirs=system.RUN_DIRS, etc="/etc")
+                 run_dirs=system.RUN_DIRS, etc="/etc", git_configs=git_configs(env, home))
+
+
+def git_configs(env: Mapping[str, str], home: str) -> tuple[str, ...]:
+    """The git configs every git run reads besides a repository's own, as git finds them:
+    ``GIT_CONFIG_GLOBAL`` or ``~/.gitconfig`` and the XDG one, ``GIT_CONFIG_SYSTEM`` or
+    ``/etc/gitconfig``. A relative one names no file the box can keep."""
+    xdg = env.get("XDG_CONFIG_HOME", "") or os.path.join(home, ".config")
+    found = [env["GIT_CONFIG_GLOBAL"]] if env.get("GIT_CONFIG_GLOBAL") else [
+        os.path.join(home, ".gitconfig"), os.path.join(xdg, "git", "config")]
+    found.append(env.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig")
+    return tuple(dict.fromkeys(os.path.normpath(p) for p in found if p.startswith("/")))
 
 
 def temp_dir(value: str, home: str) -> str:
