@@ -31,7 +31,8 @@ _PROGRAM_KEYS = frozenset({
     "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
-    "writes_positional", "url_args", "reads_trees", "changes_directory", "assigns",
+    "writes_positional", "url_args", "url_words", "own_hosts", "reads_trees",
+    "changes_directory", "assigns",
     "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
     "network_options", "old_style", "names_from_input", "unseen_writes",
     "hazard", "writes_positionals_with", "code_dirs",
@@ -49,7 +50,7 @@ INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 # keys that are a yes/no of the same name in ProgramSpec
 _FLAGS = (
-    "single_dash_long", "no_options", "url_args", "reads_trees", "changes_directory",
+    "single_dash_long", "no_options", "url_args", "url_words", "reads_trees", "changes_directory",
     "stdin_code", "stdin_args", "positional_writes", "network", "code_positionals",
     "runs_cwd", "lists_names", "selects_lines", "script_positional", "old_style",
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
@@ -314,6 +315,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         file_values=strings("file_values"),
         remote_options=strings("remote_options"),
         own_variables=strings("own_variables"),
+        own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )

@@ -196,6 +196,10 @@ class _State:
         elif spec_now.url_args and operands and _address(operands[0].value or ""):
             hazards.append(Hazard("network", f"{program} reaches {operands[0].raw}, an address "
                                   "no configured remote names"))
+        named = _named_host(spec_now, operands, parsed.options)
+        if named is not None:
+            hazards.append(Hazard("network", f"{program} reaches {named.raw}, a host the "
+                                  "command names (it may be sent data, or a token)"))
         if spec_now.unseen_writes and not operands:
             hazards.append(Hazard("input-paths", f"{program} writes the files its input names, "
                                   "which gatekeep cannot see (they may be protected, such as "
@@ -483,8 +487,11 @@ class _Options:
             if value is not None and spec.globals_first and not self.positionals \
                     and value not in spec.subcommands:
                 # `git switch -c x`: git's own options end at the subcommand; what follows
-                # is the subcommand's, which the knowledge does not describe
-                self.spec = spec = ProgramSpec(spec.name, abbreviations=spec.abbreviations)
+                # is the subcommand's, which the knowledge does not describe; a URL in
+                # it still names a host (`gh api https://host/x`)
+                self.spec = spec = ProgramSpec(spec.name, abbreviations=spec.abbreviations,
+                                               url_words=spec.url_words,
+                                               own_hosts=spec.own_hosts)
             if value is not None and spec.subcommands \
                     and len(self.positionals) == self.subcommand_words \
                     and value in spec.subcommands:
@@ -773,6 +780,34 @@ def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
 
 
 _ADDRESS = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
+_URL = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_HOST_REPO = on_use(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/[^/]+/[^/]+/?$")  # host/owner/repo
+
+
+def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
+                ) -> Word | None:
+    """For a program whose words may name the host it reaches (``url_words``: ``gh api
+    https://host/x``, ``kubectl get -f https://host/x.yaml``, ``helm template
+    oci://host/chart``, ``gh repo view host/owner/repo``), the first word that names one
+    other than those it reaches anyway (``own_hosts``: github.com for gh)."""
+    if not spec.url_words:
+        return None
+    words = [*operands, *(o.value for o in options if o.value is not None)]
+    for word in words:
+        text = word.value if word.value is not None else word.raw
+        if word.value is None and "://" in text:
+            return word  # a host known only at run time
+        found = _URL.search(text)
+        if found is not None:
+            authority = text[found.end():].split("/", 1)[0].rpartition("@")[2]
+            host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
+        elif _HOST_REPO.match(text):
+            host = text.split("/", 1)[0]
+        else:
+            continue
+        if host.lower() not in spec.own_hosts:
+            return word
+    return None
 
 
 def _address(text: str) -> bool:

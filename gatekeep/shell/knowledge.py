@@ -53,6 +53,8 @@ class ProgramSpec(NamedTuple):
     module_options: frozenset[str] = frozenset()
     writes_positional: tuple[int, ...] = ()
     url_args: bool = False
+    url_words: bool = False  # a word that is a URL (or host/owner/repo) is a host it reaches
+    own_hosts: frozenset[str] = frozenset()  # the hosts such a word may name unasked
     reads_trees: bool = False
     changes_directory: bool = False
     assigns: frozenset[str] = frozenset()
