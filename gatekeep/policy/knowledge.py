@@ -31,7 +31,8 @@ _PROGRAM_KEYS = frozenset({
     "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
-    "writes_positional", "url_args", "url_words", "own_hosts", "reads_trees",
+    "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts",
+    "reads_trees",
     "changes_directory", "assigns",
     "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
     "network_options", "old_style", "names_from_input", "unseen_writes",
@@ -316,9 +317,24 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         remote_options=strings("remote_options"),
         own_variables=strings("own_variables"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
+        environment_texts=_patterns(fields["environment_texts"])
+        if "environment_texts" in fields else (),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
+
+
+def _patterns(located: Located) -> tuple[str, ...]:
+    """Regular expressions, each checked when the knowledge is loaded."""
+    import re
+
+    texts = located.strings()
+    for item, text in zip(located.items(), texts, strict=True):
+        try:
+            re.compile(text)
+        except re.error as error:
+            raise item.error(f"not a regular expression: {error}") from None
+    return texts
 
 
 def _wrapper(located: Located) -> WrapperSpec:

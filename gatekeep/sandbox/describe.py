@@ -67,8 +67,7 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
         lines.append(f"  unset in it: {_join(unset)}")
     secrets = document.get("kept")
     if isinstance(secrets, list) and secrets:
-        lines.append(f"  secrets kept (for the programs it reaches the network for): "
-                     f"{_join(secrets)}")
+        lines.append(f"  secrets kept in it: {_join(secrets)}")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
@@ -196,6 +197,11 @@ class _State:
         elif spec_now.url_args and operands and _address(operands[0].value or ""):
             hazards.append(Hazard("network", f"{program} reaches {operands[0].raw}, an address "
                                   "no configured remote names"))
+        reader = _reads_environment(spec_now, operands, parsed.options)
+        if reader is not None:
+            hazards.append(Hazard("secret-variable", f"{program} {reader.raw} reads the "
+                                  "environment, which may hold secrets; what the command "
+                                  "prints reaches the agent"))
         named = _named_host(spec_now, operands, parsed.options)
         if named is not None:
             hazards.append(Hazard("network", f"{program} reaches {named.raw}, a host the "
@@ -782,6 +788,25 @@ def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
 _ADDRESS = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
 _URL = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _HOST_REPO = on_use(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/[^/]+/[^/]+/?$")  # host/owner/repo
+
+
+def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Option]
+                       ) -> Word | None:
+    """The first word that reads the environment by program knowledge's
+    ``environment_texts`` (jq's ``env`` and ``$ENV``, ps's BSD ``e`` and ``environ``),
+    where its value is known; one known only at run time is judged as its text."""
+    if not spec.environment_texts:
+        return None
+    found = _environment_pattern(spec.environment_texts)
+    for word in [*operands, *(o.value for o in options if o.value is not None)]:
+        if found.search(word.value if word.value is not None else word.raw):
+            return word
+    return None
+
+
+@lru_cache(maxsize=64)
+def _environment_pattern(texts: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{text})" for text in texts))
 
 
 def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]

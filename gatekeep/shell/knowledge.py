@@ -55,6 +55,8 @@ class ProgramSpec(NamedTuple):
     url_args: bool = False
     url_words: bool = False  # a word that is a URL (or host/owner/repo) is a host it reaches
     own_hosts: frozenset[str] = frozenset()  # the hosts such a word may name unasked
+    # regular expressions: a word matching one reads the environment (jq's `env`)
+    environment_texts: tuple[str, ...] = ()
     reads_trees: bool = False
     changes_directory: bool = False
     assigns: frozenset[str] = frozenset()

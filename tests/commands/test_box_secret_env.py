@@ -152,8 +152,7 @@ def test_the_operators_git_config_names_what_git_keeps(settled: Sandbox) -> None
     assert document["network"] is True
     assert document["kept"] == ["CORP_GIT_TOKEN", "GITHUB_TOKEN"]
     text = sandbox.gatekeep("check", "-c", "git fetch", env=SECRETS).stdout
-    assert "  secrets kept (for the programs it reaches the network for): GITHUB_TOKEN\n" \
-        in text
+    assert "  secrets kept in it: GITHUB_TOKEN\n" in text
 
 
 def test_a_box_without_a_program_that_sends_one_keeps_none(settled: Sandbox) -> None:

