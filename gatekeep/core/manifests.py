@@ -20,6 +20,7 @@ import json
 import posixpath
 
 from gatekeep.core.paths import within
+from gatekeep.runtime.patterns import on_use
 
 TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 # Which programs obey which files, and what in them runs code, is program knowledge
 # (``manifests:`` in policies/programs.yaml): ``judge.knowledge.manifests``.
 _SUGGEST = "install from the default registry, or ask the operator"
+# an address in a lock read as text: a URL, git's scp-like form, a hosted git shorthand
+_ADDRESSES = on_use(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|git@[^\s:\"']+:|(?:github|gitlab|"
+                    r"bitbucket|gist):)[^\s\"',}\]#]*")
 Problem = tuple[str, str, str]  # (decision, reason, suggest)
 
 
@@ -50,7 +54,8 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
         if any(d is None or _any_file(judge, d, known.code_files) for d in dirs):
             return True
         return not any(o.name in known.no_scripts for o in invocation.options) \
-            and any(_scripts(judge, d, manifest, known) for d in dirs)
+            and any(_scripts(judge, d, manifest, known) or _linked(judge, d, known)
+                    for d in dirs)
     if known.nested_repository:
         return any(_nested(judge, d) or _in_temp(judge, d) or _submodules(judge, d)
                    for d in _dirs(judge, invocation))
@@ -122,7 +127,7 @@ def files(judge: _Judge, invocation: Invocation) -> list[str]:
     home = judge._realpath(judge.context.home)
     above = [a for d in dirs for a in _parents(judge._realpath(d), home)]  # as _above reads
     return [*(posixpath.join(d, name) for d in dirs
-              for name in (known.manifest, *known.locks, *known.settings)),
+              for name in (known.manifest, *known.locks, *known.text_locks, *known.settings)),
             *(posixpath.join(a, name) for a in above
               for name in (known.manifest, *known.locks, *known.settings, *known.code_files,
                            "node_modules"))]
@@ -150,16 +155,87 @@ def lock_problem(judge: _Judge, invocation: Invocation, base: str, sources: str
     cannot read is asked."""
     known = judge.knowledge.manifests.get(base)
     registry = known.registry if known is not None else None
-    if known is None or registry is None or "installs" not in invocation.effects:
+    if known is None or (registry is None and not known.text_locks) \
+            or "installs" not in invocation.effects:
         return None
     for directory in _dirs(judge, invocation):
         if directory is None:
             return ("ask", "installs what a lock file in a directory known only at run time "
                     "resolves", _SUGGEST)
-        found = _lock(judge, directory, sources, known.locks, registry)
+        found = _lock(judge, directory, sources, known.locks, registry) \
+            if registry is not None else None
+        found = found or _text_lock(judge, directory, sources, known)
         if found is not None:
             return found
     return None
+
+
+def _text_lock(judge: _Judge, directory: str, sources: str, known: Manifests
+               ) -> Problem | None:
+    """A lock read as text (``yarn.lock``, ``pnpm-lock.yaml``, ``uv.lock``): every address
+    in it (``https://...``, ``git+ssh://...``, ``git@host:...``, ``github:...``) must be
+    one of the default registry's; one gatekeep cannot read is asked."""
+    for name in known.text_locks:
+        path = posixpath.join(directory, name)
+        text = _read(judge, path)
+        if text is None and not _exists(judge, path):
+            continue
+        if text is None:
+            return ("ask", f"installs what {name} resolves, which gatekeep cannot read (a "
+                    "regular UTF-8 file of at most 16 MiB)", _SUGGEST)
+        for address in _ADDRESSES.findall(text):
+            if not (address + "/").startswith(known.registries):  # `.../simple` too
+                return (sources, f"installs from {address}, as {name} says: not the default "
+                        "registry", _SUGGEST)
+        return None  # the program obeys the first lock file it finds
+    return None
+
+
+def _linked(judge: _Judge, directory: str | None, known: Manifests) -> bool:
+    """A package of the tree's that the lock installs: npm's ``"link": true`` entries
+    (a workspace, an ``overrides`` entry naming ``file:./x``), a text lock's
+    ``local_markers`` (uv's ``editable =`` member, pnpm's ``link:``): its build backend or
+    install scripts run."""
+    if directory is None:
+        return True
+    for name in known.locks:
+        text = _read(judge, posixpath.join(directory, name))
+        if text is not None and _links_from_tree(text):
+            return True
+        if text is not None:
+            break  # npm obeys the first lock file it finds
+    for name in known.text_locks:
+        text = _read(judge, posixpath.join(directory, name))
+        if text is not None:
+            return any(marker in text for marker in known.local_markers)
+    return False
+
+
+def _links_from_tree(text: str) -> bool:
+    """Whether an npm lock installs a package from a path: an entry linked, or resolved to
+    a path rather than an address (one gatekeep cannot read counts)."""
+    try:
+        lock = json.loads(text)
+    except ValueError:
+        return True
+    packages = lock.get("packages", {}) if isinstance(lock, dict) else None
+    if not isinstance(packages, dict):
+        return True
+    for key, entry in packages.items():
+        if key == "":
+            continue
+        if not isinstance(entry, dict):
+            return True
+        source = entry.get("resolved")
+        if entry.get("link") or (isinstance(source, str) and "://" not in source):
+            return True
+    return False
+
+
+def _read(judge: _Judge, path: str) -> str | None:
+    read = getattr(judge.context.resolver, "read", None)
+    text = read(path) if read is not None else None
+    return text if isinstance(text, str) else None
 
 
 def _lock(judge: _Judge, directory: str, sources: str, locks: tuple[str, ...],

@@ -61,7 +61,7 @@ _FLAGS = (
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from"})
 _MANIFEST_KEYS = frozenset(Manifests._fields)
-_MANIFEST_FILES = ("code_files", "settings", "locks")  # file names, joined to a directory
+_MANIFEST_FILES = ("code_files", "settings", "locks", "text_locks")  # file names
 _MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
 
 
@@ -162,7 +162,10 @@ def _manifest(fields: dict[str, Located]) -> Manifests:
         names("locks"),
         _registry(fields["registry"]) if "registry" in fields else None,
         _flag(fields["nested_repository"]) if "nested_repository" in fields else False,
-        names("project_tables"), names("subcommands"))
+        names("project_tables"), names("subcommands"), names("text_locks"),
+        tuple(_registry(item) for item in fields["registries"].items())
+        if "registries" in fields else (),
+        fields["local_markers"].strings() if "local_markers" in fields else ())
 
 
 def _merged(located: Located, seen: frozenset[int]) -> dict[str, Located]:

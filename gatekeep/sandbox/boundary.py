@@ -25,7 +25,8 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep",
                ".aider.conf.yml", ".continue", ".windsurf", "opencode.json", "opencode.jsonc",
                ".opencode", "crush.json", ".crush.json", ".qwen", ".kiro", ".roo", ".amazonq",
-               ".kilocode", ".junie", ".zed", ".devcontainer", ".pre-commit-config.yml",
+               ".kilocode", ".junie", ".zed", ".devcontainer", ".factory", ".clinerules",
+               ".augment", ".amp", ".goose", ".github/hooks", ".pre-commit-config.yml",
                # git hook runners: what the next `git commit` runs, outside the box
                ".pre-commit-config.yaml", ".husky", ".lefthook", ".lefthook-local",
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")

@@ -240,6 +240,12 @@ class Manifests(NamedTuple):
     nested_repository: bool = False
     project_tables: tuple[str, ...] = ()
     subcommands: tuple[str, ...] = ()  # the installs that obey the manifest; none: every one
+    # lock files read as text (yarn.lock, pnpm-lock.yaml, uv.lock): each address in the
+    # first one there must start with one of ``registries``; one of ``local_markers`` in it
+    # is a package of the tree's, whose build or install scripts run
+    text_locks: tuple[str, ...] = ()
+    registries: tuple[str, ...] = ()
+    local_markers: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1024)

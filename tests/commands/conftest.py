@@ -254,6 +254,29 @@ def settled(warm_cache: list[Path]) -> Iterator[Sandbox]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+# What a package manager obeys in a directory above its project (core.manifests._above):
+# a `settled` sandbox lies in this repository, below its own pyproject.toml.
+_ABOVE = ("pyproject.toml", "setup.py", "package.json", "node_modules", "uv.toml", ".yarnrc",
+          ".yarnrc.yml", ".npmrc", "pnpm-workspace.yaml", "package-lock.json")
+
+
+@pytest.fixture
+def apart(warm_cache: list[Path]) -> Iterator[Sandbox]:
+    """A sandbox outside the temp dirs and beside this repository, not in it, where no
+    directory above holds what a package manager obeys from there (skipped where one
+    does: a checkout inside another project)."""
+    base = Path(__file__).resolve().parents[3] / ".gatekeep-test-trees"
+    for parent in (base, *base.parents):
+        if any((parent / name).exists() for name in _ABOVE):
+            pytest.skip(f"{parent} holds a package manager's file")
+    base.mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(dir=base))
+    try:
+        yield _warmed(Sandbox(root), warm_cache)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def _warmed(sandbox: Sandbox, warm_cache: list[Path]) -> Sandbox:
     cache = sandbox.state_home / "gatekeep" / "cache"
     cache.mkdir(parents=True)

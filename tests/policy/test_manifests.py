@@ -16,8 +16,9 @@ from gatekeep.policy.plain import decode_policy, encode
 from gatekeep.policy.select import load_cached
 from gatekeep.shell.parse import parse
 
-KEYS = ("code_files, dependencies, lifecycle, local_specs, locks, manifest, nested_repository, "
-        "no_scripts, project_tables, registry, settings, subcommands, workspaces")
+KEYS = ("code_files, dependencies, lifecycle, local_markers, local_specs, locks, manifest, "
+        "nested_repository, no_scripts, project_tables, registries, registry, settings, "
+        "subcommands, text_locks, workspaces")
 
 
 def load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -26,11 +27,16 @@ def load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
     return load_knowledge(path, load_knowledge_default())
 
 
-def test_the_node_package_managers_share_one_entry_and_npm_alone_reads_its_locks() -> None:
+def test_the_node_package_managers_share_one_entry_and_each_reads_its_own_lock() -> None:
     manifests = load_knowledge_default().manifests
     npm, yarn, pnpm, bun = (manifests[name] for name in ("npm", "yarn", "pnpm", "bun"))
+    own = {"code_files": (), "text_locks": (), "registries": (), "local_markers": ()}
     for entry in (yarn, pnpm, bun):
-        assert entry._replace(code_files=()) == npm._replace(registry=None, code_files=())
+        assert entry._replace(**own) == npm._replace(registry=None, **own)
+    assert (yarn.text_locks, pnpm.text_locks, bun.text_locks) == (
+        ("yarn.lock",), ("pnpm-lock.yaml",), ())
+    assert "https://registry.yarnpkg.com/" in yarn.registries
+    assert pnpm.registries == ("https://registry.npmjs.org/",)
     assert npm.registry == "https://registry.npmjs.org/"
     assert npm.locks == ("npm-shrinkwrap.json", "package-lock.json")
     assert "preinstall" in npm.lifecycle and npm.no_scripts == {"--ignore-scripts"}
