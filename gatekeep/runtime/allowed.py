@@ -80,9 +80,15 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
-        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE
+        from gatekeep.sandbox.bwrap import unset_secrets
+        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, UNSET_NOTE
 
         stderr.write(NETWORK_NOTE if plan.box.network else NOTE)
+        unset = unset_secrets(plan.box, env) if plan.box.network else []
+        if unset:  # a credential the networked program needed may be one
+            from gatekeep.text import visible
+
+            stderr.write(UNSET_NOTE.format(visible(", ".join(unset))))
     log(audit_log, audit.end(record, status, time.monotonic() - started, stopped), stderr)
     return execute.exit_like(status)
 

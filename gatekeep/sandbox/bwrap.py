@@ -69,6 +69,12 @@ def kept(box: Boundary, env: Mapping[str, str]) -> list[str]:
                   and kept_name(name, box.kept))
 
 
+def unset_secrets(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """The secret variables of ``env`` the box went without (for the note after a failed
+    run: a credential a program needed may be one)."""
+    return sorted(name for name in env if _secret(box, name))
+
+
 def _secret(box: Boundary, name: str) -> bool:
     """Whether the box goes without the variable ``name``: a secret it does not keep."""
     return bool(box.secrets) and secret_name(name, box.secrets) \

@@ -31,6 +31,9 @@ NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside 
         "more, ask the operator to approve it\n")
 # the same for a box the policy gave the network (`git fetch`): "no network" would mislead
 NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
+# after it, when the box went without secret variables of the caller's (bwrap.box_env)
+UNSET_NOTE = ("gatekeep: note: it ran without these secret variables: {} (a box keeps only "
+              "those its networked programs send: environment.credentials)\n")
 
 # Working in the home itself (no repository around it): the box would write what the
 # operator's shell and tools run at their next start, under names no policy can list in

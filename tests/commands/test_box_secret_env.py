@@ -172,3 +172,22 @@ def test_the_box_an_approval_runs_keeps_them_all(settled: Sandbox) -> None:
     document = json.loads(check.stdout)
     assert document["decision"] == "ask" and document["boundary"]["network"] is True
     assert (document["boundary"]["unset"], document["boundary"]["kept"]) == ([], sorted(SECRETS))
+
+
+def test_a_failed_networked_run_names_the_secrets_it_went_without(settled: Sandbox) -> None:
+    """A credential the program needed may be one of them: the operator is told which,
+    after the note on the box; the ones it kept are not named."""
+    subprocess.run(["git", "init", "-q", str(settled.work)], check=True)
+    run = settled.gatekeep("run", "-c", "git fetch nowhere", env=SECRETS, timeout=60)
+    assert run.returncode == 128, run.stderr
+    assert run.stderr.endswith(
+        "gatekeep: note: it ran without these secret variables: DATABASE_URL, MY_API_KEY, "
+        "pgpassword (a box keeps only those its networked programs send: "
+        "environment.credentials)\n"), run.stderr
+
+
+def test_a_failed_offline_run_says_nothing_of_them(sandbox: Sandbox) -> None:
+    (sandbox.work / "fail.sh").write_text("exit 3\n")
+    run = sandbox.gatekeep("run", "-c", "bash fail.sh", env=SECRETS)
+    assert run.returncode == 3
+    assert "secret variables" not in run.stderr and "boundary" in run.stderr
