@@ -187,8 +187,7 @@ def _text_lock(judge: _Judge, directory: str, sources: str, known: Manifests
             if not (address + "/").startswith(known.registries):  # `.../simple` too
                 return (sources, f"installs from {address}, as {name} says: not the default "
                         "registry", _SUGGEST)
-        return None  # the program obeys the first lock file it finds
-    return None
+    return None  # each is read: which one a version obeys first is not gatekeep's to know
 
 
 def _linked(judge: _Judge, directory: str | None, known: Manifests) -> bool:
@@ -206,8 +205,8 @@ def _linked(judge: _Judge, directory: str | None, known: Manifests) -> bool:
             break  # npm obeys the first lock file it finds
     for name in known.text_locks:
         text = _read(judge, posixpath.join(directory, name))
-        if text is not None:
-            return any(marker in text for marker in known.local_markers)
+        if text is not None and any(marker in text for marker in known.local_markers):
+            return True
     return False
 
 

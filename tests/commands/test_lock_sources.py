@@ -139,3 +139,27 @@ def test_a_lock_that_cannot_be_read_is_asked(apart: Sandbox) -> None:
     (apart.work / "package.json").write_text(json.dumps(NPM_PACKAGE))
     (apart.work / "yarn.lock").write_bytes(b"\xff\xfe binary")
     assert _boundary(apart, "yarn install --frozen-lockfile")[0] == "ask"
+
+
+BUN_LOCK = ('{\n  "lockfileVersion": 1,\n  "workspaces": {\n    "": {\n      "name": "app",\n'
+            '      "dependencies": {\n        "is-odd": "3.0.1",\n      },\n    },\n  },\n'
+            '  "packages": {\n    "is-odd": ["is-odd@{SPEC}", "", {}, "sha512-abc"],\n  }\n}\n')
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("3.0.1", ("allow", True)),
+    ("http://127.0.0.1:9/evilpkg.tgz", ("ask", True)),
+    ("github:evil/pkg#abc", ("ask", True)),
+    ("file:./evil", ("allow", False)),
+])
+def test_bun_judges_what_its_lock_resolves(apart: Sandbox, spec: str,
+                                           expected: tuple[str, bool]) -> None:
+    (apart.work / "package.json").write_text(json.dumps(NPM_PACKAGE))
+    (apart.work / "bun.lock").write_text(BUN_LOCK.replace("{SPEC}", spec))
+    assert _boundary(apart, "bun install --frozen-lockfile")[:2] == expected
+
+
+def test_bun_s_binary_lock_is_asked(apart: Sandbox) -> None:
+    (apart.work / "package.json").write_text(json.dumps(NPM_PACKAGE))
+    (apart.work / "bun.lockb").write_bytes(b"#!/usr/bin/env bun\nbun-lockfile-format-v0\n\xff\x01")
+    assert _boundary(apart, "bun install --frozen-lockfile")[0] == "ask"

@@ -33,8 +33,8 @@ def test_the_node_package_managers_share_one_entry_and_each_reads_its_own_lock()
     own = {"code_files": (), "text_locks": (), "registries": (), "local_markers": ()}
     for entry in (yarn, pnpm, bun):
         assert entry._replace(**own) == npm._replace(registry=None, **own)
-    assert (yarn.text_locks, pnpm.text_locks, bun.text_locks) == (
-        ("yarn.lock",), ("pnpm-lock.yaml",), ())
+    assert (npm.text_locks, yarn.text_locks, pnpm.text_locks, bun.text_locks) == (
+        (), ("yarn.lock",), ("pnpm-lock.yaml",), ("bun.lock", "bun.lockb"))
     assert "https://registry.yarnpkg.com/" in yarn.registries
     assert pnpm.registries == ("https://registry.npmjs.org/",)
     assert npm.registry == "https://registry.npmjs.org/"
