@@ -103,7 +103,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         tuple(name.upper() for name in environment["secrets"].strings())
         if "secrets" in environment else (),
         environment["plain"].strings() if "plain" in environment else (),
-        {program: names.strings() for program, names
+        {program: _credentials(names) for program, names
          in environment["credentials"].mapping().items()}
         if "credentials" in environment else {},
     )
@@ -325,6 +325,21 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )
+
+
+def _credentials(located: Located) -> tuple[str, ...]:
+    """``environment.credentials`` of one program: each a variable's name (``NPM_*``: a
+    prefix), a file of the operator's (``~/.npmrc``, an absolute path) or ``(git configs)``;
+    anything else would keep nothing, unseen."""
+    texts = located.strings()
+    for item, text in zip(located.items(), texts, strict=True):
+        name = text[:-1] if text.endswith("*") else text
+        if text != "(git configs)" and not text.startswith(("~/", "/")) and not (
+                name and name.replace("_", "a").isascii()
+                and name.replace("_", "a").isalnum() and not name[0].isdigit()):
+            raise item.error(f"expected a variable's name (a trailing * for a prefix), a "
+                             f"file (~/... or /...) or '(git configs)', got {text!r}")
+    return texts
 
 
 def _patterns(located: Located) -> tuple[str, ...]:

@@ -229,3 +229,14 @@ def test_git_in_a_box_with_the_network_reads_no_hooks_path(tmp_path: Path) -> No
         os.chdir(cwd)
     assert ran.status == 0
     assert (tree / "seen").read_text() == "/dev/null\n"
+
+
+@pytest.mark.parametrize("entry", ["*TOKEN", "GH_TOKEN ", "1ABC", "GH-TOKEN", ".npmrc"])
+def test_a_credentials_entry_that_names_nothing_is_a_load_error(tmp_path: Path,
+                                                               entry: str) -> None:
+    from gatekeep.errors import PolicyError
+
+    (tmp_path / "programs.yaml").write_text(
+        f"gatekeep-programs: 1\nenvironment:\n  credentials:\n    gh: ['{entry}']\n")
+    with pytest.raises(PolicyError, match="expected a variable's name"):
+        load_knowledge_default(tmp_path / "programs.yaml")
