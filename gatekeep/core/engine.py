@@ -688,10 +688,16 @@ class _Judge:
                 and any(not self.knowledge.plain_variable(a.name)
                         for a in invocation.segment.assignments):
             return described[0], (*described[1], "runs-tree-code")
-        named = {o.value.span for o in invocation.options if o.value is not None}
+        spec = self.knowledge.spec(_base(invocation.program or ""))
+        known = self.knowledge.manifests.get(_base(invocation.program or ""))
+        moves = spec.chdir_options if known is not None and known.manifest else frozenset()
+        named = {o.value.span for o in invocation.options
+                 if o.value is not None and o.name not in moves}
         for word in invocation.runs_from:
             if word.span not in named:
-                continue  # the directory a program runs in, a script operand: judged elsewhere
+                continue  # the directory a program runs in (a package manager's `--cwd`,
+                # whose files the manifest checks read there), a script operand: judged
+                # elsewhere
             paths = self.paths(word)
             if not paths or any(self._local(p) or self._local(self.context.resolver.realpath(p))
                                 for p in paths):

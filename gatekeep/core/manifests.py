@@ -180,10 +180,12 @@ def _text_lock(judge: _Judge, directory: str, sources: str, known: Manifests
         text = _read(judge, path)
         if text is None and not _exists(judge, path):
             continue
-        if text is None:
+        found = _toml_sources(text) if text is not None and name in known.toml_locks else None
+        if text is None or (name in known.toml_locks and found is None):
             return ("ask", f"installs what {name} resolves, which gatekeep cannot read (a "
-                    "regular UTF-8 file of at most 16 MiB)", _SUGGEST)
-        for address in _ADDRESSES.findall(text):
+                    "regular UTF-8 file of at most 16 MiB, in its format)", _SUGGEST)
+        addresses = found[0] if found is not None else _ADDRESSES.findall(text)
+        for address in addresses:
             if not (address + "/").startswith(known.registries):  # `.../simple` too
                 return (sources, f"installs from {address}, as {name} says: not the default "
                         "registry", _SUGGEST)
@@ -205,9 +207,48 @@ def _linked(judge: _Judge, directory: str | None, known: Manifests) -> bool:
             break  # npm obeys the first lock file it finds
     for name in known.text_locks:
         text = _read(judge, posixpath.join(directory, name))
-        if text is not None and any(marker in text for marker in known.local_markers):
+        if text is not None and name in known.toml_locks:
+            found = _toml_sources(text)
+            if found is None or found[1]:
+                return True
+        elif text is not None and any(marker in text for marker in known.local_markers):
             return True
     return False
+
+
+_ADDRESS_KEYS = frozenset({"registry", "url", "git"})  # a TOML lock's sources: an address
+_LOCAL_KEYS = frozenset({"path", "directory", "editable"})  # a path: the tree's package
+
+
+def _toml_sources(text: str) -> tuple[list[str], bool] | None:
+    """A TOML lock's (``uv.lock``) addresses (every ``registry``, ``url`` and ``git`` value,
+    wherever it is: a source, an sdist, a wheel) and whether it installs a package from a
+    path (``path``, ``directory``, ``editable``: a workspace member, a path source, an
+    sdist by path), read as TOML, not as text; None when it is not TOML."""
+    import tomllib
+
+    try:
+        document: object = tomllib.loads(text)
+    except ValueError:
+        return None
+    addresses: list[str] = []
+    local = False
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, value in node.items():
+            if key in _ADDRESS_KEYS and isinstance(value, str):
+                addresses.append(value)
+            elif key in _LOCAL_KEYS and isinstance(value, str):
+                local = True
+            else:
+                pending.append(value)
+    return addresses, local
 
 
 def _links_from_tree(text: str) -> bool:

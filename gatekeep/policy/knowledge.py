@@ -32,6 +32,7 @@ _PROGRAM_KEYS = frozenset({
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts",
+    "long_single_dash",
     "reads_trees",
     "changes_directory", "assigns",
     "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
@@ -51,7 +52,8 @@ INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
 # keys that are a yes/no of the same name in ProgramSpec
 _FLAGS = (
-    "single_dash_long", "no_options", "url_args", "url_words", "reads_trees", "changes_directory",
+    "single_dash_long", "no_options", "url_args", "url_words", "long_single_dash",
+    "reads_trees", "changes_directory",
     "stdin_code", "stdin_args", "positional_writes", "network", "code_positionals",
     "runs_cwd", "lists_names", "selects_lines", "script_positional", "old_style",
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
@@ -61,7 +63,7 @@ _FLAGS = (
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from"})
 _MANIFEST_KEYS = frozenset(Manifests._fields)
-_MANIFEST_FILES = ("code_files", "settings", "locks", "text_locks")  # file names
+_MANIFEST_FILES = ("code_files", "settings", "locks", "text_locks", "toml_locks")  # file names
 _MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
 
 
@@ -165,7 +167,8 @@ def _manifest(fields: dict[str, Located]) -> Manifests:
         names("project_tables"), names("subcommands"), names("text_locks"),
         tuple(_registry(item) for item in fields["registries"].items())
         if "registries" in fields else (),
-        fields["local_markers"].strings() if "local_markers" in fields else ())
+        fields["local_markers"].strings() if "local_markers" in fields else (),
+        names("toml_locks"))
 
 
 def _merged(located: Located, seen: frozenset[int]) -> dict[str, Located]:

@@ -563,6 +563,10 @@ class _Options:
     def _option(self, words: list[Word], index: int) -> int:
         spec = self.spec
         value = words[index].value or ""
+        if spec.long_single_dash and not value.startswith("--") \
+                and len(value.partition("=")[0]) > 2:
+            value = "-" + value  # npm reads `-registry=URL` as `--registry=URL`
+            words = [*words[:index], _sub(words[index], value), *words[index + 1:]]
         if value.startswith("--") or spec.single_dash_long:
             name, eq, attached = value.partition("=")
             names = spec.expand(name) if name.startswith("--") else (name,)
@@ -614,7 +618,8 @@ class _Options:
         canonical = spec.canonical(name)
         self.options.append(Option(canonical, value))
         flagged = _flagged(spec)
-        if canonical not in flagged and name not in flagged:  # most options: none of below
+        if canonical not in flagged and name not in flagged \
+                and not _network_prefix(spec, canonical):  # most options: none of below
             if value is not None and _path_like(value):
                 self.reads.append(value)
             return
@@ -643,7 +648,7 @@ class _Options:
         if canonical in spec.names_from_input:
             self.hazards.append(Hazard("input-paths", f"{spec.name} {name} reads or writes paths "
                                        "named in its input, which gatekeep cannot see"))
-        if canonical in spec.network_options:
+        if canonical in spec.network_options or _network_prefix(spec, canonical):
             shown = value.raw if value is not None else "an address"
             self.hazards.append(Hazard("network", f"{spec.name} {name} {shown}: reaches a "
                                        "registry or address other than the default"))
@@ -787,7 +792,13 @@ def _effects(spec: ProgramSpec, options: list[Option], operands: list[Word],
 
 _ADDRESS = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://|[^/:]+:|[./~]")
 _URL = on_use(r"[A-Za-z][A-Za-z0-9+.-]*://")
-_HOST_REPO = on_use(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/[^/]+/[^/]+/?$")  # host/owner/repo
+# host/owner/repo, and what a path in it (kustomize's `github.com/o/r/overlays/prod`)
+_HOST_REPO = on_use(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?/[^/]+/[^/]+(/.*)?$")
+
+
+def _network_prefix(spec: ProgramSpec, option: str) -> bool:
+    """An option a ``network_options`` entry names by its prefix (``--config.*``)."""
+    return any(o.endswith("*") and option.startswith(o[:-1]) for o in spec.network_options)
 
 
 def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Option]
@@ -827,7 +838,7 @@ def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
             authority = text[found.end():].split("/", 1)[0].rpartition("@")[2]
             host = authority.rsplit(":", 1)[0] if authority.count(":") == 1 else authority
         elif _HOST_REPO.match(text):
-            host = text.split("/", 1)[0]
+            host = text.split("/", 1)[0].split(":", 1)[0]
         else:
             continue
         if host.lower() not in spec.own_hosts:

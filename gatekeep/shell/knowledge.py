@@ -54,6 +54,7 @@ class ProgramSpec(NamedTuple):
     writes_positional: tuple[int, ...] = ()
     url_args: bool = False
     url_words: bool = False  # a word that is a URL (or host/owner/repo) is a host it reaches
+    long_single_dash: bool = False  # `-name` (more than one letter) is `--name` (npm's nopt)
     own_hosts: frozenset[str] = frozenset()  # the hosts such a word may name unasked
     # regular expressions: a word matching one reads the environment (jq's `env`)
     environment_texts: tuple[str, ...] = ()
@@ -246,6 +247,7 @@ class Manifests(NamedTuple):
     text_locks: tuple[str, ...] = ()
     registries: tuple[str, ...] = ()
     local_markers: tuple[str, ...] = ()
+    toml_locks: tuple[str, ...] = ()  # of the text locks, those read as TOML (uv.lock)
 
 
 @lru_cache(maxsize=1024)

@@ -317,13 +317,19 @@ REGISTRY_ENTRY = {"version": "1.3.0",
 
 @pytest.mark.parametrize("packages", [
     {"node_modules/left-pad": REGISTRY_ENTRY},
-    {"node_modules/a": {"resolved": "packages/a", "link": True}, "packages/a": {}},
     {"node_modules/b": {"version": "1.0.0"}},
 ])
-def test_npm_ci_from_the_registry_or_a_workspace_is_allowed(sandbox: Sandbox,
-                                                            packages: dict[str, Any]) -> None:
+def test_npm_ci_from_the_registry_is_allowed(sandbox: Sandbox,
+                                             packages: dict[str, Any]) -> None:
     lock(sandbox, packages)
     assert boundary(sandbox, "npm ci") == ("allow", True)
+
+
+def test_npm_ci_linking_a_workspace_runs_offline(sandbox: Sandbox) -> None:
+    """npm runs the install scripts of a package it links from the tree (red team 30)."""
+    lock(sandbox, {"node_modules/a": {"resolved": "packages/a", "link": True},
+                   "packages/a": {}})
+    assert boundary(sandbox, "npm ci") == ("allow", False)
 
 
 @pytest.mark.parametrize("source", [

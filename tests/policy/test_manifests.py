@@ -18,7 +18,7 @@ from gatekeep.shell.parse import parse
 
 KEYS = ("code_files, dependencies, lifecycle, local_markers, local_specs, locks, manifest, "
         "nested_repository, no_scripts, project_tables, registries, registry, settings, "
-        "subcommands, text_locks, workspaces")
+        "subcommands, text_locks, toml_locks, workspaces")
 
 
 def load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]

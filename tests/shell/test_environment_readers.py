@@ -28,6 +28,7 @@ def readers(command: str) -> list[str]:
     "jq -n 'env | keys'", "jq --arg x 1 -n '[env[]]'", "gojq -n env",
     "yq -n env", "yq -n 'strenv(GH_TOKEN)'", "yq '.a | envsubst' x.yml",
     "ps ax e", "ps a x e", "ps -o pid,cmd e", "ps -p 1 -o environ", "ps eww 1",
+    "gh api user --jq env.GH_TOKEN", "gh pr view 1 --json title -q '$ENV'",
 ])
 def test_a_word_that_prints_the_environment_is_asked(command: str) -> None:
     assert readers(command), command
@@ -37,6 +38,7 @@ def test_a_word_that_prints_the_environment_is_asked(command: str) -> None:
     "jq .environment package.json", "jq '.scripts.dev' package.json",
     "jq -r '.[] | .name'", "yq '.services.web.environment' compose.yml",
     "ps aux", "ps -ef", "ps -eo pid,comm", "ps aux --forest", "ps -o pid,cmd",
+    "gh pr view env-config", "gh api repos/o/r/pulls --jq '.[].number'",
 ])
 def test_other_words_are_not(command: str) -> None:
     assert readers(command) == [], command

@@ -36,6 +36,8 @@ def named(command: str) -> list[str]:
     "helm template oci://example.com/charts/web",
     "helm template web ./chart --values=https://example.com/v.yaml",
     "helm show values https://example.com/web-1.0.tgz",
+    "kubectl get -k github.com/evil/repo/overlays/prod",  # kustomize fetches it with git
+    "gh pr list -Rexample.com/o/r", "gh repo view example.com:8443/o/r",
 ])
 def test_a_host_the_command_names_is_asked(command: str) -> None:
     assert named(command), command
@@ -51,6 +53,7 @@ def test_a_host_the_command_names_is_asked(command: str) -> None:
     "kubectl get -f deploy.yaml",
     "kubectl logs -f api-1",
     "helm template ./chart -f values.yaml",
+    "gh pr list -R o/r", "gh -R o/r pr list", "kubectl apply -k overlays/prod",
 ])
 def test_its_own_hosts_and_paths_are_not(command: str) -> None:
     assert named(command) == [], command
