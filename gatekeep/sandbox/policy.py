@@ -82,11 +82,16 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
     owners = cache_owners(operator)
     allowed = set(downloaders) if network else set()
     written = [c for c in caches if allowed and (not owners[c] or allowed & set(owners[c]))]
-    kept = [c for c in caches if c not in written]
+    apart = {_plain(p) for p in spec.separate}
+    kept = [c for c in caches if c not in written and _plain(c) not in apart]
     return spec._replace(
         network=network, writable=_union([*spec.writable, *written]),
         readable=_union([*(p for p in spec.readable if p not in written),
-                         *(c for c in kept if c.startswith("~/"))]))
+                         *(c for c in kept if c.startswith("~/"))]),
+        # a download cache also kept apart (uv's, which `uv run` must write even offline):
+        # the box's own copy, but where the box downloads into the shared one
+        separate=tuple(p for p in spec.separate
+                       if _plain(p) not in {_plain(c) for c in written}))
 
 
 def cache_owners(operator: Policy) -> dict[str, tuple[str, ...]]:

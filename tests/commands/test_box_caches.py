@@ -120,7 +120,8 @@ def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
     assert str(cache) in offline["home"]["shown"]
     assert offline["separate"] == {
         str(sandbox.home / p): str(sandbox.home / ".cache/gatekeep/box" / p)
-        for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches")}
+        for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches",
+                  ".cache/uv")}
 
     (sandbox.work / "package.json").write_text('{"name": "x"}\n')
     downloading = boundary(sandbox, "npm ci")
