@@ -23,6 +23,11 @@ UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "
              "WAYLAND_DISPLAY", "DOCKER_HOST", "GPG_AGENT_INFO", "XDG_RUNTIME_DIR")
 
 
+# Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
+# own in the box, across which uv cannot hardlink (it warns on every install, then copies)
+BOX_DEFAULTS = {"UV_LINK_MODE": "copy"}
+
+
 def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     """The environment bwrap starts the box with: without the secret variables
     (``box.secrets``) but those a box with the network keeps for its programs
@@ -33,6 +38,8 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     holds the value. A ``TMPDIR`` the box does not write (``plan.temp_dir`` refused it) is
     ``/tmp`` in it."""
     out = {name: value for name, value in env.items() if not _secret(box, name)}
+    for name, value in BOX_DEFAULTS.items():
+        out.setdefault(name, value)
     temp = out.get("TMPDIR", "")
     if temp and not under_any(os.path.realpath(temp), box.writable):
         out["TMPDIR"] = "/tmp"  # noqa: S108 - one the box cannot write (plan.temp_dir)

@@ -121,7 +121,7 @@ def test_check_shows_caches_read_only_offline_and_writable_with_the_network(
     assert offline["separate"] == {
         str(sandbox.home / p): str(sandbox.home / ".cache/gatekeep/box" / p)
         for p in (".cache/go-build", ".cache/ccache", ".ccache", ".gradle/caches",
-                  ".cache/uv")}
+                  ".cache/uv", ".cache/node-gyp", ".cache/pre-commit", ".cache/prek")}
 
     (sandbox.work / "package.json").write_text('{"name": "x"}\n')
     downloading = boundary(sandbox, "npm ci")

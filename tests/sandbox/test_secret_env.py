@@ -13,7 +13,7 @@ from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.runtime import execute
 from gatekeep.sandbox import plan, wire
 from gatekeep.sandbox.boundary import GIT_CONFIGS, Boundary, Where, boundary, credentials
-from gatekeep.sandbox.bwrap import box_env, kept, removed
+from gatekeep.sandbox.bwrap import BOX_DEFAULTS, box_env, kept, removed
 from gatekeep.sandbox.policy import credentials_for, spec_for
 from gatekeep.sandbox.spec import Limits, Spec, kept_name, secret_name
 
@@ -61,9 +61,10 @@ def test_a_box_goes_without_them_but_what_the_network_keeps(tmp_path: Path) -> N
     assert offline.secrets == PARTS == online.secrets
     assert offline.kept == () and online.kept == ("GITHUB_TOKEN", "AWS_*")
     assert box_env(offline, ENV) == {"PATH": "/usr/bin:/bin", "TOKENIZERS_PARALLELISM": "false",
-                                     "KEYBOARD": "us", "SSH_AUTH_SOCK": "/run/x"}
+                                     "KEYBOARD": "us", "SSH_AUTH_SOCK": "/run/x",
+                                     **BOX_DEFAULTS}
     assert {k: v for k, v in box_env(online, ENV).items()
-            if not k.startswith("GIT_CONFIG_")} == {
+            if not k.startswith("GIT_CONFIG_") and k not in BOX_DEFAULTS} == {
         "PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "t", "aws_secret_key": "k",
         "TOKENIZERS_PARALLELISM": "false", "KEYBOARD": "us",
         "SSH_AUTH_SOCK": "/run/x"}  # no git hooks either: below
@@ -200,18 +201,25 @@ def test_a_box_with_the_network_runs_no_git_hook_after_the_callers_settings() ->
     env = box_env(_networked(network=True), given)
 
     assert env == {**given, "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_1": "core.hooksPath",
-                   "GIT_CONFIG_VALUE_1": "/dev/null"}
+                   "GIT_CONFIG_VALUE_1": "/dev/null", **BOX_DEFAULTS}
 
 
 @pytest.mark.parametrize("count", ["", "x", "-3"])
 def test_a_count_that_is_no_count_starts_the_settings_again(count: str) -> None:
     env = box_env(_networked(network=True), {"GIT_CONFIG_COUNT": count})
     assert env == {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
-                   "GIT_CONFIG_VALUE_0": "/dev/null"}
+                   "GIT_CONFIG_VALUE_0": "/dev/null", **BOX_DEFAULTS}
 
 
 def test_a_box_without_the_network_leaves_git_its_hooks() -> None:
-    assert box_env(_networked(network=False), {"PATH": "/usr/bin"}) == {"PATH": "/usr/bin"}
+    assert box_env(_networked(network=False), {"PATH": "/usr/bin"}) == {"PATH": "/usr/bin",
+                                                                         **BOX_DEFAULTS}
+
+
+def test_the_callers_own_setting_wins_over_the_box_s_default() -> None:
+    assert box_env(_networked(network=False), {"UV_LINK_MODE": "hardlink"}) == {
+        "UV_LINK_MODE": "hardlink"}
+    assert box_env(_networked(network=False), {})["UV_LINK_MODE"] == "copy"
 
 
 @pytest.mark.skipif(not os.path.exists(BWRAP), reason="needs bubblewrap")
