@@ -73,14 +73,17 @@ def wait_for_answer(decision: Decision, parsed: ParsedCommand, policies: list[Po
     """Queue the request and wait for the operator's answer, or the deadline."""
     from gatekeep.approval.view import approval_offer, explanation_text, stated_purpose
     from gatekeep.shell.analyze import analyze
+    from gatekeep.text import visible
 
     invocations = analyze(parsed, policies[0].knowledge).invocations
     view, details = explanation_text(decision, invocations, policies, cwd, env, RENDER_WIDTH)
     view = stated_purpose(why) + view
     offer = approval_offer(decision, cwd)
-    offer_text = f"Cannot save an approval: {offer}" if isinstance(offer, str) else \
-        "Will save, for " + offer[0].scope + ":\n" + "\n".join(
-            f"  allow {a.shown()}" for a in offer)
+    # the scope is the agent's working tree, a command the agent's words: either may hold
+    # control characters, shown made visible as the terminal prompt shows them
+    offer_text = f"Cannot save an approval: {visible(offer)}" if isinstance(offer, str) else \
+        "Will save, for " + visible(offer[0].scope) + ":\n" + "\n".join(
+            f"  allow {visible(a.shown())}" for a in offer)
     request_id = secrets.token_hex(6)
     now = time.time()
     with connect(database(locations)) as connection:

@@ -9,17 +9,21 @@ process's stdout. Needs the ``mcp`` package (the ``mcp`` extra).
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
+import threading
+from io import BufferedReader
 from pathlib import Path
 from typing import Any, TextIO
 
 from gatekeep.exitcodes import ExitStatus
 
-OUTPUT_LIMIT = 1 << 20  # characters of stdout and of stderr returned to the agent
+OUTPUT_LIMIT = 1 << 20  # bytes of stdout and of stderr returned to the agent
 DEFAULT_TIMEOUT = 600.0  # seconds before a running command is stopped
+MAX_TIMEOUT = 86400.0  # the longest a call may ask for: a day
 # Seconds gatekeep has, once asked to stop, to end the command (a box is killed after
 # runtime.execute.GRACE) and clean up after it; then it is killed.
 STOP_GRACE = 10.0
@@ -84,22 +88,53 @@ def _child(args: list[str], cwd: str, timeout: float) -> dict[str, Any]:
     directory = cwd or os.getcwd()
     if not os.path.isabs(directory) or not Path(directory).is_dir():
         return {"error": f"cwd is not an existing absolute directory: {directory!r}"}
+    if not math.isfinite(timeout):  # NaN would fail only once the command runs
+        return {"error": f"timeout is not a number of seconds: {timeout!r}"}
+    timeout = min(max(timeout, 1.0), MAX_TIMEOUT)
     # gatekeep's own executable; the agent's command is one argument, judged by that child
-    process = subprocess.Popen(args, cwd=directory,  # noqa: S603 stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               encoding="utf-8", errors="replace", start_new_session=True)
+    process = subprocess.Popen(args, cwd=directory, stdin=subprocess.DEVNULL,  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    readers = [_Kept(process.stdout), _Kept(process.stderr)]  # type: ignore[arg-type]
+    stopped = ""
     try:
-        out, err = process.communicate(timeout=max(timeout, 1))
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGTERM)  # passed on; a box is killed after its grace
         try:
-            out, err = process.communicate(timeout=STOP_GRACE)
+            process.wait(timeout=STOP_GRACE)
         except subprocess.TimeoutExpired:  # a command that ignores it, run without a box
             os.killpg(process.pid, signal.SIGKILL)
-            out, err = process.communicate()
-        err += f"gatekeep: stopped after {timeout:g} seconds\n"
-    return {"exit_code": process.returncode, "stdout": out[:OUTPUT_LIMIT],
-            "stderr": err[:OUTPUT_LIMIT]}
+            process.wait()
+        stopped = f"gatekeep: stopped after {timeout:g} seconds\n"
+    out, err = (reader.text() for reader in readers)
+    return {"exit_code": process.returncode, "stdout": out, "stderr": err + stopped}
+
+
+class _Kept:
+    """One of the child's pipes, read as it writes: its first ``OUTPUT_LIMIT`` bytes are
+    kept, the rest read and dropped (the child is never held by a full pipe, and this
+    process never holds more than the limit)."""
+
+    def __init__(self, pipe: BufferedReader) -> None:
+        self.pipe = pipe
+        self.kept = bytearray()
+        self.dropped = 0
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        with self.pipe:
+            while chunk := self.pipe.read1(1 << 16):
+                room = OUTPUT_LIMIT - len(self.kept)
+                self.kept += chunk[:room]
+                self.dropped += max(len(chunk) - room, 0)
+
+    def text(self) -> str:
+        self.thread.join(timeout=STOP_GRACE)  # what a process left behind may keep it open
+        text = self.kept.decode("utf-8", errors="replace")
+        return text + (f"\ngatekeep: {self.dropped} more bytes not shown\n"
+                       if self.dropped else "")
 
 
 def main() -> int:

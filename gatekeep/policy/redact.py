@@ -115,14 +115,17 @@ def _decode(body: bytes, digest: str) -> Patterns | None:
 def for_policies(policies: Iterable[object], files: Patterns,
                  state_dir: str | None = None) -> Redactor:
     """The redactor for a run judged by ``policies``: the pattern files' patterns
-    (``file_patterns``) and every policy's own, each applied in that order.
+    (``file_patterns``) and the operator's policy's own (the first), each applied in that
+    order. A project's policy, which the agent may have written, redacts nothing: its
+    patterns could erase from the audit log what ran.
 
     With ``state_dir``, where the patterns saved for the fast path (with what each match
     needs) are exactly ``files``, a file pattern is compiled only for a text it could match
     (``gatekeep.runtime.redaction.lazy``, ~2.5 ms less per fresh decision); a policy's own
     patterns are compiled at once, so that a bad one fails here as before.
     """
-    extra = tuple(pair for policy in policies for pair in getattr(policy, "audit_redact", ()))
+    first = next(iter(policies), None)
+    extra = tuple(getattr(first, "audit_redact", ()))
     lazy = hinted(state_dir, files) if state_dir is not None else None
     if lazy is None:
         return compiled((*files, *extra))
