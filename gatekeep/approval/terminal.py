@@ -53,6 +53,12 @@ class DevTTY:
             self.fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
         except OSError as error:
             raise NoTerminal(str(error)) from None
+        import contextlib
+        import termios
+
+        # what was typed (or pushed into the terminal) before the question is no answer
+        with contextlib.suppress(termios.error):
+            termios.tcflush(self.fd, termios.TCIFLUSH)
 
     def show(self, text: str) -> None:
         data = text.encode("utf-8", "replace")

@@ -52,14 +52,23 @@ def approval_offer(decision: Decision, cwd: str) -> list[approvals.Approval] | s
     return offer or "nothing in this command needs approval"
 
 
+TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - compared with, never written
+
+
 def working_tree(cwd: str, home: str | None = None) -> str:
     """The enclosing git working tree, else ``cwd`` itself; never the home directory or the
-    root (a dotfiles repository would make an approval cover every project)."""
+    root (a dotfiles repository would make an approval cover every project), nor a temp dir."""
     home = os.path.expanduser("~") if home is None else home
+    # nor a temp dir itself: every box writes the temp dirs, so a `.git` there may be one a
+    # box left, to make an approval in any project there cover all of them
+    temps = {os.path.realpath(t) for t in (*TEMP_DIRS, os.environ.get("TMPDIR") or "/")
+             if t != "/"}
     directory = cwd
     while True:
         if os.path.exists(os.path.join(directory, ".git")):
-            return cwd if directory in (home.rstrip("/") or "/", "/") else directory
+            refused = directory in (home.rstrip("/") or "/", "/") \
+                or os.path.realpath(directory) in temps
+            return cwd if refused else directory
         parent = os.path.dirname(directory)
         if parent == directory:
             return cwd

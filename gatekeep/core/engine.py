@@ -369,11 +369,15 @@ class _Judge:
         wrapper = None
         if segment.wrapper is not None:  # the whole wrapper: find's roots, the script's text
             wrapper = self.source[segment.span.start : segment.span.end] or segment.wrapper
-        return Shape(tuple(w.shown for w in segment.argv),
-                     self.context.resolver.realpath(path),
+        real = self.context.resolver.realpath(path)
+        # a program the agent could have written (in the tree or a temp dir, found on PATH
+        # as `mytool`): approved as it is now, as a script named by its path is
+        mark = self.context.resolver.fingerprint(real) if self._local(real) else None
+        own = (f"{real}={mark}",) if mark is not None and mark.startswith("file:") else ()
+        return Shape(tuple(w.shown for w in segment.argv), real,
                      tuple(a.text for a in segment.assignments),
                      tuple(r.text + ("\n" + r.body if r.body else "") for r in segment.redirects),
-                     wrapper, self.files(segment.argv))
+                     wrapper, tuple(dict.fromkeys((*own, *self.files(segment.argv)))))
 
     def files(self, words: tuple[Word, ...]) -> tuple[str, ...]:
         """The content of every file the words name (a script, its input): an approval of

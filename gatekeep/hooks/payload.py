@@ -124,7 +124,9 @@ def _cwd(payload: dict[str, object]) -> str:
         raise BadPayload(f"the hook payload's cwd is not an absolute path: {cwd!r}")
     if not os.path.isdir(cwd):
         raise BadPayload(f"the hook payload's cwd is not a directory: {cwd!r}")
-    return cwd
+    # the directory itself, as `gatekeep run` started there sees it (os.getcwd()): a
+    # `TREE/../OTHER` or a link in the tree is not the tree an approval was saved for
+    return os.path.realpath(cwd)
 
 
 # Fields of a tool call that move the command to another directory (Gemini CLI's
