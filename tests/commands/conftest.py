@@ -189,6 +189,22 @@ class Sandbox:
         return pexpect.spawn(str(GATEKEEP), list(args), env=self._env(env), cwd=str(self.work),
                              timeout=TIMEOUT, preexec_fn=default_signals)
 
+    def answer_always(self, command: str, env: Mapping[str, str] | None = None) -> str:
+        """Answer "always", then yes, to ``gatekeep run -c COMMAND`` on a real prompt; what
+        the terminal showed. The run must succeed."""
+        import pexpect
+
+        terminal = self.pty_spawn("run", "-c", command, env=env)
+        terminal.expect_exact("Run it? ")
+        terminal.sendline("a")
+        terminal.expect_exact("Save it and run? [y/N] ")
+        terminal.sendline("y")
+        terminal.expect(pexpect.EOF)
+        terminal.close()
+        shown: str = terminal.before.decode()
+        assert terminal.exitstatus == 0, shown
+        return shown
+
     # -- results -----------------------------------------------------------------
     @staticmethod
     def decision_text(stdout: str) -> str:
@@ -245,13 +261,7 @@ def sandbox(tmp_path: Path, warm_cache: list[Path]) -> Sandbox:
 def settled(warm_cache: list[Path]) -> Iterator[Sandbox]:
     """A sandbox outside the temp dirs, where an operator's project is: every box writes
     the temp dirs, so git's networked parts in a repository there run offline."""
-    base = Path(__file__).resolve().parents[2] / ".test-trees"
-    base.mkdir(exist_ok=True)
-    root = Path(tempfile.mkdtemp(dir=base))
-    try:
-        yield _warmed(Sandbox(root), warm_cache)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    yield from _tree_in(Path(__file__).resolve().parents[2] / ".test-trees", warm_cache)
 
 
 # What a package manager obeys in a directory above its project (core.manifests._above):
@@ -269,6 +279,11 @@ def apart(warm_cache: list[Path]) -> Iterator[Sandbox]:
     for parent in (base, *base.parents):
         if any((parent / name).exists() for name in _ABOVE):
             pytest.skip(f"{parent} holds a package manager's file")
+    yield from _tree_in(base, warm_cache)
+
+
+def _tree_in(base: Path, warm_cache: list[Path]) -> Iterator[Sandbox]:
+    """A warmed sandbox in a new directory under ``base``, removed after the test."""
     base.mkdir(exist_ok=True)
     root = Path(tempfile.mkdtemp(dir=base))
     try:

@@ -23,14 +23,7 @@ SCRIPT = "import pathlib; pathlib.Path('ran').write_text('x')\n"
 
 def approve(sandbox: Sandbox, command: str) -> dict[str, Any]:
     """Answer "always" to ``command`` on a real prompt; return the saved approval."""
-    terminal = sandbox.pty_spawn("run", "-c", command)
-    terminal.expect_exact("Run it? ")
-    terminal.sendline("a")
-    terminal.expect_exact("Save it and run? [y/N] ")
-    terminal.sendline("y")
-    terminal.expect(pexpect.EOF)
-    terminal.close()
-    assert terminal.exitstatus == 0, terminal.before.decode()
+    sandbox.answer_always(command)
     document = json.loads((sandbox.config_home / "gatekeep" / "approvals.json").read_text())
     (approval,) = document["approvals"]
     return dict(approval)

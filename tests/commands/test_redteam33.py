@@ -41,15 +41,7 @@ ASKED_ECHO = "echo approved-thing"
 
 
 def _approve_always(sandbox: Sandbox, command: str) -> None:
-    terminal = sandbox.pty_spawn("run", "-c", command)
-    terminal.expect_exact("Run it? ")
-    terminal.sendline("a")
-    terminal.expect_exact("Save it and run? [y/N] ")
-    terminal.sendline("y")
-    import pexpect
-
-    terminal.expect(pexpect.EOF)
-    terminal.close()
+    sandbox.answer_always(command)
     listed = sandbox.gatekeep("approvals", "list")
     assert "allow " + command in listed.stdout, listed.stdout + listed.stderr
 
@@ -290,7 +282,6 @@ def test_an_approval_for_a_tree_program_on_path_does_not_cover_an_edited_program
         settled: Sandbox) -> None:
     """"Always" for `mytool --x`, where `mytool` is a file of the tree found on PATH, approves
     that program as it was: rewritten by the agent, it is asked again."""
-    import pexpect
 
     subprocess.run(["git", "init", "-q", str(settled.work)], check=True)  # the tree: work only
     tools = settled.work / "bin"
@@ -299,15 +290,7 @@ def test_an_approval_for_a_tree_program_on_path_does_not_cover_an_edited_program
     program.write_text("#!/bin/sh\necho original-tool\n", encoding="utf-8")
     program.chmod(0o755)
     env = {**settled.env, "PATH": f"{tools}:{settled.env['PATH']}"}
-    terminal = pexpect.spawn(str(settled.GATEKEEP), ["run", "-c", "mytool --x"], env=env,
-                             cwd=str(settled.work), timeout=settled.TIMEOUT)
-    terminal.expect_exact("Run it? ")
-    terminal.sendline("a")
-    terminal.expect_exact("Save it and run? [y/N] ")
-    terminal.sendline("y")
-    terminal.expect(pexpect.EOF)
-    terminal.close()
-    assert "original-tool" in terminal.before.decode()
+    assert "original-tool" in settled.answer_always("mytool --x", env=env)
     program.write_text("#!/bin/sh\necho changed-tool\n", encoding="utf-8")
     result = settled.gatekeep("run", "-c", "mytool --x", env=env)
     assert "changed-tool" not in result.stdout and result.returncode == 126, (
