@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import gitdirs, system
+from gatekeep.sandbox import credentials, gitdirs, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -207,64 +207,17 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
-                    credentials(spec.credentials, where, writable) if spec.network else ())
+                    _kept_secrets(spec.credentials, where, writable) if spec.network else ())
 
 
-GIT_CONFIGS = "(git configs)"  # a credentials entry: what the operator's git configs name
-
-
-def credentials(kept: tuple[str, ...], where: Where, writable: Sequence[str]
-                ) -> tuple[str, ...]:
-    """The secret variables a box with the network keeps (``Spec.credentials``): each name
-    or prefix as given; for a file of the operator's (``~/.npmrc``), every variable it names,
-    read now: its ``_authToken=${NPM_TOKEN}`` is what npm sends; for ``GIT_CONFIGS``, every
-    variable the operator's git configs and the files they include name (a credential
-    helper's ``$CORP_TOKEN``), found as git finds them (``Where.git_configs``). A file in a
-    place a box writes (``writable``: the tree, the temp dirs, a cache), or reached through
-    a link into one, names nothing: the agent could have chosen what it names."""
-    names: list[str] = []
+def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]
+                  ) -> tuple[str, ...]:
+    """What a box with the network keeps of the secret variables (``credentials.kept``):
+    a file in a place the box writes, or reached through a link into one, names nothing."""
     places = [*writable, *(os.path.realpath(w) for w in writable)]
-    files: list[str] = []
-    for entry in kept:
-        if entry == GIT_CONFIGS:
-            try:
-                files.extend(gitdirs.operator_settings(where.git_configs, where.home)[0])
-            except OSError:  # too large to read on every run: names nothing
-                continue
-        elif not entry.startswith(("~/", "/")):
-            names.append(entry)
-        elif entry.startswith("/") or where.home.startswith("/"):
-            files.append(os.path.join(where.home, entry[2:]) if entry.startswith("~/")
-                         else entry)
-    for path in dict.fromkeys(files):
-        if not under_any(os.path.abspath(path), places) \
-                and not under_any(os.path.realpath(path), places):
-            names.extend(named_variables(_read_small(path)))
-    return tuple(dict.fromkeys(names))
-
-
-def named_variables(text: str) -> list[str]:
-    """The variables a configuration file names: ``$NAME`` and ``${NAME}``."""
-    found: list[str] = []
-    for piece in text.split("$")[1:]:
-        piece = piece[1:] if piece.startswith("{") else piece
-        end = 0
-        while end < len(piece) and (piece[end] == "_" or (piece[end].isascii()
-                                    and piece[end].isalnum())):
-            end += 1
-        if end and not piece[0].isdigit():
-            found.append(piece[:end])
-    return found
-
-
-def _read_small(path: str, limit: int = 1 << 20) -> str:
-    """A regular file's text (none past ``limit`` bytes, nor a FIFO's: it would hold the
-    run); empty when there is none."""
-    try:
-        data = gitdirs.regular(path, limit)
-    except OSError:
-        return ""
-    return "" if data is None else data.decode("utf-8", "replace")
+    return credentials.kept(kept, where.home, where.git_configs,
+                            lambda path: under_any(os.path.abspath(path), places)
+                            or under_any(os.path.realpath(path), places))
 
 
 def _repositories(tree: str, walked: gitdirs.Walked, home: str) -> gitdirs.Protected:

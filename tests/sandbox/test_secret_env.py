@@ -12,8 +12,10 @@ import pytest
 from gatekeep.policy.load import load_knowledge_default, load_policy
 from gatekeep.runtime import execute
 from gatekeep.sandbox import plan, wire
-from gatekeep.sandbox.boundary import GIT_CONFIGS, Boundary, Where, boundary, credentials
+from gatekeep.sandbox.boundary import Boundary, Where, boundary
 from gatekeep.sandbox.bwrap import BOX_DEFAULTS, box_env, kept, removed
+from gatekeep.sandbox.credentials import GIT_CONFIGS
+from gatekeep.sandbox.credentials import kept as kept_names
 from gatekeep.sandbox.policy import credentials_for, spec_for
 from gatekeep.sandbox.spec import Limits, Spec, kept_name, secret_name
 
@@ -95,6 +97,17 @@ def test_a_kept_entry_is_a_name_or_a_prefix(kept_as: str, name: str, keeps: bool
 
 def _where(home: Path | str, git_configs: tuple[str, ...] = ()) -> Where:
     return Where("/nowhere", str(home), (), (), git_configs=git_configs)
+
+
+def credentials(entries: tuple[str, ...], where: Where, writable: list[str]
+                ) -> tuple[str, ...]:
+    """What a box that writes ``writable`` keeps, as the box's planning asks it."""
+    places = [*writable, *(os.path.realpath(w) for w in writable)]
+    return kept_names(entries, where.home, where.git_configs,
+                      lambda path: any(os.path.realpath(path) == p
+                                       or os.path.realpath(path).startswith(p + "/")
+                                       or os.path.abspath(path).startswith(p + "/")
+                                       for p in places))
 
 
 def test_the_operators_config_names_what_its_program_sends(tmp_path: Path) -> None:
