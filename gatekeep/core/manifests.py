@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from functools import lru_cache
 
 from gatekeep.core.paths import within
 from gatekeep.runtime.patterns import on_use
@@ -220,7 +221,8 @@ _ADDRESS_KEYS = frozenset({"registry", "url", "git"})  # a TOML lock's sources: 
 _LOCAL_KEYS = frozenset({"path", "directory", "editable"})  # a path: the tree's package
 
 
-def _toml_sources(text: str) -> tuple[list[str], bool] | None:
+@lru_cache(maxsize=8)  # read for its addresses (lock_problem) and its paths (_linked)
+def _toml_sources(text: str) -> tuple[tuple[str, ...], bool] | None:
     """A TOML lock's (``uv.lock``) addresses (every ``registry``, ``url`` and ``git`` value,
     wherever it is: a source, an sdist, a wheel) and whether it installs a package from a
     path (``path``, ``directory``, ``editable``: a workspace member, a path source, an
@@ -248,7 +250,7 @@ def _toml_sources(text: str) -> tuple[list[str], bool] | None:
                 local = True
             else:
                 pending.append(value)
-    return addresses, local
+    return tuple(addresses), local
 
 
 def _links_from_tree(text: str) -> bool:
@@ -280,11 +282,9 @@ def _read(judge: _Judge, path: str) -> str | None:
 
 def _lock(judge: _Judge, directory: str, sources: str, locks: tuple[str, ...],
           registry: str) -> Problem | None:
-    resolver = judge.context.resolver
-    read = getattr(resolver, "read", None)
     for name in locks:
         path = posixpath.join(directory, name)
-        text = read(path) if read is not None else None
+        text = _read(judge, path)
         if text is None and not _exists(judge, path):
             continue
         entries = _entries(text)
@@ -377,11 +377,9 @@ def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Ma
     if directory is None:
         return True
     path = posixpath.join(directory, manifest_name)
-    resolver = judge.context.resolver
-    read = getattr(resolver, "read", None)
-    text = read(path) if read is not None else None
+    text = _read(judge, path)
     if text is None:  # none at all (an install writes a new one): no scripts of the tree's
-        return _present(resolver, path)
+        return _present(judge.context.resolver, path)
     if manifest_name.endswith(".toml"):
         return _builds_project(text, known.project_tables)
     try:

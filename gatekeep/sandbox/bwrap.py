@@ -67,13 +67,13 @@ def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:
     """The variables of ``env`` the box goes without: those naming a way out (``UNSET_ENV``)
     and the secret ones it does not keep (``box_env``)."""
-    return sorted(name for name in env if name in UNSET_ENV or _secret(box, name))
+    return sorted({*(name for name in env if name in UNSET_ENV), *unset_secrets(box, env)})
 
 
 def kept(box: Boundary, env: Mapping[str, str]) -> list[str]:
     """The secret variables of ``env`` a box with the network keeps for its programs."""
     return sorted(name for name in env if box.secrets and secret_name(name, box.secrets)
-                  and kept_name(name, box.kept))
+                  and not _secret(box, name))
 
 
 def unset_secrets(box: Boundary, env: Mapping[str, str]) -> list[str]:

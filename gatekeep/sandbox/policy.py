@@ -82,6 +82,7 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
     owners = cache_owners(operator)
     allowed = set(downloaders) if network else set()
     written = [c for c in caches if allowed and (not owners[c] or allowed & set(owners[c]))]
+    downloaded = {_plain(c) for c in written}
     apart = {_plain(p) for p in spec.separate}
     kept = [c for c in caches if c not in written and _plain(c) not in apart]
     return spec._replace(
@@ -90,8 +91,7 @@ def with_caches(spec: Spec, operator: Policy, network: bool,
                          *(c for c in kept if c.startswith("~/"))]),
         # a download cache also kept apart (uv's, which `uv run` must write even offline):
         # the box's own copy, but where the box downloads into the shared one
-        separate=tuple(p for p in spec.separate
-                       if _plain(p) not in {_plain(c) for c in written}))
+        separate=tuple(p for p in spec.separate if _plain(p) not in downloaded))
 
 
 def cache_owners(operator: Policy) -> dict[str, tuple[str, ...]]:

@@ -493,11 +493,8 @@ class _Options:
             if value is not None and spec.globals_first and not self.positionals \
                     and value not in spec.subcommands:
                 # `git switch -c x`: git's own options end at the subcommand; what follows
-                # is the subcommand's, which the knowledge does not describe; a URL in
-                # it still names a host (`gh api https://host/x`)
-                self.spec = spec = ProgramSpec(spec.name, abbreviations=spec.abbreviations,
-                                               url_words=spec.url_words,
-                                               own_hosts=spec.own_hosts)
+                # is the subcommand's, which the knowledge does not describe
+                self.spec = spec = ProgramSpec(spec.name, abbreviations=spec.abbreviations)
             if value is not None and spec.subcommands \
                     and len(self.positionals) == self.subcommand_words \
                     and value in spec.subcommands:
@@ -825,14 +822,15 @@ def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
     """For a program whose words may name the host it reaches (``url_words``: ``gh api
     https://host/x``, ``kubectl get -f https://host/x.yaml``, ``helm template
     oci://host/chart``, ``gh repo view host/owner/repo``), the first word that names one
-    other than those it reaches anyway (``own_hosts``: github.com for gh)."""
+    other than those it reaches anyway (``own_hosts``: github.com for gh), or may (a word
+    known only at run time)."""
     if not spec.url_words:
         return None
     words = [*operands, *(o.value for o in options if o.value is not None)]
     for word in words:
         text = word.value if word.value is not None else word.raw
-        if word.value is None and "://" in text:
-            return word  # a host known only at run time
+        if word.value is None:
+            return word  # known only at run time: it may be a host
         found = _URL.search(text)
         if found is not None:
             authority = text[found.end():].split("/", 1)[0].rpartition("@")[2]

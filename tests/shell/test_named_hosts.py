@@ -30,6 +30,7 @@ def named(command: str) -> list[str]:
     "gh pr view https://github.com.example.com/o/r/pull/1",
     "gh repo view example.com/o/r",
     'gh api "https://$HOST/x"',  # known only at run time
+    'gh api "$URL"', 'kubectl get -f "$(cat which)"',  # may be a host
     "kubectl get -f https://example.com/x.yaml",
     "kubectl get --filename=https://example.com/x.yaml",
     "kubectl describe -k https://example.com/base",
