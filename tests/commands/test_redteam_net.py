@@ -90,7 +90,9 @@ def test_a_script_beside_a_loopback_request_gets_no_network(sandbox: Sandbox) ->
         leak_script(sandbox, listener.port)
         command = f"curl -s -m 5 -o /dev/null http://127.0.0.1:{listener.port}/ ; python3 leak.py"
         assert plain(sandbox, command).returncode == 0
-        assert MARK in listener.received  # the attack works without gatekeep
+        # the attack works without gatekeep (its bytes reach the listener's thread a moment
+        # after the command ends)
+        sandbox.wait_for(lambda: MARK in listener.received)
         listener.received = b""
 
         assert boundary(sandbox, command) == ("allow", False)
@@ -142,7 +144,7 @@ def test_npm_ci_runs_the_projects_install_scripts_offline(sandbox: Sandbox) -> N
         env = {"npm_config_update_notifier": "false", "npm_config_audit": "false",
                "npm_config_fund": "false"}
         assert plain(sandbox, "npm ci", **env).returncode == 0
-        assert MARK in listener.received
+        sandbox.wait_for(lambda: MARK in listener.received)
         listener.received = b""
 
         assert boundary(sandbox, "npm ci") == ("allow", False)
@@ -211,7 +213,7 @@ def test_git_fetch_in_a_nested_repository_runs_offline(sandbox: Sandbox, command
     with listening() as listener:
         nested_repository(sandbox, listener.port)
         plain(sandbox, command)
-        assert MARK in listener.received
+        sandbox.wait_for(lambda: MARK in listener.received)
         listener.received = b""
 
         assert boundary(sandbox, command) == ("allow", False)
