@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gatekeep.shell.effects import VOCABULARY
 from gatekeep.shell.knowledge import (
+    BoxNote,
     ExecSpec,
     Installer,
     Knowledge,
@@ -79,7 +80,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     version = "expected 'gatekeep-programs: 1' (the format version)"
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
-                                  "installers", "effects", "manifests"}))
+                                  "installers", "effects", "manifests", "in_the_box"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -108,6 +109,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {program: _credentials(names) for program, names
          in environment["credentials"].mapping().items()}
         if "credentials" in environment else {},
+        _box_notes(top["in_the_box"]) if "in_the_box" in top else {},
     )
     if base is None:
         return loaded
@@ -118,6 +120,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
         base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
+        {**base.box_notes, **loaded.box_notes},
     )
 
 
@@ -343,6 +346,21 @@ def _credentials(located: Located) -> tuple[str, ...]:
             raise item.error(f"expected a variable's name (a trailing * for a prefix), a "
                              f"file (~/... or /...) or '(git configs)', got {text!r}")
     return texts
+
+
+def _box_notes(located: Located) -> dict[str, BoxNote]:
+    """``in_the_box:``: per program, one line said after a ``failed`` run of it in the box,
+    or ``always`` after every run; a program has one."""
+    found: dict[str, BoxNote] = {}
+    for when, table in located.mapping(frozenset({"failed", "always"})).items():
+        for program, text in table.mapping().items():
+            if program in found:
+                raise text.error(f"{program} has a note already")
+            line = text.string()
+            if "\n" in line:
+                raise text.error("expected one line")
+            found[program] = BoxNote(line, when == "always")
+    return found
 
 
 def _patterns(located: Located) -> tuple[str, ...]:

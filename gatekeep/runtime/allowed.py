@@ -82,13 +82,17 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
         from gatekeep.sandbox.bwrap import unset_secrets
         from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, UNSET_NOTE
+        from gatekeep.text import visible
 
         stderr.write(NETWORK_NOTE if plan.box.network else NOTE)
         unset = unset_secrets(plan.box, env) if plan.box.network else []
         if unset:  # a credential the networked program needed may be one
-            from gatekeep.text import visible
-
             stderr.write(UNSET_NOTE.format(visible(", ".join(unset))))
+        stderr.writelines(f"gatekeep: note: {visible(n)}\n" for n in plan.box.notes_failed)
+    if plan is not None and plan.box is not None and plan.box.notes_always:
+        from gatekeep.text import visible
+
+        stderr.writelines(f"gatekeep: note: {visible(n)}\n" for n in plan.box.notes_always)
     log(audit_log, audit.end(record, status, time.monotonic() - started, stopped), stderr)
     return execute.exit_like(status)
 

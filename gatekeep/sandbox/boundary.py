@@ -128,6 +128,8 @@ class Boundary(NamedTuple):
                                     # goes without: offline, a value can only leak
     kept: tuple[str, ...] = ()      # of those, what a box with the network keeps for the
                                     # programs it is for (GH_TOKEN, npm_config_*; * all)
+    notes_failed: tuple[str, ...] = ()  # what its programs go without in it: said after a
+    notes_always: tuple[str, ...] = ()  # failed run, and after every run (Spec's)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -207,7 +209,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     tuple(walked.bares), tuple(walked.passed), tuple(where.not_scanned),
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
-                    _kept_secrets(spec.credentials, where, writable) if spec.network else ())
+                    _kept_secrets(spec.credentials, where, writable) if spec.network else (),
+                    spec.notes_failed, spec.notes_always)
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

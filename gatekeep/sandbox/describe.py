@@ -36,7 +36,8 @@ def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None =
             "system": {"covered": list(box.covered),
                        "put_back": [path for path, _ in box.put_back]} if box.covered else None,
             "unset": removed(box, env or {}), "kept": kept(box, env or {}),
-            "notes": list(box.notes)}
+            "notes": list(box.notes),
+            "in_the_box": {"failed": list(box.notes_failed), "always": list(box.notes_always)}}
 
 
 def boundary_lines(document: dict[str, object]) -> list[str]:
@@ -72,6 +73,11 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []
     lines.append(f"  limits: {', '.join(shown) or '(none)'}")
+    said = document.get("in_the_box")
+    if isinstance(said, dict):
+        lines.extend(f"  {when}: {note}" for key, when in (
+            ("failed", "said if it fails"), ("always", "said after it"))
+            for note in said.get(key, ()))
     notes = document["notes"]
     lines.extend(f"  note: {note}" for note in (notes if isinstance(notes, list) else []))
     return lines

@@ -45,6 +45,9 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         readable=operator.sandbox_readable, separate=operator.sandbox_separate,
         secrets=_union(part for p in policies for part in p.knowledge.secrets),
     )
+    if decision is not None:
+        failed, always = box_notes(operator.knowledge, decision)
+        spec = spec._replace(notes_failed=failed, notes_always=always)
     if decision is None or not boxed_network(decision):
         return with_caches(spec, operator, network=False)
     downloaders = [_owner(s.described) for s in decision.segments
@@ -56,6 +59,20 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         if s.described is not None and _NETWORK.intersection(s.described[1])]))
     return with_caches(spec, operator, True, downloaders
                        if downloads_only(decision, operator.knowledge) else ())
+
+
+def box_notes(knowledge: Knowledge, decision: Decision
+              ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the parts' programs go without in the box (``in_the_box``): the notes said
+    after a failed run, and after every run. Program knowledge's, the operator's alone (it
+    is said to the agent, in gatekeep's name)."""
+    found: dict[bool, list[str]] = {False: [], True: []}
+    for program in dict.fromkeys(s.described[0].split()[0] for s in decision.segments
+                                 if s.described is not None and s.described[0]):
+        note = knowledge.box_notes.get(os.path.basename(program))
+        if note is not None:
+            found[note.always].append(f"{program}: {note.text}")
+    return tuple(found[False]), tuple(found[True])
 
 
 def credentials_for(operator: Policy, programs: Iterable[str]) -> tuple[str, ...]:

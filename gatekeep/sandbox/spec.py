@@ -52,6 +52,8 @@ class Spec(NamedTuple):
                                             # DATABASE_URL): a box drops them
     credentials: tuple[str, ...] = ()       # those a box with the network keeps: names,
                                             # NPM_* prefixes, ~/ files naming them; * all
+    notes_failed: tuple[str, ...] = ()      # what its programs go without in it (in_the_box):
+    notes_always: tuple[str, ...] = ()      # said after a failed run, and after every run
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -80,7 +82,7 @@ class Spec(NamedTuple):
 
 
 _LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable",
-          "separate", "secrets", "credentials")
+          "separate", "secrets", "credentials", "notes_failed", "notes_always")
 
 
 def secret_name(name: str, parts: Iterable[str]) -> bool:
@@ -102,7 +104,7 @@ def kept_name(name: str, kept: Iterable[str]) -> bool:
 
 def _strings(values: list[object]) -> list[str]:
     if not all(isinstance(v, str) and v for v in values):
-        raise ValueError("expected a list of paths")
+        raise ValueError("expected a list of non-empty strings")
     return values  # type: ignore[return-value]
 
 

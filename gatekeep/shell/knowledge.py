@@ -257,6 +257,15 @@ def _unknown(program: str) -> ProgramSpec:
     return ProgramSpec(program)
 
 
+class BoxNote(NamedTuple):
+    """What a program goes without in the box (``in_the_box:``), said after a run of it
+    there: after a failed run (docker cannot reach its engine), or ``always`` (ps lists
+    only the box's own processes and says nothing of the others)."""
+
+    text: str
+    always: bool = False
+
+
 class Knowledge(NamedTuple):
     programs: Mapping[str, ProgramSpec]  # a cached policy's is decoded entry by entry
     environment: frozenset[str]
@@ -271,6 +280,7 @@ class Knowledge(NamedTuple):
     # per program, the secret variables a box with the network keeps for it (GH_TOKEN for
     # gh; NPM_* a prefix; ~/.npmrc: each variable the operator's file names)
     credentials: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    box_notes: Mapping[str, BoxNote] = MappingProxyType({})  # by the program's file name
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
