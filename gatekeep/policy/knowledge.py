@@ -33,7 +33,7 @@ _PROGRAM_KEYS = frozenset({
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts",
-    "long_single_dash",
+    "environment_options", "long_single_dash",
     "reads_trees",
     "changes_directory", "assigns",
     "stdin_code_options", "effect", "abbreviations", "flags", "reads_list", "writes_with",
@@ -278,7 +278,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
-                "info_options", "file_values", "remote_options", "state_options"):
+                "info_options", "file_values", "remote_options", "state_options",
+                "environment_options"):
         mentioned |= strings(key)
     return ProgramSpec(
         **{key: flag(key) for key in _FLAGS},
@@ -328,6 +329,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
         environment_texts=_patterns(fields["environment_texts"])
         if "environment_texts" in fields else (),
+        environment_options=strings("environment_options"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),
     )

@@ -802,11 +802,14 @@ def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Op
                        ) -> Word | None:
     """The first word that reads the environment by program knowledge's
     ``environment_texts`` (jq's ``env`` and ``$ENV``, ps's BSD ``e`` and ``environ``),
-    where its value is known; one known only at run time is judged as its text."""
+    where its value is known; one known only at run time is judged as its text. With
+    ``environment_options``, only those options' values are looked at (gh's ``--jq``)."""
     if not spec.environment_texts:
         return None
     found = _environment_pattern(spec.environment_texts)
-    for word in [*operands, *(o.value for o in options if o.value is not None)]:
+    only = spec.environment_options
+    values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
+    for word in values if only else [*operands, *values]:
         if found.search(word.value if word.value is not None else word.raw):
             return word
     return None

@@ -58,6 +58,8 @@ class ProgramSpec(NamedTuple):
     own_hosts: frozenset[str] = frozenset()  # the hosts such a word may name unasked
     # regular expressions: a word matching one reads the environment (jq's `env`)
     environment_texts: tuple[str, ...] = ()
+    # the options whose values those are matched in (gh's --jq); none: every word
+    environment_options: frozenset[str] = frozenset()
     reads_trees: bool = False
     changes_directory: bool = False
     assigns: frozenset[str] = frozenset()

@@ -29,6 +29,7 @@ def readers(command: str) -> list[str]:
     "yq -n env", "yq -n 'strenv(GH_TOKEN)'", "yq '.a | envsubst' x.yml",
     "ps ax e", "ps a x e", "ps -o pid,cmd e", "ps -p 1 -o environ", "ps eww 1",
     "gh api user --jq env.GH_TOKEN", "gh pr view 1 --json title -q '$ENV'",
+    "gh api user -iq env", "gh api user --jq=env", "gh pr list --search env --jq env",
 ])
 def test_a_word_that_prints_the_environment_is_asked(command: str) -> None:
     assert readers(command), command
@@ -39,6 +40,10 @@ def test_a_word_that_prints_the_environment_is_asked(command: str) -> None:
     "jq -r '.[] | .name'", "yq '.services.web.environment' compose.yml",
     "ps aux", "ps -ef", "ps -eo pid,comm", "ps aux --forest", "ps -o pid,cmd",
     "gh pr view env-config", "gh api repos/o/r/pulls --jq '.[].number'",
+    # gh's environment is read only by its --jq (environment_options): a search's words
+    # and a title are not a filter
+    "gh pr list --search env", "gh issue list -S 'env vars'", "gh pr list --label env",
+    "gh issue create --title env --body env",
 ])
 def test_other_words_are_not(command: str) -> None:
     assert readers(command) == [], command
@@ -48,6 +53,20 @@ def test_a_filter_from_a_file_is_code_gatekeep_does_not_see() -> None:
     kinds = {h.kind for i in analyze(parse("jq -f filter.jq data.json"), KNOWLEDGE).invocations
              for h in i.hazards}
     assert "runs-code" in kinds or "inline-code" in kinds, kinds
+
+
+def test_environment_options_limit_the_words_looked_at(tmp_path: Path) -> None:
+    (tmp_path / "programs.yaml").write_text(
+        "gatekeep-programs: 1\nprograms:\n  tool:\n    value_options: [--filter, --name]\n"
+        "    environment_texts: ['^env$']\n    environment_options: [--filter]\n")
+    knowledge = load_knowledge_default(tmp_path / "programs.yaml")
+
+    def hazards(command: str) -> list[str]:
+        return [h.kind for i in analyze(parse(command), knowledge).invocations
+                for h in i.hazards if h.kind == "secret-variable"]
+
+    assert hazards("tool --filter env") == ["secret-variable"]
+    assert hazards("tool --name env") == hazards("tool env") == []
 
 
 def test_a_pattern_that_is_no_regular_expression_is_a_load_error(tmp_path: Path) -> None:
