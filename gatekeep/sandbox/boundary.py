@@ -44,6 +44,15 @@ OWN_MOUNTS = ("/proc", "/dev", "/sys")
 # Directories with these names in a temp dir, and socket files directly in one, are hidden.
 SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
 SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
+# Where a download cache goes when its own cannot be written (yarn v1 as root, or without
+# ~/.cache/yarn): a temp dir, which every box writes. So that what one box left there is not
+# what the next, with the network and the registry's token, installs and runs, each box has
+# an empty one of its own there, in every temp dir (bwrap makes the directory where it is
+# missing; it stays, empty). Yarn takes the first it can write, so a later fallback
+# (``.yarn-cache``) is never reached. One that is not a directory (a link the agent could
+# point anywhere) cannot be covered: a box with the network is then asked (TEMP_CACHE).
+TEMP_CACHES = (".yarn-cache-{uid}",)
+TEMP_CACHE = "a download cache's place in a temp dir is not a directory: "
 # The system's places, as trees a box would write. What runs as root or as a service reads
 # them (dpkg's maintainer scripts in /var/lib/dpkg, a crontab, every account's home under
 # /home): a tree there is asked about. The agent picks the directory a command starts in.
@@ -128,6 +137,8 @@ class Boundary(NamedTuple):
                                     # goes without: offline, a value can only leak
     kept: tuple[str, ...] = ()      # of those, what a box with the network keeps for the
                                     # programs it is for (GH_TOKEN, npm_config_*; * all)
+    private: tuple[str, ...] = ()   # an empty writable directory of the box's own (the
+                                    # caches' fallbacks in the temp dirs: TEMP_CACHES)
     notes_failed: tuple[str, ...] = ()  # what its programs go without in it: said after a
     notes_always: tuple[str, ...] = ()  # failed run, and after every run (Spec's)
 
@@ -191,6 +202,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     for directory in [*([home] if home else []), *covered]:
         anchors = _seen(anchors, directory, roots)  # only a writable place renames there
     notes.extend(_missing_own(where.own_dirs, roots))
+    private, odd = _temp_caches(where.temp_dirs, writable)
+    notes.extend(f"{TEMP_CACHE}{path}" for path in odd if spec.network)
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
     absent = _absent([*git_absent, *operator_absent, *agent], roots)
@@ -210,7 +223,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
-                    spec.notes_failed, spec.notes_always)
+                    private, spec.notes_failed, spec.notes_always)
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]
@@ -690,6 +703,17 @@ def _ways_out(where: Where, tree: str) -> list[str]:
     whole = [d for d in (*where.runtime_dirs, *state)
              if not _within(os.path.realpath(tree), os.path.realpath(d))]
     return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES, *system.SERVICE_DIRS]
+
+
+def _temp_caches(temp_dirs: tuple[str, ...], writable: Sequence[str]
+                 ) -> tuple[tuple[str, ...], list[str]]:
+    """The places of ``TEMP_CACHES`` in the temp dirs the box writes: those that are a
+    directory or missing (the box's own empty one), and those that are anything else."""
+    names = [name.format(uid=os.getuid()) for name in TEMP_CACHES]
+    places = [os.path.join(d, n) for d in temp_dirs if under_any(d, writable) for n in names]
+    odd = [p for p in places if os.path.lexists(p)
+           and (os.path.islink(p) or not os.path.isdir(p))]
+    return tuple(p for p in places if p not in odd), odd
 
 
 def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:

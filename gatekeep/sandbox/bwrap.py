@@ -143,6 +143,8 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
         out += ["--tmpfs", path, "--remount-ro", path]
     for path in box.hidden_files:
         out += ["--ro-bind", "/dev/null", path]
+    for path in box.private:
+        out += ["--tmpfs", path]
     for place in [*([box.home] if box.home else []), *box.covered]:
         out += ["--remount-ro", place]  # last: binds into it made their mount points first
     if not box.network:

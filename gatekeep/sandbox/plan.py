@@ -12,6 +12,7 @@ from gatekeep.sandbox import bwrap, system, wire
 from gatekeep.sandbox.boundary import (
     GIT_UNREAD,
     KEPT_TREE,
+    TEMP_CACHE,
     UNLISTED,
     Boundary,
     Where,
@@ -45,6 +46,9 @@ HOME_TREE = ("the working tree is the home directory (or holds it), and a box th
 KEPT_TREE_END = (", where the operator's tools and settings or the system's own files live (or "
                  "that the policy protects); a box that writes it could change what they run; "
                  "approve the run, or work in a project's directory")
+# A fallback cache's place that is a link or a file (boundary.TEMP_CACHE before it).
+TEMP_CACHE_END = ("; what it leads to could be installed with the network and the registry's "
+                  "token; remove it, or approve the run")
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
 UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
@@ -72,8 +76,10 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
         box = boundary(spec, where)
         git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
         kept = [note for note in box.notes if note.startswith(KEPT_TREE)]
+        odd = [note for note in box.notes if note.startswith(TEMP_CACHE)]
         ask = UNREAD if UNLISTED in box.notes else f"{git[0]}; approve the run, or remove it" \
             if git else TOO_LARGE if not box.complete \
+            else f"{_visible(odd[0])}{TEMP_CACHE_END}" if odd \
             else HOME_TREE if _holds_home(box, where.home) \
             else f"{_visible(kept[0])}{KEPT_TREE_END}" if kept else None
         return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)
