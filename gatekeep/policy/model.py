@@ -168,6 +168,7 @@ class Policy(NamedTuple):
     sandbox_owners: tuple[tuple[str, str], ...] = ()  # (program, a shared cache it writes)
     sandbox_not_scanned: tuple[str, ...] = ()
     sandbox_readable: tuple[str, ...] = ()
+    sandbox_without_secrets: tuple[str, ...] = ()
     sandbox_bwrap: tuple[str, ...] = BWRAP
     limits: Limits = Limits()
     # the ``audit`` key (see gatekeep.policy.audit): sinks and rotation, extra redaction

@@ -12,7 +12,8 @@ TYPE_CHECKING = False  # run and hook load this for redaction: they never need y
 if TYPE_CHECKING:
     from gatekeep.policy.yamlsource import Located
 
-_PATH_KEYS = frozenset({"writable", "owners", "separate", "not_scanned", "bwrap", "readable"})
+_PATH_KEYS = frozenset({"writable", "owners", "separate", "not_scanned", "bwrap", "readable",
+                        "without_secrets"})
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -45,6 +46,9 @@ def _paths(name: str, located: Located) -> tuple[str, ...]:
         if name == "separate" and not _plain_home_path(value):
             raise located.error(f"a separate cache is a directory in the home directory, "
                                 f"~/... without wildcards: {value!r}")
+        if name == "without_secrets" and not _plain_home_path(value):
+            raise located.error(f"a settings file shown without its secrets is a file in the "
+                                f"home directory, ~/... without wildcards: {value!r}")
         if name == "readable" and not (value == "~" or value.startswith("~/")):
             raise located.error(f"a readable path is in the home directory: ~ or ~/...: "
                                 f"{value!r}")

@@ -238,6 +238,11 @@ def _boundary() -> dict[str, Any]:
             "readable": _one_or_many({"type": "string", "pattern": "^~(/|$)"},
                                      "What of the home directory the box shows, read-only "
                                      "(toolchains, their settings); ~ shows all of it."),
+            "without_secrets": _one_or_many(
+                {"type": "string", "pattern": "^~/[^*?[]+$"},
+                "Settings files of the home the box shows without their credential lines "
+                "(npm's ini form: ~/.npmrc); a box with the network for a program that "
+                "sends them is shown the file itself."),
             "bwrap": _one_or_many({"type": "string", "pattern": "^/"},
                                   "Where bubblewrap may be (root-owned; never PATH)."),
         }},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import credentials, gitdirs, system
+from gatekeep.sandbox import credentials, gitdirs, settings, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -139,6 +139,7 @@ class Boundary(NamedTuple):
                                     # programs it is for (GH_TOKEN, npm_config_*; * all)
     private: tuple[str, ...] = ()   # an empty writable directory of the box's own (the
                                     # caches' fallbacks in the temp dirs: TEMP_CACHES)
+    stripped: tuple[str, ...] = ()  # settings files shown without their credentials
     notes_failed: tuple[str, ...] = ()  # what its programs go without in it: said after a
     notes_always: tuple[str, ...] = ()  # failed run, and after every run (Spec's)
 
@@ -183,10 +184,17 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     readonly = [p for p in readonly if not under_any(p, hidden_dirs)]
     linked = _linked([*protected, *hidden_files], (tree, where.home))  # bound or not
     shown, relinked = _home_places(spec, where.home, home, [tree, *writable])
+    stripped: list[str] = []
+    if home:  # the operator's settings files without their credentials (settings.py)
+        files = settings.places(spec, where.home, home, settings_root(where), [tree, *writable])
+        files = [(s, p, c) for s, p, c in files if c is None or os.path.isfile(c)]
+        relinked.extend((copy or source, place, False) for source, place, copy in files)
+        stripped = [place for _, place, copy in files if copy is not None]
     if home:  # what lies in the hidden home is bound only where the box shows it
         places = [tree, *writable, *shown, *(place for _, place, _ in relinked)]
+        bound = {place for _, place, _ in relinked}  # a file shown as it is bound
         readonly, hidden_dirs, hidden_files = (
-            _seen(_mirrored(paths, relinked), home, places)
+            [p for p in _seen(_mirrored(paths, relinked), home, places) if p not in bound]
             for paths in (readonly, hidden_dirs, hidden_files))
         roots = [*roots, *(place for _, place, writes in relinked if writes)]
     separate = separate_places(spec, where, home, [tree, *writable])
@@ -223,7 +231,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
-                    private, spec.notes_failed, spec.notes_always)
+                    private, tuple(stripped), spec.notes_failed, spec.notes_always)
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]
@@ -295,6 +303,13 @@ def _unkept(spec: Spec, where: Where, hidden_home: str, separate: list[tuple[str
     places = (os.path.join(home, relative) for relative in _kept_apart(spec))
     return [p for p in places if p not in bound and os.path.isdir(p)
             and _box_writes(os.path.realpath(p), writable, hidden_home)]
+
+
+def settings_root(where: Where) -> str:
+    """Where the copies of settings files without their credentials are kept: beside the
+    caches kept apart, never bound writable into a box."""
+    return os.path.join(os.path.dirname(where.separate_root), "box-settings") \
+        if where.separate_root else ""
 
 
 def separate_places(spec: Spec, where: Where, hidden_home: str = "",

@@ -29,7 +29,7 @@ def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None =
     return {"status": "boxed", **document, "tree": box.tree,
             "writable": ["/"] if box.everything_writable else list(box.writable),
             "separate": {place: source for source, place in box.separate},
-            "private": list(box.private),
+            "private": list(box.private), "without_secrets": list(box.stripped),
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
             "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
@@ -63,6 +63,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")
+    stripped = document.get("without_secrets")
+    if isinstance(stripped, list) and stripped:
+        lines.append(f"  shown without their credentials: {_join(stripped)}")
     covered = document.get("system")
     if isinstance(covered, dict):
         lines.append(f"  system: {_join(covered['covered'])} covered (services' sockets), "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from gatekeep.sandbox import bwrap, system, wire
+from gatekeep.sandbox import bwrap, settings, system, wire
 from gatekeep.sandbox.boundary import (
     GIT_UNREAD,
     KEPT_TREE,
@@ -20,6 +20,7 @@ from gatekeep.sandbox.boundary import (
     copies,
     in_home,
     in_system,
+    settings_root,
     under_any,
     work_tree,
 )
@@ -73,6 +74,7 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
     if why is None:
         if create:
             _make_bindable(where, [copy for _, copy in copies(spec, where.separate_root)])
+        _copy_settings(spec, where)
         box = boundary(spec, where)
         git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
         kept = [note for note in box.notes if note.startswith(KEPT_TREE)]
@@ -89,6 +91,18 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
                         f"machine cannot build one: {why}")
     return Plan(None, None, spec.limits,
                 warning=f"gatekeep: warning: running without a boundary: {why}\n")
+
+
+def _copy_settings(spec: Spec, where: Where) -> None:
+    """The copies of the operator's settings files without their credentials, made or
+    brought up to date (``boundary`` binds those that are there)."""
+    root = settings_root(where)
+    if not root or not spec.without_secrets:
+        return
+    for source, _, copy in settings.places(spec, where.home, where.home, root,
+                                           list(where.temp_dirs)):
+        if copy is not None:
+            settings.write(source, copy, spec.secrets)
 
 
 def _visible(text: str) -> str:

@@ -43,6 +43,7 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
         protect_read=_protected(policies, "protect_read"),
         limits=limits, bwrap=operator.sandbox_bwrap, not_scanned=operator.sandbox_not_scanned,
         readable=operator.sandbox_readable, separate=operator.sandbox_separate,
+        without_secrets=operator.sandbox_without_secrets,
         secrets=_union(part for p in policies for part in p.knowledge.secrets),
     )
     if decision is not None:

@@ -52,6 +52,8 @@ class Spec(NamedTuple):
                                             # DATABASE_URL): a box drops them
     credentials: tuple[str, ...] = ()       # those a box with the network keeps: names,
                                             # NPM_* prefixes, ~/ files naming them; * all
+    without_secrets: tuple[str, ...] = ()   # under ~: settings files shown without their
+                                            # credentials (settings.py)
     notes_failed: tuple[str, ...] = ()      # what its programs go without in it (in_the_box):
     notes_always: tuple[str, ...] = ()      # said after a failed run, and after every run
 
@@ -82,7 +84,8 @@ class Spec(NamedTuple):
 
 
 _LISTS = ("writable", "protect_write", "protect_read", "bwrap", "not_scanned", "readable",
-          "separate", "secrets", "credentials", "notes_failed", "notes_always")
+          "separate", "secrets", "credentials", "without_secrets", "notes_failed",
+          "notes_always")
 
 
 def secret_name(name: str, parts: Iterable[str]) -> bool:

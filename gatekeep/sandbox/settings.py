@@ -1,0 +1,127 @@
+"""Settings files of the operator's that the box shows without their credentials
+(``sandbox_paths.without_secrets``: ``~/.npmrc``).
+
+The hidden home hides such a file whole, and with it what is no secret: npm's mirror,
+``nodedir``, ``update-notifier``. Each named file that is a regular file is copied, without
+the lines that hold a credential, into gatekeep's cache (beside the caches kept apart), and
+the copy is bound read-only at the file's place. A box with the network for a program that
+sends the file's credentials (``environment.credentials`` names it, or an approved run: ``*``)
+is shown the file itself, as it keeps the variables the file names.
+
+Only npm's ini form (``key=value`` lines) is read. A line is left out when its key is one of
+a registry's (``//host/:_authToken``), a credential's (``_auth``, ``password``, ``keyfile``),
+or names a secret by ``environment.secrets``; when its value names a secret variable
+(``${NPM_TOKEN}``: npm fails on one the box does not have); or when it holds a URL with a
+user in it (``https://user:pass@host``).
+
+Only the standard library: the fast path plans its boxes with this.
+"""
+
+from __future__ import annotations
+
+import os
+
+from gatekeep.sandbox.spec import Spec, secret_name
+
+MAX_BYTES = 256 << 10  # a settings file; a larger one stays hidden
+# Keys that hold a credential (npm's, in any case, `-` or `_`).
+CREDENTIAL_KEYS = frozenset({"_auth", "_authtoken", "_password", "password", "username",
+                             "certfile", "keyfile", "cert", "key", "otp"})
+
+
+def stripped(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` without the lines that hold a credential (module docstring)."""
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not _credential(line.strip(), secrets))
+
+
+def _credential(line: str, secrets: tuple[str, ...]) -> bool:
+    if not line or line.startswith((";", "#", "[")):
+        return False
+    key, _, value = line.partition("=")
+    key = key.strip().strip("\"'")
+    name = key.rpartition(":")[2].lower().replace("-", "_")
+    return (key.startswith("//") or name in CREDENTIAL_KEYS
+            or secret_name("".join(c if c.isalnum() else "_" for c in key), secrets)
+            or any(secret_name(v, secrets) or not v for v in _variables(value))
+            or _user_in_url(value))
+
+
+def _variables(value: str) -> list[str]:
+    """The names in ``${NAME}`` (npm replaces them from the environment)."""
+    found = []
+    for part in value.split("${")[1:]:
+        name, closed, _ = part.partition("}")
+        found.append(name if closed else "")
+    return found
+
+
+def _user_in_url(value: str) -> bool:
+    """Whether a URL in ``value`` names a user (``https://user:pass@host``)."""
+    for part in value.split("://")[1:]:
+        authority = part.split("/", 1)[0].split()
+        if authority and "@" in authority[0]:
+            return True
+    return False
+
+
+def places(spec: Spec, home: str, hidden: str, root: str, writable: list[str]
+           ) -> list[tuple[str, str, str | None]]:
+    """``(file, place in the hidden home, copy)`` of each named file that is a regular file:
+    the copy to bind (under ``root``), or None where the box is shown the file itself. One
+    that is, or leads into, a place a box writes is left out (the agent could have written
+    its registry), as is every copy when ``root`` is such a place."""
+    out: list[tuple[str, str, str | None]] = []
+    copies = not any(_within(os.path.realpath(root), w) for w in writable)
+    for given in spec.without_secrets:
+        relative = os.path.normpath(given[2:])
+        if not given.startswith("~/") or relative.startswith(("..", "/")) or relative == ".":
+            continue
+        source = os.path.join(home, relative)
+        if not _regular(source) or any(_within(os.path.realpath(source), w) for w in writable):
+            continue
+        itself = spec.network and any(k in (given, "*") for k in spec.credentials)
+        if itself or copies:
+            out.append((source, os.path.join(hidden, relative),
+                        None if itself else os.path.join(root, relative)))
+    return out
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def write(source: str, copy: str, secrets: tuple[str, ...]) -> bool:
+    """Make ``copy`` the stripped text of ``source`` (written only when it changed, whole or
+    not at all); whether it now is."""
+    try:
+        with open(source, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            return False
+        text = stripped(data.decode("utf-8"), secrets)
+        try:
+            with open(copy, encoding="utf-8") as handle:
+                if handle.read() == text:
+                    return True
+        except (OSError, UnicodeDecodeError):
+            pass
+        os.makedirs(os.path.dirname(copy), mode=0o700, exist_ok=True)
+        temporary = f"{copy}.{os.getpid()}.new"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                             0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, copy)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _regular(path: str) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

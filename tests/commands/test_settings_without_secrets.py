@@ -1,0 +1,116 @@
+"""The operator's ``~/.npmrc`` is shown in the box without its credentials
+(``sandbox_paths.without_secrets``).
+
+Hidden whole, it took npm's mirror, ``nodedir`` and ``update-notifier`` with it from every box.
+A copy without the lines that hold a credential is bound in its place; a box with the network
+for npm (``environment.credentials`` names the file) is shown the file itself, as it keeps the
+variables the file names. A file the agent could have written is shown in neither form.
+
+The sandboxes are outside the temp dirs (``apart``), where an operator's home is: one in a
+temp dir is a place every box writes, whose files are shown in neither form.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatekeep.errors import PolicyError
+from gatekeep.policy.load import load_policy
+from gatekeep.sandbox.settings import stripped
+
+Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
+pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+
+SECRETS = ("TOKEN", "SECRET", "PASSWORD", "KEY", "_AUTH", "AUTHTOKEN")
+SETTINGS = ("fund=false\nupdate-notifier=false\nregistry=https://mirror.example/npm/\n"
+            "@corp:registry=https://npm.corp.example/\n; a comment\n[section]\n")
+CREDENTIALS = ("//mirror.example/npm/:_authToken=${NPM_TOKEN}\n_auth=c2VjcmV0\n"
+               "_authToken = npm_literal\nemail-password=x\nproxy=http://u:p@proxy:3128\n"
+               "always-auth=${CORP_SECRET}\nusername=me\nKEYFILE=/k.pem\n")
+SHOW = "show.sh"  # the tree's code: `bash show.sh` is allowed, and runs offline
+
+
+def test_the_lines_that_hold_a_credential_are_left_out() -> None:
+    mixed = "".join(a + b for a, b in zip(SETTINGS.splitlines(keepends=True),
+                                          CREDENTIALS.splitlines(keepends=True)))
+    assert stripped(mixed, SECRETS) == SETTINGS
+    assert stripped("cache=${HOME}/.npm-cache\nnodedir=/usr\n", SECRETS) == \
+        "cache=${HOME}/.npm-cache\nnodedir=/usr\n"
+
+
+def npmrc(sandbox: Sandbox, text: str) -> Path:
+    path = sandbox.home / ".npmrc"
+    path.write_text(text)
+    (sandbox.work / SHOW).write_text("cat ~/.npmrc\n")
+    return path
+
+
+def test_an_offline_box_sees_the_settings_but_not_the_credentials(apart: Sandbox) -> None:
+    npmrc(apart, SETTINGS + CREDENTIALS)
+    result = apart.gatekeep("run", "-c", f"bash {SHOW}")
+    assert (result.returncode, result.stdout) == (0, SETTINGS), result.stderr
+    # an edited file is shown as it is now, reused decision or not
+    npmrc(apart, "fund=true\n_authToken=again\n")
+    again = apart.gatekeep("run", "-c", f"bash {SHOW}")
+    assert (again.returncode, again.stdout) == (0, "fund=true\n"), again.stderr
+
+
+def test_the_box_cannot_change_the_copy(apart: Sandbox) -> None:
+    npmrc(apart, SETTINGS)
+    (apart.work / "write.sh").write_text("echo registry=https://evil.example/ >> ~/.npmrc\n")
+    result = apart.gatekeep("run", "-c", "bash write.sh")
+    assert result.returncode != 0
+    assert apart.gatekeep("run", "-c", f"bash {SHOW}").stdout == SETTINGS
+
+
+def test_check_says_which_files_are_shown_without_their_credentials(apart: Sandbox) -> None:
+    npmrc(apart, SETTINGS + CREDENTIALS)
+    place = str(apart.home / ".npmrc")
+    text = apart.gatekeep("check", "-c", f"bash {SHOW}").stdout
+    assert f"  shown without their credentials: {place}\n" in text
+    document = json.loads(apart.gatekeep("check", "--json", "-c", f"bash {SHOW}").stdout)
+    assert document["boundary"]["without_secrets"] == [place]
+
+
+def test_a_box_with_the_network_for_npm_is_shown_the_file_itself(apart: Sandbox) -> None:
+    npmrc(apart, SETTINGS + CREDENTIALS)
+    (apart.work / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
+    (apart.work / "package-lock.json").write_text(json.dumps(
+        {"name": "x", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+         "packages": {"": {"name": "x", "version": "1.0.0"}}}))
+    document = json.loads(apart.gatekeep("check", "--json", "-c", "npm ci").stdout)
+    boundary = document["boundary"]
+    assert document["decision"] == "allow" and boundary["network"] is True
+    assert boundary["without_secrets"] == []
+    assert str(apart.home / ".npmrc") in boundary["home"]["shown"]
+
+
+@pytest.mark.parametrize("where", ["tree", "temp"])
+def test_a_settings_file_the_agent_could_write_is_not_shown(apart: Sandbox,
+                                                            where: str) -> None:
+    planted = (apart.work if where == "tree" else apart.root / "tmp") / "npmrc"
+    planted.parent.mkdir(exist_ok=True)
+    planted.write_text("registry=https://evil.example/\n")
+    (apart.home / ".npmrc").symlink_to(planted)
+    (apart.work / SHOW).write_text("cat ~/.npmrc\n")
+    result = apart.gatekeep("run", "-c", f"bash {SHOW}", env={"TMPDIR": str(planted.parent)})
+    assert "evil" not in result.stdout
+    assert result.returncode != 0  # hidden: there is no such file in the box
+
+
+def test_a_file_too_large_to_be_settings_stays_hidden(apart: Sandbox) -> None:
+    npmrc(apart, "fund=false\n" + "; padding\n" * 30_000)
+    result = apart.gatekeep("run", "-c", f"bash {SHOW}")
+    assert result.returncode != 0 and result.stdout == ""
+
+
+def test_a_settings_file_is_named_as_a_file_in_the_home(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("gatekeep: 1\nsandbox_paths:\n  without_secrets: [/etc/npmrc]\n")
+    with pytest.raises(PolicyError, match="a file in the home directory"):
+        load_policy(path)
