@@ -40,9 +40,16 @@ AGENT_NAMES = frozenset(name for name in AGENT_FILES if "/" not in name)
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
 # Where programs keep Unix sockets that reach a process outside the box: a socket with a
 # path connects even under a read-only mount, and --unshare-net does not cover it (tmux
-# takes keystrokes through its socket, ssh-agent signs, D-Bus and docker start processes).
+# takes keystrokes through its socket, ssh-agent signs, D-Bus and docker start processes;
+# Emacs's server evaluates Lisp and Neovim's runs commands, where no runtime dir is set;
+# Chromium's singleton takes a command line; PulseAudio's plays and records).
 # Directories with these names in a temp dir, and socket files directly in one, are hidden.
 SOCKET_DIRS = ("tmux-*", "ssh-*", ".X11-unix", ".ICE-unix")
+# Names other directories share (a build of Emacs in /tmp/emacs-29.4): one is hidden when a
+# socket is in it or in a directory in it (Neovim's /tmp/nvim.USER/XXXXXX/nvim.PID.0).
+SOCKET_HOLDERS = ("emacs*", "nvim*", ".com.google.Chrome.*", ".org.chromium.Chromium.*",
+                  "pulse-*")
+_HOLDER_ENTRIES = 256  # entries read of each such directory: a socket's is a small one
 SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
 # Where a download cache goes when its own cannot be written (yarn v1 as root, or without
 # ~/.cache/yarn): a temp dir, which every box writes. So that what one box left there is not
@@ -717,7 +724,7 @@ def _ways_out(where: Where, tree: str) -> list[str]:
     state = where.own_dirs[1:2]  # gatekeep's state: its cache key and audit log, wherever
     whole = [d for d in (*where.runtime_dirs, *state)
              if not _within(os.path.realpath(tree), os.path.realpath(d))]
-    return [*whole, *_sockets(where.temp_dirs), *SOCKET_FILES, *system.SERVICE_DIRS]
+    return [*whole, *_sockets(where.temp_dirs, tree), *SOCKET_FILES, *system.SERVICE_DIRS]
 
 
 def _temp_caches(temp_dirs: tuple[str, ...], writable: Sequence[str]
@@ -731,9 +738,10 @@ def _temp_caches(temp_dirs: tuple[str, ...], writable: Sequence[str]
     return tuple(p for p in places if p not in odd), odd
 
 
-def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
+def _sockets(temp_dirs: tuple[str, ...], tree: str) -> list[str]:
     """What in the temp dirs leads to another process: socket directories and sockets."""
     names = NameGlobs(SOCKET_DIRS, _glob)
+    holders = NameGlobs(SOCKET_HOLDERS, _glob)
     found: list[str] = []
     for directory in temp_dirs:
         try:
@@ -741,8 +749,25 @@ def _sockets(temp_dirs: tuple[str, ...]) -> list[str]:
         except OSError:
             continue
         found.extend(entry.path for entry in entries
-                     if (names.fullmatch(entry.name) and entry.is_dir()) or _is_socket(entry))
+                     if (names.fullmatch(entry.name) and entry.is_dir()) or _is_socket(entry)
+                     or (holders.fullmatch(entry.name) and entry.is_dir()
+                         and not _within(os.path.realpath(tree), os.path.realpath(entry.path))
+                         and _holds_socket(entry.path, 2)))
     return found
+
+
+def _holds_socket(directory: str, depth: int) -> bool:
+    """Whether a socket is in ``directory`` or, ``depth`` deep, in a directory in it."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = [entry for _, entry in zip(range(_HOLDER_ENTRIES), listing,
+                                                 strict=False)]
+    except OSError:
+        return False
+    if any(_is_socket(entry) for entry in entries):
+        return True
+    return depth > 1 and any(entry.is_dir(follow_symlinks=False)
+                             and _holds_socket(entry.path, depth - 1) for entry in entries)
 
 
 def _is_socket(entry: os.DirEntry[str]) -> bool:

@@ -596,7 +596,10 @@ CONNECT = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1]
 
 
 @pytest.mark.parametrize("place", ["tmp/tmux-0/default", "tmp/ssh-XXXX1234/agent.1",
-                                   "tmp/.X11-unix/X0", "tmp/agent.sock", "run/bus"])
+                                   "tmp/.X11-unix/X0", "tmp/agent.sock", "run/bus",
+                                   "tmp/emacs0/server", "tmp/nvim.u/aB3dEf/nvim.42.0",
+                                   "tmp/.com.google.Chrome.x/S",
+                                   "tmp/pulse-aB3dEf/native"])
 def test_a_unix_socket_of_a_process_outside_the_box(sandbox: Sandbox, place: str) -> None:
     path = sandbox.root / place
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -615,6 +618,18 @@ def test_a_unix_socket_of_a_process_outside_the_box(sandbox: Sandbox, place: str
                                  env={**sandbox.env, **env}, capture_output=True, text=True,
                                  timeout=30, check=False)
         assert unboxed.returncode == 0, unboxed.stderr
+
+
+def test_a_directory_named_like_a_socket_holder_without_one_is_left_alone(
+        sandbox: Sandbox) -> None:
+    """A build of Emacs in /tmp/emacs-29.4 is no server's directory: only one that holds a
+    socket (SOCKET_HOLDERS) is hidden."""
+    build = sandbox.root / "tmp" / "emacs-29.4" / "src"
+    build.mkdir(parents=True)
+    (build / "README").write_text("built here\n")
+    plant(sandbox, f"cat {build}/README")
+    result = sandbox.gatekeep("run", "-c", "make", env={"TMPDIR": str(sandbox.root / "tmp")})
+    assert (result.returncode, result.stdout.splitlines()[-1:]) == (0, ["built here"])
 
 
 def test_variables_naming_a_way_out_are_unset_in_the_box(sandbox: Sandbox) -> None:
