@@ -81,10 +81,11 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
         from gatekeep.sandbox.bwrap import unset_secrets
-        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, UNSET_NOTE
+        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, OWN_TEMP_NOTE, UNSET_NOTE
         from gatekeep.text import visible
 
-        stderr.write(NETWORK_NOTE if plan.box.network else NOTE)
+        stderr.write(OWN_TEMP_NOTE if plan.box.own_temp else
+                     NETWORK_NOTE if plan.box.network else NOTE)
         unset = unset_secrets(plan.box, env) if plan.box.network else []
         if unset:  # a credential the networked program needed may be one
             stderr.write(UNSET_NOTE.format(visible(", ".join(unset))))

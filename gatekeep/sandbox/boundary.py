@@ -51,15 +51,6 @@ SOCKET_HOLDERS = ("emacs*", "nvim*", ".com.google.Chrome.*", ".org.chromium.Chro
                   "pulse-*")
 _HOLDER_ENTRIES = 256  # entries read of each such directory: a socket's is a small one
 SOCKET_FILES = ("/run/docker.sock", "/var/run/docker.sock")
-# Where a download cache goes when its own cannot be written (yarn v1 as root, or without
-# ~/.cache/yarn): a temp dir, which every box writes. So that what one box left there is not
-# what the next, with the network and the registry's token, installs and runs, each box has
-# an empty one of its own there, in every temp dir (bwrap makes the directory where it is
-# missing; it stays, empty). Yarn takes the first it can write, so a later fallback
-# (``.yarn-cache``) is never reached. One that is not a directory (a link the agent could
-# point anywhere) cannot be covered: a box with the network is then asked (TEMP_CACHE).
-TEMP_CACHES = (".yarn-cache-{uid}",)
-TEMP_CACHE = "a download cache's place in a temp dir is not a directory: "
 # The system's places, as trees a box would write. What runs as root or as a service reads
 # them (dpkg's maintainer scripts in /var/lib/dpkg, a crontab, every account's home under
 # /home): a tree there is asked about. The agent picks the directory a command starts in.
@@ -144,8 +135,8 @@ class Boundary(NamedTuple):
                                     # goes without: offline, a value can only leak
     kept: tuple[str, ...] = ()      # of those, what a box with the network keeps for the
                                     # programs it is for (GH_TOKEN, npm_config_*; * all)
-    private: tuple[str, ...] = ()   # an empty writable directory of the box's own (the
-                                    # caches' fallbacks in the temp dirs: TEMP_CACHES)
+    own_temp: tuple[str, ...] = ()  # temp dirs the box has as its own empty ones (a box
+                                    # with the network: _own_temp), not bound from outside
     stripped: tuple[str, ...] = ()  # settings files shown without their credentials
     notes_failed: tuple[str, ...] = ()  # what its programs go without in it: said after a
     notes_always: tuple[str, ...] = ()  # failed run, and after every run (Spec's)
@@ -194,7 +185,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     stripped: list[str] = []
     if home:  # the operator's settings files without their credentials (settings.py)
         files = settings.places(spec, where.home, home, settings_root(where), [tree, *writable])
-        files = [(s, p, c) for s, p, c in files if c is None or os.path.isfile(c)]
+        files = [(s, p, c) for s, p, c in files if (c is None or os.path.isfile(c))
+                 and not under_any(p, shown)]
         relinked.extend((copy or source, place, False) for source, place, copy in files)
         stripped = [place for _, place, copy in files if copy is not None]
     if home:  # what lies in the hidden home is bound only where the box shows it
@@ -216,9 +208,10 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                        roots)
     for directory in [*([home] if home else []), *covered]:
         anchors = _seen(anchors, directory, roots)  # only a writable place renames there
+    own_temp = _own_temp(spec, where, tree, writable)
+    for directory in own_temp:  # its own: a bind from outside would show what is there
+        anchors = _seen(anchors, directory, [p for p in roots if p not in own_temp])
     notes.extend(_missing_own(where.own_dirs, roots))
-    private, odd = _temp_caches(where.temp_dirs, writable)
-    notes.extend(f"{TEMP_CACHE}{path}" for path in odd if spec.network)
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
     absent = _absent([*git_absent, *operator_absent, *agent], roots)
@@ -238,7 +231,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
-                    private, tuple(stripped), spec.notes_failed, spec.notes_always)
+                    own_temp, tuple(stripped), spec.notes_failed, spec.notes_always)
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]
@@ -727,15 +720,20 @@ def _ways_out(where: Where, tree: str) -> list[str]:
     return [*whole, *_sockets(where.temp_dirs, tree), *SOCKET_FILES, *system.SERVICE_DIRS]
 
 
-def _temp_caches(temp_dirs: tuple[str, ...], writable: Sequence[str]
-                 ) -> tuple[tuple[str, ...], list[str]]:
-    """The places of ``TEMP_CACHES`` in the temp dirs the box writes: those that are a
-    directory or missing (the box's own empty one), and those that are anything else."""
-    names = [name.format(uid=os.getuid()) for name in TEMP_CACHES]
-    places = [os.path.join(d, n) for d in temp_dirs if under_any(d, writable) for n in names]
-    odd = [p for p in places if os.path.lexists(p)
-           and (os.path.islink(p) or not os.path.isdir(p))]
-    return tuple(p for p in places if p not in odd), odd
+def _own_temp(spec: Spec, where: Where, tree: str, writable: list[str]) -> tuple[str, ...]:
+    """The temp dirs a box with the network has as its own, empty: every other box writes
+    them, so what it reads there could be what a box that ran the tree's code left (a
+    package in yarn's fallback cache, ``$XDG_CACHE_HOME`` or ``$TMP`` in ``/tmp``), and its
+    install would run that with the network and the registry's token. Not a temp dir that
+    is the tree, or one an approval made writable (``spec.writable``: the box writes the
+    real one); a place inside one (the tree in ``/tmp``) is bound into it as before."""
+    if not spec.network or spec.everything_writable:
+        return ()
+    temps = {os.path.realpath(t) for t in where.temp_dirs}
+    lifted = [os.path.realpath(p) for p in _expand(spec.writable, where.home)]
+    real_tree = os.path.realpath(tree)
+    return tuple(d for d in writable if d in temps and d != real_tree
+                 and not under_any(d, lifted) and not _within(d, real_tree))
 
 
 def _sockets(temp_dirs: tuple[str, ...], tree: str) -> list[str]:

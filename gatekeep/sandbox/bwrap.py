@@ -143,8 +143,6 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
         out += ["--tmpfs", path, "--remount-ro", path]
     for path in box.hidden_files:
         out += ["--ro-bind", "/dev/null", path]
-    for path in box.private:
-        out += ["--tmpfs", path]
     for place in [*([box.home] if box.home else []), *box.covered]:
         out += ["--remount-ro", place]  # last: binds into it made their mount points first
     if not box.network:
@@ -200,7 +198,11 @@ def _places(box: Boundary) -> list[str]:
     """The writable places, the anchors in them, and the hidden home with what it shows:
     parents before what is bound inside them, since a bind takes its source from outside
     the box and would cover what was laid inside it before."""
-    ops = [(path, ["--bind", path, path]) for path in (*box.writable, *box.anchors)]
+    # a temp dir of the box's own: empty, no larger than the memory limit allows (tmpfs pages
+    # are not counted by RLIMIT_AS)
+    size = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
+    ops = [(path, [*size, "--tmpfs", path] if path in box.own_temp else ["--bind", path, path])
+           for path in (*box.writable, *box.anchors)]
     if box.home:
         ops.append((box.home, ["--tmpfs", box.home]))
         ops += [(path, ["--ro-bind", path, path]) for path in box.shown]

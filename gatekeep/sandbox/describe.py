@@ -29,7 +29,7 @@ def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None =
     return {"status": "boxed", **document, "tree": box.tree,
             "writable": ["/"] if box.everything_writable else list(box.writable),
             "separate": {place: source for source, place in box.separate},
-            "private": list(box.private), "without_secrets": list(box.stripped),
+            "own_temp": list(box.own_temp), "without_secrets": list(box.stripped),
             "read_only": list(box.readonly),
             "hidden": [*box.hidden_dirs, *box.hidden_files], "network": box.network,
             "home": {"hidden": box.home, "shown": [*box.shown, *(p for _, p, _ in box.relinked)]}
@@ -57,9 +57,9 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     separate = document.get("separate")
     if isinstance(separate, dict) and separate:
         lines.append(f"  kept apart (the box's own copy): {_join(list(separate))}")
-    private = document.get("private")
-    if isinstance(private, list) and private:
-        lines.append(f"  empty, the box's own: {_join(private)}")
+    own = document.get("own_temp")
+    if isinstance(own, list) and own:
+        lines.append(f"  temp dirs of its own (empty): {_join(own)}")
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")

@@ -12,7 +12,6 @@ from gatekeep.sandbox import bwrap, settings, system, wire
 from gatekeep.sandbox.boundary import (
     GIT_UNREAD,
     KEPT_TREE,
-    TEMP_CACHE,
     UNLISTED,
     Boundary,
     Where,
@@ -33,6 +32,8 @@ NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside 
         "more, ask the operator to approve it\n")
 # the same for a box the policy gave the network (`git fetch`): "no network" would mislead
 NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
+# and where its temp dirs were its own (boundary._own_temp)
+OWN_TEMP_NOTE = NOTE.replace("; no network)", "; network on; temp dirs of its own, empty)")
 # after it, when the box went without secret variables of the caller's (bwrap.box_env)
 UNSET_NOTE = ("gatekeep: note: it ran without these secret variables: {} (a box keeps only "
               "those its networked programs send: environment.credentials)\n")
@@ -47,9 +48,6 @@ HOME_TREE = ("the working tree is the home directory (or holds it), and a box th
 KEPT_TREE_END = (", where the operator's tools and settings or the system's own files live (or "
                  "that the policy protects); a box that writes it could change what they run; "
                  "approve the run, or work in a project's directory")
-# A fallback cache's place that is a link or a file (boundary.TEMP_CACHE before it).
-TEMP_CACHE_END = ("; what it leads to could be installed with the network and the registry's "
-                  "token; remove it, or approve the run")
 TOO_LARGE = ("the working tree is too large to find every protected file; approve the run, "
              "or add directories to sandbox_paths.not_scanned")
 UNREAD = ("the working tree cannot be listed, so its protected files cannot be found; approve "
@@ -78,10 +76,8 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
         box = boundary(spec, where)
         git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
         kept = [note for note in box.notes if note.startswith(KEPT_TREE)]
-        odd = [note for note in box.notes if note.startswith(TEMP_CACHE)]
         ask = UNREAD if UNLISTED in box.notes else f"{git[0]}; approve the run, or remove it" \
             if git else TOO_LARGE if not box.complete \
-            else f"{_visible(odd[0])}{TEMP_CACHE_END}" if odd \
             else HOME_TREE if _holds_home(box, where.home) \
             else f"{_visible(kept[0])}{KEPT_TREE_END}" if kept else None
         return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)

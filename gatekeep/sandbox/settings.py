@@ -6,7 +6,8 @@ The hidden home hides such a file whole, and with it what is no secret: npm's mi
 the lines that hold a credential, into gatekeep's cache (beside the caches kept apart), and
 the copy is bound read-only at the file's place. A box with the network for a program that
 sends the file's credentials (``environment.credentials`` names it, or an approved run: ``*``)
-is shown the file itself, as it keeps the variables the file names.
+is shown the file itself, as it keeps the variables the file names; so is every other file
+those credentials name (gh's ``hosts.yml``, which holds the token ``GH_TOKEN`` would).
 
 Only npm's ini form (``key=value`` lines) is read. A line is left out when its key is one of
 a registry's (``//host/:_authToken``), a credential's (``_auth``, ``password``, ``keyfile``),
@@ -67,23 +68,27 @@ def _user_in_url(value: str) -> bool:
 
 def places(spec: Spec, home: str, hidden: str, root: str, writable: list[str]
            ) -> list[tuple[str, str, str | None]]:
-    """``(file, place in the hidden home, copy)`` of each named file that is a regular file:
-    the copy to bind (under ``root``), or None where the box is shown the file itself. One
-    that is, or leads into, a place a box writes is left out (the agent could have written
-    its registry), as is every copy when ``root`` is such a place."""
+    """``(file, place in the hidden home, copy)`` of each file to show that is a regular
+    file: one ``without_secrets`` names, as a copy without its credentials (under ``root``);
+    in a box with the network, one its credentials name (``~/.config/gh/hosts.yml`` for gh),
+    or every ``without_secrets`` one where they keep all (``*``: an approved run), as itself
+    (copy None). One that is, or leads into, a place a box writes is left out (the agent
+    could have written its registry), as is every copy when ``root`` is such a place."""
     out: list[tuple[str, str, str | None]] = []
     copies = not any(_within(os.path.realpath(root), w) for w in writable)
-    for given in spec.without_secrets:
+    itself = {k for k in spec.credentials if k.startswith("~/")} if spec.network else set()
+    every = spec.network and "*" in spec.credentials
+    for given in dict.fromkeys([*spec.without_secrets, *sorted(itself)]):
         relative = os.path.normpath(given[2:])
         if not given.startswith("~/") or relative.startswith(("..", "/")) or relative == ".":
             continue
         source = os.path.join(home, relative)
         if not _regular(source) or any(_within(os.path.realpath(source), w) for w in writable):
             continue
-        itself = spec.network and any(k in (given, "*") for k in spec.credentials)
-        if itself or copies:
+        shown = given in itself or every
+        if shown or copies:
             out.append((source, os.path.join(hidden, relative),
-                        None if itself else os.path.join(root, relative)))
+                        None if shown else os.path.join(root, relative)))
     return out
 
 

@@ -802,7 +802,8 @@ def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Op
                        ) -> Word | None:
     """The first word that reads the environment by program knowledge's
     ``environment_texts`` (jq's ``env`` and ``$ENV``, ps's BSD ``e`` and ``environ``),
-    where its value is known; one known only at run time is judged as its text. With
+    where its value is known; one known only at run time is judged as its text, and a glob
+    or a split expansion, whose words only the run knows, counts as one. With
     ``environment_options``, only those options' values are looked at (gh's ``--jq``)."""
     if not spec.environment_texts:
         return None
@@ -810,9 +811,46 @@ def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Op
     only = spec.environment_options
     values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
     for word in values if only else [*operands, *values]:
-        if found.search(word.value if word.value is not None else word.raw):
-            return word
+        text = word.value if word.value is not None else word.raw
+        if found.search(text) or (word.glob and _may_become(text, _triggers(
+                spec.environment_texts))):
+            return word  # a glob: what it becomes is a name in the tree (`?nv`, a file env)
     return None
+
+
+@lru_cache(maxsize=64)
+def _triggers(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """What a word must hold to read the environment by ``texts``: ``env`` or ``ENV`` (jq's
+    ``env``, ``$ENV``, yq's ``strenv``, ``envsubst``, ps's ``environ``), and ``e`` where one
+    of them takes a lone ``e`` (ps's BSD ``e``)."""
+    lone = any(re.search(text, "e") for text in texts)
+    return ("env", "ENV", "e") if lone else ("env", "ENV")
+
+
+def _may_become(pattern: str, triggers: tuple[str, ...]) -> bool:
+    """Whether bash's expansion of the glob ``pattern`` may hold one of ``triggers``: a
+    ``*`` (or an extglob) may hold anything; else some run of its characters must each
+    admit the trigger's. A bracket expression is tested as fnmatch reads it."""
+    atoms: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "*" or (char in "@+?!" and pattern[index + 1:index + 2] == "("):
+            return True
+        end = pattern.find("]", index + 2) if char == "[" else -1
+        if char == "[" and end > 0:
+            atoms.append("[!" + pattern[index + 2:end + 1] if pattern[index + 1] == "^"
+                         else pattern[index:end + 1])
+            index = end + 1
+            continue
+        if char == "\\" and index + 1 < len(pattern):
+            index += 1
+        atoms.append("?" if pattern[index] == "?" else "[" + pattern[index] + "]"
+                     if pattern[index] not in "[]!^" else "[\\" + pattern[index] + "]")
+        index += 1
+    return any(all("[:" in atom or fnmatchcase(letter, atom)
+                   for atom, letter in zip(atoms[start:], trigger, strict=False))
+               for trigger in triggers for start in range(len(atoms) - len(trigger) + 1))
 
 
 @lru_cache(maxsize=64)
@@ -832,8 +870,8 @@ def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
     words = [*operands, *(o.value for o in options if o.value is not None)]
     for word in words:
         text = word.value if word.value is not None else word.raw
-        if word.value is None:
-            return word  # known only at run time: it may be a host
+        if not word.static:
+            return word  # known only at run time (an expansion, a glob): it may be a host
         found = _URL.search(text)
         if found is not None:
             authority = text[found.end():].split("/", 1)[0].rpartition("@")[2]

@@ -114,3 +114,22 @@ def test_a_settings_file_is_named_as_a_file_in_the_home(tmp_path: Path) -> None:
     path.write_text("gatekeep: 1\nsandbox_paths:\n  without_secrets: [/etc/npmrc]\n")
     with pytest.raises(PolicyError, match="a file in the home directory"):
         load_policy(path)
+
+
+def test_a_box_with_the_network_for_gh_is_shown_its_login(apart: Sandbox) -> None:
+    """`gh auth login` without a keyring keeps the token in hosts.yml, which gh's
+    credentials name (as GH_TOKEN, which its box keeps): shown to gh's box, and to no other."""
+    hosts = apart.home / ".config" / "gh" / "hosts.yml"
+    hosts.parent.mkdir(parents=True)
+    hosts.write_text("github.com:\n    oauth_token: gho_planted\n")
+    bin_dir = apart.root / "bin"  # a gh of the system's (outside the tree and temp dirs)
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text("#!/bin/sh\n")
+    (bin_dir / "gh").chmod(0o755)
+    path = {"PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
+    shown = json.loads(apart.gatekeep("check", "--json", "-c", "gh pr list", env=path).stdout)
+    assert shown["decision"] == "allow" and shown["boundary"]["network"] is True
+    assert str(hosts) in shown["boundary"]["home"]["shown"]
+    for offline in ("ls", f"bash {SHOW}"):
+        document = json.loads(apart.gatekeep("check", "--json", "-c", offline).stdout)
+        assert str(hosts) not in document["boundary"]["home"]["shown"], offline
