@@ -47,7 +47,8 @@ def runs_tree_code(judge: _Judge, invocation: Invocation, base: str) -> bool:
     if known is None:
         return False
     manifest = known.manifest
-    if manifest is not None and any(_above(judge, d, known) for d in _dirs(judge, invocation)):
+    if manifest is not None and any(_above(judge, d, known) or _unscanned(judge, d, known)
+                                    for d in _dirs(judge, invocation)):
         return True
     if manifest is not None and "installs" in invocation.effects \
             and _obeys(invocation, known.subcommands):
@@ -93,6 +94,18 @@ def _above(judge: _Judge, directory: str | None, known: Manifests) -> bool:
                               *known.locks, "node_modules") if n)
     return any(_any_file(judge, parent, names) for parent in _parents(
         judge._realpath(directory), judge._realpath(judge.context.home)))
+
+
+def _unscanned(judge: _Judge, directory: str | None, known: Manifests) -> bool:
+    """Settings the program obeys (a project's ``.npmrc``: its registry and proxy are sent
+    the registry's token) in a directory the box does not search for protected files
+    (``sandbox_paths.not_scanned``: ``target/app``, ``.venv/x``). The box hides them only
+    where it finds them, so there they are the agent's, and obeyed."""
+    names = frozenset(judge.policy.sandbox_not_scanned)
+    if directory is None or not names:
+        return False
+    real = judge._realpath(directory)
+    return bool(names.intersection(real.split("/"))) and _any_file(judge, real, known.settings)
 
 
 def _in_temp(judge: _Judge, directory: str | None) -> bool:

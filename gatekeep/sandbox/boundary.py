@@ -148,7 +148,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
 
     planned = time.time()
     tree = work_tree(where.cwd)
-    writable = _existing([tree, *where.temp_dirs, *_expand(spec.writable, where.home)])
+    writable = box_writes(spec, where)
     roots = ["/"] if spec.everything_writable else writable
     notes: list[str] = []
     found_write, found_read, walked = _scan(tree, spec, where, notes)
@@ -185,8 +185,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     stripped: list[str] = []
     if home:  # the operator's settings files without their credentials (settings.py)
         files = settings.places(spec, where.home, home, settings_root(where), [tree, *writable])
-        files = [(s, p, c) for s, p, c in files if (c is None or os.path.isfile(c))
-                 and not under_any(p, shown)]
+        files = [(s, p, c) for s, p, c in files if c is None or os.path.isfile(c)]
         relinked.extend((copy or source, place, False) for source, place, copy in files)
         stripped = [place for _, place, copy in files if copy is not None]
     if home:  # what lies in the hidden home is bound only where the box shows it
@@ -303,6 +302,13 @@ def _unkept(spec: Spec, where: Where, hidden_home: str, separate: list[tuple[str
     places = (os.path.join(home, relative) for relative in _kept_apart(spec))
     return [p for p in places if p not in bound and os.path.isdir(p)
             and _box_writes(os.path.realpath(p), writable, hidden_home)]
+
+
+def box_writes(spec: Spec, where: Where) -> list[str]:
+    """The real paths of the places the box is given writable: the tree (first), the temp
+    dirs, and the caches and paths ``spec`` names."""
+    return _existing([work_tree(where.cwd), *where.temp_dirs,
+                      *_expand(spec.writable, where.home)])
 
 
 def settings_root(where: Where) -> str:

@@ -16,6 +16,7 @@ from gatekeep.sandbox.boundary import (
     Boundary,
     Where,
     boundary,
+    box_writes,
     copies,
     in_home,
     in_system,
@@ -96,9 +97,9 @@ def _copy_settings(spec: Spec, where: Where) -> None:
     if not root or not spec.without_secrets:
         return
     for source, _, copy in settings.places(spec, where.home, where.home, root,
-                                           list(where.temp_dirs)):
+                                           box_writes(spec, where)):
         if copy is not None:
-            settings.write(source, copy, spec.secrets)
+            settings.write(source, copy, root, spec.secrets)
 
 
 def _visible(text: str) -> str:

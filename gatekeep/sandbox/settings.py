@@ -27,25 +27,35 @@ from gatekeep.sandbox.spec import Spec, secret_name
 MAX_BYTES = 256 << 10  # a settings file; a larger one stays hidden
 # Keys that hold a credential (npm's, in any case, `-` or `_`).
 CREDENTIAL_KEYS = frozenset({"_auth", "_authtoken", "_password", "password", "username",
-                             "certfile", "keyfile", "cert", "key", "otp"})
+                             "certfile", "keyfile", "cert", "key", "otp", "token",
+                             "npmauthtoken", "npmauthident"})
 
 
 def stripped(text: str, secrets: tuple[str, ...]) -> str:
     """``text`` without the lines that hold a credential (module docstring)."""
-    return "".join(line for line in text.splitlines(keepends=True)
-                   if not _credential(line.strip(), secrets))
+    return "".join(line for line in _lines(text) if not _credential(line.strip(), secrets))
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as npm's ini reads them: split at ``\n`` alone (Python's ``splitlines`` also
+    splits at form feeds and more, where a credential's value would go on)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return [line for line in lines if line]
 
 
 def _credential(line: str, secrets: tuple[str, ...]) -> bool:
     if not line or line.startswith((";", "#", "[")):
         return False
-    key, _, value = line.partition("=")
-    key = key.strip().strip("\"'")
+    key, found, value = line.partition("=")
+    if not found:  # `key value` (yarn's, or a bare word), or a line of a value (TOML's)
+        key, _, value = line.partition(" ")
+    key = key.strip().strip("\"'").rstrip(":")
     name = key.rpartition(":")[2].lower().replace("-", "_")
     return (key.startswith("//") or name in CREDENTIAL_KEYS
             or secret_name("".join(c if c.isalnum() else "_" for c in key), secrets)
             or any(secret_name(v, secrets) or not v for v in _variables(value))
-            or _user_in_url(value))
+            or _user_in_url(line))
 
 
 def _variables(value: str) -> list[str]:
@@ -96,14 +106,17 @@ def _within(path: str, directory: str) -> bool:
     return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
-def write(source: str, copy: str, secrets: tuple[str, ...]) -> bool:
-    """Make ``copy`` the stripped text of ``source`` (written only when it changed, whole or
-    not at all); whether it now is."""
+def write(source: str, copy: str, root: str, secrets: tuple[str, ...]) -> bool:
+    """Make ``copy`` (under ``root``) the stripped text of ``source``: written only when it
+    changed, whole or not at all, and never through a link; whether it now is. Where it
+    cannot be, an older copy is removed, so that none is bound in its place."""
+    if _links_on_the_way(root, copy):
+        return False  # a write there would land wherever the link leads
     try:
         with open(source, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
         if len(data) > MAX_BYTES:
-            return False
+            raise ValueError("too large to be settings")
         text = stripped(data.decode("utf-8"), secrets)
         try:
             with open(copy, encoding="utf-8") as handle:
@@ -112,15 +125,40 @@ def write(source: str, copy: str, secrets: tuple[str, ...]) -> bool:
         except (OSError, UnicodeDecodeError):
             pass
         os.makedirs(os.path.dirname(copy), mode=0o700, exist_ok=True)
+        if _links_on_the_way(root, copy):
+            return False
         temporary = f"{copy}.{os.getpid()}.new"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW,
                              0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, copy)
-    except (OSError, UnicodeDecodeError):
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        _remove(root, copy)
         return False
     return True
+
+
+def _links_on_the_way(root: str, copy: str) -> bool:
+    """Whether ``root`` or a directory between it and ``copy``, or the copy, is a link (or
+    not what it should be): a write there would land wherever it leads."""
+    relative = os.path.relpath(copy, root)
+    if relative.startswith(".."):
+        return True
+    current = root
+    for name in ["", *relative.split(os.sep)]:
+        current = os.path.join(current, name) if name else current
+        if os.path.islink(current):
+            return True
+    return False
+
+
+def _remove(root: str, copy: str) -> None:
+    if not _links_on_the_way(root, copy):
+        try:
+            os.unlink(copy)
+        except OSError:
+            return
 
 
 def _regular(path: str) -> bool:

@@ -133,3 +133,34 @@ def test_a_box_with_the_network_for_gh_is_shown_its_login(apart: Sandbox) -> Non
     for offline in ("ls", f"bash {SHOW}"):
         document = json.loads(apart.gatekeep("check", "--json", "-c", offline).stdout)
         assert str(hosts) not in document["boundary"]["home"]["shown"], offline
+
+
+def test_pip_settings_in_a_shown_directory_are_shown_without_a_password(apart: Sandbox) -> None:
+    """~/.config/pip is shown (pip's settings); its pip.conf is a protected read (an index
+    URL may hold a password) and is shown without the lines that hold one."""
+    conf = apart.home / ".config" / "pip" / "pip.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("[global]\nindex-url = https://me:s3cret@pypi.corp.example/simple\n"
+                    "timeout = 60\n")
+    (apart.work / SHOW).write_text("cat ~/.config/pip/pip.conf\n")
+    result = apart.gatekeep("run", "-c", f"bash {SHOW}")
+    assert (result.returncode, result.stdout) == (0, "[global]\ntimeout = 60\n"), result.stderr
+    asked = json.loads(apart.gatekeep("check", "--json", "-c", "cat ~/.config/pip/pip.conf").stdout)
+    assert asked["decision"] == "ask"
+
+
+def test_every_file_of_credentials_is_a_protected_read(apart: Sandbox) -> None:
+    """A box with the network is shown the files its programs' credentials name, whole; a
+    part beside it that reads one (`pnpm install; cat ~/.config/pnpm/rc`) must be asked."""
+    from gatekeep.policy.load import load_knowledge_default
+
+    files = sorted({entry for entries in load_knowledge_default(None).credentials.values()
+                    for entry in entries if entry.startswith("~/")})
+    assert "~/.config/pnpm/rc" in files and "~/.config/gh/hosts.yml" in files
+    for name in files:
+        path = apart.home / name[2:]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("token = x\n")
+        document = json.loads(apart.gatekeep("check", "--json", "-c", f"cat {name}").stdout)
+        rules = [r for s in document["segments"] for r in s.get("rules", [])]
+        assert document["decision"] == "ask" and "protect.read" in rules, (name, document)
