@@ -302,7 +302,8 @@ def test_the_note_after_a_failed_networked_run_does_not_say_no_network(settled: 
     assert boundary(sandbox, "git fetch nowhere") == ("allow", True)
     run = sandbox.gatekeep("run", "-c", "git fetch nowhere", timeout=60)
     assert run.returncode == 128, run.stderr
-    assert run.stderr.endswith(sandbox.BOX_NOTE.replace("; no network)", "; network on)"))
+    assert run.stderr.endswith(sandbox.BOX_NOTE.replace(
+        "; no network)", "; network on; temp dirs of its own, empty)"))
 
 
 # -- what npm ci installs: the lock file's sources -------------------------------------------
