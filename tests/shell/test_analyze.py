@@ -489,6 +489,20 @@ def test_risky_assignment_prefix(knowledge: Knowledge) -> None:
     ]
 
 
+@pytest.mark.parametrize(("source", "name"), [
+    ("GH_PAGER=./x.sh gh pr list", "GH_PAGER"), ("GH_HOST=evil.example gh api user", "GH_HOST"),
+    ("YARN_CACHE_FOLDER=/tmp/c yarn install --frozen-lockfile", "YARN_CACHE_FOLDER"),
+    ("yarn_cache_folder=/tmp/c yarn install --frozen-lockfile", "yarn_cache_folder"),
+])
+def test_gh_and_yarn_settings_by_assignment_are_hazards(source: str, name: str,
+                                                        knowledge: Knowledge) -> None:
+    """gh's pager, browser and host, yarn's cache and registry: set for one run, they choose
+    what it runs and where it connects (red team 34)."""
+    invocation = only(source, knowledge)
+    assert ("environment", f"sets {name}, which changes what programs run or load",
+            "ask") in hazards(invocation)
+
+
 @pytest.mark.parametrize(("source", "expected"), [
     ("export PATH=/x", [("environment", "sets PATH, which changes what programs run or load",
                          "ask")]),
