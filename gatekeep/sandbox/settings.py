@@ -9,11 +9,13 @@ sends the file's credentials (``environment.credentials`` names it, or an approv
 is shown the file itself, as it keeps the variables the file names; so is every other file
 those credentials name (gh's ``hosts.yml``, which holds the token ``GH_TOKEN`` would).
 
-Only npm's ini form (``key=value`` lines) is read. A line is left out when its key is one of
-a registry's (``//host/:_authToken``), a credential's (``_auth``, ``password``, ``keyfile``),
-or names a secret by ``environment.secrets``; when its value names a secret variable
-(``${NPM_TOKEN}``: npm fails on one the box does not have); or when it holds a URL with a
-user in it (``https://user:pass@host``).
+Files are read line by line, as ``key = value`` (npm's and pip's ini, uv's TOML) or ``key
+value`` lines; lines end at ``\n`` alone, as npm's ini reads them. A line is left out when
+it holds a URL with a user in it (``https://user:pass@host``), even a comment or a section's;
+when its key is one of a registry's (``//host/:_authToken``), a credential's (``_auth``,
+``password``, ``keyfile``), or names a secret by ``environment.secrets``; or when its value
+names a secret variable (``${NPM_TOKEN}``: npm fails on one the box does not have). A token
+in a URL's path (``https://host/TOKEN/``) is not recognized.
 
 Only the standard library: the fast path plans its boxes with this.
 """
@@ -45,6 +47,8 @@ def _lines(text: str) -> list[str]:
 
 
 def _credential(line: str, secrets: tuple[str, ...]) -> bool:
+    if _user_in_url(line):
+        return True
     if not line or line.startswith((";", "#", "[")):
         return False
     key, found, value = line.partition("=")
@@ -54,8 +58,7 @@ def _credential(line: str, secrets: tuple[str, ...]) -> bool:
     name = key.rpartition(":")[2].lower().replace("-", "_")
     return (key.startswith("//") or name in CREDENTIAL_KEYS
             or secret_name("".join(c if c.isalnum() else "_" for c in key), secrets)
-            or any(secret_name(v, secrets) or not v for v in _variables(value))
-            or _user_in_url(line))
+            or any(secret_name(v, secrets) or not v for v in _variables(value)))
 
 
 def _variables(value: str) -> list[str]:
