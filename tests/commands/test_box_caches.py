@@ -248,3 +248,15 @@ def test_a_copy_gatekeep_cannot_make_runs_nothing(sandbox: Sandbox) -> None:
     assert refused.returncode != 0
     assert "boundary failed to start" in refused.stderr
     assert not (sandbox.work / "ran").exists()
+
+
+def test_yarn_as_root_downloads_into_its_own_cache() -> None:
+    """yarn v1 run by root caches in /usr/local/share/.cache/yarn (its home is /usr/local/share
+    then): a box that downloads for yarn writes it, as ~/.cache/yarn for everyone else, and
+    no other download does."""
+    from gatekeep.policy.load import load_policy
+    from gatekeep.sandbox.policy import cache_owners
+
+    owners = cache_owners(load_policy("builtin:default"))
+    assert owners["/usr/local/share/.cache/yarn"] == ("yarn",)
+    assert owners["~/.cache/yarn"] == ("yarn",)
