@@ -802,8 +802,8 @@ def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Op
                        ) -> Word | None:
     """The first word that reads the environment by program knowledge's
     ``environment_texts`` (jq's ``env`` and ``$ENV``, ps's BSD ``e`` and ``environ``),
-    where its value is known; one known only at run time is judged as its text, and a glob
-    or a split expansion, whose words only the run knows, counts as one. With
+    where its value is known; one known only at run time is judged as its text, and a glob,
+    whose expansion only the run knows, counts where it may become one (``?nv``). With
     ``environment_options``, only those options' values are looked at (gh's ``--jq``)."""
     if not spec.environment_texts:
         return None
