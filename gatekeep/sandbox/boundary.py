@@ -109,7 +109,8 @@ class Boundary(NamedTuple):
     relinked: tuple[tuple[str, str, bool], ...] = ()  # (source, place, writable): a place in
                                     # the hidden home reached through a link, bound there
     separate: tuple[tuple[str, str], ...] = ()  # (source, place): the box's own copy of a
-                                    # cache, bound writable at the cache's place
+                                    # cache, bound writable at the cache's place ("": an
+                                    # empty one, in a box with the network)
     links: tuple[tuple[str, str], ...] = ()  # (link, what it names): a link on the way to a
                                     # protected path, where the box writes: put back if changed
     parents: tuple[tuple[str, str], ...] = ()  # (directory, its real path) of each absent
@@ -197,6 +198,10 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         roots = [*roots, *(place for _, place, writes in relinked if writes)]
     separate = separate_places(spec, where, home, [tree, *writable])
     hidden_dirs = [*hidden_dirs, *_unkept(spec, where, home, separate, [tree, *writable])]
+    if spec.network and not spec.everything_writable:
+        # what another box left in the copy (node-gyp's headers, whose common.gypi runs
+        # commands) would run here with the network and a token: an empty one of its own
+        separate = [("", place) for _, place in separate]
     covered = system.covered(where.run_dirs)
     put_back = system.put_back(covered, where.etc, where.tools)
     inside = [tree, *writable, *(path for path, _ in put_back)]

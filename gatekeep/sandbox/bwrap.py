@@ -208,7 +208,8 @@ def _places(box: Boundary) -> list[str]:
         ops += [(path, ["--ro-bind", path, path]) for path in box.shown]
         ops += [(place, ["--bind" if writes else "--ro-bind", source, place])
                 for source, place, writes in box.relinked]
-    ops += [(place, ["--bind", source, place]) for source, place in box.separate]
+    ops += [(place, ["--bind", source, place] if source else [*size, "--tmpfs", place])
+            for source, place in box.separate]
     ops += [(place, ["--tmpfs", place]) for place in box.covered]
     ops += [(path, ["--symlink", target, path] if target else ["--ro-bind", path, path])
             for path, target in box.put_back]

@@ -56,7 +56,12 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
         lines.append(f"  {label}: {_join(document[key])}")
     separate = document.get("separate")
     if isinstance(separate, dict) and separate:
-        lines.append(f"  kept apart (the box's own copy): {_join(list(separate))}")
+        copied = [place for place, source in separate.items() if source]
+        empty = [place for place, source in separate.items() if not source]
+        if copied:
+            lines.append(f"  kept apart (the box's own copy): {_join(copied)}")
+        if empty:
+            lines.append(f"  kept apart (empty, the box's own): {_join(empty)}")
     own = document.get("own_temp")
     if isinstance(own, list) and own:
         lines.append(f"  temp dirs of its own (empty): {_join(own)}")

@@ -10,7 +10,7 @@ is shown the file itself, as it keeps the variables the file names; so is every 
 those credentials name (gh's ``hosts.yml``, which holds the token ``GH_TOKEN`` would).
 
 Files are read line by line, as ``key = value`` (npm's and pip's ini, uv's TOML) or ``key
-value`` lines; lines end at ``\n`` alone, as npm's ini reads them. A line is left out when
+value`` lines; lines end at ``\n`` or ``\r``, as npm's ini reads them. A line is left out when
 it holds a URL with a user in it (``https://user:pass@host``), even a comment or a section's;
 when its key is one of a registry's (``//host/:_authToken``), a credential's (``_auth``,
 ``password``, ``keyfile``), or names a secret by ``environment.secrets``; or when its value
@@ -39,8 +39,9 @@ def stripped(text: str, secrets: tuple[str, ...]) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    """Lines as npm's ini reads them: split at ``\n`` alone (Python's ``splitlines`` also
-    splits at form feeds and more, where a credential's value would go on)."""
+    """Lines as npm's ini reads them: split at ``\n``, ``\r\n`` and a lone ``\r`` (Python's
+    ``splitlines`` also splits at form feeds and more, where a credential's value goes on)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # npm's ini: a lone CR ends one too
     lines = [line + "\n" for line in text.split("\n")]
     lines[-1] = lines[-1][:-1]
     return [line for line in lines if line]
