@@ -55,7 +55,7 @@ def registry() -> Iterator[tuple[int, str]]:
     port_box: list[int] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             if self.path.endswith(".tgz"):
                 body = tarball
             else:
