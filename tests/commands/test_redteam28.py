@@ -47,7 +47,8 @@ def test_npm_ci_runs_the_command_expansions_of_a_binding_gyp_in_the_tree(
     (work / "binding.gyp").write_text(
         '{"targets": [{"target_name": "x", "sources": ["<!(sh evil.sh)"]}]}\n')
     command = "npm ci --nodedir=/usr"
-    assert "network on" not in _check(sandbox, command, work)  # was: on, with the token
+    checked = _check(sandbox, command, work)  # was: allowed, network on, with the token
+    assert checked.startswith("ASK") or "network on" not in checked  # --nodedir: asked
     _run(sandbox, command, work)
     assert not (leaked.exists() and TOKEN in leaked.read_text())
 
