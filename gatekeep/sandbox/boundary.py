@@ -11,6 +11,8 @@ import stat
 
 from gatekeep.sandbox import credentials, gitdirs, settings, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
+from gatekeep.sandbox.places import under_any
+from gatekeep.sandbox.places import within as _within
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
@@ -854,14 +856,6 @@ def _existing(paths: list[str]) -> list[str]:
         if not under_any(real, list(OWN_MOUNTS)):
             found[real] = None
     return list(found)
-
-
-def _within(path: str, root: str) -> bool:
-    return root == "/" or path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def under_any(path: str, roots: Sequence[str]) -> bool:
-    return any(_within(path, root) for root in roots)
 
 
 def _outermost(paths: list[str]) -> list[str]:

@@ -11,7 +11,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary, under_any
+from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary
+from gatekeep.sandbox.places import under_any
 from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
@@ -133,9 +134,8 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     where bwrap reports the box's first process (a keeper's pipe), or -1."""
     # The box's own /dev/shm: memory that RLIMIT_AS does not count, so no larger than the
     # memory limit allows one process.
-    shm = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
     out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
-           "--dev", "/dev", "--proc", "/proc", *shm, "--tmpfs", "/dev/shm"]  # noqa: S108
+           "--dev", "/dev", "--proc", "/proc", *_size(box), "--tmpfs", "/dev/shm"]  # noqa: S108
     out += _places(box)
     for path in box.readonly:
         out += ["--ro-bind", path, path]
@@ -194,13 +194,17 @@ def sealed(bwrap: str, cwd: str, covered: Sequence[str], shown: Sequence[str]
     return [*out, "--chdir", cwd, "--"]
 
 
+def _size(box: Boundary) -> list[str]:
+    """The size of a tmpfs of the box's own (/dev/shm, its own temp dirs and caches): no
+    larger than the memory limit allows one process, since RLIMIT_AS does not count it."""
+    return ["--size", str(int(box.limits.memory))] if box.limits.memory else []
+
+
 def _places(box: Boundary) -> list[str]:
     """The writable places, the anchors in them, and the hidden home with what it shows:
     parents before what is bound inside them, since a bind takes its source from outside
     the box and would cover what was laid inside it before."""
-    # a temp dir of the box's own: empty, no larger than the memory limit allows (tmpfs pages
-    # are not counted by RLIMIT_AS)
-    size = ["--size", str(int(box.limits.memory))] if box.limits.memory else []
+    size = _size(box)  # a temp dir or cache of the box's own: empty, and no larger
     ops = [(path, [*size, "--tmpfs", path] if path in box.own_temp else ["--bind", path, path])
            for path in (*box.writable, *box.anchors)]
     if box.home:

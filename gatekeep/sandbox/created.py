@@ -286,7 +286,7 @@ def _hold(path: str, tree: str, roots: tuple[str, ...], then: str = "",
     command could not have taken in advance; only in the tree or one of its git dirs."""
     import time
 
-    from gatekeep.sandbox.boundary import under_any
+    from gatekeep.sandbox.places import under_any
 
     parent = os.path.realpath(os.path.dirname(path))
     if not under_any(parent, roots):

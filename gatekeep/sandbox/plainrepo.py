@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import re
 
-from gatekeep.sandbox.boundary import under_any
 from gatekeep.sandbox.gitdirs import Unreadable, pointed, regular
+from gatekeep.sandbox.places import under_any
 
 # Section -> the keys git init, git clone and git sparse-checkout write, and settings an
 # agent sets in a new repository that name no program and no file (how to pull, line ends,

@@ -21,9 +21,9 @@ from gatekeep.sandbox.boundary import (
     in_home,
     in_system,
     settings_root,
-    under_any,
     work_tree,
 )
+from gatekeep.sandbox.places import under_any
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 

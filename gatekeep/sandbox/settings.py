@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import os
 
+from gatekeep.sandbox import gitdirs
+from gatekeep.sandbox.places import under_any
 from gatekeep.sandbox.spec import Spec, secret_name
+from gatekeep.sandbox.system import is_regular
 
 MAX_BYTES = 256 << 10  # a settings file; a larger one stays hidden
 # Keys that hold a credential (npm's, in any case, `-` or `_`).
@@ -89,7 +92,7 @@ def places(spec: Spec, home: str, hidden: str, root: str, writable: list[str]
     (copy None). One that is, or leads into, a place a box writes is left out (the agent
     could have written its registry), as is every copy when ``root`` is such a place."""
     out: list[tuple[str, str, str | None]] = []
-    copies = not any(_within(os.path.realpath(root), w) for w in writable)
+    copies = not under_any(os.path.realpath(root), writable)
     itself = {k for k in spec.credentials if k.startswith("~/")} if spec.network else set()
     every = spec.network and "*" in spec.credentials
     for given in dict.fromkeys([*spec.without_secrets, *sorted(itself)]):
@@ -97,17 +100,13 @@ def places(spec: Spec, home: str, hidden: str, root: str, writable: list[str]
         if not given.startswith("~/") or relative.startswith(("..", "/")) or relative == ".":
             continue
         source = os.path.join(home, relative)
-        if not _regular(source) or any(_within(os.path.realpath(source), w) for w in writable):
+        if not is_regular(source) or under_any(os.path.realpath(source), writable):
             continue
         shown = given in itself or every
         if shown or copies:
             out.append((source, os.path.join(hidden, relative),
                         None if shown else os.path.join(root, relative)))
     return out
-
-
-def _within(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def write(source: str, copy: str, root: str, secrets: tuple[str, ...]) -> bool:
@@ -117,10 +116,9 @@ def write(source: str, copy: str, root: str, secrets: tuple[str, ...]) -> bool:
     if _links_on_the_way(root, copy):
         return False  # a write there would land wherever the link leads
     try:
-        with open(source, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise ValueError("too large to be settings")
+        data = gitdirs.regular(source, MAX_BYTES)  # not a FIFO's: it would hold the run
+        if data is None:
+            raise ValueError("not a regular file")
         text = stripped(data.decode("utf-8"), secrets)
         try:
             with open(copy, encoding="utf-8") as handle:
@@ -137,7 +135,7 @@ def write(source: str, copy: str, root: str, secrets: tuple[str, ...]) -> bool:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, copy)
-    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+    except (OSError, ValueError):  # too large (gitdirs.Unreadable); UnicodeDecodeError
         _remove(root, copy)
         return False
     return True
@@ -163,12 +161,3 @@ def _remove(root: str, copy: str) -> None:
             os.unlink(copy)
         except OSError:
             return
-
-
-def _regular(path: str) -> bool:
-    import stat
-
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False

@@ -53,7 +53,7 @@ def put_back(dirs: Sequence[str], etc: str, tools: Sequence[str]
     for entry in _entries(etc) if etc else []:
         if entry.is_symlink() and "run" in _target(entry.path):  # else not worth a realpath:
             real = os.path.realpath(entry.path)                   # one missed stays covered
-            if _inside(real, dirs) and _regular(real):
+            if _inside(real, dirs) and is_regular(real):
                 out[real] = ""
     for tool in (t for t in tools if "run" in t):  # as above
         real = os.path.realpath(tool)
@@ -82,7 +82,8 @@ def _inside(path: str, dirs: Sequence[str]) -> bool:
     return any(path.startswith(d.rstrip("/") + "/") for d in dirs)
 
 
-def _regular(path: str) -> bool:
+def is_regular(path: str) -> bool:
+    """Whether ``path`` is (or leads to) a regular file."""
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except OSError:

@@ -164,3 +164,12 @@ def test_every_file_of_credentials_is_a_protected_read(apart: Sandbox) -> None:
         document = json.loads(apart.gatekeep("check", "--json", "-c", f"cat {name}").stdout)
         rules = [r for s in document["segments"] for r in s.get("rules", [])]
         assert document["decision"] == "ask" and "protect.read" in rules, (name, document)
+
+
+def test_a_settings_file_that_is_a_fifo_holds_no_run(apart: Sandbox) -> None:
+    """A FIFO at ~/.npmrc would hold whoever opens it: it is no settings file, and the run
+    goes on without it."""
+    os.mkfifo(apart.home / ".npmrc")
+    (apart.work / SHOW).write_text("test -e ~/.npmrc && echo shown || echo hidden\n")
+    result = apart.gatekeep("run", "-c", f"bash {SHOW}", timeout=30)
+    assert (result.returncode, result.stdout) == (0, "hidden\n"), result.stderr
