@@ -62,25 +62,17 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
             lines.append(f"  kept apart (the box's own copy): {_join(copied)}")
         if empty:
             lines.append(f"  kept apart (empty, the box's own): {_join(empty)}")
-    own = document.get("own_temp")
-    if isinstance(own, list) and own:
-        lines.append(f"  temp dirs of its own (empty): {_join(own)}")
+    lines += _listed(document, "own_temp", "temp dirs of its own (empty)")
     home = document.get("home")
     if isinstance(home, dict):
         lines.append(f"  home: {home['hidden']} hidden, but for: {_join(home['shown'])}")
-    stripped = document.get("without_secrets")
-    if isinstance(stripped, list) and stripped:
-        lines.append(f"  shown without their credentials: {_join(stripped)}")
+    lines += _listed(document, "without_secrets", "shown without their credentials")
     covered = document.get("system")
     if isinstance(covered, dict):
         lines.append(f"  system: {_join(covered['covered'])} covered (services' sockets), "
                      f"but for: {_join(covered['put_back'])}")
-    unset = document.get("unset")
-    if isinstance(unset, list) and unset:
-        lines.append(f"  unset in it: {_join(unset)}")
-    secrets = document.get("kept")
-    if isinstance(secrets, list) and secrets:
-        lines.append(f"  secrets kept in it: {_join(secrets)}")
+    lines += _listed(document, "unset", "unset in it")
+    lines += _listed(document, "kept", "secrets kept in it")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []
@@ -93,6 +85,12 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     notes = document["notes"]
     lines.extend(f"  note: {note}" for note in (notes if isinstance(notes, list) else []))
     return lines
+
+
+def _listed(document: dict[str, object], key: str, label: str) -> list[str]:
+    """The line for a list that is left out when empty."""
+    items = document.get(key)
+    return [f"  {label}: {_join(items)}"] if isinstance(items, list) and items else []
 
 
 def _join(paths: object) -> str:
