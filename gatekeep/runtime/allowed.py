@@ -80,8 +80,8 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
-        from gatekeep.sandbox.bwrap import unset_secrets
-        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, OWN_TEMP_NOTE, UNSET_NOTE
+        from gatekeep.sandbox.bwrap import path_dropped, unset_secrets
+        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, OWN_TEMP_NOTE, PATH_NOTE, UNSET_NOTE
         from gatekeep.text import visible
 
         stderr.write(OWN_TEMP_NOTE if plan.box.own_temp else
@@ -89,6 +89,9 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         unset = unset_secrets(plan.box, env) if plan.box.network else []
         if unset:  # a credential the networked program needed may be one
             stderr.write(UNSET_NOTE.format(visible(", ".join(unset))))
+        dropped = path_dropped(plan.box, execute.scrub(env))
+        if dropped:  # a program the networked one looks up may have been there
+            stderr.write(PATH_NOTE.format(visible(", ".join(dropped))))
         stderr.writelines(f"gatekeep: note: {visible(n)}\n" for n in plan.box.notes_failed)
     if plan is not None and plan.box is not None and plan.box.notes_always:
         from gatekeep.text import visible

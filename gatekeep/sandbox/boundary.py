@@ -34,9 +34,13 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
                  for name in ("lefthook", "lefthook-local")
                  for kind in ("yml", "yaml", "toml", "json", "jsonc")))
+# Settings of agents started in its directory that are protected secrets as well (hidden in
+# the box when there): aider takes every option from AIDER_* lines in .env (yes-always, a
+# lint or test command it runs), Gemini CLI its variables.
+AGENT_ENV = (".env",)
 # The names of those one name long: a new one anywhere in the tree is held after a run (an
 # agent started in that directory reads it; the nearest .gatekeep.yaml is the project's policy)
-AGENT_NAMES = frozenset(name for name in AGENT_FILES if "/" not in name)
+AGENT_NAMES = frozenset(name for name in AGENT_FILES if "/" not in name).union(AGENT_ENV)
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
@@ -143,6 +147,8 @@ class Boundary(NamedTuple):
     stripped: tuple[str, ...] = ()  # settings files shown without their credentials
     notes_failed: tuple[str, ...] = ()  # what its programs go without in it: said after a
     notes_always: tuple[str, ...] = ()  # failed run, and after every run (Spec's)
+    steady_path: bool = False       # PATH keeps only directories no box writes (Spec's)
+    approved: bool = False          # the operator approved the command (Spec's)
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -237,7 +243,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     where.scan_limit, planned, tuple(walked.agents), tuple(covered),
                     tuple(put_back), spec.secrets,
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
-                    own_temp, tuple(stripped), spec.notes_failed, spec.notes_always)
+                    own_temp, tuple(stripped), spec.notes_failed, spec.notes_always,
+                    spec.network and spec.steady_path, spec.approved)
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

@@ -37,8 +37,12 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     agent named in a file the program obeys) and can send one, or write it where the agent
     reads it. Left out of bwrap's own environment, not unset by it: nothing on the way
     holds the value. A ``TMPDIR`` the box does not write (``plan.temp_dir`` refused it) is
-    ``/tmp`` in it."""
+    ``/tmp`` in it. A box with the network for programs of none of the tree's has a
+    ``PATH`` without the directories a box writes (``path_dropped``)."""
     out = {name: value for name, value in env.items() if not _secret(box, name)}
+    dropped = path_dropped(box, out)
+    if dropped:
+        out["PATH"] = ":".join(d for d in out["PATH"].split(":") if d not in dropped)
     for name, value in BOX_DEFAULTS.items():
         out.setdefault(name, value)
     temp = out.get("TMPDIR", "")
@@ -47,6 +51,27 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     if box.network:
         out.update(_no_hooks(out))
     return out
+
+
+def path_dropped(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """The ``PATH`` entries a box with the network goes without when none of its parts runs
+    the tree's code (``box.steady_path``): those a box writes (an activated ``.venv/bin``,
+    ``node_modules/.bin``, a bin dir in ``/tmp``), reached through a link into one, relative
+    or empty (the working directory). The programs it was allowed for look others up there
+    themselves (npm's ``#!/usr/bin/env node``, git's ``ssh``, go's ``git``): a file the agent
+    wrote would run with the network and the kept credentials."""
+    if not (box.network and box.steady_path) or "PATH" not in env:
+        return []
+    writes = _writes(box)
+    return list(dict.fromkeys(d for d in env["PATH"].split(":")
+                              if not d.startswith("/") or not _steady(d, writes)))
+
+
+def _writes(box: Boundary) -> list[str]:
+    """Where this box, or one beside it, can write: the tree, the writable places, the
+    kept-apart caches and the writable places of the hidden home."""
+    return [box.tree, *box.writable, *(place for _, place in box.separate),
+            *(place for _, place, writes in box.relinked if writes)]
 
 
 def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
@@ -246,8 +271,7 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
     program than the one judged."""
     if not name or "/" in name or box.everything_writable:
         return False
-    writable = [box.tree, *box.writable, *(place for _, place in box.separate),
-                *(place for _, place, writes in box.relinked if writes)]
+    writable = _writes(box)
     try:
         target = os.stat(program)
     except OSError:

@@ -235,7 +235,7 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
     or hooks a later git would run (``plainrepo``): the operator's ``git add -A`` would
     stage it, or a ``git reset`` bring back a gitlink the run committed; and each bare
     repository it made (git takes the directory for a git dir when run there)."""
-    from gatekeep.sandbox.boundary import AGENT_NAMES
+    from gatekeep.sandbox.boundary import AGENT_ENV, AGENT_NAMES
 
     walked, whole = repositories(box.tree, frozenset(box.not_scanned), box.scan_limit,
                                  frozenset(box.passed), AGENT_NAMES)
@@ -254,8 +254,10 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
                          f"there could run what the command chose; "
                          f"{_hold(moved, box.tree, roots, _BACK, held)}\n")
     before = frozenset(box.agents)
+    theirs = AGENT_ENV if box.approved else ()  # `cp .env.example .env`, approved
     for path in walked.agents:  # anywhere in the tree: an agent started there reads it
-        if path not in before and os.path.lexists(path) and path not in held:
+        if path not in before and os.path.lexists(path) and path not in held \
+                and os.path.basename(path) not in theirs:
             lines.append(f"gatekeep: warning: the command created {_shown(path, box.tree)}, "
                          f"{_changes(path)}; {_hold(path, box.tree, roots, _CHECK, held)}\n")
     if not whole:
@@ -348,7 +350,7 @@ def _remove(path: str) -> None:
 
 def _changes(path: str) -> str:
     """What the path changes: an agent's or a hook runner's settings, else git's."""
-    from gatekeep.sandbox.boundary import AGENT_FILES
+    from gatekeep.sandbox.boundary import AGENT_ENV, AGENT_FILES
 
-    agents = {name for name in AGENT_FILES if not name.startswith(".git/")}
+    agents = {name for name in (*AGENT_FILES, *AGENT_ENV) if not name.startswith(".git/")}
     return _AGENTS if os.path.basename(path) in agents else _GIT

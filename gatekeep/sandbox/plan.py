@@ -38,6 +38,9 @@ OWN_TEMP_NOTE = NOTE.replace("; no network)", "; network on; temp dirs of its ow
 # after it, when the box went without secret variables of the caller's (bwrap.box_env)
 UNSET_NOTE = ("gatekeep: note: it ran without these secret variables: {} (a box keeps only "
               "those its networked programs send: environment.credentials)\n")
+# and without PATH entries a box writes (bwrap.path_dropped)
+PATH_NOTE = ("gatekeep: note: its PATH went without {} (a box writes them: a program there "
+             "could be the agent's, and this box has the network)\n")
 
 # Working in the home itself (no repository around it): the box would write what the
 # operator's shell and tools run at their next start, under names no policy can list in

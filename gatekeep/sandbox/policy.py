@@ -57,7 +57,8 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
                    for v in s.verdicts)  # as the run the operator approved: with them all
     spec = spec._replace(credentials=("*",) if approved else credentials_for(operator, [
         _owner(s.described) for s in decision.segments
-        if s.described is not None and _NETWORK.intersection(s.described[1])]))
+        if s.described is not None and _NETWORK.intersection(s.described[1])]),
+        steady_path=True)  # boxed_network: no part runs the tree's code
     return with_caches(spec, operator, True, downloaders
                        if downloads_only(decision, operator.knowledge) else ())
 
@@ -228,10 +229,12 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
     if network and not spec.network:  # the approved command's own programs download
         spec = with_caches(spec, policies[0], True, _programs(parsed, policies))
     if network:  # and keep the secret variables: `curl -H "Authorization: $TOKEN"`
-        spec = spec._replace(credentials=("*",))
+        spec = spec._replace(credentials=("*",), steady_path=spec.steady_path or all(
+            s.described is not None and _TREE_CODE not in s.described[1]
+            for s in decision.segments))  # a program of the tree's is the approved one's
     return spec._replace(
         writable=_union([*spec.writable, *writable]),
-        everything_writable=any(v.rule == "path:unknown" for v in verdicts))
+        everything_writable=any(v.rule == "path:unknown" for v in verdicts), approved=True)
 
 
 def _holder(path: str) -> str:

@@ -56,6 +56,11 @@ class Spec(NamedTuple):
                                             # credentials (settings.py)
     notes_failed: tuple[str, ...] = ()      # what its programs go without in it (in_the_box):
     notes_always: tuple[str, ...] = ()      # said after a failed run, and after every run
+    steady_path: bool = False               # a box with the network whose parts run none of
+                                            # the tree's code: PATH in it keeps only the
+                                            # directories no box writes (bwrap.box_env)
+    approved: bool = False                  # the operator approved the command: a .env it
+                                            # makes is theirs (created.AGENT_ENV)
 
     def to_json(self) -> dict[str, object]:
         data = self._asdict()
@@ -72,7 +77,7 @@ class Spec(NamedTuple):
             raise ValueError("not a boundary's limits")
         if data["mode"] not in MODES:
             raise ValueError(f"unknown boundary mode {data['mode']!r}")
-        for key in ("network", "everything_writable"):
+        for key in ("network", "everything_writable", "steady_path", "approved"):
             if not isinstance(data[key], bool):
                 raise ValueError(f"{key} is not true or false")
         for key in _LISTS:
