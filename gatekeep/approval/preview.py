@@ -133,10 +133,13 @@ def _run_git(args: list[str], title: str, cwd: str, env: Mapping[str, str]) -> l
     box = _sealed(cwd, env)
     if box is None:
         return [Preview(title, (NO_BOX,))]
-    quiet = {**env, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
+    from gatekeep.sandbox.bwrap import loader_args
+
+    quiet, loaders = loader_args({**env, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"})
     try:
         result = subprocess.run(  # noqa: S603 - a fixed, read-only git command, boxed
-            [*box, *_GIT_SAFE, *args], cwd=cwd, env=quiet, capture_output=True, text=True,
+            [box[0], *loaders, *box[1:], *_GIT_SAFE, *args], cwd=cwd, env=quiet,
+            capture_output=True, text=True,
             timeout=GIT_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as error:
         return [Preview(title, (f"(no preview: {error})",))]

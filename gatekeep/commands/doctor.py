@@ -42,7 +42,7 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
         checks: list[Callable[[], list[Finding]]] = [
             lambda: _policy(loaded), lambda: _audit_log(locations),
             _prompt, lambda: _boundary(loaded, env, early), lambda: _resident(env, locations),
-            lambda: _hooks(env, cwd)]
+            lambda: _hooks(env, cwd), lambda: _loaders(env, cwd)]
         findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
@@ -282,6 +282,33 @@ def _hook(target: Target, path: Path, env: Mapping[str, str]) -> list[Finding]:
                                 "decisions, not the boundary: the agent runs allowed commands "
                                 "itself (gatekeep-sh or gatekeep mcp give both)"))
     return findings
+
+
+def _loaders(env: Mapping[str, str], cwd: Path) -> list[Finding]:
+    """Variables that make programs load code from a place the agent writes (the working
+    tree, a temp dir): gatekeep's own interpreter and every program the operator starts
+    there load it before anything is judged, outside any box (a ``src/sitecustomize.py``
+    through ``PYTHONPATH``, a library through ``LD_LIBRARY_PATH``)."""
+    from gatekeep.sandbox.boundary import work_tree
+    from gatekeep.sandbox.places import under_any
+
+    places = [os.path.realpath(p) for p in (work_tree(str(cwd)), "/tmp", "/var/tmp",  # noqa: S108
+                                            env.get("TMPDIR", "/tmp"))]  # noqa: S108
+    from gatekeep.text import visible
+
+    found = []
+    for name in ("PYTHONPATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "NODE_PATH", "PERL5LIB",
+                 "RUBYLIB"):
+        if name not in env:
+            continue
+        named = [e or "(the working directory)" for e in env[name].replace(" ", ":").split(":")
+                 if not os.path.isabs(e) or under_any(os.path.realpath(e), places)]
+        if named:
+            found.append(Finding("FAIL", f"{name} names {visible(', '.join(named))}, where the "
+                                 "agent writes: gatekeep itself and every program started here "
+                                 "load code from it, outside any box",
+                                 f"set {name} without it before starting the agent"))
+    return found
 
 
 def _on_path(name: str, env: Mapping[str, str]) -> str | None:

@@ -99,15 +99,16 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     reach the keeper before the box runs anything.
     """
     from gatekeep.sandbox.bwrap import argv as bwrap_argv
-    from gatekeep.sandbox.bwrap import box_env
+    from gatekeep.sandbox.bwrap import box_env, loader_args
 
-    env = box_env(box, env)
+    env, loaders = loader_args(box_env(box, env))
     status_read, status_write = os.pipe()
     try:
         try:
             command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
                                  system_shell(), env.get("PATH"),
                                  keeper.info if keeper is not None else -1)
+            command[1:1] = loaders  # for the box, not for bwrap (its own environment)
         except BaseException:
             os.close(status_write)
             raise

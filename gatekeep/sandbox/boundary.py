@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 # gatekeep's own project policy. Checked in the working tree and in the home directory.
 AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cursor",
                ".vscode", ".mcp.json", ".gatekeep.yaml", ".gatekeep",
-               ".aider.conf.yml", ".continue", ".windsurf", "opencode.json", "opencode.jsonc",
+               ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json",
+               ".continuerc.json", ".openhands", ".continue", ".windsurf", "opencode.json",
+               "opencode.jsonc",
                ".opencode", "crush.json", ".crush.json", ".qwen", ".kiro", ".roo", ".amazonq",
                ".kilocode", ".junie", ".zed", ".devcontainer", ".factory", ".clinerules",
                ".augment", ".amp", ".goose", ".github/hooks", ".pre-commit-config.yml",

@@ -24,6 +24,21 @@ UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "
              "WAYLAND_DISPLAY", "DOCKER_HOST", "GPG_AGENT_INFO", "XDG_RUNTIME_DIR")
 
 
+# Variables that make a program load code from where they say (a library, a module, a
+# preloaded script) or name it in its own way (`NODE_OPTIONS="--require dotenv/config"`
+# finds the module in the tree's node_modules): a box with the network for programs of none
+# of the tree's goes without them (steady_path), as it does without the PATH entries a box
+# writes. The dynamic loader's are also kept from bwrap itself (LOADER_OWN).
+LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "NODE_OPTIONS",
+              "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE",
+              "PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYLIB", "RUBYOPT", "GIT_EXEC_PATH",
+              "BASH_ENV", "ENV", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS")
+# bwrap is an ordinary program here (not set-uid): the dynamic loader would load a library
+# of the tree's into it, outside the box, where the caller's LD_LIBRARY_PATH names the
+# tree (a C project's build/lib). Given to the box with --setenv instead (bwrap.loader_args).
+LOADER_OWN = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH")
+
+
 # Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
 # own in the box, across which uv cannot hardlink (it warns on every install, then copies)
 BOX_DEFAULTS = {"UV_LINK_MODE": "copy"}
@@ -39,7 +54,9 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     holds the value. A ``TMPDIR`` the box does not write (``plan.temp_dir`` refused it) is
     ``/tmp`` in it. A box with the network for programs of none of the tree's has a
     ``PATH`` without the directories a box writes (``path_dropped``)."""
-    out = {name: value for name, value in env.items() if not _secret(box, name)}
+    steady = box.network and box.steady_path
+    out = {name: value for name, value in env.items()
+           if not _secret(box, name) and not (steady and name in LOADER_ENV)}
     dropped = path_dropped(box, out)
     if dropped:
         out["PATH"] = ":".join(d for d in out["PATH"].split(":") if d not in dropped)
@@ -91,9 +108,20 @@ def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:
-    """The variables of ``env`` the box goes without: those naming a way out (``UNSET_ENV``)
-    and the secret ones it does not keep (``box_env``)."""
-    return sorted({*(name for name in env if name in UNSET_ENV), *unset_secrets(box, env)})
+    """The variables of ``env`` the box goes without: those naming a way out (``UNSET_ENV``),
+    the secret ones it does not keep, and in a box with the network for programs of none of
+    the tree's those that load code (``LOADER_ENV``; ``box_env``)."""
+    loaders = LOADER_ENV if box.network and box.steady_path else ()
+    return sorted({*(name for name in env if name in UNSET_ENV or name in loaders),
+                   *unset_secrets(box, env)})
+
+
+def loader_args(env: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """bwrap's own environment without the dynamic loader's variables, and the ``--setenv``
+    arguments that give them to the box (``LOADER_OWN``)."""
+    own = {name: value for name, value in env.items() if name not in LOADER_OWN}
+    return own, [arg for name in LOADER_OWN if name in env
+                 for arg in ("--setenv", name, env[name])]
 
 
 def kept(box: Boundary, env: Mapping[str, str]) -> list[str]:
