@@ -21,11 +21,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/gatekeep lint --strict policies/default.yaml
 	$(BIN)/gatekeep test --min-coverage 100 builtin:default
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 # The long property runs: 20,000 differential commands against real bash, and the fuzzers.
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -m slow -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/startup.py

@@ -40,7 +40,9 @@ def test_the_node_package_managers_share_one_entry_and_each_reads_its_own_lock()
     assert npm.registry == "https://registry.npmjs.org/"
     assert npm.locks == ("npm-shrinkwrap.json", "package-lock.json")
     assert "preinstall" in npm.lifecycle and npm.no_scripts == {"--ignore-scripts"}
-    assert npm.code_files == bun.code_files == ("binding.gyp",)  # node-gyp runs its <!(...)
+    assert npm.code_files == ("binding.gyp",)  # node-gyp runs its <!(...)
+    # bun obeys the tree's bunfig, whose registries it sends their tokens
+    assert bun.code_files == ("binding.gyp", "bunfig.toml", ".bunfig.toml")
     assert yarn.code_files == (".yarnrc.yml", ".yarnrc", "binding.gyp")
     assert pnpm.code_files == (".pnpmfile.cjs", ".pnpmfile.mjs", "pnpm-workspace.yaml",
                                "binding.gyp")

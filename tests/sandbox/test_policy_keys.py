@@ -101,7 +101,7 @@ def test_an_approval_lifts_what_the_explanation_named(tmp_path: Path) -> None:
     assert not written.network and not written.everything_writable
     assert lift("curl -s https://example.org").network
     assert lift('cp a.txt "$TARGET"').everything_writable
-    assert lift("ls") == spec_for([policy])
+    assert lift("ls") == spec_for([policy])._replace(approved=True)  # the operator's now
 
 
 def test_a_project_policys_exception_does_not_unhide_the_operators_secrets(
