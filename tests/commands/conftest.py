@@ -17,9 +17,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -300,3 +302,31 @@ def _warmed(sandbox: Sandbox, warm_cache: list[Path]) -> Sandbox:
     for entry in entries:
         shutil.copy2(entry, cache / entry.name)
     return sandbox
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP listener on loopback: (port, what each connection sent)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    got: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                try:
+                    got.append(connection.recv(4096))
+                except OSError:
+                    got.append(b"")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield server.getsockname()[1], got
+    finally:
+        server.close()

@@ -12,7 +12,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -27,34 +26,6 @@ TOKEN = "npm_redteam37_literal_token"
 needs_npm = pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None,
                                reason="needs npm and node")
 needs_bun = pytest.mark.skipif(shutil.which("bun") is None, reason="needs bun")
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP listener on loopback: (port, what each connection sent)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    got: list[bytes] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(5)
-                try:
-                    got.append(connection.recv(4096))
-                except OSError:
-                    got.append(b"")
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield server.getsockname()[1], got
-    finally:
-        server.close()
 
 
 @pytest.fixture

@@ -15,11 +15,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,34 +29,6 @@ needs_npm = pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node
                                reason="needs npm and node")
 needs_uv = pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv")
 needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler")
-
-
-@pytest.fixture
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A TCP listener on loopback: (port, what each connection sent)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    got: list[bytes] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(5)
-                try:
-                    got.append(connection.recv(4096))
-                except OSError:
-                    got.append(b"")
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield server.getsockname()[1], got
-    finally:
-        server.close()
 
 
 def _empty_npm_project(work: os.PathLike[str]) -> None:
