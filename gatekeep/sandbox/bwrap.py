@@ -32,7 +32,8 @@ UNSET_ENV = ("SSH_AUTH_SOCK", "DBUS_SESSION_BUS_ADDRESS", "TMUX", "TMUX_PANE", "
 LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "NODE_OPTIONS",
               "NODE_PATH", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "PYTHONUSERBASE",
               "PERL5LIB", "PERLLIB", "PERL5OPT", "RUBYLIB", "RUBYOPT", "GIT_EXEC_PATH",
-              "BASH_ENV", "ENV", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS")
+              "BASH_ENV", "ENV", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
+              "UV_PYTHON")  # the interpreter uv runs
 # bwrap is an ordinary program here (not set-uid): the dynamic loader would load a library
 # of the tree's into it, outside the box, where the caller's LD_LIBRARY_PATH names the
 # tree (a C project's build/lib). Given to the box with --setenv instead (bwrap.loader_args).

@@ -132,7 +132,7 @@ def _uv_project(sandbox: Sandbox) -> None:
 
 
 @needs_uv
-@pytest.mark.parametrize("how", [".python-version", "--python"])
+@pytest.mark.parametrize("how", [".python-version", ".python-versions", "--python", "UV_PYTHON"])
 def test_uv_frozen_sync_does_not_run_the_trees_interpreter_with_the_network(
         apart: Sandbox, listener: tuple[int, list[bytes]], how: str) -> None:
     """`uv sync --frozen` is allowed with the network, UV_* credentials, ~/.config/uv/uv.toml
@@ -156,11 +156,13 @@ def test_uv_frozen_sync_does_not_run_the_trees_interpreter_with_the_network(
         f'exec {sys.executable} "$@"\n')
     fake.chmod(0o755)
     command = "uv sync --frozen"
-    if how == ".python-version":
-        (apart.work / ".python-version").write_text("./tools/python3\n")
+    env = {"UV_INDEX_PRIVATE_PASSWORD": "uv_redteam38_secret"}
+    if how.startswith(".python-version"):  # red team 39: uv reads the plural file too
+        (apart.work / how).write_text("./tools/python3\n")
+    elif how == "UV_PYTHON":  # the operator's, naming the tree (red team 39)
+        env["UV_PYTHON"] = str(fake)
     else:
         command += " --python ./tools/python3"
-    env = {"UV_INDEX_PRIVATE_PASSWORD": "uv_redteam38_secret"}
     apart.gatekeep("run", "-c", command, env=env, timeout=180)
     assert not leak.exists() or "uv_redteam38_secret" not in leak.read_text()
     assert not any(b"uv_redteam38_secret" in sent for sent in got)
