@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/gatekeep lint --strict policies/default.yaml
 	$(BIN)/gatekeep test --min-coverage 100 builtin:default
-	$(BIN)/python -m pytest -q -m "not slow" -n auto
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # The long property runs: 20,000 differential commands against real bash, and the fuzzers.
 test-slow: $(STAMP)
