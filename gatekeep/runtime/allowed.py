@@ -80,8 +80,15 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
-        from gatekeep.sandbox.bwrap import path_dropped, unset_secrets
-        from gatekeep.sandbox.plan import NETWORK_NOTE, NOTE, OWN_TEMP_NOTE, PATH_NOTE, UNSET_NOTE
+        from gatekeep.sandbox.bwrap import path_dropped, unset_secrets, written_named
+        from gatekeep.sandbox.plan import (
+            NAMED_NOTE,
+            NETWORK_NOTE,
+            NOTE,
+            OWN_TEMP_NOTE,
+            PATH_NOTE,
+            UNSET_NOTE,
+        )
         from gatekeep.text import visible
 
         stderr.write(OWN_TEMP_NOTE if plan.box.own_temp else
@@ -92,6 +99,9 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         dropped = path_dropped(plan.box, execute.scrub(env))
         if dropped:  # a program the networked one looks up may have been there
             stderr.write(PATH_NOTE.format(visible(", ".join(dropped))))
+        named = written_named(plan.box, execute.scrub(env))
+        if named:  # a program or a setting one names may have been there
+            stderr.write(NAMED_NOTE.format(visible(", ".join(named))))
         stderr.writelines(f"gatekeep: note: {visible(n)}\n" for n in plan.box.notes_failed)
     if plan is not None and plan.box is not None and plan.box.notes_always:
         from gatekeep.text import visible

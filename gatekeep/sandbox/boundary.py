@@ -29,7 +29,8 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                ".continuerc.json", ".openhands", ".continue", ".windsurf", "opencode.json",
                "opencode.jsonc",
                ".opencode", "crush.json", ".crush.json", ".qwen", ".kiro", ".roo", ".amazonq",
-               ".kilocode", ".junie", ".zed", ".devcontainer", ".factory", ".clinerules",
+               ".roomodes", ".kilocode", ".kilocodemodes", ".junie", ".zed", ".devcontainer",
+               ".factory", ".clinerules",
                ".augment", ".amp", ".goose", ".github/hooks", ".pre-commit-config.yml",
                # git hook runners: what the next `git commit` runs, outside the box
                ".pre-commit-config.yaml", ".husky", ".lefthook", ".lefthook-local",

@@ -38,6 +38,15 @@ LOADER_ENV = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH", "NODE_O
 # of the tree's into it, outside the box, where the caller's LD_LIBRARY_PATH names the
 # tree (a C project's build/lib). Given to the box with --setenv instead (bwrap.loader_args).
 LOADER_OWN = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH")
+# The same box goes without any other variable whose value names a place a box writes
+# (written_named): a program or a setting of the operator's in the tree (GIT_SSH_COMMAND,
+# GIT_ASKPASS, npm_config_userconfig, UV_CONFIG_FILE, XDG_CONFIG_HOME) is the agent's to
+# change. But these, whose value is a place a box is meant to write (PATH: path_dropped), or
+# no place at all though it may look like one (TZ=Europe/Paris).
+NOT_NAMING = frozenset(("PATH", "PWD", "OLDPWD", "TMPDIR", "TMP", "TEMP", "TEMPDIR", "TZ",
+                        "_"))  # bash's last command: nothing reads it
+# Where one value holds several words: a command line, a list, an option's `=`.
+_BETWEEN = (":", "=", ",", ";", "'", '"', "(", ")")
 
 
 # Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
@@ -58,6 +67,8 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     steady = box.network and box.steady_path
     out = {name: value for name, value in env.items()
            if not _secret(box, name) and not (steady and name in LOADER_ENV)}
+    for name in written_named(box, out):
+        del out[name]
     dropped = path_dropped(box, out)
     if dropped:
         out["PATH"] = ":".join(d for d in out["PATH"].split(":") if d not in dropped)
@@ -83,6 +94,47 @@ def path_dropped(box: Boundary, env: Mapping[str, str]) -> list[str]:
     writes = _writes(box)
     return list(dict.fromkeys(d for d in env["PATH"].split(":")
                               if not d.startswith("/") or not _steady(d, writes)))
+
+
+def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """The variables of ``env`` a box with the network goes without when none of its parts
+    runs the tree's code (``box.steady_path``), for naming a place a box writes: an absolute
+    path there (or through a link into one), or a relative one (``./x``, ``.x``, ``tools/x``
+    where ``tools`` is in the working directory). git runs ``GIT_SSH_COMMAND``'s program and
+    ``GIT_ASKPASS``; npm reads ``npm_config_userconfig``'s registry and token lines: a file
+    the agent wrote would run, or be obeyed, with the network and the kept credentials. A
+    URL names no place; a kept-apart cache is one the box is meant to write
+    (``UV_CACHE_DIR``). The loader variables go whatever their value (``LOADER_ENV``)."""
+    if not (box.network and box.steady_path):
+        return []
+    writes = _writes(box)
+    caches = [place for _, place in box.separate]
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = box.tree
+    return sorted(name for name, value in env.items()
+                  if name not in NOT_NAMING and name not in LOADER_ENV and not _secret(box, name)
+                  and any(not under_any(os.path.normpath(place), caches)
+                          and not _steady(place, writes) for place in _value_places(value, cwd)))
+
+
+def _value_places(value: str, cwd: str) -> list[str]:
+    """The paths ``value`` names, absolute: its words that are paths, a URL's excepted."""
+    words = value.split()
+    places = []
+    for word in words:
+        if "://" in word:
+            continue  # a URL (a registry, a proxy): what it names is on another machine
+        for mark in _BETWEEN:
+            word = word.replace(mark, " ")
+        for part in word.split():
+            if part.startswith("/"):
+                places.append(part)
+            elif part.startswith(".") or (
+                    "/" in part and os.path.lexists(os.path.join(cwd, part.split("/")[0]))):
+                places.append(os.path.join(cwd, part))
+    return places
 
 
 def _writes(box: Boundary) -> list[str]:

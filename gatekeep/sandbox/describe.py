@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gatekeep.sandbox.bwrap import kept, path_dropped, removed
+from gatekeep.sandbox.bwrap import kept, path_dropped, removed, written_named
 from gatekeep.sandbox.plan import Plan
 from gatekeep.sandbox.spec import Spec
 
@@ -38,6 +38,7 @@ def boundary_json(spec: Spec, plan: Plan | None, env: Mapping[str, str] | None =
                        "put_back": [path for path, _ in box.put_back]} if box.covered else None,
             "unset": removed(box, env or {}), "kept": kept(box, env or {}),
             "path_without": path_dropped(box, env or {}),
+            "env_without": written_named(box, env or {}),
             "notes": list(box.notes),
             "in_the_box": {"failed": list(box.notes_failed), "always": list(box.notes_always)}}
 
@@ -75,6 +76,7 @@ def boundary_lines(document: dict[str, object]) -> list[str]:
     lines += _listed(document, "unset", "unset in it")
     lines += _listed(document, "kept", "secrets kept in it")
     lines += _listed(document, "path_without", "PATH in it without (a box writes them)")
+    lines += _listed(document, "env_without", "unset in it (they name places a box writes)")
     limits = document["limits"]
     shown = [f"{k} {_amount(k, v)}" for k, v in limits.items() if v] \
         if isinstance(limits, dict) else []

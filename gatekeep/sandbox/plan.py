@@ -41,6 +41,9 @@ UNSET_NOTE = ("gatekeep: note: it ran without these secret variables: {} (a box 
 # and without PATH entries a box writes (bwrap.path_dropped)
 PATH_NOTE = ("gatekeep: note: its PATH went without {} (a box writes them: a program there "
              "could be the agent's, and this box has the network)\n")
+# and without variables naming such a place (bwrap.written_named)
+NAMED_NOTE = ("gatekeep: note: it ran without {} (they name places a box writes: a program or "
+              "setting there could be the agent's, and this box has the network)\n")
 
 # Working in the home itself (no repository around it): the box would write what the
 # operator's shell and tools run at their next start, under names no policy can list in
