@@ -103,7 +103,7 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     where ``tools`` is in the working directory). git runs ``GIT_SSH_COMMAND``'s program and
     ``GIT_ASKPASS``; npm reads ``npm_config_userconfig``'s registry and token lines: a file
     the agent wrote would run, or be obeyed, with the network and the kept credentials. A
-    URL names no place; a kept-apart cache is one the box is meant to write
+    kept-apart cache is one the box is meant to write
     (``UV_CACHE_DIR``). The loader variables go whatever their value (``LOADER_ENV``)."""
     if not (box.network and box.steady_path):
         return []
@@ -120,20 +120,19 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
 
 
 def _value_places(value: str, cwd: str) -> list[str]:
-    """The paths ``value`` names, absolute: its words that are paths, a URL's excepted."""
-    words = value.split()
+    """The paths ``value`` names, absolute: each word (between blanks and ``_BETWEEN``)
+    that starts with ``/`` or ``.``, or has a ``/`` after a name in ``cwd``. A URL's host
+    and path read as ``//host/path``, somewhere no box writes; a ``file:`` URL's path as
+    itself."""
+    for mark in _BETWEEN:
+        value = value.replace(mark, " ")
     places = []
-    for word in words:
-        if "://" in word:
-            continue  # a URL (a registry, a proxy): what it names is on another machine
-        for mark in _BETWEEN:
-            word = word.replace(mark, " ")
-        for part in word.split():
-            if part.startswith("/"):
-                places.append(part)
-            elif part.startswith(".") or (
-                    "/" in part and os.path.lexists(os.path.join(cwd, part.split("/")[0]))):
-                places.append(os.path.join(cwd, part))
+    for word in value.split():
+        if word.startswith("/"):
+            places.append(word)
+        elif word.startswith(".") or (
+                "/" in word and os.path.lexists(os.path.join(cwd, word.split("/")[0]))):
+            places.append(os.path.join(cwd, word))
     return places
 
 

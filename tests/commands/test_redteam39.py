@@ -74,11 +74,12 @@ def test_git_fetch_does_not_run_the_trees_program_git_ssh_command_names(
     ("GIT_SSH_COMMAND", "ssh -F .ssh-config"),
     ("GIT_SSH_COMMAND", "ssh -o ProxyCommand={work}/tools/proxy"),
     ("GIT_CONFIG_GLOBAL", "{work}/.gitconfig-ci"),
-    ("XDG_CONFIG_HOME", "{work}/cfg")])
+    ("XDG_CONFIG_HOME", "{work}/cfg"),
+    ("UV_FIND_LINKS", "file://{work}/wheels")])
 def test_a_networked_git_fetch_goes_without_variables_naming_the_tree(
         apart: Sandbox, name: str, value: str) -> None:
-    """Absolute, `./`, `.name` and `dir/name` (dir in the working directory) paths into the
-    tree, alone or as a word of a command line or an option's value."""
+    """Absolute, `./`, `.name`, `dir/name` (dir in the working directory) and `file:` paths
+    into the tree, alone or as a word of a command line or an option's value."""
     _repository(apart.work, "https://git.invalid/o/r.git")
     (apart.work / "tools").mkdir()
     env = {name: value.format(work=apart.work)}
