@@ -11,7 +11,7 @@ import stat
 
 from gatekeep.sandbox import credentials, gitdirs, settings, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
-from gatekeep.sandbox.places import under_any
+from gatekeep.sandbox.places import steady, under_any, value_places
 from gatekeep.sandbox.places import within as _within
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -78,6 +78,9 @@ UNLISTED = ("the working tree cannot be listed: protected files in it would not 
 
 
 GIT_UNREAD = "the repository's git settings cannot be read for the box: "
+# A program git's settings name (core.sshCommand, a credential helper) in a place a box
+# writes: with the network and the kept tokens, a version the agent wrote would run.
+GIT_RUNS = "git's settings run a file a box writes, and this box has the network: "
 KEPT_TREE = "the working tree lies in "
 
 
@@ -226,6 +229,11 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     own_temp = _own_temp(spec, where, tree, writable)
     for directory in own_temp:  # its own: a bind from outside would show what is there
         anchors = _seen(anchors, directory, [p for p in roots if p not in own_temp])
+    if spec.network and spec.steady_path:
+        notes.extend(_programs_written(
+            [*operator_git, *git_guarded], where.cwd,
+            [tree, *writable, *(place for _, place in separate),
+             *(place for _, place, writes in relinked if writes)]))
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
@@ -248,6 +256,16 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
                     own_temp, tuple(stripped), spec.notes_failed, spec.notes_always,
                     spec.network and spec.steady_path, spec.approved)
+
+
+def _programs_written(configs: list[str], cwd: str, writes: list[str]) -> list[str]:
+    """Why git in a box with the network for programs of none of the tree's would run a
+    file a box writes: a program the operator's settings or the repository's name there
+    (``core.sshCommand = tools/git-ssh``, ``credential.helper = !./ci/creds``), which the
+    agent can change (``GIT_RUNS``; the run is asked)."""
+    return [f"{GIT_RUNS}{value} ({key} in {config})"
+            for config, key, value in gitdirs.programs(configs)
+            if any(not steady(place, writes) for place in value_places(value, cwd))]
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

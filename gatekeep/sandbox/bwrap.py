@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary
-from gatekeep.sandbox.places import under_any
+from gatekeep.sandbox.places import steady, under_any, value_places
 from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
@@ -45,8 +45,6 @@ LOADER_OWN = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH")
 # no place at all though it may look like one (TZ=Europe/Paris).
 NOT_NAMING = frozenset(("PATH", "PWD", "OLDPWD", "TMPDIR", "TMP", "TEMP", "TEMPDIR", "TZ",
                         "_"))  # bash's last command: nothing reads it
-# Where one value holds several words: a command line, a list, an option's `=`.
-_BETWEEN = (":", "=", ",", ";", "'", '"', "(", ")")
 
 
 # Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
@@ -93,7 +91,7 @@ def path_dropped(box: Boundary, env: Mapping[str, str]) -> list[str]:
         return []
     writes = _writes(box)
     return list(dict.fromkeys(d for d in env["PATH"].split(":")
-                              if not d.startswith("/") or not _steady(d, writes)))
+                              if not d.startswith("/") or not steady(d, writes)))
 
 
 def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
@@ -116,24 +114,7 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     return sorted(name for name, value in env.items()
                   if name not in NOT_NAMING and name not in LOADER_ENV and not _secret(box, name)
                   and any(not under_any(os.path.normpath(place), caches)
-                          and not _steady(place, writes) for place in _value_places(value, cwd)))
-
-
-def _value_places(value: str, cwd: str) -> list[str]:
-    """The paths ``value`` names, absolute: each word (between blanks and ``_BETWEEN``)
-    that starts with ``/`` or ``.``, or has a ``/`` after a name in ``cwd``. A URL's host
-    and path read as ``//host/path``, somewhere no box writes; a ``file:`` URL's path as
-    itself."""
-    for mark in _BETWEEN:
-        value = value.replace(mark, " ")
-    places = []
-    for word in value.split():
-        if word.startswith("/"):
-            places.append(word)
-        elif word.startswith(".") or (
-                "/" in word and os.path.lexists(os.path.join(cwd, word.split("/")[0]))):
-            places.append(os.path.join(cwd, word))
-    return places
+                          and not steady(place, writes) for place in value_places(value, cwd)))
 
 
 def _writes(box: Boundary) -> list[str]:
@@ -357,7 +338,7 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
     except OSError:
         return False
     for directory in path.split(":"):
-        if not directory.startswith("/") or not _steady(directory, writable):
+        if not directory.startswith("/") or not steady(directory, writable):
             return False  # relative: the working directory, which the box writes
         candidate = os.path.join(directory, name)
         try:
@@ -370,35 +351,6 @@ def _found_as(program: str, name: str, path: str, box: Boundary) -> bool:
             return False
         return os.path.samestat(found, target) and shows(box, candidate)
     return False
-
-
-def _steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
-    """Whether nothing the box writes is looked up on the way to ``path``: not the place
-    itself, nor a link on the way (``/opt/bin -> /tmp/bin``, ``//tmp``, ``/usr/../tmp``),
-    whose target a box could change or fill. Walked once, name by name, as the kernel
-    looks it up: each name in the real directory reached so far."""
-    if depth > 8:
-        return False
-    current = "/"
-    for name in path.split("/"):
-        if name in ("", "."):
-            continue
-        if name == "..":
-            current = os.path.dirname(current)
-            continue
-        looked_up = os.path.join(current, name)
-        if under_any(looked_up, writable):
-            return False
-        if os.path.islink(looked_up):
-            try:
-                target = os.readlink(looked_up)
-            except OSError:
-                return False  # changed since islink: nothing steady about it
-            if not _steady(os.path.join(current, target), writable, depth + 1):
-                return False
-            looked_up = os.path.realpath(looked_up)
-        current = looked_up
-    return not under_any(current, writable)
 
 
 def shows(box: Boundary, path: str) -> bool:

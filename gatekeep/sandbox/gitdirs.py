@@ -20,6 +20,18 @@ SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 _CORE = frozenset(("core",))
 _OBJECTS = frozenset(("extensions",))
+_FILTER = frozenset(("filter",))
+# The keys whose value git runs as a program (a command line; `credential.helper`'s with
+# `!`), in the sections named: a networked box's git must not run one a box writes
+# (``programs``; ``boundary.GIT_RUNS``).
+PROGRAM_KEYS = (("core.sshCommand", "sshcommand", _CORE), ("core.askPass", "askpass", _CORE),
+                ("core.gitProxy", "gitproxy", _CORE), ("core.fsmonitor", "fsmonitor", _CORE),
+                ("credential.helper", "helper", frozenset(("credential",))),
+                *((f"filter.*.{key}", key, _FILTER) for key in ("smudge", "clean", "process")),
+                ("merge.*.driver", "driver", frozenset(("merge",))),
+                ("gpg.program", "program", frozenset(("gpg",))),
+                ("remote.*.uploadpack", "uploadpack", frozenset(("remote",))),
+                ("remote.*.receivepack", "receivepack", frozenset(("remote",))))
 MAX_CONFIG = 1 << 24  # bytes of a config read on every boxed run
 MAX_REPOSITORIES = 1000  # git dirs (gitlinks', nested clones') read on every boxed run
 MAX_MODULES = 10_000  # directories under a .git/modules looked at on every boxed run
@@ -182,6 +194,20 @@ def operator_settings(roots: tuple[str, ...], home: str) -> tuple[list[str], lis
     configs = _configs(list(roots), home)
     return ([path for path in configs if os.path.lexists(path)],
             [path for path in configs if not os.path.lexists(path)])
+
+
+def programs(configs: list[str]) -> list[tuple[str, str, str]]:
+    """(config, key, value) for each program a config of ``configs`` names
+    (``PROGRAM_KEYS``): the files that are not regular, or too large, are passed over."""
+    found = []
+    for config in configs:
+        try:
+            text = _text(config) if os.path.isfile(config) else None
+        except OSError:
+            continue  # too large: the box is asked about already (GIT_UNREAD)
+        for name, key, sections in PROGRAM_KEYS if text else ():
+            found += [(config, name, value) for value in _values_of(text or "", key, sections)]
+    return found
 
 
 def pointed(path: str, prefix: str, base: str) -> str:

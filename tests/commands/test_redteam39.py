@@ -150,3 +150,48 @@ def test_roo_and_kilo_codes_custom_modes_are_an_agents_settings(sandbox: Sandbox
     assert there.read_text() == "customModes: []\n"
     result = sandbox.gatekeep("run", "-c", f"echo customModes: [evil] > sub/{name}")
     assert not (sandbox.work / "sub" / name).exists(), result.stderr
+
+
+@needs_git
+@pytest.mark.parametrize(("where", "setting"), [
+    ("home", "[core]\n\tsshCommand = {work}/tools/git-ssh -o BatchMode=yes\n"),
+    ("home", '[credential "https://git.invalid"]\n\thelper = !{work}/tools/git-ssh\n'),
+    ("home", "[core]\n\taskPass = ./tools/git-ssh\n"),
+    ("repository", "[core]\n\tsshCommand = tools/git-ssh\n")])
+def test_git_fetch_is_asked_when_gits_settings_run_a_file_of_the_tree(
+        apart: Sandbox, where: str, setting: str) -> None:
+    """The operator's git settings (or the repository's, which only the operator writes)
+    name a program in the tree: `core.sshCommand`, a credential helper, `core.askPass`.
+    The agent can rewrite that program, and the networked `git fetch` (GH_TOKEN kept) ran
+    it. No variable to drop: the run is asked, and without a terminal nothing runs."""
+    _repository(apart.work, "ssh://git.invalid/o/r.git")
+    leak = apart.work / "ssh-ran"
+    _script(apart.work / "tools" / "git-ssh", leak)
+    config = apart.home / ".gitconfig" if where == "home" else apart.work / ".git" / "config"
+    with open(config, "a", encoding="utf-8") as handle:
+        handle.write(setting.format(work=apart.work))
+    env = {"GH_TOKEN": TOKEN}
+    checked = json.loads(apart.gatekeep("check", "--json", "-c", "git fetch", env=env).stdout)
+    assert checked["boundary"]["status"] == "ask"
+    assert "git's settings run a file a box writes" in checked["boundary"]["reason"]
+    assert str(config) in checked["boundary"]["reason"]
+    result = apart.gatekeep("run", "-c", "git fetch", env=env, timeout=120)
+    assert result.returncode != 0
+    assert not leak.exists(), leak.read_text()
+
+
+@needs_git
+def test_gits_settings_naming_programs_elsewhere_ask_nothing(apart: Sandbox) -> None:
+    """Guard: programs outside any place a box writes, `~` forms and helpers by name are
+    the operator's: the networked box is not asked; an offline git command beside a
+    setting naming the tree is not asked either (it runs the tree's code offline)."""
+    _repository(apart.work, "ssh://git.invalid/o/r.git")
+    (apart.home / ".gitconfig").write_text(
+        "[core]\n\tsshCommand = ssh -i ~/.ssh/deploy\n[credential]\n\thelper = store\n"
+        "\thelper = !/usr/bin/env true\n")
+    checked = json.loads(apart.gatekeep("check", "--json", "-c", "git fetch").stdout)
+    assert checked["boundary"]["status"] == "boxed", checked["boundary"]
+    with open(apart.home / ".gitconfig", "a", encoding="utf-8") as handle:
+        handle.write(f"[core]\n\taskPass = {apart.work}/tools/askpass\n")
+    offline = json.loads(apart.gatekeep("check", "--json", "-c", "git status").stdout)
+    assert offline["boundary"]["status"] == "boxed", offline["boundary"]
