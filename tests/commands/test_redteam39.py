@@ -195,3 +195,23 @@ def test_gits_settings_naming_programs_elsewhere_ask_nothing(apart: Sandbox) -> 
         handle.write(f"[core]\n\taskPass = {apart.work}/tools/askpass\n")
     offline = json.loads(apart.gatekeep("check", "--json", "-c", "git status").stdout)
     assert offline["boundary"]["status"] == "boxed", offline["boundary"]
+
+
+def test_doctor_fails_on_programs_the_operators_settings_name_in_the_tree(
+        sandbox: Sandbox) -> None:
+    """Outside any box, the operator's own `git push` runs what `GIT_SSH_COMMAND` or
+    `core.sshCommand` names, and a shell `BASH_ENV`: one in the working tree or a temp dir
+    is the agent's to write. `doctor` names each and fails; one elsewhere passes."""
+    (sandbox.home / ".gitconfig").write_text(
+        f"[credential]\n\thelper = !{sandbox.work}/ci/creds\n")
+    env = {"GIT_SSH_COMMAND": "ssh -F ./ssh-config", "BASH_ENV": "/tmp/env.sh"}
+    result = sandbox.gatekeep("doctor", env=env)
+    assert result.returncode != 0
+    assert "FAIL  GIT_SSH_COMMAND names ssh -F ./ssh-config, where the agent writes" \
+        in result.stdout
+    assert "FAIL  BASH_ENV names /tmp/env.sh" in result.stdout
+    assert f"FAIL  credential.helper (in {sandbox.home / '.gitconfig'}) names " \
+        f"!{sandbox.work}/ci/creds" in result.stdout
+    (sandbox.home / ".gitconfig").write_text("[credential]\n\thelper = store\n")
+    clean = sandbox.gatekeep("doctor", env={"GIT_SSH_COMMAND": "/usr/bin/ssh -i ~/.ssh/k"})
+    assert " names " not in clean.stdout, clean.stdout
