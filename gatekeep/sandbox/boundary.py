@@ -11,7 +11,7 @@ import stat
 
 from gatekeep.sandbox import credentials, gitdirs, settings, system
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
-from gatekeep.sandbox.places import steady, under_any, value_places
+from gatekeep.sandbox.places import under_any, value_places, written
 from gatekeep.sandbox.places import within as _within
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -233,7 +233,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         notes.extend(_programs_written(
             [*operator_git, *git_guarded], where.cwd,
             [tree, *writable, *(place for _, place in separate),
-             *(place for _, place, writes in relinked if writes)]))
+             *(place for _, place, writes in relinked if writes)],
+            [*readonly, *hidden_dirs, *hidden_files]))
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
@@ -258,14 +259,15 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     spec.network and spec.steady_path, spec.approved)
 
 
-def _programs_written(configs: list[str], cwd: str, writes: list[str]) -> list[str]:
+def _programs_written(configs: list[str], cwd: str, writes: list[str], kept: list[str]
+                      ) -> list[str]:
     """Why git in a box with the network for programs of none of the tree's would run a
     file a box writes: a program the operator's settings or the repository's name there
     (``core.sshCommand = tools/git-ssh``, ``credential.helper = !./ci/creds``), which the
     agent can change (``GIT_RUNS``; the run is asked)."""
     return [f"{GIT_RUNS}{value} ({key} in {config})"
             for config, key, value in gitdirs.programs(configs)
-            if any(not steady(place, writes) for place in value_places(value, cwd))]
+            if any(written(place, writes, kept) for place in value_places(value, cwd))]
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

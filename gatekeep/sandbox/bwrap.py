@@ -12,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary
-from gatekeep.sandbox.places import steady, under_any, value_places
+from gatekeep.sandbox.places import steady, under_any, value_places, written
 from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
@@ -111,10 +111,11 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
         cwd = os.getcwd()
     except OSError:
         cwd = box.tree
+    kept = [*box.readonly, *box.hidden_dirs, *box.hidden_files]
     return sorted(name for name, value in env.items()
                   if name not in NOT_NAMING and name not in LOADER_ENV and not _secret(box, name)
                   and any(not under_any(os.path.normpath(place), caches)
-                          and not steady(place, writes) for place in value_places(value, cwd)))
+                          and written(place, writes, kept) for place in value_places(value, cwd)))
 
 
 def _writes(box: Boundary) -> list[str]:

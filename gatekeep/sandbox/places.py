@@ -56,6 +56,16 @@ def steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
     return not under_any(current, writable)
 
 
+def written(place: str, writes: Sequence[str], kept: Sequence[str]) -> bool:
+    """Whether a box could write ``place``, or what it is reached through: not ``steady``,
+    and not in a place every box keeps read-only or hides (``kept``: ``.git/hooks``, an
+    agent's settings, a protected file) by its own name, through no link."""
+    if steady(place, writes):
+        return False
+    normal = os.path.normpath(place)
+    return not (under_any(normal, kept) and os.path.realpath(normal) == normal)
+
+
 def value_places(value: str, cwd: str) -> list[str]:
     """The paths ``value`` names, absolute: each word (between blanks and ``_BETWEEN``)
     that starts with ``/`` or ``.``, or has a ``/`` after a name in ``cwd``. A URL's host

@@ -182,15 +182,21 @@ def test_git_fetch_is_asked_when_gits_settings_run_a_file_of_the_tree(
 
 @needs_git
 def test_gits_settings_naming_programs_elsewhere_ask_nothing(apart: Sandbox) -> None:
-    """Guard: programs outside any place a box writes, `~` forms and helpers by name are
-    the operator's: the networked box is not asked; an offline git command beside a
+    """Guard: programs outside any place a box writes, in one every box keeps read-only
+    (`.git/hooks`), `~` forms and helpers by name are the operator's: the networked box is
+    not asked, and keeps such a variable; an offline git command beside a
     setting naming the tree is not asked either (it runs the tree's code offline)."""
     _repository(apart.work, "ssh://git.invalid/o/r.git")
     (apart.home / ".gitconfig").write_text(
         "[core]\n\tsshCommand = ssh -i ~/.ssh/deploy\n[credential]\n\thelper = store\n"
         "\thelper = !/usr/bin/env true\n")
-    checked = json.loads(apart.gatekeep("check", "--json", "-c", "git fetch").stdout)
+    with open(apart.work / ".git" / "config", "a", encoding="utf-8") as handle:
+        handle.write("[core]\n\tfsmonitor = .git/hooks/fsmonitor-watchman\n")
+    (apart.work / ".git" / "hooks" / "fsmonitor-watchman").write_text("#!/bin/sh\n")
+    env = {"GIT_SSH_COMMAND": f"{apart.work}/.git/hooks/ssh"}  # read-only in every box
+    checked = json.loads(apart.gatekeep("check", "--json", "-c", "git fetch", env=env).stdout)
     assert checked["boundary"]["status"] == "boxed", checked["boundary"]
+    assert checked["boundary"]["env_without"] == []
     with open(apart.home / ".gitconfig", "a", encoding="utf-8") as handle:
         handle.write(f"[core]\n\taskPass = {apart.work}/tools/askpass\n")
     offline = json.loads(apart.gatekeep("check", "--json", "-c", "git status").stdout)
