@@ -314,38 +314,45 @@ def _loaders(env: Mapping[str, str], cwd: Path) -> list[Finding]:
 # Variables that name a program, or a settings file that names one, which the operator's own
 # tools run or obey (git, ssh, npm, uv, go, the shell): one in a place the agent writes runs
 # the agent's code outside any box (a box with the network goes without them:
-# bwrap.written_named).
+# bwrap.written_named; each read as sandbox.values reads its kind).
 PROGRAM_ENV = ("GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND",
                "GIT_EXTERNAL_DIFF", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "EDITOR",
                "VISUAL", "PAGER", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
                "npm_config_userconfig", "NPM_CONFIG_USERCONFIG", "npm_config_globalconfig",
-               "NPM_CONFIG_GLOBALCONFIG", "UV_CONFIG_FILE", "GOENV", "CARGO_HOME", "BASH_ENV",
-               "ENV", "PROMPT_COMMAND")
+               "NPM_CONFIG_GLOBALCONFIG", "YARN_CONFIG", "YARN_RC_FILENAME", "UV_CONFIG_FILE",
+               "GOENV", "CARGO_HOME", "BASH_ENV", "ENV")
 
 
 def _programs(env: Mapping[str, str], cwd: Path) -> list[Finding]:
     """Variables and git settings of the operator's that name a program or a settings file
     in a place the agent writes (``PROGRAM_ENV``, ``gitdirs.PROGRAM_KEYS``): the operator's
     own ``git push`` or shell runs what the agent wrote there, outside any box."""
-    from gatekeep.sandbox import gitdirs
+    from gatekeep.sandbox import gitdirs, values
     from gatekeep.sandbox.boundary import work_tree
-    from gatekeep.sandbox.places import under_any, value_places
+    from gatekeep.sandbox.places import under_any
     from gatekeep.sandbox.plan import git_configs
     from gatekeep.text import visible
 
-    places = [os.path.realpath(p) for p in (work_tree(str(cwd)), "/tmp", "/var/tmp",  # noqa: S108
+    tree = work_tree(str(cwd))
+    places = [os.path.realpath(p) for p in (tree, "/tmp", "/var/tmp",  # noqa: S108
                                             env.get("TMPDIR", "/tmp"))]  # noqa: S108
-    named = [(name, value) for name in PROGRAM_ENV for value in [env.get(name, "")]
-             if any(under_any(os.path.realpath(place), places)
-                    for place in value_places(value, str(cwd)))]
+    home = env.get("HOME", "")
+    cwds = list(dict.fromkeys((str(cwd), tree)))
+
+    def agents(value: str, how: str) -> bool:
+        value = values.expanded(value, {**env, "PWD": str(cwd)}, home)
+        return any(under_any(os.path.realpath(place), places)
+                   for place in [*values.mentioned(value, places[:1]),
+                                 *values.value_places(value, cwds, how)])
+
+    named = [(name, env[name]) for name in PROGRAM_ENV
+             if name in env and agents(env[name], values.kind(name))]
     try:
-        home = env.get("HOME", "")
         configs = gitdirs.operator_settings(git_configs(env, home), home)[0]
     except OSError:
         configs = []  # too large to read: the boundary check says so
     named += [(f"{key} (in {config})", value) for config, key, value in gitdirs.programs(configs)
-              if any(under_any(os.path.realpath(place), places)
-                     for place in value_places(value, str(cwd)))]
+              if agents(value, "")]
     return [Finding("FAIL", f"{visible(name)} names {visible(value)}, where the agent writes: "
                     "what the operator's own tools run there is the agent's, outside any box",
                     "point it at a file outside the working tree and the temp dirs")

@@ -45,6 +45,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
     started = time.monotonic()
     args = execute.shell_argv(command) if command is not None else list(argv or ())
     timed_out = False
+    named: list[str] = []  # the variables a box went without for naming a place it writes
     try:
         if command is not None:
             program = execute.system_shell()
@@ -58,6 +59,10 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
             status = execute.run(program, args, execute.scrub(env))
         else:
             keeper = _keeper(plan, audit_log, record, started, stderr)
+            if plan.box is not None and plan.box.network and plan.box.steady_path:
+                from gatekeep.sandbox.bwrap import written_named
+
+                named = written_named(plan.box, execute.scrub(env))  # as the box starts
             try:
                 ran = _run_planned(plan, program, args, env, keeper)
             finally:
@@ -80,7 +85,7 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
                      f"{plan.limits.timeout:g} seconds (limits: timeout in the policy)\n")  # type: ignore[union-attr]
         status = TIMED_OUT
     elif 0 < status <= 128 and plan is not None and plan.box is not None:
-        from gatekeep.sandbox.bwrap import path_dropped, unset_secrets, written_named
+        from gatekeep.sandbox.bwrap import path_dropped, unset_secrets
         from gatekeep.sandbox.plan import (
             NAMED_NOTE,
             NETWORK_NOTE,
@@ -99,7 +104,6 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         dropped = path_dropped(plan.box, execute.scrub(env))
         if dropped:  # a program the networked one looks up may have been there
             stderr.write(PATH_NOTE.format(visible(", ".join(dropped))))
-        named = written_named(plan.box, execute.scrub(env))
         if named:  # a program or a setting one names may have been there
             stderr.write(NAMED_NOTE.format(visible(", ".join(named))))
         stderr.writelines(f"gatekeep: note: {visible(n)}\n" for n in plan.box.notes_failed)

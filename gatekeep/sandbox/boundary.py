@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import credentials, gitdirs, settings, system
+from gatekeep.sandbox import credentials, gitdirs, settings, system, values
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
-from gatekeep.sandbox.places import under_any, value_places, written
+from gatekeep.sandbox.places import under_any, written
 from gatekeep.sandbox.places import within as _within
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -231,7 +231,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
         anchors = _seen(anchors, directory, [p for p in roots if p not in own_temp])
     if spec.network and spec.steady_path:
         notes.extend(_programs_written(
-            [*operator_git, *git_guarded], where.cwd,
+            [*operator_git, *git_guarded], where.cwd, where.home,
             [tree, *writable, *(place for _, place in separate),
              *(place for _, place, writes in relinked if writes)],
             [*readonly, *hidden_dirs, *hidden_files]))
@@ -259,15 +259,22 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     spec.network and spec.steady_path, spec.approved)
 
 
-def _programs_written(configs: list[str], cwd: str, writes: list[str], kept: list[str]
-                      ) -> list[str]:
+def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str],
+                      kept: list[str]) -> list[str]:
     """Why git in a box with the network for programs of none of the tree's would run a
     file a box writes: a program the operator's settings or the repository's name there
     (``core.sshCommand = tools/git-ssh``, ``credential.helper = !./ci/creds``), which the
     agent can change (``GIT_RUNS``; the run is asked)."""
+    cwds = list(dict.fromkeys((cwd, work_tree(cwd))))
+    said = [place for place in writes if place not in ("/tmp", "/var/tmp")]  # noqa: S108
     return [f"{GIT_RUNS}{value} ({key} in {config})"
             for config, key, value in gitdirs.programs(configs)
-            if any(written(place, writes, kept) for place in value_places(value, cwd))]
+            if any(written(place, writes, kept) for place in _named_by(
+                values.expanded(value, {}, home), cwds, said))]
+
+
+def _named_by(value: str, cwds: list[str], said: list[str]) -> list[str]:
+    return [*values.mentioned(value, said), *values.value_places(value, cwds)]
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

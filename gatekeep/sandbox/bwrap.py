@@ -11,8 +11,9 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
+from gatekeep.sandbox import values
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary
-from gatekeep.sandbox.places import steady, under_any, value_places, written
+from gatekeep.sandbox.places import steady, under_any, written
 from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
@@ -45,6 +46,8 @@ LOADER_OWN = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH")
 # no place at all though it may look like one (TZ=Europe/Paris).
 NOT_NAMING = frozenset(("PATH", "PWD", "OLDPWD", "TMPDIR", "TMP", "TEMP", "TEMPDIR", "TZ",
                         "_"))  # bash's last command: nothing reads it
+# The temp dirs: a networked box's own, empty (boundary._own_temp); named only as a word
+_TEMP = ("/tmp", "/var/tmp")  # noqa: S108
 
 
 # Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
@@ -96,26 +99,46 @@ def path_dropped(box: Boundary, env: Mapping[str, str]) -> list[str]:
 
 def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     """The variables of ``env`` a box with the network goes without when none of its parts
-    runs the tree's code (``box.steady_path``), for naming a place a box writes: an absolute
-    path there (or through a link into one), or a relative one (``./x``, ``.x``, ``tools/x``
-    where ``tools`` is in the working directory). git runs ``GIT_SSH_COMMAND``'s program and
+    runs the tree's code (``box.steady_path``), for naming a place a box writes, as
+    ``values`` reads them: a path there (or through a link into one), a relative one
+    (from the working directory or the tree's top, where git runs what it names), the tree
+    itself anywhere in the value. git runs ``GIT_SSH_COMMAND``'s program and
     ``GIT_ASKPASS``; npm reads ``npm_config_userconfig``'s registry and token lines: a file
     the agent wrote would run, or be obeyed, with the network and the kept credentials. A
-    kept-apart cache is one the box is meant to write
-    (``UV_CACHE_DIR``). The loader variables go whatever their value (``LOADER_ENV``)."""
+    kept-apart cache is one the box is meant to write (``UV_CACHE_DIR``); a place every box
+    keeps read-only, one none writes. The loader variables go whatever their value
+    (``LOADER_ENV``)."""
     if not (box.network and box.steady_path):
         return []
     writes = _writes(box)
     caches = [place for _, place in box.separate]
+    kept = [*box.readonly, *box.hidden_dirs, *box.hidden_files]
     try:
         cwd = os.getcwd()
     except OSError:
         cwd = box.tree
-    kept = [*box.readonly, *box.hidden_dirs, *box.hidden_files]
+    cwds = list(dict.fromkeys((cwd, box.tree)))
+    said = [place for place in writes if place not in _TEMP and not under_any(place, caches)]
+    said = list(dict.fromkeys([*said, *(os.path.realpath(place) for place in said)]))
+    shell = {**env, "PWD": cwd}
+    home = env.get("HOME", "")
     return sorted(name for name, value in env.items()
-                  if name not in NOT_NAMING and name not in LOADER_ENV and not _secret(box, name)
-                  and any(not under_any(os.path.normpath(place), caches)
-                          and written(place, writes, kept) for place in value_places(value, cwd)))
+                  if name not in NOT_NAMING and name not in LOADER_ENV
+                  and not _secret(box, name)
+                  and _names_written(values.expanded(value, shell, home), values.kind(name),
+                                     cwds, said, (writes, kept, caches)))
+
+
+def _names_written(value: str, how: str, cwds: list[str], said: list[str],
+                   places: tuple[list[str], list[str], list[str]]) -> bool:
+    writes, kept, caches = places
+    if how == "hosts":
+        return False
+    if how in ("path", "command") and values.unexpanded(value):
+        return True  # what the shell or the program makes of the rest is not known here
+    return any(not under_any(os.path.normpath(place), caches) and written(place, writes, kept)
+               for place in [*values.mentioned(value, said),
+                             *values.value_places(value, cwds, how)])
 
 
 def _writes(box: Boundary) -> list[str]:

@@ -1,5 +1,5 @@
 """Whether a path lies in a directory: by its text (callers resolve links first), or as the
-kernel looks it up (``steady``); and the paths a variable's value names.
+kernel looks it up (``steady``, ``written``).
 
 Only the standard library: the fast path plans its boxes with this.
 """
@@ -20,11 +20,6 @@ def within(path: str, root: str) -> bool:
 
 def under_any(path: str, roots: Sequence[str]) -> bool:
     return any(within(path, root) for root in roots)
-
-
-# Where one value holds several words: a command line, a list, an option's `=`, git's `!`
-# before a helper's command line.
-_BETWEEN = (":", "=", ",", ";", "'", '"', "(", ")", "!")
 
 
 def steady(path: str, writable: Sequence[str], depth: int = 0) -> bool:
@@ -64,20 +59,3 @@ def written(place: str, writes: Sequence[str], kept: Sequence[str]) -> bool:
         return False
     normal = os.path.normpath(place)
     return not (under_any(normal, kept) and os.path.realpath(normal) == normal)
-
-
-def value_places(value: str, cwd: str) -> list[str]:
-    """The paths ``value`` names, absolute: each word (between blanks and ``_BETWEEN``)
-    that starts with ``/`` or ``.``, or has a ``/`` after a name in ``cwd``. A URL's host
-    and path read as ``//host/path``, somewhere no box writes; a ``file:`` URL's path as
-    itself."""
-    for mark in _BETWEEN:
-        value = value.replace(mark, " ")
-    places = []
-    for word in value.split():
-        if word.startswith("/"):
-            places.append(word)
-        elif word.startswith(".") or (
-                "/" in word and os.path.lexists(os.path.join(cwd, word.split("/")[0]))):
-            places.append(os.path.join(cwd, word))
-    return places

@@ -219,5 +219,5 @@ def test_doctor_fails_on_programs_the_operators_settings_name_in_the_tree(
     assert f"FAIL  credential.helper (in {sandbox.home / '.gitconfig'}) names " \
         f"!{sandbox.work}/ci/creds" in result.stdout
     (sandbox.home / ".gitconfig").write_text("[credential]\n\thelper = store\n")
-    clean = sandbox.gatekeep("doctor", env={"GIT_SSH_COMMAND": "/usr/bin/ssh -i ~/.ssh/k"})
+    clean = sandbox.gatekeep("doctor", env={"GIT_SSH_COMMAND": "/usr/bin/ssh -i /etc/ssh/k"})
     assert " names " not in clean.stdout, clean.stdout
