@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "gatekeep"
 SANDBOX_RUNTIME = tuple(f"gatekeep.sandbox.{name}"
                         for name in ("records", "spec", "boundary", "bwrap", "plan", "wire",
                                      "gitdirs", "gitindex", "plainrepo", "created", "names",
-                                     "system", "credentials", "settings", "places"))
+                                     "system", "credentials", "settings", "places", "values"))
 
 # Low to high: a module may import its own unit, and units of its own layer or lower ones.
 LAYERS: tuple[tuple[str, ...], ...] = (
