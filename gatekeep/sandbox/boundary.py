@@ -81,6 +81,12 @@ GIT_UNREAD = "the repository's git settings cannot be read for the box: "
 # A program git's settings name (core.sshCommand, a credential helper) in a place a box
 # writes: with the network and the kept tokens, a version the agent wrote would run.
 GIT_RUNS = "git's settings run a file a box writes, and this box has the network: "
+# What git_absent holds besides included configs: a git dir's own settings and the .git
+# of a gitlink (not there in most repositories; protect.write names commondir)
+_NOT_INCLUDES = frozenset((*gitdirs.SETTINGS, ".git"))
+# A config git would read that is not there, where a box writes: a part of the command
+# could make it first (the run removes it only after).
+GIT_MAKES = "git would read settings from a file this command could make first, with the network: "
 KEPT_TREE = "the working tree lies in "
 
 
@@ -230,11 +236,14 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     for directory in own_temp:  # its own: a bind from outside would show what is there
         anchors = _seen(anchors, directory, [p for p in roots if p not in own_temp])
     if spec.network and spec.steady_path:
-        notes.extend(_programs_written(
-            [*operator_git, *git_guarded], where.cwd, where.home,
-            [tree, *writable, *(place for _, place in separate),
-             *(place for _, place, writes in relinked if writes)],
-            [*readonly, *hidden_dirs, *hidden_files]))
+        box_writes_to = [tree, *writable, *(place for _, place in separate),
+                         *(place for _, place, writes in relinked if writes)]
+        kept_places = [*readonly, *hidden_dirs, *hidden_files]
+        notes.extend(_programs_written([*operator_git, *git_guarded], where.cwd, where.home,
+                                       box_writes_to, kept_places))
+        notes.extend(_includes_made([p for p in [*git_absent, *operator_absent]  # includes:
+                                     if os.path.basename(p) not in _NOT_INCLUDES],
+                                    box_writes_to, kept_places))
     notes.extend(_missing_own(where.own_dirs, roots))
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
@@ -264,17 +273,28 @@ def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str]
     """Why git in a box with the network for programs of none of the tree's would run a
     file a box writes: a program the operator's settings or the repository's name there
     (``core.sshCommand = tools/git-ssh``, ``credential.helper = !./ci/creds``), which the
-    agent can change (``GIT_RUNS``; the run is asked)."""
-    cwds = list(dict.fromkeys((cwd, work_tree(cwd))))
+    agent can change (``GIT_RUNS``; the run is asked). Each value is read as the command
+    line sh runs from the tree's top (``values`` kind ``setting``), with ``$PWD``, ``$HOME``
+    and the caller's variables put in; one with shell code left (``$(...)``) is asked
+    about too."""
+    top = work_tree(cwd)
+    cwds = list(dict.fromkeys((cwd, top)))
     said = [place for place in writes if place not in ("/tmp", "/var/tmp")]  # noqa: S108
-    return [f"{GIT_RUNS}{value} ({key} in {config})"
-            for config, key, value in gitdirs.programs(configs)
-            if any(written(place, writes, kept) for place in _named_by(
-                values.expanded(value, {}, home), cwds, said))]
+    shell = {**os.environ, "PWD": top, "HOME": home}
+    found = []
+    for config, key, value in gitdirs.programs(configs):
+        line = values.expanded(value.lstrip("!"), shell, home)  # `!`: a helper's command line
+        if values.unexpanded(line) or any(written(place, writes, kept) for place in [
+                *values.mentioned(line, said), *values.value_places(line, cwds, "setting")]):
+            found.append(f"{GIT_RUNS}{value} ({key} in {config})")
+    return found
 
 
-def _named_by(value: str, cwds: list[str], said: list[str]) -> list[str]:
-    return [*values.mentioned(value, said), *values.value_places(value, cwds)]
+def _includes_made(absent: list[str], writes: list[str], kept: list[str]) -> list[str]:
+    """The configs git would read that are not there, where a box writes: a part of the
+    command could make one before its networked git reads it (``[include] path =
+    ../.gitconfig``), and it is removed only after the run."""
+    return [f"{GIT_MAKES}{path}" for path in absent if written(path, writes, kept)]
 
 
 def _kept_secrets(kept: tuple[str, ...], where: Where, writable: Sequence[str]

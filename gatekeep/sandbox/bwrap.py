@@ -132,8 +132,6 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
 def _names_written(value: str, how: str, cwds: list[str], said: list[str],
                    places: tuple[list[str], list[str], list[str]]) -> bool:
     writes, kept, caches = places
-    if how == "hosts":
-        return False
     if how in ("path", "command") and values.unexpanded(value):
         return True  # what the shell or the program makes of the rest is not known here
     return any(not under_any(os.path.normpath(place), caches) and written(place, writes, kept)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from gatekeep.sandbox import bwrap, settings, system, wire
 from gatekeep.sandbox.boundary import (
+    GIT_MAKES,
     GIT_RUNS,
     GIT_UNREAD,
     KEPT_TREE,
@@ -84,11 +85,11 @@ def plan(spec: Spec, where: Where, create: bool = False) -> Plan:
         box = boundary(spec, where)
         git = [note for note in box.notes if note.startswith(GIT_UNREAD)]
         kept = [note for note in box.notes if note.startswith(KEPT_TREE)]
-        runs = [note for note in box.notes if note.startswith(GIT_RUNS)]
+        runs = [note for note in box.notes if note.startswith((GIT_RUNS, GIT_MAKES))]
         ask = UNREAD if UNLISTED in box.notes else f"{git[0]}; approve the run, or remove it" \
             if git else TOO_LARGE if not box.complete \
-            else f"{_visible(runs[0])}; approve the run, or move that program out of the " \
-            "working tree" if runs \
+            else f"{_visible(runs[0])}; approve the run, or keep what git's settings name "\
+            "out of the working tree" if runs \
             else HOME_TREE if _holds_home(box, where.home) \
             else f"{_visible(kept[0])}{KEPT_TREE_END}" if kept else None
         return Plan(box, bwrap.find(spec.bwrap), spec.limits, ask=ask)

@@ -28,6 +28,13 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
+# Programs whose writes are named only when they run (an archive's, a patch's, a sync's):
+# beside a networked part, one could make a file git reads first (`tar xf a.tar && git
+# fetch` with `.git/commondir` in the archive: git then obeys another repository's config,
+# the agent's, with the network and the kept tokens). Such a command runs offline; each
+# alone (the file is held after an offline run), or an approval, has its network.
+UNNAMED_WRITES = frozenset(("tar", "bsdtar", "gtar", "unzip", "7z", "7za", "7zr", "cpio",
+                            "pax", "rsync", "unrar", "ar", "patch", "busybox"))
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -175,8 +182,9 @@ def network_parts(decision: Decision) -> list[str]:
 def boxed_network(decision: Decision) -> bool:
     """Whether a command the policy allowed gets the network: a part reaches it, and no
     part runs the tree's code (``mvn test``, ``npm ci`` with the project's install scripts,
-    a ``git fetch`` that obeys a nested repository's config) or anything program knowledge
-    does not describe. Such a command runs offline; an approval gives it the network."""
+    a ``git fetch`` that obeys a nested repository's config), writes files it names only
+    when it runs (``UNNAMED_WRITES``), or does anything program knowledge does not
+    describe. Such a command runs offline; an approval gives it the network."""
     segments = decision.segments
     return bool(network_parts(decision)) and all(_shares(s.described) for s in segments)
 
@@ -184,6 +192,9 @@ def boxed_network(decision: Decision) -> bool:
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:
     if described is None or _TREE_CODE in described[1]:
         return False
+    if described[0] and not _NETWORK.intersection(described[1]) \
+            and os.path.basename(_owner(described)) in UNNAMED_WRITES:
+        return False  # what it writes (`tar xf`), or reads (`tar tf`): known when it runs
     return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1])
 
 

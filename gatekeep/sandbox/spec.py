@@ -98,8 +98,16 @@ def secret_name(name: str, parts: Iterable[str]) -> bool:
     whole ``_``-separated parts of it (``GITHUB_TOKEN``, ``OPENAI_API_KEY``, ``PGPASSWORD``;
     not ``TOKENIZERS_PARALLELISM``). The one rule for what a command is asked about and
     what a box drops: here, since the fast path cannot load program knowledge."""
+    if name.upper().startswith(NAMES_NO_SECRET):
+        return False
     padded = f"_{name.upper()}_"
     return any(f"_{part}_" in padded for part in parts)
+
+
+# Variables whose name only looks like a secret's: GIT_CONFIG_KEY_<n> holds the name of a
+# git setting (its value, GIT_CONFIG_VALUE_<n>, is judged as itself). Without it git stops:
+# "missing config key".
+NAMES_NO_SECRET = ("GIT_CONFIG_KEY_",)
 
 
 def kept_name(name: str, kept: Iterable[str]) -> bool:

@@ -38,12 +38,15 @@ COMMAND_VALUED = frozenset(name.lower() for name in (
     "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND",
     "GIT_EXTERNAL_DIFF", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "EDITOR", "VISUAL",
     "PAGER", "SHELL", "CONFIG_SHELL", "GOFLAGS", "RUSTC", "RUSTC_WRAPPER",
-    "CARGO_BUILD_RUSTC", "npm_config_git", "npm_config_shell", "npm_config_script_shell"))
+    "CARGO_BUILD_RUSTC", "npm_config_git", "npm_config_shell", "npm_config_script_shell",
+    "GIT_CONFIG_PARAMETERS"))  # `git -c` settings: any word of them read as a path
 # Variables that are lists of hosts or module paths, never places: a leading `.` is a
 # domain's suffix (`no_proxy=.corp.example.com`), `a/b` a module path (`GOPRIVATE`).
 HOST_LISTS = frozenset(name.lower() for name in (
     "no_proxy", "npm_config_noproxy", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GONOSUMCHECK",
-    "GOINSECURE", "GOPROXY", "GOSUMDB", "GH_REPO", "GH_HOST", "GITHUB_REPOSITORY"))
+    "GOINSECURE", "GOPROXY", "GOSUMDB", "GH_REPO", "GH_HOST", "GITHUB_REPOSITORY",
+    "http_proxy", "https_proxy", "all_proxy", "ftp_proxy", "npm_config_proxy",
+    "npm_config_https_proxy"))  # but a `file:` entry (GOPROXY=file:///x) is a place
 # Where one value holds several words: a command line, a list, an option's `=`, git's `!`
 # before a helper's command line.
 _BETWEEN = (":", "=", ",", ";", "'", '"', "(", ")", "!", "<", ">", "|", "&", "@", "`")
@@ -61,8 +64,9 @@ def kind(name: str) -> str:
 
 def expanded(value: str, env: Mapping[str, str], home: str) -> str:
     """``value`` with what a shell, or the program itself, expands in it put in: ``$NAME``,
-    ``${NAME}`` (from ``env``: ``PWD`` is the working directory) and a ``~`` that starts a
-    word (npm's path settings, a command line sh runs). One not set is left as it is."""
+    ``${NAME}`` (from ``env``: ``PWD`` is the working directory) and a ``~`` or ``~user``
+    that starts a word (npm's path settings, a command line sh runs). One not set is left
+    as it is."""
     out: list[str] = []
     at = 0
     while at < len(value):
@@ -79,11 +83,19 @@ def expanded(value: str, env: Mapping[str, str], home: str) -> str:
                 out.append(env[name])
                 at = end + 1 if braced else end
                 continue
-        elif char == "~" and (at == 0 or value[at - 1] in " \t=:") \
-                and (at + 1 == len(value) or value[at + 1] in "/ \t:") and home:
-            out.append(home)
-            at += 1
-            continue
+        elif char == "~" and (at == 0 or value[at - 1] in " \t=:"):
+            end = at + 1
+            while end < len(value) and value[end] in _GOES_ON:
+                end += 1
+            if end == at + 1 and home:
+                out.append(home)
+                at = end
+                continue
+            other = os.path.expanduser(value[at:end])  # ~alice: her home, when she has one
+            if not other.startswith("~"):
+                out.append(other)
+                at = end
+                continue
         out.append(char)
         at += 1
     return "".join(out)
@@ -93,24 +105,30 @@ def value_places(value: str, cwds: Sequence[str], how: str = "") -> list[str]:
     """The paths ``value`` names, absolute, read as a variable of kind ``how`` is (relative
     ones: in each of ``cwds``). A ``path`` one: each ``:`` entry. A ``command`` one: its
     program's name with a ``/``, each word but options, and what follows an option's ``=``
-    or ``/`` (``-F/x``) as other values' words are read. Other values: each word (between
-    blanks and ``_BETWEEN``) that starts with ``/`` or ``.``, the part of each from its
-    first ``/``, and one whose first name is in one of ``cwds``. A URL names a place on
-    another machine, none; a ``file:`` URL's path is itself. A ``hosts`` one names none."""
+    or ``/`` (``-F/x``) as other values' words are read. A ``setting`` (a git setting's
+    command line: ``gh auth git-credential``) as a ``command``, but a bare word only when it
+    is in one of ``cwds``. Other values: each word (between blanks and ``_BETWEEN``) that
+    starts with ``/`` or ``.``, the part of each from its first ``/``, and one with a ``/``
+    whose first name is in one of ``cwds``; a bare word is a value, never a file. A URL
+    names a place on another machine, none; a ``file:`` URL's path is itself. A ``hosts``
+    one names only its ``file:`` entries."""
     if how == "hosts":
-        return []
+        return [place for word in value.replace(",", " ").replace("|", " ").split()
+                if word.lower().startswith("file:")
+                for place in value_places(word, cwds)]
     if how == "path":
         return [place for entry in value.split(":") if entry
                 for place in _relative(entry, cwds, True)]
     value = " ".join(word for word in value.split()
                      if "://" not in word or word.lower().startswith("file:"))
-    if how == "command":
+    if how in ("command", "setting"):
         places = []
         for number, word in enumerate(value.replace('"', " ").replace("'", " ").split()):
             if word.startswith("-") or (number and "=" in word):
                 places += value_places(word.lstrip("-"), cwds)  # its value, its `/x`
             elif number or "/" in word:
-                places += _relative(word, cwds, not word.isdigit())
+                places += _relative(word, cwds, "/" in word or (
+                    how == "command" and not word.isdigit()), how == "setting")
         return places
     for mark in _BETWEEN:
         value = value.replace(mark, " ")
@@ -118,16 +136,20 @@ def value_places(value: str, cwds: Sequence[str], how: str = "") -> list[str]:
     for word in value.split():
         if not word.startswith("/") and "/" in word:
             places.append(word[word.index("/"):])
-        places += _relative(word, cwds, word.startswith("."))
+        if word.startswith(("/", ".")) or "/" in word:  # a bare word: a value, not a file
+            places += _relative(word, cwds, word.startswith("."))
     return places
 
 
-def _relative(word: str, cwds: Sequence[str], always: bool) -> list[str]:
+def _relative(word: str, cwds: Sequence[str], always: bool, files: bool = False) -> list[str]:
     """``word`` as a path: itself when absolute; else in each of ``cwds``, when ``always``
-    or its first name is there now."""
+    or its first name is there now (with ``files``: a file of that name, not a directory:
+    `gh auth git-credential` beside an `auth/` names no file)."""
     if word.startswith("/"):
         return [word]
-    if always or any(os.path.lexists(os.path.join(cwd, word.split("/")[0])) for cwd in cwds):
+    first = word.split("/")[0]
+    if always or any((os.path.isfile if files else os.path.lexists)(os.path.join(cwd, first))
+                     for cwd in cwds):
         return [os.path.join(cwd, word) for cwd in cwds]
     return []
 
