@@ -105,13 +105,16 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     itself anywhere in the value. git runs ``GIT_SSH_COMMAND``'s program and
     ``GIT_ASKPASS``; npm reads ``npm_config_userconfig``'s registry and token lines: a file
     the agent wrote would run, or be obeyed, with the network and the kept credentials. A
-    kept-apart cache is one the box is meant to write (``UV_CACHE_DIR``); a place every box
-    keeps read-only, one none writes. The loader variables go whatever their value
+    kept-apart cache, or a download cache this box writes, is one the box is meant to write
+    (``UV_CACHE_DIR``, ``npm_config_cache``); a place every box keeps read-only, one none
+    writes. The loader variables go whatever their value
     (``LOADER_ENV``)."""
     if not (box.network and box.steady_path):
         return []
     writes = _writes(box)
-    caches = [place for _, place in box.separate]
+    caches = [*(place for _, place in box.separate),  # and the download caches it writes
+              *(place for place in box.writable
+                if place not in _TEMP and not under_any(place, [box.tree]))]
     kept = [*box.readonly, *box.hidden_dirs, *box.hidden_files]
     try:
         cwd = os.getcwd()

@@ -191,3 +191,15 @@ def test_an_ordinary_git_ssh_command_is_kept(apart: Sandbox, value: str) -> None
     """Guard: options, numbers and programs outside the tree name no place of it."""
     _repository(apart.work)
     assert _boundary(apart, "git fetch", {"GIT_SSH_COMMAND": value})["env_without"] == []
+
+
+def test_a_download_cache_the_box_writes_is_kept(apart: Sandbox) -> None:
+    """Guard: `npm_config_cache` naming the cache `npm ci`'s box writes is where npm is
+    meant to write; without it npm would write a hidden, read-only one."""
+    env, _ = _fake(apart, "npm")
+    _npm_project(apart.work)
+    (apart.home / ".npm").mkdir()
+    env["npm_config_cache"] = str(apart.home / ".npm")
+    boundary = _boundary(apart, "npm ci", env)
+    assert str(apart.home / ".npm") in boundary["writable"]
+    assert boundary["env_without"] == []
