@@ -236,8 +236,9 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     for directory in own_temp:  # its own: a bind from outside would show what is there
         anchors = _seen(anchors, directory, [p for p in roots if p not in own_temp])
     if spec.network and spec.steady_path:
-        box_writes_to = [tree, *writable, *(place for _, place in separate),
-                         *(place for _, place, writes in relinked if writes)]
+        box_writes_to = [place for place in [tree, *writable, *(place for _, place in separate),
+                                             *(place for _, place, writes in relinked if writes)]
+                         if place not in own_temp]  # its own temp dirs start empty
         kept_places = [*readonly, *hidden_dirs, *hidden_files]
         notes.extend(_programs_written([*operator_git, *git_guarded], where.cwd, where.home,
                                        box_writes_to, kept_places))

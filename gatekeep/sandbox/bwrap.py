@@ -111,7 +111,7 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     (``LOADER_ENV``)."""
     if not (box.network and box.steady_path):
         return []
-    writes = _writes(box)
+    writes = [place for place in _writes(box) if place not in box.own_temp]  # empty, its own
     caches = [*(place for _, place in box.separate),  # and the download caches it writes
               *(place for place in box.writable
                 if place not in _TEMP and not under_any(place, [box.tree]))]

@@ -28,13 +28,6 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
-# Programs whose writes are named only when they run (an archive's, a patch's, a sync's):
-# beside a networked part, one could make a file git reads first (`tar xf a.tar && git
-# fetch` with `.git/commondir` in the archive: git then obeys another repository's config,
-# the agent's, with the network and the kept tokens). Such a command runs offline; each
-# alone (the file is held after an offline run), or an approval, has its network.
-UNNAMED_WRITES = frozenset(("tar", "bsdtar", "gtar", "unzip", "7z", "7za", "7zr", "cpio",
-                            "pax", "rsync", "unrar", "ar", "patch", "busybox"))
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -56,7 +49,7 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
     if decision is not None:
         failed, always = box_notes(operator.knowledge, decision)
         spec = spec._replace(notes_failed=failed, notes_always=always)
-    if decision is None or not boxed_network(decision):
+    if decision is None or not boxed_network(decision, operator.knowledge):
         return with_caches(spec, operator, network=False)
     downloaders = [_owner(s.described) for s in decision.segments
                    if s.described is not None and "network" in s.described[1]]
@@ -179,23 +172,62 @@ def network_parts(decision: Decision) -> list[str]:
             if segment.described is not None and _NETWORK.intersection(segment.described[1])]
 
 
-def boxed_network(decision: Decision) -> bool:
-    """Whether a command the policy allowed gets the network: a part reaches it, and no
-    part runs the tree's code (``mvn test``, ``npm ci`` with the project's install scripts,
-    a ``git fetch`` that obeys a nested repository's config), writes files it names only
-    when it runs (``UNNAMED_WRITES``), or does anything program knowledge does not
-    describe. Such a command runs offline; an approval gives it the network."""
+def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> bool:
+    """Whether a command the policy allowed gets the network: a part reaches it, no part
+    runs the tree's code (``mvn test``, ``npm ci`` with the project's install scripts, a
+    ``git fetch`` that obeys a nested repository's config) or does anything program
+    knowledge does not describe, and every other part only reads or moves to another
+    directory (``_beside``). Such a command runs offline; an approval gives it the
+    network."""
     segments = decision.segments
-    return bool(network_parts(decision)) and all(_shares(s.described) for s in segments)
+    networked = [s for s in segments
+                 if s.described is not None and _NETWORK.intersection(s.described[1])]
+    git_only = all(_program(s.described) == "git" for s in networked)
+    return bool(networked) and all(_shares(s.described) for s in segments) and all(
+        _beside(s.described, git_only, knowledge) for s in segments if s not in networked)
 
 
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:
     if described is None or _TREE_CODE in described[1]:
         return False
-    if described[0] and not _NETWORK.intersection(described[1]) \
-            and os.path.basename(_owner(described)) in UNNAMED_WRITES:
-        return False  # what it writes (`tar xf`), or reads (`tar tf`): known when it runs
     return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1])
+
+
+def _beside(described: tuple[str, tuple[str, ...]] | None, git_only: bool,
+            knowledge: Knowledge | None) -> bool:
+    """Whether a part may share a networked box: one that only reads (its input too: ``|
+    head -5``), or moves to another directory. A part that writes the tree changes, during
+    the run, what the checks read when the box was planned, before the networked program
+    reads it: a `cp` through a link a branch checked out writes `.git/commondir` (git then
+    obeys the agent's config), `git switch evil` brings a `postinstall` to `npm ci`, `echo
+    'gitdir: x' > sub/.git` makes a repository of the agent's (red team 42). Beside only
+    git's networked parts (`git stash && git pull && git stash pop`), git's own writes are
+    kept: git writes no file of its settings, nor through a link."""
+    if described is None:
+        return False
+    if described[1] == ("reads",) or described == _MOVES \
+            or _reads_its_input(described, knowledge) or _wraps(described, knowledge) \
+            or (not described[1] and _program(described) in _SAYS_ONLY):
+        return True
+    return git_only and _program(described) == "git" and _BESIDE.issuperset(described[1])
+
+
+# Programs that claim nothing, and write nothing but their output (a redirect of theirs would
+# be a claim): beside a networked part, as a reader is (`echo Installing... && npm ci`)
+_SAYS_ONLY = frozenset(("echo", "printf", "true", "false", ":", "sleep", "test", "[", "pwd",
+                        "date", "whoami", "id", "uname", "hostname"))
+
+
+def _wraps(described: tuple[str, tuple[str, ...]], knowledge: Knowledge | None) -> bool:
+    """``timeout 60`` of ``timeout 60 npm ci``: a wrapper claims nothing and writes nothing
+    itself; what it runs is a part of its own, judged as one."""
+    return not described[1] and knowledge is not None \
+        and knowledge.spec(_program(described)).wrapper is not None
+
+
+def _program(described: tuple[str, tuple[str, ...]] | None) -> str:
+    return os.path.basename(_owner(described)) if described is not None and described[0] \
+        else ""
 
 
 def _protected(policies: Sequence[Policy], key: str) -> tuple[str, ...]:

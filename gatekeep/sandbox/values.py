@@ -33,7 +33,7 @@ PATH_VALUED = frozenset(name.lower() for name in (
 # Variables whose value is a program, or a command line a program runs: every word but the
 # program's name (looked up on the box's PATH) and options is read as a path (`ssh -F
 # ssh_config`, `sh ssh.sh`), and an option's `=` value that looks like one; one the shell
-# would expand further (`$(...)`, a backquote, a `$` left) is taken to name one.
+# would expand further (`$(...)`, a backquote, `${NAME:-x}`) is taken to name one.
 COMMAND_VALUED = frozenset(name.lower() for name in (
     "GIT_SSH_COMMAND", "GIT_SSH", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_PROXY_COMMAND",
     "GIT_EXTERNAL_DIFF", "GIT_EDITOR", "GIT_SEQUENCE_EDITOR", "GIT_PAGER", "EDITOR", "VISUAL",
@@ -65,8 +65,9 @@ def kind(name: str) -> str:
 def expanded(value: str, env: Mapping[str, str], home: str) -> str:
     """``value`` with what a shell, or the program itself, expands in it put in: ``$NAME``,
     ``${NAME}`` (from ``env``: ``PWD`` is the working directory) and a ``~`` or ``~user``
-    that starts a word (npm's path settings, a command line sh runs). One not set is left
-    as it is."""
+    that starts a word (npm's path settings, a command line sh runs). One not set is empty,
+    as it is where the value is used (``env`` is that environment); other forms
+    (``${NAME:-x}``, ``$(...)``, ``$1``) are left as they are (``unexpanded``)."""
     out: list[str] = []
     at = 0
     while at < len(value):
@@ -79,8 +80,8 @@ def expanded(value: str, env: Mapping[str, str], home: str) -> str:
                 end += 1
             name = value[start:end]
             closed = not braced or value.startswith("}", end)
-            if name and closed and name in env:
-                out.append(env[name])
+            if name and closed and not name[0].isdigit():
+                out.append(env.get(name, ""))  # one not set is empty there too
                 at = end + 1 if braced else end
                 continue
         elif char == "~" and (at == 0 or value[at - 1] in " \t=:"):

@@ -95,14 +95,17 @@ def test_a_relative_path_is_read_from_the_trees_top_too(apart: Sandbox) -> None:
 @needs_git
 def test_a_program_a_part_of_the_command_puts_in_place_is_the_trees(apart: Sandbox) -> None:
     """`tools` is not there when the box is planned; a part before `git fetch` moves it
-    into place. A program's path in a command-line variable is the tree's whether or not
-    it is there yet."""
+    into place. Such a part beside a networked one makes the command run offline (red team
+    42): the tree's program runs there, if at all, without the token."""
     _repository(apart.work)
     leak = apart.work / "leak"
     _script(apart.work / "tools.old" / "ssh", leak)
-    _fetch_runs_nothing_of_the_trees(apart, {"GIT_SSH_COMMAND": "tools/ssh"},
-                                     "GIT_SSH_COMMAND", leak,
-                                     command="mv tools.old tools && git fetch")
+    env = {"GIT_SSH_COMMAND": "tools/ssh"}
+    command = "mv tools.old tools && git fetch"
+    checked = json.loads(apart.gatekeep("check", "--json", "-c", command, env=env).stdout)
+    assert checked["decision"] == "allow" and checked["boundary"]["network"] is False
+    apart.gatekeep("run", "-c", command, env={**env, "GH_TOKEN": TOKEN}, timeout=120)
+    assert not leak.exists() or TOKEN not in leak.read_text()
 
 
 def _fake(sandbox: Sandbox, name: str) -> tuple[dict[str, str], Path]:

@@ -52,8 +52,10 @@ def _repository(work: Path, *settings: tuple[str, str]) -> None:
 
 def _runs_nothing_of_the_trees(sandbox: Sandbox, command: str, leak: Path,
                                env: dict[str, str] | None = None) -> None:
+    """Nothing of the tree's runs with the token: asked (not run without a terminal), or
+    offline (where the tree's code runs anyway, without the token)."""
     sandbox.gatekeep("run", "-c", command, env={**(env or {}), "GH_TOKEN": TOKEN}, timeout=120)
-    assert not leak.exists(), leak.read_text()
+    assert not leak.exists() or TOKEN not in leak.read_text(), leak.read_text()
 
 
 # -- 1. a config file git includes, absent when the box is planned, made by the command --
