@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
+from netbox import networked as _boundary
+from netbox import script as _script
+from netbox import ssh_repository as _repository
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
@@ -25,34 +26,13 @@ needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 TOKEN = "ghp_redteam39_literal_token"
 
 
-def _script(path: Path, leak: Path) -> None:
-    """An executable that records that it ran, with the token it was given, and fails."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'#!/bin/sh\necho "ran: $* ${{GH_TOKEN:-}}" >> {leak}\nexit 1\n')
-    path.chmod(0o755)
-
-
-def _boundary(sandbox: Sandbox, command: str, env: dict[str, str]) -> dict[str, Any]:
-    checked = sandbox.gatekeep("check", "--json", "-c", command, env=env)
-    document = json.loads(checked.stdout)
-    assert document["decision"] == "allow", checked.stdout
-    boundary: dict[str, Any] = document["boundary"]
-    assert boundary["network"] is True
-    return boundary
-
-
-def _repository(work: Path, remote: str) -> None:
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    subprocess.run(["git", "remote", "add", "origin", remote], cwd=work, check=True)
-
-
 @needs_git
 def test_git_fetch_does_not_run_the_trees_program_git_ssh_command_names(
         apart: Sandbox) -> None:
     """The operator's `GIT_SSH_COMMAND` names a deploy-key script of the project's: the
     agent rewrites it with an allowed redirect, and the networked `git fetch` (GH_TOKEN kept)
     ran it. The box goes without the variable; `check` and the failed run's note say so."""
-    _repository(apart.work, "ssh://git.invalid/o/r.git")
+    _repository(apart.work, remote="ssh://git.invalid/o/r.git")
     leak = apart.work / "ssh-ran"
     _script(apart.work / "tools" / "git-ssh", leak)
     env = {"GIT_SSH_COMMAND": f"{apart.work}/tools/git-ssh -o BatchMode=yes",
@@ -80,7 +60,7 @@ def test_a_networked_git_fetch_goes_without_variables_naming_the_tree(
         apart: Sandbox, name: str, value: str) -> None:
     """Absolute, `./`, `.name`, `dir/name` (dir in the working directory) and `file:` paths
     into the tree, alone or as a word of a command line or an option's value."""
-    _repository(apart.work, "https://git.invalid/o/r.git")
+    _repository(apart.work, remote="https://git.invalid/o/r.git")
     (apart.work / "tools").mkdir()
     env = {name: value.format(work=apart.work)}
     assert name in _boundary(apart, "git fetch", env)["env_without"]
@@ -90,7 +70,7 @@ def test_a_networked_git_fetch_goes_without_variables_naming_the_tree(
 def test_variables_naming_no_place_a_box_writes_are_kept(apart: Sandbox) -> None:
     """Guard: a URL, a system program, a time zone, a path outside the tree and a
     word with a slash that is no directory of the tree stay as they were."""
-    _repository(apart.work, "https://git.invalid/o/r.git")
+    _repository(apart.work, remote="https://git.invalid/o/r.git")
     env = {"GIT_SSH_COMMAND": "/usr/bin/ssh -o BatchMode=yes", "TZ": "Europe/Paris",
            "https_proxy": "http://127.0.0.1:3128/tmp/x", "GIT_ASKPASS": "/bin/false",
            "SOME_AGENT": "Mozilla/5.0"}
@@ -164,7 +144,7 @@ def test_git_fetch_is_asked_when_gits_settings_run_a_file_of_the_tree(
     name a program in the tree: `core.sshCommand`, a credential helper, `core.askPass`.
     The agent can rewrite that program, and the networked `git fetch` (GH_TOKEN kept) ran
     it. No variable to drop: the run is asked, and without a terminal nothing runs."""
-    _repository(apart.work, "ssh://git.invalid/o/r.git")
+    _repository(apart.work, remote="ssh://git.invalid/o/r.git")
     leak = apart.work / "ssh-ran"
     _script(apart.work / "tools" / "git-ssh", leak)
     config = apart.home / ".gitconfig" if where == "home" else apart.work / ".git" / "config"
@@ -186,7 +166,7 @@ def test_gits_settings_naming_programs_elsewhere_ask_nothing(apart: Sandbox) -> 
     (`.git/hooks`), `~` forms and helpers by name are the operator's: the networked box is
     not asked, and keeps such a variable; an offline git command beside a
     setting naming the tree is not asked either (it runs the tree's code offline)."""
-    _repository(apart.work, "ssh://git.invalid/o/r.git")
+    _repository(apart.work, remote="ssh://git.invalid/o/r.git")
     (apart.home / ".gitconfig").write_text(
         "[core]\n\tsshCommand = ssh -i ~/.ssh/deploy\n[credential]\n\thelper = store\n"
         "\thelper = !/usr/bin/env true\n")

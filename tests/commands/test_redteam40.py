@@ -4,49 +4,26 @@ expands, an option stuck to its path, a tree with a blank in its path, a relativ
 from the wrong directory or before a part of the command makes it; and host lists read as
 paths. Each test fails on 72d63c0 and asserts the safe outcome.
 
-The sandboxes of networked runs are outside the temp dirs (``apart``), where an operator's
-project is: a tree in a temp dir makes them run offline.
+Networked runs are in ``apart`` sandboxes, as in test_redteam39.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from netbox import fake_program as _fake
+from netbox import needs_bwrap, needs_git
+from netbox import networked as _boundary
+from netbox import script as _script
+from netbox import ssh_repository as _repository
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+pytestmark = needs_bwrap
 TOKEN = "ghp_redteam40_literal_token"
-
-
-def _script(path: Path, leak: Path) -> None:
-    """An executable that records that it ran, with the token it was given, and fails."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'#!/bin/sh\necho "ran: $0 ${{GH_TOKEN:-}}" >> {leak}\nexit 1\n')
-    path.chmod(0o755)
-
-
-def _boundary(sandbox: Sandbox, command: str, env: dict[str, str],
-              cwd: Path | None = None) -> dict[str, Any]:
-    checked = sandbox.gatekeep("check", "--json", "-c", command, env=env, cwd=cwd)
-    document = json.loads(checked.stdout)
-    assert document["decision"] == "allow", checked.stdout
-    boundary: dict[str, Any] = document["boundary"]
-    assert boundary["network"] is True
-    return boundary
-
-
-def _repository(work: Path) -> None:
-    """A repository whose origin is reached over ssh (no port: any ssh variant runs)."""
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    subprocess.run(["git", "remote", "add", "origin", "git@127.0.0.1:o/r.git"], cwd=work,
-                   check=True)
 
 
 def _fetch_runs_nothing_of_the_trees(sandbox: Sandbox, env: dict[str, str], name: str,
@@ -106,17 +83,6 @@ def test_a_program_a_part_of_the_command_puts_in_place_is_the_trees(apart: Sandb
     assert checked["decision"] == "allow" and checked["boundary"]["network"] is False
     apart.gatekeep("run", "-c", command, env={**env, "GH_TOKEN": TOKEN}, timeout=120)
     assert not leak.exists() or TOKEN not in leak.read_text()
-
-
-def _fake(sandbox: Sandbox, name: str) -> tuple[dict[str, str], Path]:
-    """``name`` outside the tree, on PATH, writing its environment into the tree: what
-    gatekeep judges is its name, and the box's environment is what it sees."""
-    tools = sandbox.root / "tools"
-    tools.mkdir(exist_ok=True)
-    seen = sandbox.work / f"{name}-env"
-    (tools / name).write_text(f"#!/bin/sh\nenv > '{seen}'\n")
-    (tools / name).chmod(0o755)
-    return {"PATH": f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}"}, seen
 
 
 def _npm_project(work: Path) -> None:

@@ -5,49 +5,27 @@ variables, the agent choosing which variables go by naming a file like a value, 
 helpers by name, a `file:` GOPROXY. Each test asserts the safe (or, for false drops and
 asks, the working) outcome and fails on a515322.
 
-The sandboxes of networked runs are outside the temp dirs (``apart``), where an operator's
-project is: a tree in a temp dir makes them run offline.
+Networked runs are in ``apart`` sandboxes, as in test_redteam39.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from netbox import fake_program as _fake
+from netbox import needs_bwrap, needs_git
+from netbox import networked as _boundary
+from netbox import script as _script
+from netbox import ssh_repository as _repository
 
 Sandbox = Any  # the fixture's class lives in conftest.py, which test modules cannot import
-pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
-needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+pytestmark = needs_bwrap
 TOKEN = "ghp_redteam41_literal_token"
-
-
-def _script(path: Path, leak: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'#!/bin/sh\necho "ran: $0 ${{GH_TOKEN:-}}" >> {leak}\nexit 1\n')
-    path.chmod(0o755)
-
-
-def _boundary(sandbox: Sandbox, command: str, env: dict[str, str],
-              cwd: Path | None = None) -> dict[str, Any]:
-    checked = sandbox.gatekeep("check", "--json", "-c", command, env=env, cwd=cwd)
-    document = json.loads(checked.stdout)
-    assert document["decision"] == "allow", checked.stdout
-    boundary: dict[str, Any] = document["boundary"]
-    assert boundary["network"] is True
-    return boundary
-
-
-def _repository(work: Path, *settings: tuple[str, str]) -> None:
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    subprocess.run(["git", "remote", "add", "origin", "git@127.0.0.1:o/r.git"], cwd=work,
-                   check=True)
-    for key, value in settings:
-        subprocess.run(["git", "config", key, value], cwd=work, check=True)
 
 
 def _runs_nothing_of_the_trees(sandbox: Sandbox, command: str, leak: Path,
@@ -138,15 +116,6 @@ def test_a_credential_helper_by_name_is_no_file_of_the_tree(
     (apart.work / directory).mkdir()
     (apart.home / ".gitconfig").write_text(f"[credential]\n\thelper = {helper}\n")
     assert _boundary(apart, "git fetch", {})["status"] == "boxed"
-
-
-def _fake(sandbox: Sandbox, name: str) -> tuple[dict[str, str], Path]:
-    tools = sandbox.root / "tools"
-    tools.mkdir(exist_ok=True)
-    seen = sandbox.work / f"{name}-env"
-    (tools / name).write_text(f"#!/bin/sh\nenv > '{seen}'\n")
-    (tools / name).chmod(0o755)
-    return {"PATH": f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}"}, seen
 
 
 def test_the_agent_cannot_drop_the_operators_ignore_scripts(apart: Sandbox) -> None:

@@ -34,6 +34,20 @@ def _git(work: Path, *args: str) -> None:
                    check=True, capture_output=True)
 
 
+def _on_a_branch(work: Path) -> None:
+    """Commit what is there on ``main``, and go on on a branch ``evil``."""
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "init")
+    _git(work, "checkout", "-qb", "evil")
+
+
+def _back_on_main(work: Path) -> None:
+    """Commit what the branch ``evil`` holds now, and check ``main`` out again."""
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "evil")
+    _git(work, "checkout", "-q", "main")
+
+
 def _repository(work: Path) -> None:
     _git(work, "init", "-q", "-b", "main")
     _git(work, "remote", "add", "origin", "git@127.0.0.1:o/r.git")
@@ -64,9 +78,7 @@ def _npm_project(work: Path, leak: Path) -> None:
     _repository(work)
     (work / "package.json").write_text(json.dumps({"name": "x", "version": "1.0.0"}))
     (work / "package-lock.json").write_text(json.dumps(_LOCK))
-    _git(work, "add", "-A")
-    _git(work, "commit", "-qm", "init")
-    _git(work, "checkout", "-qb", "evil")
+    _on_a_branch(work)
     (work / "package.json").write_text(json.dumps(_postinstall(leak)))
     _git(work, "commit", "-qam", "evil")
     _git(work, "diff", "main", "evil", "--output", str(work / "evil.diff"))
@@ -107,15 +119,11 @@ def test_a_branch_switch_before_yarn_cannot_bring_a_yarn_path(apart: Sandbox) ->
     (work / "package.json").write_text(json.dumps({"name": "x", "version": "1.0.0",
                                                    "license": "MIT"}))
     (work / "yarn.lock").write_text("# yarn lockfile v1\n\n\n")
-    _git(work, "add", "-A")
-    _git(work, "commit", "-qm", "init")
-    _git(work, "checkout", "-qb", "evil")
+    _on_a_branch(work)
     (work / ".yarnrc").write_text('yarn-path "./evil.js"\n')
     (work / "evil.js").write_text(
         f"require('fs').writeFileSync('{leak}', 'NPM='+process.env.NPM_TOKEN)\n")
-    _git(work, "add", "-A")
-    _git(work, "commit", "-qm", "evil")
-    _git(work, "checkout", "-q", "main")
+    _back_on_main(work)
     apart.gatekeep("run", "-c", "git switch evil && yarn install --frozen-lockfile",
                    env={"NPM_TOKEN": TOKEN}, timeout=120)
     _no_token(leak)
@@ -145,14 +153,10 @@ def test_a_link_a_branch_checks_out_cannot_lead_a_write_into_git(apart: Sandbox)
     leak = work / "leak"
     _repository(work)
     (work / "README").write_text("hi\n")
-    _git(work, "add", "-A")
-    _git(work, "commit", "-qm", "init")
-    _git(work, "checkout", "-qb", "evil")
+    _on_a_branch(work)
     (work / "lnk").symlink_to(".git")
     _common_dir(work, leak)
-    _git(work, "add", "-A")
-    _git(work, "commit", "-qm", "evil")
-    _git(work, "checkout", "-q", "main")
+    _back_on_main(work)
     apart.gatekeep("run", "-c", "git switch evil && cp cd.txt lnk/commondir && git fetch",
                    env={"GH_TOKEN": TOKEN}, timeout=120)
     _no_token(leak)
