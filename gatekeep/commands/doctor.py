@@ -289,12 +289,10 @@ def _loaders(env: Mapping[str, str], cwd: Path) -> list[Finding]:
     tree, a temp dir): gatekeep's own interpreter and every program the operator starts
     there load it before anything is judged, outside any box (a ``src/sitecustomize.py``
     through ``PYTHONPATH``, a library through ``LD_LIBRARY_PATH``)."""
-    from gatekeep.sandbox.boundary import work_tree
     from gatekeep.sandbox.places import under_any
-
-    places = [os.path.realpath(p) for p in (work_tree(str(cwd)), "/tmp", "/var/tmp",  # noqa: S108
-                                            env.get("TMPDIR", "/tmp"))]  # noqa: S108
     from gatekeep.text import visible
+
+    places = _agents_places(env, cwd)
 
     found = []
     for name in ("PYTHONPATH", "LD_LIBRARY_PATH", "LD_PRELOAD", "NODE_PATH", "PERL5LIB",
@@ -328,16 +326,13 @@ def _programs(env: Mapping[str, str], cwd: Path) -> list[Finding]:
     in a place the agent writes (``PROGRAM_ENV``, ``gitdirs.PROGRAM_KEYS``): the operator's
     own ``git push`` or shell runs what the agent wrote there, outside any box."""
     from gatekeep.sandbox import gitdirs, values
-    from gatekeep.sandbox.boundary import work_tree
     from gatekeep.sandbox.places import under_any
     from gatekeep.sandbox.plan import git_configs
     from gatekeep.text import visible
 
-    tree = work_tree(str(cwd))
-    places = [os.path.realpath(p) for p in (tree, "/tmp", "/var/tmp",  # noqa: S108
-                                            env.get("TMPDIR", "/tmp"))]  # noqa: S108
+    places = _agents_places(env, cwd)  # the tree's first
     home = env.get("HOME", "")
-    cwds = list(dict.fromkeys((str(cwd), tree)))
+    cwds = list(dict.fromkeys((str(cwd), places[0])))
 
     def agents(value: str, how: str) -> bool:
         value = values.expanded(value, {**env, "PWD": str(cwd)}, home)
@@ -357,6 +352,15 @@ def _programs(env: Mapping[str, str], cwd: Path) -> list[Finding]:
                     "what the operator's own tools run there is the agent's, outside any box",
                     "point it at a file outside the working tree and the temp dirs")
             for name, value in named]
+
+
+def _agents_places(env: Mapping[str, str], cwd: Path) -> list[str]:
+    """Where the agent writes, as real paths: the working tree (first) and the temp dirs."""
+    from gatekeep.sandbox.boundary import work_tree
+    from gatekeep.sandbox.places import TEMP_DIRS
+
+    return [os.path.realpath(p) for p in (work_tree(str(cwd)), *TEMP_DIRS,
+                                          env.get("TMPDIR", TEMP_DIRS[0]))]
 
 
 def _on_path(name: str, env: Mapping[str, str]) -> str | None:

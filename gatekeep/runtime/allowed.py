@@ -60,11 +60,11 @@ def run_allowed(command: str | None, argv: tuple[str, ...] | None, program: str 
         else:
             keeper = _keeper(plan, audit_log, record, started, stderr)
             if plan.box is not None and plan.box.network and plan.box.steady_path:
-                from gatekeep.sandbox.bwrap import written_named
+                from gatekeep.sandbox.bwrap import box_named
 
-                named = written_named(plan.box, execute.scrub(env))  # as the box starts
+                named = box_named(plan.box, execute.scrub(env))  # as the box starts
             try:
-                ran = _run_planned(plan, program, args, env, keeper)
+                ran = _run_planned(plan, program, args, env, keeper, named)
             finally:
                 _after_box(plan, stderr, keeper)
                 if keeper is not None:
@@ -157,12 +157,13 @@ def _stopped(status: int, timed_out: bool, plan: Plan | None) -> str | None:
 
 
 def _run_planned(plan: Plan, program: str, args: list[str], env: Mapping[str, str],
-                 keeper: Keeper | None) -> execute.Ran:
+                 keeper: Keeper | None, named: list[str]) -> execute.Ran:
     from gatekeep.runtime import execute
 
     if plan.box is None or plan.bwrap is None:
         return execute.run_limited(program, args, execute.scrub(env), plan.limits)
-    return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env), keeper)
+    return execute.run_boxed(plan.box, plan.bwrap, program, args, execute.scrub(env), keeper,
+                             named if plan.box.network and plan.box.steady_path else None)
 
 
 def _keeper(plan: Plan, audit_log: str, record: tuple[str, str], started: float,

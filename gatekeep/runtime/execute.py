@@ -89,7 +89,8 @@ def run(program: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 
 def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
-              env: Mapping[str, str], keeper: Keeper | None = None) -> Ran:
+              env: Mapping[str, str], keeper: Keeper | None = None,
+              named: Sequence[str] | None = None) -> Ran:
     """Run ``program`` inside ``box`` with its limits; BoxFailed when the box did not start.
 
     bwrap reports on a status pipe: first the pid of the box's first process, and an
@@ -101,7 +102,7 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     from gatekeep.sandbox.bwrap import argv as bwrap_argv
     from gatekeep.sandbox.bwrap import box_env, loader_args
 
-    env, loaders = loader_args(box_env(box, env))
+    env, loaders = loader_args(box_env(box, env, named))
     status_read, status_write = os.pipe()
     try:
         try:

@@ -11,7 +11,7 @@ import stat
 
 from gatekeep.sandbox import credentials, gitdirs, settings, system, values
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
-from gatekeep.sandbox.places import under_any, written
+from gatekeep.sandbox.places import TEMP_DIRS, under_any, written
 from gatekeep.sandbox.places import within as _within
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
@@ -280,7 +280,7 @@ def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str]
     about too."""
     top = work_tree(cwd)
     cwds = list(dict.fromkeys((cwd, top)))
-    said = [place for place in writes if place not in ("/tmp", "/var/tmp")]  # noqa: S108
+    said = [place for place in writes if place not in TEMP_DIRS]
     shell = {**os.environ, "PWD": top, "HOME": home}
     found = []
     for config, key, value in gitdirs.programs(configs):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from gatekeep.sandbox import values
 from gatekeep.sandbox.boundary import OWN_MOUNTS, Boundary
-from gatekeep.sandbox.places import steady, under_any, written
+from gatekeep.sandbox.places import TEMP_DIRS, steady, under_any, written
 from gatekeep.sandbox.spec import kept_name, secret_name
 
 # Where a kernel setting can forbid the namespaces an unprivileged bwrap needs.
@@ -46,8 +46,6 @@ LOADER_OWN = ("LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH")
 # no place at all though it may look like one (TZ=Europe/Paris).
 NOT_NAMING = frozenset(("PATH", "PWD", "OLDPWD", "TMPDIR", "TMP", "TEMP", "TEMPDIR", "TZ",
                         "_"))  # bash's last command: nothing reads it
-# The temp dirs: a networked box's own, empty (boundary._own_temp); named only as a word
-_TEMP = ("/tmp", "/var/tmp")  # noqa: S108
 
 
 # Settings a box runs with unless the caller gave its own: uv's cache is a mount of its
@@ -55,7 +53,8 @@ _TEMP = ("/tmp", "/var/tmp")  # noqa: S108
 BOX_DEFAULTS = {"UV_LINK_MODE": "copy"}
 
 
-def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
+def box_env(box: Boundary, env: Mapping[str, str],
+            named: Sequence[str] | None = None) -> dict[str, str]:
     """The environment bwrap starts the box with: without the secret variables
     (``box.secrets``) but those a box with the network keeps for its programs
     (``box.kept``: ``GH_TOKEN`` for ``gh``). A program in the box reads them unseen (a
@@ -64,12 +63,12 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     reads it. Left out of bwrap's own environment, not unset by it: nothing on the way
     holds the value. A ``TMPDIR`` the box does not write (``plan.temp_dir`` refused it) is
     ``/tmp`` in it. A box with the network for programs of none of the tree's has a
-    ``PATH`` without the directories a box writes (``path_dropped``)."""
-    steady = box.network and box.steady_path
-    out = {name: value for name, value in env.items()
-           if not _secret(box, name) and not (steady and name in LOADER_ENV)}
-    for name in written_named(box, out):
-        del out[name]
+    ``PATH`` without the directories a box writes (``path_dropped``), and without the
+    variables that name a place a box writes (``written_named``; ``named``: those found
+    already, for the caller's note)."""
+    out = _kept_env(box, env)
+    for name in written_named(box, out) if named is None else named:
+        out.pop(name, None)
     dropped = path_dropped(box, out)
     if dropped:
         out["PATH"] = ":".join(d for d in out["PATH"].split(":") if d not in dropped)
@@ -81,6 +80,20 @@ def box_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
     if box.network:
         out.update(_no_hooks(out))
     return out
+
+
+def _kept_env(box: Boundary, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the secret variables the box does not keep and, in a box with the
+    network for programs of none of the tree's, the loader variables."""
+    steady = box.network and box.steady_path
+    return {name: value for name, value in env.items()
+            if not _secret(box, name) and not (steady and name in LOADER_ENV)}
+
+
+def box_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
+    """``written_named`` of the environment ``box_env`` reads it in (the caller's, for the
+    note after a failed run: found once, as the box starts, and given to ``box_env``)."""
+    return written_named(box, _kept_env(box, env))
 
 
 def path_dropped(box: Boundary, env: Mapping[str, str]) -> list[str]:
@@ -114,14 +127,15 @@ def written_named(box: Boundary, env: Mapping[str, str]) -> list[str]:
     writes = [place for place in _writes(box) if place not in box.own_temp]  # empty, its own
     caches = [*(place for _, place in box.separate),  # and the download caches it writes
               *(place for place in box.writable
-                if place not in _TEMP and not under_any(place, [box.tree]))]
+                if place not in TEMP_DIRS and not under_any(place, [box.tree]))]
     kept = [*box.readonly, *box.hidden_dirs, *box.hidden_files]
     try:
         cwd = os.getcwd()
     except OSError:
         cwd = box.tree
     cwds = list(dict.fromkeys((cwd, box.tree)))
-    said = [place for place in writes if place not in _TEMP and not under_any(place, caches)]
+    said = [place for place in writes  # the temp dirs: named only as a word (a URL's /tmp)
+            if place not in TEMP_DIRS and not under_any(place, caches)]
     said = list(dict.fromkeys([*said, *(os.path.realpath(place) for place in said)]))
     shell = {**env, "PWD": cwd}
     home = env.get("HOME", "")

@@ -12,6 +12,8 @@ TYPE_CHECKING = False  # not typing's: the fast path imports this module
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, not used here
+
 
 def within(path: str, root: str) -> bool:
     """``path`` is ``root`` or lies under it (everything lies under ``/``)."""

@@ -25,11 +25,10 @@ from gatekeep.sandbox.boundary import (
     settings_root,
     work_tree,
 )
-from gatekeep.sandbox.places import under_any
+from gatekeep.sandbox.places import TEMP_DIRS, under_any
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
-TEMP_DIRS = ("/tmp", "/var/tmp")  # noqa: S108 - made writable inside the box, not used here
 NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the working "
         "tree, temp dirs and build caches; protected files hidden; no network); if it needs "
         "more, ask the operator to approve it\n")

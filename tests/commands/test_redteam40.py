@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,38 @@ def test_a_download_cache_the_box_writes_is_kept(apart: Sandbox) -> None:
     boundary = _boundary(apart, "npm ci", env)
     assert str(apart.home / ".npm") in boundary["writable"]
     assert boundary["env_without"] == []
+
+
+BROKEN_READER = """
+import sys
+from gatekeep.sandbox import values
+def broken(*args, **kwargs):
+    raise RuntimeError("the reader broke")
+values.value_places = broken
+sys.argv = ["gatekeep", *sys.argv[1:]]
+from gatekeep.__main__ import main
+sys.exit(main())
+"""
+
+
+@needs_git
+@pytest.mark.parametrize("setting", ["variable", "git setting"])
+def test_a_value_that_cannot_be_read_runs_nothing(apart: Sandbox, setting: str) -> None:
+    """Fail closed: when reading the operator's variables or git settings for a networked
+    box raises, the command does not run (exit 70, one line), neither boxed nor without
+    the box."""
+    _repository(apart.work)
+    ran = apart.work / "ran"
+    _script(apart.root / "bin" / "ssh", ran)  # the operator's, outside the tree
+    env = {"GH_TOKEN": TOKEN}
+    if setting == "variable":
+        env["GIT_SSH_COMMAND"] = f"{apart.root}/bin/ssh -o BatchMode=yes"
+    else:
+        (apart.home / ".gitconfig").write_text(f"[core]\n\tsshCommand = {apart.root}/bin/ssh\n")
+    assert _boundary(apart, "git fetch", env)["status"] == "boxed"  # unbroken: it would run
+    result = subprocess.run(
+        [sys.executable, "-c", BROKEN_READER, "run", "-c", "git fetch"], cwd=apart.work,
+        env={**apart.env, **env}, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 70, result.stderr
+    assert "internal error: RuntimeError: the reader broke" in result.stderr
+    assert not ran.exists(), ran.read_text()
