@@ -310,7 +310,7 @@ def in_process(sandbox, monkeypatch):
         calls.append([program, *argv])
         return 0
 
-    def fake_boxed(box, bwrap, program, argv, env, keeper=None):
+    def fake_boxed(box, bwrap, program, argv, env, keeper=None, named=None):
         return execute.Ran(fake_run(program, argv, env))
 
     monkeypatch.setattr(execute, "run", fake_run)
