@@ -69,6 +69,7 @@ def box_env(box: Boundary, env: Mapping[str, str],
     out = _kept_env(box, env)
     for name in written_named(box, out) if named is None else named:
         out.pop(name, None)
+    out = _whole_settings(env, out)
     dropped = path_dropped(box, out)
     if dropped:
         out["PATH"] = ":".join(d for d in out["PATH"].split(":") if d not in dropped)
@@ -161,6 +162,30 @@ def _writes(box: Boundary) -> list[str]:
     kept-apart caches and the writable places of the hidden home."""
     return [box.tree, *box.writable, *(place for _, place in box.separate),
             *(place for _, place, writes in box.relinked if writes)]
+
+
+def _whole_settings(given: Mapping[str, str], env: dict[str, str]) -> dict[str, str]:
+    """``env`` with git's command-line settings (``GIT_CONFIG_COUNT``, ``GIT_CONFIG_KEY_<n>``,
+    ``GIT_CONFIG_VALUE_<n>``) whole after the box dropped a part of one (a secret, or a value
+    naming a place a box writes): git stops on a missing key or value ("missing config
+    value"), so that setting goes whole and those after it are numbered again. A count
+    git would refuse, or a part the caller left out, stays as given: git stops as it would
+    outside the box."""
+    gone = [name for name in given if name not in env
+            and name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))]
+    count = env.get("GIT_CONFIG_COUNT", "")
+    if not gone or not count.isdigit() or int(count) > len(given):
+        return env
+    out = {name: value for name, value in env.items()
+           if not name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))}
+    kept = [n for n in range(int(count)) if f"GIT_CONFIG_KEY_{n}" not in gone
+            and f"GIT_CONFIG_VALUE_{n}" not in gone]
+    for new, old in enumerate(kept):
+        for part in ("KEY", "VALUE"):
+            if f"GIT_CONFIG_{part}_{old}" in env:
+                out[f"GIT_CONFIG_{part}_{new}"] = env[f"GIT_CONFIG_{part}_{old}"]
+    out["GIT_CONFIG_COUNT"] = str(len(kept))
+    return out
 
 
 def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:

@@ -5,6 +5,8 @@ the fields is not one."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -261,3 +263,49 @@ def test_a_credentials_entry_that_names_nothing_is_a_load_error(tmp_path: Path,
         f"gatekeep-programs: 1\nenvironment:\n  credentials:\n    gh: ['{entry}']\n")
     with pytest.raises(PolicyError, match="expected a variable's name"):
         load_knowledge_default(tmp_path / "programs.yaml")
+
+
+def _steady_box(tree: Path) -> Boundary:
+    return Boundary(str(tree), (str(tree),), (), (), (), (), True, False, Limits(),
+                    steady_path=True)
+
+
+def _git_name(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "config", "--get", "user.name"], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=False)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_git_setting_that_lost_its_value_goes_whole(tmp_path: Path) -> None:
+    """GIT_CONFIG_VALUE_0 names a script of the tree: a box with the network drops it, and
+    git stopped on every run ("missing config value"). The setting goes whole, the one after
+    it is numbered again, and git reads it."""
+    (tmp_path / "ssh.sh").write_text("#!/bin/sh\n")
+    given = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GIT_CONFIG_COUNT": "2",
+             "GIT_CONFIG_KEY_0": "core.sshCommand",
+             "GIT_CONFIG_VALUE_0": f"{tmp_path}/ssh.sh",
+             "GIT_CONFIG_KEY_1": "user.name", "GIT_CONFIG_VALUE_1": "Operator"}
+
+    env = box_env(_steady_box(tmp_path), given)
+
+    assert {name: value for name, value in env.items() if name.startswith("GIT_CONFIG")} == {
+        "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "user.name",
+        "GIT_CONFIG_VALUE_0": "Operator", "GIT_CONFIG_KEY_1": "core.hooksPath",
+        "GIT_CONFIG_VALUE_1": "/dev/null"}
+    named = _git_name(env, tmp_path)
+    assert (named.returncode, named.stdout) == (0, "Operator\n"), named.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.parametrize("count", ["3", "9"])
+def test_settings_the_caller_left_incomplete_stay_so(tmp_path: Path, count: str) -> None:
+    """A count beyond the settings given: git stops outside the box, and in it too; the box
+    mends only what it dropped."""
+    given = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GIT_CONFIG_COUNT": count,
+             "GIT_CONFIG_KEY_0": "user.name", "GIT_CONFIG_VALUE_0": "Operator",
+             "GIT_CONFIG_KEY_1": "core.sshCommand",
+             "GIT_CONFIG_VALUE_1": f"{tmp_path}/ssh.sh"}
+    outside = _git_name(given, tmp_path)
+    inside = _git_name(box_env(_steady_box(tmp_path), given), tmp_path)
+    assert outside.returncode != 0 and "missing config" in outside.stderr
+    assert inside.returncode != 0 and "missing config" in inside.stderr, inside.stdout
