@@ -224,8 +224,9 @@ class _Judge:
         paths it writes, code it runs from outside the tree: ``foreign``), and what to
         describe it by."""
         program = invocation.program
-        if program is None:
-            return invocation, None
+        if program is None:  # a test expression (`[ -f x ]`, `[[ ... ]]`) is `test`'s
+            return invocation, ("test", ()) if invocation.segment.kind is SegmentKind.TEST \
+                else None
         base = _base(program)
         # only the system program (or a virtualenv's tool) is what the table describes:
         # `./kubectl` in the tree is the project's script, whatever its name

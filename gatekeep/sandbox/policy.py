@@ -207,15 +207,10 @@ def _beside(described: tuple[str, tuple[str, ...]] | None, git_only: bool,
         return False
     if described[1] == ("reads",) or described == _MOVES \
             or _reads_its_input(described, knowledge) or _wraps(described, knowledge) \
-            or (not described[1] and _program(described) in _SAYS_ONLY):
+            or (not described[1] and knowledge is not None
+                and knowledge.spec(_program(described)).says_only):
         return True
     return git_only and _program(described) == "git" and _BESIDE.issuperset(described[1])
-
-
-# Programs that claim nothing, and write nothing but their output (a redirect of theirs would
-# be a claim): beside a networked part, as a reader is (`echo Installing... && npm ci`)
-_SAYS_ONLY = frozenset(("echo", "printf", "true", "false", ":", "sleep", "test", "[", "pwd",
-                        "date", "whoami", "id", "uname", "hostname"))
 
 
 def _wraps(described: tuple[str, tuple[str, ...]], knowledge: Knowledge | None) -> bool:

@@ -107,6 +107,7 @@ class ProgramSpec(NamedTuple):
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
     shell_builtin: bool = False  # bash runs the bare name as its builtin (`test`), never a file
+    says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
     # options (or an option with one value, "-o allexport") that change how the shell runs

@@ -163,6 +163,9 @@ def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
     ("git stash && git fetch", True, False),  # git's own writes beside networked git
     ("npm ci 2>&1 | tail -5", True, True),  # tail reads its input: it writes nothing
     ("cd web && echo x; npm ci", True, False),  # echo claims nothing, writes only its output
+    ("date; sleep 1 && git fetch", True, False),  # so do the knowledge's other `says_only`
+    ("[ -d web ] && npm ci", True, False),  # a test expression is `test`
+    ("echo x > web/.npmrc && npm ci", False, False),  # its redirect writes the tree
     # a part that writes the tree beside a networked one: offline (red team 42)
     ("unzip -o x.zip; git fetch", False, False),
     ("cp -r web copy && git fetch", False, False),
