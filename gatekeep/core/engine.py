@@ -225,8 +225,10 @@ class _Judge:
         describe it by."""
         program = invocation.program
         if program is None:  # a test expression (`[ -f x ]`, `[[ ... ]]`) is `test`'s
-            return invocation, ("test", ()) if invocation.segment.kind is SegmentKind.TEST \
-                else None
+            segment = invocation.segment
+            test = segment.kind is SegmentKind.TEST and not segment.redirects \
+                and not segment.assignments
+            return invocation, ("test", ()) if test else None
         base = _base(program)
         # only the system program (or a virtualenv's tool) is what the table describes:
         # `./kubectl` in the tree is the project's script, whatever its name
