@@ -348,6 +348,15 @@ class _State:
         hazards = list(self.env_hazards(segment.assignments))
         program = segment.argv[0].value if segment.argv else None
         names = {a.text for a in segment.assignments}
+        options = [w.value or "" for w in segment.argv[1:]
+                   if (w.value or "").startswith(("-", "+")) and w.value != "--"]
+        listed = len(options) == len(segment.argv[1:]) - ("--" in (w.value for w in segment.argv))
+        if segment.kind is SegmentKind.DECLARATION and (
+                listed or any("p" in o[1:] for o in options if not o.startswith("--"))):
+            # `export`, `declare -p`, `local`: no name to declare, or -p: it prints them
+            hazards.append(Hazard("secret-variable", f"{program} prints the shell's variables "
+                                  "and their values, which may hold secrets; what the "
+                                  "command prints reaches the agent"))
         for word in segment.argv[1:]:
             if word.raw in names or (word.value or "").startswith("-"):
                 continue

@@ -512,6 +512,13 @@ def test_gh_and_yarn_settings_by_assignment_are_hazards(source: str, name: str,
                     "ask")]),
     ("export FOO=1", []),
     ("local x=1", []),
+    ("export -- FOO=1 BAR", []),
+    # no name, or -p: it prints the variables, with the values of the secret ones
+    *((listing, [("secret-variable", f"{listing.split()[0]} prints the shell's variables and "
+                  "their values, which may hold secrets; what the command prints reaches the "
+                  "agent", "ask")])
+      for listing in ("export", "export -p", "export --", "declare -p GITHUB_TOKEN",
+                      "declare -xp", "typeset", "local", "readonly")),
 ])
 def test_declarations(source: str, expected: list[tuple[str, str, str]],
                       knowledge: Knowledge) -> None:
