@@ -687,13 +687,16 @@ class _Judge:
         box runs the part without the network and the secret variables
         (``sandbox.policy.boxed_network``). So does a variable set for the part but a plain
         one (``environment.plain``): ``HTTPS_PROXY=`` and ``NODE_EXTRA_CA_CERTS=`` hand what
-        it sends to a server the agent picks. The rules judge the part as before; a file
+        it sends to a server the agent picks. So does a code-path variable
+        (``PYTHONPATH=src``), whose directories the analysis judged as code the part runs
+        (in the tree, or asked). The rules judge the part as before; a file
         of code outside the tree is asked about (``path:runs-code``)."""
         if described is None or "runs-tree-code" in described[1]:
             return described
-        if "network" in described[1] \
-                and any(not self.knowledge.plain_variable(a.name)
-                        for a in invocation.segment.assignments):
+        assigned = invocation.segment.assignments
+        if ("network" in described[1]
+                and any(not self.knowledge.plain_variable(a.name) for a in assigned)) \
+                or invocation.loads_from:
             return described[0], (*described[1], "runs-tree-code")
         spec = self.knowledge.spec(_base(invocation.program or ""))
         known = self.knowledge.manifests.get(_base(invocation.program or ""))
@@ -813,7 +816,7 @@ class _Judge:
     def runs_from(self, invocation: Invocation) -> tuple[Verdict, ...]:
         """Code a program runs from files outside the tree (make -f, git -C, pytest DIR)."""
         verdicts: list[Verdict] = []
-        for word in invocation.runs_from:
+        for word in (*invocation.runs_from, *invocation.loads_from):
             paths = self.paths(word)
             if paths is None:
                 verdicts.append(Verdict("path:runs-code", "ask",

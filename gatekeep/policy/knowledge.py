@@ -91,7 +91,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
                 programs[alias] = spec
             programs[name] = spec
     environment = top["environment"].mapping(
-        frozenset({"names", "prefixes", "secrets", "plain", "credentials"})) \
+        frozenset({"names", "prefixes", "secrets", "plain", "credentials", "code_paths"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
     loaded = Knowledge(
@@ -110,6 +110,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
          in environment["credentials"].mapping().items()}
         if "credentials" in environment else {},
         _box_notes(top["in_the_box"]) if "in_the_box" in top else {},
+        frozenset(environment["code_paths"].strings()) if "code_paths" in environment
+        else frozenset(),
     )
     if base is None:
         return loaded
@@ -120,7 +122,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         base.installers + loaded.installers, {**base.effects, **loaded.effects},
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
         base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
-        {**base.box_notes, **loaded.box_notes},
+        {**base.box_notes, **loaded.box_notes}, base.code_paths | loaded.code_paths,
     )
 
 

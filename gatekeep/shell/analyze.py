@@ -44,6 +44,9 @@ _ARITHMETIC_REGIONS = on_use(
     r"|\blet\s[^;&|\n]*", re.DOTALL)
 _IDENTIFIER = on_use(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
+# a code-path variable's value of literal paths, or the variable's own value (checked)
+_CODE_PATH = r"(?:[\w./@+,=-]*|\$\{?[A-Za-z_]\w*\}?)"
+_CODE_PATHS = on_use(f"{_CODE_PATH}(?::{_CODE_PATH})*")
 _VARIABLE = on_use(r'"?\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?"?\Z')  # $f, "${f}": one variable
 
 
@@ -65,6 +68,9 @@ class Invocation(NamedTuple):
     # the module `python -m NAME` runs, when nothing else can change which code that is:
     # set on the interpreter's invocation and on the one of what it runs
     module: Word | None = None
+    # the directories a code-path variable set for it names (`PYTHONPATH=src`): code it
+    # loads from there, judged as `runs_from` is
+    loads_from: tuple[Word, ...] = ()
 
     @property
     def text(self) -> str:
@@ -171,9 +177,9 @@ class _State:
             return Invocation(segment, None, hazards=self.env_hazards(segment.assignments))
         spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
         parsed = _Options(spec, argv[1:])
-        hazards = list(self.env_hazards(tuple(
-            a for a in segment.assignments if a.name not in spec.own_variables))
-            if segment.assignments else ())
+        own = tuple(a for a in segment.assignments if a.name not in spec.own_variables)
+        code_paths = {a.name: self.code_paths(a) for a in own}
+        hazards = list(self.env_hazards(tuple(a for a in own if code_paths[a.name] is None)))
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
@@ -235,6 +241,7 @@ class _State:
             + (("runs-package",) if spec_now.runs_package else ()),
             _package(spec_now, parsed.options, operands),
             module if module is not None else parsed.plain_module(),
+            tuple(word for words in code_paths.values() for word in words or ()),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -367,6 +374,22 @@ class _State:
                 hazards.append(Hazard("environment", f"exports {word.value}, which changes "
                                       "what later commands run"))
         return Invocation(segment, program, hazards=tuple(hazards))
+
+    def code_paths(self, assignment: Assignment) -> tuple[Word, ...] | None:
+        """The directories a code-path variable set for one command names (knowledge
+        ``environment.code_paths``: ``PYTHONPATH=src:lib``), judged as code the command runs
+        from there; None for any other variable, or a value not made of literal paths (an
+        entry that is the variable's own value, ``$PYTHONPATH``, is the caller's)."""
+        value = assignment.value
+        if assignment.name not in self.knowledge.code_paths or value is None \
+                or not _CODE_PATHS.fullmatch(value.raw):
+            return None
+        own = (f"${assignment.name}", f"${{{assignment.name}}}")
+        entries = value.raw.split(":")
+        if any(entry.startswith("$") and entry not in own for entry in entries):
+            return None
+        return tuple(Word(entry or ".", entry or ".", value.span)
+                     for entry in entries if entry not in own)
 
     def env_hazards(self, assignments: tuple[Assignment, ...]) -> tuple[Hazard, ...]:
         return tuple(

@@ -284,6 +284,9 @@ class Knowledge(NamedTuple):
     # gh; NPM_* a prefix; ~/.npmrc: each variable the operator's file names)
     credentials: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     box_notes: Mapping[str, BoxNote] = MappingProxyType({})  # by the program's file name
+    # variables whose value lists directories a program loads code from (PYTHONPATH): set
+    # for one command, each entry is judged as code it runs from there
+    code_paths: frozenset[str] = frozenset()
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)

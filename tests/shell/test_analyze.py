@@ -629,3 +629,31 @@ def test_trap_code_is_judged_as_a_script(knowledge: Knowledge, source: str,
     analysis = run(source, knowledge)
     assert [i.program for i in analysis.invocations] == inner
     assert analysis.problems == ()
+
+
+# -- code-path variables set for one command --------------------------------------------
+
+@pytest.mark.parametrize(("source", "directories"), [
+    ("PYTHONPATH=src:lib pytest -q", ["src", "lib"]),
+    ("PYTHONPATH=src:$PYTHONPATH pytest -q", ["src"]),  # the caller's own value
+    ("PYTHONPATH=src:${PYTHONPATH} pytest", ["src"]),
+    ("PYTHONPATH=:src pytest", [".", "src"]),  # an empty entry is the working directory
+    ("NODE_PATH=/opt/lib node x.js", ["/opt/lib"]),
+])
+def test_a_code_path_for_one_command_names_the_code_it_runs(
+        source: str, directories: list[str], knowledge: Knowledge) -> None:
+    invocation = only(source, knowledge)
+    assert not [h for h in invocation.hazards if h.kind == "environment"]
+    assert [w.value for w in invocation.loads_from] == directories
+
+
+@pytest.mark.parametrize("source", [
+    "PYTHONPATH=$X pytest", "PYTHONPATH=src:$OTHER pytest", "PYTHONPATH=~/lib pytest",
+    "PYTHONPATH=$HOME/lib pytest", "PYTHONPATH=$(cat p) pytest", "PYTHONPATH=src/* pytest",
+    "PYTHONPATH='src' pytest",  # quoted: not read (asked, as before)
+    "export PYTHONPATH=src", "PYTHONPATH=src",  # for what follows: a `cd` moves it
+])
+def test_a_code_path_not_of_literal_paths_for_one_command_is_a_hazard(
+        source: str, knowledge: Knowledge) -> None:
+    assert "environment" in [h.kind for i in run(source, knowledge).invocations
+                             for h in i.hazards]

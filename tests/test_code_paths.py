@@ -1,0 +1,54 @@
+"""A code-path variable set for one command (``PYTHONPATH=src pytest``) under the default
+policy: its directories are judged as code the command runs, and the box runs it as the
+tree's code (without the network)."""
+
+from __future__ import annotations
+
+import pytest
+from test_engine import CWD, HOME, FakeResolver
+
+from gatekeep.core.engine import Decision, decide
+from gatekeep.core.paths import Context
+from gatekeep.policy.load import load_policy
+from gatekeep.policy.model import Policy
+from gatekeep.sandbox.policy import boxed_network
+from gatekeep.shell.parse import parse
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy("builtin:default")
+
+
+def judge(policy: Policy, command: str) -> Decision:
+    return decide(policy, parse(command), Context(cwd=CWD, home=HOME, resolver=FakeResolver()))
+
+
+@pytest.mark.parametrize("command", ["PYTHONPATH=src pytest -q",
+                                     "PYTHONPATH=src:tests:$PYTHONPATH python -m pytest",
+                                     "NODE_PATH=lib npm test"])
+def test_the_trees_directories_are_its_code(policy: Policy, command: str) -> None:
+    assert judge(policy, command).decision == "allow"
+
+
+@pytest.mark.parametrize(("command", "where"), [
+    ("PYTHONPATH=/opt/lib pytest -q", "/opt/lib"),
+    ("PYTHONPATH=src:../other pytest -q", "/work/other"),
+    ("PYTHONPATH=/tmp/x pytest -q", "/tmp/x"),
+])
+def test_a_directory_outside_the_tree_is_asked(policy: Policy, command: str,
+                                               where: str) -> None:
+    decision = judge(policy, command)
+    assert decision.decision == "ask"
+    assert any(v.rule == "path:runs-code" and where in (v.reason or "")
+               for s in decision.segments for v in s.deciding)
+
+
+def test_a_networked_part_given_one_runs_offline(policy: Policy) -> None:
+    """npm ci's install scripts (node-gyp's python) would load the tree's code with the
+    network and the kept tokens."""
+    decision = judge(policy, "PYTHONPATH=src npm ci")
+    assert decision.decision == "allow"
+    assert "runs-tree-code" in decision.segments[0].described[1]
+    assert not boxed_network(decision, policy.knowledge)
+    assert boxed_network(judge(policy, "npm ci"), policy.knowledge)
