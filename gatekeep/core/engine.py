@@ -727,12 +727,21 @@ class _Judge:
         return False
 
     def _installed(self, cwd: str, name: str) -> bool:
-        modules = posixpath.join(cwd, "node_modules")
+        """Whether the project ``cwd`` is in installed ``name``: the project is the nearest
+        directory up with ``package.json`` or ``node_modules``, as npm finds it (``cd src &&
+        npx tsc`` runs the top's), looked for in the working tree only."""
+        resolver = self.context.resolver
+        project = cwd
+        while within(posixpath.dirname(project), self.context.cwd) and not any(
+                resolver.fingerprint(posixpath.join(project, marker)) is not None
+                for marker in ("package.json", "node_modules")):
+            project = posixpath.dirname(project)
+        modules = posixpath.join(project, "node_modules")
         path = posixpath.join(modules, name, "package.json") if name.startswith("@") \
             else posixpath.join(modules, ".bin", name)
-        mark = self.context.resolver.fingerprint(path)
+        mark = resolver.fingerprint(path)
         return mark is not None and mark.startswith("file:") \
-            and self._in_tree(self.context.resolver.realpath(path))
+            and self._in_tree(resolver.realpath(path))
 
     def _venv_tool(self, path: str) -> bool:
         """A tool the knowledge marks ``venv_tool`` in a project's virtual environment

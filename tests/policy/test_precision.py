@@ -264,6 +264,9 @@ def node_project(tmp_path: Path) -> Context:
     (scoped / "package.json").write_text("{}\n")
     (bin_dir / "outside").symlink_to(tmp_path / "elsewhere.js")
     (tmp_path / "elsewhere.js").write_text("\n")
+    (work / "src" / "deep").mkdir(parents=True)  # the project's: npm looks up from there
+    (work / "pkg").mkdir()  # a project of its own, with nothing installed
+    (work / "pkg" / "package.json").write_text("{}\n")
     return Context(cwd=str(work), home=str(tmp_path / "home"),
                    resolver=SystemResolver("/usr/bin:/bin"))
 
@@ -276,6 +279,9 @@ def node_project(tmp_path: Path) -> Context:
     ("npx outside", "ask"),  # the bin leads out of the tree
     ("pnpm exec rm -rf ~", "ask"), ("cd /tmp && npx vite", "ask"), ("npx $TOOL", "ask"),
     ("pnpm --filter web exec vite", "ask"), ("bun x vite", "ask"),
+    ("cd src && npx tsc --noEmit", "allow"), ("cd src/deep && npx vite", "allow"),
+    ("cd pkg && npx tsc", "ask"), ("cd src && npx create-evil-app", "ask"),
+    ("cd .. && npx tsc", "ask"),
 ])
 def test_npx_runs_the_projects_installed_tool(command: str, expected: str,
                                               tmp_path: Path) -> None:
