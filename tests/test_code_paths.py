@@ -4,6 +4,8 @@ tree's code (without the network)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_engine import CWD, HOME, FakeResolver
 
@@ -52,3 +54,14 @@ def test_a_networked_part_given_one_runs_offline(policy: Policy) -> None:
     assert "runs-tree-code" in decision.segments[0].described[1]
     assert not boxed_network(decision, policy.knowledge)
     assert boxed_network(judge(policy, "npm ci"), policy.knowledge)
+
+
+def test_a_wrappers_assignment_stays_a_hazard(tmp_path: Path) -> None:
+    """Under a policy that allows `env`, `env PYTHONPATH=/opt/x pytest` is asked: the
+    wrapper's assignment is not read as a code path (its word is the whole `NAME=VALUE`)."""
+    (tmp_path / "p.yaml").write_text("gatekeep: 1\nrules:\n  - id: e\n"
+                                     "    allow: [env, pytest]\n")
+    decision = judge(load_policy(tmp_path / "p.yaml"), "env PYTHONPATH=/opt/x pytest")
+    assert decision.decision == "ask"
+    assert [v.rule for s in decision.segments for v in s.deciding if s.decision == "ask"] == [
+        "hazard:environment"]

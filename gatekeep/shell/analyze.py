@@ -382,8 +382,10 @@ class _State:
         entry that is the variable's own value, ``$PYTHONPATH``, is the caller's)."""
         value = assignment.value
         if assignment.name not in self.knowledge.code_paths or value is None \
+                or assignment.text not in (f"{assignment.name}={value.raw}",
+                                           f"{assignment.name}+={value.raw}") \
                 or not _CODE_PATHS.fullmatch(value.raw):
-            return None
+            return None  # (a wrapper's `env NAME=VALUE`: the word whole, not read here)
         own = (f"${assignment.name}", f"${{{assignment.name}}}")
         entries = value.raw.split(":")
         if any(entry.startswith("$") and entry not in own for entry in entries):

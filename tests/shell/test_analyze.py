@@ -652,6 +652,7 @@ def test_a_code_path_for_one_command_names_the_code_it_runs(
     "PYTHONPATH=$HOME/lib pytest", "PYTHONPATH=$(cat p) pytest", "PYTHONPATH=src/* pytest",
     "PYTHONPATH='src' pytest",  # quoted: not read (asked, as before)
     "export PYTHONPATH=src", "PYTHONPATH=src",  # for what follows: a `cd` moves it
+    "env PYTHONPATH=/opt/lib pytest",  # a wrapper's assignment: the word whole, not read
 ])
 def test_a_code_path_not_of_literal_paths_for_one_command_is_a_hazard(
         source: str, knowledge: Knowledge) -> None:
