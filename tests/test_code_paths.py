@@ -33,16 +33,21 @@ def test_the_trees_directories_are_its_code(policy: Policy, command: str) -> Non
     assert judge(policy, command).decision == "allow"
 
 
-@pytest.mark.parametrize(("command", "where"), [
-    ("PYTHONPATH=/opt/lib pytest -q", "/opt/lib"),
-    ("PYTHONPATH=src:../other pytest -q", "/work/other"),
-    ("PYTHONPATH=/tmp/x pytest -q", "/tmp/x"),
+@pytest.mark.parametrize(("command", "rule", "where"), [
+    ("PYTHONPATH=/opt/lib pytest -q", "path:runs-code", "/opt/lib"),
+    ("PYTHONPATH=/tmp/x pytest -q", "path:runs-code", "/tmp/x"),
+    # `..` after a link in the tree leaves it where the program follows the link (perl)
+    ("PYTHONPATH=src:../other pytest -q", "hazard:environment", "PYTHONPATH"),
+    ("PERL5LIB=lib/.. perl t.pl", "hazard:environment", "PERL5LIB"),
+    # set twice, or set before as the caller's: every value is judged (red team 44)
+    ("PYTHONPATH=/opt: PYTHONPATH+=src python3 -m m", "hazard:environment", "PYTHONPATH"),
+    ("PYTHONPATH=src PYTHONPATH=$PYTHONPATH pip list", "hazard:environment", "PYTHONPATH"),
 ])
-def test_a_directory_outside_the_tree_is_asked(policy: Policy, command: str,
+def test_a_directory_outside_the_tree_is_asked(policy: Policy, command: str, rule: str,
                                                where: str) -> None:
     decision = judge(policy, command)
     assert decision.decision == "ask"
-    assert any(v.rule == "path:runs-code" and where in (v.reason or "")
+    assert any(v.rule == rule and where in (v.reason or "")
                for s in decision.segments for v in s.deciding)
 
 
@@ -54,6 +59,15 @@ def test_a_networked_part_given_one_runs_offline(policy: Policy) -> None:
     assert "runs-tree-code" in decision.segments[0].described[1]
     assert not boxed_network(decision, policy.knowledge)
     assert boxed_network(judge(policy, "npm ci"), policy.knowledge)
+
+
+def test_the_callers_own_value_is_still_the_trees_code(policy: Policy) -> None:
+    """`$PYTHONPATH` is the caller's, but the part loads from `src` too: offline, with the
+    part beside it (red team 44: `git fetch; PYTHONPATH=src PYTHONPATH=$PYTHONPATH pip
+    list` ran the tree's sitecustomize.py with the network and GH_TOKEN)."""
+    decision = judge(policy, "git fetch; PYTHONPATH=$PYTHONPATH pip list")
+    assert decision.decision == "allow"
+    assert not boxed_network(decision, policy.knowledge)
 
 
 def test_a_wrappers_assignment_stays_a_hazard(tmp_path: Path) -> None:

@@ -696,7 +696,7 @@ class _Judge:
         assigned = invocation.segment.assignments
         if ("network" in described[1]
                 and any(not self.knowledge.plain_variable(a.name) for a in assigned)) \
-                or invocation.loads_from:
+                or any(a.name in self.knowledge.code_paths for a in assigned):
             return described[0], (*described[1], "runs-tree-code")
         spec = self.knowledge.spec(_base(invocation.program or ""))
         known = self.knowledge.manifests.get(_base(invocation.program or ""))

@@ -173,12 +173,12 @@ def _whole_settings(given: Mapping[str, str], env: dict[str, str]) -> dict[str, 
     outside the box."""
     gone = [name for name in given if name not in env
             and name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))]
-    count = env.get("GIT_CONFIG_COUNT", "")
-    if not gone or not count.isdigit() or int(count) > len(given):
+    count = _git_count(env)
+    if not gone or count is None or count > len(given):
         return env
     out = {name: value for name, value in env.items()
            if not name.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"))}
-    kept = [n for n in range(int(count)) if f"GIT_CONFIG_KEY_{n}" not in gone
+    kept = [n for n in range(count) if f"GIT_CONFIG_KEY_{n}" not in gone
             and f"GIT_CONFIG_VALUE_{n}" not in gone]
     for new, old in enumerate(kept):
         for part in ("KEY", "VALUE"):
@@ -188,20 +188,31 @@ def _whole_settings(given: Mapping[str, str], env: dict[str, str]) -> dict[str, 
     return out
 
 
+# git's settings in a box with the network: no hook runs (a hook is a file in the tree:
+# `core.hooksPath=.githooks` in the operator's own config, husky's runner putting
+# `node_modules/.bin` first, a `post-merge` that runs `npm install`), and no fetch or pull
+# recurses into the repositories the index's gitlinks name, each obeying its own config (a
+# part beside it may stage one; `--recurse-submodules` given is the tree's code, offline)
+NETWORKED_GIT = (("core.hooksPath", "/dev/null"), ("fetch.recurseSubmodules", "false"),
+                 ("submodule.recurse", "false"))
+
+
+def _git_count(env: Mapping[str, str]) -> int | None:
+    """``GIT_CONFIG_COUNT`` as git reads it (ASCII digits); None for anything else."""
+    count = env.get("GIT_CONFIG_COUNT", "")
+    return int(count) if count.isascii() and count.isdigit() else None
+
+
 def _no_hooks(env: Mapping[str, str]) -> dict[str, str]:
-    """git's settings that run no hook, for a box with the network: a hook is a file in
-    the tree (``core.hooksPath=.githooks`` in the operator's own config, husky's runner
-    putting ``node_modules/.bin`` first, a ``post-merge`` that runs ``npm install``), and
-    ``git fetch``, ``pull`` and ``rebase`` would run it with the network and the secret
-    variables. Given as a command-line setting (``GIT_CONFIG_COUNT``), which no config file
-    overrides, after those the caller gave."""
-    try:
-        count = int(env.get("GIT_CONFIG_COUNT", "0"))
-    except ValueError:
-        count = 0
-    count = max(count, 0)
-    return {"GIT_CONFIG_COUNT": str(count + 1), f"GIT_CONFIG_KEY_{count}": "core.hooksPath",
-            f"GIT_CONFIG_VALUE_{count}": "/dev/null"}
+    """``NETWORKED_GIT`` for a box with the network: ``git fetch``, ``pull`` and ``rebase``
+    would run a hook, or git in a repository of the agent's, with the network and the
+    secret variables. Given as command-line settings (``GIT_CONFIG_COUNT``), which no config
+    file overrides, after those the caller gave (a count that is none starts again)."""
+    count = _git_count(env) or 0
+    out = {"GIT_CONFIG_COUNT": str(count + len(NETWORKED_GIT))}
+    for index, (key, value) in enumerate(NETWORKED_GIT, count):
+        out[f"GIT_CONFIG_KEY_{index}"], out[f"GIT_CONFIG_VALUE_{index}"] = key, value
+    return out
 
 
 def removed(box: Boundary, env: Mapping[str, str]) -> list[str]:

@@ -43,6 +43,16 @@ _ARITHMETIC_REGIONS = on_use(
     r"\(\(.*?\)\)|\$\{[^}]*[\[:][^}]*\}|\[\[[^]]*-(?:eq|ne|lt|le|gt|ge)\b[^]]*\]\]"
     r"|\blet\s[^;&|\n]*", re.DOTALL)
 _IDENTIFIER = on_use(r"(?<!\w)[A-Za-z_][A-Za-z0-9_]*")
+# Where bash may assign a name without an assignment word: arithmetic ($((X=1)), ((X++)),
+# $[X=1], [[ X=1 -eq 1 ]], a subscript, an offset, let) and ${X:=v} / ${X=v}
+_ASSIGNING_REGIONS = on_use(
+    r"\(\(.*?\)\)|\$\[.*?\]|\$\{[^}]*\}|\[\[.*?\]\]|\[[^]\n]*\]|\blet\s[^;&|\n]*",
+    re.DOTALL)
+_ARITHMETIC_ASSIGNS = on_use(
+    r"(?<![\w$])([A-Za-z_]\w*)\s*(?:\[[^]]*\]\s*)?(?:[-+*/%&|^]|<<|>>)?=(?!=)"
+    r"|(?:\+\+|--)\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*(?:\+\+|--)")
+_DEFAULT_ASSIGNS = on_use(r"\$\{([A-Za-z_]\w*):?=")
+_LOOP_ASSIGNS = on_use(r"\b(?:for|select)\s+([A-Za-z_]\w*)\s*(?:\bin\b|;|\n|\bdo\b|$)")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 # a code-path variable's value of literal paths, or the variable's own value (checked)
 _CODE_PATH = r"(?:[\w./@+,=-]*|\$\{?[A-Za-z_]\w*\}?)"
@@ -89,6 +99,7 @@ def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
     state.secrets_in_arithmetic()
+    state.unseen_assignments()
     state.names_from_elsewhere()
     return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
 
@@ -146,6 +157,32 @@ class _State:
                         Span(region.start(), region.end())))
                     return
 
+    def unseen_assignments(self) -> None:
+        """A variable that changes what programs run (``PATH``, ``HOME``, ``CDPATH``,
+        ``GIT_*``) assigned where no assignment word shows it: by arithmetic
+        (``$((HOME=1))``, ``((PATH++))``, ``[[ HOME=1 -eq 1 ]]``, a subscript, ``let``), by
+        ``${CDPATH:=dir}``, or as a loop's variable (``for HOME in 1; do git fetch; done``).
+        No part would be judged with it: asked, found in the whole text, quoted or not."""
+        source = self.source
+        for name in _LOOP_ASSIGNS.findall(source) if "for" in source or "select" in source \
+                else ():
+            if self.knowledge.risky_variable(name):
+                self.problems.append(Problem(f"a loop assigns {name}, which changes what "
+                                             "programs run or load", Span(0, len(source))))
+                return
+        if "=" not in source and "++" not in source and "--" not in source:
+            return
+        for region in _ASSIGNING_REGIONS.finditer(source):
+            text = region.group(0)
+            names = [n for m in _ARITHMETIC_ASSIGNS.finditer(text) for n in m.groups() if n]
+            names += _DEFAULT_ASSIGNS.findall(text)
+            for name in names:
+                if self.knowledge.risky_variable(name):
+                    self.problems.append(Problem(
+                        f"bash assigns {name} inside an expansion ({text.strip()[:40]}), which "
+                        "changes what programs run or load", Span(region.start(), region.end())))
+                    return
+
     def secret_hazards(self, program: str, segment: Segment) -> list[Hazard]:
         """An expansion of a variable whose name says it holds a secret: its value reaches
         the command, and what the command prints reaches the agent (as ``printenv`` would
@@ -178,8 +215,8 @@ class _State:
         spec = self.knowledge.spec(program.rsplit("/", 1)[-1])
         parsed = _Options(spec, argv[1:])
         own = tuple(a for a in segment.assignments if a.name not in spec.own_variables)
-        code_paths = {a.name: self.code_paths(a) for a in own}
-        hazards = list(self.env_hazards(tuple(a for a in own if code_paths[a.name] is None)))
+        code_paths = [(a, self.code_paths(a)) for a in own]
+        hazards = list(self.env_hazards(tuple(a for a, paths in code_paths if paths is None)))
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
         hazards.extend(parsed.hazards)
@@ -241,7 +278,7 @@ class _State:
             + (("runs-package",) if spec_now.runs_package else ()),
             _package(spec_now, parsed.options, operands),
             module if module is not None else parsed.plain_module(),
-            tuple(word for words in code_paths.values() for word in words or ()),
+            tuple(word for _, words in code_paths for word in words or ()),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -388,7 +425,13 @@ class _State:
             return None  # (a wrapper's `env NAME=VALUE`: the word whole, not read here)
         own = (f"${assignment.name}", f"${{{assignment.name}}}")
         entries = value.raw.split(":")
-        if any(entry.startswith("$") and entry not in own for entry in entries):
+        if any((entry.startswith("$") and entry not in own) or ".." in entry.split("/")
+               for entry in entries):
+            return None  # `..` after a link leaves the tree where the program follows it
+        # the caller's own value only when nothing else in the command sets the variable
+        # (`PYTHONPATH=x PYTHONPATH=$PYTHONPATH`, a loop's, `${PYTHONPATH:=x}`)
+        mentions = len(re.findall(rf"(?<!\w){assignment.name}(?!\w)", self.source))
+        if mentions > 1 + sum(entry in own for entry in entries):
             return None
         return tuple(Word(entry or ".", entry or ".", value.span)
                      for entry in entries if entry not in own)

@@ -305,5 +305,6 @@ class Knowledge(NamedTuple):
 
     def risky_variable(self, name: str) -> bool:
         name = name.split("[", 1)[0]  # BASH_CMDS[ls]=...: an element of the variable
-        return name in self.environment or name.startswith(self.environment_prefixes)
+        return name in self.environment or name.upper().startswith(
+            tuple(prefix.upper() for prefix in self.environment_prefixes))
 

@@ -139,6 +139,7 @@ _ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "decla
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
 # Nodes that are one shell word (or a quoted part of one).
 # the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
+_REDIRECT_TOKENS = frozenset({">", ">>", "<", "<<", ">|", "&>", "&>>", "<>", ">&", "<&", "<<<"})
 _EVALUATED = frozenset({"arithmetic_expansion", "compound_statement", "c_style_for_statement",
                         "subscript", "expansion", "for_statement", "select_statement"})
 _WORD_NODES = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string",
@@ -659,6 +660,16 @@ class _Walker:
         self.children(node, (*via, "command-substitution"), depth + 1)
 
     def on_test(self, node: Node, via: tuple[str, ...], depth: int) -> None:
+        if self.text(node).startswith("[") and not self.text(node).startswith("[["):
+            # `[ a > f ]`: the grammar reads a comparison, bash a redirect that writes f
+            stack = list(node.children)
+            while stack:
+                child = stack.pop()
+                if not child.is_named and child.type in _REDIRECT_TOKENS:
+                    self.problem(f"{child.type!r} inside [ ] is a redirect in bash, not a "
+                                 "comparison (write it quoted: \\>)", child)
+                    return
+                stack.extend(child.children)
         self.evaluations.test(node, self.span(node))
         self.children(node, via, depth)
         self.add(Segment(SegmentKind.TEST, self.text(node), self.span(node), via=via))

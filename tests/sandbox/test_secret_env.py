@@ -209,21 +209,42 @@ def _networked(network: bool) -> Boundary:
     return Boundary("/t", ("/t",), (), (), (), (), network, False, Limits())
 
 
+def _networked_git(first: int) -> dict[str, str]:
+    """The box's own git settings, numbered from ``first``."""
+    settings = [("core.hooksPath", "/dev/null"), ("fetch.recurseSubmodules", "false"),
+                ("submodule.recurse", "false")]
+    found = {"GIT_CONFIG_COUNT": str(first + len(settings))}
+    for index, (key, value) in enumerate(settings, first):
+        found |= {f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value}
+    return found
+
+
 def test_a_box_with_the_network_runs_no_git_hook_after_the_callers_settings() -> None:
     given = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "user.name",
              "GIT_CONFIG_VALUE_0": "me", "PATH": "/usr/bin"}
 
     env = box_env(_networked(network=True), given)
 
-    assert env == {**given, "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_1": "core.hooksPath",
-                   "GIT_CONFIG_VALUE_1": "/dev/null", **BOX_DEFAULTS}
+    assert env == {**given, **_networked_git(1), **BOX_DEFAULTS}
 
 
-@pytest.mark.parametrize("count", ["", "x", "-3"])
+@pytest.mark.parametrize("count", ["", "x", "-3", "²", "٢", " 2"])
 def test_a_count_that_is_no_count_starts_the_settings_again(count: str) -> None:
+    """What git would refuse ("bogus count"): ASCII digits only, as git reads it."""
     env = box_env(_networked(network=True), {"GIT_CONFIG_COUNT": count})
-    assert env == {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath",
-                   "GIT_CONFIG_VALUE_0": "/dev/null", **BOX_DEFAULTS}
+    assert env == {**_networked_git(0), **BOX_DEFAULTS}
+
+
+@pytest.mark.parametrize("count", ["²", "٢"])
+def test_a_count_git_refuses_is_not_mended(tmp_path: Path, count: str) -> None:
+    """A dropped value beside such a count: nothing is numbered again (and nothing
+    crashes: int('²') raises)."""
+    given = {"GIT_CONFIG_COUNT": count, "GIT_CONFIG_KEY_0": "core.sshCommand",
+             "GIT_CONFIG_VALUE_0": f"{tmp_path}/ssh.sh", "GIT_CONFIG_KEY_1": "user.name",
+             "GIT_CONFIG_VALUE_1": "Operator"}
+    env = box_env(_steady_box(tmp_path), given)
+    assert "GIT_CONFIG_VALUE_0" not in env or env["GIT_CONFIG_VALUE_0"] != given[
+        "GIT_CONFIG_VALUE_0"]
 
 
 def test_a_box_without_the_network_leaves_git_its_hooks() -> None:
@@ -289,9 +310,7 @@ def test_a_git_setting_that_lost_its_value_goes_whole(tmp_path: Path) -> None:
     env = box_env(_steady_box(tmp_path), given)
 
     assert {name: value for name, value in env.items() if name.startswith("GIT_CONFIG")} == {
-        "GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": "user.name",
-        "GIT_CONFIG_VALUE_0": "Operator", "GIT_CONFIG_KEY_1": "core.hooksPath",
-        "GIT_CONFIG_VALUE_1": "/dev/null"}
+        "GIT_CONFIG_KEY_0": "user.name", "GIT_CONFIG_VALUE_0": "Operator", **_networked_git(1)}
     named = _git_name(env, tmp_path)
     assert (named.returncode, named.stdout) == (0, "Operator\n"), named.stderr
 
@@ -309,3 +328,16 @@ def test_settings_the_caller_left_incomplete_stay_so(tmp_path: Path, count: str)
     inside = _git_name(box_env(_steady_box(tmp_path), given), tmp_path)
     assert outside.returncode != 0 and "missing config" in outside.stderr
     assert inside.returncode != 0 and "missing config" in inside.stderr, inside.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_git_in_a_box_with_the_network_recurses_into_no_submodule(tmp_path: Path) -> None:
+    """Over the operator's `submodule.recurse = true`: a gitlink a part beside the fetch
+    stages would have git fetch in the agent's repository, with its config (red team 43)."""
+    (tmp_path / ".gitconfig").write_text("[submodule]\n\trecurse = true\n"
+                                         "[fetch]\n\trecurseSubmodules = true\n")
+    env = box_env(_steady_box(tmp_path), {"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    for key in ("submodule.recurse", "fetch.recurseSubmodules"):
+        read = subprocess.run(["git", "config", "--get", key], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=False)
+        assert read.stdout == "false\n", (key, read.stderr)
