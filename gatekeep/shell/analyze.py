@@ -401,6 +401,12 @@ class _State:
             hazards.append(Hazard("secret-variable", f"{program} prints the shell's variables "
                                   "and their values, which may hold secrets; what the "
                                   "command prints reaches the agent"))
+        if segment.kind is SegmentKind.DECLARATION and program != "export" and any(
+                flag in o[1:] for o in options if not o.startswith("--") for flag in "ni"):
+            # `declare -n r=PATH; r=1`, `declare -i x; x='HOME=1'`: a later assignment of
+            # another name sets a variable no assignment word shows
+            hazards.append(Hazard("environment", f"{program} -n or -i makes a later "
+                                  "assignment set a variable its words do not show"))
         for word in segment.argv[1:]:
             if word.raw in names or (word.value or "").startswith("-"):
                 continue

@@ -513,6 +513,10 @@ def test_gh_and_yarn_settings_by_assignment_are_hazards(source: str, name: str,
     ("export FOO=1", []),
     ("local x=1", []),
     ("export -- FOO=1 BAR", []),
+    # a nameref or an integer: a later assignment sets what no assignment word shows
+    *((source, [("environment", f"{source.split()[0]} -n or -i makes a later assignment "
+                 "set a variable its words do not show", "ask")])
+      for source in ("declare -n r=PATH", "local -i x", "typeset -ni r=HOME")),
     # no name, or -p: it prints the variables, with the values of the secret ones
     *((listing, [("secret-variable", f"{listing.split()[0]} prints the shell's variables and "
                   "their values, which may hold secrets; what the command prints reaches the "
