@@ -820,6 +820,10 @@ class _Judge:
         if target.value == "-":
             self.cwds.append(None)
             return
+        if any(o.name == "-P" for o in invocation.options) and ".." in (
+                target.value or "..").split("/"):
+            self.cwds.append(None)  # `cd -P link/..`: the link's parent, not the tree's
+            return
         self.cwds.extend(self.paths(target) or [None])
 
     def runs_from(self, invocation: Invocation) -> tuple[Verdict, ...]:

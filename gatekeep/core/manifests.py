@@ -437,16 +437,23 @@ def _links(manifest: dict[str, object], known: Manifests) -> bool:
 
 
 def _nested(judge: _Judge, directory: str | None) -> bool:
-    """A ``.git`` between the directory and the working directory (exclusive): a repository
-    inside the tree, whose config and hooks the box does not keep read-only."""
+    """A ``.git`` between the directory and the working directory (exclusive), or a bare
+    repository there: a repository inside the tree, whose config and hooks the box does not
+    keep read-only."""
     if directory is None:
         return True
     top = judge.context.cwd
     current = judge._realpath(directory)
     if not within(current, top):
         return False  # outside the tree: judged as foreign code on its own
+    fingerprint = judge.context.resolver.fingerprint
     while current != top and within(current, top):
-        if judge.context.resolver.fingerprint(posixpath.join(current, ".git")) is not None:
+        if fingerprint(posixpath.join(current, ".git")) is not None:
+            return True
+        # a bare repository (`git init --bare node_modules/b`): git takes a directory with
+        # HEAD and objects/ for its git dir, and obeys its `config` (red team 45)
+        if fingerprint(posixpath.join(current, "HEAD")) is not None \
+                and fingerprint(posixpath.join(current, "objects")) == "dir":
             return True
         current = posixpath.dirname(current)
     return False

@@ -8,10 +8,12 @@ of the home directory the box shows and where bwrap lives; a project policy or
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 
 from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
+from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
 from gatekeep.shell.knowledge import Knowledge
 
@@ -28,6 +30,20 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
+# Where bash may set a variable no assignment word shows, or evaluate a variable's value as
+# arithmetic, which may assign (red teams 43 and 45): `((...))`, `$[...]`, `let`, a loop's
+# variable, `[[ ... -eq ... ]]` and `[[ -v ... ]]`, a subscript assigned, expanded or given
+# to a builtin that takes names, `${NAME:=v}` and substrings, and a `{NAME}>` redirect,
+# which sets NAME to a descriptor. Reading them exactly is the parser's; a command with any
+# of them, quoted or not, gets no network (`HOME=1` made git read `1/.gitconfig`).
+_EVALUATES = on_use(
+    r"\(\(|\$\[|(?<![\w-])let\b"
+    r"|(?<![\w-])(?:for|select)[\s\\]+\w+[\s\\]*(?:\bin\b|\bdo\b|;|$)"
+    r"|\[\[[^\n]*?(?:-(?:eq|ne|lt|le|gt|ge|v)\b|\w\[)"
+    r"|\w\[[^]\s]*\]\+?=|\$\{[^}]*(?:[\[=]|:[^-+?=])"
+    r"|(?<![\w-])(?:read|printf|unset|declare|typeset|local|export|readonly|mapfile"
+    r"|readarray|getopts|wait|test)\b[^;&|\n]*\w\["
+    r"|\{[\w\[\]]+\}[\s\\]*[<>]", re.DOTALL | re.MULTILINE)
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -182,6 +198,8 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
     segments = decision.segments
     networked = [s for s in segments
                  if s.described is not None and _NETWORK.intersection(s.described[1])]
+    if networked and _EVALUATES.search(decision.command):
+        return False
     git_only = all(_program(s.described) == "git" for s in networked)
     return bool(networked) and all(_shares(s.described) for s in segments) and all(
         _beside(s.described, git_only, knowledge) for s in segments if s not in networked)
