@@ -137,11 +137,12 @@ _ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "decla
                        "unset_command"})
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
-# Nodes that are one shell word (or a quoted part of one).
-# the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
+# the tokens of a redirect: inside `[ ]` bash reads them as one, the grammar as a comparison
 _REDIRECT_TOKENS = frozenset({">", ">>", "<", "<<", ">|", "&>", "&>>", "<>", ">&", "<&", "<<<"})
+# the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
 _EVALUATED = frozenset({"arithmetic_expansion", "compound_statement", "c_style_for_statement",
                         "subscript", "expansion", "for_statement", "select_statement"})
+# Nodes that are one shell word (or a quoted part of one).
 _WORD_NODES = frozenset({"word", "concatenation", "string", "raw_string", "ansi_c_string",
                          "translated_string"})
 
