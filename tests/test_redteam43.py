@@ -51,6 +51,7 @@ def judge(policy: Policy, command: str) -> Decision:
     "for HOME in 1; do git fetch; done",
     "for PATH in /x; do git fetch; done",
     "select PATH in a; do git fetch; done",
+    "true {HOME}>/dev/null; git fetch",  # red team 45: HOME is set to the descriptor
 ])
 def test_an_unseen_assignment_of_a_variable_that_changes_programs_is_asked(
         policy: Policy, command: str) -> None:

@@ -52,6 +52,7 @@ _ARITHMETIC_ASSIGNS = on_use(
     r"(?<![\w$])([A-Za-z_]\w*)\s*(?:\[[^]]*\]\s*)?(?:[-+*/%&|^]|<<|>>)?=(?!=)"
     r"|(?:\+\+|--)\s*([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*(?:\+\+|--)")
 _DEFAULT_ASSIGNS = on_use(r"\$\{([A-Za-z_]\w*):?=")
+_DESCRIPTOR_ASSIGNS = on_use(r"\{([A-Za-z_]\w*)\}[\s\\]*[<>]")  # `{HOME}>f`: a descriptor
 _LOOP_ASSIGNS = on_use(r"\b(?:for|select)\s+([A-Za-z_]\w*)\s*(?:\bin\b|;|\n|\bdo\b|$)")
 _EXPANDED = on_use(r"\$\{?[#!]?([A-Za-z_][A-Za-z0-9_]*)")  # $NAME, ${NAME...}, ${#NAME}
 # a code-path variable's value of literal paths, or the variable's own value (checked)
@@ -162,13 +163,16 @@ class _State:
         ``GIT_*``) assigned where no assignment word shows it: by arithmetic
         (``$((HOME=1))``, ``((PATH++))``, ``[[ HOME=1 -eq 1 ]]``, a subscript, ``let``), by
         ``${CDPATH:=dir}``, or as a loop's variable (``for HOME in 1; do git fetch; done``).
-        No part would be judged with it: asked, found in the whole text, quoted or not."""
+        No part would be judged with it: asked, found in the whole text, quoted or not. Not
+        every spelling is found (a name in another variable's value: ``for y in HOME=1; do
+        ((y))``); a networked part gets no network beside any such construct
+        (``sandbox.policy._EVALUATES``)."""
         source = self.source
-        for name in _LOOP_ASSIGNS.findall(source) if "for" in source or "select" in source \
-                else ():
+        for name in [*_LOOP_ASSIGNS.findall(source), *_DESCRIPTOR_ASSIGNS.findall(source)]:
             if self.knowledge.risky_variable(name):
-                self.problems.append(Problem(f"a loop assigns {name}, which changes what "
-                                             "programs run or load", Span(0, len(source))))
+                self.problems.append(Problem(f"a loop or a redirect assigns {name}, which "
+                                             "changes what programs run or load",
+                                             Span(0, len(source))))
                 return
         if "=" not in source and "++" not in source and "--" not in source:
             return
@@ -179,8 +183,8 @@ class _State:
             for name in names:
                 if self.knowledge.risky_variable(name):
                     self.problems.append(Problem(
-                        f"bash assigns {name} inside an expansion ({text.strip()[:40]}), which "
-                        "changes what programs run or load", Span(region.start(), region.end())))
+                        f"bash assigns {name} inside an expansion, which changes what "
+                        "programs run or load", Span(region.start(), region.end())))
                     return
 
     def secret_hazards(self, program: str, segment: Segment) -> list[Hazard]:
