@@ -76,6 +76,15 @@ def tree(tmp_path: Path) -> Path:
     subprocess.run(["git", "init", "--bare", "-q", "node_modules/b2"], cwd=work, check=True)
     (work / "node_modules" / "b2" / "refs" / "x").mkdir()
     (work / "link").symlink_to("node_modules/b2/refs")
+    # red team 46: a git dir with only HEAD and a commondir, one whose HEAD is a link to a
+    # ref not there yet, and a link into a repository's subdirectory
+    (work / "node_modules" / "w").mkdir()
+    (work / "node_modules" / "w" / "HEAD").write_text("ref: refs/heads/main\n")
+    (work / "node_modules" / "w" / "commondir").write_text("../b2\n")
+    (work / "node_modules" / "b3").mkdir()
+    (work / "node_modules" / "b3" / "HEAD").symlink_to("refs/heads/zz")
+    (work / "node_modules" / "b2" / "x").mkdir()
+    (work / "link2").symlink_to("node_modules/b2/x")
     return work
 
 
@@ -90,6 +99,9 @@ def judged_in(policy: Policy, tree: Path, command: str) -> Decision:
     "cd node_modules/b2/refs/x && git fetch",  # git finds the bare repository above
     "git -C node_modules/b2 fetch",
     "cd -P link/.. && git fetch",  # bash follows the link: node_modules/b2
+    "cd node_modules/w && git fetch origin",  # red team 46: HEAD and a commondir
+    "cd node_modules/b3 && git fetch origin",  # a HEAD that is a dangling link
+    "cd link2/../refs && git fetch",  # no ./refs: bash goes through the link
 ])
 def test_a_bare_repository_in_the_tree_is_the_agents(policy: Policy, tree: Path,
                                                       command: str) -> None:
@@ -98,4 +110,21 @@ def test_a_bare_repository_in_the_tree_is_the_agents(policy: Policy, tree: Path,
 
 def test_the_trees_own_repository_keeps_the_network(policy: Policy, tree: Path) -> None:
     assert networked(policy, judged_in(policy, tree, "git fetch"))
-    assert networked(policy, judged_in(policy, tree, "cd link/.. && git fetch"))
+    assert networked(policy, judged_in(policy, tree, "cd ../work && git fetch"))
+
+
+@pytest.mark.parametrize("command", [
+    "[ -v b* ]; git fetch",  # red team 46: a file named `b[$(sh x.sh)]` matches the glob
+    '[ -v "$(cat f)" ]; git fetch',
+    ': b*; [ -v "$_" ]; git fetch',
+    "test -v 'a[x]'; git fetch",
+    "[[ -n x &&\n -v $(cat f) ]]; git fetch",
+])
+def test_test_v_without_a_plain_name_is_asked(policy: Policy, command: str) -> None:
+    decision = judge(policy, command)
+    assert decision.decision == "ask"
+    assert not networked(policy, decision)
+
+
+def test_test_v_of_a_plain_name_is_ordinary(policy: Policy) -> None:
+    assert networked(policy, judge(policy, "[ -v HOME ] && git fetch"))

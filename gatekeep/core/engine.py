@@ -820,9 +820,13 @@ class _Judge:
         if target.value == "-":
             self.cwds.append(None)
             return
-        if any(o.name == "-P" for o in invocation.options) and ".." in (
-                target.value or "..").split("/"):
-            self.cwds.append(None)  # `cd -P link/..`: the link's parent, not the tree's
+        parts = (target.value or "..").split("/")
+        if ".." in parts and (any(o.name == "-P" for o in invocation.options)
+                              or any(p not in ("", ".", "..") for p in
+                                     parts[:len(parts) - parts[::-1].index("..") - 1])):
+            # `cd -P link/..`, or `cd link/../x` where no ./x is (bash then goes through
+            # the link): a directory known only at run time
+            self.cwds.append(None)
             return
         self.cwds.extend(self.paths(target) or [None])
 

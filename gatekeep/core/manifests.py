@@ -450,10 +450,11 @@ def _nested(judge: _Judge, directory: str | None) -> bool:
     while current != top and within(current, top):
         if fingerprint(posixpath.join(current, ".git")) is not None:
             return True
-        # a bare repository (`git init --bare node_modules/b`): git takes a directory with
-        # HEAD and objects/ for its git dir, and obeys its `config` (red team 45)
-        if fingerprint(posixpath.join(current, "HEAD")) is not None \
-                and fingerprint(posixpath.join(current, "objects")) == "dir":
+        # a git dir (`git init --bare node_modules/b`, or one with only HEAD and a
+        # commondir): git takes it for its repository and obeys its `config`; HEAD may be
+        # a link to a ref not there yet (red teams 45 and 46)
+        if any(_present(judge.context.resolver, posixpath.join(current, name))
+               for name in ("HEAD", "commondir")):
             return True
         current = posixpath.dirname(current)
     return False

@@ -39,7 +39,7 @@ _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it write
 _EVALUATES = on_use(
     r"\(\(|\$\[|(?<![\w-])let\b"
     r"|(?<![\w-])(?:for|select)[\s\\]+\w+[\s\\]*(?:\bin\b|\bdo\b|;|$)"
-    r"|\[\[[^\n]*?(?:-(?:eq|ne|lt|le|gt|ge|v)\b|\w\[)"
+    r"|\[\[.*?(?:-(?:eq|ne|lt|le|gt|ge|v|R)\b|\w\[)"
     r"|\w\[[^]\s]*\]\+?=|\$\{[^}]*(?:[\[=]|:[^-+?=])"
     r"|(?<![\w-])(?:read|printf|unset|declare|typeset|local|export|readonly|mapfile"
     r"|readarray|getopts|wait|test)\b[^;&|\n]*\w\["

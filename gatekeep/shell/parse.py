@@ -137,6 +137,7 @@ _ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "decla
                        "unset_command"})
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
+_PLAIN_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")  # `test -v NAME` with no subscript
 # the tokens of a redirect: inside `[ ]` bash reads them as one, the grammar as a comparison
 _REDIRECT_TOKENS = frozenset({">", ">>", "<", "<<", ">|", "&>", "&>>", "<>", ">&", "<&", "<<<"})
 # the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
@@ -597,7 +598,9 @@ class _Walker:
             for child in node.children_by_field_name("argument"):
                 self.evaluations.names_in(child, self.span(node))
         if program in ("test", "[") and any(
-                w.value in ("-v", "-R") and not nxt.static for w, nxt in pairwise(argv)):
+                w.value in ("-v", "-R") and not (nxt.static and nxt.raw == nxt.value
+                                                 and _PLAIN_NAME.fullmatch(nxt.value or ""))
+                for w, nxt in pairwise(argv)):
             self.problem("test -v with a name known only at run time (bash evaluates its "
                          "subscript, which can run commands)", node)
 
@@ -671,6 +674,16 @@ class _Walker:
                                  "comparison (write it quoted: \\>)", child)
                     return
                 stack.extend(child.children)
+        stack = list(node.children)
+        while stack:  # `[ -v b* ]`, `[[ -v $(cat f) ]]`: bash evaluates a subscript in it
+            child = stack.pop()
+            following = child.next_sibling
+            if child.type == "test_operator" and self.text(child) in ("-v", "-R") and (
+                    following is None or not _PLAIN_NAME.fullmatch(self.text(following))):
+                self.problem(f"test {self.text(child)} with no plain name (bash evaluates a "
+                             "subscript in it, which can run commands)", child)
+                return
+            stack.extend(child.children)
         self.evaluations.test(node, self.span(node))
         self.children(node, via, depth)
         self.add(Segment(SegmentKind.TEST, self.text(node), self.span(node), via=via))
