@@ -105,8 +105,8 @@ def test_other_fetches_keep_the_network(policy: Policy, command: str) -> None:
     assert boxed_network(judge(policy, command), policy.knowledge)
 
 
-@pytest.mark.parametrize("name", ["Npm_Config_Registry", "https_proxy", "SSL_CERT_FILE",
-                                  "NODE_TLS_REJECT_UNAUTHORIZED", "GOROOT", "MAKEFILES"])
+@pytest.mark.parametrize("name", ["Npm_Config_Registry", "GOROOT", "RUSTUP_TOOLCHAIN",
+                                  "MAKEFILES"])
 def test_variables_red_team_43_found_missing_are_risky(policy: Policy, name: str) -> None:
     decision = judge(policy, f"export {name}=x")
     assert "hazard:environment" in [v.rule for s in decision.segments for v in s.deciding]
