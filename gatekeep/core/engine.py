@@ -732,7 +732,8 @@ class _Judge:
         npx tsc`` runs the top's), looked for in the working tree only."""
         resolver = self.context.resolver
         project = cwd
-        while within(posixpath.dirname(project), self.context.cwd) and not any(
+        while project != posixpath.dirname(project) \
+                and within(posixpath.dirname(project), self.context.cwd) and not any(
                 resolver.fingerprint(posixpath.join(project, marker)) is not None
                 for marker in ("package.json", "node_modules")):
             project = posixpath.dirname(project)

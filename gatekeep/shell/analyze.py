@@ -168,7 +168,8 @@ class _State:
         ((y))``); a networked part gets no network beside any such construct
         (``sandbox.policy._EVALUATES``)."""
         source = self.source
-        for name in [*_LOOP_ASSIGNS.findall(source), *_DESCRIPTOR_ASSIGNS.findall(source)]:
+        looped = _LOOP_ASSIGNS.findall(source) if "for" in source or "select" in source else []
+        for name in [*looped, *(_DESCRIPTOR_ASSIGNS.findall(source) if "}" in source else ())]:
             if self.knowledge.risky_variable(name):
                 self.problems.append(Problem(f"a loop or a redirect assigns {name}, which "
                                              "changes what programs run or load",

@@ -310,3 +310,10 @@ def test_systemctl_reads_without_a_question(command: str, expected: str,
                                             tmp_path: Path) -> None:
     decision = judge(command, tmp_path)
     assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+def test_npx_in_the_root_directory_ends(tmp_path: Path) -> None:
+    """The project search stops at `/` when the working directory is `/` itself (it looped
+    there: `/` is within `/`)."""
+    context = Context(cwd="/", home=str(tmp_path), resolver=SystemResolver("/usr/bin:/bin"))
+    assert decide(POLICY, parse("npx some-tool-nowhere"), context).decision == "ask"
