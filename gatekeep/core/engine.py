@@ -28,10 +28,11 @@ from gatekeep.policy.values import PackageGuard
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.effects import INFO, describe
+from gatekeep.shell.effects import INFO, SETS, describe
 from gatekeep.shell.knowledge import ProgramEffects
 from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
 
+_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
     SegmentKind.TEST: "a test expression; runs no program",
@@ -224,6 +225,8 @@ class _Judge:
         paths it writes, code it runs from outside the tree: ``foreign``), and what to
         describe it by."""
         program = invocation.program
+        if invocation.segment.kind in (SegmentKind.ASSIGNMENT, SegmentKind.DECLARATION):
+            return invocation, self.sets_plain(invocation)
         if program is None:  # a test expression (`[ -f x ]`, `[[ ... ]]`) is `test`'s
             segment = invocation.segment
             test = segment.kind is SegmentKind.TEST and not segment.redirects \
@@ -274,6 +277,29 @@ class _Judge:
         if info is not None:
             return invocation, (f"{base} {info}", (*effects, INFO))
         return invocation, (" ".join((base, *named)), effects)
+
+    def sets_plain(self, invocation: Invocation) -> tuple[str, tuple[str, ...]] | None:
+        """``export CI=1`` before ``npm ci``: variables ``environment.plain`` names, set or
+        exported with nothing else (no option, redirect, hazard or wrapper), change no more
+        than ``CI=1 npm ci`` does; described by ``SETS``, which may share a networked box.
+        None for any other declaration or assignment (described by nothing)."""
+        segment = invocation.segment
+        if segment.redirects or invocation.hazards or segment.wrapper is not None:
+            return None
+        names = [a.name for a in segment.assignments]
+        if segment.kind is SegmentKind.DECLARATION:
+            if invocation.program != "export":
+                return None
+            given = {a.text for a in segment.assignments}
+            for word in segment.argv[1:]:
+                if word.raw in given:
+                    continue
+                if not word.static or word.value is None or not _NAME.fullmatch(word.value):
+                    return None  # an option (`-f`, `-n`, `--`) or a name known at run time
+                names.append(word.value)
+        if not names or not all(self.knowledge.plain_variable(n) for n in names):
+            return None
+        return invocation.program or "", (SETS,)
 
     def info_only(self, invocation: Invocation, base: str) -> str | None:
         """The option of a run that only prints information and exits (``node -v``): one

@@ -15,6 +15,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
+from gatekeep.shell.effects import SETS
 from gatekeep.shell.knowledge import Knowledge
 
 TYPE_CHECKING = False
@@ -30,6 +31,7 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
+_SETS = (SETS,)  # `export CI=1 && npm ci`: plain variables alone (engine.sets_plain)
 # Where bash may set a variable no assignment word shows, or evaluate a variable's value as
 # arithmetic, which may assign (red teams 43 and 45): `((...))`, `$[...]`, `let`, a loop's
 # variable, `[[ ... -eq ... ]]` and `[[ -v ... ]]`, a subscript assigned, expanded or given
@@ -164,6 +166,7 @@ def downloads_only(decision: Decision, knowledge: Knowledge | None = None) -> bo
         and all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
                                              or s.described[1] == ("reads",)
                                              or s.described == _MOVES
+                                             or s.described[1] == _SETS
                                              or _reads_its_input(s.described, knowledge))
                 for s in segments)
 
@@ -208,7 +211,8 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:
     if described is None or _TREE_CODE in described[1]:
         return False
-    return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1])
+    return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1]) \
+        or described[1] == _SETS
 
 
 def _beside(described: tuple[str, tuple[str, ...]] | None, git_only: bool,
@@ -223,7 +227,7 @@ def _beside(described: tuple[str, tuple[str, ...]] | None, git_only: bool,
     kept: git writes no file of its settings, nor through a link."""
     if described is None:
         return False
-    if described[1] == ("reads",) or described == _MOVES \
+    if described[1] in (("reads",), _SETS) or described == _MOVES \
             or _reads_its_input(described, knowledge) or _wraps(described, knowledge) \
             or (not described[1] and knowledge is not None
                 and knowledge.spec(_program(described)).says_only):

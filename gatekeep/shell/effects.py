@@ -29,6 +29,9 @@ INTERNAL = ("runs-package",)
 # a run that only prints information about the program and exits (`python3 --version`):
 # no effect of the vocabulary, said as such; rules cannot name it
 INFO = "prints-information"
+# a shell assignment or `export` of plain variables alone (`export CI=1`), as `CI=1 npm ci`
+# sets them for one part: no effect of the vocabulary; it may share a networked box
+SETS = "sets-plain-variables"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:

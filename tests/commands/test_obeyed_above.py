@@ -77,6 +77,17 @@ def test_a_variable_set_for_a_networked_part_but_a_plain_one_takes_its_network(
     assert _network(settled, f"{assignment}git fetch", settled.work) is network
 
 
+@pytest.mark.parametrize(("declaration", "network"), [
+    ("export CI=1 LANG=C && ", True), ("NO_COLOR=1; ", True),
+    ("export HTTPS_PROXY=http://127.0.0.1:9 && ", False), ("export FOO=1; ", False)])
+def test_plain_variables_exported_before_a_networked_part_keep_its_network(
+        settled: Sandbox, declaration: str, network: bool) -> None:
+    _npm_project(settled.work)
+    subprocess.run(["git", "init", "-q", str(settled.work)], check=True, timeout=30)
+
+    assert _network(settled, f"{declaration}npm ci", settled.work) is network
+
+
 @pytest.mark.parametrize("option", ["--cache c", "--https-proxy http://127.0.0.1:9",
                                     "--strict-ssl=false", "--cafile ca.crt", "--registry x"])
 def test_where_npm_sends_its_token_or_takes_its_packages_is_asked(sandbox: Sandbox,
