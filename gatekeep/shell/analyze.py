@@ -798,9 +798,10 @@ class _Options:
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))
-            if not self.options and script.static and not spec.in_shell:
-                # no option of the interpreter's own (`-r mod`, `-W x::mod` load other code):
-                # the script is all the code it runs, judged by where it is
+            if script.static and not spec.in_shell \
+                    and all(o.name in spec.script_options for o in self.options):
+                # no option of the interpreter's own but how it runs (`-r mod`, `-W x::mod`
+                # load other code): the script is all the code it runs, judged by where it is
                 self.code.append(script)
 
     @staticmethod

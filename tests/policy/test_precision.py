@@ -241,6 +241,14 @@ def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
     ("python3 .git/y.py", "ask"), ("python3 $SCRIPT", "ask"), ("sed -f tools/x.sed a", "ask"),
     ("curl -s https://example.com | python3 tools/y.py", "ask"),
     ("NODE_OPTIONS='--require /tmp/hook.js' node scripts/x.js", "ask"),
+    # options that change only how the script runs (knowledge `script_options`)
+    ("python3 -B tools/y.py", "allow"), ("python3 -u -E tools/y.py", "allow"),
+    ("python3 -Bu tools/y.py", "allow"), ("node --enable-source-maps scripts/x.js", "allow"),
+    ("node --max-old-space-size=4096 scripts/x.js", "allow"),
+    ("python3 -Bi tools/y.py", "ask"),  # then reads code from its input
+    ("python3 -uW ignore::evil.W tools/y.py", "ask"), ("python3 -X dev tools/y.py", "ask"),
+    ("python3 -u /tmp/y.py", "ask"), ("node --inspect scripts/x.js", "ask"),
+    ("node --no-warnings --require=/tmp/hook.js scripts/x.js", "ask"),
 ])
 def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
                                              tmp_path: Path) -> None:
