@@ -31,6 +31,8 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
+# what writes git's refs and objects only, never a file of the working tree
+_REFS_ONLY = ("git fetch", "git remote update")
 _SETS = (SETS,)  # `export CI=1 && npm ci`: plain variables alone (engine.sets_plain)
 # Where bash may set a variable no assignment word shows, or evaluate a variable's value as
 # arithmetic, which may assign (red teams 43 and 45): `((...))`, `$[...]`, `let`, a loop's
@@ -45,7 +47,7 @@ _EVALUATES = on_use(
     r"|\w\[[^]\s]*\]\+?=|\$\{[^}]*(?:[\[=]|:[^-+?=])"
     r"|(?<![\w-])(?:read|printf|unset|declare|typeset|local|export|readonly|mapfile"
     r"|readarray|getopts|wait|test)\b[^;&|\n]*\w\["
-    r"|\{[\w\[\]]+\}[\s\\]*[<>]", re.DOTALL | re.MULTILINE)
+    r"|\{[A-Za-z_]\w*(?:\[|\}[\s\\]*[<>])", re.DOTALL | re.MULTILINE)
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:
@@ -204,6 +206,13 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
     if networked and _EVALUATES.search(decision.command):
         return False
     git_only = all(_program(s.described) == "git" for s in networked)
+    if git_only and any(s.described == _MOVES for s in segments) and any(
+            "writes-tree" in s.described[1] and s.described[0] not in _REFS_ONLY
+            for s in segments if s.described is not None):
+        # `git switch evil && cd x && git fetch`: a commit may hold `x/HEAD`, `x/config` and
+        # `x/objects/`, a repository of the agent's once checked out, where the nested
+        # check saw none (red team 47); so may `git pull` run again in a loop
+        return False
     return bool(networked) and all(_shares(s.described) for s in segments) and all(
         _beside(s.described, git_only, knowledge) for s in segments if s not in networked)
 

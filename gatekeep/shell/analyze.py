@@ -36,7 +36,7 @@ _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
 # ${!x}, ${!x[0]}: the value of the variable x names (not ${!x*}, ${!x@}: names;
 # ${!x[@]}, ${!x[*]}: keys)
-_INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_*@]|\[[@*]\])")
+_INDIRECT = on_use(r"\$\{!([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|[*@]\}|\[[@*]\])")
 # Where bash evaluates names as arithmetic: (( )), $(( )), a subscript or an offset in
 # ${ }, [[ ]] with an arithmetic comparison, let
 _ARITHMETIC_REGIONS = on_use(

@@ -83,8 +83,9 @@ class Evaluations:
         if "@" in kinds and kinds.index("@") + 1 < len(kinds) \
                 and _text(node.children[kinds.index("@") + 1]) == "P":
             self.prompts.append(span)
+        # `${!x@}` and `${!x*}` list names; `${!x@Q}` expands the variable x names
         indirect = len(kinds) > 2 and kinds[1] == "!" and not (
-            kinds[2] == "subscript" or (len(kinds) > 3 and kinds[3] in ("@", "*")))
+            kinds[2] == "subscript" or (kinds[3:] in (["@", "}"], ["*", "}"])))
         if indirect:
             self.evaluate(_text(node.children[2]), span)  # ${!x}: the name x holds is evaluated
         if ":" in kinds:

@@ -138,6 +138,7 @@ _ONE_LINE = frozenset({"command", "file_redirect", "herestring_redirect", "decla
 # Nodes whose text lies partly outside their children.
 _NO_GAP_CHECK = frozenset({"heredoc_body"})
 _PLAIN_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")  # `test -v NAME` with no subscript
+_BUILTIN_RUNNERS = ("command", "builtin", "time")  # what they run is a builtin still
 # the tokens of a redirect: inside `[ ]` bash reads them as one, the grammar as a comparison
 _REDIRECT_TOKENS = frozenset({">", ">>", "<", "<<", ">|", "&>", "&>>", "<>", ">&", "<&", "<<<"})
 # the nodes ``_Walker.note_evaluation`` looks at: the rest need no call
@@ -452,10 +453,10 @@ class _Walker:
         elif argv and _keyword(argv):
             self.problem(f"bash reads {_keyword(argv)!r} here as a keyword gatekeep cannot parse",
                          node)
-        elif argv and _evaluates(argv):
+        elif argv and _evaluates(_builtin_run(argv)):
             self.arithmetic = self.arithmetic or self.span(node)
-        if argv:
-            self.builtin_evaluation(node, argv)
+        if argv and _builtin_run(argv):
+            self.builtin_evaluation(node, _builtin_run(argv))
         shown = outer or node
         self.add(Segment(segment_kind, self.text(shown), self.span(shown), tuple(argv),
                          tuple(assignments), tuple(redirects), via, background=background))
@@ -736,6 +737,17 @@ def _keyword(argv: list[Word]) -> str | None:
         raws = raws[2:] if raws[1:2] == ["-p"] else raws[1:]
         return raws[0] if raws and raws[0] in _KEYWORDS - {"time"} else None
     return raws[0] if raws[0] in _KEYWORDS else None
+
+
+def _builtin_run(argv: list[Word]) -> list[Word]:
+    """The words of the builtin that ``command``, ``builtin`` or ``time`` run (``command -p
+    test -v b*`` runs the builtin ``test``, which evaluates the name's subscript)."""
+    at = 0
+    while at < len(argv) and argv[at].value in _BUILTIN_RUNNERS:
+        at += 1
+        while at < len(argv) and (argv[at].value or "").startswith("-"):
+            at += 1  # `command -p`, `time -p`, `--`
+    return argv[at:]
 
 
 def _evaluates(argv: list[Word]) -> bool:
