@@ -274,6 +274,8 @@ class _State:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
             (writes if redirect.writes else reads).append(redirect.target)
+        if spec_now.wrapper is not None and spec_now.wrapper.assignments:
+            hazards.extend(_environment_wrapper(program, parsed))
         trees = spec_now.reads_trees or any(o.name in RECURSIVE for o in parsed.options)
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
@@ -810,6 +812,26 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:
+    """``env NAME=VALUE cmd`` sets variables for ``cmd``, judged as a prefix assignment is
+    (with the inner command). Without a command it prints the environment; an option
+    (``-i``, ``-u``, ``-C``, ``-S``) changes what the command runs with, or where, past what
+    gatekeep follows (a box's own settings for git are variables too)."""
+    hazards = []
+    if parsed.options:
+        shown = " ".join(o.name for o in parsed.options)
+        hazards.append(Hazard("environment", f"{program} {shown} changes the environment or "
+                              "the directory the command runs with"))
+    words = parsed.inner[0] if parsed.inner is not None else ()
+    if not parsed.scripts and all(
+            w.value is not None and "=" in w.value and _NAME.match(w.value.split("=", 1)[0])
+            for w in words):
+        hazards.append(Hazard("secret-variable", f"{program} without a command prints the "
+                              "environment, which may hold secrets; what the command prints "
+                              "reaches the agent"))
+    return hazards
 
 
 _FLAGGED: dict[int, tuple[ProgramSpec, frozenset[str]]] = {}

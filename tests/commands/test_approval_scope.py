@@ -3,8 +3,9 @@
 The approval is made the way an operator makes it: "always" at a real prompt on a
 pseudo-terminal. Each variant then runs with no terminal at all, so anything the
 approval does not cover is refused at once (exit 126) and its script never runs.
-The script runs as ``python3 -B s.py``: an interpreter option before the script keeps it
-asked (``python3 s.py`` alone runs the tree's code, allowed without an approval).
+The script runs as ``python3 -X dev s.py``: an interpreter option before the script that
+changes more than how it runs (knowledge ``script_options``) keeps it asked (``python3
+s.py`` alone runs the tree's code, allowed without an approval).
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ def approve(sandbox: Sandbox, command: str) -> dict[str, Any]:
 
 @pytest.fixture
 def approved(sandbox: Sandbox) -> Sandbox:
-    """A tree with ``s.py`` whose ``python3 -B s.py`` the operator approved for good."""
+    """A tree with ``s.py`` whose ``python3 -X dev s.py`` the operator approved for good."""
     (sandbox.work / ".git").mkdir()
     (sandbox.work / "s.py").write_text(SCRIPT)
-    approval = approve(sandbox, "python3 -B s.py")
-    assert approval["argv"] == ["python3", "-B", "s.py"]
+    approval = approve(sandbox, "python3 -X dev s.py")
+    assert approval["argv"] == ["python3", "-X", "dev", "s.py"]
     assert approval["scope"] == str(sandbox.work)
     (sandbox.work / "ran").unlink()
     return sandbox
@@ -48,7 +49,7 @@ def refused(sandbox: Sandbox, command: str, cwd: Path | None = None) -> str:
 
 
 def test_the_approved_invocation_runs_without_a_prompt(approved: Sandbox) -> None:
-    result = approved.gatekeep("run", "-c", "python3 -B s.py")
+    result = approved.gatekeep("run", "-c", "python3 -X dev s.py")
     assert result.returncode == 0, result.stderr
     assert (approved.work / "ran").exists()
     assert approved.audit()[-1]["rules"][0].startswith("approval:")
@@ -59,10 +60,10 @@ def test_it_runs_from_any_directory_inside_the_approved_tree(sandbox: Sandbox) -
     script = sandbox.work / "tools" / "s.py"
     script.parent.mkdir()
     script.write_text(SCRIPT)
-    approve(sandbox, f"python3 -B {script}")
+    approve(sandbox, f"python3 -X dev {script}")
     sub = sandbox.work / "sub"
     sub.mkdir()
-    assert sandbox.gatekeep("run", "-c", f"python3 -B {script}", cwd=sub).returncode == 0
+    assert sandbox.gatekeep("run", "-c", f"python3 -X dev {script}", cwd=sub).returncode == 0
     assert (sub / "ran").exists()
 
 
@@ -71,26 +72,26 @@ def test_the_same_words_naming_another_file_are_asked(approved: Sandbox) -> None
     sub = approved.work / "sub"
     sub.mkdir()
     (sub / "s.py").write_text(SCRIPT)
-    refused(approved, "python3 -B s.py", cwd=sub)
+    refused(approved, "python3 -X dev s.py", cwd=sub)
     assert not (sub / "ran").exists()
 
 
 def test_an_edited_script_is_asked_again(approved: Sandbox) -> None:
     """The approval is of what s.py said when the operator approved it."""
     (approved.work / "s.py").write_text(SCRIPT + "print('and more')\n")
-    stderr = refused(approved, "python3 -B s.py")
+    stderr = refused(approved, "python3 -X dev s.py")
     assert "hazard:script-file" in stderr
     assert not (approved.work / "ran").exists()
 
 
 @pytest.mark.parametrize("command", [
-    "PYTHONPATH=evil python3 -B s.py",
-    "LD_PRELOAD=./x.so python3 -B s.py",
-    "PYTHONSTARTUP=x python3 -B s.py",
-    "python3 -B s.py 2>/dev/null",
-    "env -C . python3 -B s.py",
-    "python3 -B s.py extra",
-    "nice python3 -B s.py",
+    "PYTHONPATH=evil python3 -X dev s.py",
+    "LD_PRELOAD=./x.so python3 -X dev s.py",
+    "PYTHONSTARTUP=x python3 -X dev s.py",
+    "python3 -X dev s.py 2>/dev/null",
+    "env -C . python3 -X dev s.py",
+    "python3 -X dev s.py extra",
+    "nice python3 -X dev s.py",
 ])
 def test_extra_assignments_redirections_words_or_wrappers_are_asked(approved: Sandbox,
                                                                      command: str) -> None:
@@ -101,13 +102,13 @@ def test_extra_assignments_redirections_words_or_wrappers_are_asked(approved: Sa
 def test_a_protected_read_redirected_into_it_is_asked(approved: Sandbox) -> None:
     (approved.home / ".ssh").mkdir()
     (approved.home / ".ssh" / "id_rsa").write_text("KEY\n")
-    refused(approved, "python3 -B s.py < ~/.ssh/id_rsa")
+    refused(approved, "python3 -X dev s.py < ~/.ssh/id_rsa")
     assert not (approved.work / "ran").exists()
 
 
 def test_a_write_outside_the_tree_is_asked(approved: Sandbox) -> None:
     outside = approved.root / "outside.txt"
-    stderr = refused(approved, f"python3 -B s.py > {outside}")
+    stderr = refused(approved, f"python3 -X dev s.py > {outside}")
     assert "path:outside" in stderr
     assert not outside.exists() and not (approved.work / "ran").exists()
 
@@ -116,8 +117,8 @@ def test_a_cd_out_of_the_approved_tree_is_asked(approved: Sandbox) -> None:
     other = approved.root / "other"
     other.mkdir()
     (other / "s.py").write_text(SCRIPT)
-    refused(approved, "cd ../other && python3 -B s.py")
-    refused(approved, "python3 -B s.py", cwd=other)
+    refused(approved, "cd ../other && python3 -X dev s.py")
+    refused(approved, "python3 -X dev s.py", cwd=other)
     assert not (other / "ran").exists()
 
 
@@ -128,7 +129,7 @@ def test_another_program_of_the_same_name_is_asked(approved: Sandbox) -> None:
     fake.write_text("#!/bin/sh\ntouch ran\n")
     fake.chmod(0o755)
     path = f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
-    result = approved.gatekeep("run", "-c", "python3 -B s.py", env={"PATH": path})
+    result = approved.gatekeep("run", "-c", "python3 -X dev s.py", env={"PATH": path})
     assert result.returncode == 126, result.stderr
     assert not (approved.work / "ran").exists()
 
@@ -136,14 +137,14 @@ def test_another_program_of_the_same_name_is_asked(approved: Sandbox) -> None:
 def test_check_applies_approvals_and_names_the_one_it_used(approved: Sandbox) -> None:
     approval_id = json.loads((approved.config_home / "gatekeep" / "approvals.json")
                              .read_text())["approvals"][0]["id"]
-    result = approved.gatekeep("check", "--json", "-c", "python3 -B s.py")
+    result = approved.gatekeep("check", "--json", "-c", "python3 -X dev s.py")
     assert result.returncode == 0, result.stdout + result.stderr
     (segment,) = json.loads(result.stdout)["segments"]
     assert segment["rules"] == [f"approval:{approval_id}"]
     assert segment["reason"] == (f"approved by the operator for {approved.work} "
                                  f"(approval {approval_id})")
     # a named policy stands alone: the operator's approvals are not part of it
-    alone = approved.gatekeep("check", "--policy", "builtin:default", "-c", "python3 -B s.py")
+    alone = approved.gatekeep("check", "--policy", "builtin:default", "-c", "python3 -X dev s.py")
     assert alone.returncode == 3
 
 
@@ -151,8 +152,8 @@ def test_a_new_reason_to_ask_is_not_covered(approved: Sandbox) -> None:
     """The approval lifts the asks the operator saw, not one the policy adds later."""
     approved.write_operator_policy(
         "gatekeep: 1\nextends: [builtin:default]\nrules:\n"
-        "  - id: scripts-reviewed\n    ask: ['python3 -B s.py']\n    reason: review it first\n")
-    stderr = refused(approved, "python3 -B s.py")
+        "  - id: scripts-reviewed\n    ask: ['python3 -X dev s.py']\n    reason: review it first\n")
+    stderr = refused(approved, "python3 -X dev s.py")
     assert "scripts-reviewed" in stderr
     assert not (approved.work / "ran").exists()
 
@@ -200,34 +201,35 @@ def test_a_here_document_is_part_of_the_approval(sandbox: Sandbox) -> None:
     (sandbox.work / ".git").mkdir()
     (sandbox.work / "s.py").write_text(
         "import pathlib, sys; pathlib.Path('ran').write_text(sys.stdin.read())\n")
-    approve(sandbox, "python3 -B s.py <<'EOF'\nselect 1;\nEOF")
+    approve(sandbox, "python3 -X dev s.py <<'EOF'\nselect 1;\nEOF")
     assert (sandbox.work / "ran").read_text() == "select 1;\n"
     (sandbox.work / "ran").unlink()
-    refused(sandbox, "python3 -B s.py <<'EOF'\ndrop table users;\nEOF")
+    refused(sandbox, "python3 -X dev s.py <<'EOF'\ndrop table users;\nEOF")
     assert not (sandbox.work / "ran").exists()
-    assert sandbox.gatekeep("run", "-c", "python3 -B s.py <<'EOF'\nselect 1;\nEOF").returncode == 0
+    again = sandbox.gatekeep("run", "-c", "python3 -X dev s.py <<'EOF'\nselect 1;\nEOF")
+    assert again.returncode == 0
 
 
 def test_a_cd_later_in_a_loop_is_part_of_the_scope(approved: Sandbox) -> None:
     other = approved.root / "other"
     other.mkdir()
     (other / "s.py").write_text(SCRIPT)
-    refused(approved, "for i in 1 2; do python3 -B s.py; cd ../other; done")
-    refused(approved, "while true; do python3 -B s.py; cd ../other; done")
+    refused(approved, "for i in 1 2; do python3 -X dev s.py; cd ../other; done")
+    refused(approved, "while true; do python3 -X dev s.py; cd ../other; done")
     assert not (other / "ran").exists() and not (approved.work / "ran").exists()
 
 
 def test_a_directory_that_does_not_exist_yet_is_not_in_scope(approved: Sandbox) -> None:
     """An earlier part could make it a link to anywhere (git apply, tar x, unzip)."""
-    refused(approved, "mkdir sub && cd sub && python3 -B s.py")
+    refused(approved, "mkdir sub && cd sub && python3 -X dev s.py")
     assert not (approved.work / "sub").exists()
 
 
 def test_home_relative_words_are_not_the_absolute_ones(sandbox: Sandbox) -> None:
     (sandbox.work / ".git").mkdir()
     (sandbox.work / "s.py").write_text(SCRIPT)
-    approve(sandbox, "python3 -B s.py /srv/data")
-    for variant in ("python3 -B s.py ~/srv/data", "python3 -B s.py $HOME/srv/data"):
+    approve(sandbox, "python3 -X dev s.py /srv/data")
+    for variant in ("python3 -X dev s.py ~/srv/data", "python3 -X dev s.py $HOME/srv/data"):
         refused(sandbox, variant)
 
 

@@ -204,6 +204,21 @@ def test_sibling_forms(command: str, expected: str, tmp_path: Path) -> None:
 # -- read-only forms and the index-only restore ------------------------------------------------
 
 @pytest.mark.parametrize(("command", "expected"), [
+    ("env CI=1 NODE_ENV=test npm test", "allow"), ("env LANG=C make", "allow"),
+    ("env", "ask"), ("env | grep NODE", "ask"), ("env -i make", "ask"),
+    ("env PATH=./bin:$PATH make", "ask"), ("env X=$GH_TOKEN make", "ask"),
+    ("env -C /tmp ls", "ask"),
+])
+def test_env_runs_its_command_with_assignments(command: str, expected: str,
+                                               tmp_path: Path) -> None:
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "Makefile").write_text("all:\n\ttrue\n")
+    (tmp_path / "work" / "package.json").write_text('{"scripts": {"test": "true"}}\n')
+    decision = judge(command, tmp_path)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+
+
+@pytest.mark.parametrize(("command", "expected"), [
     ("git restore --staged src/main.ts", "allow"), ("git restore -S a.txt", "allow"),
     ("git restore --stag a.txt", "allow"), ("git restore -SW a.txt", "ask"),
     ("git restore --staged --worktree a.txt", "ask"), ("git restore a.txt", "ask"),

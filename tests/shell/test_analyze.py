@@ -164,6 +164,19 @@ def test_env_assignment_of_a_risky_variable_is_a_hazard(knowledge: Knowledge) ->
     ]
 
 
+@pytest.mark.parametrize(("source", "kinds"), [
+    ("env A=1 make", []),
+    ("env", ["secret-variable"]),  # it prints the environment
+    ("env A=1", ["secret-variable"]), ("env -0", ["environment", "secret-variable"]),
+    ("env -i make", ["environment"]),  # a box's git settings are variables too
+    ("env -u GIT_CONFIG_COUNT git fetch", ["environment"]),
+    ("env -C /tmp ls", ["environment"]),  # a directory gatekeep does not follow
+    ("env -S 'ls -l'", ["environment"]),
+])
+def test_env_itself(knowledge: Knowledge, source: str, kinds: list[str]) -> None:
+    assert sorted(h.kind for h in run(source, knowledge).invocations[0].hazards) == kinds
+
+
 def test_env_split_string_is_a_script(knowledge: Knowledge) -> None:
     analysis = run("env -S 'rm -rf x'", knowledge)
     assert programs(analysis) == [("env", None, ()), ("rm", "env", ("env",))]
