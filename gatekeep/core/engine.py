@@ -18,6 +18,7 @@ from gatekeep.core.paths import (
     Context,
     Protection,
     compile_protection,
+    joined_text,
     resolve,
     resolve_text,
     within,
@@ -30,9 +31,19 @@ from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.effects import INFO, SETS, describe
 from gatekeep.shell.knowledge import ProgramEffects
-from gatekeep.shell.model import ParsedCommand, Problem, Segment, SegmentKind, Span, Word
+from gatekeep.shell.model import (
+    Assignment,
+    ParsedCommand,
+    Problem,
+    Segment,
+    SegmentKind,
+    Span,
+    Word,
+)
 
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")
+# a plain variable's value: a word that names no file outside the system's own directories
+_PLAIN_VALUE = on_use(r"(?!/)(?!.*\.\.)(?!.*:/)[A-Za-z0-9_.:@+,=/-]*")
 _CONSTRUCTS = {
     SegmentKind.ASSIGNMENT: "sets shell variables",
     SegmentKind.TEST: "a test expression; runs no program",
@@ -286,6 +297,8 @@ class _Judge:
         segment = invocation.segment
         if segment.redirects or invocation.hazards or segment.wrapper is not None:
             return None
+        if not all(self.plain_assignment(a) for a in segment.assignments):
+            return None
         names = [a.name for a in segment.assignments]
         if segment.kind is SegmentKind.DECLARATION:
             if invocation.program != "export":
@@ -300,6 +313,25 @@ class _Judge:
         if not names or not all(self.knowledge.plain_variable(n) for n in names):
             return None
         return invocation.program or "", (SETS,)
+
+    def plain_assignment(self, assignment: Assignment) -> bool:
+        """A plain variable (``environment.plain``) given a value written out that names no
+        file of the agent's: no ``..`` and no absolute path (glibc reads ``LANGUAGE=../x``
+        and ``LC_ALL=/x`` as a locale's directory, whose translations git prints its
+        environment with; ``TZ=:/x`` as a zone file), no array (bash evaluates its
+        subscripts: ``CI=([$(cat f)]=x)``), nothing known only at run time."""
+        if not self.knowledge.plain_variable(assignment.name):
+            return False
+        value = assignment.value
+        if value is None:
+            return assignment.text == f"{assignment.name}="
+        if not value.static or value.value is None:
+            return False
+        if value.raw == assignment.text:  # a wrapper's `env NAME=VALUE`: the word whole
+            text = value.value.split("=", 1)[1] if "=" in value.value else None
+        else:
+            text = value.value if assignment.text == f"{assignment.name}={value.raw}" else None
+        return text is not None and _PLAIN_VALUE.fullmatch(text) is not None
 
     def info_only(self, invocation: Invocation, base: str) -> str | None:
         """The option of a run that only prints information and exits (``node -v``): one
@@ -721,7 +753,7 @@ class _Judge:
             return described
         assigned = invocation.segment.assignments
         if ("network" in described[1]
-                and any(not self.knowledge.plain_variable(a.name) for a in assigned)) \
+                and any(not self.plain_assignment(a) for a in assigned)) \
                 or any(a.name in self.knowledge.code_paths for a in assigned):
             return described[0], (*described[1], "runs-tree-code")
         spec = self.knowledge.spec(_base(invocation.program or ""))
@@ -928,10 +960,13 @@ class _Judge:
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         real = [self._realpath(p) for p in found]
+        if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
+            real.extend(self._realpath(p) for p in self.resolved(word, lexical=False) or ())
         return list(dict.fromkeys(found + real))
 
-    def resolved(self, word: Word) -> list[str] | None:
-        """The word's absolute paths, one per brace alternative and possible directory."""
+    def resolved(self, word: Word, lexical: bool = True) -> list[str] | None:
+        """The word's absolute paths, one per brace alternative and possible directory;
+        not ``lexical``: with each ``..`` as written, for the system to follow."""
         assert word.value is not None
         values = globs.braces(word.value) if word.glob else [word.value]
         found: list[str] = []
@@ -940,7 +975,8 @@ class _Judge:
             for cwd in self.cwds if relative else self.cwds[:1]:
                 if cwd is None:
                     return None
-                found.append(resolve_text(value, word.home, cwd, self.context.home))
+                found.append((resolve_text if lexical else joined_text)(
+                    value, word.home, cwd, self.context.home))
         return found
 
     def patterns(self, word: Word) -> list[str]:

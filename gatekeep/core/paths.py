@@ -135,6 +135,12 @@ def resolve(word: Word, cwd: str, home: str) -> str | None:
 def resolve_text(text: str, from_home: bool, cwd: str, home: str) -> str:
     """``resolve`` of a word's known text (``from_home``: its tilde-prefix is the home's);
     remembered, since commands name the same paths over and over."""
+    return posixpath.normpath(joined_text(text, from_home, cwd, home)).replace("//", "/")
+
+
+def joined_text(text: str, from_home: bool, cwd: str, home: str) -> str:
+    """The absolute path a word's text names, with its ``..`` as written: the system
+    follows a link before the ``..`` after it (``/dev/fd/..`` is ``/proc/self``)."""
     if from_home:
         base = home + text if text else home
     elif text == "~" or text.startswith("~/"):
@@ -143,7 +149,7 @@ def resolve_text(text: str, from_home: bool, cwd: str, home: str) -> str:
         base = text
     else:
         base = posixpath.join(cwd, text)
-    return posixpath.normpath(base).replace("//", "/")
+    return base
 
 
 def within(path: str, directory: str) -> bool:

@@ -282,8 +282,9 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
-                "environment_options", "script_options"):
+                "environment_options"):
         mentioned |= strings(key)
+    mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
         **{key: flag(key) for key in _FLAGS},
         name=name,

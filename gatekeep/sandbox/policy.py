@@ -37,9 +37,10 @@ _SETS = (SETS,)  # `export CI=1 && npm ci`: plain variables alone (engine.sets_p
 # Where bash may set a variable no assignment word shows, or evaluate a variable's value as
 # arithmetic, which may assign (red teams 43 and 45): `((...))`, `$[...]`, `let`, a loop's
 # variable, `[[ ... -eq ... ]]` and `[[ -v ... ]]`, a subscript assigned, expanded or given
-# to a builtin that takes names, `${NAME:=v}` and substrings, and a `{NAME}>` redirect,
-# which sets NAME to a descriptor. Reading them exactly is the parser's; a command with any
-# of them, quoted or not, gets no network (`HOME=1` made git read `1/.gitconfig`).
+# to a builtin that takes names, `${NAME:=v}` and substrings, a `{NAME}>` redirect, which
+# sets NAME to a descriptor, and an array's `NAME=(...)`, whose `[subscripts]=` it
+# evaluates (red teams 47, 48). Reading them exactly is the parser's; a command with any of
+# them, quoted or not, gets no network (`HOME=1` made git read `1/.gitconfig`).
 _EVALUATES = on_use(
     r"\(\(|\$\[|(?<![\w-])let\b"
     r"|(?<![\w-])(?:for|select)[\s\\]+\w+[\s\\]*(?:\bin\b|\bdo\b|;|$)"
@@ -47,7 +48,7 @@ _EVALUATES = on_use(
     r"|\w\[[^]\s]*\]\+?=|\$\{[^}]*(?:[\[=]|:[^-+?=])"
     r"|(?<![\w-])(?:read|printf|unset|declare|typeset|local|export|readonly|mapfile"
     r"|readarray|getopts|wait|test)\b[^;&|\n]*\w\["
-    r"|\{[A-Za-z_]\w*(?:\[|\}[\s\\]*[<>])", re.DOTALL | re.MULTILINE)
+    r"|\{[A-Za-z_]\w*(?:\[|\}[\s\\]*[<>])|\w\+?=\(", re.DOTALL | re.MULTILINE)
 
 
 def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Spec:

@@ -800,8 +800,9 @@ class _Options:
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))
-            if script.static and not spec.in_shell \
-                    and all(o.name in spec.script_options for o in self.options):
+            if script.static and not spec.in_shell and all(
+                    (o.name if o.value is None else f"{o.name}=") in spec.script_options
+                    for o in self.options):
                 # no option of the interpreter's own but how it runs (`-r mod`, `-W x::mod`
                 # load other code): the script is all the code it runs, judged by where it is
                 self.code.append(script)

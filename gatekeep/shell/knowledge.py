@@ -110,7 +110,8 @@ class ProgramSpec(NamedTuple):
     says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
-    # options that change how an interpreter runs its script, not what it loads (`-u`)
+    # options that change how an interpreter runs its script, not what it loads (`-u`);
+    # `--name=` only with its value in the same word (`--max-old-space-size=4096`)
     script_options: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)

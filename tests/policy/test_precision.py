@@ -264,6 +264,10 @@ def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
     ("python3 -uW ignore::evil.W tools/y.py", "ask"), ("python3 -X dev tools/y.py", "ask"),
     ("python3 -u /tmp/y.py", "ask"), ("node --inspect scripts/x.js", "ask"),
     ("node --no-warnings --require=/tmp/hook.js scripts/x.js", "ask"),
+    # red team 48: node reads `strict` as the option's value, and runs /tmp/o.js
+    ("node --unhandled-rejections strict /tmp/o.js", "ask"),
+    ("node --unhandled-rejections strict scripts/x.js", "ask"),
+    ("node --unhandled-rejections=strict scripts/x.js", "allow"),
 ])
 def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
                                              tmp_path: Path) -> None:
