@@ -198,11 +198,13 @@ class _Judge:
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
+        self.venv_interpreters: set[str] = set()  # programs named by such a link
         self.special_dirs = setting.special_dirs
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
-        invocation = self.tree_module(self.package_tool(self.tree_script(invocation)))
+        invocation = self.venv_code(
+            self.tree_module(self.package_tool(self.tree_script(invocation))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
@@ -647,7 +649,35 @@ class _Judge:
         if system is not None and resolver.realpath(system) == path and not self._local(path):
             found = lasting[program] = (base, path)
             return found
+        if self._venv_interpreter(program, path):
+            self.venv_interpreters.add(program)
+            return base, path
         return (base if self._venv_tool(path) else None), path
+
+    def _venv_interpreter(self, program: str, real: str) -> bool:
+        """``.venv/bin/python``: a link, in a project virtual environment in the tree, to an
+        interpreter outside the tree and the temp dirs (knowledge ``venv_interpreter``)."""
+        link = posixpath.normpath(program if program.startswith("/")
+                                  else f"{self.context.cwd}/{program}")
+        directory = posixpath.dirname(link)
+        mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
+                                                                "pyvenv.cfg"))
+        return (self.knowledge.spec(_base(link)).venv_interpreter
+                and _base(directory) == "bin" and self._in_tree(link)
+                and not within(link, f"{self.context.cwd}/.git")
+                and mark is not None and mark.startswith("file:") and not self._local(real)
+                and self.knowledge.spec(_base(real)).venv_interpreter)
+
+    def venv_code(self, invocation: Invocation) -> Invocation:
+        """A project virtualenv's interpreter loads the venv's packages, files of the tree
+        (a ``.pth`` file there runs at start): the tree's code."""
+        program = invocation.program
+        if program is None or "/" not in program or "runs-tree-code" in invocation.effects:
+            return invocation
+        self.identity(program)
+        if program not in self.venv_interpreters:
+            return invocation
+        return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
 
     def _project_script(self, program: str) -> bool:
         """A program named by its path inside the working tree (from every directory a ``cd``

@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only",
-    "script_options",
+    "script_options", "venv_interpreter",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -59,7 +59,7 @@ _FLAGS = (
     "stdin_code", "stdin_args", "positional_writes", "network", "code_positionals",
     "runs_cwd", "lists_names", "selects_lines", "script_positional", "old_style",
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
-    "assigns_operands", "venv_tool", "in_shell", "runs_package", "goals",
+    "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package", "goals",
     "abbreviated_goals", "keeps_content", "shell_builtin", "says_only",
 )
 _EXEC_KEYS = frozenset({"start", "end"})

@@ -3,6 +3,7 @@ build or test, and every reason given for an ask is true of the command."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -344,3 +345,52 @@ def test_npx_in_the_root_directory_ends(tmp_path: Path) -> None:
     there: `/` is within `/`)."""
     context = Context(cwd="/", home=str(tmp_path), resolver=SystemResolver("/usr/bin:/bin"))
     assert decide(POLICY, parse("npx some-tool-nowhere"), context).decision == "ask"
+
+
+# -- a project virtualenv's interpreter: the link `python -m venv` or uv makes ----------------
+
+def venv_judge(tmp_path: Path, command: str, target: str | None = None,
+               marked: bool = True, temp: str | None = None) -> Decision:
+    import sys
+
+    work = tmp_path / "work"
+    (work / ".venv" / "bin").mkdir(parents=True, exist_ok=True)
+    (work / "pkg").mkdir(exist_ok=True)
+    (work / "pkg" / "__init__.py").write_text("")
+    (work / "pkg" / "m.py").write_text("")
+    if marked:
+        (work / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (work / ".venv" / "bin" / "python").symlink_to(target or os.path.realpath(sys.executable))
+    context = Context(cwd=str(work), home=str(tmp_path / "home"),
+                      resolver=SystemResolver("/usr/bin:/bin"),
+                      temp_dirs=(temp,) if temp is not None else ())
+    return decide(POLICY, parse(command), context)
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    (".venv/bin/python -m pytest -q", "allow"), (".venv/bin/python -m pkg.m", "allow"),
+    (".venv/bin/python pkg/m.py", "allow"), (".venv/bin/python --version", "allow"),
+    (".venv/bin/python -c 'import os'", "ask"), (".venv/bin/python /opt/x.py", "ask"),
+    (".venv/bin/python -m pip install requests", "ask"),
+])
+def test_a_venvs_interpreter_is_the_interpreter(tmp_path: Path, command: str,
+                                                expected: str) -> None:
+    decision = venv_judge(tmp_path, command)
+    assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]
+    first = decision.segments[0]
+    assert expected == "ask" or "runs-tree-code" in (first.described or ("", ()))[1]
+
+
+def test_what_is_not_a_venvs_link_to_an_interpreter_stays_asked(tmp_path: Path) -> None:
+    command = ".venv/bin/python -m pytest -q"
+    inside = tmp_path / "c" / "work" / "tools"  # a file of the tree named python3
+    inside.mkdir(parents=True)
+    (inside / "python3").write_text("#!/bin/sh\n")
+    assert venv_judge(tmp_path / "a", command, marked=False).decision == "ask"
+    assert venv_judge(tmp_path / "b", command, target="/bin/sh").decision == "ask"
+    assert venv_judge(tmp_path / "c", command, target=str(inside / "python3")).decision == "ask"
+    outside = tmp_path / "t"
+    outside.mkdir()
+    (outside / "python3").write_text("#!/bin/sh\n")
+    assert venv_judge(tmp_path / "d", command, target=str(outside / "python3"),
+                      temp=str(outside)).decision == "ask"
