@@ -539,6 +539,9 @@ class _Judge:
             return [Verdict("shell-construct", "allow", _CONSTRUCTS[segment.kind])]
         shown = name or path or invocation.program
         reason = f"no rule matches {shown}" if name else (
+            f"{invocation.program} is named through `..`, after which a link may lead elsewhere "
+            "than its text: name the program without `..`"
+            if ".." in (invocation.program or "").split("/") else
             f"{invocation.program} is {path}, not the system program of that name, and no "
             "rule names that path")
         return [Verdict("default", self.policy.default, reason)]
@@ -644,8 +647,11 @@ class _Judge:
                 return (base if self._venv_tool(real) else None), system
             found = lasting[program] = (program, system)
             return found
-        path = resolver.realpath(posixpath.normpath(
-            program if program.startswith("/") else f"{self.context.cwd}/{program}"))
+        # the system follows a link before the `..` after it (`./l/../../usr/bin/true`)
+        path = resolver.realpath(
+            program if program.startswith("/") else f"{self.context.cwd}/{program}")
+        if ".." in program.split("/"):
+            return None, path  # a link a part beside makes (a checkout) may lead elsewhere
         if system is not None and resolver.realpath(system) == path and not self._local(path):
             found = lasting[program] = (base, path)
             return found
@@ -991,7 +997,10 @@ class _Judge:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         real = [self._realpath(p) for p in found]
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
-            real.extend(self._realpath(p) for p in self.resolved(word, lexical=False) or ())
+            walked = self.resolved(word, lexical=False) or []
+            if word.glob:  # `/dev/f?/../env*`: matched as the system walks it
+                walked += [match for path in walked for match in resolver.expand(path)]
+            real.extend(self._realpath(p) for p in walked)
         return list(dict.fromkeys(found + real))
 
     def resolved(self, word: Word, lexical: bool = True) -> list[str] | None:

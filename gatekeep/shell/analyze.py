@@ -313,9 +313,15 @@ class _State:
         assignments: list[Assignment] = []
         spec = parsed.spec
         if spec.wrapper is not None and spec.wrapper.assignments:
-            while words and words[0].value is not None and "=" in words[0].value \
-                    and _NAME.match(words[0].value.split("=", 1)[0]):
+            # env takes every leading word with a `=` for an assignment, whatever its name
+            # (`env /x=/../usr/bin/true sh x.sh` runs `sh x.sh`)
+            while words and words[0].value is not None and "=" in words[0].value:
                 key, _ = words[0].value.split("=", 1)
+                if not _NAME.fullmatch(key):
+                    self.problems.append(Problem(
+                        f"{name} sets {key!r}, which is no variable's name: a word with `=` "
+                        "is an assignment to it, not the program", words[0].span))
+                    return
                 assignments.append(Assignment(key, words[0], words[0].raw))
                 words = words[1:]
         if spec.wrapper is not None and spec.wrapper.join:
@@ -826,9 +832,7 @@ def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:
         hazards.append(Hazard("environment", f"{program} {shown} changes the environment or "
                               "the directory the command runs with"))
     words = parsed.inner[0] if parsed.inner is not None else ()
-    if not parsed.scripts and all(
-            w.value is not None and "=" in w.value and _NAME.match(w.value.split("=", 1)[0])
-            for w in words):
+    if not parsed.scripts and all(w.value is not None and "=" in w.value for w in words):
         hazards.append(Hazard("secret-variable", f"{program} without a command prints the "
                               "environment, which may hold secrets; what the command prints "
                               "reaches the agent"))
