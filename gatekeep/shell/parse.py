@@ -453,9 +453,9 @@ class _Walker:
         elif argv and _keyword(argv):
             self.problem(f"bash reads {_keyword(argv)!r} here as a keyword gatekeep cannot parse",
                          node)
-        elif argv and _evaluates(_builtin_run(argv)):
+        elif _evaluates(_builtin_run(argv)):
             self.arithmetic = self.arithmetic or self.span(node)
-        if argv and _builtin_run(argv):
+        if _builtin_run(argv):  # (`time` alone runs nothing)
             self.builtin_evaluation(node, _builtin_run(argv))
         shown = outer or node
         self.add(Segment(segment_kind, self.text(shown), self.span(shown), tuple(argv),
@@ -752,6 +752,8 @@ def _builtin_run(argv: list[Word]) -> list[Word]:
 
 def _evaluates(argv: list[Word]) -> bool:
     """Whether a builtin reads a name or an expression from its arguments (see _EVALUATES)."""
+    if not argv:
+        return False
     program = argv[0].value
     if program in _EVALUATES:
         return True
