@@ -42,6 +42,9 @@ from gatekeep.shell.model import (
 )
 
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")
+# a path that goes up (`..`) from under /dev or /proc: through links each process has its
+# own of (`/dev/stdin`, `/dev/fd`, `/proc/self`), which gatekeep cannot walk for the shell
+_PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)")
 # a plain variable's value: a word that names no file outside the system's own directories
 _PLAIN_VALUE = on_use(r"(?!/)(?!.*\.\.)(?!.*:/)[A-Za-z0-9_.:@+,=/-]*")
 _CONSTRUCTS = {
@@ -538,12 +541,8 @@ class _Judge:
         if segment.kind is SegmentKind.DECLARATION:
             return [Verdict("shell-construct", "allow", _CONSTRUCTS[segment.kind])]
         shown = name or path or invocation.program
-        reason = f"no rule matches {shown}" if name else (
-            f"{invocation.program} is named through `..`, after which a link may lead elsewhere "
-            "than its text: name the program without `..`"
-            if ".." in (invocation.program or "").split("/") else
-            f"{invocation.program} is {path}, not the system program of that name, and no "
-            "rule names that path")
+        reason = f"no rule matches {shown}" if name else self._not_system(
+            invocation.program or "", path)
         return [Verdict("default", self.policy.default, reason)]
 
     def matched(self, invocation: Invocation, candidates: tuple[tuple[Pattern, Rule], ...]
@@ -631,10 +630,46 @@ class _Judge:
     def identity(self, program: str) -> tuple[str | None, str | None]:
         """``(name, path)``: the bare name when it is the system program, and its path
         (asked twice per part: for its effects and for its rules)."""
-        found = self.setting.identities.get(program) or self.identities.get(program)
-        if found is None:
-            found = self.identities[program] = self._identity(program)
-        return found
+        named = self._named(program)
+        if named is None:
+            return None, None
+        found = []
+        for key in named:
+            known = self.setting.identities.get(key) or self.identities.get(key)
+            if known is None:
+                known = self.identities[key] = self._identity(key)
+            found.append(known)
+        if len(set(found)) == 1:
+            return found[0]
+        # from several directories a `cd` may have moved to: the system program only when
+        # it is from each (a project script is judged from each: `_project_script`)
+        return None, found[0][1] if all(name is None for name, _ in found) else None
+
+    def _not_system(self, program: str, path: str | None) -> str:
+        """Why a program named by its path is not the system program of its name."""
+        if ".." in program.split("/"):
+            return (f"{program} is named through `..`, after which a link may lead elsewhere "
+                    "than its text: name the program without `..`")
+        if path is None:
+            return f"{program} is named from a directory known only as the command runs"
+        system = self.context.resolver.which(_base(program))
+        if system is not None and self.context.resolver.realpath(system) == path:
+            return (f"{program} is a link (to {path}) in the working tree, which a part beside "
+                    f"it may replace: run {_base(program)} by its name")
+        return (f"{program} is {path}, not the system program of that name, and no rule "
+                "names that path")
+
+    def _named(self, program: str) -> list[str] | None:
+        """The program as the system finds it: a relative path from each directory a ``cd``
+        may have moved to (``cd sub && ./bin/git``: ``sub/bin/git``); None when one is known
+        only at run time."""
+        if "/" not in program or program.startswith("/"):
+            return [program]
+        cwds = [cwd for cwd in self.cwds if cwd is not None]
+        if len(cwds) != len(self.cwds):
+            return None
+        return list(dict.fromkeys(program if cwd == self.context.cwd
+                                  else posixpath.join(cwd, program) for cwd in cwds))
 
     def _identity(self, program: str) -> tuple[str | None, str | None]:
         resolver = self.context.resolver
@@ -642,8 +677,14 @@ class _Judge:
         system = resolver.which(base)
         lasting = self.setting.identities  # answers from `which` and `realpath` alone
         if "/" not in program:
-            if system is not None and self._local(resolver.realpath(system)):
+            # a PATH entry in the tree or a temp dir: a file of the agent's, or a link a part
+            # beside may replace (`git switch evil`), whatever it leads to now
+            if system is not None and (self._local(system)
+                                       or self._local(resolver.realpath(system))):
                 real = resolver.realpath(system)
+                if self._venv_interpreter(system, real):
+                    self.venv_interpreters.add(program)
+                    return base, system
                 return (base if self._venv_tool(real) else None), system
             found = lasting[program] = (program, system)
             return found
@@ -652,7 +693,10 @@ class _Judge:
             program if program.startswith("/") else f"{self.context.cwd}/{program}")
         if ".." in program.split("/"):
             return None, path  # a link a part beside makes (a checkout) may lead elsewhere
-        if system is not None and resolver.realpath(system) == path and not self._local(path):
+        link = posixpath.normpath(program if program.startswith("/")
+                                  else f"{self.context.cwd}/{program}")
+        if system is not None and resolver.realpath(system) == path and not self._local(path) \
+                and not self._local(link):  # (`./bin/git`, a link a checkout may replace)
             found = lasting[program] = (base, path)
             return found
         if self._venv_interpreter(program, path):
@@ -678,10 +722,10 @@ class _Judge:
         """A project virtualenv's interpreter loads the venv's packages, files of the tree
         (a ``.pth`` file there runs at start): the tree's code."""
         program = invocation.program
-        if program is None or "/" not in program or "runs-tree-code" in invocation.effects:
+        if program is None or "runs-tree-code" in invocation.effects:
             return invocation
         self.identity(program)
-        if program not in self.venv_interpreters:
+        if not set(self._named(program) or ()) & self.venv_interpreters:
             return invocation
         return invocation._replace(effects=(*invocation.effects, "runs-tree-code"))
 
@@ -954,7 +998,13 @@ class _Judge:
                 if protected is not None:
                     verdicts.append(Verdict("protect.read", "ask", f"reads {word.raw}, which may "
                                             f"expand to a path protected by {protected.text!r}"))
-            for path in self.paths(word) or ():
+            found = self.paths(word)
+            if found is None and word.value is not None:
+                # `cd /proc/self/fd/..; cat environ`, `/dev/stdin/../environ`: where only the
+                # running shell knows
+                verdicts.append(Verdict("path:unknown", "ask", f"reads {word.raw}, a path "
+                                        "known only at run time"))
+            for path in found or ():
                 if self.special(path) == "network":
                     verdicts.append(Verdict("path:network", "ask",
                                             f"{path} opens a network connection"))
@@ -998,6 +1048,8 @@ class _Judge:
         real = [self._realpath(p) for p in found]
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
             walked = self.resolved(word, lexical=False) or []
+            if any(_PER_PROCESS.match(p) for p in walked):
+                return None  # a link of the running process's (its stdin, its /proc entry)
             if word.glob:  # `/dev/f?/../env*`: matched as the system walks it
                 walked += [match for path in walked for match in resolver.expand(path)]
             real.extend(self._realpath(p) for p in walked)

@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only",
-    "script_options", "venv_interpreter",
+    "script_options", "venv_interpreter", "renames",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -282,7 +282,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
-                "environment_options"):
+                "environment_options", "renames"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -331,6 +331,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         remote_options=strings("remote_options"),
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
+        renames=strings("renames"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
         environment_texts=_patterns(fields["environment_texts"])
         if "environment_texts" in fields else (),

@@ -276,6 +276,9 @@ class _State:
             (writes if redirect.writes else reads).append(redirect.target)
         if spec_now.wrapper is not None and spec_now.wrapper.assignments:
             hazards.extend(_environment_wrapper(program, parsed))
+        hazards.extend(Hazard("runs-code", f"{program} {o.name} gives the program it runs "
+                              "another name, which some act on (git named git-clone clones)")
+                       for o in parsed.options if o.name in spec_now.renames)
         trees = spec_now.reads_trees or any(o.name in RECURSIVE for o in parsed.options)
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),

@@ -107,6 +107,8 @@ class ProgramSpec(NamedTuple):
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
     # a project virtualenv's link to it is it, with the venv's packages (`.venv/bin/python`)
     venv_interpreter: bool = False
+    # options that give the program it runs another name (`exec -a`), which programs act on
+    renames: frozenset[str] = frozenset()
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
     shell_builtin: bool = False  # bash runs the bare name as its builtin (`test`), never a file
     says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
