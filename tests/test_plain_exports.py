@@ -6,21 +6,10 @@ redirect, a name known at run time) still takes it (engine.sets_plain)."""
 from __future__ import annotations
 
 import pytest
-from test_redteam43 import judge
+from judging import judge, networked
 
-from gatekeep.core.engine import Decision
-from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
-from gatekeep.sandbox.policy import boxed_network, downloads_only
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy("builtin:default")
-
-
-def networked(policy: Policy, decision: Decision) -> bool:
-    return decision.decision == "allow" and boxed_network(decision, policy.knowledge)
+from gatekeep.sandbox.policy import downloads_only
 
 
 @pytest.mark.parametrize("command", [

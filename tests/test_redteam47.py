@@ -18,23 +18,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_redteam43 import judge
+from judging import judge, judged_in, networked
 
-from gatekeep.core.engine import Decision, decide
-from gatekeep.core.paths import Context, SystemResolver
-from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Policy
-from gatekeep.sandbox.policy import boxed_network
-from gatekeep.shell.parse import parse
-
-
-@pytest.fixture(scope="module")
-def policy() -> Policy:
-    return load_policy("builtin:default")
-
-
-def networked(policy: Policy, decision: Decision) -> bool:
-    return decision.decision == "allow" and boxed_network(decision, policy.knowledge)
 
 
 @pytest.mark.parametrize("command", [
@@ -112,11 +98,6 @@ def repository(tmp_path: Path) -> Path:
     (work / "sub").mkdir()
     return work
 
-
-def judged_in(policy: Policy, work: Path, command: str) -> Decision:
-    context = Context(cwd=str(work), home=str(work.parent / "home"),
-                      resolver=SystemResolver("/usr/bin:/bin"))
-    return decide(policy, parse(command), context)
 
 
 @pytest.mark.parametrize("command", [

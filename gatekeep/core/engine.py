@@ -652,10 +652,14 @@ class _Judge:
                     "than its text: name the program without `..`")
         if path is None:
             return f"{program} is named from a directory known only as the command runs"
-        system = self.context.resolver.which(_base(program))
-        if system is not None and self.context.resolver.realpath(system) == path:
-            return (f"{program} is a link (to {path}) in the working tree, which a part beside "
-                    f"it may replace: run {_base(program)} by its name")
+        link = posixpath.normpath(program if program.startswith("/")
+                                  else f"{self.context.cwd}/{program}") \
+            if "/" in program else path
+        real = posixpath.normpath(self.context.resolver.realpath(link))
+        if real != link and self._local(link) and not self._local(real):
+            return (f"{program} is {link}, a link (to {real}) in the working tree or a temp "
+                    f"dir, which a part beside it may replace: run {_base(program)} by its "
+                    "name")
         return (f"{program} is {path}, not the system program of that name, and no rule "
                 "names that path")
 
@@ -689,8 +693,8 @@ class _Judge:
             found = lasting[program] = (program, system)
             return found
         # the system follows a link before the `..` after it (`./l/../../usr/bin/true`)
-        path = resolver.realpath(
-            program if program.startswith("/") else f"{self.context.cwd}/{program}")
+        path = posixpath.normpath(resolver.realpath(
+            program if program.startswith("/") else f"{self.context.cwd}/{program}"))
         if ".." in program.split("/"):
             return None, path  # a link a part beside makes (a checkout) may lead elsewhere
         link = posixpath.normpath(program if program.startswith("/")
@@ -1052,7 +1056,7 @@ class _Judge:
                 return None  # a link of the running process's (its stdin, its /proc entry)
             if word.glob:  # `/dev/f?/../env*`: matched as the system walks it
                 walked += [match for path in walked for match in resolver.expand(path)]
-            real.extend(self._realpath(p) for p in walked)
+            real.extend(posixpath.normpath(self._realpath(p)) for p in walked)
         return list(dict.fromkeys(found + real))
 
     def resolved(self, word: Word, lexical: bool = True) -> list[str] | None:
