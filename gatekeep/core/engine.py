@@ -29,7 +29,7 @@ from gatekeep.policy.values import PackageGuard
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.effects import INFO, SETS, describe
+from gatekeep.shell.effects import INFO, SETS, UNSEEN_READS, describe
 from gatekeep.shell.knowledge import ProgramEffects
 from gatekeep.shell.model import (
     Assignment,
@@ -42,9 +42,11 @@ from gatekeep.shell.model import (
 )
 
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")
-# a path that goes up (`..`) from under /dev or /proc: through links each process has its
-# own of (`/dev/stdin`, `/dev/fd`, `/proc/self`), which gatekeep cannot walk for the shell
-_PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)")
+# a path through links each process has its own of, which gatekeep cannot walk for the
+# shell: up (`..`) from under /dev or /proc, or on past a descriptor, a working directory or
+# a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
+_PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
+                      r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
 # a plain variable's value: a word that names no file outside the system's own directories
 _PLAIN_VALUE = on_use(r"(?!/)(?!.*\.\.)(?!.*:/)[A-Za-z0-9_.:@+,=/-]*")
 _CONSTRUCTS = {
@@ -211,6 +213,10 @@ class _Judge:
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
+        if described is not None and any(self.paths(w) is None for w in invocation.reads):
+            # `cat "$PWD/environ"`, `cat "$(cat f)"`: what it reads is known only as it runs
+            # (a networked box's `/proc/self/environ` holds its secret variables)
+            described = described[0], (*described[1], UNSEEN_READS)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -650,6 +656,10 @@ class _Judge:
         if ".." in program.split("/"):
             return (f"{program} is named through `..`, after which a link may lead elsewhere "
                     "than its text: name the program without `..`")
+        if _PER_PROCESS.match(program):
+            return (f"{program} is named through a link each process has its own of "
+                    "(/proc/self, /dev/fd), which leads where the shell is, not where gatekeep "
+                    "is: name the program by its path")
         if path is None:
             return f"{program} is named from a directory known only as the command runs"
         link = posixpath.normpath(program if program.startswith("/")
@@ -693,14 +703,15 @@ class _Judge:
             found = lasting[program] = (program, system)
             return found
         # the system follows a link before the `..` after it (`./l/../../usr/bin/true`)
-        path = posixpath.normpath(resolver.realpath(
-            program if program.startswith("/") else f"{self.context.cwd}/{program}"))
-        if ".." in program.split("/"):
+        joined = program if program.startswith("/") else f"{self.context.cwd}/{program}"
+        path = posixpath.normpath(resolver.realpath(joined))
+        if ".." in program.split("/") or _PER_PROCESS.match(joined):
             return None, path  # a link a part beside makes (a checkout) may lead elsewhere
-        link = posixpath.normpath(program if program.startswith("/")
-                                  else f"{self.context.cwd}/{program}")
+        link = posixpath.normpath(joined)
+        folder = posixpath.normpath(resolver.realpath(posixpath.dirname(link)))
         if system is not None and resolver.realpath(system) == path and not self._local(path) \
-                and not self._local(link):  # (`./bin/git`, a link a checkout may replace)
+                and not self._local(link) and not self._local(folder):
+            # (`./bin/git`, a link a checkout may replace, also named as `/proc/self/root/...`)
             found = lasting[program] = (base, path)
             return found
         if self._venv_interpreter(program, path):
@@ -1049,11 +1060,11 @@ class _Judge:
         resolver = self.context.resolver
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
+        walked = self.resolved(word, lexical=False) or []
+        if any(_PER_PROCESS.match(p) for p in walked):
+            return None  # a link of the running process's (its stdin, its /proc entry)
         real = [self._realpath(p) for p in found]
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
-            walked = self.resolved(word, lexical=False) or []
-            if any(_PER_PROCESS.match(p) for p in walked):
-                return None  # a link of the running process's (its stdin, its /proc entry)
             if word.glob:  # `/dev/f?/../env*`: matched as the system walks it
                 walked += [match for path in walked for match in resolver.expand(path)]
             real.extend(posixpath.normpath(self._realpath(p)) for p in walked)

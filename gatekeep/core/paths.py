@@ -82,7 +82,11 @@ class SystemResolver:
         key = ("realpath", path)
         answer = self._known.get(key)
         if answer is None:
-            answer = self._known[key] = os.path.realpath(path)
+            try:
+                answer = os.path.realpath(path)
+            except OSError:  # a link it may not read (`/proc/1/root`): the path as written
+                answer = os.path.normpath(path)
+            self._known[key] = answer
         return answer
 
     @property

@@ -32,6 +32,9 @@ INFO = "prints-information"
 # a shell assignment or `export` of plain variables alone (`export CI=1`), as `CI=1 npm ci`
 # sets them for one part: no effect of the vocabulary; it may share a networked box
 SETS = "sets-plain-variables"
+# a part that reads a path known only as it runs (`cat "$f"`): no effect of the vocabulary;
+# it may not share a networked box, whose /proc/self/environ holds the secret variables
+UNSEEN_READS = "reads-unseen-paths"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:
