@@ -213,9 +213,11 @@ class _Judge:
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
-        if described is not None and any(self.paths(w) is None for w in invocation.reads):
+        if described is not None and any(self.paths(w) is None for w in invocation.reads) \
+                and not self.knowledge.spec(_base(invocation.program or "")).says_only:
             # `cat "$PWD/environ"`, `cat "$(cat f)"`: what it reads is known only as it runs
-            # (a networked box's `/proc/self/environ` holds its secret variables)
+            # (a networked box's `/proc/self/environ` holds its secret variables); `echo
+            # "$x"` opens no file
             described = described[0], (*described[1], UNSEEN_READS)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
