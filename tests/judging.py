@@ -28,6 +28,19 @@ def judged_in(policy: Policy, work: Path, command: str, path: str = "/usr/bin:/b
     return decide(policy, parse(command), context)
 
 
+def linked_tree(tmp_path: Path) -> Path:
+    """A tree whose `bin/git` links to /usr/bin/git, and whose `sub` holds a script named
+    `bin/git` and a project script `gradlew`."""
+    work = tmp_path / "work"
+    (work / "bin").mkdir(parents=True)
+    (work / "bin" / "git").symlink_to("/usr/bin/git")
+    (work / "sub" / "bin").mkdir(parents=True)
+    (work / "sub" / "bin" / "git").write_text("#!/bin/sh\nenv\n")
+    (work / "sub" / "gradlew").write_text("#!/bin/sh\n")
+    (work / "sub" / "gradlew").chmod(0o755)
+    return work
+
+
 def networked(policy: Policy, decision: Decision) -> bool:
     """Whether the command runs unattended with the network."""
     return decision.decision == "allow" and boxed_network(decision, policy.knowledge)

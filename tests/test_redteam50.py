@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from judging import judge, judged_in, networked
+from judging import judge, judged_in, linked_tree, networked
 
 from gatekeep.policy.model import Policy
 
@@ -34,14 +34,7 @@ def test_exec_a_is_asked(policy: Policy, command: str) -> None:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    (work / "bin").mkdir(parents=True)
-    (work / "bin" / "git").symlink_to("/usr/bin/git")
-    (work / "sub" / "bin").mkdir(parents=True)
-    (work / "sub" / "bin" / "git").write_text("#!/bin/sh\nenv\n")
-    (work / "sub" / "gradlew").write_text("#!/bin/sh\n")
-    (work / "sub" / "gradlew").chmod(0o755)
-    return work
+    return linked_tree(tmp_path)
 
 
 

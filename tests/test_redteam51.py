@@ -13,19 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from judging import judge, judged_in, networked
+from judging import judge, judged_in, linked_tree, networked
 
 from gatekeep.policy.model import Policy
 
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    work = tmp_path / "work"
-    (work / "bin").mkdir(parents=True)
-    (work / "bin" / "git").symlink_to("/usr/bin/git")
-    (work / "sub" / "bin").mkdir(parents=True)
-    (work / "sub" / "bin" / "git").write_text("#!/bin/sh\nenv\n")
-    return work
+    return linked_tree(tmp_path)
 
 
 def test_a_program_through_proc_self_is_no_system_program(policy: Policy,

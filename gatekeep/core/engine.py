@@ -41,7 +41,6 @@ from gatekeep.shell.model import (
     Word,
 )
 
-_NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*")
 # a path through links each process has its own of, which gatekeep cannot walk for the
 # shell: up (`..`) from under /dev or /proc, or on past a descriptor, a working directory or
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
@@ -320,8 +319,9 @@ class _Judge:
             for word in segment.argv[1:]:
                 if word.raw in given:
                     continue
-                if not word.static or word.value is None or not _NAME.fullmatch(word.value):
-                    return None  # an option (`-f`, `-n`, `--`) or a name known at run time
+                if not word.static or word.value is None or word.value.startswith("-"):
+                    return None  # an option (`-f`, `-n`, `--`); the analysis gave any word
+                    # that is no name a hazard (`dynamic-declaration`), checked above
                 names.append(word.value)
         if not names or not all(self.knowledge.plain_variable(n) for n in names):
             return None
