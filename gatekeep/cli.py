@@ -56,17 +56,18 @@ class Command(PlainValues, TyperCommand):
     """Every subcommand: plain values converted without pydantic (``gatekeep.cli_values``)."""
 
 
-app = typer.Typer(
-    cls=Boundary,
-    name="gatekeep",
-    help="Judge every shell command an AI agent wants to run against a YAML policy; run the "
+_APPLICATION: dict[str, Any] = {
+    "cls": Boundary,
+    "name": "gatekeep",
+    "help": "Judge every shell command an AI agent wants to run against a YAML policy; run the "
     "safe ones, refuse the rest.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-    add_completion=False,  # static scripts instead: gatekeep completions SHELL
-)
+    "no_args_is_help": True,
+    "pretty_exceptions_show_locals": False,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+    "rich_markup_mode": None,
+    "add_completion": False,  # static scripts instead: gatekeep completions SHELL
+}
+app = typer.Typer(**_APPLICATION)
 
 CommandOption = Annotated[
     Optional[str],
@@ -91,12 +92,38 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.
 
 
 def invoke(args: list[str]) -> int:
-    """``gatekeep ARGS`` through the typer application: its exit status."""
+    """``gatekeep ARGS`` through the typer application: its exit status.
+
+    typer reads every command's signature to build the application; a call that names a
+    subcommand builds that one alone (``_narrowed``): the same command, options and help,
+    at a fraction of the start-up. Anything else (no command, root options, an unknown
+    name) gets the whole application and its help and suggestions."""
+    command = _narrowed(args[0]) if args else None
     try:
-        app(args=args, prog_name="gatekeep")
+        if command is None:
+            app(args=args, prog_name="gatekeep")
+        else:
+            command(args=args, prog_name="gatekeep")
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
     return 0
+
+
+def _narrowed(name: str) -> Any:
+    """The application with the subcommand or group ``name`` alone, as click runs it; None
+    when no subcommand has that name."""
+    from typer.main import get_command_name, get_group
+
+    commands = [info for info in app.registered_commands
+                if (info.name or get_command_name(info.callback.__name__  # type: ignore[union-attr]
+                                                  )) == name]
+    groups = [info for info in app.registered_groups
+              if info.typer_instance is not None and info.typer_instance.info.name == name]
+    if len(commands) + len(groups) != 1:
+        return None
+    narrow = typer.Typer(**_APPLICATION)
+    narrow.registered_commands, narrow.registered_groups = commands, groups
+    return get_group(narrow)
 
 
 def _locations() -> Locations:
