@@ -46,6 +46,13 @@ from gatekeep.shell.model import (
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
 _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
+_SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
+
+
+def _per_process(path: str) -> bool:
+    """Whether the path goes past a link each process has its own of (``_PER_PROCESS``),
+    however its folders are spelt (``/dev//stdin/environ``, ``/proc/./self/cwd``)."""
+    return _PER_PROCESS.match(_SAME_FOLDER.sub("/", path + "/")) is not None
 # a plain variable's value: a word that names no file outside the system's own directories
 _PLAIN_VALUE = on_use(r"(?!/)(?!.*\.\.)(?!.*:/)[A-Za-z0-9_.:@+,=/-]*")
 _CONSTRUCTS = {
@@ -658,7 +665,7 @@ class _Judge:
         if ".." in program.split("/"):
             return (f"{program} is named through `..`, after which a link may lead elsewhere "
                     "than its text: name the program without `..`")
-        if _PER_PROCESS.match(program):
+        if _per_process(program):
             return (f"{program} is named through a link each process has its own of "
                     "(/proc/self, /dev/fd), which leads where the shell is, not where gatekeep "
                     "is: name the program by its path")
@@ -707,7 +714,7 @@ class _Judge:
         # the system follows a link before the `..` after it (`./l/../../usr/bin/true`)
         joined = program if program.startswith("/") else f"{self.context.cwd}/{program}"
         path = posixpath.normpath(resolver.realpath(joined))
-        if ".." in program.split("/") or _PER_PROCESS.match(joined):
+        if ".." in program.split("/") or _per_process(joined):
             return None, path  # a link a part beside makes (a checkout) may lead elsewhere
         link = posixpath.normpath(joined)
         folder = posixpath.normpath(resolver.realpath(posixpath.dirname(link)))
@@ -1063,7 +1070,7 @@ class _Judge:
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         walked = self.resolved(word, lexical=False) or []
-        if any(_PER_PROCESS.match(p) for p in walked):
+        if any(_per_process(p) for p in walked):
             return None  # a link of the running process's (its stdin, its /proc entry)
         real = [self._realpath(p) for p in found]
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
