@@ -48,11 +48,6 @@ _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|f
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
 _SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
 
-
-def _per_process(path: str) -> bool:
-    """Whether the path goes past a link each process has its own of (``_PER_PROCESS``),
-    however its folders are spelt (``/dev//stdin/environ``, ``/proc/./self/cwd``)."""
-    return _PER_PROCESS.match(_SAME_FOLDER.sub("/", path + "/")) is not None
 # a plain variable's value: a word that names no file outside the system's own directories
 _PLAIN_VALUE = on_use(r"(?!/)(?!.*\.\.)(?!.*:/)[A-Za-z0-9_.:@+,=/-]*")
 _CONSTRUCTS = {
@@ -61,6 +56,39 @@ _CONSTRUCTS = {
     SegmentKind.REDIRECT_ONLY: "redirects the commands before it; runs no program",
     SegmentKind.DECLARATION: "declares shell variables",
 }
+
+
+def _per_process(path: str, glob: bool = False) -> bool:
+    """Whether the path goes past a link each process has its own of (``_PER_PROCESS``),
+    however its folders are spelt (``/dev//stdin/environ``, ``/proc/./self/cwd``); a shell
+    pattern (``glob``) when one of the paths it may match does (``/dev/std*/environ``)."""
+    spelt = _SAME_FOLDER.sub("/", path + "/")
+    if _PER_PROCESS.match(spelt):
+        return True
+    return glob and _may_match_per_process(spelt.strip("/").split("/"))
+
+
+def _may_match_per_process(folders: list[str]) -> bool:
+    """Whether a pattern's folders may match a path ``_PER_PROCESS`` takes: its first may be
+    `dev` or `proc`, and a later one `..`, or one that may name a descriptor, a working
+    directory or a root with a folder after it. A folder whose pattern Python's fnmatch
+    reads otherwise than bash (brackets, extended patterns, escapes) may be anything."""
+    from fnmatch import fnmatchcase  # loaded for a pattern only
+
+    def may(pattern: str, *names: str) -> bool:
+        return any(c in pattern for c in "[(\\") or any(fnmatchcase(name, pattern)
+                                                         for name in names)
+
+    if not folders or not may(folders[0], "dev", "proc"):
+        return False
+    if any(f == ".." or "**" in f for f in folders):
+        return True
+    if may(folders[0], "dev") and len(folders) >= 3 and (
+            may(folders[1], "stdin", "stdout", "stderr")
+            or (len(folders) >= 4 and may(folders[1], "fd"))):
+        return True
+    return may(folders[0], "proc") and any(may(f, "fd", "cwd", "root")
+                                           for f in folders[2:-1])
 
 
 class Verdict(NamedTuple):
@@ -1070,7 +1098,7 @@ class _Judge:
         if word.glob:
             found.extend(match for path in list(found) for match in resolver.expand(path))
         walked = self.resolved(word, lexical=False) or []
-        if any(_per_process(p) for p in walked):
+        if any(_per_process(p, word.glob) for p in walked):
             return None  # a link of the running process's (its stdin, its /proc entry)
         real = [self._realpath(p) for p in found]
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
