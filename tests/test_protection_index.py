@@ -56,11 +56,17 @@ def test_any_list_matches_as_every_entry_in_order(texts: list[str], path: str) -
 
 
 def test_a_holder_is_the_first_entry_inside_the_directory() -> None:
-    protection = compile_protection(("~/.ssh/**", "~/.aws/credentials", ".git/hooks/**"),
-                                    HOME, CWD)
+    protection = compile_protection(("~/.ssh/**", "~/.aws/credentials", ".git/hooks/**",
+                                     "/proc/**/environ", "/etc/*.d/secret"), HOME, CWD)
     held = {path: getattr(protection.holder(path), "text", None)
             for path in ("/", "/home", "/home/u/", "/home/u/.aws", "/work/p", "/work/p/.git",
-                         "/work/p/src", "/home/u/.ssh/x")}
+                         "/work/p/src", "/home/u/.ssh/x", "/proc", "/proc/2/", "/proc/2/task",
+                         "/etc", "/etc/a.d", "/etc/a.d/b", "/etc/x")}
+    # below its literal directories, an entry holds what its glob may still match there
     assert held == {"/": "~/.ssh/**", "/home": "~/.ssh/**", "/home/u/": "~/.ssh/**",
                     "/home/u/.aws": "~/.aws/credentials", "/work/p": ".git/hooks/**",
-                    "/work/p/.git": ".git/hooks/**", "/work/p/src": None, "/home/u/.ssh/x": None}
+                    "/work/p/.git": ".git/hooks/**", "/work/p/src": None,
+                    "/home/u/.ssh/x": "~/.ssh/**", "/proc": "/proc/**/environ",
+                    "/proc/2/": "/proc/**/environ", "/proc/2/task": "/proc/**/environ",
+                    "/etc": "/etc/*.d/secret", "/etc/a.d": "/etc/*.d/secret",
+                    "/etc/a.d/b": None, "/etc/x": None}

@@ -29,7 +29,7 @@ from gatekeep.policy.values import PackageGuard
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.effects import INFO, SETS, UNSEEN_READS, describe
+from gatekeep.shell.effects import INFO, SETS, UNSEEN_OPTIONS, UNSEEN_READS, describe
 from gatekeep.shell.knowledge import ProgramEffects
 from gatekeep.shell.model import (
     Assignment,
@@ -248,11 +248,14 @@ class _Judge:
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
         if described is not None and any(self.paths(w) is None for w in invocation.reads) \
-                and not self.knowledge.spec(_base(invocation.program or "")).says_only:
+                and not self._says_only(invocation):
             # `cat "$PWD/environ"`, `cat "$(cat f)"`: what it reads is known only as it runs
             # (a networked box's `/proc/self/environ` holds its secret variables); `echo
             # "$x"` opens no file
             described = described[0], (*described[1], UNSEEN_READS)
+        if described is not None and invocation.dynamic_options and self._acting_options(
+                invocation):
+            described = described[0], (*described[1], UNSEEN_OPTIONS)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
             verdicts.extend(self.packages(invocation, self.policy.packages, "packages", "allow"))
@@ -687,6 +690,18 @@ class _Judge:
         # from several directories a `cd` may have moved to: the system program only when
         # it is from each (a project script is judged from each: `_project_script`)
         return None, found[0][1] if all(name is None for name, _ in found) else None
+
+    def _says_only(self, invocation: Invocation) -> bool:
+        """Whether the part only says what it is given: a ``says_only`` program without an
+        option that reads a file (`date -f "$PWD/environ"` prints each line it reads)."""
+        spec = self.knowledge.spec(_base(invocation.program or ""))
+        return spec.says_only and not (spec.reads and invocation.dynamic_options) \
+            and not any(o.name in spec.reads for o in invocation.options)
+
+    def _acting_options(self, invocation: Invocation) -> bool:
+        """Whether the program has options that read, write or assign (``printf -v``)."""
+        spec = self.knowledge.spec(_base(invocation.program or ""))
+        return bool(spec.reads or spec.writes or spec.assigns)
 
     def _not_system(self, program: str, path: str | None) -> str:
         """Why a program named by its path is not the system program of its name."""

@@ -203,6 +203,8 @@ def may_overlap(word: Sequence[Piece | None], protected: Sequence[Piece | None],
             steps.append((i, j + 1))
             if i < len(word):
                 steps.append((i + 1, j))
+        if j >= len(protected) and i < len(word) and word[i] is None and globstar:
+            steps.append((i + 1, j))  # a ** of the word's, last, is also no segment
         if i >= len(word) or j >= len(protected):
             return steps
         mine, theirs = word[i], protected[j]

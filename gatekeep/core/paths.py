@@ -188,8 +188,21 @@ class PathGlob(NamedTuple):
         return self.literal.startswith(start) or start.startswith(self.literal)
 
     def inside(self, path: str) -> bool:
-        """Whether ``path`` is a directory that contains what this entry protects."""
-        return self.prefix is not None and within(self.prefix, path)
+        """Whether ``path`` is a directory that contains what this entry protects: its
+        literal directories lie in it, or it lies below them where the glob may still match
+        inside it (``/proc/2`` holds what ``/proc/**/environ`` names)."""
+        return self.prefix is not None and (within(self.prefix, path) or self.below(path))
+
+    def below(self, path: str) -> bool:
+        """Whether the directory ``path`` lies below the literal directories and may hold
+        a path the glob matches."""
+        from gatekeep.core import globs
+
+        directory = path.rstrip("/") or "/"
+        return self.prefix is not None and directory != self.prefix \
+            and within(directory, self.prefix) and globs.may_overlap(
+                globs.segments(directory + "/**"), globs.segments(self.glob, extglob=False),
+                True, True)
 
 
 @lru_cache(maxsize=512)
@@ -211,7 +224,8 @@ def _protect_glob(text: str, home: str) -> PathGlob:
     if not anchored:
         regex = "(.*/)?" + regex
     literal = re.split(r"[*?\[]", expanded, maxsplit=1)[0]
-    prefix: str | None = literal.rsplit("/", 1)[0] if "/" in literal.strip("/") else None
+    prefix: str | None = literal.rsplit("/", 1)[0] if "/" in literal.strip("/") or (
+        anchored and literal.rsplit("/", 1)[0]) else None  # `/proc/**/environ`: `/proc`
     if anchored and literal.rstrip("/") == expanded.rstrip("/"):
         prefix = expanded.rstrip("/")
     base = expanded[:-3] if expanded.endswith("/**") else expanded.rstrip("/")
@@ -275,8 +289,14 @@ class Protection(NamedTuple):
         return found
 
     def holder(self, path: str) -> PathGlob | None:
-        """The entry protecting something inside the directory ``path``."""
-        return self.holders.get(path.rstrip("/") or "/")
+        """The entry protecting something inside the directory ``path``: one whose literal
+        directories lie in it, or, below them, one whose glob may still match inside it
+        (``/proc/2`` holds what ``/proc/**/environ`` names)."""
+        found = self.holders.get(path.rstrip("/") or "/")
+        below = next((g for g in self.globs if g.below(path)), None)
+        if found is None or below is None:
+            return found or below
+        return min(found, below, key=self.globs.index)  # the first in order, as ever
 
     def overlap(self, pattern: str, dotglob: bool, globstar: bool,
                 anywhere: bool = True) -> PathGlob | None:

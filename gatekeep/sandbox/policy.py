@@ -15,7 +15,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
-from gatekeep.shell.effects import SETS
+from gatekeep.shell.effects import SETS, UNSEEN_READS
 from gatekeep.shell.knowledge import Knowledge
 
 TYPE_CHECKING = False
@@ -29,6 +29,7 @@ _NETWORK = frozenset({"network", "network-loopback"})
 # whole box's, so a part that runs the tree's code (`npm ci && npm test`, `curl
 # http://127.0.0.1:3000/; python3 x.py`) would get it too, and the agent writes that code.
 _BESIDE = frozenset({"reads", "writes-tree"})
+_READS = frozenset({"reads", UNSEEN_READS})
 _TREE_CODE = "runs-tree-code"
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
 # what writes git's refs and objects only, never a file of the working tree
@@ -207,15 +208,24 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
     if networked and _EVALUATES.search(decision.command):
         return False
     git_only = all(_program(s.described) == "git" for s in networked)
-    if git_only and any(s.described == _MOVES for s in segments) and any(
+    if git_only and any(s.described == _MOVES or _reads_files(s.described)
+                        for s in segments) and any(
             "writes-tree" in s.described[1] and s.described[0] not in _REFS_ONLY
             for s in segments if s.described is not None):
         # `git switch evil && cd x && git fetch`: a commit may hold `x/HEAD`, `x/config` and
         # `x/objects/`, a repository of the agent's once checked out, where the nested
-        # check saw none (red team 47); so may `git pull` run again in a loop
+        # check saw none (red team 47); so may `git pull` run again in a loop. `git fetch;
+        # git apply p.patch; cat e`: the patch (or a branch, a stash) makes `e` a link to
+        # /proc/self/environ after `cat e` was judged (red team 52)
         return False
     return bool(networked) and all(_shares(s.described) for s in segments) and all(
         _beside(s.described, git_only, knowledge) for s in segments if s not in networked)
+
+
+def _reads_files(described: tuple[str, tuple[str, ...]] | None) -> bool:
+    """Whether a part of another program than git opens files by their paths."""
+    return described is not None and _program(described) != "git" and bool(
+        _READS.intersection(described[1]))
 
 
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:

@@ -35,6 +35,10 @@ SETS = "sets-plain-variables"
 # a part that reads a path known only as it runs (`cat "$f"`): no effect of the vocabulary;
 # it may not share a networked box, whose /proc/self/environ holds the secret variables
 UNSEEN_READS = "reads-unseen-paths"
+# a part of a program whose options may read, write or assign (`printf -v`, `date -f`), with
+# options known only as it runs (`printf $(cat f)` may be `printf -v HOME DIR`): no effect of
+# the vocabulary; it may not share a networked box
+UNSEEN_OPTIONS = "options-known-at-run-time"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:
