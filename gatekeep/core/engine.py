@@ -253,8 +253,11 @@ class _Judge:
             # (a networked box's `/proc/self/environ` holds its secret variables); `echo
             # "$x"` opens no file
             described = described[0], (*described[1], UNSEEN_READS)
-        if described is not None and invocation.dynamic_options and self._acting_options(
-                invocation):
+        if described is not None and "reads" not in described[1] and self._option_reads(
+                invocation):  # `date -f FILE`: it says what it reads
+            described = described[0], (*described[1], "reads")
+        if described is not None and self._acting_options(invocation) and (
+                invocation.dynamic_options or self._pattern_options(invocation)):
             described = described[0], (*described[1], UNSEEN_OPTIONS)
         verdicts = []
         if self.policy.packages is not None:  # first: its reason is the one shown
@@ -696,7 +699,23 @@ class _Judge:
         option that reads a file (`date -f "$PWD/environ"` prints each line it reads)."""
         spec = self.knowledge.spec(_base(invocation.program or ""))
         return spec.says_only and not (spec.reads and invocation.dynamic_options) \
-            and not any(o.name in spec.reads for o in invocation.options)
+            and not self._option_reads(invocation)
+
+    def _option_reads(self, invocation: Invocation) -> bool:
+        """Whether a program that says only is given an option that reads a file."""
+        spec = self.knowledge.spec(_base(invocation.program or ""))
+        return spec.says_only and any(o.name in spec.reads for o in invocation.options)
+
+    def _pattern_options(self, invocation: Invocation) -> bool:
+        """Whether a shell pattern may expand to an option (`[-]v`, `-?`, `{-v,x}`): one
+        that starts with no letter, digit or other character no option starts with."""
+        spec = self.knowledge.spec(_base(invocation.program or ""))
+        for word in invocation.positionals:
+            if word.glob and (word.value or "-")[:1] in "-*?[{@!+":
+                return True
+            if spec.options_first and not word.glob:
+                return False  # the options end at the first operand
+        return False
 
     def _acting_options(self, invocation: Invocation) -> bool:
         """Whether the program has options that read, write or assign (``printf -v``)."""
@@ -757,7 +776,8 @@ class _Judge:
         # the system follows a link before the `..` after it (`./l/../../usr/bin/true`)
         joined = program if program.startswith("/") else f"{self.context.cwd}/{program}"
         path = posixpath.normpath(resolver.realpath(joined))
-        if ".." in program.split("/") or _per_process(joined):
+        if ".." in program.split("/") or _per_process(joined) \
+                or _per_process(resolver.realpath(joined)):
             return None, path  # a link a part beside makes (a checkout) may lead elsewhere
         link = posixpath.normpath(joined)
         folder = posixpath.normpath(resolver.realpath(posixpath.dirname(link)))
@@ -1116,6 +1136,8 @@ class _Judge:
         if any(_per_process(p, word.glob) for p in walked):
             return None  # a link of the running process's (its stdin, its /proc entry)
         real = [self._realpath(p) for p in found]
+        if any(_per_process(p) for p in real):
+            return None  # through a link of the agent's to one (`s -> /dev/stdin`)
         if ".." in word.value.split("/"):  # `/dev/fd/../environ`: /proc/self/environ
             if word.glob:  # `/dev/f?/../env*`: matched as the system walks it
                 walked += [match for path in walked for match in resolver.expand(path)]

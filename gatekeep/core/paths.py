@@ -82,11 +82,7 @@ class SystemResolver:
         key = ("realpath", path)
         answer = self._known.get(key)
         if answer is None:
-            try:
-                answer = os.path.realpath(path)
-            except OSError:  # a link it may not read (`/proc/1/root`): the path as written
-                answer = os.path.normpath(path)
-            self._known[key] = answer
+            answer = self._known[key] = sysfs.realpath(path)
         return answer
 
     @property

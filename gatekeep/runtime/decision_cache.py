@@ -198,7 +198,7 @@ def _holds(entry: Entry, required: Sequence[str], path: str) -> bool:
         return False
     for kind, argument, answer in entry.answers:
         now = sysfs.which(argument, path) if kind == "which" else \
-            sysfs.fingerprint(argument) if kind == "fingerprint" else os.path.realpath(argument)
+            sysfs.fingerprint(argument) if kind == "fingerprint" else sysfs.realpath(argument)
         if now != answer:
             return False
     return True

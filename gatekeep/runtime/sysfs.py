@@ -29,6 +29,41 @@ def which(name: str, path: str) -> str | None:
     return None
 
 
+def realpath(path: str) -> str:
+    """``os.path.realpath``, but where a link outside ``/dev`` and ``/proc`` leads into them
+    (`s -> /dev/stdin`, `c -> /proc/self/cwd`), the path as the link's text goes on from
+    there: what those name is each process's own, and gatekeep's own process would answer
+    for itself, not for the shell that runs the command."""
+    try:
+        real = os.path.realpath(path)
+    except OSError:  # a link it may not read (`/proc/1/root`): the path as written
+        return os.path.normpath(path)
+    if real == os.path.normpath(path):
+        return real  # no link on the way
+    rest = [name for name in path.split("/") if name not in ("", ".")]
+    current, linked, hops = "/", False, 0
+    while rest:
+        name = rest.pop(0)
+        if name == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, name)
+        if candidate in ("/dev", "/proc") or candidate.startswith(("/dev/", "/proc/")):
+            return "/".join([candidate, *rest]) if linked else real
+        try:
+            target = os.readlink(candidate)
+        except OSError:
+            current = candidate
+            continue
+        hops += 1
+        if hops > 40:
+            return real
+        linked = True
+        rest = [n for n in target.split("/") if n not in ("", ".")] + rest
+        current = "/" if target.startswith("/") else current
+    return real
+
+
 def _executable(path: str) -> bool:
     return os.path.isfile(path) and os.access(path, os.X_OK)
 

@@ -233,7 +233,7 @@ class _State:
             hazards.extend(
                 Hazard("environment", f"{program} sets {w.raw}, which changes what programs run")
                 for w in assigned
-                if w.value is None or self.knowledge.risky_variable(w.value))
+                if w.value is None or w.glob or self.knowledge.risky_variable(w.value))
         if spec_now.positional_writes:
             writes.extend(operands)
         for number in spec_now.writes_positional:
