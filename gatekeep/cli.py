@@ -420,7 +420,6 @@ def schema() -> None:
 
 @app.command(cls=Command)
 def completions(
-    ctx: typer.Context,
     shell: Annotated[Literal["bash", "zsh", "fish"], typer.Argument(
         help="The shell: bash, zsh or fish.", metavar="SHELL", show_default=False)],
 ) -> None:
@@ -429,10 +428,12 @@ def completions(
     Install: bash, copy to ~/.local/share/bash-completion/completions/gatekeep; zsh, copy
     to a directory on $fpath as _gatekeep; fish, copy to ~/.config/fish/completions/.
     """
+    from typer.main import get_command
+
     from gatekeep.commands.completions import completions as do_completions
 
-    command = ctx.find_root().command  # the application as typer built it for this run
-    raise typer.Exit(do_completions(shell, command, stdout=sys.stdout))
+    # the whole application: a run builds only the subcommand it names (`_narrowed`)
+    raise typer.Exit(do_completions(shell, get_command(app), stdout=sys.stdout))
 
 
 AgentArgument = Annotated[str, typer.Argument(
