@@ -29,7 +29,14 @@ from gatekeep.policy.values import PackageGuard
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
-from gatekeep.shell.effects import INFO, SETS, UNSEEN_OPTIONS, UNSEEN_READS, describe
+from gatekeep.shell.effects import (
+    INFO,
+    READS_NAMED,
+    SETS,
+    UNSEEN_OPTIONS,
+    UNSEEN_READS,
+    describe,
+)
 from gatekeep.shell.knowledge import ProgramEffects
 from gatekeep.shell.model import (
     Assignment,
@@ -253,9 +260,11 @@ class _Judge:
             # (a networked box's `/proc/self/environ` holds its secret variables); `echo
             # "$x"` opens no file
             described = described[0], (*described[1], UNSEEN_READS)
-        if described is not None and "reads" not in described[1] and self._option_reads(
-                invocation):  # `date -f FILE`: it says what it reads
-            described = described[0], (*described[1], "reads")
+        if described is not None and self._option_reads(invocation, described[0]):
+            # `date -f FILE`, `git tag -F FILE`: a file named to an option is read (beside
+            # networked git, a git part writing the tree may make it a link first)
+            marks = () if "reads" in described[1] else ("reads",)
+            described = described[0], (*described[1], *marks, READS_NAMED)
         if described is not None and self._acting_options(invocation) and (
                 invocation.dynamic_options or self._pattern_options(invocation)):
             described = described[0], (*described[1], UNSEEN_OPTIONS)
@@ -699,12 +708,15 @@ class _Judge:
         option that reads a file (`date -f "$PWD/environ"` prints each line it reads)."""
         spec = self.knowledge.spec(_base(invocation.program or ""))
         return spec.says_only and not (spec.reads and invocation.dynamic_options) \
-            and not self._option_reads(invocation)
+            and not any(o.name in spec.reads for o in invocation.options)
 
-    def _option_reads(self, invocation: Invocation) -> bool:
-        """Whether a program that says only is given an option that reads a file."""
+    def _option_reads(self, invocation: Invocation, name: str) -> bool:
+        """Whether the part is given an option that reads a file: of its program's, or of
+        the subcommand ``name`` says (`git tag` of ``git tag -F FILE``)."""
         spec = self.knowledge.spec(_base(invocation.program or ""))
-        return spec.says_only and any(o.name in spec.reads for o in invocation.options)
+        for word in name.split()[1:]:
+            spec = spec.subcommands.get(word, spec)
+        return any(o.name in spec.reads for o in invocation.options)
 
     def _pattern_options(self, invocation: Invocation) -> bool:
         """Whether a shell pattern may expand to an option (`[-]v`, `-?`, `{-v,x}`): one

@@ -15,7 +15,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
-from gatekeep.shell.effects import SETS, UNSEEN_READS
+from gatekeep.shell.effects import READS_NAMED, SETS, UNSEEN_READS
 from gatekeep.shell.knowledge import Knowledge
 
 TYPE_CHECKING = False
@@ -223,14 +223,22 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
 
 
 def _reads_files(described: tuple[str, tuple[str, ...]] | None) -> bool:
-    """Whether a part of another program than git opens files by their paths."""
-    return described is not None and _program(described) != "git" and bool(
-        _READS.intersection(described[1]))
+    """Whether a part opens files by their paths: one of another program than git, or one
+    given a file to an option (`git tag -F e`)."""
+    return described is not None and (READS_NAMED in described[1] or (
+        _program(described) != "git" and bool(_READS.intersection(described[1]))))
+
+
+def _unmarked(described: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+    """A file named to an option is a read like any other but beside git writing the tree
+    (`_reads_files`)."""
+    return described[0], tuple(e for e in described[1] if e != READS_NAMED)
 
 
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:
     if described is None or _TREE_CODE in described[1]:
         return False
+    described = _unmarked(described)
     return bool(_NETWORK.intersection(described[1])) or _BESIDE.issuperset(described[1]) \
         or described[1] == _SETS
 
@@ -247,6 +255,7 @@ def _beside(described: tuple[str, tuple[str, ...]] | None, git_only: bool,
     kept: git writes no file of its settings, nor through a link."""
     if described is None:
         return False
+    described = _unmarked(described)
     if described[1] in (("reads",), _SETS) or described == _MOVES \
             or _reads_its_input(described, knowledge) or _wraps(described, knowledge) \
             or (not described[1] and knowledge is not None

@@ -39,6 +39,10 @@ UNSEEN_READS = "reads-unseen-paths"
 # options known only as it runs (`printf $(cat f)` may be `printf -v HOME DIR`): no effect of
 # the vocabulary; it may not share a networked box
 UNSEEN_OPTIONS = "options-known-at-run-time"
+# a part given an option that reads a file (`date -f FILE`, `git tag -F FILE`): beside
+# networked git and a git part that writes the tree, which may make the file a link first,
+# it may not share the box (no effect of the vocabulary)
+READS_NAMED = "reads-files-named-to-options"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:

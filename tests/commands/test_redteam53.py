@@ -5,7 +5,9 @@ and each was older than the fixes it tested:
   file `-v`): bash makes `printf -v HOME 1` of it, and git obeyed `1/.gitconfig`;
 - `ln -s /dev/stdin s`, then `cat s/environ < /proc/self; git fetch` (or a link to
   /proc/self/cwd from a patch): gatekeep followed the agent's link in its own process;
-- `git fetch; git apply p.patch; date -f e`: `date -f` reads, and was not counted as a read.
+- `git fetch; git apply p.patch; date -f e`: `date -f` reads, and was not counted as a read;
+- `git fetch; git apply p.patch; git tag -F e t1; git cat-file -p t1`: git reads a file named
+  to an option (`commit -F`, `--template`, `tag -F`) after the patch made it a link.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ TOKEN = "ghp_redteam53_literal_token"
     "printf -v {HOME,1}; git fetch", "printf -v HOM? 1; git fetch",
     "printf [-]v HOME 1; git fetch", "printf -? HOME 1; git fetch",
     "git fetch; git apply p.patch; date -f e",
+    "git fetch; git apply p.patch; git tag -F e t1; git cat-file -p t1",
+    "git fetch; git apply p.patch; git commit -qF e", "git switch evil; git fetch; git tag -F e t",
+    "git fetch; git apply p.patch; git commit --template=e",
 ])
 def test_what_bash_makes_an_assignment_or_a_read_takes_the_network(policy: Policy,
                                                                    command: str) -> None:
