@@ -37,7 +37,7 @@ from gatekeep.shell.effects import (
     UNSEEN_READS,
     describe,
 )
-from gatekeep.shell.knowledge import ProgramEffects
+from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec
 from gatekeep.shell.model import (
     Assignment,
     ParsedCommand,
@@ -703,25 +703,28 @@ class _Judge:
         # it is from each (a project script is judged from each: `_project_script`)
         return None, found[0][1] if all(name is None for name, _ in found) else None
 
+    def _spec(self, invocation: Invocation) -> ProgramSpec:
+        return self.knowledge.spec(_base(invocation.program or ""))
+
     def _says_only(self, invocation: Invocation) -> bool:
         """Whether the part only says what it is given: a ``says_only`` program without an
         option that reads a file (`date -f "$PWD/environ"` prints each line it reads)."""
-        spec = self.knowledge.spec(_base(invocation.program or ""))
+        spec = self._spec(invocation)
         return spec.says_only and not (spec.reads and invocation.dynamic_options) \
             and not any(o.name in spec.reads for o in invocation.options)
 
     def _option_reads(self, invocation: Invocation, name: str) -> bool:
         """Whether the part is given an option that reads a file: of its program's, or of
         the subcommand ``name`` says (`git tag` of ``git tag -F FILE``)."""
-        spec = self.knowledge.spec(_base(invocation.program or ""))
+        spec = self._spec(invocation)
         for word in name.split()[1:]:
             spec = spec.subcommands.get(word, spec)
         return any(o.name in spec.reads for o in invocation.options)
 
     def _pattern_options(self, invocation: Invocation) -> bool:
         """Whether a shell pattern may expand to an option (`[-]v`, `-?`, `{-v,x}`): one
-        that starts with no letter, digit or other character no option starts with."""
-        spec = self.knowledge.spec(_base(invocation.program or ""))
+        that starts with `-` or with a pattern's own character."""
+        spec = self._spec(invocation)
         for word in invocation.positionals:
             if word.glob and (word.value or "-")[:1] in "-*?[{@!+":
                 return True
@@ -731,7 +734,7 @@ class _Judge:
 
     def _acting_options(self, invocation: Invocation) -> bool:
         """Whether the program has options that read, write or assign (``printf -v``)."""
-        spec = self.knowledge.spec(_base(invocation.program or ""))
+        spec = self._spec(invocation)
         return bool(spec.reads or spec.writes or spec.assigns)
 
     def _not_system(self, program: str, path: str | None) -> str:
@@ -935,7 +938,7 @@ class _Judge:
                 and any(not self.plain_assignment(a) for a in assigned)) \
                 or any(a.name in self.knowledge.code_paths for a in assigned):
             return described[0], (*described[1], "runs-tree-code")
-        spec = self.knowledge.spec(_base(invocation.program or ""))
+        spec = self._spec(invocation)
         known = self.knowledge.manifests.get(_base(invocation.program or ""))
         moves = spec.chdir_options if known is not None and known.manifest else frozenset()
         named = {o.value.span for o in invocation.options
