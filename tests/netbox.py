@@ -55,6 +55,13 @@ def fake_program(sandbox: Any, name: str) -> tuple[dict[str, str], Path]:
     return {"PATH": f"{tools}:{os.environ.get('PATH', '/usr/bin:/bin')}"}, seen
 
 
+def run_quietly(sandbox: Any, command: str, token: str) -> subprocess.CompletedProcess[bytes]:
+    """`gatekeep run -c command` with ``GH_TOKEN=token`` and stdin /dev/null (as an agent's
+    often is: in gatekeep's process, `/dev/stdin/x` is then `/dev/null/x`)."""
+    return subprocess.run([str(sandbox.GATEKEEP), "run", "-c", command],
+                          stdin=subprocess.DEVNULL, capture_output=True, cwd=sandbox.work,
+                          env={**sandbox.env, "GH_TOKEN": token}, timeout=120, check=False)
+
 needs_bwrap = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"),
                                  reason="needs bubblewrap")
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

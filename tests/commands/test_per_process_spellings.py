@@ -7,11 +7,11 @@ git fetch` printed them (the shell's own stdin is then its /proc entry)."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from judging import judged_in, linked_tree, networked
+from netbox import run_quietly
 
 from gatekeep.policy.model import Policy
 
@@ -70,10 +70,6 @@ def test_the_networked_box_s_secrets_are_not_printed(sandbox: Sandbox) -> None:
     # `/dev/stdin/environ` is then `/dev/null/environ`, which no protection names
     for command in ("cat /dev//stdin/environ < /proc/self", "cat /dev/./stdin/environ <"
                     " /proc/self", "exec 0</proc/self; cat /dev/std*/environ"):
-        run = subprocess.run(
-            [str(sandbox.GATEKEEP), "run", "-c", f"{command}; git fetch"],
-            stdin=subprocess.DEVNULL, capture_output=True, cwd=sandbox.work,
-            env={**sandbox.env, "GH_TOKEN": "ghp_SPELT_52"}, timeout=sandbox.TIMEOUT,
-            check=False)
+        run = run_quietly(sandbox, f"{command}; git fetch", "ghp_SPELT_52")
         assert b"ghp_SPELT_52" not in run.stdout
         assert run.returncode == 126, run.stderr

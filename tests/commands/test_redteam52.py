@@ -17,13 +17,12 @@ Networked runs are in ``apart`` sandboxes, as in test_redteam41.py.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from judging import judge, judged_in, networked
-from netbox import needs_bwrap, needs_git
+from netbox import needs_bwrap, needs_git, run_quietly
 from netbox import script as _script
 from netbox import ssh_repository as _repository
 
@@ -34,10 +33,8 @@ TOKEN = "ghp_redteam52_literal_token"
 
 
 def _printed(sandbox: Sandbox, command: str) -> str:
-    """What `gatekeep run -c command` printed, its stdin /dev/null, as an agent's often is."""
-    run = subprocess.run([str(sandbox.GATEKEEP), "run", "-c", command],
-                         stdin=subprocess.DEVNULL, capture_output=True, cwd=sandbox.work,
-                         env={**sandbox.env, "GH_TOKEN": TOKEN}, timeout=120, check=False)
+    """What `gatekeep run -c command` printed."""
+    run = run_quietly(sandbox, command, TOKEN)
     return run.stdout.decode(errors="replace") + run.stderr.decode(errors="replace")
 
 
