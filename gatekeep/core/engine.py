@@ -263,8 +263,8 @@ class _Judge:
         if described is not None and self._option_reads(invocation, described[0]):
             # `date -f FILE`, `git tag -F FILE`: a file named to an option is read (beside
             # networked git, a git part writing the tree may make it a link first)
-            marks = () if "reads" in described[1] else ("reads",)
-            described = described[0], (*described[1], *marks, READS_NAMED)
+            said = self._spec(invocation).says_only and "reads" not in described[1]
+            described = described[0], (*described[1], *(("reads",) if said else ()), READS_NAMED)
         if described is not None and self._acting_options(invocation) and (
                 invocation.dynamic_options or self._pattern_options(invocation)):
             described = described[0], (*described[1], UNSEEN_OPTIONS)
