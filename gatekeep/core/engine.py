@@ -255,7 +255,7 @@ class _Judge:
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
         if described is not None and any(self.paths(w) is None for w in invocation.reads) \
-                and not self._says_only(invocation):
+                and not self._says_only(invocation, described[0]):
             # `cat "$PWD/environ"`, `cat "$(cat f)"`: what it reads is known only as it runs
             # (a networked box's `/proc/self/environ` holds its secret variables); `echo
             # "$x"` opens no file
@@ -706,12 +706,12 @@ class _Judge:
     def _spec(self, invocation: Invocation) -> ProgramSpec:
         return self.knowledge.spec(_base(invocation.program or ""))
 
-    def _says_only(self, invocation: Invocation) -> bool:
+    def _says_only(self, invocation: Invocation, name: str) -> bool:
         """Whether the part only says what it is given: a ``says_only`` program without an
         option that reads a file (`date -f "$PWD/environ"` prints each line it reads)."""
         spec = self._spec(invocation)
         return spec.says_only and not (spec.reads and invocation.dynamic_options) \
-            and not any(o.name in spec.reads for o in invocation.options)
+            and not self._option_reads(invocation, name)
 
     def _option_reads(self, invocation: Invocation, name: str) -> bool:
         """Whether the part is given an option that reads a file: of its program's, or of

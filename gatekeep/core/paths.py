@@ -192,13 +192,14 @@ class PathGlob(NamedTuple):
     def below(self, path: str) -> bool:
         """Whether the directory ``path`` lies below the literal directories and may hold
         a path the glob matches."""
+        directory = path.rstrip("/") or "/"
+        if self.prefix is None or directory == self.prefix or not within(directory,
+                                                                          self.prefix):
+            return False  # most entries, for most paths: no pattern is compared
         from gatekeep.core import globs
 
-        directory = path.rstrip("/") or "/"
-        return self.prefix is not None and directory != self.prefix \
-            and within(directory, self.prefix) and globs.may_overlap(
-                globs.segments(directory + "/**"), globs.segments(self.glob, extglob=False),
-                True, True)
+        return globs.may_overlap(globs.segments(directory + "/**"),
+                                 globs.segments(self.glob, extglob=False), True, True)
 
 
 @lru_cache(maxsize=512)

@@ -34,12 +34,15 @@ def realpath(path: str) -> str:
     (`s -> /dev/stdin`, `c -> /proc/self/cwd`), the path as the link's text goes on from
     there: what those name is each process's own, and gatekeep's own process would answer
     for itself, not for the shell that runs the command."""
+    try:  # strict: a loop in gatekeep's own process is left unresolved, and may not be one
+        if os.path.realpath(path, strict=True) == os.path.normpath(path):  # for the shell
+            return os.path.normpath(path)  # no link on the way
+    except OSError:
+        pass
     try:
         real = os.path.realpath(path)
     except OSError:  # a link it may not read (`/proc/1/root`): the path as written
         return os.path.normpath(path)
-    if real == os.path.normpath(path):
-        return real  # no link on the way
     rest = [name for name in path.split("/") if name not in ("", ".")]
     current, linked, hops = "/", False, 0
     while rest:

@@ -70,6 +70,15 @@ def test_a_link_to_a_per_process_place_is_not_followed_here(linked: Path) -> Non
     assert sysfs.realpath("/dev/null") == os.path.realpath("/dev/null")
 
 
+def test_a_link_that_loops_only_here_is_not_taken_for_the_path(
+        linked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `a -> /proc/self/cwd/a` loops in gatekeep's process (its cwd is the tree); the shell
+    # after `cd sub` follows it to `sub/a`, which may lead anywhere
+    (linked / "a").symlink_to("/proc/self/cwd/a")
+    monkeypatch.chdir(linked)
+    assert sysfs.realpath(str(linked / "a" / "environ")) == "/proc/self/cwd/a/environ"
+
+
 @pytest.mark.parametrize("command", [
     "cat s/environ < /proc/self; git fetch", "cat cwdl/environ; git fetch",
     "cd /proc/2 && cat {work}/cwdl/environ; git fetch", "tail -c 9 cwdl/mem",
