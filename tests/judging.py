@@ -11,7 +11,7 @@ from test_engine import CWD, HOME, FakeResolver
 from gatekeep.core.engine import Decision, decide
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.model import Policy
-from gatekeep.sandbox.policy import boxed_network
+from gatekeep.sandbox.policy import boxed_network, spec_for
 from gatekeep.shell.parse import parse
 
 
@@ -44,3 +44,9 @@ def linked_tree(tmp_path: Path) -> Path:
 def networked(policy: Policy, decision: Decision) -> bool:
     """Whether the command runs unattended with the network."""
     return decision.decision == "allow" and boxed_network(decision, policy.knowledge)
+
+
+def with_secrets(policy: Policy, decision: Decision) -> bool:
+    """Whether the command runs unattended with the network and the secret variables its
+    networked programs send (those of ``environment.credentials``)."""
+    return networked(policy, decision) and bool(spec_for([policy], decision).credentials)

@@ -31,6 +31,11 @@ _NETWORK = frozenset({"network", "network-loopback"})
 _BESIDE = frozenset({"reads", "writes-tree"})
 _READS = frozenset({"reads", UNSEEN_READS})
 _TREE_CODE = "runs-tree-code"
+# After a failed run whose box went without its networked programs' secret variables
+# because another part reads files (file_readers)
+WITHHELD = ("the networked programs went without their secret variables "
+            "(environment.credentials), since another part reads files ({}): every "
+            "process in a box can read them; run the networked part as a command of its own")
 _MOVES: tuple[str, tuple[str, ...]] = ("cd", ())  # `cd web && npm ci`: it writes nothing
 # what writes git's refs and objects only, never a file of the working tree
 _REFS_ONLY = ("git fetch", "git remote update")
@@ -77,12 +82,33 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
                    if s.described is not None and "network" in s.described[1]]
     approved = any(v.rule.startswith("approval:") for s in decision.segments
                    for v in s.verdicts)  # as the run the operator approved: with them all
-    spec = spec._replace(credentials=("*",) if approved else credentials_for(operator, [
+    kept = credentials_for(operator, [
         _owner(s.described) for s in decision.segments
-        if s.described is not None and _NETWORK.intersection(s.described[1])]),
-        steady_path=True)  # boxed_network: no part runs the tree's code
+        if s.described is not None and _NETWORK.intersection(s.described[1])])
+    readers = [] if approved else file_readers(decision)
+    if readers and kept:  # said after a failed run: the token it needed may be one
+        withheld = WITHHELD.format(_shortened(readers[0]))
+        spec = spec._replace(notes_failed=(*spec.notes_failed, withheld))
+    spec = spec._replace(credentials=("*",) if approved else () if readers else kept,
+                         steady_path=True)  # boxed_network: no part runs the tree's code
     return with_caches(spec, operator, True, downloaders
                        if downloads_only(decision, operator.knowledge) else ())
+
+
+def file_readers(decision: Decision) -> list[str]:
+    """The parts beside a networked one that open files by their paths (``_reads_files``):
+    with one, the box keeps none of the secret variables its networked programs send. Every
+    process in a box can read every other's (``/proc/PID/environ``, ``/proc/PID/mem``), and
+    a file read is a path the run may lead anywhere: through a link the tree held or a part
+    made (``git apply``), in any spelling (``/dev//stdin/environ``). Red teams 51 to 53
+    each found another way from such a read to the token; without it in the box, none
+    leads to one."""
+    return [s.text for s in decision.segments if s.described is not None
+            and not _NETWORK.intersection(s.described[1]) and _reads_files(s.described)]
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def box_notes(knowledge: Knowledge, decision: Decision
@@ -208,15 +234,15 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
     if networked and _EVALUATES.search(decision.command):
         return False
     git_only = all(_program(s.described) == "git" for s in networked)
-    if git_only and any(s.described == _MOVES or _reads_files(s.described)
-                        for s in segments) and any(
+    if git_only and any(s.described == _MOVES for s in segments) and any(
             "writes-tree" in s.described[1] and s.described[0] not in _REFS_ONLY
             for s in segments if s.described is not None):
         # `git switch evil && cd x && git fetch`: a commit may hold `x/HEAD`, `x/config` and
         # `x/objects/`, a repository of the agent's once checked out, where the nested
-        # check saw none (red team 47); so may `git pull` run again in a loop. `git fetch;
-        # git apply p.patch; cat e`: the patch (or a branch, a stash) makes `e` a link to
-        # /proc/self/environ after `cat e` was judged (red team 52)
+        # check saw none (red team 47); so may `git pull` run again in a loop. (`git fetch;
+        # git apply p.patch; cat e`, the patch making `e` a link to /proc/self/environ
+        # after `cat e` was judged, red team 52, keeps the network: with `cat`, the box
+        # keeps no secret variable, file_readers)
         return False
     return bool(networked) and all(_shares(s.described) for s in segments) and all(
         _beside(s.described, git_only, knowledge) for s in segments if s not in networked)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from judging import judge, judged_in, networked
+from judging import judge, judged_in, networked, with_secrets
 from netbox import needs_bwrap, needs_git, run_quietly
 from netbox import script as _script
 from netbox import ssh_repository as _repository
@@ -39,9 +39,18 @@ def _printed(sandbox: Sandbox, command: str) -> str:
 
 
 def _network(sandbox: Sandbox, command: str) -> bool:
+    return bool(_boundary(sandbox, command).get("network"))
+
+
+def _secrets(sandbox: Sandbox, command: str) -> list[str]:
+    """The secret variables the box of an allowed command keeps."""
+    return list(_boundary(sandbox, command).get("kept", []))
+
+
+def _boundary(sandbox: Sandbox, command: str) -> dict[str, Any]:
     checked = sandbox.gatekeep("check", "--json", "-c", command, env={"GH_TOKEN": TOKEN})
     document = json.loads(checked.stdout)
-    return document["decision"] == "allow" and bool(document["boundary"]["network"])
+    return dict(document["boundary"]) if document["decision"] == "allow" else {}
 
 
 # -- 1 and 2: /proc ---------------------------------------------------------------------
@@ -87,9 +96,11 @@ PATCH = ("diff --git a/e b/e\nnew file mode 120000\n--- /dev/null\n+++ b/e\n@@ -
     "git pull; head e", "git fetch; git worktree add w evil; cat w/e",
     'git fetch; git switch evil; cat "$f"',
 ])
-def test_a_read_beside_git_writing_the_tree_takes_the_network(policy: Policy,
-                                                              command: str) -> None:
-    assert not networked(policy, judge(policy, command))
+def test_a_read_beside_git_writing_the_tree_gets_no_secret(policy: Policy,
+                                                           command: str) -> None:
+    """It kept the token at first, then ran offline; now it keeps the network but not the
+    token (test_credentials_beside_readers.py)."""
+    assert not with_secrets(policy, judge(policy, command))
 
 
 @pytest.mark.parametrize("command", [
@@ -100,12 +111,19 @@ def test_git_alone_or_a_read_beside_fetch_keeps_it(policy: Policy, command: str)
     assert networked(policy, judge(policy, command))
 
 
+@pytest.mark.parametrize("command", [
+    "git stash && git pull && git stash pop", "git pull && git log --oneline -3",
+    "git pull | tail -5", "git pull && echo done"])
+def test_git_alone_keeps_the_secrets_too(policy: Policy, command: str) -> None:
+    assert with_secrets(policy, judge(policy, command))
+
+
 @needs_bwrap
 @needs_git
 def test_an_applied_link_is_not_read_with_the_network(apart: Sandbox) -> None:
     _repository(apart.work)
     (apart.work / "p.patch").write_text(PATCH)
-    assert not _network(apart, "git fetch; git apply p.patch; cat e")
+    assert not _secrets(apart, "git fetch; git apply p.patch; cat e")
     assert TOKEN not in _printed(apart, "git fetch; git apply p.patch; cat e")
     assert (apart.work / "e").is_symlink()  # the patch did apply: the read found no secret
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from judging import judge, judged_in, networked
+from judging import judge, judged_in, networked, with_secrets
 from netbox import needs_bwrap, needs_git, run_quietly
 from netbox import ssh_repository as _repository
 
@@ -31,14 +31,21 @@ TOKEN = "ghp_redteam53_literal_token"
 @pytest.mark.parametrize("command", [
     "printf -v {HOME,1}; git fetch", "printf -v HOM? 1; git fetch",
     "printf [-]v HOME 1; git fetch", "printf -? HOME 1; git fetch",
+])
+def test_what_bash_makes_an_assignment_takes_the_network(policy: Policy, command: str) -> None:
+    assert not networked(policy, judge(policy, command))
+
+
+@pytest.mark.parametrize("command", [
     "git fetch; git apply p.patch; date -f e",
     "git fetch; git apply p.patch; git tag -F e t1; git cat-file -p t1",
     "git fetch; git apply p.patch; git commit -qF e", "git switch evil; git fetch; git tag -F e t",
     "git fetch; git apply p.patch; git commit --template=e",
 ])
-def test_what_bash_makes_an_assignment_or_a_read_takes_the_network(policy: Policy,
-                                                                   command: str) -> None:
-    assert not networked(policy, judge(policy, command))
+def test_a_file_named_to_an_option_gets_no_secret(policy: Policy, command: str) -> None:
+    """They ran offline at first; now the box keeps the network but not the token
+    (test_credentials_beside_readers.py)."""
+    assert not with_secrets(policy, judge(policy, command))
 
 
 @pytest.mark.parametrize("command", [
