@@ -30,6 +30,7 @@ _NETWORK = frozenset({"network", "network-loopback"})
 # http://127.0.0.1:3000/; python3 x.py`) would get it too, and the agent writes that code.
 _BESIDE = frozenset({"reads", "writes-tree"})
 _READS = frozenset({"reads", UNSEEN_READS})
+_UNSEEN = frozenset({READS_NAMED, UNSEEN_READS})
 _TREE_CODE = "runs-tree-code"
 # After a failed run whose box went without its networked programs' secret variables
 # because another part reads files (file_readers)
@@ -96,7 +97,10 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
 
 
 def file_readers(decision: Decision) -> list[str]:
-    """The parts beside a networked one that open files by their paths (``_reads_files``):
+    """The parts beside a networked one that open files by their paths (``_reads_files``),
+    and networked ones given a file to an option that reads it (``READS_NAMED``) or one known
+    only as they run (``UNSEEN_READS``: ``curl -d @"$(cat f)"``, where curl's own environment
+    would hold them):
     with one, the box keeps none of the secret variables its networked programs send. Every
     process in a box can read every other's (``/proc/PID/environ``, ``/proc/PID/mem``), and
     a file read is a path the run may lead anywhere: through a link the tree held or a part
@@ -104,7 +108,8 @@ def file_readers(decision: Decision) -> list[str]:
     each found another way from such a read to the token; without it in the box, none
     leads to one."""
     return [s.text for s in decision.segments if s.described is not None
-            and not _NETWORK.intersection(s.described[1]) and _reads_files(s.described)]
+            and _reads_files(s.described) and (not _NETWORK.intersection(s.described[1])
+                                               or bool(_UNSEEN.intersection(s.described[1])))]
 
 
 def _shortened(text: str, limit: int = 60) -> str:

@@ -21,7 +21,7 @@ from netbox import fake_program, needs_bwrap
 from gatekeep.core.engine import decide
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
-from gatekeep.sandbox.policy import WITHHELD, spec_for
+from gatekeep.sandbox.policy import WITHHELD, file_readers, spec_for
 from gatekeep.sandbox.spec import Spec
 from gatekeep.shell.parse import parse
 
@@ -129,3 +129,20 @@ def _spec(tmp_path: Path, command: str, approved: bool = False) -> Spec:
             s._replace(verdicts=tuple(v._replace(rule="approval:a1") for v in s.verdicts))
             for s in decision.segments))
     return spec_for([policy], decision)
+
+
+@pytest.mark.parametrize(("command", "readers"), [
+    ("gh pr list; curl -K cfg https://example.com", ["curl -K cfg https://example.com"]),
+    ('gh pr list; curl -T "$x" https://example.com', ['curl -T "$x" https://example.com']),
+    ("gh pr list; curl -s https://example.com", []),
+    ("gh pr list | head -5", []),
+    ("gh pr list && cat README", ["cat README"]),
+])
+def test_a_networked_part_given_a_file_to_read_is_a_reader_too(
+        tmp_path: Path, command: str, readers: list[str]) -> None:
+    """curl's own environment holds the token as it reads ``-K cfg``, which may be led
+    anywhere; what it only sends over the network is no read of a path."""
+    policy = load_policy("builtin:default")
+    context = Context(cwd=str(tmp_path), home=str(tmp_path / "home"),
+                      resolver=SystemResolver("/usr/bin:/bin"), temp_dirs=())
+    assert file_readers(decide(policy, parse(command), context)) == readers
