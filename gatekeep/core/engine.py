@@ -1091,6 +1091,7 @@ class _Judge:
 
     def reads(self, words: tuple[Word, ...], trees: bool = False) -> list[Verdict]:
         verdicts: list[Verdict] = []
+        held: list[tuple[bool, Verdict]] = []  # (a directory is there, why it is asked)
         for word in words:
             if word.value is None:
                 verdicts.extend(self.dynamic_read(word))
@@ -1118,10 +1119,13 @@ class _Judge:
                     continue
                 holder = self.protect_read.holder(path) if trees else None
                 if holder is not None:
-                    verdicts.append(Verdict("protect.read", "ask",
-                                            f"reads the tree {path}, which holds "
-                                            f"{holder.text!r}"))
-        return verdicts
+                    held.append((self.context.resolver.fingerprint(path) == "dir", Verdict(
+                        "protect.read", "ask", f"reads the tree {path}, which holds "
+                        f"{holder.text!r}")))
+        # `cd /proc/2 && grep -r TOKEN .`: the tree that is there is the reason, not the
+        # pattern's word, read as a path that is not (either alone would be asked)
+        there = [verdict for exists, verdict in held if exists]
+        return verdicts + (there or [verdict for _, verdict in held])
 
     def dynamic_read(self, word: Word) -> list[Verdict]:
         """A path known only in part (``~/.ssh/id_$K``): asked when a protected file may match."""

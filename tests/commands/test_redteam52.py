@@ -159,3 +159,13 @@ def test_printf_assigning_home_from_split_words_runs_nothing_of_the_tree_s(apart
     (apart.work / "f").write_text(f"-v HOME {apart.work}/1")
     _printed(apart, "printf $(cat f); git fetch")
     assert not leak.exists() or TOKEN not in leak.read_text(), leak.read_text()
+
+
+def test_the_reason_names_the_tree_that_is_there_not_the_pattern(policy: Policy) -> None:
+    """`cd /proc/2 && grep -ra GH_TOKEN .` was asked for reading "the tree
+    /proc/2/GH_TOKEN": the pattern's word, read as a path; the tree read is `.`."""
+    segment = judged_in(policy, Path("/proc/1"), "grep -ra GH_TOKEN .").segments[0]
+    reasons = [v.reason for v in segment.verdicts if v.rule == "protect.read"]
+    assert reasons == ["reads the tree /proc/1, which holds '/proc/**/environ'"]
+    alone = judged_in(policy, Path("/proc/1"), "grep -ra GH_TOKEN nothere").segments[0]
+    assert alone.decision == "ask"  # a word that is no directory still holds, alone
