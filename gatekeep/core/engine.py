@@ -31,6 +31,7 @@ from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.effects import (
     INFO,
+    NAMES_WORDS,
     READS_NAMED,
     SETS,
     UNSEEN_OPTIONS,
@@ -265,6 +266,14 @@ class _Judge:
             # networked git, a git part writing the tree may make it a link first)
             said = self._spec(invocation).says_only and "reads" not in described[1]
             described = described[0], (*described[1], *(("reads",) if said else ()), READS_NAMED)
+        elif described is not None and any(r.reads and r.target is not None
+                                           for r in invocation.segment.redirects):
+            # `timeout 5 cat < e`, `xargs -0 < e`, `git check-ignore --stdin < e`, `exec 3< e`:
+            # whatever the part's program, the shell opens the file (red team 54)
+            described = described[0], (*described[1], READS_NAMED)
+        if described is not None and self._names_words(invocation):
+            # `git notes add -F e`, `git hash-object e`: which words are files, no list says
+            described = described[0], (*described[1], NAMES_WORDS)
         if described is not None and self._acting_options(invocation) and (
                 invocation.dynamic_options or self._pattern_options(invocation)):
             described = described[0], (*described[1], UNSEEN_OPTIONS)
@@ -720,6 +729,18 @@ class _Judge:
         for word in name.split()[1:]:
             spec = spec.subcommands.get(word, spec)
         return any(o.name in spec.reads for o in invocation.options)
+
+    def _names_words(self, invocation: Invocation) -> bool:
+        """Whether a part of a program whose words may name files no list says
+        (``reads_unlisted``) is given an option's value or an operand: a word after its
+        subcommand, or after the subcommand's own word that knowledge names (`stash pop`)."""
+        unlisted = self.knowledge.spec(_base(invocation.program or "")).reads_unlisted
+        if not unlisted:
+            return False
+        words = [w.value for w in invocation.positionals[:2]]
+        own = 2 if len(words) == 2 and f"{words[0]} {words[1]}" in unlisted else 1
+        return any(o.value is not None for o in invocation.options) \
+            or len(invocation.positionals) > own
 
     def _pattern_options(self, invocation: Invocation) -> bool:
         """Whether a shell pattern may expand to an option (`[-]v`, `-?`, `{-v,x}`): one

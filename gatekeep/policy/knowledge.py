@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only",
-    "script_options", "venv_interpreter", "renames",
+    "script_options", "venv_interpreter", "renames", "reads_unlisted",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -332,6 +332,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
         renames=strings("renames"),
+        reads_unlisted=strings("reads_unlisted"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
         environment_texts=_patterns(fields["environment_texts"])
         if "environment_texts" in fields else (),

@@ -34,9 +34,13 @@ def realpath(path: str) -> str:
     (`s -> /dev/stdin`, `c -> /proc/self/cwd`), the path as the link's text goes on from
     there: what those name is each process's own, and gatekeep's own process would answer
     for itself, not for the shell that runs the command."""
-    try:  # strict: a loop in gatekeep's own process is left unresolved, and may not be one
-        if os.path.realpath(path, strict=True) == os.path.normpath(path):  # for the shell
-            return os.path.normpath(path)  # no link on the way
+    # strict: a loop in gatekeep's own process is left unresolved, and may not be one; and
+    # never past `..`, which normpath drops unread: `l/..` after `l -> /proc/self/cwd/task`
+    # is the shell's `/proc/PID` (red team 54)
+    try:
+        if ".." not in path.split("/") \
+                and os.path.realpath(path, strict=True) == os.path.normpath(path):
+            return os.path.normpath(path)  # no link on the way, for the shell too
     except OSError:
         pass
     try:

@@ -15,7 +15,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
-from gatekeep.shell.effects import READS_NAMED, SETS, UNSEEN_READS
+from gatekeep.shell.effects import NAMES_WORDS, READS_NAMED, SETS, UNSEEN_READS
 from gatekeep.shell.knowledge import Knowledge
 
 TYPE_CHECKING = False
@@ -100,16 +100,28 @@ def file_readers(decision: Decision) -> list[str]:
     """The parts beside a networked one that open files by their paths (``_reads_files``),
     and networked ones given a file to an option that reads it (``READS_NAMED``) or one known
     only as they run (``UNSEEN_READS``: ``curl -d @"$(cat f)"``, where curl's own environment
-    would hold them):
+    would hold them), and, beside git writing the tree, git parts given words that may name
+    files (``NAMES_WORDS``):
     with one, the box keeps none of the secret variables its networked programs send. Every
     process in a box can read every other's (``/proc/PID/environ``, ``/proc/PID/mem``), and
     a file read is a path the run may lead anywhere: through a link the tree held or a part
     made (``git apply``), in any spelling (``/dev//stdin/environ``). Red teams 51 to 53
     each found another way from such a read to the token; without it in the box, none
     leads to one."""
-    return [s.text for s in decision.segments if s.described is not None
-            and _reads_files(s.described) and (not _NETWORK.intersection(s.described[1])
-                                               or bool(_UNSEEN.intersection(s.described[1])))]
+    links = any(_makes_links(s.described) for s in decision.segments)
+    return [s.text for s in decision.segments if s.described is not None and (
+        (_reads_files(s.described) and (not _NETWORK.intersection(s.described[1])
+                                        or bool(_UNSEEN.intersection(s.described[1]))))
+        or (links and NAMES_WORDS in s.described[1]
+            and not _NETWORK.intersection(s.described[1])))]
+
+
+def _makes_links(described: tuple[str, tuple[str, ...]] | None) -> bool:
+    """Whether a part is git writing the working tree (`git apply`, `git pull`, `git stash`),
+    which may check out a link: a git part beside it given words that may name files it
+    reads (``NAMES_WORDS``: `git notes add -F e`) may read through one (red team 54)."""
+    return described is not None and _program(described) == "git" \
+        and "writes-tree" in described[1] and described[0] not in _REFS_ONLY
 
 
 def _shortened(text: str, limit: int = 60) -> str:
@@ -198,12 +210,14 @@ def downloads_only(decision: Decision, knowledge: Knowledge | None = None) -> bo
     the tree under the name curl saves would lead its download into a cache."""
     segments = decision.segments
     return any(s.described is not None and "network" in s.described[1] for s in segments) \
-        and all(s.described is not None and (bool(_NETWORK.intersection(s.described[1]))
-                                             or s.described[1] == ("reads",)
-                                             or s.described == _MOVES
-                                             or s.described[1] == _SETS
-                                             or _reads_its_input(s.described, knowledge))
+        and all(s.described is not None and _downloads_beside(_unmarked(s.described), knowledge)
                 for s in segments)
+
+
+def _downloads_beside(described: tuple[str, tuple[str, ...]], knowledge: Knowledge | None
+                      ) -> bool:
+    return bool(_NETWORK.intersection(described[1])) or described[1] == ("reads",) \
+        or described == _MOVES or described[1] == _SETS or _reads_its_input(described, knowledge)
 
 
 def _reads_its_input(described: tuple[str, tuple[str, ...]], knowledge: Knowledge | None
@@ -263,7 +277,7 @@ def _reads_files(described: tuple[str, tuple[str, ...]] | None) -> bool:
 def _unmarked(described: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
     """A file named to an option is a read like any other but beside git writing the tree
     (`_reads_files`)."""
-    return described[0], tuple(e for e in described[1] if e != READS_NAMED)
+    return described[0], tuple(e for e in described[1] if e not in (READS_NAMED, NAMES_WORDS))
 
 
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:

@@ -32,6 +32,9 @@ from gatekeep.shell.model import (
 
 MAX_UNWRAP = 6
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
+# grep's `-d recurse`, `--directories=recurse`: -r by another name (a value known only as
+# it runs may be it)
+RECURSE_NAMED = frozenset({"-d", "--directories"})
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
 # ${!x}, ${!x[0]}: the value of the variable x names (not ${!x*}, ${!x@}: names;
@@ -279,7 +282,10 @@ class _State:
         hazards.extend(Hazard("runs-code", f"{program} {o.name} gives the program it runs "
                               "another name, which some act on (git named git-clone clones)")
                        for o in parsed.options if o.name in spec_now.renames)
-        trees = spec_now.reads_trees or any(o.name in RECURSIVE for o in parsed.options)
+        trees = spec_now.reads_trees or any(
+            o.name in RECURSIVE or (o.name in RECURSE_NAMED and o.value is not None
+                                    and o.value.value in (None, "recurse"))
+            for o in parsed.options)
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,

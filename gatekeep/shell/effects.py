@@ -43,6 +43,10 @@ UNSEEN_OPTIONS = "options-known-at-run-time"
 # networked git and a git part that writes the tree, which may make the file a link first,
 # it may not share the box (no effect of the vocabulary)
 READS_NAMED = "reads-files-named-to-options"
+# a part of a program whose words may name files it reads beyond what knowledge lists
+# (`reads_unlisted`: git), given operands or option values: beside a git part that writes
+# the tree, its networked box keeps no secret variable (no effect of the vocabulary)
+NAMES_WORDS = "may-read-files-its-words-name"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:

@@ -112,6 +112,10 @@ class ProgramSpec(NamedTuple):
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
     shell_builtin: bool = False  # bash runs the bare name as its builtin (`test`), never a file
     says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
+    # (set) its options and operands may name files it reads beyond those `reads` lists
+    # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
+    # for these subcommands' own words (`stash pop`), which name none
+    reads_unlisted: frozenset[str] = frozenset()
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
     # options that change how an interpreter runs its script, not what it loads (`-u`);

@@ -43,7 +43,10 @@ class Word(NamedTuple):
         if self.splits:
             return True
         if self.value is not None and not self.home:
-            return self.value.startswith("-")
+            # `[-]-upload-pack=x`, `?-x`, `*x`: a pattern may match a file named `--x`
+            # (red team 54)
+            return self.value.startswith("-") or (self.glob and (
+                self.value[:1] in "[?*" or self.value[:2] in ("@(", "!(", "+(")))
         return not self.home and not _literal_head(self.raw)
 
     @property
