@@ -38,7 +38,7 @@ from gatekeep.shell.effects import (
     UNSEEN_READS,
     describe,
 )
-from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec
+from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec, abbreviates_long
 from gatekeep.shell.model import (
     Assignment,
     ParsedCommand,
@@ -728,7 +728,8 @@ class _Judge:
         spec = self._spec(invocation)
         for word in name.split()[1:]:
             spec = spec.subcommands.get(word, spec)
-        return any(o.name in spec.reads for o in invocation.options)
+        return any(o.name in spec.reads or abbreviates_long(o.name, spec.reads)
+                   for o in invocation.options)
 
     def _names_words(self, invocation: Invocation) -> bool:
         """Whether a part of a program whose words may name files no list says

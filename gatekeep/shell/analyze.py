@@ -17,7 +17,7 @@ from functools import lru_cache
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell import scripts
-from gatekeep.shell.knowledge import Knowledge, ProgramSpec
+from gatekeep.shell.knowledge import Knowledge, ProgramSpec, abbreviates_long
 from gatekeep.shell.model import (
     Assignment,
     Hazard,
@@ -227,6 +227,8 @@ class _State:
         hazards = list(self.env_hazards(tuple(a for a, paths in code_paths if paths is None)))
         writes = list(parsed.writes)
         reads = list(parsed.positionals) + list(parsed.reads)
+        if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
+            reads.extend(o.value for o in parsed.options if o.value is not None)
         hazards.extend(parsed.hazards)
         hazards.extend(self.secret_hazards(program, segment))
         spec_now = parsed.spec
@@ -721,7 +723,8 @@ class _Options:
         self.options.append(Option(canonical, value))
         flagged = _flagged(spec)
         if canonical not in flagged and name not in flagged \
-                and not _network_prefix(spec, canonical):  # most options: none of below
+                and not _network_prefix(spec, canonical) \
+                and not abbreviates_long(name, spec.reads):  # most options: none of below
             if value is not None and _path_like(value):
                 self.reads.append(value)
             return
@@ -739,7 +742,7 @@ class _Options:
         if value is not None and (canonical in spec.writes or name in spec.writes):
             self.writes.append(value)
         if value is not None and (canonical in spec.reads or name in spec.reads
-                                  or _path_like(value)):
+                                  or abbreviates_long(name, spec.reads) or _path_like(value)):
             self.reads.append(value)
         if value is not None and canonical in spec.file_values:
             self.reads.extend(_at_file(value))

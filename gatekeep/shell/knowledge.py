@@ -319,3 +319,9 @@ class Knowledge(NamedTuple):
         return name in self.environment or name.upper().startswith(
             tuple(prefix.upper() for prefix in self.environment_prefixes))
 
+
+def abbreviates_long(name: str, options: frozenset[str]) -> bool:
+    """Whether ``name`` may be one of the long ``options`` abbreviated, as getopt_long
+    takes any unambiguous start of one (`date --fil=e` is `date --file=e`)."""
+    return name.startswith("--") and len(name) > 2 \
+        and any(o.startswith(name) for o in options if o.startswith("--"))

@@ -12,6 +12,9 @@
 5. `grep -d recurse -a TOKEN /proc/2`: -r by another name.
 6. `git notes add -F e`, `git merge -F e`, `git config -f e`, `--pathspec-from-file=e` beside
    `git apply`: git's options that read files are more than any list.
+
+Red team 55 (on 6b04319): `git fetch; git format-patch --signature-file=e` and `date --fil=e`
+through a link already in the tree, named to an option no list says reads (or abbreviated).
 """
 
 from __future__ import annotations
@@ -137,3 +140,31 @@ def test_git_words_beside_git_writing_the_tree_keep_no_secret(policy: Policy,
 def test_git_alone_keeps_them(policy: Policy, command: str) -> None:
     """Guard: no part makes a link then reads a named file (`git fetch` writes refs only)."""
     assert with_secrets(policy, judge(policy, command))
+
+
+# -- red team 55: a link already in the tree, named to an option no list says reads ------
+
+@pytest.fixture
+def environ_link(tmp_path: Path) -> Path:
+    (tmp_path / "e").symlink_to("/proc/self/environ")
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", [
+    "git fetch; git format-patch -1 --stdout --signature-file=e",
+    "git fetch; git format-patch -1 --stdout --signature-f=e",
+    "git fetch; date --fil=e", "date --fi=e",
+])
+def test_an_option_s_file_no_list_names_is_judged_as_a_read(policy: Policy, environ_link: Path,
+                                                            command: str) -> None:
+    """git's option values are judged as reads (knowledge `reads_unlisted`), and a long
+    option is any unambiguous start of its name, as getopt_long takes it."""
+    assert judged_in(policy, environ_link, command).decision == "ask"
+
+
+@pytest.mark.parametrize("command", ['git commit -m "fix the thing"', "git log -n 3 --format=%H",
+                                     "date --fil=dates.txt"])
+def test_ordinary_option_values_are_as_before(policy: Policy, environ_link: Path,
+                                              command: str) -> None:
+    (environ_link / "dates.txt").write_text("2026-01-01\n")
+    assert judged_in(policy, environ_link, command).decision == "allow"
