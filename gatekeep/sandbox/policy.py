@@ -97,17 +97,17 @@ def spec_for(policies: Sequence[Policy], decision: Decision | None = None) -> Sp
 
 
 def file_readers(decision: Decision) -> list[str]:
-    """The parts beside a networked one that open files by their paths (``_reads_files``),
-    and networked ones given a file to an option that reads it (``READS_NAMED``) or one known
-    only as they run (``UNSEEN_READS``: ``curl -d @"$(cat f)"``, where curl's own environment
-    would hold them), and, beside git writing the tree, git parts given words that may name
-    files (``NAMES_WORDS``):
-    with one, the box keeps none of the secret variables its networked programs send. Every
-    process in a box can read every other's (``/proc/PID/environ``, ``/proc/PID/mem``), and
-    a file read is a path the run may lead anywhere: through a link the tree held or a part
-    made (``git apply``), in any spelling (``/dev//stdin/environ``). Red teams 51 to 53
-    each found another way from such a read to the token; without it in the box, none
-    leads to one."""
+    """The parts that make a networked box go without the secret variables its networked
+    programs send: one beside them that opens files by their paths (``_reads_files``), a
+    networked one given a file to read (``READS_NAMED``, or ``UNSEEN_READS``: ``curl -d
+    @"$(cat f)"``, whose own environment holds them), and, beside git writing the tree, a
+    git part given words that may name files (``NAMES_WORDS``).
+
+    Every process in a box can read every other's environment (``/proc/PID/environ``,
+    ``/proc/PID/mem``), and a file read is a path the run may lead anywhere: through a link
+    the tree held or a part made (``git apply``), in any spelling (``/dev//stdin/environ``).
+    Red teams 51 to 54 each found another way from such a read to the token; without it in
+    the box, none leads to one."""
     links = any(_makes_links(s.described) for s in decision.segments)
     return [s.text for s in decision.segments if s.described is not None and (
         (_reads_files(s.described) and (not _NETWORK.intersection(s.described[1])
@@ -275,8 +275,8 @@ def _reads_files(described: tuple[str, tuple[str, ...]] | None) -> bool:
 
 
 def _unmarked(described: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
-    """A file named to an option is a read like any other but beside git writing the tree
-    (`_reads_files`)."""
+    """Without the markers that only take the secret variables (``file_readers``): a file
+    named to an option or a redirect, words git may read as files."""
     return described[0], tuple(e for e in described[1] if e not in (READS_NAMED, NAMES_WORDS))
 
 
