@@ -39,9 +39,9 @@ UNSEEN_READS = "reads-unseen-paths"
 # options known only as it runs (`printf $(cat f)` may be `printf -v HOME DIR`): no effect of
 # the vocabulary; it may not share a networked box
 UNSEEN_OPTIONS = "options-known-at-run-time"
-# a part given an option that reads a file (`date -f FILE`, `git tag -F FILE`): beside
-# networked git and a git part that writes the tree, which may make the file a link first,
-# it may not share the box (no effect of the vocabulary)
+# a part given an option that reads a file (`date -f FILE`, `git tag -F FILE`), or a read
+# redirect (`timeout 5 cat < e`): a networked box keeps no secret variable beside it (the file
+# may be a link a part makes first); no effect of the vocabulary
 READS_NAMED = "reads-files-named-to-options"
 # a part of a program whose words may name files it reads beyond what knowledge lists
 # (`reads_unlisted`: git), given operands or option values: beside a git part that writes
