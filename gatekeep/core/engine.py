@@ -735,7 +735,7 @@ class _Judge:
         """Whether a part of a program whose words may name files no list says
         (``reads_unlisted``) is given an option's value or an operand: a word after its
         subcommand, or after the subcommand's own word that knowledge names (`stash pop`)."""
-        unlisted = self.knowledge.spec(_base(invocation.program or "")).reads_unlisted
+        unlisted = self._spec(invocation).reads_unlisted
         if not unlisted:
             return False
         words = [w.value for w in invocation.positionals[:2]]
