@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only",
-    "script_options", "venv_interpreter", "renames", "reads_unlisted",
+    "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -277,7 +277,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
     writes_with = {option: frozenset(modes.strings())
                    for option, modes in fields["writes_with"].mapping().items()} \
         if "writes_with" in fields else {}
-    mentioned = set(aliases) | set(aliases.values()) | set(writes_with)
+    reads_trees_with = dict(entry.partition(" ")[::2] for entry in strings("reads_trees_with"))
+    mentioned = set(aliases) | set(aliases.values()) | set(writes_with) | set(reads_trees_with)
     for key in ("value_options", "runs_code", "destructive", "writes", "reads", "inline_code",
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
@@ -290,7 +291,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
-        | strings("network_options") | frozenset(writes_with) | strings("code_dirs")
+        | strings("network_options") | frozenset(writes_with) | frozenset(reads_trees_with)
+        | strings("code_dirs")
         | strings("code_files") | strings("chdir_options") | strings("setting_texts")
         | strings("file_values"),
         aliases=aliases,
@@ -323,6 +325,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         long_options=frozenset(o for o in mentioned if o.startswith("--")),
         reads_list=strings("reads_list"),
         writes_with=writes_with,
+        reads_trees_with=reads_trees_with,
         network_options=strings("network_options"),
         names_from_input=strings("names_from_input"),
         setting_texts=strings("setting_texts"),

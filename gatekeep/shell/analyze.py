@@ -31,10 +31,10 @@ from gatekeep.shell.model import (
 )
 
 MAX_UNWRAP = 6
+# what reads whole trees in any program, spelt in full or, as getopt_long and argparse take
+# it, by any start of a long one (`grep --recur`); a program's own other names for it are
+# its knowledge's `reads_trees_with` (grep's `-d recurse`)
 RECURSIVE = frozenset({"-r", "-R", "--recursive", "--dereference-recursive"})
-# grep's `-d recurse`, `--directories=recurse`: -r by another name (a value known only as
-# it runs may be it)
-RECURSE_NAMED = frozenset({"-d", "--directories"})
 _NAME = on_use(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MODULE = on_use(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # a dotted name
 # ${!x}, ${!x[0]}: the value of the variable x names (not ${!x*}, ${!x@}: names;
@@ -284,10 +284,7 @@ class _State:
         hazards.extend(Hazard("runs-code", f"{program} {o.name} gives the program it runs "
                               "another name, which some act on (git named git-clone clones)")
                        for o in parsed.options if o.name in spec_now.renames)
-        trees = spec_now.reads_trees or any(
-            o.name in RECURSIVE or (o.name in RECURSE_NAMED and o.value is not None
-                                    and o.value.value in (None, "recurse"))
-            for o in parsed.options)
+        trees = spec_now.reads_trees or any(_recurses(o, spec_now) for o in parsed.options)
         invocation = Invocation(
             segment, program, tuple(parsed.options), tuple(parsed.positionals), tuple(writes),
             tuple(reads), tuple(hazards), parsed.dynamic, segment.wrapper, trees,
@@ -1016,6 +1013,21 @@ def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
 def _address(text: str) -> bool:
     """A remote argument that is a URL, ``host:path`` or a path, not a remote's name."""
     return _ADDRESS.match(text) is not None
+
+
+def _recurses(option: Option, spec: ProgramSpec) -> bool:
+    """Whether an option makes its program read whole trees: ``-r`` and its like, or one of
+    ``reads_trees_with`` (``cp -a``), given its value there, any start of it (``grep -d
+    rec``, as argmatch takes it; ``-d re`` is refused), or a value known only as it runs."""
+    if option.name in RECURSIVE or abbreviates_long(option.name, RECURSIVE):
+        return True
+    value = spec.reads_trees_with.get(option.name)
+    if value is None:
+        return False
+    if not value:  # `cp -a`
+        return True
+    given = option.value.value if option.value is not None else ""
+    return given is None or value.startswith(given)
 
 
 def _path_like(word: Word) -> bool:

@@ -91,6 +91,9 @@ class ProgramSpec(NamedTuple):
     long_options: frozenset[str] = frozenset()  # every ``--name`` the knowledge mentions
     reads_list: frozenset[str] = frozenset()  # options naming a list of files read
     writes_with: Mapping[str, frozenset[str]] = MappingProxyType({})
+    # option -> the value (or any start of it; "": none) that makes it read whole trees
+    # (`cp -a`, grep's `-d recurse`)
+    reads_trees_with: Mapping[str, str] = MappingProxyType({})
     network_options: frozenset[str] = frozenset()
     old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
     names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
