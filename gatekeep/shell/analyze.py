@@ -379,6 +379,9 @@ class _State:
             spec = self.knowledge.spec(producer.program.rsplit("/", 1)[-1])
             if spec.lists_names:
                 return producer.positionals or (Word(".", ".", feeder.segment.span),)
+            listed = _listed_by_subcommand(producer, spec)
+            if listed is not None:
+                return (Word(".", ".", feeder.segment.span), *listed)
             if not (spec.selects_lines and not producer.positionals and not producer.reads):
                 return None
             end = producer.segment.span.start
@@ -1013,6 +1016,21 @@ def _named_host(spec: ProgramSpec, operands: list[Word], options: list[Option]
 def _address(text: str) -> bool:
     """A remote argument that is a URL, ``host:path`` or a path, not a remote's name."""
     return _ADDRESS.match(text) is not None
+
+
+def _listed_by_subcommand(producer: Invocation, spec: ProgramSpec) -> tuple[Word, ...] | None:
+    """The operands of a subcommand that lists files (``git ls-files '*.ts'``): its names lie
+    under them, which may be patterns matched below the working directory, or under that
+    directory. None when it is no such subcommand, an option has a value (``-C DIR``,
+    ``--format``) or an operand is known only at run time or is git's pathspec magic
+    (``:/``, the whole repository, above the working directory): then what it prints is
+    unknown."""
+    words = producer.positionals
+    sub = spec.subcommands.get(words[0].value or "") if words and words[0].static else None
+    if sub is None or not sub.lists_names or any(o.value is not None for o in producer.options) \
+            or any(w.value is None or w.value.startswith(":") for w in words[1:]):
+        return None
+    return words[1:]
 
 
 def _recurses(option: Option, spec: ProgramSpec) -> bool:
