@@ -423,7 +423,10 @@ class _Judge:
         spec = self.knowledge.spec(base)
         if not spec.goals or not words:
             named, found = table.of(words, options)
-            if len(invocation.positionals) < table.file_operands_from \
+            # `grep -e PATTERN FILE`, `sed -n -e p FILE`: the pattern or program given to an
+            # option, the first operand is a file too
+            first = table.file_operands_from - bool(options & spec.pattern_options)
+            if len(invocation.positionals) < first \
                     and not _reads_redirected(invocation):  # no file named: it reads its input
                 found = tuple(e for e in found if e != "reads")
             return named, found
@@ -724,11 +727,15 @@ class _Judge:
 
     def _option_reads(self, invocation: Invocation, name: str) -> bool:
         """Whether the part is given an option that reads a file: of its program's, or of
-        the subcommand ``name`` says (`git tag` of ``git tag -F FILE``)."""
+        the subcommand ``name`` says (`git tag` of ``git tag -F FILE``), or a ``file_values``
+        option given ``@FILE`` (or a value known only at run time)."""
         spec = self._spec(invocation)
         for word in name.split()[1:]:
             spec = spec.subcommands.get(word, spec)
         return any(o.name in spec.reads or abbreviates_long(o.name, spec.reads)
+                   or (o.name in spec.file_values and o.value is not None
+                       and (o.value.value is None or "@" in o.value.value
+                            or "<" in o.value.value))  # `curl -w @FILE`, `-F a=<FILE`
                    for o in invocation.options)
 
     def _names_words(self, invocation: Invocation) -> bool:

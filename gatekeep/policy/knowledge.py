@@ -32,7 +32,7 @@ _PROGRAM_KEYS = frozenset({
     "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
-    "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts",
+    "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts", "code_texts",
     "environment_options", "long_single_dash",
     "reads_trees",
     "changes_directory", "assigns",
@@ -46,6 +46,7 @@ _PROGRAM_KEYS = frozenset({
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
+    "pattern_options",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -283,6 +284,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "assigns", "ends_options", "module_options", "stdin_code_options", "flags",
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
+                "pattern_options",
                 "environment_options", "renames"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
@@ -336,9 +338,11 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         script_options=strings("script_options"),
         renames=strings("renames"),
         reads_unlisted=strings("reads_unlisted"),
+        pattern_options=strings("pattern_options"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),
         environment_texts=_patterns(fields["environment_texts"])
         if "environment_texts" in fields else (),
+        code_texts=_patterns(fields["code_texts"]) if "code_texts" in fields else (),
         environment_options=strings("environment_options"),
         state_options=frozenset(o.split(" ", 1)[0] for o in strings("state_options")),
         state_values=frozenset(o for o in strings("state_options") if " " in o),

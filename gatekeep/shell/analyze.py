@@ -255,6 +255,10 @@ class _State:
             hazards.append(Hazard("secret-variable", f"{program} {reader.raw} reads the "
                                   "environment, which may hold secrets; what the command "
                                   "prints reaches the agent"))
+        loader = _loads_code(spec_now, operands, parsed.options)
+        if loader is not None:
+            hazards.append(Hazard("runs-code", f"{program} {loader.raw} loads code from a file "
+                                  "(a module), which gatekeep does not see"))
         named = _named_host(spec_now, operands, parsed.options)
         if named is not None:
             hazards.append(Hazard("network", f"{program} reaches {named.raw}, a host the "
@@ -924,6 +928,21 @@ _HOST_REPO = on_use(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?/[^/]+/[^/]+(/.*)?$"
 def _network_prefix(spec: ProgramSpec, option: str) -> bool:
     """An option a ``network_options`` entry names by its prefix (``--config.*``)."""
     return any(o.endswith("*") and option.startswith(o[:-1]) for o in spec.network_options)
+
+
+def _loads_code(spec: ProgramSpec, operands: list[Word], options: list[Option]) -> Word | None:
+    """The first word that loads code from a file by program knowledge's ``code_texts``
+    (jq's ``include "m"``, ``import "m" as m``), looked for where ``environment_texts`` are;
+    a word known only at run time is judged as its text."""
+    if not spec.code_texts:
+        return None
+    found = _environment_pattern(spec.code_texts)
+    only = spec.environment_options
+    values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
+    for word in values if only else [*operands, *values]:
+        if found.search(word.value if word.value is not None else word.raw):
+            return word
+    return None
 
 
 def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Option]

@@ -58,6 +58,9 @@ class ProgramSpec(NamedTuple):
     own_hosts: frozenset[str] = frozenset()  # the hosts such a word may name unasked
     # regular expressions: a word matching one reads the environment (jq's `env`)
     environment_texts: tuple[str, ...] = ()
+    # regular expressions: an operand or option value matching one makes it load code from a
+    # file (jq's `include "m"`); looked for where environment_texts are
+    code_texts: tuple[str, ...] = ()
     # the options whose values those are matched in (gh's --jq); none: every word
     environment_options: frozenset[str] = frozenset()
     reads_trees: bool = False
@@ -119,6 +122,9 @@ class ProgramSpec(NamedTuple):
     # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
     # for these subcommands' own words (`stash pop`), which name none
     reads_unlisted: frozenset[str] = frozenset()
+    # options that give what its first operand is otherwise (`grep -e PATTERN`, `sed -e
+    # SCRIPT`, `awk -f FILE`): given one, every operand is a file it reads
+    pattern_options: frozenset[str] = frozenset()
     runs_package: bool = False  # its first operand is a package's tool it may download (npx)
     own_variables: frozenset[str] = frozenset()  # set for it, they change only it (`IFS= read`)
     # options that change how an interpreter runs its script, not what it loads (`-u`);

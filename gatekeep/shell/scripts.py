@@ -23,7 +23,7 @@ def check(language: str, options: tuple[Option, ...] | list[Option],
           positionals: tuple[Word, ...] | list[Word]) -> Iterator[Hazard]:
     """Hazards of the script given to ``sed`` or ``awk``."""
     checker: Callable[[str], str | None] = _sed if language == "sed" else _awk
-    inline = {"sed": ("-e", "--expression"), "awk": ()}[language]
+    inline = {"sed": ("-e", "--expression"), "awk": ("-e", "--source")}[language]
     files = {"sed": ("-f", "--file"), "awk": ("-f", "--file", "-E", "--exec")}[language]
     scripts = [o.value for o in options if o.name in inline]
     if any(o.name in files for o in options):
@@ -151,8 +151,10 @@ class _SedReader:
 
 
 _AWK_STRING = on_use(r'"(?:[^"\\]|\\.)*"')
+# ARGV and ARGC: the files it reads after BEGIN, chosen as it runs (`split("x
+# /proc/self/environ", ARGV)`); @include and @nsinclude: a file of code (gawk)
 _AWK_UNSAFE = on_use(r"\bsystem\b|\bgetline\b|\||>|\bclose\b|\bfflush\b"
-                     r"|\bENVIRON\b|@load|\bPROCINFO\b")
+                     r"|\bENVIRON\b|@load|\bPROCINFO\b|\bARGV\b|\bARGC\b|@include|@nsinclude")
 
 
 def _awk(program: str) -> str | None:
