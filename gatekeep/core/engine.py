@@ -429,10 +429,34 @@ class _Judge:
             if len(invocation.positionals) < first \
                     and not _reads_redirected(invocation):  # no file named: it reads its input
                 found = tuple(e for e in found if e != "reads")
+            for key, added in table.path_operands.items():
+                size = len(key.split())
+                if words[:size] == tuple(key.split()) \
+                        and self.names_files(invocation, invocation.positionals[size:]):
+                    found = (*found, *(e for e in added if e not in found))
             return named, found
         if len(words) < len(invocation.positionals):  # a goal known only at run time
             return (), ()
         return table.of_goals(words, options, spec.abbreviated_goals)
+
+    def names_files(self, invocation: Invocation, operands: tuple[Word, ...]) -> bool:
+        """Whether an operand may name a file that is there (``path_operands``): one that
+        exists (a link too), a pattern (quoted too: git matches its pathspecs itself),
+        git's pathspec magic (``:/``), a word known only at run time, or any after ``--``,
+        which makes every word a path, or given a directory to work in (``git -C sub``),
+        from which the words name files this judge does not look at."""
+        if "--" in (w.value for w in invocation.segment.argv[1:] if w.static) \
+                or any(o.name in self._spec(invocation).code_dirs for o in invocation.options):
+            return bool(operands)  # every word a path; or paths from another directory
+        resolver = self.context.resolver
+        for word in operands:
+            if not word.static or (word.value or ":").startswith(":") \
+                    or any(c in (word.value or "") for c in "*?["):  # git's own patterns
+                return True
+            paths = self.paths(word)
+            if paths is None or any(manifests.present(resolver, p) for p in paths):
+                return True
+        return False
 
     def written_effects(self, words: tuple[Word, ...]) -> list[str]:
         """``writes-tree`` / ``writes-elsewhere`` by where each written path lies (a path

@@ -313,10 +313,12 @@ def _lock(judge: _Judge, directory: str, sources: str, locks: tuple[str, ...],
 
 
 def _exists(judge: _Judge, path: str) -> bool:
-    return _present(judge.context.resolver, path)
+    return present(judge.context.resolver, path)
 
 
-def _present(resolver: Resolver, path: str) -> bool:
+def present(resolver: Resolver, path: str) -> bool:
+    """Whether anything is at ``path``: a file, a directory, a link (one that leads nowhere
+    too)."""
     import glob  # here: only a command that installs packages asks
 
     return resolver.fingerprint(path) is not None or bool(resolver.expand(glob.escape(path)))
@@ -392,7 +394,7 @@ def _scripts(judge: _Judge, directory: str | None, manifest_name: str, known: Ma
     path = posixpath.join(directory, manifest_name)
     text = _read(judge, path)
     if text is None:  # none at all (an install writes a new one): no scripts of the tree's
-        return _present(judge.context.resolver, path)
+        return present(judge.context.resolver, path)
     if manifest_name.endswith(".toml"):
         return _builds_project(text, known.project_tables)
     try:
@@ -453,7 +455,7 @@ def _nested(judge: _Judge, directory: str | None) -> bool:
         # a git dir (`git init --bare node_modules/b`, or one with only HEAD and a
         # commondir): git takes it for its repository and obeys its `config`; HEAD may be
         # a link to a ref not there yet (red teams 45 and 46)
-        if any(_present(judge.context.resolver, posixpath.join(current, name))
+        if any(present(judge.context.resolver, posixpath.join(current, name))
                for name in ("HEAD", "commondir")):
             return True
         current = posixpath.dirname(current)

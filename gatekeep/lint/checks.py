@@ -102,7 +102,7 @@ def _why_unmatchable(policy: Policy, rule: Rule, pattern: Pattern) -> str | None
 
 
 # effects only the knowledge's table gives, and those any run may have by what it touches
-_TABLE_ONLY = frozenset({"reads", "deploys", "changes-services"})
+_TABLE_ONLY = frozenset({"reads", "deploys", "changes-services", "discards"})
 _FROM_PATHS = frozenset({"writes-tree", "writes-elsewhere", "runs-foreign-code"})
 
 
@@ -110,7 +110,8 @@ def _table_gives(policy: Policy, program: Glob, effect: str) -> bool:
     """Whether the table of some program the glob names claims ``effect`` for some run."""
     for name, table in policy.knowledge.effects.items():
         claims = {*table.every, *(e for v in table.subcommands.values() for e in v),
-                  *(e for v in table.options.values() for e in v)}
+                  *(e for v in table.options.values() for e in v),
+                  *(e for v in table.path_operands.values() for e in v)}
         if effect in claims and program.matches(name):
             return True
     return False

@@ -31,7 +31,7 @@ CLAIMS = (
         r"\b(reach(es)? the network|downloads?|uploads?|connects? to|remote commands?)\b"),
         frozenset({"network"})),
     Claim("deletes", re.compile(r"\b(delet\w*|destroy\w*|discard\w*|wipe\w*|eras\w+)\b"),
-          frozenset({"writes-tree", "writes-elsewhere"})),
+          frozenset({"writes-tree", "writes-elsewhere", "discards"})),
     Claim("deploys", re.compile(
         r"\b(deploys?|publish\w*|changes (deployments|infrastructure|deployed))\b"),
         frozenset({"deploys"})),

@@ -64,7 +64,8 @@ _FLAGS = (
     "abbreviated_goals", "keeps_content", "shell_builtin", "says_only",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
-_EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from"})
+_EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",
+                           "path_operands"})
 _MANIFEST_KEYS = frozenset(Manifests._fields)
 _MANIFEST_FILES = ("code_files", "settings", "locks", "text_locks", "toml_locks")  # file names
 _MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
@@ -148,7 +149,10 @@ def _effects(located: Located) -> dict[str, ProgramEffects]:
             _effect_names(fields["every"]) if "every" in fields else (),
             MappingProxyType(subcommands), MappingProxyType(options),
             int(fields["file_operands_from"].number(1)) if "file_operands_from" in fields
-            else 0)
+            else 0,
+            MappingProxyType({" ".join(words.split()): _effect_names(value) for words, value
+                              in fields["path_operands"].mapping().items()})
+            if "path_operands" in fields else MappingProxyType({}))
         for name in (program, *(fields["same_as"].strings() if "same_as" in fields else ())):
             found[name] = spec
     return found

@@ -19,6 +19,7 @@ EFFECTS: dict[str, str] = {
     "runs-tree-code": "runs the project's own code",
     "network": "connects to another machine or a network service",
     "network-loopback": "connects only to this machine",
+    "discards": "discards uncommitted changes to files",
     "writes-elsewhere": "writes or deletes files outside the working tree",
     "writes-tree": "writes or deletes files in the working tree",
     "reads": "reads files",

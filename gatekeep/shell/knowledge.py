@@ -181,13 +181,18 @@ class ProgramEffects(NamedTuple):
     option (``"push --force"``) -> effects added when it is given; ``file_operands_from``:
     the operands from this one on (1: the first) are the files it reads, and given none it
     reads its input, so its ``reads`` holds only when it names a file (``cat > f <<EOF``
-    reads no file); 0: its ``reads`` holds for every run.
+    reads no file); 0: its ``reads`` holds for every run. ``path_operands``: subcommand
+    words -> effects added when an operand after them may name a file that is there (one
+    that exists, a pattern, a word known only at run time, any after ``--``): ``git
+    checkout FILE`` discards its changes, ``git checkout BRANCH`` none (judged by
+    ``core.engine``, which sees the files).
     """
 
     every: tuple[str, ...] = ()
     subcommands: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "compose up": ...
     options: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "--x", "push --x": ...
     file_operands_from: int = 0
+    path_operands: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
     def of(self, words: tuple[str, ...], options: frozenset[str]) -> tuple[tuple[str, ...],
                                                                           tuple[str, ...]]:
