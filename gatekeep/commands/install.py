@@ -163,7 +163,7 @@ def unstartable(executable: str) -> str | None:
     return (f"{executable} cannot be started ({failure}); its first line is "
             f"{_first_line(executable)!r}: the kernel reads the interpreter there up to the "
             "first blank and within 255 bytes, so install gatekeep into an environment "
-            "whose path has no blank and is shorter (python -m gatekeep works from any)")
+            "whose path has no blank and is shorter (python -P -m gatekeep works from any)")
 
 
 def _first_line(path: str) -> str:

@@ -31,6 +31,7 @@ from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
 from gatekeep.shell.effects import (
     INFO,
+    INTERPRETS,
     NAMES_WORDS,
     READS_NAMED,
     SETS,
@@ -271,6 +272,11 @@ class _Judge:
             # `timeout 5 cat < e`, `xargs -0 < e`, `git check-ignore --stdin < e`, `exec 3< e`:
             # whatever the part's program, the shell opens the file (red team 54)
             described = described[0], (*described[1], READS_NAMED)
+        if described is not None and (self._spec(invocation).script is not None or any(
+                not self.plain_assignment(a) for a in invocation.segment.assignments)):
+            # `sed ':a e env'`, `awk '/"/{} BEGIN{system("env")}'`, `LESS=--lesskey-src=ks
+            # less`: a language or a variable the checks may not read in full
+            described = described[0], (*described[1], INTERPRETS)
         if described is not None and self._names_words(invocation):
             # `git notes add -F e`, `git hash-object e`: which words are files, no list says
             described = described[0], (*described[1], NAMES_WORDS)

@@ -45,7 +45,9 @@ from gatekeep import __version__
 from gatekeep.runtime import sealed, sysfs
 from gatekeep.runtime.digest import sha256
 
-FORMAT = 3  # 3: a networked box keeps no secret variable beside a part that reads files
+# 3: a networked box keeps no secret variable beside a part that reads files; 4: nor beside
+# sed, awk, or a part given a variable that is not plain (INTERPRETS)
+FORMAT = 4
 MAGIC = "gatekeep-decision"
 MAX_ENTRIES = 512
 SUBDIRS = ("cache",)

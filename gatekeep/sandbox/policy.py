@@ -15,7 +15,7 @@ from gatekeep.policy.model import Policy
 from gatekeep.policy.values import rule_limits
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.spec import MODES, Limits, Spec
-from gatekeep.shell.effects import NAMES_WORDS, READS_NAMED, SETS, UNSEEN_READS
+from gatekeep.shell.effects import INTERPRETS, NAMES_WORDS, READS_NAMED, SETS, UNSEEN_READS
 from gatekeep.shell.knowledge import Knowledge
 
 TYPE_CHECKING = False
@@ -101,7 +101,9 @@ def file_readers(decision: Decision) -> list[str]:
     programs send: one beside them that opens files by their paths (``_reads_files``), a
     networked one given a file to read (``READS_NAMED``, or ``UNSEEN_READS``: ``curl -d
     @"$(cat f)"``, whose own environment holds them), and, beside git writing the tree, a
-    git part given words that may name files (``NAMES_WORDS``).
+    git part given words that may name files (``NAMES_WORDS``); and one that runs a language
+    of its own or is given a variable that is not plain (``INTERPRETS``: `sed`, `awk`,
+    `LESSKEYIN=ks less`), whose checks red teams 56 and 57 found ways past.
 
     Every process in a box can read every other's environment (``/proc/PID/environ``,
     ``/proc/PID/mem``), and a file read is a path the run may lead anywhere: through a link
@@ -269,15 +271,18 @@ def boxed_network(decision: Decision, knowledge: Knowledge | None = None) -> boo
 
 def _reads_files(described: tuple[str, tuple[str, ...]] | None) -> bool:
     """Whether a part opens files by their paths: one of another program than git, or one
-    given a file to an option (`git tag -F e`)."""
-    return described is not None and (READS_NAMED in described[1] or (
+    given a file to an option (`git tag -F e`); or whether it may, by a language or a
+    variable (``INTERPRETS``: `sed`, `awk`, `LESSKEYIN=ks less`)."""
+    return described is not None and (READS_NAMED in described[1] or INTERPRETS in described[1] or (
         _program(described) != "git" and bool(_READS.intersection(described[1]))))
 
 
 def _unmarked(described: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
     """Without the markers that only take the secret variables (``file_readers``): a file
-    named to an option or a redirect, words git may read as files."""
-    return described[0], tuple(e for e in described[1] if e not in (READS_NAMED, NAMES_WORDS))
+    named to an option or a redirect, words git may read as files, a language or a variable
+    the checks may not read in full."""
+    return described[0], tuple(e for e in described[1]
+                               if e not in (READS_NAMED, NAMES_WORDS, INTERPRETS))
 
 
 def _shares(described: tuple[str, tuple[str, ...]] | None) -> bool:

@@ -103,6 +103,7 @@ def analyze(parsed: ParsedCommand, knowledge: Knowledge) -> Analysis:
         state.segment(segment, depth=0)
     state.fork_bombs(parsed.segments)
     state.secrets_in_arithmetic()
+    state.secrets_anywhere()
     state.unseen_assignments()
     state.names_from_elsewhere()
     return Analysis(tuple(state.invocations), parsed.problems + tuple(state.problems))
@@ -128,6 +129,7 @@ class _State:
         self.source = source
         self.invocations: list[Invocation] = []
         self.problems: list[Problem] = []
+        self.secrets_said: set[str] = set()  # secret variables a part's hazard names
 
     def segment(self, segment: Segment, depth: int) -> None:
         kind = segment.kind
@@ -142,7 +144,26 @@ class _State:
             hazard = Hazard("function", f"defines a shell function {segment.name!r}")
             self.invocations.append(Invocation(segment, None, hazards=(hazard,)))
         else:
-            self.invocations.append(self.redirect_only(segment))
+            invocation = self.redirect_only(segment)
+            secrets = self.secret_hazards("a test" if kind is SegmentKind.TEST
+                                          else "a redirect", segment)
+            self.invocations.append(invocation._replace(
+                hazards=invocation.hazards + tuple(secrets)) if secrets else invocation)
+
+    def secrets_anywhere(self) -> None:
+        """A secret variable expanded where no part's words show it: a ``case`` word, a
+        loop's list (``case $GH_TOKEN in g*)`` tells its value a letter at a time). Found in
+        the whole text, quoted or not, as in the parts' words; asked."""
+        if not self.knowledge.secrets or "$" not in self.source:
+            return
+        for match in _EXPANDED.finditer(self.source):
+            name = match[1]
+            if name not in self.secrets_said and self.knowledge.secret_variable(name):
+                self.secrets_said.add(name)
+                self.problems.append(Problem(
+                    f"the command expands ${name} outside any part's words (a case word, a "
+                    "loop's list), and its name says it holds a secret: what the command "
+                    "prints or does with it reaches the agent", Span(match.start(), match.end())))
 
     def secrets_in_arithmetic(self) -> None:
         """A secret variable named where bash evaluates it as arithmetic (``$((X))``,
@@ -198,11 +219,14 @@ class _State:
         if not self.knowledge.secrets:
             return []
         texts = [word.raw for word in segment.argv] + [a.text for a in segment.assignments]
-        for redirect in segment.redirects:
-            texts += [redirect.body, redirect.target.raw if redirect.target else ""]
+        for redirect in segment.redirects:  # a here-string's word is in its text alone
+            texts += [redirect.body, redirect.text]
+        if segment.kind is SegmentKind.TEST:
+            texts.append(segment.text)
         names = dict.fromkeys(name for text in texts if "$" in text
                               for name in _EXPANDED.findall(text)
                               if self.knowledge.secret_variable(name))
+        self.secrets_said.update(names)
         found = [Hazard("secret-variable", f"{program} is given ${name}, whose name says it "
                         "holds a secret; what the command prints reaches the agent")
                  for name in names]
@@ -393,7 +417,12 @@ class _State:
 
     def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
-        if spec.positional_writes or spec.writes or spec.runs_code or spec.wrapper:
+        # its input's words may be its program (`xargs sed`: `1e CMD`), an option that
+        # writes (`--in-place`) or an operand it writes (`xargs uniq`: `in out`)
+        if spec.positional_writes or spec.writes or spec.runs_code or spec.wrapper \
+                or spec.script is not None or spec.writes_positional \
+                or spec.writes_positionals_with or spec.inline_code or spec.destructive \
+                or spec.operand_writes:
             hazard = Hazard("input-arguments",
                             f"{wrapper} adds arguments from its input to "
                             f"{invocation.program}, which writes or runs what they name")

@@ -48,6 +48,11 @@ READS_NAMED = "reads-files-named-to-options"
 # (`reads_unlisted`: git), given operands or option values: beside a git part that writes
 # the tree, its networked box keeps no secret variable (no effect of the vocabulary)
 NAMES_WORDS = "may-read-files-its-words-name"
+# a part whose program runs a language of its own (program knowledge's `script`: sed, awk),
+# or given a variable that is not plain (`LESSKEYIN=ks less`): no check of such a language or
+# of every variable is complete (red teams 56 and 57), so a networked box keeps no secret
+# variable beside it (no effect of the vocabulary)
+INTERPRETS = "interprets-a-language-or-variables"
 
 
 def describe(name: str, effects: tuple[str, ...]) -> str | None:

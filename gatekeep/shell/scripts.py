@@ -130,8 +130,9 @@ class _SedReader:
         if command in _SED_TEXT:
             self.to_line_end()
             return None
-        if command in _SED_LABEL:
-            while self.peek() and self.peek() not in ";\n":
+        if command in _SED_LABEL:  # GNU sed ends a label at a blank too: `:a e env` runs env
+            self.skip(" \t")
+            while self.peek() and self.peek() not in "; \t\n":
                 self.pos += 1
             return None
         if command in _SED_PLAIN:
@@ -151,15 +152,25 @@ class _SedReader:
 
 
 _AWK_STRING = on_use(r'"(?:[^"\\]|\\.)*"')
-# ARGV and ARGC: the files it reads after BEGIN, chosen as it runs (`split("x
-# /proc/self/environ", ARGV)`); @include and @nsinclude: a file of code (gawk)
-_AWK_UNSAFE = on_use(r"\bsystem\b|\bgetline\b|\||>|\bclose\b|\bfflush\b"
-                     r"|\bENVIRON\b|@load|\bPROCINFO\b|\bARGV\b|\bARGC\b|@include|@nsinclude")
+# Looked for in the whole text, strings too (a `"` in a regular expression or a comment is
+# no string's, and would hide what follows it). ARGV and ARGC: the files it reads after
+# BEGIN, chosen as it runs (`split("x /proc/self/environ", ARGV)`); SYMTAB and FUNCTAB reach
+# any variable or function by a string (gawk); `@`: gawk's @include, @load and its calls of
+# a function a string names (`@f("env")`)
+_AWK_UNSAFE_NAMES = on_use(r"\bsystem\b|\bgetline\b|\bclose\b|\bfflush\b|\bENVIRON\b"
+                           r"|\bPROCINFO\b|\bARGV\b|\bARGC\b|\bSYMTAB\b|\bFUNCTAB\b|@")
+# pipes and redirections, outside strings (`print "a > b"` is text)
+_AWK_UNSAFE_OPERATORS = on_use(r"\||>")
 
 
 def _awk(program: str) -> str | None:
-    code = _AWK_STRING.sub('""', program).replace("||", " ")
-    match = _AWK_UNSAFE.search(code)
+    match = _AWK_UNSAFE_NAMES.search(program)
+    if match is None:
+        # a `"` in a regular expression (`/"/`) or a comment would pair with a string's, so
+        # what lies between would be taken for text: with either, strings are not set apart
+        code = program if '"' in program and ("/" in program or "#" in program) \
+            else _AWK_STRING.sub('""', program)
+        match = _AWK_UNSAFE_OPERATORS.search(code.replace("||", " "))
     if match is None:
         return None
     return f"uses {match.group(0)!r} (may run commands, read other files or write files)"
