@@ -966,12 +966,19 @@ def _loads_code(spec: ProgramSpec, operands: list[Word], options: list[Option]) 
     if not spec.code_texts:
         return None
     found = _environment_pattern(spec.code_texts)
-    only = spec.environment_options
-    values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
-    for word in values if only else [*operands, *values]:
+    for word in _filter_words(spec, operands, options):
         if found.search(word.value if word.value is not None else word.raw):
             return word
     return None
+
+
+def _filter_words(spec: ProgramSpec, operands: list[Word], options: list[Option]) -> list[Word]:
+    """The words ``environment_texts`` and ``code_texts`` are looked for in: with
+    ``environment_options``, only those options' values (gh's ``--jq``), else every operand
+    and option value."""
+    only = spec.environment_options
+    values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
+    return values if only else [*operands, *values]
 
 
 def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Option]
@@ -984,9 +991,7 @@ def _reads_environment(spec: ProgramSpec, operands: list[Word], options: list[Op
     if not spec.environment_texts:
         return None
     found = _environment_pattern(spec.environment_texts)
-    only = spec.environment_options
-    values = [o.value for o in options if o.value is not None and (not only or o.name in only)]
-    for word in values if only else [*operands, *values]:
+    for word in _filter_words(spec, operands, options):
         text = word.value if word.value is not None else word.raw
         if found.search(text) or (word.glob and _may_become(text, _triggers(
                 spec.environment_texts))):
