@@ -56,8 +56,8 @@ def test_every_effect_in_the_shipped_knowledge_is_of_the_vocabulary() -> None:
 
 def test_the_vocabulary_is_the_documented_one() -> None:
     assert set(VOCABULARY) == {"reads", "writes-tree", "writes-elsewhere", "network",
-                               "network-loopback", "runs-tree-code", "runs-foreign-code",
-                               "changes-services", "deploys", "installs"}
+                               "network-loopback", "discards", "runs-tree-code",
+                               "runs-foreign-code", "changes-services", "deploys", "installs"}
     readme = (builtin_dir().parent / "README.md").read_text(encoding="utf-8")
     for name in VOCABULARY:
         assert f"`{name}`" in readme, name
@@ -75,7 +75,7 @@ def test_the_vocabulary_is_the_documented_one() -> None:
      "option, got 'push'"),
     ("effects:\n  git:\n    every: [reads]\n    sub: {}\n",
      "6:5: effects.git.sub: unknown key 'sub'; expected one of: every, file_operands_from, "
-     "options, same_as, subcommands"),
+     "options, path_operands, same_as, subcommands"),
 ])
 def test_an_unknown_effect_is_a_load_error(text: str, expected: str, tmp_path: Path) -> None:
     path = tmp_path / "programs.yaml"
@@ -175,8 +175,8 @@ DOES = [
      "service (network)"),
     ("git push origin main",
      "git push: connects to another machine or a network service (network)"),
-    ("git reset --hard", "git reset: writes or deletes files in the working tree "
-     "(writes-tree)"),
+    ("git reset --hard", "git reset --hard: discards uncommitted changes to files (discards); "
+     "writes or deletes files in the working tree (writes-tree)"),
     ("git -C /opt/other commit -m x", "git commit: runs code from outside the project "
      "(runs-foreign-code); writes or deletes files outside the working tree "
      "(writes-elsewhere)"),

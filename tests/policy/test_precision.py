@@ -83,7 +83,7 @@ STILL_ASKED = [
     ("python3 --version; python3", "hazard:stdin-code"),
     ("ruby -v", "hazard:stdin-code"),  # prints the version, then runs its input
     ("git checkout -- src/app.py", "git-discard"),
-    ("git checkout main", "git-discard"),
+    ("git checkout main -- src/app.py", "git-discard"),
     ("git rm notes.txt", "delete-files"),
     ("git config core.pager less", "git-remote-and-config"),
     ("git config --get x --unset y", "default"),

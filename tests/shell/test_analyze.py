@@ -417,7 +417,8 @@ def test_sed_dynamic_script(knowledge: Knowledge) -> None:
 
 @pytest.mark.parametrize(("program", "found"), [
     ('{system("id")}', "system"),
-    ('BEGIN{ "id" | getline x }', "|"),
+    ('BEGIN{ "id" | getline x }', "getline"),  # names first, in the whole text
+    ('BEGIN{ "id" | "sh" }', "|"),
     ("{ getline line < \"f\" }", "getline"),
     ('{print > "f"}', ">"),
     ('{printf "x" >> "f"}', ">"),
