@@ -272,7 +272,8 @@ class _Judge:
             # `timeout 5 cat < e`, `xargs -0 < e`, `git check-ignore --stdin < e`, `exec 3< e`:
             # whatever the part's program, the shell opens the file (red team 54)
             described = described[0], (*described[1], READS_NAMED)
-        if described is not None and (self._spec(invocation).script is not None or any(
+        spec = self._spec(invocation)
+        if described is not None and (spec.script is not None or spec.interprets or any(
                 not self.plain_assignment(a) for a in invocation.segment.assignments)):
             # `sed ':a e env'`, `awk '/"/{} BEGIN{system("env")}'`, `LESS=--lesskey-src=ks
             # less`: a language or a variable the checks may not read in full

@@ -15,8 +15,11 @@ from gatekeep.sandbox import gitindex
 from gatekeep.sandbox.records import NamedTuple
 
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
-# refs, the index and HEAD stay writable, or nothing could be committed).
-SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir")
+# refs, the index and HEAD stay writable, or nothing could be committed); `remotes` and
+# `branches` name remotes the old way, whose URLs a later `git fetch NAME` reaches
+# (red team 58)
+SETTINGS = ("config", "config.worktree", "hooks", "info", "commondir", "remotes", "branches")
+_READ_ONCE_THERE = ("config.worktree", "config", "hooks", "remotes", "branches")
 _INCLUDES = frozenset(("include", "includeif"))  # sections whose ``path`` git reads as config
 _CORE = frozenset(("core",))
 _OBJECTS = frozenset(("extensions",))
@@ -103,7 +106,7 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
         guarded += [os.path.join(directory, name) for name in SETTINGS]
         # git reads these once they are there (the tree's own config and hooks are agents'
         # files: boundary.AGENT_FILES)
-        absent += _missing(directory, ("config.worktree", "config", "hooks"))
+        absent += _missing(directory, _READ_ONCE_THERE)
         guarded += _worktrees(os.path.join(directory, "worktrees"))
         absent += _missing_worktree_configs(os.path.join(directory, "worktrees"))
         for git, trees in [(directory, [tree]), *_submodules(os.path.join(directory, "modules"),
@@ -112,7 +115,7 @@ def protected(tree: str, home: str, seen: Seen | None = None) -> Protected:
                 seen.trees.add((os.path.realpath(git), trees[1]))
                 indexed.append((git, trees[1], git))
                 guarded += [os.path.join(git, name) for name in SETTINGS]
-                absent += _missing(git, ("config.worktree", "commondir", "config", "hooks"))
+                absent += _missing(git, ("commondir", *_READ_ONCE_THERE))
             kept, made, found = _read_settings(git, trees, home)
             guarded += kept
             absent += made
@@ -268,7 +271,7 @@ def bare(git: str, home: str) -> Protected:
     for a git dir when it runs there."""
     kept, made, hooks = _read_settings(git, [git], home)
     guarded = [*(os.path.join(git, name) for name in SETTINGS), *kept]
-    absent = [*_missing(git, ("config", "hooks", "config.worktree", "commondir")), *made]
+    absent = [*_missing(git, ("commondir", *_READ_ONCE_THERE)), *made]
     for path in dict.fromkeys(hooks):
         (guarded if os.path.lexists(path) else absent).append(path)
     return Protected(guarded, absent, [], [])

@@ -754,6 +754,15 @@ class _Options:
         spec = self.spec
         canonical = spec.canonical(name)
         self.options.append(Option(canonical, value))
+        if value is not None and (value.splits or value.glob):
+            # `head -n {1,e}`, `-n 1${IFS}e`, `-n [1e]`: bash makes the value several words,
+            # and those after the first are operands or options no one judged (red team 58)
+            self.dynamic = True  # judged as paths (what a glob matches now), and as words
+            self.reads += [value, value._replace(value=None)]  # the run alone knows
+            if self._dangerous(spec):
+                self.hazards.append(Hazard(
+                    "dynamic-option", f"{name} {value.raw} may become several words, an option "
+                    f"of {spec.name} among them, which has options that run code or write files"))
         flagged = _flagged(spec)
         if canonical not in flagged and name not in flagged \
                 and not _network_prefix(spec, canonical) \

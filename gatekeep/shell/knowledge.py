@@ -118,6 +118,8 @@ class ProgramSpec(NamedTuple):
     in_shell: bool = False  # runs its script in the shell itself, whose state it changes
     shell_builtin: bool = False  # bash runs the bare name as its builtin (`test`), never a file
     says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
+    # its operand is a program in a language of its own (jq), as `script` says of sed and awk
+    interprets: bool = False
     # (set) its options and operands may name files it reads beyond those `reads` lists
     # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
     # for these subcommands' own words (`stash pop`), which name none
