@@ -458,7 +458,7 @@ class _Judge:
         resolver = self.context.resolver
         for word in operands:
             if not word.static or (word.value or ":").startswith(":") \
-                    or any(c in (word.value or "") for c in "*?["):  # git's own patterns
+                    or any(c in (word.value or "") for c in "*?[\\"):  # git's own patterns
                 return True
             paths = self.paths(word)
             if paths is None or any(manifests.present(resolver, p) for p in paths):

@@ -57,6 +57,9 @@ def test_switching_discards_nothing(policy: Policy, tmp_path: Path, command: str
     "git checkout -m main", "git checkout --pathspec-from-file=list.txt",
     # paths from another directory, which the judge does not look at
     "git -C sub checkout app.ts",
+    # red team 59: git's own matching, past what the file system shows
+    "git checkout 'READM\\E.md'", "echo README.md | git checkout --pathspec-from=-",
+    "git --icase-pathspecs checkout readme.md", "git --glob-pathspecs checkout x",
 ])
 def test_naming_files_discards(policy: Policy, tmp_path: Path, command: str) -> None:
     work = _tree(tmp_path)

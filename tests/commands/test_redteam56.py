@@ -87,7 +87,7 @@ def test_filters_of_input_keep_them_as_before(policy: Policy, command: str) -> N
 
 def test_a_format_file_known_only_at_run_time_keeps_no_secret(policy: Policy) -> None:
     """`-w @$HOME/...`: the path is known as it runs; the box has no secret to read there."""
-    decision = judge(policy, "git fetch; curl -s -w @$HOME/.config/gh/hosts.yml "
+    decision = judge(policy, 'git fetch; curl -s -w "@$HOME/.config/gh/hosts.yml" '
                              "http://127.0.0.1:3000/")
     assert decision.decision == "allow"
     assert not with_secrets(policy, decision)

@@ -30,6 +30,8 @@ from gatekeep.policy.model import Policy
     "git fetch; printf 'env.GH_TOKEN\\nnull\\n1\\n' | jq --run-tests",
     "git fetch; echo | xargs --process-slot-var=LD_LIBRARY_PATH id",
     "git fetch; echo | less --lesskey-content=x",
+    # red team 59: a tags file names the files a tag opens
+    "git fetch; less -t x -T tg", "git fetch; less -t x",
 ])
 def test_asked(policy: Policy, command: str) -> None:
     assert judge(policy, command).decision == "ask"

@@ -43,7 +43,7 @@ def test_a_dot_git_file_leads_to_its_git_dir_and_common_dir(tmp_path: Path) -> N
 def test_a_missing_commondir_must_not_appear(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     assert protected(str(tmp_path), "/")[1] == [str(tmp_path / ".git" / name) for name in (
-        "commondir", "config.worktree", "config", "hooks")]
+        "commondir", "config.worktree", "config", "hooks", "remotes", "branches")]
 
 
 def test_no_repository_protects_nothing(tmp_path: Path) -> None:
