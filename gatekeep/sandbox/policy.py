@@ -102,8 +102,8 @@ def file_readers(decision: Decision) -> list[str]:
     networked one given a file to read (``READS_NAMED``, or ``UNSEEN_READS``: ``curl -d
     @"$(cat f)"``, whose own environment holds them), and, beside git writing the tree, a
     git part given words that may name files (``NAMES_WORDS``); and one that runs a language
-    of its own or is given a variable that is not plain (``INTERPRETS``: `sed`, `awk`,
-    `LESSKEYIN=ks less`), whose checks red teams 56 and 57 found ways past.
+    of its own or is given a variable that is not plain (``INTERPRETS``: `sed`, `awk`, `jq`,
+    `LESSKEYIN=ks less`), whose checks red teams 56 to 58 found ways past.
 
     Every process in a box can read every other's environment (``/proc/PID/environ``,
     ``/proc/PID/mem``), and a file read is a path the run may lead anywhere: through a link
