@@ -133,16 +133,23 @@ def _run_git(args: list[str], title: str, cwd: str, env: Mapping[str, str]) -> l
     box = _sealed(cwd, env)
     if box is None:
         return [Preview(title, (NO_BOX,))]
+    from gatekeep.sandbox import seccomp
     from gatekeep.sandbox.bwrap import loader_args
 
     quiet, loaders = loader_args({**env, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"})
+    calls = -1
     try:
+        calls = seccomp.descriptor()  # no Unix socket either (the tree may hold one)
+        filtered = ["--seccomp", str(calls)] if calls >= 0 else []
         result = subprocess.run(  # noqa: S603 - a fixed, read-only git command, boxed
-            [box[0], *loaders, *box[1:], *_GIT_SAFE, *args], cwd=cwd, env=quiet,
-            capture_output=True, text=True,
+            [box[0], *loaders, *filtered, *box[1:], *_GIT_SAFE, *args], cwd=cwd, env=quiet,
+            capture_output=True, text=True, pass_fds=(calls,) if calls >= 0 else (),
             timeout=GIT_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as error:
         return [Preview(title, (f"(no preview: {error})",))]
+    finally:
+        if calls >= 0:
+            os.close(calls)
     output = result.stdout.splitlines() or ["(nothing)"]
     if result.returncode != 0:
         output = [f"(no preview: {result.stderr.strip() or 'git failed'})"]

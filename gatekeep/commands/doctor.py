@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -95,7 +96,7 @@ def _boundary(loaded: list[Policy] | str, env: Mapping[str, str],
         if trial.returncode == 0:
             return [Finding("ok", f"boundary: bubblewrap ({program}), sandbox: {spec.mode}; "
                             "gatekeep check -c CMD shows what a command's box holds"),
-                    *_caches(policies[0], spec, env)]
+                    *_filter(), *_caches(policies[0], spec, env)]
         return [Finding("FAIL", f"boundary: {program} cannot start a box here: "
                         f"{trial.stderr.strip() or trial.returncode}; every allowed command "
                         "is asked instead", "make bubblewrap work here (user namespaces), or "
@@ -124,21 +125,23 @@ class _Trial:
         if program is None:
             return cls(None, None)
         try:
-            return cls(program, subprocess.Popen(  # noqa: S603 - as _trial_argv says
-                _trial_argv(program), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                text=True))
+            return cls(program, _trial(program))
         except OSError:
             return cls(None, None)  # tried again if needed, where its error shows as before
 
     def outcome(self, program: str) -> subprocess.CompletedProcess[str]:
         process = self.process
+        deadline = self.deadline
         if process is None or program != self.program:
-            return subprocess.run(  # noqa: S603 - as _trial_argv says
-                _trial_argv(program), capture_output=True, text=True, timeout=TRIAL_TIMEOUT,
-                check=False)
+            process, deadline = _trial(program), time.monotonic() + TRIAL_TIMEOUT
+        with process if process is not self.process else contextlib.nullcontext():
+            return self._ended(process, deadline)
+
+    @staticmethod
+    def _ended(process: subprocess.Popen[str], deadline: float
+               ) -> subprocess.CompletedProcess[str]:
         try:
-            stdout, stderr = process.communicate(
-                timeout=max(0.0, self.deadline - time.monotonic()))
+            stdout, stderr = process.communicate(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:  # as subprocess.run reports it
             process.kill()
             process.wait()
@@ -157,10 +160,40 @@ class _Trial:
             pass
 
 
-def _trial_argv(program: str) -> list[str]:
-    """A root-owned bwrap (``bwrap.find``) running ``true`` in a box like the real ones."""
+def _trial(program: str) -> subprocess.Popen[str]:
+    """The trial box started, with the real boxes' system-call filter (a kernel without
+    seccomp fails here as every box would)."""
+    from gatekeep.sandbox import seccomp
+
+    calls = seccomp.descriptor()
+    try:
+        return subprocess.Popen(  # noqa: S603 - as _trial_argv says
+            _trial_argv(program, calls), pass_fds=(calls,) if calls >= 0 else (),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        if calls >= 0:
+            os.close(calls)
+
+
+def _trial_argv(program: str, calls: int = -1) -> list[str]:
+    """A root-owned bwrap (``bwrap.find``) running ``true`` in a box like the real ones;
+    ``calls``: the descriptor of its system-call filter, or -1."""
     return [program, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--unshare-net", "--unshare-pid", "--die-with-parent", "--", "true"]
+            "--unshare-net", "--unshare-pid", "--die-with-parent",
+            *(["--seccomp", str(calls)] if calls >= 0 else []), "--", "true"]
+
+
+def _filter() -> list[Finding]:
+    """Whether the box's system-call filter (no new Unix socket) exists for this machine."""
+    from gatekeep.sandbox import seccomp
+
+    if seccomp.supported():
+        return []
+    return [Finding("note", f"boundary: no system-call filter for this machine "
+                    f"({os.uname().machine}): a boxed command can connect to a Unix socket "
+                    "of another process in a place no list hides",
+                    "run gatekeep on x86_64, arm64, riscv64, ppc64le, s390x or loongarch64 "
+                    "for the filter")]
 
 
 def _caches(operator: Policy, spec: Spec, env: Mapping[str, str]) -> list[Finding]:

@@ -99,23 +99,31 @@ def run_boxed(box: Boundary, bwrap: str, program: str, argv: Sequence[str],
     With a ``keeper`` (``gatekeep.runtime.keeper``), bwrap's pid and its report on the box
     reach the keeper before the box runs anything.
     """
+    from gatekeep.sandbox import seccomp
     from gatekeep.sandbox.bwrap import argv as bwrap_argv
     from gatekeep.sandbox.bwrap import box_env, loader_args
 
     env, loaders = loader_args(box_env(box, env, named))
+    try:
+        calls = seccomp.descriptor()
+    except OSError as error:  # a box without its filter would reach other processes
+        raise BoxFailed(f"the box's system-call filter cannot be made: {error.strerror}") \
+            from error
     status_read, status_write = os.pipe()
     try:
         try:
             command = bwrap_argv(box, bwrap, program, argv, os.getcwd(), status_write,
                                  system_shell(), env.get("PATH"),
-                                 keeper.info if keeper is not None else -1)
+                                 keeper.info if keeper is not None else -1, calls)
             command[1:1] = loaders  # for the box, not for bwrap (its own environment)
         except BaseException:
             os.close(status_write)
+            if calls >= 0:
+                os.close(calls)
             raise
         channel = _Status(status_read)
-        ran = supervise(bwrap, command, env, box.limits, channel, keep=status_write,
-                        keeper=keeper)
+        ran = supervise(bwrap, command, env, box.limits, channel,
+                        keep=(status_write, *([calls] if calls >= 0 else [])), keeper=keeper)
         if not channel.started() and not ran.timed_out and ran.status == 1:
             raise BoxFailed(f"bwrap exited with status {ran.status} before running the command")
         return ran
@@ -131,7 +139,7 @@ def run_limited(program: str, argv: Sequence[str], env: Mapping[str, str],
 
 def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
               limits: Limits | None = None, box: _Status | None = None,
-              keep: int = -1, keeper: Keeper | None = None) -> Ran:
+              keep: tuple[int, ...] = (), keeper: Keeper | None = None) -> Ran:
     """Start ``program``, forward signals to it, enforce the wall-clock limit, reap it."""
     watched: set[int] = {*_FORWARDED, signal.SIGCHLD}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
@@ -146,8 +154,8 @@ def supervise(program: str, argv: Sequence[str], env: Mapping[str, str],
                 pid = _fork_exec(program, argv, env, previous, limits, keep, True, terminal,
                                  keeper)
         finally:
-            if keep >= 0:
-                os.close(keep)  # the child's end: bwrap alone holds it now
+            for fd in keep:
+                os.close(fd)  # the child's ends: bwrap alone holds them now
             if keeper is not None:
                 keeper.bwrap_started()
         deadline = time.monotonic() + limits.timeout if limits and limits.timeout else None
@@ -316,7 +324,7 @@ def _signal(pid: int, number: int) -> None:
 
 
 def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
-               mask: set[int], limits: Limits | None, keep: int,
+               mask: set[int], limits: Limits | None, keep: tuple[int, ...],
                own_group: bool, terminal: int | None = None,
                keeper: Keeper | None = None) -> int:
     """fork, set the limits in the child, exec; an exec error comes back as OSError.
@@ -334,8 +342,8 @@ def _fork_exec(program: str, argv: Sequence[str], env: Mapping[str, str],
                 os.setpgid(0, 0)
             if terminal is not None:
                 _take_terminal(terminal, os.getpid())
-            if keep >= 0:
-                os.set_inheritable(keep, True)
+            for fd in keep:
+                os.set_inheritable(fd, True)
             if keeper is not None:
                 os.set_inheritable(keeper.info, True)
                 os.write(keeper.control, b"bwrap %d\n" % os.getpid())

@@ -288,11 +288,13 @@ def cannot_box(candidates: Sequence[str]) -> str | None:
 
 
 def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
-         status_fd: int, shell: str, search: str | None = None, info_fd: int = -1
-         ) -> list[str]:
+         status_fd: int, shell: str, search: str | None = None, info_fd: int = -1,
+         seccomp_fd: int = -1) -> list[str]:
     """bwrap's command line: the whole file system read-only, then the writable places, then
     what stays read-only or hidden inside them. ``search``: the run's PATH; ``info_fd``:
-    where bwrap reports the box's first process (a keeper's pipe), or -1."""
+    where bwrap reports the box's first process (a keeper's pipe), or -1; ``seccomp_fd``:
+    the system-call filter bwrap loads before the command (``gatekeep.sandbox.seccomp``),
+    or -1."""
     # The box's own /dev/shm: memory that RLIMIT_AS does not count, so no larger than the
     # memory limit allows one process.
     out = [bwrap, "--bind" if box.everything_writable else "--ro-bind", "/", "/",
@@ -318,6 +320,7 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
             "--json-status-fd", str(status_fd),
             *(["--info-fd", str(info_fd)] if info_fd >= 0 else []),
+            *(["--seccomp", str(seccomp_fd)] if seccomp_fd >= 0 else []),
             *_named(bwrap, program, args, shell, search is not None and _found_as(
                 program, args[0] if args else "", search, box))]
     return out

@@ -30,8 +30,8 @@ from gatekeep.sandbox.records import NamedTuple
 from gatekeep.sandbox.spec import Limits, Spec
 
 NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the working "
-        "tree, temp dirs and build caches; protected files hidden; no network); if it needs "
-        "more, ask the operator to approve it\n")
+        "tree, temp dirs and build caches; protected files hidden; no Unix sockets; no "
+        "network); if it needs more, ask the operator to approve it\n")
 # the same for a box the policy gave the network (`git fetch`): "no network" would mislead
 NETWORK_NOTE = NOTE.replace("; no network)", "; network on)")
 # and where its temp dirs were its own (boundary._own_temp)

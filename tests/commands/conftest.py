@@ -58,8 +58,8 @@ class Sandbox:
                       "terminal to ask on\n")
     REWRITE = "gatekeep:   instead: rewrite the command with plain words, or split it into parts\n"
     BOX_NOTE = ("gatekeep: note: this ran inside gatekeep's boundary (read-only outside the "
-                "working tree, temp dirs and build caches; protected files hidden; no network); "
-                "if it needs more, ask the operator to approve it\n")
+                "working tree, temp dirs and build caches; protected files hidden; no Unix "
+                "sockets; no network); if it needs more, ask the operator to approve it\n")
 
     def __post_init__(self) -> None:
         for directory in (self.home, self.config_home, self.state_home, self.work):
