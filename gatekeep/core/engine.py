@@ -15,6 +15,8 @@ from functools import lru_cache
 from gatekeep.core import globs, manifests, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import (
+    OUTSIDE,
+    TEMP_UNSHARED,
     Context,
     Protection,
     compile_protection,
@@ -55,6 +57,8 @@ from gatekeep.shell.model import (
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
 _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
+# Effects that make a box with the network (``sandbox.policy.boxed_network``)
+_NETWORK = frozenset({"network", "network-loopback"})
 _SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
 
 # a plain variable's value: a word that names no file outside the system's own directories
@@ -198,6 +202,10 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
     writes = written.writes(judge, analysis.invocations)
     judged = [(inv, judge.first(segment, written.verdict(judge, inv, writes)))
               for inv, segment in judged]
+    if judge.temp_written and any(s.described is not None and _NETWORK.intersection(
+            s.described[1]) for _, s in judged):
+        judged = [(inv, judge.temp_unshared(segment, judge.temp_by_part.get(id(inv), [])))
+                  for inv, segment in judged]
     segments = [judge.approve(inv, segment) for inv, segment in judged]
     segments.extend(judge.problem(command.source, p) for p in analysis.problems)
     if not segments:
@@ -248,9 +256,12 @@ class _Judge:
         self.identities: dict[str, tuple[str | None, str | None]] = {}
         self.venv_interpreters: set[str] = set()  # programs named by such a link
         self.special_dirs = setting.special_dirs
+        self.temp_written: list[str] = []  # paths in temp dirs the command writes
+        self.temp_by_part: dict[int, list[str]] = {}  # per invocation: those it writes
 
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
+        part = id(invocation)  # the analysis's own: decide() finds its temp writes by it
         invocation = self.venv_code(
             self.tree_module(self.package_tool(self.tree_script(invocation))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
@@ -292,7 +303,9 @@ class _Judge:
         verdicts.extend(extra)
         verdicts.extend(Verdict(f"hazard:{h.kind}", h.decision, h.detail)
                         for h in invocation.hazards)
+        temp = len(self.temp_written)
         verdicts.extend(self.writes(invocation.writes))
+        self.temp_by_part[part] = self.temp_written[temp:]
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees))
         lifted = self.lifted.pop(id(invocation), frozenset())
         if lifted:  # the operator's rule names the checks it lifts where it matches
@@ -1110,8 +1123,28 @@ class _Judge:
                                f"writes {path}, which holds gatekeep's own policy, approvals "
                                "or audit log", "ask the operator to change gatekeep's files")
         if not self._in_tree(path):
-            return Verdict("path:outside", "ask", f"writes {path}, outside the working tree")
+            if self._in_temp(path):
+                self.temp_written.append(path)  # asked only beside the network (decide)
+                return None
+            return Verdict("path:outside", "ask", f"{OUTSIDE[0]}{path}{OUTSIDE[1]}")
         return None
+
+    def _in_temp(self, path: str) -> bool:
+        """A path in a temp dir, not the dir itself: every box writes them, and every
+        allowed part may write there too (README, "The boundary")."""
+        return any(path != temp and within(path, temp) for temp in self.context.temp_dirs)
+
+    def temp_unshared(self, segment: SegmentDecision, written: list[str]) -> SegmentDecision:
+        """``segment`` with its writes in a temp dir asked about: the command reaches the
+        network, and a box with the network has temp dirs of its own, empty, so what it
+        wrote there would be gone after the run (an approval makes the real one writable)."""
+        if not written:
+            return segment
+        verdicts = (*segment.verdicts, *(Verdict(
+            "path:outside", "ask", f"{TEMP_UNSHARED[0]}{path}{TEMP_UNSHARED[1]}")
+            for path in written))
+        return segment._replace(verdicts=verdicts, decision=strictest(
+            *(v.decision for v in verdicts)))
 
     def change_directory(self, invocation: Invocation) -> None:
         target = invocation.positionals[0] if invocation.positionals else None

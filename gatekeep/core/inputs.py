@@ -49,13 +49,23 @@ def parse_request(request: Request) -> ParsedCommand:
     return ParsedCommand(source, (segment,))
 
 
+def temp_dirs(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The temp dirs every box writes, where an allowed command may write too: ``$TMPDIR``
+    when the box takes it for one (``plan.temp_dir``: not the home, nor a place of the
+    system's or of the operator's settings), ``/tmp`` and ``/var/tmp``."""
+    value = env.get("TMPDIR", "").rstrip("/")
+    if value:
+        from gatekeep.sandbox.plan import temp_dir
+
+        value = temp_dir(value, env.get("HOME", "/"))
+    return tuple(dict.fromkeys(p for p in (value, *SYSTEM_TEMP_DIRS) if p))
+
+
 def context(env: Mapping[str, str], cwd: Path, locations: Locations,
             approvals: tuple[Approval, ...] = ()) -> Context:
-    candidates = (env.get("TMPDIR", "").rstrip("/"), *SYSTEM_TEMP_DIRS)
-    temp = tuple(dict.fromkeys(p for p in candidates if p))
     return Context(
         cwd=str(cwd), home=env.get("HOME", "/"),
-        resolver=SystemResolver(env.get("PATH", "/usr/bin:/bin")), temp_dirs=temp,
+        resolver=SystemResolver(env.get("PATH", "/usr/bin:/bin")), temp_dirs=temp_dirs(env),
         self_paths=(str(locations.config_dir), str(locations.state_dir)), approvals=approvals,
     )
 

@@ -113,6 +113,13 @@ class SystemResolver:
         return sorted(glob.glob(pattern))[:1000]
 
 
+# The reasons of a write path:outside asks about, as ``sandbox.policy.lifted`` reads them back
+# (an approval makes the directory holding the path writable): "writes PATH, ...".
+OUTSIDE = ("writes ", ", outside the working tree")
+TEMP_UNSHARED = ("writes ", ", in a temp dir that a box with the network has of its own "
+                 "(empty, and gone after the run)")
+
+
 class Context(NamedTuple):
     """What a decision may depend on besides the command and the policy."""
 

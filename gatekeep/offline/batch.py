@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from gatekeep.core.engine import Decision, decide
-from gatekeep.core.inputs import SYSTEM_TEMP_DIRS, Request, parse_request
+from gatekeep.core.inputs import SYSTEM_TEMP_DIRS, Request, parse_request, temp_dirs
 from gatekeep.core.paths import Context
 from gatekeep.policy.model import Policy
 from gatekeep.runtime import sysfs
@@ -79,9 +79,7 @@ class Places(NamedTuple):
     @classmethod
     def from_env(cls, env: Mapping[str, str], locations: Locations) -> Places:
         """This process's places, as ``gatekeep run`` would see them."""
-        temp = (env.get("TMPDIR", "").rstrip("/"), *SYSTEM_TEMP_DIRS)
-        return cls(env.get("HOME", "/"), env.get("PATH", "/usr/bin:/bin"),
-                   tuple(dict.fromkeys(p for p in temp if p)),
+        return cls(env.get("HOME", "/"), env.get("PATH", "/usr/bin:/bin"), temp_dirs(env),
                    (str(locations.config_dir), str(locations.state_dir)))
 
     def context(self, cwd: str, known: dict[str, str | None] | None = None) -> Context:

@@ -316,8 +316,10 @@ def argv(box: Boundary, bwrap: str, program: str, args: Sequence[str], cwd: str,
     for name in UNSET_ENV:
         out += ["--unsetenv", name]
     # A new session: the box has no controlling terminal, so it cannot push keystrokes
-    # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals.
-    out += ["--unshare-pid", "--die-with-parent", "--new-session", "--chdir", cwd,
+    # into the operator's shell (TIOCSTI); gatekeep forwards the terminal's signals. Its own
+    # System V IPC: no other process's shared memory, semaphores or message queues.
+    out += ["--unshare-pid", "--unshare-ipc", "--die-with-parent", "--new-session",
+            "--chdir", cwd,
             "--json-status-fd", str(status_fd),
             *(["--info-fd", str(info_fd)] if info_fd >= 0 else []),
             *(["--seccomp", str(seccomp_fd)] if seccomp_fd >= 0 else []),

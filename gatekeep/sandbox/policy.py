@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # types only: doctor's spec_for(policies) does without the en
     from gatekeep.core.engine import Decision
     from gatekeep.shell.model import ParsedCommand
 
-_OUTSIDE = ("writes ", ", outside the working tree")  # the engine's path:outside reason
 _NETWORK = frozenset({"network", "network-loopback"})
 # What a part beside a networked one may do and still share its box: the network is the
 # whole box's, so a part that runs the tree's code (`npm ci && npm test`, `curl
@@ -359,10 +358,13 @@ def lifted(spec: Spec, decision: Decision, parsed: ParsedCommand,
     own files stay read-only); a network connection or a program known to use the network
     gets the network.
     """
+    from gatekeep.core.paths import OUTSIDE, TEMP_UNSHARED
+
     verdicts = [v for s in decision.segments for v in s.verdicts]
-    writable = [_holder(v.reason[len(_OUTSIDE[0]):-len(_OUTSIDE[1])]) for v in verdicts
+    writable = [_holder(v.reason[len(start):-len(end)]) for v in verdicts
+                for start, end in (OUTSIDE, TEMP_UNSHARED)
                 if v.rule == "path:outside" and v.reason
-                and v.reason.startswith(_OUTSIDE[0]) and v.reason.endswith(_OUTSIDE[1])]
+                and v.reason.startswith(start) and v.reason.endswith(end)]
     network = spec.network or bool(network_parts(decision)) \
         or any(v.rule == "path:network" for v in verdicts) or _uses_network(parsed, policies)
     if network and not spec.network:  # the approved command's own programs download

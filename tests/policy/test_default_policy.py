@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gatekeep.core.engine import decide
+from gatekeep.core.inputs import SYSTEM_TEMP_DIRS
 from gatekeep.core.paths import Context, SystemResolver
 from gatekeep.policy.load import load_policy
 from gatekeep.policy.model import Example
@@ -26,7 +27,7 @@ def test_default_policy_example(example: Example, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     context = Context(cwd=str(work), home=str(tmp_path / "home"),
-                      resolver=SystemResolver("/usr/bin:/bin"))
+                      resolver=SystemResolver("/usr/bin:/bin"), temp_dirs=SYSTEM_TEMP_DIRS)
     decision = decide(POLICY, parse(example.cmd), context)
     explained = [(s.text, s.decision, s.rules) for s in decision.segments]
     assert decision.decision == example.expect, explained

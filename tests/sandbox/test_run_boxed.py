@@ -213,3 +213,26 @@ def test_the_box_works_for_an_unprivileged_user(open_dir: Path) -> None:
     assert (tree / "done").read_text() == "ok\n"
     assert (tree / "copy").read_text() == ""
     assert not (outside / "x").exists()
+
+
+def test_shared_memory_of_a_process_outside_the_box_is_out_of_reach(tmp_path: Path) -> None:
+    """The box has System V IPC of its own (red team 60 F7): a segment made outside it, by
+    its key, is not there."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = 0x6B0000 + os.getpid() % 0xFFFF
+    ipc_creat, ipc_rmid = 0o1000, 0
+    segment = libc.shmget(key, 64, ipc_creat | 0o600)
+    assert segment >= 0, os.strerror(ctypes.get_errno())
+    probe = (f"import ctypes; libc = ctypes.CDLL(None); "
+             f"print(libc.shmget({key}, 64, 0) >= 0)")
+    try:
+        outside = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                 text=True, check=True)
+        ran = run_in(tmp_path, box(tmp_path / "tree"), f"{sys.executable} -c '{probe}' > seen")
+    finally:
+        libc.shmctl(segment, ipc_rmid, None)
+    assert outside.stdout == "True\n"
+    assert ran.status == 0
+    assert (tmp_path / "tree" / "seen").read_text() == "False\n"
