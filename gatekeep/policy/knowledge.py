@@ -297,7 +297,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         name=name,
         value_options=strings("value_options") | strings("writes") | strings("reads")
         | strings("inline_code") | strings("assigns") | strings("reads_list")
-        | strings("network_options") | frozenset(writes_with) | frozenset(reads_trees_with)
+        | strings("network_options") | frozenset(writes_with)
+        | frozenset(o for o, value in reads_trees_with.items() if value)  # `cp -a`: no value
         | strings("code_dirs")
         | strings("code_files") | strings("chdir_options") | strings("setting_texts")
         | strings("file_values"),

@@ -122,6 +122,97 @@ def hold_rebases(box: Boundary) -> list[str]:
     return lines
 
 
+def drop_replacements(box: Boundary) -> list[str]:
+    """Replace refs the run made or changed (``refs/replace/OBJECT``, loose or packed): every
+    later git shows and checks out the object it names instead of OBJECT, so the operator's
+    own ``git checkout`` would write the agent's content into a file the box kept read-only
+    (``.pre-commit-config.yaml``, a hook runner's settings), while ``git status`` shows
+    nothing. Each is removed; the warning says how to put it back. One the operator had
+    before the run is not touched (a packed one is, when the run rewrote ``packed-refs``:
+    it is named in the warning too). A repository whose refs are a reftable (binary) is
+    only warned about."""
+    since = box.planned - 1  # a file's change time cannot be set back; coarse clocks
+    lines = []
+    for git in box.git_roots[1:]:
+        loose = os.path.join(git, "refs", "replace")
+        if os.path.islink(loose):  # not followed: what it leads to is not the repository's
+            lines.append(f"gatekeep: warning: {_shown(loose, box.tree)} is a link: check git "
+                         "replace -l before running git there\n")
+            loose = ""
+        found = [*(_loose_replacements(loose, since) if loose else []),
+                 *_packed_replacements(os.path.join(git, "packed-refs"), since)]
+        for name, target in found:
+            lines.append(f"gatekeep: warning: the command left the replace ref "
+                         f"refs/replace/{_visible_text(name)} (in {_shown(git, box.tree)}), "
+                         f"which makes git show {_visible_text(target)} wherever "
+                         f"{_visible_text(name)} is; removed (git replace "
+                         f"{_visible_text(name)} {_visible_text(target)} puts it back)\n")
+        table = os.path.join(git, "reftable")
+        if os.path.isdir(table) and any(_changed_since(os.path.join(table, entry), since)
+                                        for entry in ("", "tables.list")):
+            lines.append(f"gatekeep: warning: the command changed the refs of "
+                         f"{_shown(git, box.tree)} (a reftable, which gatekeep does not "
+                         "read): check git replace -l before running git there\n")
+    return lines
+
+
+def _loose_replacements(directory: str, since: float) -> list[tuple[str, str]]:
+    """Loose replace refs changed since ``since``, removed: (object, replacement)."""
+    found = []
+    for top, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
+        for name in files:
+            path = os.path.join(top, name)
+            if not _changed_since(path, since):
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    target = handle.read(200).decode("ascii", "replace").strip()
+            except OSError:
+                target = "(unreadable)"
+            _remove(path)
+            found.append((os.path.relpath(path, directory), target))
+    return found
+
+
+def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:
+    """Replace refs in a ``packed-refs`` the run wrote, taken out of it: (object,
+    replacement). The file is written again whole, as git writes it (a new file renamed
+    over the old)."""
+    if not _changed_since(path, since) or os.path.islink(path):
+        return []
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().splitlines(keepends=True)
+    except OSError:
+        return []
+    kept, found, dropping = [], [], False
+    for line in lines:
+        if line.startswith(b"^"):  # the peeled object of the ref above it
+            if not dropping:
+                kept.append(line)
+            continue
+        words = line.split()
+        dropping = len(words) == 2 and words[1].startswith(b"refs/replace/")
+        if dropping:
+            found.append((words[1][len(b"refs/replace/"):].decode("ascii", "replace"),
+                          words[0].decode("ascii", "replace")))
+        else:
+            kept.append(line)
+    if found:
+        fresh = f"{path}.gatekeep-{os.getpid()}"
+        with open(fresh, "wb") as handle:
+            handle.writelines(kept)
+        os.replace(fresh, path)
+    return found
+
+
+def _visible_text(text: str) -> str:
+    from gatekeep.text import visible
+
+    return visible(text)
+
+
 def _sequencer_states(gits: tuple[str, ...]) -> list[str]:
     """Where a rebase's and a cherry-pick's state would be, in each git dir and in each of
     its linked worktrees' git dirs."""

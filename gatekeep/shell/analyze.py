@@ -300,8 +300,10 @@ class _State:
         if spec.hazard or spec_now.hazard:
             hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}") for s in (
                 (spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
-        if spec_now.writes_positionals_with \
-                and any(o.name in spec_now.writes_positionals_with for o in parsed.options):
+        if spec_now.writes_positionals_with and any(
+                o.name in spec_now.writes_positionals_with
+                or abbreviates_long(o.name, spec_now.writes_positionals_with)
+                for o in parsed.options):  # `cp --li`: getopt_long's start of `--link`
             writes.extend(operands)
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):

@@ -1,0 +1,130 @@
+"""Red team 60: `git switch` by a start of --discard-changes, `merge --abort`, `cp -l` and
+`cp -a` (an option that took its operand for a value), and replace refs a boxed run leaves
+for the operator's next git. (F5 and F6, sockets made after the box started or deeper in
+/tmp: tests/sandbox/test_seccomp.py; F7, System V IPC: tests/sandbox/test_run_boxed.py.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from judging import judge
+
+from gatekeep.policy.model import Policy
+
+Sandbox = Any  # the fixture's class lives in conftest.py
+
+
+@pytest.mark.parametrize("command", [
+    # F1: a start of a long option is it, as git takes it
+    "git switch --discard b", "git switch --disc b", "git switch --for b", "git switch -f b",
+    "git switch --discard-changes b",
+    # F2: the merge undone, with the changes made to resolve it
+    "git merge --abort", "git merge --abo", "git cherry-pick --abort",
+    # F3: as their checkout spellings
+    "git switch -C main HEAD~1", "git switch --force-create main HEAD",
+    "git switch --force-c main HEAD", "git switch -m b", "git switch --merge b",
+    "git switch --conflict=merge b", "git checkout --conflict=diff3 b",
+    "git checkout --conf=diff3 b",
+])
+def test_a_switch_or_abort_that_discards_work_is_asked(policy: Policy, command: str) -> None:
+    decision = judge(policy, command)
+    assert decision.decision == "ask", decision
+    assert any("git-discard" in s.rules for s in decision.segments), decision
+
+
+@pytest.mark.parametrize("command", [
+    "git switch b", "git switch -c feature/x", "git switch --detach v1.2", "git merge main",
+    "git merge --no-ff -m 'merge x' feature/x", "git merge --continue", "git merge --quit",
+    "git cherry-pick abc1234", "git cherry-pick --continue",
+])
+def test_switches_and_merges_that_keep_the_work_stay_allowed(policy: Policy,
+                                                             command: str) -> None:
+    assert judge(policy, command).decision == "allow"
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    # a link instead of a copy: a write through it writes the source
+    ("cp -l ~/.bashrc /tmp/h", "deny"), ("cp --link ~/.bashrc h", "deny"),
+    ("cp --li ~/.bashrc h", "deny"), ("cp -al ~/.bashrc h", "deny"),
+    ("cp -s ~/.ssh/id_rsa k", "deny"),
+    # -a takes no value: its operand is read (and was judged an option value before)
+    ("cp -a .env backup", "ask"), ("cp -ar .env backup", "ask"),
+    ("cp -a src dst", "allow"), ("cp -l a.txt b.txt", "allow"),
+])
+def test_cp_links_and_archives(policy: Policy, command: str, expected: str) -> None:
+    assert judge(policy, command).decision == expected
+
+
+# -- F9: replace refs ---------------------------------------------------------------------
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                           *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
+@pytest.fixture
+def repo(sandbox: Sandbox) -> Path:
+    work: Path = sandbox.work
+    _git("init", "-q", ".", cwd=work)
+    (work / "a.txt").write_text("mine\n")
+    (work / "b.txt").write_text("other\n")
+    _git("add", "a.txt", "b.txt", cwd=work)
+    _git("commit", "-qm", "first", cwd=work)
+    return work
+
+
+def _replacing(pack: str) -> str:
+    """A script that makes a.txt's blob show as the agent's content, then ``pack``."""
+    return ("old=$$(git rev-parse HEAD:a.txt); "
+            "new=$$(echo agent | git hash-object -w --stdin); "
+            f"git replace -f $$old $$new; {pack}")
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("pack", ["true", "git pack-refs --all",
+                                  # written into packed-refs by hand, no loose ref at all
+                                  "git pack-refs --all; git replace -l >/dev/null"])
+def test_a_replace_ref_the_run_leaves_is_removed(sandbox: Sandbox, repo: Path,
+                                                 pack: str) -> None:
+    (repo / "Makefile").write_text(f"all:\n\t{_replacing(pack)}\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "left the replace ref refs/replace/" in ran.stderr
+    assert _git("replace", "-l", cwd=repo) == ""
+    (repo / "a.txt").unlink()
+    _git("checkout", "--", "a.txt", cwd=repo)  # the operator's own git, unboxed
+    assert (repo / "a.txt").read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_replace_ref_written_into_packed_refs_is_removed(sandbox: Sandbox,
+                                                           repo: Path) -> None:
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    new = _git("rev-parse", "HEAD:b.txt", cwd=repo).strip()
+    _git("pack-refs", "--all", cwd=repo)
+    (repo / "Makefile").write_text(f"all:\n\techo '{new} refs/replace/{old}' >> "
+                                   ".git/packed-refs\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert f"refs/replace/{old}" in ran.stderr and f"git replace {old} {new}" in ran.stderr
+    assert _git("replace", "-l", cwd=repo) == ""
+    assert "refs/heads/" in (repo / ".git" / "packed-refs").read_text()  # the rest kept
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_the_operators_own_replace_ref_stays(sandbox: Sandbox, repo: Path) -> None:
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    new = _git("rev-parse", "HEAD:b.txt", cwd=repo).strip()
+    _git("replace", old, new, cwd=repo)
+    time.sleep(1.2)  # older than the clean-up's margin for coarse clocks
+    (repo / "Makefile").write_text("all:\n\techo built > out.txt\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "replace ref" not in ran.stderr
+    assert _git("replace", "-l", cwd=repo) == f"{old}\n"
