@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ def test_a_protected_read_redirected_into_it_is_asked(approved: Sandbox) -> None
 
 
 def test_a_write_outside_the_tree_is_asked(approved: Sandbox) -> None:
-    outside = approved.root / "outside.txt"
+    outside = Path("/opt") / f"gatekeep-test-{secrets.token_hex(6)}.txt"  # no temp dir
     stderr = refused(approved, f"python3 -X dev s.py > {outside}")
     assert "path:outside" in stderr
     assert not outside.exists() and not (approved.work / "ran").exists()
@@ -159,7 +160,7 @@ def test_a_new_reason_to_ask_is_not_covered(approved: Sandbox) -> None:
 
 
 def test_always_is_refused_for_a_part_asked_for_what_it_touches(sandbox: Sandbox) -> None:
-    outside = sandbox.root / "out.txt"
+    outside = Path("/opt") / f"gatekeep-test-{secrets.token_hex(6)}.txt"  # no temp dir
     terminal = sandbox.pty_spawn("run", "-c", f"echo hi > {outside}")
     terminal.expect_exact("Run it? ")
     terminal.sendline("a")
