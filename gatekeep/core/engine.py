@@ -57,6 +57,10 @@ from gatekeep.shell.model import (
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
 _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
+# An ``into_dir`` program's options: the directory that receives the sources, and the one
+# that makes its operand the target itself
+_TARGET = frozenset({"-t", "--target-directory"})
+_NO_TARGET = frozenset({"--no-target-directory"})
 # Effects that make a box with the network (``sandbox.policy.boxed_network``)
 _NETWORK = frozenset({"network", "network-loopback"})
 _SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
@@ -262,8 +266,8 @@ class _Judge:
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         part = id(invocation)  # the analysis's own: decide() finds its temp writes by it
-        invocation = self.venv_code(
-            self.tree_module(self.package_tool(self.tree_script(invocation))))
+        invocation = self.into_dir(self.venv_code(
+            self.tree_module(self.package_tool(self.tree_script(invocation)))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
@@ -758,6 +762,43 @@ class _Judge:
         # from several directories a `cd` may have moved to: the system program only when
         # it is from each (a project script is judged from each: `_project_script`)
         return None, found[0][1] if all(name is None for name, _ in found) else None
+
+    def into_dir(self, invocation: Invocation) -> Invocation:
+        """`cp /tmp/x.txt .`, `mv a.txt b.txt sub/`, `cp -t . a.txt`: what such a program
+        writes is an entry named after each source in the directory (knowledge's
+        ``into_dir``), not the directory itself, which may hold a protected path
+        (`.git/hooks`). Only for a directory there now (a stored decision holds while it is
+        one), sources whose names are known, and without `-T` (the operand is the target
+        itself, whatever it is)."""
+        spec = self._spec(invocation)
+        if not spec.into_dir or any(
+                o.name == "--no-target-directory" or abbreviates_long(o.name, _NO_TARGET)
+                or (not o.name.startswith("--") and "T" in o.name)
+                for o in invocation.options):
+            return invocation
+        given = [o.value for o in invocation.options if o.value is not None
+                 and (o.name in _TARGET or abbreviates_long(o.name, _TARGET))]
+        sources = invocation.positionals if given else invocation.positionals[:-1]
+        target = given[-1] if given else invocation.positionals[-1] \
+            if len(invocation.positionals) > 1 else None
+        if target is None or len(given) > 1 or not sources \
+                or not any(w is target for w in invocation.writes):
+            return invocation
+        paths = self.paths(target)
+        if paths is None or len(paths) != 1 or target.value is None \
+                or self.context.resolver.fingerprint(paths[0]) != "dir":
+            return invocation
+        entries = []
+        for source in sources:
+            name = posixpath.basename((source.value or "").rstrip("/"))
+            if source.value is None or name in ("", ".", ".."):
+                return invocation
+            entries.append(target._replace(  # `~` is the home, with "" for its value
+                raw=f"{target.raw.rstrip('/')}/{name}", glob=target.glob or source.glob,
+                value=f"{target.value.rstrip('/')}/{name}"))
+        dropped = [target, *(sources if given and not spec.positional_writes else ())]
+        return invocation._replace(writes=(  # `cp -t DIR A B`: neither A nor B is written
+            *(w for w in invocation.writes if not any(w is d for d in dropped)), *entries))
 
     def _spec(self, invocation: Invocation) -> ProgramSpec:
         return self.knowledge.spec(_base(invocation.program or ""))

@@ -45,6 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
+    "into_dir",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options",
 })
@@ -62,6 +63,7 @@ _FLAGS = (
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
     "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package", "goals",
     "abbreviated_goals", "keeps_content", "shell_builtin", "says_only", "interprets",
+    "into_dir",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",
