@@ -139,8 +139,15 @@ def drop_replacements(box: Boundary) -> list[str]:
             lines.append(f"gatekeep: warning: {_shown(loose, box.tree)} is a link: check git "
                          "replace -l before running git there\n")
             loose = ""
-        found = [*(_loose_replacements(loose, since) if loose else []),
-                 *_packed_replacements(os.path.join(git, "packed-refs"), since)]
+        packed = os.path.join(git, "packed-refs")
+        try:
+            found = _packed_replacements(packed, since)
+        except _NotPacked:  # git reads what a link names: all of it held, with the warning
+            found = []
+            lines.append(f"gatekeep: warning: the command left {_shown(packed, box.tree)} as "
+                         f"a link or no plain file, whose refs git would read (replace refs "
+                         f"too); {_hold(packed, box.tree, box.git_roots, _CHECK)}\n")
+        found += _loose_replacements(loose, since) if loose else []
         for name, target in found:
             lines.append(f"gatekeep: warning: the command left the replace ref "
                          f"refs/replace/{_visible_text(name)} (in {_shown(git, box.tree)}), "
@@ -157,35 +164,32 @@ def drop_replacements(box: Boundary) -> list[str]:
 
 
 def _loose_replacements(directory: str, since: float) -> list[tuple[str, str]]:
-    """Loose replace refs changed since ``since``, removed: (object, replacement)."""
+    """Loose replace refs changed since ``since``, removed: (object, replacement). A link
+    or a file that is not a regular one is removed unread."""
     found = []
-    for top, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(top, d))]
-        for name in files:
+    for top, dirs, files in os.walk(directory):  # never into a linked directory
+        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(top, d)))]:
             path = os.path.join(top, name)
             if not _changed_since(path, since):
                 continue
-            try:
-                with open(path, "rb") as handle:
-                    target = handle.read(200).decode("ascii", "replace").strip()
-            except OSError:
-                target = "(unreadable)"
+            data = _regular(path, 200)
             _remove(path)
-            found.append((os.path.relpath(path, directory), target))
+            found.append((os.path.relpath(path, directory),
+                          "(not a file)" if data is None
+                          else data.decode("ascii", "replace").strip()))
     return found
 
 
 def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:
     """Replace refs in a ``packed-refs`` the run wrote, taken out of it: (object,
-    replacement). The file is written again whole, as git writes it (a new file renamed
-    over the old)."""
-    if not _changed_since(path, since) or os.path.islink(path):
+    replacement). The file is written again whole, as git writes it: a new file, made where
+    no name of the run's can be followed (``mkstemp``), renamed over the old."""
+    if not _changed_since(path, since):
         return []
-    try:
-        with open(path, "rb") as handle:
-            lines = handle.read().splitlines(keepends=True)
-    except OSError:
-        return []
+    data = _regular(path, _PACKED_LIMIT)
+    if data is None:
+        raise _NotPacked
+    lines = data.splitlines(keepends=True)
     kept, found, dropping = [], [], False
     for line in lines:
         if line.startswith(b"^"):  # the peeled object of the ref above it
@@ -200,11 +204,48 @@ def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:
         else:
             kept.append(line)
     if found:
-        fresh = f"{path}.gatekeep-{os.getpid()}"
-        with open(fresh, "wb") as handle:
-            handle.writelines(kept)
-        os.replace(fresh, path)
+        import tempfile
+
+        handle, fresh = tempfile.mkstemp(prefix="packed-refs.gatekeep-",
+                                         dir=os.path.dirname(path))
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.writelines(kept)
+            os.replace(fresh, path)
+        except BaseException:
+            _remove(fresh)
+            raise
     return found
+
+
+class _NotPacked(Exception):
+    """``packed-refs`` is a link, or no regular file, or too large to read: held whole."""
+
+
+_PACKED_LIMIT = 1 << 30
+
+
+def _regular(path: str, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of ``path`` when it is a regular file (never through a link,
+    never blocking on a FIFO); None otherwise, or when it is larger."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
 
 
 def _visible_text(text: str) -> str:

