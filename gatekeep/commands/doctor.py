@@ -192,8 +192,7 @@ def _filter() -> list[Finding]:
     return [Finding("note", f"boundary: no system-call filter for this machine "
                     f"({os.uname().machine}): a boxed command can connect to a Unix socket "
                     "of another process in a place no list hides",
-                    "run gatekeep on x86_64, arm64, riscv64, ppc64le, s390x or loongarch64 "
-                    "for the filter")]
+                    "run gatekeep on x86_64, arm64, riscv64 or loongarch64 for the filter")]
 
 
 def _caches(operator: Policy, spec: Spec, env: Mapping[str, str]) -> list[Finding]:

@@ -5,12 +5,16 @@ not cover it; the box hides the places known to hold them (``boundary.SOCKET_DIR
 run dirs), but a service may keep one anywhere it can write (``/tmp/any/where/s.sock``),
 and one made after the box started is not hidden at all. The filter closes the class:
 
-- ``socket(AF_UNIX, ...)`` fails with EACCES, so nothing in the box connects to a socket
-  by its path, or listens on one;
+- ``socket`` makes only ``AF_INET``, ``AF_INET6`` and ``AF_NETLINK`` sockets: with
+  ``AF_UNIX`` (nothing in the box connects to a socket by its path, or listens on one),
+  ``AF_VSOCK`` (a virtual machine's way to its host, which no network namespace covers)
+  or any other family, it fails with EACCES;
 - ``socketpair`` keeps its stream and sequenced-packet kinds (pipes between the box's own
   processes: node's and Python's child processes), which cannot be connected elsewhere;
   a datagram pair can send to any path, so it fails too;
-- ``io_uring`` fails with ENOSYS (its requests make sockets without ``socket``);
+- ``io_uring`` fails with ENOSYS (its requests make sockets without ``socket``), and so do
+  the keyring calls (``add_key``, ``request_key``, ``keyctl``): without a user namespace of
+  its own (gatekeep run by root), the box would share the caller's keyrings;
 - on 32-bit x86, ``socketcall``'s socket and socketpair fail (their family is in memory
   the filter cannot read).
 
@@ -27,7 +31,7 @@ import os
 import struct
 import sys
 
-AF_UNIX = 1
+AF_INET, AF_INET6, AF_NETLINK = 2, 10, 16  # the only families a socket may have
 SOCK_STREAM, SOCK_SEQPACKET = 1, 5
 SOCK_TYPE_MASK = 0xF
 SYS_SOCKET, SYS_SOCKETPAIR = 1, 8  # socketcall's first argument
@@ -35,24 +39,23 @@ EACCES, ENOSYS = 13, 38
 IO_URING = (425, 426, 427)  # io_uring_setup, _enter, _register: one number on every arch
 X32 = 0x40000000  # x86_64's x32 ABI: its numbers have this bit
 
-# The audit arch of each kernel ABI and its call numbers: (socket, socketpair, socketcall).
-# socketcall: 32-bit ABIs that also pass socket calls through one multiplexer.
-ABIS: dict[str, tuple[int, tuple[int, int, int | None]]] = {
-    "x86_64": (0xC000003E, (41, 53, None)),
-    "i386": (0x40000003, (359, 360, 102)),
-    "aarch64": (0xC00000B7, (198, 199, None)),
-    "arm": (0x40000028, (281, 288, None)),
-    "riscv64": (0xC00000F3, (198, 199, None)),
-    "ppc64le": (0xC0000015, (326, 327, 102)),
-    "s390x": (0x80000016, (359, 360, 102)),
-    "loongarch64": (0xC0000102, (198, 199, None)),
+# The audit arch of each kernel ABI and its call numbers (from the kernel's headers):
+# socket, socketpair, socketcall (32-bit ABIs that also pass socket calls through one
+# multiplexer), and add_key, request_key, keyctl (the keyrings: the box's are the caller's,
+# without a user namespace of its own).
+ABIS: dict[str, tuple[int, int, int, int | None, tuple[int, ...]]] = {
+    "x86_64": (0xC000003E, 41, 53, None, (248, 249, 250)),
+    "i386": (0x40000003, 359, 360, 102, (286, 287, 288)),
+    "aarch64": (0xC00000B7, 198, 199, None, (217, 218, 219)),
+    "riscv64": (0xC00000F3, 198, 199, None, (217, 218, 219)),
+    "loongarch64": (0xC0000102, 198, 199, None, (217, 218, 219)),
 }
 # A machine's own ABIs (``os.uname().machine``): the first is the native one; the others
-# are what its kernel also runs (32-bit programs).
+# are what its kernel also runs (32-bit programs). A program of another ABI is killed
+# (arm64's 32-bit arm programs: their numbers are not in the table).
 MACHINES = {
-    "x86_64": ("x86_64", "i386"), "aarch64": ("aarch64", "arm"), "arm64": ("aarch64", "arm"),
-    "riscv64": ("riscv64",), "ppc64le": ("ppc64le",), "s390x": ("s390x",),
-    "loongarch64": ("loongarch64",),
+    "x86_64": ("x86_64", "i386"), "aarch64": ("aarch64",), "arm64": ("aarch64",),
+    "riscv64": ("riscv64",), "loongarch64": ("loongarch64",),
 }
 
 # classic BPF
@@ -76,15 +79,17 @@ def program(machine: str | None = None, byteorder: str = sys.byteorder) -> bytes
     code += [(_JEQ, f"abi {name}", 0, ABIS[name][0]) for name in abis]
     code.append((_RET, 0, 0, _KILL))  # an ABI the table does not know: nothing runs
     for name in abis:
-        socket, pair, multiplexed = ABIS[name][1]
-        calls = [(socket, "socket"), (pair, "socketpair"), *((n, "nosys") for n in IO_URING),
+        _, socket, pair, multiplexed, keys = ABIS[name]
+        calls = [(socket, "socket"), (pair, "socketpair"),
+                 *((n, "nosys") for n in (*IO_URING, *keys)),
                  *([(multiplexed, "socketcall")] if multiplexed is not None else [])]
         if name == "x86_64":
             calls += [(number | X32, label) for number, label in calls]
         code += [f"abi {name}", (_LD_ABS, 0, 0, 0)]  # the call's number
         code += [(_JEQ, label, 0, number) for number, label in calls]
         code.append((_RET, 0, 0, _ALLOW))
-    code += ["socket", (_LD_ABS, 0, 0, 16 + low), (_JEQ, "deny", "allow", AF_UNIX),
+    code += ["socket", (_LD_ABS, 0, 0, 16 + low), (_JEQ, "allow", 0, AF_INET),
+             (_JEQ, "allow", 0, AF_INET6), (_JEQ, "allow", "deny", AF_NETLINK),
              "socketpair", (_LD_ABS, 0, 0, 24 + low), (_AND, 0, 0, SOCK_TYPE_MASK),
              (_JEQ, "allow", 0, SOCK_STREAM), (_JEQ, "allow", "deny", SOCK_SEQPACKET),
              "socketcall", (_LD_ABS, 0, 0, 16 + low), (_JEQ, "deny", 0, SYS_SOCKET),

@@ -25,6 +25,7 @@ Sandbox = Any  # the fixture's class lives in conftest.py
     "git switch --discard-changes b",
     # F2: the merge undone, with the changes made to resolve it
     "git merge --abort", "git merge --abo", "git cherry-pick --abort",
+    "git cherry-pick --skip", "git cherry-pick --ski",  # red team 61 F4
     # F3: as their checkout spellings
     "git switch -C main HEAD~1", "git switch --force-create main HEAD",
     "git switch --force-c main HEAD", "git switch -m b", "git switch --merge b",
