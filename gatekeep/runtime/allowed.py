@@ -267,10 +267,11 @@ def _clean_up(box: Boundary, held: list[str]) -> list[str]:
         from gatekeep.sandbox.created import remove_created
 
         lines += remove_created(box.absent, box.tree, box.parents, held)
+    from gatekeep.sandbox import gitobjects
     from gatekeep.sandbox.created import drop_replacements, hold_rebases, hold_repositories
 
     return [*lines, *hold_repositories(box, held), *hold_rebases(box),
-            *drop_replacements(box)]
+            *drop_replacements(box), *gitobjects.check(box)]
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

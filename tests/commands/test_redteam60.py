@@ -63,10 +63,10 @@ def test_cp_links_and_archives(policy: Policy, command: str, expected: str) -> N
 
 # -- F9: replace refs ---------------------------------------------------------------------
 
-def _git(*args: str, cwd: Path) -> str:
+def _git(*args: str, cwd: Path, input: str | None = None) -> str:
     return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
                            *args], cwd=cwd, check=True, capture_output=True, text=True,
-                          timeout=60).stdout
+                          timeout=60, input=input).stdout
 
 
 @pytest.fixture
@@ -188,3 +188,55 @@ def test_the_new_packed_refs_is_made_where_no_planted_name_is_followed(tmp_path:
     assert found == [("3" * 40, "2" * 40)]
     assert packed.read_text() == f"{'1' * 40} refs/heads/main\n" and not packed.is_symlink()
     assert victim.read_text() == "# mine\n"
+
+
+# -- red team 61 F2: objects whose names no longer say what they hold -----------------------
+
+def _object_file(repo: Path, name: str) -> Path:
+    return repo / ".git" / "objects" / name[:2] / name[2:]
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_loose_object_the_run_rewrote_is_held(sandbox: Sandbox, repo: Path) -> None:
+    """The run writes another blob's file over a.txt's: the operator's `git checkout` would
+    write the agent's content into a.txt, and `git status` shows nothing."""
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    agent = _git("hash-object", "-w", "--stdin", cwd=repo, input="agent\n").strip()
+    target = _object_file(repo, old).relative_to(repo)
+    source = _object_file(repo, agent).relative_to(repo)
+    (repo / "Makefile").write_text(f"all:\n\tchmod u+w {target}; cat {source} > {target}\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "which does not hold what its name says" in ran.stderr
+    assert not _object_file(repo, old).exists()
+    (repo / "a.txt").unlink()
+    checkout = subprocess.run(["git", "checkout", "--", "a.txt"], cwd=repo,
+                              capture_output=True, text=True, check=False)
+    assert checkout.returncode != 0  # missing, as git fsck says: never the agent's content
+    assert not (repo / "a.txt").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_pack_the_run_wrote_that_git_does_not_verify_is_held(sandbox: Sandbox,
+                                                               repo: Path) -> None:
+    (repo / "Makefile").write_text(
+        "all:\n\tgit repack -a -d -q\n"
+        "\tp=$$(ls .git/objects/pack/*.pack); chmod u+w $$p; "
+        "printf 'X' | dd of=$$p bs=1 seek=40 conv=notrunc 2>/dev/null\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "which does not hold what its name says" in ran.stderr
+    assert list((repo / ".git" / "objects" / "pack").glob("*.idx")) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_objects_and_packs_git_itself_wrote_pass(sandbox: Sandbox, repo: Path) -> None:
+    (repo / "Makefile").write_text(
+        "all:\n\techo more >> a.txt\n\tgit -c user.name=t -c user.email=t@example.org "
+        "commit -qam more\n\tgit repack -a -d -q\n"
+        "\techo again >> a.txt\n\tgit -c user.name=t -c user.email=t@example.org "
+        "commit -qam again\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "does not hold" not in ran.stderr
+    assert _git("fsck", "--no-dangling", cwd=repo) == ""
