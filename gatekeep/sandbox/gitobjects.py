@@ -16,9 +16,7 @@ Only the standard library: this runs after every boxed run.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import zlib
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
 if TYPE_CHECKING:
@@ -28,6 +26,8 @@ _HEX = frozenset("0123456789abcdef")
 _HASHES = {40: "sha1", 64: "sha256"}  # a loose object's name, by its length
 VERIFY_TIMEOUT = 120  # seconds for `git verify-pack` of one pack the run wrote
 _CHECK = "run git fsck before using the repository"
+_MOST_PACKS = 16  # packs one run wrote that are checked; the rest are named
+_ALTERNATES = ("alternates", "http-alternates")  # objects/info/: other object stores
 
 
 def check(box: Boundary) -> list[str]:
@@ -38,11 +38,23 @@ def check(box: Boundary) -> list[str]:
     lines = []
     for git in box.git_roots[1:]:
         objects = os.path.join(git, "objects")
-        for path in [*_loose(objects, since), *_packs(objects, since, box.tree)]:
+        bad, unchecked = _packs(objects, since)
+        for path in [*_loose(objects, since), *bad]:
             lines.append(f"gatekeep: warning: the command left {_shown(path, box.tree)}, "
                          "which does not hold what its name says (git would show it for "
                          "the object of that name, in a checkout too); "
                          f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+        for path in unchecked:
+            lines.append(f"gatekeep: warning: the command wrote {_shown(path, box.tree)}, "
+                         f"which gatekeep could not check (too many packs, or past "
+                         f"{VERIFY_TIMEOUT} seconds); {_CHECK}\n")
+        for name in _ALTERNATES:  # other object stores: one of the agent's would supply
+            path = os.path.join(objects, "info", name)  # an object the run deleted here
+            if os.path.lexists(path) and _changed(path, since):
+                lines.append(f"gatekeep: warning: the command changed "
+                             f"{_shown(path, box.tree)}, which names other places git takes "
+                             "objects from; "
+                             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
     return lines
 
 
@@ -85,7 +97,9 @@ def _changed(path: str, since: float) -> bool:
 def _digest(path: str, algorithm: str) -> str | None:
     """The hash of the object the file holds (its content, inflated), as git names it;
     None when it is no plain file or cannot be read or inflated."""
+    import hashlib  # here: only a run that wrote objects pays for these
     import stat
+    import zlib
 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -109,28 +123,33 @@ def _digest(path: str, algorithm: str) -> str | None:
         os.close(fd)
 
 
-def _packs(objects: str, since: float, tree: str) -> list[str]:
-    """Pack indexes changed since ``since`` (or whose pack is) that ``git verify-pack``
-    does not pass: the index is what git finds a pack's objects by."""
+def _packs(objects: str, since: float) -> tuple[list[str], list[str]]:
+    """Pack indexes changed since ``since`` (or whose pack is): those ``git verify-pack``
+    fails (the index is what git finds a pack's objects by), and those it could not check
+    (past the first ``_MOST_PACKS``, or past its time: a large pack is left, not moved)."""
     pack_dir = os.path.join(objects, "pack")
     try:
         with os.scandir(pack_dir) as entries:
             names = {e.name for e in entries}
     except OSError:
-        return []
-    bad = []
-    for name in sorted(n for n in names if n.endswith(".idx")):
-        index = os.path.join(pack_dir, name)
-        pack = index[:-4] + ".pack"
-        if (_changed(index, since) or _changed(pack, since)) and not _verified(index, tree):
+        return [], []
+    changed = [index for index in (os.path.join(pack_dir, n) for n in sorted(names)
+                                   if n.endswith(".idx"))
+               if _changed(index, since) or _changed(index[:-4] + ".pack", since)]
+    bad, unchecked = [], changed[_MOST_PACKS:]
+    for index in changed[:_MOST_PACKS]:
+        verified = _verified(index)
+        if verified is None:
+            unchecked.append(index)
+        elif not verified:
             bad.append(index)
-    return bad
+    return bad, unchecked
 
 
-def _verified(index: str, tree: str) -> bool:
+def _verified(index: str) -> bool | None:
     """Whether ``git verify-pack`` passes the index and its pack (every object's name its
     content's hash), run in a box that writes nothing, reaches nothing and runs no setting
-    of the repository's; False where no such box can be made."""
+    of the repository's; False where no such box can be made, None past its time."""
     import subprocess
 
     from gatekeep.sandbox import bwrap, seccomp
@@ -156,7 +175,9 @@ def _verified(index: str, tree: str) -> bool:
             env={"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
                  "GIT_CONFIG_GLOBAL": "/dev/null",
                  "GIT_DEFAULT_HASH": "sha256" if sha256 else "sha1"})
-    except (OSError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
+        return None
+    except OSError:
         return False
     finally:
         if calls >= 0:

@@ -240,3 +240,16 @@ def test_objects_and_packs_git_itself_wrote_pass(sandbox: Sandbox, repo: Path) -
     assert ran.returncode == 0, ran.stderr
     assert "does not hold" not in ran.stderr
     assert _git("fsck", "--no-dangling", cwd=repo) == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_an_alternates_file_the_run_wrote_is_held(sandbox: Sandbox, repo: Path) -> None:
+    """Another object store the run names would supply an object it deleted here, with
+    other content: the file naming it is moved aside."""
+    (repo / "Makefile").write_text(
+        "all:\n\tmkdir -p /tmp/store-$$$$ && echo /tmp/store-$$$$ "
+        "> .git/objects/info/alternates\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "which names other places git takes objects from" in ran.stderr
+    assert not (repo / ".git" / "objects" / "info" / "alternates").exists()
