@@ -57,10 +57,11 @@ from gatekeep.shell.model import (
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
 _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
-# An ``into_dir`` program's options: the directory that receives the sources, and the one
-# that makes its operand the target itself
+# An ``into_dir`` program's options: the directory that receives the sources, and those
+# that make its operand the target itself
 _TARGET = frozenset({"-t", "--target-directory"})
-_NO_TARGET = frozenset({"--no-target-directory"})
+# ... and those that make more of the source's path there (`cp --parents a/b DIR`: DIR/a/b)
+_NO_TARGET = frozenset({"--no-target-directory", "--parents"})
 # Effects that make a box with the network (``sandbox.policy.boxed_network``)
 _NETWORK = frozenset({"network", "network-loopback"})
 _SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
@@ -772,7 +773,7 @@ class _Judge:
         itself, whatever it is)."""
         spec = self._spec(invocation)
         if not spec.into_dir or any(
-                o.name == "--no-target-directory" or abbreviates_long(o.name, _NO_TARGET)
+                o.name in _NO_TARGET or abbreviates_long(o.name, _NO_TARGET)
                 or (not o.name.startswith("--") and "T" in o.name)
                 for o in invocation.options):
             return invocation

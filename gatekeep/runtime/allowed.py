@@ -257,21 +257,24 @@ class _Told(list[str]):
 
 def _clean_up(box: Boundary, held: list[str]) -> list[str]:
     """Every step of the clean-up; their warning lines. ``held``: what was moved aside
-    already (by gatekeep, when the keeper runs it)."""
-    lines: list[str] = []
+    already (by gatekeep, when the keeper runs it). A step that fails is said, and the
+    others still run: what git reads first (objects, replace refs), then the rest."""
+    from gatekeep.sandbox import created, gitobjects
+
+    steps: list[Callable[[], list[str]]] = [
+        lambda: gitobjects.check(box), lambda: created.drop_replacements(box)]
     if box.links:
-        from gatekeep.sandbox.created import restore_links
-
-        lines += restore_links(box.links, box.tree, box.parents)
+        steps.append(lambda: created.restore_links(box.links, box.tree, box.parents))
     if any(os.path.lexists(p) for p in box.absent):
-        from gatekeep.sandbox.created import remove_created
-
-        lines += remove_created(box.absent, box.tree, box.parents, held)
-    from gatekeep.sandbox import gitobjects
-    from gatekeep.sandbox.created import drop_replacements, hold_rebases, hold_repositories
-
-    return [*lines, *hold_repositories(box, held), *hold_rebases(box),
-            *drop_replacements(box), *gitobjects.check(box)]
+        steps.append(lambda: created.remove_created(box.absent, box.tree, box.parents, held))
+    steps += [lambda: created.hold_repositories(box, held), lambda: created.hold_rebases(box)]
+    lines: list[str] = []
+    for step in steps:
+        try:
+            lines += step()
+        except Exception as error:  # said; the next step runs
+            lines.append(_failed(error))
+    return lines
 
 
 def judged_program(argv: Sequence[str] | None, which: Callable[[str], str | None]

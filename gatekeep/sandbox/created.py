@@ -164,19 +164,23 @@ def drop_replacements(box: Boundary) -> list[str]:
 
 
 def _loose_replacements(directory: str, since: float) -> list[tuple[str, str]]:
-    """Loose replace refs changed since ``since``, removed: (object, replacement). A link
-    or a file that is not a regular one is removed unread."""
+    """Loose replace refs changed since ``since``, removed: (object, replacement). Only the
+    directory's own entries: git takes a replace ref's name for an object's, so one in a
+    directory below is no replacement (and is never walked). A link or a file that is not
+    a regular one is removed unread."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = [e for e in listing if not e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
     found = []
-    for top, dirs, files in os.walk(directory):  # never into a linked directory
-        for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(top, d)))]:
-            path = os.path.join(top, name)
-            if not _changed_since(path, since):
-                continue
-            data = _regular(path, 200)
-            _remove(path)
-            found.append((os.path.relpath(path, directory),
-                          "(not a file)" if data is None
-                          else data.decode("ascii", "replace").strip()))
+    for entry in entries:
+        if not _changed_since(entry.path, since):
+            continue
+        data = _regular(entry.path, 200)
+        _remove(entry.path)
+        found.append((entry.name, "(not a file)" if data is None
+                      else data.decode("ascii", "replace").strip()))
     return found
 
 

@@ -24,49 +24,60 @@ if TYPE_CHECKING:
 
 _HEX = frozenset("0123456789abcdef")
 _HASHES = {40: "sha1", 64: "sha256"}  # a loose object's name, by its length
+# What in objects/pack a run may write and git reads objects by (`pack-HASH.SUFFIX`):
+# checked, not moved
+_PACK_SUFFIXES = frozenset({"pack", "idx", "keep", "promisor", "mtimes"})
 VERIFY_TIMEOUT = 120  # seconds for `git verify-pack` of one pack the run wrote
 _CHECK = "run git fsck before using the repository"
+_REBUILT = "git rebuilds it when it needs it; check it before moving it back"
+HASH_BUDGET = 60  # seconds for hashing the loose objects one run wrote
+VERIFY_MEMORY = 4 << 30  # bytes of memory for one pack's check
 _MOST_PACKS = 16  # packs one run wrote that are checked; the rest are named
-_ALTERNATES = ("alternates", "http-alternates")  # objects/info/: other object stores
 
 
 def check(box: Boundary) -> list[str]:
-    """The warning lines for what was moved aside (see the module's text)."""
+    """The warning lines for what was moved aside or could not be checked (see the
+    module's text)."""
+    import time
+
     from gatekeep.sandbox.created import _hold, _shown
 
     since = box.planned - 1  # a file's change time cannot be set back; coarse clocks
+    deadline = time.monotonic() + HASH_BUDGET
     lines = []
     for git in box.git_roots[1:]:
         objects = os.path.join(git, "objects")
-        bad, unchecked = _packs(objects, since)
-        for path in [*_loose(objects, since), *bad]:
+        loose, late = _loose(objects, since, deadline)
+        bad, unchecked = _packs(objects, since, _object_format(git))
+        for path in [*loose, *bad]:
             lines.append(f"gatekeep: warning: the command left {_shown(path, box.tree)}, "
                          "which does not hold what its name says (git would show it for "
                          "the object of that name, in a checkout too); "
                          f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
-        for path in unchecked:
-            lines.append(f"gatekeep: warning: the command wrote {_shown(path, box.tree)}, "
-                         f"which gatekeep could not check (too many packs, or past "
-                         f"{VERIFY_TIMEOUT} seconds); {_CHECK}\n")
-        for name in _ALTERNATES:  # other object stores: one of the agent's would supply
-            path = os.path.join(objects, "info", name)  # an object the run deleted here
-            if os.path.lexists(path) and _changed(path, since):
-                lines.append(f"gatekeep: warning: the command changed "
-                             f"{_shown(path, box.tree)}, which names other places git takes "
-                             "objects from; "
-                             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+        for path in _others(objects, since):
+            lines.append(f"gatekeep: warning: the command changed {_shown(path, box.tree)}, "
+                         "which tells git where objects are or what a commit's parents "
+                         "are (another object store, a multi-pack index, a commit graph); "
+                         f"{_hold(path, box.tree, box.git_roots, _REBUILT)}\n")
+        if late or unchecked:
+            lines.append(f"gatekeep: warning: the command wrote objects in "
+                         f"{_shown(objects, box.tree)} that gatekeep could not check in "
+                         f"time ({len(late) + len(unchecked)}); {_CHECK}\n")
     return lines
 
 
-def _loose(objects: str, since: float) -> list[str]:
+def _loose(objects: str, since: float, deadline: float) -> tuple[list[str], list[str]]:
     """Loose objects (and their directories) changed since ``since`` whose content does not
-    hash to their name, or that are no plain file (git follows a link)."""
+    hash to their name, or that are no plain file (git follows a link); and those past the
+    ``deadline``, unchecked."""
+    import time
+
     try:
         with os.scandir(objects) as entries:
             folders = [e for e in entries if len(e.name) == 2 and _HEX.issuperset(e.name)]
     except OSError:
-        return []
-    bad = []
+        return [], []
+    bad, late = [], []
     for folder in folders:
         if folder.is_symlink():
             if _changed(folder.path, since):
@@ -82,9 +93,37 @@ def _loose(objects: str, since: float) -> list[str]:
             if len(name) not in _HASHES or not _HEX.issuperset(name) \
                     or not _changed(entry.path, since):
                 continue  # git's own temp files (tmp_obj_*) are no object
-            if _digest(entry.path, _HASHES[len(name)]) != name:
+            if time.monotonic() > deadline:
+                late.append(entry.path)
+            elif _digest(entry.path, _HASHES[len(name)], deadline) != name:
                 bad.append(entry.path)
-    return bad
+    return bad, late
+
+
+def _others(objects: str, since: float) -> list[str]:
+    """What else in ``objects`` the run changed that git reads to find objects or
+    commits: everything in ``info`` (``alternates``, ``http-alternates``, ``commit-graph``,
+    ``commit-graphs``), and in ``pack`` all but packs, their indexes and git's temp files
+    (``multi-pack-index``, bitmaps, reverse indexes): git rebuilds these when it needs them."""
+    found = []
+    for place, packs in ((os.path.join(objects, "info"), False),
+                         (os.path.join(objects, "pack"), True)):
+        try:
+            with os.scandir(place) as entries:
+                names = [e.name for e in entries]
+        except OSError:
+            continue
+        found += [os.path.join(place, name) for name in sorted(names)
+                  if not (packs and (_pack_file(name) or name.startswith("tmp_")))
+                  and _changed(os.path.join(place, name), since)]
+    return found
+
+
+def _pack_file(name: str) -> bool:
+    stem, _, suffix = name.partition(".")
+    digest = stem[len("pack-"):]
+    return stem.startswith("pack-") and suffix in _PACK_SUFFIXES \
+        and len(digest) in _HASHES and _HEX.issuperset(digest)
 
 
 def _changed(path: str, since: float) -> bool:
@@ -94,11 +133,13 @@ def _changed(path: str, since: float) -> bool:
         return False
 
 
-def _digest(path: str, algorithm: str) -> str | None:
+def _digest(path: str, algorithm: str, deadline: float) -> str | None:
     """The hash of the object the file holds (its content, inflated), as git names it;
-    None when it is no plain file or cannot be read or inflated."""
+    None when it is no plain file, cannot be read or inflated, holds more or less than its
+    header says, or is still being hashed at the ``deadline`` (an inflation bomb)."""
     import hashlib  # here: only a run that wrote objects pays for these
     import stat
+    import time
     import zlib
 
     try:
@@ -110,23 +151,50 @@ def _digest(path: str, algorithm: str) -> str | None:
             return None
         digest = hashlib.new(algorithm)
         inflate = zlib.decompressobj()
+        total = 0
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
-            digest.update(inflate.decompress(chunk))
+            while chunk:  # at most 16 MiB inflated at a time
+                out = inflate.decompress(chunk, 1 << 24)
+                digest.update(out)
+                total += len(out)
+                chunk = inflate.unconsumed_tail
+                if time.monotonic() > deadline:
+                    return None
         digest.update(inflate.flush())
-        return digest.hexdigest() if inflate.eof else None
+        header = _header_size(path)
+        if not inflate.eof or header is None or total != header:
+            return None
+        return digest.hexdigest()
     except (OSError, zlib.error):
         return None
     finally:
         os.close(fd)
 
 
-def _packs(objects: str, since: float) -> tuple[list[str], list[str]]:
-    """Pack indexes changed since ``since`` (or whose pack is): those ``git verify-pack``
-    fails (the index is what git finds a pack's objects by), and those it could not check
-    (past the first ``_MOST_PACKS``, or past its time: a large pack is left, not moved)."""
+def _header_size(path: str) -> int | None:
+    """The size an object's header says (``TYPE SIZE\\0``) plus the header's own length."""
+    import zlib
+
+    try:
+        with open(path, "rb") as handle:  # _digest read it as a regular file just now
+            head = zlib.decompressobj().decompress(handle.read(4096), 64)
+    except (OSError, zlib.error):
+        return None
+    end = head.find(b"\0")
+    words = head[:end].split(b" ") if end > 0 else []
+    if len(words) != 2 or not words[1].isdigit():
+        return None
+    return int(words[1]) + end + 1
+
+
+def _packs(objects: str, since: float, object_format: str) -> tuple[list[str], list[str]]:
+    """Pack indexes changed since ``since`` (or whose pack is): those ``git index-pack
+    --verify`` fails (the index is what git finds a pack's objects by), and those it could
+    not check (past the first ``_MOST_PACKS``, or past their time: a large pack of a real
+    fetch is never moved for being slow)."""
     pack_dir = os.path.join(objects, "pack")
     try:
         with os.scandir(pack_dir) as entries:
@@ -138,7 +206,7 @@ def _packs(objects: str, since: float) -> tuple[list[str], list[str]]:
                if _changed(index, since) or _changed(index[:-4] + ".pack", since)]
     bad, unchecked = [], changed[_MOST_PACKS:]
     for index in changed[:_MOST_PACKS]:
-        verified = _verified(index)
+        verified = _verified(index, object_format)
         if verified is None:
             unchecked.append(index)
         elif not verified:
@@ -146,10 +214,11 @@ def _packs(objects: str, since: float) -> tuple[list[str], list[str]]:
     return bad, unchecked
 
 
-def _verified(index: str) -> bool | None:
-    """Whether ``git verify-pack`` passes the index and its pack (every object's name its
-    content's hash), run in a box that writes nothing, reaches nothing and runs no setting
-    of the repository's; False where no such box can be made, None past its time."""
+def _verified(index: str, object_format: str) -> bool | None:
+    """Whether ``git index-pack --verify`` passes the pack and its index (every object's
+    name its content's hash, the index the pack's own), run in a box that writes nothing,
+    reaches nothing and reads no repository's settings, with limits; None when it cannot be
+    run or runs past its time."""
     import subprocess
 
     from gatekeep.sandbox import bwrap, seccomp
@@ -158,31 +227,44 @@ def _verified(index: str) -> bool | None:
     program = bwrap.find(BWRAP)
     git = _git()
     if program is None or git is None:
-        return False
+        return None
     pack_dir = os.path.dirname(index)
     box = bwrap.sealed(program, "/", _covered(), [pack_dir])  # from /: no repository found
     if box is None:
-        return False
-    config = os.path.join(os.path.dirname(os.path.dirname(pack_dir)), "config")
-    sha256 = b"sha256" in (_head(config) or b"").lower()  # extensions.objectFormat
+        return None
     calls = seccomp.descriptor()
     try:
         filtered = ["--seccomp", str(calls)] if calls >= 0 else []
         done = subprocess.run(  # noqa: S603 - git's own check of a pack, boxed
-            [box[0], *filtered, *box[1:], git, "verify-pack", index],
+            [box[0], *filtered, *box[1:], git, "index-pack", "--verify",
+             f"--object-format={object_format}", index[:-4] + ".pack"],
             capture_output=True, timeout=VERIFY_TIMEOUT, check=False,
             stdin=subprocess.DEVNULL, pass_fds=(calls,) if calls >= 0 else (),
+            preexec_fn=_limited,  # gatekeep runs no threads here
             env={"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-                 "GIT_CONFIG_GLOBAL": "/dev/null",
-                 "GIT_DEFAULT_HASH": "sha256" if sha256 else "sha1"})
+                 "GIT_CONFIG_GLOBAL": "/dev/null"})
     except subprocess.TimeoutExpired:
         return None
     except OSError:
-        return False
+        return None
     finally:
         if calls >= 0:
             os.close(calls)
     return done.returncode == 0
+
+
+def _limited() -> None:
+    """The check's limits: memory and CPU time (a pack built to cost them fails)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (VERIFY_MEMORY, VERIFY_MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (VERIFY_TIMEOUT, VERIFY_TIMEOUT))
+
+
+def _object_format(git: str) -> str:
+    """The repository's object format: sha256 where its config says so."""
+    config = (_head(os.path.join(git, "config")) or b"").lower().replace(b" ", b"")
+    return "sha256" if b"objectformat=sha256" in config else "sha1"
 
 
 def _head(path: str) -> bytes | None:

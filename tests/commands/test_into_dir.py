@@ -51,6 +51,11 @@ def test_a_copy_into_the_tree_is_allowed(policy: Policy, work: Path, command: st
     ("cp -rT /tmp/evil .", "deny"),
     ("cp --no-target-directory /tmp/evil .", "deny"),
     ("cp --no-t /tmp/evil .", "deny"),
+    # --parents: the source's whole path is made in the directory (red team 62 F7)
+    # (from /tmp/evil: `cd /tmp/evil && cp --parents .git/hooks/pre-commit TREE`)
+    ("cp --parents .git/hooks/pre-commit .", "deny"),
+    ("cp --par .git/hooks/pre-commit .", "deny"),
+    ("cp --parents -t . .claude/settings.json", "deny"),
     ('cp "$x" .', "deny"),                   # a name known only as it runs
     ("cp -r / .", "deny"),                   # `/`: no name
     ("cp -r /tmp/.. .", "deny"),

@@ -251,5 +251,59 @@ def test_an_alternates_file_the_run_wrote_is_held(sandbox: Sandbox, repo: Path) 
         "> .git/objects/info/alternates\n")
     ran = sandbox.gatekeep("run", "-c", "make")
     assert ran.returncode == 0, ran.stderr
-    assert "which names other places git takes objects from" in ran.stderr
+    assert "which tells git where objects are" in ran.stderr
     assert not (repo / ".git" / "objects" / "info" / "alternates").exists()
+
+
+# -- red team 62 ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("place", ["info/commit-graph", "info/commit-graphs/graph-1.graph",
+                                   "pack/multi-pack-index", "info/http-alternates",
+                                   "pack/pack-x.bitmap"])
+def test_what_tells_git_where_objects_are_is_held(sandbox: Sandbox, repo: Path,
+                                                   place: str) -> None:
+    """F1 to F3: a multi-pack index, a commit graph or another store would give an old
+    object's name other content; git rebuilds each when it needs it."""
+    path = Path(".git/objects") / place
+    (repo / "Makefile").write_text(f"all:\n\tmkdir -p {path.parent}; echo forged > {path}\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "which tells git where objects are" in ran.stderr
+    assert not (repo / path).exists()
+    assert _git("fsck", "--no-dangling", cwd=repo) == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_git_gc_in_a_sha256_repository_keeps_its_packs(sandbox: Sandbox) -> None:
+    """F4: its packs are checked as sha256 ones, and pass."""
+    work: Path = sandbox.work
+    _git("init", "-q", "--object-format=sha256", ".", cwd=work)
+    (work / "a.txt").write_text("a\n")
+    _git("add", "a.txt", cwd=work)
+    _git("commit", "-qm", "first", cwd=work)
+    (work / "Makefile").write_text("all:\n\tgit gc -q\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "does not hold" not in ran.stderr and "could not check" not in ran.stderr
+    assert _git("fsck", "--no-dangling", cwd=work) == ""
+    assert _git("log", "--format=%s", cwd=work) == "first\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_failing_step_of_the_clean_up_does_not_skip_the_others(sandbox: Sandbox,
+                                                                 repo: Path) -> None:
+    """F5: a 1,100-deep directory under refs/replace (a recursive walk's end) beside a
+    rewritten object: the object is still held."""
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    agent = _git("hash-object", "-w", "--stdin", cwd=repo, input="agent\n").strip()
+    target = _object_file(repo, old).relative_to(repo)
+    source = _object_file(repo, agent).relative_to(repo)
+    deep = "/".join(["a"] * 1100)
+    (repo / "Makefile").write_text(
+        f"all:\n\tcd .git/refs && mkdir -p replace && cd replace && mkdir -p {deep}\n"
+        f"\tchmod u+w {target}; cat {source} > {target}\n")
+    ran = sandbox.gatekeep("run", "-c", "make", timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert "which does not hold what its name says" in ran.stderr
+    assert not _object_file(repo, old).exists()
