@@ -147,13 +147,14 @@ def drop_replacements(box: Boundary) -> list[str]:
             lines.append(f"gatekeep: warning: the command left {_shown(packed, box.tree)} as "
                          f"a link or no plain file, whose refs git would read (replace refs "
                          f"too); {_hold(packed, box.tree, box.git_roots, _CHECK)}\n")
-        found += _loose_replacements(loose, since) if loose else []
+        found += _loose_replacements(box, loose, since) if loose else []
         for name, target in found:
+            replaced = _visible_text(name.rpartition("/")[2])  # git reads the last part
             lines.append(f"gatekeep: warning: the command left the replace ref "
                          f"refs/replace/{_visible_text(name)} (in {_shown(git, box.tree)}), "
                          f"which makes git show {_visible_text(target)} wherever "
-                         f"{_visible_text(name)} is; removed (git replace "
-                         f"{_visible_text(name)} {_visible_text(target)} puts it back)\n")
+                         f"{replaced} is; removed (git replace {replaced} "
+                         f"{_visible_text(target)} puts it back)\n")
         table = os.path.join(git, "reftable")
         if os.path.isdir(table) and any(_changed_since(os.path.join(table, entry), since)
                                         for entry in ("", "tables.list")):
@@ -163,25 +164,41 @@ def drop_replacements(box: Boundary) -> list[str]:
     return lines
 
 
-def _loose_replacements(directory: str, since: float) -> list[tuple[str, str]]:
-    """Loose replace refs changed since ``since``, removed: (object, replacement). Only the
-    directory's own entries: git takes a replace ref's name for an object's, so one in a
-    directory below is no replacement (and is never walked). A link or a file that is not
-    a regular one is removed unread."""
-    try:
-        with os.scandir(directory) as listing:
-            entries = [e for e in listing if not e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return []
-    found = []
-    for entry in entries:
-        if not _changed_since(entry.path, since):
+def _loose_replacements(box: Boundary, directory: str, since: float
+                        ) -> list[tuple[str, str]]:
+    """Loose replace refs changed since ``since`` (all of them in a directory renamed in,
+    whose entries keep their times), removed: (object, replacement). git takes the name
+    after the last ``/`` for the object's, so every depth is looked at (without recursion,
+    at most ``_MOST_REFS`` entries: past that, all are removed). A link or a file that is
+    not a regular one is removed unread."""
+    from gatekeep.sandbox.gitobjects import renewed
+
+    found: list[tuple[str, str]] = []
+    pending, seen = [directory], 0
+    while pending:
+        current = pending.pop()
+        whole = renewed(box, current)
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
             continue
-        data = _regular(entry.path, 200)
-        _remove(entry.path)
-        found.append((entry.name, "(not a file)" if data is None
-                      else data.decode("ascii", "replace").strip()))
+        seen += len(entries)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+                continue
+            if not (whole or seen > _MOST_REFS or _changed_since(entry.path, since)):
+                continue
+            data = _regular(entry.path, 200)
+            _remove(entry.path)
+            found.append((os.path.relpath(entry.path, directory),
+                          "(not a file)" if data is None
+                          else data.decode("ascii", "replace").strip()))
     return found
+
+
+_MOST_REFS = 10_000
 
 
 def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:

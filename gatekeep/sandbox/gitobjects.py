@@ -30,9 +30,54 @@ _PACK_SUFFIXES = frozenset({"pack", "idx", "keep", "promisor", "mtimes"})
 VERIFY_TIMEOUT = 120  # seconds for `git verify-pack` of one pack the run wrote
 _CHECK = "run git fsck before using the repository"
 _REBUILT = "git rebuilds it when it needs it; check it before moving it back"
+_UNCHECKED = ("git verify-pack or git fsck before moving it back (a large pack of a real fetch "
+              "is one: move it back once checked)")
 HASH_BUDGET = 60  # seconds for hashing the loose objects one run wrote
 VERIFY_MEMORY = 4 << 30  # bytes of memory for one pack's check
 _MOST_PACKS = 16  # packs one run wrote that are checked; the rest are named
+
+
+def inodes(gits: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The inode of each directory git finds objects and replace refs in, in each git dir:
+    ``objects``, its ``pack``, ``info`` and two-hex directories, ``refs``, ``refs/replace``
+    (one level of it). Where git writes objects it makes new files in these, never new
+    directories in their place; a run that renames one in keeps the change times of what
+    it holds, so after the run a directory whose inode differs is checked whole."""
+    found = []
+    for git in gits:
+        objects = os.path.join(git, "objects")
+        places = [objects, os.path.join(objects, "pack"), os.path.join(objects, "info"),
+                  os.path.join(git, "refs"), os.path.join(git, "refs", "replace")]
+        for parent in (objects, os.path.join(git, "refs", "replace")):
+            try:
+                with os.scandir(parent) as entries:
+                    places += [e.path for e in entries if e.is_dir(follow_symlinks=False)]
+            except OSError:
+                continue
+        for place in dict.fromkeys(places):
+            try:
+                found.append((place, os.lstat(place).st_ino))
+            except OSError:
+                continue
+    return tuple(found)
+
+
+def renewed(box: Boundary, path: str) -> bool:
+    """Whether the directory ``path`` (or one of those above it that ``inodes`` recorded)
+    is not the one the box was planned with: made since, or renamed in."""
+    known = dict(box.git_inodes)
+    current = path
+    while current in known or current == path:
+        try:
+            if os.lstat(current).st_ino != known.get(current):
+                return True
+        except OSError:
+            return True
+        parent = os.path.dirname(current)
+        if parent not in known:
+            return False
+        current = parent
+    return False
 
 
 def check(box: Boundary) -> list[str]:
@@ -47,26 +92,28 @@ def check(box: Boundary) -> list[str]:
     lines = []
     for git in box.git_roots[1:]:
         objects = os.path.join(git, "objects")
-        loose, late = _loose(objects, since, deadline)
-        bad, unchecked = _packs(objects, since, _object_format(git))
+        loose, late = _loose(box, objects, since, deadline)
+        bad, unchecked = _packs(box, objects, since, _object_format(git))
         for path in [*loose, *bad]:
             lines.append(f"gatekeep: warning: the command left {_shown(path, box.tree)}, "
                          "which does not hold what its name says (git would show it for "
                          "the object of that name, in a checkout too); "
                          f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
-        for path in _others(objects, since):
+        for path in [*late, *unchecked]:
+            lines.append(f"gatekeep: warning: the command wrote {_shown(path, box.tree)}, "
+                         f"which gatekeep could not check (past {_MOST_PACKS} packs, or "
+                         f"past its time); {_hold(path, box.tree, box.git_roots, _UNCHECKED)}"
+                         "\n")
+        for path in _others(box, objects, since):
             lines.append(f"gatekeep: warning: the command changed {_shown(path, box.tree)}, "
                          "which tells git where objects are or what a commit's parents "
                          "are (another object store, a multi-pack index, a commit graph); "
                          f"{_hold(path, box.tree, box.git_roots, _REBUILT)}\n")
-        if late or unchecked:
-            lines.append(f"gatekeep: warning: the command wrote objects in "
-                         f"{_shown(objects, box.tree)} that gatekeep could not check in "
-                         f"time ({len(late) + len(unchecked)}); {_CHECK}\n")
     return lines
 
 
-def _loose(objects: str, since: float, deadline: float) -> tuple[list[str], list[str]]:
+def _loose(box: Boundary, objects: str, since: float, deadline: float
+           ) -> tuple[list[str], list[str]]:
     """Loose objects (and their directories) changed since ``since`` whose content does not
     hash to their name, or that are no plain file (git follows a link); and those past the
     ``deadline``, unchecked."""
@@ -88,10 +135,11 @@ def _loose(objects: str, since: float, deadline: float) -> tuple[list[str], list
                 files = list(entries)
         except OSError:
             continue
+        whole = renewed(box, folder.path)  # renamed in: its files keep their times
         for entry in files:
             name = folder.name + entry.name
             if len(name) not in _HASHES or not _HEX.issuperset(name) \
-                    or not _changed(entry.path, since):
+                    or not (whole or _changed(entry.path, since)):
                 continue  # git's own temp files (tmp_obj_*) are no object
             if time.monotonic() > deadline:
                 late.append(entry.path)
@@ -100,7 +148,7 @@ def _loose(objects: str, since: float, deadline: float) -> tuple[list[str], list
     return bad, late
 
 
-def _others(objects: str, since: float) -> list[str]:
+def _others(box: Boundary, objects: str, since: float) -> list[str]:
     """What else in ``objects`` the run changed that git reads to find objects or
     commits: everything in ``info`` (``alternates``, ``http-alternates``, ``commit-graph``,
     ``commit-graphs``), and in ``pack`` all but packs, their indexes and git's temp files
@@ -113,9 +161,10 @@ def _others(objects: str, since: float) -> list[str]:
                 names = [e.name for e in entries]
         except OSError:
             continue
+        whole = renewed(box, place)
         found += [os.path.join(place, name) for name in sorted(names)
                   if not (packs and (_pack_file(name) or name.startswith("tmp_")))
-                  and _changed(os.path.join(place, name), since)]
+                  and (whole or _changed(os.path.join(place, name), since))]
     return found
 
 
@@ -190,20 +239,22 @@ def _header_size(path: str) -> int | None:
     return int(words[1]) + end + 1
 
 
-def _packs(objects: str, since: float, object_format: str) -> tuple[list[str], list[str]]:
-    """Pack indexes changed since ``since`` (or whose pack is): those ``git index-pack
-    --verify`` fails (the index is what git finds a pack's objects by), and those it could
-    not check (past the first ``_MOST_PACKS``, or past their time: a large pack of a real
-    fetch is never moved for being slow)."""
+def _packs(box: Boundary, objects: str, since: float, object_format: str
+           ) -> tuple[list[str], list[str]]:
+    """Pack indexes changed since ``since`` (or whose pack is, or all of them in a pack
+    directory renamed in): those ``git index-pack --verify`` fails (the index is what git
+    finds a pack's objects by), and those it could not check (past the first
+    ``_MOST_PACKS``, or past their time: moved aside too, with how to move one back)."""
     pack_dir = os.path.join(objects, "pack")
     try:
         with os.scandir(pack_dir) as entries:
             names = {e.name for e in entries}
     except OSError:
         return [], []
+    whole = renewed(box, pack_dir)
     changed = [index for index in (os.path.join(pack_dir, n) for n in sorted(names)
                                    if n.endswith(".idx"))
-               if _changed(index, since) or _changed(index[:-4] + ".pack", since)]
+               if whole or _changed(index, since) or _changed(index[:-4] + ".pack", since)]
     bad, unchecked = [], changed[_MOST_PACKS:]
     for index in changed[:_MOST_PACKS]:
         verified = _verified(index, object_format)

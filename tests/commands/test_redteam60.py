@@ -307,3 +307,52 @@ def test_a_failing_step_of_the_clean_up_does_not_skip_the_others(sandbox: Sandbo
     assert ran.returncode == 0, ran.stderr
     assert "which does not hold what its name says" in ran.stderr
     assert not _object_file(repo, old).exists()
+
+
+# -- red team 63 ---------------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_replace_ref_a_directory_down_is_removed(sandbox: Sandbox, repo: Path) -> None:
+    """F1: git takes the name after the last `/` for the object's."""
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    (repo / "Makefile").write_text(
+        f"all:\n\tgit update-ref refs/replace/x/{old} $$(echo agent | git hash-object -w "
+        "--stdin)\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert f"refs/replace/x/{old}" in ran.stderr and f"git replace {old} " in ran.stderr
+    assert _git("replace", "-l", cwd=repo) == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_directory_renamed_into_place_is_checked_whole(sandbox: Sandbox,
+                                                         repo: Path) -> None:
+    """F2: one run prepares a copy of an object directory with a rewritten object; a later
+    run renames it into place. The files keep their change times, the directory does not
+    keep its inode."""
+    old = _git("rev-parse", "HEAD:a.txt", cwd=repo).strip()
+    agent = _git("hash-object", "-w", "--stdin", cwd=repo, input="agent\n").strip()
+    folder = f".git/objects/{old[:2]}"
+    (repo / "Makefile").write_text(
+        f"prep:\n\tcp -a {folder} .git/logs/prep; chmod u+w .git/logs/prep/{old[2:]}; "
+        f"cat .git/objects/{agent[:2]}/{agent[2:]} > .git/logs/prep/{old[2:]}\n"
+        f"swap:\n\tmv {folder} .git/logs/was && mv .git/logs/prep {folder}\n")
+    first = sandbox.gatekeep("run", "-c", "make prep")
+    assert first.returncode == 0, first.stderr
+    time.sleep(1.2)  # older than the clean-up's margin
+    ran = sandbox.gatekeep("run", "-c", "make swap")
+    assert ran.returncode == 0, ran.stderr
+    assert "which does not hold what its name says" in ran.stderr
+    assert not _object_file(repo, old).exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_packs_past_the_most_checked_are_moved_aside(sandbox: Sandbox, repo: Path) -> None:
+    """F3: the 17th pack a run wrote is not left where git reads it, unchecked."""
+    (repo / "Makefile").write_text(
+        "all:\n\tfor i in $$(seq 1 17); do echo $$i | git hash-object -w --stdin "
+        "| git pack-objects -q .git/objects/pack/pack >/dev/null; done\n")
+    ran = sandbox.gatekeep("run", "-c", "make", timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stderr.count("which gatekeep could not check") == 1
+    assert len(list((repo / ".git" / "objects" / "pack").glob("*.idx"))) == 16
