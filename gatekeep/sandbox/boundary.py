@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import credentials, gitdirs, gitobjects, settings, system, values
+from gatekeep.sandbox import credentials, gitdirs, gitinodes, settings, system, values
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.places import TEMP_DIRS, under_any, written
 from gatekeep.sandbox.places import within as _within
@@ -163,7 +163,7 @@ class Boundary(NamedTuple):
     approved: bool = False          # the operator approved the command (Spec's)
     # the inode of each directory git finds objects and replace refs in, when the box was
     # planned: one the run replaced (a rename keeps its entries' change times) is checked
-    # whole after it (gitobjects.inodes)
+    # whole after it (gitinodes.inodes)
     git_inodes: tuple[tuple[str, int], ...] = ()
 
 
@@ -271,7 +271,7 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
                     own_temp, tuple(stripped), spec.notes_failed, spec.notes_always,
                     spec.network and spec.steady_path, spec.approved,
-                    gitobjects.inodes(_git_roots(tree, indexes, git_dirs)[1:]))
+                    gitinodes.inodes(_git_roots(tree, indexes, git_dirs)[1:]))
 
 
 def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str],

@@ -171,7 +171,7 @@ def _loose_replacements(box: Boundary, directory: str, since: float
     after the last ``/`` for the object's, so every depth is looked at (without recursion,
     at most ``_MOST_REFS`` entries: past that, all are removed). A link or a file that is
     not a regular one is removed unread."""
-    from gatekeep.sandbox.gitobjects import renewed
+    from gatekeep.sandbox.gitinodes import renewed
 
     found: list[tuple[str, str]] = []
     pending, seen = [directory], 0
