@@ -267,7 +267,8 @@ def _clean_up(box: Boundary, held: list[str]) -> list[str]:
         steps.append(lambda: created.restore_links(box.links, box.tree, box.parents))
     if any(os.path.lexists(p) for p in box.absent):
         steps.append(lambda: created.remove_created(box.absent, box.tree, box.parents, held))
-    steps += [lambda: created.hold_repositories(box, held), lambda: created.hold_rebases(box)]
+    steps += [lambda: created.hold_forged_entries(box, held),
+              lambda: created.hold_repositories(box, held), lambda: created.hold_rebases(box)]
     lines: list[str] = []
     for step in steps:
         try:

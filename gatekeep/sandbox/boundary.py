@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import credentials, gitdirs, gitinodes, settings, system, values
+from gatekeep.sandbox import credentials, gitdirs, gitindex, gitinodes, settings, system, values
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.places import TEMP_DIRS, under_any, written
 from gatekeep.sandbox.places import within as _within
@@ -165,6 +165,9 @@ class Boundary(NamedTuple):
     # planned: one the run replaced (a rename keeps its entries' change times) is checked
     # whole after it (gitinodes.inodes)
     git_inodes: tuple[tuple[str, int], ...] = ()
+    # what each index recorded for the protected paths in its tree when the box was planned
+    # (index, those paths, gitindex.marks): a changed entry is held after the run
+    index_marks: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -271,7 +274,22 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
                     own_temp, tuple(stripped), spec.notes_failed, spec.notes_always,
                     spec.network and spec.steady_path, spec.approved,
-                    gitinodes.inodes(_git_roots(tree, indexes, git_dirs)[1:]))
+                    gitinodes.inodes(_git_roots(tree, indexes, git_dirs)[1:]),
+                    _index_marks(indexes, [*guarded, *git_absent]))
+
+
+def _index_marks(indexes: list[gitdirs.Index], guarded: list[str]
+                 ) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """What each index records for the protected paths in its tree (``gitindex.marks``)."""
+    found = []
+    for index in indexes:
+        real = index.real.rstrip("/") + "/"
+        places = tuple(sorted({os.path.relpath(p, index.real) for p in (
+            os.path.normpath(g) for g in guarded) if p.startswith(real)}))
+        if places:
+            found.append((index.path, places,
+                          gitindex.marks(index.path, places, index.hash_size)))
+    return tuple(found)
 
 
 def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str],

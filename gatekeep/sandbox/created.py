@@ -103,6 +103,40 @@ def hold_repositories(box: Boundary, held: list[str]) -> list[str]:
             *_hold_new(box, roots, homes, held)]
 
 
+def hold_forged_entries(box: Boundary, held: list[str]) -> list[str]:
+    """An index the run wrote whose entries for protected paths changed: one naming another
+    object with git's assume-unchanged or skip-worktree bit set is not shown by ``git
+    status``, and the operator's ``git reset --hard`` would write that object into the file
+    the box kept read-only (red team 64). A legitimate run cannot change those files, so
+    their entries stay as they were; the index is moved aside when they did not."""
+    stamps = {index.path: index.stamp for index in box.indexes}
+    lines = []
+    for path, places, before in box.index_marks:
+        stamp = stamps.get(path)
+        if stamp is not None and gitindex.stamp(path) == stamp:
+            continue  # the usual case: the run wrote no index
+        after = gitindex.marks(path, places, _hash_size(box, path))
+        if after == before:
+            continue
+        if "?" in (before, after):
+            lines.append(f"gatekeep: warning: the command wrote {_shown(path, box.tree)}, "
+                         "whose entries for protected files gatekeep cannot read (a split or "
+                         "version 4 index): check git ls-files -v -s before git checkout "
+                         "or git reset\n")
+            continue
+        changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
+        names = ", ".join(dict.fromkeys(line.split(" ")[0] for line in changed))
+        lines.append(f"gatekeep: warning: the command changed what the index records for "
+                     f"{_visible_text(names)}, protected: git would write it at the next "
+                     f"checkout or reset; {_hold(path, box.tree, box.git_roots, _INDEX_HELD, held)}"
+                     "\n")
+    return lines
+
+
+def _hash_size(box: Boundary, path: str) -> int:
+    return next((index.hash_size for index in box.indexes if index.path == path), 20)
+
+
 def hold_rebases(box: Boundary) -> list[str]:
     """A rebase, cherry-pick or revert in progress that the run started or changed, whose
     remaining steps run programs (``exec`` lines in its todo, a merge strategy of its

@@ -169,3 +169,61 @@ def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
         if mode == GITLINK:
             names.append(_valid(os.fsdecode(previous)))
     return names
+
+
+
+def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
+    """What ``index`` records for ``places`` (paths relative to its work tree: a file, or a
+    directory and all below it): each entry's name, mode, object and flags, as text, so that
+    a change to any of them after a boxed run is seen. An entry naming another object with
+    git's assume-unchanged or skip-worktree bit set is not shown by ``git status``, and
+    ``git reset --hard`` would write it (red team 64). "?" for an index this cannot read so
+    (version 4, a split index, too large)."""
+    try:
+        fd = os.open(index, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return ""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size < 12:
+            return ""
+        if info.st_size > MAX_INDEX:
+            return "?"
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
+            if data[:4] != b"DIRC":
+                return ""
+            if int.from_bytes(data[4:8], "big") not in (2, 3) or data.find(b"link", 12) >= 0:
+                return "?"
+            found: set[str] = set()
+            for place in places:
+                found.update(_entries(data, os.fsencode(place), hash_size))
+            return "\n".join(sorted(found))
+    finally:
+        os.close(fd)
+
+
+def _entries(data: mmap.mmap, place: bytes, hash_size: int) -> list[str]:
+    """Each version 2 or 3 entry named ``place`` or below it: found by its name, its start
+    40 bytes of times and ids, the hash and the flags (and extended flags) before the name,
+    on an 8-byte boundary from offset 12, its flags' length the name's."""
+    found = []
+    at = data.find(place, 12)
+    while at >= 0:
+        end = data.find(b"\0", at)
+        name = data[at:end] if end > 0 else b""
+        if name == place or name.startswith(place + b"/"):
+            for extended in (False, True):
+                start = at - 2 - (2 if extended else 0) - hash_size - _FIXED
+                if start < 12 or start % 8 != 4:
+                    continue
+                flags_at = start + _FIXED + hash_size
+                flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
+                length = flags & 0xFFF
+                if bool(flags & 0x4000) == extended and (
+                        length == len(name) or (length == 0xFFF and len(name) >= 0xFFF)):
+                    found.append(" ".join((os.fsdecode(name),
+                                           data[start + 24:start + 28].hex(),  # mode
+                                           data[start + _FIXED:flags_at].hex(),  # object
+                                           data[flags_at:at].hex())))  # flags
+        at = data.find(place, at + 1)
+    return found

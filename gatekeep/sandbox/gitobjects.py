@@ -36,7 +36,8 @@ _UNCHECKED = ("git verify-pack or git fsck before moving it back (a large pack o
               "is one: move it back once checked)")
 HASH_BUDGET = 60  # seconds for hashing the loose objects one run wrote
 VERIFY_MEMORY = 4 << 30  # bytes of memory for one pack's check
-_MOST_PACKS = 16  # packs one run wrote that are checked; the rest are named
+_MOST_PACKS = 16  # packs one run wrote that are checked; the rest are moved aside
+_MOST_ENTRIES = 4096  # of a directory in objects/info or objects/pack, looked at
 
 
 def check(box: Boundary) -> list[str]:
@@ -123,8 +124,24 @@ def _others(box: Boundary, objects: str, since: float) -> list[str]:
         whole = renewed(box, place)
         found += [os.path.join(place, name) for name in sorted(names)
                   if not (packs and (_pack_file(name) or name.startswith("tmp_")))
-                  and (whole or _changed(os.path.join(place, name), since))]
+                  and (whole or _changed(os.path.join(place, name), since)
+                       or _changed_within(os.path.join(place, name), since))]
     return found
+
+
+def _changed_within(directory: str, since: float) -> bool:
+    """Whether a file in ``directory`` (a split commit graph's ``commit-graphs``, an
+    incremental ``multi-pack-index.d``) changed since ``since``: one written in place
+    leaves the directory's own times as they were (red team 64). Past ``_MOST_ENTRIES``
+    entries, it counts as changed."""
+    try:
+        with os.scandir(directory) as entries:
+            for count, entry in enumerate(entries):
+                if count > _MOST_ENTRIES or _changed(entry.path, since):
+                    return True
+    except OSError:
+        return False  # no directory (a file: its own time said it)
+    return False
 
 
 def _pack_file(name: str) -> bool:

@@ -360,3 +360,63 @@ def test_packs_past_the_most_checked_are_moved_aside(sandbox: Sandbox, repo: Pat
     assert ran.returncode == 0, ran.stderr
     assert ran.stderr.count("which gatekeep could not check") == 1
     assert len(list((repo / ".git" / "objects" / "pack").glob("*.idx"))) == 16
+
+
+# -- red team 64 ---------------------------------------------------------------------------
+
+def _tracked_settings(repo: Path) -> str:
+    """The repository tracks .claude/settings.json (protected: kept read-only in the box)."""
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text("{}\n")
+    _git("add", ".claude/settings.json", cwd=repo)
+    _git("commit", "-qm", "settings", cwd=repo)
+    time.sleep(1.2)  # the index is older than the box's racy-write margin
+    return _git("hash-object", "-w", "--stdin", cwd=repo, input='{"hooks": "agent"}\n').strip()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("hide", ["--assume-unchanged", "--skip-worktree"])
+def test_an_index_entry_forged_for_a_protected_file_is_held(sandbox: Sandbox, repo: Path,
+                                                            hide: str) -> None:
+    """F1: the index names the agent's object for .claude/settings.json, with a bit that
+    keeps `git status` quiet; `git reset --hard` would write it."""
+    agent = _tracked_settings(repo)
+    (repo / "Makefile").write_text(
+        f"all:\n\tgit update-index --cacheinfo 100644,{agent},.claude/settings.json && "
+        f"git update-index {hide} .claude/settings.json\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "changed what the index records for .claude/settings.json" in ran.stderr
+    assert (repo / ".git" / "index.gatekeep-held").exists()
+    subprocess.run(["git", "reset", "-q", "--hard"], cwd=repo, check=True, timeout=60)
+    assert (repo / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_commit_in_the_box_keeps_the_index(sandbox: Sandbox, repo: Path) -> None:
+    _tracked_settings(repo)
+    (repo / "Makefile").write_text(
+        "all:\n\techo more >> a.txt\n\tgit -c user.name=t -c user.email=t@example.org "
+        "commit -qam more\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "index" not in ran.stderr and (repo / ".git" / "index").exists()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_split_commit_graph_written_in_place_is_held(sandbox: Sandbox, repo: Path) -> None:
+    """F3: a file in objects/info/commit-graphs changes, the directory's times do not."""
+    _git("commit", "--allow-empty", "-qm", "second", cwd=repo)
+    _git("commit-graph", "write", "--reachable", "--split", cwd=repo)
+    graphs = repo / ".git" / "objects" / "info" / "commit-graphs"
+    graph = next(graphs.glob("graph-*.graph"))
+    time.sleep(1.2)
+    (repo / "Makefile").write_text(
+        f"all:\n\tchmod u+w {graph.relative_to(repo)}; "
+        f"printf X | dd of={graph.relative_to(repo)} bs=1 seek=100 conv=notrunc "
+        "2>/dev/null\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "which tells git where objects are" in ran.stderr
+    assert not graphs.exists()
+    assert _git("fsck", "--no-dangling", cwd=repo) == ""
