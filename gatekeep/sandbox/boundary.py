@@ -286,10 +286,22 @@ def _index_marks(indexes: list[gitdirs.Index], guarded: list[str]
         real = index.real.rstrip("/") + "/"
         places = tuple(sorted({os.path.relpath(p, index.real) for p in (
             os.path.normpath(g) for g in guarded) if p.startswith(real)}))
-        if places:
-            found.append((index.path, places,
-                          gitindex.marks(index.path, places, index.hash_size)))
-    return tuple(found)
+        if not places:
+            continue
+        # and each linked worktree's index: the same paths, in its own checkout (red team 65)
+        for path in [index.path, *_worktree_indexes(os.path.dirname(index.path))]:
+            found.append((path, places, gitindex.marks(path, places, index.hash_size)))
+    return tuple(dict.fromkeys(found))
+
+
+def _worktree_indexes(git: str) -> list[str]:
+    try:
+        with os.scandir(os.path.join(git, "worktrees")) as entries:
+            return [os.path.join(e.path, "index") for e in entries
+                    if e.is_dir(follow_symlinks=False)
+                    and os.path.isfile(os.path.join(e.path, "index"))]
+    except OSError:
+        return []
 
 
 def _programs_written(configs: list[str], cwd: str, home: str, writes: list[str],

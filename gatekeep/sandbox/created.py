@@ -116,13 +116,13 @@ def hold_forged_entries(box: Boundary, held: list[str]) -> list[str]:
         if stamp is not None and gitindex.stamp(path) == stamp:
             continue  # the usual case: the run wrote no index
         after = gitindex.marks(path, places, _hash_size(box, path))
-        if after == before:
+        if after == before != "?":
             continue
-        if "?" in (before, after):
+        if "?" in (before, after):  # what it records cannot be compared: git must not read it
             lines.append(f"gatekeep: warning: the command wrote {_shown(path, box.tree)}, "
-                         "whose entries for protected files gatekeep cannot read (a split or "
-                         "version 4 index): check git ls-files -v -s before git checkout "
-                         "or git reset\n")
+                         "whose entries for protected files gatekeep cannot read (a split "
+                         "index, or one cut short); "
+                         f"{_hold(path, box.tree, box.git_roots, _INDEX_HELD, held)}\n")
             continue
         changed = sorted(set(after.splitlines()) ^ set(before.splitlines()))
         names = ", ".join(dict.fromkeys(line.split(" ")[0] for line in changed))

@@ -172,13 +172,16 @@ def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
 
 
 
+
 def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
     """What ``index`` records for ``places`` (paths relative to its work tree: a file, or a
     directory and all below it): each entry's name, mode, object and flags, as text, so that
     a change to any of them after a boxed run is seen. An entry naming another object with
     git's assume-unchanged or skip-worktree bit set is not shown by ``git status``, and
-    ``git reset --hard`` would write it (red team 64). "?" for an index this cannot read so
-    (version 4, a split index, too large)."""
+    ``git reset --hard`` would write it (red team 64). The entries are walked as git reads
+    them: in order, up to their count (red team 65: a name's length taken from the bytes
+    when its flags say 0xFFF, never a copy found in an extension). "?" for an index this
+    cannot read so (a split index, one too large or cut short)."""
     try:
         fd = os.open(index, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
@@ -192,38 +195,54 @@ def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
         with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
             if data[:4] != b"DIRC":
                 return ""
-            if int.from_bytes(data[4:8], "big") not in (2, 3) or data.find(b"link", 12) >= 0:
+            version = int.from_bytes(data[4:8], "big")
+            if version not in (2, 3, 4) or _shared(data, os.path.dirname(index), hash_size):
                 return "?"
-            found: set[str] = set()
-            for place in places:
-                found.update(_entries(data, os.fsencode(place), hash_size))
-            return "\n".join(sorted(found))
+            wanted = [os.fsencode(place) for place in places]
+            found = _every_entry(data, version, int.from_bytes(data[8:12], "big"),
+                                 hash_size, wanted)
+            return "?" if found is None else "\n".join(found)
     finally:
         os.close(fd)
 
 
-def _entries(data: mmap.mmap, place: bytes, hash_size: int) -> list[str]:
-    """Each version 2 or 3 entry named ``place`` or below it: found by its name, its start
-    40 bytes of times and ids, the hash and the flags (and extended flags) before the name,
-    on an 8-byte boundary from offset 12, its flags' length the name's."""
+def _every_entry(data: mmap.mmap, version: int, count: int, hash_size: int,
+                 wanted: list[bytes]) -> list[str] | None:
+    """Each entry in order, as git reads it, kept when its name is one of ``wanted`` or
+    below one; None when the index ends before its entries do."""
     found = []
-    at = data.find(place, 12)
-    while at >= 0:
-        end = data.find(b"\0", at)
-        name = data[at:end] if end > 0 else b""
-        if name == place or name.startswith(place + b"/"):
-            for extended in (False, True):
-                start = at - 2 - (2 if extended else 0) - hash_size - _FIXED
-                if start < 12 or start % 8 != 4:
-                    continue
-                flags_at = start + _FIXED + hash_size
-                flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
-                length = flags & 0xFFF
-                if bool(flags & 0x4000) == extended and (
-                        length == len(name) or (length == 0xFFF and len(name) >= 0xFFF)):
-                    found.append(" ".join((os.fsdecode(name),
-                                           data[start + 24:start + 28].hex(),  # mode
-                                           data[start + _FIXED:flags_at].hex(),  # object
-                                           data[flags_at:at].hex())))  # flags
-        at = data.find(place, at + 1)
+    previous = b""
+    at, end = 12, len(data)
+    for _ in range(count):
+        flags_at = at + _FIXED + hash_size
+        if flags_at + 2 > end:
+            return None
+        flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
+        start = flags_at + 2 + (2 if flags & 0x4000 else 0)
+        if version == 4:
+            byte = data[start] if start < end else 0
+            drop, start = byte & 0x7F, start + 1
+            while byte & 0x80 and start < end:
+                byte = data[start]
+                drop = ((drop + 1) << 7) | (byte & 0x7F)
+                start += 1
+            stop = data.find(b"\0", start)
+            if stop < 0 or drop > len(previous):
+                return None
+            name = previous[:len(previous) - drop] + data[start:stop]
+            following = stop + 1
+        else:
+            length = flags & 0xFFF
+            stop = start + length if length < 0xFFF else data.find(b"\0", start)
+            if stop < 0 or stop >= end:
+                return None
+            name = data[start:stop]
+            following = at + ((start - at + len(name) + 8) & ~7)  # 1 to 8 NULs after it
+        previous = name
+        if any(name == place or name.startswith(place + b"/") for place in wanted):
+            found.append(" ".join((os.fsdecode(name), data[at + 24:at + 28].hex(),
+                                   data[at + _FIXED:flags_at].hex(),
+                                   data[flags_at:start if version != 4 else flags_at + 2
+                                        + (2 if flags & 0x4000 else 0)].hex())))
+        at = following
     return found

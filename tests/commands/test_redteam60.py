@@ -420,3 +420,82 @@ def test_a_split_commit_graph_written_in_place_is_held(sandbox: Sandbox, repo: P
     assert "which tells git where objects are" in ran.stderr
     assert not graphs.exists()
     assert _git("fsck", "--no-dangling", cwd=repo) == ""
+
+
+# -- red team 65 ---------------------------------------------------------------------------
+
+def _forge(index: Path, name: str, blob: str, decoy: bool) -> None:
+    """The entry of ``name`` (a version 2 index) names ``blob`` with the assume-unchanged
+    bit and 0xFFF for its name's length (git then measures the name); with ``decoy``, a copy
+    of the honest entry is added in an extension, where a search by name would find it."""
+    import hashlib
+
+    data = bytearray(index.read_bytes()[:-20])
+    count = int.from_bytes(data[8:12], "big")
+    at = 12
+    for _ in range(count):
+        flags = int.from_bytes(data[at + 60:at + 62], "big")
+        length = flags & 0xFFF
+        size = (62 + length + 8) & ~7
+        if data[at + 62:at + 62 + length] == name.encode():
+            honest = bytes(data[at:at + size])
+            data[at + 40:at + 60] = bytes.fromhex(blob)
+            data[at + 60:at + 62] = (0x8000 | 0xFFF).to_bytes(2, "big")
+            break
+        at += size
+    else:
+        raise AssertionError(f"{name} is not in the index")
+    if decoy:
+        pad = (-(len(data) + 8)) % 8 + 4  # the copy on an entry's boundary (offset 4 mod 8)
+        body = b"\0" * pad + honest
+        data += b"ZZZZ" + len(body).to_bytes(4, "big") + body
+    index.write_bytes(bytes(data) + hashlib.sha1(data).digest())
+
+
+@pytest.mark.parametrize("decoy", [False, True])
+def test_marks_walk_the_entries_as_git_reads_them(repo: Path, decoy: bool) -> None:
+    """F1: the forged entry's name length is 0xFFF, and an honest copy sits in an
+    extension: what is recorded is the forged one."""
+    from gatekeep.sandbox import gitindex
+
+    agent = _tracked_settings(repo)
+    index = repo / ".git" / "index"
+    _git("update-index", "--index-version", "2", cwd=repo)
+    before = gitindex.marks(str(index), (".claude",))
+    _forge(index, ".claude/settings.json", agent, decoy)
+    after = gitindex.marks(str(index), (".claude",))
+    assert agent in after and agent not in before
+    assert after.count("\n") == 0  # one entry: the copy is no entry
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("form", ["--index-version 4", "--split-index"])
+def test_a_forged_entry_in_another_index_format_is_held(sandbox: Sandbox, repo: Path,
+                                                        form: str) -> None:
+    """F2: an index version 4 is read entry by entry; a split one cannot be compared, so
+    after a run that wrote it, it is held."""
+    agent = _tracked_settings(repo)
+    (repo / "Makefile").write_text(
+        f"all:\n\tgit update-index {form} && git update-index --cacheinfo "
+        f"100644,{agent},.claude/settings.json && git update-index --assume-unchanged "
+        ".claude/settings.json\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert (repo / ".git" / "index.gatekeep-held").exists(), ran.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_forged_entry_in_a_worktrees_index_is_held(sandbox: Sandbox, repo: Path) -> None:
+    """F3: a linked worktree's index, in the git dir the box writes."""
+    agent = _tracked_settings(repo)
+    other = repo.parent / "wt"
+    _git("worktree", "add", "-q", str(other), "-b", "wt", cwd=repo)
+    time.sleep(1.2)
+    (repo / "Makefile").write_text(
+        f"all:\n\tcd {other} && git update-index --cacheinfo "
+        f"100644,{agent},.claude/settings.json && git update-index --assume-unchanged "
+        ".claude/settings.json\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "changed what the index records for .claude/settings.json" in ran.stderr
+    assert (repo / ".git" / "worktrees" / "wt" / "index.gatekeep-held").exists()
