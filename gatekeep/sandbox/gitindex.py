@@ -12,6 +12,7 @@ import mmap
 import os
 import stat
 import time
+from collections.abc import Iterator
 
 GITLINK = b"\x00\x00\xe0\x00"  # mode 0o160000, as an entry stores it (big-endian)
 _FIXED = 40  # an entry's times, device, inode, mode, owner, group and size
@@ -141,36 +142,61 @@ def _valid(name: str) -> str:
 
 
 def _walk(data: mmap.mmap, count: int, hash_size: int) -> list[str]:
-    """Version 4, entry by entry: each name is the previous one less as many bytes as a
-    varint says, then the bytes up to a NUL; no padding."""
+    """Version 4, entry by entry (``_in_order``): the gitlinks' names, as far as the index
+    can be read."""
     names: list[str] = []
-    previous = b""
-    at = 12
-    end = len(data)
-    for _ in range(count):
-        if at + _FIXED + hash_size + 4 > end:
-            break  # not an index git would read: it ends before its entries do
-        mode = data[at + 24:at + 28]
-        flags_at = at + _FIXED + hash_size
-        flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
-        at = flags_at + 2 + (2 if flags & 0x4000 else 0)
-        byte = data[at]
-        drop = byte & 0x7F
-        at += 1
-        while byte & 0x80 and at < end:
-            byte = data[at]
-            drop = ((drop + 1) << 7) | (byte & 0x7F)
-            at += 1
-        stop = data.find(b"\0", at)
-        if stop < 0 or drop > len(previous):
-            break  # not an index git would read
-        previous = previous[:len(previous) - drop] + data[at:stop]
-        at = stop + 1
-        if mode == GITLINK:
-            names.append(_valid(os.fsdecode(previous)))
+    try:
+        for at, _, _, name in _in_order(data, 4, count, hash_size):
+            if data[at + 24:at + 28] == GITLINK:
+                names.append(_valid(os.fsdecode(name)))
+    except _CutShort:
+        pass  # not an index git would read: what came before is all it could
     return names
 
 
+class _CutShort(Exception):
+    """The index ends, or a name is cut, before its entries do."""
+
+
+def _in_order(data: mmap.mmap, version: int, count: int, hash_size: int
+              ) -> Iterator[tuple[int, int, int, bytes]]:
+    """Each entry as git reads it, in order up to ``count``: its start, where its flags
+    (and extended flags) start and end, and its name. Version 4 takes each name as the
+    previous one less as many bytes as a varint says, then the bytes up to a NUL, with no
+    padding; versions 2 and 3 a name as long as the flags' low 12 bits say (measured to its
+    NUL for 0xFFF), then 1 to 8 NULs to an 8-byte boundary. ``_CutShort`` where the index
+    ends first."""
+    previous = b""
+    at, end = 12, len(data)
+    for _ in range(count):
+        flags_at = at + _FIXED + hash_size
+        if flags_at + 2 > end:
+            raise _CutShort
+        flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
+        start = flags_at + 2 + (2 if flags & 0x4000 else 0)
+        flags_end = start
+        if version == 4:
+            byte = data[start] if start < end else 0
+            drop, start = byte & 0x7F, start + 1
+            while byte & 0x80 and start < end:
+                byte = data[start]
+                drop = ((drop + 1) << 7) | (byte & 0x7F)
+                start += 1
+            stop = data.find(b"\0", start)
+            if stop < 0 or drop > len(previous):
+                raise _CutShort
+            name = previous[:len(previous) - drop] + data[start:stop]
+            following = stop + 1
+        else:
+            length = flags & 0xFFF
+            stop = start + length if length < 0xFFF else data.find(b"\0", start)
+            if stop < 0 or stop >= end:
+                raise _CutShort
+            name = data[start:stop]
+            following = at + ((start - at + len(name) + 8) & ~7)
+        yield at, flags_at, flags_end, name
+        previous = name
+        at = following
 
 
 def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
@@ -208,41 +234,19 @@ def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
 
 def _every_entry(data: mmap.mmap, version: int, count: int, hash_size: int,
                  wanted: list[bytes]) -> list[str] | None:
-    """Each entry in order, as git reads it, kept when its name is one of ``wanted`` or
-    below one; None when the index ends before its entries do."""
+    """Each entry (``_in_order``) whose name is one of ``wanted`` or below one: its name,
+    mode, object and flags; None when the index ends before its entries do. A version 2
+    or 3 index (whose names are whole) that holds none of the names anywhere is not walked
+    (one ``find`` each); version 4 shares a name's start with the one before it."""
+    if version != 4 and not any(data.find(place, 12) >= 0 for place in wanted):
+        return []
     found = []
-    previous = b""
-    at, end = 12, len(data)
-    for _ in range(count):
-        flags_at = at + _FIXED + hash_size
-        if flags_at + 2 > end:
-            return None
-        flags = int.from_bytes(data[flags_at:flags_at + 2], "big")
-        start = flags_at + 2 + (2 if flags & 0x4000 else 0)
-        if version == 4:
-            byte = data[start] if start < end else 0
-            drop, start = byte & 0x7F, start + 1
-            while byte & 0x80 and start < end:
-                byte = data[start]
-                drop = ((drop + 1) << 7) | (byte & 0x7F)
-                start += 1
-            stop = data.find(b"\0", start)
-            if stop < 0 or drop > len(previous):
-                return None
-            name = previous[:len(previous) - drop] + data[start:stop]
-            following = stop + 1
-        else:
-            length = flags & 0xFFF
-            stop = start + length if length < 0xFFF else data.find(b"\0", start)
-            if stop < 0 or stop >= end:
-                return None
-            name = data[start:stop]
-            following = at + ((start - at + len(name) + 8) & ~7)  # 1 to 8 NULs after it
-        previous = name
-        if any(name == place or name.startswith(place + b"/") for place in wanted):
-            found.append(" ".join((os.fsdecode(name), data[at + 24:at + 28].hex(),
-                                   data[at + _FIXED:flags_at].hex(),
-                                   data[flags_at:start if version != 4 else flags_at + 2
-                                        + (2 if flags & 0x4000 else 0)].hex())))
-        at = following
+    try:
+        for at, flags_at, flags_end, name in _in_order(data, version, count, hash_size):
+            if any(name == place or name.startswith(place + b"/") for place in wanted):
+                found.append(" ".join((os.fsdecode(name), data[at + 24:at + 28].hex(),
+                                       data[at + _FIXED:flags_at].hex(),
+                                       data[flags_at:flags_end].hex())))
+    except _CutShort:
+        return None
     return found

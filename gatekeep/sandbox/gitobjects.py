@@ -290,22 +290,10 @@ def _limited() -> None:
 
 def _object_format(git: str) -> str:
     """The repository's object format: sha256 where its config says so."""
-    config = (_head(os.path.join(git, "config")) or b"").lower().replace(b" ", b"")
+    from gatekeep.sandbox.created import _regular
+
+    config = (_regular(os.path.join(git, "config"), 1 << 20) or b"").lower().replace(b" ", b"")
     return "sha256" if b"objectformat=sha256" in config else "sha1"
-
-
-def _head(path: str) -> bytes | None:
-    """The first 64 KiB of a regular file (a repository's config), never through a link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        return os.read(fd, 1 << 16)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _git() -> str | None:

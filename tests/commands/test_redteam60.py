@@ -499,3 +499,18 @@ def test_a_forged_entry_in_a_worktrees_index_is_held(sandbox: Sandbox, repo: Pat
     assert ran.returncode == 0, ran.stderr
     assert "changed what the index records for .claude/settings.json" in ran.stderr
     assert (repo / ".git" / "worktrees" / "wt" / "index.gatekeep-held").exists()
+
+
+def test_a_version_4_name_split_by_its_shared_start_is_still_found(repo: Path) -> None:
+    """Version 4 stores `.mcp.json` after `.m` as `cp.json`: the name's bytes are nowhere
+    whole, so no search by name may skip the walk."""
+    from gatekeep.sandbox import gitindex
+
+    (repo / ".m").write_text("m\n")
+    (repo / ".mcp.json").write_text("{}\n")
+    _git("add", ".m", ".mcp.json", cwd=repo)
+    _git("update-index", "--index-version", "4", cwd=repo)
+    index = repo / ".git" / "index"
+    assert b".mcp.json" not in index.read_bytes()
+    found = gitindex.marks(str(index), (".mcp.json",))
+    assert found.startswith(".mcp.json 000081a4 ")
