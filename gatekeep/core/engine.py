@@ -57,11 +57,6 @@ from gatekeep.shell.model import (
 # a root (`/dev/stdin/environ < /proc/self`, `/proc/self/cwd/bin/git`)
 _PER_PROCESS = on_use(r"/(?:dev|proc)/.*/\.\.(?:/|$)|/dev/(?:std(?:in|out|err)|fd/[^/]+)/."
                       r"|/proc/(?:[^/]+/)+(?:fd/[^/]+|cwd|root)/.")
-# An ``into_dir`` program's options: the directory that receives the sources, and those
-# that make its operand the target itself
-_TARGET = frozenset({"-t", "--target-directory"})
-# ... and those that make more of the source's path there (`cp --parents a/b DIR`: DIR/a/b)
-_NO_TARGET = frozenset({"--no-target-directory", "--parents"})
 # Effects that make a box with the network (``sandbox.policy.boxed_network``)
 _NETWORK = frozenset({"network", "network-loopback"})
 _SAME_FOLDER = on_use(r"/(?:\.?/)+")  # `//` and `/./`: one `/` to the system
@@ -767,18 +762,19 @@ class _Judge:
     def into_dir(self, invocation: Invocation) -> Invocation:
         """`cp /tmp/x.txt .`, `mv a.txt b.txt sub/`, `cp -t . a.txt`: what such a program
         writes is an entry named after each source in the directory (knowledge's
-        ``into_dir``), not the directory itself, which may hold a protected path
-        (`.git/hooks`). Only for a directory there now (a stored decision holds while it is
-        one), sources whose names are known, and without `-T` (the operand is the target
-        itself, whatever it is)."""
+        ``into_dir``; the directory given to a ``writes`` option, `-t`, is one too), not the
+        directory itself, which may hold a protected path (`.git/hooks`). Only for a
+        directory there now (a stored decision holds while it is one), sources whose names
+        are known, and without an option of ``target_itself`` (`-T`, `cp --parents`)."""
         spec = self._spec(invocation)
+        letters = {o[1] for o in spec.target_itself if len(o) == 2 and o[0] == "-"}
         if not spec.into_dir or any(
-                o.name in _NO_TARGET or abbreviates_long(o.name, _NO_TARGET)
-                or (not o.name.startswith("--") and "T" in o.name)
-                for o in invocation.options):
+                o.name in spec.target_itself or abbreviates_long(o.name, spec.target_itself)
+                or (not o.name.startswith("--") and letters.intersection(o.name[1:]))
+                for o in invocation.options):  # `-rT`: in a cluster too
             return invocation
         given = [o.value for o in invocation.options if o.value is not None
-                 and (o.name in _TARGET or abbreviates_long(o.name, _TARGET))]
+                 and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
         sources = invocation.positionals if given else invocation.positionals[:-1]
         target = given[-1] if given else invocation.positionals[-1] \
             if len(invocation.positionals) > 1 else None

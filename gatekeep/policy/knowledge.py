@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
-    "into_dir",
+    "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options",
 })
@@ -291,7 +291,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
                 "pattern_options",
-                "environment_options", "renames"):
+                "environment_options", "renames", "target_itself"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -344,6 +344,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
         renames=strings("renames"),
+        target_itself=strings("target_itself"),
         reads_unlisted=strings("reads_unlisted"),
         pattern_options=strings("pattern_options"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),

@@ -120,8 +120,10 @@ class ProgramSpec(NamedTuple):
     says_only: bool = False  # writes nothing but its output, claims nothing (`echo`, `date`)
     # its operand is a program in a language of its own (jq), as `script` says of sed and awk
     interprets: bool = False
-    # the last operand (or `-t DIR`), when a directory, receives the others by their names
+    # the last operand (or a `writes` option's value), when a directory, receives the others
+    # by their names; unless one of these options makes it the target itself (`-T`)
     into_dir: bool = False
+    target_itself: frozenset[str] = frozenset()
     # (set) its options and operands may name files it reads beyond those `reads` lists
     # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
     # for these subcommands' own words (`stash pop`), which name none
