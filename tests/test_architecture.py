@@ -25,7 +25,8 @@ SANDBOX_RUNTIME = tuple(f"gatekeep.sandbox.{name}"
                         for name in ("records", "spec", "boundary", "bwrap", "plan", "wire",
                                      "gitdirs", "gitindex", "plainrepo", "created", "names",
                                      "system", "credentials", "settings", "places", "values",
-                                     "seccomp", "gitobjects", "gitinodes"))
+                                     "seccomp", "gitobjects", "gitinodes", "gitrefs",
+                                     "movedrefs"))
 
 # Low to high: a module may import its own unit, and units of its own layer or lower ones.
 LAYERS: tuple[tuple[str, ...], ...] = (

@@ -258,11 +258,12 @@ class _Told(list[str]):
 def _clean_up(box: Boundary, held: list[str]) -> list[str]:
     """Every step of the clean-up; their warning lines. ``held``: what was moved aside
     already (by gatekeep, when the keeper runs it). A step that fails is said, and the
-    others still run: what git reads first (objects, replace refs), then the rest."""
-    from gatekeep.sandbox import created, gitobjects
+    others still run: what git reads first (objects, replace refs, refs), then the rest."""
+    from gatekeep.sandbox import created, gitobjects, movedrefs
 
     steps: list[Callable[[], list[str]]] = [
-        lambda: gitobjects.check(box), lambda: created.drop_replacements(box)]
+        lambda: gitobjects.check(box), lambda: created.drop_replacements(box),
+        lambda: movedrefs.check(box)]
     if box.links:
         steps.append(lambda: created.restore_links(box.links, box.tree, box.parents))
     if any(os.path.lexists(p) for p in box.absent):

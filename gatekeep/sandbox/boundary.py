@@ -9,7 +9,16 @@ from __future__ import annotations
 import os
 import stat
 
-from gatekeep.sandbox import credentials, gitdirs, gitindex, gitinodes, settings, system, values
+from gatekeep.sandbox import (
+    credentials,
+    gitdirs,
+    gitindex,
+    gitinodes,
+    gitrefs,
+    settings,
+    system,
+    values,
+)
 from gatekeep.sandbox.names import NameGlobs, PathGlobs
 from gatekeep.sandbox.places import TEMP_DIRS, under_any, written
 from gatekeep.sandbox.places import within as _within
@@ -168,6 +177,9 @@ class Boundary(NamedTuple):
     # what each index recorded for the protected paths in its tree when the box was planned
     # (index, those paths, gitindex.marks): a changed entry is held after the run
     index_marks: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    # each repository's refs when the box was planned, with its protected paths: a ref the
+    # run moved to a commit with other protected files is put back after it (gitrefs)
+    git_refs: tuple[gitrefs.Refs, ...] = ()
 
 
 def boundary(spec: Spec, where: Where) -> Boundary:
@@ -256,6 +268,8 @@ def boundary(spec: Spec, where: Where) -> Boundary:
     notes.extend(f"{p} has another hard link: a write through it changes this protected file"
                  for p in linked)
     absent = _absent([*git_absent, *operator_absent, *agent], roots)
+    in_indexes = _places(indexes, [*guarded, *git_absent])
+    marks = _index_marks(in_indexes)
     parents = tuple((d, os.path.realpath(d)) for d in dict.fromkeys(
         os.path.dirname(p) for p in [*absent, *(link for link, _ in links)]))
     return Boundary(tree, tuple(_by_depth(writable)), tuple(_by_depth(anchors)),
@@ -274,24 +288,49 @@ def boundary(spec: Spec, where: Where) -> Boundary:
                     _kept_secrets(spec.credentials, where, writable) if spec.network else (),
                     own_temp, tuple(stripped), spec.notes_failed, spec.notes_always,
                     spec.network and spec.steady_path, spec.approved,
-                    gitinodes.inodes(_git_roots(tree, indexes, git_dirs)[1:]),
-                    _index_marks(indexes, [*guarded, *git_absent]))
+                    gitinodes.inodes(_git_roots(tree, indexes, git_dirs)[1:]), marks,
+                    _git_refs(in_indexes, marks))
 
 
-def _index_marks(indexes: list[gitdirs.Index], guarded: list[str]
-                 ) -> tuple[tuple[str, tuple[str, ...], str], ...]:
-    """What each index records for the protected paths in its tree (``gitindex.marks``)."""
+def _places(indexes: list[gitdirs.Index], guarded: list[str]
+            ) -> list[tuple[gitdirs.Index, tuple[str, ...]]]:
+    """Each index with the protected paths in its tree (relative to it)."""
     found = []
     for index in indexes:
         real = index.real.rstrip("/") + "/"
         places = tuple(sorted({os.path.relpath(p, index.real) for p in (
             os.path.normpath(g) for g in guarded) if p.startswith(real)}))
-        if not places:
-            continue
+        if places:
+            found.append((index, places))
+    return found
+
+
+def _index_marks(places: list[tuple[gitdirs.Index, tuple[str, ...]]]
+                 ) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """What each index records for the protected paths in its tree (``gitindex.marks``)."""
+    found = []
+    for index, paths in places:
         # and each linked worktree's index: the same paths, in its own checkout (red team 65)
         for path in [index.path, *_worktree_indexes(os.path.dirname(index.path))]:
-            found.append((path, places, gitindex.marks(path, places, index.hash_size)))
+            found.append((path, paths, gitindex.marks(path, paths, index.hash_size)))
     return tuple(dict.fromkeys(found))
+
+
+def _git_refs(places: list[tuple[gitdirs.Index, tuple[str, ...]]],
+              marks: tuple[tuple[str, tuple[str, ...], str], ...]) -> tuple[gitrefs.Refs, ...]:
+    """Each repository's refs (its common git dir's), with its protected paths and the
+    objects its index records for them, once per repository."""
+    recorded = {path: text for path, _, text in marks}
+    found: dict[str, gitrefs.Refs] = {}
+    for index, paths in places:
+        home = os.path.dirname(index.path)
+        git = os.path.realpath(gitdirs.pointed(os.path.join(home, "commondir"), "", home))
+        if git in found or not os.path.isdir(os.path.join(git, "refs")):
+            continue
+        staged = tuple(tuple(line.rsplit(" ", 3)) for line in  # name mode object flags
+                       recorded.get(index.path, "").splitlines() if line.count(" ") >= 3)
+        found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git))
+    return tuple(found.values())
 
 
 def _worktree_indexes(git: str) -> list[str]:

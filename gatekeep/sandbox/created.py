@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 
 from gatekeep.sandbox import gitindex
-from gatekeep.sandbox.gitdirs import Index, made_in, pointed, repositories
+from gatekeep.sandbox.gitdirs import Index, Unreadable, made_in, pointed, regular, repositories
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gatekeep.sandbox.boundary import Boundary
 
 _BACK = "check its config and hooks before moving it back"
@@ -176,7 +178,7 @@ def drop_replacements(box: Boundary) -> list[str]:
         packed = os.path.join(git, "packed-refs")
         try:
             found = _packed_replacements(packed, since)
-        except _NotPacked:  # git reads what a link names: all of it held, with the warning
+        except NotPacked:  # git reads what a link names: all of it held, with the warning
             found = []
             lines.append(f"gatekeep: warning: the command left {_shown(packed, box.tree)} as "
                          f"a link or no plain file, whose refs git would read (replace refs "
@@ -237,24 +239,33 @@ _MOST_REFS = 10_000
 
 def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:
     """Replace refs in a ``packed-refs`` the run wrote, taken out of it: (object,
-    replacement). The file is written again whole, as git writes it: a new file, made where
-    no name of the run's can be followed (``mkstemp``), renamed over the old."""
+    replacement)."""
     if not _changed_since(path, since):
+        return []
+    return [(name[len("refs/replace/"):], target) for name, target in
+            rewrite_packed(path, lambda name: name.startswith(b"refs/replace/"))]
+
+
+def rewrite_packed(path: str, dropped: Callable[[bytes], bool]) -> list[tuple[str, str]]:
+    """The refs of ``packed-refs`` whose names ``dropped`` takes, taken out of it: (name,
+    object). The file is written again whole, as git writes it: a new file, made where no
+    name of the run's can be followed (``mkstemp``), renamed over the old. ``NotPacked``
+    when it is a link or no regular file (none there: nothing to take out)."""
+    if not os.path.lexists(path):
         return []
     data = _regular(path, _PACKED_LIMIT)
     if data is None:
-        raise _NotPacked
-    lines = data.splitlines(keepends=True)
+        raise NotPacked
     kept, found, dropping = [], [], False
-    for line in lines:
+    for line in data.splitlines(keepends=True):
         if line.startswith(b"^"):  # the peeled object of the ref above it
             if not dropping:
                 kept.append(line)
             continue
         words = line.split()
-        dropping = len(words) == 2 and words[1].startswith(b"refs/replace/")
+        dropping = len(words) == 2 and dropped(words[1])
         if dropping:
-            found.append((words[1][len(b"refs/replace/"):].decode("ascii", "replace"),
+            found.append((words[1].decode("ascii", "replace"),
                           words[0].decode("ascii", "replace")))
         else:
             kept.append(line)
@@ -273,7 +284,7 @@ def _packed_replacements(path: str, since: float) -> list[tuple[str, str]]:
     return found
 
 
-class _NotPacked(Exception):
+class NotPacked(Exception):
     """``packed-refs`` is a link, or no regular file, or too large to read: held whole."""
 
 
@@ -283,24 +294,10 @@ _PACKED_LIMIT = 1 << 30
 def _regular(path: str, limit: int) -> bytes | None:
     """Up to ``limit`` bytes of ``path`` when it is a regular file (never through a link,
     never blocking on a FIFO); None otherwise, or when it is larger."""
-    import stat
-
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        return regular(path, limit, follow=False)
+    except Unreadable:
         return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
 
 
 def _visible_text(text: str) -> str:
@@ -325,8 +322,6 @@ def _sequencer_states(gits: tuple[str, ...]) -> list[str]:
 
 
 def _rebase_code(state: str, planned: float) -> str | None:
-    from gatekeep.sandbox.gitdirs import Unreadable, regular
-
     # a file's change time cannot be set back; a second's margin for coarse clocks
     if not any(_changed_since(os.path.join(state, name), planned - 1)
                for name in ("", "git-rebase-todo", "todo", "strategy", "opts")):

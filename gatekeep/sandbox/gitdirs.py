@@ -386,11 +386,13 @@ def _text(config: str) -> str | None:  # sysfs.contents's reading: runtime impor
     return None if data is None else data.decode("utf-8", "surrogateescape")
 
 
-def regular(path: str, limit: int) -> bytes | None:
+def regular(path: str, limit: int, follow: bool = True) -> bytes | None:
     """The bytes of ``path``; None when it is not there or not a regular file (a FIFO would
-    hold the run, a directory cannot be read); ``Unreadable`` past ``limit`` bytes."""
+    hold the run, a directory cannot be read), or, unless ``follow``, a link; ``Unreadable``
+    past ``limit`` bytes."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, flags)
     except (OSError, ValueError):
         return None
     try:

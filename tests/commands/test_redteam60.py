@@ -514,3 +514,160 @@ def test_a_version_4_name_split_by_its_shared_start_is_still_found(repo: Path) -
     assert b".mcp.json" not in index.read_bytes()
     found = gitindex.marks(str(index), (".mcp.json",))
     assert found.startswith(".mcp.json 000081a4 ")
+
+
+# -- red team 64 F2: refs moved to honest commits with the agent's protected files ---------
+
+_FORGE = """set -e
+agent=$(printf '{"hooks": "agent"}\\n' | git hash-object -w --stdin)
+export GIT_INDEX_FILE=$(mktemp)
+git read-tree "${BASE:-HEAD}"
+git update-index --cacheinfo "100644,$agent,.claude/settings.json"
+tree=$(git write-tree)
+rm -f "$GIT_INDEX_FILE"
+unset GIT_INDEX_FILE
+GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \\
+GIT_COMMITTER_EMAIL=t@example.org git commit-tree "$tree" -p "${BASE:-HEAD}" -m more
+"""
+
+
+def _forging(repo: Path, then: str) -> None:
+    """A script (``make``) that builds an honest commit on HEAD (or $BASE) whose
+    .claude/settings.json is the agent's, then runs ``then`` with its id as $c."""
+    (repo / "forge.sh").write_text(_FORGE)
+    (repo / "Makefile").write_text(f"all:\n\tc=$$(sh forge.sh) && {then}\n")
+
+
+def _settings_at(repo: Path, ref: str) -> str:
+    return _git("show", f"{ref}:.claude/settings.json", cwd=repo)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("pack", [False, True])
+def test_another_branch_moved_to_the_agents_settings_is_put_back(sandbox: Sandbox, repo: Path,
+                                                                 pack: bool) -> None:
+    _tracked_settings(repo)
+    _git("branch", "other", cwd=repo)
+    if pack:  # the branch is only in packed-refs before the run
+        _git("pack-refs", "--all", cwd=repo)
+    before = _git("rev-parse", "other", cwd=repo).strip()
+    _forging(repo, "git update-ref refs/heads/other $$c")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "moved refs/heads/other from" in ran.stderr
+    assert _git("rev-parse", "other", cwd=repo).strip() == before
+    held = _git("rev-parse", "refs/gatekeep-held/refs/heads/other", cwd=repo).strip()
+    assert _settings_at(repo, held) == '{"hooks": "agent"}\n'
+    _git("checkout", "-q", "other", cwd=repo)  # the operator's own git, unboxed
+    assert (repo / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("then", [
+    "git update-ref ORIG_HEAD $$c",             # git reset --hard ORIG_HEAD writes it
+    "echo $$c > .git/ORIG_HEAD",                # by hand
+    "git update-ref refs/heads/main $$c",       # the branch checked out itself
+    "git branch made $$c",                      # a new branch
+    "git tag made $$c",                         # a new tag
+    "git update-ref refs/stash $$c",            # git stash pop applies it
+])
+def test_refs_moved_or_made_at_the_agents_settings_are_undone(sandbox: Sandbox, repo: Path,
+                                                              then: str) -> None:
+    _git("branch", "-M", "main", cwd=repo)
+    _tracked_settings(repo)
+    head = _git("rev-parse", "HEAD", cwd=repo).strip()
+    _forging(repo, then)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "whose protected files differ" in ran.stderr, ran.stderr
+    assert _git("rev-parse", "HEAD", cwd=repo).strip() == head
+    listed = _git("for-each-ref", "--format=%(refname)", cwd=repo).split()
+    assert [r for r in listed if not r.startswith("refs/gatekeep-held/")] == ["refs/heads/main"]
+    assert not (repo / ".git" / "ORIG_HEAD").exists()
+    assert len([r for r in listed if r.startswith("refs/gatekeep-held/")]) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_head_pointed_at_another_branch_is_put_back(sandbox: Sandbox, repo: Path) -> None:
+    """The operator's own branch with other settings: only HEAD moved, by hand."""
+    _git("branch", "-M", "main", cwd=repo)
+    _git("checkout", "-qb", "other", cwd=repo)
+    _tracked_settings(repo)
+    _git("checkout", "-q", "main", cwd=repo)
+    (repo / "Makefile").write_text("all:\n\tgit symbolic-ref HEAD refs/heads/other\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "moved HEAD from" in ran.stderr
+    assert _git("symbolic-ref", "HEAD", cwd=repo).strip() == "refs/heads/main"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_ref_the_run_makes_only_in_packed_refs_is_taken_out(sandbox: Sandbox,
+                                                              repo: Path) -> None:
+    _tracked_settings(repo)
+    _git("pack-refs", "--all", cwd=repo)
+    _forging(repo, "echo \"$$c refs/heads/made\" >> .git/packed-refs")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "made refs/heads/made at" in ran.stderr
+    assert "refs/heads/made" not in (repo / ".git" / "packed-refs").read_text()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+@pytest.mark.parametrize("work", [
+    "echo more >> a.txt && git commit -qam more", "git branch feature && git tag v1",
+    "echo more >> a.txt && git stash -q", "git checkout -qb topic",
+    "git commit -q --allow-empty -m x && git reset -q --soft HEAD~1",
+])
+def test_a_runs_own_git_work_moves_refs_quietly(sandbox: Sandbox, repo: Path,
+                                                work: str) -> None:
+    _tracked_settings(repo)
+    (repo / "Makefile").write_text(
+        f"all:\n\texport GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org "
+        f"GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.org && {work}\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "warning" not in ran.stderr, ran.stderr
+    assert not _git("for-each-ref", "refs/gatekeep-held", cwd=repo)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"), reason="needs bubblewrap")
+def test_a_commit_of_the_operators_staged_settings_is_kept(sandbox: Sandbox, repo: Path) -> None:
+    """What the index held for a protected file before the run is the operator's."""
+    _tracked_settings(repo)
+    (repo / ".claude" / "settings.json").write_text('{"mine": 1}\n')
+    _git("add", ".claude/settings.json", cwd=repo)
+    time.sleep(1.2)
+    (repo / "Makefile").write_text(
+        "all:\n\tgit -c user.name=t -c user.email=t@example.org commit -qm staged\n")
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    assert "warning" not in ran.stderr, ran.stderr
+    assert _settings_at(repo, "HEAD") == '{"mine": 1}\n'
+
+
+def test_refs_are_read_as_git_reads_them(tmp_path: Path) -> None:
+    from gatekeep.sandbox import gitrefs
+
+    git = tmp_path / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    one, two = "1" * 40, "2" * 40
+    (git / "packed-refs").write_text(f"# pack-refs with: peeled\n{one} refs/heads/a\n"
+                                     f"^{two}\n{one} refs/tags/t\n")
+    (git / "refs" / "heads" / "a").write_text(f"{two}\n")  # loose over packed
+    (git / "refs" / "heads" / "link").symlink_to(git / "refs" / "heads" / "a")
+    (git / "HEAD").write_text("ref: refs/heads/a\n")
+    (git / "FETCH_HEAD").write_text(f"{one}\t\tbranch 'x' of there\n{two}\n")
+    (git / "worktrees" / "w").mkdir(parents=True)
+    (git / "worktrees" / "w" / "HEAD").write_text("ref:refs/tags/t\n")
+    found = gitrefs.refs(str(git))
+    assert found is not None
+    values = dict(found)
+    assert values["refs/heads/a"] == two and values["refs/tags/t"] == one
+    assert values["refs/heads/link"] == "(not a file)"
+    assert [gitrefs.resolved(values, n) for n in
+            ("HEAD", "FETCH_HEAD", "worktrees/w/HEAD", "refs/heads/link", "nothing")] == [
+        two, one, one, None, None]
+    values["loop"] = "ref: loop"
+    assert gitrefs.resolved(values, "loop") is None
