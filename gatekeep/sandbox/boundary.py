@@ -43,6 +43,11 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                ".augment", ".amp", ".goose", ".github/hooks", ".pre-commit-config.yml",
                # git hook runners: what the next `git commit` runs, outside the box
                ".pre-commit-config.yaml", ".husky", ".lefthook", ".lefthook-local",
+               # other version control systems' settings, and what mise and direnv obey by
+               # path (default.yaml's protect.write says why)
+               ".hg/hgrc", ".hg/hgrc-not-shared", ".hg/sharedpath", ".jj/repo/config.toml",
+               "mise.toml", ".mise.toml", "mise.local.toml", ".mise.local.toml", ".mise",
+               ".config/mise.toml", ".config/mise", ".envrc.local",
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
                  for name in ("lefthook", "lefthook-local")
                  for kind in ("yml", "yaml", "toml", "json", "jsonc")))
