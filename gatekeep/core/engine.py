@@ -21,7 +21,6 @@ from gatekeep.core.paths import (
     Protection,
     compile_protection,
     joined_text,
-    resolve,
     resolve_text,
     within,
 )
@@ -557,19 +556,27 @@ class _Judge:
         return Shape(tuple(w.shown for w in segment.argv), real,
                      tuple(a.text for a in segment.assignments),
                      tuple(r.text + ("\n" + r.body if r.body else "") for r in segment.redirects),
-                     wrapper, tuple(dict.fromkeys((*own, *self.files(segment.argv)))))
+                     wrapper, tuple(dict.fromkeys((*own, *self.files(
+                         (*segment.argv, *(r.target for r in segment.redirects
+                                           if r.reads and r.target is not None)))))))
 
     def files(self, words: tuple[Word, ...]) -> tuple[str, ...]:
         """The content of every file the words name (a script, its input): an approval of
-        ``python3 s.py`` is an approval of what s.py says now."""
+        ``python3 s.py`` is an approval of what s.py says now. So is a file an option's value
+        names in the same word (``--filename=k.yaml``, ``-fk.yaml``: any text after ``=``,
+        or after a short option's letter), and one an input redirect reads (``< q.sql``).
+        A directory a word names is bound by its path: ``rm -rf src`` approved in ``build``
+        is not an approval of the tree's own ``src``."""
         found = []
         resolver = self.context.resolver
         for word in words:
-            for cwd in self.cwds:
-                path = resolve(word, cwd, self.context.home) if cwd is not None else None
-                mark = resolver.fingerprint(path) if path is not None else None
-                if mark is not None and mark.startswith("file:"):
-                    found.append(f"{path}={mark}")
+            for text in _named(word.value) if word.value is not None else ():
+                for cwd in self.cwds:
+                    path = resolve_text(text, word.home and text == word.value, cwd,
+                                        self.context.home) if cwd is not None else None
+                    mark = resolver.fingerprint(path) if path is not None else None
+                    if mark is not None and (mark.startswith("file:") or mark == "dir"):
+                        found.append(f"{path}={mark}")
         return tuple(dict.fromkeys(found))
 
     def problem(self, source: str, problem: Problem) -> SegmentDecision:
@@ -1411,6 +1418,18 @@ def _protection(policy: Policy, home: str, cwd: str) -> tuple[Protection, Protec
 def _literal_dirs(patterns: tuple[str, ...]) -> tuple[str, ...]:
     """The directories special paths live in (``/dev/``): a quick test before the globs."""
     return tuple({re.split(r"[*?\[]", p, maxsplit=1)[0].rsplit("/", 1)[0] + "/" for p in patterns})
+
+
+def _named(text: str) -> list[str]:
+    """What a word may name as a file: itself, what follows an option's ``=``, and what
+    follows a short option's letter (``-fk.yaml``). Binding a file too many only makes an
+    approval match less."""
+    found = [text]
+    if text.startswith("-") and "=" in text:
+        found.append(text.split("=", 1)[1])
+    if text.startswith("-") and not text.startswith("--") and len(text) > 2:
+        found.append(text[2:])
+    return [t for t in found if t]
 
 
 def liftable(rule: str) -> bool:

@@ -131,7 +131,8 @@ def test_an_approval_changed_in_any_field_never_allows(tmp_path_factory: pytest.
     import shutil
 
     exact = approvals.new(Shape(("rm", "-r", "build"),
-                                os.path.realpath(shutil.which("rm") or "/bin/rm")),
+                                os.path.realpath(shutil.which("rm") or "/bin/rm"),
+                                files=(f"{work}/build=dir",)),  # the directory it names
                           ["delete-files", "recursive-delete"], str(work), "rm -r build",
                           0, days=1e6)
     assert _judge(work, [exact]) == "allow"  # the control: the exact approval allows

@@ -184,19 +184,22 @@ class Sandbox:
                 return False
         return True
 
-    def pty_spawn(self, *args: str, env: Mapping[str, str] | None = None) -> Any:
+    def pty_spawn(self, *args: str, env: Mapping[str, str] | None = None,
+                  cwd: Path | None = None) -> Any:
         """Start ``gatekeep ARGS`` on a pseudo-terminal (a pexpect child)."""
         import pexpect
 
-        return pexpect.spawn(str(GATEKEEP), list(args), env=self._env(env), cwd=str(self.work),
-                             timeout=TIMEOUT, preexec_fn=default_signals)
+        return pexpect.spawn(str(GATEKEEP), list(args), env=self._env(env),
+                             cwd=str(cwd or self.work), timeout=TIMEOUT,
+                             preexec_fn=default_signals)
 
-    def answer_always(self, command: str, env: Mapping[str, str] | None = None) -> str:
+    def answer_always(self, command: str, env: Mapping[str, str] | None = None,
+                      cwd: Path | None = None) -> str:
         """Answer "always", then yes, to ``gatekeep run -c COMMAND`` on a real prompt; what
         the terminal showed. The run must succeed."""
         import pexpect
 
-        terminal = self.pty_spawn("run", "-c", command, env=env)
+        terminal = self.pty_spawn("run", "-c", command, env=env, cwd=cwd)
         terminal.expect_exact("Run it? ")
         terminal.sendline("a")
         terminal.expect_exact("Save it and run? [y/N] ")

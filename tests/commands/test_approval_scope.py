@@ -23,9 +23,9 @@ Sandbox = Any  # the fixture's class lives in conftest.py
 SCRIPT = "import pathlib; pathlib.Path('ran').write_text('x')\n"
 
 
-def approve(sandbox: Sandbox, command: str) -> dict[str, Any]:
+def approve(sandbox: Sandbox, command: str, cwd: Path | None = None) -> dict[str, Any]:
     """Answer "always" to ``command`` on a real prompt; return the saved approval."""
-    sandbox.answer_always(command)
+    sandbox.answer_always(command, cwd=cwd)
     document = json.loads((sandbox.config_home / "gatekeep" / "approvals.json").read_text())
     (approval,) = document["approvals"]
     return dict(approval)
@@ -249,3 +249,43 @@ def test_a_revoked_approval_under_a_project_policy_is_not_reused(sandbox: Sandbo
     assert sandbox.gatekeep("approvals", "revoke", approval["id"]).returncode == 0
     refused(sandbox, "make deploy")
     assert not (sandbox.work / "ran").exists()
+
+
+@pytest.mark.parametrize(("command", "data"), [
+    ("python3 -X dev s.py --data=q.sql", "q.sql"),  # a file in an option's value
+    ("python3 -X dev s.py -fq.sql", "q.sql"),       # attached to a short option
+    ("python3 -X dev s.py < q.sql", "q.sql"),       # read by an input redirect
+])
+def test_a_file_given_in_an_option_or_a_redirect_is_part_of_the_approval(
+        sandbox: Sandbox, command: str, data: str) -> None:
+    """Red team 66 F7: the approval is of the file as the operator saw it, whichever way
+    the command names it; what the agent writes there later is asked again."""
+    (sandbox.work / ".git").mkdir()
+    (sandbox.work / "s.py").write_text(SCRIPT)
+    (sandbox.work / data).write_text("select 1;\n")
+    approval = approve(sandbox, command)
+    assert any(f.startswith(f"{sandbox.work / data}=file:") for f in approval["files"])
+    (sandbox.work / "ran").unlink()
+    assert sandbox.gatekeep("run", "-c", command).returncode == 0
+    (sandbox.work / "ran").unlink()
+    (sandbox.work / data).write_text("drop table users;\n")
+    refused(sandbox, command)
+    assert not (sandbox.work / "ran").exists()
+
+
+def test_a_directory_named_relative_to_where_it_was_approved_is_that_one(
+        sandbox: Sandbox) -> None:
+    """Red team 66 F2: `rm -rf src` approved in build/ deletes build/src; from the tree's
+    top, the same words name the project's sources, which the operator never approved."""
+    (sandbox.work / ".git").mkdir()
+    build = sandbox.work / "build"
+    (build / "src").mkdir(parents=True)
+    (sandbox.work / "src").mkdir()
+    (sandbox.work / "src" / "main.py").write_text("mine\n")
+    approval = approve(sandbox, "rm -rf src", build)
+    assert f"{build / 'src'}=dir" in approval["files"]
+    assert not (build / "src").exists()
+    refused(sandbox, "rm -rf src")
+    assert (sandbox.work / "src" / "main.py").exists()
+    (build / "src").mkdir()
+    assert sandbox.gatekeep("run", "-c", "rm -rf src", cwd=build).returncode == 0

@@ -124,7 +124,8 @@ def saved(sandbox: Sandbox, approval_id: str, expires: float, **fields: Any) -> 
     record = {"id": approval_id, "argv": ["rm", "-r", "build"], "scope": str(sandbox.work),
               "created": expires - 86400, "expires": expires, "command": ASKED,
               "program": os.path.realpath(shutil.which("rm") or "rm"), "assignments": [],
-              "redirects": [], "wrapper": None, "lifts": ["delete-files", "recursive-delete"]}
+              "redirects": [], "wrapper": None, "lifts": ["delete-files", "recursive-delete"],
+              "files": [f"{sandbox.work / 'build'}=dir"]}  # the directory it names
     record.update(fields)
     (sandbox.config_home / "gatekeep").mkdir(parents=True, exist_ok=True)
     (sandbox.config_home / "gatekeep" / "approvals.json").write_text(
