@@ -83,3 +83,23 @@ def filter_reaching(repository: Path, address: Path, run: Callable[[], object]) 
         server.close()
         thread.join(20)
     return got
+
+
+FORGE = """set -e
+agent=$(printf '{"hooks": "agent"}\\n' | git hash-object -w --stdin)
+export GIT_INDEX_FILE=$(mktemp)
+git read-tree "${BASE:-HEAD}"
+git update-index --cacheinfo "100644,$agent,.claude/settings.json"
+tree=$(git write-tree)
+rm -f "$GIT_INDEX_FILE"
+unset GIT_INDEX_FILE
+GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \\
+GIT_COMMITTER_EMAIL=t@example.org git commit-tree "$tree" -p "${BASE:-HEAD}" -m more
+"""
+
+
+def forging(repo: Path, then: str) -> None:
+    """A script (``make``) that builds an honest commit on HEAD (or $BASE) whose
+    .claude/settings.json is the agent's, then runs ``then`` with its id as $c."""
+    (repo / "forge.sh").write_text(FORGE)
+    (repo / "Makefile").write_text(f"all:\n\tc=$$(sh forge.sh) && {then}\n")

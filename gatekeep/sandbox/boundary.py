@@ -334,7 +334,7 @@ def _git_refs(places: list[tuple[gitdirs.Index, tuple[str, ...]]],
             continue
         staged = tuple(tuple(line.rsplit(" ", 3)) for line in  # name mode object flags
                        recorded.get(index.path, "").splitlines() if line.count(" ") >= 3)
-        found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git))
+        found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git), gitrefs.logs(git))
     return tuple(found.values())
 
 

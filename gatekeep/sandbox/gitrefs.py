@@ -1,5 +1,5 @@
-"""The refs of the tree's repositories when a box was planned, read as git reads them, for
-the clean-up after the run (``movedrefs``).
+"""The refs and reflogs of the tree's repositories when a box was planned, for the clean-up
+after the run (``movedrefs``): what git's own view of them after the run is compared with.
 
 Only the standard library: the fast path plans its boxes with this.
 """
@@ -14,11 +14,12 @@ from gatekeep.sandbox.records import NamedTuple
 # The refs git keeps beside refs/ in a git dir, and in each of its worktrees' dirs
 PSEUDO = ("HEAD", "ORIG_HEAD", "FETCH_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD",
           "REBASE_HEAD", "AUTO_MERGE", "BISECT_HEAD")
-MOST_REFS = 10_000  # loose and packed refs read when a box is planned
+LISTS = ("FETCH_HEAD", "MERGE_HEAD")  # a line per commit, each of which git may take
+MOST_REFS = 10_000  # loose and packed refs, and reflogs, read when a box is planned
 PACKED_LIMIT = 32 << 20  # bytes of packed-refs read when a box is planned
 _DEPTH = 5  # symbolic refs followed, as git follows them
-HEX = frozenset("0123456789abcdef")
-NOT_A_FILE = "(not a file)"
+HEX = frozenset("0123456789abcdefABCDEF")
+PACKED = "\0packed-refs"  # the snapshot's entry for packed-refs itself (no ref's name)
 
 
 class Refs(NamedTuple):
@@ -28,24 +29,31 @@ class Refs(NamedTuple):
     places: tuple[str, ...]         # its protected paths, relative to its work tree
     staged: tuple[tuple[str, ...], ...]  # the index's entries at them (gitindex.marks)
     refs: tuple[tuple[str, str], ...] | None  # (name, value); None: too many to read
+    logs: tuple[tuple[str, int, int], ...] | None = ()  # (reflog, inode, size)
 
 
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:
-    """Each ref of ``git`` as git reads it (a loose one over a packed one): its name and its
-    value (an object id, or ``ref: NAME``), and the pseudo refs of the git dir and of each of
-    its worktrees (``worktrees/X/HEAD``). None past ``MOST_REFS`` refs or ``PACKED_LIMIT``
-    bytes of ``packed-refs``. Links and what is not a file are read as ``NOT_A_FILE``."""
+    """Each ref of ``git`` as its files hold it (a loose one over a packed one): its name and
+    its value (an object id, ``ref: NAME``, ``link: TARGET``, or what else the file says),
+    the pseudo refs of the git dir and of each of its worktrees (``worktrees/X/HEAD``;
+    FETCH_HEAD and MERGE_HEAD with every line's object), and ``PACKED``: packed-refs' inode,
+    size and time, so that any rewrite of it is seen. None past ``MOST_REFS`` refs or
+    ``PACKED_LIMIT`` bytes of ``packed-refs``."""
     found: dict[str, str] = {}
+    packed_path = os.path.join(git, "packed-refs")
     try:
-        packed = regular(os.path.join(git, "packed-refs"), PACKED_LIMIT, follow=False)
+        packed = regular(packed_path, PACKED_LIMIT, follow=False)
     except Unreadable:
         return None
     for line in (packed or b"").splitlines():
         words = line.split(b" ")
         if len(words) == 2 and line[:1] not in (b"#", b"^"):
-            found[os.fsdecode(words[1])] = os.fsdecode(words[0])
+            name = os.fsdecode(words[1])  # a name twice: both values (git may take either)
+            value = os.fsdecode(words[0])
+            found[name] = f"{found[name]} {value}" if name in found else value
     if len(found) > MOST_REFS:
         return None
+    found[PACKED] = _stamp(packed_path)
     pending = [os.path.join(git, "refs")]
     while pending:
         try:
@@ -64,8 +72,33 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
         for name in PSEUDO:
             path = os.path.join(directory, name)
             if os.path.lexists(path):
-                found[prefix + name] = _value(path)
+                found[prefix + name] = _value(path, whole=name in LISTS)
     return tuple(sorted(found.items()))
+
+
+def logs(git: str) -> tuple[tuple[str, int, int], ...] | None:
+    """Each reflog of ``git`` (``logs/...``, and each worktree's ``logs/HEAD``): its path
+    in the git dir, inode and size. None past ``MOST_REFS`` of them."""
+    found: list[tuple[str, int, int]] = []
+    pending = [os.path.join(git, "logs"), *(os.path.join(d, "logs") for d, _ in _worktrees(git))]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(entry.path)
+                continue
+            if len(found) >= MOST_REFS:
+                return None
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size))
+    return tuple(sorted(found))
 
 
 def _worktrees(git: str) -> list[tuple[str, str]]:
@@ -77,25 +110,39 @@ def _worktrees(git: str) -> list[tuple[str, str]]:
         return []
 
 
-def _value(path: str) -> str:
-    """A ref file's first line (FETCH_HEAD's first line names what it holds)."""
-    data = regular(path, 4096, follow=False) if _small(path) else None
+def _stamp(path: str) -> str:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return ""
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
+def _value(path: str, whole: bool = False) -> str:
+    """A ref file's first line (``whole``: each line's first word); a link's target, as
+    ``link: TARGET``; ``?`` for what is no file or is larger than a ref (odd: git's own
+    view of it is asked after the run)."""
+    if os.path.islink(path):
+        try:
+            return "link: " + os.readlink(path)
+        except OSError:
+            return "?"
+    try:
+        data = regular(path, 1 << 16, follow=False)
+    except Unreadable:
+        return "?"
     if data is None:
-        return NOT_A_FILE
+        return "?"
+    if whole:
+        return " ".join(os.fsdecode(line.split(None, 1)[0]) for line in data.splitlines()
+                        if line.strip())
     return os.fsdecode(data.split(b"\n", 1)[0].rstrip(b"\r"))
 
 
-def _small(path: str) -> bool:
-    try:
-        return os.lstat(path).st_size <= 4096
-    except OSError:
-        return False
-
-
 def resolved(values: dict[str, str], name: str) -> str | None:
-    """The object ``name`` names, as git reads it: ``ref:`` and the name after it (up to
-    ``_DEPTH`` of them), or an object id first on the line; None for anything else (a ref
-    to nothing, a link, text git would not read as a ref)."""
+    """The object ``name`` names as its files say (lower case): ``ref:`` and the name after
+    it (up to ``_DEPTH`` of them), or an object id first on the line; None for anything
+    else (a ref to nothing, a link, text that is no ref)."""
     value = values.get(name)
     for _ in range(_DEPTH + 1):
         if value is None:
@@ -104,5 +151,22 @@ def resolved(values: dict[str, str], name: str) -> str | None:
             value = values.get(value[4:].strip())
             continue
         word = value.split(None, 1)[0] if value.strip() else ""
-        return word if len(word) in (40, 64) and set(word) <= HEX else None
+        return word.lower() if len(word) in (40, 64) and set(word) <= HEX else None
     return None
+
+
+def odd(values: dict[str, str]) -> bool:
+    """Whether git may read any of these refs otherwise than ``resolved`` does (a link, a
+    symbolic ref to a name not among them, a name twice in packed-refs, what is no ref):
+    then git's own view is asked after every run."""
+    for name, value in values.items():
+        if name == PACKED or (name in LISTS and value):
+            continue
+        if value.startswith(("link:", "?")) or (
+                " " in value.strip() and not value.startswith("ref:")):
+            return True  # a link, no file, or a name packed twice
+        if value.startswith("ref:") and not value[4:].strip().startswith("refs/"):
+            return True  # git reads $GIT_DIR/NAME, which is not among them
+        if resolved(values, name) is None and not value.startswith("ref:"):
+            return True
+    return False

@@ -1,20 +1,31 @@
-"""After a boxed run: refs it moved to a commit that changes a protected file, put back.
+"""After a boxed run: refs and reflog entries it left at a commit that changes a protected
+file, undone.
 
 A boxed run writes ``.git`` (commits need it), so it can move any ref, not only the branch
-checked out: ``git update-ref refs/heads/other NEW``, or ``ORIG_HEAD``, to an honest commit
-whose tree holds the agent's ``.pre-commit-config.yaml``. The operator's next ``git checkout
-other`` or ``git reset --hard ORIG_HEAD`` writes it, unboxed, and ``git status`` shows
-nothing (red team 64). The box keeps those files read-only, so no run of the operator's
-tools can have committed a change to them: a ref the run moved (or made) whose commit holds
-other protected files than the ref's commit before it (a new ref: ``HEAD``'s), and other than
-the index holds for them, is put back, and the run's commit kept under ``refs/gatekeep-held/``.
+checked out: ``git update-ref refs/heads/other NEW``, ``ORIG_HEAD``, a line of FETCH_HEAD or
+of a reflog (``git checkout -``, ``HEAD@{1}`` and ``stash@{0}`` are read from reflogs), to an
+honest commit whose tree holds the agent's ``.pre-commit-config.yaml``. The operator's next
+``git checkout other`` or ``git reset --hard ORIG_HEAD`` writes it, unboxed, and ``git
+status`` shows nothing (red team 64). The box keeps those files read-only, so no run of the
+operator's tools can have committed a change to them.
+
+So when the refs' files changed (or git may read them otherwise than their text says), git
+itself is asked, in a box that writes nothing, what each ref names now. A ref that names
+another commit than before (a new one: not one any ref named before, and for ``HEAD``, not
+``HEAD``'s), whose tree differs from the old one's (a new ref's: ``HEAD``'s) at a protected
+path (one the box kept, or an agent's or hook runner's settings anywhere in the tree) with
+other than what the index held for it, is put back (a new one removed) and the run's commit
+kept as ``refs/gatekeep-held/NAME``; a FETCH_HEAD or MERGE_HEAD naming one is moved aside;
+reflog lines the run appended that name one are cut off, and a reflog the run rewrote is
+moved aside (red team 67).
 """
 
 from __future__ import annotations
 
 import os
 
-from gatekeep.sandbox.gitrefs import HEX, MOST_REFS, NOT_A_FILE, Refs, refs, resolved
+from gatekeep.sandbox.gitrefs import HEX, LISTS, MOST_REFS, PSEUDO, Refs, logs, refs, resolved
+from gatekeep.sandbox.gitrefs import odd as _odd
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: runtime code imports this
 if TYPE_CHECKING:
@@ -23,16 +34,33 @@ if TYPE_CHECKING:
     from gatekeep.sandbox.boundary import Boundary
 
 HELD = "refs/gatekeep-held/"
+EMPTY_TREES = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+               64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}
+_ZEROS = frozenset("0")
+_MOST_LOG = 1 << 24  # bytes of a reflog's new lines read
+_CHECK = "check it before moving it back"
 
 
 def check(box: Boundary) -> list[str]:
-    """After a boxed run: each ref it moved or made whose commit holds other protected files
-    than before (and than the index holds), put back (a new one removed), the commit kept
-    as ``refs/gatekeep-held/NAME``; warning lines."""
+    """Each repository's refs and reflogs after a boxed run; warning lines."""
+    from gatekeep.sandbox.created import _shown
+
     lines: list[str] = []
     for record in box.git_refs:
-        lines += _check(box, record)
+        try:
+            lines += _check(box, record)
+        except OSError as error:  # said; the next repository is still checked
+            lines.append(f"gatekeep: warning: the refs of {_shown(record.git, box.tree)} "
+                         f"could not be checked ({error.strerror}): check which refs the "
+                         "command moved before checking one out\n")
     return lines
+
+
+class _Move:
+    """A ref (or reflog) that names ``new`` now, compared with ``old``."""
+
+    def __init__(self, name: str, new: str, old: str | None, log: str = "") -> None:
+        self.name, self.new, self.old, self.log = name, new, old, log
 
 
 def _check(box: Boundary, record: Refs) -> list[str]:
@@ -40,104 +68,222 @@ def _check(box: Boundary, record: Refs) -> list[str]:
 
     where = _shown(record.git, box.tree)
     after = refs(record.git)
-    if record.refs is None or after is None:
-        return [f"gatekeep: warning: {where} has more refs than gatekeep reads on each run "
-                f"({MOST_REFS:,}): check which refs the command moved before checking one "
-                "out (git reflog)\n"]
-    before, now = dict(record.refs), dict(after)
-    moved = [name for name, value in after if before.get(name) != value
-             and not name.startswith((HELD, "refs/replace/"))]  # replace refs: created.py
-    if not moved:
+    grown, rewritten = _logs(record)
+    if record.refs is None or after is None or record.logs is None:
+        return [f"gatekeep: warning: {where} has more refs or reflogs than gatekeep reads "
+                f"on each run ({MOST_REFS:,}): check which refs the command moved before "
+                "checking one out\n"]
+    before = dict(record.refs)
+    if after == record.refs and not _odd(before) and not grown and not rewritten:
         return []  # the usual case: nothing is run
+    lines = [_hold_log(box, record, path, "rewrote") for path in rewritten]
+    view = _view(record.git, dict(after))
+    if view is None:
+        return [*lines, f"gatekeep: warning: the refs of {where} changed and gatekeep could "
+                "not run git to check what they name: check them before checking one out\n"]
     head = resolved(before, "HEAD")
-    pairs: list[tuple[str, str, str | None]] = []
-    for name in moved:
-        new, old = resolved(now, name), resolved(before, name) if name in before else head
-        if new is not None and new != old:  # to nothing, or where it was: git checks out no
-            pairs.append((name, new, old))  # other file
-    if not pairs:
-        return []
-    objects = {oid for _, new, old in pairs for oid in (new, old) if oid is not None}
-    answers = _entries(record.git, sorted(objects), record.places)
-    if answers is None:
-        return [f"gatekeep: warning: the command moved refs in {where} ("
-                f"{_names(name for name, _, _ in pairs)}) and gatekeep could not run git to "
-                "check what they hold: check them before checking one out\n"] if pairs else []
-    staged = {place: _staged(record.staged, place) for place in record.places}
-    lines = []
-    for name, new, old in pairs:
-        changed = [place for place in record.places
-                   if _differs(answers[new, place],
-                               answers[old, place] if old is not None else "missing",
-                               staged[place])]
-        if not changed:
+    known = {oid for name in before for oid in _ids(before, name)}
+    moves = []
+    for name, ids in view.items():
+        if name.startswith((HELD, "refs/replace/")):  # replace refs: created.py
             continue
-        if box.network and (name == "FETCH_HEAD" or name.startswith("refs/remotes/")):
-            lines.append(_fetched(box, record, name, new, changed))
+        if _is_head(name) and before.get(name, "").startswith("ref:") and \
+                dict(after).get(name) == before[name]:
+            continue  # the branch it names moved: that branch is looked at
+        olds = set(_ids(before, name))
+        for new in ids:
+            if new in olds or (new in known and not _is_head(name)):
+                continue  # where it was, or a commit the operator had a ref at
+            moves.append(_Move(name, new, resolved(before, name) if name in before and
+                               name not in LISTS else head))
+    for path, start in grown:
+        for oid in _logged(os.path.join(record.git, path), start):
+            if oid not in known:
+                moves.append(_Move(path, oid, head, log=path))
+    if not moves:
+        return lines
+    changes = _changes(record.git, {(m.old, m.new) for m in moves})
+    if changes is None:
+        return [*lines, f"gatekeep: warning: the command moved refs in {where} "
+                f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
+                "run git to check what they hold: check them before checking one out\n"]
+    staged = {entry[0]: entry[2] for entry in record.staged if len(entry) == 4}
+    done: set[str] = set()
+    for move in moves:
+        changed = [path for path, blob in changes.get((move.old, move.new), [])
+                   if _protected(path, record.places) and blob != staged.get(path, _none(blob))]
+        if not changed or move.name in done:
+            continue
+        done.add(move.name)
+        if move.log:
+            lines.append(_cut_log(box, record, move, dict(grown)[move.log], changed))
+        elif move.name.rpartition("/")[2] in LISTS:
+            lines.append(_hold_list(box, record, move, changed))
         else:
-            lines.append(_put_back(box, record, name, before.get(name), new, old, changed))
+            lines.append(_put_back(box, record, move, before.get(move.name), changed))
     return lines
 
 
-def _staged(entries: tuple[tuple[str, ...], ...], place: str) -> str | None:
-    """The object a commit of the index would hold at ``place``: its entry's, or for a
-    directory the tree git would write from the entries below it; None when none is
-    known (no entry, or one git would not write as it is: a conflict, an intent to add)."""
-    below = [(name[len(place) + 1:], mode, oid) for name, mode, oid, flags in entries
-             if name.startswith(place + "/") and _plain(flags)]
-    exact = [oid for name, _, oid, flags in entries if name == place and _plain(flags)]
-    if exact:
-        return exact[0]
-    if not below or len(below) != sum(name.startswith(place + "/") for name, *_ in entries):
-        return None
-    return _tree(below, len(below[0][2]))
+def _pseudo(name: str) -> bool:
+    """A pseudo ref of the git dir or of one of its worktrees (``worktrees/X/HEAD``)."""
+    return name in PSEUDO or (name.startswith("worktrees/") and name.count("/") == 2
+                              and name.rpartition("/")[2] in PSEUDO)
 
 
-def _plain(flags: str) -> bool:
-    """An entry at stage 0 without git's intent-to-add bit (in the extended flags)."""
-    value = int(flags, 16) if flags and set(flags) <= HEX else -1
-    first = value >> (8 * (len(flags) // 2) - 16) if value >= 0 else -1
-    extended = value & 0xFFFF if len(flags) == 8 else 0
-    return first >= 0 and not first & 0x3000 and not extended & 0x2000
+def _is_head(name: str) -> bool:
+    return name == "HEAD" or (name.startswith("worktrees/") and name.endswith("/HEAD"))
 
 
-def _tree(entries: list[tuple[str, str, str]], width: int) -> str:
-    """The id git gives the tree of ``entries`` (path below it, mode as the index stores
-    it in hex, object): each directory's entries in git's order, hashed as git hashes."""
-    import hashlib
-
-    algorithm = "sha256" if width == 64 else "sha1"
-    rows: list[tuple[bytes, bytes, str]] = []  # (what git sorts by, mode and name, object)
-    below: dict[str, list[tuple[str, str, str]]] = {}
-    for path, mode, oid in entries:
-        head, inside, rest = path.partition("/")
-        if inside:
-            below.setdefault(head, []).append((rest, mode, oid))
-        else:
-            rows.append((os.fsencode(head), f"{int(mode, 16):o} ".encode() + os.fsencode(head),
-                         oid))
-    rows += [(os.fsencode(head) + b"/", b"40000 " + os.fsencode(head), _tree(inner, width))
-             for head, inner in below.items()]
-    body = b"".join(head + b"\0" + bytes.fromhex(oid) for _, head, oid in sorted(rows))
-    return hashlib.new(algorithm, b"tree %d\0" % len(body) + body).hexdigest()
+def _none(blob: str) -> str:
+    """What ``staged`` must hold for a path the commit does not have: nothing."""
+    return blob if set(blob) <= _ZEROS else ""
 
 
-def _differs(new: str, old: str, staged: str | None) -> bool:
-    """Whether what a ref's commit now holds at a protected place is neither what it held
-    before nor what the index holds; what git could not be asked about differs."""
-    if new == "unknown":
+def _ids(values: dict[str, str], name: str) -> list[str]:
+    """The objects a ref's files name (each line of FETCH_HEAD, each value of a name packed
+    twice), lower case."""
+    value = values.get(name, "")
+    if name.rpartition("/")[2] in LISTS or (" " in value and not value.startswith(
+            ("ref:", "link:"))):
+        return [w.lower() for w in value.split() if len(w) in (40, 64) and set(w) <= HEX]
+    found = resolved(values, name)
+    return [found] if found is not None else []
+
+
+def _protected(path: str, places: tuple[str, ...]) -> bool:
+    """A path the box keeps as it is (a place, or below one), or an agent's or a hook
+    runner's settings in any directory (``pkg/.claude``, ``sub/.gatekeep.yaml``)."""
+    from gatekeep.sandbox.boundary import AGENT_NAMES
+
+    if any(path == place or path.startswith(place + "/") for place in places):
         return True
-    return new != old and new.split(" ")[0] != staged
+    return any(part in AGENT_NAMES for part in path.split("/"))
 
 
-def _fetched(box: Boundary, record: Refs, name: str, new: str, changed: list[str]) -> str:
-    """A remote's ref a box with the network moved: the remote's own change, said."""
-    from gatekeep.sandbox.created import _shown, _visible_text
+def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
+    """The reflogs the run added lines to (each with where its new lines start), and those
+    it rewrote (another file, or shorter): git reads ``@{N}`` and ``@{-N}`` from them."""
+    now = logs(record.git) or ()
+    was = {path: (inode, size) for path, inode, size in record.logs or ()}
+    grown: list[tuple[str, int]] = []
+    rewritten: list[str] = []
+    for path, inode, size in now:
+        known = was.get(path)
+        if known is None:
+            grown.append((path, 0))
+        elif known[0] != inode or size < known[1]:
+            rewritten.append(path)
+        elif size > known[1]:
+            grown.append((path, known[1]))
+    return grown, rewritten
 
-    return (f"gatekeep: warning: the command moved {_visible_text(name)} to {new}, whose "
-            f"protected files differ ({_visible_text(', '.join(changed))}), in "
-            f"{_shown(record.git, box.tree)}: check the change before merging or checking it "
-            "out\n")
+
+def _logged(path: str, start: int) -> list[str]:
+    """The objects the lines of a reflog after ``start`` name: each line's old and new
+    object, and the names of a ``checkout: moving from X to Y`` that are objects."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return []
+    try:
+        os.lseek(fd, start, os.SEEK_SET)
+        data = os.read(fd, _MOST_LOG)
+    finally:
+        os.close(fd)
+    found: dict[str, None] = {}
+    for line in os.fsdecode(data).splitlines():
+        head, _, message = line.partition("\t")
+        words = [*head.split()[:2], *message.split()]
+        for word in words:
+            if len(word) in (40, 64) and set(word) <= HEX and not set(word) <= _ZEROS:
+                found[word.lower()] = None
+    return list(found)
+
+
+def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
+    """Each ref as git reads it now (``for-each-ref``; a pseudo ref by ``cat-file``, and
+    every line of FETCH_HEAD and MERGE_HEAD): name and the objects it names. None when git
+    cannot be run."""
+    pseudo = [name for name in after if _pseudo(name)]
+    script = ("git for-each-ref --format='%(objectname) %(refname)' && printf '\\0' && "
+              "git cat-file --batch-check='%(objectname)'")
+    said = _boxed(git, ["sh", "-c", script], "".join(f"{n}\n" for n in pseudo))
+    if said is None or b"\0" not in said:
+        return None
+    listed, _, answers = os.fsdecode(said).partition("\0")
+    view: dict[str, list[str]] = {}
+    for line in listed.splitlines():
+        oid, _, name = line.partition(" ")
+        view.setdefault(name, []).append(oid)
+    for name, answer in zip(pseudo, answers.splitlines(), strict=False):
+        oid = answer.strip()
+        ids = ([oid] if len(oid) in (40, 64) and set(oid) <= HEX else [])
+        if name.rpartition("/")[2] in LISTS:  # git merges each line: every one is read
+            ids += _ids(after, name)
+        view[name] = list(dict.fromkeys(ids))
+    return view
+
+
+def _changes(git: str, pairs: set[tuple[str | None, str]]
+             ) -> dict[tuple[str | None, str], list[tuple[str, str]]] | None:
+    """For each (old, new) commit: the paths whose content differs, with the new object
+    (zeros: none), from ``git diff-tree``; old None: the empty tree. None when git cannot
+    be run."""
+    ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
+    script = "".join(
+        f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
+        f"{old or EMPTY_TREES[len(new)]} {new} || exit 3; "
+        for index, (old, new) in enumerate(ordered)
+        if set(new) <= HEX and (old is None or set(old) <= HEX))
+    said = _boxed(git, ["sh", "-c", script], "")
+    if said is None:
+        return None
+    found: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    words = os.fsdecode(said).split("\0")
+    at = 0
+    while at < len(words):
+        word = words[at]
+        if word.startswith("@") and word[1:].isdigit():
+            current = found.setdefault(ordered[int(word[1:])], [])
+        elif word.startswith(":") and at + 1 < len(words):
+            fields = word.split()
+            current.append((words[at + 1], fields[3] if len(fields) > 3 else ""))
+            at += 1
+        at += 1
+    return found
+
+
+def _boxed(git: str, argv: list[str], given: str) -> bytes | None:
+    """What ``argv`` prints, run with ``git`` as GIT_DIR in a box that writes nothing and
+    reaches nothing, with limits; None when it cannot be run or fails."""
+    import subprocess
+
+    from gatekeep.sandbox import bwrap, seccomp
+    from gatekeep.sandbox.gitobjects import VERIFY_TIMEOUT, _covered, _git, _limited
+    from gatekeep.sandbox.spec import BWRAP
+
+    program, git_program = bwrap.find(BWRAP), _git()
+    box = None if program is None else bwrap.sealed(program, "/", _covered(), [git])
+    if box is None or git_program is None:
+        return None
+    calls = seccomp.descriptor()
+    try:
+        filtered = ["--seccomp", str(calls)] if calls >= 0 else []
+        done = subprocess.run(  # noqa: S603 - git reading refs and trees, boxed
+            [box[0], *filtered, *box[1:], *argv], input=given.encode(),
+            capture_output=True, timeout=VERIFY_TIMEOUT, check=False,
+            pass_fds=(calls,) if calls >= 0 else (), preexec_fn=_limited,
+            env={"PATH": os.path.dirname(git_program) + ":/usr/bin:/bin", "GIT_DIR": git,
+                 "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
+                 "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_NO_REPLACE_OBJECTS": "1",
+                 "GIT_OPTIONAL_LOCKS": "0"})
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    finally:
+        if calls >= 0:
+            os.close(calls)
+    return done.stdout if done.returncode == 0 else None
 
 
 def _names(names: Iterable[str]) -> str:
@@ -146,72 +292,95 @@ def _names(names: Iterable[str]) -> str:
     return _visible_text(", ".join(names))
 
 
-def _entries(git: str, objects: list[str], places: tuple[str, ...]
-             ) -> dict[tuple[str, str], str] | None:
-    """What each object's tree holds at each place (``OBJECT TYPE``, or ``missing``), read
-    by git in a box that writes nothing and reaches nothing; None when it cannot be run.
-    A place git could not be asked about (a line break in its name) is ``unknown``."""
-    import subprocess
-
-    from gatekeep.sandbox import bwrap, seccomp
-    from gatekeep.sandbox.gitobjects import VERIFY_TIMEOUT, _covered, _git, _limited
-    from gatekeep.sandbox.spec import BWRAP
-
-    asked = [(oid, place) for oid in objects for place in places if "\n" not in place]
-    answers = {(oid, place): "unknown" for oid in objects for place in places}
-    program, git_program = bwrap.find(BWRAP), _git()
-    box = None if program is None else bwrap.sealed(program, "/", _covered(), [git])
-    if box is None or git_program is None:
-        return None
-    calls = seccomp.descriptor()
-    try:
-        filtered = ["--seccomp", str(calls)] if calls >= 0 else []
-        done = subprocess.run(  # noqa: S603 - git reading objects, boxed
-            [box[0], *filtered, *box[1:], git_program, f"--git-dir={git}", "cat-file",
-             "--batch-check=%(objectname) %(objecttype)"],
-            input="".join(f"{oid}:{place}\n" for oid, place in asked).encode(),
-            capture_output=True, timeout=VERIFY_TIMEOUT, check=False,
-            pass_fds=(calls,) if calls >= 0 else (), preexec_fn=_limited,
-            env={"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-                 "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_NO_REPLACE_OBJECTS": "1"})
-    except (subprocess.TimeoutExpired, OSError):
-        return None
-    finally:
-        if calls >= 0:
-            os.close(calls)
-    said = os.fsdecode(done.stdout).splitlines()
-    if done.returncode != 0 or len(said) != len(asked):
-        return None
-    for key, line in zip(asked, said, strict=True):
-        answers[key] = "missing" if line.endswith(" missing") else line
-    return answers
+def valid(name: str) -> bool:
+    """Whether git would take ``name`` as a ref it writes (its refname rules: under refs/
+    or a pseudo ref, no ``..``, no part starting with ``.`` or ending with ``.lock``, none
+    of ``~^:?*[\\``, blanks or control characters, no ``@{``, no ``//``)."""
+    if not (_pseudo(name) or name.startswith("refs/")):
+        return False
+    parts = name.split("/")
+    if ".." in name or "@{" in name or name.endswith((".", "/")):
+        return False
+    if any(c in "~^:?*[\\ " or ord(c) < 0x20 or ord(c) == 0x7F for c in name):
+        return False
+    return all(part and not part.startswith(".") and not part.endswith(".lock")
+               for part in parts)
 
 
-def _put_back(box: Boundary, record: Refs, name: str, value: str | None, new: str,
-              old: str | None, changed: list[str]) -> str:
+def _put_back(box: Boundary, record: Refs, move: _Move, value: str | None,
+              changed: list[str]) -> str:
     from gatekeep.sandbox.created import _shown, _visible_text
 
-    files = _visible_text(", ".join(changed))
-    keep = _write(record.git, _free(record.git, HELD + name), new + "\n")
-    shown = _visible_text(name)
-    if value == NOT_A_FILE:  # what it was cannot be written again
-        undone: str | None = "it was no plain file before the run"
-        what = f"moved {shown} to {new}, whose protected files differ ({files})"
-    elif value is None:
-        undone = _remove(record.git, name)
-        what = f"made {shown} at {new}, whose protected files differ from HEAD's ({files})"
+    files, shown = _visible_text(", ".join(changed)), _visible_text(move.name)
+    where = _shown(record.git, box.tree)
+    if not valid(move.name):
+        return (f"gatekeep: warning: the command left {shown} (in {where}) at {move.new}, "
+                f"whose protected files differ ({files}); it is no name git writes, so "
+                "gatekeep left it: check it before running git there\n")
+    held = _free(record.git, HELD + move.name)
+    keep = _write(record.git, held, move.new + "\n")
+    restorable = value is not None and (
+        (len(value) in (40, 64) and set(value) <= HEX)
+        or (value.startswith("ref:") and valid(value[4:].strip())))
+    if value is None:
+        undone = _remove(record.git, move.name)
+        what = f"made {shown} at {move.new}, whose protected files differ from HEAD's ({files})"
+        done = "removed it"
     else:
-        undone = _write(record.git, name, value + "\n")
-        what = (f"moved {shown} from {old or _visible_text(value)} to {new}, whose protected "
-                f"files differ ({files})")
-    done = "put it back" if value is not None else "removed it"
-    outcome = (f"{done}" if undone is None else f"could not undo it ({undone}): "
-               f"run git update-ref {'-d ' + shown if value is None else shown + ' ' + str(old)}"
-               " before running git")
-    kept = (f"kept the commit as {HELD}{shown} (git diff {old or 'HEAD'} {new} -- {files} "
-            "shows the change)" if keep is None else f"the commit is {new}")
-    return (f"gatekeep: warning: the command {what}, in {_shown(record.git, box.tree)}: git "
-            f"would write them at its checkout; {outcome}; {kept}\n")
+        undone = _write(record.git, move.name, value + "\n") if restorable else \
+            "what it named before is no plain ref"
+        what = (f"moved {shown} from {move.old or '?'} to {move.new}, whose protected files "
+                f"differ ({files})")
+        done = "put it back"
+    outcome = done if undone is None else f"could not undo it ({undone}): check it before " \
+        "running git there"
+    kept = (f"kept the commit as {_visible_text(held)} (git diff {move.old or 'HEAD'} "
+            f"{move.new} -- {files} shows the change)" if keep is None
+            else f"the commit is {move.new}")
+    return (f"gatekeep: warning: the command {what}, in {where}: git would write them at its "
+            f"checkout; {outcome}; {kept}\n")
+
+
+def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> str:
+    """A FETCH_HEAD or MERGE_HEAD naming such a commit: git merges each of its lines."""
+    from gatekeep.sandbox.created import _hold, _shown, _visible_text
+
+    path = os.path.join(record.git, move.name)
+    return (f"gatekeep: warning: the command left {_visible_text(move.name)} (in "
+            f"{_shown(record.git, box.tree)}) naming {move.new}, whose protected files differ "
+            f"({_visible_text(', '.join(changed))}): git merges it; "
+            f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+
+
+def _hold_log(box: Boundary, record: Refs, path: str, how: str) -> str:
+    from gatekeep.sandbox.created import _hold, _shown
+
+    return (f"gatekeep: warning: the command {how} the reflog {_shown(path, record.git)} (in "
+            f"{_shown(record.git, box.tree)}), from which git reads @{{N}} and `git checkout "
+            f"-`; {_hold(os.path.join(record.git, path), box.tree, box.git_roots, _CHECK)}\n")
+
+
+def _cut_log(box: Boundary, record: Refs, move: _Move, start: int, changed: list[str]) -> str:
+    """Reflog lines the run appended that name such a commit: the file is cut back to what
+    it held before the run (the same file, or it is moved aside)."""
+    from gatekeep.sandbox.created import _shown, _visible_text
+
+    path = os.path.join(record.git, move.log)
+    what = (f"gatekeep: warning: the command added lines to the reflog {_visible_text(move.log)}"
+            f" (in {_shown(record.git, box.tree)}) naming {move.new}, whose protected files "
+            f"differ ({_visible_text(', '.join(changed))}): `git checkout -` or @{{N}} would "
+            "check it out; ")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return _hold_log(box, record, move.log, "added such lines to")
+    try:
+        os.ftruncate(fd, start)
+    except OSError:
+        return _hold_log(box, record, move.log, "added such lines to")
+    finally:
+        os.close(fd)
+    return what + "cut them off (the reflog is as it was before the run)\n"
 
 
 def _free(git: str, name: str) -> str:
@@ -220,20 +389,28 @@ def _free(git: str, name: str) -> str:
     return name if not os.path.lexists(os.path.join(git, name)) else f"{name}-{time.time_ns()}"
 
 
+def _inside(git: str, path: str) -> bool:
+    real = os.path.realpath(git)
+    return path.startswith(real.rstrip("/") + "/")
+
+
 def _write(git: str, name: str, text: str) -> str | None:
-    """Write the loose ref ``name`` (a new file renamed over it, in a directory in ``git``
-    that no link leads out of); None when done, else why not."""
+    """Write the loose ref ``name`` (a valid name: a new file renamed over it, in a
+    directory of ``git`` that no link leads out of); None when done, else why not."""
     import tempfile
 
+    if not valid(name):
+        return "no name git writes"
     path = os.path.join(git, name)
     parent = existing = os.path.dirname(path)
     while not os.path.lexists(existing):
         existing = os.path.dirname(existing)
-    real = os.path.realpath(existing)
-    if real != git and not real.startswith(git.rstrip("/") + "/"):
+    if not _inside(git, os.path.realpath(existing) + "/"):
         return "its directory leads out of the git dir"
     try:
         os.makedirs(parent, exist_ok=True)
+        if not _inside(git, os.path.realpath(parent) + "/"):
+            return "its directory leads out of the git dir"
         handle, fresh = tempfile.mkstemp(prefix=".gatekeep-", dir=parent)
     except OSError as error:
         return error.strerror or type(error).__name__
@@ -251,13 +428,17 @@ def _write(git: str, name: str, text: str) -> str | None:
 
 
 def _remove(git: str, name: str) -> str | None:
-    """Remove the ref ``name`` the run made: its loose file, and its line in packed-refs."""
+    """Remove the ref ``name`` the run made: its loose file (a link itself, never what it
+    names), and its lines in packed-refs."""
     from gatekeep.sandbox.created import NotPacked, rewrite_packed
 
+    if not valid(name):
+        return "no name git writes"
     path = os.path.join(git, name)
     wanted = os.fsencode(name)
     try:
-        if os.path.lexists(path):
+        if _inside(git, os.path.realpath(os.path.dirname(path)) + "/") and \
+                os.path.lexists(path) and not os.path.isdir(path):
             os.unlink(path)
         rewrite_packed(os.path.join(git, "packed-refs"), lambda packed: packed == wanted)
     except NotPacked:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitbox import forging as _forging
 from judging import judge
 
 from gatekeep.policy.model import Policy
@@ -518,26 +519,6 @@ def test_a_version_4_name_split_by_its_shared_start_is_still_found(repo: Path) -
 
 # -- red team 64 F2: refs moved to honest commits with the agent's protected files ---------
 
-_FORGE = """set -e
-agent=$(printf '{"hooks": "agent"}\\n' | git hash-object -w --stdin)
-export GIT_INDEX_FILE=$(mktemp)
-git read-tree "${BASE:-HEAD}"
-git update-index --cacheinfo "100644,$agent,.claude/settings.json"
-tree=$(git write-tree)
-rm -f "$GIT_INDEX_FILE"
-unset GIT_INDEX_FILE
-GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.org GIT_COMMITTER_NAME=t \\
-GIT_COMMITTER_EMAIL=t@example.org git commit-tree "$tree" -p "${BASE:-HEAD}" -m more
-"""
-
-
-def _forging(repo: Path, then: str) -> None:
-    """A script (``make``) that builds an honest commit on HEAD (or $BASE) whose
-    .claude/settings.json is the agent's, then runs ``then`` with its id as $c."""
-    (repo / "forge.sh").write_text(_FORGE)
-    (repo / "Makefile").write_text(f"all:\n\tc=$$(sh forge.sh) && {then}\n")
-
-
 def _settings_at(repo: Path, ref: str) -> str:
     return _git("show", f"{ref}:.claude/settings.json", cwd=repo)
 
@@ -665,7 +646,7 @@ def test_refs_are_read_as_git_reads_them(tmp_path: Path) -> None:
     assert found is not None
     values = dict(found)
     assert values["refs/heads/a"] == two and values["refs/tags/t"] == one
-    assert values["refs/heads/link"] == "(not a file)"
+    assert values["refs/heads/link"] == f"link: {git / 'refs' / 'heads' / 'a'}"
     assert [gitrefs.resolved(values, n) for n in
             ("HEAD", "FETCH_HEAD", "worktrees/w/HEAD", "refs/heads/link", "nothing")] == [
         two, one, one, None, None]

@@ -1,0 +1,177 @@
+"""Red team 67: refs git reads otherwise than their text says, reflogs, names that lead out
+of the git dir, FETCH_HEAD's later lines, agents' settings deeper in the tree, and refs the
+run made at the operator's own commits (movedrefs)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitbox import forging as _forging
+
+Sandbox = Any  # the fixture's class lives in conftest.py
+AGENT = '{"hooks": "agent"}\n'
+needs_bwrap = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"),
+                                 reason="needs bubblewrap")
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
+                           *args], cwd=cwd, check=True, capture_output=True, text=True,
+                          timeout=60).stdout
+
+
+def _tracked_settings(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "settings.json").write_text("{}\n")
+    _git("add", ".claude/settings.json", cwd=repo)
+    _git("commit", "-qm", "settings", cwd=repo)
+
+
+@pytest.fixture
+def work(sandbox: Sandbox) -> Path:
+    """A repository on main whose .claude/settings.json is tracked, a branch `feature`."""
+    repo: Path = sandbox.work
+    _git("init", "-q", "-b", "main", ".", cwd=repo)
+    (repo / "a.txt").write_text("mine\n")
+    _git("add", "a.txt", cwd=repo)
+    _git("commit", "-qm", "first", cwd=repo)
+    _tracked_settings(repo)
+    _git("branch", "feature", cwd=repo)
+    return repo
+
+
+def _run(sandbox: Sandbox, repo: Path, then: str) -> str:
+    _forging(repo, then)
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0, ran.stderr
+    return str(ran.stderr)
+
+
+def _checked_out(repo: Path, ref: str) -> str:
+    """What the operator's own `git checkout REF` writes to the protected file."""
+    subprocess.run(["git", "checkout", "-q", ref], cwd=repo, check=False, timeout=60,
+                   capture_output=True)
+    return (repo / ".claude" / "settings.json").read_text()
+
+
+@needs_bwrap
+@pytest.mark.parametrize("then", [
+    # F1: git reads upper-case ids, and a loose ref's first word however long the file
+    "echo $$c | tr a-f A-F > .git/refs/heads/feature",
+    "{ echo $$c; head -c 6000 /dev/zero | tr '\\0' ' '; echo; } > .git/refs/heads/feature",
+    # F2: a symbolic ref to a file in the git dir, a link, a linked directory of refs
+    "echo $$c > .git/EVIL && echo 'ref: EVIL' > .git/refs/heads/feature",
+    "mkdir .git/x && echo $$c > .git/x/f && rm .git/refs/heads/feature && "
+    "ln -s ../../x/f .git/refs/heads/feature",
+    "mkdir .git/x && echo $$c > .git/x/feature && cp .git/refs/heads/main .git/x/main && "
+    "mv .git/refs/heads .git/old && ln -s ../x .git/refs/heads",
+    # F9: a name packed twice: git's search may take either line
+    "g=$$(git rev-parse feature) && rm .git/refs/heads/feature && "
+    "printf '# pack-refs with: peeled fully-peeled sorted \\n%s refs/heads/feature\\n"
+    "%s refs/heads/feature\\n%s refs/heads/feature\\n' $$c $$c $$g > .git/packed-refs",
+])
+def test_a_ref_git_reads_otherwise_is_still_put_back(sandbox: Sandbox, work: Path,
+                                                     then: str) -> None:
+    stderr = _run(sandbox, work, then)
+    assert "whose protected files differ" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("then", [
+    # F3: `git checkout -` reads the last "moving from X" line of HEAD's reflog
+    "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\tcheckout: moving "
+    "from %s to main\\n' $$m $$m $$c >> .git/logs/HEAD",
+])
+def test_a_reflog_line_naming_the_agents_commit_is_cut_off(sandbox: Sandbox, work: Path,
+                                                           then: str) -> None:
+    _git("checkout", "-q", "feature", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    stderr = _run(sandbox, work, then)
+    assert "cut them off" in stderr, stderr
+    assert _checked_out(work, "-") == "{}\n"
+
+
+@needs_bwrap
+def test_a_reflog_the_run_rewrote_is_moved_aside(sandbox: Sandbox, work: Path) -> None:
+    """F3: `git reset --hard HEAD@{1}` takes the newest line's old object."""
+    stderr = _run(sandbox, work, "echo more >> a.txt && git -c user.name=t -c "
+                  "user.email=t@example.org commit -qam work && "
+                  "sed -i \"\\$$s/^[0-9a-f]* /$$c /\" .git/logs/HEAD")
+    assert "rewrote the reflog logs/HEAD" in stderr, stderr
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD@{1}"], cwd=work, check=False,
+                   timeout=60, capture_output=True)
+    assert (work / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs_bwrap
+def test_names_that_lead_out_of_the_git_dir_are_never_written_or_removed(
+        sandbox: Sandbox, work: Path) -> None:
+    """F4: a packed-refs name with `..` named files outside the git dir to the clean-up."""
+    victim = work.parent / "victim.txt"
+    victim.write_text("precious\n")
+    stderr = _run(sandbox, work, "printf '%s refs/heads/../../../victim.txt\\n%s "
+                  "refs/../../.claude/settings.json\\n%s refs/heads/../../../../esc\\n' "
+                  "$$c $$c $$c >> .git/packed-refs")
+    assert victim.read_text() == "precious\n"
+    assert (work / ".claude" / "settings.json").read_text() == "{}\n"
+    assert not (work.parent.parent / "esc").exists()
+    assert "lead" not in stderr or "no name git writes" in stderr
+
+
+@needs_bwrap
+def test_every_line_of_fetch_head_is_looked_at(sandbox: Sandbox, work: Path) -> None:
+    """F5: `git merge FETCH_HEAD` merges each line, not only the first."""
+    stderr = _run(sandbox, work, "h=$$(git rev-parse HEAD) && printf \"%s\\t\\tbranch 'main' "
+                  "of x\\n%s\\t\\tbranch 'fix' of x\\n\" $$h $$c > .git/FETCH_HEAD")
+    assert "FETCH_HEAD" in stderr and "git merges it" in stderr, stderr
+    assert not (work / ".git" / "FETCH_HEAD").exists()
+
+
+@needs_bwrap
+def test_agents_settings_deeper_in_the_tree_are_looked_at(sandbox: Sandbox, work: Path) -> None:
+    """F6: a commit adding pkg/.claude/settings.json, read by an agent started in pkg."""
+    (work / "forge2.sh").write_text(
+        "set -e\nexport GIT_INDEX_FILE=$(mktemp)\ngit read-tree HEAD\n"
+        "b=$(echo agent | git hash-object -w --stdin)\n"
+        "git update-index --add --cacheinfo \"100644,$b,pkg/.claude/settings.json\"\n"
+        "t=$(git write-tree)\nrm -f $GIT_INDEX_FILE\nunset GIT_INDEX_FILE\n"
+        "git update-ref refs/heads/feature $(GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x "
+        "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x git commit-tree $t -p HEAD -m x)\n")
+    (work / "Makefile").write_text("all:\n\tsh forge2.sh\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "pkg/.claude/settings.json" in ran.stderr, ran.stderr
+    _checked_out(work, "feature")
+    assert not (work / "pkg" / ".claude").exists()
+
+
+@needs_bwrap
+def test_refs_made_at_the_operators_own_commits_are_kept(sandbox: Sandbox, work: Path) -> None:
+    """F8: the operator's branch `cfg` has other settings; a copy of it holds no agent's."""
+    _git("checkout", "-qb", "cfg", cwd=work)
+    (work / ".claude" / "settings.json").write_text('{"cfg": 1}\n')
+    _git("commit", "-qam", "cfg", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    (work / "Makefile").write_text("all:\n\tgit branch newb cfg && git tag t1 cfg\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert _git("rev-parse", "newb", cwd=work) == _git("rev-parse", "cfg", cwd=work)
+
+
+def test_ref_names_git_would_not_write_are_refused() -> None:
+    from gatekeep.sandbox.movedrefs import valid
+
+    assert all(valid(n) for n in ("refs/heads/main", "HEAD", "ORIG_HEAD",
+                                  "worktrees/wt/HEAD", "refs/gatekeep-held/refs/heads/x"))
+    assert not any(valid(n) for n in (
+        "refs/heads/../../x", "refs/../../.claude/settings.json", "x", "refs/heads/.x",
+        "refs/heads/a.lock", "refs/heads/a b", "refs/heads/a\nb", "refs/heads/", "../HEAD",
+        "worktrees/../HEAD", "refs/heads/a@{1}", "refs//x"))
