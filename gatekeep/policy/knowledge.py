@@ -47,7 +47,7 @@ _PROGRAM_KEYS = frozenset({
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
     "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
-    "pattern_options",
+    "pattern_options", "plain_values",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -335,6 +335,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         reads_list=strings("reads_list"),
         writes_with=writes_with,
         reads_trees_with=reads_trees_with,
+        plain_values=dict(entry.partition(" ")[::2] for entry in strings("plain_values")),
         network_options=strings("network_options"),
         names_from_input=strings("names_from_input"),
         setting_texts=strings("setting_texts"),

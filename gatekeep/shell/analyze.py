@@ -304,7 +304,7 @@ class _State:
                 o.name in spec_now.writes_positionals_with
                 or abbreviates_long(o.name, spec_now.writes_positionals_with)
                 for o in parsed.options):  # `cp --li`: getopt_long's start of `--link`
-            writes.extend(operands)
+            writes.extend(_files_of(spec_now, parsed.options, operands))
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
@@ -327,7 +327,7 @@ class _State:
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
-        if unknown_input:
+        if unknown_input and not spec_now.says_only:  # `xargs echo` opens no file it is given
             invocation = invocation._replace(hazards=invocation.hazards + (Hazard(
                 "input-names", f"{extra_args} gives {program} file names from its input, "
                 "which gatekeep cannot see: they may name protected files"),))
@@ -772,7 +772,8 @@ class _Options:
             if value is not None and _path_like(value):
                 self.reads.append(value)
             return
-        if canonical in spec.runs_code or name in spec.runs_code:
+        if (canonical in spec.runs_code or name in spec.runs_code) and not _plain(
+                spec, canonical, value):
             shown = f"{name} {value.raw}" if value is not None else name
             self.hazards.append(Hazard("runs-code", f"{spec.name} {shown} runs a program or code"))
         if self._changes_state(canonical, value):
@@ -896,6 +897,24 @@ def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:
 
 
 _FLAGGED: dict[int, tuple[ProgramSpec, frozenset[str]]] = {}
+
+
+def _files_of(spec: ProgramSpec, options: list[Option], operands: list[Word]) -> list[Word]:
+    """The operands that are files: all but a program's own, given first when no option
+    gives it (`sed -i 's/a/b/' f`, `yq -i '.a=1' f`)."""
+    if (spec.script is not None or spec.interprets) and not any(
+            o.name in spec.pattern_options or abbreviates_long(o.name, spec.pattern_options)
+            for o in options):
+        return operands[1:]
+    return operands
+
+
+def _plain(spec: ProgramSpec, option: str, value: Word | None) -> bool:
+    """Whether the value given to a code option is none (``pytest -p no:NAME`` turns a
+    plugin off: ``plain_values``)."""
+    start = spec.plain_values.get(option)
+    return start is not None and value is not None and value.value is not None \
+        and value.value.startswith(start)
 
 
 def _flagged(spec: ProgramSpec) -> frozenset[str]:

@@ -97,6 +97,8 @@ class ProgramSpec(NamedTuple):
     # option -> the value (or any start of it; "": none) that makes it read whole trees
     # (`cp -a`, grep's `-d recurse`)
     reads_trees_with: Mapping[str, str] = MappingProxyType({})
+    # code option -> the start of a value that names no code (`pytest -p no:NAME`)
+    plain_values: Mapping[str, str] = MappingProxyType({})
     network_options: frozenset[str] = frozenset()
     old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
     names_from_input: frozenset[str] = frozenset()  # options making it read paths from input

@@ -29,8 +29,6 @@ def check(language: str, options: tuple[Option, ...] | list[Option],
     if any(o.name in files for o in options):
         yield Hazard("script-file", f"{language} runs a program from a file")
         return
-    if language == "sed" and any(o.name in ("-i", "--in-place") for o in options):
-        yield Hazard("writes", "sed -i rewrites the files it is given")
     if not scripts and positionals:
         scripts = [positionals[0]]
     for script in scripts:
@@ -159,8 +157,11 @@ _AWK_STRING = on_use(r'"(?:[^"\\]|\\.)*"')
 # a function a string names (`@f("env")`)
 _AWK_UNSAFE_NAMES = on_use(r"\bsystem\b|\bgetline\b|\bclose\b|\bfflush\b|\bENVIRON\b"
                            r"|\bPROCINFO\b|\bARGV\b|\bARGC\b|\bSYMTAB\b|\bFUNCTAB\b|@")
-# pipes and redirections, outside strings (`print "a > b"` is text)
-_AWK_UNSAFE_OPERATORS = on_use(r"\||>")
+# pipes anywhere, outside strings (`print "a | b"` is text); `>` is an output redirection
+# only in a print or printf statement, outside parentheses (`NR>1`, `if ($2 > 3)` and
+# `print ($1 > 2)` compare)
+_AWK_UNSAFE_OPERATORS = on_use(r"\|")
+_AWK_PRINTING = on_use(r"\bprintf?\b|[(){};\n]|>")
 
 
 def _awk(program: str) -> str | None:
@@ -171,6 +172,29 @@ def _awk(program: str) -> str | None:
         code = program if '"' in program and ("/" in program or "#" in program) \
             else _AWK_STRING.sub('""', program)
         match = _AWK_UNSAFE_OPERATORS.search(code.replace("||", " "))
+        if match is None and _redirects(code):
+            return "uses '>' (may run commands, read other files or write files)"
     if match is None:
         return None
     return f"uses {match.group(0)!r} (may run commands, read other files or write files)"
+
+
+def _redirects(code: str) -> bool:
+    """Whether a print or printf statement of ``code`` sends its output to a file: a ``>``
+    in it, outside the parentheses it opened (``print $1 > "f"``, ``printf("%s", x) >
+    out``); elsewhere ``>`` compares."""
+    depth, printing = 0, None
+    for match in _AWK_PRINTING.finditer(code):
+        part = match.group(0)
+        if part in ("print", "printf"):
+            printing = depth
+        elif part == "(":
+            depth += 1
+        elif part == ")":
+            depth = max(depth - 1, 0)
+        elif part == ">":
+            if printing is not None and depth <= printing:
+                return True
+        else:  # the statement ends
+            printing = None
+    return False
