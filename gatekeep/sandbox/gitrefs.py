@@ -29,7 +29,7 @@ class Refs(NamedTuple):
     places: tuple[str, ...]         # its protected paths, relative to its work tree
     staged: tuple[tuple[str, ...], ...]  # the index's entries at them (gitindex.marks)
     refs: tuple[tuple[str, str], ...] | None  # (name, value); None: too many to read
-    logs: tuple[tuple[str, int, int], ...] | None = ()  # (reflog, inode, size)
+    logs: tuple[tuple[str, int, int, str], ...] | None = ()  # (reflog, inode, size, tail)
 
 
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:
@@ -76,11 +76,15 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
     return tuple(sorted(found.items()))
 
 
-def logs(git: str) -> tuple[tuple[str, int, int], ...] | None:
+def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
     """Each reflog of ``git`` (``logs/...``, and each worktree's ``logs/HEAD``): its path
-    in the git dir, inode and size. None past ``MOST_REFS`` of them."""
-    found: list[tuple[str, int, int]] = []
-    pending = [os.path.join(git, "logs"), *(os.path.join(d, "logs") for d, _ in _worktrees(git))]
+    in the git dir, inode, size and last ``TAIL`` bytes (a link: size -1 and its target),
+    so that lines put before the end are told from lines added after it. None past
+    ``MOST_REFS`` of them."""
+    found: list[tuple[str, int, int, str]] = []
+    tops = [os.path.join(git, "logs"), *(os.path.join(d, "logs") for d, _ in _worktrees(git))]
+    pending = [top for top in tops if not os.path.islink(top)]
+    found += [_link(git, top) for top in tops if os.path.islink(top)]
     while pending:
         try:
             with os.scandir(pending.pop()) as listing:
@@ -93,12 +97,41 @@ def logs(git: str) -> tuple[tuple[str, int, int], ...] | None:
                 continue
             if len(found) >= MOST_REFS:
                 return None
+            if entry.is_symlink():
+                found.append(_link(git, entry.path))
+                continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size))
+            found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size,
+                          tail(entry.path, info.st_size)))
     return tuple(sorted(found))
+
+
+TAIL = 64  # bytes of a reflog's end kept when a box is planned
+
+
+def tail(path: str, size: int) -> str:
+    """The ``TAIL`` bytes of ``path`` before ``size`` (latin-1 text); "" when unreadable."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return ""
+    try:
+        return os.pread(fd, min(TAIL, size), max(size - TAIL, 0)).decode("latin-1")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+
+
+def _link(git: str, path: str) -> tuple[str, int, int, str]:
+    try:
+        return (os.path.relpath(path, git), os.lstat(path).st_ino, -1,
+                "link: " + os.readlink(path))
+    except OSError:
+        return (os.path.relpath(path, git), 0, -1, "link: ?")
 
 
 def _worktrees(git: str) -> list[tuple[str, str]]:

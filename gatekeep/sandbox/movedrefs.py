@@ -24,7 +24,17 @@ from __future__ import annotations
 
 import os
 
-from gatekeep.sandbox.gitrefs import HEX, LISTS, MOST_REFS, PSEUDO, Refs, logs, refs, resolved
+from gatekeep.sandbox.gitrefs import (
+    HEX,
+    LISTS,
+    MOST_REFS,
+    PSEUDO,
+    Refs,
+    logs,
+    refs,
+    resolved,
+    tail,
+)
 from gatekeep.sandbox.gitrefs import odd as _odd
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: runtime code imports this
@@ -57,10 +67,11 @@ def check(box: Boundary) -> list[str]:
 
 
 class _Move:
-    """A ref (or reflog) that names ``new`` now, compared with ``old``."""
+    """A ref (or reflog, or state file) that names ``new`` now, compared with ``old``."""
 
-    def __init__(self, name: str, new: str, old: str | None, log: str = "") -> None:
-        self.name, self.new, self.old, self.log = name, new, old, log
+    def __init__(self, name: str, new: str, old: str | None, log: str = "",
+                 state: str = "") -> None:
+        self.name, self.new, self.old, self.log, self.state = name, new, old, log, state
 
 
 def _check(box: Boundary, record: Refs) -> list[str]:
@@ -74,7 +85,8 @@ def _check(box: Boundary, record: Refs) -> list[str]:
                 f"on each run ({MOST_REFS:,}): check which refs the command moved before "
                 "checking one out\n"]
     before = dict(record.refs)
-    if after == record.refs and not _odd(before) and not grown and not rewritten:
+    if after == record.refs and not _odd(before) and not grown and not rewritten and \
+            not _in_progress(record.git, box.planned):
         return []  # the usual case: nothing is run
     lines = [_hold_log(box, record, path, "rewrote") for path in rewritten]
     view = _view(record.git, dict(after))
@@ -82,27 +94,36 @@ def _check(box: Boundary, record: Refs) -> list[str]:
         return [*lines, f"gatekeep: warning: the refs of {where} changed and gatekeep could "
                 "not run git to check what they name: check them before checking one out\n"]
     head = resolved(before, "HEAD")
-    known = {oid for name in before for oid in _ids(before, name)}
+    # the commits the operator's refs named: never through a name the run could have made
+    # unseen (one git does not read) or under refs/gatekeep-held/ (the run's, kept)
+    known = {oid for name in before if valid(name) and not name.startswith(HELD)
+             for oid in _ids(before, name)}
+    current = dict(after)
     moves = []
     for name, ids in view.items():
-        if name.startswith((HELD, "refs/replace/")):  # replace refs: created.py
+        if name.startswith("refs/replace/"):  # replace refs: created.py
             continue
         if _is_head(name) and before.get(name, "").startswith("ref:") and \
-                dict(after).get(name) == before[name]:
+                current.get(name) == before[name]:
             continue  # the branch it names moved: that branch is looked at
+        strict = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's own
         olds = set(_ids(before, name))
         for new in ids:
-            if new in olds or (new in known and not _is_head(name)):
+            if new in olds or (new in known and not strict):
                 continue  # where it was, or a commit the operator had a ref at
             moves.append(_Move(name, new, resolved(before, name) if name in before and
                                name not in LISTS else head))
     for path, start in grown:
-        for oid in _logged(os.path.join(record.git, path), start):
-            if oid not in known:
-                moves.append(_Move(path, oid, head, log=path))
+        logged = _logged(os.path.join(record.git, path), start, view)
+        if logged is None:
+            lines.append(_hold_log(box, record, path, "changed"))
+        moves += [_Move(path, oid, head, log=path) for oid in logged or () if oid not in known]
+    for label, path, ids, own in _states(record.git, box.planned, view):
+        moves += [_Move(label, oid, f"{oid}^" if own else head, state=path) for oid in ids
+                  if oid not in known]
     if not moves:
         return lines
-    changes = _changes(record.git, {(m.old, m.new) for m in moves})
+    changes = _changes(record.git, {(m.old, m.new) for m in moves}, record.places)
     if changes is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
@@ -110,12 +131,16 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     staged = {entry[0]: entry[2] for entry in record.staged if len(entry) == 4}
     done: set[str] = set()
     for move in moves:
-        changed = [path for path, blob in changes.get((move.old, move.new), [])
-                   if _protected(path, record.places) and blob != staged.get(path, _none(blob))]
+        changed = [path if path != _FAILED else "(a commit git could not read)"
+                   for path, blob in changes.get((move.old, move.new), [])
+                   if path == _FAILED or (_protected(path, record.places)
+                                          and blob != staged.get(path, _none(blob)))]
         if not changed or move.name in done:
             continue
         done.add(move.name)
-        if move.log:
+        if move.state:
+            lines.append(_hold_state(box, record, move, changed))
+        elif move.log:
             lines.append(_cut_log(box, record, move, dict(grown)[move.log], changed))
         elif move.name.rpartition("/")[2] in LISTS:
             lines.append(_hold_list(box, record, move, changed))
@@ -162,42 +187,131 @@ def _protected(path: str, places: tuple[str, ...]) -> bool:
 
 def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
     """The reflogs the run added lines to (each with where its new lines start), and those
-    it rewrote (another file, or shorter): git reads ``@{N}`` and ``@{-N}`` from them."""
+    it changed otherwise (another file, shorter, other bytes before the old end, a link
+    made or changed, more added than is read): git reads ``@{N}`` and ``@{-N}`` from them."""
     now = logs(record.git) or ()
-    was = {path: (inode, size) for path, inode, size in record.logs or ()}
+    was = {path: (inode, size, end) for path, inode, size, end in record.logs or ()}
     grown: list[tuple[str, int]] = []
     rewritten: list[str] = []
-    for path, inode, size in now:
+    for path, inode, size, end in now:
         known = was.get(path)
-        if known is None:
+        if size < 0:  # a link: git reads what it names
+            if known is None or known[0] != inode or known[2] != end:
+                rewritten.append(path)
+        elif known is None and size <= _MOST_LOG:
             grown.append((path, 0))
-        elif known[0] != inode or size < known[1]:
+        elif known is None or known[0] != inode or size < known[1] or \
+                size - known[1] > _MOST_LOG or \
+                tail(os.path.join(record.git, path), known[1]) != known[2]:
             rewritten.append(path)
         elif size > known[1]:
             grown.append((path, known[1]))
     return grown, rewritten
 
 
-def _logged(path: str, start: int) -> list[str]:
+def _logged(path: str, start: int, view: dict[str, list[str]]) -> list[str] | None:
     """The objects the lines of a reflog after ``start`` name: each line's old and new
-    object, and the names of a ``checkout: moving from X to Y`` that are objects."""
+    object, and what the names of a ``checkout: moving from X to Y`` name (an object, or a
+    ref as git finds it: ``git checkout -``); None when it cannot be read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return []
+        return None
     try:
         os.lseek(fd, start, os.SEEK_SET)
-        data = os.read(fd, _MOST_LOG)
+        data = os.read(fd, _MOST_LOG + 1)
     finally:
         os.close(fd)
+    if len(data) > _MOST_LOG:
+        return None
     found: dict[str, None] = {}
     for line in os.fsdecode(data).splitlines():
         head, _, message = line.partition("\t")
-        words = [*head.split()[:2], *message.split()]
-        for word in words:
-            if len(word) in (40, 64) and set(word) <= HEX and not set(word) <= _ZEROS:
-                found[word.lower()] = None
+        for word in [*head.split()[:2], *message.split()]:
+            for oid in _named(word, view):
+                found[oid] = None
     return list(found)
+
+
+def _named(word: str, view: dict[str, list[str]], short: bool = False) -> list[str]:
+    """The objects a word of git's state may name: an object id (``short``: or the start
+    of one, as a rebase's todo lists them), or a ref by the names git tries for it
+    (``main``: refs/heads/main)."""
+    if (len(word) in (40, 64) or (short and 4 <= len(word) <= 64)) and set(word) <= HEX:
+        return [] if set(word) <= _ZEROS else [word.lower()]
+    for candidate in (word, f"refs/{word}", f"refs/tags/{word}", f"refs/heads/{word}",
+                      f"refs/remotes/{word}", f"refs/remotes/{word}/HEAD"):
+        if candidate in view:
+            return view[candidate]
+    return []
+
+
+# What git's commands in progress go back to or go on with: `rebase --abort` resets to
+# orig-head, `--continue` picks the todo's commits, `cherry-pick --abort` resets to
+# sequencer/head, `bisect reset` checks out BISECT_START (red team 68). A todo's or done
+# list's commits are compared with their parents: what picking one changes.
+_STATES = ("rebase-merge", "rebase-apply", "sequencer", "BISECT_START")
+_PICKED = frozenset({"git-rebase-todo", "git-rebase-todo.backup", "done", "todo"})
+
+
+def _states(git: str, planned: float, view: dict[str, list[str]]
+            ) -> list[tuple[str, str, list[str], bool]]:
+    """Each such state the run made or changed, in the git dir and its worktrees' dirs:
+    (its name, its path, the objects it names, whether they are picked commits)."""
+    from gatekeep.sandbox.created import _changed_since, _regular
+    from gatekeep.sandbox.gitrefs import _worktrees
+
+    found = []
+    for base, prefix in [(git, ""), *_worktrees(git)]:
+        for name in _STATES:
+            path = os.path.join(base, name)
+            if not os.path.lexists(path):
+                continue
+            files = [path] if not os.path.isdir(path) or os.path.islink(path) else [
+                os.path.join(path, entry) for entry in _listed(path)]
+            if not any(_changed_since(p, planned - 1) for p in [path, *files]):
+                continue
+            for file in files:
+                data = _regular(file, 1 << 20)
+                own = os.path.basename(file) in _PICKED
+                text = (data or b"").decode("utf-8", "replace")
+                words = _picked(text) if own else text.split()
+                ids = list(dict.fromkeys(oid for word in words
+                                         for oid in _named(word, view, short=own)))
+                if data is None:  # what it is cannot be read: git may read it
+                    ids = ["0" * 40]
+                found.append((prefix + name, path, ids, own))
+    return found
+
+
+def _picked(text: str) -> list[str]:
+    """The commits a todo's lines pick: each line's word after its command (and after a
+    ``-C`` or ``-c``: `merge -C ID`, `fixup -C ID`)."""
+    found = []
+    for line in text.splitlines():
+        words = line.split()
+        if len(words) >= 2 and not words[0].startswith("#"):
+            found.append(words[2] if words[1] in ("-C", "-c") and len(words) > 2 else words[1])
+    return found
+
+
+def _in_progress(git: str, planned: float) -> bool:
+    """Whether the run made or changed a command's state in progress (``_STATES``)."""
+    from gatekeep.sandbox.created import _changed_since
+    from gatekeep.sandbox.gitrefs import _worktrees
+
+    return any(_changed_since(os.path.join(base, name), planned - 1) or (
+        os.path.isdir(os.path.join(base, name)) and any(
+            _changed_since(os.path.join(base, name, entry), planned - 1)
+            for entry in _listed(os.path.join(base, name))))
+        for base in [git, *(d for d, _ in _worktrees(git))] for name in _STATES)
+
+
+def _listed(path: str) -> list[str]:
+    try:
+        return sorted(os.listdir(path))[:256]
+    except OSError:
+        return []
 
 
 def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
@@ -224,21 +338,31 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
     return view
 
 
-def _changes(git: str, pairs: set[tuple[str | None, str]]
+_FAILED = "\0failed"
+_MOST_PAIRS = 64  # commits compared after one run; past that, each is taken as changed
+
+
+def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ...]
              ) -> dict[tuple[str | None, str], list[tuple[str, str]]] | None:
-    """For each (old, new) commit: the paths whose content differs, with the new object
-    (zeros: none), from ``git diff-tree``; old None: the empty tree. None when git cannot
-    be run."""
+    """For each (old, new) commit: the protected paths whose content differs, with the new
+    object (zeros: none), from ``git diff-tree`` limited to them (places, and agents'
+    settings at any depth); old None: the empty tree; ``_FAILED`` for a pair git could not
+    compare, or one past ``_MOST_PAIRS``. None when git cannot be run."""
+    from gatekeep.sandbox.boundary import AGENT_NAMES
+
     ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
+    specs = [*places, *(f":(glob)**/{name}{tail}" for name in sorted(AGENT_NAMES)
+                        for tail in ("", "/**"))]
     script = "".join(
         f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
-        f"{old or EMPTY_TREES[len(new)]} {new} || exit 3; "
-        for index, (old, new) in enumerate(ordered)
-        if set(new) <= HEX and (old is None or set(old) <= HEX))
-    said = _boxed(git, ["sh", "-c", script], "")
+        f"{old or EMPTY_TREES[len(new)]} {new} -- \"$@\" || printf '\\0!\\0'; "
+        for index, (old, new) in enumerate(ordered[:_MOST_PAIRS])
+        if set(new) <= HEX and (old is None or set(old.rstrip("^")) <= HEX))
+    said = _boxed(git, ["sh", "-c", script, "sh", *specs], "")
     if said is None:
         return None
-    found: dict[tuple[str | None, str], list[tuple[str, str]]] = {}
+    found: dict[tuple[str | None, str], list[tuple[str, str]]] = {
+        pair: [(_FAILED, "")] for pair in ordered[_MOST_PAIRS:]}
     current: list[tuple[str, str]] = []
     words = os.fsdecode(said).split("\0")
     at = 0
@@ -246,6 +370,8 @@ def _changes(git: str, pairs: set[tuple[str | None, str]]
         word = words[at]
         if word.startswith("@") and word[1:].isdigit():
             current = found.setdefault(ordered[int(word[1:])], [])
+        elif word == "!":
+            current.append((_FAILED, ""))
         elif word.startswith(":") and at + 1 < len(words):
             fields = word.split()
             current.append((words[at + 1], fields[3] if len(fields) > 3 else ""))
@@ -350,6 +476,17 @@ def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> 
             f"{_shown(record.git, box.tree)}) naming {move.new}, whose protected files differ "
             f"({_visible_text(', '.join(changed))}): git merges it; "
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+
+
+def _hold_state(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> str:
+    """A rebase, cherry-pick or bisect in progress that would go to such a commit."""
+    from gatekeep.sandbox.created import _hold, _shown, _visible_text
+
+    return (f"gatekeep: warning: the command left {_visible_text(move.name)} (in "
+            f"{_shown(record.git, box.tree)}) naming {move.new}, whose protected files "
+            f"differ ({_visible_text(', '.join(changed))}): git's --abort, --continue or "
+            f"bisect reset would check it out; "
+            f"{_hold(move.state, box.tree, box.git_roots, _CHECK)}\n")
 
 
 def _hold_log(box: Boundary, record: Refs, path: str, how: str) -> str:

@@ -175,3 +175,109 @@ def test_ref_names_git_would_not_write_are_refused() -> None:
         "refs/heads/../../x", "refs/../../.claude/settings.json", "x", "refs/heads/.x",
         "refs/heads/a.lock", "refs/heads/a b", "refs/heads/a\nb", "refs/heads/", "../HEAD",
         "worktrees/../HEAD", "refs/heads/a@{1}", "refs//x"))
+
+
+# -- red team 68 ---------------------------------------------------------------------------
+
+def _again(sandbox: Sandbox, repo: Path, recipe: str) -> str:
+    """Another boxed run, of ``recipe`` with $c the agent's commit (forge.sh)."""
+    return _run(sandbox, repo, recipe)
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("first", "second"), [
+    # F1: gatekeep's own held copy, replayed
+    ("git update-ref refs/heads/feature $$c", "git update-ref refs/heads/feature "
+     "$$(git rev-parse refs/gatekeep-held/refs/heads/feature)"),
+    # a name git does not read, made first
+    ("echo $$c > .git/refs/heads/stuff.lock", "git update-ref refs/heads/feature "
+     "$$(cat .git/refs/heads/stuff.lock)"),
+])
+def test_a_commit_the_run_left_earlier_is_not_the_operators(sandbox: Sandbox, work: Path,
+                                                           first: str, second: str) -> None:
+    _run(sandbox, work, first)
+    time.sleep(1.2)
+    stderr = _again(sandbox, work, second)
+    assert "moved refs/heads/feature" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+def test_a_ref_the_run_makes_under_the_held_names_is_looked_at(sandbox: Sandbox,
+                                                               work: Path) -> None:
+    """F1, F2: refs/gatekeep-held/x, then named by a reflog line `git checkout -` reads."""
+    stderr = _run(sandbox, work, "git update-ref refs/gatekeep-held/x $$c && "
+                  "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\t"
+                  "checkout: moving from refs/gatekeep-held/x to main\\n' $$m $$m "
+                  ">> .git/logs/HEAD")
+    assert "made refs/gatekeep-held/x" in stderr, stderr
+    assert _checked_out(work, "-") == "{}\n"
+
+
+@needs_bwrap
+def test_a_reflog_line_put_before_the_last_is_seen(sandbox: Sandbox, work: Path) -> None:
+    """F2: the file grows and keeps its inode, but its old end moved."""
+    _git("checkout", "-q", "feature", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    (work / "insert.py").write_text(
+        "import subprocess, sys\n"
+        "m = subprocess.check_output(['git', 'rev-parse', 'main'], text=True).strip()\n"
+        "lines = open('.git/logs/HEAD').readlines()\n"
+        "lines.insert(-1, f'{m} {m} o <o@x> 1700000000 +0000\\tcheckout: moving from '\n"
+        "             f'{sys.argv[1]} to main\\n')\n"
+        "with open('.git/logs/HEAD', 'r+') as f:\n"
+        "    f.writelines(lines)\n")
+    stderr = _run(sandbox, work, "python3 insert.py $$c")
+    assert "the reflog logs/HEAD" in stderr, stderr
+    assert _checked_out(work, "-") == "{}\n"
+
+
+@needs_bwrap
+def test_a_linked_reflog_directory_is_moved_aside(sandbox: Sandbox, work: Path) -> None:
+    """F7: git follows a link where a reflog directory was."""
+    stderr = _run(sandbox, work, "mkdir -p .git/x && cp -a .git/logs/refs/. .git/x/ && "
+                  "mv .git/logs/refs .git/oldlogrefs && ln -s ../x .git/logs/refs")
+    assert "the reflog logs/refs" in stderr, stderr
+    assert not (work / ".git" / "logs" / "refs").is_symlink()
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("state", "recipe"), [
+    # F3: what --abort resets to, what --continue picks, what bisect reset checks out
+    ("rebase-merge", "mkdir -p .git/rebase-merge && echo $$c > .git/rebase-merge/orig-head "
+     "&& git rev-parse HEAD > .git/rebase-merge/onto && echo refs/heads/main > "
+     ".git/rebase-merge/head-name"),
+    ("rebase-merge", "mkdir -p .git/rebase-merge && echo \"pick $$(echo $$c | cut -c1-9) x\""
+     " > .git/rebase-merge/git-rebase-todo"),
+    ("sequencer", "mkdir -p .git/sequencer && echo $$c > .git/sequencer/head"),
+    ("BISECT_START", "echo $$c > .git/BISECT_START"),
+])
+def test_a_command_in_progress_going_to_the_agents_commit_is_held(
+        sandbox: Sandbox, work: Path, state: str, recipe: str) -> None:
+    stderr = _run(sandbox, work, recipe)
+    assert f"left {state}" in stderr, stderr
+    assert not (work / ".git" / state).exists()
+
+
+@needs_bwrap
+def test_one_unreadable_ref_does_not_stop_the_others(sandbox: Sandbox, work: Path) -> None:
+    """F4: a ref at a missing object made the whole comparison fail."""
+    stderr = _run(sandbox, work, "echo " + "1" * 40 + " > .git/refs/heads/broken && "
+                  "git update-ref refs/heads/feature $$c")
+    assert "moved refs/heads/feature" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+def test_a_worktree_of_the_operators_branch_keeps_its_head(sandbox: Sandbox,
+                                                          work: Path) -> None:
+    """F6: `git worktree add wt2 cfg`, cfg the operator's, with other settings."""
+    _git("checkout", "-qb", "cfg", cwd=work)
+    (work / ".claude" / "settings.json").write_text('{"cfg": 1}\n')
+    _git("commit", "-qam", "cfg", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    (work / "Makefile").write_text("all:\n\tgit worktree add -q --no-checkout --detach wt2 cfg\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "warning" not in ran.stderr, ran.stderr
+    assert (work / ".git" / "worktrees" / "wt2" / "HEAD").exists()
