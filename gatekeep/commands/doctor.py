@@ -43,7 +43,8 @@ def doctor(*, env: Mapping[str, str], cwd: Path, locations: Locations, stdout: T
         checks: list[Callable[[], list[Finding]]] = [
             lambda: _policy(loaded), lambda: _audit_log(locations),
             _prompt, lambda: _boundary(loaded, env, early), lambda: _resident(env, locations),
-            lambda: _hooks(env, cwd), lambda: _loaders(env, cwd), lambda: _programs(env, cwd)]
+            lambda: _hooks(env, cwd), lambda: _loaders(env, cwd), lambda: _search_path(env, cwd),
+            lambda: _programs(env, cwd)]
         findings = [finding for check in checks for finding in check()]
     for finding in findings:
         stdout.write(f"{finding.status:<4}  {finding.what}\n")
@@ -339,6 +340,26 @@ def _loaders(env: Mapping[str, str], cwd: Path) -> list[Finding]:
                                  "load code from it, outside any box",
                                  f"set {name} without it before starting the agent"))
     return found
+
+
+def _search_path(env: Mapping[str, str], cwd: Path) -> list[Finding]:
+    """PATH entries where the agent writes (an activated `.venv/bin`, direnv's `PATH_add
+    bin`), or relative ones: a boxed run may put a `git`, `ssh` or `sudo` there, which the
+    operator's own shell then runs, outside any box, before the system's. gatekeep itself
+    judges each program by the file it is; the operator's shell does not."""
+    from gatekeep.sandbox.places import under_any
+    from gatekeep.text import visible
+
+    places = _agents_places(env, cwd)
+    named = [e or "(the working directory)" for e in env.get("PATH", "").split(":")
+             if not os.path.isabs(e) or under_any(os.path.realpath(e), places)]
+    if not named:
+        return []
+    return [Finding("WARN", f"PATH names {visible(', '.join(dict.fromkeys(named)))}, where the "
+                    "agent writes: a program a boxed run puts there (git, ssh, sudo) runs in "
+                    "your shell, outside any box, before the system's",
+                    "start the agent from a shell whose PATH does not name the tree or a "
+                    "temp dir (deactivate the project's virtualenv first)")]
 
 
 # Variables that name a program, or a settings file that names one, which the operator's own

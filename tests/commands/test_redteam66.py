@@ -85,3 +85,15 @@ def test_mise_settings_made_by_a_run_are_removed(sandbox: Sandbox) -> None:
     assert ran.returncode == 0, ran.stderr
     assert not (work / "mise.toml").exists()
     assert "mise.toml" in ran.stderr
+
+
+def test_doctor_warns_of_a_path_entry_where_the_agent_writes(sandbox: Sandbox) -> None:
+    """F4: an activated `.venv/bin` on PATH: a boxed run can put a `git` there, which the
+    operator's shell runs next, outside any box."""
+    work = _project(sandbox)
+    bin_dir = work / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    result = sandbox.gatekeep("doctor", env={"PATH": f"{bin_dir}:/usr/bin:/bin"})
+    assert f"WARN  PATH names {bin_dir}, where the agent writes" in result.stdout
+    clean = sandbox.gatekeep("doctor", env={"PATH": "/usr/bin:/bin"})
+    assert "PATH names" not in clean.stdout
