@@ -146,7 +146,8 @@ def test_rule_verdict_carries_reason_source_and_suggestion(make_policy: MakePoli
     # the rule's own words are kept in its verdict; the reason shown is what the part's
     # effects say, where knowledge describes it
     assert (segment.reason, segment.suggest) == (
-        "git push --force: connects to another machine or a network service (network)",
+        "git push --force: replaces commits a branch already has (rewrites-history); "
+        "connects to another machine or a network service (network)",
         "push a branch")
 
 

@@ -254,8 +254,12 @@ def test_the_default_policy_never_gives_a_wrong_reason_back(place: Context,
 
 @pytest.mark.parametrize(("command", "shown"), [
     # the option the table names is said: what the push does to the remote's history
-    ("git push -f origin main", "git push --force: connects to another machine or a network "
+    ("git push -f origin main", "git push --force: replaces commits a branch already has "
+                                "(rewrites-history); connects to another machine or a network "
                                 "service (network)"),
+    ("git commit --amend", "git commit --amend: replaces commits a branch already has "
+                           "(rewrites-history); writes or deletes files in the working tree "
+                           "(writes-tree)"),
     ("git branch -D x", "git branch --delete-force: writes or deletes files in the working "
                         "tree (writes-tree); reads files (reads)"),
     # a file tool given no file reads its input, not files; given one, or a `<`, it reads
