@@ -78,7 +78,8 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
 
 def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
     """Each reflog of ``git`` (``logs/...``, and each worktree's ``logs/HEAD``): its path
-    in the git dir, inode, size and last ``TAIL`` bytes (a link: size -1 and its target),
+    in the git dir, inode, size and what its last ``TAIL`` bytes are (a link: size -1 and
+    its target),
     so that lines put before the end are told from lines added after it. None past
     ``MOST_REFS`` of them."""
     found: list[tuple[str, int, int, str]] = []
@@ -109,21 +110,24 @@ def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
     return tuple(sorted(found))
 
 
-TAIL = 64  # bytes of a reflog's end kept when a box is planned
+TAIL = 1 << 16  # bytes of a reflog's end compared after the run
 
 
 def tail(path: str, size: int) -> str:
-    """The ``TAIL`` bytes of ``path`` before ``size`` (latin-1 text); "" when unreadable."""
+    """What the ``TAIL`` bytes of ``path`` before ``size`` are: their length and Python's
+    hash of them (keyed for this process and the keeper it forks, so that no content can
+    be made to match it); "" when unreadable."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return ""
     try:
-        return os.pread(fd, min(TAIL, size), max(size - TAIL, 0)).decode("latin-1")
+        data = os.pread(fd, min(TAIL, size), max(size - TAIL, 0))
     except OSError:
         return ""
     finally:
         os.close(fd)
+    return f"{len(data)}:{hash(data)}"
 
 
 def _link(git: str, path: str) -> tuple[str, int, int, str]:

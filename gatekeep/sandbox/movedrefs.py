@@ -39,7 +39,7 @@ from gatekeep.sandbox.gitrefs import odd as _odd
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: runtime code imports this
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
     from gatekeep.sandbox.boundary import Boundary
 
@@ -97,7 +97,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     # the commits the operator's refs named: never through a name the run could have made
     # unseen (one git does not read) or under refs/gatekeep-held/ (the run's, kept)
     known = {oid for name in before if valid(name) and not name.startswith(HELD)
-             for oid in _ids(before, name)}
+             for oid in _ids(before, name, first=True)}
     current = dict(after)
     moves = []
     for name, ids in view.items():
@@ -113,17 +113,35 @@ def _check(box: Boundary, record: Refs) -> list[str]:
                 continue  # where it was, or a commit the operator had a ref at
             moves.append(_Move(name, new, resolved(before, name) if name in before and
                                name not in LISTS else head))
+    logged: list[tuple[str, list[str]]] = []
     for path, start in grown:
-        logged = _logged(os.path.join(record.git, path), start, view)
-        if logged is None:
+        words = _logged(os.path.join(record.git, path), start)
+        if words is None:
             lines.append(_hold_log(box, record, path, "changed"))
-        moves += [_Move(path, oid, head, log=path) for oid in logged or () if oid not in known]
-    for label, path, ids, own in _states(record.git, box.planned, view):
-        moves += [_Move(label, oid, f"{oid}^" if own else head, state=path) for oid in ids
-                  if oid not in known]
+        else:
+            logged.append((path, words))
+    states = _states(record.git, box.planned)
+    # every word git may read as a commit there, as git reads it (a name in the git dir,
+    # `X^0`, a start of an id): asked of git itself
+    commits = _commits(record.git, {w for _, words in logged for w in words}
+                       | {w for state in states for w in state[2] or ()})
+    for path, words in logged:
+        if commits is None:
+            lines.append(_hold_log(box, record, path, "added lines gatekeep could not check "
+                                   "to"))
+            continue
+        moves += [_Move(path, oid, head, log=path) for oid in dict.fromkeys(
+            commits[w] for w in words if w in commits) if oid not in known]
+    for label, path, words, own in states:
+        if commits is None or words is None:
+            lines.append(_hold_whole(box, record, label, path))
+            continue
+        moves += [_Move(label, oid, f"{oid}^" if own else head, state=path) for oid in
+                  dict.fromkeys(commits[w] for w in words if w in commits) if oid not in known]
     if not moves:
         return lines
-    changes = _changes(record.git, {(m.old, m.new) for m in moves}, record.places)
+    stashes = {m.new for m in moves if m.name in ("refs/stash", "logs/refs/stash")}
+    changes = _changes(record.git, {(m.old, m.new) for m in moves}, record.places, stashes)
     if changes is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
@@ -164,12 +182,12 @@ def _none(blob: str) -> str:
     return blob if set(blob) <= _ZEROS else ""
 
 
-def _ids(values: dict[str, str], name: str) -> list[str]:
+def _ids(values: dict[str, str], name: str, first: bool = False) -> list[str]:
     """The objects a ref's files name (each line of FETCH_HEAD, each value of a name packed
-    twice), lower case."""
+    twice; ``first``: only what git surely reads, the first), lower case."""
     value = values.get(name, "")
-    if name.rpartition("/")[2] in LISTS or (" " in value and not value.startswith(
-            ("ref:", "link:"))):
+    if name.rpartition("/")[2] in LISTS or (not first and " " in value and
+                                            not value.startswith(("ref:", "link:"))):
         return [w.lower() for w in value.split() if len(w) in (40, 64) and set(w) <= HEX]
     found = resolved(values, name)
     return [found] if found is not None else []
@@ -180,8 +198,9 @@ def _protected(path: str, places: tuple[str, ...]) -> bool:
     runner's settings in any directory (``pkg/.claude``, ``sub/.gatekeep.yaml``)."""
     from gatekeep.sandbox.boundary import AGENT_NAMES
 
-    if any(path == place or path.startswith(place + "/") for place in places):
-        return True
+    if any(path == place or path.startswith(place + "/") or place.startswith(path + "/")
+           for place in places):
+        return True  # a parent of one too: a link there leads git into it (red team 69)
     return any(part in AGENT_NAMES for part in path.split("/"))
 
 
@@ -209,10 +228,10 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
     return grown, rewritten
 
 
-def _logged(path: str, start: int, view: dict[str, list[str]]) -> list[str] | None:
-    """The objects the lines of a reflog after ``start`` name: each line's old and new
-    object, and what the names of a ``checkout: moving from X to Y`` name (an object, or a
-    ref as git finds it: ``git checkout -``); None when it cannot be read."""
+def _logged(path: str, start: int) -> list[str] | None:
+    """The words git may read as commits in the lines of a reflog after ``start``: each
+    line's old and new object, and the names of a ``checkout: moving from X to Y`` (``git
+    checkout -``); None when it cannot be read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -227,71 +246,87 @@ def _logged(path: str, start: int, view: dict[str, list[str]]) -> list[str] | No
     found: dict[str, None] = {}
     for line in os.fsdecode(data).splitlines():
         head, _, message = line.partition("\t")
-        for word in [*head.split()[:2], *message.split()]:
-            for oid in _named(word, view):
-                found[oid] = None
+        words = head.split()[:2]
+        if message.startswith("checkout: moving from "):  # git reads these names
+            moved = message[len("checkout: moving from "):].rpartition(" to ")
+            words += [moved[0], moved[2]]
+        for word in words:
+            if word and not set(word) <= _ZEROS:
+                found[word] = None
     return list(found)
-
-
-def _named(word: str, view: dict[str, list[str]], short: bool = False) -> list[str]:
-    """The objects a word of git's state may name: an object id (``short``: or the start
-    of one, as a rebase's todo lists them), or a ref by the names git tries for it
-    (``main``: refs/heads/main)."""
-    if (len(word) in (40, 64) or (short and 4 <= len(word) <= 64)) and set(word) <= HEX:
-        return [] if set(word) <= _ZEROS else [word.lower()]
-    for candidate in (word, f"refs/{word}", f"refs/tags/{word}", f"refs/heads/{word}",
-                      f"refs/remotes/{word}", f"refs/remotes/{word}/HEAD"):
-        if candidate in view:
-            return view[candidate]
-    return []
 
 
 # What git's commands in progress go back to or go on with: `rebase --abort` resets to
 # orig-head, `--continue` picks the todo's commits, `cherry-pick --abort` resets to
 # sequencer/head, `bisect reset` checks out BISECT_START (red team 68). A todo's or done
-# list's commits are compared with their parents: what picking one changes.
+# list's commits are compared with their parents: what picking one changes. A patch series
+# (`git am`: rebase-apply) names no commit for its patches: one the run made or changed is
+# held whole (red team 69).
 _STATES = ("rebase-merge", "rebase-apply", "sequencer", "BISECT_START")
 _PICKED = frozenset({"git-rebase-todo", "git-rebase-todo.backup", "done", "todo"})
+_MOST_WORDS = 4096  # words of one run's state and reflog lines asked of git
+_MOST_FILES = 256  # files of one state directory read
 
 
-def _states(git: str, planned: float, view: dict[str, list[str]]
-            ) -> list[tuple[str, str, list[str], bool]]:
+def _states(git: str, planned: float) -> list[tuple[str, str, list[str] | None, bool]]:
     """Each such state the run made or changed, in the git dir and its worktrees' dirs:
-    (its name, its path, the objects it names, whether they are picked commits)."""
+    (its name, its path, each file's words git may read as commits, whether they are picked
+    commits); words None: held whole (a patch series, a file that is no plain one, too many
+    files or words)."""
     from gatekeep.sandbox.created import _changed_since, _regular
     from gatekeep.sandbox.gitrefs import _worktrees
 
-    found = []
+    found: list[tuple[str, str, list[str] | None, bool]] = []
     for base, prefix in [(git, ""), *_worktrees(git)]:
         for name in _STATES:
             path = os.path.join(base, name)
             if not os.path.lexists(path):
                 continue
-            files = [path] if not os.path.isdir(path) or os.path.islink(path) else [
-                os.path.join(path, entry) for entry in _listed(path)]
+            listed = _listed(path) if os.path.isdir(path) and not os.path.islink(path) else None
+            files = [path] if listed is None else [os.path.join(path, e) for e in listed]
             if not any(_changed_since(p, planned - 1) for p in [path, *files]):
+                continue
+            if name == "rebase-apply" or (listed is not None and len(listed) > _MOST_FILES):
+                found.append((prefix + name, path, None, False))
                 continue
             for file in files:
                 data = _regular(file, 1 << 20)
                 own = os.path.basename(file) in _PICKED
                 text = (data or b"").decode("utf-8", "replace")
                 words = _picked(text) if own else text.split()
-                ids = list(dict.fromkeys(oid for word in words
-                                         for oid in _named(word, view, short=own)))
-                if data is None:  # what it is cannot be read: git may read it
-                    ids = ["0" * 40]
-                found.append((prefix + name, path, ids, own))
+                found.append((prefix + name, path, None if data is None and os.path.lexists(
+                    file) and not os.path.isdir(file) else words, own))
+    return found
+
+
+def _commits(git: str, words: set[str]) -> dict[str, str] | None:
+    """The commit each word names as git reads it (``cat-file`` of ``WORD^{commit}``: an
+    id or a start of one, a ref or a name in the git dir, ``X^0``); words naming none are
+    left out. None when git cannot be run, or past ``_MOST_WORDS`` words."""
+    asked = sorted(w for w in words if w and "\n" not in w and not w.startswith("-"))
+    if not asked:
+        return {}
+    if len(asked) > _MOST_WORDS:
+        return None
+    said = _boxed(git, ["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                  "".join(f"{w}^{{commit}}\n" for w in asked))
+    if said is None:
+        return None
+    found = {}
+    for word, line in zip(asked, os.fsdecode(said).splitlines(), strict=False):
+        oid, _, kind = line.partition(" ")
+        if kind.strip() == "commit" and set(oid) <= HEX:
+            found[word] = oid
     return found
 
 
 def _picked(text: str) -> list[str]:
-    """The commits a todo's lines pick: each line's word after its command (and after a
-    ``-C`` or ``-c``: `merge -C ID`, `fixup -C ID`)."""
+    """What a todo's lines pick: each line's words after its command."""
     found = []
     for line in text.splitlines():
         words = line.split()
         if len(words) >= 2 and not words[0].startswith("#"):
-            found.append(words[2] if words[1] in ("-C", "-c") and len(words) > 2 else words[1])
+            found += words[1:4]
     return found
 
 
@@ -309,7 +344,7 @@ def _in_progress(git: str, planned: float) -> bool:
 
 def _listed(path: str) -> list[str]:
     try:
-        return sorted(os.listdir(path))[:256]
+        return sorted(os.listdir(path))[:_MOST_FILES + 1]
     except OSError:
         return []
 
@@ -342,12 +377,15 @@ _FAILED = "\0failed"
 _MOST_PAIRS = 64  # commits compared after one run; past that, each is taken as changed
 
 
-def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ...]
+def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ...],
+             stashes: Collection[str] = ()
              ) -> dict[tuple[str | None, str], list[tuple[str, str]]] | None:
     """For each (old, new) commit: the protected paths whose content differs, with the new
     object (zeros: none), from ``git diff-tree`` limited to them (places, and agents'
     settings at any depth); old None: the empty tree; ``_FAILED`` for a pair git could not
-    compare, or one past ``_MOST_PAIRS``. None when git cannot be run."""
+    compare, or one past ``_MOST_PAIRS``. A stash's other commits are compared too: `git
+    stash pop` restores its index commit (^2) and writes its untracked files (^3, against
+    nothing). None when git cannot be run."""
     from gatekeep.sandbox.boundary import AGENT_NAMES
 
     ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
@@ -356,6 +394,10 @@ def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ..
     script = "".join(
         f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
         f"{old or EMPTY_TREES[len(new)]} {new} -- \"$@\" || printf '\\0!\\0'; "
+        + (f"for p in 2 3; do if git rev-parse -q --verify {new}^$p >/dev/null; then "
+           f"if [ $p = 3 ]; then b={EMPTY_TREES[len(new)]}; else b={old or EMPTY_TREES[len(new)]};"
+           f" fi; git diff-tree -r -z --no-renames $b {new}^$p -- \"$@\" || "
+           "printf '\\0!\\0'; fi; done; " if new in stashes else "")
         for index, (old, new) in enumerate(ordered[:_MOST_PAIRS])
         if set(new) <= HEX and (old is None or set(old.rstrip("^")) <= HEX))
     said = _boxed(git, ["sh", "-c", script, "sh", *specs], "")
@@ -487,6 +529,17 @@ def _hold_state(box: Boundary, record: Refs, move: _Move, changed: list[str]) ->
             f"differ ({_visible_text(', '.join(changed))}): git's --abort, --continue or "
             f"bisect reset would check it out; "
             f"{_hold(move.state, box.tree, box.git_roots, _CHECK)}\n")
+
+
+def _hold_whole(box: Boundary, record: Refs, label: str, path: str) -> str:
+    """A command in progress gatekeep cannot check (a patch series: what `git am
+    --continue` applies is in its patches)."""
+    from gatekeep.sandbox.created import _hold, _shown, _visible_text
+
+    return (f"gatekeep: warning: the command left {_visible_text(label)} (in "
+            f"{_shown(record.git, box.tree)}), which git's --abort, --continue or bisect "
+            f"reset would follow and gatekeep could not check; "
+            f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
 
 
 def _hold_log(box: Boundary, record: Refs, path: str, how: str) -> str:

@@ -281,3 +281,90 @@ def test_a_worktree_of_the_operators_branch_keeps_its_head(sandbox: Sandbox,
     ran = sandbox.gatekeep("run", "-c", "make")
     assert "warning" not in ran.stderr, ran.stderr
     assert (work / ".git" / "worktrees" / "wt2" / "HEAD").exists()
+
+
+# -- red team 69 ---------------------------------------------------------------------------
+
+@needs_bwrap
+def test_a_second_word_in_a_ref_file_is_not_the_operators(sandbox: Sandbox,
+                                                          work: Path) -> None:
+    """F1: git reads `H C` as H; the commits the operator had once took C too."""
+    _run(sandbox, work, "echo \"$$(git rev-parse HEAD) $$c\" > .git/refs/heads/other")
+    time.sleep(1.2)
+    stderr = _again(sandbox, work, "git update-ref refs/heads/feature $$c")
+    assert "moved refs/heads/feature" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("recipe", [
+    # F2: git finds EVIL in the git dir
+    "echo $$c > .git/EVIL && m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 "
+    "+0000\\tcheckout: moving from EVIL to main\\n' $$m $$m >> .git/logs/HEAD",
+    # F3: what git reads as a commit, written otherwise
+    "echo $$c^0 > .git/BISECT_START",
+    "mkdir -p .git/rebase-merge && echo \"pick $$c^0 x\" > .git/rebase-merge/git-rebase-todo",
+    "mkdir -p .git/rebase-merge && echo \"$$c^0\" > .git/rebase-merge/orig-head",
+    # F6: a patch series in progress names no commit
+    "mkdir -p .git/rebase-apply && echo 1 > .git/rebase-apply/next && "
+    "echo 1 > .git/rebase-apply/last",
+])
+def test_what_git_reads_as_a_commit_is_asked_of_git(sandbox: Sandbox, work: Path,
+                                                    recipe: str) -> None:
+    _git("checkout", "-q", "feature", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    stderr = _run(sandbox, work, recipe)
+    assert "gatekeep: warning" in stderr, stderr
+    assert _checked_out(work, "-") == "{}\n"
+    assert not any((work / ".git" / state).exists()
+                   for state in ("BISECT_START", "rebase-merge", "rebase-apply"))
+
+
+@needs_bwrap
+def test_a_checkout_line_before_the_last_is_seen(sandbox: Sandbox, work: Path) -> None:
+    """F4: the operator committed after their last checkout; the run rewrites that line
+    to the same length, keeping the reflog's last bytes."""
+    _git("checkout", "-q", "feature", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    (work / "a.txt").write_text("more\n")
+    _git("commit", "-qam", "more", cwd=work)
+    feature = _git("rev-parse", "feature", cwd=work).strip()
+    (work / "swap.py").write_text(
+        "import sys\n"
+        "p = '.git/logs/HEAD'\n"
+        "data = open(p).read()\n"
+        f"at = data.rindex('checkout: moving from main to feature')\n"
+        f"data = data[:at] + data[at:].replace('{feature}', sys.argv[1], 2)\n"
+        "open(p, 'r+').write(data)\n")
+    stderr = _run(sandbox, work, "python3 swap.py $$c")
+    assert "the reflog logs/HEAD" in stderr, stderr
+
+
+@needs_bwrap
+def test_a_stashs_untracked_files_are_looked_at(sandbox: Sandbox, work: Path) -> None:
+    """F5: the stash's own tree is HEAD's; its third parent holds the agent's file."""
+    (work / "stash.sh").write_text(
+        "set -e\nexport GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x GIT_COMMITTER_NAME=t "
+        "GIT_COMMITTER_EMAIL=t@x\nexport GIT_INDEX_FILE=$(mktemp -u)\n"
+        "b=$(echo agent | git hash-object -w --stdin)\n"
+        "git update-index --add --cacheinfo \"100644,$b,.claude/settings.local.json\"\n"
+        "u=$(git commit-tree $(git write-tree) -m untracked)\nunset GIT_INDEX_FILE\n"
+        "i=$(git commit-tree HEAD^{tree} -p HEAD -m index)\n"
+        "w=$(git commit-tree HEAD^{tree} -p HEAD -p $i -p $u -m WIP)\n"
+        "git update-ref refs/stash $w\n")
+    (work / "Makefile").write_text("all:\n\tsh stash.sh\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "refs/stash" in ran.stderr, ran.stderr
+    subprocess.run(["git", "stash", "pop"], cwd=work, check=False, capture_output=True,
+                   timeout=60)
+    assert not (work / ".claude" / "settings.local.json").exists()
+
+
+def test_a_parent_of_a_protected_path_counts_as_it() -> None:
+    """F7: `.github` a link in the commit leads git's checkout into `.github/hooks`."""
+    from gatekeep.sandbox.movedrefs import _protected
+
+    assert _protected(".github", (".github/hooks",))
+    assert _protected("pkg/.claude/settings.json", ())
+    assert not _protected("src/main.py", (".github/hooks",))
