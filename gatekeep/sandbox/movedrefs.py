@@ -303,16 +303,17 @@ def _commits(git: str, words: set[str]) -> dict[str, str] | None:
     """The commit each word names as git reads it (``cat-file`` of ``WORD^{commit}``: an
     id or a start of one, a ref or a name in the git dir, ``X^0``); words naming none are
     left out. None when git cannot be run, or past ``_MOST_WORDS`` words."""
-    asked = sorted(w for w in words if w and "\n" not in w and not w.startswith("-"))
+    found = {w: w.lower() for w in words if len(w) in (40, 64) and set(w) <= HEX}  # ids
+    asked = sorted(w for w in words if w and w not in found and "\n" not in w
+                   and not w.startswith("-"))
     if not asked:
-        return {}
+        return found  # the usual case (a commit's reflog lines): git is not run
     if len(asked) > _MOST_WORDS:
         return None
     said = _boxed(git, ["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
                   "".join(f"{w}^{{commit}}\n" for w in asked))
     if said is None:
         return None
-    found = {}
     for word, line in zip(asked, os.fsdecode(said).splitlines(), strict=False):
         oid, _, kind = line.partition(" ")
         if kind.strip() == "commit" and set(oid) <= HEX:
