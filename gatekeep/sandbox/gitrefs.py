@@ -11,6 +11,10 @@ import os
 from gatekeep.sandbox.gitdirs import Unreadable, regular
 from gatekeep.sandbox.records import NamedTuple
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 # The refs git keeps beside refs/ in a git dir, and in each of its worktrees' dirs
 PSEUDO = ("HEAD", "ORIG_HEAD", "FETCH_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD",
           "REBASE_HEAD", "AUTO_MERGE", "BISECT_HEAD")
@@ -54,20 +58,10 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
     if len(found) > MOST_REFS:
         return None
     found[PACKED] = _stamp(packed_path)
-    pending = [os.path.join(git, "refs")]
-    while pending:
-        try:
-            with os.scandir(pending.pop()) as listing:
-                entries = list(listing)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(entry.path)
-            elif len(found) >= MOST_REFS:
-                return None
-            else:
-                found[os.path.relpath(entry.path, git)] = _value(entry.path)
+    for entry in _files([os.path.join(git, "refs")]):
+        if len(found) >= MOST_REFS:
+            return None
+        found[os.path.relpath(entry.path, git)] = _value(entry.path)
     for directory, prefix in [(git, ""), *_worktrees(git)]:
         for name in PSEUDO:
             path = os.path.join(directory, name)
@@ -79,13 +73,29 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
 def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
     """Each reflog of ``git`` (``logs/...``, and each worktree's ``logs/HEAD``): its path
     in the git dir, inode, size and what its last ``TAIL`` bytes are (a link: size -1 and
-    its target),
-    so that lines put before the end are told from lines added after it. None past
-    ``MOST_REFS`` of them."""
-    found: list[tuple[str, int, int, str]] = []
+    its target), so that lines put before the end are told from lines added after it.
+    None past ``MOST_REFS`` of them."""
     tops = [os.path.join(git, "logs"), *(os.path.join(d, "logs") for d, _ in _worktrees(git))]
-    pending = [top for top in tops if not os.path.islink(top)]
-    found += [_link(git, top) for top in tops if os.path.islink(top)]
+    found = [_link(git, top) for top in tops if os.path.islink(top)]
+    for entry in _files([top for top in tops if not os.path.islink(top)]):
+        if len(found) >= MOST_REFS:
+            return None
+        if entry.is_symlink():
+            found.append(_link(git, entry.path))
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size,
+                      tail(entry.path, info.st_size)))
+    return tuple(sorted(found))
+
+
+def _files(tops: list[str]) -> Iterator[os.DirEntry[str]]:
+    """Every entry below ``tops`` that is no directory, links not followed, without
+    recursion."""
+    pending = list(tops)
     while pending:
         try:
             with os.scandir(pending.pop()) as listing:
@@ -95,19 +105,8 @@ def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 pending.append(entry.path)
-                continue
-            if len(found) >= MOST_REFS:
-                return None
-            if entry.is_symlink():
-                found.append(_link(git, entry.path))
-                continue
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size,
-                          tail(entry.path, info.st_size)))
-    return tuple(sorted(found))
+            else:
+                yield entry
 
 
 TAIL = 1 << 16  # bytes of a reflog's end compared after the run

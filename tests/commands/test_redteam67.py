@@ -84,21 +84,6 @@ def test_a_ref_git_reads_otherwise_is_still_put_back(sandbox: Sandbox, work: Pat
 
 
 @needs_bwrap
-@pytest.mark.parametrize("then", [
-    # F3: `git checkout -` reads the last "moving from X" line of HEAD's reflog
-    "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\tcheckout: moving "
-    "from %s to main\\n' $$m $$m $$c >> .git/logs/HEAD",
-])
-def test_a_reflog_line_naming_the_agents_commit_is_cut_off(sandbox: Sandbox, work: Path,
-                                                           then: str) -> None:
-    _git("checkout", "-q", "feature", cwd=work)
-    _git("checkout", "-q", "main", cwd=work)
-    stderr = _run(sandbox, work, then)
-    assert "cut them off" in stderr, stderr
-    assert _checked_out(work, "-") == "{}\n"
-
-
-@needs_bwrap
 def test_a_reflog_the_run_rewrote_is_moved_aside(sandbox: Sandbox, work: Path) -> None:
     """F3: `git reset --hard HEAD@{1}` takes the newest line's old object."""
     stderr = _run(sandbox, work, "echo more >> a.txt && git -c user.name=t -c "
@@ -298,6 +283,9 @@ def test_a_second_word_in_a_ref_file_is_not_the_operators(sandbox: Sandbox,
 
 @needs_bwrap
 @pytest.mark.parametrize("recipe", [
+    # red team 67 F3: `git checkout -` reads the last "moving from X" line of HEAD's reflog
+    "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\tcheckout: moving "
+    "from %s to main\\n' $$m $$m $$c >> .git/logs/HEAD",
     # F2: git finds EVIL in the git dir
     "echo $$c > .git/EVIL && m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 "
     "+0000\\tcheckout: moving from EVIL to main\\n' $$m $$m >> .git/logs/HEAD",
