@@ -63,11 +63,24 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
             return None
         found[os.path.relpath(entry.path, git)] = _value(entry.path)
     for directory, prefix in [(git, ""), *_worktrees(git)]:
-        for name in PSEUDO:
-            path = os.path.join(directory, name)
-            if os.path.lexists(path):
-                found[prefix + name] = _value(path, whole=name in LISTS)
+        for name in pseudo_names(directory):
+            found[prefix + name] = _value(os.path.join(directory, name), whole=name in LISTS)
     return tuple(sorted(found.items()))
+
+
+_CAPS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+
+def pseudo_names(directory: str) -> list[str]:
+    """The names git reads as refs at the top of a git dir: ``PSEUDO``, and every other
+    name in capitals and underscores there (git finds ``$GIT_DIR/EVIL`` for `EVIL`)."""
+    try:
+        with os.scandir(directory) as entries:
+            named = [e.name for e in entries if set(e.name) <= _CAPS
+                     and not e.is_dir(follow_symlinks=False)]
+    except OSError:
+        named = []
+    return sorted({*named, *(n for n in PSEUDO if os.path.lexists(os.path.join(directory, n)))})
 
 
 def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
@@ -88,7 +101,7 @@ def logs(git: str) -> tuple[tuple[str, int, int, str], ...] | None:
         except OSError:
             continue
         found.append((os.path.relpath(entry.path, git), info.st_ino, info.st_size,
-                      tail(entry.path, info.st_size)))
+                      ends(entry.path, info.st_size)))
     return tuple(sorted(found))
 
 
@@ -116,17 +129,28 @@ def tail(path: str, size: int) -> str:
     """What the ``TAIL`` bytes of ``path`` before ``size`` are: their length and Python's
     hash of them (keyed for this process and the keeper it forks, so that no content can
     be made to match it); "" when unreadable."""
+    return ends(path, size).split(" ", 1)[0]
+
+
+def ends(path: str, size: int) -> str:
+    """``tail`` of ``path`` before ``size``, then the offset where its last line starts
+    and the ``tail`` before that offset (`git stash pop` drops a reflog's newest line)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return ""
     try:
-        data = os.pread(fd, min(TAIL, size), max(size - TAIL, 0))
+        start = max(size - 2 * TAIL, 0)
+        data = os.pread(fd, size - start, start)
     except OSError:
         return ""
     finally:
         os.close(fd)
-    return f"{len(data)}:{hash(data)}"
+    last = start + data.rfind(b"\n", 0, max(len(data) - 1, 0)) + 1 if size else 0
+    before = data[max(last - start - TAIL, 0):last - start] if last - start >= min(
+        TAIL, last) else None
+    said = f"{min(TAIL, size)}:{hash(data[-TAIL:] if data else b'')}"
+    return said if before is None else f"{said} {last} {len(before)}:{hash(before)}"
 
 
 def _link(git: str, path: str) -> tuple[str, int, int, str]:
@@ -164,7 +188,7 @@ def _value(path: str, whole: bool = False) -> str:
         except OSError:
             return "?"
     try:
-        data = regular(path, 1 << 16, follow=False)
+        data = regular(path, 1 << 24 if whole else 1 << 16, follow=False)
     except Unreadable:
         return "?"
     if data is None:
@@ -196,8 +220,9 @@ def odd(values: dict[str, str]) -> bool:
     symbolic ref to a name not among them, a name twice in packed-refs, what is no ref):
     then git's own view is asked after every run."""
     for name, value in values.items():
-        if name == PACKED or (name in LISTS and value):
-            continue
+        if name == PACKED or (name in LISTS and value) or not (
+                name.startswith("refs/") or name.rpartition("/")[2] in PSEUDO):
+            continue  # (another name in capitals: compared when it changes)
         if value.startswith(("link:", "?")) or (
                 " " in value.strip() and not value.startswith("ref:")):
             return True  # a link, no file, or a name packed twice

@@ -28,7 +28,6 @@ from gatekeep.sandbox.gitrefs import (
     HEX,
     LISTS,
     MOST_REFS,
-    PSEUDO,
     Refs,
     logs,
     refs,
@@ -47,6 +46,7 @@ HELD = "refs/gatekeep-held/"
 EMPTY_TREES = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
                64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}
 _ZEROS = frozenset("0")
+_CAPS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _MOST_LOG = 1 << 24  # bytes of a reflog's new lines read
 _CHECK = "check it before moving it back"
 
@@ -101,8 +101,8 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     current = dict(after)
     moves = []
     for name, ids in view.items():
-        if name.startswith("refs/replace/"):  # replace refs: created.py
-            continue
+        if name.startswith(("refs/replace/", "refs/notes/")):  # replace refs: created.py;
+            continue  # a note's tree is never checked out
         if _is_head(name) and before.get(name, "").startswith("ref:") and \
                 current.get(name) == before[name]:
             continue  # the branch it names moved: that branch is looked at
@@ -140,7 +140,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
                   dict.fromkeys(commits[w] for w in words if w in commits) if oid not in known]
     if not moves:
         return lines
-    stashes = {m.new for m in moves if m.name in ("refs/stash", "logs/refs/stash")}
+    stashes = {m.new for m in moves if m.name in _STASHES or m.name.endswith("/autostash")}
     changes = _changes(record.git, {(m.old, m.new) for m in moves}, record.places, stashes)
     if changes is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
@@ -149,10 +149,9 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     staged = {entry[0]: entry[2] for entry in record.staged if len(entry) == 4}
     done: set[str] = set()
     for move in moves:
-        changed = [path if path != _FAILED else "(a commit git could not read)"
-                   for path, blob in changes.get((move.old, move.new), [])
-                   if path == _FAILED or (_protected(path, record.places)
-                                          and blob != staged.get(path, _none(blob)))]
+        changed = [_SAID.get(path, path) for path, blob in changes.get((move.old, move.new), [])
+                   if path in _SAID or (_protected(path, record.places)
+                                        and blob != staged.get(path, _none(blob)))]
         if not changed or move.name in done:
             continue
         done.add(move.name)
@@ -168,13 +167,19 @@ def _check(box: Boundary, record: Refs) -> list[str]:
 
 
 def _pseudo(name: str) -> bool:
-    """A pseudo ref of the git dir or of one of its worktrees (``worktrees/X/HEAD``)."""
-    return name in PSEUDO or (name.startswith("worktrees/") and name.count("/") == 2
-                              and name.rpartition("/")[2] in PSEUDO)
+    """A name git reads as a ref at the top of the git dir or of one of its worktrees'
+    (``ORIG_HEAD``, ``worktrees/X/HEAD``, any name in capitals: ``gitrefs.pseudo_names``)."""
+    last = name.rpartition("/")[2]
+    return bool(last) and set(last) <= _CAPS and (
+        "/" not in name or (name.startswith("worktrees/") and name.count("/") == 2))
 
 
 def _is_head(name: str) -> bool:
     return name == "HEAD" or (name.startswith("worktrees/") and name.endswith("/HEAD"))
+
+
+_SAID = {"\0failed": "(a commit git could not read)",
+         "\0unchecked": "(not compared: more commits moved in one run than gatekeep compares)"}
 
 
 def _none(blob: str) -> str:
@@ -219,13 +224,22 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
                 rewritten.append(path)
         elif known is None and size <= _MOST_LOG:
             grown.append((path, 0))
+        elif known is not None and _dropped_newest(os.path.join(record.git, path), size,
+                                                    known[2]):
+            continue  # its newest line taken off, the rest as it was (`git stash pop`)
         elif known is None or known[0] != inode or size < known[1] or \
                 size - known[1] > _MOST_LOG or \
-                tail(os.path.join(record.git, path), known[1]) != known[2]:
+                tail(os.path.join(record.git, path), known[1]) != known[2].split(" ")[0]:
             rewritten.append(path)
         elif size > known[1]:
             grown.append((path, known[1]))
     return grown, rewritten
+
+
+def _dropped_newest(path: str, size: int, ends: str) -> bool:
+    """Whether the reflog is what it was without its newest line (``gitrefs.ends``)."""
+    parts = ends.split(" ")
+    return len(parts) == 3 and parts[1] == str(size) and tail(path, size) == parts[2]
 
 
 def _logged(path: str, start: int) -> list[str] | None:
@@ -375,7 +389,11 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
 
 
 _FAILED = "\0failed"
-_MOST_PAIRS = 64  # commits compared after one run; past that, each is taken as changed
+_MOST_PAIRS = 512  # commits compared after one run; past that, each is taken as changed
+_UNCHECKED = "\0unchecked"
+# what names stashes: `stash pop`, and a merge's or rebase's own stash, which `--abort`
+# applies (its untracked files too)
+_STASHES = ("refs/stash", "logs/refs/stash", "MERGE_AUTOSTASH")
 
 
 def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ...],
@@ -390,8 +408,9 @@ def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ..
     from gatekeep.sandbox.boundary import AGENT_NAMES
 
     ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
-    specs = [*places, *(f":(glob)**/{name}{tail}" for name in sorted(AGENT_NAMES)
-                        for tail in ("", "/**"))]
+    parents = {place.rsplit("/", i)[0] for place in places for i in range(1, place.count("/") + 1)}
+    specs = [*places, *sorted(parents),  # a link at a parent leads git into the place
+             *(f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**"))]
     script = "".join(
         f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
         f"{old or EMPTY_TREES[len(new)]} {new} -- \"$@\" || printf '\\0!\\0'; "
@@ -405,7 +424,7 @@ def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ..
     if said is None:
         return None
     found: dict[tuple[str | None, str], list[tuple[str, str]]] = {
-        pair: [(_FAILED, "")] for pair in ordered[_MOST_PAIRS:]}
+        pair: [(_UNCHECKED, "")] for pair in ordered[_MOST_PAIRS:]}
     current: list[tuple[str, str]] = []
     words = os.fsdecode(said).split("\0")
     at = 0

@@ -240,7 +240,7 @@ def test_a_linked_reflog_directory_is_moved_aside(sandbox: Sandbox, work: Path) 
 def test_a_command_in_progress_going_to_the_agents_commit_is_held(
         sandbox: Sandbox, work: Path, state: str, recipe: str) -> None:
     stderr = _run(sandbox, work, recipe)
-    assert f"left {state}" in stderr, stderr
+    assert state in stderr and "protected files differ" in stderr, stderr
     assert not (work / ".git" / state).exists()
 
 
@@ -356,3 +356,53 @@ def test_a_parent_of_a_protected_path_counts_as_it() -> None:
     assert _protected(".github", (".github/hooks",))
     assert _protected("pkg/.claude/settings.json", ())
     assert not _protected("src/main.py", (".github/hooks",))
+
+
+# -- red team 70 ---------------------------------------------------------------------------
+
+@needs_bwrap
+def test_a_name_in_capitals_made_later_is_a_ref(sandbox: Sandbox, work: Path) -> None:
+    """F4: the checkout line names EVIL in one run, EVIL is written in the next."""
+    _git("checkout", "-q", "feature", cwd=work)
+    _git("checkout", "-q", "main", cwd=work)
+    _run(sandbox, work, "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 "
+         "+0000\\tcheckout: moving from EVIL to main\\n' $$m $$m >> .git/logs/HEAD")
+    time.sleep(1.2)
+    stderr = _again(sandbox, work, "echo $$c > .git/EVIL")
+    assert "made EVIL" in stderr, stderr
+    assert not (work / ".git" / "EVIL").exists()
+
+
+@needs_bwrap
+def test_a_link_at_a_protected_paths_parent_is_looked_at(sandbox: Sandbox,
+                                                        work: Path) -> None:
+    """F1: `.github` a link in the commit: git writes through it into `.github/hooks`."""
+    (work / ".github" / "hooks").mkdir(parents=True)
+    (work / ".github" / "hooks" / "hooks.json").write_text("{}\n")
+    _git("add", ".github", cwd=work)
+    _git("commit", "-qm", "hooks", cwd=work)
+    (work / "link.sh").write_text(
+        "set -e\nexport GIT_INDEX_FILE=$(mktemp -u)\ngit read-tree HEAD\n"
+        "git rm -q --cached -r .github\n"
+        "l=$(printf evil | git hash-object -w --stdin)\n"
+        "git update-index --add --cacheinfo \"120000,$l,.github\"\n"
+        "t=$(git write-tree)\nrm -f $GIT_INDEX_FILE\nunset GIT_INDEX_FILE\n"
+        "git update-ref refs/heads/feature $(GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@x "
+        "GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@x git commit-tree $t -p HEAD -m x)\n")
+    (work / "Makefile").write_text("all:\n\tsh link.sh\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "moved refs/heads/feature" in ran.stderr, ran.stderr
+
+
+@needs_bwrap
+def test_a_stash_popped_in_the_box_keeps_the_others(sandbox: Sandbox, work: Path) -> None:
+    """F6: `git stash pop` rewrites the stash's reflog without its newest line."""
+    for text in ("one\n", "two\n"):
+        (work / "a.txt").write_text(text)
+        _git("stash", "-q", cwd=work)
+    (work / "Makefile").write_text("all:\n\tgit stash pop -q\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert len(_git("stash", "list", cwd=work).splitlines()) == 1
