@@ -152,9 +152,9 @@ def _check(box: Boundary, record: Refs) -> list[str]:
         changed = [_SAID.get(path, path) for path, blob in changes.get((move.old, move.new), [])
                    if path in _SAID or (_protected(path, record.places)
                                         and blob != staged.get(path, _none(blob)))]
-        if not changed or move.name in done:
+        if not changed or (move.state or move.name) in done:
             continue
-        done.add(move.name)
+        done.add(move.state or move.name)
         if move.state:
             lines.append(_hold_state(box, record, move, changed))
         elif move.log:
@@ -308,8 +308,10 @@ def _states(git: str, planned: float) -> list[tuple[str, str, list[str] | None, 
                 own = os.path.basename(file) in _PICKED
                 text = (data or b"").decode("utf-8", "replace")
                 words = _picked(text) if own else text.split()
-                found.append((prefix + name, path, None if data is None and os.path.lexists(
-                    file) and not os.path.isdir(file) else words, own))
+                stash = "/autostash" if os.path.basename(file) == "autostash" else ""
+                found.append((prefix + name + stash, path, None if data is None and
+                              os.path.lexists(file) and not os.path.isdir(file) else words,
+                              own))
     return found
 
 
