@@ -64,8 +64,8 @@ def test_deny_output(sandbox):
     assert sandbox.decision_text(result.stdout) == (
         "DENY  git push --force\n"
         "- deny  git push --force\n"
-        "          force-push: git push --force: connects to another machine or a network "
-        "service (network)\n"
+        "          force-push: git push --force: replaces commits a branch already has "
+        "(rewrites-history); connects to another machine or a network service (network)\n"
         "          instead: push to a new branch and open a pull request\n"
         "policy: builtin:default\n"
     )
