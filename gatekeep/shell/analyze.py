@@ -296,7 +296,8 @@ class _State:
                 if word.value is not None and word.value.startswith(prefix):
                     writes.append(word._replace(value=word.value[len(prefix):]))
         if spec_now.script is not None:
-            hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals))
+            hazards.extend(scripts.check(spec_now.script, parsed.options, parsed.positionals,
+                                         [w.value for w in segment.argv[1:]]))
         if spec.hazard or spec_now.hazard:
             hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}") for s in (
                 (spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
@@ -327,7 +328,7 @@ class _State:
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
-        if unknown_input and not spec_now.says_only:  # `xargs echo` opens no file it is given
+        if unknown_input and not _opens_nothing(spec_now):  # `xargs echo`
             invocation = invocation._replace(hazards=invocation.hazards + (Hazard(
                 "input-names", f"{extra_args} gives {program} file names from its input, "
                 "which gatekeep cannot see: they may name protected files"),))
@@ -907,6 +908,12 @@ def _files_of(spec: ProgramSpec, options: list[Option], operands: list[Word]) ->
             for o in options):
         return operands[1:]
     return operands
+
+
+def _opens_nothing(spec: ProgramSpec) -> bool:
+    """Whether words from input can only be said by the program: it says only, and none of
+    its options takes a value (`xargs date` may be given `-f FILE` or a date to set)."""
+    return spec.says_only and not (spec.value_options or spec.reads or spec.writes)
 
 
 def _plain(spec: ProgramSpec, option: str, value: Word | None) -> bool:

@@ -20,8 +20,10 @@ _SED_S_FLAGS = set("gpiImM0123456789")
 
 
 def check(language: str, options: tuple[Option, ...] | list[Option],
-          positionals: tuple[Word, ...] | list[Word]) -> Iterator[Hazard]:
-    """Hazards of the script given to ``sed`` or ``awk``."""
+          positionals: tuple[Word, ...] | list[Word],
+          words: list[str | None] | None = None) -> Iterator[Hazard]:
+    """Hazards of the script given to ``sed`` or ``awk`` (``words``: the program's own, as
+    written: sed's in-place suffix is attached to its option)."""
     checker: Callable[[str], str | None] = _sed if language == "sed" else _awk
     inline = {"sed": ("-e", "--expression"), "awk": ("-e", "--source")}[language]
     files = {"sed": ("-f", "--file"), "awk": ("-f", "--file", "-E", "--exec")}[language]
@@ -29,6 +31,9 @@ def check(language: str, options: tuple[Option, ...] | list[Option],
     if any(o.name in files for o in options):
         yield Hazard("script-file", f"{language} runs a program from a file")
         return
+    if language == "sed" and any(_backup_elsewhere(w) for w in words or ()):
+        yield Hazard("writes", "sed -i's backup suffix names another directory, where each "
+                     "file's original is moved")
     if not scripts and positionals:
         scripts = [positionals[0]]
     for script in scripts:
@@ -38,6 +43,18 @@ def check(language: str, options: tuple[Option, ...] | list[Option],
         problem = checker(script.value)
         if problem is not None:
             yield Hazard("script", f"{language} program {script.value!r}: {problem}")
+
+
+def _backup_elsewhere(word: str | None) -> bool:
+    """Whether a sed word is an in-place option whose suffix holds a ``/`` (GNU sed puts
+    the backup there, ``*`` standing for the file's name: `-i'.git/hooks/*'`). A word
+    known only at run time is the dynamic-option hazard's."""
+    if word is None:
+        return False
+    if word.startswith("--"):
+        name, given, suffix = word.partition("=")
+        return bool(given) and "--in-place".startswith(name) and len(name) > 3 and "/" in suffix
+    return word.startswith("-") and "i" in word[1:] and "/" in word.split("i", 1)[1]
 
 
 def _sed(script: str) -> str | None:
@@ -157,11 +174,10 @@ _AWK_STRING = on_use(r'"(?:[^"\\]|\\.)*"')
 # a function a string names (`@f("env")`)
 _AWK_UNSAFE_NAMES = on_use(r"\bsystem\b|\bgetline\b|\bclose\b|\bfflush\b|\bENVIRON\b"
                            r"|\bPROCINFO\b|\bARGV\b|\bARGC\b|\bSYMTAB\b|\bFUNCTAB\b|@")
-# pipes anywhere, outside strings (`print "a | b"` is text); `>` is an output redirection
-# only in a print or printf statement, outside parentheses (`NR>1`, `if ($2 > 3)` and
-# `print ($1 > 2)` compare)
+# pipes anywhere, outside strings (`print "a | b"` is text); `>` redirects only a print
+# or printf's output (`NR>1` and `if ($2 > 3)` before any print compare)
 _AWK_UNSAFE_OPERATORS = on_use(r"\|")
-_AWK_PRINTING = on_use(r"\bprintf?\b|[(){};\n]|>")
+_AWK_PRINTING = on_use(r"\bprintf?\b")
 
 
 def _awk(program: str) -> str | None:
@@ -180,21 +196,9 @@ def _awk(program: str) -> str | None:
 
 
 def _redirects(code: str) -> bool:
-    """Whether a print or printf statement of ``code`` sends its output to a file: a ``>``
-    in it, outside the parentheses it opened (``print $1 > "f"``, ``printf("%s", x) >
-    out``); elsewhere ``>`` compares."""
-    depth, printing = 0, None
-    for match in _AWK_PRINTING.finditer(code):
-        part = match.group(0)
-        if part in ("print", "printf"):
-            printing = depth
-        elif part == "(":
-            depth += 1
-        elif part == ")":
-            depth = max(depth - 1, 0)
-        elif part == ">":
-            if printing is not None and depth <= printing:
-                return True
-        else:  # the statement ends
-            printing = None
-    return False
+    """Whether ``code`` may send a print's output to a file: a ``>`` anywhere after its
+    first ``print`` or ``printf``. Only those redirect, so a ``>`` before any (`NR>1 {...
+    print}`, `$2 > 3`, `if ($2 > 3) print $1`) compares; after one, where a statement ends
+    is not told (a string may hold `;` or `)`, a newline may continue it: red team 71)."""
+    first = _AWK_PRINTING.search(code)
+    return first is not None and ">" in code[first.end():]

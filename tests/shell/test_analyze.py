@@ -676,9 +676,9 @@ def test_a_code_path_not_of_literal_paths_for_one_command_is_a_hazard(
 
 
 @pytest.mark.parametrize(("source", "asked"), [
-    # `>` compares in patterns, conditions and parenthesized expressions
+    # `>` compares before any print (after one, where its statement ends is not told)
     ("awk 'NR>1 {sum+=$2} END {print sum}' f", False), ("awk '$2 > 3' f", False),
-    ("awk '{ if ($2 > 3) print $1 }' f", False), ("awk '{print ($1 > 2)}' f", False),
+    ("awk '{ if ($2 > 3) print $1 }' f", False), ("awk '{print ($1 > 2)}' f", True),
     ("awk '{x = $1 >= 2; print x}' f", False),
     # and redirects the output of a print or printf statement
     ("awk '{print $1 > \"/tmp/x\"}' f", True), ("awk '{print > \"out\"}' f", True),
