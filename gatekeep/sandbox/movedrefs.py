@@ -17,7 +17,9 @@ path (one the box kept, or an agent's or hook runner's settings anywhere in the 
 other than what the index held for it, is put back (a new one removed) and the run's commit
 kept as ``refs/gatekeep-held/NAME``; a FETCH_HEAD or MERGE_HEAD naming one is moved aside;
 reflog lines the run appended that name one are cut off, and a reflog the run rewrote is
-moved aside (red team 67).
+moved aside (red team 67). A rebase, cherry-pick or bisect in progress that the run made or
+changed, going to such a commit, is moved aside; every word git may read as a commit there,
+and in a reflog's checkout line, is read by git itself (red teams 68 to 70).
 """
 
 from __future__ import annotations
@@ -132,9 +134,12 @@ def _check(box: Boundary, record: Refs) -> list[str]:
             continue
         moves += [_Move(path, oid, head, log=path) for oid in dict.fromkeys(
             commits[w] for w in words if w in commits) if oid not in known]
+    held: set[str] = set()
     for label, path, words, own in states:
         if commits is None or words is None:
-            lines.append(_hold_whole(box, record, label, path))
+            if path not in held:
+                held.add(path)
+                lines.append(_hold_whole(box, record, label, path))
             continue
         moves += [_Move(label, oid, f"{oid}^" if own else head, state=path) for oid in
                   dict.fromkeys(commits[w] for w in words if w in commits) if oid not in known]
@@ -147,7 +152,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
                 "run git to check what they hold: check them before checking one out\n"]
     staged = {entry[0]: entry[2] for entry in record.staged if len(entry) == 4}
-    done: set[str] = set()
+    done: set[str] = set(held)
     for move in moves:
         changed = [_SAID.get(path, path) for path, blob in changes.get((move.old, move.new), [])
                    if path in _SAID or (_protected(path, record.places)
@@ -176,10 +181,6 @@ def _pseudo(name: str) -> bool:
 
 def _is_head(name: str) -> bool:
     return name == "HEAD" or (name.startswith("worktrees/") and name.endswith("/HEAD"))
-
-
-_SAID = {"\0failed": "(a commit git could not read)",
-         "\0unchecked": "(not compared: more commits moved in one run than gatekeep compares)"}
 
 
 def _none(blob: str) -> str:
@@ -393,6 +394,8 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
 _FAILED = "\0failed"
 _MOST_PAIRS = 512  # commits compared after one run; past that, each is taken as changed
 _UNCHECKED = "\0unchecked"
+_SAID = {_FAILED: "(a commit git could not read)",
+         _UNCHECKED: "(not compared: more commits moved in one run than gatekeep compares)"}
 # what names stashes: `stash pop`, and a merge's or rebase's own stash, which `--abort`
 # applies (its untracked files too)
 _STASHES = ("refs/stash", "logs/refs/stash", "MERGE_AUTOSTASH")
