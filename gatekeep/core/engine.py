@@ -1429,7 +1429,8 @@ def _named(text: str) -> list[str]:
         found.append(text.split("=", 1)[1])
     if text.startswith("-") and not text.startswith("--") and len(text) > 2:
         found.append(text[2:])
-    return [t for t in found if t]
+    # bash expands no `~` inside a word (`--file=~/x` names ./~/x): a relative path
+    return [t if t is text or not t.startswith("~") else "./" + t for t in found if t]
 
 
 def liftable(rule: str) -> bool:
