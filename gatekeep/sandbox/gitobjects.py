@@ -22,6 +22,8 @@ from gatekeep.sandbox.gitinodes import renewed
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
 if TYPE_CHECKING:
+    import subprocess
+
     from gatekeep.sandbox.boundary import Boundary
 
 _HEX = frozenset("0123456789abcdef")
@@ -246,38 +248,42 @@ def _verified(index: str, object_format: str) -> bool | None:
     name its content's hash, the index the pack's own), run in a box that writes nothing,
     reaches nothing and reads no repository's settings, with limits; None when it cannot be
     run or runs past its time."""
+    git = git_program()
+    done = None if git is None else sealed(
+        [git, "index-pack", "--verify", f"--object-format={object_format}",
+         index[:-4] + ".pack"], [os.path.dirname(index)])
+    return None if done is None else done.returncode == 0
+
+
+def sealed(argv: list[str], shown: list[str], given: bytes = b"",
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes] | None:
+    """``argv`` run from ``/`` (no repository found there) in a box that writes nothing,
+    reaches nothing and reads no settings of the operator's git, ``shown`` read-only, with
+    the limits of ``_limited`` and the system-call filter, given ``given``; None when the
+    box cannot be made or it runs past its time."""
     import subprocess
 
     from gatekeep.sandbox import bwrap, seccomp
     from gatekeep.sandbox.spec import BWRAP
 
     program = bwrap.find(BWRAP)
-    git = _git()
-    if program is None or git is None:
-        return None
-    pack_dir = os.path.dirname(index)
-    box = bwrap.sealed(program, "/", _covered(), [pack_dir])  # from /: no repository found
+    box = None if program is None else bwrap.sealed(program, "/", _covered(), shown)
     if box is None:
         return None
     calls = seccomp.descriptor()
     try:
         filtered = ["--seccomp", str(calls)] if calls >= 0 else []
-        done = subprocess.run(  # noqa: S603 - git's own check of a pack, boxed
-            [box[0], *filtered, *box[1:], git, "index-pack", "--verify",
-             f"--object-format={object_format}", index[:-4] + ".pack"],
-            capture_output=True, timeout=VERIFY_TIMEOUT, check=False,
-            stdin=subprocess.DEVNULL, pass_fds=(calls,) if calls >= 0 else (),
+        return subprocess.run(  # noqa: S603 - git, boxed
+            [box[0], *filtered, *box[1:], *argv], input=given, capture_output=True,
+            timeout=VERIFY_TIMEOUT, check=False, pass_fds=(calls,) if calls >= 0 else (),
             preexec_fn=_limited,  # gatekeep runs no threads here
             env={"PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-                 "GIT_CONFIG_GLOBAL": "/dev/null"})
-    except subprocess.TimeoutExpired:
-        return None
-    except OSError:
+                 "GIT_CONFIG_GLOBAL": "/dev/null", **(env or {})})
+    except (subprocess.TimeoutExpired, OSError):
         return None
     finally:
         if calls >= 0:
             os.close(calls)
-    return done.returncode == 0
 
 
 def _limited() -> None:
@@ -296,7 +302,8 @@ def _object_format(git: str) -> str:
     return "sha256" if b"objectformat=sha256" in config else "sha1"
 
 
-def _git() -> str | None:
+def git_program() -> str | None:
+    """The system's git (never one on the run's PATH, which a project may hold)."""
     for candidate in ("/usr/bin/git", "/bin/git", "/usr/local/bin/git"):
         if os.access(candidate, os.X_OK):
             return candidate

@@ -448,35 +448,16 @@ def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ..
 
 
 def _boxed(git: str, argv: list[str], given: str) -> bytes | None:
-    """What ``argv`` prints, run with ``git`` as GIT_DIR in a box that writes nothing and
-    reaches nothing, with limits; None when it cannot be run or fails."""
-    import subprocess
+    """What ``argv`` prints, with ``git`` as GIT_DIR and the system's git first on PATH, run
+    sealed (``gitobjects.sealed``); None when it cannot be run or fails."""
+    from gatekeep.sandbox.gitobjects import git_program, sealed
 
-    from gatekeep.sandbox import bwrap, seccomp
-    from gatekeep.sandbox.gitobjects import VERIFY_TIMEOUT, _covered, _git, _limited
-    from gatekeep.sandbox.spec import BWRAP
-
-    program, git_program = bwrap.find(BWRAP), _git()
-    box = None if program is None else bwrap.sealed(program, "/", _covered(), [git])
-    if box is None or git_program is None:
-        return None
-    calls = seccomp.descriptor()
-    try:
-        filtered = ["--seccomp", str(calls)] if calls >= 0 else []
-        done = subprocess.run(  # noqa: S603 - git reading refs and trees, boxed
-            [box[0], *filtered, *box[1:], *argv], input=given.encode(),
-            capture_output=True, timeout=VERIFY_TIMEOUT, check=False,
-            pass_fds=(calls,) if calls >= 0 else (), preexec_fn=_limited,
-            env={"PATH": os.path.dirname(git_program) + ":/usr/bin:/bin", "GIT_DIR": git,
-                 "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent",
-                 "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_NO_REPLACE_OBJECTS": "1",
-                 "GIT_OPTIONAL_LOCKS": "0"})
-    except (subprocess.TimeoutExpired, OSError):
-        return None
-    finally:
-        if calls >= 0:
-            os.close(calls)
-    return done.stdout if done.returncode == 0 else None
+    program = git_program()
+    done = None if program is None else sealed(
+        argv, [git], given.encode(),
+        {"PATH": os.path.dirname(program) + ":/usr/bin:/bin", "GIT_DIR": git,
+         "GIT_NO_REPLACE_OBJECTS": "1", "GIT_OPTIONAL_LOCKS": "0"})
+    return done.stdout if done is not None and done.returncode == 0 else None
 
 
 def _names(names: Iterable[str]) -> str:

@@ -406,3 +406,28 @@ def test_a_stash_popped_in_the_box_keeps_the_others(sandbox: Sandbox, work: Path
     ran = sandbox.gatekeep("run", "-c", "make")
     assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
     assert len(_git("stash", "list", cwd=work).splitlines()) == 1
+
+
+def test_refs_that_moved_when_git_cannot_be_run_are_said(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """No box for git (no bwrap, a box that cannot be made): what moved cannot be checked,
+    so the clean-up says so rather than nothing."""
+    from gatekeep.sandbox import gitobjects, gitrefs, movedrefs
+    from gatekeep.sandbox.boundary import Boundary
+    from gatekeep.sandbox.spec import Limits
+
+    repo = tmp_path / "work"
+    repo.mkdir()
+    _git("init", "-q", "-b", "main", ".", cwd=repo)
+    _tracked_settings(repo)
+    _git("branch", "feature", cwd=repo)
+    git = str(repo / ".git")
+    record = gitrefs.Refs(git, (".claude",), (), gitrefs.refs(git), gitrefs.logs(git))
+    (repo / "a.txt").write_text("x\n")
+    _git("add", "a.txt", cwd=repo)
+    _git("commit", "-qm", "more", cwd=repo)
+    box = Boundary(str(repo), (), (), (), (), (), False, False, Limits(),
+                   git_roots=(str(repo), git), planned=time.time())
+    monkeypatch.setattr(gitobjects, "sealed", lambda *args, **kwargs: None)
+    said = movedrefs.check(box._replace(git_refs=(record,)))
+    assert said and "could not run git" in said[0], said
