@@ -39,7 +39,8 @@ class Refs(NamedTuple):
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:
     """Each ref of ``git`` as its files hold it (a loose one over a packed one): its name and
     its value (an object id, ``ref: NAME``, ``link: TARGET``, or what else the file says),
-    the pseudo refs of the git dir and of each of its worktrees (``worktrees/X/HEAD``;
+    each linked worktree's own refs (``worktrees/X/refs/bisect/bad``), the pseudo refs of
+    the git dir and of each of its worktrees (``worktrees/X/HEAD``;
     FETCH_HEAD and MERGE_HEAD with every line's object), and ``PACKED``: packed-refs' inode,
     size and time, so that any rewrite of it is seen. None past ``MOST_REFS`` refs or
     ``PACKED_LIMIT`` bytes of ``packed-refs``."""
@@ -58,11 +59,15 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
     if len(found) > MOST_REFS:
         return None
     found[PACKED] = _stamp(packed_path)
-    for entry in _files([os.path.join(git, "refs")]):
+    worktrees = _worktrees(git)
+    # a linked worktree's own refs (refs/worktree, refs/bisect, refs/rewritten) are in its
+    # dir: git names them worktrees/X/refs/... from any worktree (red team 70)
+    for entry in _files([os.path.join(git, "refs"),
+                         *(os.path.join(d, "refs") for d, _ in worktrees)]):
         if len(found) >= MOST_REFS:
             return None
         found[os.path.relpath(entry.path, git)] = _value(entry.path)
-    for directory, prefix in [(git, ""), *_worktrees(git)]:
+    for directory, prefix in [(git, ""), *worktrees]:
         for name in pseudo_names(directory):
             found[prefix + name] = _value(os.path.join(directory, name), whole=name in LISTS)
     return tuple(sorted(found.items()))
@@ -199,16 +204,31 @@ def _value(path: str, whole: bool = False) -> str:
     return os.fsdecode(data.split(b"\n", 1)[0].rstrip(b"\r"))
 
 
+# the refs each worktree has its own of, kept in its dir (git's per-worktree refs)
+OWN_REFS = ("refs/bisect/", "refs/worktree/", "refs/rewritten/")
+
+
+def worktree(name: str) -> str:
+    """The linked worktree a ref's name is of (``worktrees/X/``), "" for the git dir's."""
+    parts = name.split("/", 2)
+    return f"worktrees/{parts[1]}/" if len(parts) == 3 and parts[0] == "worktrees" else ""
+
+
 def resolved(values: dict[str, str], name: str) -> str | None:
     """The object ``name`` names as its files say (lower case): ``ref:`` and the name after
-    it (up to ``_DEPTH`` of them), or an object id first on the line; None for anything
-    else (a ref to nothing, a link, text that is no ref)."""
+    it (up to ``_DEPTH`` of them; in a linked worktree, its own refs and pseudo refs are
+    in its dir), or an object id first on the line; None for anything else (a ref to
+    nothing, a link, text that is no ref)."""
     value = values.get(name)
+    own = worktree(name)
     for _ in range(_DEPTH + 1):
         if value is None:
             return None
         if value.startswith("ref:"):
-            value = values.get(value[4:].strip())
+            target = value[4:].strip()
+            if own and (target.startswith(OWN_REFS) or "/" not in target):
+                target = own + target
+            value = values.get(target)
             continue
         word = value.split(None, 1)[0] if value.strip() else ""
         return word.lower() if len(word) in (40, 64) and set(word) <= HEX else None
@@ -221,7 +241,8 @@ def odd(values: dict[str, str]) -> bool:
     then git's own view is asked after every run."""
     for name, value in values.items():
         if name == PACKED or (name in LISTS and value) or not (
-                name.startswith("refs/") or name.rpartition("/")[2] in PSEUDO):
+                name.startswith("refs/") or name.rpartition("/")[2] in PSEUDO
+                or name.startswith(worktree(name) + "refs/")):
             continue  # (another name in capitals: compared when it changes)
         if value.startswith(("link:", "?")) or (
                 " " in value.strip() and not value.startswith("ref:")):

@@ -35,6 +35,7 @@ from gatekeep.sandbox.gitrefs import (
     refs,
     resolved,
     tail,
+    worktree,
 )
 from gatekeep.sandbox.gitrefs import odd as _odd
 
@@ -114,7 +115,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
             if new in olds or (new in known and not strict):
                 continue  # where it was, or a commit the operator had a ref at
             moves.append(_Move(name, new, resolved(before, name) if name in before and
-                               name not in LISTS else head))
+                               name not in LISTS else _head(before, name, head)))
     logged: list[tuple[str, list[str]]] = []
     for path, start in grown:
         words = _logged(os.path.join(record.git, path), start)
@@ -125,24 +126,31 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     states = _states(record.git, box.planned)
     # every word git may read as a commit there, as git reads it (a name in the git dir,
     # `X^0`, a start of an id): asked of git itself
-    commits = _commits(record.git, {w for _, words in logged for w in words}
-                       | {w for state in states for w in state[2] or ()})
+    # a linked worktree's reflog and state are read by git run there (red team 70)
+    asked: dict[str, set[str]] = {}
+    for path, words in [*logged, *((label, words or []) for label, _, words, _ in states)]:
+        asked.setdefault(worktree(path), set()).update(words)
+    commits = {own: _commits(record.git, words, own) for own, words in asked.items()}
     for path, words in logged:
-        if commits is None:
+        said = commits[worktree(path)]
+        if said is None:
             lines.append(_hold_log(box, record, path, "added lines gatekeep could not check "
                                    "to"))
             continue
-        moves += [_Move(path, oid, head, log=path) for oid in dict.fromkeys(
-            commits[w] for w in words if w in commits) if oid not in known]
+        moves += [_Move(path, oid, _head(before, path, head), log=path) for oid in
+                  dict.fromkeys(said[w] for w in words if w in said) if oid not in known]
     held: set[str] = set()
     for label, path, words, own in states:
-        if commits is None or words is None:
+        said = commits[worktree(label)]
+        if said is None or words is None:
             if path not in held:
                 held.add(path)
                 lines.append(_hold_whole(box, record, label, path))
             continue
-        moves += [_Move(label, oid, f"{oid}^" if own else head, state=path) for oid in
-                  dict.fromkeys(commits[w] for w in words if w in commits) if oid not in known]
+        moves += [_Move(label, oid, f"{oid}^" if own else _head(before, label, head),
+                        state=path)
+                  for oid in dict.fromkeys(said[w] for w in words if w in said)
+                  if oid not in known]
     if not moves:
         return lines
     stashes = {m.new for m in moves if m.name in _STASHES or m.name.endswith("/autostash")}
@@ -177,6 +185,12 @@ def _pseudo(name: str) -> bool:
     last = name.rpartition("/")[2]
     return bool(last) and set(last) <= _CAPS and (
         "/" not in name or (name.startswith("worktrees/") and name.count("/") == 2))
+
+
+def _head(before: dict[str, str], name: str, head: str | None) -> str | None:
+    """What a new ref, reflog line or state is compared with: its worktree's ``HEAD``."""
+    own = worktree(name)
+    return (resolved(before, own + "HEAD") or head) if own else head
 
 
 def _is_head(name: str) -> bool:
@@ -316,10 +330,11 @@ def _states(git: str, planned: float) -> list[tuple[str, str, list[str] | None, 
     return found
 
 
-def _commits(git: str, words: set[str]) -> dict[str, str] | None:
+def _commits(git: str, words: set[str], own: str = "") -> dict[str, str] | None:
     """The commit each word names as git reads it (``cat-file`` of ``WORD^{commit}``: an
-    id or a start of one, a ref or a name in the git dir, ``X^0``); words naming none are
-    left out. None when git cannot be run, or past ``_MOST_WORDS`` words."""
+    id or a start of one, a ref or a name in the git dir, ``X^0``), in the linked worktree
+    ``own`` (``worktrees/X/``) or the git dir's own; words naming none are left out. None
+    when git cannot be run, or past ``_MOST_WORDS`` words."""
     found = {w: w.lower() for w in words if len(w) in (40, 64) and set(w) <= HEX}  # ids
     asked = sorted(w for w in words if w and w not in found and "\n" not in w
                    and not w.startswith("-"))
@@ -328,7 +343,7 @@ def _commits(git: str, words: set[str]) -> dict[str, str] | None:
     if len(asked) > _MOST_WORDS:
         return None
     said = _boxed(git, ["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
-                  "".join(f"{w}^{{commit}}\n" for w in asked))
+                  "".join(f"{w}^{{commit}}\n" for w in asked), os.path.join(git, own))
     if said is None:
         return None
     for word, line in zip(asked, os.fsdecode(said).splitlines(), strict=False):
@@ -371,7 +386,7 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
     """Each ref as git reads it now (``for-each-ref``; a pseudo ref by ``cat-file``, and
     every line of FETCH_HEAD and MERGE_HEAD): name and the objects it names. None when git
     cannot be run."""
-    pseudo = [name for name in after if _pseudo(name)]
+    pseudo = [name for name in after if _pseudo(name) or worktree(name)]
     script = ("git for-each-ref --format='%(objectname) %(refname)' && printf '\\0' && "
               "git cat-file --batch-check='%(objectname)'")
     said = _boxed(git, ["sh", "-c", script], "".join(f"{n}\n" for n in pseudo))
@@ -447,15 +462,16 @@ def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ..
     return found
 
 
-def _boxed(git: str, argv: list[str], given: str) -> bytes | None:
-    """What ``argv`` prints, with ``git`` as GIT_DIR and the system's git first on PATH, run
-    sealed (``gitobjects.sealed``); None when it cannot be run or fails."""
+def _boxed(git: str, argv: list[str], given: str, where: str = "") -> bytes | None:
+    """What ``argv`` prints, with ``where`` (a dir in ``git``; else ``git``) as GIT_DIR and
+    the system's git first on PATH, run sealed (``gitobjects.sealed``); None when it cannot
+    be run or fails."""
     from gatekeep.sandbox.gitobjects import git_program, sealed
 
     program = git_program()
     done = None if program is None else sealed(
         argv, [git], given.encode(),
-        {"PATH": os.path.dirname(program) + ":/usr/bin:/bin", "GIT_DIR": git,
+        {"PATH": os.path.dirname(program) + ":/usr/bin:/bin", "GIT_DIR": where or git,
          "GIT_NO_REPLACE_OBJECTS": "1", "GIT_OPTIONAL_LOCKS": "0"})
     return done.stdout if done is not None and done.returncode == 0 else None
 
@@ -469,8 +485,9 @@ def _names(names: Iterable[str]) -> str:
 def valid(name: str) -> bool:
     """Whether git would take ``name`` as a ref it writes (its refname rules: under refs/
     or a pseudo ref, no ``..``, no part starting with ``.`` or ending with ``.lock``, none
-    of ``~^:?*[\\``, blanks or control characters, no ``@{``, no ``//``)."""
-    if not (_pseudo(name) or name.startswith("refs/")):
+    of ``~^:?*[\\``, blanks or control characters, no ``@{``, no ``//``); a linked
+    worktree's own ref (``worktrees/X/refs/bisect/bad``) too."""
+    if not (_pseudo(name) or name.startswith(worktree(name) + "refs/")):
         return False
     parts = name.split("/")
     if ".." in name or "@{" in name or name.endswith((".", "/")):

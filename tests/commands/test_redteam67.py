@@ -431,3 +431,67 @@ def test_refs_that_moved_when_git_cannot_be_run_are_said(tmp_path: Path,
     monkeypatch.setattr(gitobjects, "sealed", lambda *args, **kwargs: None)
     said = movedrefs.check(box._replace(git_refs=(record,)))
     assert said and "could not run git" in said[0], said
+
+
+# -- red team 70 F3: a linked worktree's own refs --------------------------------------------
+
+_WT_LINE = ("m=$$(git -C wt rev-parse HEAD) && printf '%s %s o <o@x> 1700000000 +0000\\t"
+            "checkout: moving from {ref} to feature\\n' $$m $$m >> .git/worktrees/wt/logs/HEAD")
+
+
+@needs_bwrap
+@pytest.mark.parametrize(("recipe", "then"), [
+    # `git checkout -` in wt reads wt's reflog, and the name there as wt reads it
+    ("git -C wt update-ref refs/worktree/x $$c && " + _WT_LINE.format(ref="refs/worktree/x"),
+     ["checkout", "-q", "-"]),
+    ("git -C wt update-ref refs/bisect/x $$c && " + _WT_LINE.format(ref="refs/bisect/x"),
+     ["checkout", "-q", "-"]),
+    # `git bisect reset` in wt goes back to what wt's BISECT_START names
+    ("git -C wt update-ref refs/bisect/x $$c && echo refs/bisect/x > "
+     ".git/worktrees/wt/BISECT_START && echo 'git bisect start' > .git/worktrees/wt/BISECT_LOG",
+     ["bisect", "reset", "-q"]),
+    # wt's own ref, checked out by name
+    ("git -C wt update-ref refs/worktree/x $$c", ["checkout", "-q", "refs/worktree/x"]),
+])
+def test_a_linked_worktrees_own_refs_are_looked_at(sandbox: Sandbox, work: Path, recipe: str,
+                                                   then: list[str]) -> None:
+    """F3: refs/worktree, refs/bisect and refs/rewritten of a linked worktree are in its own
+    dir (`.git/worktrees/wt/refs`), and its reflog's and state's words are git's there."""
+    _git("worktree", "add", "-q", "wt", "feature", cwd=work)
+    stderr = _run(sandbox, work, recipe)
+    assert "whose protected files differ" in stderr, stderr
+    subprocess.run(["git", *then], cwd=work / "wt", check=False, timeout=60,
+                   capture_output=True)
+    assert (work / "wt" / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs_bwrap
+def test_a_bisect_in_a_linked_worktree_is_quiet(sandbox: Sandbox, work: Path) -> None:
+    """Ordinary work in a linked worktree: a bisect there, started and marked in the box."""
+    _git("worktree", "add", "-q", "wt", "feature", cwd=work)
+    (work / "Makefile").write_text("all:\n\tcd wt && git bisect start -q HEAD HEAD~2 && "
+                                   "git bisect good >/dev/null\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert (work / ".git" / "worktrees" / "wt" / "refs" / "bisect").is_dir()
+
+
+def test_a_linked_worktrees_refs_are_named_as_git_names_them(tmp_path: Path) -> None:
+    from gatekeep.sandbox import gitrefs, movedrefs
+
+    repo = tmp_path / "work"
+    repo.mkdir()
+    _git("init", "-q", "-b", "main", ".", cwd=repo)
+    _tracked_settings(repo)
+    _git("worktree", "add", "-q", "--detach", "wt", cwd=repo)
+    _git("update-ref", "refs/worktree/x", "HEAD", cwd=repo / "wt")
+    found = dict(gitrefs.refs(str(repo / ".git")) or ())
+    head = _git("rev-parse", "HEAD", cwd=repo).strip()
+    assert found["worktrees/wt/refs/worktree/x"] == head
+    assert gitrefs.resolved({"worktrees/wt/HEAD": "ref: refs/bisect/x",
+                             "worktrees/wt/refs/bisect/x": head, "refs/bisect/x": "0" * 40},
+                            "worktrees/wt/HEAD") == head
+    assert movedrefs.valid("worktrees/wt/refs/worktree/x")
+    assert not movedrefs.valid("worktrees/wt/../../x")
+    assert not movedrefs.valid("worktrees/wt/objects/x")
