@@ -334,7 +334,10 @@ def _git_refs(places: list[tuple[gitdirs.Index, tuple[str, ...]]],
             continue
         staged = tuple(tuple(line.rsplit(" ", 3)) for line in  # name mode object flags
                        recorded.get(index.path, "").splitlines() if line.count(" ") >= 3)
-        found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git), gitrefs.logs(git))
+        links = gitindex.marks(index.path, index.gitlinks, index.hash_size) \
+            if index.gitlinks else ""
+        found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git), gitrefs.logs(git),
+                                  index.path, links, index.hash_size)
     return tuple(found.values())
 
 

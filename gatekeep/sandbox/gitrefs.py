@@ -34,6 +34,9 @@ class Refs(NamedTuple):
     staged: tuple[tuple[str, ...], ...]  # the index's entries at them (gitindex.marks)
     refs: tuple[tuple[str, str], ...] | None  # (name, value); None: too many to read
     logs: tuple[tuple[str, int, int, str], ...] | None = ()  # (reflog, inode, size, tail)
+    index_file: str = ""            # its index, and what it staged at its gitlinks
+    links: str = ""                 # (gitindex.marks: `git submodule update` reads them)
+    hash_size: int = 20
 
 
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:

@@ -62,6 +62,7 @@ def check(box: Boundary) -> list[str]:
     for record in box.git_refs:
         try:
             lines += _check(box, record)
+            lines += _staged_links(box, record)
         except OSError as error:  # said; the next repository is still checked
             lines.append(f"gatekeep: warning: the refs of {_shown(record.git, box.tree)} "
                          f"could not be checked ({error.strerror}): check which refs the "
@@ -154,7 +155,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     if not moves:
         return lines
     stashes = {m.new for m in moves if m.name in _STASHES or m.name.endswith("/autostash")}
-    changes = _changes(record.git, {(m.old, m.new) for m in moves}, record.places, stashes)
+    changes = _changes(record.git, {(m.old, m.new) for m in moves}, stashes)
     if changes is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
@@ -177,6 +178,47 @@ def _check(box: Boundary, record: Refs) -> list[str]:
         else:
             lines.append(_put_back(box, record, move, before.get(move.name), changed))
     return lines
+
+
+def _staged_links(box: Boundary, record: Refs) -> list[str]:
+    """The index's gitlinks the run staged at another submodule commit, one whose protected
+    files differ from the commit's before: `git submodule update` checks out what the index
+    stages (red team 70). Said, with how to put each back: gatekeep writes no index."""
+    from gatekeep.sandbox.created import _shown, _visible_text
+    from gatekeep.sandbox.gitindex import marks
+
+    if not record.links:
+        return []
+    names = tuple(line.rsplit(" ", 3)[0] for line in record.links.splitlines())
+    now = marks(record.index_file, names, record.hash_size)
+    if now == record.links:
+        return []  # the usual case
+    where = _shown(record.git, box.tree)
+    if now == "?":
+        return [f"gatekeep: warning: the index of {where} changed and gatekeep could not read "
+                "its gitlinks: check `git diff --cached --submodule` before `git submodule "
+                "update`\n"]
+    was = {entry[0]: entry[2] for entry in _marked(record.links)}
+    links = [(name, was[name], obj) for name, mode, obj, _ in _marked(now)
+             if mode == _GITLINK_MARK and name in was and obj != was[name] and set(obj) <= HEX]
+    lines = []
+    for (path, old, new), inside in zip(links, _submodules(record.git, links), strict=True):
+        changed = [_SAID.get(p, f"{path}/{p}") for p, _ in inside
+                   if p in _SAID or _protected(f"{path}/{p}", record.places)]
+        if changed:
+            lines.append(
+                f"gatekeep: warning: the command staged the submodule {_visible_text(path)} "
+                f"(in {where}) at {new}, whose protected files differ "
+                f"({_visible_text(', '.join(changed))}): `git submodule update` would check "
+                f"it out; `git update-index --cacheinfo 160000,{old},{_visible_text(path)}` "
+                "puts back what was staged\n")
+    return lines
+
+
+def _marked(text: str) -> list[tuple[str, str, str, str]]:
+    """``gitindex.marks``' lines: name, mode, object, flags."""
+    return [(parts[0], parts[1], parts[2], parts[3]) for parts in
+            (line.rsplit(" ", 3) for line in text.splitlines()) if len(parts) == 4]
 
 
 def _pseudo(name: str) -> bool:
@@ -409,69 +451,142 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
 _FAILED = "\0failed"
 _MOST_PAIRS = 512  # commits compared after one run; past that, each is taken as changed
 _UNCHECKED = "\0unchecked"
+_NESTED = "\0nested"
 _SAID = {_FAILED: "(a commit git could not read)",
-         _UNCHECKED: "(not compared: more commits moved in one run than gatekeep compares)"}
+         _UNCHECKED: "(not compared: more commits moved in one run than gatekeep compares)",
+         _NESTED: "(a submodule's own submodule, not compared)"}
 # what names stashes: `stash pop`, and a merge's or rebase's own stash, which `--abort`
 # applies (its untracked files too)
 _STASHES = ("refs/stash", "logs/refs/stash", "MERGE_AUTOSTASH")
+_GITLINK = "160000"
+_GITLINK_MARK = "0000e000"  # its mode as gitindex.marks says it
+_MOST_MODULES = 256  # submodules' git dirs looked in
+
+Pair = tuple[str | None, str]
 
 
-def _changes(git: str, pairs: set[tuple[str | None, str]], places: tuple[str, ...],
-             stashes: Collection[str] = ()
-             ) -> dict[tuple[str | None, str], list[tuple[str, str]]] | None:
-    """For each (old, new) commit: the protected paths whose content differs, with the new
-    object (zeros: none), from ``git diff-tree`` limited to them (places, and agents'
-    settings at any depth); old None: the empty tree; ``_FAILED`` for a pair git could not
-    compare, or one past ``_MOST_PAIRS``. A stash's other commits are compared too: `git
-    stash pop` restores its index commit (^2) and writes its untracked files (^3, against
-    nothing). None when git cannot be run."""
-    from gatekeep.sandbox.boundary import AGENT_NAMES
-
+def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
+             ) -> dict[Pair, list[tuple[str, str]]] | None:
+    """For each (old, new) commit: each path whose content differs, with the new object
+    (zeros: none), from ``git diff-tree``; old None: the empty tree; ``_FAILED`` for a pair
+    git could not compare, or one past ``_MOST_PAIRS``. A stash's other commits are compared
+    too: `git stash pop` restores its index commit (^2) and writes its untracked files (^3,
+    against nothing). A submodule's commit that changed (a gitlink) is compared with the
+    one before it in the submodule, its paths below the gitlink's: `git submodule update`
+    checks it out (red team 70). None when git cannot be run."""
     ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
-    parents = {place.rsplit("/", i)[0] for place in places for i in range(1, place.count("/") + 1)}
-    specs = [*places, *sorted(parents),  # a link at a parent leads git into the place
-             *(f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**"))]
     script = "".join(
         f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
-        f"{old or EMPTY_TREES[len(new)]} {new} -- \"$@\" || printf '\\0!\\0'; "
+        f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; "
         + (f"for p in 2 3; do if git rev-parse -q --verify {new}^$p >/dev/null; then "
            f"if [ $p = 3 ]; then b={EMPTY_TREES[len(new)]}; else b={old or EMPTY_TREES[len(new)]};"
-           f" fi; git diff-tree -r -z --no-renames $b {new}^$p -- \"$@\" || "
+           f" fi; git diff-tree -r -z --no-renames $b {new}^$p || "
            "printf '\\0!\\0'; fi; done; " if new in stashes else "")
         for index, (old, new) in enumerate(ordered[:_MOST_PAIRS])
         if set(new) <= HEX and (old is None or set(old.rstrip("^")) <= HEX))
-    said = _boxed(git, ["sh", "-c", script, "sh", *specs], "")
+    said = _boxed(git, ["sh", "-c", script], "")
     if said is None:
         return None
-    found: dict[tuple[str | None, str], list[tuple[str, str]]] = {
+    found: dict[Pair, list[tuple[str, str]]] = {
         pair: [(_UNCHECKED, "")] for pair in ordered[_MOST_PAIRS:]}
-    current: list[tuple[str, str]] = []
-    words = os.fsdecode(said).split("\0")
-    at = 0
-    while at < len(words):
-        word = words[at]
-        if word.startswith("@") and word[1:].isdigit():
-            current = found.setdefault(ordered[int(word[1:])], [])
-        elif word == "!":
-            current.append((_FAILED, ""))
-        elif word.startswith(":") and at + 1 < len(words):
-            fields = word.split()
-            current.append((words[at + 1], fields[3] if len(fields) > 3 else ""))
-            at += 1
-        at += 1
+    links: list[tuple[Pair, str, str, str]] = []  # (pair, path, old commit, new commit)
+    for at, path, old, new in _entries(said):
+        pair = ordered[at]
+        if new[0] == _GITLINK:  # what it holds is looked at instead
+            links.append((pair, path, old[1] if old[0] == _GITLINK else "", new[1]))
+            found.setdefault(pair, [])
+        else:
+            found.setdefault(pair, []).append((path, new[1]))
+    inside_links = _submodules(git, [(path, old, new) for _, path, old, new in links])
+    for (pair, path, _, _), inside in zip(links, inside_links, strict=True):
+        found[pair] += [(p if p in _SAID else f"{path}/{p}", blob) for p, blob in inside]
     return found
 
 
-def _boxed(git: str, argv: list[str], given: str, where: str = "") -> bytes | None:
+def _entries(said: bytes) -> list[tuple[int, str, tuple[str, str], tuple[str, str]]]:
+    """What ``diff-tree -z`` printed after each ``@N`` mark: (N, path, (old mode, old
+    object), (new mode, new object)); a failure (``!``) is ``_FAILED``."""
+    entries: list[tuple[int, str, tuple[str, str], tuple[str, str]]] = []
+    words = os.fsdecode(said).split("\0")
+    current, at = -1, 0
+    while at < len(words):
+        word = words[at]
+        if word.startswith("@") and word[1:].isdigit():
+            current = int(word[1:])
+        elif word == "!" and current >= 0:
+            entries.append((current, _FAILED, ("", ""), ("", "")))
+        elif word.startswith(":") and at + 1 < len(words) and current >= 0:
+            fields = (word[1:].split() + ["", "", "", ""])[:4]
+            entries.append((current, words[at + 1], (fields[0], fields[2]),
+                            (fields[1], fields[3])))
+            at += 1
+        at += 1
+    return entries
+
+
+def _submodules(git: str, links: list[tuple[str, str, str]]) -> list[list[tuple[str, str]]]:
+    """For each gitlink that changed (path, old commit or "", new commit): what
+    differs between its commits, in whichever of the repository's submodules' git dirs
+    holds the new one (an object's id names its content, so any that holds it will do),
+    and ``_NESTED`` for a submodule's own gitlink that changed. One none holds is not
+    compared: `git submodule update` fetches it from the submodule's remote, as a fetch
+    would, since git takes no submodule from a local path (``protocol.file.allow``)."""
+    if not links:
+        return []
+    dirs = _module_dirs(git, [path for path, _, _ in links])
+    script = "".join(
+        f"printf '\\0@{index}\\0'; for d in \"$@\"; do if GIT_DIR=$d git cat-file -e "
+        f"{new}^{{commit}} 2>/dev/null; then GIT_DIR=$d git diff-tree -r -z --no-renames "
+        f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; break; fi; done; "
+        for index, (_, old, new) in enumerate(links))
+    said = _boxed(git, ["sh", "-c", script, "sh", *dirs], "", shown=dirs)
+    if said is None:
+        return [[(_FAILED, "")] for _ in links]
+    found: list[list[tuple[str, str]]] = [[] for _ in links]
+    for at, path, _, new in _entries(said):
+        found[at].append((_NESTED, "") if new[0] == _GITLINK else (path, new[1]))
+    return found
+
+
+def _module_dirs(git: str, paths: list[str]) -> list[str]:
+    """The git dirs a submodule's commits may be in: each one below ``modules/`` (a
+    submodule's own too), and a ``.git`` directory at each gitlink's path in the work
+    tree."""
+    dirs: list[str] = []
+    pending = [os.path.join(git, "modules")]
+    while pending and len(dirs) < _MOST_MODULES:
+        top = pending.pop()
+        try:
+            with os.scandir(top) as listing:
+                entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for entry in entries:
+            if os.path.isfile(os.path.join(entry.path, "HEAD")):
+                dirs.append(entry.path)
+                pending.append(os.path.join(entry.path, "modules"))
+            else:
+                pending.append(entry.path)
+    if os.path.basename(git) == ".git":
+        dirs += [os.path.join(os.path.dirname(git), path, ".git") for path in paths
+                 if ".." not in path.split("/") and os.path.isdir(
+                     os.path.join(os.path.dirname(git), path, ".git"))
+                 and not os.path.islink(os.path.join(os.path.dirname(git), path, ".git"))]
+    return dirs[:_MOST_MODULES]
+
+
+def _boxed(git: str, argv: list[str], given: str, where: str = "",
+           shown: Collection[str] = ()) -> bytes | None:
     """What ``argv`` prints, with ``where`` (a dir in ``git``; else ``git``) as GIT_DIR and
-    the system's git first on PATH, run sealed (``gitobjects.sealed``); None when it cannot
-    be run or fails."""
+    the system's git first on PATH, run sealed (``gitobjects.sealed``) with ``git`` and
+    ``shown`` read-only; None when it cannot be run or fails."""
     from gatekeep.sandbox.gitobjects import git_program, sealed
 
     program = git_program()
     done = None if program is None else sealed(
-        argv, [git], given.encode(),
+        argv, list(dict.fromkeys([git, *shown])), given.encode(),
         {"PATH": os.path.dirname(program) + ":/usr/bin:/bin", "GIT_DIR": where or git,
+         "GIT_WORK_TREE": "/",  # not a submodule's core.worktree: the box hides it
          "GIT_NO_REPLACE_OBJECTS": "1", "GIT_OPTIONAL_LOCKS": "0"})
     return done.stdout if done is not None and done.returncode == 0 else None
 

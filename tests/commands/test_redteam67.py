@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gitbox import FORGE
 from gitbox import forging as _forging
 
 Sandbox = Any  # the fixture's class lives in conftest.py
@@ -495,3 +496,71 @@ def test_a_linked_worktrees_refs_are_named_as_git_names_them(tmp_path: Path) -> 
     assert movedrefs.valid("worktrees/wt/refs/worktree/x")
     assert not movedrefs.valid("worktrees/wt/../../x")
     assert not movedrefs.valid("worktrees/wt/objects/x")
+
+
+# -- red team 70 F2: a submodule's commit, through a gitlink --------------------------------
+
+_BUMP = ("cd sub && c=$$(sh ../forge.sh) && d=$$(git -c user.name=t -c user.email=t@x "
+         "commit-tree HEAD^{tree} -p $$c -m wip) && git update-ref refs/heads/wip $$d && cd .. && "
+         "git update-index --cacheinfo 160000,$$c,sub")
+
+
+@pytest.fixture
+def with_sub(work: Path) -> Path:
+    """`work` with a submodule `sub` whose .claude/settings.json is tracked."""
+    upstream = work.parent / "upstream"
+    upstream.mkdir()
+    _git("init", "-q", "-b", "main", ".", cwd=upstream)
+    _tracked_settings(upstream)
+    _git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(upstream), "sub",
+         cwd=work)
+    _git("commit", "-qm", "sub", cwd=work)
+    (work / "forge.sh").write_text(FORGE)
+    return work
+
+
+def _update_submodules(repo: Path) -> str:
+    subprocess.run(["git", "submodule", "update", "-q"], cwd=repo, check=False, timeout=60,
+                   capture_output=True)
+    return (repo / "sub" / ".claude" / "settings.json").read_text()
+
+
+@needs_bwrap
+@pytest.mark.parametrize("then", ["git -c user.name=t -c user.email=t@x commit -qm bump",
+                                  "git -c user.name=t -c user.email=t@x commit -qm bump && "
+                                  "git reset -q --soft HEAD~1 && git reset -q"])
+def test_a_gitlink_to_the_agents_submodule_commit_is_undone(sandbox: Sandbox, with_sub: Path,
+                                                            then: str) -> None:
+    """A commit that moves `sub` to a submodule commit with the agent's settings: its
+    branch is put back (and the commit left in no ref)."""
+    (with_sub / "Makefile").write_text(f"all:\n\t{_BUMP} && {then}\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "sub/.claude/settings.json" in ran.stderr, ran.stderr
+    _git("reset", "-q", cwd=with_sub)  # what the index staged: the next test
+    assert _update_submodules(with_sub) == "{}\n"
+
+
+@needs_bwrap
+def test_a_gitlink_staged_at_the_agents_submodule_commit_is_said(sandbox: Sandbox,
+                                                                 with_sub: Path) -> None:
+    """Only staged: `git submodule update` checks out what the index stages."""
+    (with_sub / "Makefile").write_text(f"all:\n\t{_BUMP}\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "staged the submodule sub" in ran.stderr, ran.stderr
+    put_back = ran.stderr.split("`git update-index ")[1].split("`")[0].split()
+    _git("update-index", *put_back, cwd=with_sub)
+    assert _update_submodules(with_sub) == "{}\n"
+
+
+@needs_bwrap
+def test_an_ordinary_submodule_bump_is_quiet(sandbox: Sandbox, with_sub: Path) -> None:
+    (with_sub / "Makefile").write_text(
+        "all:\n\tcd sub && echo x > b.txt && git add b.txt && "
+        "git -c user.name=t -c user.email=t@x commit -qm b && cd .. && git add sub && "
+        "git -c user.name=t -c user.email=t@x commit -qm bump\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert "bump" in _git("log", "-1", "--format=%s", cwd=with_sub)
