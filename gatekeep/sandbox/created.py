@@ -318,10 +318,13 @@ def _sequencer_states(gits: tuple[str, ...]) -> list[str]:
             continue
     return [state for git in dict.fromkeys(dirs) for state in (
         os.path.join(git, "rebase-merge"), os.path.join(git, "sequencer"))
-        if os.path.isdir(state) and not os.path.islink(state)]
+        if os.path.isdir(state) or os.path.islink(state)]
 
 
 def _rebase_code(state: str, planned: float) -> str | None:
+    if os.path.islink(state) or any(os.path.islink(os.path.join(state, name))
+                                    for name in _entries(state)):
+        return "state is a link (git follows it to what gatekeep cannot see the run wrote)"
     # a file's change time cannot be set back; a second's margin for coarse clocks
     if not any(_changed_since(os.path.join(state, name), planned - 1)
                for name in ("", "git-rebase-todo", "todo", "strategy", "opts")):
@@ -340,6 +343,13 @@ def _rebase_code(state: str, planned: float) -> str | None:
         if words and words[0] in (b"exec", b"x"):
             return "todo runs commands (exec lines)"
     return None
+
+
+def _entries(directory: str) -> list[str]:
+    try:
+        return os.listdir(directory)[:4096]
+    except OSError:
+        return []
 
 
 def _changed_since(path: str, when: float) -> bool:

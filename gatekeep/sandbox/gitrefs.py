@@ -23,6 +23,7 @@ MOST_REFS = 10_000  # loose and packed refs, and reflogs, read when a box is pla
 PACKED_LIMIT = 32 << 20  # bytes of packed-refs read when a box is planned
 _DEPTH = 5  # symbolic refs followed, as git follows them
 HEX = frozenset("0123456789abcdefABCDEF")
+_ENDS = ("", " ", "\t", "\n", "\r")  # what git takes as a loose ref's id's end (isspace)
 PACKED = "\0packed-refs"  # the snapshot's entry for packed-refs itself (no ref's name)
 
 
@@ -53,7 +54,7 @@ def refs(git: str) -> tuple[tuple[str, str], ...] | None:
         packed = regular(packed_path, PACKED_LIMIT, follow=False)
     except Unreadable:
         return None
-    for line in (packed or b"").splitlines():
+    for line in (packed or b"").split(b"\n"):  # git's lines: a "\r" is in a name
         words = line.split(b" ")
         if len(words) == 2 and line[:1] not in (b"#", b"^"):
             name = os.fsdecode(words[1])  # a name twice: both values (git may take either)
@@ -233,8 +234,12 @@ def resolved(values: dict[str, str], name: str) -> str | None:
                 target = own + target
             value = values.get(target)
             continue
-        word = value.split(None, 1)[0] if value.strip() else ""
-        return word.lower() if len(word) in (40, 64) and set(word) <= HEX else None
+        # as git reads a loose ref: an id first, then nothing or a blank (red team 72)
+        for size in (40, 64):
+            word = value[:size]
+            if len(word) == size and set(word) <= HEX and value[size:size + 1] in _ENDS:
+                return word.lower()
+        return None
     return None
 
 
@@ -243,6 +248,8 @@ def odd(values: dict[str, str]) -> bool:
     symbolic ref to a name not among them, a name twice in packed-refs, what is no ref):
     then git's own view is asked after every run."""
     for name, value in values.items():
+        if name.rpartition("/")[2] in LISTS and value.startswith(("link:", "?")):
+            return True  # git reads each line through a link, or past what is read
         if name == PACKED or (name in LISTS and value) or not (
                 name.startswith("refs/") or name.rpartition("/")[2] in PSEUDO
                 or name.startswith(worktree(name) + "refs/")):

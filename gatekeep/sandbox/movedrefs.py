@@ -52,6 +52,7 @@ _ZEROS = frozenset("0")
 _CAPS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _MOST_LOG = 1 << 24  # bytes of a reflog's new lines read
 _CHECK = "check it before moving it back"
+_UNREAD_LOGS = ("logs/refs/notes/", "logs/refs/replace/")
 
 
 def check(box: Boundary) -> list[str]:
@@ -84,6 +85,9 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     where = _shown(record.git, box.tree)
     after = refs(record.git)
     grown, rewritten = _logs(record)
+    # the reflogs of refs that are never checked out (as the refs themselves, below)
+    grown = [(path, start) for path, start in grown if not path.startswith(_UNREAD_LOGS)]
+    rewritten = [path for path in rewritten if not path.startswith(_UNREAD_LOGS)]
     if record.refs is None or after is None or record.logs is None:
         return [f"gatekeep: warning: {where} has more refs or reflogs than gatekeep reads "
                 f"on each run ({MOST_REFS:,}): check which refs the command moved before "
@@ -93,6 +97,8 @@ def _check(box: Boundary, record: Refs) -> list[str]:
             not _in_progress(record.git, box.planned):
         return []  # the usual case: nothing is run
     lines = [_hold_log(box, record, path, "rewrote") for path in rewritten]
+    lines += [_hold_unread(box, record, name) for name, value in after
+              if name.rpartition("/")[2] in LISTS and value.startswith(("link:", "?"))]
     view = _view(record.git, dict(after))
     if view is None:
         return [*lines, f"gatekeep: warning: the refs of {where} changed and gatekeep could "
@@ -110,26 +116,28 @@ def _check(box: Boundary, record: Refs) -> list[str]:
         if _is_head(name) and before.get(name, "").startswith("ref:") and \
                 current.get(name) == before[name]:
             continue  # the branch it names moved: that branch is looked at
-        strict = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's own
+        own_head = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's too
         olds = set(_ids(before, name))
         for new in ids:
-            if new in olds or (new in known and not strict):
+            if new in olds or (new in known and not own_head):
                 continue  # where it was, or a commit the operator had a ref at
             moves.append(_Move(name, new, resolved(before, name) if name in before and
                                name not in LISTS else _head(before, name, head)))
     logged: list[tuple[str, list[str]]] = []
+    named: dict[str, list[str]] = {}
     for path, start in grown:
-        words = _logged(os.path.join(record.git, path), start)
-        if words is None:
+        read = _logged(os.path.join(record.git, path), start)
+        if read is None:
             lines.append(_hold_log(box, record, path, "changed"))
         else:
-            logged.append((path, words))
+            logged.append((path, read[0]))
+            named[path] = read[1]
     states = _states(record.git, box.planned)
     # every word git may read as a commit there, as git reads it (a name in the git dir,
     # `X^0`, a start of an id): asked of git itself
     # a linked worktree's reflog and state are read by git run there (red team 70)
     asked: dict[str, set[str]] = {}
-    for path, words in [*logged, *((label, words or []) for label, _, words, _ in states)]:
+    for path, words in [*logged, *((label, words or []) for label, _, words, _, _ in states)]:
         asked.setdefault(worktree(path), set()).update(words)
     commits = {own: _commits(record.git, words, own) for own, words in asked.items()}
     for path, words in logged:
@@ -138,34 +146,46 @@ def _check(box: Boundary, record: Refs) -> list[str]:
             lines.append(_hold_log(box, record, path, "added lines gatekeep could not check "
                                    "to"))
             continue
+        unresolved = _unresolved(named[path], said)
+        if unresolved:
+            lines.append(_cut_unresolved(box, record, path, dict(grown)[path], unresolved))
+            continue
         moves += [_Move(path, oid, _head(before, path, head), log=path) for oid in
                   dict.fromkeys(said[w] for w in words if w in said) if oid not in known]
     held: set[str] = set()
-    for label, path, words, own in states:
+    for label, path, picked, own, strict in states:
         said = commits[worktree(label)]
-        if said is None or words is None:
+        if said is None or picked is None or _unresolved(strict, said):
             if path not in held:
                 held.add(path)
                 lines.append(_hold_whole(box, record, label, path))
             continue
         moves += [_Move(label, oid, f"{oid}^" if own else _head(before, label, head),
                         state=path)
-                  for oid in dict.fromkeys(said[w] for w in words if w in said)
+                  for oid in dict.fromkeys(said[w] for w in picked if w in said)
                   if oid not in known]
     if not moves:
         return lines
     stashes = {m.new for m in moves if m.name in _STASHES or m.name.endswith("/autostash")}
-    changes = _changes(record.git, {(m.old, m.new) for m in moves}, stashes)
-    if changes is None:
+    # the commits each new one brings that no ref of the operator's reached, which touch a
+    # protected path: `git reset --hard HEAD~1` checks out a parent (red team 72)
+    ancestry = _ancestry(record.git, {m.new for m in moves}, known, _specs(record))
+    changes = None if ancestry is None else _changes(
+        record.git, {(m.old, m.new) for m in moves} | {
+            pair for pairs in ancestry.values() for pair in pairs}, stashes)
+    if changes is None or ancestry is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
                 "run git to check what they hold: check them before checking one out\n"]
     staged = {entry[0]: entry[2] for entry in record.staged if len(entry) == 4}
     done: set[str] = set(held)
     for move in moves:
-        changed = [_SAID.get(path, path) for path, blob in changes.get((move.old, move.new), [])
-                   if path in _SAID or (_protected(path, record.places)
-                                        and blob != staged.get(path, _none(blob)))]
+        changed = list(dict.fromkeys(
+            _SAID.get(path, path)
+            for pair in [(move.old, move.new), *ancestry.get(move.new, ())]
+            for path, blob in changes.get(pair, [])
+            if path in _SAID or (_protected(path, record.places)
+                                 and blob != staged.get(path, _none(blob)))))
         if not changed or (move.state or move.name) in done:
             continue
         done.add(move.state or move.name)
@@ -299,10 +319,12 @@ def _dropped_newest(path: str, size: int, ends: str) -> bool:
     return len(parts) == 3 and parts[1] == str(size) and tail(path, size) == parts[2]
 
 
-def _logged(path: str, start: int) -> list[str] | None:
+def _logged(path: str, start: int) -> tuple[list[str], list[str]] | None:
     """The words git may read as commits in the lines of a reflog after ``start``: each
     line's old and new object, and the names of a ``checkout: moving from X to Y`` (``git
-    checkout -``); None when it cannot be read."""
+    checkout -`` takes X up to the first " to "), wherever the message starts (git skips
+    the committer's name, whatever it holds, then its time, then a tab if there is one);
+    and those names apart. None when it cannot be read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -315,16 +337,38 @@ def _logged(path: str, start: int) -> list[str] | None:
     if len(data) > _MOST_LOG:
         return None
     found: dict[str, None] = {}
-    for line in os.fsdecode(data).splitlines():
-        head, _, message = line.partition("\t")
-        words = head.split()[:2]
-        if message.startswith("checkout: moving from "):  # git reads these names
-            moved = message[len("checkout: moving from "):].rpartition(" to ")
-            words += [moved[0], moved[2]]
-        for word in words:
+    names: dict[str, None] = {}
+    for line in os.fsdecode(data).split("\n"):  # git's lines; more names, never fewer
+        for word in line.split(" ", 2)[:2]:
             if word and not set(word) <= _ZEROS:
                 found[word] = None
-    return list(found)
+        at = line.find(_MOVING)
+        while at >= 0:  # anywhere in the line (red team 72)
+            moved = line[at + len(_MOVING):]
+            first, last = moved.find(" to "), moved.rfind(" to ")
+            for word in (moved[:first] if first >= 0 else moved, moved[:last],
+                         moved[last + 4:] if last >= 0 else ""):
+                if word and not set(word) <= _ZEROS:
+                    found[word] = names[word] = None
+            at = line.find(_MOVING, at + 1)
+    return list(found), list(names)
+
+
+_MOVING = "checkout: moving from "
+
+
+def _unresolved(words: list[str], said: dict[str, str]) -> list[str]:
+    """The words git reads as a start of an object's id that name no commit now: one a
+    later run could make (an object whose id starts so, no ref moved: red team 72)."""
+    found = []
+    for word in words:
+        start = word
+        for mark in "^~:@":
+            start = start.split(mark, 1)[0]
+        if word not in said and len(start) >= 4 and set(start) <= HEX and (
+                len(start) not in (40, 64)):
+            found.append(word)
+    return found
 
 
 # What git's commands in progress go back to or go on with: `rebase --abort` resets to
@@ -335,40 +379,55 @@ def _logged(path: str, start: int) -> list[str] | None:
 # held whole (red team 69).
 _STATES = ("rebase-merge", "rebase-apply", "sequencer", "BISECT_START")
 _PICKED = frozenset({"git-rebase-todo", "git-rebase-todo.backup", "done", "todo"})
+# the state's files git reads a commit from, and a todo's commands that name one: where a
+# word is one
+_NAMED = frozenset({"orig-head", "onto", "head", "abort-safety", "stopped-sha", "amend",
+                    "autostash", "squash-onto", "BISECT_START"})
+_PICKS = frozenset({"pick", "p", "revert", "edit", "e", "reword", "r", "fixup", "f",
+                    "squash", "s", "drop", "d", "reset", "t", "merge", "m"})
 _MOST_WORDS = 4096  # words of one run's state and reflog lines asked of git
 _MOST_FILES = 256  # files of one state directory read
 
 
-def _states(git: str, planned: float) -> list[tuple[str, str, list[str] | None, bool]]:
-    """Each such state the run made or changed, in the git dir and its worktrees' dirs:
-    (its name, its path, each file's words git may read as commits, whether they are picked
-    commits); words None: held whole (a patch series, a file that is no plain one, too many
-    files or words)."""
+def _states(git: str, planned: float
+            ) -> list[tuple[str, str, list[str] | None, bool, list[str]]]:
+    """Each such state the run made or changed, or that is or holds a link, in the git dir
+    and its worktrees' dirs: (its name, its path, each file's words git may read as commits,
+    whether they are picked commits, the words git surely reads as one); words None: held
+    whole (a patch series, a file that is no plain one, too many files or words)."""
     from gatekeep.sandbox.created import _changed_since, _regular
     from gatekeep.sandbox.gitrefs import _worktrees
 
-    found: list[tuple[str, str, list[str] | None, bool]] = []
+    found: list[tuple[str, str, list[str] | None, bool, list[str]]] = []
     for base, prefix in [(git, ""), *_worktrees(git)]:
         for name in _STATES:
             path = os.path.join(base, name)
             if not os.path.lexists(path):
                 continue
-            listed = _listed(path) if os.path.isdir(path) and not os.path.islink(path) else None
+            if os.path.islink(path):  # git follows it: held whole, whenever made (red team 72)
+                found.append((prefix + name, path, None, False, []))
+                continue
+            listed = _listed(path) if os.path.isdir(path) else None
             files = [path] if listed is None else [os.path.join(path, e) for e in listed]
+            if any(os.path.islink(file) for file in files):
+                found.append((prefix + name, path, None, False, []))
+                continue
             if not any(_changed_since(p, planned - 1) for p in [path, *files]):
                 continue
             if name == "rebase-apply" or (listed is not None and len(listed) > _MOST_FILES):
-                found.append((prefix + name, path, None, False))
+                found.append((prefix + name, path, None, False, []))
                 continue
             for file in files:
                 data = _regular(file, 1 << 20)
                 own = os.path.basename(file) in _PICKED
                 text = (data or b"").decode("utf-8", "replace")
                 words = _picked(text) if own else text.split()
+                strict = _picks(text) if own else words if os.path.basename(file) in _NAMED \
+                    else []
                 stash = "/autostash" if os.path.basename(file) == "autostash" else ""
                 found.append((prefix + name + stash, path, None if data is None and
                               os.path.lexists(file) and not os.path.isdir(file) else words,
-                              own))
+                              own, strict))
     return found
 
 
@@ -405,16 +464,24 @@ def _picked(text: str) -> list[str]:
     return found
 
 
-def _in_progress(git: str, planned: float) -> bool:
-    """Whether the run made or changed a command's state in progress (``_STATES``)."""
-    from gatekeep.sandbox.created import _changed_since
-    from gatekeep.sandbox.gitrefs import _worktrees
+def _picks(text: str) -> list[str]:
+    """The words of a todo's lines that git reads as commits (``fixup -C X``; ``merge -C X
+    LABEL``: a label is a ref of the rebase's own, else what git finds by its name)."""
+    found = []
+    for line in text.split("\n"):
+        words = line.split()
+        if len(words) >= 2 and words[0] in _PICKS:
+            if words[1] in ("-C", "-c"):
+                found += words[2:4] if words[0] in ("merge", "m") else words[2:3]
+            else:
+                found.append(words[1])
+    return found
 
-    return any(_changed_since(os.path.join(base, name), planned - 1) or (
-        os.path.isdir(os.path.join(base, name)) and any(
-            _changed_since(os.path.join(base, name, entry), planned - 1)
-            for entry in _listed(os.path.join(base, name))))
-        for base in [git, *(d for d, _ in _worktrees(git))] for name in _STATES)
+
+def _in_progress(git: str, planned: float) -> bool:
+    """Whether the run made or changed a command's state in progress (``_STATES``), or one
+    is a link."""
+    return bool(_states(git, planned))
 
 
 def _listed(path: str) -> list[str]:
@@ -474,7 +541,8 @@ def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
     against nothing). A submodule's commit that changed (a gitlink) is compared with the
     one before it in the submodule, its paths below the gitlink's: `git submodule update`
     checks it out (red team 70). None when git cannot be run."""
-    ordered = sorted(pairs, key=lambda pair: (pair[0] or "", pair[1]))
+    unchecked = {pair for pair in pairs if pair[1] == _UNCHECKED}
+    ordered = sorted(pairs - unchecked, key=lambda pair: (pair[0] or "", pair[1]))
     script = "".join(
         f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
         f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; "
@@ -488,7 +556,7 @@ def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
     if said is None:
         return None
     found: dict[Pair, list[tuple[str, str]]] = {
-        pair: [(_UNCHECKED, "")] for pair in ordered[_MOST_PAIRS:]}
+        pair: [(_UNCHECKED, "")] for pair in [*ordered[_MOST_PAIRS:], *unchecked]}
     links: list[tuple[Pair, str, str, str]] = []  # (pair, path, old commit, new commit)
     for at, path, old, new in _entries(said):
         pair = ordered[at]
@@ -500,6 +568,50 @@ def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
     inside_links = _submodules(git, [(path, old, new) for _, path, old, new in links])
     for (pair, path, _, _), inside in zip(links, inside_links, strict=True):
         found[pair] += [(p if p in _SAID else f"{path}/{p}", blob) for p, blob in inside]
+    return found
+
+
+def _specs(record: Refs) -> list[str]:
+    """The pathspecs of what ``_protected`` counts (and a submodule's gitlink)."""
+    from gatekeep.sandbox.boundary import AGENT_NAMES
+
+    parents = {place.rsplit("/", i)[0] for place in record.places
+               for i in range(1, place.count("/") + 1)}
+    links = [line.rsplit(" ", 3)[0] for line in record.links.splitlines()]
+    return [f":(literal){path}" for path in (*record.places, *sorted(parents), *links)] + [
+        f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**")]
+
+
+def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: list[str]
+              ) -> dict[str, list[Pair]] | None:
+    """For each new commit: (parent, commit) for each commit it reaches that none of
+    ``known`` does and that changes a path of ``specs`` (``rev-list --full-history``: a
+    side branch's too); past ``_MOST_PAIRS`` of them, one pair taken as changed. None when
+    git cannot be run."""
+    wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
+    if not wanted:
+        return {}
+    # the commits, then their parents: --parents with paths would give the nearest that
+    # touches them
+    script = "k=$(cat); " + "".join(
+        f"printf '@{index}\\n'; l=$({{ echo {new}; printf '%s\\n' \"$k\"; }} | git rev-list "
+        f"--stdin --full-history --max-count={_MOST_PAIRS + 1} -- \"$@\") && {{ [ -z \"$l\" ] "
+        "|| printf '%s\\n' \"$l\" | git rev-list --stdin --no-walk=unsorted --parents; } || "
+        "printf '!\\n'; " for index, new in enumerate(wanted[:_MOST_PAIRS]))
+    said = _boxed(git, ["sh", "-c", script, "sh", *specs],
+                  "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
+    if said is None:
+        return None
+    found: dict[str, list[Pair]] = {new: [(None, _UNCHECKED)] for new in wanted[_MOST_PAIRS:]}
+    current: list[Pair] = []
+    for line in os.fsdecode(said).split("\n"):
+        words = line.split()
+        if line.startswith("@") and line[1:].isdigit():
+            current = found.setdefault(wanted[int(line[1:])], [])
+        elif line == "!" or len(current) > _MOST_PAIRS:
+            current.append((None, _UNCHECKED))
+        elif words and all(len(w) in EMPTY_TREES and set(w) <= HEX for w in words):
+            current += [(parent, words[0]) for parent in words[1:]] or [(None, words[0])]
     return found
 
 
@@ -658,6 +770,17 @@ def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> 
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
 
 
+def _hold_unread(box: Boundary, record: Refs, name: str) -> str:
+    """A FETCH_HEAD or MERGE_HEAD that is a link or larger than is read: git merges each of
+    its lines, and git itself writes neither so (red team 72)."""
+    from gatekeep.sandbox.created import _hold, _shown, _visible_text
+
+    return (f"gatekeep: warning: {_visible_text(name)} (in {_shown(record.git, box.tree)}) is "
+            "a link or too large to read: git merges each of its lines, which gatekeep could "
+            f"not check; {_hold(os.path.join(record.git, name), box.tree, box.git_roots, _CHECK)}"
+            "\n")
+
+
 def _hold_state(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> str:
     """A rebase, cherry-pick or bisect in progress that would go to such a commit."""
     from gatekeep.sandbox.created import _hold, _shown, _visible_text
@@ -698,17 +821,39 @@ def _cut_log(box: Boundary, record: Refs, move: _Move, start: int, changed: list
             f" (in {_shown(record.git, box.tree)}) naming {move.new}, whose protected files "
             f"differ ({_visible_text(', '.join(changed))}): `git checkout -` or @{{N}} would "
             "check it out; ")
+    if not _cut(path, start):
+        return _hold_log(box, record, move.log, "added such lines to")
+    return what + "cut them off (the reflog is as it was before the run)\n"
+
+
+def _cut_unresolved(box: Boundary, record: Refs, log: str, start: int,
+                    words: list[str]) -> str:
+    """Reflog lines the run appended naming a start of an id that names no commit yet:
+    cut off, as `_cut_log` does."""
+    from gatekeep.sandbox.created import _shown, _visible_text
+
+    if not _cut(os.path.join(record.git, log), start):
+        return _hold_log(box, record, log, "added such lines to")
+    return (f"gatekeep: warning: the command added lines to the reflog {_visible_text(log)} "
+            f"(in {_shown(record.git, box.tree)}) naming {_visible_text(', '.join(words))}, "
+            "which git would read as the start of a commit's id and which names none yet: "
+            "`git checkout -` would check out one made later; cut them off (the reflog is as "
+            "it was before the run)\n")
+
+
+def _cut(path: str, start: int) -> bool:
+    """Cut the reflog at ``path`` back to ``start`` bytes (never through a link)."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return _hold_log(box, record, move.log, "added such lines to")
+        return False
     try:
         os.ftruncate(fd, start)
     except OSError:
-        return _hold_log(box, record, move.log, "added such lines to")
+        return False
     finally:
         os.close(fd)
-    return what + "cut them off (the reflog is as it was before the run)\n"
+    return True
 
 
 def _free(git: str, name: str) -> str:

@@ -564,3 +564,101 @@ def test_an_ordinary_submodule_bump_is_quiet(sandbox: Sandbox, with_sub: Path) -
     ran = sandbox.gatekeep("run", "-c", "make")
     assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
     assert "bump" in _git("log", "-1", "--format=%s", cwd=with_sub)
+
+
+# -- red team 72 ----------------------------------------------------------------------------
+
+@needs_bwrap
+def test_a_fetch_head_that_is_a_link_is_moved_aside(sandbox: Sandbox, work: Path) -> None:
+    """F1: git merges each line of what the link names; only its first was looked at."""
+    stderr = _run(sandbox, work, "printf '%s\\t\\tbranch main of x\\n%s\\t\\tbranch fix of x\\n' "
+                  "$$(git rev-parse HEAD) $$c > .git/fh && ln -s fh .git/FETCH_HEAD")
+    assert "FETCH_HEAD" in stderr and "a link or too large" in stderr, stderr
+    assert not os.path.lexists(work / ".git" / "FETCH_HEAD")
+
+
+@needs_bwrap
+@pytest.mark.parametrize("first", [
+    "printf ' %s\\n' $$c > .git/refs/heads/zz && echo $$c > c.txt",  # git ignores it
+    "printf '%s refs/heads/zz\\r%s refs/heads/zy\\n' $$(git rev-parse HEAD) $$c "
+    ">> .git/packed-refs && echo $$c > c.txt",  # one broken name to git
+])
+def test_a_ref_git_ignores_does_not_make_a_commit_the_operators(sandbox: Sandbox, work: Path,
+                                                               first: str) -> None:
+    """F2: the commit such a ref named counted as one the operator had a ref at."""
+    _run(sandbox, work, first)
+    time.sleep(1.2)
+    stderr = _again(sandbox, work, "git update-ref refs/heads/feature $$(cat c.txt)")
+    assert "moved refs/heads/feature" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("line", [
+    "'%s %s o <o@x> 1700000000 +0000\\tcheckout: moving from %s to main to main\\n'",
+    "'%s %s o\\tp <o@x> 1700000000 +0000\\tcheckout: moving from %s to main\\n'",
+    "'%s %s o <o@x> 1700000000 +0000checkout: moving from %s to main\\n'",
+])
+def test_a_checkout_line_is_read_as_git_reads_it(sandbox: Sandbox, work: Path,
+                                                 line: str) -> None:
+    """F3: git takes the name up to the first " to ", wherever the message starts."""
+    stderr = _run(sandbox, work, f"m=$$(git rev-parse main) && printf {line} $$m $$m $$c "
+                  ">> .git/logs/HEAD")
+    assert "cut them off" in stderr, stderr
+    subprocess.run(["git", "checkout", "-q", "-"], cwd=work, check=False, timeout=60,
+                   capture_output=True)
+    assert (work / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs_bwrap
+def test_a_commit_behind_the_new_one_is_looked_at(sandbox: Sandbox, work: Path) -> None:
+    """F4: main moved to a clean commit whose parent is the agent's: `git reset --hard
+    HEAD~1` checks the parent out."""
+    stderr = _run(sandbox, work, "d=$$(git -c user.name=t -c user.email=t@x commit-tree "
+                  "HEAD^{tree} -p $$c -m tidy) && git update-ref refs/heads/main $$d")
+    assert "moved refs/heads/main" in stderr, stderr
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=work, check=False,
+                   timeout=60, capture_output=True)
+    settings = work / ".claude" / "settings.json"
+    assert not settings.exists() or settings.read_text() != AGENT
+
+
+@needs_bwrap
+def test_a_rebase_state_that_is_a_link_is_held(sandbox: Sandbox, work: Path) -> None:
+    """F5: git follows the link: `rebase --continue` ran the todo's exec line unboxed."""
+    marker = work.parent / "ran"
+    stderr = _run(sandbox, work, "mkdir .git/rm && echo $$c > .git/rm/orig-head && "
+                  "echo refs/heads/main > .git/rm/head-name && git rev-parse HEAD > "
+                  f".git/rm/onto && echo 'exec touch {marker}' > .git/rm/git-rebase-todo && "
+                  "touch .git/rm/interactive && ln -s rm .git/rebase-merge")
+    assert "rebase-merge" in stderr, stderr
+    assert not os.path.lexists(work / ".git" / "rebase-merge")
+    subprocess.run(["git", "rebase", "--continue"], cwd=work, check=False, timeout=60,
+                   capture_output=True)
+    assert not marker.exists()
+    assert (work / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("recipe", [
+    "echo beef5 > .git/BISECT_START && echo 'git bisect start' > .git/BISECT_LOG",
+    "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\tcheckout: moving "
+    "from beef5 to main\\n' $$m $$m >> .git/logs/HEAD",
+])
+def test_a_start_of_an_id_that_names_nothing_yet_is_not_left(sandbox: Sandbox, work: Path,
+                                                             recipe: str) -> None:
+    """F6: a later run can make an object whose id starts so, moving no ref."""
+    stderr = _run(sandbox, work, recipe)
+    assert "beef5" in stderr or "BISECT_START" in stderr, stderr
+    assert "warning" in stderr
+
+
+@needs_bwrap
+def test_notes_are_quiet(sandbox: Sandbox, work: Path) -> None:
+    """F9: a note's reflog was cut as if it named a commit to check out."""
+    (work / "Makefile").write_text("all:\n\tgit -c user.name=t -c user.email=t@x notes add "
+                                   "-m hello HEAD\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert "hello" in _git("notes", "show", "HEAD", cwd=work)
