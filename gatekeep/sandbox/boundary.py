@@ -337,7 +337,8 @@ def _git_refs(places: list[tuple[gitdirs.Index, tuple[str, ...]]],
         links = gitindex.marks(index.path, index.gitlinks, index.hash_size) \
             if index.gitlinks else ""
         found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git), gitrefs.logs(git),
-                                  index.path, links, index.hash_size)
+                                  index.path, links, index.hash_size,
+                                  gitrefs.lines(os.path.join(git, gitrefs.STASH_LOG)))
     return tuple(found.values())
 
 

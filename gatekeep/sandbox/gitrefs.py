@@ -38,6 +38,7 @@ class Refs(NamedTuple):
     index_file: str = ""            # its index, and what it staged at its gitlinks
     links: str = ""                 # (gitindex.marks: `git submodule update` reads them)
     hash_size: int = 20
+    stash: tuple[int, ...] = ()     # each line of the stash's reflog (``lines``)
 
 
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:
@@ -160,6 +161,20 @@ def ends(path: str, size: int) -> str:
         TAIL, last) else None
     said = f"{min(TAIL, size)}:{hash(data[-TAIL:] if data else b'')}"
     return said if before is None else f"{said} {last} {len(before)}:{hash(before)}"
+
+
+STASH_LOG = "logs/refs/stash"
+_MOST_LINES = 1 << 20  # bytes of the stash's reflog read line by line
+
+
+def lines(path: str) -> tuple[int, ...]:
+    """Python's keyed hash of each line of the reflog ``path`` (``tail``'s key): `git stash
+    drop stash@{N}` takes one out of the middle. () when it is larger or unreadable."""
+    try:
+        data = regular(path, _MOST_LINES, follow=False)
+    except Unreadable:
+        return ()
+    return tuple(hash(line) for line in (data or b"").split(b"\n")[:-1])
 
 
 def _link(git: str, path: str) -> tuple[str, int, int, str]:

@@ -30,6 +30,7 @@ from gatekeep.sandbox.gitrefs import (
     HEX,
     LISTS,
     MOST_REFS,
+    STASH_LOG,
     Refs,
     logs,
     refs,
@@ -304,6 +305,10 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
         elif known is not None and _dropped_newest(os.path.join(record.git, path), size,
                                                     known[2]):
             continue  # its newest line taken off, the rest as it was (`git stash pop`)
+        elif path == STASH_LOG and record.stash and (
+                kept := _kept(os.path.join(record.git, path), record.stash)) is not None:
+            if kept < size:  # lines taken out of the middle (`stash drop stash@{1}`)
+                grown.append((path, kept))  # then stashes added: looked at as added
         elif known is None or known[0] != inode or size < known[1] or \
                 size - known[1] > _MOST_LOG or \
                 tail(os.path.join(record.git, path), known[1]) != known[2].split(" ")[0]:
@@ -311,6 +316,27 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
         elif size > known[1]:
             grown.append((path, known[1]))
     return grown, rewritten
+
+
+def _kept(path: str, was: tuple[int, ...]) -> int | None:
+    """Where the lines the run added to the reflog ``path`` start, when all lines before
+    them are lines it had (``gitrefs.lines``), in their order, some taken out; None
+    otherwise."""
+    from gatekeep.sandbox.created import _regular
+
+    data = _regular(path, 1 << 20)
+    if data is None:
+        return None
+    offset, at = 0, 0
+    now = data.split(b"\n")[:-1]
+    for index, line in enumerate(now):
+        while at < len(was) and was[at] != hash(line):
+            at += 1
+        if at == len(was):  # no line it had: the rest must be new
+            return offset if all(hash(rest) not in was for rest in now[index:]) else None
+        at += 1
+        offset += len(line) + 1
+    return offset
 
 
 def _dropped_newest(path: str, size: int, ends: str) -> bool:

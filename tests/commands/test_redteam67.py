@@ -662,3 +662,34 @@ def test_notes_are_quiet(sandbox: Sandbox, work: Path) -> None:
     ran = sandbox.gatekeep("run", "-c", "make")
     assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
     assert "hello" in _git("notes", "show", "HEAD", cwd=work)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("then", ["git stash drop -q stash@{1}",
+                                  "git stash drop -q stash@{1} && echo four > a.txt && "
+                                  "git stash -q"])
+def test_a_stash_dropped_from_the_middle_keeps_the_others(sandbox: Sandbox, work: Path,
+                                                          then: str) -> None:
+    """F8: dropping one that is not the newest rewrote the reflog, which was moved aside:
+    `git stash list` showed none of the operator's stashes."""
+    for text in ("one\n", "two\n", "three\n"):
+        (work / "a.txt").write_text(text)
+        _git("stash", "-q", cwd=work)
+    (work / "Makefile").write_text(f"all:\n\t{then}\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert len(_git("stash", "list", cwd=work).splitlines()) == (2 if "four" not in then
+                                                                  else 3)
+
+
+@needs_bwrap
+def test_a_stash_added_after_one_dropped_is_looked_at(sandbox: Sandbox, work: Path) -> None:
+    for text in ("one\n", "two\n"):
+        (work / "a.txt").write_text(text)
+        _git("stash", "-q", cwd=work)
+    stderr = _run(sandbox, work, "git stash drop -q stash@{1} && "
+                  "h=$$(git rev-parse HEAD) && s=$$(git rev-parse refs/stash) && "
+                  "printf '%s %s t <t@x> 1700000000 +0000\\tWIP\\n' $$s $$c "
+                  ">> .git/logs/refs/stash && git update-ref --no-deref refs/stash $$c")
+    assert "whose protected files differ" in stderr, stderr
