@@ -1017,7 +1017,8 @@ class _Judge:
         effects = tuple(e for e in invocation.effects if e != "runs-package")
         word = invocation.package
         local = word is not None and word.value is not None \
-            and word.value not in self.knowledge.programs \
+            and (word.value not in self.knowledge.programs
+                 or self.knowledge.spec(word.value).package_tool) \
             and all(cwd is not None and self._installed(cwd, word.value) for cwd in self.cwds)
         return invocation._replace(effects=(*effects,
                                             "runs-tree-code" if local else "installs"))

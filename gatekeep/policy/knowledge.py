@@ -43,7 +43,7 @@ _PROGRAM_KEYS = frozenset({
     "selects_lines", "script_positional", "setting_texts", "settings_from_input",
     "info_options", "globals_first", "file_values",
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
-    "in_shell", "runs_package", "shell_builtin",
+    "in_shell", "runs_package", "package_tool", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
     "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
@@ -61,9 +61,9 @@ _FLAGS = (
     "stdin_code", "stdin_args", "positional_writes", "network", "code_positionals",
     "runs_cwd", "lists_names", "selects_lines", "script_positional", "old_style",
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
-    "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package", "goals",
-    "abbreviated_goals", "keeps_content", "shell_builtin", "says_only", "interprets",
-    "into_dir",
+    "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package",
+    "package_tool", "goals", "abbreviated_goals", "keeps_content", "shell_builtin",
+    "says_only", "interprets", "into_dir",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",
@@ -96,7 +96,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
                 programs[alias] = spec
             programs[name] = spec
     environment = top["environment"].mapping(
-        frozenset({"names", "prefixes", "secrets", "plain", "credentials", "code_paths"})) \
+        frozenset({"names", "prefixes", "secrets", "plain", "credentials", "code_paths",
+                   "values"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
     loaded = Knowledge(
@@ -117,6 +118,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         _box_notes(top["in_the_box"]) if "in_the_box" in top else {},
         frozenset(environment["code_paths"].strings()) if "code_paths" in environment
         else frozenset(),
+        {name: _patterns(patterns) for name, patterns in environment["values"].mapping().items()}
+        if "values" in environment else {},
     )
     if base is None:
         return loaded
@@ -128,6 +131,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
         base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
         {**base.box_notes, **loaded.box_notes}, base.code_paths | loaded.code_paths,
+        {**base.values, **loaded.values},
     )
 
 

@@ -506,7 +506,17 @@ class _State:
         return tuple(
             Hazard("environment", f"sets {a.name}, which changes what programs run or load")
             for a in assignments if self.knowledge.risky_variable(a.name)
+            and not self.plain_value(a)
         )
+
+    def plain_value(self, assignment: Assignment) -> bool:
+        """Whether a variable is set, for this command, to a literal value that knowledge
+        ``environment.values`` says changes nothing it runs or loads (``GOFLAGS=-count=1``)."""
+        value = assignment.value
+        patterns = self.knowledge.values.get(assignment.name, ())
+        return bool(patterns) and value is not None and value.value is not None \
+            and assignment.text == f"{assignment.name}={value.raw}" \
+            and any(re.fullmatch(pattern, value.value) for pattern in patterns)
 
     def redirect_only(self, segment: Segment) -> Invocation:
         writes = tuple(r.target for r in segment.redirects if r.writes and r.target is not None)

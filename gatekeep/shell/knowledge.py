@@ -113,6 +113,7 @@ class ProgramSpec(NamedTuple):
     remote_options: frozenset[str] = frozenset()  # may send it elsewhere (`curl --resolve`)
     assigns_operands: bool = False  # its operands name shell variables it sets (`read line`)
     venv_tool: bool = False  # in a project's virtualenv it runs tree code (`.venv/bin/pytest`)
+    package_tool: bool = False  # `npx NAME` of a project that installs it runs tree code
     # a project virtualenv's link to it is it, with the venv's packages (`.venv/bin/python`)
     venv_interpreter: bool = False
     # options that give the program it runs another name (`exec -a`), which programs act on
@@ -320,6 +321,9 @@ class Knowledge(NamedTuple):
     # variables whose value lists directories a program loads code from (PYTHONPATH): set
     # for one command, each entry is judged as code it runs from there
     code_paths: frozenset[str] = frozenset()
+    # variables of ``environment`` whose value, when one of these regular expressions matches
+    # it whole, changes nothing a program runs or loads (NODE_OPTIONS=--max-old-space-size=N)
+    values: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
