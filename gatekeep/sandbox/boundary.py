@@ -338,7 +338,8 @@ def _git_refs(places: list[tuple[gitdirs.Index, tuple[str, ...]]],
             if index.gitlinks else ""
         found[git] = gitrefs.Refs(git, paths, staged, gitrefs.refs(git), gitrefs.logs(git),
                                   index.path, links, index.hash_size,
-                                  gitrefs.lines(os.path.join(git, gitrefs.STASH_LOG)))
+                                  gitrefs.lines(os.path.join(git, gitrefs.STASH_LOG)),
+                                  gitrefs.shallow(git))
     return tuple(found.values())
 
 

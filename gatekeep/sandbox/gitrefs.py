@@ -25,6 +25,7 @@ _DEPTH = 5  # symbolic refs followed, as git follows them
 HEX = frozenset("0123456789abcdefABCDEF")
 _ENDS = ("", " ", "\t", "\n", "\r")  # what git takes as a loose ref's id's end (isspace)
 PACKED = "\0packed-refs"  # the snapshot's entry for packed-refs itself (no ref's name)
+ABSENT = "\0absent"  # a file that is not there
 
 
 class Refs(NamedTuple):
@@ -39,6 +40,7 @@ class Refs(NamedTuple):
     links: str = ""                 # (gitindex.marks: `git submodule update` reads them)
     hash_size: int = 20
     stash: tuple[int, ...] = ()     # each line of the stash's reflog (``lines``)
+    shallow: str = ABSENT           # what `shallow` held (``shallow``)
 
 
 def refs(git: str) -> tuple[tuple[str, str], ...] | None:
@@ -161,6 +163,22 @@ def ends(path: str, size: int) -> str:
         TAIL, last) else None
     said = f"{min(TAIL, size)}:{hash(data[-TAIL:] if data else b'')}"
     return said if before is None else f"{said} {last} {len(before)}:{hash(before)}"
+
+
+_MOST_SHALLOW = 1 << 20
+
+
+def shallow(git: str) -> str:
+    """What ``git``'s ``shallow`` file holds (the commits whose parents git takes as
+    missing), ``ABSENT``, or "?" when it is no plain file or larger than is read."""
+    path = os.path.join(git, "shallow")
+    if not os.path.lexists(path):
+        return ABSENT
+    try:
+        data = regular(path, _MOST_SHALLOW, follow=False)
+    except Unreadable:
+        return "?"
+    return "?" if data is None else data.decode("latin-1")
 
 
 STASH_LOG = "logs/refs/stash"

@@ -30,6 +30,7 @@ from gatekeep.sandbox.gitrefs import (
     HEX,
     LISTS,
     MOST_REFS,
+    PACKED,
     STASH_LOG,
     Refs,
     logs,
@@ -54,6 +55,7 @@ _CAPS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _MOST_LOG = 1 << 24  # bytes of a reflog's new lines read
 _CHECK = "check it before moving it back"
 _UNREAD_LOGS = ("logs/refs/notes/", "logs/refs/replace/")
+_UNCOMPARED = ("refs/replace/", "refs/notes/")  # never what a commit is taken from
 
 
 def check(box: Boundary) -> list[str]:
@@ -63,6 +65,7 @@ def check(box: Boundary) -> list[str]:
     lines: list[str] = []
     for record in box.git_refs:
         try:
+            lines += _shallow(box, record)  # first: the check walks parents
             lines += _check(box, record)
             lines += _staged_links(box, record)
         except OSError as error:  # said; the next repository is still checked
@@ -107,12 +110,20 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     head = resolved(before, "HEAD")
     # the commits the operator's refs named: never through a name the run could have made
     # unseen (one git does not read) or under refs/gatekeep-held/ (the run's, kept)
-    known = {oid for name in before if valid(name) and not name.startswith(HELD)
+    known = {oid for name in before if valid(name)
+             and not name.startswith((HELD, *_UNCOMPARED))
              for oid in _ids(before, name, first=True)}
     current = dict(after)
     moves = []
+    # a ref that is a link, or no file git reads as a ref, that the run made: git never
+    # makes one, and what it names can depend on where git runs (/proc/self/cwd/...)
+    for name, value in after:
+        if value.startswith(("link:", "?")) and before.get(name) != value and \
+                name != PACKED and name.rpartition("/")[2] not in LISTS and \
+                (value.startswith("link:") or not view.get(name)):
+            lines.append(_drop_odd(box, record, name, value))
     for name, ids in view.items():
-        if name.startswith(("refs/replace/", "refs/notes/")):  # replace refs: created.py;
+        if name.startswith(_UNCOMPARED):  # replace refs: created.py;
             continue  # a note's tree is never checked out
         if _is_head(name) and before.get(name, "").startswith("ref:") and \
                 current.get(name) == before[name]:
@@ -173,7 +184,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     ancestry = _ancestry(record.git, {m.new for m in moves}, known, _specs(record))
     changes = None if ancestry is None else _changes(
         record.git, {(m.old, m.new) for m in moves} | {
-            pair for pairs in ancestry.values() for pair in pairs}, stashes)
+            pair for pairs in ancestry.values() for pair in pairs}, record.places, stashes)
     if changes is None or ancestry is None:
         return [*lines, f"gatekeep: warning: the command moved refs in {where} "
                 f"({_names(dict.fromkeys(m.name for m in moves))}) and gatekeep could not "
@@ -199,6 +210,38 @@ def _check(box: Boundary, record: Refs) -> list[str]:
         else:
             lines.append(_put_back(box, record, move, before.get(move.name), changed))
     return lines
+
+
+def _shallow(box: Boundary, record: Refs) -> list[str]:
+    """A ``shallow`` file the run made, changed or removed is put back: git takes the
+    parents of the commits it lists as missing, so a run could hide the agent's commit
+    behind a clean one from the check, then remove the file (red team 73)."""
+    from gatekeep.sandbox.created import _shown
+    from gatekeep.sandbox.gitrefs import ABSENT, shallow
+
+    now = shallow(record.git)
+    if now == record.shallow:
+        return []  # the usual case
+    path = os.path.join(record.git, "shallow")
+    where = _shown(record.git, box.tree)
+    said = (f"gatekeep: warning: the command changed {_shown(path, box.tree)} (which commits "
+            f"git takes as having no parents, in {where}); ")
+    if record.shallow == "?":
+        return [said + "gatekeep could not read it before the run to put it back: check "
+                "which commits it lists\n"]
+    try:
+        if record.shallow == ABSENT:
+            if os.path.lexists(path):
+                os.unlink(path)
+        else:
+            failed = _write(record.git, "shallow", record.shallow, check=False)
+            if failed is not None:
+                raise OSError(0, failed)
+    except OSError as error:
+        return [said + f"could not put it back ({error.strerror}): check which commits it "
+                "lists before running git there\n"]
+    return [said + "put it back as it was (a fetch of a shallow repository changes it: "
+            "fetch again outside gatekeep's box)\n"]
 
 
 def _staged_links(box: Boundary, record: Refs) -> list[str]:
@@ -278,14 +321,17 @@ def _ids(values: dict[str, str], name: str, first: bool = False) -> list[str]:
 
 def _protected(path: str, places: tuple[str, ...]) -> bool:
     """A path the box keeps as it is (a place, or below one), or an agent's or a hook
-    runner's settings in any directory (``pkg/.claude``, ``sub/.gatekeep.yaml``)."""
+    runner's settings in any directory (``pkg/.claude``, ``sub/.gatekeep.yaml``), or a
+    parent of a place: a link there leads git into it (red team 69)."""
+    return _placed(path, places) or any(place.startswith(path + "/") for place in places)
+
+
+def _placed(path: str, places: tuple[str, ...]) -> bool:
+    """A path the box keeps, or below one, or an agent's settings: not a parent of one."""
     from gatekeep.sandbox.boundary import AGENT_NAMES
 
-    if any(path == place or path.startswith(place + "/") or place.startswith(path + "/")
-           for place in places):
-        return True  # a parent of one too: a link there leads git into it (red team 69)
-    return any(part in AGENT_NAMES for part in path.split("/"))
-
+    return any(path == place or path.startswith(place + "/") for place in places) or \
+        any(part in AGENT_NAMES for part in path.split("/"))
 
 def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
     """The reflogs the run added lines to (each with where its new lines start), and those
@@ -317,7 +363,6 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
             grown.append((path, known[1]))
     return grown, rewritten
 
-
 def _kept(path: str, was: tuple[int, ...]) -> int | None:
     """Where the lines the run added to the reflog ``path`` start, when all lines before
     them are lines it had (``gitrefs.lines``), in their order, some taken out; None
@@ -338,12 +383,10 @@ def _kept(path: str, was: tuple[int, ...]) -> int | None:
         offset += len(line) + 1
     return offset
 
-
 def _dropped_newest(path: str, size: int, ends: str) -> bool:
     """Whether the reflog is what it was without its newest line (``gitrefs.ends``)."""
     parts = ends.split(" ")
     return len(parts) == 3 and parts[1] == str(size) and tail(path, size) == parts[2]
-
 
 def _logged(path: str, start: int) -> tuple[list[str], list[str]] | None:
     """The words git may read as commits in the lines of a reflog after ``start``: each
@@ -379,23 +422,13 @@ def _logged(path: str, start: int) -> tuple[list[str], list[str]] | None:
             at = line.find(_MOVING, at + 1)
     return list(found), list(names)
 
-
 _MOVING = "checkout: moving from "
 
-
 def _unresolved(words: list[str], said: dict[str, str]) -> list[str]:
-    """The words git reads as a start of an object's id that name no commit now: one a
-    later run could make (an object whose id starts so, no ref moved: red team 72)."""
-    found = []
-    for word in words:
-        start = word
-        for mark in "^~:@":
-            start = start.split(mark, 1)[0]
-        if word not in said and len(start) >= 4 and set(start) <= HEX and (
-                len(start) not in (40, 64)):
-            found.append(word)
-    return found
-
+    """The words git would read as a commit that name none now: a later run could make
+    one so, moving no ref (an object whose id starts so, red team 72; a file in the git
+    dir, ``wip/x``, red team 73). git itself writes only names that named one."""
+    return [word for word in words if word not in said]
 
 # What git's commands in progress go back to or go on with: `rebase --abort` resets to
 # orig-head, `--continue` picks the todo's commits, `cherry-pick --abort` resets to
@@ -413,7 +446,6 @@ _PICKS = frozenset({"pick", "p", "revert", "edit", "e", "reword", "r", "fixup", 
                     "squash", "s", "drop", "d", "reset", "t", "merge", "m"})
 _MOST_WORDS = 4096  # words of one run's state and reflog lines asked of git
 _MOST_FILES = 256  # files of one state directory read
-
 
 def _states(git: str, planned: float
             ) -> list[tuple[str, str, list[str] | None, bool, list[str]]]:
@@ -456,7 +488,6 @@ def _states(git: str, planned: float
                               own, strict))
     return found
 
-
 def _commits(git: str, words: set[str], own: str = "") -> dict[str, str] | None:
     """The commit each word names as git reads it (``cat-file`` of ``WORD^{commit}``: an
     id or a start of one, a ref or a name in the git dir, ``X^0``), in the linked worktree
@@ -479,7 +510,6 @@ def _commits(git: str, words: set[str], own: str = "") -> dict[str, str] | None:
             found[word] = oid
     return found
 
-
 def _picked(text: str) -> list[str]:
     """What a todo's lines pick: each line's words after its command."""
     found = []
@@ -489,33 +519,36 @@ def _picked(text: str) -> list[str]:
             found += words[1:4]
     return found
 
-
 def _picks(text: str) -> list[str]:
     """The words of a todo's lines that git reads as commits (``fixup -C X``; ``merge -C X
-    LABEL``: a label is a ref of the rebase's own, else what git finds by its name)."""
+    LABEL``). A label (``reset L``, a merge's) is a ref of the rebase's own, made by a later
+    line, else what git finds by that name: one only when it could be a start of an id."""
     found = []
     for line in text.split("\n"):
         words = line.split()
-        if len(words) >= 2 and words[0] in _PICKS:
-            if words[1] in ("-C", "-c"):
-                found += words[2:4] if words[0] in ("merge", "m") else words[2:3]
-            else:
-                found.append(words[1])
+        if len(words) < 2 or words[0] not in _PICKS:
+            continue
+        if words[1] in ("-C", "-c"):
+            found += words[2:3]
+            labels = words[3:4] if words[0] in ("merge", "m") else []
+        elif words[0] in ("merge", "m", "reset", "t"):
+            labels = words[1:2]
+        else:
+            found.append(words[1])
+            labels = []
+        found += [w for w in labels if len(w) >= 4 and set(w) <= HEX]
     return found
-
 
 def _in_progress(git: str, planned: float) -> bool:
     """Whether the run made or changed a command's state in progress (``_STATES``), or one
     is a link."""
     return bool(_states(git, planned))
 
-
 def _listed(path: str) -> list[str]:
     try:
         return sorted(os.listdir(path))[:_MOST_FILES + 1]
     except OSError:
         return []
-
 
 def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
     """Each ref as git reads it now (``for-each-ref``; a pseudo ref by ``cat-file``, and
@@ -540,26 +573,27 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
         view[name] = list(dict.fromkeys(ids))
     return view
 
-
 _FAILED = "\0failed"
 _MOST_PAIRS = 512  # commits compared after one run; past that, each is taken as changed
 _UNCHECKED = "\0unchecked"
 _NESTED = "\0nested"
+_UNFOUND = "\0unfound"
 _SAID = {_FAILED: "(a commit git could not read)",
          _UNCHECKED: "(not compared: more commits moved in one run than gatekeep compares)",
-         _NESTED: "(a submodule's own submodule, not compared)"}
+         _NESTED: "(a submodule's own submodule, not compared)",
+         _UNFOUND: "(a submodule's commit in a git dir gatekeep could not look in)"}
 # what names stashes: `stash pop`, and a merge's or rebase's own stash, which `--abort`
 # applies (its untracked files too)
 _STASHES = ("refs/stash", "logs/refs/stash", "MERGE_AUTOSTASH")
 _GITLINK = "160000"
 _GITLINK_MARK = "0000e000"  # its mode as gitindex.marks says it
 _MOST_MODULES = 256  # submodules' git dirs looked in
+_MOST_MODULE_DIRS = 8192  # directories below modules/ looked through for them
 
 Pair = tuple[str | None, str]
 
-
-def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
-             ) -> dict[Pair, list[tuple[str, str]]] | None:
+def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
+             stashes: Collection[str] = ()) -> dict[Pair, list[tuple[str, str]]] | None:
     """For each (old, new) commit: each path whose content differs, with the new object
     (zeros: none), from ``git diff-tree``; old None: the empty tree; ``_FAILED`` for a pair
     git could not compare, or one past ``_MOST_PAIRS``. A stash's other commits are compared
@@ -589,13 +623,14 @@ def _changes(git: str, pairs: set[Pair], stashes: Collection[str] = ()
         if new[0] == _GITLINK:  # what it holds is looked at instead
             links.append((pair, path, old[1] if old[0] == _GITLINK else "", new[1]))
             found.setdefault(pair, [])
+            if _placed(path, places):  # a submodule at `.vscode`: never ordinary work
+                found[pair].append((path, new[1]))
         else:
             found.setdefault(pair, []).append((path, new[1]))
     inside_links = _submodules(git, [(path, old, new) for _, path, old, new in links])
     for (pair, path, _, _), inside in zip(links, inside_links, strict=True):
         found[pair] += [(p if p in _SAID else f"{path}/{p}", blob) for p, blob in inside]
     return found
-
 
 def _specs(record: Refs) -> list[str]:
     """The pathspecs of what ``_protected`` counts (and a submodule's gitlink)."""
@@ -606,7 +641,6 @@ def _specs(record: Refs) -> list[str]:
     links = [line.rsplit(" ", 3)[0] for line in record.links.splitlines()]
     return [f":(literal){path}" for path in (*record.places, *sorted(parents), *links)] + [
         f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**")]
-
 
 def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: list[str]
               ) -> dict[str, list[Pair]] | None:
@@ -640,7 +674,6 @@ def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: li
             current += [(parent, words[0]) for parent in words[1:]] or [(None, words[0])]
     return found
 
-
 def _entries(said: bytes) -> list[tuple[int, str, tuple[str, str], tuple[str, str]]]:
     """What ``diff-tree -z`` printed after each ``@N`` mark: (N, path, (old mode, old
     object), (new mode, new object)); a failure (``!``) is ``_FAILED``."""
@@ -651,8 +684,8 @@ def _entries(said: bytes) -> list[tuple[int, str, tuple[str, str], tuple[str, st
         word = words[at]
         if word.startswith("@") and word[1:].isdigit():
             current = int(word[1:])
-        elif word == "!" and current >= 0:
-            entries.append((current, _FAILED, ("", ""), ("", "")))
+        elif word in ("!", "?") and current >= 0:
+            entries.append((current, _FAILED if word == "!" else _UNFOUND, ("", ""), ("", "")))
         elif word.startswith(":") and at + 1 < len(words) and current >= 0:
             fields = (word[1:].split() + ["", "", "", ""])[:4]
             entries.append((current, words[at + 1], (fields[0], fields[2]),
@@ -661,57 +694,70 @@ def _entries(said: bytes) -> list[tuple[int, str, tuple[str, str], tuple[str, st
         at += 1
     return entries
 
-
 def _submodules(git: str, links: list[tuple[str, str, str]]) -> list[list[tuple[str, str]]]:
     """For each gitlink that changed (path, old commit or "", new commit): what
     differs between its commits, in whichever of the repository's submodules' git dirs
     holds the new one (an object's id names its content, so any that holds it will do),
     and ``_NESTED`` for a submodule's own gitlink that changed. One none holds is not
     compared: `git submodule update` fetches it from the submodule's remote, as a fetch
-    would, since git takes no submodule from a local path (``protocol.file.allow``)."""
+    would, since git takes no submodule from a local path (``protocol.file.allow``). Unless
+    some git dir could not be looked in (a link, past ``_MOST_MODULES``: red team 73): then
+    it is ``_UNFOUND``."""
     if not links:
         return []
-    dirs = _module_dirs(git, [path for path, _, _ in links])
+    dirs, whole = _module_dirs(git, [path for path, _, _ in links])
     script = "".join(
-        f"printf '\\0@{index}\\0'; for d in \"$@\"; do if GIT_DIR=$d git cat-file -e "
-        f"{new}^{{commit}} 2>/dev/null; then GIT_DIR=$d git diff-tree -r -z --no-renames "
+        f"printf '\\0@{index}\\0'; f=; for d in \"$@\"; do if GIT_DIR=$d git cat-file -e "
+        f"{new}^{{commit}} 2>/dev/null; then f=1; GIT_DIR=$d git diff-tree -r -z --no-renames "
         f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; break; fi; done; "
+        "[ -n \"$f\" ] || printf '\\0?\\0'; "
         for index, (_, old, new) in enumerate(links))
     said = _boxed(git, ["sh", "-c", script, "sh", *dirs], "", shown=dirs)
     if said is None:
         return [[(_FAILED, "")] for _ in links]
     found: list[list[tuple[str, str]]] = [[] for _ in links]
     for at, path, _, new in _entries(said):
-        found[at].append((_NESTED, "") if new[0] == _GITLINK else (path, new[1]))
+        if path == _UNFOUND:
+            if not whole:
+                found[at].append((_UNFOUND, ""))
+        else:
+            found[at].append((_NESTED, "") if new[0] == _GITLINK else (path, new[1]))
     return found
 
-
-def _module_dirs(git: str, paths: list[str]) -> list[str]:
+def _module_dirs(git: str, paths: list[str]) -> tuple[list[str], bool]:
     """The git dirs a submodule's commits may be in: each one below ``modules/`` (a
-    submodule's own too), and a ``.git`` directory at each gitlink's path in the work
-    tree."""
+    submodule's own, and one whose name has a ``/``, nested in another's), and a ``.git``
+    directory at each gitlink's path in the work tree; and whether that is all of them
+    (no link among them, no more than ``_MOST_MODULES``)."""
     dirs: list[str] = []
+    whole = True
     pending = [os.path.join(git, "modules")]
-    while pending and len(dirs) < _MOST_MODULES:
+    visited = 0
+    while pending:
+        visited += 1
+        if visited > _MOST_MODULE_DIRS:
+            return dirs, False
         top = pending.pop()
         try:
             with os.scandir(top) as listing:
-                entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+                entries = list(listing)
         except OSError:
             continue
         for entry in entries:
-            if os.path.isfile(os.path.join(entry.path, "HEAD")):
-                dirs.append(entry.path)
-                pending.append(os.path.join(entry.path, "modules"))
-            else:
+            if entry.is_symlink():
+                whole = False  # git follows it; gatekeep does not
+            elif entry.is_dir(follow_symlinks=False) and entry.name != "objects":
+                if len(dirs) >= _MOST_MODULES:
+                    return dirs, False
+                if os.path.isfile(os.path.join(entry.path, "HEAD")):
+                    dirs.append(entry.path)
                 pending.append(entry.path)
     if os.path.basename(git) == ".git":
-        dirs += [os.path.join(os.path.dirname(git), path, ".git") for path in paths
-                 if ".." not in path.split("/") and os.path.isdir(
-                     os.path.join(os.path.dirname(git), path, ".git"))
-                 and not os.path.islink(os.path.join(os.path.dirname(git), path, ".git"))]
-    return dirs[:_MOST_MODULES]
-
+        for path in paths:
+            dot = os.path.join(os.path.dirname(git), path, ".git")
+            if ".." not in path.split("/") and os.path.isdir(dot) and not os.path.islink(dot):
+                dirs.append(dot)
+    return dirs, whole
 
 def _boxed(git: str, argv: list[str], given: str, where: str = "",
            shown: Collection[str] = ()) -> bytes | None:
@@ -728,12 +774,10 @@ def _boxed(git: str, argv: list[str], given: str, where: str = "",
          "GIT_NO_REPLACE_OBJECTS": "1", "GIT_OPTIONAL_LOCKS": "0"})
     return done.stdout if done is not None and done.returncode == 0 else None
 
-
 def _names(names: Iterable[str]) -> str:
     from gatekeep.sandbox.created import _visible_text
 
     return _visible_text(", ".join(names))
-
 
 def valid(name: str) -> bool:
     """Whether git would take ``name`` as a ref it writes (its refname rules: under refs/
@@ -749,7 +793,6 @@ def valid(name: str) -> bool:
         return False
     return all(part and not part.startswith(".") and not part.endswith(".lock")
                for part in parts)
-
 
 def _put_back(box: Boundary, record: Refs, move: _Move, value: str | None,
               changed: list[str]) -> str:
@@ -784,7 +827,6 @@ def _put_back(box: Boundary, record: Refs, move: _Move, value: str | None,
     return (f"gatekeep: warning: the command {what}, in {where}: git would write them at its "
             f"checkout; {outcome}; {kept}\n")
 
-
 def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> str:
     """A FETCH_HEAD or MERGE_HEAD naming such a commit: git merges each of its lines."""
     from gatekeep.sandbox.created import _hold, _shown, _visible_text
@@ -795,6 +837,20 @@ def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> 
             f"({_visible_text(', '.join(changed))}): git merges it; "
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
 
+def _drop_odd(box: Boundary, record: Refs, name: str, value: str) -> str:
+    """A ref the run left as a link, or as what git reads otherwise than as a ref file:
+    removed (red team 73: a link through /proc/self/cwd names nothing where gatekeep runs
+    git, and the agent's commit where the operator does)."""
+    from gatekeep.sandbox.created import _shown, _visible_text
+
+    undone = _remove(record.git, name) if valid(name) else "no name git writes"
+    what = f"a link to {_visible_text(value[5:].strip())}" if value.startswith("link:") \
+        else "no plain file"
+    done = "removed it" if undone is None else f"could not remove it ({undone}): remove it " \
+        "yourself before running git there"
+    return (f"gatekeep: warning: the command left the ref {_visible_text(name)} (in "
+            f"{_shown(record.git, box.tree)}) as {what}: git never writes one so, and what it "
+            f"names may depend on where git runs; {done}\n")
 
 def _hold_unread(box: Boundary, record: Refs, name: str) -> str:
     """A FETCH_HEAD or MERGE_HEAD that is a link or larger than is read: git merges each of
@@ -806,7 +862,6 @@ def _hold_unread(box: Boundary, record: Refs, name: str) -> str:
             f"not check; {_hold(os.path.join(record.git, name), box.tree, box.git_roots, _CHECK)}"
             "\n")
 
-
 def _hold_state(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> str:
     """A rebase, cherry-pick or bisect in progress that would go to such a commit."""
     from gatekeep.sandbox.created import _hold, _shown, _visible_text
@@ -816,7 +871,6 @@ def _hold_state(box: Boundary, record: Refs, move: _Move, changed: list[str]) ->
             f"differ ({_visible_text(', '.join(changed))}): git's --abort, --continue or "
             f"bisect reset would check it out; "
             f"{_hold(move.state, box.tree, box.git_roots, _CHECK)}\n")
-
 
 def _hold_whole(box: Boundary, record: Refs, label: str, path: str) -> str:
     """A command in progress gatekeep cannot check (a patch series: what `git am
@@ -828,14 +882,12 @@ def _hold_whole(box: Boundary, record: Refs, label: str, path: str) -> str:
             f"reset would follow and gatekeep could not check; "
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
 
-
 def _hold_log(box: Boundary, record: Refs, path: str, how: str) -> str:
     from gatekeep.sandbox.created import _hold, _shown
 
     return (f"gatekeep: warning: the command {how} the reflog {_shown(path, record.git)} (in "
             f"{_shown(record.git, box.tree)}), from which git reads @{{N}} and `git checkout "
             f"-`; {_hold(os.path.join(record.git, path), box.tree, box.git_roots, _CHECK)}\n")
-
 
 def _cut_log(box: Boundary, record: Refs, move: _Move, start: int, changed: list[str]) -> str:
     """Reflog lines the run appended that name such a commit: the file is cut back to what
@@ -851,7 +903,6 @@ def _cut_log(box: Boundary, record: Refs, move: _Move, start: int, changed: list
         return _hold_log(box, record, move.log, "added such lines to")
     return what + "cut them off (the reflog is as it was before the run)\n"
 
-
 def _cut_unresolved(box: Boundary, record: Refs, log: str, start: int,
                     words: list[str]) -> str:
     """Reflog lines the run appended naming a start of an id that names no commit yet:
@@ -862,10 +913,8 @@ def _cut_unresolved(box: Boundary, record: Refs, log: str, start: int,
         return _hold_log(box, record, log, "added such lines to")
     return (f"gatekeep: warning: the command added lines to the reflog {_visible_text(log)} "
             f"(in {_shown(record.git, box.tree)}) naming {_visible_text(', '.join(words))}, "
-            "which git would read as the start of a commit's id and which names none yet: "
-            "`git checkout -` would check out one made later; cut them off (the reflog is as "
-            "it was before the run)\n")
-
+            "which names no commit yet: `git checkout -` would check out one made later; cut "
+            "them off (the reflog is as it was before the run)\n")
 
 def _cut(path: str, start: int) -> bool:
     """Cut the reflog at ``path`` back to ``start`` bytes (never through a link)."""
@@ -881,24 +930,22 @@ def _cut(path: str, start: int) -> bool:
         os.close(fd)
     return True
 
-
 def _free(git: str, name: str) -> str:
     import time
 
     return name if not os.path.lexists(os.path.join(git, name)) else f"{name}-{time.time_ns()}"
 
-
 def _inside(git: str, path: str) -> bool:
     real = os.path.realpath(git)
     return path.startswith(real.rstrip("/") + "/")
 
-
-def _write(git: str, name: str, text: str) -> str | None:
-    """Write the loose ref ``name`` (a valid name: a new file renamed over it, in a
-    directory of ``git`` that no link leads out of); None when done, else why not."""
+def _write(git: str, name: str, text: str, check: bool = True) -> str | None:
+    """Write the loose ref ``name`` (a valid name, unless not ``check``: a new file renamed
+    over it, in a directory of ``git`` that no link leads out of); None when done, else why
+    not."""
     import tempfile
 
-    if not valid(name):
+    if check and not valid(name):
         return "no name git writes"
     path = os.path.join(git, name)
     parent = existing = os.path.dirname(path)
@@ -924,7 +971,6 @@ def _write(git: str, name: str, text: str) -> str | None:
             pass
         return error.strerror or type(error).__name__
     return None
-
 
 def _remove(git: str, name: str) -> str | None:
     """Remove the ref ``name`` the run made: its loose file (a link itself, never what it

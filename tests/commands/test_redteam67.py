@@ -693,3 +693,85 @@ def test_a_stash_added_after_one_dropped_is_looked_at(sandbox: Sandbox, work: Pa
                   "printf '%s %s t <t@x> 1700000000 +0000\\tWIP\\n' $$s $$c "
                   ">> .git/logs/refs/stash && git update-ref --no-deref refs/stash $$c")
     assert "whose protected files differ" in stderr, stderr
+
+
+# -- red team 73 ----------------------------------------------------------------------------
+
+@needs_bwrap
+@pytest.mark.parametrize("recipe", [
+    "echo $$c > .git/description.d && rm .git/refs/heads/feature && "
+    "ln -s /proc/self/cwd/.git/description.d .git/refs/heads/feature",
+    "echo $$c > .git/description.d && ln -s /proc/self/cwd/.git/description.d .git/ORIG_HEAD",
+])
+def test_a_ref_made_a_link_is_removed(sandbox: Sandbox, work: Path, recipe: str) -> None:
+    """F1: a link through /proc/self/cwd names nothing where gatekeep runs git."""
+    stderr = _run(sandbox, work, recipe)
+    assert "as a link to" in stderr and "removed it" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+    subprocess.run(["git", "reset", "-q", "--hard", "ORIG_HEAD"], cwd=work, check=False,
+                   timeout=60, capture_output=True)
+    assert (work / ".claude" / "settings.json").read_text() == "{}\n"
+
+
+@needs_bwrap
+def test_a_commit_kept_under_notes_is_not_the_operators(sandbox: Sandbox, work: Path) -> None:
+    """F3: a notes ref is never compared, so the commit it names is no ref of the
+    operator's."""
+    _run(sandbox, work, "git update-ref refs/notes/zz $$c && echo $$c > c.txt")
+    time.sleep(1.2)
+    stderr = _again(sandbox, work, "git update-ref -d refs/notes/zz && "
+                    "git update-ref refs/heads/feature $$(cat c.txt)")
+    assert "moved refs/heads/feature" in stderr, stderr
+    assert _checked_out(work, "feature") == "{}\n"
+
+
+@needs_bwrap
+def test_a_shallow_file_the_run_wrote_is_put_back(sandbox: Sandbox, work: Path) -> None:
+    """F4: git takes a listed commit's parents as missing: the ancestry walk stopped at
+    the clean commit, and the agent's parent came back when the file went."""
+    stderr = _run(sandbox, work, "d=$$(git -c user.name=t -c user.email=t@x commit-tree "
+                  "HEAD^{tree} -p $$c -m tidy) && echo $$d > .git/shallow && "
+                  "git update-ref refs/heads/main $$d")
+    assert "shallow" in stderr and "put it back" in stderr, stderr
+    assert not (work / ".git" / "shallow").exists()
+    assert "moved refs/heads/main" in stderr, stderr
+
+
+@needs_bwrap
+@pytest.mark.parametrize("recipe", [
+    "m=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\tcheckout: moving "
+    "from wip/x to main\\n' $$m $$m >> .git/logs/HEAD",
+    "echo wip/x > .git/BISECT_START && echo 'git bisect start' > .git/BISECT_LOG",
+])
+def test_a_name_that_names_nothing_yet_is_not_left(sandbox: Sandbox, work: Path,
+                                                   recipe: str) -> None:
+    """F5: git finds `wip/x` as a file in the git dir, which a later run can write."""
+    stderr = _run(sandbox, work, recipe)
+    assert "wip/x" in stderr or "BISECT_START" in stderr, stderr
+
+
+@needs_bwrap
+def test_a_submodule_at_an_agents_settings_path_counts_itself(sandbox: Sandbox,
+                                                             work: Path) -> None:
+    """F2: a gitlink at `.vscode` whose commit is in no git dir gatekeep looks in."""
+    stderr = _run(sandbox, work, "s=$$(git rev-parse HEAD) && export GIT_INDEX_FILE=$$(mktemp "
+                  "-u) && git read-tree HEAD && git update-index --add --cacheinfo "
+                  "160000,$$s,.vscode && t=$$(git write-tree) && unset GIT_INDEX_FILE && "
+                  "git update-ref refs/heads/feature $$(git -c user.name=t -c user.email=t@x "
+                  "commit-tree $$t -p HEAD -m editor)")
+    assert "moved refs/heads/feature" in stderr and ".vscode" in stderr, stderr
+
+
+def test_submodule_git_dirs_are_found_as_git_finds_them(tmp_path: Path) -> None:
+    from gatekeep.sandbox import movedrefs
+
+    git = tmp_path / ".git"
+    for name in ("a", "a/nested", "b/deeper/c"):
+        (git / "modules" / name).mkdir(parents=True)
+        (git / "modules" / name / "HEAD").write_text("ref: refs/heads/main\n")
+    dirs, whole = movedrefs._module_dirs(str(git), [])
+    assert {os.path.relpath(d, git / "modules") for d in dirs} == {"a", "a/nested",
+                                                                    "b/deeper/c"}
+    assert whole
+    (git / "modules" / "linked").symlink_to(git / "modules" / "a")
+    assert movedrefs._module_dirs(str(git), [])[1] is False
