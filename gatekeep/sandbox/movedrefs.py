@@ -182,6 +182,12 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     # the commits each new one brings that no ref of the operator's reached, which touch a
     # protected path: `git reset --hard HEAD~1` checks out a parent (red team 72)
     ancestry = _ancestry(record.git, {m.new for m in moves}, known, _specs(record))
+    linked = _linked(record.git, {m.new for m in moves}, known)
+    if ancestry is not None and linked is not None:
+        for new, pairs in linked.items():
+            ancestry[new] = list(dict.fromkeys([*ancestry.get(new, []), *pairs]))
+    else:
+        ancestry = None
     changes = None if ancestry is None else _changes(
         record.git, {(m.old, m.new) for m in moves} | {
             pair for pairs in ancestry.values() for pair in pairs}, record.places, stashes)
@@ -673,6 +679,39 @@ def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: li
         elif words and all(len(w) in EMPTY_TREES and set(w) <= HEX for w in words):
             current += [(parent, words[0]) for parent in words[1:]] or [(None, words[0])]
     return found
+
+def _linked(git: str, news: Collection[str], known: Collection[str]
+            ) -> dict[str, list[Pair]] | None:
+    """For each new commit: (parent, commit) for each commit it reaches that none of
+    ``known`` does and that changes a gitlink anywhere (a submodule added at any path and
+    removed again: `git reset --hard HEAD~1` then `git submodule update` checks it out, red
+    team 73), of the first ``_MOST_PAIRS`` such commits. None when git cannot be run."""
+    wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
+    if not wanted:
+        return {}
+    script = "k=$(cat); " + "".join(
+        f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git log --stdin "
+        f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m "
+        f"--max-count={_MOST_PAIRS} || printf '!\\0'; "
+        for index, new in enumerate(wanted[:_MOST_PAIRS]))
+    said = _boxed(git, ["sh", "-c", script],
+                  "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
+    if said is None:
+        return None
+    found: dict[str, list[Pair]] = {}
+    current: list[Pair] = []
+    commit: list[str] = []
+    for word in (w.strip("\n") for w in os.fsdecode(said).split("\0")):
+        if word.startswith("#") and word[1:].isdigit():
+            current = found.setdefault(wanted[int(word[1:])], [])
+        elif word == "!":
+            current.append((None, _UNCHECKED))
+        elif word.startswith("@"):
+            commit = word[1:].split()
+        elif word.startswith(":") and _GITLINK in word.split()[:2] and commit:
+            current += [(parent, commit[0]) for parent in commit[1:]] or [(None, commit[0])]
+    return {new: list(dict.fromkeys(pairs)) for new, pairs in found.items()}
+
 
 def _entries(said: bytes) -> list[tuple[int, str, tuple[str, str], tuple[str, str]]]:
     """What ``diff-tree -z`` printed after each ``@N`` mark: (N, path, (old mode, old

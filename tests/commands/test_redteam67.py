@@ -775,3 +775,21 @@ def test_submodule_git_dirs_are_found_as_git_finds_them(tmp_path: Path) -> None:
     assert whole
     (git / "modules" / "linked").symlink_to(git / "modules" / "a")
     assert movedrefs._module_dirs(str(git), [])[1] is False
+
+
+@needs_bwrap
+def test_a_submodule_added_and_removed_again_is_looked_at(sandbox: Sandbox,
+                                                         with_sub: Path) -> None:
+    """F6: a commit behind the new one adds a gitlink at a path nothing protects, whose
+    commit holds the agent's settings; the next commit removes it."""
+    (with_sub / "Makefile").write_text(
+        "all:\n\tcd sub && c=$$(sh ../forge.sh) && cd .. && export GIT_INDEX_FILE=$$(mktemp -u)"
+        " && git read-tree HEAD && git update-index --add --cacheinfo 160000,$$c,vendor/x && "
+        "t=$$(git write-tree) && unset GIT_INDEX_FILE && "
+        "c1=$$(git -c user.name=t -c user.email=t@x commit-tree $$t -p HEAD -m add) && "
+        "d=$$(git -c user.name=t -c user.email=t@x commit-tree HEAD^{tree} -p $$c1 -m rm) && "
+        "git update-ref refs/heads/main $$d\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert "moved refs/heads/main" in ran.stderr, ran.stderr
+    assert "vendor/x/.claude/settings.json" in ran.stderr
