@@ -86,7 +86,7 @@ STILL_ASKED = [
     ("git checkout main -- src/app.py", "git-discard"),
     ("git rm notes.txt", "delete-files"),
     ("git config core.pager less", "git-remote-and-config"),
-    ("git config --get x --unset y", "default"),
+    ("git config --get x --unset y", "git-remote-and-config"),
     ("git switch --discard-changes main", "git-discard"),
     ("docker compose up -d", "deploy-and-infrastructure"),
     ("docker run --rm alpine", "deploy-and-infrastructure"),
