@@ -258,6 +258,8 @@ def resolved(values: dict[str, str], name: str) -> str | None:
     nothing, a link, text that is no ref)."""
     value = values.get(name)
     own = worktree(name)
+    if name == "HEAD" and value is not None and value.startswith("link: refs/heads/"):
+        value = "ref: " + value[5:].strip()  # core.preferSymlinkRefs: git's own link
     for _ in range(_DEPTH + 1):
         if value is None:
             return None

@@ -120,13 +120,14 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     for name, value in after:
         if value.startswith(("link:", "?")) and before.get(name) != value and \
                 name != PACKED and name.rpartition("/")[2] not in LISTS and \
-                (value.startswith("link:") or not view.get(name)):
+                (value.startswith("link:") or not view.get(name)) and \
+                not _symbolic_link(name, value):
             lines.append(_drop_odd(box, record, name, value))
     for name, ids in view.items():
         if name.startswith(_UNCOMPARED):  # replace refs: created.py;
             continue  # a note's tree is never checked out
-        if _is_head(name) and before.get(name, "").startswith("ref:") and \
-                current.get(name) == before[name]:
+        if _is_head(name) and (before.get(name, "").startswith("ref:") or _symbolic_link(
+                name, before.get(name, ""))) and current.get(name) == before[name]:
             continue  # the branch it names moved: that branch is looked at
         own_head = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's too
         olds = set(_ids(before, name))
@@ -421,10 +422,12 @@ def _logged(path: str, start: int) -> tuple[list[str], list[str]] | None:
         while at >= 0:  # anywhere in the line (red team 72)
             moved = line[at + len(_MOVING):]
             first, last = moved.find(" to "), moved.rfind(" to ")
-            for word in (moved[:first] if first >= 0 else moved, moved[:last],
-                         moved[last + 4:] if last >= 0 else ""):
-                if word and not set(word) <= _ZEROS:
+            for word in (moved[:first] if first >= 0 else moved, moved[:last]):
+                if word and not set(word) <= _ZEROS:  # what `git checkout -` takes
                     found[word] = names[word] = None
+            target = moved[last + 4:] if last >= 0 else ""
+            if target and not set(target) <= _ZEROS:
+                found[target] = None  # (a new branch may have no commit yet: --orphan)
             at = line.find(_MOVING, at + 1)
     return list(found), list(names)
 
@@ -595,6 +598,10 @@ _GITLINK = "160000"
 _GITLINK_MARK = "0000e000"  # its mode as gitindex.marks says it
 _MOST_MODULES = 256  # submodules' git dirs looked in
 _MOST_MODULE_DIRS = 8192  # directories below modules/ looked through for them
+# a submodule's `ignore = all` in .gitmodules (the run's, in the index or HEAD) would leave
+# its gitlink out of every diff (red team 74)
+_DIFF = "diff-tree -r -z --no-renames --ignore-submodules=none"
+_MOST_LOGGED = 4096  # new commits looked through for a gitlink's change; past that, changed
 
 Pair = tuple[str | None, str]
 
@@ -610,11 +617,11 @@ def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
     unchecked = {pair for pair in pairs if pair[1] == _UNCHECKED}
     ordered = sorted(pairs - unchecked, key=lambda pair: (pair[0] or "", pair[1]))
     script = "".join(
-        f"printf '\\0@{index}\\0'; git diff-tree -r -z --no-renames "
+        f"printf '\\0@{index}\\0'; git {_DIFF} "
         f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; "
         + (f"for p in 2 3; do if git rev-parse -q --verify {new}^$p >/dev/null; then "
            f"if [ $p = 3 ]; then b={EMPTY_TREES[len(new)]}; else b={old or EMPTY_TREES[len(new)]};"
-           f" fi; git diff-tree -r -z --no-renames $b {new}^$p || "
+           f" fi; git {_DIFF} $b {new}^$p || "
            "printf '\\0!\\0'; fi; done; " if new in stashes else "")
         for index, (old, new) in enumerate(ordered[:_MOST_PAIRS])
         if set(new) <= HEX and (old is None or set(old.rstrip("^")) <= HEX))
@@ -661,7 +668,8 @@ def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: li
     # touches them
     script = "k=$(cat); " + "".join(
         f"printf '@{index}\\n'; l=$({{ echo {new}; printf '%s\\n' \"$k\"; }} | git rev-list "
-        f"--stdin --full-history --max-count={_MOST_PAIRS + 1} -- \"$@\") && {{ [ -z \"$l\" ] "
+        f"--stdin --full-history --ignore-submodules=none --max-count={_MOST_PAIRS + 1} -- "
+        f"\"$@\") && {{ [ -z \"$l\" ] "
         "|| printf '%s\\n' \"$l\" | git rev-list --stdin --no-walk=unsorted --parents; } || "
         "printf '!\\n'; " for index, new in enumerate(wanted[:_MOST_PAIRS]))
     said = _boxed(git, ["sh", "-c", script, "sh", *specs],
@@ -691,8 +699,8 @@ def _linked(git: str, news: Collection[str], known: Collection[str]
         return {}
     script = "k=$(cat); " + "".join(
         f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git log --stdin "
-        f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m "
-        f"--max-count={_MOST_PAIRS} || printf '!\\0'; "
+        f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m --ignore-submodules=none "
+        f"--max-count={_MOST_LOGGED + 1} || printf '!\\0'; "
         for index, new in enumerate(wanted[:_MOST_PAIRS]))
     said = _boxed(git, ["sh", "-c", script],
                   "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
@@ -701,13 +709,18 @@ def _linked(git: str, news: Collection[str], known: Collection[str]
     found: dict[str, list[Pair]] = {}
     current: list[Pair] = []
     commit: list[str] = []
+    seen: set[str] = set()
     for word in (w.strip("\n") for w in os.fsdecode(said).split("\0")):
         if word.startswith("#") and word[1:].isdigit():
             current = found.setdefault(wanted[int(word[1:])], [])
+            seen = set()
         elif word == "!":
             current.append((None, _UNCHECKED))
         elif word.startswith("@"):
             commit = word[1:].split()
+            seen.add(commit[0] if commit else "")
+            if len(seen) > _MOST_LOGGED:  # more than are read: taken as changed
+                current.append((None, _UNCHECKED))
         elif word.startswith(":") and _GITLINK in word.split()[:2] and commit:
             current += [(parent, commit[0]) for parent in commit[1:]] or [(None, commit[0])]
     return {new: list(dict.fromkeys(pairs)) for new, pairs in found.items()}
@@ -747,7 +760,7 @@ def _submodules(git: str, links: list[tuple[str, str, str]]) -> list[list[tuple[
     dirs, whole = _module_dirs(git, [path for path, _, _ in links])
     script = "".join(
         f"printf '\\0@{index}\\0'; f=; for d in \"$@\"; do if GIT_DIR=$d git cat-file -e "
-        f"{new}^{{commit}} 2>/dev/null; then f=1; GIT_DIR=$d git diff-tree -r -z --no-renames "
+        f"{new}^{{commit}} 2>/dev/null; then f=1; GIT_DIR=$d git {_DIFF} "
         f"{old or EMPTY_TREES[len(new)]} {new} || printf '\\0!\\0'; break; fi; done; "
         "[ -n \"$f\" ] || printf '\\0?\\0'; "
         for index, (_, old, new) in enumerate(links))
@@ -875,6 +888,13 @@ def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> 
             f"{_shown(record.git, box.tree)}) naming {move.new}, whose protected files differ "
             f"({_visible_text(', '.join(changed))}): git merges it; "
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+
+def _symbolic_link(name: str, value: str) -> bool:
+    """A HEAD that is a link to a branch, as git writes it with ``core.preferSymlinkRefs``
+    (red team 74): ``refs/heads/NAME``, relative, read in the git dir in every box."""
+    target = value[5:].strip() if value.startswith("link:") else ""
+    return _is_head(name) and target.startswith("refs/heads/") and valid(target)
+
 
 def _drop_odd(box: Boundary, record: Refs, name: str, value: str) -> str:
     """A ref the run left as a link, or as what git reads otherwise than as a ref file:

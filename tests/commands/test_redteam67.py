@@ -793,3 +793,61 @@ def test_a_submodule_added_and_removed_again_is_looked_at(sandbox: Sandbox,
     ran = sandbox.gatekeep("run", "-c", "make")
     assert "moved refs/heads/main" in ran.stderr, ran.stderr
     assert "vendor/x/.claude/settings.json" in ran.stderr
+
+
+# -- red team 74 ----------------------------------------------------------------------------
+
+@needs_bwrap
+def test_a_submodule_gits_diff_is_told_to_ignore_is_still_looked_at(sandbox: Sandbox,
+                                                                    work: Path) -> None:
+    """F1: `ignore = all` in the .gitmodules the run staged (git reads it from the index
+    where the work tree has none) left the gitlink out of every diff."""
+    stderr = _run(sandbox, work, "s=$$(git rev-parse HEAD) && printf '[submodule \"v\"]\\n\\t"
+                  "path = .vscode\\n\\turl = https://example.invalid/v\\n\\tignore = all\\n' > "
+                  "g && b=$$(git hash-object -w g) && git update-index --add --cacheinfo "
+                  "100644,$$b,.gitmodules && export GIT_INDEX_FILE=$$(mktemp -u) && "
+                  "git read-tree HEAD && git update-index --add --cacheinfo 100644,$$b,"
+                  ".gitmodules --cacheinfo 160000,$$s,.vscode && t=$$(git write-tree) && "
+                  "unset GIT_INDEX_FILE && git update-ref refs/heads/feature $$(git -c "
+                  "user.name=t -c user.email=t@x commit-tree $$t -p HEAD -m editor)")
+    assert "moved refs/heads/feature" in stderr and ".vscode" in stderr, stderr
+
+
+def test_more_new_commits_than_are_looked_through_count_as_changed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """F2: past the commits read for a gitlink's change, the rest were passed unread."""
+    from gatekeep.sandbox import movedrefs
+
+    new = "a" * 40
+    said = "#0\0" + "".join(f"@{i:040x} {i + 1:040x}\0" for i in range(4097))
+    monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said.encode())
+    found = movedrefs._linked("/nonexistent", {new}, set())
+    assert found is not None and (None, movedrefs._UNCHECKED) in found[new]
+    monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said[:200].encode())
+    assert movedrefs._linked("/nonexistent", {new}, set()) == {new: []}
+
+
+@needs_bwrap
+def test_a_head_git_writes_as_a_link_is_kept(sandbox: Sandbox, work: Path) -> None:
+    """F3: with core.preferSymlinkRefs git writes HEAD as a link to the branch."""
+    (work / "Makefile").write_text("all:\n\tgit -c core.preferSymlinkRefs=true checkout -q "
+                                   "feature\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert os.path.islink(work / ".git" / "HEAD")
+    assert _git("symbolic-ref", "HEAD", cwd=work).strip() == "refs/heads/feature"
+
+
+@needs_bwrap
+def test_a_checkout_lines_new_branch_may_name_nothing_yet(sandbox: Sandbox,
+                                                          work: Path) -> None:
+    """F4: `git checkout -` takes the name it moved from; the one it moved to may have no
+    commit yet (--orphan)."""
+    (work / "Makefile").write_text(
+        "all:\n\tm=$$(git rev-parse main) && printf '%s %s o <o@x> 1700000000 +0000\\t"
+        "checkout: moving from main to pages\\n' $$m $$m >> .git/logs/HEAD\n")
+    time.sleep(1.2)
+    ran = sandbox.gatekeep("run", "-c", "make")
+    assert ran.returncode == 0 and "warning" not in ran.stderr, ran.stderr
+    assert "to pages" in (work / ".git" / "logs" / "HEAD").read_text()
