@@ -113,29 +113,14 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     known = {oid for name in before if valid(name)
              and not name.startswith((HELD, *_UNCOMPARED))
              for oid in _ids(before, name, first=True)}
-    current = dict(after)
-    moves = []
     # a ref that is a link, or no file git reads as a ref, that the run made: git never
     # makes one, and what it names can depend on where git runs (/proc/self/cwd/...)
-    for name, value in after:
-        if value.startswith(("link:", "?")) and before.get(name) != value and \
-                name != PACKED and name.rpartition("/")[2] not in LISTS and \
-                (value.startswith("link:") or not view.get(name)) and \
-                not _symbolic_link(name, value):
-            lines.append(_drop_odd(box, record, name, value))
-    for name, ids in view.items():
-        if name.startswith(_UNCOMPARED):  # replace refs: created.py;
-            continue  # a note's tree is never checked out
-        if _is_head(name) and (before.get(name, "").startswith("ref:") or _symbolic_link(
-                name, before.get(name, ""))) and current.get(name) == before[name]:
-            continue  # the branch it names moved: that branch is looked at
-        own_head = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's too
-        olds = set(_ids(before, name))
-        for new in ids:
-            if new in olds or (new in known and not own_head):
-                continue  # where it was, or a commit the operator had a ref at
-            moves.append(_Move(name, new, resolved(before, name) if name in before and
-                               name not in LISTS else _head(before, name, head)))
+    lines += [_drop_odd(box, record, name, value) for name, value in after
+              if value.startswith(("link:", "?")) and before.get(name) != value
+              and name != PACKED and name.rpartition("/")[2] not in LISTS
+              and (value.startswith("link:") or not view.get(name))
+              and not _symbolic_link(name, value)]
+    moves = _ref_moves(view, before, dict(after), known, head)
     logged: list[tuple[str, list[str]]] = []
     named: dict[str, list[str]] = {}
     for path, start in grown:
@@ -182,13 +167,7 @@ def _check(box: Boundary, record: Refs) -> list[str]:
     stashes = {m.new for m in moves if m.name in _STASHES or m.name.endswith("/autostash")}
     # the commits each new one brings that no ref of the operator's reached, which touch a
     # protected path: `git reset --hard HEAD~1` checks out a parent (red team 72)
-    ancestry = _ancestry(record.git, {m.new for m in moves}, known, _specs(record))
-    linked = _linked(record.git, {m.new for m in moves}, known)
-    if ancestry is not None and linked is not None:
-        for new, pairs in linked.items():
-            ancestry[new] = list(dict.fromkeys([*ancestry.get(new, []), *pairs]))
-    else:
-        ancestry = None
+    ancestry = _brought(record, {m.new for m in moves}, known)
     changes = None if ancestry is None else _changes(
         record.git, {(m.old, m.new) for m in moves} | {
             pair for pairs in ancestry.values() for pair in pairs}, record.places, stashes)
@@ -645,6 +624,22 @@ def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
         found[pair] += [(p if p in _SAID else f"{path}/{p}", blob) for p, blob in inside]
     return found
 
+def _brought(record: Refs, news: set[str], known: set[str]) -> dict[str, list[Pair]] | None:
+    """``_ancestry`` and ``_linked`` together: per new commit, the (parent, commit) pairs
+    compared beside it; None when git cannot be run."""
+    wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
+    if not wanted:
+        return {}
+    negatives = "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX)
+    ancestry = _ancestry(record.git, wanted, negatives, _specs(record))
+    linked = _linked(record.git, wanted, negatives)
+    if ancestry is None or linked is None:
+        return None
+    for new, pairs in linked.items():
+        ancestry[new] = list(dict.fromkeys([*ancestry.get(new, []), *pairs]))
+    return ancestry
+
+
 def _specs(record: Refs) -> list[str]:
     """The pathspecs of what ``_protected`` counts (and a submodule's gitlink)."""
     from gatekeep.sandbox.boundary import AGENT_NAMES
@@ -655,15 +650,12 @@ def _specs(record: Refs) -> list[str]:
     return [f":(literal){path}" for path in (*record.places, *sorted(parents), *links)] + [
         f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**")]
 
-def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: list[str]
+def _ancestry(git: str, wanted: list[str], negatives: str, specs: list[str]
               ) -> dict[str, list[Pair]] | None:
-    """For each new commit: (parent, commit) for each commit it reaches that none of
-    ``known`` does and that changes a path of ``specs`` (``rev-list --full-history``: a
-    side branch's too); past ``_MOST_PAIRS`` of them, one pair taken as changed. None when
-    git cannot be run."""
-    wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
-    if not wanted:
-        return {}
+    """For each new commit: (parent, commit) for each commit it reaches that none of the
+    ``negatives`` (``^ID`` lines) does and that changes a path of ``specs`` (``rev-list
+    --full-history``: a side branch's too); past ``_MOST_PAIRS`` of them, one pair taken as
+    changed. None when git cannot be run."""
     # the commits, then their parents: --parents with paths would give the nearest that
     # touches them
     script = "k=$(cat); " + "".join(
@@ -672,8 +664,7 @@ def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: li
         f"\"$@\") && {{ [ -z \"$l\" ] "
         "|| printf '%s\\n' \"$l\" | git rev-list --stdin --no-walk=unsorted --parents; } || "
         "printf '!\\n'; " for index, new in enumerate(wanted[:_MOST_PAIRS]))
-    said = _boxed(git, ["sh", "-c", script, "sh", *specs],
-                  "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
+    said = _boxed(git, ["sh", "-c", script, "sh", *specs], negatives)
     if said is None:
         return None
     found: dict[str, list[Pair]] = {new: [(None, _UNCHECKED)] for new in wanted[_MOST_PAIRS:]}
@@ -688,22 +679,19 @@ def _ancestry(git: str, news: Collection[str], known: Collection[str], specs: li
             current += [(parent, words[0]) for parent in words[1:]] or [(None, words[0])]
     return found
 
-def _linked(git: str, news: Collection[str], known: Collection[str]
-            ) -> dict[str, list[Pair]] | None:
-    """For each new commit: (parent, commit) for each commit it reaches that none of
-    ``known`` does and that changes a gitlink anywhere (a submodule added at any path and
-    removed again: `git reset --hard HEAD~1` then `git submodule update` checks it out, red
-    team 73), of the first ``_MOST_PAIRS`` such commits. None when git cannot be run."""
-    wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
-    if not wanted:
-        return {}
+
+def _linked(git: str, wanted: list[str], negatives: str) -> dict[str, list[Pair]] | None:
+    """For each new commit: (parent, commit) for each commit it reaches that none of the
+    ``negatives`` does and that changes a gitlink anywhere (a submodule added at any path
+    and removed again: `git reset --hard HEAD~1` then `git submodule update` checks it out,
+    red team 73); past ``_MOST_LOGGED`` commits read, one pair taken as changed. None when
+    git cannot be run."""
     script = "k=$(cat); " + "".join(
         f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git log --stdin "
         f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m --ignore-submodules=none "
         f"--max-count={_MOST_LOGGED + 1} || printf '!\\0'; "
         for index, new in enumerate(wanted[:_MOST_PAIRS]))
-    said = _boxed(git, ["sh", "-c", script],
-                  "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
+    said = _boxed(git, ["sh", "-c", script], negatives)
     if said is None:
         return None
     found: dict[str, list[Pair]] = {}
@@ -888,6 +876,27 @@ def _hold_list(box: Boundary, record: Refs, move: _Move, changed: list[str]) -> 
             f"{_shown(record.git, box.tree)}) naming {move.new}, whose protected files differ "
             f"({_visible_text(', '.join(changed))}): git merges it; "
             f"{_hold(path, box.tree, box.git_roots, _CHECK)}\n")
+
+def _ref_moves(view: dict[str, list[str]], before: dict[str, str], current: dict[str, str],
+               known: set[str], head: str | None) -> list[_Move]:
+    """Each ref git reads now that names a commit it did not name before, and none of the
+    operator's refs did (``known``; for a ``HEAD``, any other than its own)."""
+    moves = []
+    for name, ids in view.items():
+        if name.startswith(_UNCOMPARED):  # replace refs: created.py;
+            continue  # a note's tree is never checked out
+        if _is_head(name) and (before.get(name, "").startswith("ref:") or _symbolic_link(
+                name, before.get(name, ""))) and current.get(name) == before[name]:
+            continue  # the branch it names moved: that branch is looked at
+        own_head = name == "HEAD" or (_is_head(name) and name in before)  # a worktree's too
+        olds = set(_ids(before, name))
+        for new in ids:
+            if new in olds or (new in known and not own_head):
+                continue  # where it was, or a commit the operator had a ref at
+            moves.append(_Move(name, new, resolved(before, name) if name in before and
+                               name not in LISTS else _head(before, name, head)))
+    return moves
+
 
 def _symbolic_link(name: str, value: str) -> bool:
     """A HEAD that is a link to a branch, as git writes it with ``core.preferSymlinkRefs``

@@ -821,10 +821,10 @@ def test_more_new_commits_than_are_looked_through_count_as_changed(
     new = "a" * 40
     said = "#0\0" + "".join(f"@{i:040x} {i + 1:040x}\0" for i in range(4097))
     monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said.encode())
-    found = movedrefs._linked("/nonexistent", {new}, set())
+    found = movedrefs._linked("/nonexistent", [new], "")
     assert found is not None and (None, movedrefs._UNCHECKED) in found[new]
     monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said[:200].encode())
-    assert movedrefs._linked("/nonexistent", {new}, set()) == {new: []}
+    assert movedrefs._linked("/nonexistent", [new], "") == {new: []}
 
 
 @needs_bwrap
