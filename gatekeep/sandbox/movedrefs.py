@@ -337,14 +337,15 @@ def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
         elif known is not None and _dropped_newest(os.path.join(record.git, path), size,
                                                     known[2]):
             continue  # its newest line taken off, the rest as it was (`git stash pop`)
-        elif path == STASH_LOG and record.stash and (
-                kept := _kept(os.path.join(record.git, path), record.stash)) is not None:
-            if kept < size:  # lines taken out of the middle (`stash drop stash@{1}`)
-                grown.append((path, kept))  # then stashes added: looked at as added
         elif known is None or known[0] != inode or size < known[1] or \
                 size - known[1] > _MOST_LOG or \
                 tail(os.path.join(record.git, path), known[1]) != known[2].split(" ")[0]:
-            rewritten.append(path)
+            kept = _kept(os.path.join(record.git, path), record.stash) \
+                if path == STASH_LOG and record.stash else None
+            if kept is None:
+                rewritten.append(path)
+            elif kept < size:  # lines taken out of the middle (`stash drop stash@{1}`),
+                grown.append((path, kept))  # then stashes added: looked at as added
         elif size > known[1]:
             grown.append((path, known[1]))
     return grown, rewritten
@@ -625,80 +626,40 @@ def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
     return found
 
 def _brought(record: Refs, news: set[str], known: set[str]) -> dict[str, list[Pair]] | None:
-    """``_ancestry`` and ``_linked`` together: per new commit, the (parent, commit) pairs
-    compared beside it; None when git cannot be run."""
+    """For each new commit: (parent, commit) for each commit it brings that none of the
+    operator's refs reached (``known``) and that changes a protected path or a gitlink
+    anywhere, with each of its parents (``git log --raw -m``): `git reset --hard HEAD~1`
+    checks out a parent (red team 72), a submodule added and removed again is one `git
+    submodule update` checks out (red team 73). Past ``_MOST_LOGGED`` commits read, one pair
+    taken as changed. None when git cannot be run."""
     wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
     if not wanted:
         return {}
-    negatives = "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX)
-    ancestry = _ancestry(record.git, wanted, negatives, _specs(record))
-    linked = _linked(record.git, wanted, negatives)
-    if ancestry is None or linked is None:
-        return None
-    for new, pairs in linked.items():
-        ancestry[new] = list(dict.fromkeys([*ancestry.get(new, []), *pairs]))
-    return ancestry
-
-
-def _specs(record: Refs) -> list[str]:
-    """The pathspecs of what ``_protected`` counts (and a submodule's gitlink)."""
-    from gatekeep.sandbox.boundary import AGENT_NAMES
-
-    parents = {place.rsplit("/", i)[0] for place in record.places
-               for i in range(1, place.count("/") + 1)}
-    links = [line.rsplit(" ", 3)[0] for line in record.links.splitlines()]
-    return [f":(literal){path}" for path in (*record.places, *sorted(parents), *links)] + [
-        f":(glob)**/{name}{end}" for name in sorted(AGENT_NAMES) for end in ("", "/**")]
-
-def _ancestry(git: str, wanted: list[str], negatives: str, specs: list[str]
-              ) -> dict[str, list[Pair]] | None:
-    """For each new commit: (parent, commit) for each commit it reaches that none of the
-    ``negatives`` (``^ID`` lines) does and that changes a path of ``specs`` (``rev-list
-    --full-history``: a side branch's too); past ``_MOST_PAIRS`` of them, one pair taken as
-    changed. None when git cannot be run."""
-    # the commits, then their parents: --parents with paths would give the nearest that
-    # touches them
-    script = "k=$(cat); " + "".join(
-        f"printf '@{index}\\n'; l=$({{ echo {new}; printf '%s\\n' \"$k\"; }} | git rev-list "
-        f"--stdin --full-history --ignore-submodules=none --max-count={_MOST_PAIRS + 1} -- "
-        f"\"$@\") && {{ [ -z \"$l\" ] "
-        "|| printf '%s\\n' \"$l\" | git rev-list --stdin --no-walk=unsorted --parents; } || "
-        "printf '!\\n'; " for index, new in enumerate(wanted[:_MOST_PAIRS]))
-    said = _boxed(git, ["sh", "-c", script, "sh", *specs], negatives)
-    if said is None:
-        return None
-    found: dict[str, list[Pair]] = {new: [(None, _UNCHECKED)] for new in wanted[_MOST_PAIRS:]}
-    current: list[Pair] = []
-    for line in os.fsdecode(said).split("\n"):
-        words = line.split()
-        if line.startswith("@") and line[1:].isdigit():
-            current = found.setdefault(wanted[int(line[1:])], [])
-        elif line == "!" or len(current) > _MOST_PAIRS:
-            current.append((None, _UNCHECKED))
-        elif words and all(len(w) in EMPTY_TREES and set(w) <= HEX for w in words):
-            current += [(parent, words[0]) for parent in words[1:]] or [(None, words[0])]
-    return found
-
-
-def _linked(git: str, wanted: list[str], negatives: str) -> dict[str, list[Pair]] | None:
-    """For each new commit: (parent, commit) for each commit it reaches that none of the
-    ``negatives`` does and that changes a gitlink anywhere (a submodule added at any path
-    and removed again: `git reset --hard HEAD~1` then `git submodule update` checks it out,
-    red team 73); past ``_MOST_LOGGED`` commits read, one pair taken as changed. None when
-    git cannot be run."""
     script = "k=$(cat); " + "".join(
         f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git log --stdin "
         f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m --ignore-submodules=none "
         f"--max-count={_MOST_LOGGED + 1} || printf '!\\0'; "
         for index, new in enumerate(wanted[:_MOST_PAIRS]))
-    said = _boxed(git, ["sh", "-c", script], negatives)
+    said = _boxed(record.git, ["sh", "-c", script],
+                  "".join(f"^{k}\n" for k in sorted(known) if set(k) <= HEX))
     if said is None:
         return None
-    found: dict[str, list[Pair]] = {}
+    found: dict[str, list[Pair]] = {new: [(None, _UNCHECKED)] for new in wanted[_MOST_PAIRS:]}
     current: list[Pair] = []
     commit: list[str] = []
     seen: set[str] = set()
-    for word in (w.strip("\n") for w in os.fsdecode(said).split("\0")):
+    words = [w.strip("\n") for w in os.fsdecode(said).split("\0")]
+    at = 0
+    while at < len(words):
+        word = words[at]
+        if word.startswith(":"):  # a change, then its path (never read as a mark)
+            path = words[at + 1] if at + 1 < len(words) else ""
+            if commit and (_GITLINK in word[1:].split()[:2]
+                           or _protected(path, record.places)):
+                current += [(parent, commit[0]) for parent in commit[1:]] or [
+                    (None, commit[0])]
+            at += 2
+            continue
         if word.startswith("#") and word[1:].isdigit():
             current = found.setdefault(wanted[int(word[1:])], [])
             seen = set()
@@ -709,8 +670,7 @@ def _linked(git: str, wanted: list[str], negatives: str) -> dict[str, list[Pair]
             seen.add(commit[0] if commit else "")
             if len(seen) > _MOST_LOGGED:  # more than are read: taken as changed
                 current.append((None, _UNCHECKED))
-        elif word.startswith(":") and _GITLINK in word.split()[:2] and commit:
-            current += [(parent, commit[0]) for parent in commit[1:]] or [(None, commit[0])]
+        at += 1
     return {new: list(dict.fromkeys(pairs)) for new, pairs in found.items()}
 
 

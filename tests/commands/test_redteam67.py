@@ -816,15 +816,31 @@ def test_a_submodule_gits_diff_is_told_to_ignore_is_still_looked_at(sandbox: San
 def test_more_new_commits_than_are_looked_through_count_as_changed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """F2: past the commits read for a gitlink's change, the rest were passed unread."""
-    from gatekeep.sandbox import movedrefs
+    from gatekeep.sandbox import gitrefs, movedrefs
 
     new = "a" * 40
+    record = gitrefs.Refs("/nonexistent", (".claude",), (), (), ())
     said = "#0\0" + "".join(f"@{i:040x} {i + 1:040x}\0" for i in range(4097))
     monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said.encode())
-    found = movedrefs._linked("/nonexistent", [new], "")
+    found = movedrefs._brought(record, {new}, set())
     assert found is not None and (None, movedrefs._UNCHECKED) in found[new]
     monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said[:200].encode())
-    assert movedrefs._linked("/nonexistent", [new], "") == {new: []}
+    assert movedrefs._brought(record, {new}, set()) == {new: []}
+
+
+def test_a_path_is_never_read_as_a_mark(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A path named like the walk's marks (`#1`, `@ID`) must not move what follows to
+    another new commit, nor make up a commit."""
+    from gatekeep.sandbox import gitrefs, movedrefs
+
+    first, second, parent = "a" * 40, "b" * 40, "c" * 40
+    record = gitrefs.Refs("/nonexistent", (".claude",), (), (), ())
+    change = f":100644 100644 {'0' * 40} {'1' * 40} M\0"
+    said = (f"#0\0@{first} {parent}\0\n{change}#1\0{change}@{'d' * 40}\0"
+            f"{change}.claude/settings.json\0#1\0")
+    monkeypatch.setattr(movedrefs, "_boxed", lambda *args, **kwargs: said.encode())
+    found = movedrefs._brought(record, {first, second}, set())
+    assert found == {first: [(parent, first)], second: []}
 
 
 @needs_bwrap
