@@ -20,6 +20,13 @@ reflog lines the run appended that name one are cut off, and a reflog the run re
 moved aside (red team 67). A rebase, cherry-pick or bisect in progress that the run made or
 changed, going to such a commit, is moved aside; every word git may read as a commit there,
 and in a reflog's checkout line, is read by git itself (red teams 68 to 70).
+
+Beyond the commit a ref names, each commit it brings that no ref of the operator's reached
+and that touches a protected path or a gitlink is compared with its parents (red teams 72
+and 73); a gitlink's commit is compared in the submodule's git dir; a linked worktree's own
+refs, reflog and state are read as git run there reads them (red team 70). What git would
+read otherwise than gatekeep can check (a link made a ref, a FETCH_HEAD too large, a name
+that names nothing yet, a ``shallow`` file) is removed, held or put back.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import os
 
 from gatekeep.sandbox.gitrefs import (
+    _CAPS,
     HEX,
     LISTS,
     MOST_REFS,
@@ -51,7 +59,6 @@ HELD = "refs/gatekeep-held/"
 EMPTY_TREES = {40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
                64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"}
 _ZEROS = frozenset("0")
-_CAPS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _MOST_LOG = 1 << 24  # bytes of a reflog's new lines read
 _CHECK = "check it before moving it back"
 _UNREAD_LOGS = ("logs/refs/notes/", "logs/refs/replace/")
@@ -581,7 +588,7 @@ _MOST_MODULE_DIRS = 8192  # directories below modules/ looked through for them
 # a submodule's `ignore = all` in .gitmodules (the run's, in the index or HEAD) would leave
 # its gitlink out of every diff (red team 74)
 _DIFF = "diff-tree -r -z --no-renames --ignore-submodules=none"
-_MOST_LOGGED = 4096  # new commits looked through for a gitlink's change; past that, changed
+_MOST_LOGGED = 4096  # new commits one moved ref brings that are read; past that, changed
 
 Pair = tuple[str | None, str]
 
