@@ -47,7 +47,8 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                # path (default.yaml's protect.write says why)
                ".hg/hgrc", ".hg/hgrc-not-shared", ".hg/sharedpath", ".jj/repo/config.toml",
                "mise.toml", ".mise.toml", "mise.local.toml", ".mise.local.toml", ".mise",
-               ".config/mise.toml", ".config/mise", ".envrc.local",
+               "mise", ".config/mise.toml", ".config/mise", ".rtx.toml", ".rtx.local.toml",
+               ".envrc.local",
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
                  for name in ("lefthook", "lefthook-local")
                  for kind in ("yml", "yaml", "toml", "json", "jsonc")))
@@ -56,8 +57,21 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
 # lint or test command it runs), Gemini CLI its variables.
 AGENT_ENV = (".env",)
 # The names of those one name long: a new one anywhere in the tree is held after a run (an
-# agent started in that directory reads it; the nearest .gatekeep.yaml is the project's policy)
+# agent started in that directory reads it, mise in a directory of its own reads mise/; the
+# nearest .gatekeep.yaml is the project's policy)
 AGENT_NAMES = frozenset(name for name in AGENT_FILES if "/" not in name).union(AGENT_ENV)
+# And names by how they start and end, held the same way: what mise and direnv read for an
+# environment chosen when they run (mise.dev.toml, .config/mise.ci.toml, .envrc.prod)
+AGENT_AFFIXES = (("mise.", ".toml"), (".mise.", ".toml"), (".rtx.", ".toml"), (".envrc.", ""))
+_STARTS = tuple(start for start, _ in AGENT_AFFIXES)
+
+
+def agent_named(name: str) -> bool:
+    """Whether a file or directory of this name anywhere in the tree is agents' or tools'
+    settings (AGENT_NAMES, AGENT_AFFIXES). Asked of every entry of the tree, twice a run."""
+    return name in AGENT_NAMES or (name.startswith(_STARTS) and any(
+        name.startswith(start) and name.endswith(end) for start, end in AGENT_AFFIXES))
+
 # The box mounts its own /proc (its own processes only) and a minimal /dev: nothing under
 # them is bound from the host, so nothing there is bound over either.
 OWN_MOUNTS = ("/proc", "/dev", "/sys")
@@ -828,7 +842,7 @@ def _scan(tree: str, spec: Spec, where: Where, notes: list[str]
                 continue
             if _hit(write, entry, cut):
                 found_write.append(entry.path)
-            if gitdirs.noted(walked, directory, entry, skip, AGENT_NAMES):
+            if gitdirs.noted(walked, directory, entry, skip, agent_named):
                 pending.append(entry.path)
         if seen > where.scan_limit:
             notes.append(f"the working tree has more than {where.scan_limit} entries: "

@@ -427,10 +427,10 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
     or hooks a later git would run (``plainrepo``): the operator's ``git add -A`` would
     stage it, or a ``git reset`` bring back a gitlink the run committed; and each bare
     repository it made (git takes the directory for a git dir when run there)."""
-    from gatekeep.sandbox.boundary import AGENT_ENV, AGENT_NAMES
+    from gatekeep.sandbox.boundary import AGENT_ENV, agent_named
 
     walked, whole = repositories(box.tree, frozenset(box.not_scanned), box.scan_limit,
-                                 frozenset(box.passed), AGENT_NAMES)
+                                 frozenset(box.passed), agent_named)
     made = [(d, os.path.join(d, ".git"), os.path.join(d, ".git"))  # the tree's own too,
             for d in walked.dots if d not in box.repositories]    # when the run made it
     made += [(d, d, os.path.join(d, "HEAD")) for d in walked.bares
@@ -542,7 +542,6 @@ def _remove(path: str) -> None:
 
 def _changes(path: str) -> str:
     """What the path changes: an agent's or a hook runner's settings, else git's."""
-    from gatekeep.sandbox.boundary import AGENT_ENV, AGENT_FILES
+    from gatekeep.sandbox.boundary import agent_named
 
-    agents = {name for name in (*AGENT_FILES, *AGENT_ENV) if not name.startswith(".git/")}
-    return _AGENTS if os.path.basename(path) in agents else _GIT
+    return _AGENTS if agent_named(os.path.basename(path)) else _GIT

@@ -14,6 +14,10 @@ import stat
 from gatekeep.sandbox import gitindex
 from gatekeep.sandbox.records import NamedTuple
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 # In a git dir, the files and directories that hold settings or hooks (not data: objects,
 # refs, the index and HEAD stay writable, or nothing could be committed); `remotes` and
 # `branches` name remotes the old way, whose URLs a later `git fetch NAME` reaches
@@ -283,16 +287,16 @@ class Walked(NamedTuple):
     dots: list[str]                 # directories that hold a .git
     bares: list[str]                # directories git takes for a git dir (bare repositories)
     passed: list[str]               # directories not looked in: their name is skipped
-    agents: list[str]               # entries with a name in ``names`` (agents' settings)
+    agents: list[str]               # entries whose name is ``named``'s (agents' settings)
 
 
 def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozenset[str],
-          names: frozenset[str] = frozenset()) -> bool:
-    """Note what ``entry`` of ``directory`` tells of repositories, and whether its name is
-    one of ``names``; whether to look in it (a directory, not a ``.git``, its name not in
-    ``skip``)."""
+          named: Callable[[str], bool] | None = None) -> bool:
+    """Note what ``entry`` of ``directory`` tells of repositories, and whether ``named``
+    takes its name for agents' settings; whether to look in it (a directory, not a
+    ``.git``, its name not in ``skip``)."""
     name = entry.name
-    if name in names:
+    if named is not None and named(name):
         walked.agents.append(entry.path)
     if name == ".git":
         walked.dots.append(directory)
@@ -309,7 +313,7 @@ def noted(walked: Walked, directory: str, entry: os.DirEntry[str], skip: frozens
 
 
 def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[str],
-                 names: frozenset[str] = frozenset()) -> tuple[Walked, bool]:
+                 named: Callable[[str], bool] | None = None) -> tuple[Walked, bool]:
     """The repositories in ``tree`` (itself included), not looking in a ``.git`` or in the
     directories ``passed`` over before the run (their name in ``skip``, or hidden), but in
     one with a skipped name that is new since; and whether the walk saw the whole tree (at
@@ -328,7 +332,7 @@ def repositories(tree: str, skip: frozenset[str], limit: int, passed: frozenset[
                 seen += 1
                 if entry.path in passed:
                     continue  # not looked in before the run either (skipped, or hidden)
-                if noted(walked, directory, entry, skip, names) or (
+                if noted(walked, directory, entry, skip, named) or (
                         entry.name in skip and entry.is_dir(follow_symlinks=False)):
                     pending.append(entry.path)  # a skipped name the run made is looked in
         if seen > limit:

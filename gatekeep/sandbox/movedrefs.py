@@ -321,10 +321,10 @@ def _protected(path: str, places: tuple[str, ...]) -> bool:
 
 def _placed(path: str, places: tuple[str, ...]) -> bool:
     """A path the box keeps, or below one, or an agent's settings: not a parent of one."""
-    from gatekeep.sandbox.boundary import AGENT_NAMES
+    from gatekeep.sandbox.boundary import agent_named
 
     return any(path == place or path.startswith(place + "/") for place in places) or \
-        any(part in AGENT_NAMES for part in path.split("/"))
+        any(agent_named(part) for part in path.split("/"))
 
 def _logs(record: Refs) -> tuple[list[tuple[str, int]], list[str]]:
     """The reflogs the run added lines to (each with where its new lines start), and those
