@@ -134,34 +134,41 @@ def _files(tops: list[str]) -> Iterator[os.DirEntry[str]]:
                 yield entry
 
 
-TAIL = 1 << 16  # bytes of a reflog's end compared after the run
+# bytes of a reflog's end compared after the run (some 13,000 lines; 64 KiB was a few
+# hundred, red team 76): lines git may read (`git checkout -`, @{N}) changed in place
+# before them are not seen. Each MiB read costs a large reflog about a millisecond a run.
+TAIL = 1 << 21
+_LAST_LINE = 1 << 16  # bytes of a last line read past TAIL, to compare what is before it
 
 
 def tail(path: str, size: int) -> str:
     """What the ``TAIL`` bytes of ``path`` before ``size`` are: their length and Python's
     hash of them (keyed for this process and the keeper it forks, so that no content can
     be made to match it); "" when unreadable."""
-    return ends(path, size).split(" ", 1)[0]
+    return ends(path, size, whole=False)
 
 
-def ends(path: str, size: int) -> str:
-    """``tail`` of ``path`` before ``size``, then the offset where its last line starts
-    and the ``tail`` before that offset (`git stash pop` drops a reflog's newest line)."""
+def ends(path: str, size: int, whole: bool = True) -> str:
+    """``tail`` of ``path`` before ``size``, then (``whole``) the offset where its last
+    line starts and the ``tail`` before that offset (`git stash pop` drops a reflog's
+    newest line)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return ""
     try:
-        start = max(size - 2 * TAIL, 0)
+        start = max(size - TAIL - (_LAST_LINE if whole else 0), 0)
         data = os.pread(fd, size - start, start)
     except OSError:
         return ""
     finally:
         os.close(fd)
+    said = f"{min(TAIL, size)}:{hash(data[-TAIL:] if data else b'')}"
+    if not whole:
+        return said
     last = start + data.rfind(b"\n", 0, max(len(data) - 1, 0)) + 1 if size else 0
     before = data[max(last - start - TAIL, 0):last - start] if last - start >= min(
         TAIL, last) else None
-    said = f"{min(TAIL, size)}:{hash(data[-TAIL:] if data else b'')}"
     return said if before is None else f"{said} {last} {len(before)}:{hash(before)}"
 
 

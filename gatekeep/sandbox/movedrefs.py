@@ -548,8 +548,9 @@ def _listed(path: str) -> list[str]:
 
 def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
     """Each ref as git reads it now (``for-each-ref``; a pseudo ref by ``cat-file``, and
-    every line of FETCH_HEAD and MERGE_HEAD): name and the objects it names. None when git
-    cannot be run."""
+    every line of FETCH_HEAD and MERGE_HEAD): name and the objects it names. A pseudo ref
+    naming an object git does not have yet names what its file says: a later run could
+    write that object, moving no ref (red team 76). None when git cannot be run."""
     pseudo = [name for name in after if _pseudo(name) or worktree(name)]
     script = ("git for-each-ref --format='%(objectname) %(refname)' && printf '\\0' && "
               "git cat-file --batch-check='%(objectname)'")
@@ -564,7 +565,7 @@ def _view(git: str, after: dict[str, str]) -> dict[str, list[str]] | None:
     for name, answer in zip(pseudo, answers.splitlines(), strict=False):
         oid = answer.strip()
         ids = ([oid] if len(oid) in (40, 64) and set(oid) <= HEX else [])
-        if name.rpartition("/")[2] in LISTS:  # git merges each line: every one is read
+        if not ids or name.rpartition("/")[2] in LISTS:  # LISTS: git merges every line
             ids += _ids(after, name)
         view[name] = list(dict.fromkeys(ids))
     return view
@@ -589,6 +590,9 @@ _MOST_MODULE_DIRS = 8192  # directories below modules/ looked through for them
 # its gitlink out of every diff (red team 74)
 _DIFF = "diff-tree -r -z --no-renames --ignore-submodules=none"
 _MOST_LOGGED = 4096  # new commits one moved ref brings that are read; past that, changed
+# each commit's changes from each of its parents, whatever the repository's config says
+_WALK = ("-c log.showRoot=true -c log.diffMerges=separate log --stdin --format=@%H%x20%P "
+         "--raw -z --no-abbrev --no-renames -m --ignore-submodules=none")
 
 Pair = tuple[str | None, str]
 
@@ -638,13 +642,14 @@ def _brought(record: Refs, news: set[str], known: set[str]) -> dict[str, list[Pa
     anywhere, with each of its parents (``git log --raw -m``): `git reset --hard HEAD~1`
     checks out a parent (red team 72), a submodule added and removed again is one `git
     submodule update` checks out (red team 73). Past ``_MOST_LOGGED`` commits read, one pair
-    taken as changed. None when git cannot be run."""
+    taken as changed. The repository's config cannot narrow it (red team 76): a root
+    commit's files and each parent of a merge are always compared. None when git cannot
+    be run."""
     wanted = sorted(n for n in news if len(n) in EMPTY_TREES and set(n) <= HEX)
     if not wanted:
         return {}
     script = "k=$(cat); " + "".join(
-        f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git log --stdin "
-        f"--format=@%H%x20%P --raw -z --no-abbrev --no-renames -m --ignore-submodules=none "
+        f"printf '#{index}\\0'; {{ echo {new}; printf '%s\\n' \"$k\"; }} | git {_WALK} "
         f"--max-count={_MOST_LOGGED + 1} || printf '!\\0'; "
         for index, new in enumerate(wanted[:_MOST_PAIRS]))
     said = _boxed(record.git, ["sh", "-c", script],
