@@ -304,6 +304,7 @@ class _Judge:
                         for h in invocation.hazards)
         temp = len(self.temp_written)
         verdicts.extend(self.writes(invocation.writes))
+        verdicts.extend(self.writes(invocation.rewrites, holders=False))
         self.temp_by_part[part] = self.temp_written[temp:]
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees))
         lifted = self.lifted.pop(id(invocation), frozenset())
@@ -364,6 +365,7 @@ class _Judge:
             declared = tuple("writes-elsewhere" if e == "writes-tree" else e for e in declared)
         effects = tuple(dict.fromkeys((*invocation.effects, *declared,
                                        *self.written_effects(invocation.writes),
+                                       *self.written_effects(invocation.rewrites),
                                        *(("runs-foreign-code",) if foreign else ()))))
         # (only a part with a network effect can obey the tree's code this way)
         if system and "network" in effects \
@@ -1125,7 +1127,10 @@ class _Judge:
         return self.setting.path_rules().get(path, ())
 
     # -- paths -----------------------------------------------------------------
-    def writes(self, words: tuple[Word, ...]) -> list[Verdict]:
+    def writes(self, words: tuple[Word, ...], holders: bool = True) -> list[Verdict]:
+        """What writing each of ``words`` is judged; ``holders``: a directory named counts
+        as writing the protected paths it holds (not for a formatter's, which rewrites only
+        its own files' formatting, and never `.git`)."""
         verdicts: list[Verdict] = []
         for word in words:
             if _process_substitution(word):
@@ -1142,12 +1147,12 @@ class _Judge:
                                         f"writes to {word.raw}, a path known only at run time"))
                 continue
             for path in paths:
-                verdict = self.write(path)
+                verdict = self.write(path, holders)
                 if verdict is not None:
                     verdicts.append(verdict)
         return verdicts
 
-    def write(self, path: str) -> Verdict | None:
+    def write(self, path: str, holders: bool = True) -> Verdict | None:
         special = self.special(path)
         if special == "ignore":
             return None
@@ -1158,7 +1163,7 @@ class _Judge:
             return Verdict("protect.write", "deny",
                            f"writes {path}, protected by {protected.text!r}",
                            "leave protected files to the operator")
-        protected = self.protect_write.holder(path)
+        protected = self.protect_write.holder(path) if holders else None
         if protected is not None:
             return Verdict("protect.write", "deny",
                            f"writes or deletes {path}, which holds {protected.text!r}",

@@ -85,6 +85,9 @@ class Invocation(NamedTuple):
     # the directories a code-path variable set for it names (`PYTHONPATH=src`): code it
     # loads from there, judged as `runs_from` is
     loads_from: tuple[Word, ...] = ()
+    # files, or directories of files, a formatter rewrites in place (`black src`): judged
+    # by where they lie and by the protected files they name, not by what a directory holds
+    rewrites: tuple[Word, ...] = ()
 
     @property
     def text(self) -> str:
@@ -301,11 +304,13 @@ class _State:
         if spec.hazard or spec_now.hazard:
             hazards.extend(Hazard("runs-code", f"{s.name} {s.hazard}") for s in (
                 (spec,) if spec is spec_now else (spec, spec_now)) if s.hazard)
-        if spec_now.writes_positionals_with and any(
-                o.name in spec_now.writes_positionals_with
-                or abbreviates_long(o.name, spec_now.writes_positionals_with)
-                for o in parsed.options):  # `cp --li`: getopt_long's start of `--link`
+        if spec_now.writes_positionals_with and _given(parsed.options,
+                                                       spec_now.writes_positionals_with):
             writes.extend(_files_of(spec_now, parsed.options, operands))
+        rewrites = operands if (
+            (spec_now.rewrites_with and _given(parsed.options, spec_now.rewrites_with))
+            or (spec_now.rewrites_unless is not None
+                and not _given(parsed.options, spec_now.rewrites_unless))) else []
         for redirect in segment.redirects:
             if redirect.target is None or redirect.kind.value in ("duplicate", "close"):
                 continue
@@ -324,7 +329,7 @@ class _State:
             + (("runs-package",) if spec_now.runs_package else ()),
             _package(spec_now, parsed.options, operands),
             module if module is not None else parsed.plain_module(),
-            tuple(word for _, words in code_paths for word in words or ()),
+            tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args)
@@ -425,7 +430,8 @@ class _State:
         if spec.positional_writes or spec.writes or spec.runs_code or spec.wrapper \
                 or spec.script is not None or spec.writes_positional \
                 or spec.writes_positionals_with or spec.inline_code or spec.destructive \
-                or spec.operand_writes:
+                or spec.operand_writes or spec.rewrites_with \
+                or spec.rewrites_unless is not None:
             hazard = Hazard("input-arguments",
                             f"{wrapper} adds arguments from its input to "
                             f"{invocation.program}, which writes or runs what they name")
@@ -908,6 +914,12 @@ def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:
 
 
 _FLAGGED: dict[int, tuple[ProgramSpec, frozenset[str]]] = {}
+
+
+def _given(options: list[Option], names: frozenset[str]) -> bool:
+    """Whether one of ``options`` is one of ``names``, or a start of a long one of them
+    (`cp --li`: getopt_long's start of `--link`)."""
+    return any(o.name in names or abbreviates_long(o.name, names) for o in options)
 
 
 def _files_of(spec: ProgramSpec, options: list[Option], operands: list[Word]) -> list[Word]:

@@ -81,6 +81,10 @@ class ProgramSpec(NamedTuple):
     effect: str | None = None  # what running it does, in words, for the operator's prompt
     hazard: str | None = None  # what every run of it does that a person should look at
     writes_positionals_with: frozenset[str] = frozenset()
+    # a formatter's operands, files or directories of them it rewrites in place: with one of
+    # these options, or unless given one of those (`black --check`)
+    rewrites_with: frozenset[str] = frozenset()
+    rewrites_unless: frozenset[str] | None = None
     code_dirs: frozenset[str] = frozenset()
     code_files: frozenset[str] = frozenset()
     code_positionals: bool = False
