@@ -48,7 +48,7 @@ AGENT_FILES = (".git/hooks", ".git/config", ".claude", ".codex", ".gemini", ".cu
                ".hg/hgrc", ".hg/hgrc-not-shared", ".hg/sharedpath", ".jj/repo/config.toml",
                "mise.toml", ".mise.toml", "mise.local.toml", ".mise.local.toml", ".mise",
                "mise", ".config/mise.toml", ".config/mise", ".rtx.toml", ".rtx.local.toml",
-               ".envrc.local",
+               ".miserc.toml", ".config/miserc.toml", ".envrc.local",
                *(f"{where}{name}.{kind}" for where in ("", ".", ".config/")
                  for name in ("lefthook", "lefthook-local")
                  for kind in ("yml", "yaml", "toml", "json", "jsonc")))

@@ -447,15 +447,41 @@ def _hold_new(box: Boundary, roots: tuple[str, ...], homes: tuple[str, ...],
                          f"{_hold(moved, box.tree, roots, _BACK, held)}\n")
     before = frozenset(box.agents)
     theirs = AGENT_ENV if box.approved else ()  # `cp .env.example .env`, approved
+    made_agents = []
     for path in walked.agents:  # anywhere in the tree: an agent started there reads it
         if path not in before and os.path.lexists(path) and path not in held \
                 and os.path.basename(path) not in theirs:
+            made_agents.append(path)
             lines.append(f"gatekeep: warning: the command created {_shown(path, box.tree)}, "
                          f"{_changes(path)}; {_hold(path, box.tree, roots, _CHECK, held)}\n")
+    lines += _hold_staging(box, made_agents, roots, held)
     if not whole:
         lines.append(f"gatekeep: warning: the tree has more than {box.scan_limit} entries: "
                      "repositories and agents' settings the command made past them were not "
                      "checked; check before running git or an agent in the tree\n")
+    return lines
+
+
+def _hold_staging(box: Boundary, made: list[str], roots: tuple[str, ...],
+                  held: list[str]) -> list[str]:
+    """Each index that stages one of the agents' settings the run made (and that were just
+    moved aside): the operator's `git checkout -- .` or `git restore .` would write it
+    back, a `git commit` commit it (red team 77). Moved aside too."""
+    lines = []
+    real = [os.path.join(os.path.realpath(os.path.dirname(p)), os.path.basename(p))
+            for p in made]
+    for index in box.indexes if made else ():
+        inside = index.real.rstrip("/") + "/"
+        names = tuple(os.path.relpath(path, index.real) for path in real
+                      if path.startswith(inside))
+        staged = gitindex.marks(index.path, names, index.hash_size) if names else ""
+        if staged:
+            shown = "entries gatekeep cannot read" if staged == "?" else ", ".join(
+                dict.fromkeys(line.rsplit(" ", 3)[0] for line in staged.splitlines()))
+            lines.append(f"gatekeep: warning: {_shown(index.path, box.tree)} stages "
+                         f"{_visible_text(shown)}, which the command made: `git checkout "
+                         "-- .` would write it back; "
+                         f"{_hold(index.path, box.tree, roots, _INDEX_HELD, held)}\n")
     return lines
 
 

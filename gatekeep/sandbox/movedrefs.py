@@ -605,7 +605,7 @@ def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
     against nothing). A submodule's commit that changed (a gitlink) is compared with the
     one before it in the submodule, its paths below the gitlink's: `git submodule update`
     checks it out (red team 70). None when git cannot be run."""
-    unchecked = {pair for pair in pairs if pair[1] == _UNCHECKED}
+    unchecked = {pair for pair in pairs if pair[1] in _SAID}
     ordered = sorted(pairs - unchecked, key=lambda pair: (pair[0] or "", pair[1]))
     script = "".join(
         f"printf '\\0@{index}\\0'; git {_DIFF} "
@@ -620,7 +620,8 @@ def _changes(git: str, pairs: set[Pair], places: tuple[str, ...],
     if said is None:
         return None
     found: dict[Pair, list[tuple[str, str]]] = {
-        pair: [(_UNCHECKED, "")] for pair in [*ordered[_MOST_PAIRS:], *unchecked]}
+        pair: [(pair[1] if pair[1] in _SAID else _UNCHECKED, "")]
+        for pair in [*ordered[_MOST_PAIRS:], *unchecked]}
     links: list[tuple[Pair, str, str, str]] = []  # (pair, path, old commit, new commit)
     for at, path, old, new in _entries(said):
         pair = ordered[at]
@@ -675,8 +676,8 @@ def _brought(record: Refs, news: set[str], known: set[str]) -> dict[str, list[Pa
         if word.startswith("#") and word[1:].isdigit():
             current = found.setdefault(wanted[int(word[1:])], [])
             seen = set()
-        elif word == "!":
-            current.append((None, _UNCHECKED))
+        elif word == "!":  # a commit git cannot walk (one no object holds yet)
+            current.append((None, _FAILED))
         elif word.startswith("@"):
             commit = word[1:].split()
             seen.add(commit[0] if commit else "")
@@ -817,7 +818,9 @@ def _put_back(box: Boundary, record: Refs, move: _Move, value: str | None,
                 f"whose protected files differ ({files}); it is no name git writes, so "
                 "gatekeep left it: check it before running git there\n")
     held = _free(record.git, HELD + move.name)
-    keep = _write(record.git, held, move.new + "\n")
+    # a commit git cannot read is kept by no ref: git would fail on every ref (red team 77)
+    keep = _write(record.git, held, move.new + "\n") if _SAID[_FAILED] not in changed \
+        else "git cannot read it"
     restorable = value is not None and (
         (len(value) in (40, 64) and set(value) <= HEX)
         or (value.startswith("ref:") and valid(value[4:].strip())))

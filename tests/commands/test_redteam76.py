@@ -78,7 +78,11 @@ def test_a_pseudo_ref_to_a_commit_not_written_yet_is_held(sandbox: Sandbox, work
     """F1: git reads no commit there after the first run, so nothing was compared; the
     second run writes the object and moves no ref."""
     stderr = _run(sandbox, work, UNWRITTEN + f"echo $c > .git/{name}\n")
-    assert name in stderr and "warning" in stderr, stderr
+    assert name in stderr and "a commit git could not read" in stderr, stderr
+    # no ref is left naming the missing object: git would fail on every ref (red team 77)
+    listed = subprocess.run(["git", "for-each-ref"], cwd=work, capture_output=True,
+                            timeout=60, check=False)
+    assert listed.returncode == 0 and b"gatekeep-held" not in listed.stdout, listed.stderr
     _run(sandbox, work, WRITE)
     assert _settings(work, *operator) == "{}\n"
 

@@ -19,7 +19,10 @@ Sandbox = Any  # the fixture's class lives in conftest.py
 needs_bwrap = pytest.mark.skipif(not os.path.exists("/usr/bin/bwrap"),
                                  reason="needs bubblewrap")
 NAMED = ["mise.dev.toml", ".mise.ci.toml", ".envrc.prod", "mise/config.toml",
-         ".config/mise.ci.toml", ".rtx.toml", "pkg/mise.dev.toml", "pkg/mise/config.toml"]
+         ".config/mise.ci.toml", ".rtx.toml", "pkg/mise.dev.toml", "pkg/mise/config.toml",
+         # mise's own settings, read with no trust asked: they can name any file its
+         # config (red team 77)
+         ".miserc.toml", ".config/miserc.toml", "pkg/.miserc.toml"]
 # named like them, but nothing mise or direnv reads
 UNNAMED = ["premise.toml", "mise-notes.md", "src/envrc.prod", "docs/mise.txt.md"]
 
@@ -106,3 +109,26 @@ def test_a_branch_adding_a_file_named_like_them_is_kept(sandbox: Sandbox, repo: 
     assert "warning" not in stderr, stderr
     _git("checkout", "-q", "feature", cwd=repo)
     assert (repo / "docs" / "mise.txt.md").read_text() == "[env]\n"
+
+
+@needs_bwrap
+@pytest.mark.parametrize("path", ["mise.dev.toml", "pkg/mise.dev.toml",
+                                  "pkg/.claude/settings.json"])
+def test_an_index_staging_one_the_run_made_is_held(sandbox: Sandbox, repo: Path,
+                                                   path: str) -> None:
+    """Red team 77 F2: the file was moved aside, but the index staged it: the operator's
+    `git checkout -- .` wrote it back."""
+    stderr = _run(sandbox, repo, f"mkdir -p $$(dirname {path}) && echo '[env]' > {path} && "
+                  f"git add -f {path}")
+    assert "stages" in stderr and "index.gatekeep-held" in stderr, stderr
+    subprocess.run(["git", "checkout", "-q", "--", "."], cwd=repo, check=False, timeout=60,
+                   capture_output=True)
+    assert not (repo / path).exists()
+
+
+@needs_bwrap
+def test_an_index_staging_other_work_is_kept(sandbox: Sandbox, repo: Path) -> None:
+    stderr = _run(sandbox, repo, "echo [env] > mise.dev.toml && echo b > b.txt && "
+                  "git add b.txt")
+    assert "mise.dev.toml" in stderr and "stages" not in stderr, stderr
+    assert "b.txt" in _git("diff", "--cached", "--name-only", cwd=repo)
