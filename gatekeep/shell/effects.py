@@ -18,6 +18,7 @@ EFFECTS: dict[str, str] = {
     "runs-foreign-code": "runs code from outside the project",
     "runs-tree-code": "runs the project's own code",
     "rewrites-history": "replaces commits a branch already has",
+    "skips-checks": "skips the repository's own checks (its hooks)",
     "network": "connects to another machine or a network service",
     "network-loopback": "connects only to this machine",
     "discards": "discards uncommitted changes to files",

@@ -57,7 +57,7 @@ def test_every_effect_in_the_shipped_knowledge_is_of_the_vocabulary() -> None:
 def test_the_vocabulary_is_the_documented_one() -> None:
     assert set(VOCABULARY) == {"reads", "writes-tree", "writes-elsewhere", "network",
                                "network-loopback", "discards", "rewrites-history",
-                               "runs-tree-code",
+                               "skips-checks", "runs-tree-code",
                                "runs-foreign-code", "changes-services", "deploys", "installs"}
     readme = (builtin_dir().parent / "README.md").read_text(encoding="utf-8")
     for name in VOCABULARY:
@@ -268,3 +268,12 @@ def test_lint_knows_which_effects_a_program_can_have(tmp_path: Path) -> None:
     assert failed.returncode != 0
     assert ("pattern 'cp <deploys>' can never match: program knowledge gives no run of 'cp' "
             "the effect 'deploys' [unmatchable]") in failed.stdout
+
+
+@pytest.mark.parametrize("command", ["git commit --no-verify -m x", "git commit -n -m x",
+                                     "git push --no-verify origin main"])
+def test_skipping_the_hooks_is_said(command: str, tmp_path: Path) -> None:
+    """Precision probe 78: `git commit --no-verify` was asked with only "writes files"."""
+    segment = judge(command, tmp_path).segments[0]
+    assert segment.decision == "ask"
+    assert "skips the repository's own checks" in (segment.reason or ""), segment.reason
