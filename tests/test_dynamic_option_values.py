@@ -25,8 +25,8 @@ def test_a_literal_option_with_a_value_known_at_run_time_is_that_option(
     # the option writes, runs or reads code: its value is a path or program unknown
     ('git log --output="$(echo /tmp/x)"', "path:unknown"),
     ('sort --output="$x" f', "path:unknown"),
-    ('git -c"$(echo core.pager=x)" log', "hazard:runs-code"),
-    ('tar --to-command="$(echo sh)" -xf a.tar', "hazard:runs-code"),
+    # an option that runs code: still a word that may be any option
+    ('tar --to-command="$(echo sh)" -xf a.tar', "hazard:dynamic-option"),
     ('make -C"$(echo /opt)"', "path:runs-code"),
     # the value may split into more words, or the name itself is not literal
     ("git log --author=$(whoami)", "hazard:dynamic-option"),
@@ -43,3 +43,23 @@ def test_a_letter_that_takes_no_value_is_not_taken_for_one(policy: Policy) -> No
     """`-p"$(x)"` for git log: -p takes no value, so the rest may be any letters."""
     decision = judge(policy, 'git log -p"$(echo --output=/tmp/x)"')
     assert decision.decision == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    # red team 78 F1: empty at run time, the letter takes the next word for its value, and
+    # what gatekeep took for a value or an operand becomes an option
+    'git grep -e"$(true)" -- "--open-files-in-pager=sh -c x;" f',
+    'sed -l"$(true)" -l -i -e "1i x" ~/.bashrc',
+    'git log -G"$(true)" -G --output=/tmp/x',
+    'awk -F"$(true)" -- -f /dev/stdin',
+    'make -o"$(true)" -o "--eval=\\$(shell id)"',
+    'tar -N"$(true)" -- --checkpoint-action=exec=id',
+    'git fetch -o"$(true)" -o "--upload-pack=x" origin',
+    # F2: an option that chooses what runs stays a word that may be anything
+    'python -m"$(printf timeit)" -n1 "print(1)"', 'python -m"$(printf pip)" install x',
+    'coverage run -m"$(echo x)"', 'python -m"$x"', 'python3 -c"$(cat f)"',
+    'git -c"$(echo core.pager=x)" log',
+])
+def test_a_value_that_may_be_empty_or_choose_what_runs_is_not_taken(policy: Policy,
+                                                                    command: str) -> None:
+    assert judge(policy, command).decision != "allow"

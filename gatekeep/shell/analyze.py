@@ -626,7 +626,8 @@ class _Options:
                 options_done = True
                 index += 1
                 continue
-            if not options_done and not word.static and self._dynamic_option(word):
+            if not options_done and not word.static \
+                    and self._dynamic_option(word, last=index == len(words) - 1):
                 index += 1
                 continue
             if not options_done and word.may_be_option and not word.static:
@@ -741,27 +742,36 @@ class _Options:
             return index + 2 if taking and len(taking) == len(names) else index + 1
         return self._cluster(words, index, value[1:], index + 1)
 
-    def _dynamic_option(self, word: Word) -> bool:
+    def _dynamic_option(self, word: Word, last: bool) -> bool:
         """`--author="$(git config user.name)"`, `-j"$(nproc)"`: an option whose name is the
         word's literal start, its value known only at run time, added as such. Only where
         the value cannot become another word (no splitting, no pattern) and the name cannot
-        change: a long option up to its `=`, or a letter that takes a value (getopt gives it
-        the rest of the word, whatever that is)."""
+        change: a long option up to its `=` (empty, it stays the option's value), or a
+        letter that takes a value with some of it literal, or as the last word (empty,
+        the letter would take the next word for its value: red team 78). Never an option
+        that chooses what runs (`python -m"$x"`, `-c`): those stay words that may be any."""
         head, spec = word.prefix, self.spec
         if word.splits or word.glob or word.home or spec.single_dash_long \
                 or spec.long_single_dash or not head.startswith("-"):
             return False
         if head.startswith("--") and "=" in head:
             name, _, rest = head.partition("=")
+            names = spec.expand(name)
             value = word._replace(raw=word.raw.partition("=")[2], prefix=rest)
-            for each in spec.expand(name):
-                self._add(each, value)
-            return True
-        if len(head) >= 2 and head[1] != "-" and self._takes_value(head[:2]):
-            raw = word.raw[2:] if word.raw.startswith(head[:2]) else word.raw
-            self._add(head[:2], word._replace(raw=raw, prefix=head[2:]))
-            return True
-        return False
+        elif len(head) >= 2 and head[1] != "-" and self._takes_value(head[:2]) \
+                and (len(head) > 2 or last):
+            names, rest = (head[:2],), head[2:]
+            value = word._replace(raw=word.raw[2:] if word.raw.startswith(head[:2])
+                                  else word.raw, prefix=rest)
+        else:
+            return False
+        chooses = spec.module_options | spec.ends_options | spec.inline_code \
+            | spec.stdin_code_options | spec.runs_code
+        if any(n in chooses or spec.canonical(n) in chooses for n in names):
+            return False
+        for each in names:
+            self._add(each, value)
+        return True
 
     def _takes_value(self, name: str) -> bool:
         return self.spec.canonical(name) in self.spec.value_options \
