@@ -44,7 +44,8 @@ def test_uv_run_works_offline_and_leaves_the_shared_cache_as_it_was(apart: Sandb
     _project(apart)
     shared = apart.home / ".cache" / "uv"
     before = _entries(shared)
-    run = apart.gatekeep("run", "-c", "uv run python -c 'print(41 + 1)'", timeout=120)
+    (apart.work / "answer.py").write_text("print(41 + 1)\n")  # `python -c` would be asked
+    run = apart.gatekeep("run", "-c", "uv run python answer.py", timeout=120)
     assert (run.returncode, run.stdout) == (0, "42\n"), run.stderr
     assert _entries(shared) == before
     check = json.loads(apart.gatekeep("check", "--json", "-c", "uv run pytest").stdout)
