@@ -22,6 +22,7 @@ from gatekeep.policy.model import Policy
     ("make -j --eval='$(shell id)'", "ask"), ("make -O -E '$(shell id)'", "ask"),
     ("make -l --eval='$(shell id)'", "ask"), ("make -j -f /tmp/evil.mk", "ask"),
     ("make -j4 test", "allow"), ("make -j 4", "allow"), ("make -j", "allow"),
+    ("make -j 4 test", "allow"), ('make -j"$(nproc)" test', "allow"), ("isort -j 4 .", "allow"),
     ("isort -j --add-import 'import os' src", "ask"),
     ("git commit -S --no-verify -m x", "ask"), ("git commit -S --amend --no-edit", "ask"),
     # F3: Go's flag package reads --flag as -flag

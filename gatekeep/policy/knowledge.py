@@ -47,7 +47,7 @@ _PROGRAM_KEYS = frozenset({
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
     "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
-    "pattern_options", "plain_values",
+    "pattern_options", "plain_values", "optional_values",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -309,6 +309,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         | strings("code_files") | strings("chdir_options") | strings("setting_texts")
         | strings("file_values"),
         aliases=aliases,
+        optional_values=strings("optional_values"),
         runs_code=strings("runs_code"),
         destructive=strings("destructive"),
         writes=strings("writes"),

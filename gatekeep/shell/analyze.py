@@ -735,7 +735,8 @@ class _Options:
                     self._add(each, _sub(words[index], attached))
                 return index + 1
             following = words[index + 1] if index + 1 < len(words) else None
-            taking = [n for n in names if self._takes_value(n)]
+            taking = [n for n in names if self._takes_value(n)
+                      or (self._optional(n) and _number(following))]
             for each in names:
                 self._add(each, following if each in taking else None)
             # an ambiguous prefix is refused by the program; its words are judged both ways
@@ -758,8 +759,8 @@ class _Options:
             name, _, rest = head.partition("=")
             names = spec.expand(name)
             value = word._replace(raw=word.raw.partition("=")[2], prefix=rest)
-        elif len(head) >= 2 and head[1] != "-" and self._takes_value(head[:2]) \
-                and (len(head) > 2 or last):
+        elif len(head) >= 2 and head[1] != "-" and (self._optional(head[:2]) or (
+                self._takes_value(head[:2]) and (len(head) > 2 or last))):
             names, rest = (head[:2],), head[2:]
             value = word._replace(raw=word.raw[2:] if word.raw.startswith(head[:2])
                                   else word.raw, prefix=rest)
@@ -773,6 +774,11 @@ class _Options:
             self._add(each, value)
         return True
 
+    def _optional(self, name: str) -> bool:
+        return bool(self.spec.optional_values) and (
+            name in self.spec.optional_values
+            or self.spec.canonical(name) in self.spec.optional_values)
+
     def _takes_value(self, name: str) -> bool:
         return self.spec.canonical(name) in self.spec.value_options \
             or name in self.spec.value_options
@@ -781,7 +787,12 @@ class _Options:
         """``-rf``: one option per letter; the first that takes a value takes the rest."""
         for position, letter in enumerate(cluster):
             name = "-" + letter
-            if self._takes_value(name):
+            if self._optional(name) and (position + 1 < len(cluster) or not _number(
+                    words[following] if following < len(words) else None)):
+                rest = cluster[position + 1:]  # `-j8`; `-j` alone, or before no number
+                self._add(name, _sub(words[index], rest) if rest else None)
+                return following
+            if self._takes_value(name) or self._optional(name):
                 rest = cluster[position + 1 :]
                 if rest:
                     self._add(name, _sub(words[index], rest))
@@ -949,6 +960,11 @@ def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:
 
 
 _FLAGGED: dict[int, tuple[ProgramSpec, frozenset[str]]] = {}
+
+
+def _number(word: Word | None) -> bool:
+    """Whether ``word`` is a plain number, the only word an optional value takes apart."""
+    return word is not None and word.static and (word.value or "").isdigit()
 
 
 def _given(options: list[Option], names: frozenset[str]) -> bool:

@@ -41,6 +41,9 @@ class ExecSpec(NamedTuple):
 class ProgramSpec(NamedTuple):
     name: str
     value_options: frozenset[str] = frozenset()
+    # options whose value is optional: in the same word (`-j8`, `--jobs=8`), or a number
+    # that follows (`make -j 8`); any other word after one is not its value
+    optional_values: frozenset[str] = frozenset()
     aliases: Mapping[str, str] = MappingProxyType({})
     runs_code: frozenset[str] = frozenset()
     destructive: frozenset[str] = frozenset()
