@@ -307,7 +307,7 @@ class _Judge:
         verdicts.extend(self.writes(invocation.rewrites, holders=False))
         self.temp_by_part[part] = self.temp_written[temp:]
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees,
-                                   frozenset(id(word) for word in invocation.writes)))
+                                   invocation.writes))
         lifted = self.lifted.pop(id(invocation), frozenset())
         if lifted:  # the operator's rule names the checks it lifts where it matches
             verdicts = [v for v in verdicts if v.rule not in lifted]
@@ -1235,9 +1235,10 @@ class _Judge:
         return tuple(verdicts)
 
     def reads(self, words: tuple[Word, ...], trees: bool = False,
-              written: frozenset[int] = frozenset()) -> list[Verdict]:
-        """What reading each of ``words`` is judged; one also ``written`` (its id: `cp`'s
-        target, which holds secrets when protected from reads) is said as written."""
+              written: tuple[Word, ...] = ()) -> list[Verdict]:
+        """What reading each of ``words`` is judged; one also among ``written`` (the same
+        word: `cp`'s target, which holds secrets when protected from reads) is said as
+        overwritten."""
         verdicts: list[Verdict] = []
         held: list[tuple[bool, Verdict]] = []  # (a directory is there, why it is asked)
         for word in words:
@@ -1262,8 +1263,8 @@ class _Judge:
                     continue
                 protected = self.protect_read.match(path)
                 if protected is not None:
-                    said = ("overwrites", " (it may hold secrets)") if id(word) in written \
-                        else ("reads", "")
+                    said = ("overwrites", " (it may hold secrets)") if any(
+                        word is w for w in written) else ("reads", "")
                     verdicts.append(Verdict("protect.read", "ask", f"{said[0]} {path}, "
                                             f"protected by {protected.text!r}{said[1]}"))
                     continue
