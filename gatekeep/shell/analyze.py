@@ -787,12 +787,15 @@ class _Options:
         """``-rf``: one option per letter; the first that takes a value takes the rest."""
         for position, letter in enumerate(cluster):
             name = "-" + letter
-            if self._optional(name) and (position + 1 < len(cluster) or not _number(
-                    words[following] if following < len(words) else None)):
-                rest = cluster[position + 1:]  # `-j8`; `-j` alone, or before no number
-                self._add(name, _sub(words[index], rest) if rest else None)
-                return following
-            if self._takes_value(name) or self._optional(name):
+            if self._optional(name):  # `-j8`, `-j 8`; `-j` alone or before no number
+                rest = cluster[position + 1 :]
+                after = words[following] if following < len(words) else None
+                if rest or not _number(after):
+                    self._add(name, _sub(words[index], rest) if rest else None)
+                    return following
+                self._add(name, after)
+                return following + 1
+            if self._takes_value(name):
                 rest = cluster[position + 1 :]
                 if rest:
                     self._add(name, _sub(words[index], rest))
