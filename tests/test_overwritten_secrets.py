@@ -23,3 +23,19 @@ def test_one_read_is_said_as_read(policy: Policy, command: str) -> None:
     segment = judge(policy, command).segments[0]
     assert segment.decision == "ask"
     assert (segment.reason or "").startswith("reads "), segment.reason
+
+
+@pytest.mark.parametrize("command", ["cat x > .env", "echo TOKEN=1 >> .env.local",
+                                     "sort -o .env env.txt", "printf x | tee .env > /dev/null"])
+def test_a_secrets_file_written_without_a_read_is_asked(policy: Policy, command: str) -> None:
+    """`cat x > .env` was allowed where `cp x .env` was asked (red team 78 F7)."""
+    decision = judge(policy, command)
+    assert decision.decision == "ask"
+    reasons = [v.reason for s in decision.segments for v in s.verdicts
+               if v.rule == "protect.read"]
+    assert reasons and all(r.endswith("(it may hold secrets)") for r in reasons), reasons
+
+
+@pytest.mark.parametrize("command", ["cat x > .env.example", "echo x > notes.txt"])
+def test_other_files_written_stay_allowed(policy: Policy, command: str) -> None:
+    assert judge(policy, command).decision == "allow"

@@ -12,7 +12,7 @@ import posixpath
 import re
 from functools import lru_cache
 
-from gatekeep.core import globs, manifests, values, written
+from gatekeep.core import globs, manifests, outputs, values, written
 from gatekeep.core.approvals import Shape
 from gatekeep.core.paths import (
     OUTSIDE,
@@ -250,6 +250,7 @@ class _Judge:
         self.protect_write, self.protect_read = setting.protect_write, setting.protect_read
         self.real = setting.real
         self.shell_options: frozenset[str] = frozenset()  # set by `shopt -s` anywhere
+        self.parts: tuple[Invocation, ...] = ()  # every part of the command (whole())
         self.lifted: dict[int, frozenset[str]] = {}  # per invocation: what its rules lift
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
@@ -308,6 +309,7 @@ class _Judge:
         self.temp_by_part[part] = self.temp_written[temp:]
         verdicts.extend(self.reads(invocation.reads, invocation.reads_trees,
                                    invocation.writes))
+        verdicts.extend(self.secrets_written(invocation.writes, invocation.reads))
         lifted = self.lifted.pop(id(invocation), frozenset())
         if lifted:  # the operator's rule names the checks it lifts where it matches
             verdicts = [v for v in verdicts if v.rule not in lifted]
@@ -372,6 +374,9 @@ class _Judge:
         if system and "network" in effects \
                 and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
             effects = (*effects, "runs-tree-code")  # package.json's install scripts
+        if system and self.knowledge.spec(base).deletes_operands \
+                and not outputs.regenerable(self, invocation):
+            effects = (*effects, "deletes")  # `rm -rf dist` removes only build output
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it
@@ -594,6 +599,7 @@ class _Judge:
         Also notes the glob options any ``shopt -s`` turns on, wherever it runs: a pattern
         may then match more (``dotglob``: dot files; ``globstar``: ``**`` crosses directories).
         """
+        self.parts = invocations
         self.shell_options = frozenset(
             w.value for i in invocations if i.program == "shopt"
             and any(o.name == "-s" for o in i.options) for w in i.positionals if w.value)
@@ -1277,6 +1283,22 @@ class _Judge:
         # pattern's word, read as a path that is not (either alone would be asked)
         there = [verdict for exists, verdict in held if exists]
         return verdicts + (there or [verdict for _, verdict in held])
+
+    def secrets_written(self, written: tuple[Word, ...],
+                        read: tuple[Word, ...]) -> list[Verdict]:
+        """Files protected from reads that a part writes without reading them (`> .env`,
+        `sort -o .env`): asked as ``reads`` asks `cp x .env`, since a file of secrets is
+        lost, or one of settings (an ``.npmrc``, a ``.env`` a tool loads) replaced."""
+        verdicts: list[Verdict] = []
+        for word in written:
+            if any(word is w for w in read):
+                continue  # said by `reads`, as overwritten
+            for path in self.paths(word) or ():
+                protected = self.protect_read.match(path)
+                if protected is not None:
+                    verdicts.append(Verdict("protect.read", "ask", f"writes {path}, protected "
+                                            f"by {protected.text!r} (it may hold secrets)"))
+        return verdicts
 
     def dynamic_read(self, word: Word) -> list[Verdict]:
         """A path known only in part (``~/.ssh/id_$K``): asked when a protected file may match."""

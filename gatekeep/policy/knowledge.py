@@ -47,7 +47,7 @@ _PROGRAM_KEYS = frozenset({
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
     "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
-    "pattern_options", "plain_values", "optional_values",
+    "pattern_options", "plain_values", "optional_values", "deletes_operands",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -63,7 +63,7 @@ _FLAGS = (
     "unseen_writes", "settings_from_input", "globals_first", "address_operands",
     "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package",
     "package_tool", "goals", "abbreviated_goals", "keeps_content", "shell_builtin",
-    "says_only", "interprets", "into_dir",
+    "says_only", "interprets", "into_dir", "deletes_operands",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",
@@ -85,7 +85,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     version = "expected 'gatekeep-programs: 1' (the format version)"
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
-                                  "installers", "effects", "manifests", "in_the_box"}))
+                                  "installers", "effects", "manifests", "in_the_box",
+                                  "outputs"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -100,6 +101,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
                    "values"})) \
         if "environment" in top else {}
     special = top["special_paths"].mapping() if "special_paths" in top else {}
+    outputs = top["outputs"].mapping(frozenset({"caches", "built"})) if "outputs" in top else {}
     loaded = Knowledge(
         programs,
         frozenset(environment["names"].strings()) if "names" in environment else frozenset(),
@@ -120,6 +122,8 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         else frozenset(),
         {name: _patterns(patterns) for name, patterns in environment["values"].mapping().items()}
         if "values" in environment else {},
+        _names(outputs["caches"]) if "caches" in outputs else (),
+        _names(outputs["built"]) if "built" in outputs else (),
     )
     if base is None:
         return loaded
@@ -131,8 +135,19 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         {**base.manifests, **loaded.manifests}, base.secrets + loaded.secrets,
         base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
         {**base.box_notes, **loaded.box_notes}, base.code_paths | loaded.code_paths,
-        {**base.values, **loaded.values},
+        {**base.values, **loaded.values}, base.output_caches + loaded.output_caches,
+        base.output_built + loaded.output_built,
     )
+
+
+def _names(located: Located) -> tuple[str, ...]:
+    """``outputs:``' directory names: a name, ``*suffix`` or ``prefix*``, no ``/``."""
+    names = located.strings()
+    for name in names:
+        if not name or "/" in name or name in (".", "..", ".git") \
+                or not name.strip("*") or "*" in name.strip("*"):
+            raise located.error(f"not a directory's name, nor *suffix or prefix*: {name!r}")
+    return names
 
 
 def _effects(located: Located) -> dict[str, ProgramEffects]:

@@ -22,6 +22,7 @@ EFFECTS: dict[str, str] = {
     "network": "connects to another machine or a network service",
     "network-loopback": "connects only to this machine",
     "discards": "discards uncommitted changes to files",
+    "deletes": "deletes files other than build output",
     "writes-elsewhere": "writes or deletes files outside the working tree",
     "writes-tree": "writes or deletes files in the working tree",
     "reads": "reads files",

@@ -153,6 +153,8 @@ class ProgramSpec(NamedTuple):
     # every operand is a goal or task it runs in turn (`mvn clean deploy`): each is judged
     goals: bool = False
     keeps_content: bool = False  # what it writes keeps its content (chmod, touch, mkdir)
+    # its operands are files it deletes (rm): effect `deletes`, unless each is build output
+    deletes_operands: bool = False
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
@@ -331,6 +333,10 @@ class Knowledge(NamedTuple):
     # variables of ``environment`` whose value, when one of these regular expressions matches
     # it whole, changes nothing a program runs or loads (NODE_OPTIONS=--max-old-space-size=N)
     values: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    # directories of build output (``outputs:``): a tool's caches, anywhere; a build's
+    # output, where a .gitignore lists it (``core.outputs``)
+    output_caches: tuple[str, ...] = ()
+    output_built: tuple[str, ...] = ()
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)

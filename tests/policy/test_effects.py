@@ -57,7 +57,7 @@ def test_every_effect_in_the_shipped_knowledge_is_of_the_vocabulary() -> None:
 def test_the_vocabulary_is_the_documented_one() -> None:
     assert set(VOCABULARY) == {"reads", "writes-tree", "writes-elsewhere", "network",
                                "network-loopback", "discards", "rewrites-history",
-                               "skips-checks", "runs-tree-code",
+                               "skips-checks", "deletes", "runs-tree-code",
                                "runs-foreign-code", "changes-services", "deploys", "installs"}
     readme = (builtin_dir().parent / "README.md").read_text(encoding="utf-8")
     for name in VOCABULARY:
