@@ -111,6 +111,7 @@ def _table_gives(policy: Policy, program: Glob, effect: str) -> bool:
     for name, table in policy.knowledge.effects.items():
         claims = {*table.every, *(e for v in table.subcommands.values() for e in v),
                   *(e for v in table.options.values() for e in v),
+                  *(e for v in table.actions.values() for e in v),
                   *(e for v in table.path_operands.values() for e in v)}
         if effect in claims and program.matches(name):
             return True

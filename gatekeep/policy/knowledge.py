@@ -67,7 +67,7 @@ _FLAGS = (
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",
-                           "path_operands"})
+                           "path_operands", "actions"})
 _MANIFEST_KEYS = frozenset(Manifests._fields)
 _MANIFEST_FILES = ("code_files", "settings", "locks", "text_locks", "toml_locks")  # file names
 _MERGE = "tag:yaml.org,2002:merge"  # `<<: *anchor`
@@ -158,14 +158,7 @@ def _effects(located: Located) -> dict[str, ProgramEffects]:
         subcommands = {" ".join(words.split()): _effect_names(value)
                        for words, value in fields["subcommands"].mapping().items()} \
             if "subcommands" in fields else {}
-        options: dict[str, tuple[str, ...]] = {}
-        for key, value in (fields["options"].mapping().items() if "options" in fields else ()):
-            words = key.split()
-            if not words or not words[-1].startswith("-") \
-                    or any(w.startswith("-") for w in words[:-1]):
-                raise value.error(f"expected an option, or subcommand words and an option, "
-                                  f"got {key!r}")
-            options[" ".join(words)] = _effect_names(value)
+        options, actions = _keyed_options(fields, "options"), _keyed_options(fields, "actions")
         spec = ProgramEffects(
             _effect_names(fields["every"]) if "every" in fields else (),
             MappingProxyType(subcommands), MappingProxyType(options),
@@ -173,9 +166,24 @@ def _effects(located: Located) -> dict[str, ProgramEffects]:
             else 0,
             MappingProxyType({" ".join(words.split()): _effect_names(value) for words, value
                               in fields["path_operands"].mapping().items()})
-            if "path_operands" in fields else MappingProxyType({}))
+            if "path_operands" in fields else MappingProxyType({}),
+            MappingProxyType(actions))
         for name in (program, *(fields["same_as"].strings() if "same_as" in fields else ())):
             found[name] = spec
+    return found
+
+
+def _keyed_options(fields: dict[str, Located], key: str) -> dict[str, tuple[str, ...]]:
+    """An effects table's ``options`` or ``actions``: an option, or subcommand words and an
+    option (``"push --force"``) -> effects."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name, value in (fields[key].mapping().items() if key in fields else ()):
+        words = name.split()
+        if not words or not words[-1].startswith("-") \
+                or any(w.startswith("-") for w in words[:-1]):
+            raise value.error(f"expected an option, or subcommand words and an option, "
+                              f"got {name!r}")
+        found[" ".join(words)] = _effect_names(value)
     return found
 
 

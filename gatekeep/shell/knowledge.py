@@ -203,7 +203,9 @@ class ProgramEffects(NamedTuple):
     words -> effects added when an operand after them may name a file that is there (one
     that exists, a pattern, a word known only at run time, any after ``--``): ``git
     checkout FILE`` discards its changes, ``git checkout BRANCH`` none (judged by
-    ``core.engine``, which sees the files).
+    ``core.engine``, which sees the files). ``actions``: keyed as ``options`` are, an option
+    that makes the run do only this (``rebase --abort`` puts the branch back): its effects
+    replace the subcommand's and every option's.
     """
 
     every: tuple[str, ...] = ()
@@ -211,6 +213,7 @@ class ProgramEffects(NamedTuple):
     options: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "--x", "push --x": ...
     file_operands_from: int = 0
     path_operands: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    actions: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # "rebase --abort": ...
 
     def of(self, words: tuple[str, ...], options: frozenset[str]) -> tuple[tuple[str, ...],
                                                                           tuple[str, ...]]:
@@ -226,7 +229,8 @@ class ProgramEffects(NamedTuple):
                 break
         added: list[str] = []
         named: list[str] = []
-        if self.options:
+        acted: list[str] = []
+        if self.options or self.actions:
             prefixes = [" ".join(words[:size]) + " " for size in range(
                 1, min(len(words), _MAX_SUBCOMMAND) + 1)]
             for option in sorted(options):
@@ -234,6 +238,11 @@ class ProgramEffects(NamedTuple):
                     if key in self.options:
                         added.extend(self.options[key])
                         named.append(option)
+                    if key in self.actions:
+                        acted.extend(self.actions[key])
+                        named.append(option)
+        if acted:  # `rebase --abort`: what the action does, not what a rebase does
+            found, added = (), acted
         return (*matched, *dict.fromkeys(named)), tuple(dict.fromkeys((*found, *added)))
 
     def of_goals(self, goals: tuple[str, ...], options: frozenset[str], abbreviated: bool

@@ -49,7 +49,8 @@ def test_every_effect_in_the_shipped_knowledge_is_of_the_vocabulary() -> None:
     assert len(knowledge.effects) >= 40
     for name, table in knowledge.effects.items():
         named = {*table.every, *(e for v in table.subcommands.values() for e in v),
-                 *(e for v in table.options.values() for e in v)}
+                 *(e for v in table.options.values() for e in v),
+                 *(e for v in table.actions.values() for e in v)}
         assert named, name
         assert named <= set(VOCABULARY), (name, named - set(VOCABULARY))
 
@@ -75,8 +76,11 @@ def test_the_vocabulary_is_the_documented_one() -> None:
      "5:21: effects.git.options.push: expected an option, or subcommand words and an "
      "option, got 'push'"),
     ("effects:\n  git:\n    every: [reads]\n    sub: {}\n",
-     "6:5: effects.git.sub: unknown key 'sub'; expected one of: every, file_operands_from, "
-     "options, path_operands, same_as, subcommands"),
+     "6:5: effects.git.sub: unknown key 'sub'; expected one of: actions, every, "
+     "file_operands_from, options, path_operands, same_as, subcommands"),
+    ("effects:\n  git:\n    actions: {rebase: [reads]}\n",
+     "5:23: effects.git.actions.rebase: expected an option, or subcommand words and an "
+     "option, got 'rebase'"),
 ])
 def test_an_unknown_effect_is_a_load_error(text: str, expected: str, tmp_path: Path) -> None:
     path = tmp_path / "programs.yaml"
@@ -181,9 +185,10 @@ DOES = [
     ("git -C /opt/other commit -m x", "git commit: runs code from outside the project "
      "(runs-foreign-code); writes or deletes files outside the working tree "
      "(writes-elsewhere)"),
-    ("rm -rf build", "rm: writes or deletes files in the working tree (writes-tree)"),
-    ("rm -rf /opt/build", "rm: writes or deletes files outside the working tree "
-     "(writes-elsewhere)"),
+    ("rm -rf build", "rm: deletes files other than build output (deletes); writes or "
+     "deletes files in the working tree (writes-tree)"),
+    ("rm -rf /opt/build", "rm: deletes files other than build output (deletes); writes or "
+     "deletes files outside the working tree (writes-elsewhere)"),
     ("cp a.txt /opt/b.txt", "cp: writes or deletes files outside the working tree "
      "(writes-elsewhere); reads files (reads)"),
     ("curl -s https://example.com/x",
