@@ -48,6 +48,7 @@ _PROGRAM_KEYS = frozenset({
     "into_dir", "target_itself",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
+    "unseen_writes_unless",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -318,7 +319,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
                 "pattern_options",
-                "environment_options", "renames", "target_itself"):
+                "environment_options", "renames", "target_itself", "unseen_writes_unless"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -355,6 +356,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         hazard=fields["hazard"].string() if "hazard" in fields else None,
         writes_positionals_with=strings("writes_positionals_with"),
         rewrites_with=strings("rewrites_with"),
+        unseen_writes_unless=strings("unseen_writes_unless"),
         rewrites_unless=strings("rewrites_unless") if "rewrites_unless" in fields else None,
         code_dirs=strings("code_dirs"),
         code_files=strings("code_files"),

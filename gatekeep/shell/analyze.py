@@ -290,7 +290,8 @@ class _State:
         if named is not None:
             hazards.append(Hazard("network", f"{program} reaches {named.raw}, a host the "
                                   "command names (it may be sent data, or a token)"))
-        if spec_now.unseen_writes and not operands:
+        if spec_now.unseen_writes and not operands and not any(
+                o.name in spec_now.unseen_writes_unless for o in parsed.options):
             hazards.append(Hazard("input-paths", f"{program} writes the files its input names, "
                                   "which gatekeep cannot see (they may be protected, such as "
                                   ".git/hooks)"))

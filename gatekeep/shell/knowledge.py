@@ -110,6 +110,7 @@ class ProgramSpec(NamedTuple):
     old_style: bool = False  # a first word without a dash is a cluster of options (tar xzf)
     names_from_input: frozenset[str] = frozenset()  # options making it read paths from input
     unseen_writes: bool = False  # without a file operand it writes files its input names (patch)
+    unseen_writes_unless: frozenset[str] = frozenset()  # but not given one of these (--dry-run)
     # options whose value is text that sets named values (SQL, JSON, YAML): where bounds look
     setting_texts: frozenset[str] = frozenset()
     settings_from_input: bool = False  # without such an option it reads that text elsewhere
