@@ -49,6 +49,17 @@ def test_the_effect_said_is_where_it_writes(policy: Policy) -> None:
     assert segment.does is not None and "outside the working tree" in segment.does
 
 
-def test_words_from_input_are_asked(policy: Policy) -> None:
-    """`xargs black`: what its input names may lie anywhere."""
-    assert judge(policy, "git ls-files '*.py' | xargs black").decision == "ask"
+@pytest.mark.parametrize("command", [
+    "git ls-files '*.py' | xargs black",
+    # the subcommand's options write (`ruff check --output-file`): a name from the input
+    # with a blank in it is two words to xargs, the second an option
+    "find src -name '*.py' | xargs ruff format", "find src -name '*.py' | xargs ruff check",
+    "git ls-files '*.py' | xargs -r ruff check --fix",
+])
+def test_words_from_input_are_asked(policy: Policy, command: str) -> None:
+    """`xargs black`: what its input names may lie anywhere, or be options."""
+    assert judge(policy, command).decision == "ask"
+
+
+def test_words_from_input_to_a_reader_are_not(policy: Policy) -> None:
+    assert judge(policy, "find src -name '*.py' | xargs wc -l").decision == "allow"

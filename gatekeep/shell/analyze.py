@@ -333,7 +333,7 @@ class _State:
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
         if extra_args is not None:
-            invocation = self.extra_args(invocation, extra_args)
+            invocation = self.extra_args(invocation, extra_args, spec_now)
         if unknown_input and not _opens_nothing(spec_now):  # `xargs echo`
             invocation = invocation._replace(hazards=invocation.hazards + (Hazard(
                 "input-names", f"{extra_args} gives {program} file names from its input, "
@@ -424,15 +424,20 @@ class _State:
             end = producer.segment.span.start
         return None
 
-    def extra_args(self, invocation: Invocation, wrapper: str) -> Invocation:
+    def extra_args(self, invocation: Invocation, wrapper: str, spec_now: ProgramSpec
+                   ) -> Invocation:
+        """``invocation`` given more words from its input (``xargs ruff check``): a hazard
+        when the program, or the subcommand its own words chose (``spec_now``), has options
+        or operands that write or run what they name."""
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
         # its input's words may be its program (`xargs sed`: `1e CMD`), an option that
-        # writes (`--in-place`) or an operand it writes (`xargs uniq`: `in out`)
-        if spec.positional_writes or spec.writes or spec.runs_code or spec.wrapper \
-                or spec.script is not None or spec.writes_positional \
-                or spec.writes_positionals_with or spec.inline_code or spec.destructive \
-                or spec.operand_writes or spec.rewrites_with \
-                or spec.rewrites_unless is not None:
+        # writes (`--in-place`, `ruff check --output-file`) or an operand it writes (`xargs
+        # uniq`: `in out`)
+        if any(s.positional_writes or s.writes or s.runs_code or s.wrapper
+               or s.script is not None or s.writes_positional
+               or s.writes_positionals_with or s.inline_code or s.destructive
+               or s.operand_writes or s.rewrites_with or s.rewrites_unless is not None
+               for s in (spec, spec_now)):
             hazard = Hazard("input-arguments",
                             f"{wrapper} adds arguments from its input to "
                             f"{invocation.program}, which writes or runs what they name")
