@@ -128,6 +128,7 @@ class SegmentDecision(NamedTuple):
     # (the program and subcommand words, its effects), for `does` (None: not described)
     described: tuple[str, tuple[str, ...]] | None = None
     output: str = ""  # where its output goes, said after its reason ("; its output is ...")
+    binding: str | None = None  # in one pass of a loop over literal words: `d=src`
 
     @property
     def deciding(self) -> tuple[Verdict, ...]:
@@ -321,7 +322,7 @@ class _Judge:
         segment = invocation.segment
         return SegmentDecision(segment.text, segment.span, decision, tuple(verdicts),
                                segment.via, segment.wrapper, described=described,
-                               output=_output(segment))
+                               output=_output(segment), binding=segment.binding)
 
     # -- effects -----------------------------------------------------------------
     def known_effects(self, invocation: Invocation, foreign: bool
@@ -553,6 +554,9 @@ class _Judge:
         path = None if dynamic else self.identity(invocation.program or "")[1]
         if path is None:
             return f"{segment.text} has parts known only at run time"
+        if segment.binding is not None:  # its words differ from pass to pass
+            return (f"{segment.text} takes its words from a loop ({segment.binding} in this "
+                    "pass): approve it as a command of its own")
         wrapper = None
         if segment.wrapper is not None:  # the whole wrapper: find's roots, the script's text
             wrapper = self.source[segment.span.start : segment.span.end] or segment.wrapper

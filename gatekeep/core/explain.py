@@ -41,6 +41,7 @@ class Line(NamedTuple):
     risky: tuple[int, int] | None  # span inside ``text`` to underline
     wrapper: str | None
     does: str | None = None  # what it does, from its effects alone (asked and denied parts)
+    binding: str | None = None  # in one pass of a loop over literal words: `d=src`
 
 
 class Effect(NamedTuple):
@@ -102,7 +103,7 @@ def line(segment: SegmentDecision, command: str) -> Line:
                     (start, min(end, len(command))), segment.wrapper)
     does = segment.does if segment.decision != "allow" and not segment.derived else None
     return Line(MARKS[segment.decision], segment.decision, segment.text, segment.rules, why,
-                risky(segment), segment.wrapper, does)
+                risky(segment), segment.wrapper, does, segment.binding)
 
 
 def risky(segment: SegmentDecision) -> tuple[int, int] | None:

@@ -142,6 +142,7 @@ def segment_json(segment: SegmentDecision) -> dict[str, Any]:
         "reason": segment.reason,
         "suggest": segment.suggest,
         "via": list(segment.via),
+        **({"binding": segment.binding} if segment.binding else {}),
     }
 
 

@@ -138,6 +138,8 @@ class Segment(NamedTuple):
     wrapper: str | None = None
     background: bool = False
     name: str | None = None
+    # in one pass of a loop over literal words, the variable and its value (`d=src`)
+    binding: str | None = None
 
     @property
     def program(self) -> Word | None:

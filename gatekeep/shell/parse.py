@@ -36,6 +36,22 @@ from gatekeep.text import invisible_reason
 MAX_SEGMENTS = 100
 MAX_DEPTH = 12
 MAX_LENGTH = 100_000
+MAX_LOOP_VALUES = 16  # a loop over more literal words is read once, its variable unknown
+
+# A loop over literal words (`for d in src tests; do find "$d" ...; done`) is read once per
+# word, with `$d` and `${d}` that word, where nothing else may set the variable: a name of
+# lower-case letters (no variable bash or a program reads), words of plain characters (no
+# blank, pattern, quote, `~` or `$`: the same whether split, globbed or not), and nowhere in
+# the command a mention of the name but as `$d`, `${d}` or this loop's own, nor anything that
+# may set a variable by a name known only at run time (`declare -n`, `read`, `eval`, a
+# sourced file, `printf -v`), nor IFS.
+_LOOP_NAME = on_use(r"[a-z_][a-z0-9_]*")
+_LOOP_WORD = on_use(r"[A-Za-z0-9._/@%+=:,-]+")
+_LOOP_SETTERS = on_use(
+    r"(?<![\w.-])(?:eval|declare|typeset|local|read|readarray|mapfile|export|source|unset"
+    r"|getopts|let|alias|trap|enable|builtin|command|IFS)(?![\w-])"
+    r"|(?:^|[;&|(){}`\n!]|\b(?:do|then|else|elif|if|while|until|time))[ \t]*\.(?=[\s;&|)]|$)"
+    r"|\bprintf\b[^\n]*?\s-[a-zA-Z]*v")
 
 # Nodes whose children are walked for commands and substitutions, and what
 # they add to a segment's "via" path.
@@ -223,6 +239,8 @@ class _Walker:
         self.evaluations = Evaluations(nested)
         # Words tree-sitter put in a redirection that are arguments, per command being read.
         self.stray: list[list[Word]] = [[]]
+        # in one pass of a loop over literal words: its variable -> this pass's word
+        self.bindings: dict[str, str] = {}
 
     # -- positions -------------------------------------------------------
     def span(self, node: Node) -> Span:
@@ -238,7 +256,7 @@ class _Walker:
         return self.source[span.start : span.end]
 
     def word(self, node: Node) -> Word:
-        return word_from_node(node, self.data, self.span(node))
+        return word_from_node(node, self.data, self.span(node), self.bindings or None)
 
     def problem(self, reason: str, node: Node) -> None:
         self.problems.append(Problem(reason, self.span(node)))
@@ -332,7 +350,57 @@ class _Walker:
         for child in node.children:
             self.visit(child, via, depth)
 
+    def on_for(self, node: Node, via: tuple[str, ...], depth: int) -> None:
+        """A ``for`` loop: its body read once per literal word when ``loop_binding`` says
+        which variable they give, else once, as any loop (the variable unknown)."""
+        inner = via + ("loop",)
+        binding = None if self.bindings else self.loop_binding(node)
+        body = node.child_by_field_name("body")
+        if binding is None or body is None:
+            self.children(node, inner, depth + 1)
+            return
+        name, values = binding
+        for child in node.children:
+            if child != body:
+                self.visit(child, inner, depth + 1)
+        for value in values:
+            self.bindings = {name: value}
+            try:
+                self.visit(body, inner, depth + 1)
+            finally:
+                self.bindings = {}
+
+    def loop_binding(self, node: Node) -> tuple[str, tuple[str, ...]] | None:
+        """(the variable, its words) of ``for NAME in WORD...`` whose body may be read once
+        per word (see ``_LOOP_NAME``), or None."""
+        variable = node.child_by_field_name("variable")
+        values = node.children_by_field_name("value")
+        if variable is None or not 0 < len(values) <= MAX_LOOP_VALUES:
+            return None
+        name = self.text(variable)
+        words = [self.word(v) for v in values]
+        if not _LOOP_NAME.fullmatch(name) or not all(
+                w.static and not w.home and w.value and _LOOP_WORD.fullmatch(w.value)
+                and w.raw == w.value for w in words):
+            return None
+        source = self.source
+        if _LOOP_SETTERS.search(source):
+            return None
+        header = self.span(variable).start
+        for mention in re.finditer(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", source):
+            start, end = mention.span()
+            if start == header:
+                continue
+            if source[start - 1 : start] == "$" or (source[start - 2 : start] == "${"
+                                                     and source[end : end + 1] == "}"):
+                continue
+            return None
+        return name, tuple(w.value or "" for w in words)
+
     def add(self, segment: Segment) -> None:
+        if self.bindings:
+            segment = segment._replace(binding=" ".join(
+                f"{name}={value}" for name, value in self.bindings.items()))
         if len(self.segments) >= MAX_SEGMENTS:
             if len(self.segments) == MAX_SEGMENTS:
                 self.problems.append(
@@ -795,6 +863,7 @@ def _count(node: Node, kinds: tuple[str, ...]) -> int:
 
 
 _HANDLERS = {
+    "for_statement": _Walker.on_for,
     "command": _Walker.on_command,
     "redirected_statement": _Walker.on_redirected,
     "variable_assignment": _Walker.on_assignment,

@@ -35,7 +35,8 @@ _DQ_ESCAPE = on_use(r"\\([$`\"\\\n])")
 class _Builder:
     """The word being assembled, part by part."""
 
-    def __init__(self) -> None:
+    def __init__(self, bindings: dict[str, str] | None = None) -> None:
+        self.bindings = bindings  # a loop's variable -> the value this pass gives it
         self.text = ""
         self.unquoted = ""  # unquoted literal stream, quoted parts masked, for brace detection
         self.glob = False
@@ -49,18 +50,22 @@ class _Builder:
         self.unquoted += ("\0" * len(text)) if quoted else text
 
 
-def word_from_node(node: Node, source: bytes, span: Span) -> Word:
-    """Evaluate ``node`` statically; never raises for dynamic content."""
+def word_from_node(node: Node, source: bytes, span: Span,
+                   bindings: dict[str, str] | None = None) -> Word:
+    """Evaluate ``node`` statically; never raises for dynamic content. ``bindings``: the
+    variables a loop over literal words sets, with the value of the pass being read
+    (``parse._Walker.loop_binding`` says which loops; ``$d`` and ``${d}`` only)."""
     if node.type == "word":
         plain = _plain_word(_text(node), span)
         if plain is not None:
             return plain
-    return built_word(node, source, span)
+    return built_word(node, source, span, bindings)
 
 
-def built_word(node: Node, source: bytes, span: Span) -> Word:
+def built_word(node: Node, source: bytes, span: Span,
+               bindings: dict[str, str] | None = None) -> Word:
     """``word_from_node`` part by part, for every kind of word."""
-    builder = _Builder()
+    builder = _Builder(bindings)
     _add(node, source, builder, quoted=False, first=True)
     if _BRACE.search(builder.unquoted):
         builder.glob = builder.splits = True
@@ -134,7 +139,10 @@ def _add(node: Node, source: bytes, b: _Builder, quoted: bool, first: bool) -> N
         for index, child in enumerate(children):
             _add(child, source, b, quoted, first and index == 0)
     elif kind in ("simple_expansion", "expansion"):
-        if first and _expands_home(node):
+        bound = _bound(node, b.bindings) if b.bindings else None
+        if bound is not None:  # a loop's value: plain characters, neither split nor globbed
+            b.literal(bound, quoted=quoted)
+        elif first and _expands_home(node):
             b.home = True
         else:  # "$@" and "${a[@]}" are any number of words, quoted or not
             _dynamic(b, splits=not quoted or bool(_MANY_WORDS.match(_text(node))))
@@ -215,6 +223,13 @@ def _add_quoted_run(run: bytes, b: _Builder) -> None:
         text = run.decode("utf-8", "surrogateescape")
         b.literal(_DQ_ESCAPE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text),
                   quoted=True)
+
+
+def _bound(node: Node, bindings: dict[str, str]) -> str | None:
+    """The value a loop gives ``$NAME`` or ``${NAME}`` (no other form), if it is bound."""
+    text = _text(node)
+    name = text[2:-1] if text.startswith("${") and text.endswith("}") else text[1:]
+    return bindings.get(name)
 
 
 def _expands_home(node: Node) -> bool:

@@ -33,6 +33,8 @@ def segment_pieces(segment: SegmentDecision) -> list[Piece]:
            (visible(segment.text), style if segment.decision != "allow" else "")]
     if segment.wrapper:
         out.append((f"  (run by {visible(segment.wrapper)})", "dim"))
+    if segment.binding:
+        out.append((f"  (with {visible(segment.binding)})", "dim"))
     out.append(("\n", ""))
     rules = ", ".join(segment.rules)
     out.append((f"          {rules}", "bold"))

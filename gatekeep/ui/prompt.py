@@ -66,6 +66,8 @@ def _line(line: Line) -> Text:
     row.append_text(body)
     if line.wrapper:
         row.append(f"  (run by {visible(line.wrapper)})", style="dim")
+    if line.binding:
+        row.append(f"  (with {visible(line.binding)})", style="dim")
     row.append("\n          ")
     row.append(", ".join(line.rules), style="bold")
     if line.why:

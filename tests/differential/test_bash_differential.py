@@ -107,6 +107,31 @@ def test_regression(entry: dict[str, Any], sandbox: Any) -> None:
         assert ("unparseable" if outcome.skipped else "analysed") == entry["gatekeep"]
 
 
+# -- loops over literal words, read once per word ---------------------------------------
+
+@pytest.mark.parametrize("command", [
+    'for d in src tests; do p1 "$d" -x ${d}/a x$d; done',
+    "for f in a.py -b c=d; do p1 $f; p2 \"$f\" | p3 $(p1 $f); done",
+    "for d in a b; do for e in c d; do p1 $d$e; done; done",
+    "for c in p1 p2; do $c -rf x; done",
+    "for d in a b; do (cd . && p1 $d); p2 <<< $d; done",
+])
+def test_each_pass_of_a_loop_runs_as_gatekeep_sees_it(command: str, sandbox: Any) -> None:
+    """Both ways: what bash ran is among the segments, and each segment a pass of the loop
+    gave was run by bash with those words (its variable read as bash reads it)."""
+    from gatekeep.shell.parse import parse
+
+    outcome = harness.compare(sandbox, command)
+    assert not outcome.skipped and not outcome.missing, outcome.report()
+    home = str(sandbox.home).encode()
+    bound = [s.argv for s in parse(command).segments
+             if s.binding is not None and s.argv[0].value != "cd"]  # a builtin: no process
+    assert bound, command
+    for words in bound:
+        assert any(harness.argv_matches(words, argv, home) for argv in outcome.ran), (
+            words, outcome.report())
+
+
 # -- the harness itself ----------------------------------------------------------------
 
 def test_shims_record_any_argv_exactly(sandbox: Any) -> None:
