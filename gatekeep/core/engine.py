@@ -263,8 +263,8 @@ class _Judge:
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         part = id(invocation)  # the analysis's own: decide() finds its temp writes by it
-        invocation = self.into_dir(self.venv_code(
-            self.tree_module(self.package_tool(self.tree_script(invocation)))))
+        invocation = self.into_dir(self.link_texts(self.venv_code(
+            self.tree_module(self.package_tool(self.tree_script(invocation))))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
@@ -787,11 +787,7 @@ class _Judge:
         directory there now (a stored decision holds while it is one), sources whose names
         are known, and without an option of ``target_itself`` (`-T`, `cp --parents`)."""
         spec = self._spec(invocation)
-        letters = {o[1] for o in spec.target_itself if len(o) == 2 and o[0] == "-"}
-        if not spec.into_dir or any(
-                o.name in spec.target_itself or abbreviates_long(o.name, spec.target_itself)
-                or (not o.name.startswith("--") and letters.intersection(o.name[1:]))
-                for o in invocation.options):  # `-rT`: in a cluster too
+        if not spec.into_dir or _given(spec.target_itself, invocation):
             return invocation
         given = [o.value for o in invocation.options if o.value is not None
                  and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
@@ -819,6 +815,39 @@ class _Judge:
 
     def _spec(self, invocation: Invocation) -> ProgramSpec:
         return self.knowledge.spec(_base(invocation.program or ""))
+
+    def link_texts(self, invocation: Invocation) -> Invocation:
+        """`ln -s ../data tests/data`: each source is the text of a link, which the system
+        resolves from the directory the link is in (knowledge's ``symlinks_with``), so it
+        is judged as a path from there: where a write through the link would land. The
+        link's directory is the one named to ``-t``, the last operand when it is a
+        directory there now (and no ``target_itself``), else the last operand's own."""
+        spec = self._spec(invocation)
+        if not spec.symlinks_with or not _given(spec.symlinks_with, invocation) \
+                or _given(spec.symlinks_unless, invocation):
+            return invocation
+        given = [o.value for o in invocation.options if o.value is not None
+                 and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
+        operands = invocation.positionals
+        if len(given) > 1 or (not given and len(operands) < 2):
+            return invocation  # one operand: a link in the cwd, named after it
+        last = given[0] if given else operands[-1]
+        paths = self.paths(last)
+        if last.value is None or paths is None:
+            return invocation
+        into = bool(given) or (not _given(spec.target_itself, invocation) and len(paths) == 1
+                               and self.context.resolver.fingerprint(paths[0]) == "dir")
+        if not into and len(operands) != 2:
+            return invocation
+        directory = last.value if into else posixpath.dirname(last.value.rstrip("/"))
+        sources = operands if given else operands[:-1]
+        moved = {id(w): last._replace(raw=w.raw, value=posixpath.join(directory, w.value),
+                                      glob=last.glob or w.glob)
+                 for w in sources if w.value is not None and not w.home
+                 and not w.value.startswith("/") and (directory or last.home)}
+        if not moved:
+            return invocation
+        return invocation._replace(writes=tuple(moved.get(id(w), w) for w in invocation.writes))
 
     def _says_only(self, invocation: Invocation, name: str) -> bool:
         """Whether the part only says what it is given: a ``says_only`` program without an
@@ -1503,6 +1532,15 @@ def _output(segment: Segment) -> str:
 
 
 _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
+def _given(options: frozenset[str], invocation: Invocation) -> bool:
+    """Whether one of ``options`` is given: by name, a start of a long one, or a letter in
+    a cluster (`-rT`, `-sf`)."""
+    letters = {o[1] for o in options if len(o) == 2 and o[0] == "-"}
+    return any(o.name in options or abbreviates_long(o.name, options)
+               or (not o.name.startswith("--") and letters.intersection(o.name[1:]))
+               for o in invocation.options)
 
 
 def _reads_redirected(invocation: Invocation) -> bool:

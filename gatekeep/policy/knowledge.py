@@ -45,7 +45,7 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "package_tool", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
-    "into_dir", "target_itself",
+    "into_dir", "target_itself", "symlinks_with", "symlinks_unless",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless",
@@ -319,7 +319,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "reads_list", "network_options", "names_from_input", "setting_texts",
                 "info_options", "file_values", "remote_options", "state_options",
                 "pattern_options",
-                "environment_options", "renames", "target_itself", "unseen_writes_unless"):
+                "environment_options", "renames", "target_itself", "unseen_writes_unless",
+                "symlinks_with", "symlinks_unless"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -378,6 +379,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         script_options=strings("script_options"),
         renames=strings("renames"),
         target_itself=strings("target_itself"),
+        symlinks_with=strings("symlinks_with"),
+        symlinks_unless=strings("symlinks_unless"),
         reads_unlisted=strings("reads_unlisted"),
         pattern_options=strings("pattern_options"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),

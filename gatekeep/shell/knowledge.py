@@ -135,6 +135,10 @@ class ProgramSpec(NamedTuple):
     # by their names; unless one of these options makes it the target itself (`-T`)
     into_dir: bool = False
     target_itself: frozenset[str] = frozenset()
+    # options that make its sources the text of symbolic links (`ln -s`), which the system
+    # resolves from the link's directory, unless given one of symlinks_unless (`ln -r`)
+    symlinks_with: frozenset[str] = frozenset()
+    symlinks_unless: frozenset[str] = frozenset()
     # (set) its options and operands may name files it reads beyond those `reads` lists
     # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
     # for these subcommands' own words (`stash pop`), which name none
