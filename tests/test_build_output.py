@@ -104,3 +104,53 @@ def test_a_protected_file_in_the_output_is_still_denied(policy: Policy, work: Pa
     (work / "build" / ".git" / "hooks").mkdir(parents=True)
     assert judged_in(policy, work, "rm -f build/.git/hooks/pre-commit").decision == "deny"
     assert judged_in(policy, work, "rm -rf build").decision == "allow"
+
+
+# -- red team 80 -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "sh -c 'rm -rf build/.?/src'",             # `.?` is `..` to dash
+    "rm -rf build/.?/src", "dash -c 'rm -rf build/.[.]/src'", "rm -rf build/.*",
+    "git mv src build/src && rm -rf build",    # a part that writes what it does not name
+    "tar -xf /tmp/x.tar && rm -rf build/s/",
+    "unzip -q x.zip && rm -rf dist/s",
+    "./gen.sh && rm -rf dist",                 # a program nothing describes
+])
+def test_what_may_reach_source_is_asked(policy: Policy, work: Path, command: str) -> None:
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+def test_a_pattern_matching_a_link_is_asked(policy: Policy, work: Path) -> None:
+    """npm and pnpm workspaces link packages into node_modules: `ui*/` follows the link."""
+    (work / "packages" / "ui").mkdir(parents=True)
+    (work / "node_modules" / "@acme").mkdir()
+    (work / "node_modules" / "@acme" / "ui").symlink_to(work / "packages" / "ui")
+    assert judged_in(policy, work, "rm -rf node_modules/@acme/ui*/").decision == "ask"
+    (work / "node_modules" / "@acme" / "ui").unlink()
+    (work / "node_modules" / "@acme" / "ui").mkdir()
+    assert judged_in(policy, work, "rm -rf node_modules/@acme/ui*/").decision == "allow"
+
+
+def test_a_directory_listing_does_not_name_a_file(policy: Policy, work: Path) -> None:
+    """`build/` in .gitignore ignores directories only: a script named build is source."""
+    (work / ".gitignore").write_text("build/\ndist/\n")
+    (work / "scripts").mkdir()
+    (work / "scripts" / "build").write_text("#!/bin/sh\n")
+    (work / "dist" / "build").write_text("x\n")
+    assert judged_in(policy, work, "rm -f scripts/build").decision == "ask"
+    assert judged_in(policy, work, "rm -f dist/build").decision == "allow"  # inside dist/
+
+
+def test_a_leading_blank_is_part_of_the_name(policy: Policy, work: Path) -> None:
+    (work / ".gitignore").write_text("  build/\n")
+    assert judged_in(policy, work, "rm -rf build").decision == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "mkdir -p dist/x && rm -rf dist/x", "git status && rm -rf dist",
+    "echo ok > log.txt; rm -rf dist",
+    "rm -rf dist && npm run build",
+])
+def test_parts_that_name_their_writes_leave_it_allowed(policy: Policy, work: Path,
+                                                      command: str) -> None:
+    assert judged_in(policy, work, command).decision == "allow", command

@@ -62,6 +62,9 @@ class FakeResolver:
     def fingerprint(self, path: str) -> str | None:
         return None
 
+    def read(self, path: str) -> str | None:
+        return None  # no file holds any text
+
     def expand(self, pattern: str) -> list[str]:
         return self.globs.get(pattern, [])
 

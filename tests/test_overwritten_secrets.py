@@ -26,7 +26,8 @@ def test_one_read_is_said_as_read(policy: Policy, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["cat x > .env", "echo TOKEN=1 >> .env.local",
-                                     "sort -o .env env.txt", "printf x | tee .env > /dev/null"])
+                                     "sort -o .env env.txt", "printf x | tee .env > /dev/null",
+                                     "echo registry=x > web/.npmrc && npm ci"])
 def test_a_secrets_file_written_without_a_read_is_asked(policy: Policy, command: str) -> None:
     """`cat x > .env` was allowed where `cp x .env` was asked (red team 78 F7)."""
     decision = judge(policy, command)

@@ -1351,6 +1351,8 @@ class _Judge:
         """
         if word.value is None or (word.splits and not word.glob):
             return None
+        if word.glob and _may_match_dots(word.value):
+            return None  # `build/.?/src`: `..` to dash and to bash before 5.2 (red team 80)
         found = self.resolved(word)
         if found is None:
             return None
@@ -1532,6 +1534,14 @@ def _output(segment: Segment) -> str:
 
 
 _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
+def _may_match_dots(pattern: str) -> bool:
+    """Whether a part of a pattern may match `.` or `..`: one that starts with a dot and
+    has a pattern character after it (`.?`, `.*`, `.[.]`), which dash and bash before 5.2
+    (or without globskipdots) match them with."""
+    return any(part[:1] == "." and any(c in part[1:] for c in "*?[")
+               for part in pattern.split("/"))
 
 
 def _given(options: frozenset[str], invocation: Invocation) -> bool:

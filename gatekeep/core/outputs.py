@@ -12,10 +12,17 @@ Every operand must lie in a directory of the working tree that program knowledge
   source in some projects. The agent may write that file, but it gains nothing by it: the
   tree's files are its to replace, and this only spares the question.
 
-Nothing else counts: a word known only at run time, a pattern whose directory is not such
-a one, a ``..`` (it follows a link the way the system does), a link anywhere on the path,
-``.git``, a path another part of the same command writes (``mv src dist && rm -rf dist``),
-or a run given more words as it runs (``xargs rm``: asked for its input's words).
+Nothing else counts: a word known only at run time; a pattern but in its last part, or one
+whose last part starts with a dot (`.?` is `..` to dash), or one that matches anything that
+is not such output now (a link among its matches); a ``..`` (it follows a link the way the
+system does); a link anywhere on the path; ``.git``; a name a ``.gitignore`` lists only as a
+directory (``build/``) that is not one; a path another part of the same command writes
+(``mv src dist && rm -rf dist``); a command with a part that writes files it does not name
+(``git mv``, ``tar -x``, an unknown program: it may put source, or a link to it, in the
+output first); a run given more words as it runs (``xargs rm``: asked for its input's
+words). Not checked: files git tracks inside an ignored directory (``git add -f``); the
+project's own scripts and builds beside it (``npm run build && rm -rf dist/x``), which run
+as tree code and may delete anything themselves.
 """
 
 from __future__ import annotations
@@ -33,36 +40,73 @@ if TYPE_CHECKING:
 _PATTERN = "*?[{("  # a pattern's literal directory ends before the first of these
 
 
+_WRITES = frozenset({"writes-tree", "writes-elsewhere", "discards", "deletes"})
+
+
 def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     """Whether every file the run deletes lies in build output (see the module)."""
     operands = invocation.positionals
     if not operands or invocation.dynamic_options or invocation.hazards:
         return False
-    others = [p for part in judge.parts if part is not invocation
-              for word in part.writes for p in judge.paths(word) or ()]
+    others = [part for part in judge.parts if part is not invocation]
+    if not all(_names_its_writes(judge, part) for part in others):
+        return False
+    written = [p for part in others if not _keeps_content(judge, part)
+               for word in part.writes for p in judge.paths(word) or ()]
     for word in operands:
         paths = _paths(judge, word)
         if not paths or not all(
                 _output(judge, path) and not any(within(w, path) or within(path, w)
-                                                 for w in others) for path in paths):
+                                                 for w in written) for path in paths):
             return False
     return True
 
 
+def _keeps_content(judge: _Judge, part: Invocation) -> bool:
+    """`mkdir -p dist`, `touch`, `chmod`: what it writes holds nothing it put there."""
+    return part.program is not None \
+        and judge.knowledge.spec(part.program.rsplit("/", 1)[-1]).keeps_content
+
+
+def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
+    """Whether a part writes no file but those it names (or runs the tree's code, which
+    may do anything anyway): a shell construct, a program that deletes, prints or keeps
+    content, one whose table says it writes nothing, or one that names what it writes."""
+    if part.program is None:
+        return True
+    base = part.program.rsplit("/", 1)[-1]
+    spec = judge.knowledge.spec(base)
+    if spec.deletes_operands or spec.says_only or spec.keeps_content \
+            or spec.changes_directory:
+        return True
+    if spec.unseen_writes or spec.names_from_input or spec.writes_with or spec.old_style:
+        return False  # `patch`, `tar -x`, `unzip`: what the input names
+    table = judge.knowledge.effects.get(base)
+    if table is not None:
+        words = tuple(w.value for w in part.positionals if w.static and w.value is not None)
+        return not _WRITES.intersection(
+            table.of(words, frozenset(o.name for o in part.options))[1])
+    return spec.positional_writes or bool(spec.writes_positional) or spec.into_dir
+
+
 def _paths(judge: _Judge, word: Word) -> list[str] | None:
-    """The paths a word may name: itself, or for a pattern its literal directory."""
+    """The paths a word may name: itself; for a pattern (in its last part only, which
+    starts with no dot), its directory and every path it matches now."""
     if word.value is None or word.splits or word.home \
             or ".." in word.value.split("/"):
         return None
     if not word.glob:
         return judge.paths(word)
-    head = word.value
-    for mark in _PATTERN:
-        head = head.split(mark, 1)[0]
-    directory = head.rsplit("/", 1)[0] if "/" in head else ""
-    if not directory:
+    directory, _, last = word.value.rstrip("/").rpartition("/")
+    if not directory or any(mark in directory for mark in _PATTERN) \
+            or last[:1] in ("", "."):
         return None
-    return judge.paths(word._replace(value=directory, raw=directory, glob=False))
+    matched = judge.paths(word)
+    listed = judge.paths(word._replace(value=directory, raw=directory, glob=False))
+    if matched is None or listed is None:
+        return None
+    pattern = set(judge.resolved(word) or ())  # the pattern itself, as written
+    return [*listed, *(path for path in matched if path not in pattern)]
 
 
 def _output(judge: _Judge, path: str) -> bool:
@@ -80,6 +124,11 @@ def _output(judge: _Judge, path: str) -> bool:
         if _named(name, knowledge.output_built) and _ignored(judge, tree, names[:index + 1]):
             return True
     return False
+
+
+def _not_a_file(judge: _Judge, tree: str, names: list[str]) -> bool:
+    """Whether the path is a directory, or nothing: git reads `build/` as a directory."""
+    return judge.context.resolver.fingerprint(posixpath.join(tree, *names)) in ("dir", None)
 
 
 def _named(name: str, known: tuple[str, ...]) -> bool:
@@ -103,10 +152,11 @@ def _ignored(judge: _Judge, tree: str, names: list[str]) -> bool:
         if "/" not in relative:
             forms |= {f"**/{relative}", f"**/{relative}/"}
         for line in text.splitlines():
-            line = line.strip()
+            line = line.rstrip()  # git keeps a leading blank, and drops a trailing one
             if line.startswith("!") and name in line:
                 return False
             bare = line.rstrip("/")
-            if line in forms or (bare and "/" not in bare and _named(name, (bare,))):
+            if (line in forms or (bare and "/" not in bare and _named(name, (bare,)))) \
+                    and (bare == line or _not_a_file(judge, tree, names)):
                 found = True
     return found

@@ -50,7 +50,9 @@ def test_ask_output(sandbox):
         "+ allow ls\n"
         "          read-only-files: ls: reads files (reads)\n"
         "? ask   rm -rf build\n"
-        "          recursive-delete, delete-files: rm: writes or deletes files in the working "
+        "          recursive-delete, delete-files: rm: "
+        "deletes files other than build output (deletes); "
+        "writes or deletes files in the working "
         "tree (writes-tree)\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\n"
         "policy: builtin:default\n"
@@ -93,7 +95,8 @@ def test_json_output(sandbox):
     # by what analysis found
     assert [s["does"] for s in document["segments"]] == [
         "ls: reads files (reads)",
-        "rm: writes or deletes files outside the working tree (writes-elsewhere)"]
+        "rm: deletes files other than build output (deletes); "
+        "writes or deletes files outside the working tree (writes-elsewhere)"]
     assert [s["reason_from"] for s in document["segments"]] == ["effects", "analysis"]
     [policy] = document["policies"]
     assert policy["name"] == "builtin:default"
@@ -291,7 +294,9 @@ def test_no_color_means_no_escapes_on_a_terminal(sandbox):
         "+ allow ls\r\n"
         "          read-only-files: ls: reads files (reads)\r\n"
         "? ask   rm -rf build\r\n"
-        "          recursive-delete, delete-files: rm: writes or deletes files in the working "
+        "          recursive-delete, delete-files: rm: "
+        "deletes files other than build output (deletes); "
+        "writes or deletes files in the working "
         "tree (writes-tree)\r\n"
         "          instead: delete the exact files you mean, or move them to a trash directory\r\n"
         "policy: builtin:default\r\n"

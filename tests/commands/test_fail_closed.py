@@ -418,7 +418,8 @@ def test_added_policy_cannot_allow_what_the_default_denies(sandbox, channel):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         "gatekeep:   in: rm -rf ~\n"
-        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "gatekeep:   does: rm: deletes files other than build output (deletes); "
+        "writes or deletes files outside the working tree "
         "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n" + sandbox.NOT_RUN
     )
@@ -432,7 +433,9 @@ def test_added_policy_cannot_allow_what_the_default_asks_about(sandbox, channel)
 
     assert result.returncode == 126, result.stderr
     assert result.stderr.startswith(
-        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: "
+        "deletes files other than build output (deletes); "
+        "writes or deletes files "
         "in the working tree (writes-tree)\n")
     assert not (cwd / "marker").exists()
 

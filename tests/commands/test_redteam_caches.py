@@ -165,7 +165,7 @@ def plain_run(sandbox: Sandbox, command: str) -> subprocess.CompletedProcess[str
     ("cd web && echo x; npm ci", True, False),  # echo claims nothing, writes only its output
     ("date; sleep 1 && git fetch", True, False),  # so do the knowledge's other `says_only`
     ("[ -d web ] && npm ci", True, False),  # a test expression is `test`
-    ("echo x > web/.npmrc && npm ci", False, False),  # its redirect writes the tree
+    ("echo x > web/notes.txt && npm ci", False, False),  # its redirect writes the tree
     # a part that writes the tree beside a networked one: offline (red team 42)
     ("unzip -o x.zip; git fetch", False, False),
     ("cp -r web copy && git fetch", False, False),

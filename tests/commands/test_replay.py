@@ -52,7 +52,8 @@ def test_loosened_policy_fails_the_gate(sandbox, audit_log):
     assert result.stdout == (
         "- ask    rm -rf build\n"
         "+ allow  rm -rf build  looser\n"
-        "           anything: rm: writes or deletes files in the working tree (writes-tree)\n"
+        "           anything: rm: deletes files other than build output (deletes); "
+        "writes or deletes files in the working tree (writes-tree)\n"
         "- deny   git push -f origin main\n"
         "+ allow  git push -f origin main  looser\n"
         "           anything: git push --force: replaces commits a branch already has "

@@ -249,7 +249,8 @@ def test_denied_command_never_runs(sandbox):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         "gatekeep:   in: rm -rf ~\n"
-        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "gatekeep:   does: rm: deletes files other than build output (deletes); "
+        "writes or deletes files outside the working tree "
         "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n"
         + sandbox.NOT_RUN
@@ -270,7 +271,8 @@ def test_denied_argv_never_runs(sandbox):
         f"gatekeep: denied: protect.write: writes or deletes {sandbox.home}, which holds "
         "'~/.ssh/**'\n"
         f"gatekeep:   in: rm -rf {sandbox.home}\n"
-        "gatekeep:   does: rm: writes or deletes files outside the working tree "
+        "gatekeep:   does: rm: deletes files other than build output (deletes); "
+        "writes or deletes files outside the working tree "
         "(writes-elsewhere)\n"
         "gatekeep:   instead: name the exact files inside it you mean\n"
         + sandbox.NOT_RUN
@@ -286,7 +288,9 @@ def test_command_needing_approval_never_runs(sandbox):
 
     assert result.returncode == 126, result.stderr
     assert result.stderr == (
-        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: "
+        "deletes files other than build output (deletes); "
+        "writes or deletes files "
         "in the working tree (writes-tree)\n"
         "gatekeep:   in: rm -rf build\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "
@@ -304,7 +308,9 @@ def test_refusal_names_every_part_that_decided(sandbox):
 
     assert result.returncode == 126, result.stderr
     assert result.stderr == (
-        "gatekeep: needs approval: recursive-delete, delete-files: rm: writes or deletes files "
+        "gatekeep: needs approval: recursive-delete, delete-files: rm: "
+        "deletes files other than build output (deletes); "
+        "writes or deletes files "
         "in the working tree (writes-tree)\n"
         "gatekeep:   in: rm -rf build\n"
         "gatekeep:   instead: delete the exact files you mean, or move them to a trash "

@@ -169,6 +169,9 @@ class Unreadable:
     def fingerprint(self, path: str) -> str | None:
         return "file:0"
 
+    def read(self, path: str) -> str | None:
+        return None  # no file holds any text
+
     def expand(self, pattern: str) -> list[str]:
         return []
 

@@ -208,7 +208,9 @@ def test_claude_code_does_not_run_what_gatekeep_denies_and_the_model_learns_why(
     (scratch.work / "keep").write_text("precious")
     results = claude(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
-    assert results == ["gatekeep: denied: no-rm: rm: writes or deletes files in the working "
+    assert results == ["gatekeep: denied: no-rm: "
+                       "rm: deletes files other than build output (deletes); "
+                       "writes or deletes files in the working "
                        "tree (writes-tree)\ngatekeep:   in: rm -f keep\n"
                        "gatekeep:   instead: move them to a trash directory\ngatekeep: not run\n"]
 

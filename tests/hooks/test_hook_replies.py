@@ -106,7 +106,8 @@ def test_denied_tells_the_model_rule_reason_and_alternative(scratch, agent):
         assert json.loads(result.stdout)["rules"] == ["no-touch"]
 
 
-ASKED = ("gatekeep: needs approval: removing: rm: writes or deletes files in the working tree "
+ASKED = ("gatekeep: needs approval: removing: rm: deletes files other than build output (deletes); "
+         "writes or deletes files in the working tree "
          "(writes-tree)\ngatekeep:   in: rm x\n")
 
 

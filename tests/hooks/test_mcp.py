@@ -49,7 +49,9 @@ def test_run_and_check_through_the_sdk_client(scratch):
     assert ran == {"ran": True, "exit_code": 0, "stdout": "hi\n", "stderr": ""}
     assert (scratch.work / "made").exists() and (scratch.work / "keep").exists()
     assert refused == {"ran": False, "exit_code": 126, "stdout": "", "stderr":
-                       "gatekeep: denied: no-rm: rm: writes or deletes files in the working "
+                       "gatekeep: denied: no-rm: "
+                       "rm: deletes files other than build output (deletes); "
+                       "writes or deletes files in the working "
                        "tree (writes-tree)\ngatekeep:   in: rm -f keep\n"
                        "gatekeep:   instead: move it to a trash directory\ngatekeep: not run\n"}
     assert checked["decision"] == "deny" and not (scratch.work / "x").exists()

@@ -13,7 +13,8 @@ rules:
     deny: [rm]
     reason: deletes files
 """
-REFUSED_RM = ("gatekeep: denied: no-rm: rm: writes or deletes files in the working tree "
+REFUSED_RM = ("gatekeep: denied: no-rm: rm: deletes files other than build output (deletes); "
+              "writes or deletes files in the working tree "
               "(writes-tree)\n"
               "gatekeep:   in: rm -f keep\ngatekeep: not run\n")
 

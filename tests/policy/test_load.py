@@ -241,6 +241,9 @@ class NoPrograms:
     def fingerprint(self, path: str) -> str | None:
         return None
 
+    def read(self, path: str) -> str | None:
+        return None  # no file holds any text
+
     def expand(self, pattern: str) -> list[str]:
         return []
 

@@ -48,6 +48,9 @@ class Resolver:
     def fingerprint(self, path: str) -> str | None:
         return None
 
+    def read(self, path: str) -> str | None:
+        return None  # no file holds any text
+
     def expand(self, pattern: str) -> list[str]:
         return []
 
