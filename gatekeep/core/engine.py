@@ -1537,11 +1537,14 @@ _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 
 
 def _may_match_dots(pattern: str) -> bool:
-    """Whether a part of a pattern may match `.` or `..`: one that starts with a dot and
-    has a pattern character after it (`.?`, `.*`, `.[.]`), which dash and bash before 5.2
-    (or without globskipdots) match them with."""
-    return any(part[:1] == "." and any(c in part[1:] for c in "*?[")
-               for part in pattern.split("/"))
+    """Whether a part of a pattern may match `.` or `..` (`.?`, `.*`, `.[.]`; not
+    `.env.*`), as dash and bash before 5.2 (or without globskipdots) match them."""
+    parts = [p for p in pattern.split("/") if p[:1] == "." and any(c in p for c in "*?[")]
+    if not parts:
+        return False
+    from fnmatch import fnmatchcase  # only for such a pattern: it imports re
+
+    return any(fnmatchcase(dots, part) for part in parts for dots in (".", ".."))
 
 
 def _given(options: frozenset[str], invocation: Invocation) -> bool:

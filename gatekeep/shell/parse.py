@@ -375,8 +375,10 @@ class _Walker:
         per word (see ``_LOOP_NAME``), or None."""
         variable = node.child_by_field_name("variable")
         values = node.children_by_field_name("value")
-        if variable is None or not 0 < len(values) <= MAX_LOOP_VALUES:
-            return None
+        body = node.child_by_field_name("body")
+        if node.children[0].type != "for" or variable is None or body is None \
+                or not 0 < len(values) <= MAX_LOOP_VALUES:
+            return None  # `select x in a b`: x is what the user picks, or nothing
         name = self.text(variable)
         words = [self.word(v) for v in values]
         if not _LOOP_NAME.fullmatch(name) or not all(
@@ -387,14 +389,19 @@ class _Walker:
         if _LOOP_SETTERS.search(source):
             return None
         header = self.span(variable).start
+        inside = self.span(body)
+        used = False
         for mention in re.finditer(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_])", source):
             start, end = mention.span()
             if start == header:
                 continue
             if source[start - 1 : start] == "$" or (source[start - 2 : start] == "${"
                                                      and source[end : end + 1] == "}"):
+                used = used or inside.start <= start < inside.end
                 continue
             return None
+        if not used:
+            return None  # the body never reads it: once is enough
         return name, tuple(w.value or "" for w in words)
 
     def add(self, segment: Segment) -> None:

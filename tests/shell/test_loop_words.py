@@ -45,6 +45,8 @@ def test_a_substitution_in_the_body_is_read_in_each_pass() -> None:
     "IFS=a; for d in bab; do p $d; done",
     "for d in a b; do for d in c; do p $d; done; done",
     "for d; do p $d; done",
+    "select d in a b; do p $d; done",                   # what the user picks, or nothing
+    "for d in a b; do p x; done; p $d",                 # the body never reads it
     "for d in " + " ".join(f"w{i}" for i in range(MAX_LOOP_VALUES + 1)) + "; do p $d; done",
 ])
 def test_a_loop_whose_variable_may_be_set_otherwise_is_read_once(command: str) -> None:
