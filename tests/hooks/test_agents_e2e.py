@@ -133,6 +133,7 @@ def test_codex_does_not_run_what_gatekeep_denies_and_the_model_learns_why(scratc
     outputs = codex(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
     assert outputs == ["Command blocked by PreToolUse hook: gatekeep: denied: no-rm: rm: "
+                       "deletes files other than build output (deletes); "
                        "writes or deletes files in the working tree (writes-tree)\n"
                        "gatekeep:   in: rm -f keep\ngatekeep:   instead: move them to a "
                        "trash directory\ngatekeep: not run. Command: rm -f keep"]
@@ -274,6 +275,7 @@ def test_gemini_cli_does_not_run_what_gatekeep_denies_and_the_model_learns_why(s
     responses = gemini(scratch, model, "rm -f keep")
     assert (scratch.work / "keep").exists()
     assert responses == [{"error": "Tool execution blocked: gatekeep: denied: no-rm: rm: "
+                          "deletes files other than build output (deletes); "
                           "writes or deletes files in the working tree (writes-tree)\n"
                           "gatekeep:   in: rm -f keep\ngatekeep:   instead: move them to "
                           "a trash directory\ngatekeep: not run\n"}]

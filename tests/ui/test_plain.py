@@ -80,7 +80,7 @@ def test_the_stats_report(summary: Stats, color: bool) -> None:
 segments = st.builds(
     SimpleNamespace, decision=st.sampled_from(["allow", "ask", "deny"]), text=TEXT,
     wrapper=TEXT, rules=st.lists(TEXT, max_size=2), reason=TEXT, does=TEXT, derived=st.booleans(),
-    suggest=TEXT)
+    suggest=TEXT, binding=st.one_of(st.none(), TEXT))
 decisions = st.builds(SimpleNamespace, decision=st.sampled_from(["allow", "ask", "deny"]),
                       command=TEXT, segments=st.lists(segments, max_size=3),
                       policies=st.lists(st.tuples(TEXT, st.just("")), min_size=1, max_size=2))
