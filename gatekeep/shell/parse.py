@@ -44,12 +44,15 @@ MAX_LOOP_VALUES = 16  # a loop over more literal words is read once, its variabl
 # blank, pattern, quote, `~` or `$`: the same whether split, globbed or not), and nowhere in
 # the command a mention of the name but as `$d`, `${d}` or this loop's own, nor anything that
 # may set a variable by a name known only at run time (`declare -n`, `read`, `eval`, a
-# sourced file, `printf -v`), nor IFS.
+# sourced file, `printf -v`, arithmetic), nor IFS.
 _LOOP_NAME = on_use(r"[a-z_][a-z0-9_]*")
 _LOOP_WORD = on_use(r"[A-Za-z0-9._/@%+=:,-]+")
 _LOOP_SETTERS = on_use(
     r"(?<![\w.-])(?:eval|declare|typeset|local|read|readarray|mapfile|export|source|unset"
-    r"|getopts|let|alias|trap|enable|builtin|command|IFS)(?![\w-])"
+    r"|getopts|let|alias|trap|enable|builtin|command|readonly|wait|coproc|IFS)(?![\w-])"
+    # arithmetic, which assigns a name a value holds: `(( $x = 7 ))`, `${a[$x]}`, `[[ $x -eq
+    # 1 ]]`, `${s:$x}`
+    r"|\(\(|\[\[|\$\[|\w\[|\$\{[^}]*[:\[]"
     r"|(?:^|[;&|(){}`\n!]|\b(?:do|then|else|elif|if|while|until|time))[ \t]*\.(?=[\s;&|)]|$)"
     r"|\bprintf\b[^\n]*?\s-[a-zA-Z]*v")
 

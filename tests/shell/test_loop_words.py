@@ -46,6 +46,10 @@ def test_a_substitution_in_the_body_is_read_in_each_pass() -> None:
     "for d in a b; do for d in c; do p $d; done; done",
     "for d; do p $d; done",
     "select d in a b; do p $d; done",                   # what the user picks, or nothing
+    # arithmetic assigns the name a value holds (`x` is d): bash sets d to 7 here
+    "for d in a b; do x=$'\\x64'; (( $x = 7 )); p $d; done",
+    "for d in a b; do p ${a[$x]} $d; done", "for d in a b; do [[ $x -eq 1 ]]; p $d; done",
+    "for d in a b; do p ${s:$x} $d; done", "for d in a b; do readonly \"$n\"=1; p $d; done",
     "for d in a b; do p x; done; p $d",                 # the body never reads it
     "for d in " + " ".join(f"w{i}" for i in range(MAX_LOOP_VALUES + 1)) + "; do p $d; done",
 ])
