@@ -1176,7 +1176,8 @@ class _Judge:
             if _process_substitution(word):
                 continue  # a pipe into a command judged as its own segment, not a file
             for pattern in self.patterns(word):
-                protected = self.protect_write.overlap(pattern, *self.glob_options)
+                protected = self.protect_write.overlap(pattern, *self.glob_options,
+                                                      anywhere=False)
                 if protected is not None:
                     verdicts.append(Verdict(
                         "protect.write", "deny", f"writes {word.raw}, which may expand to a "
