@@ -816,6 +816,25 @@ class _Judge:
     def _spec(self, invocation: Invocation) -> ProgramSpec:
         return self.knowledge.spec(_base(invocation.program or ""))
 
+    def _writes_nothing(self, part: Invocation) -> bool:
+        """A part that writes no file: no write it names, and a shell construct, a program
+        that only prints (`echo`), changes directory, or whose table says this run only
+        reads (`git status`, `ls`)."""
+        if part.writes:
+            return False
+        if part.program is None:
+            return True
+        base = _base(part.program)
+        spec = self.knowledge.spec(base)
+        if spec.says_only or spec.changes_directory:
+            return True
+        table = self.knowledge.effects.get(base)
+        if table is None:
+            return False
+        words = tuple(w.value for w in part.positionals if w.static and w.value is not None)
+        named, effects = table.of(words, frozenset(o.name for o in part.options))
+        return (bool(named) or bool(table.every)) and _reads_only_table(effects)
+
     def link_texts(self, invocation: Invocation) -> Invocation:
         """`ln -s ../data tests/data`: each source is the text of a link, which the system
         resolves from the directory the link is in (knowledge's ``symlinks_with``), so it
@@ -824,7 +843,10 @@ class _Judge:
         directory there now (and no ``target_itself``), else the last operand's own."""
         spec = self._spec(invocation)
         if not spec.symlinks_with or not _given(spec.symlinks_with, invocation) \
-                or _given(spec.symlinks_unless, invocation):
+                or _given(spec.symlinks_unless, invocation) \
+                or not all(p is invocation or self._writes_nothing(p) for p in self.parts):
+            # another part may change where the link is made (`mv build x && ln -s ../x
+            # build`): from the cwd, as before (red team 81)
             return invocation
         given = [o.value for o in invocation.options if o.value is not None
                  and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
@@ -833,8 +855,9 @@ class _Judge:
             return invocation  # one operand: a link in the cwd, named after it
         last = given[0] if given else operands[-1]
         paths = self.paths(last)
-        if last.value is None or paths is None:
-            return invocation
+        if last.value is None or paths is None or len(paths) != 1 \
+                or self.context.resolver.realpath(paths[0]) != paths[0]:
+            return invocation  # through a link: ln makes it where the link points
         into = bool(given) or (not _given(spec.target_itself, invocation) and len(paths) == 1
                                and self.context.resolver.fingerprint(paths[0]) == "dir")
         if not into and len(operands) != 2:
@@ -1352,8 +1375,11 @@ class _Judge:
         """
         if word.value is None or (word.splits and not word.glob):
             return None
-        if word.glob and _may_match_dots(word.value):
-            return None  # `build/.?/src`: `..` to dash and to bash before 5.2 (red team 80)
+        if word.glob and (_may_match_dots(word.value)
+                          or any(m in word.value for m in _POSIX_BRACKETS)):
+            # `build/.?/src`: `..` to dash and to bash before 5.2 (red team 80); `[[:alpha:]]`,
+            # `[^x]`: what the system's match, not Python's (red team 81)
+            return None
         found = self.resolved(word)
         if found is None:
             return None
@@ -1535,6 +1561,13 @@ def _output(segment: Segment) -> str:
 
 
 _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
+
+
+_POSIX_BRACKETS = ("[:", "[=", "[.", "[^")
+
+
+def _reads_only_table(effects: tuple[str, ...]) -> bool:
+    return bool(effects) and set(effects) <= {"reads", "network", "network-loopback"}
 
 
 def _may_match_dots(pattern: str) -> bool:

@@ -84,8 +84,9 @@ def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
     table = judge.knowledge.effects.get(base)
     if table is not None:
         words = tuple(w.value for w in part.positionals if w.static and w.value is not None)
-        return not _WRITES.intersection(
-            table.of(words, frozenset(o.name for o in part.options))[1])
+        named, effects = table.of(words, frozenset(o.name for o in part.options))
+        # a subcommand the table does not describe (`git bisect`) may write anything
+        return (bool(named) or bool(table.every)) and not _WRITES.intersection(effects)
     return spec.positional_writes or bool(spec.writes_positional) or spec.into_dir
 
 
@@ -99,8 +100,8 @@ def _paths(judge: _Judge, word: Word) -> list[str] | None:
         return judge.paths(word)
     directory, _, last = word.value.rstrip("/").rpartition("/")
     if not directory or any(mark in directory for mark in _PATTERN) \
-            or last[:1] in ("", "."):
-        return None
+            or last[:1] in ("", ".") or "[" in last:
+        return None  # a bracket may be a class Python's glob does not know (`[[:alpha:]]`)
     matched = judge.paths(word)
     listed = judge.paths(word._replace(value=directory, raw=directory, glob=False))
     if matched is None or listed is None:

@@ -432,12 +432,14 @@ class _State:
         spec = self.knowledge.spec((invocation.program or "").rsplit("/", 1)[-1])
         # its input's words may be its program (`xargs sed`: `1e CMD`), an option that
         # writes (`--in-place`, `ruff check --output-file`) or an operand it writes (`xargs
-        # uniq`: `in out`)
+        # uniq`: `in out`); with no subcommand of its own words, any subcommand (`xargs
+        # ruff` given `check --output-file F`)
+        chosen = (spec, spec_now) if spec_now is not spec else (spec, *spec.subcommands.values())
         if any(s.positional_writes or s.writes or s.runs_code or s.wrapper
                or s.script is not None or s.writes_positional
                or s.writes_positionals_with or s.inline_code or s.destructive
                or s.operand_writes or s.rewrites_with or s.rewrites_unless is not None
-               for s in (spec, spec_now)):
+               for s in chosen):
             hazard = Hazard("input-arguments",
                             f"{wrapper} adds arguments from its input to "
                             f"{invocation.program}, which writes or runs what they name")
@@ -628,6 +630,10 @@ class _Options:
             if spec.exec is not None and value in spec.exec.start:
                 index = self._exec(words, index)
                 continue
+            if spec.exec is not None and word.static and value and _joins_exec(value, spec):
+                # `fd -Hx rm`, `fd --exec=rm`: what runs, in a form not read as such
+                self.hazards.append(Hazard("runs-code", f"{value} starts a command the "
+                                           "program runs, in a form gatekeep does not read"))
             if not options_done and word.static and value == "--":
                 options_done = True
                 index += 1
@@ -990,6 +996,22 @@ def _files_of(spec: ProgramSpec, options: list[Option], operands: list[Word]) ->
             for o in options):
         return operands[1:]
     return operands
+
+
+def _joins_exec(value: str, spec: ProgramSpec) -> bool:
+    """A word that holds an exec option with more (`-Hx`, `--exec=rm`), not it alone."""
+    assert spec.exec is not None
+    if any(value.startswith(f"{start}=") for start in spec.exec.start):
+        return True
+    if not value.startswith("-") or value.startswith("--") or len(value) < 3 \
+            or spec.single_dash_long:
+        return False
+    for letter in value[1:]:  # up to a letter that takes the rest as its value (`-tx`)
+        if f"-{letter}" in spec.exec.start:
+            return True
+        if f"-{letter}" in spec.value_options:
+            return False
+    return False
 
 
 def _opens_nothing(spec: ProgramSpec) -> bool:

@@ -205,6 +205,7 @@ def parse(source: str, nested: bool = False) -> ParsedCommand:
     data = source.encode("utf-8", "surrogateescape")
     tree = _parser().parse(data)
     walker = _Walker(source, data, nested)
+    walker.root = tree.root_node
     walker.visit(tree.root_node, (), 0)
     found = len(walker.problems)
     walker.check_arithmetic()  # literal code evaluated: the values need no second report
@@ -244,6 +245,7 @@ class _Walker:
         self.stray: list[list[Word]] = [[]]
         # in one pass of a loop over literal words: its variable -> this pass's word
         self.bindings: dict[str, str] = {}
+        self.root: Node | None = None  # the whole command's tree (loop_binding reads it all)
 
     # -- positions -------------------------------------------------------
     def span(self, node: Node) -> Span:
@@ -373,6 +375,36 @@ class _Walker:
             finally:
                 self.bindings = {}
 
+    def may_set_by_value(self, name: str) -> bool:
+        """Whether a part of the command may set a variable by a name a value holds, read
+        with quotes removed (`pr""intf "-vab"`, `re''ad`): a declaration, `unset`, a
+        coprocess, a program whose name is known only at run time (but the loop's own
+        variable, ``name``) or is one of ``_LOOP_SETTERS``', or `printf` given a word that
+        may be its `-v`."""
+        stack = [self.root] if self.root is not None else []
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            if node.type in ("declaration_command", "unset_command", "coproc"):
+                return True
+            if node.type != "command":
+                continue
+            named = node.child_by_field_name("name")
+            if named is None or not named.children:
+                continue
+            program = self.word(named.children[0])
+            if program.raw in (f"${name}", f"${{{name}}}"):
+                continue  # the loop's own words, none of them a setter (loop_binding)
+            if not program.static or program.value is None \
+                    or _LOOP_SETTERS.fullmatch(program.value):
+                return True
+            first = node.children_by_field_name("argument")[:1]
+            if program.value.rsplit("/", 1)[-1] == "printf" and any(
+                    not w.static or (w.value or "").startswith("-")
+                    for w in (self.word(a) for a in first)):
+                return True  # `printf -v NAME`, or a first word that may be it
+        return False
+
     def loop_binding(self, node: Node) -> tuple[str, tuple[str, ...]] | None:
         """(the variable, its words) of ``for NAME in WORD...`` whose body may be read once
         per word (see ``_LOOP_NAME``), or None."""
@@ -384,7 +416,8 @@ class _Walker:
             return None  # `select x in a b`: x is what the user picks, or nothing
         name = self.text(variable)
         words = [self.word(v) for v in values]
-        if not _LOOP_NAME.fullmatch(name) or not all(
+        if name == "_" or not _LOOP_NAME.fullmatch(name) or self.may_set_by_value(name) \
+                or any(_LOOP_SETTERS.fullmatch(w.value or "") for w in words) or not all(
                 w.static and not w.home and w.value and _LOOP_WORD.fullmatch(w.value)
                 and w.raw == w.value for w in words):
             return None

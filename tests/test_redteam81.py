@@ -1,0 +1,75 @@
+"""Red team 81: the loop's variable set by bash itself or by a quoted setter, links made
+through links or beside other writes, pattern brackets Python's glob does not know, a git
+subcommand the table does not describe, `xargs` choosing the subcommand, and `fd -x`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging import judge, judged_in
+
+from gatekeep.policy.model import Policy
+from gatekeep.shell.parse import parse
+
+
+@pytest.mark.parametrize("command", [
+    "for _ in build; do true src; rm -rf $_; done",      # bash sets $_ itself
+    'for ab in build; do printf "-vab" src; rm -rf $ab; done',
+    'for ab in build; do printf -""vab src; rm -rf $ab; done',
+    'for ab in build; do pr""intf -v ab src; rm -rf $ab; done',
+    'for ab in build; do re""ad ab; rm -rf $ab; done',
+    'for ab in build; do map""file ab; rm -rf $ab; done',
+    'for ab in build; do printf "$f" src; rm -rf $ab; done',
+    "for ab in build; do $cmd; rm -rf $ab; done",
+    "for c in read; do $c c; rm -rf $c; done",           # a word that is a setter
+])
+def test_a_variable_a_part_may_set_is_read_once(command: str) -> None:
+    assert all(s.binding is None for s in parse(command).segments), command
+
+
+def test_printf_with_a_format_first_keeps_the_loop() -> None:
+    segments = parse('for f in a b; do printf "%s\\n" "$f"; done').segments
+    assert [s.binding for s in segments] == ["f=a", "f=b"]
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    tree = tmp_path / "work"
+    for directory in ("tools/real", "src", "dist", "build", "node_modules/mylib"):
+        (tree / directory).mkdir(parents=True)
+    (tree / "tools" / "x").symlink_to(tree / "src")
+    (tree / "packages" / "mylib").mkdir(parents=True)
+    (tree / ".gitignore").write_text("dist/\nbuild/\nnode_modules/\n")
+    return tree
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    # tools/x links to src: ln makes src/s, whose ../../ is outside the tree
+    ("ln -s ../../home/.bashrc tools/x/s && echo x >> src/s", "ask"),
+    ("mv build build.old && ln -s ../x build && echo y > build", "ask"),
+    ("ln -s ../data tools/real/data", "allow"),
+])
+def test_a_link_is_judged_where_it_is_made(policy: Policy, work: Path, command: str,
+                                          decision: str) -> None:
+    assert judged_in(policy, work, command).decision == decision, command
+
+
+@pytest.mark.parametrize("command", [
+    "rm -rf node_modules/[[:alpha:]]ylib/", "rm -rf node_modules/[^x]ylib/",
+    "sh -c 'cat build/.[[:punct:]]/x'", "git bisect start HEAD HEAD~2 && rm -rf dist/s/",
+])
+def test_what_python_cannot_expand_is_asked(policy: Policy, work: Path, command: str) -> None:
+    (work / "node_modules" / "mylib").rmdir()
+    (work / "node_modules" / "mylib").symlink_to(work / "packages" / "mylib")
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    ("echo 'check --output-file /root/.bashrc .' | xargs ruff", "ask"),
+    ("fd main.py -x rm -rf src", "ask"),          # the command fd runs is judged
+    ("fd -Hx rm -rf src", "ask"), ("fd --exec=rm src", "ask"),
+    ("fd -e py -x wc -l", "allow"), ("fd -tx", "allow"), ("fdfind -e py -x wc -l", "allow"),
+])
+def test_what_runs_through_xargs_and_fd(policy: Policy, command: str, decision: str) -> None:
+    assert judge(policy, command).decision == decision, command
