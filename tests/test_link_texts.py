@@ -33,8 +33,8 @@ def test_a_link_to_the_tree_is_allowed(policy: Policy, work: Path, command: str)
 @pytest.mark.parametrize(("command", "decision"), [
     ("ln -s ../../x tests/x", "ask"),             # ../x from tests: outside the tree
     ("ln -s ../x link", "ask"),
-    # beside another part that writes: from the cwd, as before (red team 81)
-    ("ln -s ../../home/.bashrc tests/b && echo x >> tests/b", "ask"),
+    # beside another part that writes: from every place the link may be made
+    ("ln -s ../../home/.bashrc tests/b && echo x >> tests/b", "deny"),
     ("ln -sT ../../.bashrc tests", "ask"),        # tests itself is the link: ../.. from work
     ("ln -sr ../data tests/d", "ask"),            # -r: from the cwd
     ("ln ../data tests/data", "ask"),             # a hard link: no text

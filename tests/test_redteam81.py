@@ -46,7 +46,7 @@ def work(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("command", "decision"), [
     # tools/x links to src: ln makes src/s, whose ../../ is outside the tree
-    ("ln -s ../../home/.bashrc tools/x/s && echo x >> src/s", "ask"),
+    ("ln -s ../../home/.bashrc tools/x/s && echo x >> src/s", "deny"),
     ("mv build build.old && ln -s ../x build && echo y > build", "ask"),
     ("ln -s ../data tools/real/data", "allow"),
 ])
@@ -73,3 +73,43 @@ def test_what_python_cannot_expand_is_asked(policy: Policy, work: Path, command:
 ])
 def test_what_runs_through_xargs_and_fd(policy: Policy, command: str, decision: str) -> None:
     assert judge(policy, command).decision == decision, command
+
+
+# -- red team 82 -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    'for p in printf; do $p "-vp" ../src; rm -rf build/$p; done',
+    'for ab in build; do printf 2>/dev/null "-vab" src; rm -rf $ab; done',
+    'for ab in build; do printf >&2 "-vab" src; rm -rf $ab; done',
+])
+def test_a_variable_set_by_printf_in_other_forms_is_read_once(command: str) -> None:
+    assert all(s.binding is None for s in parse(command).segments), command
+
+
+@pytest.mark.parametrize("command", [
+    "echo 'main.py -x rm -rf src' | xargs fdfind", "echo 'rm -rf src' | xargs fd main.py -x",
+])
+def test_words_xargs_gives_fd_may_run_a_command(policy: Policy, command: str) -> None:
+    assert judge(policy, command).decision == "ask", command
+
+
+@pytest.mark.parametrize("command", [
+    "bash -O dotglob -c 'sed -i s/a/b/ ./*/pre-commi?'",
+    "bash -O dotglob -c 'echo x >> */*/pre-commi?'",
+    "bash -O nocaseglob -c 'echo x >> .GI?/HOOK?/PRE-COMMI?'",
+    "shopt -s extglob; echo x > .git/@(hooks)/pre-commit",
+])
+def test_shell_options_that_widen_a_pattern_are_followed(policy: Policy, work: Path,
+                                                         command: str) -> None:
+    (work / ".git" / "hooks").mkdir(parents=True)
+    (work / ".husky").mkdir()
+    (work / ".husky" / "pre-commit").write_text("#!/bin/sh\n")
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+def test_a_link_made_outside_is_judged_from_where_it_is(policy: Policy, work: Path,
+                                                      tmp_path: Path) -> None:
+    """From the link's own directory, not the cwd's (red team 82 K4)."""
+    place = tmp_path / "elsewhere"
+    command = f"mkdir -p {place} && ln -s ../home/.bashrc {place}/l && echo x >> {place}/l"
+    assert judged_in(policy, work, command).decision == "deny"

@@ -606,7 +606,11 @@ class _Judge:
         self.parts = invocations
         self.shell_options = frozenset(
             w.value for i in invocations if i.program == "shopt"
-            and any(o.name == "-s" for o in i.options) for w in i.positionals if w.value)
+            and any(o.name == "-s" for o in i.options) for w in i.positionals if w.value) \
+            | frozenset(  # `bash -O dotglob -c ...` (red team 82)
+                o.value.value or "" for i in invocations if i.program
+                and self.knowledge.spec(_base(i.program)).shell is not None
+                for o in i.options if o.name == "-O" and o.value is not None)
         downloads = [i for i in invocations
                      if i.program and self.knowledge.spec(_base(i.program)).network]
         if not downloads:
@@ -839,14 +843,14 @@ class _Judge:
         """`ln -s ../data tests/data`: each source is the text of a link, which the system
         resolves from the directory the link is in (knowledge's ``symlinks_with``), so it
         is judged as a path from there: where a write through the link would land. The
-        link's directory is the one named to ``-t``, the last operand when it is a
-        directory there now (and no ``target_itself``), else the last operand's own."""
+        link is made in the directory named to ``-t``, else in the last operand when that
+        is a directory as the link is made, else beside it; through a link, where the link
+        points. Every such place is judged, as the tree is now and, when another part of
+        the command writes (`mv build x && ln -s ../y build`), as it may be then: the last
+        operand itself and its directory (red teams 81 and 82)."""
         spec = self._spec(invocation)
         if not spec.symlinks_with or not _given(spec.symlinks_with, invocation) \
-                or _given(spec.symlinks_unless, invocation) \
-                or not all(p is invocation or self._writes_nothing(p) for p in self.parts):
-            # another part may change where the link is made (`mv build x && ln -s ../x
-            # build`): from the cwd, as before (red team 81)
+                or _given(spec.symlinks_unless, invocation):
             return invocation
         given = [o.value for o in invocation.options if o.value is not None
                  and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
@@ -855,22 +859,27 @@ class _Judge:
             return invocation  # one operand: a link in the cwd, named after it
         last = given[0] if given else operands[-1]
         paths = self.paths(last)
-        if last.value is None or paths is None or len(paths) != 1 \
-                or self.context.resolver.realpath(paths[0]) != paths[0]:
-            return invocation  # through a link: ln makes it where the link points
-        into = bool(given) or (not _given(spec.target_itself, invocation) and len(paths) == 1
-                               and self.context.resolver.fingerprint(paths[0]) == "dir")
-        if not into and len(operands) != 2:
+        if last.value is None or paths is None:
             return invocation
-        directory = last.value if into else posixpath.dirname(last.value.rstrip("/"))
+        changing = not all(p is invocation or self._writes_nothing(p) for p in self.parts)
+        itself = not _given(spec.target_itself, invocation)
+        places: list[str] = []
+        for path in dict.fromkeys([*paths, *(self._realpath(p) for p in paths)]):
+            if given or (itself and (changing or self.context.resolver.fingerprint(path)
+                                     == "dir")):
+                places.append(path)  # in it
+            if not given and (changing or path not in places):
+                places.append(posixpath.dirname(path.rstrip("/")) or "/")  # beside it
         sources = operands if given else operands[:-1]
-        moved = {id(w): last._replace(raw=w.raw, value=posixpath.join(directory, w.value),
-                                      glob=last.glob or w.glob)
-                 for w in sources if w.value is not None and not w.home
-                 and not w.value.startswith("/") and (directory or last.home)}
-        if not moved:
+        texts = [w for w in sources if w.value is not None and not w.home
+                 and not w.value.startswith("/")]
+        if not texts:
             return invocation
-        return invocation._replace(writes=tuple(moved.get(id(w), w) for w in invocation.writes))
+        named = [last._replace(raw=w.raw, value=posixpath.join(place, w.value or ""),
+                               home=False, glob=w.glob)
+                 for w in texts for place in dict.fromkeys(places)]
+        kept = [w for w in invocation.writes if not any(w is t for t in texts)]
+        return invocation._replace(writes=(*kept, *named))
 
     def _says_only(self, invocation: Invocation, name: str) -> bool:
         """Whether the part only says what it is given: a ``says_only`` program without an
@@ -1200,7 +1209,7 @@ class _Judge:
                 continue  # a pipe into a command judged as its own segment, not a file
             for pattern in self.patterns(word):
                 protected = self.protect_write.overlap(pattern, *self.glob_options,
-                                                      anywhere=False)
+                                                      undotted=False)
                 if protected is not None:
                     verdicts.append(Verdict(
                         "protect.write", "deny", f"writes {word.raw}, which may expand to a "
@@ -1376,7 +1385,8 @@ class _Judge:
         if word.value is None or (word.splits and not word.glob):
             return None
         if word.glob and (_may_match_dots(word.value)
-                          or any(m in word.value for m in _POSIX_BRACKETS)):
+                          or any(m in word.value for m in _POSIX_BRACKETS)
+                          or not self.shell_options.isdisjoint(_UNMODELLED_GLOBS)):
             # `build/.?/src`: `..` to dash and to bash before 5.2 (red team 80); `[[:alpha:]]`,
             # `[^x]`: what the system's match, not Python's (red team 81)
             return None
@@ -1564,6 +1574,8 @@ _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 
 
 _POSIX_BRACKETS = ("[:", "[=", "[.", "[^")
+# shell options that change what a pattern matches in ways Python's glob does not follow
+_UNMODELLED_GLOBS = frozenset({"nocaseglob", "extglob", ""})
 
 
 def _reads_only_table(effects: tuple[str, ...]) -> bool:

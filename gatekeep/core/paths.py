@@ -303,18 +303,22 @@ class Protection(NamedTuple):
         return min(found, below, key=self.globs.index)  # the first in order, as ever
 
     def overlap(self, pattern: str, dotglob: bool, globstar: bool,
-                anywhere: bool = True) -> PathGlob | None:
+                anywhere: bool = True, undotted: bool = True) -> PathGlob | None:
         """The entry protecting a path the shell pattern ``pattern`` may expand to.
 
         With ``anywhere`` false, entries that match in any directory (``**/*.pem``) are
         left to the files the pattern matches on disk: ``src/*.py`` may name a
-        ``secrets.py``, and only the tree itself says whether it does.
+        ``secrets.py``, and only the tree itself says whether it does. With ``undotted``
+        false, only those of them whose name starts with no dot (``lefthook.yml``, which
+        every ``dir/*`` may name): ``chmod +x scripts/*`` is judged by what ``scripts``
+        holds, and ``*/pre-commi?`` still by ``.git/hooks/**``.
         """
         from gatekeep.core import globs
 
         mine = globs.segments(pattern)
         for entry in self.globs:
-            if not anywhere and entry.literal is None:
+            if entry.literal is None and (not anywhere or (
+                    not undotted and not entry.text.removeprefix("**/").startswith("."))):
                 continue
             if globs.may_overlap(mine, globs.segments(entry.glob, extglob=False), dotglob,
                                  globstar):

@@ -436,7 +436,7 @@ class _State:
         # ruff` given `check --output-file F`)
         chosen = (spec, spec_now) if spec_now is not spec else (spec, *spec.subcommands.values())
         if any(s.positional_writes or s.writes or s.runs_code or s.wrapper
-               or s.script is not None or s.writes_positional
+               or s.exec is not None or s.script is not None or s.writes_positional
                or s.writes_positionals_with or s.inline_code or s.destructive
                or s.operand_writes or s.rewrites_with or s.rewrites_unless is not None
                for s in chosen):

@@ -375,12 +375,12 @@ class _Walker:
             finally:
                 self.bindings = {}
 
-    def may_set_by_value(self, name: str) -> bool:
+    def may_set_by_value(self) -> bool:
         """Whether a part of the command may set a variable by a name a value holds, read
         with quotes removed (`pr""intf "-vab"`, `re''ad`): a declaration, `unset`, a
-        coprocess, a program whose name is known only at run time (but the loop's own
-        variable, ``name``) or is one of ``_LOOP_SETTERS``', or `printf` given a word that
-        may be its `-v`."""
+        coprocess, a program whose name is known only at run time (the loop's own variable
+        too) or is one of ``_LOOP_SETTERS``', or `printf` given a word that may be its `-v`
+        or a redirection (which may hold its words)."""
         stack = [self.root] if self.root is not None else []
         while stack:
             node = stack.pop()
@@ -393,16 +393,18 @@ class _Walker:
             if named is None or not named.children:
                 continue
             program = self.word(named.children[0])
-            if program.raw in (f"${name}", f"${{{name}}}"):
-                continue  # the loop's own words, none of them a setter (loop_binding)
             if not program.static or program.value is None \
                     or _LOOP_SETTERS.fullmatch(program.value):
-                return True
+                return True  # the loop's own variable too: `for p in printf; do $p -vp`
             first = node.children_by_field_name("argument")[:1]
-            if program.value.rsplit("/", 1)[-1] == "printf" and any(
+            if program.value.rsplit("/", 1)[-1] == "printf" and (any(
                     not w.static or (w.value or "").startswith("-")
-                    for w in (self.word(a) for a in first)):
-                return True  # `printf -v NAME`, or a first word that may be it
+                    for w in (self.word(a) for a in first)) or any(
+                    "redirect" in c.type for c in node.children) or (
+                    node.parent is not None and node.parent.type == "redirected_statement")):
+                # `printf -v NAME`, a first word that may be it, or words a redirection
+                # holds (`printf 2>/dev/null "-vab"`: tree-sitter's own reading)
+                return True
         return False
 
     def loop_binding(self, node: Node) -> tuple[str, tuple[str, ...]] | None:
@@ -416,7 +418,7 @@ class _Walker:
             return None  # `select x in a b`: x is what the user picks, or nothing
         name = self.text(variable)
         words = [self.word(v) for v in values]
-        if name == "_" or not _LOOP_NAME.fullmatch(name) or self.may_set_by_value(name) \
+        if name == "_" or not _LOOP_NAME.fullmatch(name) or self.may_set_by_value() \
                 or any(_LOOP_SETTERS.fullmatch(w.value or "") for w in words) or not all(
                 w.static and not w.home and w.value and _LOOP_WORD.fullmatch(w.value)
                 and w.raw == w.value for w in words):

@@ -69,7 +69,6 @@ def test_a_loop_inside_a_pass_keeps_its_variable_unknown() -> None:
     ('for d in src tests; do find "$d" -name "*.py"; done', "allow"),
     ("for f in a.py b.py; do ruff check \"$f\"; done", "allow"),
     ("for x in -delete; do find . $x; done", "ask"),       # judged as find . -delete
-    ("for c in ls rm; do $c -rf src; done", "ask"),        # rm -rf src
     ("for d in src .ssh; do cat ~/$d/id_rsa; done", "ask"),
     ("for f in x.txt .bashrc; do echo hi >> ~/$f; done", "deny"),
 ])
@@ -78,7 +77,13 @@ def test_each_pass_is_judged(policy: Policy, command: str, decision: str) -> Non
 
 
 def test_the_pass_is_shown_and_never_saved(policy: Policy) -> None:
-    decision = judge(policy, "for c in ls rm; do $c -rf src; done")
+    decision = judge(policy, "for d in a.txt src; do ls $d; rm -rf $d/x; done")
     asked = [s for s in decision.segments if s.decision == "ask"]
-    assert [s.binding for s in asked] == ["c=rm"]
-    assert isinstance(asked[0].shape, str) and "loop" in asked[0].shape
+    assert [s.binding for s in asked] == ["d=a.txt", "d=src"]
+    assert all(isinstance(s.shape, str) and "loop" in s.shape for s in asked)
+
+
+def test_a_loop_over_programs_is_read_once() -> None:
+    """`for p in printf; do $p -vp ...`: the variable as a program may set itself (red
+    team 82)."""
+    assert all(s.binding is None for s in parse("for c in ls rm; do $c -rf src; done").segments)
