@@ -113,3 +113,46 @@ def test_a_link_made_outside_is_judged_from_where_it_is(policy: Policy, work: Pa
     place = tmp_path / "elsewhere"
     command = f"mkdir -p {place} && ln -s ../home/.bashrc {place}/l && echo x >> {place}/l"
     assert judged_in(policy, work, command).decision == "deny"
+
+
+def test_a_pipe_read_as_a_tests_pattern_is_not_allowed(policy: Policy) -> None:
+    """In `$(...)`, tree-sitter read `== | rm -rf ~` as a `[[`'s pattern, and the command
+    after the pipe was never judged (found by the slow differential test)."""
+    for command in ('echo "$(ls == | rm -rf ~)"', "echo $(ls =~ x | sh)"):
+        assert judge(policy, command).decision != "allow", command
+
+
+# -- red team 83 -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [
+    "bash -O globstar -c 'sed -i s/npm/curl/ ./**/*.yml'",  # ** recurses: Python's does not
+    "zsh -c 'sed -i s/a/b/ ./**/*.yml'",                    # zsh's patterns are its own
+    "zsh -o globdots -c 'sed -i s/a/b/ ./*/pre-commi?'",
+])
+def test_patterns_of_other_globbing_are_not_read_as_pythons(policy: Policy, work: Path,
+                                                            command: str) -> None:
+    (work / "lefthook.yml").write_text("pre-commit: {}\n")
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+@pytest.mark.parametrize("command", [
+    "ln -sfn ../../V node_modules/mylib",    # -n: the link itself is replaced, beside it
+    "mkdir -p a/d && ln -s ../../src a/d/s && ln -s ../../x a/d/s && echo e > src/x",
+])
+def test_a_link_made_where_another_link_leads(policy: Policy, work: Path,
+                                              command: str) -> None:
+    (work / "node_modules" / "mylib").rmdir()
+    (work / "node_modules" / "mylib").symlink_to(work / "packages" / "mylib")
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    ("cp -b -S .yml F lefthook", "deny"), ("cp --suffix=.json F .mcp", "deny"),
+    ("ln -sfb -S .yml F lefthook", "deny"), ("install -b -S .yml F lefthook", "deny"),
+    ("SIMPLE_BACKUP_SUFFIX=.yml cp -b F lefthook", "ask"),
+    ("cp -b F G", "allow"),
+])
+def test_a_backup_is_a_file_written(policy: Policy, work: Path, command: str,
+                                    decision: str) -> None:
+    (work / "F").write_text("x\n")
+    assert judged_in(policy, work, command).decision == decision, command

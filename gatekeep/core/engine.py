@@ -263,8 +263,8 @@ class _Judge:
     def invocation(self, invocation: Invocation, extra: tuple[Verdict, ...] = ()
                    ) -> SegmentDecision:
         part = id(invocation)  # the analysis's own: decide() finds its temp writes by it
-        invocation = self.into_dir(self.link_texts(self.venv_code(
-            self.tree_module(self.package_tool(self.tree_script(invocation))))))
+        invocation = self.backups(self.into_dir(self.link_texts(self.venv_code(
+            self.tree_module(self.package_tool(self.tree_script(invocation)))))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
@@ -610,7 +610,10 @@ class _Judge:
             | frozenset(  # `bash -O dotglob -c ...` (red team 82)
                 o.value.value or "" for i in invocations if i.program
                 and self.knowledge.spec(_base(i.program)).shell is not None
-                for o in i.options if o.name == "-O" and o.value is not None)
+                for o in i.options if o.name == "-O" and o.value is not None) \
+            | frozenset(  # zsh's, ksh's and fish's patterns are their own (red team 83)
+                _OTHER_SHELL for i in invocations
+                if i.program and _base(i.program) in _OTHER_SHELLS)
         downloads = [i for i in invocations
                      if i.program and self.knowledge.spec(_base(i.program)).network]
         if not downloads:
@@ -820,6 +823,23 @@ class _Judge:
     def _spec(self, invocation: Invocation) -> ProgramSpec:
         return self.knowledge.spec(_base(invocation.program or ""))
 
+    def backups(self, invocation: Invocation) -> Invocation:
+        """`cp -b -S .yml F lefthook`: each file it replaces is kept beside it under the
+        suffix, so that name is written too (red team 83); a suffix known only at run time,
+        or one the environment may give (SIMPLE_BACKUP_SUFFIX), names an unknown path."""
+        spec = self._spec(invocation)
+        suffixes = [o.value for o in invocation.options if o.name in spec.backup_suffixes
+                    or abbreviates_long(o.name, spec.backup_suffixes)]
+        if not suffixes and not _given(spec.backups_with, invocation):
+            return invocation
+        given = suffixes[-1].value if suffixes and suffixes[-1] is not None else None
+        unknown = (given is None and bool(suffixes)) or (
+            not suffixes and "SIMPLE_BACKUP_SUFFIX" in self.source)
+        suffix = given if given is not None else "~"
+        kept = tuple(w._replace(value=None if unknown or w.value is None else w.value + suffix,
+                                glob=w.glob) for w in invocation.writes)
+        return invocation._replace(writes=(*invocation.writes, *kept))
+
     def _writes_nothing(self, part: Invocation) -> bool:
         """A part that writes no file: no write it names, and a shell construct, a program
         that only prints (`echo`), changes directory, or whose table says this run only
@@ -828,16 +848,21 @@ class _Judge:
             return False
         if part.program is None:
             return True
-        base = _base(part.program)
-        spec = self.knowledge.spec(base)
+        spec = self.knowledge.spec(_base(part.program))
         if spec.says_only or spec.changes_directory:
             return True
-        table = self.knowledge.effects.get(base)
+        effects = self.described_run(part)
+        return effects is not None and _reads_only_table(effects)
+
+    def described_run(self, part: Invocation) -> tuple[str, ...] | None:
+        """The effects the program's table gives this run, or None where the table does not
+        describe it (no table, or a subcommand it does not list: `git bisect`)."""
+        table = self.knowledge.effects.get(_base(part.program or ""))
         if table is None:
-            return False
+            return None
         words = tuple(w.value for w in part.positionals if w.static and w.value is not None)
         named, effects = table.of(words, frozenset(o.name for o in part.options))
-        return (bool(named) or bool(table.every)) and _reads_only_table(effects)
+        return effects if named or table.every else None
 
     def link_texts(self, invocation: Invocation) -> Invocation:
         """`ln -s ../data tests/data`: each source is the text of a link, which the system
@@ -868,15 +893,20 @@ class _Judge:
             if given or (itself and (changing or self.context.resolver.fingerprint(path)
                                      == "dir")):
                 places.append(path)  # in it
-            if not given and (changing or path not in places):
-                places.append(posixpath.dirname(path.rstrip("/")) or "/")  # beside it
+            if not given and (changing or path not in places
+                              or self._realpath(path) != path):
+                # beside it; and beside a link to a directory, which `ln -sfn` replaces
+                places.append(posixpath.dirname(path.rstrip("/")) or "/")
         sources = operands if given else operands[:-1]
         texts = [w for w in sources if w.value is not None and not w.home
                  and not w.value.startswith("/")]
         if not texts:
             return invocation
-        named = [last._replace(raw=w.raw, value=posixpath.join(place, w.value or ""),
-                               home=False, glob=w.glob)
+        linking = any(p is not invocation and self._spec(p).symlinks_with for p in self.parts)
+        # beside another link made first (`ln -s ../src a/s && ln -s ../../x a/s`), where
+        # the link goes only that link's target says: known only at run time (red team 83)
+        named = [last._replace(raw=w.raw, value=None if linking else posixpath.join(
+                     place, w.value or ""), home=False, glob=w.glob)
                  for w in texts for place in dict.fromkeys(places)]
         kept = [w for w in invocation.writes if not any(w is t for t in texts)]
         return invocation._replace(writes=(*kept, *named))
@@ -1386,7 +1416,8 @@ class _Judge:
             return None
         if word.glob and (_may_match_dots(word.value)
                           or any(m in word.value for m in _POSIX_BRACKETS)
-                          or not self.shell_options.isdisjoint(_UNMODELLED_GLOBS)):
+                          or not self.shell_options.isdisjoint(_UNMODELLED_GLOBS)
+                          or ("**" in word.value and "globstar" in self.shell_options)):
             # `build/.?/src`: `..` to dash and to bash before 5.2 (red team 80); `[[:alpha:]]`,
             # `[^x]`: what the system's match, not Python's (red team 81)
             return None
@@ -1575,7 +1606,10 @@ _QUIET = ("/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty")
 
 _POSIX_BRACKETS = ("[:", "[=", "[.", "[^")
 # shell options that change what a pattern matches in ways Python's glob does not follow
-_UNMODELLED_GLOBS = frozenset({"nocaseglob", "extglob", ""})
+# (`**` under globstar too: Python's matches one directory); shells whose patterns differ
+_OTHER_SHELL = "(another shell's patterns)"
+_OTHER_SHELLS = frozenset({"zsh", "ksh", "mksh", "fish"})
+_UNMODELLED_GLOBS = frozenset({"nocaseglob", "extglob", "", _OTHER_SHELL})
 
 
 def _reads_only_table(effects: tuple[str, ...]) -> bool:

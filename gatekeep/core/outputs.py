@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from gatekeep.shell.model import Word
 
 _PATTERN = "*?[{("  # a pattern's literal directory ends before the first of these
-
-
 _WRITES = frozenset({"writes-tree", "writes-elsewhere", "discards", "deletes"})
 
 
@@ -81,12 +79,10 @@ def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
         return True
     if spec.unseen_writes or spec.names_from_input or spec.writes_with or spec.old_style:
         return False  # `patch`, `tar -x`, `unzip`: what the input names
-    table = judge.knowledge.effects.get(base)
-    if table is not None:
-        words = tuple(w.value for w in part.positionals if w.static and w.value is not None)
-        named, effects = table.of(words, frozenset(o.name for o in part.options))
+    if judge.knowledge.effects.get(base) is not None:
         # a subcommand the table does not describe (`git bisect`) may write anything
-        return (bool(named) or bool(table.every)) and not _WRITES.intersection(effects)
+        effects = judge.described_run(part)
+        return effects is not None and not _WRITES.intersection(effects)
     return spec.positional_writes or bool(spec.writes_positional) or spec.into_dir
 
 

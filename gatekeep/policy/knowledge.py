@@ -45,7 +45,8 @@ _PROGRAM_KEYS = frozenset({
     "address_operands", "remote_options", "assigns_operands", "own_variables", "venv_tool",
     "in_shell", "runs_package", "package_tool", "shell_builtin",
     "state_options", "goals", "abbreviated_goals", "keeps_content", "says_only", "interprets",
-    "into_dir", "target_itself", "symlinks_with", "symlinks_unless",
+    "into_dir", "target_itself", "symlinks_with", "symlinks_unless", "backups_with",
+    "backup_suffixes",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless",
@@ -320,7 +321,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "info_options", "file_values", "remote_options", "state_options",
                 "pattern_options",
                 "environment_options", "renames", "target_itself", "unseen_writes_unless",
-                "symlinks_with", "symlinks_unless"):
+                "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -381,6 +382,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         target_itself=strings("target_itself"),
         symlinks_with=strings("symlinks_with"),
         symlinks_unless=strings("symlinks_unless"),
+        backups_with=strings("backups_with"),
+        backup_suffixes=strings("backup_suffixes"),
         reads_unlisted=strings("reads_unlisted"),
         pattern_options=strings("pattern_options"),
         own_hosts=frozenset(h.lower() for h in strings("own_hosts")),

@@ -139,6 +139,10 @@ class ProgramSpec(NamedTuple):
     # resolves from the link's directory, unless given one of symlinks_unless (`ln -r`)
     symlinks_with: frozenset[str] = frozenset()
     symlinks_unless: frozenset[str] = frozenset()
+    # options that keep each file it replaces as a backup (`cp -b`), and that give the
+    # backup's suffix (`-S .yml`, which makes backups too)
+    backups_with: frozenset[str] = frozenset()
+    backup_suffixes: frozenset[str] = frozenset()
     # (set) its options and operands may name files it reads beyond those `reads` lists
     # (git's: `notes add -F`, `config -f`, `--pathspec-from-file`, `hash-object PATH`), but
     # for these subcommands' own words (`stash pop`), which name none

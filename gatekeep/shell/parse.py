@@ -536,6 +536,10 @@ class _Walker:
         previous: Node | None = None  # the last redirection
         for index, child in enumerate(node.children):
             kind = child.type
+            if kind in ("regex", "extglob_pattern"):
+                # `ls == | rm -rf ~` in `$(...)`: tree-sitter reads a test's pattern where
+                # bash reads a pipe to another command (the differential test)
+                self.problem("a test's pattern gatekeep's parser reads in a command", child)
             if kind == "variable_assignment":
                 assignments.append(self.assignment(child))
                 self.children(child, via, depth)

@@ -113,7 +113,6 @@ def test_regression(entry: dict[str, Any], sandbox: Any) -> None:
     'for d in src tests; do p1 "$d" -x ${d}/a x$d; done',
     "for f in a.py -b c=d; do p1 $f; p2 \"$f\" | p3 $(p1 $f); done",
     "for d in a b; do for e in c d; do p1 $d$e; done; done",
-    "for c in p1 p2; do $c -rf x; done",
     "for d in a b; do (cd . && p1 $d); p2 <<< $d; done",
 ])
 def test_each_pass_of_a_loop_runs_as_gatekeep_sees_it(command: str, sandbox: Any) -> None:
