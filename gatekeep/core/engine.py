@@ -796,8 +796,7 @@ class _Judge:
         spec = self._spec(invocation)
         if not spec.into_dir or _given(spec.target_itself, invocation):
             return invocation
-        given = [o.value for o in invocation.options if o.value is not None
-                 and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
+        given = _named_to_writes(spec, invocation)
         sources = invocation.positionals if given else invocation.positionals[:-1]
         target = given[-1] if given else invocation.positionals[-1] \
             if len(invocation.positionals) > 1 else None
@@ -877,8 +876,7 @@ class _Judge:
         if not spec.symlinks_with or not _given(spec.symlinks_with, invocation) \
                 or _given(spec.symlinks_unless, invocation):
             return invocation
-        given = [o.value for o in invocation.options if o.value is not None
-                 and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
+        given = _named_to_writes(spec, invocation)
         operands = invocation.positionals
         if len(given) > 1 or (not given and len(operands) < 2):
             return invocation  # one operand: a link in the cwd, named after it
@@ -1609,6 +1607,7 @@ _POSIX_BRACKETS = ("[:", "[=", "[.", "[^")
 # (`**` under globstar too: Python's matches one directory); shells whose patterns differ
 _OTHER_SHELL = "(another shell's patterns)"
 _OTHER_SHELLS = frozenset({"zsh", "ksh", "mksh", "fish"})
+# ("": an option named only at run time, `bash -O "$x"`)
 _UNMODELLED_GLOBS = frozenset({"nocaseglob", "extglob", "", _OTHER_SHELL})
 
 
@@ -1625,6 +1624,12 @@ def _may_match_dots(pattern: str) -> bool:
     from fnmatch import fnmatchcase  # only for such a pattern: it imports re
 
     return any(fnmatchcase(dots, part) for part in parts for dots in (".", ".."))
+
+
+def _named_to_writes(spec: ProgramSpec, invocation: Invocation) -> list[Word]:
+    """The values given to the options that name what it writes (`cp -t DIR`)."""
+    return [o.value for o in invocation.options if o.value is not None
+            and (o.name in spec.writes or abbreviates_long(o.name, spec.writes))]
 
 
 def _given(options: frozenset[str], invocation: Invocation) -> bool:
