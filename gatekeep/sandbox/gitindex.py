@@ -199,6 +199,20 @@ def _in_order(data: mmap.mmap, version: int, count: int, hash_size: int
         at = following
 
 
+def _within(name: bytes, places: frozenset[bytes]) -> bool:
+    """Whether ``name`` is one of ``places`` or below one: a look-up of the name and of each
+    directory above it, not a test of every place (an index of thousands of entries against
+    the many protected paths of a tree)."""
+    if name in places:
+        return True
+    cut = name.find(b"/")
+    while cut >= 0:
+        if name[:cut] in places:
+            return True
+        cut = name.find(b"/", cut + 1)
+    return False
+
+
 def marks(index: str, places: tuple[str, ...], hash_size: int = 20) -> str:
     """What ``index`` records for ``places`` (paths relative to its work tree: a file, or a
     directory and all below it): each entry's name, mode, object and flags, as text, so that
@@ -240,10 +254,11 @@ def _every_entry(data: mmap.mmap, version: int, count: int, hash_size: int,
     (one ``find`` each); version 4 shares a name's start with the one before it."""
     if version != 4 and not any(data.find(place, 12) >= 0 for place in wanted):
         return []
+    places = frozenset(wanted)
     found = []
     try:
         for at, flags_at, flags_end, name in _in_order(data, version, count, hash_size):
-            if any(name == place or name.startswith(place + b"/") for place in wanted):
+            if _within(name, places):
                 found.append(" ".join((os.fsdecode(name), data[at + 24:at + 28].hex(),
                                        data[at + _FIXED:flags_at].hex(),
                                        data[flags_at:flags_end].hex())))

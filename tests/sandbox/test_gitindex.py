@@ -148,3 +148,25 @@ def test_an_index_written_in_the_last_seconds_has_no_stamp(tmp_path: Path) -> No
     where = tmp_path / "r"
     index = _index(where, [("100644", "f")], 2, "sha1")
     assert stamp(str(index)) is None
+
+
+_PARTS = st.sampled_from(["a", "b", "ab", ".env", "a.b", ""])
+
+
+@given(st.lists(st.lists(_PARTS, min_size=1, max_size=4).map("/".join), max_size=6),
+       st.lists(_PARTS, min_size=1, max_size=5).map("/".join))
+def test_an_entry_is_marked_when_it_is_a_place_or_below_one(places: list[str],
+                                                             name: str) -> None:
+    """The look-up by each directory above a name agrees with testing every place: equal,
+    or the place followed by a slash starts the name (``a`` holds ``a/b``, not ``ab``)."""
+    wanted = frozenset(os.fsencode(place) for place in places)
+    named = os.fsencode(name)
+    expected = any(named == place or named.startswith(place + b"/") for place in wanted)
+    assert gitindex._within(named, wanted) == expected
+
+
+def test_marks_name_the_entries_at_and_below_each_place(tmp_path: Path) -> None:
+    index = _index(tmp_path / "r", [("100644", "a"), ("100644", "ab"), ("100644", "b/a"),
+                                    ("100644", "b/c/d"), ("100644", "bc")], 2, "sha1")
+    named = [line.split(" ")[0] for line in gitindex.marks(str(index), ("a", "b/c")).split("\n")]
+    assert named == ["a", "b/c/d"]
