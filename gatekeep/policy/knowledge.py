@@ -49,7 +49,7 @@ _PROGRAM_KEYS = frozenset({
     "backup_suffixes",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
-    "unseen_writes_unless",
+    "unseen_writes_unless", "syntax_check_options",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -321,7 +321,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "info_options", "file_values", "remote_options", "state_options",
                 "pattern_options",
                 "environment_options", "renames", "target_itself", "unseen_writes_unless",
-                "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes"):
+                "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes",
+                "syntax_check_options"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -378,6 +379,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         remote_options=strings("remote_options"),
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
+        syntax_check_options=strings("syntax_check_options"),
         renames=strings("renames"),
         target_itself=strings("target_itself"),
         symlinks_with=strings("symlinks_with"),

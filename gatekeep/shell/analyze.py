@@ -932,6 +932,9 @@ class _Options:
         if has_code or any(o.name in spec.info_options for o in self.options):
             return  # `python3 --version` prints and exits: it reads no code
         script = self.positionals[0] if self.positionals else None
+        if self._checks_syntax_only():
+            self.reads.extend([script] if script is not None else [])
+            return  # `node --check x.js`, `bash -n x.sh`: the script is read, nothing runs
         from_stdin = any(o.name in spec.stdin_code_options for o in self.options)
         if script is None or script.value == "-" or from_stdin:
             self.hazards.append(Hazard("stdin-code", f"{spec.name} runs code read from its input"))
@@ -947,6 +950,17 @@ class _Options:
                 # no option of the interpreter's own but how it runs (`-r mod`, `-W x::mod`
                 # load other code): the script is all the code it runs, judged by where it is
                 self.code.append(script)
+
+    def _checks_syntax_only(self) -> bool:
+        """Whether one of the interpreter's syntax-check options is given and no other
+        option but those that change only how it runs its script: `node --check -r ./x.js`
+        runs ./x.js first."""
+        spec = self.spec
+        checks = spec.syntax_check_options
+        return any(o.name in checks for o in self.options) and all(
+            (o.value is None and o.name in checks)
+            or (o.name if o.value is None else f"{o.name}=") in spec.script_options
+            for o in self.options)
 
     @staticmethod
     def _dangerous(spec: ProgramSpec) -> bool:

@@ -155,6 +155,9 @@ class ProgramSpec(NamedTuple):
     # options that change how an interpreter runs its script, not what it loads (`-u`);
     # `--name=` only with its value in the same word (`--max-old-space-size=4096`)
     script_options: frozenset[str] = frozenset()
+    # options that make an interpreter only check its script's syntax and run nothing
+    # (`node --check`, `bash -n`): with none but these and script options, the script is read
+    syntax_check_options: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()
