@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
+from gatekeep.shell.braces import MAX_WORDS, expand
 
-MAX_BRACE_WORDS = 256
-_SEQUENCE = on_use(r"(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(\.\.-?\d+)?\Z")
+MAX_BRACE_WORDS = MAX_WORDS
 # string's constants, written out: importing string compiles its templates' expression
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 _HEX_DIGITS = "0123456789abcdefABCDEF"
@@ -32,71 +31,10 @@ _CLASSES: dict[str, Callable[[str], bool]] = {
 }
 
 
-def braces(text: str) -> list[str]:
-    """The words bash's brace expansion makes of ``text`` (at most MAX_BRACE_WORDS)."""
-    words = [text]
-    for _ in range(MAX_BRACE_WORDS):
-        expanded: list[str] = []
-        changed = False
-        for word in words:
-            parts = _expand_first(word)
-            changed = changed or parts != [word]
-            expanded.extend(parts)
-        words = expanded[:MAX_BRACE_WORDS]
-        if not changed:
-            break
-    return words
-
-
-def _expand_first(word: str) -> list[str]:
-    start = 0
-    while (open_at := word.find("{", start)) >= 0:
-        close = _closing(word, open_at)
-        if close is None:
-            return [word]
-        inner = word[open_at + 1 : close]
-        choices = _choices(inner)
-        if choices is not None:
-            head, tail = word[:open_at], word[close + 1 :]
-            return [head + choice + tail for choice in choices]
-        start = open_at + 1
-    return [word]
-
-
-def _closing(word: str, open_at: int) -> int | None:
-    depth = 0
-    for index in range(open_at, len(word)):
-        if word[index] == "{":
-            depth += 1
-        elif word[index] == "}":
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
-
-
-def _choices(inner: str) -> list[str] | None:
-    """``a,b`` -> [a, b]; ``1..3`` -> [1, 2, 3]; anything else is not a brace expansion."""
-    parts, depth, last = [], 0, 0
-    for index, char in enumerate(inner):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            parts.append(inner[last:index])
-            last = index + 1
-    if parts:
-        return [*parts, inner[last:]]
-    match = _SEQUENCE.match(inner)
-    if match is None:
-        return None
-    first, last_text, step_text = match.groups()
-    step = abs(int(step_text[2:])) if step_text else 1
-    if first.lstrip("-").isdigit() != last_text.lstrip("-").isdigit():
-        return None
-    low, high = (int(first), int(last_text)) if first.lstrip("-").isdigit() \
-        else (ord(first), ord(last_text))
-    values = range(low, high + 1, step or 1) if low <= high else range(low, high - 1, -(step or 1))
-    out = [str(v) if first.lstrip("-").isdigit() else chr(v) for v in values]
-    return out[:MAX_BRACE_WORDS]
+def braces(text: str, starts: bool = True) -> list[str]:
+    """The words bash's brace expansion makes of ``text`` (at most MAX_BRACE_WORDS);
+    ``starts``: nothing is before it in the word as written (``shell.braces.expand``)."""
+    return expand(text, starts)
 
 
 class Atom(NamedTuple):

@@ -12,7 +12,8 @@ Every operand must lie in a directory of the working tree that program knowledge
   source in some projects. The agent may write that file, but it gains nothing by it: the
   tree's files are its to replace, and this only spares the question.
 
-Nothing else counts: a word known only at run time; a pattern but in its last part, or one
+A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
+escape. Nothing else counts: a word known only at run time; a pattern but in its last part, or one
 whose last part starts with a dot (`.?` is `..` to dash), or one that matches anything that
 is not such output now (a link among its matches); a ``..`` (it follows a link the way the
 system does); a link anywhere on the path; ``.git``; a name a ``.gitignore`` lists only as a
@@ -89,9 +90,10 @@ def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
 def _paths(judge: _Judge, word: Word) -> list[str] | None:
     """The paths a word may name: itself; for a pattern (in its last part only, which
     starts with no dot), its directory and every path it matches now."""
-    if word.value is None or word.splits or word.home \
-            or ".." in word.value.split("/"):
+    if word.value is None or word.home or ".." in word.value.split("/"):
         return None
+    if word.splits:
+        return _alternatives(judge, word)
     if not word.glob:
         return judge.paths(word)
     directory, _, last = word.value.rstrip("/").rpartition("/")
@@ -104,6 +106,27 @@ def _paths(judge: _Judge, word: Word) -> list[str] | None:
         return None
     pattern = set(judge.resolved(word) or ())  # the pattern itself, as written
     return [*listed, *(path for path in matched if path not in pattern)]
+
+
+def _alternatives(judge: _Judge, word: Word) -> list[str] | None:
+    """The paths of each word a brace makes (``{dist,build}``), each a plain word: in a
+    word written with no quote or escape, where the brace's words are what bash makes."""
+    from gatekeep.core import globs
+
+    if word.raw != word.value:
+        return None  # `{"dist,src",x}` is the words `dist,src` and `x`
+    texts = globs.braces(word.value)
+    if len(texts) >= globs.MAX_BRACE_WORDS:
+        return None
+    found: list[str] = []
+    for text in texts:
+        if any(mark in text for mark in _PATTERN) or ".." in text.split("/"):
+            return None
+        paths = judge.paths(word._replace(value=text, raw=text, glob=False, splits=False))
+        if paths is None:
+            return None
+        found.extend(paths)
+    return found
 
 
 def _output(judge: _Judge, path: str) -> bool:

@@ -352,9 +352,17 @@ class _State:
         name = invocation.program or "?"
         for script in parsed.scripts:
             self.script(script, segment, name, depth)
-        if parsed.inner is None:
-            return
-        words, extra_args = parsed.inner
+        # each `-exec ... ;` of a find runs, not only its last (`find . -exec rm -rf src \;
+        # -exec echo {} \;`)
+        for inner in (*parsed.earlier, *(() if parsed.inner is None else (parsed.inner,))):
+            self.run_inner(invocation, parsed, inner, depth)
+
+    def run_inner(self, invocation: Invocation, parsed: _Options,
+                  inner_words: tuple[tuple[Word, ...], bool], depth: int) -> None:
+        """Record the command ``invocation`` runs: its words, and whether it is given more."""
+        segment = invocation.segment
+        name = invocation.program or "?"
+        words, extra_args = inner_words
         assignments: list[Assignment] = []
         spec = parsed.spec
         if spec.wrapper is not None and spec.wrapper.assignments:
@@ -611,6 +619,7 @@ class _Options:
         self.scripts: list[Word] = []
         self.assigned: list[Word] = []
         self.inner: tuple[tuple[Word, ...], bool] | None = None
+        self.earlier: list[tuple[tuple[Word, ...], bool]] = []  # find's other `-exec`s
         self.dynamic = False
         self.subcommand_words = 0
         self.code: list[Word] = []  # paths whose code the program runs (make -f, git -C)
@@ -729,6 +738,8 @@ class _Options:
         while end < len(words) and words[end].value not in self.spec.exec.end:
             end += 1
         self.options.append(Option(start, None))
+        if self.inner is not None:
+            self.earlier.append(self.inner)
         self.inner = (tuple(words[index + 1 : end]), True)
         return end + 1
 

@@ -40,7 +40,7 @@ class Word(NamedTuple):
     @property
     def may_be_option(self) -> bool:
         """Whether the word may reach the program as an option (``-...``)."""
-        if self.splits:
+        if self.splits and not self._plain_braces():
             return True
         if self.value is not None and not self.home:
             # `[-]-upload-pack=x`, `?-x`, `*x`: a pattern may match a file named `--x`
@@ -48,6 +48,15 @@ class Word(NamedTuple):
             return self.value.startswith("-") or (self.glob and (
                 self.value[:1] in "[?*" or self.value[:2] in ("@(", "!(", "+(")))
         return not self.home and not _literal_head(self.raw)
+
+    def _plain_braces(self) -> bool:
+        """Whether the word splits only by its braces into words that start as it does
+        (``dist-{a,b}``), or, from a brace at its start (``{dist,build}``), with characters
+        none of which can start an option or a pattern: a word written with no quote or
+        escape, whose words are made of its own characters."""
+        if self.value is None or self.home or self.raw != self.value:
+            return False
+        return not self.value.startswith("{") or not any(c in self.value for c in "-[?*(")
 
     @property
     def shown(self) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from gatekeep.runtime.patterns import on_use
+from gatekeep.shell import braces
 from gatekeep.shell.model import Span, Word
 
 _GLOB = on_use(r"(?<!\\)[*?\[]")
-_BRACE = on_use(r"\{[^{}]*(,|\.\.)[^{}]*\}")
 _ANSI_SIMPLE = {
     "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
     "r": "\r", "t": "\t", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?",
@@ -67,7 +67,7 @@ def built_word(node: Node, source: bytes, span: Span,
     """``word_from_node`` part by part, for every kind of word."""
     builder = _Builder(bindings)
     _add(node, source, builder, quoted=False, first=True)
-    if _BRACE.search(builder.unquoted):
+    if _splits(builder.unquoted, _text(node)):
         builder.glob = builder.splits = True
     tilde = _other_tilde(builder.unquoted)
     if tilde is not None:
@@ -85,9 +85,20 @@ def _plain_word(text: str, span: Span) -> Word | None:
     of it, without the builder; None for any other, which the builder evaluates."""
     if text.startswith("~") or "\\" in text or _other_tilde(text) is not None:
         return None
-    braces = _BRACE.search(text) is not None
+    braces = _splits(text, text)
     return Word(text, text, span, glob=braces or _GLOB.search(text) is not None,
                 splits=braces)
+
+
+def _splits(unquoted: str, raw: str) -> bool:
+    """Whether bash's brace expansion makes other words of the word (its unquoted text;
+    ``raw``: as written). A ``{`` after an escaped blank (``a\\ {},x}``) is one bash may
+    take for a character: the word is said to split, as it may."""
+    if "{" not in unquoted or "}" not in unquoted:
+        return False
+    if "\\" in raw and any(f"\\{blank}{{" in raw for blank in " \t\n"):
+        return True
+    return braces.expand(unquoted, raw.startswith("{")) != [unquoted]
 
 
 def _other_tilde(unquoted: str) -> int | None:
