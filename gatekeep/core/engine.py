@@ -375,9 +375,11 @@ class _Judge:
         if system and "network" in effects \
                 and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
             effects = (*effects, "runs-tree-code")  # package.json's install scripts
-        if system and self.knowledge.spec(base).deletes_operands \
-                and not outputs.regenerable(self, invocation):
-            effects = (*effects, "deletes")  # `rm -rf dist` removes only build output
+        if system and self._deletes(invocation, base):
+            if not outputs.regenerable(self, invocation):
+                effects = (*effects, "deletes")  # `rm -rf dist` removes only build output
+            elif "writes-tree" not in effects:
+                effects = (*effects, "writes-tree")  # `find . -name '*.pyc' -delete`
         if effects != invocation.effects:
             invocation = invocation._replace(effects=effects)
         # a program that is not the system one is not described by what knowledge says of it
@@ -387,6 +389,12 @@ class _Judge:
         if info is not None:
             return invocation, (f"{base} {info}", (*effects, INFO))
         return invocation, (" ".join((base, *named)), effects)
+
+    def _deletes(self, invocation: Invocation, base: str) -> bool:
+        """Whether the run deletes its operands (`rm`), or what it finds (`find -delete`)."""
+        spec = self.knowledge.spec(base)
+        return spec.deletes_operands or (bool(spec.names_found) and any(
+            o.name in spec.destructive for o in invocation.options))
 
     def sets_plain(self, invocation: Invocation) -> tuple[str, tuple[str, ...]] | None:
         """``export CI=1`` before ``npm ci``: variables ``environment.plain`` names, set or

@@ -13,7 +13,9 @@ Every operand must lie in a directory of the working tree that program knowledge
   tree's files are its to replace, and this only spares the question.
 
 A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
-escape. Nothing else counts: a word known only at run time; a pattern but in its last part, or one
+escape. A search that finds only entries named as a cache (``find . -name __pycache__ -exec
+rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
+caches, from starting points in the tree that no link leads to. Nothing else counts: a word known only at run time; a pattern but in its last part, or one
 whose last part starts with a dot (`.?` is `..` to dash), or one that matches anything that
 is not such output now (a link among its matches); a ``..`` (it follows a link the way the
 system does); a link anywhere on the path; ``.git``; a name a ``.gitignore`` lists only as a
@@ -52,13 +54,45 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
         return False
     written = [p for part in others if not _keeps_content(judge, part)
                for word in part.writes for p in judge.paths(word) or ()]
+    searches = bool(judge.knowledge.spec(_base(invocation)).names_found)
     for word in operands:
-        paths = _paths(judge, word)
+        found = searches or (word.static and word.value == "{}")
+        paths = _found(judge, invocation) if found and invocation.found_as else \
+            None if found else _paths(judge, word)
         if not paths or not all(
-                _output(judge, path) and not any(within(w, path) or within(path, w)
-                                                 for w in written) for path in paths):
+                (found or _output(judge, path))
+                and not any(within(w, path) or within(path, w) for w in written)
+                for path in paths):
             return False
     return True
+
+
+def _base(invocation: Invocation) -> str:
+    return (invocation.program or "").rsplit("/", 1)[-1]
+
+
+def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
+    """The directories a search starts from, when every entry it finds (each ``{}`` it
+    gives ``rm``) is named as a cache (``find . -type d -name __pycache__``): each in the
+    tree, reached through no link and not in ``.git``; None otherwise. What the search finds
+    in ``.git`` is named as no file of git's is."""
+    name = invocation.found_as
+    if not _named(name, judge.knowledge.output_caches):
+        return None
+    tree = judge.context.cwd
+    found: list[str] = []
+    for word in invocation.found_in:
+        paths = _paths(judge, word)
+        if paths is None or word.glob:
+            return None
+        for path in paths:
+            names = path[len(tree):].strip("/").split("/")
+            if not within(path, tree) or ".git" in names \
+                    or judge.context.resolver.realpath(path) != path \
+                    or (path == tree and _named(posixpath.basename(tree), (name,))):
+                return None
+            found.append(path)
+    return found or None
 
 
 def _keeps_content(judge: _Judge, part: Invocation) -> bool:
@@ -74,10 +108,12 @@ def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
     if part.program is None:
         return True
     base = part.program.rsplit("/", 1)[-1]
+    if part.module is not None and part.module.value != base:
+        return True  # `python -m pytest`: what the module writes is judged in its own part
     spec = judge.knowledge.spec(base)
     if spec.deletes_operands or spec.says_only or spec.keeps_content \
-            or spec.changes_directory:
-        return True
+            or spec.changes_directory or spec.names_found:
+        return True  # (a search writes what it names, and deletes what it finds)
     if spec.unseen_writes or spec.names_from_input or spec.writes_with or spec.old_style:
         return False  # `patch`, `tar -x`, `unzip`: what the input names
     if judge.knowledge.effects.get(base) is not None:

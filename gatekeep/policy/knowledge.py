@@ -49,7 +49,7 @@ _PROGRAM_KEYS = frozenset({
     "backup_suffixes",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
-    "unseen_writes_unless", "syntax_check_options",
+    "unseen_writes_unless", "syntax_check_options", "names_found", "narrows",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -322,7 +322,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "pattern_options",
                 "environment_options", "renames", "target_itself", "unseen_writes_unless",
                 "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes",
-                "syntax_check_options"):
+                "syntax_check_options", "names_found", "narrows"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
@@ -380,6 +380,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
         syntax_check_options=strings("syntax_check_options"),
+        names_found=strings("names_found"),
+        narrows=strings("narrows"),
         renames=strings("renames"),
         target_itself=strings("target_itself"),
         symlinks_with=strings("symlinks_with"),

@@ -88,6 +88,11 @@ class Invocation(NamedTuple):
     # files, or directories of files, a formatter rewrites in place (`black src`): judged
     # by where they lie and by the protected files they name, not by what a directory holds
     rewrites: tuple[Word, ...] = ()
+    # the name of every entry a search finds (`find src -name __pycache__`), on the search's
+    # invocation and on those of what it runs, where `{}` stands for one; with the
+    # directories it starts from (knowledge `names_found`)
+    found_as: str = ""
+    found_in: tuple[Word, ...] = ()
 
     @property
     def text(self) -> str:
@@ -241,7 +246,7 @@ class _State:
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
-                module: Word | None = None) -> Invocation:
+                module: Word | None = None, found_as: str = "") -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -256,9 +261,11 @@ class _State:
         reads = list(parsed.positionals) + list(parsed.reads)
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
-        hazards.extend(parsed.hazards)
-        hazards.extend(self.secret_hazards(program, segment))
         spec_now = parsed.spec
+        finds = _found_as(spec_now, parsed)
+        # `find . -name __pycache__ -delete`: what it deletes is judged as a delete is (core)
+        hazards.extend(h for h in parsed.hazards if not (finds and h in parsed.destroying))
+        hazards.extend(self.secret_hazards(program, segment))
         operands = parsed.positionals[parsed.subcommand_words:]
         assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])
         if assigned:
@@ -332,6 +339,13 @@ class _State:
             module if module is not None else parsed.plain_module(),
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
+        if finds:
+            invocation = invocation._replace(found_as=finds, found_in=tuple(parsed.positionals))
+        elif found_as and spec_now.deletes_operands and parsed.positionals:
+            # `find . -name __pycache__ -exec rm -rf {} +`: each `{}` is an entry found so;
+            # whether all it deletes is build output is judged as for any `rm`
+            invocation = invocation._replace(found_as=found_as, found_in=roots)
+            extra_args = None
         if extra_args is not None:
             invocation = self.extra_args(invocation, extra_args, spec_now)
         if unknown_input and not _opens_nothing(spec_now):  # `xargs echo`
@@ -402,7 +416,8 @@ class _State:
         if extra_args and spec.exec is None:  # xargs: the files named by its input
             roots = self.named_by_input(invocation)
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
-                     unknown_input=roots is None, module=parsed.plain_module())
+                     unknown_input=roots is None, module=parsed.plain_module(),
+                     found_as=invocation.found_as)
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.
@@ -620,6 +635,7 @@ class _Options:
         self.assigned: list[Word] = []
         self.inner: tuple[tuple[Word, ...], bool] | None = None
         self.earlier: list[tuple[tuple[Word, ...], bool]] = []  # find's other `-exec`s
+        self.destroying: list[Hazard] = []  # those of the options that delete (`-delete`)
         self.dynamic = False
         self.subcommand_words = 0
         self.code: list[Word] = []  # paths whose code the program runs (make -f, git -C)
@@ -870,7 +886,9 @@ class _Options:
             self.hazards.append(Hazard("shell-state", f"{spec.name} {shown} changes how every "
                                        "later command runs"))
         if canonical in spec.destructive or name in spec.destructive:
-            self.hazards.append(Hazard("writes", f"{spec.name} {name} deletes or changes files"))
+            self.destroying.append(Hazard("writes", f"{spec.name} {name} deletes or changes "
+                                          "files"))
+            self.hazards.append(self.destroying[-1])
         if canonical in spec.inline_code or name in spec.inline_code:
             self.hazards.append(Hazard("inline-code", f"{spec.name} {name} runs inline code"))
         if value is not None and (canonical in spec.writes or name in spec.writes):
@@ -979,6 +997,27 @@ class _Options:
                     or spec.destructive
                     or spec.shell or spec.script or any(
                         _Options._dangerous(sub) for sub in spec.subcommands.values()))
+
+
+def _found_as(spec: ProgramSpec, parsed: _Options) -> str:
+    """The name of every entry a search finds (`find . -type d -name __pycache__`): the
+    value of its one ``names_found`` option, known and holding no ``/``, beside no option
+    but those that narrow what it finds, run a command or delete, and starting from plain
+    paths only (not `!` or `(`, read as operands); "" for any other run."""
+    named = [o for o in parsed.options if o.name in spec.names_found]
+    if len(named) != 1 or parsed.dynamic or not parsed.positionals:
+        return ""
+    value = named[0].value
+    if value is None or not value.static or not value.value or "/" in value.value:
+        return ""
+    starts = spec.exec.start if spec.exec is not None else frozenset()
+    if not all(o.name in spec.names_found or o.name in spec.narrows or o.name in starts
+               or o.name in spec.destructive for o in parsed.options):
+        return ""
+    if any(not w.static or not w.value or w.value in ("!", "(", ")", ",")
+           or w.value.startswith("-") for w in parsed.positionals):
+        return ""
+    return value.value
 
 
 def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:

@@ -158,6 +158,11 @@ class ProgramSpec(NamedTuple):
     # options that make an interpreter only check its script's syntax and run nothing
     # (`node --check`, `bash -n`): with none but these and script options, the script is read
     syntax_check_options: frozenset[str] = frozenset()
+    # a search's option that names each entry it finds (`find -name`), and the options that
+    # only narrow what it finds or say how it walks (`-type d`, `-maxdepth 2`): with one of
+    # the first and none but the second, every entry found (every `{}`) is named so
+    names_found: frozenset[str] = frozenset()
+    narrows: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()

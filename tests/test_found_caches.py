@@ -1,0 +1,88 @@
+"""A search that finds only entries named as a cache deletes only caches: `find . -type d
+-name __pycache__ -exec rm -rf {} +` and `find . -name '*.pyc' -delete` run unasked
+(knowledge `names_found`, `narrows`; precision probe 78). Any other expression, starting
+point or command beside is judged as a delete of what it may reach."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging import judged_in
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    tree = tmp_path / "work"
+    for directory in ("src/app/__pycache__", "tests/__pycache__", ".git", "docs"):
+        (tree / directory).mkdir(parents=True)
+    (tree / "src" / "app" / "main.py").write_text("print(1)\n")
+    (tree / "src" / "app" / "__pycache__" / "main.cpython-311.pyc").write_bytes(b"\0")
+    (tree / "outside").mkdir()
+    (tree / "docs" / "linked").symlink_to(tree / "src")
+    return tree
+
+
+@pytest.mark.parametrize("command", [
+    "find . -type d -name __pycache__ -exec rm -rf {} +",
+    "find . -name __pycache__ -type d -prune -exec rm -rf '{}' \\;",
+    "find src tests -name __pycache__ -exec rm -r {} +",
+    "find . -name '*.pyc' -delete",
+    "find . -type f -name '*.pyc' -exec rm -f {} +",
+    "find . -name .pytest_cache -maxdepth 3 -exec rm -rf {} +",
+    "find . -name __pycache__ -execdir rm -rf {} +",
+    "python -m pytest -q; find . -name __pycache__ -exec rm -rf {} +",
+])
+def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", [(s.text, s.rules, s.reason) for s in decision.segments]
+
+
+@pytest.mark.parametrize("command", [
+    "find . -name '*.py' -delete",                              # source
+    "find . -name src -exec rm -rf {} +",
+    "find . -name __pycache__ -o -name src -exec rm -rf {} +",  # another branch
+    "find . ! -name __pycache__ -exec rm -rf {} +",
+    "find . -not -name __pycache__ -delete",
+    "find . -name __pycache__ -name x -delete",                 # two names
+    "find . -iname __pycache__ -delete",                        # not the name knowledge says
+    "find . -path '*/__pycache__' -delete",
+    "find . -L -name __pycache__ -exec rm -rf {} +",            # through links
+    "find -L . -name __pycache__ -exec rm -rf {} +",
+    "find . -follow -name __pycache__ -delete",
+    "find docs/linked -name __pycache__ -delete",               # a starting point that links
+    "find .. -name __pycache__ -exec rm -rf {} +",              # outside the tree
+    "find /tmp -name __pycache__ -delete",
+    "find .git -name __pycache__ -delete",
+    'find "$d" -name __pycache__ -delete',                      # known only at run time
+    "find s* -name __pycache__ -delete",
+    "find . -name *.pyc -delete",                               # a pattern bash expands first
+    'find . -name "$n" -delete',
+    "find . -name __pycache__ -exec rm -rf {} src +",           # another operand
+    "find . -name __pycache__ -exec rm -rf {}/../.. \\;",
+    "find . -name __pycache__ -exec mv {} /tmp \\;",
+    "find . -name __pycache__ -exec sh -c 'rm -rf \"$1\"/..' _ {} \\;",
+    "mv src __pycache__ && find . -name __pycache__ -exec rm -rf {} +",
+    "find . -name __pycache__ -exec rm -rf {} + -exec rm -rf src \\;",
+    "find . -name __pycache__ -newer x -delete",                # a test not known to narrow
+    # a module that writes what it does not name, beside (`python -m pytest` is judged in
+    # the part of what it runs, as `pytest` is)
+    "python -m zipfile -e a.zip . && find . -name __pycache__ -exec rm -rf {} +",
+])
+def test_anything_else_is_asked(policy: Policy, work: Path, command: str) -> None:
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+def test_the_tree_itself_named_as_a_cache_is_not_found_as_one(policy: Policy,
+                                                             tmp_path: Path) -> None:
+    tree = tmp_path / "__pycache__"
+    (tree / "src").mkdir(parents=True)
+    command = f"find {tree} -name __pycache__ -exec rm -rf {{}} +"
+    assert judged_in(policy, tree, command).decision != "allow"
+
+
+def test_an_asked_search_says_what_it_deletes(policy: Policy, work: Path) -> None:
+    decision = judged_in(policy, work, "find . -name '*.py' -delete")
+    assert "deletes files other than build output" in decision.segments[0].reason
