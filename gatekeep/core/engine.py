@@ -1072,7 +1072,8 @@ class _Judge:
         # a name bash runs as its builtin (`test`) reaches a file only by its path: Rails'
         # bin/test cannot pass for the builtin, so it is judged as the project's script
         if not (known is not None and known.shell_builtin) \
-                and (resolver.which(base) is not None or known is not None):
+                and (resolver.which(base) is not None or known is not None) \
+                and not self._package_bin(program, known):
             return False
         for cwd in self.cwds:
             if cwd is None:
@@ -1080,6 +1081,22 @@ class _Judge:
             path = resolver.realpath(posixpath.normpath(
                 program if program.startswith("/") else f"{cwd}/{program}"))
             if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
+                return False
+        return True
+
+    def _package_bin(self, program: str, known: ProgramSpec | None) -> bool:
+        """``node_modules/.bin/jest``, ``vendor/bin/phpunit``: a tool a package manager put
+        in one of the tree's ``package_bins``, by a name the knowledge does not know or
+        marks ``package_tool``, from every directory a ``cd`` may have moved to."""
+        if (known is not None and not known.package_tool) or ".." in program.split("/")[:-1]:
+            return False
+        for cwd in self.cwds:
+            if cwd is None:
+                return False
+            folder = posixpath.dirname(posixpath.normpath(
+                program if program.startswith("/") else f"{cwd}/{program}"))
+            if not any(folder == posixpath.join(self.context.cwd, place)
+                       for place in self.knowledge.package_bins):
                 return False
         return True
 

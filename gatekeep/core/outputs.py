@@ -15,7 +15,9 @@ Every operand must lie in a directory of the working tree that program knowledge
 A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
 escape. A search that finds only entries named as a cache (``find . -name __pycache__ -exec
 rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
-caches, from starting points in the tree that no link leads to. Nothing else counts: a word known only at run time; a pattern but in its last part, or one
+caches, from starting points in the tree that no link leads to.
+
+Nothing else counts: a word known only at run time; a pattern but in its last part, or one
 whose last part starts with a dot (`.?` is `..` to dash), or one that matches anything that
 is not such output now (a link among its matches); a ``..`` (it follows a link the way the
 system does); a link anywhere on the path; ``.git``; a name a ``.gitignore`` lists only as a

@@ -88,7 +88,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
     require_marker(root, "gatekeep-programs", f"not a program knowledge file: {version}")
     top = root.mapping(frozenset({"gatekeep-programs", "programs", "environment", "special_paths",
                                   "installers", "effects", "manifests", "in_the_box",
-                                  "outputs"}))
+                                  "outputs", "package_bins"}))
     if top["gatekeep-programs"].scalar() != 1:
         raise top["gatekeep-programs"].error(version)
     programs: dict[str, ProgramSpec] = {}
@@ -126,6 +126,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         if "values" in environment else {},
         _names(outputs["caches"]) if "caches" in outputs else (),
         _names(outputs["built"]) if "built" in outputs else (),
+        top["package_bins"].strings() if "package_bins" in top else (),
     )
     if base is None:
         return loaded
@@ -138,7 +139,7 @@ def load_knowledge(path: Path, base: Knowledge | None = None) -> Knowledge:
         base.plain + loaded.plain, {**base.credentials, **loaded.credentials},
         {**base.box_notes, **loaded.box_notes}, base.code_paths | loaded.code_paths,
         {**base.values, **loaded.values}, base.output_caches + loaded.output_caches,
-        base.output_built + loaded.output_built,
+        base.output_built + loaded.output_built, base.package_bins + loaded.package_bins,
     )
 
 

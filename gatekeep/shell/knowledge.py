@@ -363,6 +363,9 @@ class Knowledge(NamedTuple):
     # output, where a .gitignore lists it (``core.outputs``)
     output_caches: tuple[str, ...] = ()
     output_built: tuple[str, ...] = ()
+    # directories of the tree where package managers put their packages' tools
+    # (``node_modules/.bin``): a tool there runs the tree's code whatever its name
+    package_bins: tuple[str, ...] = ()
 
     def spec(self, program: str) -> ProgramSpec:
         return self.programs.get(program) or _unknown(program)
