@@ -1466,7 +1466,7 @@ class _Judge:
         """The word's absolute paths, one per brace alternative and possible directory;
         not ``lexical``: with each ``..`` as written, for the system to follow."""
         assert word.value is not None
-        values = globs.braces(word.value, word.raw.startswith("{")) if word.glob \
+        values = globs.braces(word.value, word.raw.startswith("{")) if word.splits \
             else [word.value]
         found: list[str] = []
         for value in values:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import posixpath
 
 from gatekeep.core.paths import within
+from gatekeep.shell.knowledge import named_as
 
 TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
     tree, reached through no link and not in ``.git``; None otherwise. What the search finds
     in ``.git`` is named as no file of git's is."""
     name = invocation.found_as
-    if not _named(name, judge.knowledge.output_caches):
+    if not named_as(name, judge.knowledge.output_caches):
         return None
     tree = judge.context.cwd
     found: list[str] = []
@@ -91,7 +92,7 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
             names = path[len(tree):].strip("/").split("/")
             if not within(path, tree) or ".git" in names \
                     or judge.context.resolver.realpath(path) != path \
-                    or (path == tree and _named(posixpath.basename(tree), (name,))):
+                    or (path == tree and named_as(posixpath.basename(tree), (name,))):
                 return None
             found.append(path)
     return found or None
@@ -177,9 +178,9 @@ def _output(judge: _Judge, path: str) -> bool:
         return False
     knowledge = judge.knowledge
     for index, name in enumerate(names):
-        if _named(name, knowledge.output_caches):
+        if named_as(name, knowledge.output_caches):
             return True
-        if _named(name, knowledge.output_built) and _ignored(judge, tree, names[:index + 1]):
+        if named_as(name, knowledge.output_built) and _ignored(judge, tree, names[:index + 1]):
             return True
     return False
 
@@ -187,12 +188,6 @@ def _output(judge: _Judge, path: str) -> bool:
 def _not_a_file(judge: _Judge, tree: str, names: list[str]) -> bool:
     """Whether the path is a directory, or nothing: git reads `build/` as a directory."""
     return judge.context.resolver.fingerprint(posixpath.join(tree, *names)) in ("dir", None)
-
-
-def _named(name: str, known: tuple[str, ...]) -> bool:
-    """``name`` is one of ``known``: a name, or ``*suffix`` / ``prefix*``."""
-    return any(name == k or (k.startswith("*") and name.endswith(k[1:]))
-               or (k.endswith("*") and name.startswith(k[:-1])) for k in known)
 
 
 def _ignored(judge: _Judge, tree: str, names: list[str]) -> bool:
@@ -214,7 +209,7 @@ def _ignored(judge: _Judge, tree: str, names: list[str]) -> bool:
             if line.startswith("!") and name in line:
                 return False
             bare = line.rstrip("/")
-            if (line in forms or (bare and "/" not in bare and _named(name, (bare,)))) \
+            if (line in forms or (bare and "/" not in bare and named_as(name, (bare,)))) \
                     and (bare == line or _not_a_file(judge, tree, names)):
                 found = True
     return found

@@ -17,7 +17,7 @@ from functools import lru_cache
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell import scripts
-from gatekeep.shell.knowledge import Knowledge, ProgramSpec, abbreviates_long
+from gatekeep.shell.knowledge import Knowledge, ProgramSpec, abbreviates_long, named_as
 from gatekeep.shell.model import (
     Assignment,
     Hazard,
@@ -262,8 +262,10 @@ class _State:
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
         spec_now = parsed.spec
+        # `find . -name __pycache__ -delete`: what it deletes is judged as a delete is (core);
+        # a search for any other name deletes what gatekeep cannot see
         finds = _found_as(spec_now, parsed)
-        # `find . -name __pycache__ -delete`: what it deletes is judged as a delete is (core)
+        finds = finds if named_as(finds, self.knowledge.output_caches) else ""
         hazards.extend(h for h in parsed.hazards if not (finds and h in parsed.destroying))
         hazards.extend(self.secret_hazards(program, segment))
         operands = parsed.positionals[parsed.subcommand_words:]
@@ -754,6 +756,13 @@ class _Options:
         while end < len(words) and words[end].value not in self.spec.exec.end:
             end += 1
         self.options.append(Option(start, None))
+        hidden = next((w for w in words[index + 1 : end] if w.glob or w.splits), None)
+        if hidden is not None:
+            # `-exec echo {} {+,-delete}`, `-exec true {} ?`: bash may make the word that
+            # ends the command (`+`, `;`), and find reads what follows as its own
+            self.hazards.append(Hazard("runs-code", f"{self.spec.name} {start}: {hidden.raw} "
+                                       "may end the command it runs, and what follows is "
+                                       "then find's, unseen"))
         if self.inner is not None:
             self.earlier.append(self.inner)
         self.inner = (tuple(words[index + 1 : end]), True)
@@ -986,6 +995,9 @@ class _Options:
         runs ./x.js first."""
         spec = self.spec
         checks = spec.syntax_check_options
+        script = self.positionals[0] if self.positionals else None
+        if script is not None and (script.value or script.prefix)[:1] in ("", "+", "-"):
+            return False  # `bash -n +n x.sh` turns the check off again; so may `"$f"`
         return any(o.name in checks for o in self.options) and all(
             (o.value is None and o.name in checks)
             or (o.name if o.value is None else f"{o.name}=") in spec.script_options

@@ -388,6 +388,12 @@ class Knowledge(NamedTuple):
             tuple(prefix.upper() for prefix in self.environment_prefixes))
 
 
+def named_as(name: str, known: tuple[str, ...]) -> bool:
+    """``name`` is one of ``known``: a name, or ``*suffix`` / ``prefix*``."""
+    return any(name == k or (k.startswith("*") and name.endswith(k[1:]))
+               or (k.endswith("*") and name.startswith(k[:-1])) for k in known)
+
+
 def abbreviates_long(name: str, options: frozenset[str]) -> bool:
     """Whether ``name`` may be one of the long ``options`` abbreviated, as getopt_long
     takes any unambiguous start of one (`date --fil=e` is `date --file=e`)."""

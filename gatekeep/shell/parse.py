@@ -138,6 +138,9 @@ _ESCAPED = on_use(r"\\.", re.DOTALL)
 _NAME = on_use(rb"[A-Za-z_][A-Za-z0-9_]*")
 _CLOBBER = on_use(r"[0-9]*(?:&>>?|>>?|&>)\s*!")
 _ESCAPED_BYTES = on_use(rb"\\.", re.DOTALL)
+# a letter sequence in braces (`{Z..a}`): from an upper-case letter to a lower-case one it
+# makes `[ \ ] ^ _` and a backquote, which bash reads again as quoting and code
+_LETTER_SEQUENCE = on_use(rb"\{([A-Za-z])\.\.([A-Za-z])")
 _SIMPLE_EXPANSION = on_use(rb"\$([A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!_-])")
 _NOT_IN_WORD = on_use(r"[|&;<>()\s]")
 _BACKTICK_ESCAPE = on_use(r"\\[$`\\\n\"]")  # \" too, in backticks within "..."
@@ -289,6 +292,10 @@ class _Walker:
             raw = node.text or b""
             if self.code_in_literal is None and (b"$" in raw or b"`" in raw or b"\\" in raw):
                 self.check_literal_code(node)
+            if b".." in raw and any(first.isupper() != last.isupper() for first, last
+                                    in _LETTER_SEQUENCE.findall(raw)):
+                self.problem("a brace sequence that makes characters bash reads again as "
+                             "quoting or code (`{Z..a}` makes a backquote)", node)
             if kind == "word" and b"\n" in raw and b"\n" in _ESCAPED_BYTES.sub(b"", raw):
                 # a newline ends a word; tree-sitter joins "\\cmd" on the next line to this one
                 self.problem("a word running across a line end", node)

@@ -67,7 +67,14 @@ def built_word(node: Node, source: bytes, span: Span,
     """``word_from_node`` part by part, for every kind of word."""
     builder = _Builder(bindings)
     _add(node, source, builder, quoted=False, first=True)
-    if _splits(builder.unquoted, _text(node)):
+    made = _brace_words(builder.unquoted, _text(node), builder.text)
+    if made is not False:
+        # every word the braces make starts with what is before the first brace
+        head = builder.text[:builder.unquoted.find("{")]
+        if made is None:
+            _dynamic(builder, splits=True)
+        if builder.prefix is not None:
+            builder.prefix = builder.prefix[:len(head)]
         builder.glob = builder.splits = True
     tilde = _other_tilde(builder.unquoted)
     if tilde is not None:
@@ -85,20 +92,36 @@ def _plain_word(text: str, span: Span) -> Word | None:
     of it, without the builder; None for any other, which the builder evaluates."""
     if text.startswith("~") or "\\" in text or _other_tilde(text) is not None:
         return None
-    braces = _splits(text, text)
+    braces = _brace_words(text, text, text)
+    if braces is None:
+        return None  # the builder says what is known of it
     return Word(text, text, span, glob=braces or _GLOB.search(text) is not None,
                 splits=braces)
 
 
-def _splits(unquoted: str, raw: str) -> bool:
-    """Whether bash's brace expansion makes other words of the word (its unquoted text;
-    ``raw``: as written). A ``{`` after an escaped blank (``a\\ {},x}``) is one bash may
-    take for a character: the word is said to split, as it may."""
+def _brace_words(unquoted: str, raw: str, text: str) -> bool | None:
+    """Whether bash's brace expansion makes other words of the word: ``unquoted``, its
+    text with each quoted or escaped character masked; ``raw``, as written; ``text``, its
+    value. None where only run time knows what it makes, though bash does make words of it:
+
+    - a quoted or escaped brace, comma or dot inside it (``{.env,"}"}`` is ``.env`` and
+      ``}`` to bash, where the value's braces say ``.env}``);
+    - a character a letter sequence makes that means more to bash than a letter
+      (``{a..Z..6}`` makes ``[``; ``{Z..a..6}`` a backquote, which bash then runs);
+    - a ``{`` after an escaped blank (``a\\ {},x}``), which bash may take for a character.
+    """
     if "{" not in unquoted or "}" not in unquoted:
         return False
-    if "\\" in raw and any(f"\\{blank}{{" in raw for blank in " \t\n"):
-        return True
-    return braces.expand(unquoted, raw.startswith("{")) != [unquoted]
+    made = braces.expand(unquoted, raw.startswith("{"))
+    if made == [unquoted]:
+        return False
+    if any(mask == "\0" and char in "{},." for char, mask in zip(text, unquoted, strict=True)) \
+            or ("\\" in raw and any(f"\\{blank}{{" in raw for blank in " \t\n")):
+        return None
+    if any(char in _SEQUENCE_SPECIALS and char not in unquoted
+           for word in made for char in word):
+        return None
+    return True
 
 
 def _other_tilde(unquoted: str) -> int | None:
@@ -152,7 +175,7 @@ def _add(node: Node, source: bytes, b: _Builder, quoted: bool, first: bool) -> N
     elif kind in ("simple_expansion", "expansion"):
         bound = _bound(node, b.bindings) if b.bindings else None
         if bound is not None:  # a loop's value: plain characters, neither split nor globbed
-            b.literal(bound, quoted=quoted)
+            b.literal(bound, quoted=True)  # nor read for braces: `{x,$d}` is `x` and `$d`
         elif first and _expands_home(node):
             b.home = True
         else:  # "$@" and "${a[@]}" are any number of words, quoted or not
@@ -185,7 +208,27 @@ def _add_unquoted(text: str, b: _Builder, first: bool) -> None:
         b.prefix = _unescape_unquoted(text.partition("/")[1] + text.partition("/")[2])
     if _GLOB.search(text):
         b.glob = True
-    b.literal(_unescape_unquoted(text), quoted=False)
+    _add_escaped(text, b)
+
+
+_SEQUENCE_SPECIALS = "[\\]^`"  # what a letter sequence makes between `Z` and `a`, but `_`
+
+
+def _add_escaped(text: str, b: _Builder) -> None:
+    """Unquoted text, each escaped character masked as a quoted one is (`\\}`)."""
+    if "\\" not in text:
+        b.literal(text, quoted=False)
+        return
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            if text[index + 1] != "\n":
+                b.literal(text[index + 1], quoted=True)
+            index += 2
+            continue
+        b.literal(char, quoted=False)
+        index += 1
 
 
 def _unescape_unquoted(text: str) -> str:
