@@ -376,7 +376,7 @@ class _Judge:
                 and manifests.runs_tree_code(self, invocation._replace(effects=effects), base):
             effects = (*effects, "runs-tree-code")  # package.json's install scripts
         if system and self._deletes(invocation, base):
-            if not outputs.regenerable(self, invocation):
+            if not outputs.regenerable(self, self._moved(invocation, base)):
                 effects = (*effects, "deletes")  # `rm -rf dist` removes only build output
             elif "writes-tree" not in effects:
                 effects = (*effects, "writes-tree")  # `find . -name '*.pyc' -delete`
@@ -391,10 +391,31 @@ class _Judge:
         return invocation, (" ".join((base, *named)), effects)
 
     def _deletes(self, invocation: Invocation, base: str) -> bool:
-        """Whether the run deletes its operands (`rm`), or what it finds (`find -delete`)."""
+        """Whether the run deletes its operands (`rm`), what it finds (`find -delete`), or
+        moves operands of the tree out of it (`mv src /tmp/old`)."""
         spec = self.knowledge.spec(base)
+        if spec.moves_operands:
+            targets = _named_to_writes(spec, invocation) or list(invocation.positionals[-1:])
+            if not targets:
+                return True  # `mv` alone: nothing is known of what it moves (it fails)
+            return bool(self._moved(invocation, base).positionals) and any(
+                paths is None or not all(self._in_tree(p) for p in paths)
+                for paths in map(self.paths, targets))
         return spec.deletes_operands or (bool(spec.names_found) and any(
             o.name in spec.destructive for o in invocation.options))
+
+    def _moved(self, invocation: Invocation, base: str) -> Invocation:
+        """The run with only the operands it deletes or takes from the tree: for a move,
+        those of the tree (or known only at run time) but its target (`mv /tmp/a /tmp/b`
+        takes nothing from it)."""
+        spec = self.knowledge.spec(base)
+        if not spec.moves_operands:
+            return invocation
+        sources = invocation.positionals if _named_to_writes(spec, invocation) \
+            else invocation.positionals[:-1]
+        return invocation._replace(positionals=tuple(
+            w for w in sources
+            if (paths := self.paths(w)) is None or any(self._in_tree(p) for p in paths)))
 
     def sets_plain(self, invocation: Invocation) -> tuple[str, tuple[str, ...]] | None:
         """``export CI=1`` before ``npm ci``: variables ``environment.plain`` names, set or

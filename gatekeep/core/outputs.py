@@ -52,7 +52,7 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     operands = invocation.positionals
     if not operands or invocation.dynamic_options or invocation.hazards:
         return False
-    others = [part for part in judge.parts if part is not invocation]
+    others = [part for part in judge.parts if part.segment is not invocation.segment]
     if not all(_names_its_writes(judge, part) for part in others):
         return False
     written = [p for part in others if not _keeps_content(judge, part)

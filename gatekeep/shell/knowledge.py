@@ -172,6 +172,9 @@ class ProgramSpec(NamedTuple):
     keeps_content: bool = False  # what it writes keeps its content (chmod, touch, mkdir)
     # its operands are files it deletes (rm): effect `deletes`, unless each is build output
     deletes_operands: bool = False
+    # its operands but the target are moved (`mv`): out of the working tree, they leave it,
+    # as `rm` deletes them (the effect `deletes`, unless each is build output)
+    moves_operands: bool = False
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
