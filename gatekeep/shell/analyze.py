@@ -258,7 +258,7 @@ class _State:
         code_paths = [(a, self.code_paths(a)) for a in own]
         hazards = list(self.env_hazards(tuple(a for a, paths in code_paths if paths is None)))
         writes = list(parsed.writes)
-        reads = list(parsed.positionals) + list(parsed.reads)
+        reads = ([] if spec.looks_only else list(parsed.positionals)) + list(parsed.reads)
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
         spec_now = parsed.spec

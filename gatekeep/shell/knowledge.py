@@ -175,6 +175,9 @@ class ProgramSpec(NamedTuple):
     # its operands but the target are moved (`mv`): out of the working tree, they leave it,
     # as `rm` deletes them (the effect `deletes`, unless each is build output)
     moves_operands: bool = False
+    # its operands are files it only looks at (names, sizes, times), not what they hold
+    # (`ls`, `stat`, `test -f`): no read of a protected file's content
+    looks_only: bool = False
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
