@@ -35,6 +35,7 @@ from __future__ import annotations
 import posixpath
 
 from gatekeep.core.paths import within
+from gatekeep.core.written import makes_link
 from gatekeep.shell.knowledge import named_as
 
 TYPE_CHECKING = False  # not typing's: importing typing costs check and run start-up time
@@ -53,8 +54,9 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     if not operands or invocation.dynamic_options or invocation.hazards:
         return False
     others = [part for part in judge.parts if part.segment is not invocation.segment]
-    if not all(_names_its_writes(judge, part) for part in others):
-        return False
+    if not all(_names_its_writes(judge, part) for part in others) \
+            or any(makes_link(judge, part) for part in others):
+        return False  # (a link made beside: `ln -s ../build t/b && mv src t/b/`)
     written = [p for part in others if not _keeps_content(judge, part)
                for word in part.writes for p in judge.paths(word) or ()]
     searches = bool(judge.knowledge.spec(_base(invocation)).names_found)

@@ -44,12 +44,29 @@ def writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
     return found
 
 
+def makes_link(judge: _Judge, invocation: Invocation) -> bool:
+    """Whether the part makes a symbolic link (`ln -s`: knowledge ``symlinks_with``), through
+    which what another part writes lands where its text does not say."""
+    spec = judge.knowledge.spec(_base(invocation.program or ""))
+    names = frozenset(o.name for o in invocation.options)
+    return bool(spec.symlinks_with & names) and not spec.symlinks_unless & names
+
+
 def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
             ) -> tuple[str, str, str, str] | None:
     """``(rule, decision, reason, suggest)`` when the part runs a file another part writes."""
     if not writes:
         return None
     code = _code(judge, invocation)
+    linker = next((w.writer for w in writes if w.writer is not invocation
+                   and makes_link(judge, w.writer)), None)
+    if code and linker is not None and any(
+            w.writer is not invocation and w.writer is not linker for w in writes):
+        # `ln -s ../node_modules src/nm && printf ... > src/nm/.bin/jest && ...jest`
+        return ("path:written-code", "ask",
+                f"{invocation.program} runs code another part may write through the link "
+                f"{linker.text} makes (red team 85): code gatekeep never saw",
+                "make the link, write the file, then run it as separate commands")
     for write in writes:
         if write.writer is invocation:
             continue  # its own redirect: `./t > log` runs ./t as it was

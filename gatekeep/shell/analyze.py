@@ -753,7 +753,11 @@ class _Options:
         assert self.spec.exec is not None
         start = words[index].value or ""
         end = index + 1
-        while end < len(words) and words[end].value not in self.spec.exec.end:
+        # find ends the command at `;`, and at `+` only right after `{}` (`-exec rm -rf
+        # build + src \;` gives rm `build`, `+` and `src`)
+        while end < len(words) and not (
+                words[end].value in self.spec.exec.end
+                and (words[end].value != "+" or words[end - 1].value == "{}")):
             end += 1
         self.options.append(Option(start, None))
         hidden = next((w for w in words[index + 1 : end] if w.glob or w.splits), None)
