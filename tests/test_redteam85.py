@@ -71,3 +71,14 @@ def test_code_written_through_a_link_made_beside_is_asked(policy: Policy, work: 
     decision = judged_in(policy, work, command)
     assert decision.decision == "ask"
     assert any("path:written-code" in s.rules for s in decision.segments)
+
+
+@pytest.mark.parametrize("command", ["cat - <<EOF\nx\nEOF", "wc -l - <<'EOF'\nx\nEOF",
+                                     "cat a - 2>/dev/null"])
+def test_a_dash_before_a_redirection_is_a_word(policy: Policy, work: Path,
+                                               command: str) -> None:
+    """Precision probe 84: tree-sitter drops a lone `-` before `<<` or `2>`; bash keeps it.
+    Read back as a word, not as text the parser skipped (unparseable, a false reason)."""
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", [(s.text, s.reason) for s in decision.segments]
+    assert parse(command).segments[0].argv[-1].value == "-"

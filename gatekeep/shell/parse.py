@@ -515,7 +515,8 @@ class _Walker:
                     self.problems.append(Problem("an assignment whose value bash ends at a blank",
                                                  Span(self.span(node).start, self.span(node).end)))
                     return
-                if gap and not gap.isspace():
+                if gap and not gap.isspace() and not _dash_before_redirect(kind, before, child,
+                                                                           gap):
                     words = before is not None and child is not None and before.is_named \
                         and child.is_named
                     reason = _gap_problem(gap, words)
@@ -598,6 +599,13 @@ class _Walker:
                     and child.type != "comment":
                 self.visit(child, via, depth)
         stray = tuple(self.stray.pop())
+        if body is not None and body.type == "command" and first is not None \
+                and _dash_before_redirect(node.type, body, first,
+                                          gap := self.data[body.end_byte:first.start_byte]):
+            # `cat - <<EOF`, `wc -l - 2>/dev/null`: tree-sitter drops the `-`, bash keeps it
+            at = body.end_byte + gap.index(b"-")
+            span = Span(at, at + 1) if self.ascii else Span(self._char(at), self._char(at) + 1)
+            stray = (Word("-", "-", span), *stray)
         if body is not None and body.type == "command":
             self.on_command(body, via, depth, extra=tuple(redirects), outer=node,
                             extra_argv=stray)
@@ -840,6 +848,15 @@ def _ansi_c_misread(raw: bytes) -> bool:
         else:
             index += 1
     return index != len(raw) - 1 or raw[-1:] != b"'"
+
+
+def _dash_before_redirect(kind: str, before: Node | None, child: Node | None,
+                          gap: bytes) -> bool:
+    """Whether ``gap`` is a lone ``-`` word that tree-sitter drops between a command and
+    its first redirection (`cat - <<EOF`, `cat - 2>/dev/null`): a word to bash."""
+    return kind == "redirected_statement" and before is not None and child is not None \
+        and before.type == "command" and child.type.endswith("_redirect") \
+        and gap.strip() == b"-" and gap[:1].isspace() and gap[-1:].isspace()
 
 
 def _gap_problem(gap: bytes, words: bool) -> str | None:
