@@ -46,3 +46,14 @@ def test_without_the_gitignore_a_built_pattern_is_asked(policy: Policy, work: Pa
 def test_a_link_among_the_matches_is_asked(policy: Policy, work: Path) -> None:
     (work / "x.egg-info").symlink_to(work / "src")
     assert judged_in(policy, work, "rm -rf ./*.egg-info").decision != "allow"
+
+
+def test_a_pattern_named_as_output_in_a_source_directory(policy: Policy, work: Path) -> None:
+    """`rm -f src/*.o` deletes only what a .gitignore lists by that name, wherever it is."""
+    (work / "src" / "main.o").write_bytes(b"\0")
+    (work / "src" / "main.c").write_text("int main(){}\n")
+    (work / ".gitignore").write_text("*.egg-info/\n*.o\n")
+    assert judged_in(policy, work, "rm -f src/*.o").decision == "allow"
+    assert judged_in(policy, work, "rm -f src/*.c").decision != "allow"
+    assert judged_in(policy, work, "rm -f src/*").decision != "allow"
+    assert judged_in(policy, work, "rm -f s*/*.o").decision != "allow"  # a pattern above

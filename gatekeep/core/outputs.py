@@ -138,11 +138,12 @@ def _paths(judge: _Judge, word: Word) -> list[str] | None:
     if not word.glob:
         return judge.paths(word)
     directory, _, last = word.value.rstrip("/").rpartition("/")
-    if directory in ("", ".") and last[:1] not in ("", ".") and not any(
-            mark in last for mark in "[{(") and named_as(
+    if not any(mark in directory for mark in _PATTERN) and last[:1] not in ("", ".") \
+            and not any(mark in last for mark in "[{(") and named_as(
             last, (*judge.knowledge.output_caches, *judge.knowledge.output_built)):
-        # `rm -rf *.egg-info`: whatever it matches, now or later, is named as output; the
-        # pattern stands for what it may match later (`.gitignore` lists `*.egg-info`)
+        # `rm -rf ./*.egg-info`, `rm -f src/*.o`: whatever it matches, now or later, is
+        # named as output; the pattern stands for what it may match later (where a
+        # `.gitignore` lists `*.o`)
         return judge.paths(word)
     if not directory or any(mark in directory for mark in _PATTERN) \
             or last[:1] in ("", ".") or "[" in last:
