@@ -1,5 +1,6 @@
 """Programs precision probe 84 found asked as unknown ("no rule matches"), now known:
-`ss` (but `-K`, which closes sockets, and `-D FILE`), `mktemp`, `size`, `jps`; and build
+`ss` (but `-K`, which closes sockets, and `-D FILE`), `mktemp`, `size`, `jps`, `npm view`
+(what the registry says of a package, as `npm outdated`); and build
 output that a .gitignore lists (`bin/`, `obj/`, `*.o`) or Gradle's cache (`.gradle`)."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from gatekeep.policy.model import Policy
 
 @pytest.mark.parametrize("command", [
     "ss -ltnp | grep 8080", "TMP=$(mktemp -d) && echo $TMP", "mktemp --suffix=.json",
-    "size build/app", "jps -l",
+    "size build/app", "jps -l", "npm view express version", "npm info react",
+    "npm show react versions --json",
 ])
 def test_known_now(policy: Policy, command: str) -> None:
     decision = judge(policy, command)
