@@ -395,14 +395,31 @@ class _Judge:
         moves operands of the tree out of it (`mv src /tmp/old`)."""
         spec = self.knowledge.spec(base)
         if spec.moves_operands:
-            targets = _named_to_writes(spec, invocation) or list(invocation.positionals[-1:])
+            operands = self._operands(invocation)
+            targets = _named_to_writes(spec, invocation) or operands[-1:]
             if not targets:
-                return True  # `mv` alone: nothing is known of what it moves (it fails)
+                return True  # `mv` alone moves nothing (it fails); operands only run time knows
             return bool(self._moved(invocation, base).positionals) and any(
                 paths is None or not all(self._in_tree(p) for p in paths)
                 for paths in map(self.paths, targets))
         return spec.deletes_operands or (bool(spec.names_found) and any(
             o.name in spec.destructive for o in invocation.options))
+
+    def _operands(self, invocation: Invocation) -> list[Word]:
+        """The operands as bash gives them: a brace's words each (`mv {src,/tmp/x}` is `mv
+        src /tmp/x`); none when a word splits into words known only at run time."""
+        found: list[Word] = []
+        for word in invocation.positionals:
+            if not word.splits:
+                found.append(word)
+            elif word.value is None:
+                return []
+            else:
+                found.extend(word._replace(raw=text, value=text, splits=False,
+                                           glob=any(c in text for c in "*?["))
+                             for text in globs.braces(word.value, word.raw.startswith("{"))
+                             if text)
+        return found
 
     def _moved(self, invocation: Invocation, base: str) -> Invocation:
         """The run with only the operands it deletes or takes from the tree: for a move,
@@ -411,8 +428,8 @@ class _Judge:
         spec = self.knowledge.spec(base)
         if not spec.moves_operands:
             return invocation
-        sources = invocation.positionals if _named_to_writes(spec, invocation) \
-            else invocation.positionals[:-1]
+        operands = self._operands(invocation)
+        sources = operands if _named_to_writes(spec, invocation) else operands[:-1]
         return invocation._replace(positionals=tuple(
             w for w in sources
             if (paths := self.paths(w)) is None or any(self._in_tree(p) for p in paths)))

@@ -61,6 +61,10 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
                for word in part.writes for p in judge.paths(word) or ()]
     searches = bool(judge.knowledge.spec(_base(invocation)).names_found)
     for word in operands:
+        if word.glob and word.value is not None and any(
+                within(w, posixpath.dirname(p)) for p in judge.resolved(word) or ()
+                for w in written):
+            return False  # `mv src x.egg-info && rm -rf ./*.egg-info`: a match made first
         found = searches or (word.static and word.value == "{}")
         paths = _found(judge, invocation) if found and invocation.found_as else \
             None if found else _paths(judge, word)

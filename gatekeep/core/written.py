@@ -48,8 +48,7 @@ def makes_link(judge: _Judge, invocation: Invocation) -> bool:
     """Whether the part makes a symbolic link (`ln -s`: knowledge ``symlinks_with``), through
     which what another part writes lands where its text does not say."""
     spec = judge.knowledge.spec(_base(invocation.program or ""))
-    names = frozenset(o.name for o in invocation.options)
-    return bool(spec.symlinks_with & names) and not spec.symlinks_unless & names
+    return bool(spec.symlinks_with & frozenset(o.name for o in invocation.options))
 
 
 def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]

@@ -299,6 +299,11 @@ class _State:
         if named is not None:
             hazards.append(Hazard("network", f"{program} reaches {named.raw}, a host the "
                                   "command names (it may be sent data, or a token)"))
+        if spec_now.option_files and any(
+                (w.value or "@").startswith("@") if w.value is not None or not w.prefix
+                else w.prefix.startswith("@") for w in parsed.positionals):
+            hazards.append(Hazard("dynamic-option", f"{program} reads more of its options from "
+                                  "a file an @ operand names, which gatekeep does not read"))
         if spec_now.unseen_writes and not operands and not any(
                 o.name in spec_now.unseen_writes_unless for o in parsed.options):
             hazards.append(Hazard("input-paths", f"{program} writes the files its input names, "
@@ -791,9 +796,24 @@ class _Options:
                       or (self._optional(n) and _number(following))]
             for each in names:
                 self._add(each, following if each in taking else None)
+            for letter in self._clustered(name):
+                self._add(letter, None)  # `zip -qrm`: zip's -m, in a word of letters
             # an ambiguous prefix is refused by the program; its words are judged both ways
             return index + 2 if taking and len(taking) == len(names) else index + 1
         return self._cluster(words, index, value[1:], index + 1)
+
+    def _clustered(self, name: str) -> list[str]:
+        """The single-letter options that delete, write or run code (`zip -m`) among the
+        letters of a single-dash word no option of the program is named (`-qrm`): a
+        program whose options are words may still read letters together."""
+        spec = self.spec
+        acting = {o for o in spec.destructive | spec.runs_code | spec.writes | spec.inline_code
+                  if len(o) == 2 and o[0] == "-"}
+        known = spec.value_options | spec.info_options | spec.runs_code \
+            | spec.destructive | spec.writes | spec.reads | spec.inline_code
+        if not acting or name.startswith("--") or len(name) <= 2 or name in known:
+            return []
+        return [f"-{letter}" for letter in dict.fromkeys(name[1:]) if f"-{letter}" in acting]
 
     def _dynamic_option(self, word: Word, last: bool) -> bool:
         """`--author="$(git config user.name)"`, `-j"$(nproc)"`: an option whose name is the

@@ -178,6 +178,8 @@ class ProgramSpec(NamedTuple):
     # its operands are files it only looks at (names, sizes, times), not what they hold
     # (`ls`, `stat`, `test -f`): no read of a protected file's content
     looks_only: bool = False
+    # an operand `@FILE` is more of its options, read from FILE (binutils): unseen
+    option_files: bool = False
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
