@@ -180,7 +180,7 @@ def test_always_is_refused_for_a_part_asked_for_what_it_touches(sandbox: Sandbox
 
 @pytest.mark.parametrize("command", [
     "find . -name __pycache__ | xargs rm -r",  # removes whatever its input names
-    "find . -name '*.pyc' -exec rm {} +",  # removes whatever find finds, wherever it looks
+    "find . -name '*.py' -exec rm {} +",  # removes whatever find finds, wherever it looks
 ])
 def test_a_part_whose_arguments_come_from_its_input_cannot_be_saved(sandbox: Sandbox,
                                                                     command: str) -> None:
