@@ -50,7 +50,7 @@ _PROGRAM_KEYS = frozenset({
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "moves_operands",
-    "looks_only", "option_files",
+    "looks_only", "option_files", "letter_clusters",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -67,7 +67,7 @@ _FLAGS = (
     "assigns_operands", "venv_tool", "venv_interpreter", "in_shell", "runs_package",
     "package_tool", "goals", "abbreviated_goals", "keeps_content", "shell_builtin",
     "says_only", "interprets", "into_dir", "deletes_operands", "moves_operands", "looks_only",
-    "option_files",
+    "option_files", "letter_clusters",
 )
 _EXEC_KEYS = frozenset({"start", "end"})
 _EFFECTS_KEYS = frozenset({"every", "subcommands", "options", "same_as", "file_operands_from",

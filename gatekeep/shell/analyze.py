@@ -796,24 +796,46 @@ class _Options:
                       or (self._optional(n) and _number(following))]
             for each in names:
                 self._add(each, following if each in taking else None)
-            for letter in self._clustered(name):
+            glued = self._attached(name) if not eq and not name.startswith("--") else None
+            if glued is not None:  # `gcc -o.git/hooks/x`: -o with its value attached
+                self._add(glued, _sub(words[index], name[len(glued):]))
+            for letter in self._clustered(name) if glued is None else []:
                 self._add(letter, None)  # `zip -qrm`: zip's -m, in a word of letters
             # an ambiguous prefix is refused by the program; its words are judged both ways
             return index + 2 if taking and len(taking) == len(names) else index + 1
         return self._cluster(words, index, value[1:], index + 1)
 
+    def _known(self, name: str) -> bool:
+        spec = self.spec
+        return name in spec.value_options or name in spec.info_options \
+            or name in spec.runs_code or name in spec.destructive or name in spec.writes \
+            or name in spec.reads or name in spec.inline_code
+
+    def _attached(self, name: str) -> str | None:
+        """The longest option taking a value that writes, reads or runs what it names and
+        starts a single-dash word no option is named (`-o.git/hooks/x`: `-o`; `-TTcmd`:
+        zip's `-TT`), where the program reads the rest of the word as its value; None for
+        another word."""
+        spec = self.spec
+        if len(name) <= 2 or name.startswith("--") or self._known(name):
+            return None
+        acting = spec.writes | spec.reads | spec.runs_code | spec.inline_code
+        taking = [o for o in spec.value_options & acting
+                  if o.startswith("-") and not o.startswith("--") and name.startswith(o)]
+        return max(taking, key=len) if taking else None
+
     def _clustered(self, name: str) -> list[str]:
-        """The single-letter options that delete, write or run code (`zip -m`) among the
-        letters of a single-dash word no option of the program is named (`-qrm`): a
-        program whose options are words may still read letters together."""
+        """The options that delete, write or run code (`zip -m`, `-TT`) among the letters
+        of a single-dash word no option of the program is named (`-qrm`, `-qTT`), for a
+        program whose options are words that still reads letters together (knowledge
+        ``letter_clusters``)."""
         spec = self.spec
         acting = {o for o in spec.destructive | spec.runs_code | spec.writes | spec.inline_code
-                  if len(o) == 2 and o[0] == "-"}
-        known = spec.value_options | spec.info_options | spec.runs_code \
-            | spec.destructive | spec.writes | spec.reads | spec.inline_code
-        if not acting or name.startswith("--") or len(name) <= 2 or name in known:
+                  if o.startswith("-") and not o.startswith("--")}
+        if not spec.letter_clusters or name.startswith("--") or len(name) <= 2 \
+                or self._known(name):
             return []
-        return [f"-{letter}" for letter in dict.fromkeys(name[1:]) if f"-{letter}" in acting]
+        return sorted(o for o in acting if o[1:] in name[1:])
 
     def _dynamic_option(self, word: Word, last: bool) -> bool:
         """`--author="$(git config user.name)"`, `-j"$(nproc)"`: an option whose name is the

@@ -180,6 +180,9 @@ class ProgramSpec(NamedTuple):
     looks_only: bool = False
     # an operand `@FILE` is more of its options, read from FILE (binutils): unseen
     option_files: bool = False
+    # its options are words (`single_dash_long`), but it also reads letters together
+    # (`zip -qrm` is -q -r -m)
+    letter_clusters: bool = False
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
