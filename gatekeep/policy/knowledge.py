@@ -325,7 +325,10 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "pattern_options",
                 "environment_options", "renames", "target_itself", "unseen_writes_unless",
                 "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes",
-                "syntax_check_options", "names_found", "narrows"):
+                "syntax_check_options", "names_found", "narrows",
+                # (an abbreviation of these too: `make --fi=/tmp/x` is --file: red team 88)
+                "code_files", "code_dirs", "chdir_options", "writes_positionals_with",
+                "rewrites_with"):
         mentioned |= strings(key)
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(

@@ -784,6 +784,12 @@ class _Options:
                 and len(value.partition("=")[0]) > 2:
             value = "-" + value  # npm reads `-registry=URL` as `--registry=URL`
             words = [*words[:index], _sub(words[index], value), *words[index + 1:]]
+        if spec.single_dash_long and not value.startswith("--") \
+                and not self._known(value.partition("=")[0]):
+            glued = self._attached(value)  # before `=`: `-Wl,-plugin=x.so`, `-oa=b/x`
+            if glued is not None:
+                self._add(glued, _sub(words[index], value[len(glued):]))
+                return index + 1
         if value.startswith("--") or spec.single_dash_long:
             name, eq, attached = value.partition("=")
             names = spec.expand(name) if name.startswith("--") else (name,)

@@ -1,0 +1,52 @@
+"""Red team 88, on how gatekeep reads programs' options (most older than the last stop):
+each command was allowed and deleted source, wrote a git hook or a shell rc file, ran code
+from outside the tree or printed a secret."""
+
+from __future__ import annotations
+
+import pytest
+from judging import judge
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    # an attached value read before the `=` split (`-Wl,-plugin=x.so`, `-oa=b/...`)
+    ("gcc -Wl,-plugin=/tmp/x.so a.c", "ask"),
+    ("gcc -oa=b/../.git/hooks/post-checkout a.c", "deny"),
+    ("gcc -E --include=.env a.c", "ask"),
+    ("gcc -aux-info .git/hooks/pre-commit a.c", "deny"),
+    ("COMPILER_PATH=/tmp/x gcc a.c", "ask"),
+    # pytest empties --basetemp; cargo clean deletes --target-dir
+    ("python -m pytest --basetemp=src", "ask"),
+    ("pytest --basetemp=src", "ask"),
+    ("cargo clean --target-dir src", "ask"),
+    ("CARGO_TARGET_DIR=src cargo clean", "ask"),
+    # make's long options abbreviated (`--fi` is --file)
+    ("make --fi=/tmp/x", "ask"),
+    ("make --makefil=/tmp/x", "ask"),
+    ("make --dir=/tmp/x", "ask"),
+    # what the JVM loads
+    ("java -javaagent:/tmp/a.jar -version", "ask"),
+    ("JDK_JAVA_OPTIONS=-javaagent:/tmp/a.jar java -version", "ask"),
+    ("JDK_JAVAC_OPTIONS='-processorpath /tmp/p' javac X.java", "ask"),
+    # files written beside what the program says it writes
+    ("zstd -d x.zst --output-dir-flat=.git/hooks", "deny"),
+    ("patch -b -B .git/hooks/ pre-commit x.diff", "deny"),
+    ("tar --index-file=.git/hooks/x -cf build/a.tar src", "deny"),
+    ("tar -g .git/hooks/pre-commit -cf build/a.tar src", "deny"),
+    ("python3 -m json.tool a.json ~/.bashrc", "deny"),
+    ("curl --hsts .git/hooks/x http://localhost/", "deny"),
+])
+def test_judged(policy: Policy, command: str, decision: str) -> None:
+    assert judge(policy, command).decision == decision
+
+
+@pytest.mark.parametrize("command", [
+    "gcc -std=c11 -Wall -o build/a src/a.c", "make -j4", "java -version", "cargo build",
+    "zstd -q build/a.tar", "tar -czf build/a.tgz src", "python3 -m json.tool a.json",
+    "pytest -q", "make -C docs html",
+])
+def test_everyday_forms_stay_allowed(policy: Policy, command: str) -> None:
+    decision = judge(policy, command)
+    assert decision.decision == "allow", [(s.text, s.reason) for s in decision.segments]
