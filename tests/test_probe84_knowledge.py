@@ -1,6 +1,5 @@
 """Programs precision probe 84 found asked as unknown ("no rule matches"), now known:
-`ss` (but `-K`, which closes sockets, and `-D FILE`), `mktemp`, `size`, `npm view`
-(what the registry says of a package, as `npm outdated`); and build
+`ss` (but `-K`, which closes sockets, and `-D FILE`), `mktemp`, `size`; and build
 output that a .gitignore lists (`bin/`, `obj/`, `*.o`) or Gradle's cache (`.gradle`)."""
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from gatekeep.policy.model import Policy
 
 @pytest.mark.parametrize("command", [
     "ss -ltnp | grep 8080", "TMP=$(mktemp -d) && echo $TMP", "mktemp --suffix=.json",
-    "size build/app", "npm view express version", "npm info react",
-    "npm show react versions --json",
+    "size build/app",
 ])
 def test_known_now(policy: Policy, command: str) -> None:
     decision = judge(policy, command)
@@ -26,6 +24,8 @@ def test_known_now(policy: Policy, command: str) -> None:
 @pytest.mark.parametrize(("command", "decision"), [
     ("ss -K dst 10.0.0.1", "ask"), ("ss -D ~/.bashrc", "deny"),
     ("mktemp -p .git/hooks", "deny"), ("mktemp ~/.bashrcXXX", "ask"),
+    # a URL or a git spec in place of a package's name reaches any host (red team 87)
+    ("npm view http://example.com/x.tgz", "ask"), ("npm view express version", "ask"),
 ])
 def test_what_they_change_is_judged(policy: Policy, command: str, decision: str) -> None:
     assert judge(policy, command).decision == decision
