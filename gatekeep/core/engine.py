@@ -1113,14 +1113,18 @@ class _Judge:
                 and (resolver.which(base) is not None or known is not None) \
                 and not self._package_bin(program, known):
             return False
-        for cwd in self.cwds:
-            if cwd is None:
-                return False
-            path = resolver.realpath(posixpath.normpath(
-                program if program.startswith("/") else f"{cwd}/{program}"))
-            if not self._in_tree(path) or within(path, f"{self.context.cwd}/.git"):
-                return False
-        return True
+        paths = self._from_every_cwd(program)
+        return paths is not None and all(
+            self._in_tree(path) and not within(path, f"{self.context.cwd}/.git")
+            for path in map(resolver.realpath, paths))
+
+    def _from_every_cwd(self, program: str) -> list[str] | None:
+        """The program's path from every directory a ``cd`` may have moved to, as written
+        (normalized); None when one of them is known only at run time."""
+        if any(cwd is None for cwd in self.cwds):
+            return None
+        return [posixpath.normpath(program if program.startswith("/") else f"{cwd}/{program}")
+                for cwd in self.cwds]
 
     def _package_bin(self, program: str, known: ProgramSpec | None) -> bool:
         """``node_modules/.bin/jest``, ``vendor/bin/phpunit``: a tool a package manager put
@@ -1128,15 +1132,9 @@ class _Judge:
         marks ``package_tool``, from every directory a ``cd`` may have moved to."""
         if (known is not None and not known.package_tool) or ".." in program.split("/")[:-1]:
             return False
-        for cwd in self.cwds:
-            if cwd is None:
-                return False
-            folder = posixpath.dirname(posixpath.normpath(
-                program if program.startswith("/") else f"{cwd}/{program}"))
-            if not any(folder == posixpath.join(self.context.cwd, place)
-                       for place in self.knowledge.package_bins):
-                return False
-        return True
+        paths = self._from_every_cwd(program)
+        places = {posixpath.join(self.context.cwd, place) for place in self.knowledge.package_bins}
+        return paths is not None and all(posixpath.dirname(p) in places for p in paths)
 
     def _unseen(self, invocation: Invocation) -> Verdict | None:
         """A project script that is no file now, from some directory a ``cd`` may have moved
