@@ -50,3 +50,25 @@ def test_judged(policy: Policy, command: str, decision: str) -> None:
 def test_everyday_forms_stay_allowed(policy: Policy, command: str) -> None:
     decision = judge(policy, command)
     assert decision.decision == "allow", [(s.text, s.reason) for s in decision.segments]
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    # red team 89: npm reads `--ta` (ambiguous among its options) as a switch, and `exec`
+    # as the command; an abbreviation's words are judged both ways
+    ("npm --ta exec outdated", "ask"),
+    # gcc's families of options that write the file after `=`
+    ("gcc -O3 -fopt-info-all=.git/hooks/pre-commit -c a.c", "deny"),
+    ("gcc -fdump-tree-all=/root/.bashrc a.c", "deny"),
+    # what clang and tcc load or run
+    ("clang -fpass-plugin=/tmp/x.so a.c", "ask"),
+    ("clang -Xclang -load -Xclang /tmp/x.so a.c", "ask"),
+    ("tcc -run /tmp/x.c", "ask"),
+])
+def test_red_team_89(policy: Policy, command: str, decision: str) -> None:
+    assert judge(policy, command).decision == decision
+
+
+@pytest.mark.parametrize("command", ["npm outdated", "gcc -O3 -fopt-info-vec -c a.c",
+                                     "make --directory=docs html"])
+def test_red_team_89_everyday(policy: Policy, command: str) -> None:
+    assert judge(policy, command).decision == "allow"

@@ -50,7 +50,7 @@ _PROGRAM_KEYS = frozenset({
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "moves_operands",
-    "looks_only", "option_files", "letter_clusters",
+    "looks_only", "option_files", "letter_clusters", "write_prefixes",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -330,6 +330,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "code_files", "code_dirs", "chdir_options", "writes_positionals_with",
                 "rewrites_with"):
         mentioned |= strings(key)
+    mentioned -= set(strings("write_prefixes"))
     mentioned |= {o.rstrip("=") for o in strings("script_options")}
     return ProgramSpec(
         **{key: flag(key) for key in _FLAGS},
@@ -386,6 +387,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         own_variables=strings("own_variables"),
         script_options=strings("script_options"),
         syntax_check_options=strings("syntax_check_options"),
+        write_prefixes=strings("write_prefixes"),
         names_found=strings("names_found"),
         narrows=strings("narrows"),
         renames=strings("renames"),

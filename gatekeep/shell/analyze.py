@@ -792,6 +792,8 @@ class _Options:
                 return index + 1
         if value.startswith("--") or spec.single_dash_long:
             name, eq, attached = value.partition("=")
+            if eq and any(name.startswith(p) for p in spec.write_prefixes):
+                self.writes.append(_sub(words[index], attached))  # `-fopt-info-all=FILE`
             names = spec.expand(name) if name.startswith("--") else (name,)
             if eq:
                 for each in names:
@@ -807,8 +809,11 @@ class _Options:
                 self._add(glued, _sub(words[index], name[len(glued):]))
             for letter in self._clustered(name) if glued is None else []:
                 self._add(letter, None)  # `zip -qrm`: zip's -m, in a word of letters
-            # an ambiguous prefix is refused by the program; its words are judged both ways
-            return index + 2 if taking and len(taking) == len(names) else index + 1
+            # an ambiguous prefix is refused by the program, and an abbreviation may be one
+            # among options the knowledge does not list (npm's `--ta` is --tag or
+            # --tag-version-prefix: npm reads it as a switch): its words are judged both ways
+            exact = names == (name,)
+            return index + 2 if taking and len(taking) == len(names) and exact else index + 1
         return self._cluster(words, index, value[1:], index + 1)
 
     def _known(self, name: str) -> bool:

@@ -183,6 +183,9 @@ class ProgramSpec(NamedTuple):
     # its options are words (`single_dash_long`), but it also reads letters together
     # (`zip -qrm` is -q -r -m)
     letter_clusters: bool = False
+    # the starts of a family of options whose value after `=` is a file it writes
+    # (gcc's `-fopt-info-vec-missed=FILE`, `-fdump-tree-all=FILE`)
+    write_prefixes: frozenset[str] = frozenset()
     abbreviated_goals: bool = False  # a goal may be an abbreviation of a task's name (gradle)
 
     def canonical(self, option: str) -> str:
