@@ -59,6 +59,7 @@ def test_a_word_that_may_end_a_find_command_is_asked(policy: Policy, command: st
 @pytest.mark.parametrize("command", [
     'cat {.env,"}"}', "cat {.env,\\}}", "cat {.env,'}'}", 'cat {"}",.env}', "cat {.env,\\{}",
     'rm -rf {dist,"}"}', "rm -rf {dist,\\}}",
+    'cat {""},.env}',  # found by the differential test: `}` and `.env` to bash
 ])
 def test_a_quoted_brace_character_makes_the_word_unknown(command: str) -> None:
     word = parse(command).segments[0].argv[-1]

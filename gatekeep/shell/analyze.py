@@ -786,7 +786,9 @@ class _Options:
             words = [*words[:index], _sub(words[index], value), *words[index + 1:]]
         if spec.single_dash_long and not value.startswith("--") \
                 and not self._known(value.partition("=")[0]):
-            glued = self._attached(value)  # before `=`: `-Wl,-plugin=x.so`, `-oa=b/x`
+            # `gcc -o.git/hooks/x`: -o with its value attached, read before any `=`
+            # (`-Wl,-plugin=x.so`, `-oa=b/x`)
+            glued = self._attached(value)
             if glued is not None:
                 self._add(glued, _sub(words[index], value[len(glued):]))
                 return index + 1
@@ -804,10 +806,7 @@ class _Options:
                       or (self._optional(n) and _number(following))]
             for each in names:
                 self._add(each, following if each in taking else None)
-            glued = self._attached(name) if not eq and not name.startswith("--") else None
-            if glued is not None:  # `gcc -o.git/hooks/x`: -o with its value attached
-                self._add(glued, _sub(words[index], name[len(glued):]))
-            for letter in self._clustered(name) if glued is None else []:
+            for letter in self._clustered(name):
                 self._add(letter, None)  # `zip -qrm`: zip's -m, in a word of letters
             # an ambiguous prefix is refused by the program, and an abbreviation may be one
             # among options the knowledge does not list (npm's `--ta` is --tag or

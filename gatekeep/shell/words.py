@@ -108,10 +108,13 @@ def _brace_words(unquoted: str, raw: str, text: str) -> bool | None:
       ``}`` to bash, where the value's braces say ``.env}``);
     - a character a letter sequence makes that means more to bash than a letter
       (``{a..Z..6}`` makes ``[``; ``{Z..a..6}`` a backquote, which bash then runs);
-    - a ``{`` after an escaped blank (``a\\ {},x}``), which bash may take for a character.
+    - a ``{`` after an escaped blank (``a\\ {},x}``), which bash may take for a character;
+    - an empty quote beside a brace (``{""},.env}``), which the mask cannot show.
     """
     if "{" not in unquoted or "}" not in unquoted:
         return False
+    if '""' in raw or "''" in raw:
+        return None  # an empty quote leaves no mark (`{""},.env}` is `}` and `.env`)
     made = braces.expand(unquoted, raw.startswith("{"))
     if made == [unquoted]:
         return False
