@@ -72,3 +72,17 @@ def test_red_team_89(policy: Policy, command: str, decision: str) -> None:
                                      "make --directory=docs html"])
 def test_red_team_89_everyday(policy: Policy, command: str) -> None:
     assert judge(policy, command).decision == "allow"
+
+
+@pytest.mark.parametrize(("command", "decision"), [
+    # code these tools run from an option or a file outside the tree (red team 88)
+    ("pylint --init-hook='import os; os.system(\"x\")' src", "ask"),
+    ("pylint --rcfile /tmp/x src", "ask"),
+    ("mypy --config-file /tmp/x.ini src", "ask"),
+    ("rake -e 'system(\"x\")'", "ask"),
+    ("clang-tidy -load /tmp/x.so src/a.c", "ask"),
+    ("pylint src", "allow"), ("mypy src", "allow"), ("rake test", "allow"),
+    ("clang-tidy src/a.c", "allow"),
+])
+def test_linters_and_task_runners(policy: Policy, command: str, decision: str) -> None:
+    assert judge(policy, command).decision == decision
