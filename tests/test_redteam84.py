@@ -59,11 +59,18 @@ def test_a_word_that_may_end_a_find_command_is_asked(policy: Policy, command: st
 @pytest.mark.parametrize("command", [
     'cat {.env,"}"}', "cat {.env,\\}}", "cat {.env,'}'}", 'cat {"}",.env}', "cat {.env,\\{}",
     'rm -rf {dist,"}"}', "rm -rf {dist,\\}}",
-    'cat {""},.env}',  # found by the differential test: `}` and `.env` to bash
 ])
 def test_a_quoted_brace_character_makes_the_word_unknown(command: str) -> None:
     word = parse(command).segments[0].argv[-1]
     assert word.value is None and word.splits and word.may_be_option
+
+
+@pytest.mark.parametrize("command", ['cat {""},.env}', 'cat ""{},.env}'])
+def test_an_empty_quote_beside_a_brace_is_read_as_bash_reads_it(policy: Policy,
+                                                               command: str) -> None:
+    """Found by the differential test: `}` and `.env` to bash, both ways round."""
+    word = parse(command).segments[0].argv[-1]
+    assert word.splits and judge(policy, command).decision != "allow"
 
 
 def test_a_quoted_brace_word_is_no_build_output(policy: Policy) -> None:

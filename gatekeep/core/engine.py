@@ -30,6 +30,7 @@ from gatekeep.policy.values import PackageGuard
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell.analyze import Invocation, analyze
+from gatekeep.shell.braces import first_is_character
 from gatekeep.shell.effects import (
     INFO,
     INTERPRETS,
@@ -417,7 +418,7 @@ class _Judge:
             else:
                 found.extend(word._replace(raw=text, value=text, splits=False,
                                            glob=any(c in text for c in "*?["))
-                             for text in globs.braces(word.value, word.raw.startswith("{"))
+                             for text in globs.braces(word.value, first_is_character(word.raw))
                              if text)
         return found
 
@@ -1502,7 +1503,7 @@ class _Judge:
         """The word's absolute paths, one per brace alternative and possible directory;
         not ``lexical``: with each ``..`` as written, for the system to follow."""
         assert word.value is not None
-        values = globs.braces(word.value, word.raw.startswith("{")) if word.splits \
+        values = globs.braces(word.value, first_is_character(word.raw)) if word.splits \
             else [word.value]
         found: list[str] = []
         for value in values:

@@ -46,6 +46,13 @@ def expand(text: str, starts: bool = True) -> list[str]:
     return [head + middle + end for middle in middles for end in tails][:MAX_WORDS]
 
 
+def first_is_character(raw: str) -> bool:
+    """Whether a word as written (``raw``) starts with a ``{`` bash takes for a character:
+    one before ``}`` or a blank (``{}``). Read from the word as written: an empty quote
+    leaves no mark in its text (``{""},.env}`` opens a brace)."""
+    return raw[:1] == "{" and raw[1:2] in _EMPTY
+
+
 def _opening(text: str, starts: bool) -> tuple[int, int] | None:
     """The first ``{`` that a brace closes, and where: (the ``{``, its ``}``)."""
     start = text.find("{", 1 if starts and text[1:2] in _EMPTY else 0)

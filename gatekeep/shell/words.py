@@ -108,14 +108,11 @@ def _brace_words(unquoted: str, raw: str, text: str) -> bool | None:
       ``}`` to bash, where the value's braces say ``.env}``);
     - a character a letter sequence makes that means more to bash than a letter
       (``{a..Z..6}`` makes ``[``; ``{Z..a..6}`` a backquote, which bash then runs);
-    - a ``{`` after an escaped blank (``a\\ {},x}``), which bash may take for a character;
-    - an empty quote beside a brace (``{""},.env}``), which the mask cannot show.
+    - a ``{`` after an escaped blank (``a\\ {},x}``), which bash may take for a character.
     """
     if "{" not in unquoted or "}" not in unquoted:
         return False
-    if '""' in raw or "''" in raw:
-        return None  # an empty quote leaves no mark (`{""},.env}` is `}` and `.env`)
-    made = braces.expand(unquoted, raw.startswith("{"))
+    made = braces.expand(unquoted, braces.first_is_character(raw))
     if made == [unquoted]:
         return False
     if any(mask == "\0" and char in "{},." for char, mask in zip(text, unquoted, strict=True)) \
