@@ -257,6 +257,7 @@ class _Judge:
         self.listed: list[str] = []  # requirements files read (a write to one is asked)
         self.identities: dict[str, tuple[str | None, str | None]] = {}
         self.venv_interpreters: set[str] = set()  # programs named by such a link
+        self.venv_bins: list[str] = []  # `<venv>/bin` of each venv a part activates, in order
         self.special_dirs = setting.special_dirs
         self.temp_written: list[str] = []  # paths in temp dirs the command writes
         self.temp_by_part: dict[int, list[str]] = {}  # per invocation: those it writes
@@ -265,7 +266,7 @@ class _Judge:
                    ) -> SegmentDecision:
         part = id(invocation)  # the analysis's own: decide() finds its temp writes by it
         invocation = self.backups(self.into_dir(self.link_texts(self.venv_code(
-            self.tree_module(self.package_tool(self.tree_script(invocation)))))))
+            self.tree_module(self.package_tool(self.tree_script(self.activated(invocation))))))))
         foreign = bool(extra) and any(v.rule == "path:runs-code" for v in extra)
         invocation, described = self.known_effects(invocation, foreign)
         described = self.code_file(invocation, described)
@@ -1023,8 +1024,8 @@ class _Judge:
             return (f"{program} is {link}, a link (to {real}) in the working tree or a temp "
                     f"dir, which a part beside it may replace: run {_base(program)} by its "
                     "name")
-        return (f"{program} is {path}, not the system program of that name, and no rule "
-                "names that path")
+        named = program if program == path else f"{program} is {path},"
+        return f"{named} not the system program of that name, and no rule names that path"
 
     def _named(self, program: str) -> list[str] | None:
         """The program as the system finds it: a relative path from each directory a ``cd``
@@ -1168,8 +1169,39 @@ class _Judge:
             if not paths or not all(self._in_tree(p) and not within(p, f"{self.context.cwd}/.git")
                                     for p in paths):
                 return invocation
+        if self._spec(invocation).in_shell:
+            self.venv_bins.extend(self._activates(invocation.runs_from[0]))
         return invocation._replace(hazards=tuple(hazards),
                                    effects=(*invocation.effects, "runs-tree-code"))
+
+    def _activates(self, script: Word) -> list[str]:
+        """``<venv>/bin`` for a script sourced from a project virtual environment
+        (``<venv>/bin/activate`` beside ``<venv>/pyvenv.cfg``), from every directory a ``cd``
+        may have moved to; none for any other script."""
+        paths = self.paths(script) or []
+        found = [posixpath.dirname(p) for p in paths if _base(p) == "activate"
+                 and _base(posixpath.dirname(p)) == "bin"]
+        marks = [self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(d),
+                                                                  "pyvenv.cfg")) for d in found]
+        return found if found and len(found) == len(paths) and all(
+            m is not None and m.startswith("file:") for m in marks) else []
+
+    def activated(self, invocation: Invocation) -> Invocation:
+        """A program named without a ``/`` after a part sourced a virtual environment's
+        activate script: that script puts ``<venv>/bin`` first on PATH, so a name found
+        there is judged as that file (``.venv/bin/pytest``, the venv's ``python``). Applied
+        to every later part, whether or not the activation holds there (a subshell, a
+        branch not taken): the file is judged at least as strictly as the name."""
+        program = invocation.program
+        if not self.venv_bins or program is None or "/" in program \
+                or self._spec(invocation).shell_builtin:
+            return invocation
+        for directory in reversed(self.venv_bins):  # the last activation comes first
+            path = posixpath.join(directory, program)
+            mark = self.context.resolver.fingerprint(path)
+            if mark is not None and mark.startswith("file:"):
+                return invocation._replace(program=path)
+        return invocation
 
     def package_tool(self, invocation: Invocation) -> Invocation:
         """``npx NAME`` (``bunx``, ``pnpm exec``) runs the project's installed tool when
@@ -1250,22 +1282,23 @@ class _Judge:
         return False
 
     def _installed(self, cwd: str, name: str) -> bool:
-        """Whether the project ``cwd`` is in installed ``name``: the project is the nearest
-        directory up with ``package.json`` or ``node_modules``, as npm finds it (``cd src &&
-        npx tsc`` runs the top's), looked for in the working tree only."""
+        """Whether ``name`` is installed for a package runner started in ``cwd``: as npm
+        finds it, in the ``node_modules`` of ``cwd`` or of the nearest directory up that has
+        it as a file (``cd packages/a && npx tsc`` runs a workspace's top's), looked for in
+        the working tree only."""
         resolver = self.context.resolver
         project = cwd
-        while project != posixpath.dirname(project) \
-                and within(posixpath.dirname(project), self.context.cwd) and not any(
-                resolver.fingerprint(posixpath.join(project, marker)) is not None
-                for marker in ("package.json", "node_modules")):
-            project = posixpath.dirname(project)
-        modules = posixpath.join(project, "node_modules")
-        path = posixpath.join(modules, name, "package.json") if name.startswith("@") \
-            else posixpath.join(modules, ".bin", name)
-        mark = resolver.fingerprint(path)
-        return mark is not None and mark.startswith("file:") \
-            and self._in_tree(resolver.realpath(path))
+        while True:
+            modules = posixpath.join(project, "node_modules")
+            path = posixpath.join(modules, name, "package.json") if name.startswith("@") \
+                else posixpath.join(modules, ".bin", name)
+            mark = resolver.fingerprint(path)
+            if mark is not None and mark.startswith("file:"):
+                return self._in_tree(resolver.realpath(path))
+            parent = posixpath.dirname(project)
+            if parent == project or not within(parent, self.context.cwd):
+                return False
+            project = parent
 
     def _venv_tool(self, path: str) -> bool:
         """A tool the knowledge marks ``venv_tool`` in a project's virtual environment

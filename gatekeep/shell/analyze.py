@@ -258,7 +258,7 @@ class _State:
         code_paths = [(a, self.code_paths(a)) for a in own]
         hazards = list(self.env_hazards(tuple(a for a, paths in code_paths if paths is None)))
         writes = list(parsed.writes)
-        reads = ([] if spec.looks_only else list(parsed.positionals)) + list(parsed.reads)
+        reads = ([] if parsed.spec.looks_only else list(parsed.positionals)) + list(parsed.reads)
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
         spec_now = parsed.spec
@@ -1038,7 +1038,8 @@ class _Options:
         else:
             self.hazards.append(Hazard("script-file",
                                        f"{spec.name} runs the script {self.positionals[0].raw}"))
-            if script.static and not spec.in_shell and all(
+            # `source x` without a `/` looks for x on PATH first: which file, no word says
+            if script.static and (not spec.in_shell or "/" in (script.value or "")) and all(
                     (o.name if o.value is None else f"{o.name}=") in spec.script_options
                     for o in self.options):
                 # no option of the interpreter's own but how it runs (`-r mod`, `-W x::mod`

@@ -293,7 +293,7 @@ def node_project(tmp_path: Path) -> Context:
     (bin_dir / "outside").symlink_to(tmp_path / "elsewhere.js")
     (tmp_path / "elsewhere.js").write_text("\n")
     (work / "src" / "deep").mkdir(parents=True)  # the project's: npm looks up from there
-    (work / "pkg").mkdir()  # a project of its own, with nothing installed
+    (work / "pkg").mkdir()  # a project of its own (a workspace), with nothing installed
     (work / "pkg" / "package.json").write_text("{}\n")
     return Context(cwd=str(work), home=str(tmp_path / "home"),
                    resolver=SystemResolver("/usr/bin:/bin"))
@@ -308,7 +308,10 @@ def node_project(tmp_path: Path) -> Context:
     ("pnpm exec rm -rf ~", "ask"), ("cd /tmp && npx vite", "ask"), ("npx $TOOL", "ask"),
     ("pnpm --filter web exec vite", "ask"), ("bun x vite", "ask"),
     ("cd src && npx tsc --noEmit", "allow"), ("cd src/deep && npx vite", "allow"),
-    ("cd pkg && npx tsc", "ask"), ("cd src && npx create-evil-app", "ask"),
+    # npm looks for the tool from the project's directory up (libnpmexec's walk up), so
+    # a workspace runs the top's
+    ("cd pkg && npx tsc", "allow"), ("cd src && npx create-evil-app", "ask"),
+    ("cd pkg && npx create-evil-app", "ask"),
     ("cd .. && npx tsc", "ask"),
 ])
 def test_npx_runs_the_projects_installed_tool(command: str, expected: str,

@@ -1,0 +1,91 @@
+"""`source FILE` and `. FILE` are judged as the interpreters they are: a script of the working
+tree named by its path is the tree's code, as `bash FILE` is; a virtual environment's activate
+script puts its `bin` first on PATH for the parts after it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from judging import judged_in
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A project with a virtual environment (`.venv`, its `pytest`, its `python` linked to
+    this interpreter and a `ls` of its own), a script `env.sh`, a secret `.env` and a hook."""
+    work = tmp_path / "work"
+    bin_dir = work / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (work / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (bin_dir / "activate").write_text("export VIRTUAL_ENV=x\n")
+    for name in ("pytest", "ls"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+        (bin_dir / name).chmod(0o755)
+    (bin_dir / "python").symlink_to(sys.executable)
+    (work / "plain" / "bin").mkdir(parents=True)  # an activate script with no pyvenv.cfg
+    (work / "plain" / "bin" / "activate").write_text("PATH=x\n")
+    (work / "plain" / "bin" / "ls").write_text("#!/bin/sh\n")
+    (work / "env.sh").write_text("export CI=1\n")
+    (work / ".env").write_text("TOKEN=x\n")
+    (work / ".git" / "hooks").mkdir(parents=True)
+    (work / ".git" / "hooks" / "pre-commit").write_text("#!/bin/sh\n")
+    (work / "src").mkdir()
+    return work
+
+
+@pytest.mark.parametrize("command", [
+    "source .venv/bin/activate && pytest -q",
+    ". .venv/bin/activate; python -m pytest -x",
+    ". ./env.sh && make -n",
+    "source ./env.sh arg1 arg2",
+    "source .venv/bin/activate && echo $VIRTUAL_ENV",
+])
+def test_a_script_of_the_tree_sourced_by_its_path_is_tree_code(
+        policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", decision
+    assert "runs-tree-code" in decision.segments[0].described[1]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("command", "rule"), [
+    ("source env.sh", "hazard:script-file"),  # bash looks for env.sh on PATH first
+    ("source ~/.bashrc", "path:runs-code"),
+    ("source .env", "protect.read"),  # sourcing reads it: `source .env && echo $TOKEN`
+    (". .git/hooks/pre-commit", "hazard:script-file"),
+    ("source <(cat env.sh)", "hazard:stdin-code"),
+    ("source $F", "hazard:script-file"),
+    ("source", "hazard:stdin-code"),
+    ("echo 'rm -rf src' > env.sh; . ./env.sh", "path:written-code"),
+])
+def test_any_other_sourced_script_is_asked(policy: Policy, work: Path, command: str,
+                                           rule: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision != "allow", decision
+    assert rule in {v.rule for s in decision.segments for v in s.verdicts}, decision
+
+
+def test_after_an_activation_a_name_in_the_venv_is_that_file(policy: Policy,
+                                                             work: Path) -> None:
+    assert judged_in(policy, work, "ls src").decision == "allow"
+    decision = judged_in(policy, work, "source .venv/bin/activate && ls src")
+    assert [s.decision for s in decision.segments] == ["allow", "ask"]
+    assert f"{work}/.venv/bin/ls" in decision.segments[1].verdicts[0].reason
+    # in a subshell or a loop, or before it: judged as the venv's file all the same
+    assert judged_in(policy, work, "(. .venv/bin/activate); ls src").decision == "ask"
+
+
+def test_a_bin_activate_without_pyvenv_cfg_activates_nothing(policy: Policy,
+                                                             work: Path) -> None:
+    decision = judged_in(policy, work, ". plain/bin/activate && ls src")
+    assert decision.decision == "allow"  # `ls` is the system's: no venv was found
+
+
+def test_a_name_bash_runs_as_its_builtin_is_never_taken_from_the_venv(
+        policy: Policy, work: Path) -> None:
+    (work / ".venv" / "bin" / "test").write_text("#!/bin/sh\n")
+    decision = judged_in(policy, work, "source .venv/bin/activate && test -d src")
+    assert decision.decision == "allow"
