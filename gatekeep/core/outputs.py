@@ -17,7 +17,10 @@ escape. A search that finds only entries named as a cache (``find . -name __pyca
 rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
 caches, from starting points in the tree that no link leads to.
 
-Nothing else counts: a word known only at run time; a pattern but in its last part, or one
+A pattern's directories may be patterns too when its last part is a name of output
+(``rm -rf packages/*/dist``): each path it matches now is judged, as is the pattern.
+
+Nothing else counts: a word known only at run time; another pattern but in its last part, or one
 whose last part starts with a dot (`.?` is `..` to dash), or one that matches anything that
 is not such output now (a link among its matches); a ``..`` (it follows a link the way the
 system does); a link anywhere on the path; ``.git``; a name a ``.gitignore`` lists only as a
@@ -148,6 +151,14 @@ def _paths(judge: _Judge, word: Word) -> list[str] | None:
         # `rm -rf ./*.egg-info`, `rm -f src/*.o`: whatever it matches, now or later, is
         # named as output; the pattern stands for what it may match later (where a
         # `.gitignore` lists `*.o`)
+        return judge.paths(word)
+    if directory and not any(mark in directory for mark in "[{(") \
+            and all(part[:1] not in ("", ".") for part in directory.split("/")
+                    if "*" in part or "?" in part) \
+            and last[:1] not in ("", ".") and not any(mark in last for mark in _PATTERN) \
+            and named_as(last, (*judge.knowledge.output_caches, *judge.knowledge.output_built)):
+        # `rm -rf packages/*/dist`: an output named in every directory a pattern matches,
+        # which starts with no dot; the pattern as written, and each path it matches now
         return judge.paths(word)
     if not directory or any(mark in directory for mark in _PATTERN) \
             or last[:1] in ("", ".") or "[" in last:

@@ -1080,8 +1080,12 @@ def _found_as(spec: ProgramSpec, parsed: _Options) -> str:
     if value is None or not value.static or not value.value or "/" in value.value:
         return ""
     starts = spec.exec.start if spec.exec is not None else frozenset()
+    options = parsed.options
     if not all(o.name in spec.names_found or o.name in spec.narrows or o.name in starts
-               or o.name in spec.destructive for o in parsed.options):
+               or o.name in spec.destructive
+               or (o.name in spec.negations and index + 1 < len(options)
+                   and options[index + 1].name in spec.narrows)
+               for index, o in enumerate(options)):
         return ""
     if any(not w.static or not w.value or w.value in ("!", "(", ")", ",")
            or w.value.startswith("-") for w in parsed.positionals):

@@ -163,6 +163,8 @@ class ProgramSpec(NamedTuple):
     # the first and none but the second, every entry found (every `{}`) is named so
     names_found: frozenset[str] = frozenset()
     narrows: frozenset[str] = frozenset()
+    # options that negate the test after them (`-not`): before one that narrows, they narrow
+    negations: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()
