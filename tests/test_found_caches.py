@@ -34,6 +34,10 @@ def work(tmp_path: Path) -> Path:
     "find . -name .pytest_cache -maxdepth 3 -exec rm -rf {} +",
     "find . -name __pycache__ -execdir rm -rf {} +",
     "python -m pytest -q; find . -name __pycache__ -exec rm -rf {} +",
+    # tests joined to the name narrow what it finds, and `-not` before one of them
+    "find . -type d -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +",
+    "find . -name '*.pyc' -path './src/*' -mtime +1 -delete",
+    "find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete",
 ])
 def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command: str) -> None:
     decision = judged_in(policy, work, command)
@@ -46,6 +50,9 @@ def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command
     "find . -name __pycache__ -o -name src -exec rm -rf {} +",  # another branch
     "find . ! -name __pycache__ -exec rm -rf {} +",
     "find . -not -name __pycache__ -delete",
+    "find . -name '*.pyc' -not -not -path x -delete",           # `-not` before no narrowing
+    "find . -not -path x -name x -o -name '*.pyc' -delete",
+    "find . -name '*.pyc' -not -delete",
     "find . -name __pycache__ -name x -delete",                 # two names
     "find . -iname __pycache__ -delete",                        # not the name knowledge says
     "find . -path '*/__pycache__' -delete",
@@ -66,7 +73,7 @@ def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command
     "find . -name __pycache__ -exec sh -c 'rm -rf \"$1\"/..' _ {} \\;",
     "mv src __pycache__ && find . -name __pycache__ -exec rm -rf {} +",
     "find . -name __pycache__ -exec rm -rf {} + -exec rm -rf src \\;",
-    "find . -name __pycache__ -newer x -delete",                # a test not known to narrow
+    "find . -name __pycache__ -samefile x -delete",             # a test not known to narrow
     # a module that writes what it does not name, beside (`python -m pytest` is judged in
     # the part of what it runs, as `pytest` is)
     "python -m zipfile -e a.zip . && find . -name __pycache__ -exec rm -rf {} +",

@@ -1,0 +1,77 @@
+"""Everyday commands of precision probe 90 judged by what the programs do: rspec's report
+file, go's caches and coverage report, git check-ignore's names, a workspace's tool found
+from the top of the tree, build output under a pattern's directories. Each beside the ways
+the same programs write, read or delete what they must not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging import judged_in
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    tree = tmp_path / "work"
+    for directory in ("spec", "packages/a/dist", "packages/b/dist", "packages/c",
+                      "node_modules/.bin", ".git/hooks", "src"):
+        (tree / directory).mkdir(parents=True)
+    (tree / ".gitignore").write_text("dist/\nnode_modules/\n.env\n")
+    (tree / ".env").write_text("TOKEN=x\n")
+    (tree / "package.json").write_text('{"workspaces": ["packages/*"]}\n')
+    (tree / "packages" / "a" / "package.json").write_text("{}\n")
+    (tree / "node_modules" / ".bin" / "tsc").write_text("#!/bin/sh\n")
+    (tree / "node_modules" / ".bin" / "out").symlink_to(tmp_path / "elsewhere.js")
+    (tmp_path / "elsewhere.js").write_text("\n")
+    (tree / "spec" / "a_spec.rb").write_text("\n")
+    return tree
+
+
+@pytest.mark.parametrize("command", [
+    "bundle exec rspec --format json --out tmp/rspec.json; jq .summary tmp/rspec.json",
+    "rspec spec/a_spec.rb -e 'adds a line' --format documentation",
+    "go clean -testcache", "go clean -cache -fuzzcache",
+    "go tool cover -func=/tmp/cover.out | tail -5",
+    "git check-ignore -v .env src/x", "ls -la .env && git check-ignore .env",
+    "cd packages/a && npx tsc --noEmit", "cd packages/c && npx tsc -b",
+    "rm -rf dist packages/*/dist",
+])
+def test_everyday_runs_are_allowed(policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", [(s.text, s.rules, s.reason) for s in decision.segments]
+
+
+@pytest.mark.parametrize(("command", "rule"), [
+    ("rspec -o .git/hooks/pre-commit", "protect.write"),
+    ("rspec --out=../x.json", "path:outside"),
+    ("rspec --req=/tmp/x.rb", "path:runs-code"),           # an abbreviation of --require
+    ("rspec -I /tmp/lib spec", "path:runs-code"),
+    ("rspec --default-path /tmp/specs", "path:runs-code"),
+    ("go clean -testcache -modcache", "downloads-deleted"),
+    ("go clean -cache -i", "downloads-deleted"),
+    ("go tool cover -func=.env", "protect.read"),
+    ("go tool cover -func=c.out -o .git/hooks/pre-push", "protect.write"),
+    ("go tool cover -html=c.out", "default"),             # opens a browser
+    ("go tool compile x.go", "default"),
+    ("git check-ignore --stdin < .env", "protect.read"),
+    ("cd packages/a && npx out", "package-installs"),     # the tool leads out of the tree
+    ("cd packages/a && npx create-evil-app", "package-installs"),
+    ("rm -rf packages/*/src", "delete-files"),
+    ("rm -rf packages/.*/dist", "protect.write"),
+    ("rm -rf packages/[ab]/dist", "delete-files"),
+])
+def test_what_the_same_programs_must_not_do_is_not_allowed(policy: Policy, work: Path,
+                                                           command: str, rule: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision != "allow", decision
+    assert rule in {v.rule for s in decision.segments for v in s.verdicts}, \
+        [(s.text, s.rules) for s in decision.segments]
+
+
+def test_a_link_among_a_patterns_matches_leaves_the_delete_asked(policy: Policy,
+                                                                 work: Path) -> None:
+    (work / "packages" / "c" / "dist").symlink_to(work / "src")
+    assert judged_in(policy, work, "rm -rf packages/*/dist").decision == "ask"
