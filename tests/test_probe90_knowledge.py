@@ -19,7 +19,8 @@ def work(tmp_path: Path) -> Path:
     for directory in ("spec", "packages/a/dist", "packages/b/dist", "packages/c",
                       "node_modules/.bin", ".git/hooks", "src"):
         (tree / directory).mkdir(parents=True)
-    (tree / ".gitignore").write_text("dist/\nnode_modules/\n.env\n")
+    (tree / ".gitignore").write_text("dist/\nnode_modules/\n.env\n/tmp/\n")
+    (tree / "src" / ".gitignore").write_text("*.log\n")
     (tree / ".env").write_text("TOKEN=x\n")
     (tree / "package.json").write_text('{"workspaces": ["packages/*"]}\n')
     (tree / "packages" / "a" / "package.json").write_text("{}\n")
@@ -38,6 +39,11 @@ def work(tmp_path: Path) -> Path:
     "git check-ignore -v .env src/x", "ls -la .env && git check-ignore .env",
     "cd packages/a && npx tsc --noEmit", "cd packages/c && npx tsc -b",
     "rm -rf dist packages/*/dist",
+    # a pattern or program operand names no file (`grep -n '^\.env' .gitignore`)
+    "grep -n '^\\.env' .gitignore && test -f .env", "grep -rn '.env' src", "jq .env package.json",
+    "sed -n '/.env/p' .gitignore", "rg -n .env src",
+    "ruby -c spec/a_spec.rb", "jar tf build/x.jar | head", "zipinfo build/x.zip",
+    "rm -rf tmp/cache tmp/pids",  # `tmp` where a .gitignore lists it
 ])
 def test_everyday_runs_are_allowed(policy: Policy, work: Path, command: str) -> None:
     decision = judged_in(policy, work, command)
@@ -62,6 +68,17 @@ def test_everyday_runs_are_allowed(policy: Policy, work: Path, command: str) -> 
     ("rm -rf packages/*/src", "delete-files"),
     ("rm -rf packages/.*/dist", "protect.write"),
     ("rm -rf packages/[ab]/dist", "delete-files"),
+    ("grep x .env", "protect.read"), ("grep -e x .env", "protect.read"),
+    ("grep .env -e x", "protect.read"),         # an option anywhere gives the pattern
+    ("grep --reg=x .env", "protect.read"),      # an abbreviation of --regexp
+    ("grep $o .env x", "protect.read"),         # `$o` may hold `-e`
+    ("grep -f .env x", "protect.read"), ("rg -e x .env", "protect.read"),
+    ("jq . .env", "protect.read"), ("awk '{print}' .env", "protect.read"),
+    ("ruby -c -r ./x.rb spec/a_spec.rb", "hazard:script-file"),  # -r loads it
+    ("ruby -c .env", "protect.read"),
+    ("jar tf x.jar -J-javaagent:/tmp/a.jar", "hazard:runs-code"),
+    ("jar xf x.jar", "default"), ("jar tf .env", "protect.read"),
+    ("rm -rf src/tmp", "delete-files"),         # `tmp` no .gitignore lists there
 ])
 def test_what_the_same_programs_must_not_do_is_not_allowed(policy: Policy, work: Path,
                                                            command: str, rule: str) -> None:

@@ -49,8 +49,8 @@ _PROGRAM_KEYS = frozenset({
     "backup_suffixes",
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
-    "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "negations", "moves_operands",
-    "looks_only", "option_files", "letter_clusters", "write_prefixes",
+    "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "negations",
+    "moves_operands", "looks_only", "option_files", "letter_clusters", "write_prefixes",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})

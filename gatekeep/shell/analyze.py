@@ -258,7 +258,7 @@ class _State:
         code_paths = [(a, self.code_paths(a)) for a in own]
         hazards = list(self.env_hazards(tuple(a for a, paths in code_paths if paths is None)))
         writes = list(parsed.writes)
-        reads = ([] if parsed.spec.looks_only else list(parsed.positionals)) + list(parsed.reads)
+        reads = ([] if parsed.spec.looks_only else _operand_files(parsed)) + list(parsed.reads)
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
         spec_now = parsed.spec
@@ -1123,6 +1123,19 @@ def _given(options: list[Option], names: frozenset[str]) -> bool:
     """Whether one of ``options`` is one of ``names``, or a start of a long one of them
     (`cp --li`: getopt_long's start of `--link`)."""
     return any(o.name in names or abbreviates_long(o.name, names) for o in options)
+
+
+def _operand_files(parsed: _Options) -> list[Word]:
+    """The operands that may name files it reads: all but the first for a program whose
+    first operand is its pattern or program unless an option gives it (`grep -rn '.env'
+    src`, `jq .env f`: knowledge ``pattern_options``), given none and no word that may become
+    one (`grep $o .env x`: `-e` may be in `$o`)."""
+    spec, operands = parsed.spec, list(parsed.positionals)
+    if not spec.pattern_options or parsed.dynamic or not operands:
+        return operands
+    given = any(o.name in spec.pattern_options or abbreviates_long(o.name, spec.pattern_options)
+                for o in parsed.options)
+    return operands if given else operands[1:]
 
 
 def _files_of(spec: ProgramSpec, options: list[Option], operands: list[Word]) -> list[Word]:
