@@ -79,6 +79,15 @@ def test_everyday_runs_are_allowed(policy: Policy, work: Path, command: str) -> 
     ("jar tf x.jar -J-javaagent:/tmp/a.jar", "hazard:runs-code"),
     ("jar xf x.jar", "default"), ("jar tf .env", "protect.read"),
     ("rm -rf src/tmp", "delete-files"),         # `tmp` no .gitignore lists there
+    # red team 90
+    ("mv src packages/c/dist && rm -rf packages/*/dist", "delete-files"),  # a match made
+    ("mkdir -p packages/y && mv src packages/y/dist && rm -rf packages/*/dist", "delete-files"),
+    ("rspec -P /tmp/evil.rb", "hazard:runs-code"),
+    ("rspec --pattern '../*.rb'", "hazard:runs-code"),
+    ("go clean -cache --modcache", "downloads-deleted"),
+    ("go clean -testcache --i", "downloads-deleted"),
+    ("go clean -cache ./...", "downloads-deleted"),  # cleans the packages' directories too
+    ("GOCACHE=~ go clean -cache", "hazard:environment"),
 ])
 def test_what_the_same_programs_must_not_do_is_not_allowed(policy: Policy, work: Path,
                                                            command: str, rule: str) -> None:

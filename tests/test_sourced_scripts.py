@@ -15,16 +15,15 @@ from gatekeep.policy.model import Policy
 
 @pytest.fixture
 def work(tmp_path: Path) -> Path:
-    """A project with a virtual environment (`.venv`, its `pytest`, its `python` linked to
-    this interpreter and a `ls` of its own), a script `env.sh`, a secret `.env` and a hook."""
+    """A project with a virtual environment (`.venv`, its `pytest` and its `python` linked
+    to this interpreter), a script `env.sh`, a secret `.env` and a hook."""
     work = tmp_path / "work"
     bin_dir = work / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (work / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     (bin_dir / "activate").write_text("export VIRTUAL_ENV=x\n")
-    for name in ("pytest", "ls"):
-        (bin_dir / name).write_text("#!/bin/sh\n")
-        (bin_dir / name).chmod(0o755)
+    (bin_dir / "pytest").write_text("#!/bin/sh\n")
+    (bin_dir / "pytest").chmod(0o755)
     (bin_dir / "python").symlink_to(sys.executable)
     (work / "plain" / "bin").mkdir(parents=True)  # an activate script with no pyvenv.cfg
     (work / "plain" / "bin" / "activate").write_text("PATH=x\n")
@@ -59,6 +58,7 @@ def test_a_script_of_the_tree_sourced_by_its_path_is_tree_code(
     ("source <(cat env.sh)", "hazard:stdin-code"),
     ("source $F", "hazard:script-file"),
     ("source", "hazard:stdin-code"),
+    (". ./none.sh", "hazard:script-file"),  # nothing now: what another puts there runs
     ("echo 'rm -rf src' > env.sh; . ./env.sh", "path:written-code"),
 ])
 def test_any_other_sourced_script_is_asked(policy: Policy, work: Path, command: str,
@@ -70,12 +70,27 @@ def test_any_other_sourced_script_is_asked(policy: Policy, work: Path, command: 
 
 def test_after_an_activation_a_name_in_the_venv_is_that_file(policy: Policy,
                                                              work: Path) -> None:
+    (work / ".venv" / "bin" / "ls").write_text("#!/bin/sh\n")
     assert judged_in(policy, work, "ls src").decision == "allow"
     decision = judged_in(policy, work, "source .venv/bin/activate && ls src")
-    assert [s.decision for s in decision.segments] == ["allow", "ask"]
+    assert [s.decision for s in decision.segments] == ["ask", "ask"]
+    # the activation: its bin holds a system program's name, which tar or git may run
+    assert any("holds ls" in v.reason for v in decision.segments[0].verdicts)
     assert f"{work}/.venv/bin/ls" in decision.segments[1].verdicts[0].reason
-    # in a subshell or a loop, or before it: judged as the venv's file all the same
-    assert judged_in(policy, work, "(. .venv/bin/activate); ls src").decision == "ask"
+    # in a subshell, or before it in a loop: judged as the venv's file all the same
+    for command in ("(. .venv/bin/activate); ls src",
+                    "for i in 1 2; do ls src; . .venv/bin/activate; done"):
+        decision = judged_in(policy, work, command)
+        ls = next(s for s in decision.segments if s.text == "ls src")
+        assert ls.decision == "ask", command
+
+
+def test_a_write_into_an_activated_venv_is_asked(policy: Policy, work: Path) -> None:
+    # `ls` is no file in the venv now: the written one would run for it
+    for command in (". .venv/bin/activate && printf x > .venv/bin/ls && chmod +x "
+                    ".venv/bin/ls && ls", ". .venv/bin/activate && cp env.sh .venv/bin/ls"):
+        decision = judged_in(policy, work, command)
+        assert "path:written-code" in {v.rule for s in decision.segments for v in s.verdicts}
 
 
 def test_a_bin_activate_without_pyvenv_cfg_activates_nothing(policy: Policy,
@@ -88,4 +103,5 @@ def test_a_name_bash_runs_as_its_builtin_is_never_taken_from_the_venv(
         policy: Policy, work: Path) -> None:
     (work / ".venv" / "bin" / "test").write_text("#!/bin/sh\n")
     decision = judged_in(policy, work, "source .venv/bin/activate && test -d src")
-    assert decision.decision == "allow"
+    # the part runs bash's builtin; the activation is asked (env or xargs may run the file)
+    assert [s.decision for s in decision.segments] == ["ask", "allow"]

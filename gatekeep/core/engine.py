@@ -44,6 +44,7 @@ from gatekeep.shell.effects import (
 from gatekeep.shell.knowledge import ProgramEffects, ProgramSpec, abbreviates_long
 from gatekeep.shell.model import (
     Assignment,
+    Hazard,
     ParsedCommand,
     Problem,
     Segment,
@@ -192,12 +193,10 @@ class Decision(NamedTuple):
 def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision:
     """Judge every segment of ``command`` under ``policy``."""
     analysis = analyze(command, policy.knowledge)
-    judge = _Judge(policy, context, command.source)
-    extra = judge.whole(analysis.invocations)
-    # runs_from is judged just before its invocation: a `cd` before it has moved the cwd
-    judged = [(inv, judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv)))
-              for index, inv in enumerate(analysis.invocations)
-              if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
+    judge, judged = _judged(policy, context, command.source, analysis.invocations, [])
+    if judge.venv_bins:  # an activation: parts before it too (a loop runs them after it)
+        judge, judged = _judged(policy, context, command.source, analysis.invocations,
+                                judge.venv_bins)
     # Code one part writes and another runs, and approvals last: by then every directory
     # the command may ``cd`` to is known, loops too.
     writes = written.writes(judge, analysis.invocations)
@@ -213,6 +212,20 @@ def decide(policy: Policy, command: ParsedCommand, context: Context) -> Decision
         segments.append(judge.problem(command.source, Problem("nothing to run", Span(0, 0))))
     overall = strictest(*(s.decision for s in segments))
     return Decision(overall, command.source, tuple(segments), ((policy.name, policy.sha256),))
+
+
+def _judged(policy: Policy, context: Context, source: str,
+            invocations: tuple[Invocation, ...], venv_bins: list[str]
+            ) -> tuple[_Judge, list[tuple[Invocation, SegmentDecision]]]:
+    """Each part judged in order; ``venv_bins``: those an activation in the command puts
+    first on PATH, known before the first part."""
+    judge = _Judge(policy, context, source)
+    judge.venv_bins = list(venv_bins)
+    extra = judge.whole(invocations)
+    # runs_from is judged just before its invocation: a `cd` before it has moved the cwd
+    return judge, [(inv, judge.invocation(inv, extra.get(index, ()) + judge.runs_from(inv)))
+                   for index, inv in enumerate(invocations)
+                   if inv.program is not None or inv.segment.kind is not SegmentKind.COMMAND]
 
 
 def combine(decisions: list[Decision]) -> Decision:
@@ -1157,7 +1170,9 @@ class _Judge:
         """An interpreter given only a script file in the working tree (``node
         scripts/x.js``, ``python3 tools/y.py``) runs the tree's code, as ``./hack/x.sh``
         does: its script-file hazard gives way to the ``runs-tree-code`` effect. A script
-        outside the tree, known only at run time, or under ``.git`` stays asked."""
+        outside the tree, known only at run time, under ``.git``, or that is nothing now from
+        every directory a ``cd`` may have moved to (what a part beside or another process
+        puts there runs unseen) stays asked."""
         if not invocation.runs_from or invocation.program is None:
             return invocation
         hazards = [h for h in invocation.hazards if h.kind != "script-file"]
@@ -1167,12 +1182,37 @@ class _Judge:
         for word in invocation.runs_from:
             paths = self.paths(word)
             if not paths or not all(self._in_tree(p) and not within(p, f"{self.context.cwd}/.git")
-                                    for p in paths):
-                return invocation
+                                    for p in paths) or all(
+                    self.context.resolver.fingerprint(p) is None for p in paths):
+                return invocation  # (from one directory a `cd` may have moved to, at least)
         if self._spec(invocation).in_shell:
-            self.venv_bins.extend(self._activates(invocation.runs_from[0]))
+            bins = self._activates(invocation.runs_from[0])
+            self.venv_bins.extend(bins)
+            shadowed = self._shadowed(bins)
+            if shadowed:
+                hazards.append(Hazard(
+                    "environment", f"{invocation.program} activates a virtual environment "
+                    f"whose bin, put first on PATH, holds {', '.join(shadowed)}: a program any "
+                    "later part runs may run that file for the system's"))
         return invocation._replace(hazards=tuple(hazards),
                                    effects=(*invocation.effects, "runs-tree-code"))
+
+    def _shadowed(self, bins: list[str]) -> list[str]:
+        """The names in the bins that are system programs on PATH, other than those a
+        virtual environment holds (knowledge ``venv_tool``, ``venv_interpreter``: pytest,
+        python) and its own scripts (activate, pip): tar finds gzip on PATH, git finds ssh."""
+        resolver = self.context.resolver
+        found = []
+        for directory in dict.fromkeys(bins):
+            for path in resolver.expand(posixpath.join(directory, "*")):
+                name = _base(path)
+                spec = self.knowledge.spec(name)
+                if spec.venv_tool or spec.venv_interpreter or name.startswith(
+                        ("activate", "Activate", "pip", "python", "deactivate")):
+                    continue
+                if resolver.which(name) is not None:
+                    found.append(name)
+        return sorted(set(found))
 
     def _activates(self, script: Word) -> list[str]:
         """``<venv>/bin`` for a script sourced from a project virtual environment
@@ -1187,11 +1227,12 @@ class _Judge:
             m is not None and m.startswith("file:") for m in marks) else []
 
     def activated(self, invocation: Invocation) -> Invocation:
-        """A program named without a ``/`` after a part sourced a virtual environment's
-        activate script: that script puts ``<venv>/bin`` first on PATH, so a name found
-        there is judged as that file (``.venv/bin/pytest``, the venv's ``python``). Applied
-        to every later part, whether or not the activation holds there (a subshell, a
-        branch not taken): the file is judged at least as strictly as the name."""
+        """A program named without a ``/`` where a part of the command sources a virtual
+        environment's activate script: that script puts ``<venv>/bin`` first on PATH, so a
+        name found there is judged as that file (``.venv/bin/pytest``, the venv's
+        ``python``). Applied to every part, before the activation too (a loop runs it
+        again; ``decide`` judges the parts twice), whether or not it holds there (a
+        subshell, a branch not taken): the file is judged at least as strictly as the name."""
         program = invocation.program
         if not self.venv_bins or program is None or "/" in program \
                 or self._spec(invocation).shell_builtin:

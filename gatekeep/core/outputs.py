@@ -65,9 +65,11 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     searches = bool(judge.knowledge.spec(_base(invocation)).names_found)
     for word in operands:
         if word.glob and word.value is not None and any(
-                within(w, posixpath.dirname(p)) for p in judge.resolved(word) or ()
+                within(w, _literal_directory(p)) for p in judge.resolved(word) or ()
                 for w in written):
-            return False  # `mv src x.egg-info && rm -rf ./*.egg-info`: a match made first
+            # `mv src x.egg-info && rm -rf ./*.egg-info`, `mv src packages/x/dist && rm -rf
+            # packages/*/dist`: a match made first
+            return False
         found = searches or (word.static and word.value == "{}")
         paths = _found(judge, invocation) if found and invocation.found_as else \
             None if found else _paths(judge, word)
@@ -77,6 +79,14 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
                 for path in paths):
             return False
     return True
+
+
+def _literal_directory(pattern: str) -> str:
+    """The directory a pattern's matches all lie in: before its first pattern character."""
+    cut = min((pattern.index(mark) for mark in "*?[" if mark in pattern), default=None)
+    if cut is None:
+        return posixpath.dirname(pattern)
+    return pattern[:cut].rsplit("/", 1)[0] or "/"
 
 
 def _base(invocation: Invocation) -> str:

@@ -56,6 +56,14 @@ def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
     """``(rule, decision, reason, suggest)`` when the part runs a file another part writes."""
     if not writes:
         return None
+    into = next((p for w in writes if w.writer is invocation for p in sorted(w.paths)
+                 if any(within(p, b) for b in judge.venv_bins)), None)
+    if into is not None:
+        # `. .venv/bin/activate && cp x .venv/bin/ls && ls`: what a later name runs
+        return ("path:written-code", "ask",
+                f"writes {_shown(judge, into)} in a virtual environment this command activates, "
+                "whose bin is first on PATH: a name another part runs may be what it writes",
+                "activate, write and run as separate commands")
     code = _code(judge, invocation)
     linker = next((w.writer for w in writes if w.writer is not invocation
                    and makes_link(judge, w.writer)), None)

@@ -29,7 +29,8 @@ __all__ = ["Knowledge", "load_knowledge"]
 
 _PROGRAM_KEYS = frozenset({
     "value_options", "aliases", "runs_code", "writes", "reads", "single_dash_long",
-    "options_first", "wrapper", "exec", "shell", "inline_code", "stdin_code", "script",
+    "options_first", "wrapper", "exec", "shell", "inline_code", "inline_reader", "stdin_code",
+    "script",
     "positional_writes", "operand_writes", "force_args", "subcommands", "network", "note",
     "stdin_args", "no_options", "destructive", "ends_options", "module_options",
     "writes_positional", "url_args", "url_words", "own_hosts", "environment_texts", "code_texts",
@@ -360,6 +361,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         inline_code=strings("inline_code"),
         stdin_code_options=strings("stdin_code_options"),
         script=fields["script"].choice(("sed", "awk")) if "script" in fields else None,
+        inline_reader=fields["inline_reader"].choice(("python",))
+        if "inline_reader" in fields else None,
         operand_writes=tuple(sorted(strings("operand_writes"))),
         force_args=tuple(sorted(strings("force_args"))),
         effect=fields["effect"].string() if "effect" in fields else None,

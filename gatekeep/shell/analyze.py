@@ -267,6 +267,8 @@ class _State:
         finds = _found_as(spec_now, parsed)
         finds = finds if named_as(finds, self.knowledge.output_caches) else ""
         hazards.extend(h for h in parsed.hazards if not (finds and h in parsed.destroying))
+        if spec_now.inline_reader:
+            _read_inline(spec_now, parsed, hazards, reads)
         hazards.extend(self.secret_hazards(program, segment))
         operands = parsed.positionals[parsed.subcommand_words:]
         assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])
@@ -1123,6 +1125,35 @@ def _given(options: list[Option], names: frozenset[str]) -> bool:
     """Whether one of ``options`` is one of ``names``, or a start of a long one of them
     (`cp --li`: getopt_long's start of `--link`)."""
     return any(o.name in names or abbreviates_long(o.name, names) for o in options)
+
+
+def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
+                 reads: list[Word]) -> None:
+    """Inline code gatekeep reads (knowledge ``inline_reader``: `python -c CODE`): read in
+    full, its inline-code hazard goes, the files it opens are read, and the working
+    directory is where its imports are found first (judged as code it runs); otherwise the
+    hazard says why it was not read. Only for the code given alone to the option, with no
+    other option but those that change only how it runs (``script_options``); the words
+    after it are its arguments, judged as ever."""
+    inline = [o for o in parsed.options if o.name in spec.inline_code]
+    found = next((h for h in hazards if h.kind == "inline-code"), None)
+    code = inline[0].value if len(inline) == 1 else None
+    if found is None or code is None or parsed.dynamic \
+            or not all(o in inline or o.name in spec.script_options for o in parsed.options):
+        return
+    from gatekeep.shell import pyinline
+
+    reading = pyinline.read(code.value) if code.static and code.value is not None \
+        else "it is known only at run time"
+    index = hazards.index(found)
+    if isinstance(reading, str):
+        hazards[index] = found._replace(detail=f"{found.detail} gatekeep does not read: "
+                                        f"{reading}")
+        return
+    del hazards[index]
+    reads[:] = [w for w in reads if w is not code]
+    reads.extend(Word(path, path, code.span) for path in reading.opened)
+    parsed.code.append(Word(".", ".", code.span))
 
 
 def _operand_files(parsed: _Options) -> list[Word]:

@@ -73,6 +73,7 @@ class ProgramSpec(NamedTuple):
     exec: ExecSpec | None = None
     shell: str | None = None
     inline_code: frozenset[str] = frozenset()
+    inline_reader: str | None = None  # the language of inline code gatekeep reads in full
     stdin_code: bool = False
     stdin_code_options: frozenset[str] = frozenset()
     stdin_args: bool = False

@@ -269,11 +269,16 @@ def test_read_only_forms(command: str, expected: str, tmp_path: Path) -> None:
     ("node --unhandled-rejections strict /tmp/o.js", "ask"),
     ("node --unhandled-rejections strict scripts/x.js", "ask"),
     ("node --unhandled-rejections=strict scripts/x.js", "allow"),
+    # a script that is nothing now: what a part beside or another process puts there
+    ("bash scripts/none.sh", "ask"), ("python3 tools/none.py", "ask"),
 ])
 def test_a_script_in_the_tree_runs_tree_code(command: str, expected: str,
                                              tmp_path: Path) -> None:
     work = tmp_path / "work"
     (work / "tools").mkdir(parents=True)
+    (work / "scripts").mkdir()
+    for script in ("tools/y.py", "scripts/x.js", "scripts/x.sh"):
+        (work / script).write_text("\n")
     (work / "tools" / "link.py").symlink_to(tmp_path / "outside.py")
     decision = judge(command, tmp_path)
     assert decision.decision == expected, [(s.text, s.rules) for s in decision.segments]

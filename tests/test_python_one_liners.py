@@ -1,0 +1,52 @@
+"""`python -c CODE` that gatekeep reads in full is allowed (rule python-one-liners): the
+files it opens are judged as reads, and its imports are found in the working directory
+first, judged as code it runs. Anything else is asked, saying what was not read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging import judged_in
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    tree = tmp_path / "work"
+    (tree / "data").mkdir(parents=True)
+    (tree / "data" / "raw.csv").write_text("x\n1\n")
+    (tree / "package.json").write_text('{"name": "x"}\n')
+    (tree / ".env").write_text("TOKEN=x\n")
+    return tree
+
+
+@pytest.mark.parametrize("command", [
+    "python3 -c 'import sys; print(sys.version)'",
+    "python3 -c 'import json; print(json.load(open(\"package.json\"))[\"name\"])'",
+    "python -c \"import csv; r=list(csv.DictReader(open('data/raw.csv'))); print(len(r))\"",
+    "python3 -u -c 'print(1)'",
+    "cat package.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"name\"])'",
+])
+def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", [(s.text, s.rules, s.reason) for s in decision.segments]
+
+
+@pytest.mark.parametrize(("command", "rule", "said"), [
+    ("python3 -c 'import os; os.system(\"id\")'", "hazard:inline-code", "it imports os"),
+    ("python3 -c 'print(open(\".env\").read())'", "protect.read", ".env"),
+    ("python3 -c 'open(\"src.py\", \"w\").write(\"\")'", "hazard:inline-code", "opens"),
+    ("python3 -c \"$CODE\"", "hazard:inline-code", "known only at run time"),
+    ("cd /tmp && python3 -c 'import json'", "path:runs-code", "/tmp"),  # /tmp/json.py
+    ("PYTHONPATH=/tmp python3 -c 'import json'", "path:runs-code", "/tmp"),
+    ("python3 -W ignore::x.Y -c 'print(1)'", "hazard:inline-code", "inline code"),
+    ("python3 -c 'print(1)' .env", "protect.read", ".env"),
+])
+def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: str,
+                                           rule: str, said: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision != "allow"
+    found = [v for s in decision.segments for v in s.verdicts if v.rule == rule]
+    assert found and any(said in v.reason for v in found), decision
