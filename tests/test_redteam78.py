@@ -12,7 +12,7 @@ from gatekeep.policy.model import Policy
 
 @pytest.mark.parametrize(("command", "expected"), [
     # F5: what `uv run` runs is judged on its own, as for `poetry run`
-    ("uv run sh -c 'rm -rf ~'", "deny"), ("uv run python -c 'print(1)'", "ask"),
+    ("uv run sh -c 'rm -rf ~'", "deny"), ("uv run python -c 'import os'", "ask"),
     ("uv run pip install x", "ask"), ("uv run --with httpx python x.py", "ask"),
     ("uv run -w httpx pytest", "ask"),
     ("uv run pytest -q", "allow"), ("uv run --frozen pytest", "allow"),

@@ -12,11 +12,11 @@ from gatekeep.policy.model import Policy
 
 @pytest.mark.parametrize(("command", "expected"), [
     # F1: a value option uv run has, unknown, made its value the program judged
-    ("uv run -P cat python3 -c 'print(1)'", "ask"),
+    ("uv run -P cat python3 -c 'import os'", "ask"),
     ("uv run --refresh-package ls sh -c 'rm -rf ~'", "deny"),
-    ("uv run --reinstall-package x python3 -c 1", "ask"),
-    ("uv run --only-group dev python3 -c 1", "ask"),
-    ("uv run --no-extra x python3 -c 1", "ask"),
+    ("uv run --reinstall-package x python3 -c 'import os'", "ask"),
+    ("uv run --only-group dev python3 -c 'import os'", "ask"),
+    ("uv run --no-extra x python3 -c 'import os'", "ask"),
     ("uv run --only-group dev pytest", "allow"),
     # F2: -j, -l and -O take a value only in the same word
     ("make -j --eval='$(shell id)'", "ask"), ("make -O -E '$(shell id)'", "ask"),

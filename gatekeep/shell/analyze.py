@@ -1144,7 +1144,7 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
     from gatekeep.shell import pyinline
 
     reading = pyinline.read(code.value) if code.static and code.value is not None \
-        else "it is known only at run time"
+        and not code.home else "it is known only at run time"
     index = hazards.index(found)
     if isinstance(reading, str):
         hazards[index] = found._replace(detail=f"{found.detail} gatekeep does not read: "
@@ -1153,6 +1153,9 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
     del hazards[index]
     reads[:] = [w for w in reads if w is not code]
     reads.extend(Word(path, path, code.span) for path in reading.opened)
+    # what it imports is found in the working directory first (`json.py`, `json/`)
+    parsed.code.extend(Word(name, name, code.span) for module in reading.imports
+                       for name in (f"{module}.py", module))
     parsed.code.append(Word(".", ".", code.span))
 
 
@@ -1162,8 +1165,8 @@ def _operand_files(parsed: _Options) -> list[Word]:
     src`, `jq .env f`: knowledge ``pattern_options``), given none and no word that may become
     one (`grep $o .env x`: `-e` may be in `$o`)."""
     spec, operands = parsed.spec, list(parsed.positionals)
-    if not spec.pattern_options or parsed.dynamic or not operands:
-        return operands
+    if not spec.pattern_options or spec.interprets or parsed.dynamic or not operands:
+        return operands  # (jq's `--rawfile NAME FILE`: its options may take two words)
     given = any(o.name in spec.pattern_options or abbreviates_long(o.name, spec.pattern_options)
                 for o in parsed.options)
     return operands if given else operands[1:]

@@ -443,8 +443,11 @@ def test_awk_programs_that_only_print(source: str, knowledge: Knowledge) -> None
 
 
 @pytest.mark.parametrize(("source", "detail"), [
-    ("python -c 'print(1)'", "python -c runs inline code"),
-    ("python3 -Sc 'import os'", "python -c runs inline code"),
+    ("python -c \"$x\"", "python -c runs inline code gatekeep does not read: it is known "
+     "only at run time"),
+    ("python3 -Sc 'import os'", "python -c runs inline code gatekeep does not read: it "
+     "imports os"),
+    ("python3 -W x -c 'print(1)'", "python -c runs inline code"),  # -W imports a module
     ("node -e 'x'", "node -e runs inline code"),
     ("perl -ne 'print'", "perl -e runs inline code"),
     ("ruby -e 'x'", "ruby -e runs inline code"),

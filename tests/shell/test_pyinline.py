@@ -27,6 +27,9 @@ from gatekeep.shell.pyinline import Reading, read
     ("import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['project']['name'])",
      ("pyproject.toml",)),
     ("xs = sorted([3, 1, 2], key=lambda x: -x); print(xs)", ()),
+    ("import re; print(re.compile('a+').findall('aab'))", ()),
+    ("import csv, sys; w = csv.writer(sys.stdout); w.writerow(['a', 1])", ()),
+    ("d = {'b': 2, 'a': 1}; print(sorted(d.items(), key=lambda kv: kv[1]))", ()),
     ("import re; print(re.findall(r'\\d+', 'a1b22'))", ()),
     ("print(f'{2**10:,}')", ()),
 ])
@@ -40,14 +43,34 @@ def test_code_that_computes_prints_and_reads_named_files_is_read(
 @pytest.mark.parametrize(("code", "why"), [
     ("import os; os.system('id')", "imports os"),
     ("import subprocess", "imports subprocess"),
-    ("from os import path", "imports from os"),
-    ("import datetime; datetime.sys.modules['os'].system('id')", "datetime.sys"),
+    ("from os import path", "imports path from os"),
+    ("import datetime; datetime.sys.modules['os'].system('id')", "attribute"),
+    # red team 91: objects reached through strings, and a second open
+    ("import functools, random; d = {}; W = type('W', (), {'__globals__': d}); "
+     "functools.update_wrapper(W(), random.Random.seed, assigned=(), "
+     "updated=('__globals__',)); d['_os'].system('id')", "imports random"),
+    ("import functools; functools.update_wrapper", "functools.update_wrapper"),
+    ("import functools; functools.wraps", "functools.wraps"),
+    ("print('__globals__')", "a string with __"),
+    ("import textwrap; print('{0.x}'.format(textwrap.dedent))", "attribute format"),
+    ("print('{0.x}'.format(1))", "attribute format"), ("print(format(1, 'x'))", "names format"),
+    ("import sys; type(sys.stdout.buffer.raw)('x', 'w').write(b'')", "names type"),
+    ("if 0: type = 1\ntype(open('x', 'rb'))", "names type"),  # a binding that never runs
+    ("for type in []: pass\nprint(type)", "names type"),
+    ("import copy", "imports copy"), ("import shlex; shlex.shlex('')", "shlex.shlex"),
+    ("import base64, sys; sys.argv = ['b', '.env']; base64.main()", "assigns the attribute"),
+    ("import base64; base64.main()", "base64.main"),
+    ("file('x.sh', 'w').write('id')", "names file"),        # Python 2's built-ins
+    ("execfile('/tmp/x.py')", "names execfile"),
+    ("print(object)", "names object"), ("print(hasattr(1, 'x'))", "names hasattr"),
+    ("gatekeep-lint-payload", "which it does not define"),            # a name it never defines
+    ("open('.env\x00')", ""),  # NUL: refused, by the parser
     ("from datetime import sys", "imports sys from datetime"),
     ("import sys; sys.modules['os']", "sys.modules"),
     ("import sys; sys.path.insert(0, '/tmp'); import json", "sys.path"),
     ("import collections; collections.abc", "collections.abc"),
     ("import json; j = json; j.decoder", "json as a value"),
-    ("import json; [json][0].decoder.re", "json as a value"),
+    ("import json; [json][0]", "module json as a value"),
     ("import json\njson = 1", "binds json again"),
     ("import json\nfor json in [1]: pass", "binds json again"),
     ("eval('1')", "names eval"), ("exec('x=1')", "names exec"),
@@ -65,7 +88,7 @@ def test_code_that_computes_prints_and_reads_named_files_is_read(
     ("help(len)", "names help"), ("breakpoint()", "names breakpoint"),
     ("import operator; operator.attrgetter('__class__')", "imports operator"),
     ("import string", "imports string"), ("import pickle", "imports pickle"),
-    ("from . import x", "imports from"), ("from json import *", "imports *"),
+    ("from . import x", "imports x from ."), ("from json import *", "imports *"),
     ("print(", "parse"), ("lambda _x: 1", "binds _x"),
     ("import json as _j", "binds _j"),
 ])
