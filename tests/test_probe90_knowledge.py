@@ -40,7 +40,7 @@ def work(tmp_path: Path) -> Path:
     "cd packages/a && npx tsc --noEmit", "cd packages/c && npx tsc -b",
     "rm -rf dist packages/*/dist",
     # a pattern or program operand names no file (`grep -n '^\.env' .gitignore`)
-    "grep -n '^\\.env' .gitignore && test -f .env", "grep -rn '.env' src", "jq .env package.json",
+    "grep -n '^\\.env' .gitignore && test -f .env", "grep -rn '.env' src",
     "sed -n '/.env/p' .gitignore", "rg -n .env src",
     "ruby -c spec/a_spec.rb", "jar tf build/x.jar | head", "zipinfo build/x.zip",
     "rm -rf tmp/cache tmp/pids",  # `tmp` where a .gitignore lists it
@@ -73,7 +73,9 @@ def test_everyday_runs_are_allowed(policy: Policy, work: Path, command: str) -> 
     ("grep --reg=x .env", "protect.read"),      # an abbreviation of --regexp
     ("grep $o .env x", "protect.read"),         # `$o` may hold `-e`
     ("grep -f .env x", "protect.read"), ("rg -e x .env", "protect.read"),
-    ("jq . .env", "protect.read"), ("awk '{print}' .env", "protect.read"),
+    ("jq . .env", "protect.read"),
+    ("jq .env package.json", "protect.read"),  # jq's options may take two words: all read
+    ("jq --rawfile k .env -n '$k'", "protect.read"), ("awk '{print}' .env", "protect.read"),
     ("ruby -c -r ./x.rb spec/a_spec.rb", "hazard:script-file"),  # -r loads it
     ("ruby -c .env", "protect.read"),
     ("jar tf x.jar -J-javaagent:/tmp/a.jar", "hazard:runs-code"),

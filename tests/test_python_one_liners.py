@@ -28,6 +28,7 @@ def work(tmp_path: Path) -> Path:
     "python -c \"import csv; r=list(csv.DictReader(open('data/raw.csv'))); print(len(r))\"",
     "python3 -u -c 'print(1)'",
     "cat package.json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"name\"])'",
+    "echo x > notes.txt && python3 -c 'print(1)'",  # no module Python may import
 ])
 def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) -> None:
     decision = judged_in(policy, work, command)
@@ -43,6 +44,14 @@ def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) 
     ("PYTHONPATH=/tmp python3 -c 'import json'", "path:runs-code", "/tmp"),
     ("python3 -W ignore::x.Y -c 'print(1)'", "hazard:inline-code", "inline code"),
     ("python3 -c 'print(1)' .env", "protect.read", ".env"),
+    # red team 92: a module written where Python looks first, for what a listed one imports
+    ("echo 'import os' > numbers.py && python3 -c 'import statistics'", "path:written-code",
+     "numbers.py"),
+    ("cp /tmp/x.pyc json.pyc && python3 -c 'import json'", "path:written-code", "json.pyc"),
+    ("mkdir numbers && echo x > numbers/__init__.py && python3 -c 'print(1)'",
+     "path:written-code", "numbers/__init__.py"),
+    ("PYTHONPLATLIBDIR=/tmp python3 -c 'print(1)'", "hazard:environment", "PYTHONPLATLIBDIR"),
+    ("PYTHONINSPECT=1 python3 -c 'print(1)'", "hazard:environment", "PYTHONINSPECT"),
 ])
 def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: str,
                                            rule: str, said: str) -> None:

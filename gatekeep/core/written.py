@@ -64,6 +64,15 @@ def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
                 f"writes {_shown(judge, into)} in a virtual environment this command activates, "
                 "whose bin is first on PATH: a name another part runs may be what it writes",
                 "activate, write and run as separate commands")
+    shadow = next((p for w in writes if w.writer is not invocation for p in sorted(w.paths)
+                   if _module_file(judge, p)), None) if _one_liner(judge, invocation) else None
+    if shadow is not None:
+        # `echo ... > numbers.py && python3 -c 'import statistics'`: a module a listed one
+        # imports, found in the working directory first
+        return ("path:written-code", "ask",
+                f"{invocation.program} -c imports from the working directory, where this "
+                f"command writes {_shown(judge, shadow)}: Python may load it for a module the "
+                "code needs", "write the file, then run the one-liner as a separate command")
     code = _code(judge, invocation)
     linker = next((w.writer for w in writes if w.writer is not invocation
                    and makes_link(judge, w.writer)), None)
@@ -119,6 +128,24 @@ def _code(judge: _Judge, invocation: Invocation) -> list[str]:
                                     else posixpath.join(".bin", package))
                      for cwd in judge.cwds if cwd is not None)
     return found
+
+
+def _one_liner(judge: _Judge, invocation: Invocation) -> bool:
+    """Whether the part is inline code gatekeep read in full (``python -c``)."""
+    spec = judge.knowledge.spec(_base(invocation.program or ""))
+    return spec.inline_reader is not None and any(
+        o.name in spec.inline_code for o in invocation.options) and not any(
+        h.kind == "inline-code" for h in invocation.hazards)
+
+
+def _module_file(judge: _Judge, path: str) -> bool:
+    """Whether Python may import the file from a working directory: a module there
+    (``x.py``, ``x.pyc``, ``x.so``), or a package's ``__init__`` in a directory there."""
+    cwds = {cwd for cwd in judge.cwds if cwd is not None}
+    folder, name = posixpath.split(path)
+    if name.startswith("__init__."):
+        folder = posixpath.dirname(folder)
+    return folder in cwds and name.endswith((".py", ".pyc", ".so"))
 
 
 def _shown(judge: _Judge, path: str) -> str:
