@@ -274,16 +274,24 @@ class Protection(NamedTuple):
     keyed: tuple[tuple[str, PathGlob], ...]
     # a directory -> the first entry whose prefix lies in it (or is it): what ``holder`` finds
     holders: Mapping[str, PathGlob]
+    # a prefix -> its entries with their places in order: the only ones whose glob may
+    # match below a directory inside that prefix (``PathGlob.below``)
+    prefixed: Mapping[str, tuple[tuple[int, PathGlob], ...]]
 
     @classmethod
     def of(cls, globs: tuple[PathGlob, ...], exceptions: tuple[PathGlob, ...] = ()
            ) -> Protection:
         keyed = tuple((max(g.required, key=len, default=""), g) for g in globs)
         holders: dict[str, PathGlob] = {}
-        for glob in globs:
+        prefixed: dict[str, tuple[tuple[int, PathGlob], ...]] = {}
+        for place, glob in enumerate(globs):
             for directory in _directories(glob.prefix) if glob.prefix is not None else ():
                 holders.setdefault(directory, glob)
-        return cls(globs, exceptions, keyed, MappingProxyType(holders))
+            if glob.prefix is not None:
+                key = glob.prefix.rstrip("/") or "/"
+                prefixed[key] = (*prefixed.get(key, ()), (place, glob))
+        return cls(globs, exceptions, keyed, MappingProxyType(holders),
+                   MappingProxyType(prefixed))
 
     def match(self, path: str) -> PathGlob | None:
         """The entry protecting ``path`` itself."""
@@ -296,8 +304,12 @@ class Protection(NamedTuple):
         """The entry protecting something inside the directory ``path``: one whose literal
         directories lie in it, or, below them, one whose glob may still match inside it
         (``/proc/2`` holds what ``/proc/**/environ`` names)."""
-        found = self.holders.get(path.rstrip("/") or "/")
-        below = next((g for g in self.globs if g.below(path)), None)
+        directory = path.rstrip("/") or "/"
+        found = self.holders.get(directory)
+        # ``below`` holds only for an entry whose prefix lies above the directory
+        candidates = sorted(pair for above in _directories(directory) if above != directory
+                            for pair in self.prefixed.get(above, ()))
+        below = next((g for _, g in candidates if g.below(path)), None)
         if found is None or below is None:
             return found or below
         return min(found, below, key=self.globs.index)  # the first in order, as ever

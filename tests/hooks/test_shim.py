@@ -66,7 +66,9 @@ def test_an_agents_preamble_is_judged_with_the_command_inside(shell):
     # Sourcing a file the agent wrote is always asked; without it, the same wrapper runs.
     sourced = shell.run("gatekeep-sh", "-c", "-l", preamble.replace("rm -f keep", "touch made"))
     assert sourced.returncode == 126 and not (shell.work / "made").exists()
-    assert "gatekeep: needs approval: default, hazard:script-file" in sourced.stderr.decode()
+    # (the snapshot lies outside the working tree: code from there)
+    assert "gatekeep: needs approval: default, path:runs-code, hazard:script-file" \
+        in sourced.stderr.decode()
     plain = "eval 'touch made' < /dev/null && pwd -P >| cwd"
     assert shell.run("gatekeep-sh", "-c", "-l", plain).returncode == 0
     assert (shell.work / "made").exists()
