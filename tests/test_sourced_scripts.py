@@ -85,6 +85,18 @@ def test_after_an_activation_a_name_in_the_venv_is_that_file(policy: Policy,
         assert ls.decision == "ask", command
 
 
+def test_a_venv_already_on_path_shadows_nothing_more(policy: Policy, work: Path) -> None:
+    """In a shell with the venv active, its own programs are what PATH finds already."""
+    (work / ".venv" / "bin" / "httpx").write_text("#!/bin/sh\n")
+    (work / ".venv" / "bin" / "httpx").chmod(0o755)
+    command = "source .venv/bin/activate && pytest -q"
+    active = judged_in(policy, work, command, f"{work}/.venv/bin:/usr/bin:/bin")
+    assert active.decision == "allow", active
+    (work / ".venv" / "bin" / "gzip").write_text("#!/bin/sh\n")
+    (work / ".venv" / "bin" / "gzip").chmod(0o755)
+    assert judged_in(policy, work, command).decision == "ask"  # gzip: the system's, shadowed
+
+
 def test_a_write_into_an_activated_venv_is_asked(policy: Policy, work: Path) -> None:
     # `ls` is no file in the venv now: the written one would run for it
     for command in (". .venv/bin/activate && printf x > .venv/bin/ls && chmod +x "

@@ -1200,7 +1200,9 @@ class _Judge:
     def _shadowed(self, bins: list[str]) -> list[str]:
         """The names in the bins that are system programs on PATH, other than those a
         virtual environment holds (knowledge ``venv_tool``, ``venv_interpreter``: pytest,
-        python) and its own scripts (activate, pip): tar finds gzip on PATH, git finds ssh."""
+        python) and its own scripts (activate, pip): tar finds gzip on PATH, git finds ssh.
+        A name PATH finds in one of the bins already (a shell with the venv active) is
+        that file with or without the activation."""
         resolver = self.context.resolver
         found = []
         for directory in dict.fromkeys(bins):
@@ -1210,7 +1212,8 @@ class _Judge:
                 if spec.venv_tool or spec.venv_interpreter or name.startswith(
                         ("activate", "Activate", "pip", "python", "deactivate")):
                     continue
-                if resolver.which(name) is not None:
+                system = resolver.which(name)
+                if system is not None and not any(within(system, b) for b in bins):
                     found.append(name)
         return sorted(set(found))
 
