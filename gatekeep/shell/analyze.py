@@ -1162,8 +1162,8 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
 def _operand_files(parsed: _Options) -> list[Word]:
     """The operands that may name files it reads: all but the first for a program whose
     first operand is its pattern or program unless an option gives it (`grep -rn '.env'
-    src`, `jq .env f`: knowledge ``pattern_options``), given none and no word that may become
-    one (`grep $o .env x`: `-e` may be in `$o`)."""
+    src`, `sed -n '/.env/p' f`: knowledge ``pattern_options``), given none and no word that
+    may become one (`grep $o .env x`: `-e` may be in `$o`)."""
     spec, operands = parsed.spec, list(parsed.positionals)
     if not spec.pattern_options or spec.interprets or parsed.dynamic or not operands:
         return operands  # (jq's `--rawfile NAME FILE`: its options may take two words)
