@@ -44,6 +44,8 @@ def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) 
     ("PYTHONPATH=/tmp python3 -c 'import json'", "path:runs-code", "/tmp"),
     ("python3 -W ignore::x.Y -c 'print(1)'", "hazard:inline-code", "inline code"),
     ("python3 -c 'print(1)' .env", "protect.read", ".env"),
+    # what Python's parser refuses (nesting too deep) is asked, never run unread
+    ("python3 -c '" + "(" * 300 + "1" + ")" * 300 + "'", "hazard:inline-code", "parse"),
     # red team 92: a module written where Python looks first, for what a listed one imports
     ("echo 'import os' > numbers.py && python3 -c 'import statistics'", "path:written-code",
      "numbers.py"),

@@ -97,6 +97,27 @@ def test_a_venv_already_on_path_shadows_nothing_more(policy: Policy, work: Path)
     assert judged_in(policy, work, command).decision == "ask"  # gzip: the system's, shadowed
 
 
+def test_a_venvs_own_programs_shadow_nothing(policy: Policy, work: Path,
+                                            tmp_path: Path) -> None:
+    """Its activate scripts, versioned interpreter and pip: the system has them too (conda's
+    `activate`), and they are what a venv holds (knowledge venv_tool, venv_interpreter)."""
+    system = tmp_path / "system"
+    system.mkdir()
+    names = ("activate", "activate.fish", "python3.11", "pip3.11", "pip", "gzip")
+    for name in names:
+        for directory in (system, work / ".venv" / "bin"):
+            if not (directory / name).exists():
+                (directory / name).write_text("#!/bin/sh\n")
+                (directory / name).chmod(0o755)
+    command = "source .venv/bin/activate && pytest -q"
+    decision = judged_in(policy, work, command, f"{system}:/usr/bin:/bin")
+    assert decision.decision == "ask"
+    assert any(v.reason.endswith("holds gzip: a program any later part runs may run that "
+                                 "file for the system's") for v in decision.segments[0].verdicts)
+    (work / ".venv" / "bin" / "gzip").unlink()
+    assert judged_in(policy, work, command, f"{system}:/usr/bin:/bin").decision == "allow"
+
+
 def test_a_write_into_an_activated_venv_is_asked(policy: Policy, work: Path) -> None:
     # `ls` is no file in the venv now: the written one would run for it
     for command in (". .venv/bin/activate && printf x > .venv/bin/ls && chmod +x "

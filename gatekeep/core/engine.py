@@ -1092,13 +1092,9 @@ class _Judge:
         interpreter outside the tree and the temp dirs (knowledge ``venv_interpreter``)."""
         link = posixpath.normpath(program if program.startswith("/")
                                   else f"{self.context.cwd}/{program}")
-        directory = posixpath.dirname(link)
-        mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
-                                                                "pyvenv.cfg"))
         return (self.knowledge.spec(_base(link)).venv_interpreter
-                and _base(directory) == "bin" and self._in_tree(link)
-                and not within(link, f"{self.context.cwd}/.git")
-                and mark is not None and mark.startswith("file:") and not self._local(real)
+                and self._venv_bin(posixpath.dirname(link)) and self._in_tree(link)
+                and not within(link, f"{self.context.cwd}/.git") and not self._local(real)
                 and self.knowledge.spec(_base(real)).venv_interpreter)
 
     def venv_code(self, invocation: Invocation) -> Invocation:
@@ -1200,17 +1196,15 @@ class _Judge:
     def _shadowed(self, bins: list[str]) -> list[str]:
         """The names in the bins that are system programs on PATH, other than those a
         virtual environment holds (knowledge ``venv_tool``, ``venv_interpreter``: pytest,
-        python) and its own scripts (activate, pip): tar finds gzip on PATH, git finds ssh.
-        A name PATH finds in one of the bins already (a shell with the venv active) is
+        python) and its own scripts (``_venv_program``): tar finds gzip on PATH, git finds
+        ssh. A name PATH finds in one of the bins already (a shell with the venv active) is
         that file with or without the activation."""
         resolver = self.context.resolver
         found = []
         for directory in dict.fromkeys(bins):
             for path in resolver.expand(posixpath.join(directory, "*")):
                 name = _base(path)
-                spec = self.knowledge.spec(name)
-                if spec.venv_tool or spec.venv_interpreter or name.startswith(
-                        ("activate", "Activate", "pip", "python", "deactivate")):
+                if self._venv_program(name):
                     continue
                 system = resolver.which(name)
                 if system is not None and not any(within(system, b) for b in bins):
@@ -1222,12 +1216,9 @@ class _Judge:
         (``<venv>/bin/activate`` beside ``<venv>/pyvenv.cfg``), from every directory a ``cd``
         may have moved to; none for any other script."""
         paths = self.paths(script) or []
-        found = [posixpath.dirname(p) for p in paths if _base(p) == "activate"
-                 and _base(posixpath.dirname(p)) == "bin"]
-        marks = [self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(d),
-                                                                  "pyvenv.cfg")) for d in found]
+        found = [posixpath.dirname(p) for p in paths if _base(p) == "activate"]
         return found if found and len(found) == len(paths) and all(
-            m is not None and m.startswith("file:") for m in marks) else []
+            self._venv_bin(d) for d in found) else []
 
     def activated(self, invocation: Invocation) -> Invocation:
         """A program named without a ``/`` where a part of the command sources a virtual
@@ -1348,11 +1339,24 @@ class _Judge:
         """A tool the knowledge marks ``venv_tool`` in a project's virtual environment
         (``.venv/bin/pytest`` beside ``.venv/pyvenv.cfg``): it runs the tree's code, as
         ``npm test`` does, so it is judged by its name."""
-        directory = posixpath.dirname(path)
+        return (self.knowledge.spec(_base(path)).venv_tool
+                and self._venv_bin(posixpath.dirname(path)) and self._in_tree(path))
+
+    def _venv_bin(self, directory: str) -> bool:
+        """Whether ``directory`` is a virtual environment's ``bin``: beside the file
+        ``pyvenv.cfg`` (``python -m venv``, uv)."""
         mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
                                                                 "pyvenv.cfg"))
-        return (self.knowledge.spec(_base(path)).venv_tool and _base(directory) == "bin"
-                and self._in_tree(path) and mark is not None and mark.startswith("file:"))
+        return _base(directory) == "bin" and mark is not None and mark.startswith("file:")
+
+    def _venv_program(self, name: str) -> bool:
+        """A program a virtual environment holds by design: its activate scripts, its
+        interpreter and the tools the knowledge marks ``venv_tool``, by their names with or
+        without a version (``python3.12``, ``pip3.11``)."""
+        if name == "activate" or name.startswith("activate."):
+            return True
+        specs = (self.knowledge.spec(name), self.knowledge.spec(name.rstrip("0123456789.")))
+        return any(spec.venv_tool or spec.venv_interpreter for spec in specs)
 
     def _local(self, path: str) -> bool:
         return within(path, self.context.cwd) or any(
