@@ -93,3 +93,29 @@ def test_the_tree_itself_named_as_a_cache_is_not_found_as_one(policy: Policy,
 def test_an_asked_search_says_what_it_deletes(policy: Policy, work: Path) -> None:
     decision = judged_in(policy, work, "find . -name '*.py' -delete")
     assert "deletes files other than build output" in decision.segments[0].reason
+
+
+@pytest.mark.parametrize(("ignore", "command", "expected"), [
+    # build output a .gitignore at or above the start lists, for files too
+    ("*.class\n", "find . -name '*.class' -delete", "allow"),
+    ("*.class\n", "find src -name '*.class' -exec rm -f {} +", "allow"),
+    ("/build\n*.o\n", "find src -name '*.o' -delete", "allow"),
+    ("", "find . -name '*.class' -delete", "ask"),                # nothing says it is output
+    ("*.class\n!Keep.class\n", "find . -name '*.class' -delete", "ask"),
+    ("tmp/\n", "find . -name tmp -exec rm -rf {} +", "ask"),      # a file named tmp is not
+    ("tmp\n", "find . -name tmp -exec rm -rf {} +", "allow"),
+    ("*.class\n", "find . -name '*.java' -delete", "ask"),
+    ("*.class\n", "find . -name '*.class' -o -name '*.java' -delete", "ask"),
+])
+def test_a_search_for_ignored_build_output_deletes_unasked(
+        policy: Policy, work: Path, ignore: str, command: str, expected: str) -> None:
+    (work / ".gitignore").write_text(ignore)
+    decision = judged_in(policy, work, command)
+    assert decision.decision == expected, [(s.text, s.rules, s.reason)
+                                           for s in decision.segments]
+
+
+def test_a_gitignore_only_below_the_start_does_not_count(policy: Policy, work: Path) -> None:
+    (work / "src" / ".gitignore").write_text("*.class\n")
+    assert judged_in(policy, work, "find . -name '*.class' -delete").decision == "ask"
+    assert judged_in(policy, work, "find src -name '*.class' -delete").decision == "allow"

@@ -19,6 +19,8 @@ def work(tmp_path: Path) -> Path:
     (tree / "data" / "raw.csv").write_text("x\n1\n")
     (tree / "package.json").write_text('{"name": "x"}\n')
     (tree / ".env").write_text("TOKEN=x\n")
+    (tree / ".git" / "hooks").mkdir(parents=True)
+    (tree / "sub" / ".git").mkdir(parents=True)
     return tree
 
 
@@ -54,6 +56,10 @@ def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) 
      "path:written-code", "numbers/__init__.py"),
     ("PYTHONPLATLIBDIR=/tmp python3 -c 'print(1)'", "hazard:environment", "PYTHONPLATLIBDIR"),
     ("PYTHONINSPECT=1 python3 -c 'print(1)'", "hazard:environment", "PYTHONINSPECT"),
+    # red team 92 F5: git's own directory is not the tree's code (hooks write it)
+    ("cd .git && python3 -c 'import json'", "path:runs-code", "git's own directory"),
+    ("cd .git/hooks && python3 -c 'print(1)'", "path:runs-code", ".git/hooks"),
+    ("cd sub/.git && python3 -c 'print(1)'", "path:runs-code", "sub/.git"),
 ])
 def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: str,
                                            rule: str, said: str) -> None:

@@ -1177,8 +1177,7 @@ class _Judge:
             return invocation
         for word in invocation.runs_from:
             paths = self.paths(word)
-            if not paths or not all(self._in_tree(p) and not within(p, f"{self.context.cwd}/.git")
-                                    for p in paths) or all(
+            if not paths or not all(self._tree_code(p) for p in paths) or all(
                     self.context.resolver.fingerprint(p) is None for p in paths):
                 return invocation  # (from one directory a `cd` may have moved to, at least)
         if self._spec(invocation).in_shell:
@@ -1365,6 +1364,12 @@ class _Judge:
     def _in_tree(self, path: str) -> bool:
         return within(path, self.context.cwd)
 
+    def _tree_code(self, path: str) -> bool:
+        """Whether code at ``path`` is the tree's: in the tree, not in a ``.git`` directory
+        (what git and its hooks write: `cd .git && python3 -c 'import json'` imports from
+        there)."""
+        return self._in_tree(path) and ".git" not in path[len(self.context.cwd):].split("/")
+
     def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
         """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``)."""
         return self.setting.path_rules().get(path, ())
@@ -1469,12 +1474,14 @@ class _Judge:
                                         f"runs code from {word.raw}, a path known only at "
                                         "run time"))
                 continue
-            outside = next((p for p in paths if not self._in_tree(p)), None)
+            outside = next((p for p in paths if not self._tree_code(p)), None)
             if outside is not None:
+                where = "outside the working tree" if not self._in_tree(outside) \
+                    else "git's own directory in the tree, which git and its hooks write"
                 verdicts.append(Verdict(
                     "path:runs-code", "ask",
-                    f"runs code from {outside}, outside the working tree: code gatekeep "
-                    "never saw", "run it from inside the project, or read that code first"))
+                    f"runs code from {outside}, {where}: code gatekeep never saw",
+                    "run it from inside the project, or read that code first"))
         return tuple(verdicts)
 
     def reads(self, words: tuple[Word, ...], trees: bool = False,

@@ -15,7 +15,10 @@ Every operand must lie in a directory of the working tree that program knowledge
 A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
 escape. A search that finds only entries named as a cache (``find . -name __pycache__ -exec
 rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
-caches, from starting points in the tree that no link leads to.
+caches, from starting points in the tree that no link leads to; one named as build output
+(``find . -name '*.class' -delete``) only where a ``.gitignore`` at or above each starting
+point lists that name for files too (not ``tmp/`` alone). A deeper ``.gitignore`` is not
+read: a file it lists again with ``!`` is one git may track, and restore.
 
 A pattern's directories may be patterns too when its last part is a name of output
 (``rm -rf packages/*/dist``): each path it matches now is judged, as is the pattern.
@@ -95,11 +98,14 @@ def _base(invocation: Invocation) -> str:
 
 def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
     """The directories a search starts from, when every entry it finds (each ``{}`` it
-    gives ``rm``) is named as a cache (``find . -type d -name __pycache__``): each in the
-    tree, reached through no link and not in ``.git``; None otherwise. What the search finds
+    gives ``rm``) is named as a cache (``find . -type d -name __pycache__``), or as build
+    output a ``.gitignore`` at or above each start lists (``find . -name '*.class'
+    -delete``): each in the tree, reached through no link and not in ``.git``; None
+    otherwise. What the search finds
     in ``.git`` is named as no file of git's is."""
     name = invocation.found_as
-    if not named_as(name, judge.knowledge.output_caches):
+    cache = named_as(name, judge.knowledge.output_caches)
+    if not cache and not named_as(name, judge.knowledge.output_built):
         return None
     tree = judge.context.cwd
     found: list[str] = []
@@ -111,7 +117,9 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
             names = path[len(tree):].strip("/").split("/")
             if not within(path, tree) or ".git" in names \
                     or judge.context.resolver.realpath(path) != path \
-                    or (path == tree and named_as(posixpath.basename(tree), (name,))):
+                    or (path == tree and named_as(posixpath.basename(tree), (name,))) \
+                    or not (cache or _ignored(judge, tree, [*filter(None, names), name],
+                                             anywhere=True)):
                 return None
             found.append(path)
     return found or None
@@ -202,6 +210,13 @@ def _alternatives(judge: _Judge, word: Word) -> list[str] | None:
     return found
 
 
+def _unignores(line: str, name: str) -> bool:
+    """Whether a ``!`` line may list again an entry named as ``name`` matches: its last
+    part matches ``name``, or is a pattern itself (``!Keep.class``, ``!*``)."""
+    last = line[1:].rstrip("/").rsplit("/", 1)[-1]
+    return named_as(last, (name,)) or any(mark in last for mark in "*?[")
+
+
 def _output(judge: _Judge, path: str) -> bool:
     tree = judge.context.cwd
     if path == tree or not within(path, tree) \
@@ -224,10 +239,13 @@ def _not_a_file(judge: _Judge, tree: str, names: list[str]) -> bool:
     return judge.context.resolver.fingerprint(posixpath.join(tree, *names)) in ("dir", None)
 
 
-def _ignored(judge: _Judge, tree: str, names: list[str]) -> bool:
+def _ignored(judge: _Judge, tree: str, names: list[str], anywhere: bool = False) -> bool:
     """Whether a ``.gitignore`` in the tree, at or above the directory, lists it: by its
     name (``dist``, ``dist/``, ``*.egg-info``) or by its path from there (``/dist``,
-    ``target/``). A line that lists it again with ``!`` makes it not ignored."""
+    ``target/``). A line that lists it again with ``!`` makes it not ignored. ``anywhere``:
+    the last name is what a search finds at any depth below, so only a line for that name
+    at any depth and for files too counts (``*.class``, ``**/*.class``; not ``/*.class``
+    or ``tmp/``), and a ``!`` line for any name it may match, or a pattern, undoes it."""
     name = names[-1]
     found = False
     for depth in range(len(names)):
@@ -240,9 +258,12 @@ def _ignored(judge: _Judge, tree: str, names: list[str]) -> bool:
             forms |= {f"**/{relative}", f"**/{relative}/"}
         for line in text.splitlines():
             line = line.rstrip()  # git keeps a leading blank, and drops a trailing one
-            if line.startswith("!") and name in line:
+            if line.startswith("!") and (name in line or (anywhere and _unignores(line, name))):
                 return False
             bare = line.rstrip("/")
+            if anywhere:
+                found = found or line.removeprefix("**/") == name
+                continue
             if (line in forms or (bare and "/" not in bare and named_as(name, (bare,)))) \
                     and (bare == line or _not_a_file(judge, tree, names)):
                 found = True

@@ -262,10 +262,12 @@ class _State:
         if spec.reads_unlisted:  # `git format-patch --signature-file=e`: no list says which
             reads.extend(o.value for o in parsed.options if o.value is not None)
         spec_now = parsed.spec
-        # `find . -name __pycache__ -delete`: what it deletes is judged as a delete is (core);
-        # a search for any other name deletes what gatekeep cannot see
+        # `find . -name __pycache__ -delete`, `find . -name '*.class' -delete`: what it
+        # deletes is judged as a delete is (core: a build's output only where a .gitignore
+        # lists it); a search for any other name deletes what gatekeep cannot see
         finds = _found_as(spec_now, parsed)
-        finds = finds if named_as(finds, self.knowledge.output_caches) else ""
+        finds = finds if named_as(finds, (*self.knowledge.output_caches,
+                                          *self.knowledge.output_built)) else ""
         hazards.extend(h for h in parsed.hazards if not (finds and h in parsed.destroying))
         if spec_now.inline_reader:
             _read_inline(spec_now, parsed, hazards, reads)
