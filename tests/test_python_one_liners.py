@@ -59,7 +59,7 @@ def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) 
     # red team 92 F5: git's own directory is not the tree's code (hooks write it)
     ("cd .git && python3 -c 'import json'", "path:runs-code", "git's own directory"),
     ("cd .git/hooks && python3 -c 'print(1)'", "path:runs-code", ".git/hooks"),
-    ("cd sub/.git && python3 -c 'print(1)'", "path:runs-code", "sub/.git"),
+    ("cd sub/.git && python3 -c 'import json'", "path:runs-code", "sub/.git/json.py"),
 ])
 def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: str,
                                            rule: str, said: str) -> None:

@@ -1365,10 +1365,12 @@ class _Judge:
         return within(path, self.context.cwd)
 
     def _tree_code(self, path: str) -> bool:
-        """Whether code at ``path`` is the tree's: in the tree, not in a ``.git`` directory
-        (what git and its hooks write: `cd .git && python3 -c 'import json'` imports from
-        there)."""
-        return self._in_tree(path) and ".git" not in path[len(self.context.cwd):].split("/")
+        """Whether code at ``path`` is the tree's: in the tree, not inside a ``.git``
+        directory (what git and its hooks write: `cd .git && python3 -c 'import json'`
+        imports ``.git/json.py``). The directory itself is the repository git obeys
+        (`git --git-dir=.git log`), the tree's as ever."""
+        return self._in_tree(path) \
+            and ".git" not in path[len(self.context.cwd):].split("/")[:-1]
 
     def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
         """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``)."""

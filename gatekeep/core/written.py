@@ -131,9 +131,9 @@ def _code(judge: _Judge, invocation: Invocation) -> list[str]:
 
 
 def _one_liner(judge: _Judge, invocation: Invocation) -> bool:
-    """Whether the part is inline code gatekeep read in full (``python -c``)."""
+    """Whether the part is Python code gatekeep read in full (``python -c``)."""
     spec = judge.knowledge.spec(_base(invocation.program or ""))
-    return spec.inline_reader is not None and any(
+    return spec.inline_reader == "python" and any(
         o.name in spec.inline_code for o in invocation.options) and not any(
         h.kind == "inline-code" for h in invocation.hazards)
 

@@ -361,7 +361,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         inline_code=strings("inline_code"),
         stdin_code_options=strings("stdin_code_options"),
         script=fields["script"].choice(("sed", "awk")) if "script" in fields else None,
-        inline_reader=fields["inline_reader"].choice(("python",))
+        inline_reader=fields["inline_reader"].choice(("python", "javascript"))
         if "inline_reader" in fields else None,
         operand_writes=tuple(sorted(strings("operand_writes"))),
         force_args=tuple(sorted(strings("force_args"))),

@@ -1131,21 +1131,26 @@ def _given(options: list[Option], names: frozenset[str]) -> bool:
 
 def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
                  reads: list[Word]) -> None:
-    """Inline code gatekeep reads (knowledge ``inline_reader``: `python -c CODE`): read in
-    full, its inline-code hazard goes, the files it opens are read, and the working
-    directory is where its imports are found first (judged as code it runs); otherwise the
+    """Inline code gatekeep reads (knowledge ``inline_reader``: `python -c CODE`, `node -e
+    CODE`): read in full, its inline-code hazard goes, the files it opens are read, and the
+    files whose code it may load (Python's imports, found in the working directory first;
+    what Node loads for a `.json` it requires) are judged as code it runs; otherwise the
     hazard says why it was not read. Only for the code given alone to the option, with no
     other option but those that change only how it runs (``script_options``); the words
     after it are its arguments, judged as ever."""
     inline = [o for o in parsed.options if o.name in spec.inline_code]
     found = next((h for h in hazards if h.kind == "inline-code"), None)
-    code = inline[0].value if len(inline) == 1 else None
+    given = [o for o in inline if o.value is not None]  # (`node -pe CODE`: -p prints it)
+    code = given[0].value if len(given) == 1 else None
     if found is None or code is None or parsed.dynamic \
             or not all(o in inline or o.name in spec.script_options for o in parsed.options):
         return
-    from gatekeep.shell import pyinline
+    if spec.inline_reader == "javascript":
+        from gatekeep.shell.jsinline import read
+    else:
+        from gatekeep.shell.pyinline import read
 
-    reading = pyinline.read(code.value) if code.static and code.value is not None \
+    reading = read(code.value) if code.static and code.value is not None \
         and not code.home else "it is known only at run time"
     index = hazards.index(found)
     if isinstance(reading, str):
@@ -1155,10 +1160,7 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
     del hazards[index]
     reads[:] = [w for w in reads if w is not code]
     reads.extend(Word(path, path, code.span) for path in reading.opened)
-    # what it imports is found in the working directory first (`json.py`, `json/`)
-    parsed.code.extend(Word(name, name, code.span) for module in reading.imports
-                       for name in (f"{module}.py", module))
-    parsed.code.append(Word(".", ".", code.span))
+    parsed.code.extend(Word(name, name, code.span) for name in reading.code)
 
 
 def _operand_files(parsed: _Options) -> list[Word]:

@@ -107,12 +107,13 @@ _NODES = (
 
 
 class Reading:
-    """Code read in full: the paths it opens, and the modules it imports, as written."""
+    """Code read in full: the paths it opens, and the files and directories whose code it
+    may run, relative to the working directory."""
 
-    __slots__ = ("imports", "opened")
+    __slots__ = ("code", "opened")
 
-    def __init__(self, opened: tuple[str, ...], imports: tuple[str, ...]) -> None:
-        self.opened, self.imports = opened, imports
+    def __init__(self, opened: tuple[str, ...], code: tuple[str, ...]) -> None:
+        self.opened, self.code = opened, code
 
 
 def read(code: str) -> Reading | str:
@@ -138,7 +139,9 @@ def read(code: str) -> Reading | str:
         why = _node(node, modules, imported, bound, bases, called, opened)
         if why:
             return why
-    return Reading(tuple(opened), tuple(dict.fromkeys([*modules.values(), *imported.values()])))
+    # what it imports is found in the working directory first (`json.py`, `json/`)
+    imports = dict.fromkeys([*modules.values(), *imported.values()])
+    return Reading(tuple(opened), (*(f for m in imports for f in (f"{m}.py", m)), "."))
 
 
 def _imported(node: ast.Import | ast.ImportFrom, modules: dict[str, str],

@@ -256,7 +256,7 @@ def test_xargs_fed_names_gatekeep_cannot_see_is_a_hazard(knowledge: Knowledge,
 
 @pytest.mark.parametrize(("source", "find_options"), [
     ("find . -exec rm {} \\; -print", [("-exec", None), ("-print", None)]),
-    ("find . -name '*.o' -exec rm {} +", [("-name", "*.o"), ("-exec", None)]),
+    ("find . -name '*.c' -exec rm {} +", [("-name", "*.c"), ("-exec", None)]),
     ("find . -execdir rm {} ';'", [("-execdir", None)]),
     ("find . -ok rm {} \\;", [("-ok", None)]),
 ])
@@ -335,7 +335,7 @@ def test_script_c_option_is_a_script(knowledge: Knowledge) -> None:
 # -- hazards -------------------------------------------------------------------------
 
 def test_find_delete(knowledge: Knowledge) -> None:
-    assert hazards(only("find . -name '*.o' -delete", knowledge)) == [
+    assert hazards(only("find . -name '*.c' -delete", knowledge)) == [
         ("writes", "find -delete deletes or changes files", "ask"),
     ]
 
@@ -448,7 +448,8 @@ def test_awk_programs_that_only_print(source: str, knowledge: Knowledge) -> None
     ("python3 -Sc 'import os'", "python -c runs inline code gatekeep does not read: it "
      "imports os"),
     ("python3 -W x -c 'print(1)'", "python -c runs inline code"),  # -W imports a module
-    ("node -e 'x'", "node -e runs inline code"),
+    ("node -e 'x'", "node -e runs inline code gatekeep does not read: it names x, which it "
+     "does not define"),
     ("perl -ne 'print'", "perl -e runs inline code"),
     ("ruby -e 'x'", "ruby -e runs inline code"),
 ])

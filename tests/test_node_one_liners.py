@@ -1,0 +1,67 @@
+"""`node -e CODE` and `node -p CODE` whose code gatekeep reads in full are allowed (rule
+node-one-liners): the files it reads are judged as reads, and a `.json` it requires as code
+Node may load in its place. Anything else is asked, saying what was not read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judging import judged_in
+
+from gatekeep.policy.model import Policy
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    tree = tmp_path / "work"
+    (tree / "src").mkdir(parents=True)
+    (tree / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
+    (tree / ".env").write_text("TOKEN=x\n")
+    (tmp_path / "home" / ".ssh").mkdir(parents=True)
+    (tmp_path / "outside.json").write_text("{}\n")
+    return tree
+
+
+@pytest.mark.parametrize("command", [
+    "node -p \"require('./package.json').version\"",
+    "node -pe \"require('./package.json').version\"",
+    "node --print 'process.versions.node'",
+    "node -e \"console.log(require('crypto').randomUUID())\"",
+    "node -e \"const fs = require('fs'); console.log(JSON.parse(fs.readFileSync("
+    "'package.json', 'utf8')).name)\"",
+    "cat package.json | node -e \"console.log(JSON.parse(require('fs').readFileSync(0, "
+    "'utf8')).version)\"",
+    "node --no-warnings -e \"console.log(require('fs').readdirSync('src').length)\"",
+    "node -p '[1, 2, 3].reduce((a, b) => a + b, 0)'",
+])
+def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "allow", [(s.text, s.rules, s.reason) for s in decision.segments]
+
+
+@pytest.mark.parametrize(("command", "rule", "said"), [
+    ("node -e \"require('child_process').execSync('id')\"", "hazard:inline-code",
+     "it requires child_process"),
+    ("node -p 'process.env.HOME'", "hazard:inline-code", "process.env"),
+    ("node -e \"console.log(require('fs').readFileSync('.env', 'utf8'))\"", "protect.read",
+     ".env"),
+    ("node -e \"console.log(require('fs').readdirSync('../home/.ssh'))\"", "protect.read",
+     ".ssh"),
+    ("node -p \"require('../outside.json')\"", "path:runs-code", "outside.json"),
+    ("cd /tmp && node -p \"require('./x.json')\"", "path:runs-code", "/tmp/x.json"),
+    ("node -e \"$CODE\"", "hazard:inline-code", "known only at run time"),
+    ("node -r ./hook.js -e 'console.log(1)'", "hazard:inline-code", "inline code"),
+    # Node loads a directory's index.js for a `.json` that is one
+    ("mkdir -p cfg.json && echo 'x' > cfg.json/index.js && node -p \"require('./cfg.json')\"",
+     "path:written-code", "cfg.json/index.js"),
+    ("NODE_OPTIONS='--require ./x.js' node -e 'console.log(1)'", "hazard:environment",
+     "NODE_OPTIONS"),
+])
+def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: str,
+                                           rule: str, said: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision != "allow"
+    reasons = [(v.rule, v.reason) for s in decision.segments for v in s.verdicts
+               if v.decision != "allow"]
+    assert any(r == rule and said in reason for r, reason in reasons), reasons
