@@ -37,8 +37,11 @@ def writes(judge: _Judge, invocations: tuple[Invocation, ...]) -> list[Write]:
         spec = judge.knowledge.spec(_base(invocation.program or ""))
         if spec.keeps_content:
             continue
+        # what it deletes holds nothing afterwards (`rm -rf build && cmake -B build`): no
+        # code it put there, and what runs in its place was there to judge already
+        deleted = invocation.positionals if spec.deletes_operands else ()
         paths = {p for word in invocation.writes if not process_substitution(word)
-                 for p in judge.paths(word) or ()}
+                 and not any(word is d for d in deleted) for p in judge.paths(word) or ()}
         if paths:
             found.append(Write(invocation, frozenset(paths)))
     return found
