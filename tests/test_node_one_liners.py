@@ -65,3 +65,15 @@ def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: 
     reasons = [(v.rule, v.reason) for s in decision.segments for v in s.verdicts
                if v.decision != "allow"]
     assert any(r == rule and said in reason for r, reason in reasons), reasons
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("node - <<'EOF'\nconsole.log(require('./package.json').version)\nEOF", "allow"),
+    ("node - <<'EOF'\nrequire('child_process').execSync('id')\nEOF", "ask"),
+    ("node - <<'EOF'\nconst a = 1\nconsole.log(a)\nEOF", "ask"),   # one line only
+])
+def test_code_from_a_here_document_is_read_too(policy: Policy, work: Path, command: str,
+                                                expected: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == expected, [(s.text, s.rules, s.reason)
+                                           for s in decision.segments]

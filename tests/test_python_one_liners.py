@@ -67,3 +67,25 @@ def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: 
     assert decision.decision != "allow"
     found = [v for s in decision.segments for v in s.verdicts if v.rule == rule]
     assert found and any(said in v.reason for v in found), decision
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    # code read from a here-document, as `-c` code is
+    ("python3 - <<'EOF'\nimport json\nprint(json.load(open('package.json'))['name'])\nEOF",
+     "allow"),
+    ("python3 -u - <<-'EOF'\n\tfor i in range(3):\n\t    print(i)\n\tEOF", "allow"),
+    ("python3 - <<EOF\nprint(sum([1, 2]))\nEOF", "allow"),          # nothing bash expands
+    ("python3 - <<'EOF'\nimport os\nos.system('id')\nEOF", "ask"),
+    ("python3 - <<'EOF'\nprint(open('.env').read())\nEOF", "ask"),
+    ("python3 - <<EOF\nprint('$HOME')\nEOF", "ask"),                 # bash expands it first
+    ("python3 - <<EOF\nprint(1) # `id`\nEOF", "ask"),
+    ("python3 - <<'EOF' < /tmp/x.py\nprint(1)\nEOF", "ask"),         # its input is the file
+    ("python3 - 0</tmp/x.py <<'EOF'\nprint(1)\nEOF", "allow"),       # the last one wins
+    ("cat x.py | python3 -", "ask"),
+    ("python3 -W error - <<'EOF'\nprint(1)\nEOF", "ask"),            # -W may import
+])
+def test_code_from_a_here_document_is_read_too(policy: Policy, work: Path, command: str,
+                                                expected: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == expected, [(s.text, s.rules, s.reason)
+                                           for s in decision.segments]

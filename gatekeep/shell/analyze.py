@@ -24,6 +24,8 @@ from gatekeep.shell.model import (
     Option,
     ParsedCommand,
     Problem,
+    Redirect,
+    RedirectKind,
     Segment,
     SegmentKind,
     Span,
@@ -271,6 +273,7 @@ class _State:
         hazards.extend(h for h in parsed.hazards if not (finds and h in parsed.destroying))
         if spec_now.inline_reader:
             _read_inline(spec_now, parsed, hazards, reads)
+            _read_input(spec_now, parsed, segment.redirects, hazards, reads)
         hazards.extend(self.secret_hazards(program, segment))
         operands = parsed.positionals[parsed.subcommand_words:]
         assigned = parsed.assigned + (operands if spec_now.assigns_operands else [])
@@ -1145,22 +1148,56 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
     if found is None or code is None or parsed.dynamic \
             or not all(o in inline or o.name in spec.script_options for o in parsed.options):
         return
+    text = code.value if code.static and not code.home else None
+    reads[:] = [w for w in reads if w is not code]
+    _apply_reading(spec, text, code.span, found, parsed, hazards, reads)
+
+
+def _read_input(spec: ProgramSpec, parsed: _Options, redirects: tuple[Redirect, ...],
+                hazards: list[Hazard], reads: list[Word]) -> None:
+    """Code an interpreter reads from a here-document (`python3 - <<'EOF'`), read as
+    ``_read_inline`` reads inline code: when the last redirect of its input is that
+    here-document, its text known as written (a quoted delimiter, or no `$`, `` ` `` or
+    `\\` in it), and the interpreter given no script but `-` and no option but
+    ``script_options``."""
+    found = next((h for h in hazards if h.kind == "stdin-code"), None)
+    script = parsed.positionals[0] if parsed.positionals else None
+    if found is None or parsed.dynamic or (script is not None and script.value != "-") \
+            or not all(o.name in spec.script_options for o in parsed.options):
+        return
+    stdin = [r for r in redirects
+             if r.fd == 0 or (r.fd is None and r.text.lstrip().startswith("<"))]
+    last = stdin[-1] if stdin else None
+    if last is None or last.kind != RedirectKind.HEREDOC:
+        return
+    opener = last.text.split("<<", 1)[-1]
+    body = last.body
+    if opener.startswith("-"):  # `<<-`: bash drops each line's leading tabs
+        body = "\n".join(line.lstrip("\t") for line in body.split("\n"))
+    quoted = any(mark in opener for mark in "'\"\\")
+    text = body if quoted or not any(mark in body for mark in "$`\\") else None
+    _apply_reading(spec, text, Span(0, 0), found, parsed, hazards, reads)
+
+
+def _apply_reading(spec: ProgramSpec, text: str | None, span: Span, found: Hazard,
+                   parsed: _Options, hazards: list[Hazard], reads: list[Word]) -> None:
+    """Read ``text`` (None: known only at run time) in the interpreter's language: read in
+    full, the hazard ``found`` goes, the files it opens are read and those whose code it may
+    load judged as code it runs; otherwise the hazard says why it was not read."""
     if spec.inline_reader == "javascript":
         from gatekeep.shell.jsinline import read
     else:
         from gatekeep.shell.pyinline import read
 
-    reading = read(code.value) if code.static and code.value is not None \
-        and not code.home else "it is known only at run time"
+    reading = read(text) if text is not None else "it is known only at run time"
     index = hazards.index(found)
     if isinstance(reading, str):
         hazards[index] = found._replace(detail=f"{found.detail} gatekeep does not read: "
                                         f"{reading}")
         return
     del hazards[index]
-    reads[:] = [w for w in reads if w is not code]
-    reads.extend(Word(path, path, code.span) for path in reading.opened)
-    parsed.code.extend(Word(name, name, code.span) for name in reading.code)
+    reads.extend(Word(path, path, span) for path in reading.opened)
+    parsed.code.extend(Word(name, name, span) for name in reading.code)
 
 
 def _operand_files(parsed: _Options) -> list[Word]:

@@ -121,6 +121,8 @@ class _Scope:
 
 def read(code: str) -> Reading | str:
     """The code read in full, or why it is not (the first thing it does that is not read)."""
+    if code.endswith("\n"):
+        code = code[:-1]  # (a here-document's last line ends with one)
     if "\n" in code or "\r" in code or "<!--" in code or "-->" in code:
         return "it is not one line of JavaScript that gatekeep reads"
     tree = _parser().parse(code.encode())
