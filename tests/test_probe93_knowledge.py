@@ -5,6 +5,7 @@ password files are secrets; more build output is deleted unasked."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,18 @@ def test_what_they_write_or_run_elsewhere_is_asked(policy: Policy, work: Path, c
     decision = judged_in(policy, work, command)
     assert decision.decision != "allow", command
     assert said in " ".join(s.reason for s in decision.segments)
+
+
+def test_words_xargs_gives_a_shell_may_turn_its_syntax_check_off(policy: Policy, work: Path,
+                                                                  tmp_path: Path) -> None:
+    """`bash -n` runs nothing, but `+n` turns that off again and `-c` gives it a command:
+    words from xargs's input may be both, so the run is asked; `find -exec`'s `{}` are
+    paths, each starting with one of the search's starting points."""
+    marker = tmp_path / "ran"
+    command = f"printf '%s\\0' +n -c 'touch {marker}' | xargs -0 bash -n"
+    subprocess.run(["bash", "-c", command], check=True, cwd=work)
+    assert marker.exists()  # real bash runs the command it was given
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "ask"
+    assert "hazard:input-arguments" in decision.segments[-1].rules
+    assert judged_in(policy, work, "find . -name '*.sh' -exec bash -n {} +").decision == "allow"

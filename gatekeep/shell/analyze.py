@@ -472,7 +472,11 @@ class _State:
         # uniq`: `in out`); with no subcommand of its own words, any subcommand (`xargs
         # ruff` given `check --output-file F`)
         chosen = (spec, spec_now) if spec_now is not spec else (spec, *spec.subcommands.values())
+        # a shell's `-c` (`xargs bash -n` given `+n -c CMD` runs CMD); not for what a search
+        # gives `-exec` (`find . ... -exec bash -n {} +`: paths, each starting with a start)
+        fed = self.knowledge.spec(wrapper).exec is None
         if any(s.positional_writes or s.writes or s.runs_code or s.wrapper
+               or (fed and (s.shell is not None or bool(s.stdin_code_options)))
                or s.exec is not None or s.script is not None or s.writes_positional
                or s.writes_positionals_with or s.inline_code or s.destructive
                or s.operand_writes or s.rewrites_with or s.rewrites_unless is not None
