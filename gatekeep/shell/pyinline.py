@@ -77,6 +77,12 @@ MODULES: dict[str, frozenset[str]] = {name: _words(attributes) for name, attribu
     "fractions": "Fraction",
     "shlex": "split quote join",
     "functools": "reduce",
+    # the syntax tree of code it reads, never compiled or run
+    "ast": "parse literal_eval walk dump get_docstring iter_child_nodes unparse FunctionDef "
+           "AsyncFunctionDef ClassDef Import ImportFrom Call Name Assign Constant Attribute "
+           "Module Expr Return If For While With Try",
+    # PyYAML's safe loader builds only plain data (not `load`, whose loaders make objects)
+    "yaml": "safe_load safe_load_all safe_dump YAMLError",
     "sys": "version version_info platform executable argv maxsize byteorder stdin stdout "
            "stderr exit getrecursionlimit getsizeof float_info int_info hexversion "
            "getdefaultencoding getfilesystemencoding",
@@ -92,6 +98,8 @@ ATTRIBUTES = _words("""
     digest group groups groupdict span start end real imag numerator denominator
     is_integer hex name buffer writerow writerows writeheader findall finditer search match
     fullmatch sub subn ratio
+    body lineno end_lineno col_offset names module id args targets decorator_list bases
+    returns level asname func attr elts keywords arg
 """)
 _READ_MODES = frozenset("rbt")
 _NODES = (

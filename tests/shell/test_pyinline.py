@@ -32,6 +32,10 @@ from gatekeep.shell.pyinline import Reading, read
     ("d = {'b': 2, 'a': 1}; print(sorted(d.items(), key=lambda kv: kv[1]))", ()),
     ("import re; print(re.findall(r'\\d+', 'a1b22'))", ()),
     ("print(f'{2**10:,}')", ()),
+    ("import ast; t = ast.parse(open('app/views.py').read()); print([n.name for n in t.body "
+     "if isinstance(n, (ast.FunctionDef, ast.ClassDef))])", ("app/views.py",)),
+    ("import yaml; print(sorted(yaml.safe_load(open('group_vars/all.yml'))))",
+     ("group_vars/all.yml",)),
 ])
 def test_code_that_computes_prints_and_reads_named_files_is_read(
         code: str, opened: tuple[str, ...]) -> None:
@@ -88,6 +92,8 @@ def test_code_that_computes_prints_and_reads_named_files_is_read(
     ("help(len)", "names help"), ("breakpoint()", "names breakpoint"),
     ("import operator; operator.attrgetter('__class__')", "imports operator"),
     ("import string", "imports string"), ("import pickle", "imports pickle"),
+    ("import yaml; yaml.load(open('x.yml'), Loader=yaml.Loader)", "yaml.load"),
+    ("import ast; exec(compile(ast.parse('1'), 'x', 'exec'))", "names compile"),
     ("from . import x", "imports x from ."), ("from json import *", "imports *"),
     ("print(", "parse"), ("lambda _x: 1", "binds _x"),
     ("import json as _j", "binds _j"),
