@@ -38,6 +38,12 @@ def work(tmp_path: Path) -> Path:
     "find . -type d -name __pycache__ -not -path './.venv/*' -exec rm -rf {} +",
     "find . -name '*.pyc' -path './src/*' -mtime +1 -delete",
     "find . -name '*.tsbuildinfo' -not -path './node_modules/*' -delete",
+    # a first expression that only skips: what follows finds every entry acted on
+    "find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +",
+    "find . -name node_modules -prune -o -name '*.pyc' -delete",
+    "find . -type d -name .git -prune -or -name .pytest_cache -exec rm -rf {} +",
+    # a delete beside it writes nothing there (`rm` empties what it names)
+    "rm -rf .mypy_cache && find . -path ./.venv -prune -o -name __pycache__ -exec rm -rf {} +",
 ])
 def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command: str) -> None:
     decision = judged_in(policy, work, command)
@@ -79,6 +85,19 @@ def test_a_search_for_caches_deletes_unasked(policy: Policy, work: Path, command
     "python -m zipfile -e a.zip . && find . -name __pycache__ -exec rm -rf {} +",
 ])
 def test_anything_else_is_asked(policy: Policy, work: Path, command: str) -> None:
+    assert judged_in(policy, work, command).decision != "allow", command
+
+
+@pytest.mark.parametrize("command", [
+    "find . -path ./.venv -prune -o -name '*.py' -delete",            # source, past the skip
+    "find . -name x -delete -prune -o -name __pycache__ -exec rm -rf {} +",  # skips nothing
+    "find . -path ./a -prune -o -name __pycache__ -o -name src -exec rm -rf {} +",
+    "find . -prune -o -name __pycache__ -exec rm -rf {} +",           # no test before it
+    "find . -path ./.venv -o -name __pycache__ -exec rm -rf {} +",    # no -prune
+    "mv src .mypy_cache && find . -name .mypy_cache -exec rm -rf {} +",
+])
+def test_a_skip_or_a_write_beside_is_still_judged(policy: Policy, work: Path,
+                                                  command: str) -> None:
     assert judged_in(policy, work, command).decision != "allow", command
 
 

@@ -63,8 +63,11 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     if not all(_names_its_writes(judge, part) for part in others) \
             or any(makes_link(judge, part) for part in others):
         return False  # (a link made beside: `ln -s ../build t/b && mv src t/b/`)
+    # (what a part deletes holds nothing it put there: `rm -rf dist && find . -name
+    # __pycache__ -exec rm -rf {} +`)
     written = [p for part in others if not _keeps_content(judge, part)
-               for word in part.writes for p in judge.paths(word) or ()]
+               for word in part.writes if not _deleted(judge, part, word)
+               for p in judge.paths(word) or ()]
     searches = bool(judge.knowledge.spec(_base(invocation)).names_found)
     for word in operands:
         if word.glob and word.value is not None and any(
@@ -123,6 +126,12 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
                 return None
             found.append(path)
     return found or None
+
+
+def _deleted(judge: _Judge, part: Invocation, word: Word) -> bool:
+    """Whether ``word`` is an operand the part deletes (`rm`: ``deletes_operands``)."""
+    return judge.knowledge.spec(_base(part)).deletes_operands \
+        and any(word is operand for operand in part.positionals)
 
 
 def _keeps_content(judge: _Judge, part: Invocation) -> bool:

@@ -51,7 +51,8 @@ _PROGRAM_KEYS = frozenset({
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "negations",
-    "moves_operands", "looks_only", "option_files", "letter_clusters", "write_prefixes",
+    "prunes", "alternatives", "moves_operands", "looks_only", "option_files",
+    "letter_clusters", "write_prefixes",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
@@ -327,6 +328,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
                 "environment_options", "renames", "target_itself", "unseen_writes_unless",
                 "symlinks_with", "symlinks_unless", "backups_with", "backup_suffixes",
                 "syntax_check_options", "names_found", "narrows", "negations",
+                "prunes", "alternatives",
                 # (an abbreviation of these too: `make --fi=/tmp/x` is --file: red team 88)
                 "code_files", "code_dirs", "chdir_options", "writes_positionals_with",
                 "rewrites_with"):
@@ -394,6 +396,8 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         names_found=strings("names_found"),
         narrows=strings("narrows"),
         negations=strings("negations"),
+        prunes=strings("prunes"),
+        alternatives=strings("alternatives"),
         renames=strings("renames"),
         target_itself=strings("target_itself"),
         symlinks_with=strings("symlinks_with"),

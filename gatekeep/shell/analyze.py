@@ -1084,14 +1084,14 @@ def _found_as(spec: ProgramSpec, parsed: _Options) -> str:
     value of its one ``names_found`` option, known and holding no ``/``, beside no option
     but those that narrow what it finds, run a command or delete, and starting from plain
     paths only (not `!` or `(`, read as operands); "" for any other run."""
-    named = [o for o in parsed.options if o.name in spec.names_found]
+    options = _past_pruned(spec, parsed.options)
+    named = [o for o in options if o.name in spec.names_found]
     if len(named) != 1 or parsed.dynamic or not parsed.positionals:
         return ""
     value = named[0].value
     if value is None or not value.static or not value.value or "/" in value.value:
         return ""
     starts = spec.exec.start if spec.exec is not None else frozenset()
-    options = parsed.options
     if not all(o.name in spec.names_found or o.name in spec.narrows or o.name in starts
                or o.name in spec.destructive
                or (o.name in spec.negations and index + 1 < len(options)
@@ -1102,6 +1102,20 @@ def _found_as(spec: ProgramSpec, parsed: _Options) -> str:
            or w.value.startswith("-") for w in parsed.positionals):
         return ""
     return value.value
+
+
+def _past_pruned(spec: ProgramSpec, options: list[Option]) -> list[Option]:
+    """A search's options after a first expression that only skips (`-path ./.venv -prune
+    -o`: tests that only narrow, then ``prunes`` and ``alternatives``): what follows finds
+    every entry that acts; all of them otherwise."""
+    for index, option in enumerate(options[:-1]):
+        if option.name in spec.prunes and options[index + 1].name in spec.alternatives:
+            skipped = options[:index]
+            if skipped and all(o.name in spec.narrows or o.name in spec.names_found
+                               for o in skipped):
+                return options[index + 2:]
+            break
+    return options
 
 
 def _environment_wrapper(program: str, parsed: _Options) -> list[Hazard]:

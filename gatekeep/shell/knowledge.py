@@ -166,6 +166,10 @@ class ProgramSpec(NamedTuple):
     narrows: frozenset[str] = frozenset()
     # options that negate the test after them (`-not`): before one that narrows, they narrow
     negations: frozenset[str] = frozenset()
+    # `find . -path ./.venv -prune -o -name x ...`: the first test skips what it matches
+    # (``prunes`` after it), an ``alternatives`` option starts what the rest finds
+    prunes: frozenset[str] = frozenset()
+    alternatives: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()
