@@ -44,6 +44,11 @@ def test_the_trees_gemfile_is_allowed(policy: Policy, work: Path, command: str) 
      "RUBYGEMS_GEMDEPS"),
     ("BUNDLE_APP_CONFIG=/tmp/cfg bundle exec rake", "hazard:environment", "BUNDLE_APP_CONFIG"),
     ("GEM_PATH=/tmp/gems bundle exec rake", "hazard:environment", "GEM_PATH"),
+    # red team 93: the user's settings may name a Gemfile; --path is kept for later runs
+    ("BUNDLE_USER_CONFIG=/tmp/config bundle check", "hazard:environment",
+     "BUNDLE_USER_CONFIG"),
+    ("BUNDLE_USER_HOME=/tmp/h bundle check", "hazard:environment", "BUNDLE_USER_HOME"),
+    ("bundle check --path=/tmp/gems", "hazard:runs-code", "--path"),
 ])
 def test_a_gemfile_from_elsewhere_is_asked(policy: Policy, work: Path, command: str,
                                            rule: str, said: str) -> None:

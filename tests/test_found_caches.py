@@ -122,7 +122,11 @@ def test_an_asked_search_says_what_it_deletes(policy: Policy, work: Path) -> Non
     ("", "find . -name '*.class' -delete", "ask"),                # nothing says it is output
     ("*.class\n!Keep.class\n", "find . -name '*.class' -delete", "ask"),
     ("tmp/\n", "find . -name tmp -exec rm -rf {} +", "ask"),      # a file named tmp is not
-    ("tmp\n", "find . -name tmp -exec rm -rf {} +", "allow"),
+    # a plain name may be a branch's, kept in .git, which find walks too (red team 93)
+    ("tmp\n", "find . -name tmp -exec rm -rf {} +", "ask"),
+    ("build\n", "find . -name build -delete", "ask"),
+    ("*.class\t\n", "find . -name '*.class' -delete", "ask"),  # git keeps the tab
+    ("*.class   \n", "find . -name '*.class' -delete", "allow"),  # and drops spaces
     ("*.class\n", "find . -name '*.java' -delete", "ask"),
     ("*.class\n", "find . -name '*.class' -o -name '*.java' -delete", "ask"),
 ])

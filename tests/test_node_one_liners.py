@@ -20,13 +20,16 @@ def work(tmp_path: Path) -> Path:
     (tree / ".env").write_text("TOKEN=x\n")
     (tmp_path / "home" / ".ssh").mkdir(parents=True)
     (tmp_path / "outside.json").write_text("{}\n")
+    (tree / "d.json").mkdir()  # a directory: Node runs its package.json's main
+    (tree / "d.json" / "package.json").write_text('{"main": "../../evil.js"}\n')
+    (tree / "link.json").symlink_to(tree / ".env")  # loaded by its target's name: as code
     return tree
 
 
 @pytest.mark.parametrize("command", [
     "node -p \"require('./package.json').version\"",
     "node -pe \"require('./package.json').version\"",
-    "node --print 'process.versions.node'",
+    "node -p 'process.versions.node'",
     "node -e \"console.log(require('crypto').randomUUID())\"",
     "node -e \"const fs = require('fs'); console.log(JSON.parse(fs.readFileSync("
     "'package.json', 'utf8')).name)\"",
@@ -52,6 +55,20 @@ def test_code_read_in_full_is_allowed(policy: Policy, work: Path, command: str) 
     ("cd /tmp && node -p \"require('./x.json')\"", "path:runs-code", "/tmp/x.json"),
     ("node -e \"$CODE\"", "hazard:inline-code", "known only at run time"),
     ("node -r ./hook.js -e 'console.log(1)'", "hazard:inline-code", "inline code"),
+    # red team 93: `--print=X` drops X and runs the next word, or its input
+    ("node --print=1 \"require('child_process').execSync('id')\"", "hazard:script-file",
+     "child_process"),
+    ("echo 'id' | node --print=1", "hazard:stdin-code", "input"),
+    # red team 93: what `require` loads when the name is not a plain file
+    ("node -p \"require('./d.json')\"", "path:runs-code", "not a plain file"),
+    ("node -p \"require('./link.json')\"", "path:runs-code", "not a plain file"),
+    ("node -p \"require('./none.json')\"", "path:runs-code", "not a plain file"),
+    ("rm package.json && mkdir package.json && echo 'x' > package.json/index.js && "
+     "node -p \"require('./package.json')\"", "path:written-code", "package.json/index.js"),
+    ("NODE_V8_COVERAGE=../cov node -e 'console.log(1)'", "hazard:environment",
+     "NODE_V8_COVERAGE"),
+    ("NODE_REDIRECT_WARNINGS=../w node -e 'console.log(1)'", "hazard:environment",
+     "NODE_REDIRECT_WARNINGS"),
     # Node loads a directory's index.js for a `.json` that is one
     ("mkdir -p cfg.json && echo 'x' > cfg.json/index.js && node -p \"require('./cfg.json')\"",
      "path:written-code", "cfg.json/index.js"),

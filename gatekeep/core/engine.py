@@ -1227,15 +1227,41 @@ class _Judge:
         again; ``decide`` judges the parts twice), whether or not it holds there (a
         subshell, a branch not taken): the file is judged at least as strictly as the name."""
         program = invocation.program
-        if not self.venv_bins or program is None or "/" in program \
-                or self._spec(invocation).shell_builtin:
+        if program is None or "/" in program or self._spec(invocation).shell_builtin:
             return invocation
+        if invocation.venv:
+            found = self.wrapper_venv(invocation.venv, program)
+            if found is not None:
+                return invocation._replace(program=found)
         for directory in reversed(self.venv_bins):  # the last activation comes first
             path = posixpath.join(directory, program)
             mark = self.context.resolver.fingerprint(path)
             if mark is not None and mark.startswith("file:"):
                 return invocation._replace(program=path)
         return invocation
+
+    def wrapper_venv(self, venv: str, program: str) -> str | None:
+        """`uv run NAME`: the file ``<project>/<venv>/bin/NAME``, where the project is the
+        nearest directory holding a pyproject.toml from the working directory up to the top
+        of the tree; the same file from every directory a `cd` may have moved to, or None."""
+        resolver = self.context.resolver
+        found: set[str] = set()
+        for cwd in self.cwds:
+            if cwd is None or not self._in_tree(cwd):
+                return None
+            directory = cwd
+            while not (resolver.fingerprint(posixpath.join(directory, "pyproject.toml"))
+                       or "").startswith("file:"):
+                if directory == self.context.cwd or directory == "/":
+                    return None
+                directory = posixpath.dirname(directory)
+            bin_dir = posixpath.join(directory, venv, "bin")
+            path = posixpath.join(bin_dir, program)
+            if not self._venv_bin(bin_dir) \
+                    or not (resolver.fingerprint(path) or "").startswith("file:"):
+                return None
+            found.add(path)
+        return found.pop() if len(found) == 1 else None
 
     def package_tool(self, invocation: Invocation) -> Invocation:
         """``npx NAME`` (``bunx``, ``pnpm exec``) runs the project's installed tool when
@@ -1364,13 +1390,15 @@ class _Judge:
     def _in_tree(self, path: str) -> bool:
         return within(path, self.context.cwd)
 
-    def _tree_code(self, path: str) -> bool:
-        """Whether code at ``path`` is the tree's: in the tree, not inside a ``.git``
-        directory (what git and its hooks write: `cd .git && python3 -c 'import json'`
-        imports ``.git/json.py``). The directory itself is the repository git obeys
-        (`git --git-dir=.git log`), the tree's as ever."""
-        return self._in_tree(path) \
-            and ".git" not in path[len(self.context.cwd):].split("/")[:-1]
+    def _tree_code(self, path: str, own: frozenset[str] = frozenset()) -> bool:
+        """Whether code at ``path`` is the tree's: in the tree, not a ``.git`` directory or
+        in one (what git and its hooks write: `cd .git && make`, `PYTHONPATH=.git python3`,
+        red team 93). ``own``: names of directories whose code the program runs by design,
+        when the path is one (knowledge ``repository_dirs``: `git --git-dir=.git log`)."""
+        if not self._in_tree(path):
+            return False
+        parts = path[len(self.context.cwd):].split("/")
+        return ".git" not in parts[:-1] and (parts[-1] != ".git" or ".git" in own)
 
     def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:
         """The path rules naming the file ``path`` (many rules share a path: ``./gradlew``)."""
@@ -1469,6 +1497,17 @@ class _Judge:
     def runs_from(self, invocation: Invocation) -> tuple[Verdict, ...]:
         """Code a program runs from files outside the tree (make -f, git -C, pytest DIR)."""
         verdicts: list[Verdict] = []
+        for word in invocation.plain_files:
+            # `require('./x.json')`: a directory there runs its package.json's `main`, a link
+            # is loaded by its target's name (`.env` as JavaScript) (red team 93)
+            found = self.resolved(word) or [""]
+            odd = next((p for p in found if not p or self._realpath(p) != p or not (
+                self.context.resolver.fingerprint(p) or "").startswith("file:")), None)
+            if odd is not None:
+                verdicts.append(Verdict(
+                    "path:runs-code", "ask", f"requires {word.raw}, which is not a plain file "
+                    "now: Node would load code in its place", "read it with "
+                    "fs.readFileSync and JSON.parse, or name a plain JSON file"))
         for word in (*invocation.runs_from, *invocation.loads_from):
             paths = self.paths(word)
             if paths is None:
@@ -1476,7 +1515,8 @@ class _Judge:
                                         f"runs code from {word.raw}, a path known only at "
                                         "run time"))
                 continue
-            outside = next((p for p in paths if not self._tree_code(p)), None)
+            own = self._spec(invocation).repository_dirs
+            outside = next((p for p in paths if not self._tree_code(p, own)), None)
             if outside is not None:
                 where = "outside the working tree" if not self._in_tree(outside) \
                     else "git's own directory in the tree, which git and its hooks write"

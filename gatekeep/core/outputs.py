@@ -15,10 +15,13 @@ Every operand must lie in a directory of the working tree that program knowledge
 A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
 escape. A search that finds only entries named as a cache (``find . -name __pycache__ -exec
 rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
-caches, from starting points in the tree that no link leads to; one named as build output
-(``find . -name '*.class' -delete``) only where a ``.gitignore`` at or above each starting
-point lists that name for files too (not ``tmp/`` alone). A deeper ``.gitignore`` is not
-read: a file it lists again with ``!`` is one git may track, and restore.
+caches, from starting points in the tree that no link leads to; one named by a pattern of
+build output (``find . -name '*.class' -delete``) only where a ``.gitignore`` at or above
+each starting point lists that name for files too (not ``tmp/`` alone). A plain name of
+output (``build``, ``tmp``) may be a branch's: find walks ``.git``, where git keeps refs by
+the names people choose (no ref's part starts with a dot, as most caches' names do). A
+deeper ``.gitignore`` is not read: a file it lists again with ``!`` is one git may track,
+and restore.
 
 A pattern's directories may be patterns too when its last part is a name of output
 (``rm -rf packages/*/dist``): each path it matches now is judged, as is the pattern.
@@ -108,7 +111,11 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
     in ``.git`` is named as no file of git's is."""
     name = invocation.found_as
     cache = named_as(name, judge.knowledge.output_caches)
-    if not cache and not named_as(name, judge.knowledge.output_built):
+    if not cache and not (named_as(name, judge.knowledge.output_built)
+                          and any(mark in name for mark in "*?[")):
+        # (a plain name of output, `build`, `tmp`, may be a branch's: find walks `.git`,
+        # where git keeps refs, their logs and submodules by the names people choose;
+        # no ref's part starts with a dot, as the caches' do: red team 93)
         return None
     tree = judge.context.cwd
     found: list[str] = []
@@ -268,7 +275,7 @@ def _ignored(judge: _Judge, tree: str, names: list[str], anywhere: bool = False)
         if "/" not in relative:
             forms |= {f"**/{relative}", f"**/{relative}/"}
         for line in text.splitlines():
-            line = line.rstrip()  # git keeps a leading blank, and drops a trailing one
+            line = line.rstrip(" ")  # git drops trailing spaces only (not tabs: red team 93)
             if line.startswith("!") and (name in line or (anywhere and _unignores(line, name))):
                 return False
             bare = line.rstrip("/")

@@ -51,14 +51,14 @@ _PROGRAM_KEYS = frozenset({
     "script_options", "venv_interpreter", "renames", "reads_unlisted", "reads_trees_with",
     "pattern_options", "plain_values", "optional_values", "deletes_operands",
     "unseen_writes_unless", "syntax_check_options", "names_found", "narrows", "negations",
-    "prunes", "alternatives", "moves_operands", "looks_only", "option_files",
-    "letter_clusters", "write_prefixes",
+    "prunes", "alternatives", "repository_dirs", "moves_operands", "looks_only",
+    "option_files", "letter_clusters", "write_prefixes",
 })
 _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_options",
                              "list_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_options")
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
-_WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option"})
+_WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option", "venv"})
 # keys that are a yes/no of the same name in ProgramSpec
 _FLAGS = (
     "single_dash_long", "no_options", "url_args", "url_words", "long_single_dash",
@@ -397,6 +397,7 @@ def _program(name: str, located: Located, abbreviations: bool = False) -> Progra
         narrows=strings("narrows"),
         negations=strings("negations"),
         prunes=strings("prunes"),
+        repository_dirs=strings("repository_dirs"),
         alternatives=strings("alternatives"),
         renames=strings("renames"),
         target_itself=strings("target_itself"),
@@ -465,7 +466,8 @@ def _wrapper(located: Located) -> WrapperSpec:
     join = _flag(fields["join"]) if "join" in fields else False
     assignments = _flag(fields["assignments"]) if "assignments" in fields else False
     option = fields["script_option"].string() if "script_option" in fields else None
-    return WrapperSpec(skip, join, assignments, option)
+    venv = fields["venv"].string() if "venv" in fields else None
+    return WrapperSpec(skip, join, assignments, option, venv)
 
 
 def _flag(located: Located) -> bool:

@@ -95,6 +95,11 @@ class Invocation(NamedTuple):
     # directories it starts from (knowledge `names_found`)
     found_as: str = ""
     found_in: tuple[Word, ...] = ()
+    # the project's virtual environment whose bin the wrapper that runs it puts first on
+    # PATH (`uv run NAME`: `.venv`), given no option and no variable that may move it
+    venv: str = ""
+    # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
+    plain_files: tuple[Word, ...] = ()
 
     @property
     def text(self) -> str:
@@ -248,7 +253,7 @@ class _State:
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
-                module: Word | None = None, found_as: str = "") -> Invocation:
+                module: Word | None = None, found_as: str = "", venv: str = "") -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -353,6 +358,10 @@ class _State:
             module if module is not None else parsed.plain_module(),
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
+        if venv:
+            invocation = invocation._replace(venv=venv)
+        if parsed.plain:
+            invocation = invocation._replace(plain_files=tuple(parsed.plain))
         if finds:
             invocation = invocation._replace(found_as=finds, found_in=tuple(parsed.positionals))
         elif found_as and spec_now.deletes_operands and parsed.positionals:
@@ -429,9 +438,13 @@ class _State:
         roots: tuple[Word, ...] | None = invocation.positionals if spec.exec is not None else ()
         if extra_args and spec.exec is None:  # xargs: the files named by its input
             roots = self.named_by_input(invocation)
+        # `uv run NAME`: NAME is found in the project's .venv/bin first; not given an option
+        # (`--no-project`, `--python`) or a variable (UV_PROJECT_ENVIRONMENT) that may move it
+        venv = spec.wrapper.venv if spec.wrapper is not None and spec.wrapper.venv \
+            and not parsed.options and not segment.assignments else None
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
-                     found_as=invocation.found_as)
+                     found_as=invocation.found_as, venv=venv or "")
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.
@@ -657,6 +670,7 @@ class _Options:
         self.dynamic = False
         self.subcommand_words = 0
         self.code: list[Word] = []  # paths whose code the program runs (make -f, git -C)
+        self.plain: list[Word] = []  # files that must be plain files (Invocation.plain_files)
         self.base: Word | None = None  # the directory a -C moved to, if one did
         self._parse(list(words))
 
@@ -701,6 +715,12 @@ class _Options:
                 if module is not None:  # python -m pytest ...: pytest runs, with the rest
                     self.inner = ((module, *words[index:]), False)
                     self.positionals.extend(words[index:])
+                    if module.static and module.value:
+                        # found in the working directory first (`json.py`, `json/`): code
+                        # it runs (`cd /tmp && python3 -m json.tool`, red team 93)
+                        top = module.value.split(".")[0]
+                        self.code.extend(Word(name, name, Span(0, 0))
+                                         for name in (f"{top}.py", top))
                     return
                 if spec.ends_options and any(o.name in spec.ends_options for o in added):
                     options_done = True
@@ -1216,6 +1236,7 @@ def _apply_reading(spec: ProgramSpec, text: str | None, span: Span, found: Hazar
     del hazards[index]
     reads.extend(Word(path, path, span) for path in reading.opened)
     parsed.code.extend(Word(name, name, span) for name in reading.code)
+    parsed.plain.extend(Word(name, name, span) for name in reading.plain)
 
 
 def _operand_files(parsed: _Options) -> list[Word]:

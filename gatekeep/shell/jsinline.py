@@ -77,7 +77,11 @@ MODULES: dict[str, frozenset[str]] = {name: _words(members) for name, members in
 READERS: dict[str, frozenset[str]] = {"fs": MODULES["fs"]}
 HIDDEN = _words("constructor prototype caller callee arguments")
 ENCODINGS = _words("utf8 utf-8 UTF-8 UTF8 latin1 ascii base64 hex binary")
-_BINDING_REFUSED = _words("require module exports arguments eval globalThis global this")
+# (and names V8 refuses to bind, which Node would then read as TypeScript: `let`, `yield`)
+_BINDING_REFUSED = _words("""
+    require module exports arguments eval globalThis global this let yield await static
+    implements interface package private protected public enum undefined NaN Infinity
+""")
 NODES = _words("""
     program expression_statement lexical_declaration variable_declarator identifier
     property_identifier shorthand_property_identifier shorthand_property_identifier_pattern
@@ -137,7 +141,8 @@ def read(code: str) -> Reading | str:
         return str(refused)
     except RecursionError:
         return "it nests deeper than gatekeep reads"
-    return Reading(tuple(reader.opened), tuple(dict.fromkeys(reader.code)))
+    return Reading(tuple(reader.opened), tuple(dict.fromkeys(reader.code)),
+                   tuple(dict.fromkeys(reader.plain)))
 
 
 def _parser() -> Parser:
@@ -172,12 +177,13 @@ class _Reader:
     def __init__(self) -> None:
         self.opened: list[str] = []
         self.code: list[str] = []
+        self.plain: list[str] = []
 
     # -- tokens ------------------------------------------------------------------
     def tokens(self, root: Node) -> None:
         """Every character is in a token tree-sitter read, or a space or tab between two."""
         source = root.text or b""
-        end, last = 0, ""
+        end, last, opened = 0, "", False
         for leaf in _leaves(root):
             gap = source[end:leaf.start_byte].decode()
             if not _BETWEEN.fullmatch(gap):
@@ -193,17 +199,25 @@ class _Reader:
                 raise _Refused(f"it names {text!r}, written with escapes or other letters")
             if kind in ("/", "regex_pattern", "/=") and last == "}":
                 raise _Refused("it has a / right after a }, which Node may read otherwise")
+            if kind in (">", ">>", ">>>") and opened:
+                # `f<T>(x)`: type arguments to TypeScript, which Node reads code as where
+                # V8 refuses it (red team 93)
+                raise _Refused("it has a < and then a >, which Node may read as TypeScript")
+            opened = opened or kind == "<"
             end, last = leaf.end_byte, kind
         if source[end:].strip(b" \t"):
             raise _Refused("it ends with what gatekeep does not read")
 
     # -- statements and scopes -------------------------------------------------
-    def statements(self, node: Node, scope: _Scope) -> None:
-        """Check a node that starts a scope: bind what it declares, then read it all."""
-        inner = _Scope(scope)
+    def statements(self, node: Node, scope: _Scope, fresh: bool = True) -> None:
+        """Check a node that starts a scope: bind what it declares, then read it all;
+        not ``fresh``: in ``scope`` itself (an arrow's body, whose names may not be its
+        parameters' too)."""
+        inner = _Scope(scope) if fresh else scope
         if node.type in ("for_statement", "for_in_statement"):
-            self._loop_bindings(node, inner)
-        declarations = [c for c in node.named_children if c.type == "lexical_declaration"]
+            self._loop_bindings(node, inner)  # (its initializer: bound there, not below)
+        declarations = [c for c in node.named_children if c.type == "lexical_declaration"
+                        and node.type not in ("for_statement", "for_in_statement")]
         for declaration in declarations:
             self._declare(declaration, inner)
         for child in node.named_children:
@@ -298,8 +312,12 @@ class _Reader:
         raise _Refused(f"it binds with {node.type}, which gatekeep does not read")
 
     def _bind(self, scope: _Scope, name: str, meaning: str) -> None:
+        """Bind a name in a scope; twice is an early error V8 refuses, after which Node
+        reads the code as TypeScript, where `f<(a, a) => 1>(x)` is `f(x)` (red team 93)."""
         if name.startswith("_") or name in _BINDING_REFUSED:
             raise _Refused(f"it binds {name}")
+        if name in scope.names:
+            raise _Refused(f"it binds {name} twice")
         scope.names[name] = meaning
 
     # -- expressions -------------------------------------------------------------
@@ -315,7 +333,7 @@ class _Reader:
                     self._bind(inner, name, "")
                 self._pattern_defaults(node, inner)
                 if body is not None and body.type == "statement_block":
-                    self.statements(body, inner)
+                    self.statements(body, inner, fresh=False)
                 elif body is not None:
                     self.check(body, inner)
                 return
@@ -510,10 +528,14 @@ class _Reader:
         if not (literal.startswith(("./", "../", "/")) and literal.endswith(".json")) \
                 or "\0" in literal:
             raise _Refused(f"it requires {literal}")
-        # Node loads the file, or, were it a directory or nothing, code in its place
+        # Node parses a plain file as JSON; were it a directory, nothing or a link (whose
+        # target's name picks the loader), it would load code in its place: it must be a
+        # plain file now, and no part may write one of those places (red team 93)
         self.opened.append(literal)
-        self.code.extend([literal, f"{literal}.js", f"{literal}.node", f"{literal}/index.js",
-                          f"{literal}/index.node", f"{literal}/package.json"])
+        self.plain.append(literal)
+        self.code.extend([literal, *(f"{literal}{end}" for end in (
+            ".js", ".json", ".node", "/index.js", "/index.json", "/index.node",
+            "/package.json"))])
 
     def _read(self, call: Node, reader: str) -> None:
         arguments = [a for a in (call.child_by_field_name("arguments") or call).named_children]

@@ -22,13 +22,15 @@ class WrapperSpec(NamedTuple):
     ``join`` means the rest of the words are joined into a shell script (``ssh
     host cmd``, ``watch``); ``assignments`` means leading ``NAME=value`` words set
     the environment (``env``); ``script_option`` names an option whose value is
-    a script (``script -c``, ``su -c``).
+    a script (``script -c``, ``su -c``); ``venv`` names the project's virtual environment
+    whose ``bin`` comes first on the command's PATH (``uv run``: ``.venv``).
     """
 
     skip: int = 0
     join: bool = False
     assignments: bool = False
     script_option: str | None = None
+    venv: str | None = None
 
 
 class ExecSpec(NamedTuple):
@@ -170,6 +172,8 @@ class ProgramSpec(NamedTuple):
     # (``prunes`` after it), an ``alternatives`` option starts what the rest finds
     prunes: frozenset[str] = frozenset()
     alternatives: frozenset[str] = frozenset()
+    # directories whose code the program runs by design, named as such (git's `.git`)
+    repository_dirs: frozenset[str] = frozenset()
     # options (or an option with one value, "-o allexport") that change how the shell runs
     # every later command (`set -a` exports each variable set after it)
     state_options: frozenset[str] = frozenset()

@@ -115,13 +115,16 @@ _NODES = (
 
 
 class Reading:
-    """Code read in full: the paths it opens, and the files and directories whose code it
-    may run, relative to the working directory."""
+    """Code read in full: the paths it opens, the files and directories whose code it may
+    run, relative to the working directory, and the files that must be plain files now,
+    reached through no link (Node's `require('./x.json')`: a directory or a link there is
+    code Node would load in its place)."""
 
-    __slots__ = ("code", "opened")
+    __slots__ = ("code", "opened", "plain")
 
-    def __init__(self, opened: tuple[str, ...], code: tuple[str, ...]) -> None:
-        self.opened, self.code = opened, code
+    def __init__(self, opened: tuple[str, ...], code: tuple[str, ...],
+                 plain: tuple[str, ...] = ()) -> None:
+        self.opened, self.code, self.plain = opened, code, plain
 
 
 def read(code: str) -> Reading | str:

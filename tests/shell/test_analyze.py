@@ -597,7 +597,8 @@ def test_hazard_default_decision_is_ask() -> None:
     ("git -C a -C /b --git-dir=g status", ["a", "/b", "/b/g"]),
     ("git -C a -C b log", ["a", "a/b"]),
     ("pytest -q tests other/t.py", ["tests", "other/t.py", "."]),
-    ("python -m pytest /opt/t", ["/opt/t", "."]),
+    # (and `python -m`: the module found in the working directory first)
+    ("python -m pytest /opt/t", ["/opt/t", ".", "pytest.py", "pytest"]),
     ("cargo test --manifest-path x/Cargo.toml", ["x/Cargo.toml", "."]),
     ("go test -run TestX ./pkg", [".", "./pkg"]),
     ("ls -C /opt", []),

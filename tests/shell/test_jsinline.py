@@ -9,9 +9,9 @@ import pytest
 from gatekeep.shell.jsinline import read
 from gatekeep.shell.pyinline import Reading
 
-_LOADED = ("./package.json", "./package.json.js", "./package.json.node",
-           "./package.json/index.js", "./package.json/index.node",
-           "./package.json/package.json")
+_LOADED = ("./package.json", "./package.json.js", "./package.json.json",
+           "./package.json.node", "./package.json/index.js", "./package.json/index.json",
+           "./package.json/index.node", "./package.json/package.json")
 
 
 @pytest.mark.parametrize(("code", "opened"), [
@@ -53,6 +53,7 @@ def test_a_required_json_file_is_read_and_what_node_loads_in_its_place_is_code()
     reading = read("require('./package.json').name")
     assert isinstance(reading, Reading)
     assert reading.code == _LOADED
+    assert reading.plain == ("./package.json",)  # a plain file now: Node parses it alone
 
 
 @pytest.mark.parametrize(("code", "why"), [
@@ -122,6 +123,14 @@ def test_a_required_json_file_is_read_and_what_node_loads_in_its_place_is_code()
     ("const x = {}\n/a/g", "one line"),
     ("if (1) {} /a/g.test('a')", "right after a }"),
     ("console.log(", "parse"),
+    # red team 93: code V8 refuses, which Node then reads as TypeScript (`f<T>(x)` is f(x))
+    ("console.log<(process, process) => 1>(process.env)", "TypeScript"),
+    ("String<(Function, Function) => 1>(Function('x')())", "TypeScript"),
+    ("(a, a) => 1", "binds a twice"),
+    ("x => { let x = 1 }", "binds x twice"),
+    ("let a = 1; let a = 2", "binds a twice"),
+    ("let let = 1", "binds let"),
+    ("[1, 2].filter(a => a < 3 && a > 1)", "TypeScript"),
     ("[" * 2000 + "]" * 2000, ""),
 ])
 def test_anything_else_is_not_read_and_says_why(code: str, why: str) -> None:
