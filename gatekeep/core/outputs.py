@@ -160,14 +160,16 @@ def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
     if spec.deletes_operands or spec.says_only or spec.keeps_content \
             or spec.changes_directory or spec.names_found:
         return True  # (a search writes what it names, and deletes what it finds)
-    if spec.runs_cwd or spec.code_positionals:
-        return True  # `cmake -B build`, `pytest`: the tree's code, which may delete anything
     if spec.unseen_writes or spec.names_from_input or spec.writes_with or spec.old_style:
         return False  # `patch`, `tar -x`, `unzip`: what the input names
     if judge.knowledge.effects.get(base) is not None:
         # a subcommand the table does not describe (`git bisect`) may write anything
         effects = judge.described_run(part)
         return effects is not None and not _WRITES.intersection(effects)
+    if spec.runs_cwd or spec.code_positionals:
+        # `cmake -B build`, `pytest`: no table says what it writes; it runs the tree's code,
+        # which may delete anything itself
+        return True
     return spec.positional_writes or bool(spec.writes_positional) or spec.into_dir
 
 
