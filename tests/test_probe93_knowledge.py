@@ -42,6 +42,10 @@ def work(tmp_path: Path) -> Path:
     "checkov -d terraform/modules --quiet --compact",
     "tfsec terraform/modules --no-color | tail -30",
     "mkdocs build --strict -d site",
+    "cd ansible && ansible-lint playbooks/site.yml",
+    "ansible-inventory -i ansible/inventory/staging.ini --graph",
+    "ansible-doc -s ansible.builtin.template | head -30",
+    "terraform-docs markdown table --output-file README.md terraform/modules/vpc",
     "composer validate --strict",
     "composer show --direct",
     "composer dump-autoload -o",
@@ -76,6 +80,10 @@ def test_everyday_checks_run_unasked(policy: Policy, work: Path, command: str) -
     ("python3 -m zipfile -e dist/x.whl ../out", "zipfile"),
     ("python3 -m doctest /tmp/x.py", "/tmp/x.py"),
     ("cat ansible/.vault_pass", ".vault_pass"),
+    ("ansible-inventory -i /tmp/inventory.py --list", "/tmp/inventory.py"),
+    ("ansible-lint -r /tmp/rules site.yml", "/tmp/rules"),
+    ("ANSIBLE_CONFIG=/tmp/ansible.cfg ansible-lint site.yml", "ANSIBLE_CONFIG"),
+    ("terraform-docs markdown --output-file ../README.md .", "README.md"),
     ("cat .vault-pass.txt", ".vault-pass"),
     ("rm -rf docs build", "deletes"),                     # docs is not output
 ])
