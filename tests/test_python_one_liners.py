@@ -83,6 +83,14 @@ def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: 
     ("python3 - 0</tmp/x.py <<'EOF'\nprint(1)\nEOF", "allow"),       # the last one wins
     ("cat x.py | python3 -", "ask"),
     ("python3 -W error - <<'EOF'\nprint(1)\nEOF", "ask"),            # -W may import
+    # red team 94: the here-document of another descriptor; the delimiter's own quotes;
+    # a coding declaration Python obeys reading a file
+    ("python3 - < /tmp/x.py 3<<'EOF'\nprint(1)\nEOF", "ask"),
+    ("python3 - <<EOF 'arg'\nprint(\"$(printf x)\")\nEOF", "ask"),
+    ("python3 - <<EOF && echo \"done\"\nprint(\"$(printf x)\")\nEOF", "ask"),
+    ("python3 - <<'EOF'\n# coding: shift_jis\nprint(1)\nEOF", "ask"),
+    ("python3 - <<'EOF'\n#!/usr/bin/env python3\n# -*- coding: latin-1 -*-\nprint(1)\nEOF",
+     "ask"),
 ])
 def test_code_from_a_here_document_is_read_too(policy: Policy, work: Path, command: str,
                                                 expected: str) -> None:

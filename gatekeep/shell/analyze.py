@@ -33,6 +33,8 @@ from gatekeep.shell.model import (
 )
 
 MAX_UNWRAP = 6
+# PEP 263's coding declaration, on a script's first or second line
+_CODING = on_use(r"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 # what reads whole trees in any program, spelt in full or, as getopt_long and argparse take
 # it, by any start of a long one (`grep --recur`); a program's own other names for it are
 # its knowledge's `reads_trees_with` (grep's `-d recurse`)
@@ -1208,26 +1210,32 @@ def _read_input(spec: ProgramSpec, parsed: _Options, redirects: tuple[Redirect, 
     last = stdin[-1] if stdin else None
     if last is None or last.kind != RedirectKind.HEREDOC:
         return
-    opener = last.text.split("<<", 1)[-1]
     body = last.body
-    if opener.startswith("-"):  # `<<-`: bash drops each line's leading tabs
+    if last.text.lstrip("0123456789").startswith("<<-"):  # bash drops each line's leading tabs
         body = "\n".join(line.lstrip("\t") for line in body.split("\n"))
-    quoted = any(mark in opener for mark in "'\"\\")
-    text = body if quoted or not any(mark in body for mark in "$`\\") else None
-    _apply_reading(spec, text, Span(0, 0), found, parsed, hazards, reads)
+    text = body if last.literal or not any(mark in body for mark in "$`\\") else None
+    unread = "it is known only at run time"
+    if text is not None and spec.inline_reader == "python" and _CODING.search(
+            "\n".join(text.split("\n", 2)[:2])):
+        # read from a file (bash keeps a large here-document in one), Python obeys a coding
+        # declaration, which `ast.parse` of the text ignores (red team 94)
+        text, unread = None, "it declares its encoding, which Python obeys and gatekeep does not"
+    _apply_reading(spec, text, Span(0, 0), found, parsed, hazards, reads, unread)
 
 
 def _apply_reading(spec: ProgramSpec, text: str | None, span: Span, found: Hazard,
-                   parsed: _Options, hazards: list[Hazard], reads: list[Word]) -> None:
-    """Read ``text`` (None: known only at run time) in the interpreter's language: read in
-    full, the hazard ``found`` goes, the files it opens are read and those whose code it may
-    load judged as code it runs; otherwise the hazard says why it was not read."""
+                   parsed: _Options, hazards: list[Hazard], reads: list[Word],
+                   unread: str = "it is known only at run time") -> None:
+    """Read ``text`` (None: not read, for the reason ``unread``) in the interpreter's
+    language: read in full, the hazard ``found`` goes, the files it opens are read and those
+    whose code it may load judged as code it runs; otherwise the hazard says why it was not
+    read."""
     if spec.inline_reader == "javascript":
         from gatekeep.shell.jsinline import read
     else:
         from gatekeep.shell.pyinline import read
 
-    reading = read(text) if text is not None else "it is known only at run time"
+    reading = read(text) if text is not None else unread
     index = hazards.index(found)
     if isinstance(reading, str):
         hazards[index] = found._replace(detail=f"{found.detail} gatekeep does not read: "

@@ -203,7 +203,7 @@ class _Reader:
                 # `f<T>(x)`: type arguments to TypeScript, which Node reads code as where
                 # V8 refuses it (red team 93)
                 raise _Refused("it has a < and then a >, which Node may read as TypeScript")
-            opened = opened or kind == "<"
+            opened = opened or kind.startswith("<")  # (`<<` is two to TypeScript: red team 94)
             end, last = leaf.end_byte, kind
         if source[end:].strip(b" \t"):
             raise _Refused("it ends with what gatekeep does not read")
@@ -228,7 +228,9 @@ class _Reader:
         if single is not None:
             return [_text(single)]
         names: list[str] = []
-        for parameter in (arrow.child_by_field_name("parameters") or arrow).named_children:
+        parameters = (arrow.child_by_field_name("parameters") or arrow).named_children
+        _rest_last(parameters)
+        for parameter in parameters:
             names.extend(self._pattern(parameter))
         return names
 
@@ -258,6 +260,9 @@ class _Reader:
                 continue
             name = declarator.child_by_field_name("name")
             value = declarator.child_by_field_name("value")
+            if value is None and (kind == "const" or (name is not None
+                                                       and name.type != "identifier")):
+                raise _Refused("it declares a const or a pattern with no value")
             module = self._module(value)
             if name is None:
                 raise _Refused("it declares what gatekeep does not read")
@@ -297,6 +302,7 @@ class _Reader:
             self._member_name(_text(node))
             return [_text(node)]
         if node.type in ("array_pattern", "object_pattern", "rest_pattern"):
+            _rest_last(node.named_children)
             return [name for child in node.named_children for name in self._pattern(child)]
         if node.type == "pair_pattern":
             key, value = node.child_by_field_name("key"), node.child_by_field_name("value")
@@ -325,6 +331,15 @@ class _Reader:
         kind = node.type
         if kind not in NODES:
             raise _Refused(f"it uses {kind.replace('_', ' ')}, which gatekeep does not read")
+        if kind == "arrow_function" and node.parent is not None \
+                and node.parent.type in ("binary_expression", "unary_expression",
+                                         "update_expression", "member_expression",
+                                         "subscript_expression", "call_expression"):
+            # `x < (a) => b`: an early error V8 refuses (red team 94)
+            raise _Refused("it uses an arrow function as an operand")
+        if kind == "regex_flags" and (not set(_text(node)) <= set("dgimsuyv")
+                                      or len(set(_text(node))) != len(_text(node))):
+            raise _Refused("it has a regular expression's flags V8 refuses")
         if kind in _SCOPES:
             if kind == "arrow_function":
                 body = node.child_by_field_name("body")
@@ -551,6 +566,12 @@ class _Reader:
             raise _Refused(f"it calls {reader} with options gatekeep does not read")
         if path is not None:
             self.opened.append(path)
+
+
+def _rest_last(items: list[Node]) -> None:
+    """A rest element (`...a`) anywhere but last is an early error V8 refuses."""
+    if any(item.type == "rest_pattern" for item in items[:-1]):
+        raise _Refused("it has a rest element that is not last")
 
 
 def _reads(meaning: str) -> bool:

@@ -101,6 +101,7 @@ class Redirect(NamedTuple):
     target: Word | None
     text: str
     body: str = ""  # a here-document's lines: what the program reads
+    literal: bool = False  # a here-document whose delimiter is quoted: bash expands nothing
 
     @property
     def writes(self) -> bool:

@@ -697,7 +697,12 @@ class _Walker:
                 rest.append(child)
         for child in rest:
             self.visit(child, via, depth)
-        yield Redirect(RedirectKind.HEREDOC, 0, None, self.text(node).split("\n", 1)[0], body)
+        # `3<<'EOF'`: the here-document is that descriptor's, not the input's (red team 94)
+        descriptor = next((c for c in node.children if c.type == "file_descriptor"), None)
+        fd = int(self.text(descriptor)) if descriptor is not None \
+            and self.text(descriptor).isdigit() else 0
+        yield Redirect(RedirectKind.HEREDOC, fd, None, self.text(node).split("\n", 1)[0], body,
+                       quoted)
         yield from redirects
 
     def heredoc_misread(self, node: Node, start: Node) -> bool:

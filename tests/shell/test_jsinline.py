@@ -131,6 +131,14 @@ def test_a_required_json_file_is_read_and_what_node_loads_in_its_place_is_code()
     ("let a = 1; let a = 2", "binds a twice"),
     ("let let = 1", "binds let"),
     ("[1, 2].filter(a => a < 3 && a > 1)", "TypeScript"),
+    # red team 94: `<<` is two `<` to TypeScript; more early errors V8 refuses
+    ("console.log<<NaN>(process) => 1>(process.env)", "TypeScript"),
+    ("console.log(1 < (a) => a)", "arrow function as an operand"),
+    ("const a;", "no value"),
+    ("(...a, b) => 1", "rest element"),
+    ("([...a, b]) => 1", "rest element"),
+    ("'a'.replace(/a/zz, 'b')", "flags"),
+    ("'a'.replace(/a/gg, 'b')", "flags"),
     ("[" * 2000 + "]" * 2000, ""),
 ])
 def test_anything_else_is_not_read_and_says_why(code: str, why: str) -> None:
