@@ -122,9 +122,8 @@ def test_an_asked_search_says_what_it_deletes(policy: Policy, work: Path) -> Non
     ("", "find . -name '*.class' -delete", "ask"),                # nothing says it is output
     ("*.class\n!Keep.class\n", "find . -name '*.class' -delete", "ask"),
     ("tmp/\n", "find . -name tmp -exec rm -rf {} +", "ask"),      # a file named tmp is not
-    # a plain name may be a branch's, kept in .git, which find walks too (red team 93)
-    ("tmp\n", "find . -name tmp -exec rm -rf {} +", "ask"),
-    ("build\n", "find . -name build -delete", "ask"),
+    ("tmp\n", "find . -name tmp -exec rm -rf {} +", "allow"),
+    ("build\n", "find . -name build -delete", "allow"),
     ("*.class\t\n", "find . -name '*.class' -delete", "ask"),  # git keeps the tab
     ("*.class   \n", "find . -name '*.class' -delete", "allow"),  # and drops spaces
     ("*.class\n", "find . -name '*.java' -delete", "ask"),
@@ -142,3 +141,23 @@ def test_a_gitignore_only_below_the_start_does_not_count(policy: Policy, work: P
     (work / "src" / ".gitignore").write_text("*.class\n")
     assert judged_in(policy, work, "find . -name '*.class' -delete").decision == "ask"
     assert judged_in(policy, work, "find src -name '*.class' -delete").decision == "allow"
+
+
+@pytest.mark.parametrize(("ref", "command"), [
+    ("refs/heads/build", "find . -name build -delete"),
+    ("refs/heads/build-fixes", "find . -name 'build-*' -exec rm -rf {} +"),
+    ("logs/refs/heads/feature/build-fixes", "find . -name 'build-*' -delete"),
+    ("refs/remotes/origin/__pycache__", "find . -name __pycache__ -exec rm -rf {} +"),
+    ("modules/build", "find . -name build -exec rm -rf {} +"),
+    ("refs/heads/a/b/c/d/e/f/g", "find . -name '*.pyc' -delete"),   # deeper than looked
+])
+def test_a_search_that_walks_git_where_a_ref_is_named_so_is_asked(
+        policy: Policy, work: Path, ref: str, command: str) -> None:
+    """find walks .git, where git keeps refs, their logs, submodules and worktrees by the
+    names people choose (red teams 93 and 94); from below it, nothing there is found."""
+    (work / ".gitignore").write_text("build\nbuild-*\n")
+    (work / ".git" / ref).parent.mkdir(parents=True, exist_ok=True)
+    (work / ".git" / ref).write_text("0" * 40 + "\n")
+    assert judged_in(policy, work, command).decision == "ask", command
+    below = command.replace("find . ", "find src ")
+    assert judged_in(policy, work, below).decision == "allow", below

@@ -29,12 +29,11 @@ def work(tmp_path: Path) -> Path:
     (tree / "composer.json").write_text("{}\n")
     (tree / "ansible" / ".vault_pass").write_text("secret\n")
     (tree / ".vault-pass.txt").write_text("secret\n")
+    (tree / ".vault-password").write_text("secret\n")
     return tree
 
 
 @pytest.mark.parametrize("command", [
-    "valgrind --leak-check=full --error-exitcode=1 ./build/tests/t",
-    "valgrind --log-file=build/valgrind.log ./build/tests/t",
     "cppcheck --enable=warning,style --std=c11 -Iinclude src/ 2>&1 | head -50",
     "cppcheck --output-file=build/cppcheck.txt src",
     "yamllint -c .yamllint ansible/",
@@ -64,9 +63,18 @@ def test_everyday_checks_run_unasked(policy: Policy, work: Path, command: str) -
 
 
 @pytest.mark.parametrize(("command", "said"), [
-    ("valgrind --db-command=sh ./build/tests/t", "--db-command"),
-    ("valgrind --log-socket=10.0.0.1:1500 ./build/tests/t", "--log-socket"),
+    ("valgrind --db-command=sh ./build/tests/t", "valgrind"),
+    ("valgrind --log-socket=10.0.0.1:1500 ./build/tests/t", "valgrind"),
     ("valgrind rm -rf src", "deletes"),                   # what it runs is judged
+    # red team 94: its tools' output files, `%q{HOME}`, VALGRIND_OPTS and a .valgrindrc
+    # write anywhere: asked, whatever it runs
+    ("valgrind --tool=callgrind --callgrind-out-file=%q{HOME}/.bashrc ls", "valgrind"),
+    ("valgrind ./build/tests/t", "valgrind"),
+    ("VALGRIND_OPTS=--log-file=/x valgrind ls", "valgrind"),
+    ("cppcheck --project=../p.cppcheck src", "p.cppcheck"),
+    ("cat .vault-password", ".vault-password"),
+    ("COMPOSER=../x/composer.json composer dump-autoload", "COMPOSER"),
+    ("TFLINT_PLUGIN_DIR=/tmp/p tflint", "TFLINT_PLUGIN_DIR"),
     ("cppcheck --addon=misra src", "--addon"),
     ("cppcheck --output-file=../report.txt src", "report.txt"),
     ("tflint --init", "installs"),

@@ -44,9 +44,7 @@ def test_the_projects_own_program_is_tree_code(policy: Policy, work: Path,
 
 
 @pytest.mark.parametrize(("command", "said"), [
-    ("uv run --no-project pkg-cli x", "pkg-cli"),      # an option may move it: by name
     ("uv run not-installed x", "not-installed"),
-    ("cd other && uv run pkg-cli x", "pkg-cli"),       # no pyvenv.cfg: not a venv
     ("UV_PROJECT_ENVIRONMENT=/tmp/v uv run pytest", "UV_PROJECT_ENVIRONMENT"),
     ("export UV_PROJECT_ENVIRONMENT=/tmp/v; uv run pytest", "UV_PROJECT_ENVIRONMENT"),
     ("export VIRTUAL_ENV=/tmp/v; poetry run pytest", "VIRTUAL_ENV"),
@@ -59,3 +57,62 @@ def test_anything_else_is_asked(policy: Policy, work: Path, command: str, said: 
     assert decision.decision != "allow", command
     text = " ".join(f"{s.rules} {s.reason}" for s in decision.segments)
     assert said in text, text
+
+
+def _venv(root: Path, *names: str) -> None:
+    (root / ".venv" / "bin").mkdir(parents=True)
+    (root / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    for name in names:
+        (root / ".venv" / "bin" / name).write_text("#!/bin/sh\n")
+        (root / ".venv" / "bin" / name).chmod(0o755)
+
+
+@pytest.mark.parametrize("command", [
+    "uv run tar czf /tmp/x.tgz src",      # tar finds gzip on PATH: the venv's (red team 94)
+    "uv run -q cat src/x",                # an option changes nothing of it
+    "poetry run pkg-cli x",
+    "cd src && uv run pkg-cli x",
+])
+def test_a_venv_holding_a_system_programs_name_is_asked(policy: Policy, tmp_path: Path,
+                                                        command: str) -> None:
+    tree = tmp_path / "w2"
+    (tree / "src").mkdir(parents=True)
+    _venv(tree, "pkg-cli", "gzip", "cat")
+    decision = judged_in(policy, tree, command)
+    assert decision.decision == "ask", command
+    assert "gzip" in " ".join(v.reason for s in decision.segments for v in s.verdicts)
+
+
+def test_a_venv_above_the_tree_is_judged_as_what_it_is(policy: Policy, tmp_path: Path) -> None:
+    """uv finds a .venv in the working directory or above it: one outside the tree is code
+    gatekeep never saw."""
+    _venv(tmp_path, "outside-tool")
+    tree = tmp_path / "w3"
+    tree.mkdir()
+    decision = judged_in(policy, tree, "uv run outside-tool")
+    assert decision.decision == "ask"
+
+
+def test_a_venv_that_links_elsewhere_is_not_the_trees(policy: Policy, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _venv(outside, "pkg-cli")
+    (outside / ".venv" / "bin" / "python").symlink_to("/usr/bin/python3")
+    tree = tmp_path / "w4"
+    tree.mkdir()
+    (tree / ".venv").symlink_to(outside / ".venv")
+    assert judged_in(policy, tree, ".venv/bin/python -c 'print(1)'").decision == "ask"
+    assert judged_in(policy, tree, "uv run pkg-cli").decision == "ask"
+
+
+@pytest.mark.parametrize("command", [
+    "UV_PROJECT=../outproj uv run pytest",
+    "UV_WORKING_DIRECTORY=/tmp/x uv run pytest",
+    "UV_ENV_FILE=../evil.env uv run python -c 'print(1)'",
+    "UV_CONFIG_FILE=/tmp/uv.toml uv run pytest",
+    "export UV_PROJECT=/tmp/x; uv run pytest",
+])
+def test_uvs_own_variables_are_asked(policy: Policy, work: Path, command: str) -> None:
+    decision = judged_in(policy, work, command)
+    assert decision.decision == "ask"
+    assert any("hazard:environment" in s.rules for s in decision.segments)

@@ -1230,9 +1230,7 @@ class _Judge:
         if program is None or "/" in program or self._spec(invocation).shell_builtin:
             return invocation
         if invocation.venv:
-            found = self.wrapper_venv(invocation.venv, program)
-            if found is not None:
-                return invocation._replace(program=found)
+            return self._wrapped_in_venv(invocation, program)
         for directory in reversed(self.venv_bins):  # the last activation comes first
             path = posixpath.join(directory, program)
             mark = self.context.resolver.fingerprint(path)
@@ -1240,27 +1238,58 @@ class _Judge:
                 return invocation._replace(program=path)
         return invocation
 
-    def wrapper_venv(self, venv: str, program: str) -> str | None:
-        """`uv run NAME`: the file ``<project>/<venv>/bin/NAME``, where the project is the
-        nearest directory holding a pyproject.toml from the working directory up to the top
-        of the tree; the same file from every directory a `cd` may have moved to, or None."""
+    def _wrapped_in_venv(self, invocation: Invocation, program: str) -> Invocation:
+        """`uv run NAME`, `poetry run NAME`: the wrapper puts a virtual environment's bin
+        first on PATH, for NAME and for what NAME runs (tar finds gzip). Which environment
+        depends on the wrapper's options, its settings and the directories above (red team
+        94): where any one it may choose holds a system program's name, or more than one
+        holds NAME, the run is asked; where one holds NAME, NAME is judged as that file;
+        where none does, by its name."""
+        bins = self.wrapper_bins(invocation.venv)
+        wrapper = invocation.segment.wrapper or "the wrapper"
+        if bins is None:
+            return invocation._replace(hazards=(*invocation.hazards, Hazard(
+                "environment", f"{wrapper} runs {program} from a virtual environment found "
+                "from a directory known only at run time")))
         resolver = self.context.resolver
-        found: set[str] = set()
+        files = sorted({path for directory in bins for path in (posixpath.join(directory,
+                                                                              program),)
+                        if (resolver.fingerprint(path) or "").startswith("file:")})
+        shadowed = self._shadowed(bins)
+        if shadowed or len(files) > 1:
+            said = ", ".join(shadowed) if shadowed else f"{program} in {len(files)} of them"
+            return invocation._replace(hazards=(*invocation.hazards, Hazard(
+                "environment", f"{wrapper} puts a virtual environment's bin first on PATH "
+                f"({', '.join(bins)}), holding {said}: {program} or what it runs may be "
+                "that file, not the system's")))
+        return invocation._replace(program=files[0]) if files else invocation
+
+    def wrapper_bins(self, venv: str) -> list[str] | None:
+        """`uv run NAME`: the bins of every virtual environment named ``venv`` the wrapper
+        may put first on PATH: in the working directory or any directory above it, as uv
+        finds one (a workspace's root, a project above, none declared), from every
+        directory a `cd` may have moved to; None where a working directory is known only
+        at run time."""
+        bins: list[str] = []
         for cwd in self.cwds:
-            if cwd is None or not self._in_tree(cwd):
+            if cwd is None:
                 return None
             directory = cwd
-            while not (resolver.fingerprint(posixpath.join(directory, "pyproject.toml"))
-                       or "").startswith("file:"):
-                if directory == self.context.cwd or directory == "/":
-                    return None
+            while True:
+                bin_dir = posixpath.join(directory, venv, "bin")
+                if self._venv_bin(bin_dir):
+                    bins.append(bin_dir)
+                if directory == "/":
+                    break
                 directory = posixpath.dirname(directory)
-            bin_dir = posixpath.join(directory, venv, "bin")
-            path = posixpath.join(bin_dir, program)
-            if not self._venv_bin(bin_dir) \
-                    or not (resolver.fingerprint(path) or "").startswith("file:"):
-                return None
-            found.add(path)
+        return list(dict.fromkeys(bins))
+
+    def wrapper_venv(self, venv: str, program: str) -> str | None:
+        """The one file named ``program`` in the bins ``wrapper_bins`` finds, or None."""
+        resolver = self.context.resolver
+        found = {path for directory in self.wrapper_bins(venv) or ()
+                 for path in (posixpath.join(directory, program),)
+                 if (resolver.fingerprint(path) or "").startswith("file:")}
         return found.pop() if len(found) == 1 else None
 
     def package_tool(self, invocation: Invocation) -> Invocation:
@@ -1369,10 +1398,12 @@ class _Judge:
 
     def _venv_bin(self, directory: str) -> bool:
         """Whether ``directory`` is a virtual environment's ``bin``: beside the file
-        ``pyvenv.cfg`` (``python -m venv``, uv)."""
+        ``pyvenv.cfg`` (``python -m venv``, uv), reached through no link (a `.venv` that
+        links elsewhere is not the tree's: red team 94)."""
         mark = self.context.resolver.fingerprint(posixpath.join(posixpath.dirname(directory),
                                                                 "pyvenv.cfg"))
-        return _base(directory) == "bin" and mark is not None and mark.startswith("file:")
+        return _base(directory) == "bin" and mark is not None and mark.startswith("file:") \
+            and self._realpath(directory) == directory
 
     def _venv_program(self, name: str) -> bool:
         """A program a virtual environment holds by design: its activate scripts, its

@@ -15,13 +15,13 @@ Every operand must lie in a directory of the working tree that program knowledge
 A brace's words (``{dist,build}``) count as each word would, in a word with no quote or
 escape. A search that finds only entries named as a cache (``find . -name __pycache__ -exec
 rm -rf {} +``, ``find . -name '*.pyc' -delete``: ``Invocation.found_as``) deletes only
-caches, from starting points in the tree that no link leads to; one named by a pattern of
-build output (``find . -name '*.class' -delete``) only where a ``.gitignore`` at or above
-each starting point lists that name for files too (not ``tmp/`` alone). A plain name of
-output (``build``, ``tmp``) may be a branch's: find walks ``.git``, where git keeps refs by
-the names people choose (no ref's part starts with a dot, as most caches' names do). A
-deeper ``.gitignore`` is not read: a file it lists again with ``!`` is one git may track,
-and restore.
+caches, from starting points in the tree that no link leads to; one named as build output
+(``find . -name '*.class' -delete``) only where a ``.gitignore`` at or above each starting
+point lists that name for files too (not ``tmp/`` alone). Either name may be a branch's
+(``build``, ``build-fixes``): find walks ``.git``, where git keeps refs, their logs,
+submodules and worktrees by the names people choose, so a search from a directory holding
+the tree's ``.git`` is asked where one is named so now. A deeper ``.gitignore`` is not read:
+a file it lists again with ``!`` is one git may track, and restore.
 
 A pattern's directories may be patterns too when its last part is a name of output
 (``rm -rf packages/*/dist``): each path it matches now is judged, as is the pattern.
@@ -111,11 +111,7 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
     in ``.git`` is named as no file of git's is."""
     name = invocation.found_as
     cache = named_as(name, judge.knowledge.output_caches)
-    if not cache and not (named_as(name, judge.knowledge.output_built)
-                          and any(mark in name for mark in "*?[")):
-        # (a plain name of output, `build`, `tmp`, may be a branch's: find walks `.git`,
-        # where git keeps refs, their logs and submodules by the names people choose;
-        # no ref's part starts with a dot, as the caches' do: red team 93)
+    if not cache and not named_as(name, judge.knowledge.output_built):
         return None
     tree = judge.context.cwd
     found: list[str] = []
@@ -128,6 +124,7 @@ def _found(judge: _Judge, invocation: Invocation) -> list[str] | None:
             if not within(path, tree) or ".git" in names \
                     or judge.context.resolver.realpath(path) != path \
                     or (path == tree and named_as(posixpath.basename(tree), (name,))) \
+                    or _git_names(judge, path, tree, name) \
                     or not (cache or _ignored(judge, tree, [*filter(None, names), name],
                                              anywhere=True)):
                 return None
@@ -139,6 +136,26 @@ def _deleted(judge: _Judge, part: Invocation, word: Word) -> bool:
     """Whether ``word`` is an operand the part deletes (`rm`: ``deletes_operands``)."""
     return judge.knowledge.spec(_base(part)).deletes_operands \
         and any(word is operand for operand in part.positionals)
+
+
+_REF_DEPTH = 6  # refs nested deeper than this (`refs/heads/a/b/c/d/e/f`) are not looked at
+
+
+def _git_names(judge: _Judge, start: str, tree: str, name: str) -> bool:
+    """Whether a search from ``start`` walks the tree's ``.git`` and may find an entry named
+    ``name`` there: a branch, tag or remote ref (`build-fixes`), its log, a submodule's or a
+    worktree's directory, all named as people choose (red teams 93 and 94); or refs nested
+    deeper than gatekeep looks. No ref's part starts with a dot."""
+    git = posixpath.join(tree, ".git")
+    if not within(git, start) or name.startswith("."):
+        return False
+    expand = judge.context.resolver.expand
+    patterns = [posixpath.join(git, kind, *["*"] * depth, name)
+                for kind in ("refs", "logs/refs") for depth in range(_REF_DEPTH)]
+    patterns += [posixpath.join(git, kind, *["*"] * depth, name)
+                 for kind in ("modules", "worktrees") for depth in range(2)]
+    patterns.append(posixpath.join(git, "refs", *["*"] * _REF_DEPTH, "*"))
+    return any(expand(pattern) for pattern in patterns)
 
 
 def _keeps_content(judge: _Judge, part: Invocation) -> bool:

@@ -97,8 +97,8 @@ class Invocation(NamedTuple):
     # directories it starts from (knowledge `names_found`)
     found_as: str = ""
     found_in: tuple[Word, ...] = ()
-    # the project's virtual environment whose bin the wrapper that runs it puts first on
-    # PATH (`uv run NAME`: `.venv`), given no option and no variable that may move it
+    # the name of the virtual environment whose bin the wrapper that runs it puts first on
+    # PATH (`uv run NAME`: `.venv`)
     venv: str = ""
     # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
     plain_files: tuple[Word, ...] = ()
@@ -440,10 +440,8 @@ class _State:
         roots: tuple[Word, ...] | None = invocation.positionals if spec.exec is not None else ()
         if extra_args and spec.exec is None:  # xargs: the files named by its input
             roots = self.named_by_input(invocation)
-        # `uv run NAME`: NAME is found in the project's .venv/bin first; not given an option
-        # (`--no-project`, `--python`) or a variable (UV_PROJECT_ENVIRONMENT) that may move it
-        venv = spec.wrapper.venv if spec.wrapper is not None and spec.wrapper.venv \
-            and not parsed.options and not segment.assignments else None
+        # `uv run NAME`: NAME, and what it runs, found in a virtual environment's bin first
+        venv = spec.wrapper.venv if spec.wrapper is not None else None
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
                      found_as=invocation.found_as, venv=venv or "")
