@@ -149,6 +149,7 @@ def test_a_gitignore_only_below_the_start_does_not_count(policy: Policy, work: P
     ("logs/refs/heads/feature/build-fixes", "find . -name 'build-*' -delete"),
     ("refs/remotes/origin/__pycache__", "find . -name __pycache__ -exec rm -rf {} +"),
     ("modules/build", "find . -name build -exec rm -rf {} +"),
+    ("modules/sub/refs/heads/build", "find . -name build -delete"),   # a submodule's refs
     ("refs/heads/a/b/c/d/e/f/g", "find . -name '*.pyc' -delete"),   # deeper than looked
 ])
 def test_a_search_that_walks_git_where_a_ref_is_named_so_is_asked(

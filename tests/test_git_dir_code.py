@@ -33,6 +33,7 @@ def work(tmp_path: Path) -> Path:
     "pytest .git",
     "cd .git && python3 -c 'import json'",
     "cd /tmp && python3 -m json.tool x.json",       # /tmp/json.py or /tmp/json/ first
+    "cd .GIT && make",                              # `.git` where case folds (red team 95)
 ])
 def test_code_from_git_or_elsewhere_is_asked(policy: Policy, work: Path, command: str) -> None:
     decision = judged_in(policy, work, command)

@@ -116,3 +116,31 @@ def test_uvs_own_variables_are_asked(policy: Policy, work: Path, command: str) -
     decision = judged_in(policy, work, command)
     assert decision.decision == "ask"
     assert any("hazard:environment" in s.rules for s in decision.segments)
+
+
+@pytest.mark.parametrize(("setting", "text", "command", "expected"), [
+    (".python-version", "3.12\n", "uv run pkg-cli", "allow"),
+    (".python-version", "/tmp/evil\n", "uv run pkg-cli", "ask"),   # a program uv runs
+    ("uv.toml", "find-links = ['/tmp/w']\n", "uv run pkg-cli", "ask"),
+    ("poetry.toml", "[virtualenvs]\npath = '/tmp/v'\n", "poetry run pkg-cli", "ask"),
+    ("poetry.toml", "[virtualenvs]\npath = '/tmp/v'\n", "uv run pkg-cli", "allow"),
+])
+def test_settings_that_may_move_the_environment_are_asked(
+        policy: Policy, work: Path, setting: str, text: str, command: str,
+        expected: str) -> None:
+    """Red team 95: `.python-version` naming a program, `uv.toml`, `poetry.toml`."""
+    (work / setting).write_text(text)
+    decision = judged_in(policy, work, command)
+    assert decision.decision == expected, [(s.text, s.rules, s.reason)
+                                           for s in decision.segments]
+
+
+@pytest.mark.parametrize("command", [
+    "uv run --config-file ../x/uv.toml pkg-cli",
+    "echo /tmp/evil > .python-version && uv run pkg-cli",
+    "echo '[virtualenvs]' > poetry.toml; poetry run pkg-cli",
+    "cp /tmp/x .venv/bin/gzip && uv run pkg-cli",
+])
+def test_settings_or_programs_written_beside_are_asked(policy: Policy, work: Path,
+                                                       command: str) -> None:
+    assert judged_in(policy, work, command).decision == "ask", command

@@ -1251,6 +1251,13 @@ class _Judge:
             return invocation._replace(hazards=(*invocation.hazards, Hazard(
                 "environment", f"{wrapper} runs {program} from a virtual environment found "
                 "from a directory known only at run time")))
+        moved = self._wrapper_settings(invocation.venv_settings)
+        if moved is not None:
+            # `poetry.toml`'s virtualenvs.path, `uv.toml`'s find-links, `.python-version`
+            # naming a program (red team 95)
+            return invocation._replace(hazards=(*invocation.hazards, Hazard(
+                "environment", f"{wrapper} reads {moved}, which may choose the environment "
+                f"{program} runs from, or what it installs first")))
         resolver = self.context.resolver
         files = sorted({path for directory in bins for path in (posixpath.join(directory,
                                                                               program),)
@@ -1263,6 +1270,41 @@ class _Judge:
                 f"({', '.join(bins)}), holding {said}: {program} or what it runs may be "
                 "that file, not the system's")))
         return invocation._replace(program=files[0]) if files else invocation
+
+    def wrapper_watched(self, invocation: Invocation) -> list[str]:
+        """What a part beside `uv run NAME` must not write: the bins of the environments it
+        may run from, and its settings files in the working directories and above."""
+        watched = list(self.wrapper_bins(invocation.venv) or [])
+        for cwd in self.cwds:
+            directory = cwd or "/"
+            while True:
+                watched.extend(posixpath.join(directory, name)
+                               for name in invocation.venv_settings)
+                watched.append(posixpath.join(directory, invocation.venv, "bin"))
+                if directory == "/":
+                    break
+                directory = posixpath.dirname(directory)
+        return list(dict.fromkeys(watched))
+
+    def _wrapper_settings(self, names: tuple[str, ...]) -> str | None:
+        """A file of ``names`` in a working directory or above that may move the wrapper's
+        environment; a `.python-version` that names versions only (no path) does not."""
+        resolver = self.context.resolver
+        for cwd in self.cwds:
+            directory = cwd or "/"
+            while True:
+                for name in names:
+                    path = posixpath.join(directory, name)
+                    if resolver.fingerprint(path) is None:
+                        continue
+                    text = resolver.read(path) if name == ".python-version" else None
+                    if text is None or any("/" in line or "\\" in line
+                                           for line in text.splitlines()):
+                        return path
+                if directory == "/":
+                    break
+                directory = posixpath.dirname(directory)
+        return None
 
     def wrapper_bins(self, venv: str) -> list[str] | None:
         """`uv run NAME`: the bins of every virtual environment named ``venv`` the wrapper
@@ -1428,7 +1470,8 @@ class _Judge:
         when the path is one (knowledge ``repository_dirs``: `git --git-dir=.git log`)."""
         if not self._in_tree(path):
             return False
-        parts = path[len(self.context.cwd):].split("/")
+        # (case folded: `.GIT` is `.git` where the file system folds case, as macOS's does)
+        parts = path[len(self.context.cwd):].lower().split("/")
         return ".git" not in parts[:-1] and (parts[-1] != ".git" or ".git" in own)
 
     def _path_candidates(self, path: str) -> tuple[tuple[Pattern, Rule], ...]:

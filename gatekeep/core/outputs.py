@@ -154,6 +154,10 @@ def _git_names(judge: _Judge, start: str, tree: str, name: str) -> bool:
                 for kind in ("refs", "logs/refs") for depth in range(_REF_DEPTH)]
     patterns += [posixpath.join(git, kind, *["*"] * depth, name)
                  for kind in ("modules", "worktrees") for depth in range(2)]
+    # a submodule's own repository, and nested ones (red team 95)
+    patterns += [posixpath.join(git, "modules", *["*"] * modules, kind, *["*"] * depth, name)
+                 for modules in (1, 2) for kind in ("refs", "logs/refs")
+                 for depth in range(_REF_DEPTH)]
     patterns.append(posixpath.join(git, "refs", *["*"] * _REF_DEPTH, "*"))
     return any(expand(pattern) for pattern in patterns)
 

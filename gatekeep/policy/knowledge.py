@@ -58,7 +58,8 @@ _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_opt
                              "list_options", "same_as"})
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_options")
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
-_WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option", "venv"})
+_WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option", "venv",
+                           "settings"})
 # keys that are a yes/no of the same name in ProgramSpec
 _FLAGS = (
     "single_dash_long", "no_options", "url_args", "url_words", "long_single_dash",
@@ -467,7 +468,8 @@ def _wrapper(located: Located) -> WrapperSpec:
     assignments = _flag(fields["assignments"]) if "assignments" in fields else False
     option = fields["script_option"].string() if "script_option" in fields else None
     venv = fields["venv"].string() if "venv" in fields else None
-    return WrapperSpec(skip, join, assignments, option, venv)
+    settings = fields["settings"].strings() if "settings" in fields else ()
+    return WrapperSpec(skip, join, assignments, option, venv, settings)
 
 
 def _flag(located: Located) -> bool:

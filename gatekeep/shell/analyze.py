@@ -100,6 +100,7 @@ class Invocation(NamedTuple):
     # the name of the virtual environment whose bin the wrapper that runs it puts first on
     # PATH (`uv run NAME`: `.venv`)
     venv: str = ""
+    venv_settings: tuple[str, ...] = ()  # files that may move it (knowledge `settings`)
     # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
     plain_files: tuple[Word, ...] = ()
 
@@ -255,7 +256,8 @@ class _State:
     # -- plain commands ----------------------------------------------------
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
-                module: Word | None = None, found_as: str = "", venv: str = "") -> Invocation:
+                module: Word | None = None, found_as: str = "",
+                venv: tuple[str, tuple[str, ...]] = ("", ())) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -360,8 +362,8 @@ class _State:
             module if module is not None else parsed.plain_module(),
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
-        if venv:
-            invocation = invocation._replace(venv=venv)
+        if venv[0]:
+            invocation = invocation._replace(venv=venv[0], venv_settings=venv[1])
         if parsed.plain:
             invocation = invocation._replace(plain_files=tuple(parsed.plain))
         if finds:
@@ -444,7 +446,8 @@ class _State:
         venv = spec.wrapper.venv if spec.wrapper is not None else None
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
-                     found_as=invocation.found_as, venv=venv or "")
+                     found_as=invocation.found_as,
+                     venv=(venv or "", spec.wrapper.settings if spec.wrapper else ()))
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.

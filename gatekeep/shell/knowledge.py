@@ -23,7 +23,9 @@ class WrapperSpec(NamedTuple):
     host cmd``, ``watch``); ``assignments`` means leading ``NAME=value`` words set
     the environment (``env``); ``script_option`` names an option whose value is
     a script (``script -c``, ``su -c``); ``venv`` names the project's virtual environment
-    whose ``bin`` comes first on the command's PATH (``uv run``: ``.venv``).
+    whose ``bin`` comes first on the command's PATH (``uv run``: ``.venv``), and
+    ``settings`` the files, in the working directory or above, that may move it or change
+    what the wrapper installs first (``uv.toml``, ``poetry.toml``).
     """
 
     skip: int = 0
@@ -31,6 +33,7 @@ class WrapperSpec(NamedTuple):
     assignments: bool = False
     script_option: str | None = None
     venv: str | None = None
+    settings: tuple[str, ...] = ()
 
 
 class ExecSpec(NamedTuple):
