@@ -252,6 +252,19 @@ def combine(decisions: list[Decision]) -> Decision:
     return Decision(overall, first.command, tuple(segments), policies)
 
 
+
+def _ancestors(cwds: list[str | None]) -> list[str]:
+    """Each known working directory and every directory above it, once, nearest first."""
+    found: list[str] = []
+    for cwd in cwds:
+        directory = cwd or "/"
+        while True:
+            found.append(directory)
+            if directory == "/":
+                break
+            directory = posixpath.dirname(directory)
+    return list(dict.fromkeys(found))
+
 class _Judge:
     def __init__(self, policy: Policy, context: Context, source: str = "") -> None:
         self.policy = policy
@@ -1258,10 +1271,7 @@ class _Judge:
             return invocation._replace(hazards=(*invocation.hazards, Hazard(
                 "environment", f"{wrapper} reads {moved}, which may choose the environment "
                 f"{program} runs from, or what it installs first")))
-        resolver = self.context.resolver
-        files = sorted({path for directory in bins for path in (posixpath.join(directory,
-                                                                              program),)
-                        if (resolver.fingerprint(path) or "").startswith("file:")})
+        files = self._venv_files(bins, program)
         shadowed = self._shadowed(bins)
         if shadowed or len(files) > 1:
             said = ", ".join(shadowed) if shadowed else f"{program} in {len(files)} of them"
@@ -1275,35 +1285,24 @@ class _Judge:
         """What a part beside `uv run NAME` must not write: the bins of the environments it
         may run from, and its settings files in the working directories and above."""
         watched = list(self.wrapper_bins(invocation.venv) or [])
-        for cwd in self.cwds:
-            directory = cwd or "/"
-            while True:
-                watched.extend(posixpath.join(directory, name)
-                               for name in invocation.venv_settings)
-                watched.append(posixpath.join(directory, invocation.venv, "bin"))
-                if directory == "/":
-                    break
-                directory = posixpath.dirname(directory)
+        for directory in _ancestors(self.cwds):
+            watched.extend(posixpath.join(directory, name) for name in invocation.venv_settings)
+            watched.append(posixpath.join(directory, invocation.venv, "bin"))
         return list(dict.fromkeys(watched))
 
     def _wrapper_settings(self, names: tuple[str, ...]) -> str | None:
         """A file of ``names`` in a working directory or above that may move the wrapper's
         environment; a `.python-version` that names versions only (no path) does not."""
         resolver = self.context.resolver
-        for cwd in self.cwds:
-            directory = cwd or "/"
-            while True:
-                for name in names:
-                    path = posixpath.join(directory, name)
-                    if resolver.fingerprint(path) is None:
-                        continue
-                    text = resolver.read(path) if name == ".python-version" else None
-                    if text is None or any("/" in line or "\\" in line
-                                           for line in text.splitlines()):
-                        return path
-                if directory == "/":
-                    break
-                directory = posixpath.dirname(directory)
+        for directory in _ancestors(self.cwds):
+            for name in names:
+                path = posixpath.join(directory, name)
+                if resolver.fingerprint(path) is None:
+                    continue
+                text = resolver.read(path) if name == ".python-version" else None
+                if text is None or any("/" in line or "\\" in line
+                                       for line in text.splitlines()):
+                    return path
         return None
 
     def wrapper_bins(self, venv: str) -> list[str] | None:
@@ -1312,27 +1311,22 @@ class _Judge:
         finds one (a workspace's root, a project above, none declared), from every
         directory a `cd` may have moved to; None where a working directory is known only
         at run time."""
-        bins: list[str] = []
-        for cwd in self.cwds:
-            if cwd is None:
-                return None
-            directory = cwd
-            while True:
-                bin_dir = posixpath.join(directory, venv, "bin")
-                if self._venv_bin(bin_dir):
-                    bins.append(bin_dir)
-                if directory == "/":
-                    break
-                directory = posixpath.dirname(directory)
-        return list(dict.fromkeys(bins))
+        if None in self.cwds:
+            return None
+        return [bin_dir for directory in _ancestors(self.cwds)
+                for bin_dir in (posixpath.join(directory, venv, "bin"),)
+                if self._venv_bin(bin_dir)]
 
     def wrapper_venv(self, venv: str, program: str) -> str | None:
         """The one file named ``program`` in the bins ``wrapper_bins`` finds, or None."""
+        files = self._venv_files(self.wrapper_bins(venv) or [], program)
+        return files[0] if len(files) == 1 else None
+
+    def _venv_files(self, bins: list[str], program: str) -> list[str]:
         resolver = self.context.resolver
-        found = {path for directory in self.wrapper_bins(venv) or ()
-                 for path in (posixpath.join(directory, program),)
-                 if (resolver.fingerprint(path) or "").startswith("file:")}
-        return found.pop() if len(found) == 1 else None
+        return sorted({path for directory in bins for path in (posixpath.join(directory,
+                                                                              program),)
+                       if (resolver.fingerprint(path) or "").startswith("file:")})
 
     def package_tool(self, invocation: Invocation) -> Invocation:
         """``npx NAME`` (``bunx``, ``pnpm exec``) runs the project's installed tool when
