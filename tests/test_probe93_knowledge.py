@@ -31,6 +31,7 @@ def work(tmp_path: Path) -> Path:
     (tree / ".vault-pass.txt").write_text("secret\n")
     (tree / ".vault-password").write_text("secret\n")
     (tree / "ansible" / "vault_password.txt").write_text("secret\n")
+    (tree / "ansible" / "vault.password").write_text("secret\n")
     return tree
 
 
@@ -75,6 +76,7 @@ def test_everyday_checks_run_unasked(policy: Policy, work: Path, command: str) -
     ("cppcheck --project=../p.cppcheck src", "p.cppcheck"),
     ("cat .vault-password", ".vault-password"),
     ("cat ansible/vault_password.txt", "vault_password"),
+    ("cat ansible/vault.password", "vault.password"),
     ("COMPOSER=../x/composer.json composer dump-autoload", "COMPOSER"),
     ("TFLINT_PLUGIN_DIR=/tmp/p tflint", "TFLINT_PLUGIN_DIR"),
     ("cppcheck --addon=misra src", "--addon"),

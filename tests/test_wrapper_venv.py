@@ -144,3 +144,30 @@ def test_settings_that_may_move_the_environment_are_asked(
 def test_settings_or_programs_written_beside_are_asked(policy: Policy, work: Path,
                                                        command: str) -> None:
     assert judged_in(policy, work, command).decision == "ask", command
+
+
+@pytest.mark.parametrize("command", [
+    # red team 96: another project's environment, a file of variables, what a part beside
+    # brings in without naming it, a version file naming a directory
+    "uv run --project sub pkg-cli",
+    "uv --directory sub run pkg-cli",
+    "poetry -C sub run pkg-cli",
+    "uv run --env-file vars pkg-cli",
+    "tar -xf /tmp/x.tar && uv run pkg-cli",
+    "ln -s d/uv.toml && uv run pkg-cli",
+    "mv d/env .venv && uv run pkg-cli",
+])
+def test_what_may_choose_another_environment_is_asked(policy: Policy, work: Path,
+                                                      command: str) -> None:
+    (work / "sub").mkdir()
+    assert judged_in(policy, work, command).decision == "ask", command
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3.12\n", "allow"), ("cpython@3.12.1\n", "allow"), ("pypy3.10\n", "allow"),
+    ("..\n", "ask"), ("/opt/python/bin/python3\n", "ask"), ("3.12\n../x\n", "ask"),
+])
+def test_a_python_version_file_names_versions_only(policy: Policy, work: Path, text: str,
+                                                   expected: str) -> None:
+    (work / ".python-version").write_text(text)
+    assert judged_in(policy, work, "uv run pkg-cli").decision == expected, text

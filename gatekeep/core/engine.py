@@ -253,6 +253,11 @@ def combine(decisions: list[Decision]) -> Decision:
 
 
 
+# a `.python-version` line that names a version (`3.12`, `cpython@3.12.1`, `pypy3.10`), not
+# a path (`..`, `/opt/x`: uv runs it as the interpreter, red teams 95 and 96)
+_PYTHON_VERSION = on_use(r"(?:[a-z]+[@-]?)?\d+(?:\.\d+){0,2}[a-z0-9+]*")
+
+
 def _ancestors(cwds: list[str | None]) -> list[str]:
     """Each known working directory and every directory above it, once, nearest first."""
     found: list[str] = []
@@ -1264,6 +1269,10 @@ class _Judge:
             return invocation._replace(hazards=(*invocation.hazards, Hazard(
                 "environment", f"{wrapper} runs {program} from a virtual environment found "
                 "from a directory known only at run time")))
+        if invocation.venv_moved:
+            return invocation._replace(hazards=(*invocation.hazards, Hazard(
+                "environment", f"{wrapper} {invocation.venv_moved} names another project, "
+                f"whose environment and settings choose what {program} is")))
         moved = self._wrapper_settings(invocation.venv_settings)
         if moved is not None:
             # `poetry.toml`'s virtualenvs.path, `uv.toml`'s find-links, `.python-version`
@@ -1281,13 +1290,20 @@ class _Judge:
                 "that file, not the system's")))
         return invocation._replace(program=files[0]) if files else invocation
 
+    def unseen_writer(self, invocation: Invocation) -> Invocation | None:
+        """Another part that makes a link or writes files it does not name (`tar -x`)."""
+        return next((part for part in self.parts if part is not invocation
+                     and part.segment.span != invocation.segment.span  # (its wrapper's)
+                     and (written.makes_link(self, part) or not outputs.names_its_writes(self, part))),
+                    None)
+
     def wrapper_watched(self, invocation: Invocation) -> list[str]:
         """What a part beside `uv run NAME` must not write: the bins of the environments it
         may run from, and its settings files in the working directories and above."""
         watched = list(self.wrapper_bins(invocation.venv) or [])
         for directory in _ancestors(self.cwds):
             watched.extend(posixpath.join(directory, name) for name in invocation.venv_settings)
-            watched.append(posixpath.join(directory, invocation.venv, "bin"))
+            watched.append(posixpath.join(directory, invocation.venv))
         return list(dict.fromkeys(watched))
 
     def _wrapper_settings(self, names: tuple[str, ...]) -> str | None:
@@ -1300,8 +1316,9 @@ class _Judge:
                 if resolver.fingerprint(path) is None:
                     continue
                 text = resolver.read(path) if name == ".python-version" else None
-                if text is None or any("/" in line or "\\" in line
-                                       for line in text.splitlines()):
+                if text is None or not all(_PYTHON_VERSION.fullmatch(line.strip())
+                                           for line in text.splitlines()
+                                           if line.strip() and not line.startswith("#")):
                     return path
         return None
 

@@ -63,7 +63,7 @@ def regenerable(judge: _Judge, invocation: Invocation) -> bool:
     if not operands or invocation.dynamic_options or invocation.hazards:
         return False
     others = [part for part in judge.parts if part.segment is not invocation.segment]
-    if not all(_names_its_writes(judge, part) for part in others) \
+    if not all(names_its_writes(judge, part) for part in others) \
             or any(makes_link(judge, part) for part in others):
         return False  # (a link made beside: `ln -s ../build t/b && mv src t/b/`)
     # (what a part deletes holds nothing it put there: `rm -rf dist && find . -name
@@ -168,7 +168,7 @@ def _keeps_content(judge: _Judge, part: Invocation) -> bool:
         and judge.knowledge.spec(part.program.rsplit("/", 1)[-1]).keeps_content
 
 
-def _names_its_writes(judge: _Judge, part: Invocation) -> bool:
+def names_its_writes(judge: _Judge, part: Invocation) -> bool:
     """Whether a part writes no file but those it names (or runs the tree's code, which
     may do anything anyway): a shell construct, a program that deletes, prints or keeps
     content, one whose table says it writes nothing, or one that names what it writes."""

@@ -57,6 +57,20 @@ def makes_link(judge: _Judge, invocation: Invocation) -> bool:
 def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
             ) -> tuple[str, str, str, str] | None:
     """``(rule, decision, reason, suggest)`` when the part runs a file another part writes."""
+    watched = judge.wrapper_watched(invocation) if invocation.venv else []
+    moved = next((p for w in writes if w.writer is not invocation for p in sorted(w.paths)
+                  if any(within(p, place) for place in watched)), None)
+    if invocation.venv and moved is None:
+        # a link, or files a part does not name (`tar -x`, `unzip`, `git mv`), may bring in
+        # a settings file or a whole venv (red team 96)
+        unseen = judge.unseen_writer(invocation)
+        moved = unseen.text if unseen is not None else None
+    if moved is not None:
+        # `cp x .venv/bin/gzip && uv run tar ...`, `echo ... > poetry.toml && poetry run x`
+        return ("path:written-code", "ask",
+                f"{invocation.segment.wrapper} runs {invocation.program} from a virtual "
+                f"environment, with settings, that this command writes ({_shown(judge, moved)})",
+                "write, then run as separate commands")
     if not writes:
         return None
     into = next((p for w in writes if w.writer is invocation for p in sorted(w.paths)
@@ -76,15 +90,6 @@ def verdict(judge: _Judge, invocation: Invocation, writes: list[Write]
                 f"{invocation.program} -c imports from the working directory, where this "
                 f"command writes {_shown(judge, shadow)}: Python may load it for a module the "
                 "code needs", "write the file, then run the one-liner as a separate command")
-    watched = judge.wrapper_watched(invocation) if invocation.venv else []
-    moved = next((p for w in writes if w.writer is not invocation for p in sorted(w.paths)
-                  if any(within(p, place) for place in watched)), None)
-    if moved is not None:
-        # `cp x .venv/bin/gzip && uv run tar ...`, `echo ... > poetry.toml && poetry run x`
-        return ("path:written-code", "ask",
-                f"{invocation.segment.wrapper} runs {invocation.program} from a virtual "
-                f"environment, with settings, that this command writes ({_shown(judge, moved)})",
-                "write, then run as separate commands")
     code = _code(judge, invocation)
     linker = next((w.writer for w in writes if w.writer is not invocation
                    and makes_link(judge, w.writer)), None)

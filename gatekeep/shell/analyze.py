@@ -101,6 +101,7 @@ class Invocation(NamedTuple):
     # PATH (`uv run NAME`: `.venv`)
     venv: str = ""
     venv_settings: tuple[str, ...] = ()  # files that may move it (knowledge `settings`)
+    venv_moved: str = ""  # the wrapper's option that names another project (`--project`)
     # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
     plain_files: tuple[Word, ...] = ()
 
@@ -257,7 +258,7 @@ class _State:
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
                 module: Word | None = None, found_as: str = "",
-                venv: tuple[str, tuple[str, ...]] = ("", ())) -> Invocation:
+                venv: tuple[str, tuple[str, ...], str] = ("", (), "")) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -363,7 +364,8 @@ class _State:
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
         if venv[0]:
-            invocation = invocation._replace(venv=venv[0], venv_settings=venv[1])
+            invocation = invocation._replace(venv=venv[0], venv_settings=venv[1],
+                                             venv_moved=venv[2])
         if parsed.plain:
             invocation = invocation._replace(plain_files=tuple(parsed.plain))
         if finds:
@@ -444,10 +446,15 @@ class _State:
             roots = self.named_by_input(invocation)
         # `uv run NAME`: NAME, and what it runs, found in a virtual environment's bin first
         venv = spec.wrapper.venv if spec.wrapper is not None else None
+        # (`uv run --project sub`, `poetry -C sub run`: the environment is another
+        # project's, looked for from there: red team 96)
+        outer = self.knowledge.spec(_base_name(name))
+        moved = next((o.name for o in parsed.options
+                      if o.name in spec.code_dirs or o.name in outer.code_dirs), "")
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
                      found_as=invocation.found_as,
-                     venv=(venv or "", spec.wrapper.settings if spec.wrapper else ()))
+                     venv=(venv or "", spec.wrapper.settings if spec.wrapper else (), moved))
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.
@@ -1125,6 +1132,10 @@ def _found_as(spec: ProgramSpec, parsed: _Options) -> str:
            or w.value.startswith("-") for w in parsed.positionals):
         return ""
     return value.value
+
+
+def _base_name(program: str) -> str:
+    return program.rsplit("/", 1)[-1]
 
 
 def _past_pruned(spec: ProgramSpec, options: list[Option]) -> list[Option]:
