@@ -1294,7 +1294,8 @@ class _Judge:
         """Another part that makes a link or writes files it does not name (`tar -x`)."""
         return next((part for part in self.parts if part is not invocation
                      and part.segment.span != invocation.segment.span  # (its wrapper's)
-                     and (written.makes_link(self, part) or not outputs.names_its_writes(self, part))),
+                     and (written.makes_link(self, part)
+                          or not outputs.names_its_writes(self, part))),
                     None)
 
     def wrapper_watched(self, invocation: Invocation) -> list[str]:
