@@ -152,6 +152,7 @@ def test_settings_or_programs_written_beside_are_asked(policy: Policy, work: Pat
     "uv run --project sub pkg-cli",
     "uv --directory sub run pkg-cli",
     "poetry -C sub run pkg-cli",
+    "uv run --project \"$D\" pkg-cli",
     "uv run --env-file vars pkg-cli",
     "tar -xf /tmp/x.tar && uv run pkg-cli",
     "ln -s d/uv.toml && uv run pkg-cli",
@@ -160,7 +161,13 @@ def test_settings_or_programs_written_beside_are_asked(policy: Policy, work: Pat
 def test_what_may_choose_another_environment_is_asked(policy: Policy, work: Path,
                                                       command: str) -> None:
     (work / "sub").mkdir()
+    (work / "sub" / ".python-version").write_text("/opt/python3\n")  # looked for from sub
+    (work / "sub" / "poetry.toml").write_text("[virtualenvs]\n")
     assert judged_in(policy, work, command).decision == "ask", command
+    if "sub" in command:  # the same, without those settings
+        (work / "sub" / ".python-version").unlink()
+        (work / "sub" / "poetry.toml").unlink()
+        assert judged_in(policy, work, command).decision == "allow", command
 
 
 @pytest.mark.parametrize(("text", "expected"), [

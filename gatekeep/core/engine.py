@@ -1263,17 +1263,13 @@ class _Judge:
         94): where any one it may choose holds a system program's name, or more than one
         holds NAME, the run is asked; where one holds NAME, NAME is judged as that file;
         where none does, by its name."""
-        bins = self.wrapper_bins(invocation.venv)
+        bins = self.wrapper_bins(invocation)
         wrapper = invocation.segment.wrapper or "the wrapper"
         if bins is None:
             return invocation._replace(hazards=(*invocation.hazards, Hazard(
                 "environment", f"{wrapper} runs {program} from a virtual environment found "
                 "from a directory known only at run time")))
-        if invocation.venv_moved:
-            return invocation._replace(hazards=(*invocation.hazards, Hazard(
-                "environment", f"{wrapper} {invocation.venv_moved} names another project, "
-                f"whose environment and settings choose what {program} is")))
-        moved = self._wrapper_settings(invocation.venv_settings)
+        moved = self._wrapper_settings(invocation)
         if moved is not None:
             # `poetry.toml`'s virtualenvs.path, `uv.toml`'s find-links, `.python-version`
             # naming a program (red team 95)
@@ -1301,18 +1297,28 @@ class _Judge:
     def wrapper_watched(self, invocation: Invocation) -> list[str]:
         """What a part beside `uv run NAME` must not write: the bins of the environments it
         may run from, and its settings files in the working directories and above."""
-        watched = list(self.wrapper_bins(invocation.venv) or [])
-        for directory in _ancestors(self.cwds):
+        watched = list(self.wrapper_bins(invocation) or [])
+        for directory in _ancestors(self._venv_starts(invocation) or self.cwds):
             watched.extend(posixpath.join(directory, name) for name in invocation.venv_settings)
             watched.append(posixpath.join(directory, invocation.venv))
         return list(dict.fromkeys(watched))
 
-    def _wrapper_settings(self, names: tuple[str, ...]) -> str | None:
-        """A file of ``names`` in a working directory or above that may move the wrapper's
-        environment; a `.python-version` that names versions only (no path) does not."""
+    def _venv_starts(self, invocation: Invocation) -> list[str | None] | None:
+        """Where the wrapper looks for its project: the working directories, or the
+        directories its option names (`uv run --project sub`: red team 96); None where only
+        run time knows."""
+        if invocation.venv_from is None:
+            return self.cwds
+        found = self.paths(invocation.venv_from)
+        return list(found) if found else None
+
+    def _wrapper_settings(self, invocation: Invocation) -> str | None:
+        """A settings file (knowledge ``settings``) in a directory the wrapper starts from or
+        above that may move its environment; a `.python-version` that names versions only
+        does not."""
         resolver = self.context.resolver
-        for directory in _ancestors(self.cwds):
-            for name in names:
+        for directory in _ancestors(self._venv_starts(invocation) or []):
+            for name in invocation.venv_settings:
                 path = posixpath.join(directory, name)
                 if resolver.fingerprint(path) is None:
                     continue
@@ -1323,21 +1329,22 @@ class _Judge:
                     return path
         return None
 
-    def wrapper_bins(self, venv: str) -> list[str] | None:
+    def wrapper_bins(self, invocation: Invocation) -> list[str] | None:
         """`uv run NAME`: the bins of every virtual environment named ``venv`` the wrapper
         may put first on PATH: in the working directory or any directory above it, as uv
         finds one (a workspace's root, a project above, none declared), from every
         directory a `cd` may have moved to; None where a working directory is known only
         at run time."""
-        if None in self.cwds:
+        starts = self._venv_starts(invocation)
+        if starts is None or None in starts:
             return None
-        return [bin_dir for directory in _ancestors(self.cwds)
-                for bin_dir in (posixpath.join(directory, venv, "bin"),)
+        return [bin_dir for directory in _ancestors(starts)
+                for bin_dir in (posixpath.join(directory, invocation.venv, "bin"),)
                 if self._venv_bin(bin_dir)]
 
-    def wrapper_venv(self, venv: str, program: str) -> str | None:
+    def wrapper_venv(self, invocation: Invocation, program: str) -> str | None:
         """The one file named ``program`` in the bins ``wrapper_bins`` finds, or None."""
-        files = self._venv_files(self.wrapper_bins(venv) or [], program)
+        files = self._venv_files(self.wrapper_bins(invocation) or [], program)
         return files[0] if len(files) == 1 else None
 
     def _venv_files(self, bins: list[str], program: str) -> list[str]:

@@ -129,7 +129,7 @@ def _code(judge: _Judge, invocation: Invocation) -> list[str]:
     if "/" in program:
         words.insert(0, invocation.segment.argv[0])
     found = [p for word in words for p in judge.paths(word) or ()]
-    venv = judge.wrapper_venv(invocation.venv, program) if invocation.venv else None
+    venv = judge.wrapper_venv(invocation, program) if invocation.venv else None
     if venv is not None:
         found.append(venv)  # `uv run tool`: the project's .venv/bin/tool
     known = values.installer(invocation, judge.knowledge)

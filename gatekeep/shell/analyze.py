@@ -101,7 +101,8 @@ class Invocation(NamedTuple):
     # PATH (`uv run NAME`: `.venv`)
     venv: str = ""
     venv_settings: tuple[str, ...] = ()  # files that may move it (knowledge `settings`)
-    venv_moved: str = ""  # the wrapper's option that names another project (`--project`)
+    # the directory the wrapper's option names as the project (`uv run --project sub`)
+    venv_from: Word | None = None
     # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
     plain_files: tuple[Word, ...] = ()
 
@@ -258,7 +259,8 @@ class _State:
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
                 module: Word | None = None, found_as: str = "",
-                venv: tuple[str, tuple[str, ...], str] = ("", (), "")) -> Invocation:
+                venv: tuple[str, tuple[str, ...], Word | None] = ("", (), None)
+                ) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
         program = argv[0].value if argv and argv[0].static else None
@@ -365,7 +367,7 @@ class _State:
         )
         if venv[0]:
             invocation = invocation._replace(venv=venv[0], venv_settings=venv[1],
-                                             venv_moved=venv[2])
+                                             venv_from=venv[2])
         if parsed.plain:
             invocation = invocation._replace(plain_files=tuple(parsed.plain))
         if finds:
@@ -449,8 +451,8 @@ class _State:
         # (`uv run --project sub`, `poetry -C sub run`: the environment is another
         # project's, looked for from there: red team 96)
         outer = self.knowledge.spec(_base_name(name))
-        moved = next((o.name for o in parsed.options
-                      if o.name in spec.code_dirs or o.name in outer.code_dirs), "")
+        moved = next((o.value or Word(o.name, None, Span(0, 0)) for o in parsed.options
+                      if o.name in spec.code_dirs or o.name in outer.code_dirs), None)
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
                      found_as=invocation.found_as,
