@@ -36,6 +36,7 @@ def work(tmp_path: Path) -> Path:
     "poetry run pkg-cli validate",
     "cd src/pkg && uv run pkg-cli x",          # the nearest pyproject.toml is the top's
     "uv run pytest -q",
+    "uv run pytest -q && uv run pkg-cli check",  # (what another uv run syncs: not judged)
 ])
 def test_the_projects_own_program_is_tree_code(policy: Policy, work: Path,
                                                command: str) -> None:

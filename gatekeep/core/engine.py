@@ -1287,12 +1287,17 @@ class _Judge:
         return invocation._replace(program=files[0]) if files else invocation
 
     def unseen_writer(self, invocation: Invocation) -> Invocation | None:
-        """Another part that makes a link or writes files it does not name (`tar -x`)."""
+        """Another part that makes a link or writes files it does not name (`tar -x`),
+        but a wrapper that runs a program from a virtual environment (`uv run`)."""
+        wrapped = {part.segment.span for part in self.parts if part.venv}
         return next((part for part in self.parts if part is not invocation
                      and part.segment.span != invocation.segment.span  # (its wrapper's)
+                     and part.segment.span not in wrapped  # (what it syncs: not judged)
                      and (written.makes_link(self, part)
                           or not outputs.names_its_writes(self, part))),
                     None)
+
+
 
     def wrapper_watched(self, invocation: Invocation) -> list[str]:
         """What a part beside `uv run NAME` must not write: the bins of the environments it
