@@ -18,8 +18,9 @@ It is parsed with tree-sitter's JavaScript grammar, then held to lists:
   value (`Object.getPrototypeOf` is not listed, nor is `process.env`);
 - `require` called only with a literal: a module of ``MODULES`` (`fs`, `path`, `os`,
   `crypto`, `util`), bound by `const` or used at once, and held to its members as a
-  namespace is; or a path to a `.json` file, which is read (and whose code Node would
-  load instead, were it a directory or nothing, is judged as code it runs);
+  namespace is; or a path to a `.json` file, which is read and must be a plain file now
+  (``Reading.plain``: a directory runs its `main`, a link is loaded by its target's name);
+  what Node would load in its place is judged as code it runs, for a part that writes it;
 - the members that read files (``READERS``: `fs.readFileSync`) only called at once, with a
   literal path (or 0, the input) and literal options that only read;
 - any other member by any name but those that reach past data (``HIDDEN``: `constructor`,
@@ -29,6 +30,12 @@ It is parsed with tree-sitter's JavaScript grammar, then held to lists:
 The values the code can reach are data (JSON, strings, numbers, arrays, dates, maps) and
 functions that compute: with no constructor and no namespace as a value, no member of
 theirs leads to `Function`, `process` or a module.
+
+Node 22.18 and later read code V8 refuses as TypeScript, where `f<(a, a) => 1>(x)` is
+`f(x)` (red teams 93, 94). So the early errors V8 would refuse are not read (a name bound
+twice, reserved names, an arrow as an operand, `const` with no value, a rest element not
+last, regular expression flags), nor is a token starting with `<` followed later by one
+closing TypeScript's type arguments (`>`, `>>`, `>>>`).
 """
 
 from __future__ import annotations
