@@ -1203,8 +1203,7 @@ def _read_inline(spec: ProgramSpec, parsed: _Options, hazards: list[Hazard],
             or not all(o in inline or o.name in spec.script_options for o in parsed.options):
         return
     text = code.value if code.static and not code.home else None
-    reads[:] = [w for w in reads if w is not code]
-    _apply_reading(spec, text, code.span, found, parsed, hazards, reads)
+    _apply_reading(spec, text, code.span, found, parsed, hazards, reads, drop=code)
 
 
 def _read_input(spec: ProgramSpec, parsed: _Options, redirects: tuple[Redirect, ...],
@@ -1239,11 +1238,12 @@ def _read_input(spec: ProgramSpec, parsed: _Options, redirects: tuple[Redirect, 
 
 def _apply_reading(spec: ProgramSpec, text: str | None, span: Span, found: Hazard,
                    parsed: _Options, hazards: list[Hazard], reads: list[Word],
-                   unread: str = "it is known only at run time") -> None:
+                   unread: str = "it is known only at run time", drop: Word | None = None
+                   ) -> None:
     """Read ``text`` (None: not read, for the reason ``unread``) in the interpreter's
-    language: read in full, the hazard ``found`` goes, the files it opens are read and those
-    whose code it may load judged as code it runs; otherwise the hazard says why it was not
-    read."""
+    language: read in full, the hazard ``found`` goes, ``drop`` (the code's word) is no
+    file read, the files it opens are read and those whose code it may load judged as code
+    it runs; otherwise the hazard says why it was not read."""
     if spec.inline_reader == "javascript":
         from gatekeep.shell.jsinline import read
     else:
@@ -1256,6 +1256,7 @@ def _apply_reading(spec: ProgramSpec, text: str | None, span: Span, found: Hazar
                                         f"{reading}")
         return
     del hazards[index]
+    reads[:] = [w for w in reads if w is not drop]
     reads.extend(Word(path, path, span) for path in reading.opened)
     parsed.code.extend(Word(name, name, span) for name in reading.code)
     parsed.plain.extend(Word(name, name, span) for name in reading.plain)
