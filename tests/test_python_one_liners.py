@@ -86,6 +86,7 @@ def test_anything_else_is_asked_saying_why(policy: Policy, work: Path, command: 
     # red team 94: the here-document of another descriptor; the delimiter's own quotes;
     # a coding declaration Python obeys reading a file
     ("python3 - < /tmp/x.py 3<<'EOF'\nprint(1)\nEOF", "ask"),
+    ("python3 - < /tmp/x.py {x}<<'EOF'\nprint(1)\nEOF", "ask"),     # a new descriptor's
     ("python3 - <<EOF 'arg'\nprint(\"$(printf x)\")\nEOF", "ask"),
     ("python3 - <<EOF && echo \"done\"\nprint(\"$(printf x)\")\nEOF", "ask"),
     ("python3 - <<'EOF'\n# coding: shift_jis\nprint(1)\nEOF", "ask"),

@@ -252,7 +252,6 @@ def combine(decisions: list[Decision]) -> Decision:
     return Decision(overall, first.command, tuple(segments), policies)
 
 
-
 # a `.python-version` line that names a version (`3.12`, `cpython@3.12.1`, `pypy3.10`), not
 # a path (`..`, `/opt/x`: uv runs it as the interpreter, red teams 95 and 96)
 _PYTHON_VERSION = on_use(r"(?:[a-z]+[@-]?)?\d+(?:\.\d+){0,2}[a-z0-9+]*")
@@ -269,6 +268,7 @@ def _ancestors(cwds: list[str | None]) -> list[str]:
                 break
             directory = posixpath.dirname(directory)
     return list(dict.fromkeys(found))
+
 
 class _Judge:
     def __init__(self, policy: Policy, context: Context, source: str = "") -> None:
@@ -1111,8 +1111,8 @@ class _Judge:
         link = posixpath.normpath(program if program.startswith("/")
                                   else f"{self.context.cwd}/{program}")
         return (self.knowledge.spec(_base(link)).venv_interpreter
-                and self._venv_bin(posixpath.dirname(link)) and self._in_tree(link)
-                and not within(link, f"{self.context.cwd}/.git") and not self._local(real)
+                and self._venv_bin(posixpath.dirname(link)) and self._tree_code(link)
+                and not self._local(real)
                 and self.knowledge.spec(_base(real)).venv_interpreter)
 
     def venv_code(self, invocation: Invocation) -> Invocation:
@@ -1297,14 +1297,13 @@ class _Judge:
                           or not outputs.names_its_writes(self, part))),
                     None)
 
-
-
     def wrapper_watched(self, invocation: Invocation) -> list[str]:
         """What a part beside `uv run NAME` must not write: the bins of the environments it
         may run from, and its settings files in the working directories and above."""
         watched = list(self.wrapper_bins(invocation) or [])
         for directory in _ancestors(self._venv_starts(invocation) or self.cwds):
-            watched.extend(posixpath.join(directory, name) for name in invocation.venv_settings)
+            watched.extend(posixpath.join(directory, name) for name in (
+                *invocation.venv_settings, *invocation.venv_versions))
             watched.append(posixpath.join(directory, invocation.venv))
         return list(dict.fromkeys(watched))
 
@@ -1318,16 +1317,17 @@ class _Judge:
         return list(found) if found else None
 
     def _wrapper_settings(self, invocation: Invocation) -> str | None:
-        """A settings file (knowledge ``settings``) in a directory the wrapper starts from or
-        above that may move its environment; a `.python-version` that names versions only
-        does not."""
+        """A settings file (knowledge ``settings``, ``version_files``) in a directory the
+        wrapper starts from or above that may move its environment; a version file that
+        names versions only does not."""
         resolver = self.context.resolver
+        versions = invocation.venv_versions
         for directory in _ancestors(self._venv_starts(invocation) or []):
-            for name in invocation.venv_settings:
+            for name in (*invocation.venv_settings, *versions):
                 path = posixpath.join(directory, name)
                 if resolver.fingerprint(path) is None:
                     continue
-                text = resolver.read(path) if name == ".python-version" else None
+                text = resolver.read(path) if name in versions else None
                 if text is None or not all(_PYTHON_VERSION.fullmatch(line.strip())
                                            for line in text.splitlines()
                                            if line.strip() and not line.startswith("#")):

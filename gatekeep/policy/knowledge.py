@@ -59,7 +59,7 @@ _INSTALLER_KEYS = frozenset({"kind", "source_options", "spec_options", "path_opt
 _INSTALLER_OPTIONS = ("source_options", "spec_options", "path_options", "list_options")
 INSTALLER_KINDS = ("python", "npm", "cargo", "go", "gem")
 _WRAPPER_KEYS = frozenset({"skip", "join", "assignments", "script_option", "venv",
-                           "settings"})
+                           "settings", "version_files"})
 # keys that are a yes/no of the same name in ProgramSpec
 _FLAGS = (
     "single_dash_long", "no_options", "url_args", "url_words", "long_single_dash",
@@ -469,7 +469,8 @@ def _wrapper(located: Located) -> WrapperSpec:
     option = fields["script_option"].string() if "script_option" in fields else None
     venv = fields["venv"].string() if "venv" in fields else None
     settings = fields["settings"].strings() if "settings" in fields else ()
-    return WrapperSpec(skip, join, assignments, option, venv, settings)
+    versions = fields["version_files"].strings() if "version_files" in fields else ()
+    return WrapperSpec(skip, join, assignments, option, venv, settings, versions)
 
 
 def _flag(located: Located) -> bool:

@@ -17,7 +17,13 @@ from functools import lru_cache
 from gatekeep.runtime.patterns import on_use
 from gatekeep.sandbox.records import NamedTuple
 from gatekeep.shell import scripts
-from gatekeep.shell.knowledge import Knowledge, ProgramSpec, abbreviates_long, named_as
+from gatekeep.shell.knowledge import (
+    Knowledge,
+    ProgramSpec,
+    WrapperSpec,
+    abbreviates_long,
+    named_as,
+)
 from gatekeep.shell.model import (
     Assignment,
     Hazard,
@@ -100,7 +106,9 @@ class Invocation(NamedTuple):
     # the name of the virtual environment whose bin the wrapper that runs it puts first on
     # PATH (`uv run NAME`: `.venv`)
     venv: str = ""
-    venv_settings: tuple[str, ...] = ()  # files that may move it (knowledge `settings`)
+    # files that may move it (knowledge `settings`), and those unless they name versions
+    venv_settings: tuple[str, ...] = ()
+    venv_versions: tuple[str, ...] = ()
     # the directory the wrapper's option names as the project (`uv run --project sub`)
     venv_from: Word | None = None
     # files that must be plain files now, reached through no link (Node's `require('./x.json')`)
@@ -259,7 +267,7 @@ class _State:
     def command(self, segment: Segment, depth: int, extra_args: str | None = None,
                 roots: tuple[Word, ...] = (), unknown_input: bool = False,
                 module: Word | None = None, found_as: str = "",
-                venv: tuple[str, tuple[str, ...], Word | None] = ("", (), None)
+                venv: tuple[str, WrapperSpec | None, Word | None] = ("", None, None)
                 ) -> Invocation:
         """Analyse one program run, record it, then record what it wraps."""
         argv = segment.argv
@@ -366,8 +374,9 @@ class _State:
             tuple(word for _, words in code_paths for word in words or ()), tuple(rewrites),
         )
         if venv[0]:
-            invocation = invocation._replace(venv=venv[0], venv_settings=venv[1],
-                                             venv_from=venv[2])
+            invocation = invocation._replace(
+                venv=venv[0], venv_settings=venv[1].settings if venv[1] else (),
+                venv_versions=venv[1].version_files if venv[1] else (), venv_from=venv[2])
         if parsed.plain:
             invocation = invocation._replace(plain_files=tuple(parsed.plain))
         if finds:
@@ -456,7 +465,7 @@ class _State:
         self.command(inner, depth + 1, name if extra_args else None, roots or (),
                      unknown_input=roots is None, module=parsed.plain_module(),
                      found_as=invocation.found_as,
-                     venv=(venv or "", spec.wrapper.settings if spec.wrapper else (), moved))
+                     venv=(venv or "", spec.wrapper, moved))
 
     def named_by_input(self, feeder: Invocation) -> tuple[Word, ...] | None:
         """The trees the names piped into ``feeder`` lie in, or None when unknown.
@@ -1218,8 +1227,9 @@ def _read_input(spec: ProgramSpec, parsed: _Options, redirects: tuple[Redirect, 
     if found is None or parsed.dynamic or (script is not None and script.value != "-") \
             or not all(o.name in spec.script_options for o in parsed.options):
         return
-    stdin = [r for r in redirects
-             if r.fd == 0 or (r.fd is None and r.text.lstrip().startswith("<"))]
+    # (a here-document's descriptor is known: None is one a variable names, `{x}<<`)
+    stdin = [r for r in redirects if r.fd == 0 or (
+        r.fd is None and r.kind != RedirectKind.HEREDOC and r.text.lstrip().startswith("<"))]
     last = stdin[-1] if stdin else None
     if last is None or last.kind != RedirectKind.HEREDOC:
         return

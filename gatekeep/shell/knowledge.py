@@ -25,7 +25,8 @@ class WrapperSpec(NamedTuple):
     a script (``script -c``, ``su -c``); ``venv`` names the project's virtual environment
     whose ``bin`` comes first on the command's PATH (``uv run``: ``.venv``), and
     ``settings`` the files, in the working directory or above, that may move it or change
-    what the wrapper installs first (``uv.toml``, ``poetry.toml``).
+    what the wrapper installs first (``uv.toml``, ``poetry.toml``), or, ``version_files``,
+    may when they name anything but versions (``.python-version``).
     """
 
     skip: int = 0
@@ -34,6 +35,7 @@ class WrapperSpec(NamedTuple):
     script_option: str | None = None
     venv: str | None = None
     settings: tuple[str, ...] = ()
+    version_files: tuple[str, ...] = ()
 
 
 class ExecSpec(NamedTuple):

@@ -697,12 +697,17 @@ class _Walker:
                 rest.append(child)
         for child in rest:
             self.visit(child, via, depth)
-        # `3<<'EOF'`: the here-document is that descriptor's, not the input's (red team 94)
-        descriptor = next((c for c in node.children if c.type == "file_descriptor"), None)
-        fd = int(self.text(descriptor)) if descriptor is not None \
-            and self.text(descriptor).isdigit() else 0
-        yield Redirect(RedirectKind.HEREDOC, fd, None, self.text(node).split("\n", 1)[0], body,
-                       quoted)
+        # `3<<'EOF'`, `{x}<<'EOF'`: the here-document is that descriptor's, not the input's
+        # (red team 94); None for one named by a variable
+        opener = self.text(node).split("\n", 1)[0]
+        # (tree-sitter may leave `{x}` to the word before: a word glued to `<<` that bash
+        # reads as a descriptor, digits or a variable's name in braces, counts)
+        glued = self.data[:node.start_byte].rsplit(maxsplit=1)
+        before = glued[-1].decode(errors="replace") \
+            if glued and not self.data[:node.start_byte][-1:].isspace() else ""
+        descriptor = opener.split("<<", 1)[0] or (before if _DESCRIPTOR.fullmatch(before) else "")
+        fd = int(descriptor) if descriptor.isdigit() else None if descriptor else 0
+        yield Redirect(RedirectKind.HEREDOC, fd, None, opener, body, quoted)
         yield from redirects
 
     def heredoc_misread(self, node: Node, start: Node) -> bool:
